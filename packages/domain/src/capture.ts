@@ -1,0 +1,98 @@
+/**
+ * Capture files: one AMQP message per line, the shape of `../shared/fixtures/*.jsonl` and of
+ * l2scope's inspector export:
+ * `{"ts": ISO-8601, "exchange", "routingKey", "properties": {amqplib message properties}, "body": "<raw body>"}`.
+ * A body that is not valid UTF-8 is written as `"bodyBase64"` instead of `"body"`.
+ */
+import { z } from 'zod';
+
+/** AMQP basic properties as amqplib names them (only those neutron-server sets, plus a few common ones). */
+export const amqpPropertiesSchema = z
+  .object({
+    contentType: z.string().optional(),
+    contentEncoding: z.string().optional(),
+    headers: z.record(z.string(), z.unknown()).optional(),
+    deliveryMode: z.number().int().optional(),
+    priority: z.number().int().optional(),
+    expiration: z.string().optional(),
+    messageId: z.string().optional(),
+    correlationId: z.string().optional(),
+    replyTo: z.string().optional(),
+    timestamp: z.number().optional(),
+    type: z.string().optional(),
+    userId: z.string().optional(),
+    appId: z.string().optional(),
+  })
+  .catchall(z.unknown());
+
+export type AmqpProperties = z.infer<typeof amqpPropertiesSchema>;
+
+const captureLineSchema = z
+  .object({
+    ts: z.iso.datetime({ offset: true }),
+    exchange: z.string(),
+    routingKey: z.string(),
+    properties: amqpPropertiesSchema.default({}),
+    body: z.string().optional(),
+    bodyBase64: z.base64().optional(),
+  })
+  .refine((l) => l.body !== undefined || l.bodyBase64 !== undefined, { message: 'needs "body" or "bodyBase64"' });
+
+/** One captured message. */
+export interface CaptureRecord {
+  /** Receive time. */
+  ts: Date;
+  exchange: string;
+  routingKey: string;
+  properties: AmqpProperties;
+  /** Raw AMQP body bytes. */
+  body: Uint8Array;
+}
+
+export type CaptureParse = { ok: true; record: CaptureRecord } | { ok: false; error: string };
+
+/** Parse one line of a capture file. Never throws; blank lines are an error too (callers skip them first). */
+export function parseCaptureLine(line: string): CaptureParse {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (e) {
+    return { ok: false, error: `capture line is not JSON: ${(e as Error).message}` };
+  }
+  const parsed = captureLineSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: `capture line: ${issue?.path.join('.') || ''}${issue?.path.length ? ': ' : ''}${issue?.message ?? 'invalid'}` };
+  }
+  const l = parsed.data;
+  const body = l.body !== undefined ? new Uint8Array(Buffer.from(l.body, 'utf8')) : new Uint8Array(Buffer.from(l.bodyBase64!, 'base64'));
+  return { ok: true, record: { ts: new Date(l.ts), exchange: l.exchange, routingKey: l.routingKey, properties: l.properties, body } };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Serialise a message as one capture line (no trailing newline). */
+export function toCaptureLine(r: CaptureRecord): string {
+  let bodyField: { body: string } | { bodyBase64: string };
+  try {
+    bodyField = { body: strictUtf8.decode(r.body) };
+  } catch {
+    bodyField = { bodyBase64: Buffer.from(r.body).toString('base64') };
+  }
+  return JSON.stringify({ ts: r.ts.toISOString(), exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, ...bodyField });
+}
+
+/** Parse a whole capture file; blank lines are skipped, bad lines reported with their 1-based number. */
+export function parseCapture(text: string): { records: CaptureRecord[]; errors: { line: number; error: string }[] } {
+  const records: CaptureRecord[] = [];
+  const errors: { line: number; error: string }[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    const p = parseCaptureLine(line);
+    if (p.ok) records.push(p.record);
+    else errors.push({ line: i + 1, error: p.error });
+  }
+  return { records, errors };
+}

@@ -1,0 +1,10 @@
+/** @l2scope/domain: pure l2pop semantics, no I/O. */
+export * from './topics';
+export * from './oslo';
+export * from './l2pop';
+export * from './agent';
+export * from './decode';
+export * from './capture';
+export * from './output';
+export * from './model';
+export * from './kernel';

@@ -1,0 +1,560 @@
+/**
+ * The cluster model: what neutron-server's l2pop driver has told the agents, folded from
+ * decoded messages. Deterministic and free of I/O: the same messages give the same model.
+ *
+ * Semantics mirror the agents, not just the server:
+ * - neutron/agent/l2/.../l2population_rpc.py and the Linux bridge agent's `fdb_add`,
+ *   `fdb_remove`, `_fdb_chg_ip` (neutron/plugins/ml2/drivers/linuxbridge/agent/
+ *   linuxbridge_neutron_agent.py `LinuxBridgeRpcCallbacks`, `LinuxBridgeManager.add_fdb_entries`
+ *   / `remove_fdb_entries`): a unicast `[mac, ip]` becomes one bridge FDB row `mac dst <vtep>`
+ *   (keyed by MAC) and, with arp_responder, one neighbour row `ip lladdr mac`; a remove deletes
+ *   the FDB row of the MAC and the neighbour row of that IP; `chg_ip` only touches neighbour rows
+ *   ("after" added first, then "before" removed); the flood entry is one FDB row
+ *   `00:00:00:00:00:00 dst <vtep>`. Duplicated casts are idempotent (the agent uses `replace`/`append`).
+ * - An agent applies entries only for networks it has a local port on (`network_map`), skips its
+ *   own VTEP (`agent_ip == local_ip`), and applies nothing with `l2_population = false`.
+ *   The host-directed cast sent for a host's first port carries the whole network
+ *   (mech_driver.py `_create_agent_fdb`), so what a member host holds equals the network's
+ *   entries of every other VTEP: the model keeps one entry set per network (memory O(ports),
+ *   not O(hosts x ports)) and derives each host's view from it.
+ * - A host joins a network's `network_map` when its first port there comes up (its VTEP appears in
+ *   a cast) or when it gets a host-directed cast; it does NOT leave when its last port goes (the
+ *   Linux bridge agent keeps `network_map` until `network_delete`, and keeps applying that network's
+ *   casts: see fixtures lab2/lab3 step 5 on compute2). It leaves on an agent restart
+ *   (`start_flag`) if it then has no port on the network.
+ */
+import type { AgentReport } from './agent';
+import type { DecodedMessage } from './decode';
+import { FLOOD_MAC } from './l2pop';
+
+/** A network l2pop has told about. */
+export interface NetworkView {
+  /** Neutron network UUID. */
+  id: string;
+  /** Segmentation id (VNI for VXLAN); null if never sent. */
+  vni: number | null;
+  networkType: string;
+  /** Epoch ms of the first message naming it. */
+  firstSeenAt: number;
+}
+
+/**
+ * One VTEP's entries on one network, as every other l2pop agent on that network holds them.
+ * Absolute state: a change replaces the previous value for the same (network, vtep).
+ */
+export interface VtepEntries {
+  network: string;
+  vtep: string;
+  /** The flood entry is present: BUM of this network is replicated to this VTEP. */
+  flood: boolean;
+  /** Unicast FDB rows `mac dst <vtep>`, sorted. */
+  macs: string[];
+  /** Neighbour rows (ARP responder data): IP -> MAC, sorted by IP. */
+  neigh: Record<string, string>;
+  /** Epoch ms of the last message that changed it. */
+  updatedAt: number;
+}
+
+/**
+ * A hypervisor: named by its agent's `report_state`, or, until then, only known as a VTEP IP
+ * seen in fdb entries (`name` null, `id` = `vtep:<ip>`).
+ */
+export interface HostView {
+  /** Stable key: the host name, or `vtep:<ip>` for a VTEP not yet named. */
+  id: string;
+  name: string | null;
+  /** VTEP IP (`tunneling_ip`). */
+  vtep: string | null;
+  agentType: string | null;
+  binary: string | null;
+  /** `l2_population` as the agent reports it; null when unknown (no report yet). */
+  l2population: boolean | null;
+  /** OVS `arp_responder_enabled`; null for Linux bridge (not reported) or unknown. */
+  arpResponder: boolean | null;
+  distributedRouting: boolean | null;
+  tunnelTypes: string[];
+  devices: number | null;
+  /** Epoch ms of the last report with `start_flag` (agent (re)start). */
+  startedAt: number | null;
+  /** Epoch ms of the last report_state. */
+  lastReportAt: number | null;
+  /** Networks in the agent's `network_map`: it applies their casts. */
+  networks: Record<string, HostMembership>;
+}
+
+/** A host's membership of one network. */
+export interface HostMembership {
+  /** Epoch ms it joined (first own port announced, or first host-directed cast). */
+  joinedAt: number;
+  /** Epoch ms of the last host-directed full FDB for it, null if none seen. */
+  directedAt: number | null;
+}
+
+/** One change of the model, absolute (idempotent to re-apply). Broadcast to browsers and persisted. */
+export type ModelChange =
+  | { type: 'host'; host: HostView }
+  | { type: 'host_removed'; id: string }
+  | { type: 'network'; network: NetworkView }
+  | { type: 'vtep'; entries: VtepEntries }
+  | { type: 'vtep_removed'; network: string; vtep: string };
+
+/** The whole model, as stored and as sent to a browser on load. */
+export interface ModelSnapshot {
+  /** Id of the last message applied (0 when none). */
+  seq: number;
+  hosts: HostView[];
+  networks: NetworkView[];
+  vteps: VtepEntries[];
+}
+
+/** A unicast or flood FDB row a host was told to hold. */
+export interface ToldFdbRow {
+  mac: string;
+  vtep: string;
+  flood: boolean;
+}
+
+/** What the server told one host about one network (its own VTEP excluded, as the agent skips it). */
+export interface HostNetworkFdb {
+  network: string;
+  vni: number | null;
+  /** true: the agent applies l2pop; false: told by the server but not applied (l2_population=false); null: unknown. */
+  applied: boolean | null;
+  fdb: ToldFdbRow[];
+  /** Neighbour rows the ARP responder would hold (only applied with arp_responder). */
+  neigh: { ip: string; mac: string }[];
+  /** Remote VTEPs that receive this host's BUM for the network (its l2pop flood list). */
+  floodList: string[];
+}
+
+interface VtepState {
+  flood: boolean;
+  macs: Set<string>;
+  neigh: Map<string, string>;
+  updatedAt: number;
+}
+
+interface NetworkState {
+  view: NetworkView;
+  vteps: Map<string, VtepState>;
+}
+
+const anonId = (vtep: string) => `vtep:${vtep}`;
+
+function emptyHost(id: string, name: string | null, vtep: string | null): HostView {
+  return {
+    id,
+    name,
+    vtep,
+    agentType: null,
+    binary: null,
+    l2population: null,
+    arpResponder: null,
+    distributedRouting: null,
+    tunnelTypes: [],
+    devices: null,
+    startedAt: null,
+    lastReportAt: null,
+    networks: {},
+  };
+}
+
+/**
+ * The l2pop cluster model. `apply` folds one decoded message and returns the changes it made
+ * (empty for duplicates and for messages that do not affect the model).
+ */
+export class ClusterModel {
+  private readonly networks = new Map<string, NetworkState>();
+  private readonly hosts = new Map<string, HostView>();
+  /** VTEP IP -> host id (named or anonymous). */
+  private readonly vtepOwner = new Map<string, string>();
+  private seqValue = 0;
+
+  /** Id of the last message applied. */
+  get seq(): number {
+    return this.seqValue;
+  }
+
+  /** Rebuild a model from a snapshot (e.g. the database's projection after a worker restart). */
+  static fromSnapshot(s: ModelSnapshot): ClusterModel {
+    const m = new ClusterModel();
+    m.seqValue = s.seq;
+    for (const n of s.networks) m.networks.set(n.id, { view: { ...n }, vteps: new Map() });
+    for (const v of s.vteps) {
+      let net = m.networks.get(v.network);
+      if (!net) {
+        net = { view: { id: v.network, vni: null, networkType: 'vxlan', firstSeenAt: v.updatedAt }, vteps: new Map() };
+        m.networks.set(v.network, net);
+      }
+      net.vteps.set(v.vtep, { flood: v.flood, macs: new Set(v.macs), neigh: new Map(Object.entries(v.neigh)), updatedAt: v.updatedAt });
+    }
+    for (const h of s.hosts) {
+      m.hosts.set(h.id, cloneHost(h));
+      if (h.vtep) m.vtepOwner.set(h.vtep, h.id);
+    }
+    return m;
+  }
+
+  /**
+   * Fold one decoded message.
+   *
+   * @param msg the decoded message
+   * @param at receive time, epoch ms
+   * @param seq the message's id (monotonic); becomes `this.seq`
+   * @returns the changes, in order; absolute values, so applying them again is harmless
+   */
+  apply(msg: DecodedMessage, at: number, seq: number): ModelChange[] {
+    if (seq > this.seqValue) this.seqValue = seq;
+    const changes = new ChangeSet();
+    switch (msg.kind) {
+      case 'fdb':
+        if (msg.method === 'add_fdb_entries') this.addFdb(msg, at, changes);
+        else this.removeFdb(msg, at, changes);
+        break;
+      case 'update_fdb':
+        this.chgIp(msg, at, changes);
+        break;
+      case 'report_state':
+        this.report(msg.agent, at, changes);
+        break;
+      case 'other':
+        break;
+    }
+    return changes.list(this);
+  }
+
+  private ensureNetwork(id: string, vni: number | null, networkType: string, at: number, changes: ChangeSet): NetworkState {
+    let net = this.networks.get(id);
+    if (!net) {
+      net = { view: { id, vni, networkType, firstSeenAt: at }, vteps: new Map() };
+      this.networks.set(id, net);
+      changes.network(id);
+    } else if ((vni !== null && net.view.vni !== vni) || net.view.networkType !== networkType) {
+      net.view = { ...net.view, vni: vni ?? net.view.vni, networkType };
+      changes.network(id);
+    }
+    return net;
+  }
+
+  /** Make sure a VTEP appears as a host: its owner if named, else an anonymous `vtep:<ip>` host. */
+  private ensureVtepHost(vtep: string, changes: ChangeSet): void {
+    if (this.vtepOwner.has(vtep)) return;
+    const id = anonId(vtep);
+    this.hosts.set(id, emptyHost(id, null, vtep));
+    this.vtepOwner.set(vtep, id);
+    changes.host(id);
+  }
+
+  private ensureNamedHost(name: string, changes: ChangeSet): HostView {
+    let h = this.hosts.get(name);
+    if (!h) {
+      h = emptyHost(name, name, null);
+      this.hosts.set(name, h);
+      changes.host(name);
+    }
+    return h;
+  }
+
+  private addFdb(msg: Extract<DecodedMessage, { kind: 'fdb' }>, at: number, changes: ChangeSet): void {
+    for (const e of msg.entries) {
+      const net = this.ensureNetwork(e.network, e.vni, e.networkType, at, changes);
+      let v = net.vteps.get(e.vtep);
+      if (!v) {
+        v = { flood: false, macs: new Set(), neigh: new Map(), updatedAt: at };
+        net.vteps.set(e.vtep, v);
+        changes.vtep(e.network, e.vtep);
+      }
+      let changed = false;
+      if (e.flood) {
+        if (!v.flood) {
+          v.flood = true;
+          changed = true;
+        }
+      } else {
+        if (!v.macs.has(e.mac)) {
+          v.macs.add(e.mac);
+          changed = true;
+        }
+        if (v.neigh.get(e.ip) !== e.mac) {
+          v.neigh.set(e.ip, e.mac);
+          changed = true;
+        }
+      }
+      if (changed) {
+        v.updatedAt = at;
+        changes.vtep(e.network, e.vtep);
+      }
+      this.ensureVtepHost(e.vtep, changes);
+      // the VTEP's own agent has a port on the network now: it is in its network_map
+      const owner = this.hosts.get(this.vtepOwner.get(e.vtep)!)!;
+      if (!owner.networks[e.network]) {
+        owner.networks = { ...owner.networks, [e.network]: { joinedAt: at, directedAt: null } };
+        changes.host(owner.id);
+      }
+    }
+    if (msg.target && msg.target !== 'fanout') {
+      const h = this.ensureNamedHost(msg.target, changes);
+      for (const network of new Set(msg.entries.map((e) => e.network))) {
+        const prev = h.networks[network];
+        if (prev?.directedAt !== at) {
+          h.networks = { ...h.networks, [network]: { joinedAt: prev?.joinedAt ?? at, directedAt: at } };
+          changes.host(h.id);
+        }
+      }
+    }
+  }
+
+  private removeFdb(msg: Extract<DecodedMessage, { kind: 'fdb' }>, at: number, changes: ChangeSet): void {
+    const touched = new Set<string>();
+    for (const e of msg.entries) {
+      const net = this.networks.get(e.network);
+      const v = net?.vteps.get(e.vtep);
+      if (!net || !v) continue;
+      let changed = false;
+      if (e.flood) {
+        if (v.flood) {
+          v.flood = false;
+          changed = true;
+        }
+      } else {
+        if (v.macs.delete(e.mac)) changed = true;
+        if (v.neigh.get(e.ip) === e.mac) {
+          v.neigh.delete(e.ip);
+          changed = true;
+        }
+      }
+      if (changed) {
+        v.updatedAt = at;
+        changes.vtep(e.network, e.vtep);
+        touched.add(e.vtep);
+      }
+      if (!v.flood && v.macs.size === 0 && v.neigh.size === 0) net.vteps.delete(e.vtep);
+    }
+    for (const vtep of touched) this.dropAnonymousIfUnused(vtep, changes);
+  }
+
+  private chgIp(msg: Extract<DecodedMessage, { kind: 'update_fdb' }>, at: number, changes: ChangeSet): void {
+    for (const c of msg.chgIp) {
+      const net = this.networks.get(c.network);
+      if (!net) continue; // agents ignore networks they do not know (network_map)
+      let v = net.vteps.get(c.vtep);
+      if (!v) {
+        v = { flood: false, macs: new Set(), neigh: new Map(), updatedAt: at };
+        net.vteps.set(c.vtep, v);
+        this.ensureVtepHost(c.vtep, changes);
+      }
+      let changed = false;
+      for (const { mac, ip } of c.after) {
+        if (v.neigh.get(ip) !== mac) {
+          v.neigh.set(ip, mac);
+          changed = true;
+        }
+      }
+      for (const { mac, ip } of c.before) {
+        if (v.neigh.get(ip) === mac) {
+          v.neigh.delete(ip);
+          changed = true;
+        }
+      }
+      if (!changed) continue;
+      v.updatedAt = at;
+      changes.vtep(c.network, c.vtep);
+      if (!v.flood && v.macs.size === 0 && v.neigh.size === 0) net.vteps.delete(c.vtep);
+    }
+  }
+
+  private report(a: AgentReport, at: number, changes: ChangeSet): void {
+    const h = this.ensureNamedHost(a.host, changes);
+    if (a.tunnelingIp && h.vtep !== a.tunnelingIp) {
+      if (h.vtep && this.vtepOwner.get(h.vtep) === h.id) {
+        this.vtepOwner.delete(h.vtep);
+        const old = h.vtep;
+        h.vtep = null;
+        if (this.vtepInUse(old)) this.ensureVtepHost(old, changes);
+      }
+      const previous = this.vtepOwner.get(a.tunnelingIp);
+      if (previous && previous !== h.id) {
+        const prev = this.hosts.get(previous);
+        if (prev && prev.name === null) {
+          // the VTEP was known only from casts: it is this agent's; keep what it joined
+          h.networks = { ...prev.networks, ...h.networks };
+          this.hosts.delete(previous);
+          changes.hostRemoved(previous);
+        } else if (prev) {
+          prev.vtep = null; // another agent took this VTEP IP over
+          changes.host(prev.id);
+        }
+      }
+      this.vtepOwner.set(a.tunnelingIp, h.id);
+      h.vtep = a.tunnelingIp;
+    }
+    h.agentType = a.agentType;
+    h.binary = a.binary;
+    h.l2population = a.l2population;
+    h.arpResponder = a.arpResponder;
+    h.distributedRouting = a.distributedRouting;
+    h.tunnelTypes = a.tunnelTypes;
+    h.devices = a.devices;
+    if (a.startFlag) {
+      h.startedAt = at;
+      // a restarted agent rebuilds network_map from its ports: networks it has none on are gone
+      const kept: Record<string, HostMembership> = {};
+      for (const [network, m] of Object.entries(h.networks)) {
+        if (h.vtep && this.networks.get(network)?.vteps.has(h.vtep)) kept[network] = m;
+      }
+      h.networks = kept;
+    }
+    h.lastReportAt = at;
+    changes.host(h.id);
+  }
+
+  private vtepInUse(vtep: string): boolean {
+    for (const net of this.networks.values()) if (net.vteps.has(vtep)) return true;
+    return false;
+  }
+
+  private dropAnonymousIfUnused(vtep: string, changes: ChangeSet): void {
+    const id = this.vtepOwner.get(vtep);
+    if (!id || !id.startsWith('vtep:')) return;
+    if (this.vtepInUse(vtep)) return;
+    this.vtepOwner.delete(vtep);
+    this.hosts.delete(id);
+    changes.hostRemoved(id);
+  }
+
+  /** Current host record by id. */
+  host(id: string): HostView | undefined {
+    return this.hosts.get(id);
+  }
+
+  /** Current network record. */
+  network(id: string): NetworkView | undefined {
+    return this.networks.get(id)?.view;
+  }
+
+  /** Absolute entries of one (network, vtep), or undefined when it holds none. */
+  vtepEntries(network: string, vtep: string): VtepEntries | undefined {
+    const v = this.networks.get(network)?.vteps.get(vtep);
+    if (!v) return undefined;
+    return toVtepEntries(network, vtep, v);
+  }
+
+  /** VNI of a network if known (used to index messages without `segment_id`, such as chg_ip). */
+  vniOf(network: string): number | null {
+    return this.networks.get(network)?.view.vni ?? null;
+  }
+
+  /** Host names and anonymous VTEPs. */
+  hostIds(): string[] {
+    return [...this.hosts.keys()];
+  }
+
+  /** The host id owning a VTEP IP. */
+  hostOfVtep(vtep: string): string | undefined {
+    return this.vtepOwner.get(vtep);
+  }
+
+  /** Networks in a host's agent `network_map` (see the class comment for when it joins and leaves). */
+  memberships(hostId: string): string[] {
+    const h = this.hosts.get(hostId);
+    return h ? Object.keys(h.networks).sort() : [];
+  }
+
+  /**
+   * What the server told a host, per network it is a member of: every other VTEP's flood and
+   * unicast entries (own VTEP skipped, as the agent does), with whether the agent applies them.
+   * Mirrors mech_driver.py `_create_agent_fdb` for the host's networks.
+   */
+  toldFdb(hostId: string): HostNetworkFdb[] {
+    const h = this.hosts.get(hostId);
+    if (!h) return [];
+    const out: HostNetworkFdb[] = [];
+    for (const network of this.memberships(hostId)) {
+      const net = this.networks.get(network);
+      if (!net) continue;
+      const fdb: ToldFdbRow[] = [];
+      const neigh: { ip: string; mac: string }[] = [];
+      const floodList: string[] = [];
+      for (const [vtep, v] of [...net.vteps].sort(([a], [b]) => a.localeCompare(b))) {
+        if (vtep === h.vtep) continue;
+        if (v.flood) {
+          fdb.push({ mac: FLOOD_MAC, vtep, flood: true });
+          floodList.push(vtep);
+        }
+        for (const mac of [...v.macs].sort()) fdb.push({ mac, vtep, flood: false });
+        for (const [ip, mac] of v.neigh) neigh.push({ ip, mac });
+      }
+      neigh.sort((a, b) => a.ip.localeCompare(b.ip));
+      out.push({ network, vni: net.view.vni, applied: h.l2population, fdb, neigh, floodList });
+    }
+    return out;
+  }
+
+  /** The whole model as plain data. */
+  snapshot(): ModelSnapshot {
+    const vteps: VtepEntries[] = [];
+    for (const [network, net] of this.networks) for (const [vtep, v] of net.vteps) vteps.push(toVtepEntries(network, vtep, v));
+    return {
+      seq: this.seqValue,
+      hosts: [...this.hosts.values()].map(cloneHost),
+      networks: [...this.networks.values()].map((n) => ({ ...n.view })),
+      vteps,
+    };
+  }
+}
+
+function cloneHost(h: HostView): HostView {
+  return { ...h, tunnelTypes: [...h.tunnelTypes], networks: { ...h.networks } };
+}
+
+function toVtepEntries(network: string, vtep: string, v: VtepState): VtepEntries {
+  const neigh: Record<string, string> = {};
+  for (const ip of [...v.neigh.keys()].sort()) neigh[ip] = v.neigh.get(ip)!;
+  return { network, vtep, flood: v.flood, macs: [...v.macs].sort(), neigh, updatedAt: v.updatedAt };
+}
+
+/** Collects which records a message touched, then emits each once with its final value. */
+class ChangeSet {
+  private readonly order: string[] = [];
+  private readonly seen = new Set<string>();
+
+  private mark(key: string): void {
+    if (this.seen.has(key)) {
+      // keep the latest position: a host removed then re-added must end as an upsert
+      const i = this.order.indexOf(key);
+      if (i >= 0) this.order.splice(i, 1);
+    }
+    this.seen.add(key);
+    this.order.push(key);
+  }
+  host(id: string): void {
+    this.mark(`h\u0000${id}`);
+  }
+  hostRemoved(id: string): void {
+    this.mark(`h\u0000${id}`);
+  }
+  network(id: string): void {
+    this.mark(`n\u0000${id}`);
+  }
+  vtep(network: string, vtep: string): void {
+    this.mark(`v\u0000${network}\u0000${vtep}`);
+  }
+
+  list(m: ClusterModel): ModelChange[] {
+    const out: ModelChange[] = [];
+    for (const key of this.order) {
+      const [kind, a, b] = key.split('\u0000') as [string, string, string | undefined];
+      if (kind === 'h') {
+        const h = m.host(a);
+        out.push(h ? { type: 'host', host: cloneHost(h) } : { type: 'host_removed', id: a });
+      } else if (kind === 'n') {
+        const n = m.network(a);
+        if (n) out.push({ type: 'network', network: { ...n } });
+      } else {
+        const v = m.vtepEntries(a, b!);
+        out.push(v ? { type: 'vtep', entries: v } : { type: 'vtep_removed', network: a, vtep: b! });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Neutron RPC topics and exchanges as oslo.messaging lays them out on RabbitMQ.
+ *
+ * Sources: neutron_lib/agent/topics.py (`get_topic_name`, `AGENT`, `L2POPULATION`,
+ * `UPDATE`, `PLUGIN`, `REPORTS`), oslo_messaging/_drivers/impl_rabbit.py and amqpdriver.py
+ * (`<topic>_fanout` fanout exchanges, `<topic>.<server>` routing keys on the
+ * `control_exchange`, which neutron sets to `neutron`).
+ */
+
+/** oslo `control_exchange` of Neutron: the topic exchange carrying calls and host-directed casts. */
+export const NEUTRON_EXCHANGE = 'neutron';
+
+/** `topics.get_topic_name(topics.AGENT, topics.L2POPULATION, topics.UPDATE)`. */
+export const L2POP_TOPIC = 'q-agent-notifier-l2population-update';
+
+/** Fanout exchange of l2pop casts (oslo: `<topic>_fanout`, type fanout, durable=false, auto_delete=true). */
+export const L2POP_FANOUT_EXCHANGE = `${L2POP_TOPIC}_fanout`;
+
+/** Routing key of agent state reports (`report_state` calls): `topics.REPORTS`. */
+export const REPORTS_TOPIC = 'q-reports-plugin';
+
+/** Routing key of agent -> server RPC calls (`get_devices_details_list`, `update_device_up`, ...): `topics.PLUGIN`. */
+export const PLUGIN_TOPIC = 'q-plugin';
+
+/** The three l2pop casts (neutron/plugins/ml2/drivers/l2pop/rpc.py `L2populationAgentNotifyAPI`). */
+export const L2POP_METHODS = ['add_fdb_entries', 'remove_fdb_entries', 'update_fdb_entries'] as const;
+export type L2popMethod = (typeof L2POP_METHODS)[number];
+
+/** How oslo.messaging declares an exchange; a tap must use identical flags or the broker closes the channel (406). */
+export interface ExchangeSpec {
+  name: string;
+  type: 'topic' | 'fanout';
+  durable: boolean;
+  autoDelete: boolean;
+}
+
+/**
+ * The exchange and binding keys of a tap, as oslo declares them with default options
+ * (`amqp_durable_queues=False`, `amqp_auto_delete=False`): the topic exchange is
+ * non-durable, not auto-delete; every `<topic>_fanout` exchange is non-durable, auto-delete.
+ */
+export interface TapBinding {
+  exchange: ExchangeSpec;
+  /** Binding key: `#` wildcards for host names (which may contain dots); '' for fanouts. */
+  routingKey: string;
+}
+
+/** oslo's declaration of the control exchange. */
+export function topicExchange(durable = false): ExchangeSpec {
+  return { name: NEUTRON_EXCHANGE, type: 'topic', durable, autoDelete: false };
+}
+
+/** oslo's declaration of a fanout exchange for `topic`. */
+export function fanoutExchange(topic: string): ExchangeSpec {
+  return { name: `${topic}_fanout`, type: 'fanout', durable: false, autoDelete: true };
+}
+
+/** Agent notifier topics other than l2pop that Neutron's server casts (neutron/api/rpc/handlers, agent_notifiers). */
+export const OTHER_AGENT_NOTIFIER_TOPICS = [
+  'q-agent-notifier-port-update',
+  'q-agent-notifier-port-delete',
+  'q-agent-notifier-network-update',
+  'q-agent-notifier-network-delete',
+  'q-agent-notifier-tunnel-update',
+  'q-agent-notifier-tunnel-delete',
+  'q-agent-notifier-security_group-update',
+  'q-agent-notifier-binding-activate',
+  'q-agent-notifier-binding-deactivate',
+  'q-server-resource-versions',
+] as const;
+
+/**
+ * Bindings of the l2scope tap (DESIGN §2): the l2pop fanout, the host-directed l2pop casts and
+ * the agents' `report_state`; with `allRpc`, also the rest of Neutron's agent RPC for the inspector.
+ *
+ * @param opts.allRpc also bind `q-plugin` calls and the other agent notifier fanouts
+ * @param opts.durableTopicExchange set when the cloud runs `amqp_durable_queues = True`
+ */
+export function tapBindings(opts: { allRpc?: boolean; durableTopicExchange?: boolean } = {}): TapBinding[] {
+  const neutron = topicExchange(opts.durableTopicExchange ?? false);
+  const bindings: TapBinding[] = [
+    { exchange: fanoutExchange(L2POP_TOPIC), routingKey: '' },
+    { exchange: neutron, routingKey: `${L2POP_TOPIC}.#` },
+    { exchange: neutron, routingKey: REPORTS_TOPIC },
+  ];
+  if (opts.allRpc) {
+    bindings.push({ exchange: neutron, routingKey: PLUGIN_TOPIC });
+    bindings.push({ exchange: neutron, routingKey: `${PLUGIN_TOPIC}.#` });
+    for (const topic of OTHER_AGENT_NOTIFIER_TOPICS) {
+      bindings.push({ exchange: fanoutExchange(topic), routingKey: '' });
+      bindings.push({ exchange: neutron, routingKey: `${topic}.#` });
+    }
+  }
+  return bindings;
+}
+
+/**
+ * Who a message was addressed to, from where it was published.
+ *
+ * @returns `"fanout"` for any oslo `*_fanout` exchange; the host name for a host-directed cast
+ *   (`<agent notifier topic>.<host>` on the control exchange; the host may contain dots);
+ *   `null` otherwise (calls to the server such as `report_state` on `q-reports-plugin`).
+ */
+export function resolveTarget(exchange: string, routingKey: string): string | null {
+  if (exchange.endsWith('_fanout')) return 'fanout';
+  if (exchange === NEUTRON_EXCHANGE && routingKey.startsWith('q-agent-notifier-')) {
+    const dot = routingKey.indexOf('.');
+    if (dot > 0 && dot < routingKey.length - 1) return routingKey.slice(dot + 1);
+  }
+  return null;
+}
+
+/** The oslo topic a message was published on: the fanout exchange without `_fanout`, else the routing key up to the first dot. */
+export function resolveTopic(exchange: string, routingKey: string): string {
+  if (exchange.endsWith('_fanout')) return exchange.slice(0, -'_fanout'.length);
+  const dot = routingKey.indexOf('.');
+  return dot > 0 ? routingKey.slice(0, dot) : routingKey;
+}
