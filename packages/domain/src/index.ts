@@ -8,3 +8,4 @@ export * from './capture';
 export * from './output';
 export * from './model';
 export * from './kernel';
+export * from './inspect';
