@@ -96,3 +96,17 @@ export function parseCapture(text: string): { records: CaptureRecord[]; errors: 
   }
   return { records, errors };
 }
+
+/**
+ * A point in time given on a command line: ISO-8601 (`2026-11-22T00:25:30Z`) or epoch seconds
+ * (`1795307160.5`, as in the fixtures' events.tsv).
+ * @returns epoch milliseconds
+ * @throws Error naming the accepted forms when `text` is neither
+ */
+export function parseTimeArg(text: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number.parseFloat(t) * 1000);
+  const ms = Date.parse(t);
+  if (!Number.isNaN(ms) && /^\d{4}-\d{2}-\d{2}/.test(t)) return ms;
+  throw new Error(`"${text}" is not a time: use ISO-8601 (2026-11-22T00:25:30Z) or epoch seconds (1795307160.5)`);
+}

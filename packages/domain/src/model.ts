@@ -98,6 +98,25 @@ export type ModelChange =
   | { type: 'vtep'; entries: VtepEntries }
   | { type: 'vtep_removed'; network: string; vtep: string };
 
+/**
+ * The record a change is about, e.g. `host:compute1`, `vtep:<network>/<ip>`: a later change with
+ * the same key replaces an earlier one (used to coalesce changes and to key projections).
+ */
+export function modelChangeKey(c: ModelChange): string {
+  switch (c.type) {
+    case 'host':
+      return `host:${c.host.id}`;
+    case 'host_removed':
+      return `host:${c.id}`;
+    case 'network':
+      return `network:${c.network.id}`;
+    case 'vtep':
+      return `vtep:${c.entries.network}/${c.entries.vtep}`;
+    case 'vtep_removed':
+      return `vtep:${c.network}/${c.vtep}`;
+  }
+}
+
 /** The whole model, as stored and as sent to a browser on load. */
 export interface ModelSnapshot {
   /** Id of the last message applied (0 when none). */

@@ -1,0 +1,12 @@
+import type { AmqpProperties } from '@l2scope/domain';
+
+/** One message entering the pipeline, from the live tap or a replay. */
+export interface Delivery {
+  /** Epoch ms the worker received it. */
+  receivedAt: number;
+  exchange: string;
+  routingKey: string;
+  properties: AmqpProperties;
+  body: Uint8Array;
+  source: 'amqp' | 'replay';
+}

@@ -1,0 +1,129 @@
+/**
+ * Live push to browsers (socket.io) plus a small read-only HTTP surface on the same port:
+ * `GET /healthz` (200 when the source is connected, else 503), `GET /api/model` (the model
+ * snapshot as JSON), `GET /api/stats`.
+ *
+ * Updates are batched in windows (default 50 ms): model changes are coalesced per record
+ * (absolute values, last wins), message summaries are capped per window (`skipped` tells the
+ * browser to refetch history), so a burst of thousands of messages costs a browser a few
+ * frames, not thousands.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { type LiveServerEvents, type MessageSummary, type ModelChange, type ModelSnapshot, type TapStats, modelChangeKey } from '@l2scope/domain';
+
+export interface LiveServerOptions {
+  port: number;
+  host?: string;
+  getModel: () => ModelSnapshot;
+  getStats: () => TapStats;
+  windowMs?: number;
+  /** Message summaries pushed per window at most; the rest are counted as skipped. */
+  maxMessagesPerWindow?: number;
+}
+
+export class LiveServer {
+  private readonly http: http.Server;
+  private readonly io: Server<Record<string, never>, LiveServerEvents>;
+  private messages: MessageSummary[] = [];
+  private skipped = 0;
+  private changes = new Map<string, ModelChange>();
+  private seq = 0;
+  private statsDirty = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly windowMs: number;
+  private readonly maxMessages: number;
+
+  constructor(private readonly opts: LiveServerOptions) {
+    this.windowMs = opts.windowMs ?? 50;
+    this.maxMessages = opts.maxMessagesPerWindow ?? 500;
+    this.http = http.createServer((req, res) => this.handle(req, res));
+    this.io = new Server(this.http, { cors: { origin: true }, serveClient: false });
+    this.io.on('connection', (socket) => {
+      socket.emit('stats', this.opts.getStats());
+    });
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/socket.io')) return; // socket.io's own handler answers
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET') return json(405, { error: 'method not allowed' });
+    switch (url.pathname) {
+      case '/healthz': {
+        const stats = this.opts.getStats();
+        return json(stats.connected ? 200 : 503, { ok: stats.connected, mode: stats.mode, seq: stats.seq });
+      }
+      case '/api/model':
+        return json(200, this.opts.getModel());
+      case '/api/stats':
+        return json(200, this.opts.getStats());
+      default:
+        return json(404, { error: 'not found' });
+    }
+  }
+
+  /** Listen; resolves with the bound port (useful with port 0). */
+  async start(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => resolve());
+    });
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  /** Queue a committed batch for the next window. */
+  publish(summaries: MessageSummary[], changes: ModelChange[], seq: number): void {
+    for (const s of summaries) this.messages.push(s);
+    if (this.messages.length > this.maxMessages) {
+      this.skipped += this.messages.length - this.maxMessages;
+      this.messages.splice(0, this.messages.length - this.maxMessages);
+    }
+    for (const c of changes) {
+      const key = modelChangeKey(c);
+      this.changes.delete(key); // keep the order of the latest change
+      this.changes.set(key, c);
+    }
+    this.seq = Math.max(this.seq, seq);
+    this.statsDirty = true;
+    this.arm();
+  }
+
+  /** Stats changed outside a batch (connection state, drops, gaps). */
+  statsChanged(): void {
+    this.statsDirty = true;
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.windowMs);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (this.changes.size) {
+      this.io.emit('model', { seq: this.seq, changes: [...this.changes.values()] });
+      this.changes = new Map();
+    }
+    if (this.messages.length || this.skipped) {
+      this.io.emit('messages', { messages: this.messages, skipped: this.skipped });
+      this.messages = [];
+      this.skipped = 0;
+    }
+    if (this.statsDirty) {
+      this.io.emit('stats', this.opts.getStats());
+      this.statsDirty = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}

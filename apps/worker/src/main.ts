@@ -1,0 +1,84 @@
+/**
+ * `l2scope-worker`: tap a Neutron RabbitMQ live and/or replay a capture, persist, push live.
+ *
+ *   tsx apps/worker/src/main.ts [--amqp URL] [--replay FILE.jsonl [--speed N] [--loop]] [options]
+ *
+ * With neither --amqp nor --replay it replays the bundled real lab3 capture in-process.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { parseTimeArg } from '@l2scope/domain';
+import { startWorker } from './worker';
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
+  return n;
+}
+
+const program = new Command('l2scope-worker')
+  .description('Tap l2pop traffic (live AMQP or a replayed capture) into the l2scope model and database')
+  .option('--amqp <url>', 'tap this broker live (e.g. amqp://l2scope:secret@rabbit:5672/)', process.env.AMQP_URL)
+  .option('--replay <file>', 'replay a capture (.jsonl): onto the broker with --amqp, else in-process')
+  .option('--speed <n>', 'replay speed multiplier (0 = as fast as possible)', positiveNumber, 1)
+  .option('--loop', 'replay the capture forever', false)
+  .option('--until <time>', 'replay only messages captured up to TIME (ISO-8601 or epoch seconds)', (v: string) => {
+    try {
+      return parseTimeArg(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  })
+  .option('--all-rpc', "also tap the rest of Neutron's agent RPC (q-plugin, port/network/tunnel fanouts) for the inspector", false)
+  .option('--declare-exchanges', "declare missing Neutron exchanges with oslo's flags (needs configure permission on them)", false)
+  .option('--durable-exchanges', 'the cloud runs amqp_durable_queues=True (topic exchange is durable)', false)
+  .option('--queue-max-length <n>', 'x-max-length of the tap queue', positiveNumber, 100_000)
+  .option('--message-ttl <ms>', 'x-message-ttl of the tap queue (ms)', positiveNumber, 600_000)
+  .option('--prefetch <n>', 'unacknowledged messages in flight', positiveNumber, 1000)
+  .option('--db <url>', 'database URL (default: DATABASE_URL, else the embedded SQLite file)', process.env.DATABASE_URL)
+  .option('--port <port>', 'live server port (socket.io, /api/model, /healthz)', positiveNumber, Number(process.env.L2SCOPE_LIVE_PORT ?? 3001))
+  .option('--host <addr>', 'live server bind address', '0.0.0.0')
+  .option('--retain-messages <n>', 'keep this many newest messages', positiveNumber, 200_000)
+  .option('--max-decode-bytes <n>', 'bodies larger than this are stored undecoded (too_large)', positiveNumber, 8 * 1024 * 1024)
+  .option('--max-raw-bytes <n>', 'store at most this many bytes of a raw body', positiveNumber, 16 * 1024 * 1024)
+  .option('--no-migrate', 'do not apply database migrations on start');
+
+program.parse();
+const o = program.opts();
+
+const worker = await startWorker({
+  amqpUrl: o.amqp,
+  replayFile: o.replay,
+  speed: o.speed,
+  loop: o.loop,
+  until: o.until,
+  allRpc: o.allRpc,
+  declareExchanges: o.declareExchanges,
+  durableTopicExchange: o.durableExchanges,
+  queueMaxLength: o.queueMaxLength,
+  messageTtlMs: o.messageTtl,
+  prefetch: o.prefetch,
+  databaseUrl: o.db,
+  port: o.port,
+  host: o.host,
+  retainMessages: o.retainMessages,
+  maxDecodeBytes: o.maxDecodeBytes,
+  maxRawBytes: o.maxRawBytes,
+  migrate: o.migrate,
+});
+console.log(`worker: live server on port ${worker.port}`);
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`worker: ${sig}, draining`);
+    worker.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
+}

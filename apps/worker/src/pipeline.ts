@@ -1,0 +1,193 @@
+/**
+ * The ingest pipeline: every delivery is decoded, folded into the model, and persisted with
+ * its derived model changes in batches (one transaction per batch, ~50 ms windows or
+ * `maxBatch` messages). A delivery's promise resolves once its batch is committed, so the
+ * AMQP tap acks only persisted messages; browsers get the batch after the commit.
+ *
+ * Bounded: the tap's prefetch (or the replay's high-water mark) bounds what is in flight.
+ * Bad input never stops it: an undecodable message is stored with its error and raw body.
+ */
+import {
+  ClusterModel,
+  type DecodeResult,
+  type MessageRefs,
+  type MessageSummary,
+  type ModelChange,
+  decodeMessage,
+  messageKind,
+  messageRefs,
+  messageSearchText,
+  redactSecrets,
+} from '@l2scope/domain';
+import type { Delivery } from './delivery';
+
+/** A message ready to be written. */
+export interface IngestedMessage {
+  id: number;
+  delivery: Delivery;
+  result: DecodeResult;
+  refs: MessageRefs;
+  /** Redacted, possibly truncated raw body to store. */
+  raw: Uint8Array;
+  rawTruncated: boolean;
+  search: string;
+  changes: ModelChange[];
+}
+
+/** What a batch writes; implemented by the Prisma store (and nothing else: tests use a real database). */
+export interface BatchSink {
+  writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<void>;
+}
+
+/** Persisted worker counters. */
+export interface Counters {
+  received: number;
+  undecodable: number;
+  dropped: number;
+  expired: number;
+}
+
+export interface PipelineOptions {
+  sink: BatchSink;
+  model: ClusterModel;
+  /** First message id to assign (the store's max id + 1). */
+  firstId: number;
+  counters: Counters;
+  /** Called after each committed batch (live push). */
+  onCommitted?: (batch: IngestedMessage[], seq: number) => void;
+  /** Called when a batch could not be written (it is retried). */
+  onError?: (err: unknown, attempt: number) => void;
+  maxBatch?: number;
+  windowMs?: number;
+  /** Bodies larger than this are `too_large` (not parsed). */
+  maxDecodeBytes?: number;
+  /** Raw bodies are stored up to this many bytes. */
+  maxRawBytes?: number;
+}
+
+interface Pending {
+  msg: IngestedMessage;
+  resolve: () => void;
+}
+
+export class IngestPipeline {
+  readonly model: ClusterModel;
+  readonly counters: Counters;
+  private nextId: number;
+  private batch: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private committedSeq: number;
+  private readonly opts: Required<Omit<PipelineOptions, 'onCommitted' | 'onError'>> & Pick<PipelineOptions, 'onCommitted' | 'onError'>;
+
+  constructor(opts: PipelineOptions) {
+    this.opts = { maxBatch: 500, windowMs: 50, maxDecodeBytes: 8 * 1024 * 1024, maxRawBytes: 16 * 1024 * 1024, ...opts };
+    this.model = opts.model;
+    this.counters = opts.counters;
+    this.nextId = opts.firstId;
+    this.committedSeq = opts.firstId - 1;
+  }
+
+  /** Messages submitted but not yet committed. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** Id of the last committed message. */
+  get seq(): number {
+    return this.committedSeq;
+  }
+
+  /**
+   * Take one delivery: decode, fold into the model, queue for the next batch.
+   * @returns a promise resolved when the message is committed to the database
+   */
+  submit(delivery: Delivery): Promise<void> {
+    const id = this.nextId++;
+    const result = decodeMessage(delivery, { maxBytes: this.opts.maxDecodeBytes });
+    this.counters.received++;
+    if (!result.ok) this.counters.undecodable++;
+    const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
+    const refs = messageRefs(result, (n) => this.model.vniOf(n));
+    const redacted = redactSecrets(delivery.body).body;
+    const rawTruncated = redacted.byteLength > this.opts.maxRawBytes;
+    const msg: IngestedMessage = {
+      id,
+      delivery,
+      result,
+      refs,
+      raw: rawTruncated ? redacted.subarray(0, this.opts.maxRawBytes) : redacted,
+      rawTruncated,
+      search: messageSearchText(delivery.exchange, delivery.routingKey, result, refs),
+      changes,
+    };
+    this.inFlight++;
+    return new Promise<void>((resolve) => {
+      this.batch.push({ msg, resolve });
+      if (this.batch.length >= this.opts.maxBatch) this.scheduleFlush(0);
+      else if (!this.timer) this.scheduleFlush(this.opts.windowMs);
+    });
+  }
+
+  /** Write everything submitted so far; resolves when it is committed. */
+  async drain(): Promise<void> {
+    while (this.batch.length > 0 || this.inFlight > 0) {
+      this.scheduleFlush(0);
+      await this.flushing;
+      if (this.batch.length === 0 && this.inFlight === 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private scheduleFlush(delay: number): void {
+    if (this.timer) {
+      if (delay > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, delay);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch.splice(0, this.opts.maxBatch);
+    if (batch.length === 0) return;
+    const messages = batch.map((p) => p.msg);
+    const seq = messages[messages.length - 1]!.id;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.opts.sink.writeBatch(messages, { ...this.counters }, seq);
+        break;
+      } catch (err) {
+        this.opts.onError?.(err, attempt);
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 100 * 2 ** Math.min(attempt, 9))));
+      }
+    }
+    this.committedSeq = seq;
+    this.inFlight -= batch.length;
+    for (const p of batch) p.resolve();
+    this.opts.onCommitted?.(messages, seq);
+    if (this.batch.length > 0) this.scheduleFlush(this.batch.length >= this.opts.maxBatch ? 0 : this.opts.windowMs);
+  }
+}
+
+/** Inspector row of an ingested message. */
+export function summarize(m: IngestedMessage): MessageSummary {
+  const r = m.result;
+  return {
+    id: m.id,
+    receivedAt: new Date(m.delivery.receivedAt).toISOString(),
+    exchange: m.delivery.exchange,
+    routingKey: m.delivery.routingKey,
+    method: r.ok ? r.message.method : r.method,
+    kind: messageKind(r),
+    target: r.ok ? r.message.target : r.target,
+    ok: r.ok,
+    error: r.ok ? null : `${r.error.reason}: ${r.error.message}`,
+    size: m.delivery.body.byteLength,
+    source: m.delivery.source,
+    ...m.refs,
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * The live AMQP tap (DESIGN §2 "Tap rules"): one exclusive, auto-delete, bounded queue
+ * (`x-max-length` + `x-overflow: drop-head` + `x-message-ttl`) bound to the l2pop fanout
+ * exchange, to `neutron` with `q-agent-notifier-l2population-update.#` and `q-reports-plugin`
+ * (optionally the rest of Neutron's agent RPC). It never redeclares Neutron's exchanges with
+ * other flags: they are checked passively, and only declared (with oslo's exact flags) when
+ * `declareExchanges` is set; missing ones are retried until Neutron creates them.
+ * Messages the broker drops (queue full) or expires are dead-lettered to a second bounded
+ * queue of the tap's own and counted. Reconnects with exponential backoff (amqplib recovery);
+ * each disconnection is reported as a gap. Acks only after the pipeline persisted the message.
+ *
+ * Least privilege: configure/write on `^l2scope\.tap\.` names, read on those and on the
+ * Neutron exchanges (see README "Tapping a real cloud").
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import { type AmqpProperties, type ExchangeSpec, type TapBinding, tapBindings } from '@l2scope/domain';
+import type { Delivery } from './delivery';
+
+export interface TapOptions {
+  url: string;
+  allRpc?: boolean;
+  declareExchanges?: boolean;
+  durableTopicExchange?: boolean;
+  /** x-max-length of the tap queue (messages). */
+  maxLength?: number;
+  /** x-message-ttl of the tap queue (ms). */
+  messageTtlMs?: number;
+  prefetch?: number;
+  /** Count broker-side drops and expiries through a dead-letter queue (default true). */
+  countDrops?: boolean;
+  /** Seconds between checks for missing exchanges and of the queue depth. */
+  pollSeconds?: number;
+  onDelivery: (d: Delivery) => Promise<void>;
+  onConnected?: () => void;
+  onDisconnected?: (err: Error) => void;
+  onDropped?: (reason: string) => void;
+  onStatus?: (s: { missingExchanges: string[]; queueDepth: number | null }) => void;
+  log?: (line: string) => void;
+}
+
+const PROPERTY_KEYS = ['contentType', 'contentEncoding', 'headers', 'deliveryMode', 'priority', 'expiration', 'messageId', 'correlationId', 'replyTo', 'timestamp', 'type', 'userId', 'appId'] as const;
+
+/** amqplib message properties without the unset ones. */
+export function pickProperties(p: ConsumeMessage['properties']): AmqpProperties {
+  const out: Record<string, unknown> = {};
+  for (const k of PROPERTY_KEYS) if (p[k] !== undefined && p[k] !== null) out[k] = p[k];
+  return out as AmqpProperties;
+}
+
+function isNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 404;
+}
+
+/** A running tap; `close()` stops it and deletes its queues (they are exclusive). */
+export class AmqpTap {
+  readonly queue: string;
+  private conn: RecoveringChannelModel | null = null;
+  private poll: NodeJS.Timeout | null = null;
+  private missing: string[] = [];
+  private queueDepth: number | null = null;
+  private stopped = false;
+  private readonly bindings: TapBinding[];
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly opts: TapOptions) {
+    this.queue = `l2scope.tap.${os.hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
+    this.bindings = tapBindings({ allRpc: opts.allRpc ?? false, durableTopicExchange: opts.durableTopicExchange ?? false });
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** Connect (retrying with backoff until the broker answers) and start consuming. */
+  async start(): Promise<void> {
+    this.conn = await amqp.connect(this.opts.url, {
+      recovery: {
+        initialDelay: 500,
+        maxDelay: 30_000,
+        waitForConnect: false,
+        setup: (model: ChannelModel) => this.setup(model),
+      },
+    });
+    this.conn.on('connect', () => this.opts.onConnected?.());
+    this.conn.on('disconnect', (err: Error) => {
+      this.clearPoll();
+      this.opts.onDisconnected?.(err);
+    });
+    this.conn.on('connect-failed', (err: Error) => this.log(`tap: connection attempt failed: ${err.message}`));
+    this.conn.on('error', (err: Error) => this.log(`tap: connection error: ${err.message}`));
+    await this.conn.waitForConnect();
+  }
+
+  private async exchangeExists(model: ChannelModel, name: string): Promise<boolean> {
+    const ch = await model.createChannel();
+    ch.on('error', () => {});
+    try {
+      await ch.checkExchange(name);
+      await ch.close();
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Bind every binding whose exchange exists (declaring it with oslo's flags if asked); returns the missing exchanges. */
+  private async bindAll(model: ChannelModel, ch: Channel, only?: string[]): Promise<string[]> {
+    const byExchange = new Map<string, { spec: ExchangeSpec; keys: string[] }>();
+    for (const b of this.bindings) {
+      if (only && !only.includes(b.exchange.name)) continue;
+      const e = byExchange.get(b.exchange.name) ?? { spec: b.exchange, keys: [] };
+      e.keys.push(b.routingKey);
+      byExchange.set(b.exchange.name, e);
+    }
+    const missing: string[] = [];
+    for (const { spec, keys } of byExchange.values()) {
+      if (!(await this.exchangeExists(model, spec.name))) {
+        if (!this.opts.declareExchanges) {
+          missing.push(spec.name);
+          continue;
+        }
+        await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
+      }
+      for (const key of keys) await ch.bindQueue(this.queue, spec.name, key);
+    }
+    return missing;
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const ch = await model.createChannel();
+    ch.on('error', (err: Error) => this.log(`tap: channel error: ${err.message}`));
+    ch.on('close', () => {
+      // an unexpected channel close (queue deleted, permission change...): rebuild everything
+      if (!this.stopped) model.close().catch(() => {});
+    });
+    const dlx = `${this.queue}.dlx`;
+    if (this.opts.countDrops ?? true) {
+      await ch.assertExchange(dlx, 'fanout', { durable: false, autoDelete: true });
+      const dropped = `${this.queue}.dropped`;
+      await ch.assertQueue(dropped, { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': 10_000, 'x-overflow': 'drop-head' } });
+      await ch.bindQueue(dropped, dlx, '');
+      await ch.consume(
+        dropped,
+        (msg) => {
+          if (!msg) return;
+          const reason = String(msg.properties.headers?.['x-first-death-reason'] ?? 'unknown');
+          this.opts.onDropped?.(reason);
+        },
+        { noAck: true },
+      );
+    }
+    await ch.assertQueue(this.queue, {
+      exclusive: true,
+      autoDelete: true,
+      durable: false,
+      arguments: {
+        'x-max-length': this.opts.maxLength ?? 100_000,
+        'x-overflow': 'drop-head',
+        'x-message-ttl': this.opts.messageTtlMs ?? 600_000,
+        ...((this.opts.countDrops ?? true) ? { 'x-dead-letter-exchange': dlx } : {}),
+      },
+    });
+    this.missing = await this.bindAll(model, ch);
+    if (this.missing.length) this.log(`tap: waiting for exchanges to appear: ${this.missing.join(', ')}`);
+    await ch.prefetch(this.opts.prefetch ?? 1000);
+    await ch.consume(this.queue, (msg) => {
+      if (!msg) {
+        // consumer cancelled by the broker
+        model.close().catch(() => {});
+        return;
+      }
+      const delivery: Delivery = {
+        receivedAt: Date.now(),
+        exchange: msg.fields.exchange,
+        routingKey: msg.fields.routingKey,
+        properties: pickProperties(msg.properties),
+        body: new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength),
+        source: 'amqp',
+      };
+      this.opts.onDelivery(delivery).then(
+        () => {
+          try {
+            ch.ack(msg);
+          } catch {
+            // channel already gone: the exclusive queue went with it
+          }
+        },
+        (err: unknown) => this.log(`tap: delivery failed: ${String(err)}`),
+      );
+    });
+    this.startPoll(model, ch);
+    this.opts.onStatus?.({ missingExchanges: this.missing, queueDepth: 0 });
+  }
+
+  private startPoll(model: ChannelModel, ch: Channel): void {
+    this.clearPoll();
+    const every = (this.opts.pollSeconds ?? 10) * 1000;
+    this.poll = setInterval(() => {
+      void (async () => {
+        try {
+          const q = await ch.checkQueue(this.queue);
+          this.queueDepth = q.messageCount;
+          if (this.missing.length) {
+            const before = this.missing.length;
+            this.missing = await this.bindAll(model, ch, this.missing);
+            if (this.missing.length < before) this.log(`tap: bound late exchanges; still missing: ${this.missing.join(', ') || 'none'}`);
+          }
+          this.opts.onStatus?.({ missingExchanges: this.missing, queueDepth: this.queueDepth });
+        } catch (err) {
+          this.log(`tap: poll failed: ${(err as Error).message}`);
+        }
+      })();
+    }, every);
+    this.poll.unref();
+  }
+
+  private clearPoll(): void {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.clearPoll();
+    await this.conn?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The worker: sources (live tap and/or replay) -> pipeline (decode, model, batch persist)
+ * -> live push. One function to start it, used by the CLI and by integration tests.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { type Db, databaseUrl, migrate, openDb } from '@l2scope/db';
+import { ClusterModel, type TapStats } from '@l2scope/domain';
+import { LiveServer } from './live';
+import { IngestPipeline, summarize } from './pipeline';
+import { replayInProcess, replayToBroker } from './replay';
+import { PrismaStore } from './store';
+import { AmqpTap } from './tap';
+
+/** The capture replayed when no source is given: the real lab3 recording shipped in fixtures/. */
+export const DEFAULT_CAPTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/lab3.jsonl');
+
+export interface WorkerOptions {
+  /** Database URL (default: DATABASE_URL or the embedded SQLite file). */
+  databaseUrl?: string;
+  /** Tap a broker live. */
+  amqpUrl?: string;
+  /** Replay a capture: onto the broker when `amqpUrl` is set, else in-process. */
+  replayFile?: string;
+  speed?: number;
+  loop?: boolean;
+  /** Replay only messages captured up to this epoch ms. */
+  until?: number;
+  allRpc?: boolean;
+  declareExchanges?: boolean;
+  durableTopicExchange?: boolean;
+  queueMaxLength?: number;
+  messageTtlMs?: number;
+  prefetch?: number;
+  /** Port of the live server (socket.io + /api/model); 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** Keep this many newest messages in the database (older are pruned). */
+  retainMessages?: number;
+  maxDecodeBytes?: number;
+  maxRawBytes?: number;
+  /** Apply pending database migrations on start (default true). */
+  migrate?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface WorkerHandle {
+  port: number;
+  pipeline: IngestPipeline;
+  store: PrismaStore;
+  db: Db;
+  tap: AmqpTap | null;
+  stats(): TapStats;
+  /** Resolves when a non-looping replay has been fed and committed. */
+  replayDone: Promise<number> | null;
+  stop(): Promise<void>;
+}
+
+/** Start the worker. Resolves once the tap is bound (if any) and the live server listens. */
+export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const url = opts.databaseUrl ?? databaseUrl();
+  if (opts.migrate ?? true) {
+    const { applied } = await migrate(url);
+    if (applied.length) log(`worker: applied migrations ${applied.join(', ')}`);
+  }
+  const db = await openDb(url);
+  const store = new PrismaStore(db);
+  const [snapshot, firstId, counters, gaps] = await Promise.all([
+    store.loadModel(),
+    store.maxMessageId().then((n) => n + 1),
+    store.loadCounters(),
+    store.recentGaps(),
+  ]);
+  const model = ClusterModel.fromSnapshot(snapshot);
+
+  const state = {
+    mode: (opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle') as TapStats['mode'],
+    connected: !opts.amqpUrl,
+    missingExchanges: [] as string[],
+    queueDepth: null as number | null,
+    gaps,
+    openGap: null as number | null,
+  };
+  let live: LiveServer | null = null;
+  const retain = opts.retainMessages ?? 200_000;
+  let sincePrune = 0;
+
+  const pipeline = new IngestPipeline({
+    sink: store,
+    model,
+    firstId,
+    counters,
+    maxDecodeBytes: opts.maxDecodeBytes,
+    maxRawBytes: opts.maxRawBytes,
+    onError: (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`),
+    onCommitted: (batch, seq) => {
+      live?.publish(batch.map(summarize), batch.flatMap((m) => m.changes), seq);
+      sincePrune += batch.length;
+      if (sincePrune >= 5_000) {
+        sincePrune = 0;
+        store.prune(retain).catch((err: unknown) => log(`worker: pruning failed: ${String(err)}`));
+      }
+    },
+  });
+
+  const stats = (): TapStats => ({
+    mode: state.mode,
+    connected: state.connected,
+    received: counters.received,
+    undecodable: counters.undecodable,
+    dropped: counters.dropped,
+    expired: counters.expired,
+    queueDepth: state.queueDepth,
+    missingExchanges: state.missingExchanges,
+    gaps: state.gaps,
+    seq: pipeline.seq,
+  });
+
+  live = new LiveServer({ port: opts.port ?? 3001, host: opts.host, getModel: () => model.snapshot(), getStats: stats });
+  const port = await live.start();
+
+  let tap: AmqpTap | null = null;
+  if (opts.amqpUrl) {
+    tap = new AmqpTap({
+      url: opts.amqpUrl,
+      allRpc: opts.allRpc,
+      declareExchanges: opts.declareExchanges,
+      durableTopicExchange: opts.durableTopicExchange,
+      maxLength: opts.queueMaxLength,
+      messageTtlMs: opts.messageTtlMs,
+      prefetch: opts.prefetch,
+      log,
+      onDelivery: (d) => pipeline.submit(d),
+      onConnected: () => {
+        state.connected = true;
+        if (state.openGap !== null) {
+          const id = state.openGap;
+          state.openGap = null;
+          const end = Date.now();
+          store
+            .closeGap(id, end)
+            .then(() => store.recentGaps())
+            .then((g) => {
+              state.gaps = g;
+              live?.statsChanged();
+            })
+            .catch((err: unknown) => log(`worker: recording a gap failed: ${String(err)}`));
+        }
+        log(`worker: tapping ${redactUrl(opts.amqpUrl!)}`);
+        live?.statsChanged();
+      },
+      onDisconnected: (err) => {
+        state.connected = false;
+        log(`worker: disconnected from the broker: ${err.message}`);
+        const start = Date.now();
+        store
+          .openGap(start, err.message)
+          .then((id) => {
+            if (state.connected) return store.closeGap(id, Date.now());
+            state.openGap = id;
+          })
+          .then(() => store.recentGaps())
+          .then((g) => {
+            state.gaps = g;
+            live?.statsChanged();
+          })
+          .catch((e: unknown) => log(`worker: recording a gap failed: ${String(e)}`));
+        live?.statsChanged();
+      },
+      onDropped: (reason) => {
+        if (reason === 'expired') counters.expired++;
+        else counters.dropped++;
+        live?.statsChanged();
+      },
+      onStatus: (s) => {
+        state.missingExchanges = s.missingExchanges;
+        state.queueDepth = s.queueDepth;
+        live?.statsChanged();
+      },
+    });
+    await tap.start();
+    state.connected = true;
+  }
+
+  const abort = new AbortController();
+  let replayDone: Promise<number> | null = null;
+  const replayFile = opts.replayFile ?? (opts.amqpUrl ? undefined : DEFAULT_CAPTURE);
+  if (replayFile) {
+    const common = { file: replayFile, speed: opts.speed ?? 1, loop: opts.loop ?? false, until: opts.until, signal: abort.signal, log };
+    log(`worker: replaying ${replayFile} ${opts.amqpUrl ? 'onto the broker' : 'in-process'} at speed ${common.speed}${common.loop ? ', looping' : ''}`);
+    replayDone = opts.amqpUrl
+      ? replayToBroker({ ...common, url: opts.amqpUrl })
+      : replayInProcess({ ...common, submit: (d) => pipeline.submit(d), pending: () => pipeline.pending }).then(async (n) => {
+          await pipeline.drain();
+          return n;
+        });
+    replayDone.catch((err: unknown) => log(`worker: replay failed: ${String(err)}`));
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port,
+    pipeline,
+    store,
+    db,
+    tap,
+    stats,
+    replayDone,
+    stop() {
+      stopping ??= (async () => {
+        abort.abort();
+        await replayDone?.catch(() => 0);
+        await tap?.close();
+        await pipeline.drain();
+        await store.writeCounters(counters).catch(() => {});
+        await live?.close();
+        await db.$disconnect();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** An AMQP URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The Prisma client on either database. Both generated clients come from the same models; the
+ * SQLite one's type is the type every caller uses ({@link Db}).
+ */
+import { openAdapter } from './adapters';
+import { databaseUrl, dbProvider } from './config';
+import type { PrismaClient as SqliteClient } from './generated/sqlite/client';
+
+/**
+ * One client type for both databases: the SQLite generated `PrismaClient`. On PostgreSQL,
+ * {@link openDb} returns the PostgreSQL generated client cast to this type. Same models, same
+ * delegates, same results (BigInt as bigint, Bytes as Uint8Array, Json as JsonValue, DateTime as
+ * Date); the PostgreSQL client accepts more, which this type does not let callers use:
+ * - `createMany({ skipDuplicates })` and `mode: 'insensitive'` on string filters: PostgreSQL only.
+ * - Json filters: SQLite's `path` is a JSONPath string (`'$.a.b'`), PostgreSQL's is a string
+ *   array (`['a', 'b']`), and `array_contains`/`lt`/`gt` on Json are PostgreSQL only.
+ *   Do not filter on Json paths in shared code.
+ * - `$transaction({ isolationLevel })`: SQLite only knows `Serializable`; PostgreSQL also has
+ *   ReadUncommitted / ReadCommitted / RepeatableRead.
+ * - `in`/`notIn` with field references: PostgreSQL only.
+ * Behaviour differences (same call, different result): `contains`/`startsWith`/`endsWith` are
+ * case-insensitive for ASCII on SQLite (LIKE) and case-sensitive on PostgreSQL (compare
+ * lower-cased text, as the `search` column is). `$queryRaw` SQL is the database's own dialect
+ * and its untyped results differ: SQLite returns every integer as bigint (libsql intMode
+ * 'bigint'), PostgreSQL int4 as number, int8 (`COUNT(*)`) as bigint, numeric as Decimal; wrap
+ * with Number()/BigInt() in shared code. Model queries return identical values on both.
+ */
+export type Db = SqliteClient;
+
+/**
+ * Opens a Prisma client on `url` (default {@link databaseUrl}) with the matching driver adapter
+ * (no native engine: the query compiler is Wasm) and connects it.
+ *
+ * - SQLite (`file:` URL, `@prisma/adapter-libsql`): the file must exist (run `migrate` first);
+ *   the file is switched to WAL journal mode, every connection has a busy timeout
+ *   (SQLITE_BUSY_TIMEOUT_MS) so a reader process and the writer process wait for each other
+ *   instead of failing with SQLITE_BUSY; foreign keys are enforced (libsql's default), so
+ *   `onDelete: Cascade` works.
+ * - PostgreSQL (`postgres://`/`postgresql://`, `@prisma/adapter-pg` on a `pg.Pool`): the
+ *   database must exist and be migrated; schema `public` (a `?schema=` URL is refused).
+ *
+ * Each call makes a new client with its own connections: keep one per process (in a Next.js
+ * dev server, on `globalThis`) and `$disconnect()` it on shutdown.
+ * Throws when the SQLite file is missing, for a PostgreSQL URL with `?schema=`, or the
+ * driver's error when the database cannot be reached.
+ */
+export async function openDb(url: string = databaseUrl()): Promise<Db> {
+  const adapter = await openAdapter(url);
+  try {
+    if (dbProvider(url) === 'postgresql') {
+      const { PrismaClient } = await import('./generated/postgresql/client');
+      const db = new PrismaClient({ adapter: adapter.factory });
+      await db.$connect();
+      return db as unknown as Db;
+    }
+    const { PrismaClient } = await import('./generated/sqlite/client');
+    const db = new PrismaClient({ adapter: adapter.factory });
+    await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+    return db;
+  } catch (err) {
+    await adapter.close();
+    throw err;
+  }
+}

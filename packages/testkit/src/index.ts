@@ -1,0 +1,3 @@
+export * from './rabbit';
+export * from './database';
+export * from './wait';

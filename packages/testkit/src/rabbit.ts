@@ -1,0 +1,76 @@
+/**
+ * An isolated corner of the real local RabbitMQ for one test suite: its own vhost and user,
+ * created and deleted with `rabbitmqctl` (root, as in CI), so tests never see each other's
+ * traffic nor a running lab's, and can close their own connections without touching others.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The broker the tests use (host:port); override with L2SCOPE_TEST_AMQP_HOST. */
+export const AMQP_HOST = process.env.L2SCOPE_TEST_AMQP_HOST ?? '127.0.0.1:5672';
+
+async function rabbitmqctl(...args: string[]): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
+  return stdout;
+}
+
+/** Permissions as rabbitmqctl set_permissions takes them (regexes). */
+export interface Permissions {
+  configure: string;
+  write: string;
+  read: string;
+}
+
+/** Full permissions (what neutron-server's user has in a lab). */
+export const ALL: Permissions = { configure: '.*', write: '.*', read: '.*' };
+
+/** What l2scope's tap needs (README "Tapping a real cloud"): its own queues, read on Neutron's exchanges. */
+export const TAP_LEAST_PRIVILEGE: Permissions = {
+  configure: '^l2scope\\.tap\\..*',
+  write: '^l2scope\\.tap\\..*',
+  read: '^(l2scope\\.tap\\..*|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout)$',
+};
+
+export interface TestVhost {
+  vhost: string;
+  /** amqp URL of an admin-like user with full permissions on the vhost (plays neutron-server). */
+  adminUrl: string;
+  /** Add a user with the given permissions; returns its amqp URL. */
+  addUser(perms: Permissions): Promise<{ user: string; url: string }>;
+  /** Close every connection of a user (simulates a broker-side disconnect). */
+  closeConnections(user: string): Promise<void>;
+  /** Delete the vhost and users. */
+  cleanup(): Promise<void>;
+}
+
+/** Create a fresh vhost with an admin user. Requires root and rabbitmqctl. */
+export async function createTestVhost(prefix = 'l2scope-test'): Promise<TestVhost> {
+  const id = randomBytes(4).toString('hex');
+  const vhost = `${prefix}-${id}`;
+  const users: string[] = [];
+  await rabbitmqctl('add_vhost', vhost);
+  const addUser = async (perms: Permissions) => {
+    const user = `${prefix}-${id}-u${users.length}`;
+    const password = randomBytes(8).toString('hex');
+    await rabbitmqctl('add_user', user, password);
+    users.push(user);
+    await rabbitmqctl('set_permissions', '-p', vhost, user, perms.configure, perms.write, perms.read);
+    return { user, url: `amqp://${encodeURIComponent(user)}:${password}@${AMQP_HOST}/${encodeURIComponent(vhost)}` };
+  };
+  const admin = await addUser(ALL);
+  return {
+    vhost,
+    adminUrl: admin.url,
+    addUser,
+    async closeConnections(user: string) {
+      await rabbitmqctl('close_all_user_connections', user, 'l2scope test: simulated broker disconnect');
+    },
+    async cleanup() {
+      await rabbitmqctl('delete_vhost', vhost).catch(() => '');
+      for (const u of users) await rabbitmqctl('delete_user', u).catch(() => '');
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * `npm start`: bring l2scope up on this machine — the worker (embedded defaults: SQLite, replay
+ * of the bundled real lab3 capture in a loop; or `--amqp URL` to tap a broker live) and the web
+ * dashboard — then print the URL. Ctrl-C stops both. The build has run before this (npm start).
+ *
+ *   npm start [-- --amqp URL] [--no-replay] [--replay FILE] [--speed N] [--port 3000] [--live-port 3001]
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { execa, type ResultPromise } from 'execa';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const o = new Command('l2scope up')
+  .option('--amqp <url>', 'tap this RabbitMQ live instead of replaying the bundled capture', process.env.AMQP_URL)
+  .option('--replay <file>', 'capture to replay (default: fixtures/lab3.jsonl when no --amqp)')
+  .option('--no-replay', 'do not replay anything (live tap only)')
+  .option('--speed <n>', 'replay speed', '1')
+  .option('--port <port>', 'dashboard port', process.env.PORT ?? '3000')
+  .option('--live-port <port>', "worker's live (socket.io) port", process.env.L2SCOPE_LIVE_PORT ?? '3001')
+  .option('--all-rpc', "also tap the rest of Neutron's agent RPC", false)
+  .parse()
+  .opts<{ amqp?: string; replay: string | boolean; speed: string; port: string; livePort: string; allRpc: boolean }>();
+
+const workerArgs = ['--port', o.livePort];
+if (o.amqp) workerArgs.push('--amqp', o.amqp);
+if (o.allRpc) workerArgs.push('--all-rpc');
+if (o.replay !== false) {
+  const file = typeof o.replay === 'string' ? path.resolve(o.replay) : path.join(root, 'fixtures/lab3.jsonl');
+  if (!o.amqp || typeof o.replay === 'string') workerArgs.push('--replay', file, '--loop', '--speed', o.speed);
+}
+
+const env = { ...process.env, L2SCOPE_LIVE_PORT: o.livePort, PORT: o.port, FORCE_COLOR: '0' };
+const children: ResultPromise[] = [];
+
+async function waitHttp(url: string, timeoutMs: number, child: ResultPromise): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`process for ${url} exited before it was ready`);
+    try {
+      const res = await fetch(url);
+      if (res.status < 500 || res.status === 503) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs / 1000} s`);
+}
+
+function stopAll(code: number): never {
+  for (const c of children) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 3000).unref();
+  Promise.allSettled(children).then(() => process.exit(code));
+  // keep TypeScript happy: the process exits from the callbacks above
+  return undefined as never;
+}
+
+const worker = execa('npx', ['tsx', path.join(root, 'apps/worker/src/main.ts'), ...workerArgs], { cwd: root, env, stdio: 'inherit', reject: false });
+children.push(worker);
+try {
+  await waitHttp(`http://127.0.0.1:${o.livePort}/healthz`, 120_000, worker);
+} catch (err) {
+  console.error(`l2scope: the worker did not come up: ${(err as Error).message}`);
+  stopAll(1);
+}
+const web = execa('npm', ['-w', '@l2scope/web', 'run', 'start'], { cwd: root, env, stdio: 'inherit', reject: false });
+children.push(web);
+try {
+  await waitHttp(`http://127.0.0.1:${o.port}/`, 120_000, web);
+} catch (err) {
+  console.error(`l2scope: the dashboard did not come up: ${(err as Error).message}`);
+  stopAll(1);
+}
+console.log(`\nl2scope is up: http://localhost:${o.port}  (${o.amqp ? 'tapping the broker live' : 'replaying fixtures/lab3.jsonl, a real Neutron capture'}; Ctrl-C stops)\n`);
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stopAll(0));
+for (const c of children) {
+  c.then((r) => {
+    console.error(`l2scope: ${r.command.split(' ').slice(0, 3).join(' ')} exited (${r.exitCode ?? r.signal}); stopping`);
+    stopAll(typeof r.exitCode === 'number' && r.exitCode !== 0 ? r.exitCode : 1);
+  });
+}
