@@ -76,7 +76,7 @@ export async function startStack(opts: { amqp?: boolean; workerArgs?: string[] }
   } catch (err) {
     worker.kill();
     web.kill();
-    throw new Error(`${(err as Error).message}\n--- logs ---\n${logs.join('')}`);
+    throw new Error(`${(err as Error).message}\n--- logs ---\n${logs.join('')}`, { cause: err });
   }
   return {
     webUrl: `http://127.0.0.1:${webPort}`,

@@ -26,7 +26,7 @@ test('topology shows the lab: three hosts with VTEP IPs, network VNI 649, every 
     ['controller', '10.0.20.11'],
     ['compute1', '10.0.20.12'],
     ['compute2', '10.0.20.13'],
-  ]) {
+  ] as const) {
     const node = page.getByTestId(`host-${host}`);
     await expect(node).toBeVisible();
     await expect(node).toContainText(host);

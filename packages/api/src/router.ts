@@ -43,7 +43,7 @@ export const appRouter = router({
         select: { ...summarySelect, decoded: true, properties: true, raw: true, rawTruncated: true },
       });
       if (!m) throw new TRPCError({ code: 'NOT_FOUND', message: `no message ${input.id}` });
-      let text: string | null = null;
+      let text: string | null;
       try {
         text = strictUtf8.decode(m.raw);
       } catch {

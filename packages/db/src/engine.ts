@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for Prisma internals, needed by consumers compiling this file
 /// <reference path="./prisma-internals.d.ts" />
 /**
  * Prisma's WebAssembly schema engine, driven through a driver adapter: what `prisma migrate`
