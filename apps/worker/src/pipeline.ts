@@ -82,7 +82,7 @@ export class IngestPipeline {
   private readonly opts: Required<Omit<PipelineOptions, 'onCommitted' | 'onError'>> & Pick<PipelineOptions, 'onCommitted' | 'onError'>;
 
   constructor(opts: PipelineOptions) {
-    this.opts = { maxBatch: 500, windowMs: 50, maxDecodeBytes: 8 * 1024 * 1024, maxRawBytes: 16 * 1024 * 1024, ...opts };
+    this.opts = { maxBatch: 1000, windowMs: 50, maxDecodeBytes: 8 * 1024 * 1024, maxRawBytes: 16 * 1024 * 1024, ...opts };
     this.model = opts.model;
     this.counters = opts.counters;
     this.nextId = opts.firstId;

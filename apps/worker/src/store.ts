@@ -3,17 +3,29 @@
  * derived changes and its projection (hosts, networks, VTEP entries), counters, tap gaps.
  * The worker is the only writer; every batch is one transaction.
  */
-import { type Db, applyModelChange, readModelSnapshot } from '@l2scope/db';
+import { type BulkTable, type Db, type DbProvider, applyModelChanges, insertRows, readModelSnapshot } from '@l2scope/db';
 import { type ModelChange, type ModelSnapshot, type TapGapView, modelChangeKey } from '@l2scope/domain';
 import type { BatchSink, Counters, IngestedMessage } from './pipeline';
 
 const COUNTER_NAMES = ['received', 'undecodable', 'dropped', 'expired'] as const;
 
+const MESSAGE: BulkTable = {
+  name: 'Message',
+  columns: ['id', 'receivedAt', 'exchange', 'routingKey', 'method', 'kind', 'target', 'ok', 'errorReason', 'error', 'decoded', 'properties', 'raw', 'rawTruncated', 'size', 'source', 'search'],
+  json: ['decoded', 'properties'],
+};
+const MESSAGE_REF: BulkTable = { name: 'MessageRef', columns: ['messageId', 'kind', 'value'] };
+const MODEL_CHANGE: BulkTable = { name: 'ModelChange', columns: ['messageId', 'idx', 'at', 'type', 'key', 'payload'], json: ['payload'] };
+
 /** Key of a change without its family prefix, as stored in ModelChange.key. */
 const recordKey = (c: ModelChange) => modelChangeKey(c).replace(/^[a-z]+:/, '');
 
 export class PrismaStore implements BatchSink {
-  constructor(private readonly db: Db) {}
+  /** @param provider the database kind of `db` (the bulk inserts use its dialect) */
+  constructor(
+    private readonly db: Db,
+    private readonly provider: DbProvider,
+  ) {}
 
   /** Highest stored message id (0 when empty). */
   async maxMessageId(): Promise<number> {
@@ -36,64 +48,44 @@ export class PrismaStore implements BatchSink {
   async writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<void> {
     const messages = batch.map((m) => {
       const r = m.result;
-      return {
-        id: BigInt(m.id),
-        receivedAt: new Date(m.delivery.receivedAt),
-        exchange: m.delivery.exchange,
-        routingKey: m.delivery.routingKey,
-        method: r.ok ? r.message.method : r.method,
-        kind: r.ok ? r.message.kind : 'undecodable',
-        target: r.ok ? r.message.target : r.target,
-        ok: r.ok,
-        errorReason: r.ok ? null : r.error.reason,
-        error: r.ok ? null : r.error.message,
-        decoded: r.ok ? (JSON.parse(JSON.stringify(r.message)) as object) : undefined,
-        properties: JSON.parse(JSON.stringify(m.delivery.properties ?? {})) as object,
-        raw: m.raw as Uint8Array<ArrayBuffer>,
-        rawTruncated: m.rawTruncated,
-        size: m.delivery.body.byteLength,
-        source: m.delivery.source,
-        search: m.search,
-      };
+      return [
+        BigInt(m.id),
+        new Date(m.delivery.receivedAt),
+        m.delivery.exchange,
+        m.delivery.routingKey,
+        r.ok ? r.message.method : r.method,
+        r.ok ? r.message.kind : 'undecodable',
+        r.ok ? r.message.target : r.target,
+        r.ok,
+        r.ok ? null : r.error.reason,
+        r.ok ? null : r.error.message,
+        r.ok ? r.message : null,
+        m.delivery.properties ?? {},
+        m.raw,
+        m.rawTruncated,
+        m.delivery.body.byteLength,
+        m.delivery.source,
+        m.search,
+      ];
     });
     const refs = batch.flatMap((m) => {
       const id = BigInt(m.id);
       return [
-        ...m.refs.networks.map((value) => ({ messageId: id, kind: 'network', value })),
-        ...m.refs.vnis.map((v) => ({ messageId: id, kind: 'vni', value: String(v) })),
-        ...m.refs.vteps.map((value) => ({ messageId: id, kind: 'vtep', value })),
-        ...m.refs.hosts.map((value) => ({ messageId: id, kind: 'host', value })),
+        ...m.refs.networks.map((value) => [id, 'network', value]),
+        ...m.refs.vnis.map((v) => [id, 'vni', String(v)]),
+        ...m.refs.vteps.map((value) => [id, 'vtep', value]),
+        ...m.refs.hosts.map((value) => [id, 'host', value]),
       ];
     });
-    const changeRows = batch.flatMap((m) =>
-      m.changes.map((c, idx) => ({
-        messageId: BigInt(m.id),
-        idx,
-        at: new Date(m.delivery.receivedAt),
-        type: c.type,
-        key: recordKey(c),
-        payload: JSON.parse(JSON.stringify(c)) as object,
-      })),
-    );
-    // Projection: only the last change per record matters.
-    const last = new Map<string, ModelChange>();
-    for (const m of batch) {
-      for (const c of m.changes) {
-        const key = modelChangeKey(c);
-        last.delete(key);
-        last.set(key, c);
-      }
-    }
+    const changeRows = batch.flatMap((m) => m.changes.map((c, idx) => [BigInt(m.id), idx, new Date(m.delivery.receivedAt), c.type, recordKey(c), c]));
 
     await this.db.$transaction(async (tx) => {
-      await tx.message.createMany({ data: messages });
-      if (refs.length) await tx.messageRef.createMany({ data: refs });
-      if (changeRows.length) await tx.modelChange.createMany({ data: changeRows });
-      for (const c of last.values()) await applyModelChange(tx, c);
-      for (const name of COUNTER_NAMES) {
-        const value = BigInt(counters[name]);
-        await tx.counter.upsert({ where: { name }, create: { name, value }, update: { value } });
-      }
+      await insertRows(tx, this.provider, MESSAGE, messages);
+      await insertRows(tx, this.provider, MESSAGE_REF, refs);
+      await insertRows(tx, this.provider, MODEL_CHANGE, changeRows);
+      await applyModelChanges(tx, this.provider, batch.flatMap((m) => m.changes));
+      await tx.counter.deleteMany({ where: { name: { in: [...COUNTER_NAMES] } } });
+      await tx.counter.createMany({ data: COUNTER_NAMES.map((name) => ({ name, value: BigInt(counters[name]) })) });
       await tx.modelState.upsert({ where: { id: 1 }, create: { id: 1, seq: BigInt(seq) }, update: { seq: BigInt(seq) } });
     });
   }

@@ -162,7 +162,7 @@ export class AmqpTap {
     });
     this.missing = await this.bindAll(model, ch);
     if (this.missing.length) this.log(`tap: waiting for exchanges to appear: ${this.missing.join(', ')}`);
-    await ch.prefetch(this.opts.prefetch ?? 1000);
+    await ch.prefetch(this.opts.prefetch ?? 2000);
     await ch.consume(this.queue, (msg) => {
       if (!msg) {
         // consumer cancelled by the broker

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { type Db, databaseUrl, migrate, openDb } from '@l2scope/db';
+import { type Db, databaseUrl, dbProvider, migrate, openDb } from '@l2scope/db';
 import { ClusterModel, type TapStats } from '@l2scope/domain';
 import { LiveServer } from './live';
 import { IngestPipeline, summarize } from './pipeline';
@@ -65,7 +65,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     if (applied.length) log(`worker: applied migrations ${applied.join(', ')}`);
   }
   const db = await openDb(url);
-  const store = new PrismaStore(db);
+  const store = new PrismaStore(db, dbProvider(url));
   const [snapshot, firstId, counters, gaps] = await Promise.all([
     store.loadModel(),
     store.maxMessageId().then((n) => n + 1),

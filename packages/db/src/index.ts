@@ -47,4 +47,5 @@ export type {
   VtepEntries,
 } from './generated/sqlite/client';
 
-export { readModelSnapshot, applyModelChange } from './projection';
+export { readModelSnapshot, applyModelChanges } from './projection';
+export { insertRows, type BulkTable } from './bulk';

@@ -3,8 +3,18 @@
  * ModelSnapshot / ModelChange. The one place that maps the model onto rows: the worker writes
  * through `applyModelChange`, the worker (on restart) and the API read through `readModelSnapshot`.
  */
-import type { HostView, ModelChange, ModelSnapshot, NetworkView, VtepEntries } from '@l2scope/domain';
-import type { Db } from './index';
+import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelChangeKey } from '@l2scope/domain';
+import { type BulkTable, insertRows } from './bulk';
+import type { Db } from './client';
+import type { DbProvider } from './config';
+
+const HOST: BulkTable = {
+  name: 'Host',
+  columns: ['id', 'name', 'vtep', 'agentType', 'binary', 'l2population', 'arpResponder', 'distributedRouting', 'tunnelTypes', 'devices', 'startedAt', 'lastReportAt', 'networks'],
+  json: ['tunnelTypes', 'networks'],
+};
+const NETWORK: BulkTable = { name: 'Network', columns: ['id', 'vni', 'networkType', 'firstSeenAt'] };
+const VTEP_ENTRIES: BulkTable = { name: 'VtepEntries', columns: ['networkId', 'vtep', 'flood', 'macs', 'neigh', 'updatedAt'], json: ['macs', 'neigh'] };
 
 /** A client or an interactive-transaction client. */
 type Client = Pick<Db, 'host' | 'network' | 'vtepEntries' | 'modelState'>;
@@ -52,49 +62,57 @@ export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
   };
 }
 
-/** Write one model change onto the projection (upsert or delete of its record). */
-export async function applyModelChange(db: Client, c: ModelChange): Promise<void> {
-  switch (c.type) {
-    case 'host': {
-      const h = c.host;
-      const data = {
-        name: h.name,
-        vtep: h.vtep,
-        agentType: h.agentType,
-        binary: h.binary,
-        l2population: h.l2population,
-        arpResponder: h.arpResponder,
-        distributedRouting: h.distributedRouting,
-        tunnelTypes: h.tunnelTypes,
-        devices: h.devices,
-        startedAt: date(h.startedAt),
-        lastReportAt: date(h.lastReportAt),
-        networks: h.networks as object,
-      };
-      await db.host.upsert({ where: { id: h.id }, create: { id: h.id, ...data }, update: data });
-      return;
+/**
+ * Write a batch of model changes onto the projection: for each table, one `deleteMany` of every
+ * record the batch touched and a multi-row insert of their final values (the last change per
+ * record wins), so a batch costs a handful of statements whatever its size. Call inside a transaction.
+ */
+export async function applyModelChanges(db: Client & Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, changes: ModelChange[]): Promise<void> {
+  const last = new Map<string, ModelChange>();
+  for (const c of changes) last.set(modelChangeKey(c), c);
+  const hostIds: string[] = [];
+  const hosts: unknown[][] = [];
+  const networkIds: string[] = [];
+  const networks: unknown[][] = [];
+  const vtepKeys: { networkId: string; vtep: string }[] = [];
+  const vteps: unknown[][] = [];
+  for (const c of last.values()) {
+    switch (c.type) {
+      case 'host': {
+        const h = c.host;
+        hostIds.push(h.id);
+        hosts.push([h.id, h.name, h.vtep, h.agentType, h.binary, h.l2population, h.arpResponder, h.distributedRouting, h.tunnelTypes, h.devices, date(h.startedAt), date(h.lastReportAt), h.networks]);
+        break;
+      }
+      case 'host_removed':
+        hostIds.push(c.id);
+        break;
+      case 'network':
+        networkIds.push(c.network.id);
+        networks.push([c.network.id, c.network.vni, c.network.networkType, new Date(c.network.firstSeenAt)]);
+        break;
+      case 'vtep': {
+        const v = c.entries;
+        vtepKeys.push({ networkId: v.network, vtep: v.vtep });
+        vteps.push([v.network, v.vtep, v.flood, v.macs, v.neigh, new Date(v.updatedAt)]);
+        break;
+      }
+      case 'vtep_removed':
+        vtepKeys.push({ networkId: c.network, vtep: c.vtep });
+        break;
     }
-    case 'host_removed':
-      await db.host.deleteMany({ where: { id: c.id } });
-      return;
-    case 'network': {
-      const n = c.network;
-      const data = { vni: n.vni, networkType: n.networkType, firstSeenAt: new Date(n.firstSeenAt) };
-      await db.network.upsert({ where: { id: n.id }, create: { id: n.id, ...data }, update: data });
-      return;
-    }
-    case 'vtep': {
-      const v = c.entries;
-      const data = { flood: v.flood, macs: v.macs, neigh: v.neigh, updatedAt: new Date(v.updatedAt) };
-      await db.vtepEntries.upsert({
-        where: { networkId_vtep: { networkId: v.network, vtep: v.vtep } },
-        create: { networkId: v.network, vtep: v.vtep, ...data },
-        update: data,
-      });
-      return;
-    }
-    case 'vtep_removed':
-      await db.vtepEntries.deleteMany({ where: { networkId: c.network, vtep: c.vtep } });
-      return;
   }
+  for (const ids of chunks(hostIds)) await db.host.deleteMany({ where: { id: { in: ids } } });
+  await insertRows(db, provider, HOST, hosts);
+  for (const ids of chunks(networkIds)) await db.network.deleteMany({ where: { id: { in: ids } } });
+  await insertRows(db, provider, NETWORK, networks);
+  for (const keys of chunks(vtepKeys)) await db.vtepEntries.deleteMany({ where: { OR: keys } });
+  await insertRows(db, provider, VTEP_ENTRIES, vteps);
+}
+
+/** Split a list for IN / OR clauses (SQLite's bound-parameter limit, PostgreSQL plan sizes). */
+function chunks<T>(items: T[], size = 400): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, size + i));
+  return out;
 }

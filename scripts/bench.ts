@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: l2scope's speed and memory, as ratios against baselines measured in the same run.
+ *  - decode + model throughput vs a bare double JSON.parse of the same oslo bodies;
+ *  - worker ingest (decode, model, batched persistence, ack) vs a raw amqplib consumer that only
+ *    acks, on the same local RabbitMQ, on SQLite and PostgreSQL;
+ *  - model memory per FDB entry for a 1000-hypervisor fleet.
+ * Needs the local RabbitMQ (rabbitmqctl, root) and PostgreSQL; set L2SCOPE_BENCH_PG= to skip PostgreSQL.
+ */
+import { modelMemory, runDecodeBench } from '../bench/decode.bench';
+import { runIngestBench } from '../bench/ingest.bench';
+import { fleetMessages } from '../bench/workload';
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+console.log('l2scope bench (ratios are against baselines measured in this run)\n');
+
+console.log('1. decode + model throughput vs bare double JSON.parse');
+for (const r of runDecodeBench()) {
+  console.log(`   ${r.workload}: ${fmt(r.messages)} messages`);
+  console.log(`     baseline JSON.parse x2 ${fmt(r.baselineRate)} msg/s`);
+  console.log(`     decode (validated)     ${fmt(r.decodeRate)} msg/s  ratio ${ratio(r.decodeRate, r.baselineRate)}`);
+  console.log(`     decode + model         ${fmt(r.decodeModelRate)} msg/s  ratio ${ratio(r.decodeModelRate, r.baselineRate)}`);
+}
+
+const mem = modelMemory(1000, 10);
+console.log(`\n2. model memory, 1000 hosts x 10 ports: ${fmt(mem.entries)} FDB entries in ${fmt(mem.bytes / 1024)} KiB = ${fmt(mem.bytes / mem.entries)} bytes/entry`);
+
+const pg = process.env.L2SCOPE_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const msgs = fleetMessages(1000, 19); // 1000 report_state + 19,000 add_fdb_entries fanouts
+console.log(`\n3. worker ingest vs raw amqplib consumer, ${fmt(msgs.length)} messages (1000-host fleet) on the local RabbitMQ`);
+const ing = await runIngestBench(msgs, pg || undefined);
+console.log(`     baseline raw consumer (ack only)    ${fmt(ing.rawRate)} msg/s`);
+console.log(`     worker, persisted to SQLite         ${fmt(ing.sqliteRate)} msg/s  ratio ${ratio(ing.sqliteRate, ing.rawRate)}`);
+if (ing.postgresRate !== null) console.log(`     worker, persisted to PostgreSQL     ${fmt(ing.postgresRate)} msg/s  ratio ${ratio(ing.postgresRate, ing.rawRate)}`);
+process.exit(0);
