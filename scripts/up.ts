@@ -5,6 +5,7 @@
  *
  *   npm start [-- --amqp URL] [--no-replay] [--replay FILE] [--speed N] [--port 3000] [--live-port 3001]
  */
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -29,6 +30,25 @@ if (o.allRpc) workerArgs.push('--all-rpc');
 if (o.replay !== false) {
   const file = typeof o.replay === 'string' ? path.resolve(o.replay) : path.join(root, 'fixtures/lab3.jsonl');
   if (!o.amqp || typeof o.replay === 'string') workerArgs.push('--replay', file, '--loop', '--speed', o.speed);
+}
+
+/** Resolve when nothing listens on `port` (IPv4 and IPv6 wildcard), else reject naming it. */
+function portFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === 'EADDRINUSE' ? `port ${port} is already in use (another l2scope?); choose others with --port / --live-port` : err.message)),
+    );
+    s.listen(port, () => s.close(() => resolve()));
+  });
+}
+
+try {
+  await portFree(Number(o.port));
+  await portFree(Number(o.livePort));
+} catch (err) {
+  console.error(`l2scope: ${(err as Error).message}`);
+  process.exit(1);
 }
 
 const env = { ...process.env, L2SCOPE_LIVE_PORT: o.livePort, PORT: o.port, FORCE_COLOR: '0' };

@@ -47,7 +47,7 @@ export function parseBridgeFdb(text: string): BridgeFdbRow[] {
 const neighRowSchema = z
   .object({
     dst: z.string(),
-    dev: z.string(),
+    dev: z.string().optional(),
     lladdr: z.string().optional(),
     state: z.array(z.string()).default([]),
   })
@@ -62,10 +62,13 @@ export interface NeighRow {
   state: string[];
 }
 
-/** Parse `ip -j neigh show` output. */
-export function parseIpNeigh(text: string): NeighRow[] {
+/**
+ * Parse `ip -j neigh show` output.
+ * @param dev the device when the output came from `ip -j neigh show dev <dev>` (iproute2 then omits `dev` per row)
+ */
+export function parseIpNeigh(text: string, dev = ''): NeighRow[] {
   const rows = z.array(neighRowSchema).parse(JSON.parse(text));
-  return rows.map((r) => ({ ip: r.dst, dev: r.dev, mac: r.lladdr?.toLowerCase() ?? null, state: r.state }));
+  return rows.map((r) => ({ ip: r.dst, dev: r.dev ?? dev, mac: r.lladdr?.toLowerCase() ?? null, state: r.state }));
 }
 
 /**

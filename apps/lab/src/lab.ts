@@ -1,0 +1,160 @@
+/**
+ * `up`: stands the whole lab up, step by step, converging from whatever state it finds
+ * (RECIPE §4): packages, broker and MariaDB, Neutron's database, neutron-server, the AMQP relay,
+ * the fabric and host namespaces, the agents (all at once), the network and one VM per host.
+ * Re-running it on a running lab only adds what is missing (and switches a host's mode when a
+ * different one is asked for explicitly).
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { agentKey, ensureAgent, waitAgentStarted, writeAgentConfig } from './agents';
+import { apiUp } from './api';
+import { ensureBroker, ensureHostRelay, ensureRootRelay } from './broker';
+import { lbHostName, lbUnderlayIp, ovsHostName, ovsUnderlayIp } from './config';
+import { createDatabase, ensureMariadb, migrateDatabase } from './db';
+import { ensureFabric, ensureHost } from './fabric';
+import { switchModes } from './modes';
+import { ensureOvsDaemons, waitOvsBridges } from './ovs';
+import { ensurePackages, LINUXBRIDGE_PACKAGES, OVS_PACKAGES } from './packages';
+import { hostNs, LAB_ROOT } from './paths';
+import { isRunning } from './procs';
+import { ensureServer, writeServerConfig } from './server';
+import { emptyState, saveState, type HostMode, type HostState, type LabState } from './state';
+import { teardown } from './teardown';
+import { addVm, ensureNetwork, vmsOf, waitPortActive } from './vms';
+
+/** Options of {@link up}. */
+export interface UpOptions {
+  /** Number of Linux bridge hosts (controller + compute1..N-1), 1..9. */
+  hosts: number;
+  /** Mode for every host not named in `hostModes`; undefined = keep / default (l2pop on, ARP responder off). */
+  l2pop?: boolean;
+  arp?: boolean;
+  hostModes: Record<string, HostMode>;
+  vni: number;
+  /** Add the userspace OVS host `ovs1`. */
+  ovsHost: boolean;
+  amqpUrl: string;
+  /** Create one VM per host that has none (default true). */
+  vms: boolean;
+}
+
+/** Step timings of one `up`, in ms, in the order they ran. */
+export type Timings = [step: string, ms: number][];
+
+/** The hosts `up` should have, in address order. */
+export function plannedHosts(opts: Pick<UpOptions, 'hosts' | 'ovsHost'>): { name: string; kind: HostState['kind']; index: number; underlayIp: string }[] {
+  if (opts.hosts < 1 || opts.hosts > 9) throw new Error(`--hosts must be 1..9 (got ${opts.hosts})`);
+  const out: { name: string; kind: HostState['kind']; index: number; underlayIp: string }[] = [];
+  for (let i = 0; i < opts.hosts; i++) out.push({ name: lbHostName(i), kind: 'linuxbridge', index: i, underlayIp: lbUnderlayIp(i) });
+  if (opts.ovsHost) out.push({ name: ovsHostName(0), kind: 'ovs', index: 10, underlayIp: ovsUnderlayIp(0) });
+  return out;
+}
+
+/**
+ * Bring the lab up (or converge a running one).
+ * @param state the current state (null: none), updated in place
+ * @returns the new state (also saved to disk, after every daemon start and at the end, even on failure) and the step timings
+ */
+export async function up(state: LabState | null, opts: UpOptions, log: (s: string) => void): Promise<{ state: LabState; timings: Timings }> {
+  const timings: Timings = [];
+  let t = Date.now();
+  const step = (name: string) => {
+    const now = Date.now();
+    timings.push([name, now - t]);
+    log(`  ${name}: ${((now - t) / 1000).toFixed(1)} s`);
+    t = now;
+  };
+
+  await ensurePackages(opts.ovsHost ? [...LINUXBRIDGE_PACKAGES, ...OVS_PACKAGES] : LINUXBRIDGE_PACKAGES, log);
+  step('packages');
+
+  let s = state;
+  const warm = s !== null && isRunning(s.procs.server) && (await apiUp());
+  if (warm && s!.vni !== opts.vni) throw new Error(`the running lab uses VNI ${s!.vni}; run "lab down" before changing --vni`);
+  if (warm && s!.amqpUrl !== opts.amqpUrl) throw new Error(`the running lab uses ${s!.amqpUrl}; run "lab down" before changing --amqp`);
+  if (s && !warm) {
+    log('found a lab whose neutron-server is not running: tearing its leftovers down first');
+    await teardown(s, log);
+    s = null;
+  }
+  if (!s) {
+    // a cold start begins from nothing: no stale configs (ini modes) from an earlier run
+    for (const dir of ['etc', 'agents', 'ovs']) rmSync(path.join(LAB_ROOT, dir), { recursive: true, force: true });
+    s = emptyState(opts.amqpUrl, opts.vni);
+  }
+  const lab = s;
+  try {
+    return await converge(lab, opts, warm, step, timings, log);
+  } finally {
+    // every PID started so far is on disk, even when a later step failed
+    saveState(lab);
+  }
+}
+
+async function converge(lab: LabState, opts: UpOptions, warm: boolean, step: (name: string) => void, timings: Timings, log: (s: string) => void): Promise<{ state: LabState; timings: Timings }> {
+  await ensureBroker(lab.amqpUrl, log);
+  await ensureMariadb(log);
+  step('broker + mariadb');
+
+  writeServerConfig(lab.amqpUrl);
+  if (!warm) {
+    await createDatabase(true);
+    lab.dbCreated = true;
+    await migrateDatabase();
+    step('database (neutron-db-manage upgrade head)');
+  }
+  lab.procs.server = await ensureServer(lab.procs.server);
+  saveState(lab);
+  step('neutron-server');
+
+  lab.procs.relay = await ensureRootRelay(lab.amqpUrl, lab.procs.relay);
+  saveState(lab);
+  await ensureFabric(lab);
+  const toSwitch: { host: HostState; mode: HostMode }[] = [];
+  for (const p of plannedHosts(opts)) {
+    const explicit = opts.hostModes[p.name] ?? (opts.l2pop !== undefined || opts.arp !== undefined
+      ? { l2pop: opts.l2pop ?? true, arp: opts.arp ?? false }
+      : undefined);
+    let h = lab.hosts[p.name];
+    if (!h) {
+      h = { name: p.name, kind: p.kind, index: p.index, underlayIp: p.underlayIp, ns: hostNs(p.name), mode: explicit ?? { l2pop: true, arp: false } };
+      lab.hosts[p.name] = h;
+    } else if (explicit && (explicit.l2pop !== h.mode.l2pop || explicit.arp !== h.mode.arp)) {
+      toSwitch.push({ host: h, mode: explicit });
+    }
+    await ensureHost(lab, h, h.kind !== 'ovs');
+    lab.procs[`relay:${h.name}`] = await ensureHostRelay(h.ns, h.name, lab.procs[`relay:${h.name}`]);
+    if (h.kind === 'ovs') await ensureOvsDaemons(lab, h);
+    writeAgentConfig(lab, h);
+    saveState(lab);
+  }
+  for (const name of Object.keys(lab.hosts)) {
+    if (!plannedHosts(opts).some((p) => p.name === name)) log(`note: host ${name} exists but is beyond --hosts ${opts.hosts}; it is kept (lab down removes it)`);
+  }
+  step('fabric + hosts + relays');
+
+  const startAt = Date.now();
+  const started: HostState[] = [];
+  for (const h of Object.values(lab.hosts)) if (await ensureAgent(lab, h)) started.push(h);
+  saveState(lab);
+  await Promise.all(started.map((h) => waitAgentStarted(h, startAt, h.mode)));
+  for (const h of started) if (h.kind === 'ovs') await waitOvsBridges(h);
+  if (started.length) step(`agents alive (${started.map((h) => h.name).join(', ')})`);
+  if (toSwitch.length) {
+    await switchModes(lab, toSwitch, false);
+    step(`mode switch (${toSwitch.map((x) => x.host.name).join(', ')})`);
+  }
+
+  await ensureNetwork(lab);
+  if (opts.vms) {
+    const created = [];
+    for (const h of Object.values(lab.hosts)) if (vmsOf(lab, h.name).length === 0) created.push(await addVm(lab, h, false));
+    await Promise.all(created.map((v) => waitPortActive(v.portId)));
+    step(`network + ${created.length} VMs ACTIVE`);
+  } else {
+    step('network');
+  }
+  for (const key of Object.keys(lab.procs)) if (key.startsWith('agent:') && !lab.hosts[key.slice(agentKey('').length)]) delete lab.procs[key];
+  return { state: lab, timings };
+}

@@ -1,0 +1,215 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm run lab -- <verb>`: the l2scope lab CLI (commander). Every verb takes the lab's lock,
+ * loads the state file, acts, and saves the state even when it fails, so no PID is ever lost.
+ * Needs root (namespaces, apt) on Debian 12.
+ */
+import { Command, Option } from 'commander';
+import { iniMode } from './agents';
+import { labName, parseHostModes, parseOnOff } from './config';
+import { runDemo } from './demo';
+import { up } from './lab';
+import { restartAgent, switchModes } from './modes';
+import { DEFAULT_AMQP, DEFAULT_VNI } from './paths';
+import { pingMatrix } from './ping';
+import { formatKernel, formatOvs, formatPing, kernelReports, statusLines, waitKernelConverged } from './report';
+import { loadState, saveState, withLock, type HostMode, type HostState, type LabState } from './state';
+import { teardown } from './teardown';
+import { addVm, changeVmIp, deleteVm, vmsOf } from './vms';
+
+const log = (s: string) => console.log(s);
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Run `fn` on the loaded state under the lock, saving the state afterwards (also on failure). */
+async function withState<T>(fn: (s: LabState) => Promise<T>): Promise<T> {
+  return withLock(async () => {
+    const s = loadState();
+    if (!s) throw new Error('no lab is up: run "npm run lab -- up" first');
+    try {
+      return await fn(s);
+    } finally {
+      saveState(s);
+    }
+  });
+}
+
+function hostOf(s: LabState, name: string): HostState {
+  const h = s.hosts[name];
+  if (!h) throw new Error(`no host "${name}" (hosts: ${Object.keys(s.hosts).join(', ')})`);
+  return h;
+}
+
+const program = new Command();
+program
+  .name('npm run lab --')
+  .description('A real Neutron (Zed) l2pop lab on this machine: neutron-server, Linux bridge / OVS agents in network namespaces, VMs as namespaces.\nNeeds root on Debian 12. Traffic stays on loopback and inside the lab\'s own namespaces (l2lab-*).')
+  .showHelpAfterError();
+
+program
+  .command('up')
+  .description('install what is missing and bring the lab up (idempotent: converges a running lab)')
+  .option('--hosts <n>', 'Linux bridge hosts: controller, compute1..N-1', (v) => Number.parseInt(v, 10), 3)
+  .option('--l2pop <on|off>', 'l2_population for every host not in --host-mode (default on)', parseOnOff)
+  .option('--arp-responder <on|off>', 'arp_responder for every host not in --host-mode (default off)', parseOnOff)
+  .option('--host-mode <H=l2pop,arp...>', 'per-host mode, repeatable: H=l2pop,arp | H=l2pop | H=off', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--vni <vni>', 'VXLAN VNI of the lab network', (v) => Number.parseInt(v, 10), DEFAULT_VNI)
+  .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (RECIPE §9)', false)
+  .option('--no-vms', 'do not create one VM per host')
+  .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
+  .action(async (o: { hosts: number; l2pop?: boolean; arpResponder?: boolean; hostMode: string[]; vni: number; ovsHost: boolean; vms: boolean; amqp: string }) => {
+    const t0 = Date.now();
+    await withLock(async () => {
+      const r = await up(loadState(), { hosts: o.hosts, l2pop: o.l2pop, arp: o.arpResponder, hostModes: parseHostModes(o.hostMode), vni: o.vni, ovsHost: o.ovsHost, amqpUrl: o.amqp, vms: o.vms }, log);
+      for (const l of await statusLines(r.state)) log(l);
+    });
+    log(`lab up in ${secs(Date.now() - t0)}`);
+  });
+
+const vm = program.command('vm').description('add, delete, readdress VMs (namespaces on veth taps bound to a host)');
+vm.command('add')
+  .requiredOption('--host <H>', 'host to bind the port to')
+  .option('--count <n>', 'how many', (v) => Number.parseInt(v, 10), 1)
+  .action(async (o: { host: string; count: number }) => {
+    await withState(async (s) => {
+      const h = hostOf(s, o.host);
+      for (let i = 0; i < o.count; i++) {
+        const t0 = Date.now();
+        const v = await addVm(s, h, true);
+        log(`${v.name} on ${h.name}: ${v.ip} ${v.mac} port ${v.portId} ACTIVE after ${secs(Date.now() - t0)}`);
+      }
+    });
+  });
+vm.command('del')
+  .requiredOption('--host <H>', 'host whose VM to delete (the oldest, unless --name)')
+  .option('--name <vm>', 'VM name')
+  .option('--all', 'delete every VM of the host')
+  .action(async (o: { host: string; name?: string; all?: boolean }) => {
+    await withState(async (s) => {
+      const vms = vmsOf(s, o.host).filter((v) => !o.name || v.name === o.name);
+      if (vms.length === 0) throw new Error(`no VM${o.name ? ` ${o.name}` : ''} on ${o.host}`);
+      for (const v of o.all ? vms : vms.slice(0, 1)) {
+        await deleteVm(s, v, s.hosts);
+        log(`deleted ${v.name} (${v.ip}, port ${v.portId})`);
+      }
+    });
+  });
+vm.command('ip')
+  .requiredOption('--host <H>', 'host of the VM (the oldest, unless --name)')
+  .option('--name <vm>', 'VM name')
+  .argument('<ip>', 'new fixed IP, in 172.16.1.0/24')
+  .action(async (newIp: string, o: { host: string; name?: string }) => {
+    await withState(async (s) => {
+      const v = vmsOf(s, o.host).find((x) => !o.name || x.name === o.name);
+      if (!v) throw new Error(`no VM on ${o.host}`);
+      const old = v.ip;
+      await changeVmIp(s, v, newIp);
+      log(`${v.name}: ${old} -> ${newIp} (update_fdb_entries chg_ip)`);
+    });
+  });
+vm.command('list').action(async () => {
+  await withState(async (s) => {
+    for (const v of Object.values(s.vms)) log(`${v.name} ${v.host} ${v.ip} ${v.mac} ${v.portId}`);
+  });
+});
+
+program
+  .command('agent')
+  .description('agent actions')
+  .command('restart')
+  .argument('<H>', 'host')
+  .description('restart the host\'s agent (stop by PID, start, wait for a new started_at)')
+  .action(async (host: string) => {
+    await withState(async (s) => {
+      const ms = await restartAgent(s, hostOf(s, host));
+      log(`agent ${host} restarted: new started_at after ${secs(ms)}`);
+    });
+  });
+
+program
+  .command('mode')
+  .argument('<H|all>', 'a host or all')
+  .description('switch l2_population / arp_responder: clean by default (stop, delete vxlan-<VNI>, edit, start, wait); --in-place only edits + restarts')
+  .option('--l2pop <on|off>', 'l2_population (default: unchanged)', parseOnOff)
+  .option('--arp-responder <on|off>', 'arp_responder (default: unchanged)', parseOnOff)
+  .addOption(new Option('--in-place', 'edit the ini and restart only (reproduces the half-switched state)').default(false))
+  .action(async (target: string, o: { l2pop?: boolean; arpResponder?: boolean; inPlace: boolean }) => {
+    await withState(async (s) => {
+      const hosts = target === 'all' ? Object.values(s.hosts) : [hostOf(s, target)];
+      const targets = hosts.map((h) => ({ host: h, mode: { l2pop: o.l2pop ?? h.mode.l2pop, arp: o.arpResponder ?? h.mode.arp } as HostMode }));
+      const t0 = Date.now();
+      const res = await switchModes(s, targets, o.inPlace);
+      for (const r of res) log(`${r.host}: l2_population=${r.mode.l2pop} arp_responder=${r.mode.arp} (${labName(r.mode)})${r.deletedVxlan ? `, deleted vxlan-${s.vni}` : ''}, new started_at ${r.startedAt} after ${secs(r.ms)}`);
+      log(`${o.inPlace ? 'in-place' : 'clean'} switch of ${res.length} host(s) in ${secs(Date.now() - t0)}`);
+      const { reports, ms } = await waitKernelConverged(s, o.inPlace ? 8000 : 30_000);
+      log(`kernel ${reports.every((r) => !r.diffs?.length) ? `converged after ${secs(ms)}` : `after ${secs(ms)}`}:`);
+      for (const l of formatKernel(reports)) log(l);
+    });
+  });
+
+program
+  .command('ping')
+  .description('full VM ping matrix, one line per ordered pair (ARP caches flushed first)')
+  .action(async () => {
+    await withState(async (s) => {
+      const res = await pingMatrix(Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name)));
+      for (const l of formatPing(res)) log(l);
+      if (res.some((r) => !r.ok)) process.exitCode = 1;
+    });
+  });
+
+program
+  .command('kernel')
+  .argument('[H]', 'one host (default: all)')
+  .description('each host\'s FDB / vxlan device / neighbours on vxlan-<VNI>, checked against its mode (RECIPE §5); OVS: br-tun')
+  .action(async (host?: string) => {
+    await withState(async (s) => {
+      const reports = (await kernelReports(s)).filter((r) => !host || r.host.name === host);
+      for (const l of formatKernel(reports)) log(l);
+      for (const h of Object.values(s.hosts)) if (h.kind === 'ovs' && (!host || host === h.name)) for (const l of await formatOvs(h)) log(l);
+      for (const h of Object.values(s.hosts)) {
+        const m = iniMode(h);
+        if (m.l2pop !== h.mode.l2pop || m.arp !== h.mode.arp) log(`note: ${h.name}'s ini says l2pop=${m.l2pop} arp=${m.arp}, the state ${JSON.stringify(h.mode)}`);
+      }
+      if (reports.some((r) => r.diffs?.length)) process.exitCode = 1;
+    });
+  });
+
+program
+  .command('status')
+  .description('processes, agents as the API sees them, VMs')
+  .action(async () => {
+    await withLock(async () => {
+      const s = loadState();
+      if (!s) return log('no lab is up');
+      for (const l of await statusLines(s)) log(l);
+    });
+  });
+
+program
+  .command('down')
+  .description('stop every process the lab started (by PID), delete its namespaces, drop its database')
+  .action(async () => {
+    const t0 = Date.now();
+    await withLock(async () => {
+      await teardown(loadState(), log);
+    });
+    log(`lab down in ${secs(Date.now() - t0)}`);
+  });
+
+program
+  .command('demo')
+  .description('bring the lab up AND start l2scope (worker tapping the lab broker, web); add a VM every few seconds, remove old ones')
+  .option('--hosts <n>', 'Linux bridge hosts', (v) => Number.parseInt(v, 10), 3)
+  .option('--interval <s>', 'seconds between VM changes', (v) => Number.parseFloat(v), 5)
+  .option('--max-vms <n>', 'VMs kept per host before the oldest goes', (v) => Number.parseInt(v, 10), 2)
+  .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
+  .option('--no-l2scope', 'only churn VMs (l2scope started elsewhere)')
+  .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', (v) => Number.parseFloat(v))
+  .action(async (o: { hosts: number; interval: number; maxVms: number; amqp: string; l2scope: boolean; duration?: number }) => {
+    await runDemo({ hosts: o.hosts, intervalS: o.interval, maxVmsPerHost: o.maxVms, amqpUrl: o.amqp, startL2scope: o.l2scope, durationS: o.duration }, log);
+  });
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  console.error(`error: ${e.message}`);
+  process.exit(1);
+});

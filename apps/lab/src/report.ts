@@ -1,0 +1,116 @@
+/**
+ * What the CLI prints about a running lab: status, kernel state per host against the
+ * expectation for its mode, ping matrix. Formatting helpers are pure.
+ */
+import { listAgents, listPorts, type NeutronAgent, type NeutronPort } from './api';
+import { labName } from './config';
+import { sleep } from './exec';
+import { compareKernel, expectedKernel, readHostKernel, type HostKernel } from './kernel';
+import { ovsOfctl, ovsVsctl } from './ovs';
+import type { PingResult } from './ping';
+import { isRunning } from './procs';
+import type { HostState, LabState } from './state';
+
+/** `on`/`off`. */
+export const onOff = (b: boolean) => (b ? 'on' : 'off');
+
+/** Format a ping matrix: one line per ordered pair plus a `N/M ok` total. */
+export function formatPing(results: PingResult[]): string[] {
+  const w = Math.max(...results.map((r) => r.from.length), 4);
+  const lines = results.map((r) => `${r.from.padEnd(w)} -> ${r.to.padEnd(w)} ${r.toIp.padEnd(13)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.received}/${r.sent}${r.avgMs !== null ? ` ${r.avgMs.toFixed(2)} ms` : ''}`);
+  lines.push(`${results.filter((r) => r.ok).length}/${results.length} ok`);
+  return lines;
+}
+
+/** Kernel state and its check for every Linux bridge host. */
+export interface KernelReport {
+  host: HostState;
+  kernel: HostKernel;
+  /** Differences from the expectation; null when the host has no ACTIVE port (nothing to check). */
+  diffs: string[] | null;
+}
+
+/** Read every Linux bridge host's kernel state and compare it with what its mode should give. */
+export async function kernelReports(s: LabState, ports?: NeutronPort[]): Promise<KernelReport[]> {
+  const p = ports ?? (s.networkId ? await listPorts(s.networkId) : []);
+  const hosts = Object.values(s.hosts).filter((h) => h.kind === 'linuxbridge');
+  return Promise.all(
+    hosts.map(async (h) => {
+      const kernel = await readHostKernel(h, s.vni);
+      const exp = expectedKernel(h.name, h.mode, s.hosts, p);
+      return { host: h, kernel, diffs: exp ? compareKernel(exp, kernel) : null };
+    }),
+  );
+}
+
+/**
+ * Poll {@link kernelReports} until every VM's port is ACTIVE again (an agent restart takes them
+ * through BUILD/DOWN) and every host matches its mode, or `timeoutMs` passes.
+ */
+export async function waitKernelConverged(s: LabState, timeoutMs: number): Promise<{ reports: KernelReport[]; ms: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    const ports = s.networkId ? await listPorts(s.networkId) : [];
+    const reports = await kernelReports(s, ports);
+    const active = Object.values(s.vms).every((v) => ports.find((p) => p.id === v.portId)?.status === 'ACTIVE');
+    if ((active && reports.every((r) => r.diffs === null || r.diffs.length === 0)) || Date.now() - t0 > timeoutMs) return { reports, ms: Date.now() - t0 };
+    await sleep(500);
+  }
+}
+
+/** Printable lines of kernel reports (RECIPE §5 form). */
+export function formatKernel(reports: KernelReport[]): string[] {
+  const out: string[] = [];
+  for (const r of reports) {
+    out.push(`## ${r.host.name} (${r.host.underlayIp}) ini: l2_population=${r.host.mode.l2pop} arp_responder=${r.host.mode.arp} -> ${labName(r.host.mode)}`);
+    if (!r.kernel.vxlan) out.push(`   (no ${r.kernel.dev})`);
+    for (const l of r.kernel.fdbText) out.push(`   ${l}`);
+    if (r.kernel.vxlanText) out.push(`       ${r.kernel.vxlanText}`);
+    for (const l of r.kernel.neighText) out.push(`   ${l}`);
+    if (r.diffs === null) out.push('   check: no ACTIVE port on this host, nothing to check');
+    else if (r.diffs.length === 0) out.push(`   check: matches ${labName(r.host.mode)} (RECIPE §5)`);
+    else for (const d of r.diffs) out.push(`   check: MISMATCH ${d}`);
+  }
+  return out;
+}
+
+/** Printable OVS view of an OVS host: tunnel ports and l2pop's br-tun tables 20/21/22. */
+export async function formatOvs(h: HostState): Promise<string[]> {
+  const out = [`## ${h.name} (${h.underlayIp}, userspace OVS) ini: l2_population=${h.mode.l2pop} arp_responder=${h.mode.arp}`];
+  const ports = await ovsVsctl(h, ['list-ports', 'br-tun']).catch(() => null);
+  out.push(`   br-tun ports: ${ports ? ports.stdout.trim().split('\n').join(' ') : '?'}`);
+  for (const table of [20, 21, 22]) {
+    const r = await ovsOfctl(h, ['dump-flows', 'br-tun', `table=${table}`, '--no-stats']);
+    for (const l of r.stdout.split('\n').filter((x) => x.includes('actions'))) out.push(`   t${table}: ${l.trim()}`);
+  }
+  return out;
+}
+
+/** `status` lines: processes, agents as the API sees them, VMs with their port status. */
+export async function statusLines(s: LabState): Promise<string[]> {
+  const out: string[] = [];
+  out.push(`broker ${s.amqpUrl}  VNI ${s.vni}  network ${s.networkId ?? '-'}`);
+  for (const [key, rec] of Object.entries(s.procs).sort()) out.push(`  ${isRunning(rec) ? 'running' : 'STOPPED'} ${key.padEnd(22)} pid ${rec.pid}  log ${rec.log}`);
+  let agents: NeutronAgent[] = [];
+  let ports: NeutronPort[] = [];
+  try {
+    agents = await listAgents();
+    ports = s.networkId ? await listPorts(s.networkId) : [];
+  } catch (e) {
+    out.push(`  Neutron API not answering: ${(e as Error).message}`);
+  }
+  out.push('hosts:');
+  for (const h of Object.values(s.hosts)) {
+    const a = agents.find((x) => x.host === h.name);
+    const api = a
+      ? `${a.alive ? 'alive' : 'DOWN'} started_at ${a.started_at} l2_population=${a.configurations.l2_population} tunneling_ip=${a.configurations.tunneling_ip}`
+      : 'no agent row';
+    out.push(`  ${h.name.padEnd(10)} ${h.kind.padEnd(11)} ${h.underlayIp.padEnd(11)} ini l2pop=${onOff(h.mode.l2pop)} arp=${onOff(h.mode.arp)} (${labName(h.mode)})  api: ${api}`);
+  }
+  out.push('VMs:');
+  for (const v of Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = ports.find((x) => x.id === v.portId);
+    out.push(`  ${v.name.padEnd(18)} on ${v.host.padEnd(10)} ${v.ip.padEnd(13)} ${v.mac} port ${v.portId.slice(0, 8)} ${p?.status ?? 'GONE'}`);
+  }
+  return out;
+}

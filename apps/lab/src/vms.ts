@@ -1,0 +1,160 @@
+/**
+ * The lab's tenant network, its ports and the "VMs" (RECIPE §4.8). A VM is a namespace whose
+ * `eth0` is a veth; the host end is the port's tap, plugged the way nova/os-vif would:
+ * Linux bridge: into `brq<net[:11]>` (created if missing, gotcha 3); OVS: into `br-int`
+ * with `external_ids:iface-id=<port>`.
+ */
+import { randomUUID } from 'node:crypto';
+import { linuxBridgeNames } from '@l2scope/domain';
+import { findNetworks, getPort, listPorts, neutron, type NeutronNetwork, type NeutronPort } from './api';
+import { firstVmIp } from './config';
+import { ip, linkExists, listNamespaces, nsRun, run, waitFor } from './exec';
+import { ensureNamespace } from './fabric';
+import { NETWORK, vmNs } from './paths';
+import { ovsVsctl } from './ovs';
+import type { HostState, LabState, VmState } from './state';
+
+/**
+ * Find or create the lab network (VXLAN, segmentation id = the lab's VNI, no port security)
+ * and its IPv4 subnet without DHCP.
+ * @throws Error when a network of that name exists with another VNI
+ */
+export async function ensureNetwork(s: LabState): Promise<NeutronNetwork> {
+  let net = (await findNetworks(NETWORK.name))[0];
+  if (!net) {
+    net = (
+      await neutron<{ network: NeutronNetwork }>('POST', '/v2.0/networks', {
+        network: { name: NETWORK.name, 'provider:network_type': 'vxlan', 'provider:segmentation_id': s.vni, port_security_enabled: false },
+      })
+    ).network;
+  } else if (net['provider:segmentation_id'] !== s.vni) {
+    throw new Error(`network ${NETWORK.name} exists with VNI ${net['provider:segmentation_id']}, not ${s.vni}: run "lab down" first`);
+  }
+  if (net.subnets.length === 0) {
+    const sub = await neutron<{ subnet: { id: string } }>('POST', '/v2.0/subnets', {
+      subnet: { name: NETWORK.subnetName, network_id: net.id, ip_version: 4, cidr: NETWORK.cidr, enable_dhcp: false },
+    });
+    net.subnets = [sub.subnet.id];
+  }
+  s.networkId = net.id;
+  s.subnetId = net.subnets[0] ?? null;
+  return net;
+}
+
+/** VMs of a host, oldest first. */
+export function vmsOf(s: LabState, host: string): VmState[] {
+  return Object.values(s.vms)
+    .filter((v) => v.host === host)
+    .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
+}
+
+/** Pick the fixed IP for a new VM on `h`: the host's own 172.16.1.X when no port holds it, else null (Neutron allocates). */
+export function pickVmIp(h: HostState, usedIps: Set<string>): string | null {
+  const want = firstVmIp(h.underlayIp);
+  return usedIps.has(want) ? null : want;
+}
+
+/**
+ * Create a port bound to `h` (device_owner compute:nova) and the VM namespace plugged to it.
+ * @param waitActive wait until the API shows the port ACTIVE (1.7-3.3 s with polling_interval 2)
+ */
+export async function addVm(s: LabState, h: HostState, waitActive = true): Promise<VmState> {
+  if (!s.networkId || !s.subnetId) throw new Error('the lab network does not exist: run "lab up" first');
+  const seq = s.vmSeq[h.name] ?? 1;
+  s.vmSeq[h.name] = seq + 1;
+  const name = `vm-${h.name}-${seq}`;
+  const used = new Set((await listPorts(s.networkId)).flatMap((p) => p.fixed_ips.map((f) => f.ip_address)));
+  const fixed = pickVmIp(h, used);
+  const deviceId = randomUUID();
+  const port = (
+    await neutron<{ port: NeutronPort }>('POST', '/v2.0/ports', {
+      port: {
+        name,
+        network_id: s.networkId,
+        'binding:host_id': h.name,
+        device_owner: 'compute:nova',
+        device_id: deviceId,
+        fixed_ips: fixed ? [{ subnet_id: s.subnetId, ip_address: fixed }] : [{ subnet_id: s.subnetId }],
+      },
+    })
+  ).port;
+  const vm: VmState = {
+    name,
+    host: h.name,
+    ns: vmNs(name),
+    portId: port.id,
+    deviceId,
+    mac: port.mac_address,
+    ip: port.fixed_ips[0]!.ip_address,
+    tap: linuxBridgeNames.tap(port.id),
+    createdAt: Date.now(),
+  };
+  s.vms[name] = vm;
+  await plugVm(s, h, vm);
+  if (waitActive) await waitPortActive(port.id);
+  return vm;
+}
+
+/** Create the VM namespace and plug its veth into the host (idempotent). */
+export async function plugVm(s: LabState, h: HostState, vm: VmState): Promise<void> {
+  await ensureNamespace(s, vm.ns);
+  if (!(await linkExists(h.ns, vm.tap))) {
+    await ip(h.ns, ['link', 'add', vm.tap, 'mtu', String(NETWORK.mtu), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm.ns, 'mtu', String(NETWORK.mtu)]);
+  }
+  await ip(vm.ns, ['link', 'set', 'eth0', 'address', vm.mac]);
+  await setVmAddress(vm, vm.ip);
+  await ip(vm.ns, ['link', 'set', 'eth0', 'up']);
+  if (h.kind === 'ovs') {
+    await ovsVsctl(h, [
+      '--may-exist', 'add-port', 'br-int', vm.tap, '--', 'set', 'Interface', vm.tap,
+      `external_ids:iface-id=${vm.portId}`, 'external_ids:iface-status=active',
+      `external_ids:attached-mac=${vm.mac}`, `external_ids:vm-uuid=${vm.deviceId}`,
+    ]);
+    await ip(h.ns, ['link', 'set', vm.tap, 'up']);
+  } else {
+    const br = linuxBridgeNames.bridge(s.networkId!);
+    if (!(await linkExists(h.ns, br))) await ip(h.ns, ['link', 'add', br, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0']);
+    await ip(h.ns, ['link', 'set', br, 'up']);
+    await ip(h.ns, ['link', 'set', vm.tap, 'master', br, 'up']);
+  }
+}
+
+/** Replace eth0's IPv4 address of a VM. */
+export async function setVmAddress(vm: VmState, addr: string): Promise<void> {
+  await ip(vm.ns, ['addr', 'flush', 'dev', 'eth0']);
+  await ip(vm.ns, ['addr', 'add', `${addr}/${NETWORK.prefix}`, 'dev', 'eth0']);
+}
+
+/** Wait until a port is ACTIVE in the API. @throws Error after `timeoutMs` */
+export async function waitPortActive(portId: string, timeoutMs = 60_000): Promise<NeutronPort> {
+  return waitFor(`port ${portId} ACTIVE`, async () => {
+    const p = await getPort(portId);
+    return p?.status === 'ACTIVE' ? p : undefined;
+  }, timeoutMs, 250);
+}
+
+/** Unplug and delete a VM: namespace (its veth pair goes with it), OVS port, then the Neutron port. */
+export async function deleteVm(s: LabState, vm: VmState, hosts: Record<string, HostState>): Promise<void> {
+  const h = hosts[vm.host];
+  if (h?.kind === 'ovs') await ovsVsctl(h, ['--if-exists', 'del-port', 'br-int', vm.tap]).catch(() => undefined);
+  if ((await listNamespaces()).includes(vm.ns)) await run('ip', ['netns', 'del', vm.ns]);
+  if (h && (await linkExists(h.ns, vm.tap))) await ip(h.ns, ['link', 'del', vm.tap], { allowFail: true });
+  s.namespaces = s.namespaces.filter((n) => n !== vm.ns);
+  if ((await getPort(vm.portId)) !== null) await neutron('DELETE', `/v2.0/ports/${vm.portId}`);
+  delete s.vms[vm.name];
+}
+
+/**
+ * Change a VM's fixed IP: PUT the port (the server casts `update_fdb_entries` chg_ip), then
+ * readdress eth0 inside the VM.
+ */
+export async function changeVmIp(s: LabState, vm: VmState, newIp: string): Promise<void> {
+  await neutron('PUT', `/v2.0/ports/${vm.portId}`, { port: { fixed_ips: [{ subnet_id: s.subnetId, ip_address: newIp }] } });
+  await setVmAddress(vm, newIp);
+  vm.ip = newIp;
+}
+
+/** Flush a VM's neighbour (ARP) cache. */
+export async function flushVmArp(vm: VmState): Promise<void> {
+  await nsRun(vm.ns, 'ip', ['neigh', 'flush', 'all'], { allowFail: true });
+}

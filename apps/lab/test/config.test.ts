@@ -1,0 +1,139 @@
+import ini from 'ini';
+import { describe, expect, it } from 'vitest';
+import {
+  agentTransportUrl,
+  firstVmIp,
+  labName,
+  lbHostName,
+  lbUnderlayIp,
+  ovsUnderlayIp,
+  parseHostModes,
+  parseOnOff,
+  readIniMode,
+  renderAgentNeutronConf,
+  renderLinuxbridgeIni,
+  renderMl2Conf,
+  renderOvsIni,
+  renderServerConf,
+  serverTransportUrl,
+  setIniMode,
+} from '../src/config';
+import { plannedHosts } from '../src/lab';
+
+describe('server config (RECIPE §4.4)', () => {
+  const conf = ini.parse(renderServerConf({ transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/', apiPort: 9696 }));
+  it('enables the experimental linuxbridge driver (gotcha 1) and noauth on loopback', () => {
+    expect(conf.experimental).toEqual({ linuxbridge: true });
+    expect(conf.DEFAULT.auth_strategy).toBe('noauth');
+    expect(conf.DEFAULT.bind_host).toBe('127.0.0.1');
+    expect(conf.DEFAULT.bind_port).toBe('9696');
+    expect(conf.DEFAULT.service_plugins).toBe('');
+    expect(conf.DEFAULT.transport_url).toBe('rabbit://guest:guest@127.0.0.1:5672/');
+  });
+  it('uses the lab database on MariaDB', () => {
+    expect(conf.database.connection).toMatch(/^mysql\+pymysql:\/\/l2scope_lab:l2scope_lab@127\.0\.0\.1:3306\/l2scope_lab_neutron$/);
+  });
+  it('ml2 loads linuxbridge, openvswitch and l2population with VXLAN tenant networks', () => {
+    const ml2 = ini.parse(renderMl2Conf());
+    expect(ml2.ml2.mechanism_drivers).toBe('linuxbridge,openvswitch,l2population');
+    expect(ml2.ml2.tenant_network_types).toBe('vxlan');
+    expect(ml2.l2pop.agent_boot_time).toBe('180');
+  });
+});
+
+describe('agent config (RECIPE §4.7, §9)', () => {
+  it('neutron.conf: host, loopback transport, root_helper env (gotcha 5)', () => {
+    const c = ini.parse(renderAgentNeutronConf('compute1', 'rabbit://guest:guest@127.0.0.1:5672/'));
+    expect(c.DEFAULT.host).toBe('compute1');
+    expect(c.agent.root_helper).toBe('env');
+    expect(c.agent.report_interval).toBe('30');
+  });
+  it('linuxbridge_agent.ini holds the mode in [vxlan]', () => {
+    const text = renderLinuxbridgeIni('10.0.20.12', { l2pop: true, arp: false });
+    const c = ini.parse(text);
+    expect(c.vxlan).toEqual({ enable_vxlan: true, local_ip: '10.0.20.12', vxlan_group: '224.0.0.1', l2_population: true, arp_responder: false });
+    expect(c.securitygroup.firewall_driver).toBe('noop');
+    expect(c.agent.polling_interval).toBe('2');
+    expect(text).toContain('physical_interface_mappings = \n');
+  });
+  it('openvswitch_agent.ini: netdev datapath, VXLAN on the kernel port 8472, mode in [agent]', () => {
+    const c = ini.parse(renderOvsIni('10.0.20.21', { l2pop: true, arp: true }));
+    expect(c.ovs.datapath_type).toBe('netdev');
+    expect(c.ovs.ovsdb_connection).toBe('tcp:127.0.0.1:6640');
+    expect(c.agent.vxlan_udp_port).toBe('8472');
+    expect(readIniMode(renderOvsIni('10.0.20.21', { l2pop: true, arp: true }), 'ovs')).toEqual({ l2pop: true, arp: true });
+  });
+});
+
+describe('mode edits', () => {
+  it('setIniMode changes only l2_population / arp_responder', () => {
+    const before = renderLinuxbridgeIni('10.0.20.11', { l2pop: false, arp: false });
+    const after = setIniMode(before, 'linuxbridge', { l2pop: true, arp: true });
+    const a = ini.parse(after);
+    const b = ini.parse(before);
+    expect(a.vxlan.l2_population).toBe(true);
+    expect(a.vxlan.arp_responder).toBe(true);
+    expect({ ...a.vxlan, l2_population: false, arp_responder: false }).toEqual(b.vxlan);
+    expect(a.agent).toEqual(b.agent);
+    expect(readIniMode(after, 'linuxbridge')).toEqual({ l2pop: true, arp: true });
+  });
+  it('setIniMode on OVS edits [agent]', () => {
+    const after = setIniMode(renderOvsIni('10.0.20.21', { l2pop: true, arp: false }), 'ovs', { l2pop: false, arp: false });
+    expect(ini.parse(after).agent.l2_population).toBe(false);
+    expect(ini.parse(after).ovs.local_ip).toBe('10.0.20.21');
+  });
+  it('readIniMode defaults missing keys to false (Neutron defaults)', () => {
+    expect(readIniMode('[vxlan]\nlocal_ip = 1.2.3.4\n', 'linuxbridge')).toEqual({ l2pop: false, arp: false });
+    expect(readIniMode('[vxlan]\nl2_population = True\n', 'linuxbridge')).toEqual({ l2pop: true, arp: false });
+  });
+  it('parses --host-mode and on|off', () => {
+    expect(parseHostModes(['controller=l2pop,arp', 'compute1=l2pop', 'compute2=off', 'compute3='])).toEqual({
+      controller: { l2pop: true, arp: true },
+      compute1: { l2pop: true, arp: false },
+      compute2: { l2pop: false, arp: false },
+      compute3: { l2pop: false, arp: false },
+    });
+    expect(() => parseHostModes(['controller'])).toThrow(/H=l2pop,arp/);
+    expect(() => parseHostModes(['controller=dvr'])).toThrow(/unknown flag "dvr"/);
+    expect(parseOnOff('on')).toBe(true);
+    expect(parseOnOff('OFF')).toBe(false);
+    expect(() => parseOnOff('maybe')).toThrow(/on\|off/);
+  });
+  it('names the labs as RECIPE §5 does', () => {
+    expect(labName({ l2pop: false, arp: false })).toBe('lab1');
+    expect(labName({ l2pop: true, arp: false })).toBe('lab2');
+    expect(labName({ l2pop: true, arp: true })).toBe('lab3');
+  });
+});
+
+describe('layout (RECIPE §1)', () => {
+  it('names hosts and addresses', () => {
+    expect([0, 1, 2].map(lbHostName)).toEqual(['controller', 'compute1', 'compute2']);
+    expect([0, 1, 2].map(lbUnderlayIp)).toEqual(['10.0.20.11', '10.0.20.12', '10.0.20.13']);
+    expect(ovsUnderlayIp(0)).toBe('10.0.20.21');
+    expect(firstVmIp('10.0.20.13')).toBe('172.16.1.13');
+    expect(() => lbUnderlayIp(9)).toThrow();
+  });
+  it('plans N Linux bridge hosts plus ovs1', () => {
+    expect(plannedHosts({ hosts: 3, ovsHost: true }).map((h) => `${h.name}@${h.underlayIp}/${h.kind}`)).toEqual([
+      'controller@10.0.20.11/linuxbridge',
+      'compute1@10.0.20.12/linuxbridge',
+      'compute2@10.0.20.13/linuxbridge',
+      'ovs1@10.0.20.21/ovs',
+    ]);
+    expect(() => plannedHosts({ hosts: 0, ovsHost: false })).toThrow(/1\.\.9/);
+  });
+  it('builds transport URLs: agents reach the broker through their own loopback relay', () => {
+    expect(agentTransportUrl('amqp://guest:guest@127.0.0.1:5672/')).toBe('rabbit://guest:guest@127.0.0.1:5672/');
+    expect(agentTransportUrl('amqp://u:p@10.1.2.3:5673/lab')).toBe('rabbit://u:p@127.0.0.1:5672/lab');
+    expect(serverTransportUrl('amqp://u:p@10.1.2.3:5673/lab')).toBe('rabbit://u:p@10.1.2.3:5673/lab');
+  });
+});
+
+describe('dashboard contract (l2scope.ts)', () => {
+  it('finds the URL only in the "l2scope is up" line', async () => {
+    const { dashboardUrlFrom } = await import('../src/l2scope');
+    expect(dashboardUrlFrom('worker: live server on port 3001\n   - Local: http://localhost:3000\n')).toBeUndefined();
+    expect(dashboardUrlFrom('\nl2scope is up: http://localhost:3000  (tapping the broker live; Ctrl-C stops)\n')).toBe('http://localhost:3000');
+  });
+});

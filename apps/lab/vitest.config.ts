@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests only: pure logic, no root, no Neutron. The real-lab suite is vitest.lab.config.ts.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+  },
+});
