@@ -174,6 +174,27 @@ describe('worker tapping the real broker', () => {
   });
 });
 
+describe('--all-rpc', () => {
+  it("also stores the rest of Neutron's agent RPC: every message of the real capture", async () => {
+    await declareNeutronExchanges(vhost.adminUrl, capture('lab3'));
+    const u = await vhost.addUser({ ...TAP_LEAST_PRIVILEGE, read: '^(l2scope\\.tap\\..*|neutron|q-.*_fanout|neutron-vo-.*_fanout)$' });
+    const all = await createTestDatabase();
+    const worker = await startWorker({ amqpUrl: u.url, databaseUrl: all.url, port: 0, allRpc: true, log: quiet });
+    try {
+      expect(worker.stats().missingExchanges).not.toContain('neutron-vo-Port-1.7_fanout');
+      const records = parseCapture(readFileSync(capture('lab3'), 'utf8')).records;
+      expect(records.every((r) => bound(true, r.exchange, r.routingKey))).toBe(true);
+      await replayToBroker({ file: capture('lab3'), url: vhost.adminUrl, speed: 0 });
+      await waitFor('the whole capture stored', async () => (await worker.db.message.count()) === records.length, 20_000);
+      const methods = await worker.db.message.groupBy({ by: ['method'], _count: { _all: true } });
+      expect(Object.fromEntries(methods.map((m) => [m.method, m._count._all]))).toMatchObject({ push: 20, update_device_up: 5, get_devices_details_list: 5, port_delete: 3 });
+    } finally {
+      await worker.stop();
+      await all.drop();
+    }
+  });
+});
+
 describe('a tap that cannot keep up', () => {
   it('has the broker drop the oldest messages (bounded queue) and counts every drop', async () => {
     const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);

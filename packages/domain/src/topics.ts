@@ -70,10 +70,28 @@ export const OTHER_AGENT_NOTIFIER_TOPICS = [
 ] as const;
 
 /**
+ * Versioned-object push topics (neutron/api/rpc/callbacks: `neutron-vo-<Resource>-<version>`, a
+ * fanout per version), at the versions neutron 21.0.0 (Zed) agents report in
+ * `report_state.resource_versions`. A newer cloud uses other versions: the tap waits for exchanges
+ * that do not exist, so listing a few extra names costs nothing.
+ */
+export const OVO_PUSH_TOPICS_ZED = [
+  'neutron-vo-Port-1.7',
+  'neutron-vo-Network-1.1',
+  'neutron-vo-Subnet-1.1',
+  'neutron-vo-SecurityGroup-1.5',
+  'neutron-vo-SecurityGroupRule-1.2',
+  'neutron-vo-QosPolicy-1.10',
+  'neutron-vo-Trunk-1.1',
+  'neutron-vo-SubPort-1.0',
+  'neutron-vo-AddressGroup-1.2',
+] as const;
+
+/**
  * Bindings of the l2scope tap (DESIGN §2): the l2pop fanout, the host-directed l2pop casts and
  * the agents' `report_state`; with `allRpc`, also the rest of Neutron's agent RPC for the inspector.
  *
- * @param opts.allRpc also bind `q-plugin` calls and the other agent notifier fanouts
+ * @param opts.allRpc also bind `q-plugin` calls, the other agent notifier fanouts and the OVO pushes
  * @param opts.durableTopicExchange set when the cloud runs `amqp_durable_queues = True`
  */
 export function tapBindings(opts: { allRpc?: boolean; durableTopicExchange?: boolean } = {}): TapBinding[] {
@@ -90,6 +108,7 @@ export function tapBindings(opts: { allRpc?: boolean; durableTopicExchange?: boo
       bindings.push({ exchange: fanoutExchange(topic), routingKey: '' });
       bindings.push({ exchange: neutron, routingKey: `${topic}.#` });
     }
+    for (const topic of OVO_PUSH_TOPICS_ZED) bindings.push({ exchange: fanoutExchange(topic), routingKey: '' });
   }
   return bindings;
 }
