@@ -58,6 +58,11 @@ export async function neutronPublisher(url: string) {
       ch.publish(NEUTRON_EXCHANGE, 'q-reports-plugin', osloBody('report_state', reportStateArgs(host, vtep, l2pop), { _msg_id: 'x', _reply_q: 'reply_x', _timeout: null }), { ...props, expiration: '30000' });
       await ch.waitForConfirms();
     },
+    /** Publish a body as is (e.g. a malformed one) on an exchange. */
+    async raw(exchange: string, routingKey: string, body: Buffer) {
+      ch.publish(exchange, routingKey, body, props);
+      await ch.waitForConfirms();
+    },
     async close() {
       await conn.close();
     },

@@ -38,6 +38,24 @@ async function waitHttp(url: string, child: ResultPromise, timeoutMs = 90_000): 
   throw new Error(`${url} not ready in ${timeoutMs} ms`);
 }
 
+/** SIGTERM a child's whole process group, SIGKILL it if it has not exited after `graceMs`. */
+async function stopGroup(child: ResultPromise, graceMs = 10_000): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const exited = await Promise.race([child.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), graceMs))]);
+  if (!exited) signal('SIGKILL');
+  await child.catch(() => undefined);
+  signal('SIGKILL'); // grandchildren that outlived their parent
+}
+
 export interface Stack {
   webUrl: string;
   livePort: number;
@@ -58,24 +76,25 @@ export async function startStack(opts: { amqp?: boolean; workerArgs?: string[] }
   const livePort = await freePort();
   const webPort = await freePort();
   const env = { ...process.env, DATABASE_URL: db.url, L2SCOPE_LIVE_PORT: String(livePort), PORT: String(webPort), FORCE_COLOR: '0' };
-  const args = ['tsx', path.join(root, 'apps/worker/src/main.ts'), '--port', String(livePort), '--host', '127.0.0.1', ...(opts.workerArgs ?? [])];
+  const args = [path.join(root, 'apps/worker/src/main.ts'), '--port', String(livePort), '--host', '127.0.0.1', ...(opts.workerArgs ?? [])];
   if (vhost) {
     const { declareNeutronExchanges } = await import('./neutron');
     await declareNeutronExchanges(vhost.adminUrl);
     const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
     args.push('--amqp', tap.url);
   }
-  const worker = execa('npx', args, { cwd: root, env, reject: false, all: true });
+  // the binaries themselves, not npx: a signal must reach the server, not a wrapper
+  // each in its own process group, stopped as a group (tsx and next start child processes)
+  const worker = execa(path.join(root, 'node_modules/.bin/tsx'), args, { cwd: root, env, reject: false, all: true, detached: true });
   const logs: string[] = [];
   worker.all?.on('data', (d: Buffer) => logs.push(d.toString()));
-  const web = execa('npx', ['next', 'start', '-p', String(webPort), '-H', '127.0.0.1'], { cwd: path.join(root, 'apps/web'), env, reject: false, all: true });
+  const web = execa(path.join(root, 'node_modules/.bin/next'), ['start', '-p', String(webPort), '-H', '127.0.0.1'], { cwd: path.join(root, 'apps/web'), env, reject: false, all: true, detached: true });
   web.all?.on('data', (d: Buffer) => logs.push(d.toString()));
   try {
     await waitHttp(`http://127.0.0.1:${livePort}/api/stats`, worker);
     await waitHttp(`http://127.0.0.1:${webPort}/`, web);
   } catch (err) {
-    worker.kill();
-    web.kill();
+    await Promise.all([stopGroup(worker), stopGroup(web)]);
     throw new Error(`${(err as Error).message}\n--- logs ---\n${logs.join('')}`, { cause: err });
   }
   return {
@@ -84,9 +103,7 @@ export async function startStack(opts: { amqp?: boolean; workerArgs?: string[] }
     db,
     vhost,
     async stop() {
-      worker.kill('SIGTERM');
-      web.kill('SIGTERM');
-      await Promise.allSettled([worker, web]);
+      await Promise.all([stopGroup(worker), stopGroup(web)]);
       await vhost?.cleanup();
       await db.drop();
     },

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parseCapture } from '@l2scope/domain';
+import { collectInspectorRows } from '../inspector';
 import { type Stack, root, startStack } from '../stack';
 
 const UNTIL = 1795307132.9; // fixtures/lab3/events.tsv: snapshot 2-after-ping
@@ -40,11 +41,12 @@ test('topology shows the lab: three hosts with VTEP IPs, network VNI 649, every 
 
 test('inspector lists every replayed message with its method, and opens the decoded arguments', async ({ page }) => {
   await page.goto(stack.webUrl);
-  const rows = page.getByTestId('inspector-row');
-  await expect(rows).toHaveCount(replayed.length);
-  const methods = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-method')));
+  await expect(page.getByTestId('inspector-row').first()).toBeVisible();
+  const rows = await collectInspectorRows(page);
+  // every message, in the capture's order (ids are assigned in arrival order), with its method
+  expect(rows.map((r) => r.id)).toEqual(replayed.map((_, i) => i + 1));
   const expected = replayed.map((r) => JSON.parse(JSON.parse(Buffer.from(r.body).toString())['oslo.message']).method as string);
-  expect(methods.sort()).toEqual(expected.sort());
+  expect(rows.map((r) => r.method)).toEqual(expected);
   await page.locator('[data-testid="inspector-row"][data-method="add_fdb_entries"]').first().click();
   const detail = page.getByTestId('message-detail');
   await expect(detail).toBeVisible();

@@ -25,12 +25,14 @@ test('an add_fdb_entries on the broker shows the port and the message within 2 s
   const neutron = await neutronPublisher(stack.vhost!.adminUrl);
   try {
     await page.goto(stack.webUrl);
-    await expect(page.getByTestId('tap-status')).toBeVisible();
-    // agents report in, a first port is up on hv-a
+    await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'connected');
+    await expect(page.getByTestId('tap-status')).toHaveAttribute('data-connected', 'true');
+    // set-up (not timed): agents report in, a first port is up on hv-a, the dashboard has drawn them
     for (const [host, vtep] of Object.entries(HOSTS)) await neutron.report(host, vtep);
     await neutron.fanout('add_fdb_entries', fdbArgs(NET, VNI, { [HOSTS['hv-a.dc1']]: [FLOOD, PORT_A] }));
-    await expect(page.getByTestId('host-hv-a.dc1')).toContainText('192.0.2.11', { timeout: 2_000 });
-    await expect(page.getByTestId(`port-${PORT_A[0]}`)).toBeVisible({ timeout: 2_000 });
+    await expect(page.getByTestId('host-hv-a.dc1')).toContainText('192.0.2.11', { timeout: 10_000 });
+    await expect(page.getByTestId('host-hv-b.dc1')).toContainText('192.0.2.12');
+    await expect(page.getByTestId(`port-${PORT_A[0]}`)).toBeVisible();
 
     // a new port on hv-b: fanout to all, host-directed full FDB to hv-b
     const t0 = Date.now();

@@ -36,7 +36,7 @@ export interface TapOptions {
   onConnected?: () => void;
   onDisconnected?: (err: Error) => void;
   onDropped?: (reason: string) => void;
-  onStatus?: (s: { missingExchanges: string[]; queueDepth: number | null }) => void;
+  onStatus?: (s: { missingExchanges: string[]; deniedExchanges: string[]; queueDepth: number | null }) => void;
   log?: (line: string) => void;
 }
 
@@ -49,8 +49,9 @@ export function pickProperties(p: ConsumeMessage['properties']): AmqpProperties 
   return out as AmqpProperties;
 }
 
-function isNotFound(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 404;
+/** The AMQP reply code of a channel/connection error (404 NOT_FOUND, 403 ACCESS_REFUSED, 406 PRECONDITION_FAILED...). */
+function amqpCode(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null ? (err as { code?: number }).code : undefined;
 }
 
 /** A running tap; `close()` stops it and deletes its queues (they are exclusive). */
@@ -59,6 +60,7 @@ export class AmqpTap {
   private conn: RecoveringChannelModel | null = null;
   private poll: NodeJS.Timeout | null = null;
   private missing: string[] = [];
+  private denied: string[] = [];
   private queueDepth: number | null = null;
   private stopped = false;
   private readonly bindings: TapBinding[];
@@ -90,21 +92,13 @@ export class AmqpTap {
     await this.conn.waitForConnect();
   }
 
-  private async exchangeExists(model: ChannelModel, name: string): Promise<boolean> {
-    const ch = await model.createChannel();
-    ch.on('error', () => {});
-    try {
-      await ch.checkExchange(name);
-      await ch.close();
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
-
-  /** Bind every binding whose exchange exists (declaring it with oslo's flags if asked); returns the missing exchanges. */
-  private async bindAll(model: ChannelModel, ch: Channel, only?: string[]): Promise<string[]> {
+  /**
+   * Bind the tap queue to every binding of `only` (default: all), each exchange on a channel of
+   * its own, because the broker closes a channel on 404 (exchange missing) and 403 (no read
+   * permission). Missing exchanges are declared with oslo's flags when `declareExchanges` is set.
+   * @returns the exchanges that do not exist (retried later) and those the user may not read (reported, not retried)
+   */
+  private async bindAll(model: ChannelModel, only?: string[]): Promise<{ missing: string[]; denied: string[] }> {
     const byExchange = new Map<string, { spec: ExchangeSpec; keys: string[] }>();
     for (const b of this.bindings) {
       if (only && !only.includes(b.exchange.name)) continue;
@@ -113,17 +107,37 @@ export class AmqpTap {
       byExchange.set(b.exchange.name, e);
     }
     const missing: string[] = [];
+    const denied: string[] = [];
     for (const { spec, keys } of byExchange.values()) {
-      if (!(await this.exchangeExists(model, spec.name))) {
+      let ch = await this.scratchChannel(model);
+      try {
+        await ch.checkExchange(spec.name);
+      } catch (err) {
+        if (amqpCode(err) !== 404) throw err;
         if (!this.opts.declareExchanges) {
           missing.push(spec.name);
           continue;
         }
+        ch = await this.scratchChannel(model);
         await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
       }
-      for (const key of keys) await ch.bindQueue(this.queue, spec.name, key);
+      try {
+        for (const key of keys) await ch.bindQueue(this.queue, spec.name, key);
+        await ch.close();
+      } catch (err) {
+        const code = amqpCode(err);
+        if (code === 403) denied.push(spec.name);
+        else if (code === 404) missing.push(spec.name); // deleted in between (auto-delete fanout)
+        else throw err;
+      }
     }
-    return missing;
+    return { missing, denied };
+  }
+
+  private async scratchChannel(model: ChannelModel): Promise<Channel> {
+    const ch = await model.createChannel();
+    ch.on('error', () => {});
+    return ch;
   }
 
   private async setup(model: ChannelModel): Promise<void> {
@@ -160,8 +174,9 @@ export class AmqpTap {
         ...((this.opts.countDrops ?? true) ? { 'x-dead-letter-exchange': dlx } : {}),
       },
     });
-    this.missing = await this.bindAll(model, ch);
+    ({ missing: this.missing, denied: this.denied } = await this.bindAll(model));
     if (this.missing.length) this.log(`tap: waiting for exchanges to appear: ${this.missing.join(', ')}`);
+    if (this.denied.length) this.log(`tap: no read permission on (not tapped): ${this.denied.join(', ')}`);
     await ch.prefetch(this.opts.prefetch ?? 2000);
     await ch.consume(this.queue, (msg) => {
       if (!msg) {
@@ -189,7 +204,7 @@ export class AmqpTap {
       );
     });
     this.startPoll(model, ch);
-    this.opts.onStatus?.({ missingExchanges: this.missing, queueDepth: 0 });
+    this.opts.onStatus?.({ missingExchanges: this.missing, deniedExchanges: this.denied, queueDepth: 0 });
   }
 
   private startPoll(model: ChannelModel, ch: Channel): void {
@@ -202,10 +217,12 @@ export class AmqpTap {
           this.queueDepth = q.messageCount;
           if (this.missing.length) {
             const before = this.missing.length;
-            this.missing = await this.bindAll(model, ch, this.missing);
+            const late = await this.bindAll(model, this.missing);
+            this.missing = late.missing;
+            this.denied = [...new Set([...this.denied, ...late.denied])];
             if (this.missing.length < before) this.log(`tap: bound late exchanges; still missing: ${this.missing.join(', ') || 'none'}`);
           }
-          this.opts.onStatus?.({ missingExchanges: this.missing, queueDepth: this.queueDepth });
+          this.opts.onStatus?.({ missingExchanges: this.missing, deniedExchanges: this.denied, queueDepth: this.queueDepth });
         } catch (err) {
           this.log(`tap: poll failed: ${(err as Error).message}`);
         }

@@ -4,7 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { type Db, databaseUrl, dbProvider, migrate, openDb } from '@l2scope/db';
+import { type Db, databaseUrl, dbProvider, openDb } from '@l2scope/db';
+import { migrate } from '@l2scope/db/migrate';
 import { ClusterModel, type TapStats } from '@l2scope/domain';
 import { LiveServer } from './live';
 import { IngestPipeline, summarize } from './pipeline';
@@ -78,6 +79,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     mode: (opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle') as TapStats['mode'],
     connected: !opts.amqpUrl,
     missingExchanges: [] as string[],
+    deniedExchanges: [] as string[],
     queueDepth: null as number | null,
     gaps,
     openGap: null as number | null,
@@ -113,6 +115,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     expired: counters.expired,
     queueDepth: state.queueDepth,
     missingExchanges: state.missingExchanges,
+    deniedExchanges: state.deniedExchanges,
     gaps: state.gaps,
     seq: pipeline.seq,
   });
@@ -175,6 +178,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       },
       onStatus: (s) => {
         state.missingExchanges = s.missingExchanges;
+        state.deniedExchanges = s.deniedExchanges;
         state.queueDepth = s.queueDepth;
         live?.statsChanged();
       },

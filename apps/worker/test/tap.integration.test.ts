@@ -195,6 +195,23 @@ describe('--all-rpc', () => {
   });
 });
 
+describe('--all-rpc with the default least-privilege user', () => {
+  it('taps what the user may read and reports the exchanges it may not, instead of retrying forever', async () => {
+    await declareNeutronExchanges(vhost.adminUrl, capture('lab3'));
+    const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+    const d = await createTestDatabase();
+    const worker = await startWorker({ amqpUrl: u.url, databaseUrl: d.url, port: 0, allRpc: true, log: quiet });
+    try {
+      expect(worker.stats()).toMatchObject({ connected: true, deniedExchanges: ['neutron-vo-Port-1.7_fanout'] });
+      await publish(vhost.adminUrl, [{ exchange: 'q-agent-notifier-port-update_fanout', routingKey: '', body: JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'port_update', args: {} }) }) }]);
+      await waitFor('the port_update stored', async () => (await worker.db.message.count({ where: { method: 'port_update' } })) === 1);
+    } finally {
+      await worker.stop();
+      await d.drop();
+    }
+  });
+});
+
 describe('a tap that cannot keep up', () => {
   it('has the broker drop the oldest messages (bounded queue) and counts every drop', async () => {
     const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);

@@ -5,30 +5,15 @@
  *
  * Prisma's driver adapters and their drivers are loaded lazily (only the one in use); the
  * migration machinery (@prisma/migrate, the Wasm schema engine) only when `migrate` is called.
+ * Migrations are a separate entry point, `@l2scope/db/migrate`, so servers that only query (the
+ * web app) do not bundle the migration machinery.
  * In Next.js, list in `serverExternalPackages`: @prisma/adapter-libsql, @libsql/client,
  * @prisma/adapter-pg, pg, and, if a server route calls `migrate`, @prisma/migrate,
  * @prisma/internals, @prisma/schema-engine-wasm; and @l2scope/db in `transpilePackages`.
  */
-import type { MigrateResult } from './migrations';
-
 export { databaseUrl, dbProvider, type DbProvider } from './config';
 export { openDb, type Db } from './client';
 export type { MigrateResult } from './migrations';
-
-/**
- * Applies the pending migrations of prisma/<provider>/migrations to `url` (default
- * `databaseUrl()`), the way `prisma migrate deploy` does (same `_prisma_migrations` rows), with
- * Prisma's Wasm schema engine. Returns `{ applied }`: the migration names applied by this call
- * ([] when the database was up to date: idempotent). SQLite: creates the file and its directory,
- * and switches it to WAL. PostgreSQL: the database must exist.
- * Throws as `prisma migrate deploy` would: the database's error for a failing migration (its
- * row stays failed), then `P3009` on every later call until resolved; "Can't reach database
- * server at ..." / "Database `x` does not exist" for connection problems.
- */
-export async function migrate(url?: string): Promise<MigrateResult> {
-  const { migrate: run } = await import('./migrations');
-  return run(url);
-}
 
 // Generated model types, from the SQLite client (same shapes on PostgreSQL). `Prisma` is the
 // namespace (input types, `Prisma.DbNull` / `JsonNull`, error classes such as

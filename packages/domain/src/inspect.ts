@@ -72,8 +72,10 @@ export interface TapStats {
   expired: number;
   /** Messages waiting in the tap queue at the last check, null if unknown. */
   queueDepth: number | null;
-  /** Exchanges not (yet) present on the broker, so not bound. */
+  /** Exchanges not (yet) present on the broker, so not bound (retried). */
   missingExchanges: string[];
+  /** Exchanges the tap's RabbitMQ user may not read, so not tapped. */
+  deniedExchanges: string[];
   /** Disconnections of the tap, most recent first (bounded). */
   gaps: TapGapView[];
   /** Id of the last persisted message. */

@@ -1,0 +1,48 @@
+/**
+ * `GET /api/export?method=&network=&vni=&host=&vtep=&text=&before=&after=`: the inspector's
+ * filtered messages as a capture file (JSONL, oldest first), streamed as a download.
+ */
+import { exportCaptureLines, messageFilterSchema } from '@l2scope/api';
+import { getDb } from '@/server/db';
+import { filterFromSearchParams } from '@/server/export-params';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export async function GET(req: Request): Promise<Response> {
+  const parsed = messageFilterSchema.safeParse(filterFromSearchParams(new URL(req.url).searchParams));
+  if (!parsed.success) {
+    return Response.json({ error: 'invalid filter', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, { status: 400 });
+  }
+  let db;
+  try {
+    db = await getDb();
+  } catch (err) {
+    return Response.json({ error: `database unavailable: ${(err as Error).message}` }, { status: 503 });
+  }
+  const lines = exportCaptureLines(db, parsed.data);
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await lines.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      } catch (err) {
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await lines.return(undefined);
+    },
+  });
+  const ts = new Date().toISOString().replace(/[:.]/g, '-');
+  return new Response(body, {
+    headers: {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename=l2scope-${ts}.jsonl`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}

@@ -1,0 +1,123 @@
+'use client';
+/** Inspector toolbar: method / network / host / free-text filters, pause-resume, export. */
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { count, networkLabel } from '@/lib/format';
+import { useTRPC } from '@/lib/trpc';
+import { useSync } from '@/hooks/use-sync';
+import { useDebounced } from '@/hooks/use-debounced';
+import { type InspectorFilter, exportQuery } from '@/state/inspector';
+import { useL2 } from '@/state/store';
+
+const TEXT_DEBOUNCE_MS = 300;
+
+export function InspectorFilters() {
+  const trpc = useTRPC();
+  const sync = useSync();
+  const filter = useL2((s) => s.inspector.filter);
+  const paused = useL2((s) => s.inspector.paused);
+  const pending = useL2((s) => s.inspector.pending.length);
+  const stale = useL2((s) => s.inspector.stale);
+  const rows = useL2((s) => s.inspector.rows.length);
+  const status = useL2((s) => s.inspector.status);
+  const seq = useL2((s) => s.model.state.seq);
+  const facets = useQuery({ ...trpc.messages.facets.queryOptions(), refetchInterval: 15_000 });
+  // new methods / hosts / networks show up in the pickers soon after they appear
+  const refetchFacets = facets.refetch;
+  const seqBucket = Math.floor(seq / 50);
+  useEffect(() => {
+    void refetchFacets();
+  }, [seqBucket, refetchFacets]);
+
+  const [text, setText] = useState(filter.text ?? '');
+  const debouncedText = useDebounced(text, TEXT_DEBOUNCE_MS, TEXT_DEBOUNCE_MS);
+  const set = (patch: Partial<InspectorFilter>) => sync?.setFilter({ ...filter, ...patch });
+  useEffect(() => {
+    sync?.setText(debouncedText); // a no-op when the text filter already says so
+  }, [debouncedText, sync]);
+
+  const f = facets.data;
+  const methodOptions = f?.methods ?? [];
+  // keep a selected value listed even before the facets know it
+  const hasMethod = !filter.method || filter.method === 'undecodable' || methodOptions.some((m) => m.method === filter.method);
+  const hasNetwork = !filter.network || f?.networks.some((n) => n.id === filter.network);
+  const hasHost = !filter.host || f?.hosts.some((h) => h.id === filter.host);
+
+  return (
+    <div className="toolbar insp-toolbar">
+      <h2 className="pane-title">Messages</h2>
+      <label className="field">
+        <span>Method</span>
+        <select data-testid="inspector-filter-method" aria-label="Filter by method" value={filter.method ?? ''} onChange={(e) => set({ method: e.target.value || undefined })}>
+          <option value="">All methods</option>
+          {methodOptions.map((m) => (
+            <option key={m.method} value={m.method}>
+              {m.method} ({count(m.count)})
+            </option>
+          ))}
+          {!hasMethod && <option value={filter.method}>{filter.method}</option>}
+          <option value="undecodable">undecodable ({count(f?.undecodable ?? 0)})</option>
+        </select>
+      </label>
+      <label className="field">
+        <span>Network</span>
+        <select data-testid="inspector-filter-network" aria-label="Filter by network" value={filter.network ?? ''} onChange={(e) => set({ network: e.target.value || undefined })}>
+          <option value="">All networks</option>
+          {f?.networks.map((n) => (
+            <option key={n.id} value={n.id}>
+              {networkLabel(n)} · {n.id.slice(0, 8)}
+            </option>
+          ))}
+          {!hasNetwork && <option value={filter.network}>{filter.network}</option>}
+        </select>
+      </label>
+      <label className="field">
+        <span>Host</span>
+        <select data-testid="inspector-filter-host" aria-label="Filter by host" value={filter.host ?? ''} onChange={(e) => set({ host: e.target.value || undefined })}>
+          <option value="">All hosts</option>
+          {f?.hosts.map((h) => (
+            <option key={h.id} value={h.id}>
+              {h.name ?? h.id}
+              {h.vtep ? ` (${h.vtep})` : ''}
+            </option>
+          ))}
+          {!hasHost && <option value={filter.host}>{filter.host}</option>}
+        </select>
+      </label>
+      <label className="field grow">
+        <span>Search</span>
+        <input
+          type="search"
+          data-testid="inspector-filter-text"
+          aria-label="Search messages (MAC, IP, host, routing key, error…)"
+          placeholder="MAC, IP, host, routing key, error…"
+          value={text}
+          maxLength={200}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </label>
+      <span className="muted small" data-testid="inspector-count" aria-live="polite">
+        {status === 'loading' ? 'loading…' : `${count(rows)} rows`}
+      </span>
+      <button
+        type="button"
+        className={`btn${paused ? ' btn-warn' : ''}`}
+        data-testid="inspector-pause"
+        aria-pressed={paused}
+        aria-label={paused ? `Resume live rows (${pending} new)` : 'Pause live rows'}
+        onClick={() => (paused ? sync?.resume() : sync?.pause())}
+      >
+        {paused ? `▶ Resume` : '❚❚ Pause'}
+        {paused && (
+          <span className="pill" data-testid="inspector-new-count">
+            {count(pending)}
+            {stale ? '+' : ''} new
+          </span>
+        )}
+      </button>
+      <a className="btn" data-testid="inspector-export" href={`/api/export${exportQuery(filter)}`} download aria-label="Export the filtered messages as a JSONL capture">
+        ⤓ Export JSONL
+      </a>
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+'use client';
+/** A host card on the canvas: header (name, VTEP, agent, l2pop), one bridge per network with its ports. */
+import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { type KeyboardEvent, memo } from 'react';
+import { dispatch } from '@/state/store';
+import { CARD, type BridgeCard } from '@/topology/graph';
+import { plural } from '@/lib/format';
+import type { HostNodeType } from '@/hooks/use-topology';
+
+const L2POP_TEXT = { on: 'l2pop on', off: 'l2pop off', unknown: 'l2pop unknown' } as const;
+const L2POP_TITLE = {
+  on: 'The agent reports l2_population = true: it applies the server’s FDB casts',
+  off: 'The agent reports l2_population = false: flood-and-learn; the server’s casts are not applied',
+  unknown: 'No agent report seen yet for this VTEP',
+} as const;
+
+function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
+  const c = data.card;
+  return (
+    <div
+      className={`host-card${c.dimmed ? ' dimmed' : ''}${c.selected ? ' selected' : ''}${c.named ? '' : ' anonymous'}`}
+      style={{ width: c.width, height: c.height }}
+      data-testid={`host-${c.id}`}
+      data-vtep={c.vtep ?? ''}
+      data-l2pop={c.l2pop}
+      role="button"
+      aria-label={`Host ${c.title}${c.vtep ? `, VTEP ${c.vtep}` : ''}, ${L2POP_TEXT[c.l2pop]}. Open details`}
+      tabIndex={0}
+      onKeyDown={(e: KeyboardEvent) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          dispatch({ type: 'ui/selectHost', id: c.id });
+        }
+      }}
+    >
+      <Handle type="target" position={Position.Top} className="center-handle" isConnectable={false} />
+      <Handle type="source" position={Position.Top} className="center-handle" isConnectable={false} />
+      <div className="host-head" style={{ height: CARD.header }}>
+        <div className="host-title-row">
+          <span className="host-title" title={c.id}>
+            {c.title}
+          </span>
+          <span className={`badge l2pop-${c.l2pop}`} title={L2POP_TITLE[c.l2pop]} data-testid={`l2pop-${c.id}`}>
+            {L2POP_TEXT[c.l2pop]}
+          </span>
+        </div>
+        <div className="host-sub">
+          <span className="mono" title="VTEP (tunneling_ip)">
+            {c.vtep ?? 'no VTEP reported'}
+          </span>
+          <span className="sep">·</span>
+          <span title={c.agentType ?? 'No report_state seen for this VTEP yet'}>{c.agentType ?? (c.named ? 'agent type unknown' : 'not yet named by an agent report')}</span>
+        </div>
+      </div>
+      {c.l2pop === 'off' && (
+        <div className="host-warning" style={{ height: CARD.warning }} title="l2_population = false on this agent: BUM goes to the VXLAN multicast group and remote MACs are learned from traffic">
+          flood-and-learn: told by the server, not applied
+        </div>
+      )}
+      {c.bridges.map((b) => (
+        <Bridge key={b.network} hostId={c.id} b={b} />
+      ))}
+      {c.hiddenBridges > 0 && (
+        <div className="bridge-more" style={{ height: CARD.row, marginTop: CARD.bridgeGap }}>
+          +{plural(c.hiddenBridges, 'network')} (see details)
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
+  const ports = b.ports.slice(0, CARD.maxPorts);
+  const more = b.ports.length - ports.length;
+  const vni = b.vni !== null ? `VNI ${b.vni}` : 'VNI ?';
+  return (
+    <div
+      className={`bridge${b.highlighted ? ' highlighted' : ''}${b.dimmed ? ' dimmed' : ''}`}
+      data-testid={`bridge-${hostId}-${b.network}`}
+      data-network={b.network}
+      style={{ marginTop: CARD.bridgeGap, paddingBottom: CARD.bridgePad }}
+    >
+      <div className="bridge-head" style={{ height: CARD.bridgeHeader }} title={`network ${b.network}`}>
+        {b.bridge ? <span className="mono bridge-name">{b.bridge}</span> : <span className="bridge-name muted">bridge unknown</span>}
+        {b.vxlan ? <span className="mono chip">{b.vxlan}</span> : <span className="chip">{vni}</span>}
+        {b.vxlan && <span className="muted small">{vni}</span>}
+        {b.flood && (
+          <span className="flood-mark" title="This VTEP’s flood entry is present: peers replicate this network’s BUM to it">
+            flood ✓
+          </span>
+        )}
+      </div>
+      {b.collapsed ? (
+        <div className="port-row muted" style={{ height: CARD.row }} data-testid={`port-count-${hostId}-${b.network}`}>
+          {plural(b.portCount, 'port')}
+        </div>
+      ) : ports.length === 0 ? (
+        <div className="port-row muted" style={{ height: CARD.row }} title="The host is still in the agent’s network_map (it keeps applying this network’s casts) but has no port announced on it">
+          no local ports announced
+        </div>
+      ) : (
+        ports.map((p) => (
+          <div className="port-row" key={p.mac} style={{ height: CARD.row }} data-testid={`port-${p.mac}`} title={`${p.mac}${p.ips.length ? ` ${p.ips.join(', ')}` : ''}`}>
+            <span className="mono port-mac">{p.mac}</span>
+            <span className="mono port-ip">{p.ips.join(', ') || '—'}</span>
+          </div>
+        ))
+      )}
+      {!b.collapsed && more > 0 && (
+        <div className="port-row muted" style={{ height: CARD.row }}>
+          +{plural(more, 'more port')}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Memoised: re-renders only when its card object changes. */
+export const HostNode = memo(HostNodeImpl);

@@ -1,0 +1,143 @@
+'use client';
+/** The topology pane: toolbar (network picker, legend), the React Flow canvas, the host side panel. */
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
+import { useEffect, useMemo } from 'react';
+import { networkLabel, plural } from '@/lib/format';
+import { type HostNodeType, type TunnelEdgeType, EDGE_COLORS, useTopology } from '@/hooks/use-topology';
+import { useAutoFit } from '@/hooks/use-auto-fit';
+import { sortedNetworks } from '@/state/model';
+import { dispatch, useL2 } from '@/state/store';
+import { HostNode } from './HostNode';
+import { HostPanel } from './HostPanel';
+import { TunnelEdgeView } from './TunnelEdge';
+
+const nodeTypes = { host: HostNode };
+const edgeTypes = { tunnel: TunnelEdgeView };
+
+export function TopologyPane() {
+  return (
+    <section className="pane topo-pane" aria-label="Topology">
+      <ReactFlowProvider>
+        <TopologyToolbar />
+        <div className="topo-body">
+          <TopologyCanvas />
+          <HostPanel />
+        </div>
+      </ReactFlowProvider>
+    </section>
+  );
+}
+
+function TopologyToolbar() {
+  const model = useL2((s) => s.model.state);
+  const selected = useL2((s) => s.ui.selectedNetwork);
+  const networks = useMemo(() => sortedNetworks(model), [model]);
+  const members = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const h of model.hosts.values()) for (const n of Object.keys(h.networks)) m.set(n, (m.get(n) ?? 0) + 1);
+    return m;
+  }, [model]);
+
+  // a network that vanished from the model cannot stay selected
+  useEffect(() => {
+    if (selected && !model.networks.has(`network:${selected}`)) dispatch({ type: 'ui/selectNetwork', id: null });
+  }, [selected, model]);
+
+  return (
+    <div className="toolbar">
+      <h2 className="pane-title">Topology</h2>
+      <span className="muted small" data-testid="topology-counts">
+        {plural(model.hosts.size, 'host')} · {plural(model.networks.size, 'network')}
+      </span>
+      <label className="field">
+        <span>Network</span>
+        <select
+          data-testid="network-picker"
+          aria-label="Highlight a network’s flood tree"
+          value={selected ?? ''}
+          onChange={(e) => dispatch({ type: 'ui/selectNetwork', id: e.target.value || null })}
+        >
+          <option value="">All networks</option>
+          {networks.map((n) => (
+            <option key={n.id} value={n.id}>
+              {networkLabel(n)} · {n.networkType} · {n.id.slice(0, 8)} · {plural(members.get(n.id) ?? 0, 'host')}
+            </option>
+          ))}
+        </select>
+      </label>
+      <Legend />
+    </div>
+  );
+}
+
+function Legend() {
+  return (
+    <div className="legend" data-testid="legend" aria-label="Legend">
+      <span className="legend-item" title="Flood entry 00:00:00:00:00:00 dst <VTEP>: the arrow's source replicates the network's broadcast / unknown-unicast / multicast frames to the target VTEP">
+        <svg width="34" height="10" aria-hidden>
+          <line x1="1" y1="5" x2="27" y2="5" stroke={EDGE_COLORS.flood} strokeWidth="2" strokeDasharray="5 4" />
+          <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.flood} />
+        </svg>
+        flood (BUM replication)
+      </span>
+      <span className="legend-item" title="Unicast FDB entries <MAC> dst <VTEP>: the arrow's source was told these MACs of the target">
+        <svg width="34" height="10" aria-hidden>
+          <line x1="1" y1="5" x2="27" y2="5" stroke={EDGE_COLORS.unicast} strokeWidth="2" />
+          <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.unicast} />
+        </svg>
+        unicast (n MACs)
+      </span>
+      <span className="legend-item" title="The agent reports l2_population = false: it was told these entries but floods BUM to the multicast group and learns MACs from traffic">
+        <svg width="34" height="10" aria-hidden opacity="0.5">
+          <line x1="1" y1="5" x2="27" y2="5" stroke={EDGE_COLORS.flood} strokeWidth="2" strokeDasharray="2 4" />
+          <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.flood} />
+        </svg>
+        told, not applied (l2pop off)
+      </span>
+      <span className="legend-item muted">arrow: host told → remote VTEP</span>
+    </div>
+  );
+}
+
+function TopologyCanvas() {
+  const { nodes, edges, graph, layoutGen, onNodesChange } = useTopology();
+  const status = useL2((s) => s.model.status);
+  const error = useL2((s) => s.model.error);
+
+  const onMoveStart = useAutoFit(graph, layoutGen);
+  const hostCount = graph.hosts.length;
+
+  return (
+    <div className={`canvas${edges.length > 150 ? ' calm' : ''}`} data-testid="topology-canvas">
+      <ReactFlow<HostNodeType, TunnelEdgeType>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onMoveStart={onMoveStart}
+        onNodeClick={(_, node) => dispatch({ type: 'ui/selectHost', id: node.id })}
+        nodesConnectable={false}
+        nodesFocusable={false}
+        edgesFocusable={false}
+        onlyRenderVisibleElements={graph.large}
+        minZoom={0.05}
+        maxZoom={2.5}
+        proOptions={{ hideAttribution: false }}
+        aria-label="Hosts, bridges, ports and VXLAN tunnel entries"
+      >
+        <Background gap={24} size={1} color="#d6dbe3" />
+        <Controls showInteractive={false} aria-label="Zoom controls" />
+        {hostCount > 12 && <MiniMap pannable zoomable nodeColor="#c9d3e0" maskColor="rgba(240,243,247,0.7)" />}
+      </ReactFlow>
+      {hostCount === 0 && (
+        <div className="canvas-empty" data-testid="topology-empty">
+          {status === 'loading' && 'Loading the model…'}
+          {status === 'error' && <>Cannot load the model: {error}</>}
+          {status === 'ready' && 'No hosts yet: the model fills in as the worker sees l2pop casts and agent reports.'}
+        </div>
+      )}
+      {graph.edgeNotice && <div className="canvas-notice">{graph.edgeNotice}</div>}
+    </div>
+  );
+}

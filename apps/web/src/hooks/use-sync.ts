@@ -1,0 +1,24 @@
+'use client';
+/** The page's LiveSync: created once per mounted dashboard, connected while mounted. */
+import { createContext, useContext, useEffect, useState } from 'react';
+import { type LiveConfig, liveSocketUrl } from '@/lib/live-config';
+import type { TrpcClient } from '@/lib/trpc';
+import { l2store } from '@/state/store';
+import { LiveSync } from '@/state/sync';
+
+/** The LiveSync of this mount against the browser store (the socket URL is resolved from `window.location` on start). */
+export function useLiveSyncInstance(client: TrpcClient, live: LiveConfig): LiveSync {
+  const [sync] = useState(() => new LiveSync(l2store, client, () => liveSocketUrl(live, window.location)));
+  useEffect(() => {
+    sync.start();
+    return () => sync.stop();
+  }, [sync]);
+  return sync;
+}
+
+export const SyncContext = createContext<LiveSync | null>(null);
+
+/** The running LiveSync (null outside the dashboard). */
+export function useSync(): LiveSync | null {
+  return useContext(SyncContext);
+}

@@ -1,0 +1,145 @@
+'use client';
+/**
+ * The topology's React Flow state: the store's model -> (debounced) graph -> (debounced) ELK
+ * layout -> nodes and edges. Card objects keep their identity while unchanged so memoised nodes
+ * do not re-render on unrelated updates; positions only change when the layout key changes
+ * (hosts, memberships, card sizes) — the viewport is never moved by updates.
+ */
+import { type Edge, type Node, type NodeChange, MarkerType, applyNodeChanges, useStore } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type HostCard, type TopologyGraph, type TunnelEdge, buildTopology } from '@/topology/graph';
+import { type Point, layoutHosts } from '@/topology/layout';
+import { useL2 } from '@/state/store';
+import { useDebounced } from './use-debounced';
+
+export type HostNodeData = { card: HostCard };
+export type HostNodeType = Node<HostNodeData, 'host'>;
+export type TunnelEdgeData = { tunnel: TunnelEdge; sourceTitle: string; targetTitle: string };
+export type TunnelEdgeType = Edge<TunnelEdgeData, 'tunnel'>;
+
+const MODEL_DEBOUNCE_MS = 120;
+const LAYOUT_DEBOUNCE_MS = 200;
+
+export const EDGE_COLORS = { flood: '#c27803', unicast: '#2563eb' } as const;
+
+/**
+ * Cards keep identity while their content is unchanged (cheap structural signature), so memoised
+ * host nodes skip re-rendering. One topology per page: the cache lives at module level and holds
+ * only the current hosts.
+ */
+let cardCache = new Map<string, { sig: string; card: HostCard }>();
+function stableCards(graph: TopologyGraph): HostCard[] {
+  const next = new Map<string, { sig: string; card: HostCard }>();
+  const out = graph.hosts.map((card) => {
+    const sig = JSON.stringify(card);
+    const prev = cardCache.get(card.id);
+    const kept = prev && prev.sig === sig ? prev.card : card;
+    next.set(card.id, { sig, card: kept });
+    return kept;
+  });
+  cardCache = next;
+  return out;
+}
+
+export interface TopologyView {
+  nodes: HostNodeType[];
+  edges: TunnelEdgeType[];
+  graph: TopologyGraph;
+  /** Hosts waiting for their first position. */
+  laidOut: boolean;
+  /** Layout generation the current nodes were positioned with (bumps on every re-layout). */
+  layoutGen: number;
+  onNodesChange: (changes: NodeChange<HostNodeType>[]) => void;
+}
+
+/** Nodes and edges for the topology canvas. */
+export function useTopology(): TopologyView {
+  const model = useL2((s) => s.model.state);
+  const selectedNetwork = useL2((s) => s.ui.selectedNetwork);
+  const selectedHost = useL2((s) => s.ui.selectedHost);
+  const debouncedModel = useDebounced(model, MODEL_DEBOUNCE_MS);
+
+  const graph = useMemo(() => buildTopology(debouncedModel, { selectedNetwork, selectedHost }), [debouncedModel, selectedNetwork, selectedHost]);
+  const cards = useMemo(() => stableCards(graph), [graph]);
+
+  // Layout input: the cards (and, for large clouds, the canvas shape) as of the last layout-key
+  // change — state adjusted during render, then debounced. Resizing alone never re-packs the cards.
+  const aspect = useStore((s) => (s.width > 0 && s.height > 0 ? Math.round((s.width / s.height) * 4) / 4 : 1.75));
+  const [layoutInput, setLayoutInput] = useState<{ key: string; cards: HostCard[]; aspect: number }>({ key: '', cards: [], aspect: 1.75 });
+  if (layoutInput.key !== graph.layoutKey) setLayoutInput({ key: graph.layoutKey, cards, aspect });
+  const input = useDebounced(layoutInput, LAYOUT_DEBOUNCE_MS);
+  const [positions, setPositions] = useState<{ map: Map<string, Point>; gen: number }>({ map: new Map(), gen: 0 });
+  useEffect(() => {
+    let cancelled = false;
+    layoutHosts(input.cards, input.aspect).then(
+      (map) => {
+        if (!cancelled) setPositions((p) => ({ map, gen: p.gen + 1 }));
+      },
+      (err: unknown) => console.error('layout failed', err),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [input]);
+
+  // React Flow nodes: controlled, with user drags kept until the next layout
+  const [nodes, setNodes] = useState<HostNodeType[]>([]);
+  const [builtGen, setBuiltGen] = useState(0);
+  const dragged = useRef(new Map<string, Point>());
+  const lastGen = useRef(0);
+  useEffect(() => {
+    if (positions.gen !== lastGen.current) {
+      dragged.current.clear();
+      lastGen.current = positions.gen;
+    }
+    setNodes((prev) => {
+      const prevById = new Map(prev.map((n) => [n.id, n]));
+      let fallbackY = 0;
+      for (const p of positions.map.values()) fallbackY = Math.max(fallbackY, p.y);
+      return cards.map((card, i): HostNodeType => {
+        const old = prevById.get(card.id);
+        const laid = positions.map.get(card.id);
+        const position = dragged.current.get(card.id) ?? laid ?? old?.position ?? { x: (i % 6) * 340, y: fallbackY + 400 };
+        if (old && old.data.card === card && old.position.x === position.x && old.position.y === position.y && old.hidden === !laid) return old;
+        return {
+          id: card.id,
+          type: 'host',
+          position,
+          data: { card },
+          width: card.width,
+          height: card.height,
+          // not shown until the layout has placed it: no card flies across the canvas
+          hidden: !laid && !old,
+          selected: old?.selected ?? false,
+          ...(old?.measured ? { measured: old.measured } : {}),
+        };
+      });
+    });
+    setBuiltGen(positions.gen);
+  }, [cards, positions]);
+
+  const onNodesChange = useCallback((changes: NodeChange<HostNodeType>[]) => {
+    for (const c of changes) if (c.type === 'position' && c.position && c.dragging) dragged.current.set(c.id, c.position);
+    setNodes((nds) => applyNodeChanges(changes, nds));
+  }, []);
+
+  const titles = useMemo(() => new Map(cards.map((c) => [c.id, c.title])), [cards]);
+  const edges = useMemo(
+    () =>
+      graph.edges.map(
+        (t): TunnelEdgeType => ({
+          id: t.id,
+          type: 'tunnel',
+          source: t.source,
+          target: t.target,
+          data: { tunnel: t, sourceTitle: titles.get(t.source) ?? t.source, targetTitle: titles.get(t.target) ?? t.target },
+          markerEnd: { type: MarkerType.ArrowClosed, color: EDGE_COLORS[t.kind], width: 16, height: 16 },
+          focusable: false,
+          selectable: false,
+        }),
+      ),
+    [graph.edges, titles],
+  );
+
+  return { nodes, edges, graph, laidOut: positions.gen > 0, layoutGen: builtGen, onNodesChange };
+}

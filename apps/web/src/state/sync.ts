@@ -1,0 +1,239 @@
+/**
+ * Keeps the store in step with the worker: the only module that does I/O for client state.
+ *
+ * Model protocol (no update lost, none applied twice out of order):
+ * 1. subscribe to socket.io first; on every (re)connect start a resync: from then on live
+ *    `model` batches are buffered;
+ * 2. fetch `topology.snapshot` (the database projection, with its `seq`);
+ * 3. fold the buffered batches whose `seq` is newer than the snapshot's, then apply later
+ *    batches directly (changes are absolute upserts/removals).
+ * If the worker cannot be reached, the snapshot is fetched anyway after a short wait so the
+ * last persisted state shows.
+ *
+ * Inspector: first page via `messages.list` with the filters; live `messages` rows are
+ * prepended when they match (structured filters client-side with the server's rules; with a
+ * free-text filter a catch-up query `after` the last checked id asks the server, which matches
+ * MACs and IPs a summary does not carry). A thinned burst (`skipped` > 0) refetches the first page.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { LiveServerEvents, MessageSummary } from '@l2scope/domain';
+import type { TrpcClient } from '../lib/trpc';
+import { type InspectorFilter, PAGE_SIZE, matchesStructured, needsServerMatch, normalizeFilter, sameFilter } from './inspector';
+import type { L2Store } from './store';
+
+/** Wait before loading persisted state when the live socket does not connect. */
+const OFFLINE_FALLBACK_MS = 1_500;
+const RETRY_MS = 4_000;
+const CATCH_UP_PAGE = 500;
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Wires the socket and the tRPC client to a store. One instance per page. */
+export class LiveSync {
+  private socket: Socket<LiveServerEvents> | null = null;
+  private stopped = false;
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Highest message id seen on the socket. */
+  private lastLiveId = 0;
+  /** Text filter catch-up: every id <= textCursor has been checked by the server. */
+  private textCursor = 0;
+  private catchUpTarget = 0;
+  private catchUpRunning = false;
+  private everConnected = false;
+
+  /**
+   * @param url the worker's socket.io URL, resolved on `start` (it may need `window`)
+   */
+  constructor(
+    private readonly store: L2Store,
+    private readonly client: TrpcClient,
+    private readonly url: () => string,
+  ) {}
+
+  /** Connect and load. Idempotent while started; may be called again after `stop`. */
+  start(): void {
+    if (this.socket) return;
+    this.stopped = false;
+    this.everConnected = false;
+    const url = this.url();
+    const { dispatch } = this.store;
+    dispatch({ type: 'live/socket', socket: 'connecting', url });
+    const socket: Socket<LiveServerEvents> = io(url, { transports: ['websocket', 'polling'], reconnectionDelayMax: 5_000, timeout: 5_000 });
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.everConnected = true;
+      dispatch({ type: 'live/socket', socket: 'connected', error: null });
+      // what was missed while away (or before the subscription) comes from the database
+      void this.resyncModel();
+      if (this.store.getState().inspector.paused) this.store.dispatch({ type: 'inspector/stale' });
+      else void this.fetchFirst(true);
+    });
+    socket.on('disconnect', (reason) => {
+      dispatch({ type: 'live/socket', socket: 'disconnected', error: reason });
+      void this.loadPersistedStats();
+    });
+    socket.on('connect_error', (err) => {
+      dispatch({ type: 'live/socket', socket: 'disconnected', error: err.message });
+    });
+    socket.on('model', (batch) => dispatch({ type: 'model/batch', batch }));
+    socket.on('stats', (stats) => dispatch({ type: 'live/stats', stats }));
+    socket.on('messages', (batch) => this.onMessages(batch.messages, batch.skipped));
+
+    void this.loadPersistedStats();
+    this.later(OFFLINE_FALLBACK_MS, () => {
+      if (this.everConnected) return;
+      void this.resyncModel();
+      void this.fetchFirst(false);
+    });
+  }
+
+  /** Disconnect and drop pending timers. */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+
+  /** Change the free-text filter, keeping the others as they are in the store. */
+  setText(text: string): void {
+    this.setFilter({ ...this.store.getState().inspector.filter, text });
+  }
+
+  /** Change the inspector's filters (refetches the first page). */
+  setFilter(filter: InspectorFilter): void {
+    const current = this.store.getState().inspector.filter;
+    if (sameFilter(current, filter)) return;
+    this.store.dispatch({ type: 'inspector/filter', filter: normalizeFilter(filter) });
+    void this.fetchFirst(false);
+  }
+
+  /** Fetch the next older page (on scroll), unless one is loading or the memory bound is reached. */
+  async loadOlder(): Promise<void> {
+    const ins = this.store.getState().inspector;
+    if (ins.loadingOlder || ins.nextCursor === null || ins.status !== 'ready' || ins.capped) return;
+    const gen = ins.gen;
+    this.store.dispatch({ type: 'inspector/olderRequest' });
+    try {
+      const res = await this.client.messages.list.query({ ...ins.filter, before: ins.nextCursor, limit: PAGE_SIZE });
+      this.store.dispatch({ type: 'inspector/olderPage', gen, items: res.items, nextCursor: res.nextCursor });
+    } catch (err) {
+      this.store.dispatch({ type: 'inspector/error', gen, error: message(err) });
+    }
+  }
+
+  /** Pause live rows (they are buffered and counted). */
+  pause(): void {
+    this.store.dispatch({ type: 'inspector/pause' });
+  }
+
+  /** Resume: flush the buffered rows; refetch the first page if some were lost meanwhile. */
+  resume(): void {
+    const stale = this.store.getState().inspector.stale;
+    this.store.dispatch({ type: 'inspector/resume' });
+    if (stale) void this.fetchFirst(true);
+  }
+
+  /** Reload the first page with the current filters. */
+  refresh(): void {
+    void this.fetchFirst(true);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.stopped) fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private async resyncModel(): Promise<void> {
+    const gen = this.store.getState().model.gen + 1;
+    this.store.dispatch({ type: 'model/syncStart', gen });
+    try {
+      const snapshot = await this.client.topology.snapshot.query();
+      this.store.dispatch({ type: 'model/snapshot', gen, snapshot });
+      const m = this.store.getState().model;
+      if (m.gen === gen && m.overflowed) void this.resyncModel();
+    } catch (err) {
+      this.store.dispatch({ type: 'model/error', gen, error: message(err) });
+      this.later(RETRY_MS, () => {
+        if (this.store.getState().model.gen === gen) void this.resyncModel();
+      });
+    }
+  }
+
+  private async loadPersistedStats(): Promise<void> {
+    try {
+      const stats = await this.client.stats.get.query();
+      this.store.dispatch({ type: 'live/persisted', stats });
+    } catch {
+      // the header shows the database as unreachable through the model/inspector errors
+    }
+  }
+
+  private async fetchFirst(keepRows: boolean): Promise<void> {
+    const ins = this.store.getState().inspector;
+    const gen = ins.gen + 1;
+    const filter = ins.filter;
+    const liveMark = this.lastLiveId;
+    this.store.dispatch({ type: 'inspector/request', gen, keepRows });
+    try {
+      const res = await this.client.messages.list.query({ ...filter, limit: PAGE_SIZE });
+      if (this.store.getState().inspector.gen !== gen) return;
+      this.store.dispatch({ type: 'inspector/firstPage', gen, items: res.items, nextCursor: res.nextCursor });
+      this.textCursor = Math.max(res.items[0]?.id ?? 0, liveMark);
+      if (needsServerMatch(filter) && this.lastLiveId > this.textCursor) void this.catchUp(this.lastLiveId);
+    } catch (err) {
+      this.store.dispatch({ type: 'inspector/error', gen, error: message(err) });
+      this.later(RETRY_MS, () => {
+        if (this.store.getState().inspector.gen === gen) void this.fetchFirst(true);
+      });
+    }
+  }
+
+  private onMessages(messages: MessageSummary[], skipped: number): void {
+    for (const m of messages) if (m.id > this.lastLiveId) this.lastLiveId = m.id;
+    const ins = this.store.getState().inspector;
+    if (skipped > 0) {
+      // the worker thinned a burst: the database has the rows we did not get
+      if (ins.paused) this.store.dispatch({ type: 'inspector/stale' });
+      else void this.fetchFirst(true);
+      return;
+    }
+    if (ins.status === 'error') return;
+    if (needsServerMatch(ins.filter)) {
+      if (ins.status === 'ready') void this.catchUp(this.lastLiveId);
+      return;
+    }
+    const rows = messages.filter((m) => matchesStructured(m, ins.filter));
+    if (rows.length) this.store.dispatch({ type: 'inspector/incoming', gen: ins.gen, rows });
+  }
+
+  /** Ask the server which messages after `textCursor` match the text filter (one query at a time). */
+  private async catchUp(upTo: number): Promise<void> {
+    if (upTo > this.catchUpTarget) this.catchUpTarget = upTo;
+    if (this.catchUpRunning) return;
+    this.catchUpRunning = true;
+    try {
+      while (!this.stopped && this.textCursor < this.catchUpTarget) {
+        const ins = this.store.getState().inspector;
+        if (!needsServerMatch(ins.filter) || ins.status !== 'ready') break;
+        const target = this.catchUpTarget;
+        const res = await this.client.messages.list.query({ ...ins.filter, after: this.textCursor, limit: CATCH_UP_PAGE });
+        if (this.store.getState().inspector.gen !== ins.gen) continue;
+        this.store.dispatch({ type: 'inspector/incoming', gen: ins.gen, rows: res.items });
+        this.textCursor = res.items.length >= CATCH_UP_PAGE ? Math.max(...res.items.map((m) => m.id)) : target;
+      }
+    } catch {
+      // next live batch retries
+    } finally {
+      this.catchUpRunning = false;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { ClusterModel } from '@l2scope/domain';
+import { describe, expect, it } from 'vitest';
+import { applyModelBatch, modelFromSnapshot, modelToSnapshot, portsOf, vtepEntriesOf } from '../src/state/model';
+import { createL2Store } from '../src/state/store';
+import { replay } from './fixtures';
+
+// seq aside: the worker's model counts every message, batches only those that changed something
+const norm = (s: ReturnType<ClusterModel['snapshot']>) => ({
+  hosts: [...s.hosts].sort((a, b) => a.id.localeCompare(b.id)),
+  networks: [...s.networks].sort((a, b) => a.id.localeCompare(b.id)),
+  vteps: [...s.vteps].sort((a, b) => `${a.network}/${a.vtep}`.localeCompare(`${b.network}/${b.vtep}`)),
+});
+
+describe('browser model (lab3 capture)', () => {
+  const full = replay('lab3');
+
+  it('folding every batch onto an empty snapshot gives the worker model', () => {
+    let s = modelFromSnapshot({ seq: 0, hosts: [], networks: [], vteps: [] });
+    for (const b of full.batches) s = applyModelBatch(s, b);
+    expect(norm(modelToSnapshot(s))).toEqual(norm(full.model.snapshot()));
+  });
+
+  it('ignores batches not newer than the state', () => {
+    const s = modelFromSnapshot(full.model.snapshot());
+    const first = full.batches[0]!;
+    expect(applyModelBatch(s, first)).toBe(s);
+  });
+
+  it('snapshot + buffered batches (some already contained) converge, at every cut point', () => {
+    for (let cut = 0; cut < full.batches.length; cut += 3) {
+      const upTo = full.batches[cut]!.seq;
+      // the snapshot as of `upTo`: rebuild from the batches folded so far
+      let s = modelFromSnapshot({ seq: 0, hosts: [], networks: [], vteps: [] });
+      for (const b of full.batches) if (b.seq <= upTo) s = applyModelBatch(s, b);
+      const snapshot = { ...modelToSnapshot(s), seq: upTo };
+      const store = createL2Store();
+      store.dispatch({ type: 'model/syncStart', gen: 1 });
+      // the socket delivered a few batches already in the snapshot, then newer ones, before the snapshot landed
+      for (const b of full.batches.slice(Math.max(0, cut - 2), cut + 4)) store.dispatch({ type: 'model/batch', batch: b });
+      store.dispatch({ type: 'model/snapshot', gen: 1, snapshot });
+      for (const b of full.batches.slice(cut + 4)) store.dispatch({ type: 'model/batch', batch: b });
+      expect(norm(modelToSnapshot(store.getState().model.state))).toEqual(norm(full.model.snapshot()));
+    }
+  });
+
+  it('drops a stale snapshot answer (older generation)', () => {
+    const store = createL2Store();
+    store.dispatch({ type: 'model/syncStart', gen: 1 });
+    store.dispatch({ type: 'model/syncStart', gen: 2 });
+    store.dispatch({ type: 'model/snapshot', gen: 1, snapshot: full.model.snapshot() });
+    expect(store.getState().model.status).toBe('loading');
+    store.dispatch({ type: 'model/snapshot', gen: 2, snapshot: full.model.snapshot() });
+    expect(store.getState().model.status).toBe('ready');
+  });
+
+  it('ports come from the VTEP entries, IPs from neighbour rows', () => {
+    expect(portsOf({ network: 'n', vtep: '1.1.1.1', flood: true, macs: ['fa:16:3e:00:00:02', 'fa:16:3e:00:00:01'], neigh: { '10.0.0.1': 'fa:16:3e:00:00:01' }, updatedAt: 0 })).toEqual([
+      { mac: 'fa:16:3e:00:00:01', ips: ['10.0.0.1'] },
+      { mac: 'fa:16:3e:00:00:02', ips: [] },
+    ]);
+    const s = modelFromSnapshot(full.model.snapshot());
+    expect(vtepEntriesOf(s, 'nope', '1.2.3.4')).toBeUndefined();
+  });
+});

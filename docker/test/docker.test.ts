@@ -1,0 +1,623 @@
+/**
+ * docker/ validated without a Docker engine: the Dockerfile and compose file against the
+ * repository and the apps (stages, COPY sources, users, health checks, ports, env names,
+ * depends_on), the RabbitMQ tap permissions against the test kit's TAP_LEAST_PRIVILEGE, the
+ * provisioning script against a fake management API, the health probe against real HTTP servers,
+ * the demo publisher + least-privilege tap on the real local RabbitMQ, and, when Debian's
+ * docker-compose is installed, `docker-compose config`. Each check is also run on a broken copy
+ * to prove it can fail.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tapBindings } from '@l2scope/domain';
+import { TAP_LEAST_PRIVILEGE, type TestVhost, createTestVhost } from '@l2scope/testkit';
+import { AmqpTap, DEFAULT_CAPTURE, exchangeFor, readCapture } from '@l2scope/worker';
+import {
+  type ComposeExpectations,
+  type ComposeFile,
+  type DockerfileExpectations,
+  checkCompose,
+  checkDockerfile,
+  envNamesRead,
+  envOf,
+  parseCompose,
+  parseDockerfile,
+  parseEnvFile,
+  portsOf,
+  repoFacts,
+  requiredVariables,
+  resolveCompose,
+  sourceFiles,
+} from './checks';
+
+const DOCKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(DOCKER_DIR, '..');
+const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
+
+const DOCKERFILE = read('docker/Dockerfile');
+const COMPOSE_TEXT = read('docker/compose.yaml');
+const COMPOSE = parseCompose(COMPOSE_TEXT);
+const ENV_EXAMPLE = parseEnvFile(read('docker/.env.example'));
+const repo = repoFacts(ROOT);
+
+/** The worker CLI's default live port, read from its source (`?? 3001`). */
+const WORKER_DEFAULT_PORT = Number(/L2SCOPE_LIVE_PORT \?\? (\d+)/.exec(read('apps/worker/src/main.ts'))?.[1]);
+/** The capture the worker replays by default, relative to the repository. */
+const DEFAULT_CAPTURE_REL = path.relative(ROOT, DEFAULT_CAPTURE).split(path.sep).join('/');
+
+const DF_EXPECT: DockerfileExpectations = {
+  appDir: '/app',
+  targets: {
+    worker: {
+      port: WORKER_DEFAULT_PORT,
+      portEnv: 'L2SCOPE_LIVE_PORT',
+      healthPath: '/healthz',
+      files: [
+        'apps/worker/src/main.ts',
+        DEFAULT_CAPTURE_REL,
+        // @l2scope/db finds the repository root by package.json ("workspaces") + prisma/models.prisma
+        'package.json',
+        'prisma/models.prisma',
+        'prisma/postgresql/migrations',
+        'prisma/sqlite/migrations',
+        'packages/db/src/index.ts',
+        'packages/domain/src/index.ts',
+        'docker/rabbitmq/provision.mjs',
+        'docker/rabbitmq/tap-permissions.json',
+        'docker/demo/replay.ts',
+        'docker/healthcheck.mjs',
+      ],
+    },
+    web: {
+      port: 3000,
+      portEnv: 'PORT',
+      healthPath: '/',
+      files: ['apps/web/next.config.ts', 'apps/web/package.json', 'package.json', 'prisma/models.prisma', 'docker/healthcheck.mjs'],
+    },
+  },
+  buildOutputs: {
+    'apps/web/.next': /turbo\s+run\s+build\b[^\n]*--filter=@l2scope\/web/,
+    'packages/db/src/generated': /db:generate/,
+  },
+  runOutputs: { '/app/node_modules': /\bnpm\s+install\b/ },
+};
+
+const workerEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/worker/src', 'packages/db/src', 'packages/domain/src']));
+const webEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/web/app', 'apps/web/src', 'packages/api/src', 'packages/db/src', 'packages/domain/src']));
+
+const COMPOSE_EXPECT: ComposeExpectations = {
+  composeDir: DOCKER_DIR,
+  repoRoot: ROOT,
+  services: ['rabbitmq', 'rabbitmq-init', 'postgres', 'worker', 'web', 'neutron-sim'],
+  dependsOn: {
+    'rabbitmq-init': { rabbitmq: 'service_healthy' },
+    worker: { rabbitmq: 'service_healthy', postgres: 'service_healthy', 'rabbitmq-init': 'service_completed_successfully' },
+    web: { postgres: 'service_healthy', worker: 'service_started' },
+    'neutron-sim': { rabbitmq: 'service_healthy' },
+  },
+  requiredEnv: {
+    worker: ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT'],
+    web: ['DATABASE_URL', 'PORT', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_URL'],
+    'rabbitmq-init': ['RABBITMQ_API_URL', 'RABBITMQ_ADMIN_PASSWORD', 'L2SCOPE_TAP_USER', 'L2SCOPE_TAP_PASSWORD'],
+    'neutron-sim': ['NEUTRON_AMQP_URL', 'DEMO_CAPTURE'],
+    postgres: ['POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_DB'],
+    rabbitmq: ['RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_PASS'],
+  },
+  allowedEnv: {
+    worker: new Set([...workerEnvRead, 'NODE_ENV']),
+    // PORT and HOSTNAME are read by `next start` itself
+    web: new Set([...webEnvRead, 'PORT', 'HOSTNAME', 'NODE_ENV']),
+    'rabbitmq-init': envNamesRead([path.join(ROOT, 'docker/rabbitmq/provision.mjs')]),
+    'neutron-sim': envNamesRead([path.join(ROOT, 'docker/demo/replay.ts')]),
+    // the official images' documented variables
+    postgres: new Set(['POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_PASSWORD', 'PGDATA']),
+    rabbitmq: new Set(['RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_PASS', 'RABBITMQ_DEFAULT_VHOST']),
+  },
+  dataVolumes: { postgres: '/var/lib/postgresql/data', rabbitmq: '/var/lib/rabbitmq' },
+};
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+// ------------------------------------------------------------------------------------------------
+describe('Dockerfile', () => {
+  it('passes every check against the repository', () => {
+    expect(checkDockerfile(DOCKERFILE, repo, DF_EXPECT)).toEqual([]);
+  });
+
+  it('names the stages, with worker and web as targets on the .nvmrc Node', () => {
+    const { stages } = parseDockerfile(DOCKERFILE);
+    expect(stages.map((s) => s.name)).toEqual(['deps', 'build', 'prod-deps', 'runtime', 'worker', 'web']);
+    expect(stages.find((s) => s.name === 'worker')?.parent?.name).toBe('runtime');
+    expect(stages.find((s) => s.name === 'web')?.parent?.name).toBe('runtime');
+    expect(stages.find((s) => s.name === 'runtime')?.base).toBe(`node:${repo.nodeMajor}-bookworm-slim`);
+  });
+
+  it('copies every workspace manifest the root package.json declares', () => {
+    expect(repo.workspaces.length).toBeGreaterThanOrEqual(8);
+    for (const w of repo.workspaces) expect(DOCKERFILE).toContain(`COPY ${w}/package.json ${w}/`);
+  });
+
+  describe('fails on a broken copy', () => {
+    const problems = (text: string, r = repo) => checkDockerfile(text, r, DF_EXPECT);
+
+    it('a COPY source that does not exist', () => {
+      const p = problems(DOCKERFILE.replace('COPY apps/worker/package.json apps/worker/', 'COPY apps/wrker/package.json apps/worker/'));
+      expect(p).toContainEqual(expect.stringContaining('COPY source apps/wrker/package.json does not exist'));
+      expect(p).toContainEqual(expect.stringContaining('apps/worker/package.json is not copied before `npm install`'));
+    });
+
+    it('a COPY --from=build of a path missing from the repository', () => {
+      expect(problems(DOCKERFILE.replace('/app/docker/demo ./docker/demo', '/app/docker/dem0 ./docker/demo'))).toContainEqual(
+        expect.stringContaining('docker/dem0 does not exist in the repository'),
+      );
+    });
+
+    it('a COPY --from naming no earlier stage', () => {
+      expect(problems(DOCKERFILE.replace('COPY --from=prod-deps /app/ ./', 'COPY --from=prod /app/ ./'))).toContainEqual(expect.stringContaining('--from=prod names no earlier stage'));
+    });
+
+    it('a source excluded by .dockerignore', () => {
+      const p = problems(DOCKERFILE, { ...repo, dockerignore: `${repo.dockerignore}\nfixtures\n` });
+      expect(p).toContainEqual(expect.stringContaining(`${DEFAULT_CAPTURE_REL} is excluded by .dockerignore`));
+    });
+
+    it('npm ci, playwright install, a wrong npm', () => {
+      const p = problems(DOCKERFILE.replace('RUN npm install && npm cache clean --force', 'RUN npm ci && npx playwright install chromium').replace('NPM_VERSION=11.19.1', 'NPM_VERSION=10.9.0'));
+      expect(p).toContainEqual(expect.stringContaining('npm ci refuses this lockfile'));
+      expect(p).toContainEqual(expect.stringContaining('playwright install downloads a browser'));
+      expect(p).toContainEqual(expect.stringContaining('NPM_VERSION=10.9.0 differs'));
+    });
+
+    it('a runtime image running as root', () => {
+      const p = problems(DOCKERFILE.replace(/^USER node$/gm, 'USER root'));
+      expect(p).toContain('target worker runs as root (USER root)');
+      expect(p).toContain('target web runs as root (USER root)');
+      expect(problems(DOCKERFILE.replace(/^USER node$/gm, ''))).toContain('target web runs as root (no USER)');
+    });
+
+    it('a missing or wrong HEALTHCHECK, a port mismatch', () => {
+      const noWebHc = DOCKERFILE.replace(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "\/app\/docker\/healthcheck\.mjs"[^\n]*\n/, '');
+      expect(noWebHc).not.toBe(DOCKERFILE);
+      expect(problems(noWebHc)).toContain('target web has no HEALTHCHECK');
+      expect(problems(DOCKERFILE.replace('"/healthz", "L2SCOPE_LIVE_PORT"', '"/health", "L2SCOPE_LIVE_PORT"'))).toContainEqual(expect.stringContaining('does not probe /healthz'));
+      const p = problems(DOCKERFILE.replace('ENV L2SCOPE_LIVE_PORT=3001', 'ENV L2SCOPE_LIVE_PORT=3002'));
+      expect(p).toContainEqual(expect.stringContaining('ENV L2SCOPE_LIVE_PORT=3002, expected 3001'));
+    });
+
+    it('no install at all', () => {
+      expect(problems(DOCKERFILE.replace(/npm install (&&|--omit=dev)/g, 'true $1'))).toContain('no RUN npm install of the workspace');
+    });
+
+    it('a runtime file left out of the image', () => {
+      const p = problems(DOCKERFILE.replace('COPY --from=build /app/fixtures/lab3.jsonl ./fixtures/lab3.jsonl\n', ''));
+      expect(p).toContain(`target worker: ${DEFAULT_CAPTURE_REL} is not copied into the image`);
+      expect(problems(DOCKERFILE.replace('COPY --from=build /app/prisma ./prisma\n', ''))).toContain('target worker: prisma/models.prisma is not copied into the image');
+    });
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+describe('.dockerignore', () => {
+  it('keeps dependencies, build output, databases, secrets and the git history out of the context', () => {
+    const ig = read('.dockerignore');
+    for (const p of ['.git', '**/node_modules', '**/.next', 'data', '**/.env', 'packages/db/src/generated']) expect(ig.split('\n')).toContain(p);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+describe('compose.yaml', () => {
+  it('passes every check with docker/.env.example', () => {
+    expect(checkCompose(COMPOSE, ENV_EXAMPLE, COMPOSE_EXPECT)).toEqual([]);
+  });
+
+  it('the apps read the variables compose sets (worker, web)', () => {
+    for (const v of ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT']) expect(workerEnvRead).toContain(v);
+    for (const v of ['DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_URL']) expect(webEnvRead).toContain(v);
+  });
+
+  it("ports: worker and web listen where the images and the apps' defaults say; the browser is told the worker's published port", () => {
+    for (const publish of [undefined, '4555']) {
+      const env = { ...ENV_EXAMPLE, L2SCOPE_LIVE_PUBLISH: publish, L2SCOPE_WEB_PUBLISH: publish ? '4556' : undefined };
+      const doc = resolveCompose(COMPOSE, env);
+      const worker = doc.services.worker!;
+      const web = doc.services.web!;
+      const [wp] = portsOf(worker);
+      const [bp] = portsOf(web);
+      expect(wp?.container).toBe(WORKER_DEFAULT_PORT);
+      expect(Number(envOf(worker).L2SCOPE_LIVE_PORT)).toBe(WORKER_DEFAULT_PORT);
+      expect(wp?.host).toBe(publish ?? ENV_EXAMPLE.L2SCOPE_LIVE_PUBLISH);
+      // the web app hands this port to the browser (<page host>:<port>)
+      expect(envOf(web).L2SCOPE_LIVE_PORT).toBe(wp?.host);
+      expect(bp?.container).toBe(3000);
+      expect(envOf(web).PORT).toBe('3000');
+      expect(bp?.host).toBe(publish ? '4556' : ENV_EXAMPLE.L2SCOPE_WEB_PUBLISH);
+    }
+  });
+
+  it('the worker and the web share one PostgreSQL URL that matches the postgres service', () => {
+    const doc = resolveCompose(COMPOSE, ENV_EXAMPLE);
+    const w = envOf(doc.services.worker!).DATABASE_URL!;
+    expect(envOf(doc.services.web!).DATABASE_URL).toBe(w);
+    const u = new URL(w);
+    const pg = envOf(doc.services.postgres!);
+    expect(u.protocol).toBe('postgresql:');
+    expect(u.hostname).toBe('postgres');
+    expect(u.port).toBe('5432');
+    expect(u.username).toBe(pg.POSTGRES_USER);
+    expect(u.password).toBe(pg.POSTGRES_PASSWORD);
+    expect(u.pathname).toBe(`/${pg.POSTGRES_DB}`);
+  });
+
+  it('docker/.env.example sets every required variable, and its AMQP_URL is the tap user on the bundled broker', () => {
+    for (const v of requiredVariables(COMPOSE)) expect(ENV_EXAMPLE, v).toHaveProperty(v);
+    const u = new URL(ENV_EXAMPLE.AMQP_URL!);
+    expect(u.protocol).toBe('amqp:');
+    expect(u.hostname).toBe('rabbitmq');
+    expect(u.username).toBe(ENV_EXAMPLE.L2SCOPE_TAP_USER);
+    expect(u.password).toBe(ENV_EXAMPLE.L2SCOPE_TAP_PASSWORD);
+    // placeholders, visibly local-only
+    for (const k of ['POSTGRES_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'L2SCOPE_TAP_PASSWORD']) expect(ENV_EXAMPLE[k]).toMatch(/^local-only-.*change-me$/);
+  });
+
+  it('the worker never falls back to the in-process replay: AMQP_URL is required', () => {
+    expect((COMPOSE.services.worker!.environment as Record<string, string>).AMQP_URL).toMatch(/^\$\{AMQP_URL:\?/);
+    expect(checkCompose(COMPOSE, { ...ENV_EXAMPLE, AMQP_URL: undefined }, COMPOSE_EXPECT)).toEqual([expect.stringContaining('required variable AMQP_URL is missing')]);
+  });
+
+  describe('fails on a broken copy', () => {
+    const problems = (mutate: (d: ComposeFile) => void) => {
+      const d = clone(COMPOSE);
+      mutate(d);
+      return checkCompose(d, ENV_EXAMPLE, COMPOSE_EXPECT);
+    };
+    const build = (d: ComposeFile, s: string) => d.services[s]!.build as { context: string; dockerfile: string; target: string };
+
+    it('a build target, dockerfile or context that does not exist', () => {
+      expect(problems((d) => void (build(d, 'web').target = 'webb'))).toContainEqual(expect.stringContaining('web: target webb is not a stage'));
+      expect(problems((d) => void (build(d, 'web').dockerfile = 'docker/Dockerfile.web'))).toContainEqual(expect.stringContaining('dockerfile docker/Dockerfile.web does not exist'));
+      expect(problems((d) => void (build(d, 'web').context = '.'))).toContainEqual(expect.stringContaining('is not the repository root'));
+    });
+
+    it('a weaker depends_on, a dependency without health check, a restarting one-shot job', () => {
+      expect(problems((d) => void ((d.services.worker!.depends_on as Record<string, { condition: string }>).postgres!.condition = 'service_started'))).toContain(
+        'worker: depends_on postgres should be service_healthy (is service_started)',
+      );
+      expect(problems((d) => void delete d.services.postgres!.healthcheck)).toContainEqual(expect.stringContaining('waits for postgres to be healthy, but postgres has no health check'));
+      expect(problems((d) => void (d.services['rabbitmq-init']!.restart = 'on-failure'))).toContainEqual(expect.stringContaining('but rabbitmq-init restarts'));
+    });
+
+    it('an env var the app does not read, or a missing one', () => {
+      expect(
+        problems((d) => {
+          const e = d.services.web!.environment as Record<string, string>;
+          e.L2SCOPE_LIVE_PORTT = e.L2SCOPE_LIVE_PORT!;
+          delete e.L2SCOPE_LIVE_PORT;
+        }),
+      ).toEqual(expect.arrayContaining(['web: sets L2SCOPE_LIVE_PORTT, which its program never reads', 'web: does not set L2SCOPE_LIVE_PORT']));
+    });
+
+    it('a literal password', () => {
+      expect(problems((d) => void ((d.services.postgres!.environment as Record<string, string>).POSTGRES_PASSWORD = 'hunter2'))).toContainEqual(
+        expect.stringContaining('postgres: POSTGRES_PASSWORD must come from a required variable'),
+      );
+      expect(problems((d) => void ((d.services.worker!.environment as Record<string, string>).DATABASE_URL = 'postgresql://l2scope:hunter2@postgres:5432/l2scope'))).toContainEqual(
+        expect.stringContaining('worker: DATABASE_URL embeds a password'),
+      );
+    });
+
+    it('data outside a named volume', () => {
+      expect(problems((d) => void (d.services.postgres!.volumes = ['./pgdata:/var/lib/postgresql/data']))).toContain('postgres: /var/lib/postgresql/data is not on a named volume');
+    });
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Debian's docker-compose 1.29 validates offline; L2SCOPE_DOCKER_COMPOSE names another binary
+const COMPOSE_BIN = process.env.L2SCOPE_DOCKER_COMPOSE || 'docker-compose';
+const compose = spawnSync(COMPOSE_BIN, ['version', '--short'], { encoding: 'utf8' });
+const hasCompose = !compose.error && compose.status === 0;
+if (!hasCompose) console.warn(`${COMPOSE_BIN} not installed: skipping the \`docker-compose config\` tests (apt-get install -y docker-compose to run them)`);
+
+describe.skipIf(!hasCompose)(`docker-compose ${hasCompose ? compose.stdout.trim() : '(absent)'} config`, () => {
+  let tmp = '';
+  let emptyEnv = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-compose-'));
+    emptyEnv = path.join(tmp, 'empty.env');
+    writeFileSync(emptyEnv, '');
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  // a clean environment: only what the env file provides counts
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in ENV_EXAMPLE) && !/^(COMPOSE_|DOCKER_)/.test(k)));
+  const run = (...args: string[]) => spawnSync(COMPOSE_BIN, ['-f', path.join(DOCKER_DIR, 'compose.yaml'), ...args], { encoding: 'utf8', env: cleanEnv, cwd: tmp });
+
+  it('accepts the file with docker/.env.example (-q)', () => {
+    const r = run('--env-file', path.join(DOCKER_DIR, '.env.example'), 'config', '-q');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('refuses to run without the required secrets', () => {
+    const r = run('--env-file', emptyEnv, 'config', '-q');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/set (RABBITMQ_ADMIN_PASSWORD|POSTGRES_PASSWORD|L2SCOPE_TAP_PASSWORD|AMQP_URL)/);
+  });
+
+  it('resolves builds to the repository root; neutron-sim only in the demo profile; the secrets land where expected', () => {
+    const r = run('--env-file', path.join(DOCKER_DIR, '.env.example'), '--profile', 'demo', 'config');
+    expect(r.status).toBe(0);
+    const doc = parseCompose(r.stdout);
+    expect(Object.keys(doc.services).sort()).toEqual(['neutron-sim', 'postgres', 'rabbitmq', 'rabbitmq-init', 'web', 'worker']);
+    for (const s of ['worker', 'rabbitmq-init', 'neutron-sim', 'web']) expect((doc.services[s]!.build as { context: string }).context, s).toBe(ROOT);
+    expect(doc.services['neutron-sim']!.profiles).toEqual(['demo']);
+    for (const [name, s] of Object.entries(doc.services)) if (name !== 'neutron-sim') expect(s.profiles, name).toBeUndefined();
+    expect(envOf(doc.services.worker!).AMQP_URL).toBe(ENV_EXAMPLE.AMQP_URL);
+    expect(envOf(doc.services.worker!).DATABASE_URL).toBe(`postgresql://l2scope:${ENV_EXAMPLE.POSTGRES_PASSWORD}@postgres:5432/l2scope`);
+    expect(envOf(doc.services['rabbitmq-init']!).L2SCOPE_TAP_PASSWORD).toBe(ENV_EXAMPLE.L2SCOPE_TAP_PASSWORD);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+describe('RabbitMQ least-privilege tap user', () => {
+  const perms = JSON.parse(read('docker/rabbitmq/tap-permissions.json')) as Record<string, string>;
+
+  it('docker/rabbitmq/tap-permissions.json equals the test kit TAP_LEAST_PRIVILEGE', () => {
+    expect({ configure: perms.configure, write: perms.write, read: perms.read }).toEqual(TAP_LEAST_PRIVILEGE);
+  });
+
+  it('provision.mjs and the README give exactly those regexes', async () => {
+    const mod = (await import('../rabbitmq/provision.mjs')) as { TAP_PERMISSIONS: unknown; rabbitmqctlCommands: (u?: string, v?: string) => string[] };
+    expect(mod.TAP_PERMISSIONS).toEqual(TAP_LEAST_PRIVILEGE);
+    const lines = [...mod.rabbitmqctlCommands(), ...read('docker/README.md').split('\n')].filter((l) => /rabbitmqctl set_permissions/.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const l of lines) {
+      const quoted = [...l.matchAll(/'([^']*)'/g)].map((m) => m[1]);
+      expect(quoted.slice(-3), l).toEqual([TAP_LEAST_PRIVILEGE.configure, TAP_LEAST_PRIVILEGE.write, TAP_LEAST_PRIVILEGE.read]);
+    }
+  });
+
+  it("cover the tap's own queues and every exchange it binds by default, and nothing of Neutron's beyond reading", () => {
+    const configure = new RegExp(perms.configure!);
+    const write = new RegExp(perms.write!);
+    const readRe = new RegExp(perms.read!);
+    const q = new AmqpTap({ url: 'amqp://unused', onDelivery: async () => {} }).queue;
+    for (const name of [q, `${q}.dlx`, `${q}.dropped`]) {
+      expect(configure.test(name), name).toBe(true);
+      expect(write.test(name), name).toBe(true);
+      expect(readRe.test(name), name).toBe(true);
+    }
+    const exchanges = new Set(tapBindings().map((b) => b.exchange.name));
+    expect(exchanges.size).toBeGreaterThanOrEqual(2);
+    for (const e of exchanges) expect(readRe.test(e), e).toBe(true);
+    for (const e of new Set(tapBindings({ allRpc: true }).map((b) => b.exchange.name))) expect(configure.test(e) || write.test(e), e).toBe(false);
+    for (const other of ['q-plugin', 'neutron-extra', 'reply_abc', 'l2scope.other']) expect(readRe.test(other), other).toBe(false);
+  });
+
+  // The default least-privilege user does not read the OVO push fanouts that `--all-rpc` also binds
+  // (neutron-vo-<Resource>-<version>_fanout): the tap then binds the rest and reports those as
+  // denied (apps/worker test "--all-rpc with the default least-privilege user"); docker/README.md
+  // says which pattern to add for them.
+  it('with --all-rpc, the default read regex leaves out exactly the OVO push fanouts', () => {
+    const readRe = new RegExp(perms.read!);
+    const unreadable = [...new Set(tapBindings({ allRpc: true }).map((b) => b.exchange.name))].filter((e) => !readRe.test(e));
+    expect(unreadable.length).toBeGreaterThan(0);
+    for (const e of unreadable) expect(e).toMatch(/^neutron-vo-[A-Za-z]+-\d+\.\d+_fanout$/);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+interface Recorded {
+  method: string;
+  url: string;
+  auth: string;
+  body: unknown;
+}
+
+/** A fake RabbitMQ management API that records requests. */
+async function fakeManagementApi(opts: { password: string; notReadyFor?: number }) {
+  const requests: Recorded[] = [];
+  const perms = new Map<string, unknown>();
+  let notReady = opts.notReadyFor ?? 0;
+  const server = http.createServer((req, res) => {
+    let data = '';
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => {
+      const rec = { method: req.method!, url: req.url!, auth: req.headers.authorization ?? '', body: data ? JSON.parse(data) : undefined };
+      requests.push(rec);
+      if (rec.auth !== `Basic ${Buffer.from(`admin:${opts.password}`).toString('base64')}`) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        return res.end('{"error":"not_authorized","reason":"Login failed"}');
+      }
+      if (rec.url === '/api/overview') {
+        if (notReady-- > 0) {
+          res.writeHead(503);
+          return res.end('starting');
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end('{"rabbitmq_version":"3.13.7"}');
+      }
+      if (rec.method === 'PUT') {
+        if (rec.url.startsWith('/api/permissions/')) perms.set(rec.url, rec.body);
+        res.writeHead(201);
+        return res.end();
+      }
+      if (rec.method === 'GET' && perms.has(rec.url)) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify(perms.get(rec.url)));
+      }
+      res.writeHead(404);
+      res.end('{"error":"Object Not Found"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { requests, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function runNode(args: string[], env: Record<string, string | undefined>, timeout = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeout }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('docker/rabbitmq/provision.mjs (against a fake management API)', () => {
+  const script = 'docker/rabbitmq/provision.mjs';
+
+  it('creates the tap user without tags and sets the least-privilege permissions on /', async () => {
+    const api = await fakeManagementApi({ password: 'adm1n', notReadyFor: 2 });
+    try {
+      const r = await runNode([script], { RABBITMQ_API_URL: api.url, RABBITMQ_ADMIN_PASSWORD: 'adm1n', L2SCOPE_TAP_PASSWORD: 't4p' });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const writes = api.requests.filter((q) => q.method === 'PUT');
+      expect(writes.map((q) => q.url)).toEqual(['/api/users/l2scope', '/api/permissions/%2F/l2scope']);
+      expect(writes[0]!.body).toEqual({ password: 't4p', tags: '' });
+      expect(writes[1]!.body).toEqual(TAP_LEAST_PRIVILEGE);
+      // waited for the API (two 503s) before writing
+      expect(api.requests.filter((q) => q.url === '/api/overview').length).toBe(3);
+      expect(r.stdout).toContain('user l2scope on vhost /');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('creates a custom vhost first', async () => {
+    const api = await fakeManagementApi({ password: 'adm1n' });
+    try {
+      const r = await runNode([script], { RABBITMQ_API_URL: api.url, RABBITMQ_ADMIN_PASSWORD: 'adm1n', L2SCOPE_TAP_PASSWORD: 't4p', L2SCOPE_TAP_USER: 'tap', L2SCOPE_AMQP_VHOST: 'open/stack' });
+      expect(r.code).toBe(0);
+      expect(api.requests.filter((q) => q.method === 'PUT').map((q) => q.url)).toEqual(['/api/vhosts/open%2Fstack', '/api/users/tap', '/api/permissions/open%2Fstack/tap']);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('fails at once on wrong admin credentials, and without the passwords', async () => {
+    const api = await fakeManagementApi({ password: 'adm1n' });
+    try {
+      const r = await runNode([script], { RABBITMQ_API_URL: api.url, RABBITMQ_ADMIN_PASSWORD: 'wrong', L2SCOPE_TAP_PASSWORD: 't4p' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('HTTP 401');
+      expect(api.requests.filter((q) => q.method === 'PUT')).toEqual([]);
+      const missing = await runNode([script], { RABBITMQ_API_URL: api.url, RABBITMQ_ADMIN_PASSWORD: 'adm1n' });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('L2SCOPE_TAP_PASSWORD is required');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('gives up when the API never answers', async () => {
+    const r = await runNode([script], { RABBITMQ_API_URL: 'http://127.0.0.1:1', RABBITMQ_ADMIN_PASSWORD: 'a', L2SCOPE_TAP_PASSWORD: 'b', RABBITMQ_WAIT_SECONDS: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not answering after 1s');
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+describe('docker/healthcheck.mjs', () => {
+  let server: http.Server;
+  let port = 0;
+  let status = 200;
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      res.writeHead(req.url === '/healthz' ? status : 404);
+      res.end(JSON.stringify({ ok: status === 200 }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  const probe = (env: Record<string, string>, ...args: string[]) => runNode(['docker/healthcheck.mjs', ...args], env);
+
+  it('exits 0 on 2xx on the port named by the env var, 1 on 503 / 404 / refused / bad port', async () => {
+    status = 200;
+    expect((await probe({ L2SCOPE_LIVE_PORT: String(port) }, '/healthz', 'L2SCOPE_LIVE_PORT', '1')).code).toBe(0);
+    // the default port applies when the variable is unset
+    expect((await probe({}, '/healthz', 'L2SCOPE_LIVE_PORT', String(port))).code).toBe(0);
+    status = 503;
+    const down = await probe({ L2SCOPE_LIVE_PORT: String(port) }, '/healthz', 'L2SCOPE_LIVE_PORT', '3001');
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('503');
+    expect((await probe({ PORT: String(port) }, '/', 'PORT', '3000')).code).toBe(1);
+    expect((await probe({ PORT: '1' }, '/', 'PORT', '3000')).code).toBe(1);
+    expect((await probe({ PORT: 'http' }, '/', 'PORT', '3000')).code).toBe(1);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+const rabbitmqctl = spawnSync('rabbitmqctl', ['-q', 'status'], { encoding: 'utf8', timeout: 30_000 });
+const hasRabbit = !rabbitmqctl.error && rabbitmqctl.status === 0;
+if (!hasRabbit) console.warn('rabbitmqctl / RabbitMQ not available: skipping the demo publisher + least-privilege tap test');
+
+describe.skipIf(!hasRabbit)('demo profile on the real RabbitMQ: docker/demo/replay.ts as neutron-server, the tap as the least-privilege user', () => {
+  let vhost: TestVhost;
+  beforeAll(async () => {
+    vhost = await createTestVhost('l2scope-docker');
+  });
+  afterAll(async () => {
+    await vhost?.cleanup();
+  });
+
+  it('the tap user receives every l2pop and report_state message the simulator publishes, and may not publish to Neutron', async () => {
+    const perms = JSON.parse(read('docker/rabbitmq/tap-permissions.json')) as { configure: string; write: string; read: string };
+    const tapUser = await vhost.addUser(perms);
+
+    // Neutron's exchanges exist before the tap starts (as in a running cloud)
+    const admin = await amqp.connect(vhost.adminUrl);
+    const ch = await admin.createChannel();
+    const bindings = tapBindings();
+    for (const name of new Set(bindings.map((b) => b.exchange.name))) {
+      const e = exchangeFor(name);
+      await ch.assertExchange(e.name, e.type, { durable: e.durable, autoDelete: e.autoDelete });
+    }
+
+    // what the tap must receive: records of the capture its bindings route (topic keys `x.#` or exact)
+    const routed = (exchange: string, key: string) =>
+      bindings.some((b) => b.exchange.name === exchange && (b.exchange.type === 'fanout' || b.routingKey === key || (b.routingKey.endsWith('.#') && (key === b.routingKey.slice(0, -2) || key.startsWith(b.routingKey.slice(0, -1))))));
+    let expected = 0;
+    let total = 0;
+    for await (const r of readCapture(DEFAULT_CAPTURE)) {
+      total++;
+      if (routed(r.exchange, r.routingKey)) expected++;
+    }
+    expect(expected).toBeGreaterThan(10);
+    expect(expected).toBeLessThan(total);
+
+    const received: string[] = [];
+    const tap = new AmqpTap({ url: tapUser.url, pollSeconds: 1, onDelivery: async (d) => void received.push(d.routingKey) });
+    await tap.start();
+    try {
+      const r = await runNode(['--import', 'tsx', 'docker/demo/replay.ts'], { NEUTRON_AMQP_URL: vhost.adminUrl, DEMO_SPEED: '0', DEMO_LOOP: '0', DEMO_CAPTURE: DEFAULT_CAPTURE_REL }, 60_000);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`published ${total} messages`);
+      const deadline = Date.now() + 15_000;
+      while (received.length < expected && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      await new Promise((res) => setTimeout(res, 500));
+      expect(received.length).toBe(expected);
+
+      // least privilege: the tap user cannot write to Neutron's exchange
+      const tc = await amqp.connect(tapUser.url);
+      try {
+        const pub = await tc.createConfirmChannel();
+        const closed = new Promise<string>((res) => pub.on('error', (e: Error) => res(e.message)));
+        pub.publish('neutron', 'q-agent-notifier-l2population-update.evil', Buffer.from('{}'));
+        expect(await closed).toMatch(/ACCESS_REFUSED/);
+      } finally {
+        await tc.close().catch(() => {});
+      }
+    } finally {
+      await tap.close();
+      await admin.close();
+    }
+  }, 120_000);
+});
