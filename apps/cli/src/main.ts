@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /** l2scope command line. `npm run -s l2scope -- <command>` from the repository root. */
 import { Command } from 'commander';
+import { analyzeCommand } from './analyze';
 import { decodeCommand } from './decode';
 
 // `l2scope decode big.jsonl | head` closes the pipe early: that is not an error.
@@ -18,6 +19,19 @@ program
   .option('--strict', 'exit 1 when any line could not be decoded', false)
   .action(async (file: string | undefined, opts: { strict: boolean }) => {
     process.exitCode = await decodeCommand(file, opts);
+  });
+
+program
+  .command('analyze')
+  .description('expected (l2pop model from a capture) vs actual (node snapshots of a support bundle): per host mode, drift and flood lists, cross-host findings, as JSON')
+  .requiredOption('--messages <file>', 'capture file (.jsonl: ts, exchange, routingKey, properties, body per line)')
+  .requiredOption('--snapshots <dir>', 'support bundle directory (<host>-bridge-fdb.json, <host>-ip-neigh.json, <host>-ip-link-vxlan.json, <host>-ovs-vsctl.json, <host>-flows-br-tun.txt, <host>-agent.ini, ...)')
+  .option('--until <time>', 'only messages received up to this time count (ISO-8601 or epoch seconds)')
+  .option('--no-evidence', 'leave the evidence rows out')
+  .option('--compact', 'one-line JSON', false)
+  .option('--fail-on-drift', 'exit 1 when any host has drift or there is a finding', false)
+  .action((opts: { messages: string; snapshots: string; until?: string; evidence: boolean; compact: boolean; failOnDrift: boolean }) => {
+    process.exitCode = analyzeCommand(opts);
   });
 
 await program.parseAsync();

@@ -9,3 +9,4 @@ export * from './output';
 export * from './model';
 export * from './kernel';
 export * from './inspect';
+export * from './node';

@@ -1,0 +1,8 @@
+/** Node state: what a node agent collects on a hypervisor, and how it compares with l2pop. */
+export * from './commands';
+export * from './ini';
+export * from './linuxbridge';
+export * from './ovs';
+export * from './snapshot';
+export * from './support-bundle';
+export * from './analysis';
