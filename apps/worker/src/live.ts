@@ -11,13 +11,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { type LiveServerEvents, type MessageSummary, type ModelChange, type ModelSnapshot, type TapStats, modelChangeKey } from '@l2scope/domain';
+import { type LiveServerEvents, type MessageSummary, type ModelChange, type ModelSnapshot, type NodesLiveUpdate, type TapStats, modelChangeKey } from '@l2scope/domain';
 
 export interface LiveServerOptions {
   port: number;
   host?: string;
   getModel: () => ModelSnapshot;
   getStats: () => TapStats;
+  /** The node view for `GET /api/nodes` (latest analysis, convergence, counters). */
+  getNodes?: () => unknown;
   windowMs?: number;
   /** Message summaries pushed per window at most; the rest are counted as skipped. */
   maxMessagesPerWindow?: number;
@@ -31,6 +33,7 @@ export class LiveServer {
   private changes = new Map<string, ModelChange>();
   private seq = 0;
   private statsDirty = false;
+  private nodes: NodesLiveUpdate | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly windowMs: number;
   private readonly maxMessages: number;
@@ -62,6 +65,8 @@ export class LiveServer {
         return json(200, this.opts.getModel());
       case '/api/stats':
         return json(200, this.opts.getStats());
+      case '/api/nodes':
+        return json(200, this.opts.getNodes?.() ?? null);
       default:
         return json(404, { error: 'not found' });
     }
@@ -93,6 +98,16 @@ export class LiveServer {
     this.arm();
   }
 
+  /** Queue a node-view update; updates within a window merge per host (latest wins). */
+  publishNodes(u: NodesLiveUpdate): void {
+    if (!this.nodes) this.nodes = { ...u, hosts: [...u.hosts], convergence: [...u.convergence], bum: [...u.bum] };
+    else {
+      const merge = <T extends { host: string }>(a: T[], b: T[]) => [...new Map([...a, ...b].map((x) => [x.host, x])).values()];
+      this.nodes = { at: u.at, hosts: merge(this.nodes.hosts, u.hosts), findings: u.findings, convergence: merge(this.nodes.convergence, u.convergence), bum: merge(this.nodes.bum, u.bum) };
+    }
+    this.arm();
+  }
+
   /** Stats changed outside a batch (connection state, drops, gaps). */
   statsChanged(): void {
     this.statsDirty = true;
@@ -114,6 +129,10 @@ export class LiveServer {
       this.io.emit('messages', { messages: this.messages, skipped: this.skipped });
       this.messages = [];
       this.skipped = 0;
+    }
+    if (this.nodes) {
+      this.io.emit('nodes', this.nodes);
+      this.nodes = null;
     }
     if (this.statsDirty) {
       this.io.emit('stats', this.opts.getStats());

@@ -10,6 +10,7 @@
 import {
   ClusterModel,
   type DecodeResult,
+  type DecodedMessage,
   type MessageRefs,
   type MessageSummary,
   type ModelChange,
@@ -37,6 +38,8 @@ export interface IngestedMessage {
 /** What a batch writes; implemented by the Prisma store (and nothing else: tests use a real database). */
 export interface BatchSink {
   writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<void>;
+  /** A cheap write that succeeds when the database is reachable and writable (tells a poison message from an outage). */
+  probe(): Promise<void>;
 }
 
 /** Persisted worker counters. */
@@ -53,6 +56,8 @@ export interface PipelineOptions {
   /** First message id to assign (the store's max id + 1). */
   firstId: number;
   counters: Counters;
+  /** Called right after a decoded message was folded into the model (before it is committed). */
+  onApplied?: (msg: DecodedMessage, at: number, id: number, changes: ModelChange[]) => void;
   /** Called after each committed batch (live push). */
   onCommitted?: (batch: IngestedMessage[], seq: number) => void;
   /** Called when a batch could not be written (it is retried). */
@@ -79,7 +84,7 @@ export class IngestPipeline {
   private flushing: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private committedSeq: number;
-  private readonly opts: Required<Omit<PipelineOptions, 'onCommitted' | 'onError'>> & Pick<PipelineOptions, 'onCommitted' | 'onError'>;
+  private readonly opts: Required<Omit<PipelineOptions, 'onCommitted' | 'onError' | 'onApplied'>> & Pick<PipelineOptions, 'onCommitted' | 'onError' | 'onApplied'>;
 
   constructor(opts: PipelineOptions) {
     this.opts = { maxBatch: 1000, windowMs: 50, maxDecodeBytes: 8 * 1024 * 1024, maxRawBytes: 16 * 1024 * 1024, ...opts };
@@ -109,6 +114,7 @@ export class IngestPipeline {
     this.counters.received++;
     if (!result.ok) this.counters.undecodable++;
     const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
+    if (result.ok) this.opts.onApplied?.(result.message, delivery.receivedAt, id, changes);
     const refs = messageRefs(result, (n) => this.model.vniOf(n));
     const redacted = redactSecrets(delivery.body).body;
     const rawTruncated = redacted.byteLength > this.opts.maxRawBytes;
@@ -156,22 +162,84 @@ export class IngestPipeline {
     if (batch.length === 0) return;
     const messages = batch.map((p) => p.msg);
     const seq = messages[messages.length - 1]!.id;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.opts.sink.writeBatch(messages, { ...this.counters }, seq);
-        break;
-      } catch (err) {
-        this.opts.onError?.(err, attempt);
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 100 * 2 ** Math.min(attempt, 9))));
-      }
-    }
+    await this.write(messages);
     this.committedSeq = seq;
     this.inFlight -= batch.length;
     for (const p of batch) p.resolve();
     this.opts.onCommitted?.(messages, seq);
     if (this.batch.length > 0) this.scheduleFlush(this.batch.length >= this.opts.maxBatch ? 0 : this.opts.windowMs);
   }
+
+  /**
+   * Write messages, isolating any the database refuses: a failing batch is retried, then split in
+   * halves; a single message that still fails while the database otherwise works (the probe
+   * succeeds) is stored stripped to its raw bytes as `unstorable`, so one poison message can never
+   * stall ingest. While the database is unreachable (the probe fails too) it keeps retrying.
+   */
+  private async write(messages: IngestedMessage[]): Promise<void> {
+    const sink = this.opts.sink;
+    const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(30_000, 100 * 2 ** Math.min(attempt, 9))));
+    const attemptWrite = (ms: IngestedMessage[]) => sink.writeBatch(ms, { ...this.counters }, ms[ms.length - 1]!.id);
+    let lastErr: unknown;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await attemptWrite(messages);
+        return;
+      } catch (err) {
+        lastErr = err;
+        this.opts.onError?.(err, attempt);
+        await backoff(attempt);
+      }
+    }
+    if (messages.length > 1) {
+      const mid = Math.ceil(messages.length / 2);
+      await this.write(messages.slice(0, mid));
+      await this.write(messages.slice(mid));
+      return;
+    }
+    // one message: a poison message if the database takes other writes, else an outage
+    for (let attempt = 4; ; attempt++) {
+      try {
+        await sink.probe();
+        break;
+      } catch {
+        this.opts.onError?.(lastErr, attempt);
+        await backoff(attempt);
+      }
+      try {
+        await attemptWrite(messages);
+        return;
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    const m = messages[0]!;
+    const r = m.result;
+    const stripped: IngestedMessage = {
+      ...m,
+      result: {
+        ok: false,
+        error: { reason: 'unstorable', message: `the database refused this message: ${String((lastErr as Error | undefined)?.message ?? lastErr).slice(0, 500)}` },
+        method: r.ok ? r.message.method : r.method,
+        target: r.ok ? r.message.target : r.target,
+      },
+      refs: { networks: [], vnis: [], vteps: [], hosts: [] },
+      search: '',
+      changes: [],
+    };
+    this.counters.undecodable++;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await attemptWrite([stripped]);
+        return;
+      } catch (err) {
+        this.opts.onError?.(err, attempt);
+        await backoff(attempt);
+      }
+    }
+  }
 }
+
 
 /** Inspector row of an ingested message. */
 export function summarize(m: IngestedMessage): MessageSummary {

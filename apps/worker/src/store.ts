@@ -90,6 +90,11 @@ export class PrismaStore implements BatchSink {
     });
   }
 
+  /** A minimal round trip: succeeds when the database is reachable. */
+  async probe(): Promise<void> {
+    await this.db.$queryRawUnsafe('SELECT 1');
+  }
+
   /** Persist the counters alone (drop/expiry counts arrive outside message batches). */
   async writeCounters(counters: Counters): Promise<void> {
     await this.db.$transaction(

@@ -20,6 +20,10 @@ import type { Delivery } from './delivery';
 
 export interface TapOptions {
   url: string;
+  /** What to bind (default: Neutron's l2pop + report_state, see `tapBindings`). */
+  bindings?: TapBinding[];
+  /** Queue name prefix (default `l2scope.tap`); must match the user's configure permission. */
+  queuePrefix?: string;
   allRpc?: boolean;
   declareExchanges?: boolean;
   durableTopicExchange?: boolean;
@@ -67,8 +71,8 @@ export class AmqpTap {
   private readonly log: (line: string) => void;
 
   constructor(private readonly opts: TapOptions) {
-    this.queue = `l2scope.tap.${os.hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
-    this.bindings = tapBindings({ allRpc: opts.allRpc ?? false, durableTopicExchange: opts.durableTopicExchange ?? false });
+    this.queue = `${opts.queuePrefix ?? 'l2scope.tap'}.${os.hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
+    this.bindings = opts.bindings ?? tapBindings({ allRpc: opts.allRpc ?? false, durableTopicExchange: opts.durableTopicExchange ?? false });
     this.log = opts.log ?? (() => {});
   }
 

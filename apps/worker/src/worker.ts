@@ -12,6 +12,9 @@ import { IngestPipeline, summarize } from './pipeline';
 import { replayInProcess, replayToBroker } from './replay';
 import { PrismaStore } from './store';
 import { AmqpTap } from './tap';
+import { NodeMonitor } from './nodes';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { nodeBindings, snapshotsFromBundle } from '@l2scope/domain';
 
 /** The capture replayed when no source is given: the real lab3 recording shipped in fixtures/. */
 export const DEFAULT_CAPTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/lab3.jsonl');
@@ -40,6 +43,13 @@ export interface WorkerOptions {
   retainMessages?: number;
   maxDecodeBytes?: number;
   maxRawBytes?: number;
+  /**
+   * Tap node agents' snapshots and BUM reports (exchange `l2scope.node`) on this broker
+   * (default: `amqpUrl`; `false` disables it).
+   */
+  nodeAmqpUrl?: string | false;
+  /** Load node snapshots from a support bundle directory at start (offline analysis, demos). */
+  snapshotsDir?: string;
   /** Apply pending database migrations on start (default true). */
   migrate?: boolean;
   log?: (line: string) => void;
@@ -47,6 +57,7 @@ export interface WorkerOptions {
 
 export interface WorkerHandle {
   port: number;
+  nodes: NodeMonitor;
   pipeline: IngestPipeline;
   store: PrismaStore;
   db: Db;
@@ -74,6 +85,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     store.recentGaps(),
   ]);
   const model = ClusterModel.fromSnapshot(snapshot);
+  let live: LiveServer | null = null;
+  const nodes = new NodeMonitor({ model, db, provider: dbProvider(url), log, publish: (u) => live?.publishNodes(u) });
+  await nodes.load();
+  if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
   const state = {
     mode: (opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle') as TapStats['mode'],
@@ -84,7 +99,6 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     gaps,
     openGap: null as number | null,
   };
-  let live: LiveServer | null = null;
   const retain = opts.retainMessages ?? 200_000;
   let sincePrune = 0;
 
@@ -95,6 +109,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     counters,
     maxDecodeBytes: opts.maxDecodeBytes,
     maxRawBytes: opts.maxRawBytes,
+    onApplied: (msg, at, id, changes) => {
+      if (msg.kind === 'fdb') nodes.onCast(msg, at, id);
+      if (changes.length) nodes.modelChanged();
+    },
     onError: (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`),
     onCommitted: (batch, seq) => {
       live?.publish(batch.map(summarize), batch.flatMap((m) => m.changes), seq);
@@ -120,7 +138,13 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     seq: pipeline.seq,
   });
 
-  live = new LiveServer({ port: opts.port ?? 3001, host: opts.host, getModel: () => model.snapshot(), getStats: stats });
+  live = new LiveServer({
+    port: opts.port ?? 3001,
+    host: opts.host,
+    getModel: () => model.snapshot(),
+    getStats: stats,
+    getNodes: () => ({ analysis: nodes.latest(), findings: nodes.findings(), convergence: nodes.convergence(), counters: nodes.counters, hosts: nodes.hosts() }),
+  });
   const port = await live.start();
 
   let tap: AmqpTap | null = null;
@@ -187,6 +211,22 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     state.connected = true;
   }
 
+  let nodeTap: AmqpTap | null = null;
+  const nodeUrl = opts.nodeAmqpUrl === undefined ? opts.amqpUrl : opts.nodeAmqpUrl || undefined;
+  if (nodeUrl) {
+    nodeTap = new AmqpTap({
+      url: nodeUrl,
+      bindings: nodeBindings(),
+      queuePrefix: 'l2scope.tap.node',
+      maxLength: 10_000,
+      prefetch: 200,
+      log,
+      onDelivery: (d) => nodes.handle(d),
+      onConnected: () => log('worker: tapping node agents (exchange l2scope.node)'),
+    });
+    await nodeTap.start();
+  }
+
   const abort = new AbortController();
   let replayDone: Promise<number> | null = null;
   const replayFile = opts.replayFile ?? (opts.amqpUrl ? undefined : DEFAULT_CAPTURE);
@@ -205,6 +245,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   let stopping: Promise<void> | null = null;
   return {
     port,
+    nodes,
     pipeline,
     store,
     db,
@@ -216,7 +257,9 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         abort.abort();
         await replayDone?.catch(() => 0);
         await tap?.close();
+        await nodeTap?.close();
         await pipeline.drain();
+        await nodes.stop();
         await store.writeCounters(counters).catch(() => {});
         await live?.close();
         await db.$disconnect();
@@ -224,6 +267,18 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       return stopping;
     },
   };
+}
+
+/** Feed every host of a support bundle directory (the fixtures' file names) to the node monitor. */
+function loadBundle(nodes: NodeMonitor, dir: string, log: (line: string) => void): void {
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (statSync(`${dir}/${f}`).isFile()) files[f] = readFileSync(`${dir}/${f}`, 'utf8');
+  const { snapshots, errors } = snapshotsFromBundle(files, { takenAt: Date.now() });
+  for (const e of errors) log(`worker: bundle ${e.file}: ${e.error}`);
+  for (const s of snapshots) {
+    void nodes.handle({ receivedAt: Date.now(), exchange: 'l2scope.node', routingKey: `snapshot.${s.host}`, properties: {}, body: Buffer.from(JSON.stringify(s)), source: 'replay' });
+  }
+  log(`worker: loaded node snapshots of ${snapshots.map((s) => s.host).join(', ') || 'no host'} from ${dir}`);
 }
 
 /** An AMQP URL without its password, for logs. */

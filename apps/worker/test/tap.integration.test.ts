@@ -122,6 +122,9 @@ describe('worker tapping the real broker', () => {
     const envelope = (inner: object, version = '2.0') => JSON.stringify({ 'oslo.version': version, 'oslo.message': JSON.stringify(inner) });
     const big = Buffer.alloc(10 * 1024 * 1024, 0x61);
     const invalidUtf8 = Buffer.from([0x7b, 0x22, 0x6f, 0xff, 0xfe, 0x22, 0x7d]);
+    // NUL bytes and a lone surrogate: PostgreSQL text/jsonb cannot hold them as they are
+    const nul = '\u0000\u0001 not json at all';
+    const nulInArgs = envelope({ method: 'add_fdb_entries', args: { fdb_entries: { 'net\u0000x\ud800': { segment_id: 8, network_type: 'vxlan', ports: {} } } } });
     const good = envelope({ method: 'add_fdb_entries', args: { fdb_entries: { 'net-after-garbage': { segment_id: 7, network_type: 'vxlan', ports: { '10.9.9.9': [['00:00:00:00:00:00', '0.0.0.0']] } } } } });
     const bad = [
       { body: '{"oslo.version": "2.0", "oslo.message": ', reason: 'invalid_json' },
@@ -129,21 +132,29 @@ describe('worker tapping the real broker', () => {
       { body: envelope({ method: 'frobnicate_fdb', args: {} }), reason: 'unknown_method' },
       { body: big, reason: 'too_large' },
       { body: invalidUtf8, reason: 'invalid_utf8' },
+      { body: nul, reason: 'invalid_json' },
     ];
     const undecodableBefore = worker.stats().undecodable;
     const before = await worker.db.message.count();
-    await publish(vhost.adminUrl, [...bad.map((b) => ({ exchange: fanout, routingKey: '', body: b.body })), { exchange: fanout, routingKey: '', body: good }]);
-    await waitFor('6 messages stored', async () => (await worker.db.message.count()) - before === 6, 30_000);
+    await publish(vhost.adminUrl, [
+      ...bad.map((b) => ({ exchange: fanout, routingKey: '', body: b.body })),
+      { exchange: fanout, routingKey: '', body: nulInArgs },
+      { exchange: fanout, routingKey: '', body: good },
+    ]);
+    await waitFor('8 messages stored', async () => (await worker.db.message.count()) - before === 8, 30_000);
     const rows = await worker.db.message.findMany({ where: { id: { gt: BigInt(before) } }, orderBy: { id: 'asc' } });
-    expect(rows.map((r) => r.errorReason)).toEqual([...bad.map((b) => b.reason), null]);
+    expect(rows.map((r) => r.errorReason)).toEqual([...bad.map((b) => b.reason), null, null]);
     for (const [i, b] of bad.entries()) {
       expect(rows[i]!.ok).toBe(false);
       expect(rows[i]!.error?.length).toBeGreaterThan(0);
       expect(Buffer.from(rows[i]!.raw).equals(Buffer.isBuffer(b.body) ? b.body : Buffer.from(b.body))).toBe(true);
     }
     expect(rows[3]!.size).toBe(10 * 1024 * 1024);
-    expect(rows[5]).toMatchObject({ ok: true, method: 'add_fdb_entries' });
-    expect(worker.stats().undecodable - undecodableBefore).toBe(5);
+    // decoded, stored (strings made storable), raw bytes exact
+    expect(rows[6]).toMatchObject({ ok: true, method: 'add_fdb_entries' });
+    expect(Buffer.from(rows[6]!.raw).toString()).toBe(nulInArgs);
+    expect(rows[7]).toMatchObject({ ok: true, method: 'add_fdb_entries' });
+    expect(worker.stats().undecodable - undecodableBefore).toBe(6);
     expect(await worker.db.network.findUnique({ where: { id: 'net-after-garbage' } })).toMatchObject({ vni: 7 });
   });
 

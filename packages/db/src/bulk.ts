@@ -8,6 +8,27 @@
 import type { DbProvider } from './config';
 import type { Db } from './client';
 
+/**
+ * A string both databases accept: PostgreSQL text and jsonb reject NUL (`\u0000`) and jsonb
+ * rejects lone UTF-16 surrogates, both of which a malformed AMQP body can carry into error
+ * messages, routing keys or decoded arguments. NUL becomes U+FFFD, lone surrogates too.
+ */
+export function storableString(s: string): string {
+  return s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD').toWellFormed() : s.toWellFormed();
+}
+
+/** {@link storableString} applied to every string (keys included) of a JSON-serialisable value. */
+export function storableJson<T>(value: T): T {
+  if (typeof value === 'string') return storableString(value) as T;
+  if (Array.isArray(value)) return value.map(storableJson) as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[storableString(k)] = storableJson(v);
+    return out as T;
+  }
+  return value;
+}
+
 /** A table as bulk-inserted: its columns, and which of them are Json (stored as jsonb on PostgreSQL, text on SQLite). */
 export interface BulkTable {
   name: string;
@@ -18,6 +39,7 @@ export interface BulkTable {
 /**
  * Insert `rows` (each a value per column, in `table.columns` order) in chunks of at most
  * `maxParams` bound parameters. Json columns take any JSON-serialisable value (null stays SQL NULL).
+ * Strings are made storable on both databases first ({@link storableString}).
  * Runs on a client or an interactive transaction; throws the driver's error (constraint violations included).
  */
 export async function insertRows(db: Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, table: BulkTable, rows: readonly (readonly unknown[])[], maxParams = 2000): Promise<void> {
@@ -35,7 +57,9 @@ export async function insertRows(db: Pick<Db, '$executeRawUnsafe'>, provider: Db
       const slots: string[] = [];
       row.forEach((value, i) => {
         const json = isJson[i];
-        params.push(json && value !== null && value !== undefined ? JSON.stringify(value) : (value ?? null));
+        if (value === null || value === undefined) params.push(null);
+        else if (json) params.push(JSON.stringify(storableJson(value)));
+        else params.push(typeof value === 'string' ? storableString(value) : value);
         const p = provider === 'postgresql' ? `$${params.length}` : '?';
         slots.push(json && provider === 'postgresql' ? `CAST(${p} AS jsonb)` : p);
       });

@@ -33,4 +33,4 @@ export type {
 } from './generated/sqlite/client';
 
 export { readModelSnapshot, applyModelChanges } from './projection';
-export { insertRows, type BulkTable } from './bulk';
+export { insertRows, storableJson, storableString, type BulkTable } from './bulk';

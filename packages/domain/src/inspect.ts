@@ -4,6 +4,7 @@
  */
 import type { DecodeResult, MessageRefs } from './decode';
 import type { ModelChange } from './model';
+import type { NodesLiveUpdate } from './node/summary';
 
 /** Kind of a stored message: the decoded kind, or `undecodable`. */
 export type MessageKind = 'fdb' | 'update_fdb' | 'report_state' | 'other' | 'undecodable';
@@ -97,4 +98,6 @@ export interface LiveServerEvents {
   /** Model changes up to `seq` (coalesced per record within the window; absolute values). */
   model: (batch: { seq: number; changes: ModelChange[] }) => void;
   stats: (stats: TapStats) => void;
+  /** Node agents' view: analyses, findings, convergence, BUM (coalesced per host within the window). */
+  nodes: (update: NodesLiveUpdate) => void;
 }

@@ -21,7 +21,9 @@ export type DecodeErrorReason =
   | 'invalid_inner_json'
   | 'missing_method'
   | 'unknown_method'
-  | 'invalid_args';
+  | 'invalid_args'
+  /** Decoded, but the database refused to store its decoded form: kept with its raw bytes only. */
+  | 'unstorable';
 
 /** A typed decoding failure: `reason` is machine readable, `message` says what was wrong for a human. */
 export interface DecodeError {

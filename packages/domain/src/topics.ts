@@ -135,3 +135,21 @@ export function resolveTopic(exchange: string, routingKey: string): string {
   const dot = routingKey.indexOf('.');
   return dot > 0 ? routingKey.slice(0, dot) : routingKey;
 }
+
+/**
+ * l2scope's own exchange for node agents (never a Neutron exchange): topic, durable. Node agents
+ * publish full/delta NodeSnapshots with routing key `snapshot.<host>` and BUM reports with
+ * `bum.<host>`; the worker binds `snapshot.#` and `bum.#` (host names may contain dots).
+ */
+export const NODE_EXCHANGE: ExchangeSpec = { name: 'l2scope.node', type: 'topic', durable: true, autoDelete: false };
+
+/** Routing key of a node agent's snapshot / BUM report. */
+export const nodeRoutingKey = (kind: 'snapshot' | 'bum', host: string) => `${kind}.${host}`;
+
+/** Bindings of the worker's node-data queue. */
+export function nodeBindings(): TapBinding[] {
+  return [
+    { exchange: NODE_EXCHANGE, routingKey: 'snapshot.#' },
+    { exchange: NODE_EXCHANGE, routingKey: 'bum.#' },
+  ];
+}

@@ -31,7 +31,7 @@ export const ALL: Permissions = { configure: '.*', write: '.*', read: '.*' };
 export const TAP_LEAST_PRIVILEGE: Permissions = {
   configure: '^l2scope\\.tap\\..*',
   write: '^l2scope\\.tap\\..*',
-  read: '^(l2scope\\.tap\\..*|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout)$',
+  read: '^(l2scope\\.tap\\..*|l2scope\\.node|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout)$',
 };
 
 export interface TestVhost {

@@ -340,7 +340,7 @@ function networkIndex(snap: ModelSnapshot): { byVni: Map<number, string>; vniOf:
   return { byVni, vniOf };
 }
 
-function linuxbridgeActual(c: HostCtx, byVni: Map<number, string>): void {
+function linuxbridgeActual(c: Pick<HostCtx, 'name' | 'snap' | 'actual'>, byVni: Map<number, string>): void {
   const lb = c.snap?.linuxbridge;
   if (!lb) return;
   const h = c.name;
@@ -391,7 +391,7 @@ function linuxbridgeActual(c: HostCtx, byVni: Map<number, string>): void {
   }
 }
 
-function openvswitchActual(c: HostCtx, byVni: Map<number, string>): void {
+function openvswitchActual(c: Pick<HostCtx, 'name' | 'snap' | 'actual'>, byVni: Map<number, string>): void {
   const ovs = c.snap?.openvswitch;
   if (!ovs) return;
   const h = c.name;
@@ -452,6 +452,44 @@ function openvswitchActual(c: HostCtx, byVni: Map<number, string>): void {
     }
     if (!c.actual.has(network)) c.actual.set(network, a);
   }
+}
+
+/** What a host's data plane holds for one network, in agent-neutral terms. */
+export interface HeldTunnelState {
+  /** Neutron network id, or `vni:<n>` when `byVni` does not know the VNI. */
+  network: string;
+  vni: number;
+  /** `vxlan-<VNI>` or `br-tun lvid <n>`. */
+  dev: string | null;
+  /** Head-end replication recipients (VTEP IPs; `ofport:<n>` when unresolved). */
+  floodUnicast: string[];
+  /** Multicast flood groups (flood-and-learn). */
+  floodGroups: string[];
+  /** Unicast FDB rows / table-20 flows: MAC -> VTEP, learned or written by l2pop. */
+  unicast: { mac: string; vtep: string | null; learned: boolean }[];
+  /** ARP responder entries (PERMANENT neighbours / table-21 flows). */
+  neigh: { ip: string; mac: string | null }[];
+}
+
+/**
+ * A snapshot's tunnel state per network (Linux bridge `vxlan-<VNI>` FDB rows and neighbours; OVS
+ * br-tun tables 4/20/21/22 resolved to VTEPs through the tunnel ports): the same reading the drift
+ * analysis uses, for other consumers (convergence timing).
+ * @param byVni VNI -> network id (from the model); unknown VNIs are keyed `vni:<n>`
+ */
+export function heldTunnelState(snap: FullNodeSnapshot, byVni: Map<number, string> = new Map()): HeldTunnelState[] {
+  const c = { name: snap.host, snap, actual: new Map<string, Actual>() };
+  if (snap.agent.type === 'openvswitch') openvswitchActual(c, byVni);
+  else linuxbridgeActual(c, byVni);
+  return [...c.actual.values()].map((a) => ({
+    network: a.network,
+    vni: a.vni,
+    dev: a.dev,
+    floodUnicast: [...a.floodUnicast.keys()],
+    floodGroups: [...a.floodGroups.keys()],
+    unicast: a.rows.map((r) => ({ mac: r.mac, vtep: r.vtep, learned: r.learned })),
+    neigh: a.neigh.map((n) => ({ ip: n.ip, mac: n.mac })),
+  }));
 }
 
 // ---------------------------------------------------------------- mode

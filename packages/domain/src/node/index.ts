@@ -6,3 +6,5 @@ export * from './ovs';
 export * from './snapshot';
 export * from './support-bundle';
 export * from './analysis';
+export * from './convergence';
+export * from './summary';

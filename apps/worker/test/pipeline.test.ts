@@ -1,0 +1,62 @@
+/**
+ * The pipeline's write policy with a sink that refuses one particular message (as a database
+ * refuses a value it cannot store): the batch is split until the poison message is alone, it is
+ * stored stripped as `unstorable`, everything else is stored normally, in order.
+ */
+import { describe, expect, it } from 'vitest';
+import { ClusterModel } from '@l2scope/domain';
+import { type BatchSink, type Counters, type IngestedMessage, IngestPipeline } from '../src/pipeline';
+
+class RefusingSink implements BatchSink {
+  stored: IngestedMessage[] = [];
+  probes = 0;
+  down = false;
+  constructor(private readonly poison: (m: IngestedMessage) => boolean) {}
+  async writeBatch(batch: IngestedMessage[], _c: Counters, _seq: number): Promise<void> {
+    if (this.down) throw new Error('connection refused');
+    if (batch.some(this.poison)) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+    this.stored.push(...batch);
+  }
+  async probe(): Promise<void> {
+    this.probes++;
+    if (this.down) throw new Error('connection refused');
+  }
+}
+
+const delivery = (i: number) => ({
+  receivedAt: 1000 + i,
+  exchange: 'q-agent-notifier-l2population-update_fanout',
+  routingKey: '',
+  properties: {},
+  body: new TextEncoder().encode(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'remove_fdb_entries', args: { fdb_entries: {} }, n: i }) })),
+  source: 'replay' as const,
+});
+
+describe('IngestPipeline write policy', () => {
+  it('isolates a message the database refuses and stores the rest', async () => {
+    // the database refuses what message 7 decodes to; its stripped form (raw bytes only) is storable
+    const sink = new RefusingSink((m) => m.id === 7 && m.result.ok);
+    const p = new IngestPipeline({ sink, model: new ClusterModel(), firstId: 1, counters: { received: 0, undecodable: 0, dropped: 0, expired: 0 }, windowMs: 5 });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => p.submit(delivery(i))));
+    const ids = sink.stored.map((m) => m.id).sort((a, b) => a - b);
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const seven = sink.stored.find((m) => m.id === 7)!;
+    expect(seven.result).toMatchObject({ ok: false, error: { reason: 'unstorable' }, method: 'remove_fdb_entries' });
+    expect(seven.raw.byteLength).toBeGreaterThan(0);
+    expect(sink.probes).toBeGreaterThan(0);
+    expect(p.counters.undecodable).toBe(1);
+    expect(p.seq).toBe(12);
+  }, 30_000);
+
+  it('keeps retrying (does not strip) while the database is down, then stores the message whole', async () => {
+    const sink = new RefusingSink(() => false);
+    sink.down = true;
+    const p = new IngestPipeline({ sink, model: new ClusterModel(), firstId: 1, counters: { received: 0, undecodable: 0, dropped: 0, expired: 0 }, windowMs: 5 });
+    const done = p.submit(delivery(0));
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(sink.stored).toEqual([]);
+    sink.down = false;
+    await done;
+    expect(sink.stored.map((m) => m.result.ok)).toEqual([true]);
+  }, 30_000);
+});

@@ -1,0 +1,181 @@
+/**
+ * Convergence: for each l2pop cast, when the matching entry appeared on (or, for a remove,
+ * disappeared from) each host's data plane, and a per-host lag figure.
+ *
+ * The worker calls `expect` when it folds a cast into the model (with the hosts that apply it:
+ * members of the network with l2_population on, the VTEP's own host excluded; for a
+ * host-directed cast, its target) and `observe` with every new node snapshot. The lag is the
+ * snapshot's `takenAt` (node clock) minus the cast's receive time (worker clock): on hosts
+ * whose clocks are not synchronised, it is off by their skew. The node agent sends a delta
+ * shortly after each kernel change (`bridge monitor fdb`), so the lag measured is the agent's
+ * reaction time plus that notification delay.
+ */
+import type { FdbMessage } from '../decode';
+import { FLOOD_MAC } from '../l2pop';
+import { heldTunnelState } from './analysis';
+import type { FullNodeSnapshot } from './snapshot';
+
+/** One entry seen to converge on one host. */
+export interface ConvergenceSample {
+  host: string;
+  network: string;
+  vtep: string;
+  /** The unicast MAC, or 00:00:00:00:00:00 for the flood entry. */
+  mac: string;
+  change: 'add' | 'remove';
+  /** Id of the (first) cast that asked for it. */
+  messageId: number;
+  /** Epoch ms the worker received the cast. */
+  castAt: number;
+  /** Epoch ms of the snapshot that showed it. */
+  seenAt: number;
+  lagMs: number;
+}
+
+/** Per-host lag figures over the last `window` samples. */
+export interface HostConvergence {
+  host: string;
+  samples: number;
+  lastLagMs: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  maxMs: number | null;
+  /** Entries asked for and not seen yet. */
+  pending: number;
+  /** Entries not seen within the timeout (dropped from pending). */
+  timedOut: number;
+}
+
+interface Pending {
+  change: 'add' | 'remove';
+  network: string;
+  vtep: string;
+  mac: string;
+  at: number;
+  messageId: number;
+}
+
+export interface ConvergenceOptions {
+  /** Pending entries older than this are counted as timed out (ms, default 120 s). */
+  timeoutMs?: number;
+  /** Bound on pending entries over all hosts (oldest dropped first, counted as timed out). */
+  maxPending?: number;
+  /** Samples kept per host for the lag figures. */
+  window?: number;
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export class ConvergenceTracker {
+  private readonly pending = new Map<string, Map<string, Pending>>();
+  private readonly lags = new Map<string, number[]>();
+  private readonly timedOut = new Map<string, number>();
+  private total = 0;
+  private readonly timeoutMs: number;
+  private readonly maxPending: number;
+  private readonly window: number;
+
+  constructor(opts: ConvergenceOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.maxPending = opts.maxPending ?? 200_000;
+    this.window = opts.window ?? 256;
+  }
+
+  /**
+   * Register what an add/remove cast asks of each host that applies it. A duplicate cast (Neutron
+   * sends each twice) keeps the first one's time.
+   * @param applying for each entry's network and VTEP, the hosts that must apply it
+   */
+  expect(msg: FdbMessage, at: number, messageId: number, applying: (network: string, vtep: string) => string[]): void {
+    const change = msg.method === 'add_fdb_entries' ? 'add' : 'remove';
+    for (const e of msg.entries) {
+      const mac = e.flood ? FLOOD_MAC : e.mac;
+      const key = `${e.network}\u0000${e.vtep}\u0000${mac}`;
+      for (const host of applying(e.network, e.vtep)) {
+        let m = this.pending.get(host);
+        if (!m) this.pending.set(host, (m = new Map()));
+        const prev = m.get(key);
+        if (prev && prev.change === change) continue;
+        if (!prev) this.total++;
+        m.set(key, { change, network: e.network, vtep: e.vtep, mac, at, messageId });
+      }
+    }
+    if (this.total > this.maxPending) this.evictOldest(this.total - this.maxPending);
+  }
+
+  /**
+   * A host's latest full snapshot: every pending entry it now shows (add) or no longer shows
+   * (remove) converged at `snap.takenAt`.
+   * @param byVni VNI -> network id, from the model
+   */
+  observe(snap: FullNodeSnapshot, byVni: Map<number, string>): ConvergenceSample[] {
+    const m = this.pending.get(snap.host);
+    if (!m || m.size === 0) return [];
+    const seenAt = Date.parse(snap.takenAt);
+    const held = new Map(heldTunnelState(snap, byVni).map((h) => [h.network, h]));
+    const out: ConvergenceSample[] = [];
+    for (const [key, p] of m) {
+      const h = held.get(p.network);
+      const present = h
+        ? p.mac === FLOOD_MAC
+          ? h.floodUnicast.includes(p.vtep)
+          : h.unicast.some((u) => !u.learned && u.mac === p.mac && u.vtep === p.vtep)
+        : false;
+      if (present !== (p.change === 'add')) continue;
+      m.delete(key);
+      this.total--;
+      const lagMs = Math.max(0, seenAt - p.at);
+      out.push({ host: snap.host, network: p.network, vtep: p.vtep, mac: p.mac, change: p.change, messageId: p.messageId, castAt: p.at, seenAt, lagMs });
+      let l = this.lags.get(snap.host);
+      if (!l) this.lags.set(snap.host, (l = []));
+      l.push(lagMs);
+      if (l.length > this.window) l.splice(0, l.length - this.window);
+    }
+    return out;
+  }
+
+  /** Count pending entries older than the timeout as timed out. */
+  sweep(now: number): void {
+    for (const [host, m] of this.pending) {
+      for (const [key, p] of m) {
+        if (now - p.at <= this.timeoutMs) continue;
+        m.delete(key);
+        this.total--;
+        this.timedOut.set(host, (this.timedOut.get(host) ?? 0) + 1);
+      }
+    }
+  }
+
+  private evictOldest(n: number): void {
+    const all: [string, string, number][] = [];
+    for (const [host, m] of this.pending) for (const [key, p] of m) all.push([host, key, p.at]);
+    all.sort((a, b) => a[2] - b[2]);
+    for (const [host, key] of all.slice(0, n)) {
+      this.pending.get(host)?.delete(key);
+      this.total--;
+      this.timedOut.set(host, (this.timedOut.get(host) ?? 0) + 1);
+    }
+  }
+
+  /** Lag figures per host that has samples, pending or timed-out entries. */
+  stats(): HostConvergence[] {
+    const hosts = new Set([...this.lags.keys(), ...this.pending.keys(), ...this.timedOut.keys()]);
+    return [...hosts].sort().map((host) => {
+      const l = this.lags.get(host) ?? [];
+      const sorted = [...l].sort((a, b) => a - b);
+      return {
+        host,
+        samples: l.length,
+        lastLagMs: l.length ? l[l.length - 1]! : null,
+        p50Ms: percentile(sorted, 50),
+        p95Ms: percentile(sorted, 95),
+        maxMs: sorted.length ? sorted[sorted.length - 1]! : null,
+        pending: this.pending.get(host)?.size ?? 0,
+        timedOut: this.timedOut.get(host) ?? 0,
+      };
+    });
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * What the dashboard lists per host and per finding: compact views of an analysis, shared by the
+ * worker (live push) and the API (initial state from the database).
+ */
+import { DRIFT_CLASSES, type DriftClass, type Finding, type HostAnalysis } from './analysis';
+import type { HostConvergence } from './convergence';
+
+/** One host's line in the cloud overview. */
+export interface HostNodeSummary {
+  host: string;
+  agentType: 'linuxbridge' | 'openvswitch' | null;
+  vtep: string | null;
+  /** e.g. `l2pop, ARP responder`, `flood-and-learn (multicast group 224.0.0.1)`, `half-switched: ...`. */
+  summary: string;
+  l2pop: 'on' | 'off' | 'unknown';
+  arpResponder: 'on' | 'off' | 'unknown';
+  floodMode: HostAnalysis['mode']['floodMode'];
+  drift: Record<DriftClass, number>;
+  driftTotal: number;
+  /** Flood-list problems over all networks: wasted copies and unreached VTEPs. */
+  floodExcess: number;
+  floodMissing: number;
+  /** ISO time of the node snapshot analysed, null without a node agent. */
+  snapshotAt: string | null;
+}
+
+/** Summarise a host's analysis. */
+export function summarizeHost(host: string, a: HostAnalysis): HostNodeSummary {
+  const drift = Object.fromEntries(DRIFT_CLASSES.map((c) => [c, 0])) as Record<DriftClass, number>;
+  for (const d of a.drift) drift[d.class]++;
+  const floods = Object.values(a.flood);
+  return {
+    host,
+    agentType: a.mode.agentType,
+    vtep: a.mode.vtep,
+    summary: a.mode.summary,
+    l2pop: a.mode.l2pop,
+    arpResponder: a.mode.arpResponder,
+    floodMode: a.mode.floodMode,
+    drift,
+    driftTotal: a.drift.length,
+    floodExcess: floods.reduce((n, f) => n + f.excess.length, 0),
+    floodMissing: floods.reduce((n, f) => n + f.missing.length, 0),
+    snapshotAt: a.snapshot?.takenAt ?? null,
+  };
+}
+
+/** A finding as listed, with its lifetime. */
+export interface FindingView extends Finding {
+  id: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+/** Key of a finding: one open finding per kind and network. */
+export const findingKey = (f: Pick<Finding, 'kind' | 'network'>) => `${f.kind}/${f.network}`;
+
+/** socket.io `nodes` event: what changed in the node view since the last one (absolute per host). */
+export interface NodesLiveUpdate {
+  at: string;
+  /** Hosts whose analysis changed. */
+  hosts: HostNodeSummary[];
+  /** Every open finding (the list is short). */
+  findings: FindingView[];
+  /** Hosts whose convergence figures changed. */
+  convergence: HostConvergence[];
+  /** Hosts whose BUM report changed: the latest report (BumReport JSON). */
+  bum: { host: string; report: unknown }[];
+}
