@@ -176,6 +176,7 @@ export class NodeMonitor {
     }
     this.fulls.set(full.host, full);
     this.dirtySnapshots.add(full.host);
+    this.flushSoon();
     const samples = this.tracker.observe(full, this.byVni());
     if (samples.length) {
       this.pendingSamples.push(...samples);

@@ -9,11 +9,14 @@ import type { TapGapView } from '@l2scope/domain';
 import { z } from 'zod';
 import { messageFilterSchema, messageWhere } from './filters';
 import { summarySelect, toSummary } from './rows';
+import { nodesRouter } from './nodes';
 import { publicProcedure, router } from './trpc';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export const appRouter = router({
+  nodes: nodesRouter,
+
   topology: router({
     /** The model as last persisted by the worker; `seq` orders it against live `model` batches. */
     snapshot: publicProcedure.query(({ ctx }) => readModelSnapshot(ctx.db)),

@@ -69,6 +69,21 @@ function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** Lag figures of a host from its samples' lags (ms, oldest first). */
+export function lagFigures(host: string, lags: number[], pending = 0, timedOut = 0): HostConvergence {
+  const sorted = [...lags].sort((a, b) => a - b);
+  return {
+    host,
+    samples: lags.length,
+    lastLagMs: lags.length ? lags[lags.length - 1]! : null,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    maxMs: sorted.length ? sorted[sorted.length - 1]! : null,
+    pending,
+    timedOut,
+  };
+}
+
 export class ConvergenceTracker {
   private readonly pending = new Map<string, Map<string, Pending>>();
   private readonly lags = new Map<string, number[]>();
@@ -163,19 +178,6 @@ export class ConvergenceTracker {
   /** Lag figures per host that has samples, pending or timed-out entries. */
   stats(): HostConvergence[] {
     const hosts = new Set([...this.lags.keys(), ...this.pending.keys(), ...this.timedOut.keys()]);
-    return [...hosts].sort().map((host) => {
-      const l = this.lags.get(host) ?? [];
-      const sorted = [...l].sort((a, b) => a - b);
-      return {
-        host,
-        samples: l.length,
-        lastLagMs: l.length ? l[l.length - 1]! : null,
-        p50Ms: percentile(sorted, 50),
-        p95Ms: percentile(sorted, 95),
-        maxMs: sorted.length ? sorted[sorted.length - 1]! : null,
-        pending: this.pending.get(host)?.size ?? 0,
-        timedOut: this.timedOut.get(host) ?? 0,
-      };
-    });
+    return [...hosts].sort().map((host) => lagFigures(host, this.lags.get(host) ?? [], this.pending.get(host)?.size ?? 0, this.timedOut.get(host) ?? 0));
   }
 }

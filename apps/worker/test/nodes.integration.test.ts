@@ -1,0 +1,139 @@
+/**
+ * Node agents' data through the real broker into the worker: full snapshots and deltas built from
+ * real lab3 kernel captures are published on `l2scope.node` while lab3's real l2pop casts are
+ * republished on Neutron's exchanges. The analysis says zero drift, a fault injected in a delta is
+ * flagged with its class and cleared when undone, convergence lags are measured, bad bodies are
+ * counted and skipped.
+ */
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FullNodeSnapshot, NODE_EXCHANGE, diffNodeSnapshots, nodeRoutingKey, parseCapture, snapshotsFromBundle, toCaptureLine } from '@l2scope/domain';
+import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import { type WorkerHandle, exchangeFor, replayToBroker, startWorker } from '../src';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const fx = (...p: string[]) => path.join(root, 'fixtures', ...p);
+const records = parseCapture(readFileSync(fx('lab3.jsonl'), 'utf8')).records;
+const stepAt = (step: string) => {
+  const line = readFileSync(fx('lab3', 'events.tsv'), 'utf8').split('\n').find((l) => l.endsWith(`snapshot ${step}`))!;
+  return Math.round(Number.parseFloat(line.split('\t')[0]!) * 1000);
+};
+const HOSTS = ['compute1', 'compute2', 'controller'];
+
+function bundle(step: string): FullNodeSnapshot[] {
+  const dir = fx('lab3', step);
+  const files = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+  return snapshotsFromBundle(files, { takenAt: Date.now() }).snapshots.map((s, i) => ({ ...s, instance: `test-${s.host}`, seq: 1 + i * 0 }));
+}
+
+/** A capture file with the records captured in [from, to). */
+function slice(from: number, to: number): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'l2scope-slice-'));
+  const file = path.join(dir, 'slice.jsonl');
+  writeFileSync(file, records.filter((r) => r.ts.getTime() >= from && r.ts.getTime() < to).map(toCaptureLine).join('\n'));
+  return file;
+}
+
+let vhost: TestVhost;
+let db: TestDatabase;
+let worker: WorkerHandle;
+let ch: amqp.ConfirmChannel;
+let conn: amqp.ChannelModel;
+const quiet = () => {};
+
+async function publishNode(s: FullNodeSnapshot | object, host: string): Promise<void> {
+  ch.publish(NODE_EXCHANGE.name, nodeRoutingKey('snapshot', host), Buffer.from(JSON.stringify(s)), { contentType: 'application/json' });
+  await ch.waitForConfirms();
+}
+
+beforeAll(async () => {
+  vhost = await createTestVhost();
+  db = await createTestDatabase();
+  conn = await amqp.connect(vhost.adminUrl);
+  ch = await conn.createConfirmChannel();
+  // the node agents declare l2scope's exchange; neutron-server its own
+  await ch.assertExchange(NODE_EXCHANGE.name, NODE_EXCHANGE.type, { durable: NODE_EXCHANGE.durable, autoDelete: NODE_EXCHANGE.autoDelete });
+  for (const name of new Set(records.map((r) => r.exchange))) {
+    const spec = exchangeFor(name);
+    await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
+  }
+  const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+  worker = await startWorker({ amqpUrl: tap.url, databaseUrl: db.url, port: 0, log: quiet });
+  expect(worker.stats().deniedExchanges).toEqual([]);
+});
+afterAll(async () => {
+  await worker?.stop();
+  await conn?.close();
+  await vhost?.cleanup();
+  await db?.drop();
+});
+
+describe('node agents through the broker', () => {
+  it('measures convergence: casts before the step-1 snapshots, lag per host', async () => {
+    const t0 = stepAt('0-agents-restarted');
+    const t1 = stepAt('1-ports-active');
+    await replayToBroker({ file: slice(0, t0), url: vhost.adminUrl, speed: 0 });
+    for (const s of bundle('0-agents-restarted')) await publishNode(s, s.host);
+    await waitFor('three node snapshots', () => worker.nodes.hosts().length === 3);
+    await replayToBroker({ file: slice(t0, t1), url: vhost.adminUrl, speed: 0 });
+    await waitFor('the casts folded', () => worker.pipeline.model.snapshot().vteps.length === 3, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of bundle('1-ports-active')) await publishNode({ ...s, seq: 2 }, s.host);
+    await waitFor('every host converged', () => {
+      const c = worker.nodes.convergence();
+      return c.length === 3 && c.every((h) => h.samples === 4 && h.pending === 0);
+    });
+    for (const h of worker.nodes.convergence()) {
+      expect(h.p50Ms).toBeGreaterThanOrEqual(0);
+      expect(h.maxMs).toBeLessThan(30_000);
+    }
+    await waitFor('samples stored', async () => (await worker.db.convergenceSample.count()) === 12);
+  });
+
+  it('analyses the real step-1 state as zero drift on every host', async () => {
+    const a = await waitFor('an analysis of 3 hosts', () => {
+      const l = worker.nodes.latest();
+      return l && HOSTS.every((h) => l.hosts[h]?.snapshot) ? l : null;
+    });
+    for (const h of HOSTS) {
+      expect({ host: h, drift: a.hosts[h]!.drift }).toEqual({ host: h, drift: [] });
+      expect(a.hosts[h]!.mode.l2pop).toBe('on');
+      expect(a.hosts[h]!.mode.arpResponder).toBe('on');
+    }
+    expect(a.findings).toEqual([]);
+    await waitFor('analyses stored', async () => (await worker.db.hostAnalysisState.count()) === 3);
+  });
+
+  it('flags a flood entry removed in a delta as missing_flood, and clears it when restored', async () => {
+    const full = { ...bundle('1-ports-active').find((s) => s.host === 'compute1')!, seq: 2 };
+    const faulty: FullNodeSnapshot = {
+      ...full,
+      seq: 3,
+      takenAt: new Date().toISOString(),
+      linuxbridge: { ...full.linuxbridge!, fdb: full.linuxbridge!.fdb.filter((r) => !(r.mac === '00:00:00:00:00:00' && r.dst === '10.0.20.11')) },
+    };
+    await publishNode(diffNodeSnapshots(full, faulty), 'compute1');
+    const drift = await waitFor('missing_flood on compute1', () => worker.nodes.latest()?.hosts.compute1?.drift.find((d) => d.class === 'missing_flood'));
+    expect(drift).toMatchObject({ class: 'missing_flood', vtep: '10.0.20.11' });
+    await waitFor('stored', async () => (await worker.db.hostAnalysisState.findUnique({ where: { host: 'compute1' } }))?.driftCount === 1);
+
+    const fixed = { ...full, seq: 4, takenAt: new Date().toISOString() };
+    await publishNode(diffNodeSnapshots(faulty, fixed), 'compute1');
+    await waitFor('drift cleared', () => worker.nodes.latest()?.hosts.compute1?.drift.length === 0);
+  });
+
+  it('counts and skips bodies that are not snapshots, and deltas without their base', async () => {
+    const before = { ...worker.nodes.counters };
+    ch.publish(NODE_EXCHANGE.name, 'snapshot.bogus', Buffer.from('{not json'), {});
+    ch.publish(NODE_EXCHANGE.name, 'snapshot.bogus', Buffer.from(JSON.stringify({ schema: 'l2scope.node-snapshot/1', kind: 'full' })), {});
+    const orphan = diffNodeSnapshots(bundle('1-ports-active')[0]!, { ...bundle('1-ports-active')[0]!, seq: 9 });
+    ch.publish(NODE_EXCHANGE.name, 'snapshot.nobody', Buffer.from(JSON.stringify({ ...orphan, host: 'nobody', instance: 'x' })), {});
+    await ch.waitForConfirms();
+    await waitFor('counted', () => worker.nodes.counters.invalid - before.invalid === 2 && worker.nodes.counters.deltaMismatches - before.deltaMismatches === 1);
+    expect(worker.nodes.hosts()).toEqual(HOSTS);
+  });
+});
