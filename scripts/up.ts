@@ -1,7 +1,7 @@
 /**
  * `npm start`: bring l2scope up on this machine — the worker (embedded defaults: SQLite, replay
  * of the bundled real lab3 capture in a loop; or `--amqp URL` to tap a broker live) and the web
- * dashboard — then print the URL. Ctrl-C stops both. The build has run before this (npm start).
+ * dashboard — then print the URL. Ctrl-C stops both. `npm start` runs the build (turbo: Prisma clients, Next) first.
  *
  *   npm start [-- --amqp URL] [--no-replay] [--replay FILE] [--speed N] [--port 3000] [--live-port 3001]
  */
