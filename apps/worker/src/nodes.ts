@@ -7,7 +7,7 @@
  * Node data is state, not a log: a delivery is acked once applied in memory; the database gets
  * the latest state per host at most once a second. A lost snapshot is replaced by the next full.
  */
-import { type Db, type DbProvider, insertRows, storableJson } from '@l2scope/db';
+import { type Db, type DbProvider, findingView, insertRows, storableJson } from '@l2scope/db';
 import {
   type ClusterModel,
   ConvergenceTracker,
@@ -99,17 +99,8 @@ export class NodeMonitor {
     const [states, findings] = await Promise.all([this.opts.db.nodeState.findMany(), this.opts.db.finding.findMany({ where: { resolvedAt: null } })]);
     for (const s of states) this.fulls.set(s.host, s.snapshot as unknown as FullNodeSnapshot);
     for (const f of findings) {
-      this.openFindings.set(f.key, {
-        id: f.id,
-        kind: f.kind as FindingView['kind'],
-        network: f.network,
-        vni: f.vni,
-        hosts: f.hosts as string[],
-        detail: f.detail,
-        evidence: f.evidence as unknown as FindingView['evidence'],
-        firstSeenAt: f.firstSeenAt.toISOString(),
-        lastSeenAt: f.lastSeenAt.toISOString(),
-      });
+      const { resolvedAt: _open, ...view } = findingView(f);
+      this.openFindings.set(f.key, view);
     }
     if (this.fulls.size) this.schedule();
   }

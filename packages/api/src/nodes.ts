@@ -4,12 +4,11 @@
  * Read from the database the worker writes; live changes arrive on socket.io (`nodes`).
  */
 import { TRPCError } from '@trpc/server';
-import { readModelSnapshot } from '@l2scope/db';
+import { findingView, readModelSnapshot } from '@l2scope/db';
 import {
   ClusterModel,
   DRIFT_CLASSES,
   type DriftClass,
-  type FindingView,
   type FullNodeSnapshot,
   type HostAnalysis,
   type HostConvergence,
@@ -19,23 +18,6 @@ import {
 import { z } from 'zod';
 import { publicProcedure, router } from './trpc';
 import type { Context } from './trpc';
-
-type FindingRow = Awaited<ReturnType<Context['db']['finding']['findMany']>>[number];
-
-function findingView(f: FindingRow): FindingView & { resolvedAt: string | null } {
-  return {
-    id: f.id,
-    kind: f.kind as FindingView['kind'],
-    network: f.network,
-    vni: f.vni,
-    hosts: f.hosts as string[],
-    detail: f.detail,
-    evidence: f.evidence as unknown as FindingView['evidence'],
-    firstSeenAt: f.firstSeenAt.toISOString(),
-    lastSeenAt: f.lastSeenAt.toISOString(),
-    resolvedAt: f.resolvedAt?.toISOString() ?? null,
-  };
-}
 
 /** Lag figures per host over its last `window` convergence samples. */
 async function convergenceByHost(db: Context['db'], hosts: string[], window = 256): Promise<HostConvergence[]> {

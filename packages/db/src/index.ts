@@ -32,5 +32,5 @@ export type {
   VtepEntries,
 } from './generated/sqlite/client';
 
-export { readModelSnapshot, applyModelChanges } from './projection';
+export { readModelSnapshot, applyModelChanges, findingView } from './projection';
 export { insertRows, storableJson, storableString, type BulkTable } from './bulk';

@@ -3,7 +3,8 @@
  * ModelSnapshot / ModelChange. The one place that maps the model onto rows: the worker writes
  * through `applyModelChange`, the worker (on restart) and the API read through `readModelSnapshot`.
  */
-import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelChangeKey } from '@l2scope/domain';
+import { type FindingView, type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelChangeKey } from '@l2scope/domain';
+import type { Finding } from './generated/sqlite/client';
 import { type BulkTable, insertRows } from './bulk';
 import type { Db } from './client';
 import type { DbProvider } from './config';
@@ -115,4 +116,20 @@ function chunks<T>(items: T[], size = 400): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, size + i));
   return out;
+}
+
+/** A Finding row as the dashboard lists it (open findings have `resolvedAt` null). */
+export function findingView(f: Finding): FindingView & { resolvedAt: string | null } {
+  return {
+    id: f.id,
+    kind: f.kind as FindingView['kind'],
+    network: f.network,
+    vni: f.vni,
+    hosts: f.hosts as string[],
+    detail: f.detail,
+    evidence: f.evidence as unknown as FindingView['evidence'],
+    firstSeenAt: f.firstSeenAt.toISOString(),
+    lastSeenAt: f.lastSeenAt.toISOString(),
+    resolvedAt: f.resolvedAt?.toISOString() ?? null,
+  };
 }
