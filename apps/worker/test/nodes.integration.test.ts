@@ -95,9 +95,10 @@ describe('node agents through the broker', () => {
   });
 
   it('analyses the real step-1 state as zero drift on every host', async () => {
-    const a = await waitFor('an analysis of 3 hosts', () => {
+    // the analysis of the step-1 snapshots (seq 2), not an earlier one
+    const a = await waitFor('the analysis of the step-1 snapshots', () => {
       const l = worker.nodes.latest();
-      return l && HOSTS.every((h) => l.hosts[h]?.snapshot) ? l : null;
+      return l && HOSTS.every((h) => l.hosts[h]?.snapshot?.seq === 2) ? l : null;
     });
     for (const h of HOSTS) {
       expect({ host: h, drift: a.hosts[h]!.drift }).toEqual({ host: h, drift: [] });
