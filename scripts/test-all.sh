@@ -5,7 +5,7 @@
 #  3. the integration suites again on PostgreSQL
 #  4. Playwright in Debian Chromium against the built dashboard, on SQLite then PostgreSQL
 # Needs: RabbitMQ on 127.0.0.1:5672 (rabbitmqctl as root for per-suite vhosts), PostgreSQL on
-# 127.0.0.1:5432 (trust), Debian chromium (installed here when missing, as root).
+# 127.0.0.1:5432 (trust), Debian chromium, tcpdump, socat (installed here when missing, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1
@@ -13,9 +13,9 @@ PG_URL=${L2SCOPE_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 started=$(date +%s)
 step() { printf '\n=== %s (%ss) ===\n' "$*" "$(( $(date +%s) - started ))"; }
 
-step "prerequisites: services, chromium"
+step "prerequisites: services, Debian packages (chromium, tcpdump, socat)"
 bash scripts/ensure-services.sh
-bash scripts/ensure-chromium.sh
+bash scripts/ensure-packages.sh
 
 step "typecheck (generates the Prisma clients first)"
 npx turbo run typecheck --output-logs=errors-only

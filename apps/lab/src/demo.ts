@@ -6,6 +6,7 @@
  * (`npm run lab -- down` removes it).
  */
 import { up } from './lab';
+import { startNodeAgents } from './l2scope-agents';
 import { DASHBOARD_PORTS, REPO_ROOT, dashboardAvailable, pickPort, startDashboard, waitFirstHost, webBuilt } from './l2scope';
 import { run } from './exec';
 import { sleep } from './exec';
@@ -44,7 +45,10 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void): Promise
   process.on('SIGTERM', onSignal);
 
   await withLock(async () => {
-    await up(loadState(), { hosts: o.hosts, hostModes: parseHostModes([]), vni: loadState()?.vni ?? DEFAULT_VNI, ovsHost: false, amqpUrl: o.amqpUrl, vms: true }, log);
+    const { state } = await up(loadState(), { hosts: o.hosts, hostModes: parseHostModes([]), vni: loadState()?.vni ?? DEFAULT_VNI, ovsHost: false, amqpUrl: o.amqpUrl, vms: true }, log);
+    // l2scope node agents in the host namespaces (snapshots + BUM meter on l2scope.node)
+    await startNodeAgents(state, log);
+    saveState(state);
   });
   log(`[${since()}] lab up`);
 

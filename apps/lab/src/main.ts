@@ -9,6 +9,7 @@ import { iniMode } from './agents';
 import { labName, parseHostModes, parseOnOff } from './config';
 import { runDemo } from './demo';
 import { up } from './lab';
+import { nodeAgentStatus, startNodeAgents, stopNodeAgents } from './l2scope-agents';
 import { restartAgent, switchModes } from './modes';
 import { DEFAULT_AMQP, DEFAULT_VNI } from './paths';
 import { pingMatrix } from './ping';
@@ -56,10 +57,15 @@ program
   .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (RECIPE §9)', false)
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
-  .action(async (o: { hosts: number; l2pop?: boolean; arpResponder?: boolean; hostMode: string[]; vni: number; ovsHost: boolean; vms: boolean; amqp: string }) => {
+  .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
+  .action(async (o: { hosts: number; l2pop?: boolean; arpResponder?: boolean; hostMode: string[]; vni: number; ovsHost: boolean; vms: boolean; amqp: string; l2scopeAgents: boolean }) => {
     const t0 = Date.now();
     await withLock(async () => {
       const r = await up(loadState(), { hosts: o.hosts, l2pop: o.l2pop, arp: o.arpResponder, hostModes: parseHostModes(o.hostMode), vni: o.vni, ovsHost: o.ovsHost, amqpUrl: o.amqp, vms: o.vms }, log);
+      if (o.l2scopeAgents) {
+        await startNodeAgents(r.state, log);
+        saveState(r.state);
+      }
       for (const l of await statusLines(r.state)) log(l);
     });
     log(`lab up in ${secs(Date.now() - t0)}`);
@@ -171,6 +177,37 @@ program
         if (m.l2pop !== h.mode.l2pop || m.arp !== h.mode.arp) log(`note: ${h.name}'s ini says l2pop=${m.l2pop} arp=${m.arp}, the state ${JSON.stringify(h.mode)}`);
       }
       if (reports.some((r) => r.diffs?.length)) process.exitCode = 1;
+    });
+  });
+
+// l2scope node agents (apps/agent) in the host namespaces: see l2scope-agents.ts
+const nodeAgents = program.command('agents').description('l2scope node agents (apps/agent), one per lab host inside its namespace: start | stop | status');
+nodeAgents
+  .command('start')
+  .description('start an l2scope node agent in every host namespace that has none running')
+  .option('--interval <s>', 'seconds between full snapshots', (v) => Number.parseFloat(v))
+  .option('--bum-interval <s>', 'seconds per BUM report', (v) => Number.parseFloat(v))
+  .option('--no-bum', 'without the BUM meter')
+  .action(async (o: { interval?: number; bumInterval?: number; bum: boolean }) => {
+    await withState(async (s) => {
+      const started = await startNodeAgents(s, log, { intervalS: o.interval, bumIntervalS: o.bumInterval, bum: o.bum });
+      log(started.length ? `started ${started.length} node agent(s)` : 'every host already has a running node agent');
+    });
+  });
+nodeAgents
+  .command('stop')
+  .description('stop every l2scope node agent (by PID)')
+  .action(async () => {
+    await withState(async (s) => {
+      log(`stopped ${await stopNodeAgents(s, log)} node agent(s)`);
+    });
+  });
+nodeAgents
+  .command('status')
+  .description('which hosts run an l2scope node agent')
+  .action(async () => {
+    await withState(async (s) => {
+      for (const l of nodeAgentStatus(s)) log(l);
     });
   });
 

@@ -9,6 +9,7 @@
  */
 import { type Db, type DbProvider, findingView, insertRows, storableJson } from '@l2scope/db';
 import {
+  type BumReport,
   type ClusterModel,
   ConvergenceTracker,
   type ConvergenceSample,
@@ -22,6 +23,7 @@ import {
   analyzeNodes,
   applyNodeDelta,
   findingKey,
+  parseBumReport,
   parseNodeSnapshot,
   summarizeHost,
 } from '@l2scope/domain';
@@ -56,25 +58,10 @@ export interface NodeCounters {
 
 const CONVERGENCE_SAMPLE = { name: 'ConvergenceSample', columns: ['messageId', 'host', 'network', 'vtep', 'mac', 'change', 'castAt', 'seenAt', 'lagMs'] } as const;
 
-interface BumReportLike {
-  schema: string;
-  host: string;
-  from: string;
-  to: string;
-}
-
-function parseBum(json: unknown): BumReportLike {
-  const r = json as Partial<BumReportLike> | null;
-  if (!r || r.schema !== 'l2scope.bum/1' || typeof r.host !== 'string' || typeof r.from !== 'string' || typeof r.to !== 'string') {
-    throw new Error('not an l2scope.bum/1 report');
-  }
-  return r as BumReportLike;
-}
-
 export class NodeMonitor {
   readonly counters: NodeCounters = { snapshots: 0, deltas: 0, deltaMismatches: 0, invalid: 0, bumReports: 0, analyses: 0, lastAnalysisMs: 0 };
   private readonly fulls = new Map<string, FullNodeSnapshot>();
-  private readonly bum = new Map<string, BumReportLike>();
+  private readonly bum = new Map<string, BumReport>();
   private readonly tracker = new ConvergenceTracker();
   private analysis: NodeAnalysis | null = null;
   private readonly summaries = new Map<string, string>();
@@ -135,7 +122,7 @@ export class NodeMonitor {
       return;
     }
     try {
-      if (d.routingKey.startsWith('bum.')) this.onBum(parseBum(json));
+      if (d.routingKey.startsWith('bum.')) this.onBum(parseBumReport(json));
       else if (d.routingKey.startsWith('snapshot.')) this.onSnapshot(json);
       else this.counters.invalid++;
     } catch (err) {
@@ -176,7 +163,7 @@ export class NodeMonitor {
     this.schedule();
   }
 
-  private onBum(report: BumReportLike): void {
+  private onBum(report: BumReport): void {
     this.counters.bumReports++;
     this.bum.set(report.host, report);
     this.dirtyBum.add(report.host);

@@ -146,10 +146,30 @@ export const NODE_EXCHANGE: ExchangeSpec = { name: 'l2scope.node', type: 'topic'
 /** Routing key of a node agent's snapshot / BUM report. */
 export const nodeRoutingKey = (kind: 'snapshot' | 'bum', host: string) => `${kind}.${host}`;
 
+/**
+ * The node agent's AMQP contract (the worker binds to it): a durable topic exchange of l2scope's
+ * own (never one of Neutron's), routing keys `snapshot.<host>` (NodeSnapshot, full or delta) and
+ * `bum.<host>` (BumReport); host names may contain dots, so consumers bind `snapshot.#` / `bum.#`.
+ * Properties: `contentType` application/json, `deliveryMode` 2 for full snapshots (1 otherwise),
+ * `headers['x-l2scope-schema']` = the body's schema id, `messageId` unique, `type` = full | delta | bum.
+ * The agent's RabbitMQ user needs configure + write on `^l2scope\.node$` only.
+ */
+export const NODE_AGENT_WIRE = {
+  exchange: NODE_EXCHANGE.name,
+  exchangeType: NODE_EXCHANGE.type,
+  exchangeOptions: { durable: NODE_EXCHANGE.durable, autoDelete: NODE_EXCHANGE.autoDelete },
+  schemaHeader: 'x-l2scope-schema',
+  snapshotKey: (host: string) => nodeRoutingKey('snapshot', host),
+  bumKey: (host: string) => nodeRoutingKey('bum', host),
+  snapshotBinding: 'snapshot.#',
+  bumBinding: 'bum.#',
+  permissions: { configure: '^l2scope\\.node$', write: '^l2scope\\.node$', read: '^$' },
+} as const;
+
 /** Bindings of the worker's node-data queue. */
 export function nodeBindings(): TapBinding[] {
   return [
-    { exchange: NODE_EXCHANGE, routingKey: 'snapshot.#' },
-    { exchange: NODE_EXCHANGE, routingKey: 'bum.#' },
+    { exchange: NODE_EXCHANGE, routingKey: NODE_AGENT_WIRE.snapshotBinding },
+    { exchange: NODE_EXCHANGE, routingKey: NODE_AGENT_WIRE.bumBinding },
   ];
 }

@@ -8,3 +8,4 @@ export * from './support-bundle';
 export * from './analysis';
 export * from './convergence';
 export * from './summary';
+export * from './bum';
