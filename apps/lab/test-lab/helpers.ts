@@ -5,7 +5,7 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ClusterModel, l2popFdbRows, linuxBridgeNames, permanentNeighRows, type ModelSnapshot } from '@l2scope/domain';
+import { ClusterModel, type FindingView, type HostConvergence, type NodeAnalysis, l2popFdbRows, linuxBridgeNames, permanentNeighRows, type ModelSnapshot } from '@l2scope/domain';
 import { listAgents, listPorts, type NeutronPort } from '../src/api';
 import { readHostKernel } from '../src/kernel';
 import { compareKernel, expectedKernel } from '../src/kernel';
@@ -136,7 +136,36 @@ export async function converge(w: ModelSource, label: string, timeoutMs = 45_000
 /** Where the suite reads l2scope's model from. */
 export interface ModelSource {
   snapshot(): Promise<ModelSnapshot>;
+  /** The worker's node view (`GET /api/nodes`): the latest expected-vs-actual analysis, open findings, lags. */
+  nodes(): Promise<NodesView>;
   stop(): Promise<void>;
+}
+
+/** `GET /api/nodes` of the worker. */
+export interface NodesView {
+  analysis: NodeAnalysis | null;
+  findings: FindingView[];
+  convergence: HostConvergence[];
+  hosts: string[];
+}
+
+/**
+ * Poll the worker's node view until `check` returns a value (the analysis agrees) or `timeoutMs`.
+ * @throws Error with the last analysis' drift and findings
+ */
+export async function untilNodes<T>(w: ModelSource, label: string, check: (v: NodesView) => T | null | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const t0 = Date.now();
+  let last: NodesView | null = null;
+  for (;;) {
+    last = await w.nodes().catch(() => last);
+    const r = last ? check(last) : null;
+    if (r) return r;
+    if (Date.now() - t0 > timeoutMs) {
+      const drift = Object.entries(last?.analysis?.hosts ?? {}).map(([h, a]) => `${h}: ${a.mode.summary}; ${a.drift.map((d) => `${d.class} ${d.mac} ${d.vtep}`).join(', ') || 'no drift'}`);
+      throw new Error(`${label}: not seen after ${timeoutMs} ms\n  ${drift.join('\n  ')}\n  findings: ${(last?.findings ?? []).map((f) => `${f.kind} ${f.hosts.join(',')}`).join('; ') || 'none'}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /**
@@ -146,5 +175,14 @@ export interface ModelSource {
 export async function startModelSource(amqpUrl: string, dbUrl: string): Promise<ModelSource & { kind: string }> {
   if (!workerAvailable()) throw new Error("apps/worker/src/main.ts is missing: the suite taps the lab with l2scope's worker");
   const w = await startWorker(amqpUrl, await freePort(), dbUrl);
-  return { kind: `l2scope worker (pid ${w.proc.pid}, ${w.baseUrl})`, snapshot: () => fetchModel(w), stop: async () => void (await stopDaemon(w.proc)) };
+  return {
+    kind: `l2scope worker (pid ${w.proc.pid}, ${w.baseUrl})`,
+    snapshot: () => fetchModel(w),
+    nodes: async () => {
+      const r = await fetch(`${w.baseUrl}/api/nodes`, { signal: AbortSignal.timeout(5000) });
+      if (!r.ok) throw new Error(`GET /api/nodes: ${r.status}`);
+      return (await r.json()) as NodesView;
+    },
+    stop: async () => void (await stopDaemon(w.proc)),
+  };
 }

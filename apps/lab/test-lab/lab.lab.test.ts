@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pingMatrix } from '../src/ping';
-import { compareAll, converge, lab, startModelSource, state, type ModelSource } from './helpers';
+import { nsRun } from '../src/exec';
+import { compareAll, converge, lab, startModelSource, state, untilNodes, type ModelSource, type NodesView } from './helpers';
 
 const timings: [string, number][] = [];
 let worker: ModelSource;
@@ -32,6 +33,8 @@ beforeAll(async () => {
   const src = await timed('model source healthy', () => startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`));
   console.log(`test:lab reads l2scope's model from the ${src.kind}`);
   worker = src;
+  // l2scope's node agents, one in each host namespace, publishing to the worker (issue 4)
+  await timed('l2scope node agents start', () => lab('agents', 'start'));
 });
 
 afterAll(async () => {
@@ -63,6 +66,10 @@ describe.each([
     expect(ping).toHaveLength(6);
   });
 
+  it('node agents: zero drift on every host, each flooding to exactly the other two', async () => {
+    await untilNodes(worker, `${name} zero drift`, (v) => zeroDrift(v, arp === 'on'));
+  });
+
   it('a second VM on a host', async () => {
     await timed(`${name}: vm add controller (2nd)`, () => lab('vm', 'add', '--host', 'controller'));
     const c = await converge(worker, `${name} second VM`);
@@ -90,5 +97,93 @@ describe.each([
     await converge(worker, `${name} all deleted`);
     const last = await compareAll(worker);
     expect(last.ports.filter((p) => p.device_owner === 'compute:nova')).toEqual([]);
+  });
+});
+
+/** Every lab host analysed, no drift, no finding, l2pop applied, flood lists exact. */
+function zeroDrift(v: NodesView, arp: boolean): boolean {
+  const a = v.analysis;
+  if (!a || v.findings.length) return false;
+  return HOSTS.every((h) => {
+    const ha = a.hosts[h];
+    if (!ha?.snapshot || ha.drift.length || ha.mode.l2pop !== 'on' || ha.mode.arpResponder !== (arp ? 'on' : 'off')) return false;
+    const flood = Object.values(ha.flood);
+    return flood.length === 1 && flood[0]!.actual.length === 2 && flood[0]!.excess.length === 0 && flood[0]!.missing.length === 0;
+  });
+}
+
+const HOSTS = ['controller', 'compute1', 'compute2'];
+const VTEP = { controller: '10.0.20.11', compute1: '10.0.20.12', compute2: '10.0.20.13' } as const;
+const ns = (host: string) => `l2lab-${host}`;
+const driftOf = (v: NodesView, host: string, cls: string) => v.analysis?.hosts[host]?.drift.filter((d) => d.class === cls) ?? [];
+
+describe('issue 4 on the real lab: drift, findings and their clearing, seen by the node agents', () => {
+  it('VMs on every host (Lab3)', async () => {
+    for (const host of HOSTS) await timed(`drift: vm add ${host}`, () => lab('vm', 'add', '--host', host));
+    await converge(worker, 'drift: VMs up');
+    await untilNodes(worker, 'drift: zero drift', (v) => zeroDrift(v, true));
+  });
+
+  it('a flood entry deleted by hand is flagged missing_flood, and cleared when put back', async () => {
+    const t = Date.now();
+    await nsRun(ns('controller'), 'bridge', ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'vxlan-649', 'dst', VTEP.compute1]);
+    const [d] = await untilNodes(worker, 'missing_flood', (v) => (driftOf(v, 'controller', 'missing_flood').length ? driftOf(v, 'controller', 'missing_flood') : null), 30_000);
+    expect(d).toMatchObject({ vtep: VTEP.compute1, dev: 'vxlan-649' });
+    timings.push(['drift: missing_flood flagged after', Date.now() - t]);
+    await nsRun(ns('controller'), 'bridge', ['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan-649', 'dst', VTEP.compute1, 'self', 'permanent']);
+    await untilNodes(worker, 'missing_flood cleared', (v) => zeroDrift(v, true), 30_000);
+  });
+
+  it('a stale MAC added by hand is flagged stale_entry, and cleared when removed', async () => {
+    const mac = 'fa:16:3e:de:ad:01';
+    await nsRun(ns('compute1'), 'bridge', ['fdb', 'append', mac, 'dev', 'vxlan-649', 'dst', VTEP.compute2, 'self', 'permanent']);
+    const [d] = await untilNodes(worker, 'stale_entry', (v) => (driftOf(v, 'compute1', 'stale_entry').length ? driftOf(v, 'compute1', 'stale_entry') : null), 30_000);
+    expect(d).toMatchObject({ mac, vtep: VTEP.compute2 });
+    await nsRun(ns('compute1'), 'bridge', ['fdb', 'del', mac, 'dev', 'vxlan-649', 'dst', VTEP.compute2]);
+    await untilNodes(worker, 'stale_entry cleared', (v) => zeroDrift(v, true), 30_000);
+  });
+
+  it('an ARP responder entry deleted by hand is flagged neigh_missing, and cleared when put back', async () => {
+    const vm = Object.values(state().vms).find((v) => v.host === 'compute2')!;
+    await nsRun(ns('controller'), 'ip', ['neigh', 'del', vm.ip, 'dev', 'vxlan-649']);
+    const [d] = await untilNodes(worker, 'neigh_missing', (v) => (driftOf(v, 'controller', 'neigh_missing').length ? driftOf(v, 'controller', 'neigh_missing') : null), 30_000);
+    expect(d).toMatchObject({ ip: vm.ip, mac: vm.mac });
+    await nsRun(ns('controller'), 'ip', ['neigh', 'replace', vm.ip, 'lladdr', vm.mac, 'dev', 'vxlan-649', 'nud', 'permanent']);
+    await untilNodes(worker, 'neigh_missing cleared', (v) => zeroDrift(v, true), 30_000);
+  });
+
+  it('Lab1: every host flood-and-learn with its multicast group, no complaint about missing l2pop entries', async () => {
+    await timed('drift: mode all Lab1', () => lab('mode', 'all', '--l2pop', 'off', '--arp-responder', 'off'));
+    await untilNodes(worker, 'Lab1 flood-and-learn', (v) =>
+      HOSTS.every((h) => {
+        const ha = v.analysis?.hosts[h];
+        return ha?.mode.l2pop === 'off' && ha.mode.floodMode === 'multicast' && ha.mode.vxlanGroups.includes('224.0.0.1') && !ha.drift.some((d) => d.class.startsWith('missing_') || d.class.startsWith('neigh_'));
+      }),
+    );
+  });
+
+  it('switched in place Lab1 -> Lab3: half_switched_vxlan on every host; a clean switch clears it', async () => {
+    await timed('drift: mode all Lab3 --in-place', () => lab('mode', 'all', '--l2pop', 'on', '--arp-responder', 'on', '--in-place'));
+    const f = await untilNodes(worker, 'half_switched_vxlan', (v) => v.findings.find((x) => x.kind === 'half_switched_vxlan' && HOSTS.every((h) => x.hosts.includes(h))));
+    expect(f.vni).toBe(649);
+    await timed('drift: mode all Lab3 (clean)', () => lab('mode', 'all', '--l2pop', 'on', '--arp-responder', 'on'));
+    await untilNodes(worker, 'half-switch cleared', (v) => zeroDrift(v, true));
+  });
+
+  it('ARP responder off on one host only: mixed_arp_responder naming the hosts', async () => {
+    await timed('drift: mode controller arp off', () => lab('mode', 'controller', '--l2pop', 'on', '--arp-responder', 'off'));
+    const f = await untilNodes(worker, 'mixed_arp_responder', (v) => v.findings.find((x) => x.kind === 'mixed_arp_responder'));
+    expect(f.hosts).toEqual([...HOSTS].sort());
+    await timed('drift: mode controller arp on', () => lab('mode', 'controller', '--l2pop', 'on', '--arp-responder', 'on'));
+    await untilNodes(worker, 'mixed cleared', (v) => zeroDrift(v, true));
+  });
+
+  it('convergence: every host has lag figures for the casts it applied', async () => {
+    const v = await worker.nodes();
+    for (const h of HOSTS) {
+      const c = v.convergence.find((x) => x.host === h);
+      expect(c?.samples, h).toBeGreaterThan(0);
+      console.log(`convergence ${h}: ${c!.samples} samples, p50 ${c!.p50Ms} ms, p95 ${c!.p95Ms} ms, max ${c!.maxMs} ms, pending ${c!.pending}, timed out ${c!.timedOut}`);
+    }
   });
 });
