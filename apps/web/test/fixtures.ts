@@ -1,8 +1,21 @@
 /** Test helpers: replay the real lab captures (<repo>/fixtures) through the domain model, keeping each message's changes. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterModel, type ModelChange, decodeMessage, parseCapture } from '@l2scope/domain';
+import {
+  type BumReport,
+  BumFdb,
+  BumMeter,
+  ClusterModel,
+  type FullNodeSnapshot,
+  type ModelChange,
+  type NodeAnalysis,
+  analyzeNodes,
+  decodeMessage,
+  parseCapture,
+  readPcap,
+  snapshotsFromBundle,
+} from '@l2scope/domain';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
 
@@ -37,4 +50,26 @@ export function stepTime(scenario: string, step: string): number {
     if (text === `snapshot ${step}` && epoch) return Math.round(Number.parseFloat(epoch) * 1000);
   }
   throw new Error(`no step ${step} in ${scenario}`);
+}
+
+/** The node view of a lab step, computed as the worker does: the capture up to the step, the step's real support bundle, `analyzeNodes`. */
+export function analyseStep(scenario: string, step: string): { model: ClusterModel; snapshots: FullNodeSnapshot[]; analysis: NodeAnalysis } {
+  const { model } = replay(scenario, stepTime(scenario, step));
+  const dir = path.join(FIXTURES, scenario, step);
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (statSync(path.join(dir, f)).isFile()) files[f] = readFileSync(path.join(dir, f), 'utf8');
+  const { snapshots } = snapshotsFromBundle(files);
+  return { model, snapshots, analysis: analyzeNodes({ model, snapshots }) };
+}
+
+/** A BUM report metered from a lab host's real underlay capture (`fixtures/bum/<lab>`). */
+export function bumReport(lab: string, host: string, vtep: string): BumReport {
+  const dir = path.join(FIXTURES, 'bum', lab);
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(dir, f), 'utf8');
+  const snap = snapshotsFromBundle(files).snapshots[0]!;
+  const { header, records } = readPcap(readFileSync(path.join(dir, `${host}-ul0.pcap`)));
+  const meter = new BumMeter({ host, instance: 'test', vtep, iface: 'ul0', udpPort: 8472, linktype: header.linktype, fdb: BumFdb.fromSnapshot(snap), startMs: records[0]!.tsMs });
+  for (const r of records) meter.offer(r);
+  return meter.report(records[records.length - 1]!.tsMs + 1);
 }

@@ -1,12 +1,24 @@
 'use client';
-/** Top bar: product, live socket state, tap state and counters, gaps and missing exchanges. */
+/** Top bar: product, pages, live socket state, tap state and counters, node view status, gaps and missing exchanges. */
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
 import { clockTime, count, dateTime } from '@/lib/format';
 import { useL2 } from '@/state/store';
 import { useHeaderStatus } from '@/hooks/use-header-status';
+import { DRIFT_META, type Tone, worstClass } from '@/nodes/classes';
 
+const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, info: 2 };
+
+const PAGES = [
+  { href: '/', label: 'Topology', testid: 'nav-topology' },
+  { href: '/overview', label: 'Overview', testid: 'nav-overview' },
+] as const;
+
+/** The top bar of every page. */
 export function Header() {
   const s = useHeaderStatus();
-  const seq = useL2((st) => st.model.state.seq);
+  const seq = useL2((st) => Math.max(st.model.state.seq, st.live.modelSeq));
+  const path = usePathname();
 
   return (
     <header className="topbar">
@@ -14,6 +26,15 @@ export function Header() {
         <span className="brand-name">l2scope</span>
         <span className="brand-sub">l2pop observatory</span>
       </div>
+
+      <nav className="nav" aria-label="Pages">
+        {PAGES.map((p) => (
+          <Link key={p.href} href={p.href} className={`nav-link${path === p.href ? ' active' : ''}`} aria-current={path === p.href ? 'page' : undefined} data-testid={p.testid}>
+            {p.label}
+          </Link>
+        ))}
+      </nav>
+      <NodesChip />
 
       <div className={`status-chip ${s.socket.tone}`} data-testid="live-status" data-state={s.socket.state} title={s.socket.title}>
         <span className="dot" aria-hidden />
@@ -69,6 +90,40 @@ export function Header() {
         )}
       </div>
     </header>
+  );
+}
+
+/** Node view at a glance: drift items and open findings over the cloud, linking to the overview. */
+function NodesChip() {
+  const status = useL2((s) => s.nodes.status);
+  const view = useL2((s) => s.nodes.view);
+  if (status !== 'ready' || view.hosts.size === 0) return null;
+  let drift = 0;
+  let flood = 0;
+  let worst: Tone | null = null;
+  for (const h of view.hosts.values()) {
+    drift += h.driftTotal;
+    flood += h.floodExcess + h.floodMissing;
+    const w = worstClass(h.drift);
+    if (w && (worst === null || TONE_RANK[DRIFT_META[w].tone] < TONE_RANK[worst])) worst = DRIFT_META[w].tone;
+  }
+  const findings = view.findings.length;
+  // learned-only drift (flood-and-learn) alone is information, not a problem
+  const tone = findings > 0 || flood > 0 || worst === 'bad' ? 'bad' : worst === 'warn' ? 'warn' : 'ok';
+  return (
+    <Link
+      href="/overview"
+      className={`status-chip link ${tone}`}
+      data-testid="nodes-status"
+      data-drift={drift}
+      data-findings={findings}
+      title={`${view.hosts.size} host(s) with a node agent: ${drift} drift item(s), ${flood} flood-list problem(s), ${findings} open finding(s). Open the cloud overview.`}
+    >
+      <span className="dot" aria-hidden />
+      <span>
+        {drift === 0 && findings === 0 && flood === 0 ? 'Nodes in sync' : `Drift ${drift}${flood ? ` · flood ${flood}` : ''} · findings ${findings}`}
+      </span>
+    </Link>
   );
 }
 

@@ -4,7 +4,7 @@ import { createContext, useContext, useEffect, useState } from 'react';
 import { type LiveConfig, liveSocketUrl } from '@/lib/live-config';
 import type { TrpcClient } from '@/lib/trpc';
 import { l2store } from '@/state/store';
-import { LiveSync } from '@/state/sync';
+import { LiveSync, type SyncFeature } from '@/state/sync';
 
 /** The LiveSync of this mount against the browser store (the socket URL is resolved from `window.location` on start). */
 export function useLiveSyncInstance(client: TrpcClient, live: LiveConfig): LiveSync {
@@ -21,4 +21,13 @@ export const SyncContext = createContext<LiveSync | null>(null);
 /** The running LiveSync (null outside the dashboard). */
 export function useSync(): LiveSync | null {
   return useContext(SyncContext);
+}
+
+/** Keep these parts of the client state in sync while (and after) the calling page is shown. */
+export function useSyncFeatures(...features: SyncFeature[]): void {
+  const sync = useSync();
+  const key = features.join(',');
+  useEffect(() => {
+    sync?.enable(...(key.split(',') as SyncFeature[]));
+  }, [sync, key]);
 }

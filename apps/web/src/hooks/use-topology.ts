@@ -11,6 +11,7 @@ import { type HostCard, type TopologyGraph, type TunnelEdge, buildTopology } fro
 import { type Point, layoutHosts } from '@/topology/layout';
 import { useL2 } from '@/state/store';
 import { useDebounced } from './use-debounced';
+import { useNodeOverlay } from './use-node-overlay';
 
 export type HostNodeData = { card: HostCard };
 export type HostNodeType = Node<HostNodeData, 'host'>;
@@ -20,7 +21,7 @@ export type TunnelEdgeType = Edge<TunnelEdgeData, 'tunnel'>;
 const MODEL_DEBOUNCE_MS = 120;
 const LAYOUT_DEBOUNCE_MS = 200;
 
-export const EDGE_COLORS = { flood: '#c27803', unicast: '#2563eb' } as const;
+export const EDGE_COLORS = { flood: '#c27803', unicast: '#2563eb', missing: '#dc2626', excess: '#7c3aed' } as const;
 
 /**
  * Cards keep identity while their content is unchanged (cheap structural signature), so memoised
@@ -58,8 +59,9 @@ export function useTopology(): TopologyView {
   const selectedNetwork = useL2((s) => s.ui.selectedNetwork);
   const selectedHost = useL2((s) => s.ui.selectedHost);
   const debouncedModel = useDebounced(model, MODEL_DEBOUNCE_MS);
+  const overlay = useNodeOverlay();
 
-  const graph = useMemo(() => buildTopology(debouncedModel, { selectedNetwork, selectedHost }), [debouncedModel, selectedNetwork, selectedHost]);
+  const graph = useMemo(() => buildTopology(debouncedModel, { selectedNetwork, selectedHost, overlay }), [debouncedModel, selectedNetwork, selectedHost, overlay]);
   const cards = useMemo(() => stableCards(graph), [graph]);
 
   // Layout input: the cards (and, for large clouds, the canvas shape) as of the last layout-key

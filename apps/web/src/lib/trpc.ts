@@ -3,7 +3,7 @@
  * Query integration (used by components for on-demand reads: message detail, facets).
  */
 import type { AppRouter } from '@l2scope/api';
-import { type TRPCClient, createTRPCClient, httpBatchLink } from '@trpc/client';
+import { type TRPCClient, createTRPCClient, httpBatchLink, splitLink } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 
@@ -15,7 +15,18 @@ export type TrpcClient = TRPCClient<AppRouter>;
 /** Outputs of every procedure (e.g. `RouterOutputs['messages']['get']`). */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-/** A client batching requests to the app's own `/api/trpc` route. */
+/**
+ * A client batching requests to the app's own `/api/trpc` route. The node view's queries go in
+ * batches of their own: a slow node read never holds back the topology snapshot or the inspector.
+ */
 export function makeTrpcClient(): TrpcClient {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/api/trpc', maxURLLength: 4000 })] });
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.path.startsWith('nodes.'),
+        true: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000 }),
+        false: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000 }),
+      }),
+    ],
+  });
 }

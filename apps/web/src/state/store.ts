@@ -5,9 +5,10 @@
  * `sync.ts` is the only module that talks to the network.
  */
 import { useSyncExternalStore } from 'react';
-import type { MessageSummary, ModelSnapshot, TapStats } from '@l2scope/domain';
+import type { MessageSummary, ModelSnapshot, NodesLiveUpdate, TapStats } from '@l2scope/domain';
 import { type InspectorFilter, MAX_ROWS, mergeNewestFirst, normalizeFilter } from './inspector';
 import { EMPTY_MODEL, type ModelBatch, type ModelState, applyBuffered, applyModelBatch, modelFromSnapshot } from './model';
+import { EMPTY_NODES, type NodesOverview, type NodesView, applyNodesUpdate, nodesFromOverview } from './nodes';
 
 /** Counters as persisted in the database (`stats.get`): shown until the live socket reports. */
 export interface PersistedStats {
@@ -31,6 +32,8 @@ export interface L2State {
     /** Latest `stats` event (null until the worker has sent one). */
     stats: TapStats | null;
     persisted: PersistedStats | null;
+    /** Newest model `seq` seen on the socket, also while the model itself is not synced (pages without the topology). */
+    modelSeq: number;
   };
   model: {
     state: ModelState;
@@ -63,6 +66,25 @@ export interface L2State {
     /** While paused, rows were lost (burst thinned by the worker, or pending overflow): resume refetches. */
     stale: boolean;
   };
+  /** The node view (expected vs actual): overview + live `nodes` updates. */
+  nodes: {
+    view: NodesView;
+    status: 'idle' | 'loading' | 'ready' | 'error';
+    error: string | null;
+    /** An overview fetch is under way: live updates are buffered until it lands. */
+    syncing: boolean;
+    gen: number;
+    buffer: NodesLiveUpdate[];
+    overflowed: boolean;
+    /** Bumped on every change of the view (overview loaded, update applied). */
+    rev: number;
+    /** Per host: `rev` of the last change that touched it (summary, lags, BUM, a finding naming it). */
+    hostRev: Readonly<Record<string, number>>;
+    /** `rev` of the last change of the open findings. */
+    findingsRev: number;
+    /** `rev` of the last change of a BUM report. */
+    bumRev: number;
+  };
   ui: {
     selectedHost: string | null;
     /** Network picker: highlight one network (null = all). */
@@ -79,6 +101,11 @@ export type L2Action =
   | { type: 'model/snapshot'; gen: number; snapshot: ModelSnapshot }
   | { type: 'model/error'; gen: number; error: string }
   | { type: 'model/batch'; batch: ModelBatch }
+  | { type: 'live/modelSeq'; seq: number }
+  | { type: 'nodes/syncStart'; gen: number }
+  | { type: 'nodes/overview'; gen: number; overview: NodesOverview }
+  | { type: 'nodes/error'; gen: number; error: string }
+  | { type: 'nodes/update'; update: NodesLiveUpdate }
   | { type: 'inspector/filter'; filter: InspectorFilter }
   | { type: 'inspector/request'; gen: number; keepRows: boolean }
   | { type: 'inspector/firstPage'; gen: number; items: MessageSummary[]; nextCursor: number | null }
@@ -95,11 +122,13 @@ export type L2Action =
 
 /** Live batches kept while a snapshot is fetched; beyond this the sync starts over. */
 export const MAX_BUFFERED_BATCHES = 10_000;
+/** Live node updates kept while the overview is fetched; beyond this the sync starts over. */
+export const MAX_BUFFERED_NODE_UPDATES = 1_000;
 
 /** The state before anything is loaded. */
 export function initialState(): L2State {
   return {
-    live: { socket: 'connecting', error: null, url: null, stats: null, persisted: null },
+    live: { socket: 'connecting', error: null, url: null, stats: null, persisted: null, modelSeq: 0 },
     model: { state: EMPTY_MODEL, status: 'loading', error: null, syncing: true, gen: 0, buffer: [], overflowed: false },
     inspector: {
       filter: {},
@@ -114,8 +143,27 @@ export function initialState(): L2State {
       pending: [],
       stale: false,
     },
+    nodes: { view: EMPTY_NODES, status: 'idle', error: null, syncing: true, gen: 0, buffer: [], overflowed: false, rev: 0, hostRev: {}, findingsRev: 0, bumRev: 0 },
     ui: { selectedHost: null, selectedNetwork: null, selectedMessage: null },
   };
+}
+
+/** Fold node updates into the nodes slice (after an overview, or one live update). */
+function applyNodeUpdates(n: L2State['nodes'], view: NodesView, updates: NodesLiveUpdate[], reset: boolean): L2State['nodes'] {
+  const rev = n.rev + 1;
+  const hostRev: Record<string, number> = reset ? {} : { ...n.hostRev };
+  if (reset) for (const h of view.hosts.keys()) hostRev[h] = rev;
+  let findingsRev = reset ? rev : n.findingsRev;
+  let bumRev = reset ? rev : n.bumRev;
+  let v = view;
+  for (const u of updates) {
+    const c = applyNodesUpdate(v, u);
+    v = c.view;
+    for (const h of c.hosts) hostRev[h] = rev;
+    if (c.findingsChanged) findingsRev = rev;
+    if (c.bumChanged) bumRev = rev;
+  }
+  return { ...n, view: v, rev, hostRev, findingsRev, bumRev };
 }
 
 /** The reducer: pure, every transition of the client state. */
@@ -130,6 +178,26 @@ export function reduce(s: L2State, a: L2Action): L2State {
       return { ...s, live: { ...s.live, stats: a.stats } };
     case 'live/persisted':
       return { ...s, live: { ...s.live, persisted: a.stats } };
+    case 'live/modelSeq':
+      return a.seq > s.live.modelSeq ? { ...s, live: { ...s.live, modelSeq: a.seq } } : s;
+
+    case 'nodes/syncStart':
+      return { ...s, nodes: { ...s.nodes, syncing: true, gen: a.gen, buffer: [], overflowed: false, status: s.nodes.status === 'ready' ? 'ready' : 'loading' } };
+    case 'nodes/overview': {
+      if (a.gen !== s.nodes.gen) return s;
+      const n = applyNodeUpdates(s.nodes, nodesFromOverview(a.overview), s.nodes.buffer, true);
+      return { ...s, nodes: { ...n, status: 'ready', error: null, syncing: false, buffer: [] } };
+    }
+    case 'nodes/error':
+      if (a.gen !== s.nodes.gen) return s;
+      return { ...s, nodes: { ...s.nodes, status: s.nodes.status === 'ready' ? 'ready' : 'error', error: a.error } };
+    case 'nodes/update': {
+      if (s.nodes.syncing) {
+        if (s.nodes.buffer.length >= MAX_BUFFERED_NODE_UPDATES) return s.nodes.overflowed ? s : { ...s, nodes: { ...s.nodes, overflowed: true } };
+        return { ...s, nodes: { ...s.nodes, buffer: [...s.nodes.buffer, a.update] } };
+      }
+      return { ...s, nodes: applyNodeUpdates(s.nodes, s.nodes.view, [a.update], false) };
+    }
 
     case 'model/syncStart':
       return { ...s, model: { ...s.model, syncing: true, gen: a.gen, buffer: [], overflowed: false } };

@@ -14,6 +14,13 @@
  * prepended when they match (structured filters client-side with the server's rules; with a
  * free-text filter a catch-up query `after` the last checked id asks the server, which matches
  * MACs and IPs a summary does not carry). A thinned burst (`skipped` > 0) refetches the first page.
+ *
+ * Node view: same protocol as the model: live `nodes` updates are buffered while `nodes.overview`
+ * is fetched (on every (re)connect), then folded in arrival order (they are absolute per host).
+ *
+ * One LiveSync serves every page of the app (it lives in the root layout): each page enables the
+ * parts it shows (`enable('model', 'inspector')` on the topology, `enable('nodes')` on the node
+ * pages); a part once enabled stays in sync, so going back to a page shows current state at once.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { LiveServerEvents, MessageSummary } from '@l2scope/domain';
@@ -25,6 +32,9 @@ import type { L2Store } from './store';
 const OFFLINE_FALLBACK_MS = 1_500;
 const RETRY_MS = 4_000;
 const CATCH_UP_PAGE = 500;
+
+/** What a page needs kept in sync: the l2pop model (topology), the inspector's rows, the node view. */
+export type SyncFeature = 'model' | 'inspector' | 'nodes';
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -42,6 +52,9 @@ export class LiveSync {
   private catchUpTarget = 0;
   private catchUpRunning = false;
   private everConnected = false;
+  /** The offline fallback ran (the worker was not reachable at start): parts enabled later load at once. */
+  private fallbackDone = false;
+  private readonly features = new Set<SyncFeature>();
 
   /**
    * @param url the worker's socket.io URL, resolved on `start` (it may need `window`)
@@ -52,11 +65,35 @@ export class LiveSync {
     private readonly url: () => string,
   ) {}
 
+  /**
+   * Keep these parts in sync from now on (idempotent). Enabled before `start`, they load with
+   * the connection; enabled later, they load at once.
+   */
+  enable(...features: SyncFeature[]): void {
+    const added = features.filter((f) => !this.features.has(f));
+    for (const f of added) this.features.add(f);
+    if (!this.socket || added.length === 0) return;
+    if (this.socket.connected || this.fallbackDone) for (const f of added) this.load(f, this.socket.connected);
+  }
+
+  /** Whether a part is kept in sync. */
+  enabled(feature: SyncFeature): boolean {
+    return this.features.has(feature);
+  }
+
+  private load(f: SyncFeature, connected: boolean): void {
+    if (f === 'model') void this.resyncModel();
+    else if (f === 'nodes') void this.resyncNodes();
+    else if (connected && this.store.getState().inspector.paused) this.store.dispatch({ type: 'inspector/stale' });
+    else void this.fetchFirst(connected);
+  }
+
   /** Connect and load. Idempotent while started; may be called again after `stop`. */
   start(): void {
     if (this.socket) return;
     this.stopped = false;
     this.everConnected = false;
+    this.fallbackDone = false;
     const url = this.url();
     const { dispatch } = this.store;
     dispatch({ type: 'live/socket', socket: 'connecting', url });
@@ -66,9 +103,7 @@ export class LiveSync {
       this.everConnected = true;
       dispatch({ type: 'live/socket', socket: 'connected', error: null });
       // what was missed while away (or before the subscription) comes from the database
-      void this.resyncModel();
-      if (this.store.getState().inspector.paused) this.store.dispatch({ type: 'inspector/stale' });
-      else void this.fetchFirst(true);
+      for (const f of this.features) this.load(f, true);
     });
     socket.on('disconnect', (reason) => {
       dispatch({ type: 'live/socket', socket: 'disconnected', error: reason });
@@ -77,15 +112,21 @@ export class LiveSync {
     socket.on('connect_error', (err) => {
       dispatch({ type: 'live/socket', socket: 'disconnected', error: err.message });
     });
-    socket.on('model', (batch) => dispatch({ type: 'model/batch', batch }));
+    socket.on('model', (batch) => {
+      if (this.features.has('model')) dispatch({ type: 'model/batch', batch });
+      else dispatch({ type: 'live/modelSeq', seq: batch.seq });
+    });
     socket.on('stats', (stats) => dispatch({ type: 'live/stats', stats }));
     socket.on('messages', (batch) => this.onMessages(batch.messages, batch.skipped));
+    socket.on('nodes', (update) => {
+      if (this.features.has('nodes')) dispatch({ type: 'nodes/update', update });
+    });
 
     void this.loadPersistedStats();
     this.later(OFFLINE_FALLBACK_MS, () => {
       if (this.everConnected) return;
-      void this.resyncModel();
-      void this.fetchFirst(false);
+      this.fallbackDone = true;
+      for (const f of this.features) this.load(f, false);
     });
   }
 
@@ -168,6 +209,22 @@ export class LiveSync {
     }
   }
 
+  private async resyncNodes(): Promise<void> {
+    const gen = this.store.getState().nodes.gen + 1;
+    this.store.dispatch({ type: 'nodes/syncStart', gen });
+    try {
+      const overview = await this.client.nodes.overview.query();
+      this.store.dispatch({ type: 'nodes/overview', gen, overview });
+      const n = this.store.getState().nodes;
+      if (n.gen === gen && n.overflowed) void this.resyncNodes();
+    } catch (err) {
+      this.store.dispatch({ type: 'nodes/error', gen, error: message(err) });
+      this.later(RETRY_MS, () => {
+        if (this.store.getState().nodes.gen === gen) void this.resyncNodes();
+      });
+    }
+  }
+
   private async loadPersistedStats(): Promise<void> {
     try {
       const stats = await this.client.stats.get.query();
@@ -199,6 +256,7 @@ export class LiveSync {
 
   private onMessages(messages: MessageSummary[], skipped: number): void {
     for (const m of messages) if (m.id > this.lastLiveId) this.lastLiveId = m.id;
+    if (!this.features.has('inspector')) return;
     const ins = this.store.getState().inspector;
     if (skipped > 0) {
       // the worker thinned a burst: the database has the rows we did not get

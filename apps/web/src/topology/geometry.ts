@@ -34,8 +34,9 @@ export function borderPoint(r: Rect, toward: { x: number; y: number }): { x: num
 /**
  * A curve from `s` to `t` bulging `offset` px to the right of the direction s -> t, so the two
  * directions of a pair, and each network's lane, stay apart. Null when the cards overlap.
+ * `labelAt`: curve parameter of the label anchor (default a third of the way).
  */
-export function tunnelGeometry(s: Rect, t: Rect, offset: number): TunnelGeometry | null {
+export function tunnelGeometry(s: Rect, t: Rect, offset: number, labelAt: number = LABEL_AT): TunnelGeometry | null {
   const sc = { x: s.x + s.width / 2, y: s.y + s.height / 2 };
   const tc = { x: t.x + t.width / 2, y: t.y + t.height / 2 };
   const dx = tc.x - sc.x;
@@ -48,7 +49,7 @@ export function tunnelGeometry(s: Rect, t: Rect, offset: number): TunnelGeometry
   const c = { x: (sc.x + tc.x) / 2 + nx * offset * 2, y: (sc.y + tc.y) / 2 + ny * offset * 2 };
   const a = borderPoint(s, c);
   const b = borderPoint(t, c);
-  const u = LABEL_AT;
+  const u = labelAt;
   const k0 = (1 - u) * (1 - u);
   const k1 = 2 * (1 - u) * u;
   const k2 = u * u;

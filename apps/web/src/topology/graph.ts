@@ -3,9 +3,15 @@
  * and tunnel edges between VTEPs per network (flood entries, unicast entries), with the card
  * sizes the layout needs. Pure: no React, no React Flow. Told FDB and flood lists come from
  * the domain's `ClusterModel.toldFdb`.
+ *
+ * With the node view (`overlay`): each analysed host's card carries a drift badge, a flood edge
+ * to a recipient the host's flood list misses becomes a `missing` edge, a recipient outside the
+ * ideal list an `excess` edge, and flood edges carry the measured BUM rate (see overlay.ts).
  */
-import { type HostView, type NetworkView, linuxBridgeNames } from '@l2scope/domain';
+import { type HostView, type NetworkView, isMulticastIp, linuxBridgeNames } from '@l2scope/domain';
+import { linkBumRate } from '../nodes/bum';
 import { type ModelState, type PortView, clusterOf, portsOf, sortedHosts, vtepEntriesOf } from '../state/model';
+import { type DriftBadge, type NodeOverlay, driftBadge } from './overlay';
 
 /** Card geometry, shared by the layout (sizes) and the host node (inline heights): they must agree. */
 export const CARD = {
@@ -67,17 +73,28 @@ export interface HostCard {
   bridges: BridgeCard[];
   /** Bridges not shown on the card (see the side panel). */
   hiddenBridges: number;
+  /** Node view of the host (null: no node agent, or the node view is not loaded). */
+  drift: DriftBadge | null;
+  /** One-line flood problem shown on the card (excess multicast copies), null when none. */
+  floodNote: string | null;
   dimmed: boolean;
   selected: boolean;
   width: number;
   height: number;
 }
 
+/**
+ * Edge kinds: `flood` / `unicast`: what the source was told (and, per its flood list, holds);
+ * `missing`: an ideal flood recipient the source does not replicate to (BUM lost);
+ * `excess`: a recipient the source replicates to outside the ideal list (wasted copies).
+ */
+export type TunnelKind = 'flood' | 'unicast' | 'missing' | 'excess';
+
 /** A tunnel edge: what host `source` was told about VTEP `targetVtep` on one network. */
 export interface TunnelEdge {
   /** React Flow id, also the test id suffix: `<kind>-<network>-<sourceVtep>-<targetVtep>`. */
   id: string;
-  kind: 'flood' | 'unicast';
+  kind: TunnelKind;
   network: string;
   vni: number | null;
   source: string;
@@ -88,6 +105,8 @@ export interface TunnelEdge {
   macs: number;
   /** Whether the source agent applies what it was told (false: l2_population = false; null: unknown). */
   applied: boolean | null;
+  /** Measured BUM frames/s source -> target on this VNI (latest BUM report); null when not measured or a unicast edge. */
+  bumFps: number | null;
   /** Perpendicular offset (px) of the curve, to the right of the source -> target direction. */
   offset: number;
   dimmed: boolean;
@@ -106,6 +125,8 @@ export interface TopologyGraph {
 export interface TopologyOptions {
   selectedNetwork: string | null;
   selectedHost: string | null;
+  /** The node view (drift badges, flood list classes, BUM rates); absent: told state only. */
+  overlay?: NodeOverlay | null;
 }
 
 /** Card heights are laid out in slots of this size: a card growing within its slot keeps the layout. */
@@ -156,9 +177,9 @@ function networkOrder(networks: ReadonlyMap<string, NetworkView>) {
   };
 }
 
-/** Height of a card with these bridges (must match HostNode's rendering). */
-export function cardHeight(bridges: readonly BridgeCard[], hiddenBridges: number, warning: boolean): number {
-  let h = CARD.header + (warning ? CARD.warning : 0);
+/** Height of a card with these bridges and warning lines (`true` = one; must match HostNode's rendering). */
+export function cardHeight(bridges: readonly BridgeCard[], hiddenBridges: number, warnings: boolean | number): number {
+  let h = CARD.header + Number(warnings) * CARD.warning;
   for (const b of bridges) {
     const shown = b.collapsed ? 1 : Math.min(b.ports.length, CARD.maxPorts) + (b.ports.length > CARD.maxPorts ? 1 : 0);
     h += CARD.bridgeGap + CARD.bridgeHeader + Math.max(1, shown) * CARD.row + CARD.bridgePad;
@@ -201,7 +222,9 @@ export function buildTopology(model: ModelState, opts: TopologyOptions): Topolog
       };
     });
     const hiddenBridges = nets.length - shown.length;
-    const warning = h.l2population === false;
+    const drift = driftBadge(h.name ?? h.id, opts.overlay);
+    const floodNote = drift && drift.excessGroups.length ? `BUM also to ${drift.excessGroups.join(', ')}: excess copies` : null;
+    const warnings = Number(h.l2population === false) + Number(floodNote !== null);
     return {
       id: h.id,
       title: h.name ?? h.vtep ?? h.id,
@@ -213,10 +236,12 @@ export function buildTopology(model: ModelState, opts: TopologyOptions): Topolog
       arpResponder: h.arpResponder,
       bridges,
       hiddenBridges,
+      drift,
+      floodNote,
       dimmed: sel !== null && !nets.includes(sel),
       selected: opts.selectedHost === h.id,
       width: CARD.width,
-      height: cardHeight(bridges, hiddenBridges, warning),
+      height: cardHeight(bridges, hiddenBridges, warnings),
     };
   });
 
@@ -231,7 +256,7 @@ function buildEdges(model: ModelState, hosts: HostView[], large: boolean, opts: 
   const sel = opts.selectedNetwork;
   if (large && !sel) return { edges: [], notice: 'Large cloud: pick a network to draw its tunnels.' };
   const cluster = clusterOf(model);
-  const raw: Omit<TunnelEdge, 'offset'>[] = [];
+  let raw: Omit<TunnelEdge, 'offset'>[] = [];
   for (const h of hosts) {
     if (!h.vtep) continue;
     for (const told of cluster.toldFdb(h.id)) {
@@ -242,21 +267,22 @@ function buildEdges(model: ModelState, hosts: HostView[], large: boolean, opts: 
       for (const vtep of told.floodList) {
         const target = cluster.hostOfVtep(vtep);
         if (!target || target === h.id) continue;
-        raw.push({ id: `flood-${told.network}-${h.vtep}-${vtep}`, kind: 'flood', network: told.network, vni: told.vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs: 0, applied: told.applied, dimmed });
+        raw.push({ id: `flood-${told.network}-${h.vtep}-${vtep}`, kind: 'flood', network: told.network, vni: told.vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs: 0, applied: told.applied, bumFps: null, dimmed });
       }
       for (const [vtep, macs] of macsByVtep) {
         const target = cluster.hostOfVtep(vtep);
         if (!target || target === h.id) continue;
-        raw.push({ id: `unicast-${told.network}-${h.vtep}-${vtep}`, kind: 'unicast', network: told.network, vni: told.vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs, applied: told.applied, dimmed });
+        raw.push({ id: `unicast-${told.network}-${h.vtep}-${vtep}`, kind: 'unicast', network: told.network, vni: told.vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs, applied: told.applied, bumFps: null, dimmed });
       }
     }
   }
+  if (opts.overlay) raw = withNodeView(raw, model, hosts, large, opts.overlay, sel);
   let notice: string | null = null;
   let kept = raw;
   if (large && sel) {
     const members = new Set(raw.map((e) => e.source));
     if (members.size > DENSE_MESH) {
-      kept = raw.filter((e) => e.kind === 'flood');
+      kept = raw.filter((e) => e.kind !== 'unicast');
       notice = `Dense network (${members.size} VTEPs): flood entries only; a host's panel lists its unicast entries.`;
     }
   }
@@ -279,6 +305,52 @@ function buildEdges(model: ModelState, hosts: HostView[], large: boolean, opts: 
   return { edges: withOffsets(kept, networkOrder(model.networks)), notice };
 }
 
+/**
+ * Apply the node view to the told edges: a flood recipient the source's flood list misses turns
+ * its edge into a `missing` one (added when not told), a recipient outside the ideal list adds an
+ * `excess` edge; flood and excess edges get the measured BUM rate.
+ */
+function withNodeView(
+  raw: Omit<TunnelEdge, 'offset'>[],
+  model: ModelState,
+  hosts: HostView[],
+  large: boolean,
+  o: NodeOverlay,
+  sel: string | null,
+): Omit<TunnelEdge, 'offset'>[] {
+  const cluster = clusterOf(model);
+  const byId = new Map(raw.map((e) => [e.id, e]));
+  const nameOf = (id: string) => model.hosts.get(`host:${id}`)?.name ?? id;
+  for (const h of hosts) {
+    if (!h.vtep) continue;
+    const name = h.name ?? h.id;
+    for (const [network, perHost] of o.floods) {
+      if (large && network !== sel) continue;
+      const fl = perHost.get(name);
+      if (!fl) continue;
+      const vni = model.networks.get(`network:${network}`)?.vni ?? fl.vni;
+      const dimmed = sel !== null && network !== sel;
+      for (const [kind, list] of [
+        ['missing', fl.missing],
+        ['excess', fl.excess],
+      ] as const) {
+        for (const vtep of list) {
+          if (isMulticastIp(vtep)) continue;
+          const target = cluster.hostOfVtep(vtep);
+          if (!target || target === h.id) continue;
+          const told = byId.get(`flood-${network}-${h.vtep}-${vtep}`);
+          byId.delete(`flood-${network}-${h.vtep}-${vtep}`);
+          const id = `${kind}-${network}-${h.vtep}-${vtep}`;
+          byId.set(id, { id, kind, network, vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs: 0, applied: told?.applied ?? h.l2population, bumFps: null, dimmed });
+        }
+      }
+    }
+  }
+  return [...byId.values()].map((e) =>
+    e.kind === 'unicast' ? e : { ...e, bumFps: linkBumRate(o.bum, { host: nameOf(e.source), vtep: e.sourceVtep }, { host: nameOf(e.target), vtep: e.targetVtep }, e.vni) },
+  );
+}
+
 /** Fan out the edges of one host pair: each network gets a lane; flood outside, unicast inside. */
 function withOffsets(edges: Omit<TunnelEdge, 'offset'>[], order: (a: string, b: string) => number): TunnelEdge[] {
   const pairNets = new Map<string, string[]>();
@@ -293,6 +365,6 @@ function withOffsets(edges: Omit<TunnelEdge, 'offset'>[], order: (a: string, b: 
   return edges.map((e) => {
     const lane = pairNets.get(pairKey(e.source, e.target))!.indexOf(e.network);
     const base = 14 + lane * 34;
-    return { ...e, offset: e.kind === 'flood' ? base + 16 : base };
+    return { ...e, offset: e.kind === 'unicast' ? base : base + 16 };
   });
 }

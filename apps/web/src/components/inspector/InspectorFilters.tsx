@@ -1,8 +1,9 @@
 'use client';
 /** Inspector toolbar: method / network / host / free-text filters, pause-resume, export. */
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { count, networkLabel } from '@/lib/format';
+import { count, hostHref, networkLabel } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 import { useSync } from '@/hooks/use-sync';
 import { useDebounced } from '@/hooks/use-debounced';
@@ -84,6 +85,11 @@ export function InspectorFilters() {
           {!hasHost && <option value={filter.host}>{filter.host}</option>}
         </select>
       </label>
+      {filter.host && !filter.host.startsWith('vtep:') && (
+        <Link href={hostHref(f?.hosts.find((h) => h.id === filter.host)?.name ?? filter.host)} className="btn small" data-testid="inspector-host-page" title="Expected vs actual for this host: FDB, neighbours, drift, flood lists">
+          host page →
+        </Link>
+      )}
       <label className="field grow">
         <span>Search</span>
         <input

@@ -1,10 +1,13 @@
 'use client';
 /** A host card on the canvas: header (name, VTEP, agent, l2pop), one bridge per network with its ports. */
 import { Handle, type NodeProps, Position } from '@xyflow/react';
+import Link from 'next/link';
 import { type KeyboardEvent, memo } from 'react';
 import { dispatch } from '@/state/store';
 import { CARD, type BridgeCard } from '@/topology/graph';
-import { plural } from '@/lib/format';
+import { type DriftBadge, badgeTitle } from '@/topology/overlay';
+import { DRIFT_META } from '@/nodes/classes';
+import { hostHref, plural } from '@/lib/format';
 import type { HostNodeType } from '@/hooks/use-topology';
 
 const L2POP_TEXT = { on: 'l2pop on', off: 'l2pop off', unknown: 'l2pop unknown' } as const;
@@ -40,6 +43,7 @@ function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
           <span className="host-title" title={c.id}>
             {c.title}
           </span>
+          {c.drift && <HostDriftBadge b={c.drift} />}
           <span className={`badge l2pop-${c.l2pop}`} title={L2POP_TITLE[c.l2pop]} data-testid={`l2pop-${c.id}`}>
             {L2POP_TEXT[c.l2pop]}
           </span>
@@ -55,6 +59,11 @@ function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
       {c.l2pop === 'off' && (
         <div className="host-warning" style={{ height: CARD.warning }} title="l2_population = false on this agent: BUM goes to the VXLAN multicast group and remote MACs are learned from traffic">
           flood-and-learn: told by the server, not applied
+        </div>
+      )}
+      {c.floodNote && (
+        <div className="host-warning bad" style={{ height: CARD.warning }} title="The host's flood list has recipients outside the ideal one (see its host page)" data-testid={`host-flood-note-${c.id}`}>
+          {c.floodNote}
         </div>
       )}
       {c.bridges.map((b) => (
@@ -112,6 +121,25 @@ function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** The node view of a host on its card: drift count coloured by the worst class; a link to its page. */
+function HostDriftBadge({ b }: { b: DriftBadge }) {
+  const tone = b.worst ? DRIFT_META[b.worst].tone : b.floodMissing ? 'bad' : b.floodExcess ? 'excess' : 'ok';
+  const flood = [b.floodMissing ? `${b.floodMissing} missing` : '', b.floodExcess ? `${b.floodExcess} excess` : ''].filter(Boolean).join(', ');
+  return (
+    <Link
+      href={hostHref(b.host)}
+      className={`badge drift-badge nodrag tone-${tone}`}
+      title={badgeTitle(b)}
+      data-testid={`host-drift-badge-${b.host}`}
+      data-count={b.total}
+      data-worst={b.worst ?? ''}
+      onClick={(e) => e.stopPropagation()}
+    >
+      {b.total > 0 ? `${b.total} ${b.worst === 'learned_only' ? 'learned only' : 'drift'}` : flood ? `flood: ${flood}` : '✓ no drift'}
+    </Link>
   );
 }
 

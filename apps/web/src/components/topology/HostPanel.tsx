@@ -1,7 +1,8 @@
 'use client';
 /** Side panel of the selected host: agent details and, per network, what the server told it. */
 import { useEffect } from 'react';
-import { dateTime, plural } from '@/lib/format';
+import Link from 'next/link';
+import { dateTime, hostHref, plural } from '@/lib/format';
 import { type HostNetworkDetails, useHostDetails } from '@/hooks/use-host-details';
 import { dispatch, useL2 } from '@/state/store';
 
@@ -41,6 +42,11 @@ export function HostPanel() {
     <aside className="side-panel" data-testid="host-panel" data-host={h.id} aria-label={`Host details: ${h.name ?? h.vtep ?? h.id}`}>
       <div className="panel-head">
         <h2 title={h.id}>{h.name ?? h.vtep ?? h.id}</h2>
+        {h.name && (
+          <Link href={hostHref(h.name)} className="btn small" data-testid="host-page-link" title="Expected vs actual: the host's FDB and neighbour tables, drift, flood lists, BUM, convergence">
+            Host page →
+          </Link>
+        )}
         <button type="button" className="icon-btn" onClick={close} aria-label="Close host details" data-testid="host-panel-close">
           ✕
         </button>

@@ -2,7 +2,8 @@
 /** The topology pane: toolbar (network picker, legend), the React Flow canvas, the host side panel. */
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
-import { networkLabel, plural } from '@/lib/format';
+import Link from 'next/link';
+import { networkHref, networkLabel, plural } from '@/lib/format';
 import { type HostNodeType, type TunnelEdgeType, EDGE_COLORS, useTopology } from '@/hooks/use-topology';
 import { useAutoFit } from '@/hooks/use-auto-fit';
 import { sortedNetworks } from '@/state/model';
@@ -65,6 +66,11 @@ function TopologyToolbar() {
           ))}
         </select>
       </label>
+      {selected && (
+        <Link href={networkHref(selected)} className="btn small" data-testid="network-page-link" title="Flood matrix of this network: expected / actual / excess / missing recipients per host, BUM rates">
+          Flood matrix →
+        </Link>
+      )}
       <Legend />
     </div>
   );
@@ -93,6 +99,28 @@ function Legend() {
           <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.flood} />
         </svg>
         told, not applied (l2pop off)
+      </span>
+      <span className="legend-item" title="Node view: an ideal flood recipient (it has ports on the network) that the host does not replicate BUM to: DHCP / ARP to it break">
+        <svg width="34" height="10" aria-hidden>
+          <line x1="1" y1="5" x2="27" y2="5" stroke={EDGE_COLORS.missing} strokeWidth="2.5" strokeDasharray="4 3" />
+          <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.missing} />
+        </svg>
+        missing recipient
+      </span>
+      <span className="legend-item" title="Node view: the host replicates BUM to a VTEP outside the ideal list (wasted copies)">
+        <svg width="34" height="10" aria-hidden>
+          <line x1="1" y1="5" x2="27" y2="5" stroke={EDGE_COLORS.excess} strokeWidth="2.5" />
+          <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.excess} />
+        </svg>
+        excess recipient
+      </span>
+      <span className="legend-item" title="With a BUM report from the sender (or the receiver): the flood edge moves faster and gets thicker with the measured BUM frames/s; still when none was seen. Without a report: the default flood style.">
+        <span className="legend-rate">BUM n/s</span>
+        measured rate
+      </span>
+      <span className="legend-item" title="Drift badge of a host with a node agent: the number of drift items, coloured by the worst class; click for the host page">
+        <span className="badge drift-badge tone-bad">n drift</span>
+        drift badge
       </span>
       <span className="legend-item muted">arrow: host told → remote VTEP</span>
     </div>

@@ -1,0 +1,9 @@
+import type { Metadata } from 'next';
+import { OverviewPage } from '@/components/nodes/OverviewPage';
+
+export const metadata: Metadata = { title: 'Cloud overview — l2scope' };
+
+/** The cloud overview: drift by class, findings, hosts, convergence. */
+export default function Page() {
+  return <OverviewPage />;
+}

@@ -1,0 +1,55 @@
+'use client';
+/** One cross-host finding: kind, network, the hosts named (linked), what is wrong and the fix, evidence on demand. */
+import Link from 'next/link';
+import { FINDING_META } from '@/nodes/classes';
+import type { ListedFinding } from '@/state/nodes';
+import { ago, clockTime, dateTime, hostHref, networkHref } from '@/lib/format';
+import { EvidenceBlock } from './Evidence';
+
+/** A finding card (`data-testid="finding"`). */
+export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding; now: number; openEvidence?: boolean }) {
+  const meta = FINDING_META[f.kind] ?? { label: f.kind, tone: 'warn' as const };
+  const hosts = [...f.hosts].sort();
+  const resolved = f.resolvedAt !== null;
+  return (
+    <article
+      className={`finding tone-${resolved ? 'resolved' : meta.tone}`}
+      data-testid="finding"
+      data-kind={f.kind}
+      data-network={f.network}
+      data-hosts={hosts.join(',')}
+      data-resolved={String(resolved)}
+    >
+      <header className="finding-head">
+        <span className="finding-label">{meta.label}</span>
+        <code className="finding-kind">{f.kind}</code>
+        <span className="finding-net">
+          {f.network.startsWith('vni:') ? (
+            <>VNI {f.vni ?? f.network.slice(4)} (network unknown to the model)</>
+          ) : (
+            <Link href={networkHref(f.network)} title={`network ${f.network}`}>
+              {f.vni !== null ? `VNI ${f.vni}` : 'network'} · {f.network.slice(0, 8)}
+            </Link>
+          )}
+        </span>
+        <span className="finding-hosts" aria-label="Hosts involved">
+          {hosts.map((h) => (
+            <Link key={h} href={hostHref(h)} className="host-chip">
+              {h}
+            </Link>
+          ))}
+        </span>
+        <span className="finding-time muted small" title={`first seen ${dateTime(f.firstSeenAt)}, last seen ${dateTime(f.lastSeenAt)}${resolved ? `, resolved ${dateTime(f.resolvedAt)}` : ''}`}>
+          {resolved ? `resolved ${ago(f.resolvedAt, now)}` : `first seen ${ago(f.firstSeenAt, now)}`} · {clockTime(f.firstSeenAt)} UTC
+        </span>
+      </header>
+      <p className="finding-detail">{f.detail}</p>
+      {f.evidence.length > 0 && (
+        <details className="finding-evidence" open={openEvidence}>
+          <summary>Evidence ({f.evidence.length} {f.evidence.length === 1 ? 'row' : 'rows'})</summary>
+          <EvidenceBlock evidence={f.evidence} />
+        </details>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,531 @@
+'use client';
+/**
+ * `/hosts/<host>`: one hypervisor, expected vs actual. Its mode (and where each answer comes from),
+ * its findings and convergence, then per network: the flood list, the drift items with their
+ * evidence, and the told (expected) vs held (actual) FDB and neighbour rows side by side; its BUM
+ * meter report and recent convergence samples. Refetched on live node updates that touch it.
+ */
+import { type DriftItem, FLOOD_MAC, type HostAnalysis } from '@l2scope/domain';
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useMemo } from 'react';
+import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, SOURCE_LABEL, agentLabel } from '@/nodes/classes';
+import { type BrTunFlowTexts, type FdbDiffRow, type HostNetworkSection, type NeighDiffRow, brTunFlowTexts, fdbRowTone, hostSections, neighRowTone, statusCounts } from '@/nodes/host-diff';
+import { toBumReport } from '@/state/nodes';
+import { useL2 } from '@/state/store';
+import { type RouterOutputs, useTRPC } from '@/lib/trpc';
+import { ago, clockTime, dateTime, duration, networkHref } from '@/lib/format';
+import { useSyncFeatures } from '@/hooks/use-sync';
+import { useNow, useRefetchOnChange, useRefetchWhileStale } from '@/hooks/use-live-query';
+import { useVtepNames } from '@/hooks/use-vtep-names';
+import { BumTable } from './BumTable';
+import { ConvergenceFigures } from './Convergence';
+import { EvidenceBlock } from './Evidence';
+import { FindingCard } from './FindingCard';
+import { FloodListView } from './FloodListView';
+import { Card, NodePageFrame } from './NodePageFrame';
+
+type HostData = RouterOutputs['nodes']['host'];
+type VtepName = (vtep: string) => string | null;
+
+/**
+ * The answer is older than the live view (the live summary names a newer snapshot than the one
+ * analysed), or its parts disagree (the stored snapshot is not the one the stored analysis read).
+ */
+function isStale(d: Pick<HostData, 'analysis' | 'snapshot'>, liveSnapshotAt: string | null): boolean {
+  const analysed = d.analysis?.snapshot ?? null;
+  if (liveSnapshotAt && (!analysed || Date.parse(liveSnapshotAt) > Date.parse(analysed.takenAt))) return true;
+  if (analysed && d.snapshot) return analysed.instance === d.snapshot.instance ? analysed.seq !== d.snapshot.seq : analysed.takenAt !== d.snapshot.takenAt;
+  return false;
+}
+
+function errorCode(err: unknown): string | undefined {
+  return (err as { data?: { code?: string } } | null)?.data?.code;
+}
+
+/** The host page of `host`. */
+export function HostPage({ host }: { host: string }) {
+  useSyncFeatures('nodes', 'model');
+  const trpc = useTRPC();
+  const q = useQuery({ ...trpc.nodes.host.queryOptions({ host }), retry: (n, err) => errorCode(err) !== 'NOT_FOUND' && n < 2 });
+  const hostRev = useL2((s) => s.nodes.hostRev[host] ?? 0);
+  const modelSeq = useL2((s) => Math.max(s.model.state.seq, s.live.modelSeq));
+  const liveSnapshotAt = useL2((s) => s.nodes.view.hosts.get(host)?.snapshotAt ?? null);
+  useRefetchOnChange(hostRev, q.refetch, 300);
+  useRefetchOnChange(modelSeq, q.refetch, 1_000);
+  // the database may lag the live view by a moment: read again until they agree
+  useRefetchWhileStale(q.data ? isStale(q.data, liveSnapshotAt) : false, q.refetch);
+
+  return (
+    <NodePageFrame crumbs={[{ href: '/overview', label: 'Overview' }, { label: `host ${host}` }]} testid="host-page" attrs={{ 'data-host': host }}>
+      {q.isPending && <p className="muted pad">Loading {host}…</p>}
+      {q.isError && (
+        <p className={`pad ${errorCode(q.error) === 'NOT_FOUND' ? 'muted' : 'text-bad'}`} data-testid="host-error">
+          {errorCode(q.error) === 'NOT_FOUND' ? `No host named “${host}”: no node agent has reported it and the l2pop model does not know it.` : `Cannot load ${host}: ${q.error.message}`}
+        </p>
+      )}
+      {q.data && <HostBody d={q.data} />}
+    </NodePageFrame>
+  );
+}
+
+function HostBody({ d }: { d: HostData }) {
+  const now = useNow();
+  const vtepName = useVtepNames();
+  const conv = useL2((s) => s.nodes.view.convergence.get(d.host));
+  const sections = useMemo(() => hostSections(d), [d]);
+  // the live report (store) when there is one: BUM reports are pushed, the database copy may lag
+  const liveBum = useL2((s) => s.nodes.view.bum.get(d.host));
+  const storedBum = useMemo(() => toBumReport(d.bum), [d.bum]);
+  const bum = liveBum ?? storedBum;
+  const a = d.analysis;
+  const m = a?.mode ?? null;
+  const counts = useMemo(() => {
+    const c = Object.fromEntries(DRIFT_ORDER.map((k) => [k, 0])) as Record<DriftItem['class'], number>;
+    for (const x of a?.drift ?? []) c[x.class]++;
+    return c;
+  }, [a]);
+  const total = a?.drift.length ?? 0;
+  const floods = Object.values(a?.flood ?? {});
+  const floodMissing = floods.reduce((n, f) => n + f.missing.length, 0);
+  const floodExcess = floods.reduce((n, f) => n + f.excess.length, 0);
+  const vtep = m?.vtep ?? d.view?.vtep ?? null;
+
+  return (
+    <>
+      <Card className="host-head">
+        <div className="title-row">
+          <h1 className="page-title">{d.host}</h1>
+          <span className="mono title-vtep" title="VTEP (tunneling_ip / local_ip)">
+            {vtep ?? 'no VTEP known'}
+          </span>
+          <span className="muted">{agentLabel(m?.agentType ?? null)}</span>
+          {d.view?.agentType && d.view.agentType !== agentLabel(m?.agentType ?? null) && <span className="muted small">({d.view.agentType})</span>}
+        </div>
+        {m ? <ModeRow m={m} /> : <p className="muted">No node snapshot analysed for this host: its mode, drift and flood lists are unknown (the model knows it from l2pop casts and report_state).</p>}
+        <div className="meta small muted">
+          {a?.snapshot ? (
+            <>
+              node snapshot taken <strong title={dateTime(a.snapshot.takenAt)}>{ago(a.snapshot.takenAt, now)}</strong> ({clockTime(a.snapshot.takenAt)} UTC, seq {a.snapshot.seq}, agent {a.snapshot.instance})
+            </>
+          ) : (
+            'no node snapshot'
+          )}
+          {d.analysedAt && <> · analysed {ago(d.analysedAt, now)}</>}
+          {m?.reported?.lastReportAt && <> · last report_state {ago(m.reported.lastReportAt, now)}</>}
+        </div>
+        {(m?.notes.length ?? 0) > 0 && (
+          <ul className="notes" data-testid="host-notes">
+            {m!.notes.map((n, i) => (
+              <li key={i}>{n}</li>
+            ))}
+          </ul>
+        )}
+        {d.snapshot && (d.snapshot.errors.length > 0 || d.snapshot.truncated.length > 0) && (
+          <ul className="notes bad">
+            {d.snapshot.truncated.length > 0 && <li>snapshot truncated: {d.snapshot.truncated.join(', ')} (over the size limits: drift may be incomplete)</li>}
+            {d.snapshot.errors.map((e, i) => (
+              <li key={i}>
+                {e.source}: {e.message}
+              </li>
+            ))}
+          </ul>
+        )}
+        <div className="head-stats">
+          <div className="head-stat">
+            <span className="head-stat-k">Drift</span>
+            {a === null ? (
+              <span className="muted">not evaluated</span>
+            ) : total === 0 ? (
+              <span className="text-ok strong" data-testid="host-drift-total" data-count={0}>
+                ✓ none — the host holds what l2pop told it
+              </span>
+            ) : (
+              <span className="drift-counts" data-testid="host-drift-total" data-count={total}>
+                {DRIFT_ORDER.filter((c) => counts[c] > 0).map((c) => (
+                  <span key={c} className={`badge tone-${DRIFT_META[c].tone}`} title={DRIFT_META[c].effect}>
+                    {counts[c]} {DRIFT_META[c].label}
+                  </span>
+                ))}
+              </span>
+            )}
+          </div>
+          <div className="head-stat">
+            <span className="head-stat-k">Flood lists</span>
+            {a === null ? (
+              <span className="muted">not evaluated</span>
+            ) : floodMissing + floodExcess === 0 ? (
+              <span className="text-ok strong">✓ BUM reaches exactly the VTEPs with ports</span>
+            ) : (
+              <span className="drift-counts">
+                {floodMissing > 0 && <span className="badge tone-bad">{floodMissing} missing</span>}
+                {floodExcess > 0 && <span className="badge tone-excess">{floodExcess} excess</span>}
+              </span>
+            )}
+          </div>
+          <div className="head-stat">
+            <span className="head-stat-k">Convergence</span>
+            <ConvergenceFigures host={d.host} c={conv} />
+          </div>
+        </div>
+      </Card>
+
+      {d.findings.length > 0 && (
+        <Card title={`Findings involving ${d.host} (${d.findings.length})`}>
+          <div className="findings">
+            {d.findings.map((f) => (
+              <FindingCard key={`${f.kind}/${f.network}`} f={f} now={now} />
+            ))}
+          </div>
+        </Card>
+      )}
+
+      {sections.length === 0 && <Card title="Networks">{<p className="muted">This host is in no network: nothing told, nothing held.</p>}</Card>}
+      {sections.map((s) => (
+        <NetworkSection key={s.network} s={s} d={d} vtepName={vtepName} />
+      ))}
+
+      <Card title="BUM meter" aside={<span className="muted small">frames per second over the last report interval, per VNI and remote VTEP</span>}>
+        <BumTable report={bum} vtepHost={vtepName} />
+      </Card>
+
+      <Card title={d.convergence.length ? `Convergence samples (${d.convergence.length} most recent)` : 'Convergence samples'}>
+        {d.convergence.length === 0 ? (
+          <p className="muted small">No sample yet: a sample is taken when a cast’s entry shows up in (or leaves) a node snapshot of this host.</p>
+        ) : (
+          <table className="grid" data-testid="convergence-samples">
+            <thead>
+              <tr>
+                <th>cast</th>
+                <th>seen on host</th>
+                <th className="num">lag</th>
+                <th>change</th>
+                <th>entry</th>
+                <th>VTEP</th>
+                <th>network</th>
+                <th>message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.convergence.map((c, i) => (
+                <tr key={i}>
+                  <td className="mono">{clockTime(c.castAt)}</td>
+                  <td className="mono">{clockTime(c.seenAt)}</td>
+                  <td className={`num strong${c.lagMs > 5_000 ? ' text-warn' : ''}`}>{duration(c.lagMs)}</td>
+                  <td>{c.change}</td>
+                  <td className="mono">{c.mac === FLOOD_MAC ? 'flood entry' : c.mac}</td>
+                  <td className="mono">
+                    {c.vtep} <span className="muted">{vtepName(c.vtep) ?? ''}</span>
+                  </td>
+                  <td className="mono">{c.network.slice(0, 8)}</td>
+                  <td className="mono muted">#{c.messageId}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+
+      {d.snapshot?.openvswitch && (
+        <Card title="br-tun tunnel ports" aside={<span className="muted small">ovs-vsctl list Interface: ofport → remote VTEP (how table 20/22 outputs are read)</span>}>
+          <table className="grid" data-testid="ovs-tunnel-ports">
+            <thead>
+              <tr>
+                <th>port</th>
+                <th>type</th>
+                <th className="num">ofport</th>
+                <th>remote_ip</th>
+                <th>local_ip</th>
+                <th className="num">dst_port</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.snapshot.openvswitch.tunnelPorts.map((p) => (
+                <tr key={p.name}>
+                  <td className="mono">{p.name}</td>
+                  <td>{p.type}</td>
+                  <td className="num mono">{p.ofport ?? '?'}</td>
+                  <td className="mono">
+                    {p.remoteIp} <span className="muted">{vtepName(p.remoteIp) ?? ''}</span>
+                  </td>
+                  <td className="mono">{p.localIp ?? '—'}</td>
+                  <td className="num mono">{p.dstPort ?? <span className="muted">default</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
+    </>
+  );
+}
+
+/** The mode line: l2pop, ARP responder, flood mode, UDP ports, each with its source. */
+function ModeRow({ m }: { m: HostAnalysis['mode'] }) {
+  const onOff = (v: 'on' | 'off' | 'unknown') => (v === 'on' ? 'on' : v === 'off' ? 'off' : 'unknown');
+  return (
+    <div className="mode-row" data-testid="host-mode" data-l2pop={m.l2pop} data-arp={m.arpResponder} data-flood-mode={m.floodMode} data-groups={m.vxlanGroups.join(',')} data-summary={m.summary}>
+      <ModeChip k="l2_population" v={onOff(m.l2pop)} tone={m.l2pop === 'on' ? 'ok' : m.l2pop === 'off' ? 'warn' : 'idle'} source={m.l2popSource} />
+      <ModeChip k="ARP responder" v={onOff(m.arpResponder)} tone={m.arpResponder === 'on' ? 'ok' : 'idle'} source={m.arpResponderSource} />
+      <ModeChip k="BUM" v={FLOOD_MODE_LABEL[m.floodMode]} tone={m.floodMode === 'multicast+unicast' ? 'bad' : 'idle'} source={null} />
+      {m.vxlanGroups.length > 0 && <ModeChip k="multicast group" v={m.vxlanGroups.join(', ')} tone="idle" source={null} />}
+      {m.udpPorts.length > 0 && <ModeChip k="VXLAN UDP" v={m.udpPorts.join(', ')} tone={m.udpPorts.length > 1 ? 'warn' : 'idle'} source={null} />}
+      <span className="mode-summary">{m.summary}</span>
+    </div>
+  );
+}
+
+function ModeChip({ k, v, tone, source }: { k: string; v: string; tone: 'ok' | 'warn' | 'bad' | 'idle'; source: string | null }) {
+  return (
+    <span className={`mode-chip ${tone}`}>
+      <span className="mode-k">{k}</span>
+      <span className="mode-v">{v}</span>
+      {source && <span className="mode-src">from {SOURCE_LABEL[source] ?? source}</span>}
+    </span>
+  );
+}
+
+function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData; vtepName: VtepName }) {
+  const mode = d.analysis?.mode ?? null;
+  const ovs = mode?.agentType === 'openvswitch' || d.snapshot?.agent.type === 'openvswitch';
+  const applied = s.told?.applied ?? (mode ? mode.l2pop === 'on' : null);
+  const haveActual = d.snapshot !== null;
+  // the agent writes responder entries (its setting) / the data plane answers from them (vxlan proxy, br-tun table 2 -> 21)
+  const agentResponder = mode?.arpResponder === 'on';
+  const planeResponder = s.mode?.arpResponder ?? null;
+  const responder = agentResponder || planeResponder === true;
+  const dev = s.held?.dev ?? s.mode?.dev ?? 'vxlan-<VNI>';
+  const flows = ovs ? brTunFlowTexts(d.snapshot, s.mode?.lvid ?? null) : null;
+  const known = !s.network.startsWith('vni:');
+  const heldSource = ovs ? `br-tun flows${s.held?.dev ? ` (${s.held.dev}): table 22 flood, table 20 unicast` : ''}` : `bridge fdb on ${s.held?.dev ?? s.mode?.dev ?? 'vxlan-<VNI>'}`;
+  return (
+    <Card
+      className="net-section"
+      testid={`host-network-${s.network}`}
+      title={
+        <>
+          {s.vni !== null ? `VNI ${s.vni}` : 'VNI ?'}
+          {(s.held?.dev ?? s.mode?.dev) && <span className="mono chip">{s.held?.dev ?? s.mode?.dev}</span>}
+          {known ? (
+            <Link href={networkHref(s.network)} className="small" title="Open the network page (flood matrix)">
+              network {s.network.slice(0, 8)} →
+            </Link>
+          ) : (
+            <span className="small muted">network unknown to the l2pop model</span>
+          )}
+        </>
+      }
+      aside={
+        <span className="net-flags small">
+          {s.mode?.group && <span className="chip">group {s.mode.group}</span>}
+          {s.mode?.proxy !== null && s.mode?.proxy !== undefined && <span className="chip">{s.mode.proxy ? 'proxy' : 'no proxy'}</span>}
+          {s.mode?.learning !== null && s.mode?.learning !== undefined && <span className="chip">{s.mode.learning ? 'learning' : 'nolearning'}</span>}
+          {s.mode?.dstport !== null && s.mode?.dstport !== undefined && <span className="chip">dstport {s.mode.dstport}</span>}
+          {s.mode?.lvid !== null && s.mode?.lvid !== undefined && <span className="chip">local VLAN {s.mode.lvid}</span>}
+          {s.told ? (
+            <span className={`badge ${applied === true ? 'l2pop-on' : applied === false ? 'l2pop-off' : 'l2pop-unknown'}`}>
+              {applied === true ? 'told & applied' : applied === false ? 'told, not applied (l2pop off)' : 'told, applied: unknown'}
+            </span>
+          ) : (
+            <span className="badge l2pop-unknown">not a member (nothing told)</span>
+          )}
+        </span>
+      }
+    >
+      <div className="net-grid">
+        <div>
+          <h3 className="sub-title">Flood list</h3>
+          {s.flood ? <FloodListView network={s.network} f={s.flood} vtepHost={vtepName} /> : <p className="muted small">Not evaluated (no node snapshot, or the host holds no state for this network).</p>}
+        </div>
+        <div>
+          <h3 className="sub-title">
+            Drift {s.drift.length > 0 && <span className="count-pill bad">{s.drift.length}</span>}
+          </h3>
+          {s.drift.length === 0 ? (
+            <p className={`small ${d.analysis ? 'text-ok' : 'muted'}`}>{d.analysis ? '✓ no drift on this network' : 'not evaluated'}</p>
+          ) : (
+            <ul className="drift-list">
+              {s.drift.map((x, i) => (
+                <DriftItemView key={i} x={x} vtepName={vtepName} />
+              ))}
+            </ul>
+          )}
+        </div>
+      </div>
+
+      <h3 className="sub-title">
+        FDB — told by the server vs held by the {ovs ? 'br-tun flows' : 'kernel'}
+        <StatusSummary rows={s.fdb} />
+      </h3>
+      {applied === false && <p className="small text-warn">l2_population is off on this agent: it does not apply the server’s rows; BUM goes to the multicast group and remote MACs are learned from traffic (nothing is expected on the host).</p>}
+      {!haveActual && <p className="small muted">No node snapshot: the held side is unknown.</p>}
+      <FdbTable rows={s.fdb} applied={applied} haveActual={haveActual} excess={s.flood?.excess ?? []} vtepName={vtepName} heldSource={heldSource} flows={flows} ovs={ovs} />
+
+      {responder || (s.held?.neigh.length ?? 0) > 0 ? (
+        <>
+          <h3 className="sub-title">
+            Neighbours — ARP responder ({ovs ? 'br-tun table 21' : `PERMANENT ip neigh on ${dev}`})
+            <StatusSummary rows={s.neigh} />
+          </h3>
+          {!responder && <p className="small text-warn">The ARP responder is off on this host, yet it holds responder entries (leftovers nobody maintains).</p>}
+          {agentResponder && planeResponder === false && (
+            <p className="small text-warn">
+              The agent’s ARP responder is on but the data plane does not answer on this network ({ovs ? 'no br-tun table 2 → 21 flow' : `${dev} has no “proxy” flag`}): these entries are never used and ARP still crosses the tunnel.
+            </p>
+          )}
+          <NeighTable rows={s.neigh} responder={agentResponder} haveActual={haveActual} flows={flows} />
+        </>
+      ) : (
+        <p className="small muted neigh-off">
+          ARP responder off on this host: {s.told?.neigh.length ?? 0} neighbour {(s.told?.neigh.length ?? 0) === 1 ? 'row' : 'rows'} announced by the server are not expected here (ARP crosses the tunnel).
+        </p>
+      )}
+    </Card>
+  );
+}
+
+function StatusSummary({ rows }: { rows: readonly { status: string }[] }) {
+  const c = statusCounts(rows);
+  const parts = Object.entries(c).map(([k, n]) => `${n} ${k}`);
+  return <span className="status-summary muted small">{rows.length} rows{parts.length ? `: ${parts.join(', ')}` : ''}</span>;
+}
+
+function VtepCell({ v, name, other }: { v: string | null; name: VtepName; other?: string | null }) {
+  if (v === null) return <td className="mono muted">—</td>;
+  const host = name(v);
+  return (
+    <td className={`mono${other !== undefined && other !== null && other !== v ? ' diff' : ''}`}>
+      {v}
+      {host && <span className="vtep-host"> {host}</span>}
+    </td>
+  );
+}
+
+function FdbTable({
+  rows,
+  applied,
+  haveActual,
+  excess,
+  vtepName,
+  heldSource,
+  flows,
+  ovs,
+}: {
+  rows: FdbDiffRow[];
+  applied: boolean | null;
+  haveActual: boolean;
+  excess: readonly string[];
+  vtepName: VtepName;
+  heldSource: string;
+  flows: BrTunFlowTexts | null;
+  ovs: boolean;
+}) {
+  if (rows.length === 0) return <p className="muted small">No rows on either side.</p>;
+  return (
+    <table className="grid diff-table" data-testid="fdb-table">
+      <thead>
+        <tr>
+          <th className="st-col" aria-label="status" />
+          <th>MAC</th>
+          <th>entry</th>
+          <th>told VTEP (expected)</th>
+          <th title={heldSource}>held VTEP (actual)</th>
+          <th>{flows ? 'held as (br-tun flow)' : 'held as'}</th>
+          <th>verdict</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => {
+          const { tone, text } = fdbRowTone(r, applied, haveActual, excess);
+          return (
+            <tr key={r.key} className={`row-${tone}`} data-testid="fdb-row" data-status={r.status} data-mac={r.mac} data-vtep={r.expectedVtep ?? r.actualVtep ?? ''} data-actual-vtep={r.actualVtep ?? ''} data-tone={tone}>
+              <td className="st-col">
+                <StatusIcon tone={tone} />
+              </td>
+              <td className="mono">{r.mac}</td>
+              <td>{r.flood ? (r.group ? 'flood (group)' : 'flood') : 'unicast'}</td>
+              <VtepCell v={r.expectedVtep} name={vtepName} />
+              <VtepCell v={r.actualVtep} name={vtepName} other={r.expectedVtep} />
+              {flows && r.actualVtep !== null ? (
+                <td className="mono flow-text">{r.flood ? flows.flood.join('\n') : (flows.unicast.get(r.mac) ?? '—')}</td>
+              ) : (
+                <td className="muted">{r.actualVtep === null ? '—' : r.group ? 'vxlan group' : r.learned ? (ovs ? 'learned (table 10)' : 'learned') : ovs ? 'l2pop flow' : 'permanent'}</td>
+              )}
+              <td className={`verdict tone-${tone}`}>{text}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function NeighTable({ rows, responder, haveActual, flows }: { rows: NeighDiffRow[]; responder: boolean; haveActual: boolean; flows: BrTunFlowTexts | null }) {
+  if (rows.length === 0) return <p className="muted small">No neighbour rows on either side.</p>;
+  return (
+    <table className="grid diff-table" data-testid="neigh-table">
+      <thead>
+        <tr>
+          <th className="st-col" aria-label="status" />
+          <th>IP</th>
+          <th>told MAC (expected)</th>
+          <th>held MAC (actual)</th>
+          {flows && <th>br-tun flow</th>}
+          <th>verdict</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => {
+          const { tone, text } = neighRowTone(r, responder, haveActual);
+          return (
+            <tr key={r.key} className={`row-${tone}`} data-testid="neigh-row" data-status={r.status} data-ip={r.ip} data-mac={r.expectedMac ?? r.actualMac ?? ''} data-actual-mac={r.actualMac ?? ''} data-tone={tone}>
+              <td className="st-col">
+                <StatusIcon tone={tone} />
+              </td>
+              <td className="mono">{r.ip}</td>
+              <td className="mono">{r.expectedMac ?? <span className="muted">—</span>}</td>
+              <td className={`mono${r.status === 'wrong-mac' ? ' diff' : ''}`}>{r.actualMac ?? <span className="muted">—</span>}</td>
+              {flows && <td className="mono flow-text">{flows.responder.get(r.ip) ?? '—'}</td>}
+              <td className={`verdict tone-${tone}`}>{text}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function StatusIcon({ tone }: { tone: string }) {
+  const icon = tone === 'ok' ? '✓' : tone === 'bad' ? '✗' : tone === 'warn' ? '!' : tone === 'info' ? 'i' : '·';
+  return (
+    <span className={`st-icon tone-${tone}`} aria-hidden>
+      {icon}
+    </span>
+  );
+}
+
+function DriftItemView({ x, vtepName }: { x: DriftItem; vtepName: VtepName }) {
+  const meta = DRIFT_META[x.class];
+  const host = x.vtep ? vtepName(x.vtep) : null;
+  return (
+    <li className={`drift-item tone-${meta.tone}`} data-testid="drift-item" data-class={x.class} data-mac={x.mac ?? ''} data-vtep={x.vtep ?? ''} data-ip={x.ip ?? ''}>
+      <div className="drift-head">
+        <span className={`badge tone-${meta.tone}`}>{meta.label}</span>
+        <code className="drift-class">{x.class}</code>
+        {x.mac && <span className="mono">{x.mac === FLOOD_MAC ? 'flood entry' : x.mac}</span>}
+        {x.ip && <span className="mono muted">{x.ip}</span>}
+        {x.vtep && (
+          <span className="mono">
+            → {x.vtep}
+            {host && <span className="vtep-host"> {host}</span>}
+          </span>
+        )}
+        {x.expectedVtep && <span className="mono text-ok">expected → {x.expectedVtep}</span>}
+        {x.expectedMac && <span className="mono text-ok">expected {x.expectedMac}</span>}
+        {x.dev && <span className="mono muted small">{x.dev}</span>}
+      </div>
+      <div className="drift-detail">{x.detail}</div>
+      {x.evidence.length > 0 ? <EvidenceBlock evidence={x.evidence} /> : <div className="small muted">no row on the host: the absence is the evidence</div>}
+    </li>
+  );
+}

@@ -1,0 +1,277 @@
+'use client';
+/**
+ * `/networks/<network>`: the flood matrix of a network (rows: member hosts with a node agent, the
+ * senders; columns: the VTEPs and multicast groups they flood to or should flood to), each cell
+ * coloured by the recipient's class in the sender's flood list and carrying the measured BUM rate;
+ * the drift of the network per host and its findings. Refetched on live node updates.
+ */
+import { type DriftClass, type DriftItem, FLOOD_MAC } from '@l2scope/domain';
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useMemo } from 'react';
+import { DRIFT_META, DRIFT_ORDER, worstClass } from '@/nodes/classes';
+import { type CellState, type MatrixCell, floodMatrix } from '@/nodes/flood-matrix';
+import { toBumReport } from '@/state/nodes';
+import { useL2 } from '@/state/store';
+import { type RouterOutputs, useTRPC } from '@/lib/trpc';
+import { hostHref, perSecond, plural } from '@/lib/format';
+import { useSyncFeatures } from '@/hooks/use-sync';
+import { useNow, useRefetchOnChange } from '@/hooks/use-live-query';
+import { useVtepNames } from '@/hooks/use-vtep-names';
+import { CELL_TEXT } from './FloodListView';
+import { FindingCard } from './FindingCard';
+import { Card, NodePageFrame } from './NodePageFrame';
+
+type NetworkData = RouterOutputs['nodes']['network'];
+
+const CELL_ICON: Record<CellState, string> = { both: '✓', expected: '◌', actual: '↗', excess: '+', missing: '✗', none: '' };
+const LEGEND: CellState[] = ['both', 'expected', 'actual', 'missing', 'excess'];
+
+function errorCode(err: unknown): string | undefined {
+  return (err as { data?: { code?: string } } | null)?.data?.code;
+}
+
+/** The network page of `network`. */
+export function NetworkPage({ network }: { network: string }) {
+  useSyncFeatures('nodes', 'model');
+  const trpc = useTRPC();
+  const q = useQuery({ ...trpc.nodes.network.queryOptions({ network }), retry: (n, err) => errorCode(err) !== 'NOT_FOUND' && n < 2 });
+  const rev = useL2((s) => s.nodes.rev);
+  const modelSeq = useL2((s) => Math.max(s.model.state.seq, s.live.modelSeq));
+  useRefetchOnChange(rev, q.refetch, 300);
+  useRefetchOnChange(modelSeq, q.refetch, 1_000);
+  const label = q.data?.network.vni !== null && q.data?.network.vni !== undefined ? `VNI ${q.data.network.vni}` : `network ${network.slice(0, 8)}`;
+
+  return (
+    <NodePageFrame crumbs={[{ href: '/overview', label: 'Overview' }, { label: label }]} testid="network-page" attrs={{ 'data-network': network }}>
+      {q.isPending && <p className="muted pad">Loading network {network}…</p>}
+      {q.isError && (
+        <p className={`pad ${errorCode(q.error) === 'NOT_FOUND' ? 'muted' : 'text-bad'}`} data-testid="network-error">
+          {errorCode(q.error) === 'NOT_FOUND' ? `No network ${network} in the l2pop model.` : `Cannot load network ${network}: ${q.error.message}`}
+        </p>
+      )}
+      {q.data && <NetworkBody d={q.data} />}
+    </NodePageFrame>
+  );
+}
+
+function NetworkBody({ d }: { d: NetworkData }) {
+  const now = useNow();
+  const vtepName = useVtepNames();
+  const members = useL2((s) => {
+    let n = 0;
+    for (const h of s.model.state.hosts.values()) if (h.networks[d.network.id]) n++;
+    return n;
+  });
+  // BUM reports: the live ones (store) first, the database copy may lag
+  const liveBum = useL2((s) => s.nodes.view.bum);
+  const matrix = useMemo(
+    () =>
+      floodMatrix(
+        d.hosts.map((h) => ({ host: h.host, vtep: h.vtep, mode: h.mode, flood: h.flood, drift: h.drift, bum: liveBum.get(h.host) ?? toBumReport(h.bum) })),
+        d.network.vni,
+      ),
+    [d, liveBum],
+  );
+  const driftCount = d.hosts.reduce((n, h) => n + h.drift.length, 0);
+  const worstTone = useMemo(() => {
+    const counts = Object.fromEntries(DRIFT_ORDER.map((c) => [c, 0])) as Record<DriftClass, number>;
+    for (const h of d.hosts) for (const x of h.drift) counts[x.class]++;
+    const w = worstClass(counts);
+    return w ? DRIFT_META[w].tone : 'ok';
+  }, [d]);
+  const withReport = matrix.rows.filter((r) => r.bum).length;
+
+  return (
+    <>
+      <Card className="host-head">
+        <div className="title-row">
+          <h1 className="page-title">{d.network.vni !== null ? `VNI ${d.network.vni}` : 'VNI ?'}</h1>
+          <span className="chip">{d.network.networkType ?? 'type ?'}</span>
+          <span className="mono muted">{d.network.id}</span>
+        </div>
+        <div className="head-stats">
+          <div className="head-stat">
+            <span className="head-stat-k">Hosts analysed</span>
+            <span>
+              {d.hosts.length}
+              {members > d.hosts.length && <span className="muted"> of {members} members (the others have no node agent)</span>}
+            </span>
+          </div>
+          <div className="head-stat">
+            <span className="head-stat-k">Flood lists</span>
+            <span data-testid="matrix-totals" data-missing={matrix.totals.missing} data-excess={matrix.totals.excess}>
+              {matrix.totals.missing === 0 && matrix.totals.excess === 0 ? (
+                <span className="text-ok strong">✓ every host reaches exactly the VTEPs with ports</span>
+              ) : (
+                <>
+                  {matrix.totals.missing > 0 && <span className="badge tone-bad">{matrix.totals.missing} missing</span>} {matrix.totals.excess > 0 && <span className="badge tone-excess">{matrix.totals.excess} excess</span>}
+                </>
+              )}
+            </span>
+          </div>
+          <div className="head-stat">
+            <span className="head-stat-k">Drift</span>
+            <span>{driftCount === 0 ? <span className="text-ok strong">✓ none</span> : <span className={`badge tone-${worstTone}`}>{plural(driftCount, 'item')}</span>}</span>
+          </div>
+          <div className="head-stat">
+            <span className="head-stat-k">BUM reports</span>
+            <span className="muted">{withReport === 0 ? 'none (rates not measured)' : `${withReport} of ${matrix.rows.length} hosts`}</span>
+          </div>
+        </div>
+      </Card>
+
+      <Card title="Flood matrix" aside={<MatrixLegend />}>
+        <p className="small muted matrix-help">
+          Each row is a sender: where its BUM (broadcast, unknown unicast, multicast) frames for this network go. Columns are the recipients: VTEPs, then multicast groups. Cells show the class in the sender’s flood list and, with a BUM report, the frames/s it sent there.
+        </p>
+        {matrix.rows.length === 0 ? (
+          <p className="muted">No host with a node agent holds or expects state for this network.</p>
+        ) : (
+          <div className="matrix-scroll">
+            <table className="matrix" data-testid="flood-matrix">
+              <thead>
+                <tr>
+                  <th className="corner">
+                    sender ↓ <span className="muted">recipient →</span>
+                  </th>
+                  {matrix.columns.map((c) => (
+                    <th key={c.vtep} className={`col-head${c.group ? ' group' : ''}`} data-vtep={c.vtep}>
+                      {c.host ? (
+                        <Link href={hostHref(c.host)}>{c.host}</Link>
+                      ) : c.group ? (
+                        <span>multicast group</span>
+                      ) : (
+                        <span className="muted">{vtepName(c.vtep) ?? 'no node agent'}</span>
+                      )}
+                      <div className="mono small">{c.vtep}</div>
+                    </th>
+                  ))}
+                  <th className="col-head">copies / frame</th>
+                </tr>
+              </thead>
+              <tbody>
+                {matrix.rows.map((r) => (
+                  <tr key={r.host}>
+                    <th className="row-head" scope="row">
+                      <Link href={hostHref(r.host)} className="strong">
+                        {r.host}
+                      </Link>
+                      <div className="mono small muted">{r.vtep ?? 'no VTEP'}</div>
+                      <div className="small muted row-mode" title={r.mode}>
+                        {r.mode}
+                      </div>
+                    </th>
+                    {r.cells.map((c) => (
+                      <Cell key={c.vtep} host={r.host} c={c} hasReport={r.bum !== null} />
+                    ))}
+                    <td className="num strong copies" title="Frames sent per BUM frame (one per unicast recipient and per group)">
+                      {r.flood.copies}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+
+      <Card title={`Drift on this network (${driftCount})`}>
+        {driftCount === 0 ? (
+          <p className="text-ok small">✓ Every analysed host holds what l2pop told it on this network.</p>
+        ) : (
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>host</th>
+                <th>class</th>
+                <th>entry</th>
+                <th>VTEP</th>
+                <th>detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.hosts.flatMap((h) =>
+                h.drift.map((x: DriftItem, i: number) => (
+                  <tr key={`${h.host}-${i}`} className={`row-${DRIFT_META[x.class].tone === 'info' ? 'info' : DRIFT_META[x.class].tone}`}>
+                    <td>
+                      <Link href={hostHref(h.host)}>{h.host}</Link>
+                    </td>
+                    <td>
+                      <span className={`badge tone-${DRIFT_META[x.class].tone}`}>{DRIFT_META[x.class].label}</span>
+                    </td>
+                    <td className="mono">{x.mac === FLOOD_MAC ? 'flood entry' : (x.mac ?? x.ip ?? '—')}</td>
+                    <td className="mono">{x.vtep ?? '—'}</td>
+                    <td className="small">{x.detail}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        )}
+      </Card>
+
+      <Card title={`Findings on this network (${d.findings.length})`}>
+        {d.findings.length === 0 ? (
+          <p className="text-ok small">✓ No cross-host finding.</p>
+        ) : (
+          <div className="findings">
+            {d.findings.map((f) => (
+              <FindingCard key={`${f.kind}/${f.network}`} f={f} now={now} />
+            ))}
+          </div>
+        )}
+      </Card>
+    </>
+  );
+}
+
+function Cell({ host, c, hasReport }: { host: string; c: MatrixCell; hasReport: boolean }) {
+  const t = CELL_TEXT[c.state];
+  const title = c.self ? `${host}’s own VTEP` : `${host} → ${c.vtep}: ${t.title}${c.viaGroup ? ' (reached through the multicast group)' : ''}${c.tx ? ` — measured ${perSecond(c.tx.bum)} BUM, ${perSecond(c.tx.arp)} ARP` : ''}`;
+  return (
+    <td className={`cell st-${c.self ? 'self' : c.state}`} data-testid="flood-cell" data-host={host} data-vtep={c.vtep} data-state={c.state} data-self={c.self ? 'true' : undefined} title={title}>
+      {c.self ? (
+        <span className="muted small">self</span>
+      ) : c.state === 'none' ? (
+        <span className="muted">·</span>
+      ) : (
+        <>
+          <span className="cell-state">
+            <span className="cell-icon" aria-hidden>
+              {CELL_ICON[c.state]}
+            </span>
+            {t.label}
+          </span>
+          {c.viaGroup && c.state !== 'expected' && <span className="cell-note">via group</span>}
+          {c.tx ? (
+            <span className={`cell-rate${c.tx.bum > 0 ? ' live' : ''}`} data-testid="flood-cell-rate" data-bum-fps={c.tx.bum.toFixed(3)}>
+              {perSecond(c.tx.bum)} BUM{c.tx.arp > 0 && ` · ${perSecond(c.tx.arp)} ARP`}
+            </span>
+          ) : (
+            hasReport && <span className="cell-rate muted">0/s</span>
+          )}
+        </>
+      )}
+    </td>
+  );
+}
+
+function MatrixLegend() {
+  return (
+    <div className="legend matrix-legend" data-testid="matrix-legend">
+      {LEGEND.map((s) => (
+        <span key={s} className="legend-item" title={CELL_TEXT[s].title}>
+          <span className={`swatch st-${s}`} aria-hidden>
+            {CELL_ICON[s]}
+          </span>
+          {CELL_TEXT[s].label}
+        </span>
+      ))}
+      <span className="legend-item">
+        <span className="swatch st-self" aria-hidden />
+        own VTEP
+      </span>
+    </div>
+  );
+}

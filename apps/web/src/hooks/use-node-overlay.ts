@@ -1,0 +1,55 @@
+'use client';
+/**
+ * The node view for the topology: host summaries and BUM reports from the store (live), flood
+ * lists per network from `nodes.network` (the networks drawn: the picked one, or every network
+ * of a small cloud), refetched shortly after a live node update.
+ */
+import type { FloodList } from '@l2scope/domain';
+import { useQueries, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo } from 'react';
+import { useTRPC } from '@/lib/trpc';
+import { useL2 } from '@/state/store';
+import type { NodeOverlay } from '@/topology/overlay';
+import { useDebounced } from './use-debounced';
+
+/** Above this many networks, flood lists are loaded for the picked network only. */
+export const OVERLAY_ALL_NETWORKS_MAX = 16;
+const REFETCH_DEBOUNCE_MS = 400;
+/** Stable (module-level) so that its result keeps its identity while no query's data changed. */
+const pickData = <T,>(results: { data: T | undefined }[]) => results.map((r) => r.data);
+
+/** The overlay, or null while no host has a node agent. */
+export function useNodeOverlay(): NodeOverlay | null {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const view = useL2((s) => s.nodes.view);
+  const rev = useL2((s) => s.nodes.rev);
+  const networks = useL2((s) => s.model.state.networks);
+  const selected = useL2((s) => s.ui.selectedNetwork);
+  const active = view.hosts.size > 0;
+
+  const ids = useMemo(() => {
+    if (!active) return [];
+    if (selected) return [selected];
+    if (networks.size > OVERLAY_ALL_NETWORKS_MAX) return [];
+    return [...networks.values()].map((n) => n.id).sort();
+  }, [active, selected, networks]);
+
+  const floods = useQueries({
+    queries: ids.map((network) => ({ ...trpc.nodes.network.queryOptions({ network }), retry: false, staleTime: 30_000 })),
+    combine: pickData,
+  });
+
+  // a live node update: the flood lists may have changed
+  const debouncedRev = useDebounced(rev, REFETCH_DEBOUNCE_MS);
+  useEffect(() => {
+    if (debouncedRev > 0) void queryClient.invalidateQueries({ queryKey: trpc.nodes.network.pathKey() });
+  }, [debouncedRev, queryClient, trpc]);
+
+  return useMemo(() => {
+    if (!active) return null;
+    const byNetwork = new Map<string, Map<string, FloodList>>();
+    for (const d of floods) if (d) byNetwork.set(d.network.id, new Map(d.hosts.map((h) => [h.host, h.flood])));
+    return { hosts: view.hosts, bum: view.bum, floods: byNetwork };
+  }, [active, view, floods]);
+}
