@@ -68,16 +68,27 @@ export interface Stack {
 /**
  * Start a stack. With `amqp: true` the worker taps a fresh vhost (least-privilege user) whose
  * Neutron exchanges are declared first, as a running neutron-server would have them.
+ * With `nodeAmqp: true` the node agents' exchange is declared on the vhost too (tests publish node
+ * snapshots and BUM reports there, `vhost.adminUrl`); without `amqp` only that exchange is tapped
+ * (`--node-amqp`), so a capture can still be replayed in-process.
  * `workerArgs` are passed on (e.g. `--replay fixtures/lab3.jsonl --speed 0`).
  */
-export async function startStack(opts: { amqp?: boolean; workerArgs?: string[] } = {}): Promise<Stack> {
+export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; workerArgs?: string[] } = {}): Promise<Stack> {
   const db = await createTestDatabase();
-  const vhost = opts.amqp ? await createTestVhost('l2scope-e2e') : null;
+  const vhost = opts.amqp || opts.nodeAmqp ? await createTestVhost('l2scope-e2e') : null;
   const livePort = await freePort();
   const webPort = await freePort();
   const env = { ...process.env, DATABASE_URL: db.url, L2SCOPE_LIVE_PORT: String(livePort), PORT: String(webPort), FORCE_COLOR: '0' };
   const args = [path.join(root, 'apps/worker/src/main.ts'), '--port', String(livePort), '--host', '127.0.0.1', ...(opts.workerArgs ?? [])];
-  if (vhost) {
+  if (vhost && opts.nodeAmqp) {
+    // the node agents' exchange exists before the worker binds it (the agents declare it)
+    const { declareNodeExchange } = await import('./nodes');
+    await declareNodeExchange(vhost.adminUrl);
+  }
+  if (vhost && !opts.amqp) {
+    const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+    args.push('--node-amqp', tap.url);
+  } else if (vhost) {
     const { declareNeutronExchanges } = await import('./neutron');
     await declareNeutronExchanges(vhost.adminUrl);
     const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);

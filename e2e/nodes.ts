@@ -1,0 +1,91 @@
+/**
+ * The node view's test inputs, all real: node snapshots built from the fixtures' support bundles
+ * (kernel / br-tun captures of the lab), BUM reports metered from the lab's underlay pcaps, the
+ * step times of `events.tsv`, and a publisher playing the node agents on `l2scope.node`.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { type BumReport, type FullNodeSnapshot, BumFdb, BumMeter, NODE_EXCHANGE, nodeRoutingKey, readPcap, snapshotsFromBundle } from '@l2scope/domain';
+import { type Stack, root } from './stack';
+
+/** Epoch seconds of a step's snapshot in `fixtures/<scenario>/events.tsv` (the worker's `--until`). */
+export function stepUntil(scenario: string, step: string): string {
+  for (const line of readFileSync(path.join(root, 'fixtures', scenario, 'events.tsv'), 'utf8').split('\n')) {
+    const [epoch, text] = line.split('\t');
+    if (text === `snapshot ${step}` && epoch) return epoch;
+  }
+  throw new Error(`no step ${step} in ${scenario}`);
+}
+
+/** Worker arguments: replay `<scenario>.jsonl` up to a step and load that step's support bundle. */
+export function replayStep(scenario: string, step: string): string[] {
+  return ['--replay', path.join(root, 'fixtures', `${scenario}.jsonl`), '--speed', '0', '--until', stepUntil(scenario, step), '--snapshots', path.join(root, 'fixtures', scenario, step)];
+}
+
+/** Full node snapshots of every host of a fixture step (as a node agent would send them: `instance`, `seq`, taken now). */
+export function bundleSnapshots(scenario: string, step: string, seq: number): FullNodeSnapshot[] {
+  const dir = path.join(root, 'fixtures', scenario, step);
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (statSync(path.join(dir, f)).isFile()) files[f] = readFileSync(path.join(dir, f), 'utf8');
+  const { snapshots, errors } = snapshotsFromBundle(files);
+  if (errors.length) throw new Error(`bundle ${dir}: ${JSON.stringify(errors)}`);
+  const now = new Date().toISOString();
+  return snapshots.map((s) => ({ ...s, instance: `e2e-${s.host}`, seq, takenAt: now }));
+}
+
+/**
+ * The BUM report a node agent sends for a lab host: its underlay capture (`<host>-ul0.pcap`)
+ * metered with the host's FDB (its bundle files in the same directory).
+ */
+export function bumReportOf(dir: string, host: string, vtep: string): BumReport {
+  const abs = path.join(root, dir);
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(abs)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(abs, f), 'utf8');
+  const snap = snapshotsFromBundle(files).snapshots.find((s) => s.host === host);
+  if (!snap) throw new Error(`no bundle for ${host} in ${dir}`);
+  const { header, records } = readPcap(readFileSync(path.join(abs, `${host}-ul0.pcap`)));
+  const meter = new BumMeter({ host, instance: `e2e-${host}`, vtep, iface: 'ul0', udpPort: 8472, linktype: header.linktype, fdb: BumFdb.fromSnapshot(snap), startMs: records[0]!.tsMs });
+  for (const r of records) meter.offer(r);
+  return meter.report(records[records.length - 1]!.tsMs + 1);
+}
+
+/** Declare l2scope's node exchange on a vhost (as the node agents do). */
+export async function declareNodeExchange(url: string): Promise<void> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createChannel();
+  await ch.assertExchange(NODE_EXCHANGE.name, NODE_EXCHANGE.type, { durable: NODE_EXCHANGE.durable, autoDelete: NODE_EXCHANGE.autoDelete });
+  await conn.close();
+}
+
+/** Plays the node agents: publishes snapshots (`snapshot.<host>`) and BUM reports (`bum.<host>`). */
+export async function nodePublisher(url: string) {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createConfirmChannel();
+  const publish = async (kind: 'snapshot' | 'bum', host: string, body: object) => {
+    ch.publish(NODE_EXCHANGE.name, nodeRoutingKey(kind, host), Buffer.from(JSON.stringify(body)), { contentType: 'application/json' });
+    await ch.waitForConfirms();
+  };
+  return {
+    snapshots: async (snaps: FullNodeSnapshot[]) => {
+      for (const s of snaps) await publish('snapshot', s.host, s);
+    },
+    bum: (r: BumReport) => publish('bum', r.host, r),
+    close: () => conn.close(),
+  };
+}
+
+/**
+ * The id of the network the worker's analysis holds for `host` (polled on `/api/nodes` until the
+ * worker has analysed the snapshots under test; up to 30 s). Errors: the poll's timeout.
+ */
+export async function analysedNetwork(stack: Stack, host = 'controller'): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = (await (await fetch(`http://127.0.0.1:${stack.livePort}/api/nodes`)).json()) as { analysis?: { hosts: Record<string, { flood: Record<string, unknown> }> } } | null;
+    const network = Object.keys(r?.analysis?.hosts[host]?.flood ?? {})[0];
+    if (network) return network;
+    if (Date.now() > deadline) throw new Error(`no analysed network for ${host} on /api/nodes after 30 s`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Faults made by hand on the real lab's kernels (fixtures/faults, Lab3), one per step, each undone
+ * in the next step. The worker replays the real l2pop capture; the test plays the node agents and
+ * publishes each step's real kernel snapshots on `l2scope.node`. The open pages follow live (no
+ * reload): each fault is flagged with its class, the host, the MAC / VTEP and the row highlighted,
+ * and cleared when undone.
+ */
+import { type Page, expect, test } from '@playwright/test';
+import { bundleSnapshots, nodePublisher, stepUntil, analysedNetwork } from '../nodes';
+import { type Stack, root, startStack } from '../stack';
+
+type Step =
+  | '0-baseline'
+  | '1-fault-flood-deleted'
+  | '2-undone-flood'
+  | '3-fault-stale-mac'
+  | '4-undone-stale-mac'
+  | '5-fault-neigh-deleted'
+  | '6-undone-neigh'
+  | '7-fault-wrong-vtep'
+  | '8-undone-wrong-vtep'
+  | '9-fault-neigh-wrong-unicast-deleted'
+  | '10-undone-neigh-unicast'
+  | '11-fault-learned-unknown-mac'
+  | '12-undone-learned';
+const LIVE = { timeout: 15_000 };
+
+let stack: Stack;
+let nodes: Awaited<ReturnType<typeof nodePublisher>>;
+let seq = 0;
+let network = '';
+
+async function publishStep(step: Step): Promise<void> {
+  seq++;
+  await nodes.snapshots(bundleSnapshots('faults', step, seq));
+}
+
+/** Every FDB / neighbour row of the open host page is held as told, and no drift item is listed. */
+async function expectClean(page: Page): Promise<void> {
+  await expect(page.getByTestId('drift-item')).toHaveCount(0, LIVE);
+  await expect(page.getByTestId('host-drift-total')).toHaveAttribute('data-count', '0');
+  await expect(page.locator('[data-testid="fdb-row"]:not([data-status="both"])')).toHaveCount(0);
+  await expect(page.locator('[data-testid="neigh-row"]:not([data-status="both"])')).toHaveCount(0);
+  await expect(page.getByTestId('fdb-row')).toHaveCount(4);
+}
+
+async function openHost(page: Page, host: string): Promise<void> {
+  await page.goto(`${stack.webUrl}/hosts/${host}`);
+  await expect(page.getByTestId('host-mode')).toHaveAttribute('data-l2pop', 'on', LIVE);
+  await expectClean(page);
+}
+
+test.beforeAll(async () => {
+  stack = await startStack({ nodeAmqp: true, workerArgs: ['--replay', `${root}/fixtures/faults.jsonl`, '--speed', '0', '--until', stepUntil('faults', '12-undone-learned')] });
+  nodes = await nodePublisher(stack.vhost!.adminUrl);
+  await publishStep('0-baseline');
+  network = await analysedNetwork(stack);
+});
+test.afterAll(async () => {
+  await nodes?.close();
+  await stack?.stop();
+});
+
+test('step 1: a deleted flood entry is missing_flood on controller, toward compute1’s VTEP, on every view; step 2 clears it', async ({ page, context }) => {
+  const overview = await context.newPage();
+  await overview.goto(`${stack.webUrl}/overview`);
+  await expect(overview.getByTestId('drift-count-missing_flood')).toHaveAttribute('data-count', '0', LIVE);
+  const topo = await context.newPage();
+  await topo.goto(stack.webUrl);
+  await expect(topo.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
+  await openHost(page, 'controller');
+
+  await publishStep('1-fault-flood-deleted');
+  const item = page.getByTestId('drift-item');
+  await expect(item).toHaveCount(1, LIVE);
+  await expect(item).toHaveAttribute('data-class', 'missing_flood');
+  await expect(item).toHaveAttribute('data-vtep', '10.0.20.12');
+  await expect(item).toContainText('10.0.20.12');
+  const row = page.locator('[data-testid="fdb-row"][data-mac="00:00:00:00:00:00"][data-vtep="10.0.20.12"]');
+  await expect(row).toHaveAttribute('data-status', 'expected-only');
+  await expect(row).toHaveAttribute('data-tone', 'bad');
+  await expect(page.getByTestId('flood-list')).toHaveAttribute('data-missing', '10.0.20.12');
+  // the overview counts it, the topology draws the missing recipient
+  await expect(overview.getByTestId('drift-count-missing_flood')).toHaveAttribute('data-count', '1', LIVE);
+  await expect(overview.getByTestId('flood-count-missing')).toHaveAttribute('data-count', '1');
+  await overview.getByTestId('drift-count-missing_flood').click();
+  await expect(overview.getByTestId('overview-host-row')).toHaveCount(1);
+  await expect(overview.getByTestId('overview-host-row')).toHaveAttribute('data-host', 'controller');
+  await expect(topo.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '1', LIVE);
+  await expect(topo.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-worst', 'missing_flood');
+  await expect(topo.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toBeAttached(LIVE);
+  await expect(topo.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
+
+  await publishStep('2-undone-flood');
+  await expectClean(page);
+  await expect(page.getByTestId('flood-list')).toHaveAttribute('data-missing', '');
+  await expect(overview.getByTestId('drift-count-missing_flood')).toHaveAttribute('data-count', '0', LIVE);
+  await expect(topo.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
+  await expect(topo.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
+  await expect(topo.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toBeAttached();
+});
+
+test('step 3: a MAC nobody announced is a stale_entry on compute1 (row held only); step 4 clears it', async ({ page }) => {
+  await openHost(page, 'compute1');
+  await publishStep('3-fault-stale-mac');
+  const item = page.getByTestId('drift-item');
+  await expect(item).toHaveCount(1, LIVE);
+  await expect(item).toHaveAttribute('data-class', 'stale_entry');
+  await expect(item).toHaveAttribute('data-mac', 'fa:16:3e:00:00:99');
+  await expect(item).toHaveAttribute('data-vtep', '10.0.20.13');
+  // its evidence is the kernel row, printed as `bridge fdb` prints it
+  await expect(item.getByTestId('evidence-row')).toContainText('fa:16:3e:00:00:99 dev vxlan-649 dst 10.0.20.13');
+  const row = page.locator('[data-testid="fdb-row"][data-mac="fa:16:3e:00:00:99"]');
+  await expect(row).toHaveAttribute('data-status', 'actual-only');
+  await expect(row).toHaveAttribute('data-tone', 'warn');
+  await publishStep('4-undone-stale-mac');
+  await expectClean(page);
+});
+
+test('step 5: a deleted responder entry is neigh_missing on controller; step 6 clears it', async ({ page }) => {
+  await openHost(page, 'controller');
+  await publishStep('5-fault-neigh-deleted');
+  const item = page.getByTestId('drift-item');
+  await expect(item).toHaveCount(1, LIVE);
+  await expect(item).toHaveAttribute('data-class', 'neigh_missing');
+  await expect(item).toHaveAttribute('data-ip', '172.16.1.12');
+  await expect(page.locator('[data-testid="neigh-row"][data-ip="172.16.1.12"]')).toHaveAttribute('data-status', 'expected-only');
+  await publishStep('6-undone-neigh');
+  await expectClean(page);
+});
+
+test('step 7: a MAC pointed at the wrong VTEP is wrong_vtep on compute2, both VTEPs shown; step 8 clears it', async ({ page }) => {
+  await openHost(page, 'compute2');
+  await publishStep('7-fault-wrong-vtep');
+  const item = page.getByTestId('drift-item');
+  await expect(item).toHaveCount(1, LIVE);
+  await expect(item).toHaveAttribute('data-class', 'wrong_vtep');
+  await expect(item).toHaveAttribute('data-mac', 'fa:16:3e:8e:a8:0d');
+  await expect(item).toHaveAttribute('data-vtep', '10.0.20.12');
+  const row = page.locator('[data-testid="fdb-row"][data-mac="fa:16:3e:8e:a8:0d"]');
+  await expect(row).toHaveAttribute('data-status', 'wrong-vtep');
+  await expect(row).toHaveAttribute('data-vtep', '10.0.20.11');
+  await expect(row).toHaveAttribute('data-actual-vtep', '10.0.20.12');
+  await publishStep('8-undone-wrong-vtep');
+  await expectClean(page);
+});
+
+test('step 9: a wrong responder MAC and a deleted unicast entry on compute1 are neigh_stale and missing_unicast; step 10 clears them', async ({ page }) => {
+  await openHost(page, 'compute1');
+  await publishStep('9-fault-neigh-wrong-unicast-deleted');
+  await expect(page.getByTestId('drift-item')).toHaveCount(2, LIVE);
+  await expect(page.locator('[data-testid="drift-item"][data-class="missing_unicast"]')).toHaveAttribute('data-mac', 'fa:16:3e:f3:4d:52');
+  await expect(page.locator('[data-testid="drift-item"][data-class="neigh_stale"]')).toHaveAttribute('data-ip', '172.16.1.13');
+  await expect(page.locator('[data-testid="fdb-row"][data-mac="fa:16:3e:f3:4d:52"]')).toHaveAttribute('data-status', 'expected-only');
+  const neigh = page.locator('[data-testid="neigh-row"][data-ip="172.16.1.13"]');
+  await expect(neigh).toHaveAttribute('data-status', 'wrong-mac');
+  await expect(neigh).toHaveAttribute('data-actual-mac', 'fa:16:3e:00:00:98');
+  await publishStep('10-undone-neigh-unicast');
+  await expectClean(page);
+});
+
+test('step 11: a MAC unknown to Neutron learned on controller is learned_only; step 12 clears it', async ({ page }) => {
+  await openHost(page, 'controller');
+  await publishStep('11-fault-learned-unknown-mac');
+  const item = page.locator('[data-testid="drift-item"][data-class="learned_only"]');
+  await expect(item).toHaveCount(1, LIVE);
+  await expect(item).toHaveAttribute('data-mac', 'fa:16:3e:00:00:77');
+  await expect(page.locator('[data-testid="fdb-row"][data-mac="fa:16:3e:00:00:77"]')).toHaveAttribute('data-status', 'actual-only');
+  await publishStep('12-undone-learned');
+  await expectClean(page);
+});
