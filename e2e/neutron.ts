@@ -11,6 +11,19 @@ export async function declareNeutronExchanges(url: string): Promise<void> {
   await conn.close();
 }
 
+/**
+ * Plays an l2pop agent's consumer: its auto-delete fanout queue (oslo names it
+ * `<topic>_fanout_<uuid>`) bound to the l2pop fanout exchange, which keeps that auto-delete
+ * exchange alive while the tap is away, as the agents of a real cloud do. Returns `close`.
+ */
+export async function agentFanoutQueue(url: string): Promise<{ close(): Promise<void> }> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createChannel();
+  const q = await ch.assertQueue(`${L2POP_TOPIC}_fanout_${Math.random().toString(16).slice(2)}`, { durable: false, autoDelete: true });
+  await ch.bindQueue(q.queue, L2POP_FANOUT_EXCHANGE, '');
+  return { close: () => conn.close() };
+}
+
 /** oslo `serialize_msg` of an RPC message with a minimal admin context, as neutron-server sends it. */
 export function osloBody(method: string, args: object, extra: object = {}): Buffer {
   const inner = { method, args, version: '1.0', _unique_id: Math.random().toString(16).slice(2), _context_is_admin: true, _context_auth_token: null, _context_request_id: 'req-e2e', ...extra };

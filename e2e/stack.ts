@@ -62,6 +62,8 @@ export interface Stack {
   db: TestDatabase;
   /** Set when the stack taps a broker: the vhost, and the URL of a user playing neutron-server. */
   vhost: TestVhost | null;
+  /** The tap's least-privilege RabbitMQ user (set with `amqp` / `nodeAmqp`): `vhost.closeConnections(tapUser)` cuts it off. */
+  tapUser: string | null;
   stop(): Promise<void>;
 }
 
@@ -85,14 +87,15 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
     const { declareNodeExchange } = await import('./nodes');
     await declareNodeExchange(vhost.adminUrl);
   }
-  if (vhost && !opts.amqp) {
+  let tapUser: string | null = null;
+  if (vhost) {
+    if (opts.amqp) {
+      const { declareNeutronExchanges } = await import('./neutron');
+      await declareNeutronExchanges(vhost.adminUrl);
+    }
     const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
-    args.push('--node-amqp', tap.url);
-  } else if (vhost) {
-    const { declareNeutronExchanges } = await import('./neutron');
-    await declareNeutronExchanges(vhost.adminUrl);
-    const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
-    args.push('--amqp', tap.url);
+    tapUser = tap.user;
+    args.push(opts.amqp ? '--amqp' : '--node-amqp', tap.url);
   }
   // the binaries themselves, not npx: a signal must reach the server, not a wrapper
   // each in its own process group, stopped as a group (tsx and next start child processes)
@@ -113,6 +116,7 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
     livePort,
     db,
     vhost,
+    tapUser,
     async stop() {
       await Promise.all([stopGroup(worker), stopGroup(web)]);
       await vhost?.cleanup();
