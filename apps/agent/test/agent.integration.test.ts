@@ -239,10 +239,10 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     expect(bumMsg.headers['x-l2scope-schema']).toBe('l2scope.bum/1');
     const mark = Date.now();
     // VNI 649: the ARP responder (proxy) answers locally; the echo requests go as known unicast
-    await h.exec(nsA, 'ping', '-n', '-c', '2', '-i', '0.2', '-W', '1', '172.31.0.2').catch(() => '');
+    await h.ping(nsA, '-c', '2', '-i', '0.2', '-W', '1', '172.31.0.2');
     // VNI 650: one ARP request for an absent address (flooded to 10.99.0.2), then 2 frames to a MAC no FDB knows
-    await h.exec(nsA, 'ping', '-n', '-c', '1', '-W', '1', '172.31.1.8').catch(() => '');
-    await h.exec(nsA, 'ping', '-n', '-c', '2', '-i', '0.2', '-W', '1', '172.31.1.9').catch(() => '');
+    await h.ping(nsA, '-c', '1', '-W', '1', '172.31.1.8');
+    await h.ping(nsA, '-c', '2', '-i', '0.2', '-W', '1', '172.31.1.9');
     const flowOf = (flows: BumFlow[], vni: number, remote: string, dir: 'tx' | 'rx') => flows.find((f) => f.vni === vni && f.remoteVtep === remote && f.direction === dir);
     await until('the pings in A\'s and B\'s BUM reports', () => {
       const a = mergeBumFlows(bumOf(HOST_A, mark));

@@ -74,6 +74,23 @@ export class Harness {
     return sh('ip', ['netns', 'exec', ns, cmd, ...args]);
   }
 
+  /**
+   * `ping -n <args>` inside a namespace (iputils-ping). Resolves with its output whether or not
+   * replies came (exit 1 with its summary: none, which some tests want); throws on any other
+   * failure, e.g. ping missing (`ip netns exec` exits 1 too, without a summary), so a test never "pings" silently without sending.
+   */
+  async ping(ns: string, ...args: string[]): Promise<string> {
+    try {
+      const { stdout } = await execFileP('ip', ['netns', 'exec', ns, 'ping', '-n', ...args], { timeout: 30_000 });
+      return stdout;
+    } catch (e) {
+      const err = e as { code?: number; stdout?: string; stderr?: string; message: string };
+      // exit 1 is also `ip netns exec` failing to start ping: only a ping that ran prints its summary
+      if (err.code === 1 && err.stdout?.includes('packets transmitted')) return err.stdout;
+      throw new Error(`ping in ${ns} ${args.join(' ')}: ${(err.stderr || err.message).trim()}`, { cause: e });
+    }
+  }
+
   /** Start a long-running process in its own process group (killed with the group). */
   start(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? '/', env: opts.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
