@@ -74,15 +74,42 @@ async function waitHttp(url: string, timeoutMs: number, child: ResultPromise): P
   throw new Error(`${url} not ready after ${timeoutMs / 1000} s`);
 }
 
+/**
+ * Stop both children and exit. Each child runs in its own process group (tsx and next start
+ * processes of their own), so the whole group is signalled: SIGTERM, SIGKILL after 5 s. A SIGTERM
+ * to this script (not only Ctrl-C in its terminal) leaves nothing behind.
+ */
+let stopping = false;
 function stopAll(code: number): never {
-  for (const c of children) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 3000).unref();
-  Promise.allSettled(children).then(() => process.exit(code));
+  if (!stopping) {
+    stopping = true;
+    const signal = (sig: NodeJS.Signals) => {
+      for (const c of children) {
+        try {
+          if (c.pid !== undefined) process.kill(-c.pid, sig);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    signal('SIGTERM');
+    setTimeout(() => {
+      signal('SIGKILL');
+      process.exit(code);
+    }, 5000).unref();
+    Promise.allSettled(children).then(() => {
+      signal('SIGKILL'); // grandchildren that outlived their parent
+      process.exit(code);
+    });
+  }
   // keep TypeScript happy: the process exits from the callbacks above
   return undefined as never;
 }
 
-const worker = execa('npx', ['tsx', path.join(root, 'apps/worker/src/main.ts'), ...workerArgs], { cwd: root, env, stdio: 'inherit', reject: false });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stopAll(0));
+
+// the binaries themselves (no npx / npm wrapper), each in its own process group: see stopAll
+const worker = execa(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'apps/worker/src/main.ts'), ...workerArgs], { cwd: root, env, stdio: 'inherit', reject: false, detached: true });
 children.push(worker);
 try {
   await waitHttp(`http://127.0.0.1:${o.livePort}/healthz`, 120_000, worker);
@@ -90,7 +117,7 @@ try {
   console.error(`l2scope: the worker did not come up: ${(err as Error).message}`);
   stopAll(1);
 }
-const web = execa('npm', ['-w', '@l2scope/web', 'run', 'start'], { cwd: root, env, stdio: 'inherit', reject: false });
+const web = execa(path.join(root, 'node_modules/.bin/next'), ['start'], { cwd: path.join(root, 'apps/web'), env, stdio: 'inherit', reject: false, detached: true });
 children.push(web);
 try {
   await waitHttp(`http://127.0.0.1:${o.port}/`, 120_000, web);
@@ -100,9 +127,9 @@ try {
 }
 console.log(`\nl2scope is up: http://localhost:${o.port}  (${o.amqp ? 'tapping the broker live' : 'replaying fixtures/lab3.jsonl, a real Neutron capture'}; Ctrl-C stops)\n`);
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stopAll(0));
 for (const c of children) {
   c.then((r) => {
+    if (stopping) return;
     console.error(`l2scope: ${r.command.split(' ').slice(0, 3).join(' ')} exited (${r.exitCode ?? r.signal}); stopping`);
     stopAll(typeof r.exitCode === 'number' && r.exitCode !== 0 ? r.exitCode : 1);
   });
