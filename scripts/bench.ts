@@ -3,9 +3,12 @@
  *  - decode + model throughput vs a bare double JSON.parse of the same oslo bodies;
  *  - worker ingest (decode, model, batched persistence, ack) vs a raw amqplib consumer that only
  *    acks, on the same local RabbitMQ, on SQLite and PostgreSQL;
- *  - model memory per FDB entry for a 1000-hypervisor fleet.
+ *  - model memory per FDB entry for a 1000-hypervisor fleet;
+ *  - node analysis (expected vs actual) of a 1000-hypervisor fleet vs listing what every host was
+ *    told (`ClusterModel.toldFdb`), and the incremental re-analysis after one change vs the full one.
  * Needs the local RabbitMQ (rabbitmqctl, root) and PostgreSQL; set L2SCOPE_BENCH_PG= to skip PostgreSQL.
  */
+import { runAnalysisBench } from '../bench/analysis.bench';
 import { modelMemory, runDecodeBench } from '../bench/decode.bench';
 import { runIngestBench } from '../bench/ingest.bench';
 import { fleetMessages } from '../bench/workload';
@@ -33,4 +36,11 @@ const ing = await runIngestBench(msgs, pg || undefined);
 console.log(`     baseline raw consumer (ack only)    ${fmt(ing.rawRate)} msg/s`);
 console.log(`     worker, persisted to SQLite         ${fmt(ing.sqliteRate)} msg/s  ratio ${ratio(ing.sqliteRate, ing.rawRate)}`);
 if (ing.postgresRate !== null) console.log(`     worker, persisted to PostgreSQL     ${fmt(ing.postgresRate)} msg/s  ratio ${ratio(ing.postgresRate, ing.rawRate)}`);
+const an = runAnalysisBench(1000, 300);
+console.log(`\n4. node analysis, ${fmt(an.hosts)} Linux bridge hosts (l2pop + ARP responder), ${fmt(an.networks)} networks, ${fmt(an.ports)} ports`);
+console.log(`     ${fmt(an.snapshotRows)} FDB + neighbour rows held, ${fmt(an.toldRows)} told; ${fmt(an.driftItems)} drift items, ${fmt(an.findings)} findings (injected faults)`);
+console.log(`     baseline toldFdb of every host          ${fmt(an.baselineMs)} ms`);
+console.log(`     full analysis (analyzeNodes)            ${fmt(an.fullMs)} ms  ratio ${ratio(an.fullMs, an.baselineMs)}`);
+console.log(`     incremental, one port (add_fdb_entries) ${an.portChangeMs.toFixed(1)} ms  ratio ${(an.portChangeMs / an.fullMs).toFixed(3)}x of full (${fmt(an.portChangeHosts)} hosts re-analysed)`);
+console.log(`     incremental, one host's snapshot        ${an.snapshotChangeMs.toFixed(1)} ms  ratio ${(an.snapshotChangeMs / an.fullMs).toFixed(3)}x of full (${fmt(an.snapshotChangeHosts)} host re-analysed)`);
 process.exit(0);

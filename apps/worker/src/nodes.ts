@@ -1,8 +1,10 @@
 /**
  * The worker's node view: node agents' snapshots (full + deltas) and BUM reports from l2scope's own
  * exchange, the expected-vs-actual analysis against the l2pop model (debounced: re-run after
- * changes, never more often than a few times its own duration), finding lifecycles, convergence
- * lags, throttled persistence and live push.
+ * changes, never more often than a few times its own duration; incremental: a {@link NodeAnalyzer}
+ * re-analyses only the hosts whose snapshot arrived and the hosts and findings of the networks the
+ * model changes since the last run touched), finding lifecycles, convergence lags, throttled
+ * persistence and live push.
  *
  * Node data is state, not a log: a delivery is acked once applied in memory; the database gets
  * the latest state per host at most once a second. A lost snapshot is replaced by the next full.
@@ -16,11 +18,13 @@ import {
   type FdbMessage,
   type FindingView,
   type FullNodeSnapshot,
+  type HostAnalysis,
   type HostConvergence,
+  type ModelChange,
   type NodeAnalysis,
+  NodeAnalyzer,
   NodeDeltaMismatch,
   type NodesLiveUpdate,
-  analyzeNodes,
   applyNodeDelta,
   findingKey,
   parseBumReport,
@@ -64,7 +68,10 @@ export class NodeMonitor {
   private readonly bum = new Map<string, BumReport>();
   private readonly tracker = new ConvergenceTracker();
   private analysis: NodeAnalysis | null = null;
-  private readonly summaries = new Map<string, string>();
+  /** Incremental analysis: fed the model's changes, it re-analyses only what they and new snapshots touch. */
+  private readonly analyzer = new NodeAnalyzer();
+  /** Per host: the last analysis pushed / saved, and its JSON (compared only when the analyzer produced another object). */
+  private readonly published = new Map<string, { analysis: HostAnalysis; json: string }>();
   private openFindings = new Map<string, FindingView>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -180,18 +187,29 @@ export class NodeMonitor {
     this.tracker.expect(msg, at, messageId, (network, vtep) => {
       const owner = model.hostOfVtep(vtep);
       const candidates = msg.target && msg.target !== 'fanout' ? [msg.target] : [...this.fulls.keys()];
-      return candidates.filter((h) => h !== owner && this.fulls.has(h) && model.host(h)?.l2population === true && model.memberships(h).includes(network));
+      return candidates.filter((h) => {
+        if (h === owner || !this.fulls.has(h)) return false;
+        const host = model.host(h);
+        // in its network_map (what `model.memberships(h)` lists), without sorting it per cast
+        return host?.l2population === true && Object.hasOwn(host.networks, network);
+      });
     });
   }
 
-  /** The model changed: re-analyse soon. */
-  modelChanged(): void {
+  /**
+   * The model changed: re-analyse soon.
+   * @param changes what `ClusterModel.apply` returned (every non-empty list must be given: the
+   *   incremental analysis re-analyses only what they name); omitted: everything is analysed again
+   */
+  modelChanged(changes?: readonly ModelChange[]): void {
+    if (changes) this.analyzer.modelChanged(changes);
+    else this.analyzer.invalidate();
     if (this.fulls.size) this.schedule();
   }
 
   private byVni(): Map<number, string> {
     const m = new Map<number, string>();
-    for (const n of this.opts.model.snapshot().networks) if (n.vni !== null) m.set(n.vni, n.id);
+    for (const n of this.opts.model.networkViews()) if (n.vni !== null) m.set(n.vni, n.id);
     return m;
   }
 
@@ -214,9 +232,10 @@ export class NodeMonitor {
       this.tracker.sweep(Date.now());
       let analysis: NodeAnalysis;
       try {
-        analysis = analyzeNodes({ model: this.opts.model, snapshots: [...this.fulls.values()] });
+        analysis = this.analyzer.analyze({ model: this.opts.model, snapshots: [...this.fulls.values()] });
       } catch (err) {
-        // analyzeNodes does not throw by contract; one bad snapshot must not stop the worker anyway
+        // the analysis does not throw by contract; one bad snapshot must not stop the worker anyway
+        this.analyzer.invalidate();
         this.opts.log(`nodes: analysis failed: ${String(err)}`);
         return this.analysis ?? { hosts: {}, findings: [] };
       }
@@ -236,11 +255,11 @@ export class NodeMonitor {
     const changedHosts: string[] = [];
     for (const [host, ha] of Object.entries(a.hosts)) {
       if (!ha.snapshot) continue; // hosts without a node agent: the topology shows them already
-      const sig = JSON.stringify(ha);
-      if (this.summaries.get(host) !== sig) {
-        this.summaries.set(host, sig);
-        changedHosts.push(host);
-      }
+      const prev = this.published.get(host);
+      if (prev?.analysis === ha) continue; // reused by the incremental analysis: unchanged
+      const json = JSON.stringify(ha);
+      this.published.set(host, { analysis: ha, json });
+      if (prev?.json !== json) changedHosts.push(host);
     }
     // finding lifecycle: open new ones, refresh open ones, resolve the gone
     const current = new Map(a.findings.map((f) => [findingKey(f), f]));
@@ -282,11 +301,12 @@ export class NodeMonitor {
     const a = this.analysis!;
     const db = this.opts.db;
     const now = new Date();
+    // the JSON made for change detection, taken now (a later run may replace it before this runs)
+    const hostRows = changedHosts.map((host) => ({ host, ha: a.hosts[host]!, json: this.published.get(host)!.json }));
     this.persisting = this.persisting
       .then(async () => {
-        for (const host of changedHosts) {
-          const ha = a.hosts[host]!;
-          const data = { at: now, driftCount: ha.drift.length, analysis: storableJson(JSON.parse(JSON.stringify(ha)) as object) };
+        for (const { host, ha, json } of hostRows) {
+          const data = { at: now, driftCount: ha.drift.length, analysis: storableJson(JSON.parse(json) as object) };
           await db.hostAnalysisState.upsert({ where: { host }, create: { host, ...data }, update: data });
         }
         for (const key of opened) {

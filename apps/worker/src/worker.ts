@@ -111,7 +111,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     maxRawBytes: opts.maxRawBytes,
     onApplied: (msg, at, id, changes) => {
       if (msg.kind === 'fdb') nodes.onCast(msg, at, id);
-      if (changes.length) nodes.modelChanged();
+      if (changes.length) nodes.modelChanged(changes);
     },
     onError: (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`),
     onCommitted: (batch, seq) => {

@@ -458,6 +458,23 @@ export class ClusterModel {
     return toVtepEntries(network, vtep, v);
   }
 
+  /** Every network record (copies), in the order the model first saw them, as in {@link snapshot}. */
+  networkViews(): NetworkView[] {
+    return [...this.networks.values()].map((n) => ({ ...n.view }));
+  }
+
+  /**
+   * Absolute entries of every VTEP of one network (copies, in the order the VTEPs appeared), as in
+   * {@link snapshot}'s `vteps`; empty for a network without entries or unknown. O(entries of the network).
+   */
+  networkEntries(network: string): VtepEntries[] {
+    const net = this.networks.get(network);
+    if (!net) return [];
+    const out: VtepEntries[] = [];
+    for (const [vtep, v] of net.vteps) out.push(toVtepEntries(network, vtep, v));
+    return out;
+  }
+
   /** VNI of a network if known (used to index messages without `segment_id`, such as chg_ip). */
   vniOf(network: string): number | null {
     return this.networks.get(network)?.view.vni ?? null;

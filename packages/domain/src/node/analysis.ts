@@ -44,7 +44,7 @@
  */
 import { FLOOD_MAC } from '../l2pop';
 import { type BridgeFdbRow, type NeighRow, isMulticastIp, linuxBridgeNames } from '../kernel';
-import { ClusterModel, type HostView, type ModelSnapshot, type VtepEntries } from '../model';
+import { ClusterModel, type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries } from '../model';
 import type { AgentIni } from './ini';
 import type { VxlanDevice } from './linuxbridge';
 import { type BrTunFlood, type BrTunResponder, type BrTunUnicast, type OvsTunnelPort, tunnelDstPort } from './ovs';
@@ -317,23 +317,11 @@ function groupBy<T, K>(xs: T[], key: (x: T) => K): Map<K, T[]> {
 /** Unique and sorted with {@link compareNatural} (IPv4 addresses numerically). */
 const sortStr = (xs: Iterable<string>): string[] => sortNatural([...new Set(xs)]);
 
-/** The model's VTEP entries per network, each list sorted by VTEP (one pass: the analysis stays O(entries)). */
-function vtepIndex(snap: ModelSnapshot): Map<string, VtepEntries[]> {
-  const out = new Map<string, VtepEntries[]>();
-  for (const v of snap.vteps) {
-    const l = out.get(v.network) ?? [];
-    l.push(v);
-    out.set(v.network, l);
-  }
-  for (const l of out.values()) l.sort((a, b) => compareText(a.vtep, b.vtep));
-  return out;
-}
-
-/** Network id of a VNI as the model knows it (VXLAN), else `vni:<n>`. */
-function networkIndex(snap: ModelSnapshot): { byVni: Map<number, string>; vniOf: Map<string, number | null> } {
+/** Network id of a VNI as the model knows it (VXLAN; the first seen wins among others), else `vni:<n>`. */
+function networkIndex(networks: NetworkView[]): { byVni: Map<number, string>; vniOf: Map<string, number | null> } {
   const byVni = new Map<number, string>();
   const vniOf = new Map<string, number | null>();
-  for (const n of [...snap.networks].sort((a, b) => a.firstSeenAt - b.firstSeenAt)) {
+  for (const n of [...networks].sort((a, b) => a.firstSeenAt - b.firstSeenAt)) {
     vniOf.set(n.id, n.vni);
     if (n.vni !== null && (n.networkType === 'vxlan' || !byVni.has(n.vni))) byVni.set(n.vni, n.id);
   }
@@ -625,45 +613,71 @@ function hostMode(c: HostCtx): HostMode {
 interface Expected {
   /** VTEPs whose flood entry is announced. */
   flood: Set<string>;
-  /** MAC -> VTEPs announcing it. */
-  macs: Map<string, Set<string>>;
-  /** IP -> [MAC, VTEP] announcing it (ARP responder data), in VTEP order. */
-  neigh: Map<string, { mac: string; vtep: string }[]>;
+  /** MAC -> VTEPs announcing it (`stamp`: scratch mark of the host and network being compared). */
+  macs: Map<string, { vteps: Set<string>; stamp: number }>;
+  /** IP -> [MAC, VTEP] announcing it (ARP responder data), in VTEP order (`stamp`: as for `macs`). */
+  neigh: Map<string, { list: { mac: string; vtep: string }[]; stamp: number }>;
   /** MAC -> first IP (to label rows). */
   ipOfMac: Map<string, string>;
+  /** VTEP -> MACs announced by it alone (what a host skipping that VTEP does not expect). */
+  macsOnlyBy: Map<string, number>;
+  /** VTEP -> IPs announced by it alone. */
+  neighOnlyBy: Map<string, number>;
   /** The host's own VTEP, skipped. */
   own: string | null;
 }
 
 function networkExpectation(vteps: VtepEntries[]): Expected {
-  const e: Expected = { flood: new Set(), macs: new Map(), neigh: new Map(), ipOfMac: new Map(), own: null };
+  const e: Expected = { flood: new Set(), macs: new Map(), neigh: new Map(), ipOfMac: new Map(), macsOnlyBy: new Map(), neighOnlyBy: new Map(), own: null };
   for (const v of vteps) {
     if (v.flood) e.flood.add(v.vtep);
     for (const mac of v.macs) {
       const s = e.macs.get(mac);
-      if (s) s.add(v.vtep);
-      else e.macs.set(mac, new Set([v.vtep]));
+      if (s) s.vteps.add(v.vtep);
+      else e.macs.set(mac, { vteps: new Set([v.vtep]), stamp: 0 });
     }
     for (const [ip, mac] of Object.entries(v.neigh)) {
       if (!e.ipOfMac.has(mac)) e.ipOfMac.set(mac, ip);
       const l = e.neigh.get(ip);
-      if (l) l.push({ mac, vtep: v.vtep });
-      else e.neigh.set(ip, [{ mac, vtep: v.vtep }]);
+      if (l) l.list.push({ mac, vtep: v.vtep });
+      else e.neigh.set(ip, { list: [{ mac, vtep: v.vtep }], stamp: 0 });
     }
   }
+  for (const { vteps: s } of e.macs.values()) if (s.size === 1) for (const v of s) e.macsOnlyBy.set(v, (e.macsOnlyBy.get(v) ?? 0) + 1);
+  for (const { list } of e.neigh.values()) if (list.length === 1) e.neighOnlyBy.set(list[0]!.vtep, (e.neighOnlyBy.get(list[0]!.vtep) ?? 0) + 1);
   return e;
 }
 
+const NOTHING_EXPECTED = { flood: new Set<string>(), macs: new Map(), neigh: new Map(), macsOnlyBy: new Map(), neighOnlyBy: new Map() } as const;
+
 /** The expectation of one host: the network's, own VTEP skipped; nothing (labels only) for a non-member. */
 function expectedFor(net: Expected, ownVtep: string | null, member: boolean): Expected {
-  if (!member) return { flood: new Set(), macs: new Map(), neigh: new Map(), ipOfMac: net.ipOfMac, own: ownVtep };
+  if (!member) return { ...NOTHING_EXPECTED, ipOfMac: net.ipOfMac, own: ownVtep };
   return { ...net, own: ownVtep };
 }
 
+/**
+ * Scratch marks: a fresh value per (host, network) comparison, kept a small integer. A stale equal
+ * mark after wrap-around only sends a comparison to the exact path, never changes its result.
+ */
+let stampSeq = 0;
+const nextStamp = () => (stampSeq = (stampSeq + 1) & 0x3fffffff);
+
 /** The MAC l2pop announced for `ip` from a VTEP other than the host's own, if any. */
 function expectedNeigh(exp: Expected, ip: string): string | undefined {
-  return exp.neigh.get(ip)?.find((n) => n.vtep !== exp.own)?.mac;
+  const e = exp.neigh.get(ip);
+  return e === undefined ? undefined : firstNotOwn(e.list, exp.own);
 }
+
+function firstNotOwn(l: { mac: string; vtep: string }[], own: string | null): string | undefined {
+  // nearly always one announcer, not the host itself
+  if (l[0]!.vtep !== own) return l[0]!.mac;
+  for (let i = 1; i < l.length; i++) if (l[i]!.vtep !== own) return l[i]!.mac;
+  return undefined;
+}
+
+/** Rows of one MAC: the row itself when alone (the common case: no array per row), else all of them in row order. */
+type MacRows = Row | Row[];
 
 function driftFor(c: HostCtx, a: Actual, exp: Expected, applied: boolean | null, responderWrites: boolean | null): DriftItem[] {
   const out: DriftItem[] = [];
@@ -671,33 +685,61 @@ function driftFor(c: HostCtx, a: Actual, exp: Expected, applied: boolean | null,
   const add = (d: Omit<DriftItem, 'network' | 'dev'>) => out.push({ network: a.network, dev, ...d });
   const ipOf = (mac: string) => exp.ipOfMac.get(mac) ?? null;
   const on = applied === true;
+  const own = exp.own;
 
-  if (on) {
+  // fast path: the flood entries are exactly the announced ones (own VTEP skipped): nothing to say
+  let floodExact = a.floodUnicast.size === exp.flood.size - (own !== null && exp.flood.has(own) ? 1 : 0);
+  if (floodExact) {
+    for (const v of a.floodUnicast.keys()) {
+      if (v === own || !exp.flood.has(v)) {
+        floodExact = false;
+        break;
+      }
+    }
+  }
+  if (on && !floodExact) {
     for (const v of exp.flood) {
-      if (v !== exp.own && !a.floodUnicast.has(v)) add({ class: 'missing_flood', mac: FLOOD_MAC, ip: null, vtep: v, detail: `no flood entry to ${v}: BUM of this network does not reach it (DHCP, ARP break)${a.present ? '' : `; ${dev ?? 'the device'} does not exist`}`, evidence: [] });
+      if (v !== own && !a.floodUnicast.has(v)) add({ class: 'missing_flood', mac: FLOOD_MAC, ip: null, vtep: v, detail: `no flood entry to ${v}: BUM of this network does not reach it (DHCP, ARP break)${a.present ? '' : `; ${dev ?? 'the device'} does not exist`}`, evidence: [] });
     }
   }
-  if (on || applied === null) {
+  if ((on || applied === null) && !floodExact) {
     for (const [v, e] of a.floodUnicast) {
-      if ((v === exp.own || !exp.flood.has(v)) && !v.startsWith('ofport:')) add({ class: 'stale_entry', mac: FLOOD_MAC, ip: null, vtep: v, detail: `flood entry to ${v}, which has no ports on this network: wasted BUM copies`, evidence: [render(e)] });
+      if ((v === own || !exp.flood.has(v)) && !v.startsWith('ofport:')) add({ class: 'stale_entry', mac: FLOOD_MAC, ip: null, vtep: v, detail: `flood entry to ${v}, which has no ports on this network: wasted BUM copies`, evidence: [render(e)] });
     }
   }
 
-  // unicast
-  const byMac = new Map<string, Row[]>();
+  // unicast; fast path: every row is a distinct announced MAC at an announcing VTEP (not its own),
+  // and every MAC announced by another VTEP has its row: nothing to say
+  const stamp = nextStamp();
+  let fine = 0;
   for (const r of a.rows) {
-    const l = byMac.get(r.mac) ?? [];
-    l.push(r);
-    byMac.set(r.mac, l);
+    const m = r.learned || r.vtep === null || r.vtep === own ? undefined : exp.macs.get(r.mac);
+    if (m === undefined || m.stamp === stamp || !m.vteps.has(r.vtep!)) break;
+    m.stamp = stamp;
+    fine++;
   }
-  const handled = new Set<Row>();
-  for (const [mac, announced] of exp.macs) {
+  const unicastExact = fine === a.rows.length && fine === exp.macs.size - (own === null ? 0 : (exp.macsOnlyBy.get(own) ?? 0));
+  const byMac = new Map<string, MacRows>();
+  for (const r of unicastExact ? [] : a.rows) {
+    const l = byMac.get(r.mac);
+    if (l === undefined) byMac.set(r.mac, r);
+    else if (Array.isArray(l)) l.push(r);
+    else byMac.set(r.mac, [l, r]);
+  }
+  const handled = new Set<Row>(unicastExact ? a.rows : []);
+  for (const [mac, { vteps: announced }] of unicastExact ? [] : exp.macs) {
     let vteps = announced;
-    if (exp.own !== null && vteps.has(exp.own)) {
+    if (own !== null && vteps.has(own)) {
       if (vteps.size === 1) continue;
-      vteps = new Set([...vteps].filter((v) => v !== exp.own));
+      vteps = new Set([...vteps].filter((v) => v !== own));
     }
-    const rows = byMac.get(mac) ?? [];
+    const got = byMac.get(mac);
+    // fast path: one l2pop row, pointing where l2pop said
+    if (got !== undefined && !Array.isArray(got) && !got.learned && (got.vtep === null || vteps.has(got.vtep))) {
+      handled.add(got);
+      continue;
+    }
+    const rows = got === undefined ? [] : Array.isArray(got) ? got : [got];
     const fixed = rows.filter((r) => !r.learned);
     const good = fixed.filter((r) => r.vtep === null || vteps.has(r.vtep));
     const expected = [...vteps].sort()[0]!;
@@ -727,30 +769,52 @@ function driftFor(c: HostCtx, a: Actual, exp: Expected, applied: boolean | null,
       evidence: learned.map((r) => render(r.ev)),
     });
   }
-  for (const r of a.rows) {
-    if (handled.has(r)) continue;
-    if (r.learned) {
-      add({
-        class: 'learned_only',
-        mac: r.mac,
-        ip: ipOf(r.mac),
-        vtep: r.vtep,
-        detail: applied === false ? `learned from traffic (flood-and-learn, l2_population off)` : `learned from traffic: l2pop does not announce ${r.mac} (allowed-address-pair / VRRP MAC, or a port l2scope has not seen)`,
-        evidence: [render(r.ev)],
-      });
-    } else {
-      add({ class: 'stale_entry', mac: r.mac, ip: ipOf(r.mac), vtep: r.vtep, detail: `permanent entry for ${r.mac} dst ${r.vtep ?? '?'}, which l2pop does not announce (port gone?)`, evidence: [render(r.ev)] });
+  if (handled.size < a.rows.length) {
+    for (const r of a.rows) {
+      if (handled.has(r)) continue;
+      if (r.learned) {
+        add({
+          class: 'learned_only',
+          mac: r.mac,
+          ip: ipOf(r.mac),
+          vtep: r.vtep,
+          detail: applied === false ? `learned from traffic (flood-and-learn, l2_population off)` : `learned from traffic: l2pop does not announce ${r.mac} (allowed-address-pair / VRRP MAC, or a port l2scope has not seen)`,
+          evidence: [render(r.ev)],
+        });
+      } else {
+        add({ class: 'stale_entry', mac: r.mac, ip: ipOf(r.mac), vtep: r.vtep, detail: `permanent entry for ${r.mac} dst ${r.vtep ?? '?'}, which l2pop does not announce (port gone?)`, evidence: [render(r.ev)] });
+      }
     }
   }
 
   // neighbours (ARP responder)
   if (on && responderWrites) {
     const v4only = c.type === 'openvswitch';
-    const actualByIp = groupBy(a.neigh, (n) => n.ip);
+    if (!v4only) {
+      // fast path: every entry is a distinct IP answered with the announced MAC, and every IP announced by another VTEP has one
+      const nstamp = nextStamp();
+      let ok = 0;
+      for (const n of a.neigh) {
+        const e = exp.neigh.get(n.ip);
+        if (e === undefined || e.stamp === nstamp || n.mac === null || firstNotOwn(e.list, own) !== n.mac) break;
+        e.stamp = nstamp;
+        ok++;
+      }
+      if (ok === a.neigh.length && ok === exp.neigh.size - (own === null ? 0 : (exp.neighOnlyBy.get(own) ?? 0))) return out;
+    }
+    const actualByIp = new Map<string, NeighEntry | NeighEntry[]>();
+    for (const n of a.neigh) {
+      const l = actualByIp.get(n.ip);
+      if (l === undefined) actualByIp.set(n.ip, n);
+      else if (Array.isArray(l)) l.push(n);
+      else actualByIp.set(n.ip, [l, n]);
+    }
     for (const ip of exp.neigh.keys()) {
       const mac = expectedNeigh(exp, ip);
       if (mac === undefined || (v4only && ip.includes(':'))) continue;
-      const got = actualByIp.get(ip) ?? [];
+      const one = actualByIp.get(ip);
+      if (one !== undefined && !Array.isArray(one) && one.mac === mac) continue;
+      const got = one === undefined ? [] : Array.isArray(one) ? one : [one];
       if (got.some((n) => n.mac === mac)) continue;
       if (got.length) {
         for (const n of got) add({ class: 'neigh_stale', mac: n.mac, ip, vtep: null, expectedMac: mac, detail: `ARP responder answers ${ip} with ${n.mac ?? '?'}, l2pop announced ${mac}`, evidence: [render(n.ev)] });
@@ -765,10 +829,30 @@ function driftFor(c: HostCtx, a: Actual, exp: Expected, applied: boolean | null,
 
 // ---------------------------------------------------------------- flood lists
 
-function floodFor(a: Actual | null, ideal: string[], subscribers: (group: string) => string[] | null, vni: number | null): FloodList {
-  const idealSet = new Set(ideal);
+/**
+ * @param ideal other VTEPs with ports on the network, sorted
+ * @param isIdeal membership in `ideal` (without building a set per host and network)
+ */
+function floodFor(a: Actual | null, ideal: string[], isIdeal: (vtep: string) => boolean, subscribers: (group: string) => string[] | null, vni: number | null): FloodList {
   const unicast = a ? [...a.floodUnicast.keys()] : [];
-  const groups = a ? [...a.floodGroups.keys()] : [];
+  if (!a || a.floodGroups.size === 0) {
+    // head-end replication only (l2pop): one sort; reach and excess are subsets of the unicast recipients
+    const actual = sortNatural(unicast); // map keys: unique already
+    const reach = actual.filter((v) => !v.startsWith('ofport:'));
+    const excess = actual.filter((v) => !isIdeal(v));
+    return {
+      vni,
+      actual,
+      ideal,
+      excess,
+      missing: a ? ideal.filter((v) => !(a.floodUnicast.has(v) && !v.startsWith('ofport:'))) : ideal.slice(),
+      reach,
+      copies: unicast.length,
+      evidence: a && excess.length ? [...new Set(unicast.filter((v) => !isIdeal(v)).map((v) => a.floodUnicast.get(v)!))].map(render) : [],
+    };
+  }
+  const idealSet = new Set(ideal);
+  const groups = [...a.floodGroups.keys()];
   const reach = new Set(unicast.filter((v) => !v.startsWith('ofport:')));
   const excess = new Set<string>();
   for (const v of unicast) if (!idealSet.has(v)) excess.add(v);
@@ -798,7 +882,7 @@ function floodFor(a: Actual | null, ideal: string[], subscribers: (group: string
 
 // ---------------------------------------------------------------- main
 
-/** Input of {@link analyzeNodes}. */
+/** Input of {@link analyzeNodes} and {@link NodeAnalyzer.analyze}. */
 export interface AnalyzeNodesInput {
   /** What l2pop told the agents: the live model, or its snapshot (e.g. from the database). */
   model: ClusterModel | ModelSnapshot;
@@ -810,130 +894,451 @@ export interface AnalyzeNodesInput {
  * Compare every host's snapshot with the model: per host its mode, drift and flood lists, and
  * cross-host findings. Hosts the model names without a snapshot are listed with their reported
  * mode only. Never throws on inconsistent input: what cannot be evaluated is said in `mode.notes`.
+ * A full computation, O(FDB and neighbour rows of every host); to re-analyse after a few changes,
+ * keep a {@link NodeAnalyzer}, which gives the same result.
  */
 export function analyzeNodes(input: AnalyzeNodesInput): NodeAnalysis {
-  const model = input.model instanceof ClusterModel ? input.model : ClusterModel.fromSnapshot(input.model);
-  const msnap = model.snapshot();
-  const { byVni, vniOf } = networkIndex(msnap);
-  const snaps = new Map<string, FullNodeSnapshot>();
-  for (const s of input.snapshots) snaps.set(s.host, s);
+  return new NodeAnalyzer().analyze(input);
+}
 
-  const ctxs: HostCtx[] = [];
-  const seen = new Set<string>();
-  for (const s of [...snaps.values()].sort((a, b) => compareText(a.host, b.host))) {
-    const ini = s.agent.ini;
-    const localIp = ini?.localIp ?? s.linuxbridge?.vxlan.find((d) => d.local)?.local ?? s.openvswitch?.tunnelPorts.find((p) => p.localIp)?.localIp ?? null;
-    let modelId: string | null = model.host(s.host) ? s.host : null;
-    if (!modelId && localIp) modelId = model.hostOfVtep(localIp) ?? null;
-    if (modelId) seen.add(modelId);
-    const host = modelId ? (model.host(modelId) ?? null) : null;
-    ctxs.push({ name: s.host, modelId, host, snap: s, type: s.agent.type, vtep: host?.vtep ?? localIp, l2pop: null, arpEffective: null, mode: null as unknown as HostMode, actual: new Map() });
+/** The model's facts about one network, shared by every host (computed once per network and model change). */
+interface NetFacts {
+  /** The network's VTEP entries, sorted by VTEP (code-unit order). */
+  entries: VtepEntries[];
+  /** VTEPs with ports on it (flood entry or unicast MACs announced). */
+  withPorts: Set<string>;
+  /** VTEPs whose flood entry is announced, sorted naturally: the ideal flood list, before each host skips its own. */
+  ports: string[];
+  /** The same VTEPs, as a set. */
+  floodSet: Set<string>;
+  /** What l2pop announced on it (built on first use). */
+  expected: Expected | null;
+}
+
+/** What a host's analysis read from everything but its own snapshot and host record. */
+interface Env {
+  model: ClusterModel;
+  byVni: Map<number, string>;
+  vniOf: Map<string, number | null>;
+  facts: (network: string) => NetFacts;
+  /** Group -> VTEPs receiving it (joined by a VXLAN device; 224.0.0.1: every Linux bridge host). */
+  groupMembers: Map<string, Set<string>>;
+  /** VTEPs of the hosts with a snapshot. */
+  snapVteps: Set<string>;
+}
+
+/** A host's cached analysis. */
+interface HostEntry {
+  snap: FullNodeSnapshot | null;
+  /** Identity of the host in the model: `<modelId>\0<anonymous id of its VTEP>\0<vtep>\0<type>`. */
+  key: string;
+  ctx: HostCtx;
+  result: HostAnalysis;
+  /** Networks the result read from the model, and `#vni:<n>` for each VNI of its snapshot (their network id mapping). */
+  deps: Set<string>;
+  /** Its analysis expanded multicast groups (it depends on every host's groups and VTEPs). */
+  usesGroups: boolean;
+}
+
+/** What the last {@link NodeAnalyzer.analyze} did. */
+export interface NodeAnalyzerStats {
+  /** Everything was recomputed (first run, another model instance, {@link NodeAnalyzer.invalidate}). */
+  full: boolean;
+  /** Hosts analysed again (the others' results were reused as they are, same objects). */
+  hostsAnalyzed: number;
+  /** Hosts in the result. */
+  hosts: number;
+  /** Networks whose cross-host findings were computed again. */
+  networksAnalyzed: number;
+  /** Networks with findings evaluated. */
+  networks: number;
+}
+
+const identity = (modelId: string | null, anon: string | null, vtep: string | null, type: string | null) => `${modelId ?? ''}\u0000${anon ?? ''}\u0000${vtep ?? ''}\u0000${type ?? ''}`;
+
+/**
+ * Incremental {@link analyzeNodes}: keeps every host's analysis and every network's findings, and on
+ * the next {@link analyze} recomputes only
+ * - hosts whose snapshot is another object (a snapshot whose `agent`, `linuxbridge` and
+ *   `openvswitch` sections are the same objects, e.g. a delta without sections, only gets its
+ *   `snapshot` stamp updated), whose host record changed, or that hold, are members of, or have
+ *   ports on a network that changed (VTEP entries, VNI);
+ * - hosts that expand multicast groups, when a host's groups, VTEP or agent type changed;
+ * - the findings of the networks those hosts take part in, and of the changed networks.
+ * The result is deep-equal to `analyzeNodes` on the same inputs (reused parts are the same objects as
+ * in the previous result: do not mutate them).
+ *
+ * Contract: every change list {@link ClusterModel.apply} returned since the last `analyze` must be
+ * given to {@link modelChanged} (a model that is another instance than last time, or a
+ * {@link ModelSnapshot}, is analysed in full). Not safe to share between models.
+ */
+export class NodeAnalyzer {
+  private model: ClusterModel | null = null;
+  private readonly hostCache = new Map<string, HostEntry>();
+  private readonly netFacts = new Map<string, NetFacts>();
+  private readonly findingCache = new Map<string, Finding[]>();
+  private byVni = new Map<number, string>();
+  private vniOf = new Map<string, number | null>();
+  private groupSig = '';
+  private dirtyNetworks = new Set<string>();
+  private dirtyHosts = new Set<string>();
+  private everything = true;
+  private last: NodeAnalyzerStats = { full: true, hostsAnalyzed: 0, hosts: 0, networksAnalyzed: 0, networks: 0 };
+
+  /** What the last {@link analyze} recomputed. */
+  get stats(): NodeAnalyzerStats {
+    return this.last;
   }
-  for (const h of msnap.hosts) {
-    if (h.name === null || seen.has(h.id) || snaps.has(h.id)) continue;
-    const type = h.agentType === 'Open vSwitch agent' ? 'openvswitch' : h.agentType === 'Linux bridge agent' ? 'linuxbridge' : null;
-    ctxs.push({ name: h.name, modelId: h.id, host: h, snap: null, type, vtep: h.vtep, l2pop: null, arpEffective: null, mode: null as unknown as HostMode, actual: new Map() });
-  }
-  ctxs.sort((a, b) => compareText(a.name, b.name));
 
-  for (const c of ctxs) {
-    if (c.type === null && c.host?.agentType) c.type = c.host.agentType === 'Open vSwitch agent' ? 'openvswitch' : 'linuxbridge';
-    if (c.type === 'linuxbridge') linuxbridgeActual(c, byVni);
-    else if (c.type === 'openvswitch') openvswitchActual(c, byVni);
-    c.mode = hostMode(c);
-    c.l2pop = c.mode.l2pop === 'on' ? true : c.mode.l2pop === 'off' ? false : null;
-    c.arpEffective = c.mode.arpResponder === 'on' ? true : c.mode.arpResponder === 'off' ? false : null;
-  }
-
-  // group subscribers: VTEPs of hosts whose VXLAN devices joined the group
-  const groupMembers = new Map<string, Set<string>>();
-  for (const c of ctxs) {
-    for (const d of c.snap?.linuxbridge?.vxlan ?? []) {
-      if (!d.group || !c.vtep) continue;
-      const s = groupMembers.get(d.group) ?? new Set<string>();
-      s.add(c.vtep);
-      groupMembers.set(d.group, s);
-    }
-  }
-  // 224.0.0.1 is the all-hosts group: every Linux host receives it without joining, and the kernel's
-  // VXLAN socket (bound to the UDP port on any address) decapsulates it (RECIPE §5 mixed: the
-  // l2pop-off host reaches the l2pop hosts this way). OVS tunnels only accept their local_ip.
-  const allHosts = new Set(ctxs.filter((c) => c.vtep && c.type !== 'openvswitch').map((c) => c.vtep!));
-  for (const [g, s] of groupMembers) if (g === ALL_HOSTS_GROUP) for (const v of allHosts) s.add(v);
-  const snapVteps = new Set(ctxs.filter((c) => c.snap && c.vtep).map((c) => c.vtep!));
-
-  const vtepsOf = vtepIndex(msnap);
-  /** VTEPs with ports on a network (flood entry announced), sorted; once per network. */
-  const portsCache = new Map<string, string[]>();
-  const portsOn = (network: string) => {
-    let p = portsCache.get(network);
-    if (!p) {
-      p = sortStr((vtepsOf.get(network) ?? []).filter((v) => v.flood).map((v) => v.vtep));
-      portsCache.set(network, p);
-    }
-    return p;
-  };
-  const hasPorts = (network: string, vtep: string | null) => vtep !== null && (vtepsOf.get(network) ?? []).some((v) => v.vtep === vtep && (v.flood || v.macs.length > 0));
-
-  const netExpect = new Map<string, Expected>();
-  const hosts: Record<string, HostAnalysis> = {};
-  for (const c of ctxs) {
-    const drift: DriftItem[] = [];
-    const flood: Record<string, FloodList> = {};
-    if (c.snap) {
-      // a host named only by a host-directed cast (no report_state yet) and its VTEP's anonymous record are the same agent
-      const anon = c.vtep ? model.hostOfVtep(c.vtep) : undefined;
-      const members = new Set([...(c.modelId ? model.memberships(c.modelId) : []), ...(anon && anon !== c.modelId ? model.memberships(anon) : [])]);
-      const networks = new Set<string>([...c.actual.keys()]);
-      for (const n of members) if (vniOf.get(n) !== null && vniOf.get(n) !== undefined) networks.add(n);
-      for (const network of sortStr(networks)) {
-        const vni = vniOf.get(network) ?? c.actual.get(network)?.vni ?? null;
-        let a = c.actual.get(network) ?? null;
-        const member = members.has(network);
-        // OVS reclaims a network's local VLAN with its last port: nothing expected without one
-        if (c.type === 'openvswitch' && !a && !hasPorts(network, c.vtep)) continue;
-        if (!a) {
-          if (vni === null) continue;
-          const dev = c.type === 'openvswitch' ? 'br-tun (no local VLAN)' : linuxBridgeNames.vxlan(vni);
-          a = { network, vni, present: false, dev, floodUnicast: new Map(), floodGroups: new Map(), rows: [], neigh: [], responder: null, device: null, lvid: null, l2popRows: [], notes: [] };
-        }
-        let net = netExpect.get(network);
-        if (!net) {
-          net = networkExpectation(vtepsOf.get(network) ?? []);
-          netExpect.set(network, net);
-        }
-        const exp = expectedFor(net, c.vtep, member);
-        const responderWrites = c.type === 'openvswitch' ? c.arpEffective : c.mode.arpResponderSource === 'ini' ? c.arpEffective : (a.device?.proxy ?? c.arpEffective);
-        drift.push(...driftFor(c, a, exp, c.l2pop, responderWrites));
-        const ideal = portsOn(network).filter((v) => v !== c.vtep);
-        const fl = floodFor(
-          a.present ? a : null,
-          ideal,
-          (g) => {
-            const subs = [...(groupMembers.get(g) ?? [])].filter((v) => v !== c.vtep);
-            // hosts without a snapshot: assume the ideal ones among them run flood-and-learn with this group
-            const unknown = ideal.filter((v) => !snapVteps.has(v));
-            return groupMembers.has(g) || unknown.length === 0 ? sortStr([...subs, ...unknown]) : null;
-          },
-          vni,
-        );
-        flood[network] = fl;
-        c.mode.notes.push(...a.notes);
-        if (!a.present && member && [...exp.flood].some((v) => v !== c.vtep)) c.mode.notes.push(`${a.dev}: no state for network ${network} (VNI ${vni})`);
+  /**
+   * Changes folded into the model since the last {@link analyze} (what {@link ClusterModel.apply}
+   * returned, in any order; duplicates are harmless). `host` / `host_removed` mark that host,
+   * `vtep` / `vtep_removed` and `network` that network.
+   */
+  modelChanged(changes: readonly ModelChange[]): void {
+    for (const c of changes) {
+      switch (c.type) {
+        case 'host':
+          this.dirtyHosts.add(c.host.id);
+          break;
+        case 'host_removed':
+          this.dirtyHosts.add(c.id);
+          break;
+        case 'network':
+          this.dirtyNetworks.add(c.network.id);
+          break;
+        case 'vtep':
+          this.dirtyNetworks.add(c.entries.network);
+          break;
+        case 'vtep_removed':
+          this.dirtyNetworks.add(c.network);
+          break;
       }
     }
-    drift.sort(
-      (x, y) =>
-        compareText(x.network, y.network) ||
-        DRIFT_CLASSES.indexOf(x.class) - DRIFT_CLASSES.indexOf(y.class) ||
-        compareText(x.mac ?? '', y.mac ?? '') ||
-        compareNatural(x.ip ?? '', y.ip ?? '') ||
-        compareNatural(x.vtep ?? '', y.vtep ?? ''),
-    );
-    hosts[c.name] = { mode: c.mode, drift, flood, snapshot: c.snap ? { takenAt: c.snap.takenAt, seq: c.snap.seq, instance: c.snap.instance } : null };
   }
 
-  return { hosts, findings: findingsFor(ctxs, vtepsOf, vniOf) };
+  /** Forget every cached result: the next {@link analyze} is a full one (e.g. after a model was rebuilt in place). */
+  invalidate(): void {
+    this.everything = true;
+  }
+
+  /**
+   * Analyse, reusing what the changes since the last call did not touch.
+   * @returns the same result as `analyzeNodes(input)`
+   */
+  analyze(input: AnalyzeNodesInput): NodeAnalysis {
+    const model = input.model instanceof ClusterModel ? input.model : ClusterModel.fromSnapshot(input.model);
+    const full = this.everything || model !== this.model;
+    const dirtyNets = this.dirtyNetworks;
+    const dirtyHosts = this.dirtyHosts;
+    this.dirtyNetworks = new Set();
+    this.dirtyHosts = new Set();
+    this.everything = false;
+    this.model = model;
+    if (full) {
+      this.hostCache.clear();
+      this.netFacts.clear();
+      this.findingCache.clear();
+    }
+
+    // networks: a changed VNI -> network mapping changes every host holding that VNI
+    const { byVni, vniOf } = networkIndex(model.networkViews());
+    const dirtyVnis = new Set<string>();
+    if (!full) {
+      for (const [vni, id] of byVni) if (this.byVni.get(vni) !== id) dirtyVnis.add(`#vni:${vni}`);
+      for (const [vni, id] of this.byVni) {
+        if (byVni.get(vni) !== id) {
+          dirtyVnis.add(`#vni:${vni}`);
+          dirtyNets.add(id);
+        }
+      }
+      for (const [id, vni] of vniOf) if (this.vniOf.get(id) !== vni) dirtyNets.add(id);
+      for (const id of this.vniOf.keys()) if (!vniOf.has(id)) dirtyNets.add(id);
+      for (const v of dirtyVnis) {
+        const id = byVni.get(Number(v.slice(5)));
+        dirtyNets.add(id ?? `vni:${v.slice(5)}`);
+        dirtyNets.add(`vni:${v.slice(5)}`);
+      }
+    }
+    this.byVni = byVni;
+    this.vniOf = vniOf;
+    for (const n of dirtyNets) this.netFacts.delete(n);
+    const facts = (network: string): NetFacts => {
+      let f = this.netFacts.get(network);
+      if (!f) {
+        const entries = model.networkEntries(network).sort((a, b) => compareText(a.vtep, b.vtep));
+        const withPorts = new Set<string>();
+        const flooding: string[] = [];
+        for (const v of entries) {
+          if (v.flood || v.macs.length > 0) withPorts.add(v.vtep);
+          if (v.flood) flooding.push(v.vtep);
+        }
+        f = { entries, withPorts, ports: sortStr(flooding), floodSet: new Set(flooding), expected: null };
+        this.netFacts.set(network, f);
+      }
+      return f;
+    };
+
+    // host identities (cheap, every host): snapshot hosts, then hosts the model names without a snapshot
+    const snaps = new Map<string, FullNodeSnapshot>();
+    for (const s of input.snapshots) snaps.set(s.host, s);
+    interface Ident {
+      name: string;
+      modelId: string | null;
+      snap: FullNodeSnapshot | null;
+      type: HostCtx['type'];
+      vtep: string | null;
+      anon: string | null;
+      key: string;
+    }
+    const idents: Ident[] = [];
+    const seen = new Set<string>();
+    for (const s of snaps.values()) {
+      const ini = s.agent.ini;
+      const localIp = ini?.localIp ?? s.linuxbridge?.vxlan.find((d) => d.local)?.local ?? s.openvswitch?.tunnelPorts.find((p) => p.localIp)?.localIp ?? null;
+      let modelId: string | null = model.host(s.host) ? s.host : null;
+      if (!modelId && localIp) modelId = model.hostOfVtep(localIp) ?? null;
+      if (modelId) seen.add(modelId);
+      const vtep = (modelId ? model.host(modelId)?.vtep : null) ?? localIp;
+      // a host named only by a host-directed cast (no report_state yet) and its VTEP's anonymous record are the same agent
+      const anon = vtep ? (model.hostOfVtep(vtep) ?? null) : null;
+      idents.push({ name: s.host, modelId, snap: s, type: s.agent.type, vtep, anon, key: identity(modelId, anon, vtep, s.agent.type) });
+    }
+    for (const id of model.hostIds()) {
+      const h = model.host(id)!;
+      if (h.name === null || seen.has(h.id) || snaps.has(h.id)) continue;
+      const type = h.agentType === 'Open vSwitch agent' ? 'openvswitch' : h.agentType ? 'linuxbridge' : null;
+      idents.push({ name: h.name, modelId: h.id, snap: null, type, vtep: h.vtep, anon: null, key: identity(h.id, null, h.vtep, type) });
+    }
+    idents.sort((a, b) => compareText(a.name, b.name));
+
+    // group subscribers: VTEPs of hosts whose VXLAN devices joined the group
+    const groupMembers = new Map<string, Set<string>>();
+    const snapVteps = new Set<string>();
+    const sig: string[] = [];
+    for (const c of idents) {
+      let groups = '';
+      for (const d of c.snap?.linuxbridge?.vxlan ?? []) {
+        if (!d.group || !c.vtep) continue;
+        const s = groupMembers.get(d.group) ?? new Set<string>();
+        s.add(c.vtep);
+        groupMembers.set(d.group, s);
+        groups += ` ${d.group}`;
+      }
+      if (c.snap && c.vtep) snapVteps.add(c.vtep);
+      sig.push(`${c.vtep ?? ''}/${c.snap ? 1 : 0}/${c.type ?? ''}${groups}`);
+    }
+    // 224.0.0.1 is the all-hosts group: every Linux host receives it without joining, and the kernel's
+    // VXLAN socket (bound to the UDP port on any address) decapsulates it (RECIPE §5 mixed: the
+    // l2pop-off host reaches the l2pop hosts this way). OVS tunnels only accept their local_ip.
+    const allHosts = new Set(idents.filter((c) => c.vtep && c.type !== 'openvswitch').map((c) => c.vtep!));
+    for (const [g, s] of groupMembers) if (g === ALL_HOSTS_GROUP) for (const v of allHosts) s.add(v);
+    const groupSig = sig.join('\n');
+    const groupsChanged = groupSig !== this.groupSig;
+    this.groupSig = groupSig;
+    const env: Env = { model, byVni, vniOf, facts, groupMembers, snapVteps };
+
+    // hosts: reuse, restamp or recompute
+    const changedCtxs: HostCtx[] = [];
+    const goneCtxs: HostCtx[] = [];
+    const ctxs: HostCtx[] = [];
+    const hosts: Record<string, HostAnalysis> = {};
+    let analyzed = 0;
+    const names = new Set<string>();
+    for (const id of idents) {
+      names.add(id.name);
+      const prev = this.hostCache.get(id.name);
+      const touched =
+        !prev ||
+        prev.key !== id.key ||
+        (id.modelId !== null && dirtyHosts.has(id.modelId)) ||
+        (id.anon !== null && dirtyHosts.has(id.anon)) ||
+        (prev.usesGroups && groupsChanged) ||
+        someIn(prev.deps, dirtyNets) ||
+        someIn(prev.deps, dirtyVnis);
+      if (prev && !touched && prev.snap === id.snap) {
+        ctxs.push(prev.ctx);
+        hosts[id.name] = prev.result;
+        continue;
+      }
+      if (prev && !touched && prev.snap && id.snap && sameSections(prev.snap, id.snap)) {
+        // the same node state under a new stamp (a delta without sections): only `snapshot` changes
+        const s = id.snap;
+        const result: HostAnalysis = { ...prev.result, snapshot: { takenAt: s.takenAt, seq: s.seq, instance: s.instance } };
+        prev.ctx.snap = s;
+        this.hostCache.set(id.name, { ...prev, snap: s, result });
+        ctxs.push(prev.ctx);
+        hosts[id.name] = result;
+        continue;
+      }
+      analyzed++;
+      const host = id.modelId ? (model.host(id.modelId) ?? null) : null;
+      const ctx: HostCtx = { name: id.name, modelId: id.modelId, host, snap: id.snap, type: id.type, vtep: id.vtep, l2pop: null, arpEffective: null, mode: null as unknown as HostMode, actual: new Map() };
+      const r = analyzeHost(ctx, id.anon, env);
+      this.hostCache.set(id.name, { snap: id.snap, key: id.key, ctx, result: r.result, deps: r.deps, usesGroups: r.usesGroups });
+      // the findings read the host's settings and its state per network: when neither changed (e.g. it was
+      // analysed again for a network's new entries), only the changed networks' findings are due
+      const sameState = prev && (prev.snap === id.snap || (prev.snap && id.snap && sameSections(prev.snap, id.snap))) && !someIn(prev.deps, dirtyVnis);
+      if (!sameState || findingInputs(prev.ctx) !== findingInputs(ctx)) {
+        if (prev) goneCtxs.push(prev.ctx);
+        changedCtxs.push(ctx);
+      }
+      ctxs.push(ctx);
+      hosts[id.name] = r.result;
+    }
+    for (const [name, e] of this.hostCache) {
+      if (names.has(name)) continue;
+      this.hostCache.delete(name);
+      goneCtxs.push(e.ctx);
+    }
+
+    // findings: networks with state on some host or entries in the model, sorted
+    const networkSet = new Set<string>();
+    for (const c of ctxs) for (const n of c.actual.keys()) networkSet.add(n);
+    for (const n of vniOf.keys()) if (facts(n).entries.length > 0) networkSet.add(n);
+    const networks = sortStr(networkSet);
+    let dirtyFindings: Set<string>;
+    if (full) dirtyFindings = networkSet;
+    else {
+      dirtyFindings = new Set(dirtyNets);
+      // a host's findings-relevant state changed: the networks it took part in, before and now
+      const vteps = new Set<string>();
+      for (const c of [...goneCtxs, ...changedCtxs]) {
+        for (const n of c.actual.keys()) dirtyFindings.add(n);
+        if (c.vtep !== null) vteps.add(c.vtep);
+      }
+      if (vteps.size) for (const n of vniOf.keys()) for (const v of facts(n).withPorts) if (vteps.has(v)) dirtyFindings.add(n);
+    }
+    for (const n of this.findingCache.keys()) if (!networkSet.has(n)) this.findingCache.delete(n);
+    const toDo = networks.filter((n) => dirtyFindings.has(n) || !this.findingCache.has(n));
+    if (toDo.length) {
+      const participants = participantsOf(toDo, ctxs, facts);
+      for (const n of toDo) this.findingCache.set(n, networkFindings(n, vniOf.get(n), participants.get(n) ?? []));
+    }
+    const findings: Finding[] = [];
+    for (const n of networks) findings.push(...this.findingCache.get(n)!);
+    this.last = { full, hostsAnalyzed: analyzed, hosts: ctxs.length, networksAnalyzed: toDo.length, networks: networks.length };
+    return { hosts, findings };
+  }
+}
+
+/** What the findings read of a host besides its per-network state (`actual`). */
+const findingInputs = (c: HostCtx): string =>
+  JSON.stringify([c.type, c.vtep, c.snap !== null, c.l2pop, c.arpEffective, c.mode.l2popSource, c.mode.arpResponderSource, c.mode.reported?.lastReportAt ?? null]);
+
+function someIn(xs: Set<string>, ys: Set<string>): boolean {
+  if (ys.size === 0) return false;
+  const [small, big] = xs.size < ys.size ? [xs, ys] : [ys, xs];
+  for (const x of small) if (big.has(x)) return true;
+  return false;
+}
+
+/** The parts of a snapshot the analysis reads, besides its stamp, are the same objects. */
+const sameSections = (a: FullNodeSnapshot, b: FullNodeSnapshot) => a.host === b.host && a.agent === b.agent && a.linuxbridge === b.linuxbridge && a.openvswitch === b.openvswitch;
+
+/**
+ * Hosts taking part in each network (state for it in their snapshot, or ports on it), in `ctxs`
+ * order. A scan of every host per network for a few networks, one pass over every host otherwise.
+ */
+function participantsOf(networks: string[], ctxs: HostCtx[], facts: (network: string) => NetFacts): Map<string, HostCtx[]> {
+  const out = new Map<string, HostCtx[]>();
+  if (networks.length <= 8) {
+    for (const n of networks) {
+      const withPorts = facts(n).withPorts;
+      out.set(n, ctxs.filter((c) => c.actual.has(n) || (c.vtep !== null && withPorts.has(c.vtep))));
+    }
+    return out;
+  }
+  const wanted = new Set(networks);
+  const byVtep = new Map<string, string[]>();
+  for (const n of networks) {
+    for (const v of facts(n).withPorts) {
+      const l = byVtep.get(v);
+      if (l) l.push(n);
+      else byVtep.set(v, [n]);
+    }
+  }
+  for (const c of ctxs) {
+    const mine = new Set<string>();
+    for (const n of c.actual.keys()) if (wanted.has(n)) mine.add(n);
+    if (c.vtep !== null) for (const n of byVtep.get(c.vtep) ?? []) mine.add(n);
+    for (const n of mine) {
+      const l = out.get(n);
+      if (l) l.push(c);
+      else out.set(n, [c]);
+    }
+  }
+  return out;
+}
+
+/** One host's mode, drift and flood lists (fills `c.actual`, `c.mode`, `c.l2pop`, `c.arpEffective`). */
+function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostAnalysis; deps: Set<string>; usesGroups: boolean } {
+  const { model, byVni, vniOf } = env;
+  if (c.type === 'linuxbridge') linuxbridgeActual(c, byVni);
+  else if (c.type === 'openvswitch') openvswitchActual(c, byVni);
+  c.mode = hostMode(c);
+  c.l2pop = c.mode.l2pop === 'on' ? true : c.mode.l2pop === 'off' ? false : null;
+  c.arpEffective = c.mode.arpResponder === 'on' ? true : c.mode.arpResponder === 'off' ? false : null;
+  const deps = new Set<string>();
+  for (const d of c.snap?.linuxbridge?.vxlan ?? []) if (d.vni !== null) deps.add(`#vni:${d.vni}`);
+  for (const lv of c.snap?.openvswitch?.brTun?.localVlans ?? []) deps.add(`#vni:${lv.vni}`);
+  let usesGroups = false;
+
+  const drift: DriftItem[] = [];
+  const flood: Record<string, FloodList> = {};
+  if (c.snap) {
+    const members = new Set([...(c.modelId ? model.memberships(c.modelId) : []), ...(anon && anon !== c.modelId ? model.memberships(anon) : [])]);
+    const networks = new Set<string>([...c.actual.keys()]);
+    for (const n of members) {
+      deps.add(n);
+      if (vniOf.get(n) !== null && vniOf.get(n) !== undefined) networks.add(n);
+    }
+    for (const network of sortStr(networks)) {
+      deps.add(network);
+      const vni = vniOf.get(network) ?? c.actual.get(network)?.vni ?? null;
+      let a = c.actual.get(network) ?? null;
+      const member = members.has(network);
+      const f = env.facts(network);
+      // OVS reclaims a network's local VLAN with its last port: nothing expected without one
+      if (c.type === 'openvswitch' && !a && !(c.vtep !== null && f.withPorts.has(c.vtep))) continue;
+      if (!a) {
+        if (vni === null) continue;
+        const dev = c.type === 'openvswitch' ? 'br-tun (no local VLAN)' : linuxBridgeNames.vxlan(vni);
+        a = { network, vni, present: false, dev, floodUnicast: new Map(), floodGroups: new Map(), rows: [], neigh: [], responder: null, device: null, lvid: null, l2popRows: [], notes: [] };
+      }
+      f.expected ??= networkExpectation(f.entries);
+      const exp = expectedFor(f.expected, c.vtep, member);
+      const responderWrites = c.type === 'openvswitch' ? c.arpEffective : c.mode.arpResponderSource === 'ini' ? c.arpEffective : (a.device?.proxy ?? c.arpEffective);
+      for (const d of driftFor(c, a, exp, c.l2pop, responderWrites)) drift.push(d);
+      const ideal = f.ports.filter((v) => v !== c.vtep);
+      if (a.present && a.floodGroups.size > 0) usesGroups = true;
+      const fl = floodFor(
+        a.present ? a : null,
+        ideal,
+        (v) => v !== c.vtep && f.floodSet.has(v),
+        (g) => {
+          const subs = [...(env.groupMembers.get(g) ?? [])].filter((v) => v !== c.vtep);
+          // hosts without a snapshot: assume the ideal ones among them run flood-and-learn with this group
+          const unknown = ideal.filter((v) => !env.snapVteps.has(v));
+          return env.groupMembers.has(g) || unknown.length === 0 ? sortStr([...subs, ...unknown]) : null;
+        },
+        vni,
+      );
+      flood[network] = fl;
+      c.mode.notes.push(...a.notes);
+      if (!a.present && member && [...exp.flood].some((v) => v !== c.vtep)) c.mode.notes.push(`${a.dev}: no state for network ${network} (VNI ${vni})`);
+    }
+  }
+  drift.sort(
+    (x, y) =>
+      compareText(x.network, y.network) ||
+      DRIFT_CLASSES.indexOf(x.class) - DRIFT_CLASSES.indexOf(y.class) ||
+      compareText(x.mac ?? '', y.mac ?? '') ||
+      compareNatural(x.ip ?? '', y.ip ?? '') ||
+      compareNatural(x.vtep ?? '', y.vtep ?? ''),
+  );
+  const result: HostAnalysis = { mode: c.mode, drift, flood, snapshot: c.snap ? { takenAt: c.snap.takenAt, seq: c.snap.seq, instance: c.snap.instance } : null };
+  return { result, deps, usesGroups };
 }
 
 // ---------------------------------------------------------------- findings
@@ -948,28 +1353,33 @@ function groupReasons(items: { host: string; why: string[] }[]): string {
   return [...byText].map(([text, hosts]) => `${hosts.join(', ')}: ${text}`).join('. ');
 }
 
-function findingsFor(ctxs: HostCtx[], vtepsOf: Map<string, VtepEntries[]>, vniOf: Map<string, number | null>): Finding[] {
-  const findings: Finding[] = [];
-  const ovsCache = new Map<HostCtx, { byRemote: Map<string, OvsTunnelPort>; listen: number[] }>();
-  /** An OVS host's VXLAN tunnel ports by remote IP, and the UDP ports it listens on (one per distinct `dst_port`). */
-  const ovsPortsOf = (c: HostCtx) => {
-    let o = ovsCache.get(c);
-    if (!o) {
-      const ps = (c.snap?.openvswitch?.tunnelPorts ?? []).filter((p) => p.type === 'vxlan');
-      o = { byRemote: new Map(ps.map((p) => [p.remoteIp, p])), listen: [...new Set(ps.map(tunnelDstPort).filter((p): p is number => p !== null))].sort((x, y) => x - y) };
-      ovsCache.set(c, o);
-    }
-    return o;
-  };
-  const networks = new Set<string>();
-  for (const c of ctxs) for (const n of c.actual.keys()) networks.add(n);
-  for (const n of vtepsOf.keys()) networks.add(n);
+interface OvsPorts {
+  byRemote: Map<string, OvsTunnelPort>;
+  listen: number[];
+}
 
-  for (const network of sortStr(networks)) {
-    const vni = vniOf.get(network) ?? ctxs.map((c) => c.actual.get(network)?.vni).find((v) => v !== undefined) ?? null;
-    const withPorts = new Set((vtepsOf.get(network) ?? []).filter((v) => v.flood || v.macs.length).map((v) => v.vtep));
-    /** Hosts taking part in the network: state for it in their snapshot, or ports on it. */
-    const participants = ctxs.filter((c) => c.actual.has(network) || (c.vtep !== null && withPorts.has(c.vtep)));
+/** An OVS host's VXLAN tunnel ports by remote IP, and the UDP ports it listens on (one per distinct `dst_port`); memoised per tunnel port list. */
+const ovsPortsCache = new WeakMap<object, OvsPorts>();
+const NO_PORTS: OvsTunnelPort[] = [];
+function ovsPortsOf(c: HostCtx): OvsPorts {
+  const list = c.snap?.openvswitch?.tunnelPorts ?? NO_PORTS;
+  let o = ovsPortsCache.get(list);
+  if (!o) {
+    const ps = list.filter((p) => p.type === 'vxlan');
+    o = { byRemote: new Map(ps.map((p) => [p.remoteIp, p])), listen: [...new Set(ps.map(tunnelDstPort).filter((p): p is number => p !== null))].sort((x, y) => x - y) };
+    ovsPortsCache.set(list, o);
+  }
+  return o;
+}
+
+/**
+ * The cross-host findings of one network.
+ * @param participants hosts taking part in the network (state for it in their snapshot, or ports on it), sorted by name
+ */
+function networkFindings(network: string, vniKnown: number | null | undefined, participants: HostCtx[]): Finding[] {
+  const findings: Finding[] = [];
+  {
+    const vni = vniKnown ?? participants.find((c) => c.actual.has(network))?.actual.get(network)!.vni ?? null;
 
     // half_switched_vxlan (Linux bridge, RECIPE gotcha 12)
     const half: { host: string; why: string[]; evidence: Evidence[] }[] = [];
