@@ -43,7 +43,7 @@ export function hostSnapshot(model: ClusterModel, fleet: NetworkFleet, h: number
     if (n.vni === null) continue;
     const dev = `vxlan-${n.vni}`;
     const master = `brq${n.network.slice(0, 11)}`;
-    const data = { ...(vxlanTemplate.linkinfo as { info_data: Record<string, unknown> }).info_data, id: n.vni, local };
+    const data: Record<string, unknown> = { ...(vxlanTemplate.linkinfo as { info_data: Record<string, unknown> }).info_data, id: n.vni, local };
     if (faults.noProxy && links.length === 0) delete data.proxy;
     links.push({ ...vxlanTemplate, ifname: dev, master, linkinfo: { ...(vxlanTemplate.linkinfo as object), info_data: data } });
     // the bridge's own rows on the device (not `self`: the snapshot builder drops them)

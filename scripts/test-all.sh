@@ -19,6 +19,7 @@ bash scripts/ensure-packages.sh
 
 step "typecheck (generates the Prisma clients first)"
 npx turbo run typecheck --output-logs=errors-only
+npx tsc -p tsconfig.tools.json   # scripts/ and bench/ (no workspace of their own)
 
 step "lint"
 npm run -s lint
