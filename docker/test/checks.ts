@@ -236,20 +236,51 @@ function pathExists(p: string): boolean {
 // ------------------------------------------------------------------------------------------------
 // Dockerfile checks
 
+/** An HTTP server in the image. */
+export interface Listener {
+  /** Port the process listens on: EXPOSE and ENV[portEnv] must equal it. */
+  port: number;
+  /** The variable the process reads its port from; the HEALTHCHECK must follow it too. */
+  portEnv: string;
+  /** HTTP path the HEALTHCHECK probes. */
+  healthPath: string;
+}
+
+/** What one target's image must provide. */
+export interface TargetExpectation {
+  /**
+   * The HTTP server of the image, or null for a process that listens on no port (the node agent,
+   * which only publishes): then the image must EXPOSE nothing.
+   */
+  listens: Listener | null;
+  /**
+   * Environment variables the HEALTHCHECK command must name (it reads them at probe time); the
+   * image's ENV must set each, non-empty. For a listener, its `portEnv` is implied.
+   */
+  healthEnv?: string[];
+  /** Repository files the image must contain (relative to the repo and to the image's /app). */
+  files: string[];
+  /**
+   * Debian packages the image installs: in a RUN running as root, with `apt-get update`,
+   * `apt-get install -y --no-install-recommends <packages>` and `rm -rf /var/lib/apt/lists/*`.
+   */
+  debian?: string[];
+  /**
+   * Files taken from a Debian package that is downloaded (`apt-get download <package>`) but not
+   * installed: absolute path -> package. The RUN must extract exactly that member (`./<path>`).
+   */
+  debianExtracts?: Record<string, string>;
+  /**
+   * File capabilities: absolute path -> the capabilities as setcap takes them (`cap_net_raw+ep`).
+   * Set by `setcap` in a RUN running as root, after the file is installed; no later COPY may
+   * replace the file (that would drop the capability).
+   */
+  fileCaps?: Record<string, string>;
+}
+
 export interface DockerfileExpectations {
   /** Targets that must exist, with what their image must provide. */
-  targets: Record<
-    string,
-    {
-      /** Port the process listens on: EXPOSE and ENV[portEnv] must equal it. */
-      port: number;
-      portEnv: string;
-      /** HTTP path the HEALTHCHECK probes. */
-      healthPath: string;
-      /** Repository files the image must contain (relative to the repo and to the image's /app). */
-      files: string[];
-    }
-  >;
+  targets: Record<string, TargetExpectation>;
   /** Paths (relative) that the build stage creates, so they need not exist in the repository. */
   buildOutputs: Record<string, RegExp>;
   /** The image's application directory (WORKDIR of the stages that hold the repository). */
@@ -358,7 +389,19 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
     }
   }
 
-  // runtime targets: user, health check, port, files, entrypoint
+  // a global ARG is empty inside a stage that does not declare it again
+  for (const s of stages) {
+    const declared = new Set(s.instrs.filter((i) => i.keyword === 'ARG').map((i) => i.args[0]?.split('=')[0]));
+    for (const i of s.instrs) {
+      if (i.keyword !== 'RUN') continue;
+      for (const m of i.content.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
+        const v = (m[1] ?? m[2])!;
+        if (args.has(v) && !declared.has(v)) problems.push(`line ${i.line} (${s.name}): uses the global ARG ${v} without \`ARG ${v}\` in the stage (it is empty there)`);
+      }
+    }
+  }
+
+  // runtime targets: user, health check, port, files, entrypoint, Debian packages, capabilities
   for (const [name, t] of Object.entries(exp.targets)) {
     const s = byName.get(name);
     if (!s) continue;
@@ -368,30 +411,206 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
     const env = stageEnv(s);
     const hc = effective(s, 'HEALTHCHECK');
     const hcCmd = hc ? execForm(hc.content.replace(/^CMD\s+/i, '')) : null;
+    const healthEnv = [...(t.listens ? [t.listens.portEnv] : []), ...(t.healthEnv ?? [])];
     if (!hc) problems.push(`target ${name} has no HEALTHCHECK`);
     else if (/^NONE\b/i.test(hc.content.trim())) problems.push(`target ${name}: HEALTHCHECK NONE`);
     else if (!hcCmd) problems.push(`target ${name}: HEALTHCHECK is not an exec-form CMD [...]`);
     else {
-      if (!hcCmd.includes(t.healthPath)) problems.push(`target ${name}: HEALTHCHECK does not probe ${t.healthPath}: ${hcCmd.join(' ')}`);
-      if (!hcCmd.includes(t.portEnv)) problems.push(`target ${name}: HEALTHCHECK does not follow ${t.portEnv}: ${hcCmd.join(' ')}`);
+      if (t.listens && !hcCmd.includes(t.listens.healthPath)) problems.push(`target ${name}: HEALTHCHECK does not probe ${t.listens.healthPath}: ${hcCmd.join(' ')}`);
+      for (const v of healthEnv) if (!hcCmd.includes(v)) problems.push(`target ${name}: HEALTHCHECK does not follow ${v}: ${hcCmd.join(' ')}`);
       const script = hcCmd.find((a) => /\.m?[jt]s$/.test(a));
-      if (script && !has(s, path.posix.resolve(workdirOf(s), script))) problems.push(`target ${name}: HEALTHCHECK script ${script} is not copied into the image`);
+      if (!script) problems.push(`target ${name}: HEALTHCHECK runs no script of the repository: ${hcCmd.join(' ')}`);
+      else if (!has(s, path.posix.resolve(workdirOf(s), script))) problems.push(`target ${name}: HEALTHCHECK script ${script} is not copied into the image`);
     }
-    if (env.get(t.portEnv) !== String(t.port)) problems.push(`target ${name}: ENV ${t.portEnv}=${env.get(t.portEnv) ?? '(unset)'}, expected ${t.port}`);
+    for (const v of t.healthEnv ?? []) if (!env.get(v)) problems.push(`target ${name}: ENV ${v} is not set (the HEALTHCHECK reads it)`);
     const exposed = chain(s).flatMap((c) => c.instrs.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.map((a) => a.split('/')[0])));
-    if (!exposed.includes(String(t.port))) problems.push(`target ${name}: EXPOSE ${t.port} missing (has ${exposed.join(', ') || 'none'})`);
+    if (t.listens) {
+      if (env.get(t.listens.portEnv) !== String(t.listens.port)) problems.push(`target ${name}: ENV ${t.listens.portEnv}=${env.get(t.listens.portEnv) ?? '(unset)'}, expected ${t.listens.port}`);
+      if (!exposed.includes(String(t.listens.port))) problems.push(`target ${name}: EXPOSE ${t.listens.port} missing (has ${exposed.join(', ') || 'none'})`);
+    } else if (exposed.length) problems.push(`target ${name} listens on no port but EXPOSEs ${exposed.join(', ')}`);
+    problems.push(...checkDebian(name, s, t));
     for (const f of t.files) {
       if (!pathExists(path.join(repo.root, f))) problems.push(`target ${name}: ${f} does not exist in the repository`);
       if (!has(s, path.posix.join(exp.appDir, f))) problems.push(`target ${name}: ${f} is not copied into the image`);
     }
     const entry = [...(execForm(effective(s, 'ENTRYPOINT')?.content ?? '') ?? []), ...(execForm(effective(s, 'CMD')?.content ?? '') ?? [])];
     if (entry.length === 0) problems.push(`target ${name}: no exec-form ENTRYPOINT/CMD`);
-    for (const a of entry) {
+    for (const [k, a] of entry.entries()) {
+      // `node --import tsx ...`: a package of the image's node_modules
+      if (k > 0 && (entry[k - 1] === '--import' || entry[k - 1] === '--require') && !a.startsWith('.') && !a.startsWith('/')) {
+        if (!has(s, path.posix.join(exp.appDir, 'node_modules', a))) problems.push(`target ${name}: ${a} (node ${entry[k - 1]}) is not in ${exp.appDir}/node_modules`);
+        continue;
+      }
       if (!/\.(m?[jt]s)$/.test(a) && !a.includes('/node_modules/')) continue;
       if (!has(s, path.posix.resolve(workdirOf(s), a))) problems.push(`target ${name}: ${a} (command) is not in the image`);
     }
   }
   return problems;
+}
+
+/** The USER in effect when `instr` (an instruction of `stage` or of an ancestor) runs; null = root by default. */
+function userAt(stage: Stage, instr: Instr): string | null {
+  let user: string | null = null;
+  for (const c of chain(stage).reverse()) {
+    for (const i of c.instrs) {
+      if (i === instr) return user;
+      if (i.keyword === 'USER') user = i.args[0] ?? null;
+    }
+  }
+  return user;
+}
+
+const isRoot = (user: string | null) => user === null || /^(root|0)(:.*)?$/.test(user);
+
+/** Shell commands of a RUN, split on `&&`, `;` and `||` (enough for Dockerfile RUN lines). */
+function shellCommands(run: string): string[] {
+  return run
+    .replace(/\\\n/g, ' ')
+    .split(/&&|\|\||;/)
+    .map((c) => c.trim())
+    .filter(Boolean);
+}
+
+/** Package names of `apt-get install` commands (flags dropped, `pkg=version` kept as `pkg`). */
+export function aptInstalled(run: string): string[] {
+  const out: string[] = [];
+  for (const c of shellCommands(run)) {
+    const m = /^apt-get\s+(?:-\S+\s+)*install\b(.*)$/.exec(c);
+    if (!m) continue;
+    for (const w of m[1]!.split(/\s+/)) if (w && !w.startsWith('-')) out.push(w.split('=')[0]!);
+  }
+  return out;
+}
+
+/** Debian packages, extracted files and file capabilities of a target (see {@link TargetExpectation}). */
+function checkDebian(name: string, stage: Stage, t: TargetExpectation): string[] {
+  const problems: string[] = [];
+  const runs = chain(stage)
+    .reverse()
+    .flatMap((c) => c.instrs.filter((i) => i.keyword === 'RUN'));
+  const all = chain(stage)
+    .reverse()
+    .flatMap((c) => c.instrs);
+  const installs = runs.filter((r) => aptInstalled(r.content).length > 0);
+  for (const pkg of t.debian ?? []) {
+    const r = installs.find((x) => aptInstalled(x.content).includes(pkg));
+    if (!r) {
+      problems.push(`target ${name}: Debian package ${pkg} is not installed (apt-get install)`);
+      continue;
+    }
+    const cmds = shellCommands(r.content);
+    const inst = cmds.find((c) => /^apt-get\s.*\binstall\b/.test(c) && aptInstalled(c).includes(pkg))!;
+    if (!/\s--no-install-recommends\b/.test(inst)) problems.push(`target ${name}: line ${r.line}: apt-get install without --no-install-recommends`);
+    if (!/\s-y\b|\s--yes\b|\s--assume-yes\b/.test(inst)) problems.push(`target ${name}: line ${r.line}: apt-get install without -y`);
+    const at = cmds.indexOf(inst);
+    if (!cmds.slice(0, at).some((c) => /^apt-get\s+(?:-\S+\s+)*update\b/.test(c))) problems.push(`target ${name}: line ${r.line}: apt-get install without apt-get update in the same RUN (a cached, stale package index)`);
+    if (!cmds.slice(at).some((c) => /^rm\s+-\w*r\w*f?\w*\s+.*\/var\/lib\/apt\/lists\/\*/.test(c))) problems.push(`target ${name}: line ${r.line}: the apt lists are not removed (rm -rf /var/lib/apt/lists/*) in the same RUN`);
+    if (!isRoot(userAt(stage, r))) problems.push(`target ${name}: line ${r.line}: apt-get runs as USER ${userAt(stage, r)}, not root`);
+  }
+  for (const [file, pkg] of Object.entries(t.debianExtracts ?? {})) {
+    const r = runs.find((x) => shellCommands(x.content).some((c) => new RegExp(`^apt-get\\s+(?:-\\S+\\s+)*download\\s+["']?${pkg.replace(/[.+]/g, '\\$&')}(?:[="'\\s]|$)`).test(c)));
+    if (!r) {
+      problems.push(`target ${name}: ${file} is to come from Debian package ${pkg}, which no RUN downloads (apt-get download ${pkg})`);
+      continue;
+    }
+    if (!r.content.includes(`.${file}`)) problems.push(`target ${name}: line ${r.line}: the RUN that downloads ${pkg} does not extract .${file}`);
+  }
+  for (const [file, caps] of Object.entries(t.fileCaps ?? {})) {
+    const norm = (c: string) => c.split('+').map((p, k) => (k === 0 ? p.split(',').sort().join(',') : p.split('').sort().join(''))).join('+');
+    const r = runs.find((x) => shellCommands(x.content).some((c) => c.startsWith('setcap ') && c.split(/\s+/).at(-1) === file));
+    if (!r) {
+      problems.push(`target ${name}: no RUN gives ${file} its file capabilities (setcap ${caps} ${file})`);
+      continue;
+    }
+    const cmd = shellCommands(r.content).find((c) => c.startsWith('setcap ') && c.split(/\s+/).at(-1) === file)!;
+    const given = cmd.split(/\s+/).slice(1, -1).filter((w) => !w.startsWith('-')).join('');
+    if (norm(given) !== norm(caps)) problems.push(`target ${name}: line ${r.line}: setcap ${given} ${file}, expected exactly ${caps}`);
+    if (!isRoot(userAt(stage, r))) problems.push(`target ${name}: line ${r.line}: setcap runs as USER ${userAt(stage, r)}, not root`);
+    const installedBefore = installs.some((x) => x.line <= r.line) || runs.some((x) => x.line <= r.line && x.content.includes(`.${file}`));
+    if (!installedBefore) problems.push(`target ${name}: line ${r.line}: setcap on ${file} before anything installs it`);
+    let wd = '/';
+    const later = all.find((i, k) => {
+      if (i.keyword === 'WORKDIR') wd = path.posix.resolve(wd, i.args[0] ?? '/');
+      if (k <= all.indexOf(r) || (i.keyword !== 'COPY' && i.keyword !== 'ADD')) return false;
+      const dest = path.posix.resolve(wd, i.args.at(-1) ?? '.');
+      // conservative: a COPY into one of the file's parent directories counts as replacing it
+      return dest === file || file.startsWith(`${dest.replace(/\/$/, '')}/`);
+    });
+    if (later) problems.push(`target ${name}: line ${later.line}: ${file} is replaced after setcap (the capability would be lost)`);
+  }
+  return problems;
+}
+
+// ------------------------------------------------------------------------------------------------
+// import closure (what an entry point loads at run time)
+
+/** Files and packages an entry point loads. */
+export interface ImportClosure {
+  /** Repository files (relative, sorted): the sources reached and the manifests of the workspaces resolved. */
+  files: string[];
+  /** Bare package names imported (not workspaces, not `node:` builtins), sorted. */
+  packages: string[];
+  /** Workspace package names imported (`@l2scope/...`), sorted. */
+  workspaces: string[];
+}
+
+/**
+ * Follow the static imports (`import ... from`, `export ... from`, `import '...'`, `import('...')`)
+ * of a TypeScript entry point through relative paths and workspace packages (resolved by their
+ * package.json `exports["."]` or `main`), as tsx does at run time. Type-only imports are skipped.
+ * @param root repository root; `entry` is relative to it
+ * @throws Error when a relative import resolves to no file
+ */
+export function importClosure(root: string, entry: string, workspaceDirs: string[]): ImportClosure {
+  const byName = new Map<string, string>();
+  for (const w of workspaceDirs) {
+    const pkg = JSON.parse(readFileSync(path.join(root, w, 'package.json'), 'utf8')) as { name?: string };
+    if (pkg.name) byName.set(pkg.name, w);
+  }
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const workspaces = new Set<string>();
+  const resolveFile = (abs: string): string | null => {
+    const candidates = [abs, `${abs}.ts`, `${abs}.tsx`, abs.replace(/\.js$/, '.ts'), path.join(abs, 'index.ts')];
+    return candidates.find((c) => existsSync(c) && lstatSync(c).isFile()) ?? null;
+  };
+  const todo = [path.join(root, entry)];
+  while (todo.length) {
+    const file = todo.pop()!;
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    if (files.has(rel)) continue;
+    files.add(rel);
+    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const specs = [
+      ...[...text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1]!),
+      ...[...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!),
+    ];
+    for (const spec of specs) {
+      if (spec.startsWith('node:')) continue;
+      if (spec.startsWith('.')) {
+        const target = resolveFile(path.resolve(path.dirname(file), spec));
+        if (!target) throw new Error(`${rel}: import '${spec}' resolves to no file`);
+        todo.push(target);
+        continue;
+      }
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+      const ws = byName.get(name);
+      if (!ws) {
+        packages.add(name);
+        continue;
+      }
+      workspaces.add(name);
+      files.add(`${ws}/package.json`);
+      const pkg = JSON.parse(readFileSync(path.join(root, ws, 'package.json'), 'utf8')) as { exports?: Record<string, string> | string; main?: string };
+      const sub = spec.slice(name.length) ? `.${spec.slice(name.length)}` : '.';
+      const target = typeof pkg.exports === 'string' ? (sub === '.' ? pkg.exports : undefined) : (pkg.exports?.[sub] ?? (sub === '.' ? pkg.main : undefined));
+      if (!target) throw new Error(`${rel}: import '${spec}': ${ws}/package.json exports no ${sub}`);
+      const resolved = resolveFile(path.join(root, ws, target));
+      if (!resolved) throw new Error(`${rel}: import '${spec}' resolves to no file`);
+      todo.push(resolved);
+    }
+  }
+  return { files: [...files].sort(), packages: [...packages].sort(), workspaces: [...workspaces].sort() };
 }
 
 // ------------------------------------------------------------------------------------------------

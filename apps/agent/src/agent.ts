@@ -24,6 +24,7 @@ import { type AgentType, type CollectConfig, type Collected, collect, commandEnv
 import { type Log, errLine } from './log';
 import { ifaceOwning, listAddresses } from './net';
 import { NodePublisher } from './publisher';
+import { type BumState, StatusFile } from './status';
 
 /** Everything the agent is told (the CLI's options, validated). */
 export interface AgentConfig {
@@ -45,6 +46,11 @@ export interface AgentConfig {
   pollS?: number;
   /** Quiet time after a change trigger before collecting (ms). */
   debounceMs?: number;
+  /**
+   * `--status-file`: JSON status rewritten (atomically) after every broker-confirmed publish and
+   * on broker disconnects, for a container health check (see `status.ts`). Unset: no file.
+   */
+  statusFile?: string;
   log: Log;
 }
 
@@ -73,11 +79,15 @@ export class NodeAgent {
   private stopped = false;
   private bum: BumCapture | null = null;
   private bumUnavailable: { reason: string; iface: string; port: number; vtep: string | null; from: number } | null = null;
+  private bumIface: string | null = null;
+  private readonly status: StatusFile | null;
   private cpuMark: { usage: NodeJS.CpuUsage; at: number; tcpdump: { pid: number; ticks: number } | null } = { usage: process.cpuUsage(), at: Date.now(), tcpdump: null };
   /** Counters for logs and tests. */
   readonly counters = { fulls: 0, deltas: 0, unchanged: 0, triggers: 0, bumReports: 0 };
 
-  constructor(private readonly cfg: AgentConfig) {}
+  constructor(private readonly cfg: AgentConfig) {
+    this.status = cfg.statusFile ? new StatusFile(cfg.statusFile, { host: cfg.host, instance: this.instance, intervalS: cfg.intervalS }, cfg.log) : null;
+  }
 
   private get log(): Log {
     return this.cfg.log;
@@ -115,7 +125,8 @@ export class NodeAgent {
   /** Connect (in the background), publish the first full, start monitors, timers and the BUM meter. */
   async start(): Promise<void> {
     await this.resolveType();
-    this.log(`agent: host ${this.cfg.host}, instance ${this.instance}, ini ${this.iniPaths.join(', ')}, full snapshot every ${this.cfg.intervalS} s`);
+    this.log(`agent: host ${this.cfg.host}, instance ${this.instance}, ini ${this.iniPaths.join(', ')}, full snapshot every ${this.cfg.intervalS} s${this.status ? `, status file ${this.status.file}` : ''}`);
+    await this.status?.reset();
     this.publisher = new NodePublisher({
       url: this.cfg.amqpUrl,
       host: this.cfg.host,
@@ -128,6 +139,7 @@ export class NodeAgent {
         if (again) this.needFull = true;
         await this.enqueue(again ? 'reconnected' : 'connected', again);
       },
+      onDisconnected: () => void this.status?.connection(false, this.bumState()),
     });
     await this.publisher.start();
     await this.enqueue('start', true);
@@ -160,6 +172,7 @@ export class NodeAgent {
    */
   async runOnce(timeoutMs: number): Promise<boolean> {
     await this.resolveType();
+    await this.status?.reset();
     this.publisher = new NodePublisher({ url: this.cfg.amqpUrl, host: this.cfg.host, instance: this.instance, log: this.log });
     await this.publisher.start();
     try {
@@ -226,6 +239,7 @@ export class NodeAgent {
       const confirmed = await pub.publishSnapshot(next);
       this.needFull = !confirmed;
       this.counters.fulls++;
+      if (confirmed) await this.status?.snapshotConfirmed('full', next.seq, this.bumState());
       this.log(`snapshot: full seq ${next.seq} (${reason}) ${describe(next)}${next.errors.length ? `, errors: ${next.errors.map((e) => e.source).join(',')}` : ''} in ${collected.durationMs} ms, ${confirmed ? 'confirmed' : pub.connected ? 'NOT confirmed' : 'kept until the broker is back'}`);
       return { kind: 'full', seq: next.seq, confirmed, sections: ['all'] };
     }
@@ -241,6 +255,7 @@ export class NodeAgent {
     const confirmed = await pub.publishSnapshot(delta);
     if (!confirmed) this.needFull = true;
     this.counters.deltas++;
+    if (confirmed) await this.status?.snapshotConfirmed('delta', delta.seq, this.bumState());
     this.log(`snapshot: delta seq ${delta.seq} base ${delta.baseSeq} (${reason}) ${sections.join(',') || 'errors'} ${confirmed ? 'confirmed' : 'not sent: a full follows'}`);
     return { kind: 'delta', seq: delta.seq, confirmed, sections };
   }
@@ -248,6 +263,15 @@ export class NodeAgent {
   /** The latest published (or kept) state. */
   get state(): FullNodeSnapshot | null {
     return this.last;
+  }
+
+  /** The BUM meter's state, for the status file. */
+  bumState(): BumState {
+    if (!this.cfg.bum) return { state: 'disabled', reason: null, iface: null };
+    if (this.bumUnavailable) return { state: 'unavailable', reason: this.bumUnavailable.reason, iface: null };
+    if (!this.bum || this.bum.unavailable === 'starting') return { state: 'starting', reason: null, iface: this.bumIface };
+    const why = this.bum.unavailable;
+    return why === null ? { state: 'capturing', reason: null, iface: this.bumIface } : { state: 'unavailable', reason: why, iface: this.bumIface };
   }
 
   private async startBum(): Promise<void> {
@@ -273,6 +297,7 @@ export class NodeAgent {
       this.timers.push(setInterval(() => this.publishUnavailableBum(), this.cfg.bumIntervalS * 1000));
       return;
     }
+    this.bumIface = iface;
     const local = ifaces.find((i) => i.ifname === iface)?.addresses ?? [];
     this.log(`bum: interface ${iface} (${why}), vtep ${vtep ?? '?'}, udp port ${port}, report every ${this.cfg.bumIntervalS} s, budget ${this.cfg.bumBudgetPps} pps`);
     this.bum = new BumCapture({
@@ -315,6 +340,7 @@ export class NodeAgent {
     const arp = r.flows.reduce((n, f) => n + f.arp, 0);
     const bum = r.flows.reduce((n, f) => n + f.broadcast + f.multicast + f.unknownUnicast, 0);
     const ok = this.publisher ? await this.publisher.publishBum(r) : false;
+    if (ok) await this.status?.bumConfirmed(this.bumState());
     if (r.unavailable || arp > 0 || bum > 0 || r.captureDropped || r.sampled < 1) {
       this.log(`bum: ${r.seconds.toFixed(1)} s ${r.unavailable ? `unavailable (${r.unavailable}) ` : ''}captured ${r.captured}, BUM ${fmt(bum)}, ARP ${fmt(arp)}, flows ${r.flows.length}${r.sampled < 1 ? `, sampled ${(r.sampled * 100).toFixed(1)}%` : ''}${r.captureDropped ? `, kernel dropped ${r.captureDropped}` : ''}${ok ? '' : ' (kept until the broker is back)'}`);
     }

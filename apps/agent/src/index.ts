@@ -9,3 +9,4 @@ export * from './log';
 export * from './net';
 export * from './publisher';
 export * from './options';
+export * from './status';

@@ -33,6 +33,7 @@ program
   .option('--poll <s>', 'also collect every S seconds and send a delta when something changed (default: 5 for OVS, 0 = monitors only for Linux bridge)')
   .option('--bundle <dir>', 'write a support bundle of the current state into DIR and exit (no AMQP)')
   .option('--once', 'publish one full snapshot and exit')
+  .option('--status-file <path>', 'rewrite this JSON file (atomically) after every broker-confirmed publish, for a health check (default: env L2SCOPE_AGENT_STATUS_FILE; unset: none)')
   .showHelpAfterError();
 
 async function main(): Promise<number> {

@@ -23,6 +23,7 @@ export interface CliOptions {
   poll?: string;
   bundle?: string;
   once?: boolean;
+  statusFile?: string;
 }
 
 /** What main runs. */
@@ -35,7 +36,8 @@ function num(name: string, v: string, min: number, max: number, integer = false)
 }
 
 /**
- * Validate the options.
+ * Validate the options. `env` supplies `AMQP_URL` (when `--amqp` is absent) and
+ * `L2SCOPE_AGENT_STATUS_FILE` (when `--status-file` is absent; empty = no status file).
  * @throws Error naming the bad option
  */
 export function parseAgentOptions(o: CliOptions, env: NodeJS.ProcessEnv, log: Log): AgentMode {
@@ -45,6 +47,9 @@ export function parseAgentOptions(o: CliOptions, env: NodeJS.ProcessEnv, log: Lo
   const amqpUrl = o.amqp ?? env.AMQP_URL ?? DEFAULT_AMQP_URL;
   if (!/^amqps?:\/\//.test(amqpUrl)) throw new Error('--amqp / AMQP_URL must be an amqp:// or amqps:// URL');
   if (o.bumIface !== undefined && !/^[\w.:@-]{1,15}$/.test(o.bumIface)) throw new Error(`--bum-iface must be an interface name (got "${o.bumIface}")`);
+  // the container image sets L2SCOPE_AGENT_STATUS_FILE (its HEALTHCHECK reads the same variable)
+  const statusFile = (o.statusFile ?? env.L2SCOPE_AGENT_STATUS_FILE ?? '').trim();
+  if (statusFile.endsWith('/')) throw new Error(`--status-file must name a file, not a directory (got "${statusFile}")`);
   const config: AgentConfig = {
     host,
     amqpUrl,
@@ -59,6 +64,7 @@ export function parseAgentOptions(o: CliOptions, env: NodeJS.ProcessEnv, log: Lo
     bumIntervalS: num('--bum-interval', o.bumInterval, 0.5, 3600),
     bumBudgetPps: num('--bum-budget', o.bumBudget, 100, 10_000_000, true),
     ...(o.poll !== undefined ? { pollS: num('--poll', o.poll, 0, 3600) } : {}),
+    ...(statusFile ? { statusFile } : {}),
     log,
   };
   if (o.bundle !== undefined && o.once) throw new Error('--bundle and --once exclude each other');

@@ -22,6 +22,8 @@ export interface PublisherOptions {
   log: Log;
   /** Runs after every (re)connection, before kept messages are resent (the agent publishes a full). */
   onConnected?: () => Promise<void>;
+  /** Runs when an established connection is lost (not after {@link NodePublisher.close}). */
+  onDisconnected?: () => void;
   /** ms to wait for a broker confirm (default 15 s). */
   confirmTimeoutMs?: number;
 }
@@ -121,7 +123,9 @@ export class NodePublisher {
     this.conn.on('disconnect', (err: Error) => {
       this.ch = null;
       this.model = null;
-      if (!this.closed) log(`amqp: disconnected (${errLine(err)}); keeping the latest full snapshot and BUM report until the broker is back`);
+      if (this.closed) return;
+      log(`amqp: disconnected (${errLine(err)}); keeping the latest full snapshot and BUM report until the broker is back`);
+      this.o.onDisconnected?.();
     });
     this.conn.on('connect-failed', (err: Error) => {
       if (!this.closed) log(`amqp: connect failed: ${errLine(err)}`);

@@ -6,7 +6,8 @@
  * publishes to a RabbitMQ vhost of the test's own through a socat relay (as the lab does), with a
  * least-privilege user (configure + write on `^l2scope\.node$` only). Needs root; skipped otherwise.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import amqp, { type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,8 @@ import {
   snapshotsFromBundle,
 } from '@l2scope/domain';
 import { type TestVhost, createTestVhost } from '@l2scope/testkit';
-import { Harness, type Proc, integrationSkipReason, until } from './netns';
+import type { AgentStatus } from '../src/status';
+import { Harness, type Proc, REPO_ROOT, integrationSkipReason, until } from './netns';
 
 const skip = integrationSkipReason();
 if (skip) console.warn(`apps/agent integration tests: ${skip}`);
@@ -56,6 +58,23 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
   /** The latest full state per host, with every delta applied in order. */
   const state = new Map<string, FullNodeSnapshot>();
   const mismatches: string[] = [];
+
+  const statusA = () => path.join(h.dir, 'status-a', 'status.json');
+  const statusB = () => path.join(h.dir, 'status-b.json');
+  const readStatus = (file: string): AgentStatus | undefined => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as AgentStatus;
+    } catch {
+      return undefined;
+    }
+  };
+  /** The image's health probe on a status file: exit code and its line. */
+  const healthcheck = (file: string) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(process.execPath, [path.join(REPO_ROOT, 'docker/agent-healthcheck.mjs'), 'L2SCOPE_AGENT_STATUS_FILE', 'L2SCOPE_AGENT_STALE_AFTER_S', '90'], { env: { L2SCOPE_AGENT_STATUS_FILE: file }, timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}`.trim() }),
+      );
+    });
 
   const snapshotsOf = (host: string) => received.filter((m) => m.routingKey === NODE_AGENT_WIRE.snapshotKey(host)).map((m) => m.body as NodeSnapshot);
   const bumOf = (host: string, since = 0) => received.filter((m) => m.routingKey === NODE_AGENT_WIRE.bumKey(host) && m.at >= since).map((m) => m.body as BumReport);
@@ -135,8 +154,13 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     h.startNsRelay(nsB);
     await new Promise((r) => setTimeout(r, 300));
     const common = ['--amqp', agentUrl, '--interval', '30', '--bum-interval', '1'];
-    agentA = h.startAgent(nsA, ['--host', HOST_A, '--ini', path.join(h.dir, `${nsA}.ini`), ...common]);
-    agentB = h.startAgent(nsB, ['--host', HOST_B, '--ini', path.join(h.dir, `${nsB}.ini`), ...common]);
+    // a status file of an "earlier process" (instance `stale`): the agent removes it on start and
+    // writes its own after its first confirmed publish
+    mkdirSync(path.dirname(statusA()), { recursive: true });
+    writeFileSync(statusA(), JSON.stringify({ schema: 'l2scope.agent-status/1', host: HOST_A, instance: 'stale', lastConfirmedAt: new Date().toISOString(), seq: 999, bum: { state: 'capturing', lastConfirmedAt: new Date().toISOString() } }));
+    agentA = h.startAgent(nsA, ['--host', HOST_A, '--ini', path.join(h.dir, `${nsA}.ini`), '--status-file', statusA(), ...common]);
+    // B takes the file from the variable the container image sets
+    agentB = h.startAgent(nsB, ['--host', HOST_B, '--ini', path.join(h.dir, `${nsB}.ini`), ...common], { ...process.env, L2SCOPE_AGENT_STATUS_FILE: statusB() });
   });
 
   afterAll(async () => {
@@ -181,6 +205,26 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     expect(m.messageId).toBe(`${full.instance}:${full.seq}`);
     // B too
     await until('a full snapshot from B', () => snapshotsOf(HOST_B).find((s) => s.kind === 'full'), 20_000);
+  });
+
+  it('--status-file: rewritten after confirmed publishes (seq of a published snapshot, BUM state), the stale one replaced; the image health probe passes', async () => {
+    for (const [host, file] of [[HOST_A, statusA()], [HOST_B, statusB()]] as const) {
+      const st = await until(`${host}'s status with a confirmed snapshot and a capturing BUM meter`, () => {
+        const x = readStatus(file);
+        return x?.host === host && x.instance !== 'stale' && x.lastConfirmedAt && x.bum.state === 'capturing' && x.bum.lastConfirmedAt ? x : undefined;
+      }, 20_000).catch((e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(readStatus(file))}\n${dump()}`);
+      });
+      expect(st).toMatchObject({ schema: 'l2scope.agent-status/1', intervalS: 30, brokerConnected: true, bum: { state: 'capturing', reason: null, iface: 'ul0' } });
+      const published = snapshotsOf(host).find((s) => s.instance === st.instance && s.seq === st.seq);
+      expect(published, `seq ${st.seq} was published`).toBeDefined();
+      expect(st.lastFullConfirmedAt).not.toBeNull();
+      expect(Date.now() - Date.parse(st.lastConfirmedAt!)).toBeLessThan(60_000);
+      const hc = await healthcheck(file);
+      expect(hc.code, hc.out).toBe(0);
+      expect(hc.out).toMatch(/broker connected, bum capturing/);
+    }
+    expect(readdirSync(path.dirname(statusA()))).toEqual(['status.json']); // no temporary files left
   });
 
   it('sends deltas within seconds of FDB / neighbour changes; applied to the full they give the new state', async () => {
@@ -270,13 +314,22 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
   it('keeps the latest full while the broker is unreachable and sends a full with the new state after reconnecting', async () => {
     const before = snapshotsOf(HOST_A).length;
     const lastSeq = snapshotsOf(HOST_A).at(-1)!.seq;
+    const confirmedBefore = readStatus(statusA())!.lastConfirmedAt!;
     await h.stop(relayA); // A's way to the broker is gone (the broker itself keeps running)
     await until('A to notice', () => agentA.lines.some((l) => l.includes('amqp: disconnected')), 15_000);
+    // the status file says so at once; its last confirmed publish stays where it was
+    const down = await until('A\'s status to say disconnected', () => (readStatus(statusA())?.brokerConnected === false ? readStatus(statusA()) : undefined), 5000);
+    expect(Date.parse(down!.lastConfirmedAt!)).toBeGreaterThanOrEqual(Date.parse(confirmedBefore));
     await h.exec(nsA, 'bridge', 'fdb', 'append', 'fa:16:3e:00:00:04', 'dev', 'vxlan-649', 'dst', '10.99.0.2');
     await until('A to record the change while disconnected', () => agentA.lines.some((l) => /snapshot: (delta|full) .*(not sent|kept)/.test(l)), 10_000);
     relayA = h.startNsRelay(nsA);
     const full = await until('a full after the reconnection', () => snapshotsOf(HOST_A).slice(before).find((s) => s.kind === 'full'), 30_000);
     expect(full.seq).toBeGreaterThan(lastSeq);
+    const up = await until('A\'s status to record a confirmed snapshot after the reconnection', () => {
+      const x = readStatus(statusA());
+      return x?.brokerConnected && x.seq !== null && x.seq >= full.seq ? x : undefined;
+    }, 10_000);
+    expect(Date.parse(up.lastConfirmedAt!)).toBeGreaterThan(Date.parse(down!.lastConfirmedAt!));
     expect(state.get(HOST_A)!.linuxbridge!.fdb.some((r) => r.mac === 'fa:16:3e:00:00:04')).toBe(true);
     expect(agentA.child.exitCode).toBeNull();
     expect(mismatches).toEqual([]);
