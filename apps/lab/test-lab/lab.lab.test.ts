@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pingMatrix } from '../src/ping';
 import { nsRun } from '../src/exec';
+import { meterBum } from './bum';
 import { compareAll, converge, lab, startModelSource, state, untilNodes, type ModelSource, type NodesView } from './helpers';
 
 const timings: [string, number][] = [];
@@ -66,6 +67,18 @@ describe.each([
     expect(ping).toHaveLength(6);
   });
 
+  it(`BUM meter: ARP ${arp === 'on' ? 'never crosses the tunnels (answered by the responder)' : 'crosses the tunnels'} in a ping after flushing ARP caches, agreeing with tcpdump on the fabric`, async () => {
+    const checks = await timed(`${name}: BUM meter window`, () => meterBum(state().amqpUrl, HOSTS, flushAndPing));
+    console.log(`${name} BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.tcpdumpArp}`).join(', ')}`);
+    for (const c of checks) {
+      expect(c.sampled, c.host).toBe(1);
+      expect(c.agentArp, `${c.host} ${c.from} .. ${c.to}`).toBe(c.tcpdumpArp);
+    }
+    const total = checks.reduce((n, c) => n + c.tcpdumpArp, 0);
+    if (arp === 'on') expect(total).toBe(0);
+    else expect(total).toBeGreaterThan(0);
+  });
+
   it('node agents: zero drift on every host, each flooding to exactly the other two', async () => {
     await untilNodes(worker, `${name} zero drift`, (v) => zeroDrift(v, arp === 'on'));
   });
@@ -99,6 +112,14 @@ describe.each([
     expect(last.ports.filter((p) => p.device_owner === 'compute:nova')).toEqual([]);
   });
 });
+
+/** Flush every VM's ARP cache, then ping every pair (all must answer). */
+async function flushAndPing(): Promise<void> {
+  const vms = Object.values(state().vms);
+  for (const vm of vms) await nsRun(vm.ns, 'ip', ['neigh', 'flush', 'all']);
+  const ping = await pingMatrix(vms);
+  expect(ping.filter((p) => !p.ok)).toEqual([]);
+}
 
 /** Every lab host analysed, no drift, no finding, l2pop applied, flood lists exact. */
 function zeroDrift(v: NodesView, arp: boolean): boolean {
@@ -160,6 +181,16 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
         return ha?.mode.l2pop === 'off' && ha.mode.floodMode === 'multicast' && ha.mode.vxlanGroups.includes('224.0.0.1') && !ha.drift.some((d) => d.class.startsWith('missing_') || d.class.startsWith('neigh_'));
       }),
     );
+  });
+
+  it('Lab1: BUM meter counts ARP crossing the tunnels (to the multicast group), agreeing with tcpdump on the fabric', async () => {
+    const checks = await timed('Lab1: BUM meter window', () => meterBum(state().amqpUrl, HOSTS, flushAndPing));
+    console.log(`lab1 BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.tcpdumpArp}`).join(', ')}`);
+    for (const c of checks) {
+      expect(c.sampled, c.host).toBe(1);
+      expect(c.agentArp, `${c.host} ${c.from} .. ${c.to}`).toBe(c.tcpdumpArp);
+    }
+    expect(checks.reduce((n, c) => n + c.tcpdumpArp, 0)).toBeGreaterThan(0);
   });
 
   it('switched in place Lab1 -> Lab3: half_switched_vxlan on every host; a clean switch clears it', async () => {
