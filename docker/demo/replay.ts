@@ -11,7 +11,8 @@
  * 0 = as fast as possible), DEMO_LOOP (default 1; 0 = publish the capture once and exit),
  * DEMO_RETRY_SECONDS (how long to retry the first connection, default 60).
  */
-import { redactUrl, replayToBroker } from '@l2scope/worker';
+import { redactUrl } from '@l2scope/domain';
+import { replayToBroker } from '@l2scope/worker';
 
 const url = process.env.NEUTRON_AMQP_URL;
 if (!url) {

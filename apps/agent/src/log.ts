@@ -1,6 +1,6 @@
 /**
  * One line per event on stdout: `<ISO time> <message>`. Messages never carry secrets: AMQP URLs
- * go through {@link redactUrl}.
+ * go through `redactUrl` of `@l2scope/domain`.
  */
 
 /** A line logger. */
@@ -10,17 +10,6 @@ export type Log = (line: string) => void;
 export const stdoutLog: Log = (line) => {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 };
-
-/** An URL with its password replaced by `***` (for logs). Unparseable input becomes `<url>`. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<url>';
-  }
-}
 
 /** First line of an error's message (for one-line logs). */
 export function errLine(e: unknown): string {

@@ -7,7 +7,8 @@
 import { Command, Option } from 'commander';
 import { NodeAgent } from './agent';
 import { writeBundle } from './bundle';
-import { type Log, errLine, redactUrl, stdoutLog } from './log';
+import { redactUrl } from '@l2scope/domain';
+import { type Log, errLine, stdoutLog } from './log';
 import { type CliOptions, parseAgentOptions } from './options';
 
 const log: Log = stdoutLog;

@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel, type Options, type RecoveringChannelModel } from 'amqplib';
 import { BUM_REPORT_SCHEMA, type BumReport, NODE_AGENT_WIRE, NODE_SNAPSHOT_SCHEMA, type NodeSnapshot } from '@l2scope/domain';
-import { type Log, errLine, redactUrl } from './log';
+import { redactUrl } from '@l2scope/domain';
+import { type Log, errLine } from './log';
 
 /** Options of {@link NodePublisher}. */
 export interface PublisherOptions {

@@ -9,7 +9,8 @@ import { appendFileSync } from 'node:fs';
 import amqp from 'amqplib';
 import { Command } from 'commander';
 import { type BumReport, NODE_AGENT_WIRE, type NodeSnapshot, parseBumReport, parseNodeSnapshot } from '@l2scope/domain';
-import { errLine, redactUrl, stdoutLog as log } from './log';
+import { redactUrl } from '@l2scope/domain';
+import { errLine, stdoutLog as log } from './log';
 import { DEFAULT_AMQP_URL } from './options';
 
 const program = new Command()

@@ -5,7 +5,7 @@ import { deltaSections } from '../src/agent';
 import { tcpdumpArgv } from '../src/bum-capture';
 import { redactIni } from '../src/bundle';
 import { commandFor } from '../src/collect';
-import { redactUrl } from '../src/log';
+import { redactUrl } from '@l2scope/domain';
 import { ifaceOwning, parseIpAddr } from '../src/net';
 import { DEFAULT_AMQP_URL, parseAgentOptions, type CliOptions } from '../src/options';
 import { bumMessage, snapshotMessage } from '../src/publisher';

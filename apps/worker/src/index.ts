@@ -1,4 +1,4 @@
-export { startWorker, DEFAULT_CAPTURE, redactUrl, type WorkerOptions, type WorkerHandle } from './worker';
+export { startWorker, DEFAULT_CAPTURE, type WorkerOptions, type WorkerHandle } from './worker';
 export { AmqpTap, type TapOptions } from './tap';
 export { replayToBroker, replayInProcess, readCapture, exchangeFor } from './replay';
 export { IngestPipeline, summarize, type IngestedMessage } from './pipeline';

@@ -14,7 +14,7 @@ import { PrismaStore } from './store';
 import { AmqpTap } from './tap';
 import { NodeMonitor } from './nodes';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { nodeBindings, snapshotsFromBundle } from '@l2scope/domain';
+import { nodeBindings, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
 
 /** The capture replayed when no source is given: the real lab3 recording shipped in fixtures/. */
 export const DEFAULT_CAPTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/lab3.jsonl');
@@ -281,13 +281,3 @@ function loadBundle(nodes: NodeMonitor, dir: string, log: (line: string) => void
   log(`worker: loaded node snapshots of ${snapshots.map((s) => s.host).join(', ') || 'no host'} from ${dir}`);
 }
 
-/** An AMQP URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
-  }
-}

@@ -2,7 +2,8 @@
  * `npm run migrate`: applies the pending migrations to DATABASE_URL (default: the SQLite file
  * <repo root>/data/l2scope.db, created with its directory). Idempotent.
  */
-import { databaseUrl, dbProvider, redactUrl } from '../src/config';
+import { redactUrl } from '@l2scope/domain';
+import { databaseUrl, dbProvider } from '../src/config';
 import { migrate } from '../src/migrations';
 
 const url = databaseUrl();

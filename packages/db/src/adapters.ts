@@ -6,7 +6,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config as LibSqlConfig } from '@libsql/client';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { dbProvider, libsqlUrl, redactUrl, sqliteFilePath } from './config';
+import { redactUrl } from '@l2scope/domain';
+import { dbProvider, libsqlUrl, sqliteFilePath } from './config';
 
 /** SQLite busy timeout (ms): how long a connection waits for another process's write lock. */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;

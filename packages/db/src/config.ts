@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { redactUrl } from '@l2scope/domain';
 
 /** The two databases l2scope runs on. */
 export type DbProvider = 'sqlite' | 'postgresql';
@@ -121,11 +122,6 @@ export function sqliteFilePath(url: string): string | null {
 export function libsqlUrl(url: string): string {
   const file = sqliteFilePath(url);
   return file === null ? ':memory:' : pathToFileURL(file).href;
-}
-
-/** A URL with its password replaced by `***`, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }
 
 /** `<repo root>/prisma`. */

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { databaseUrl, dbProvider, openDb } from '../src/index';
-import { libsqlUrl, redactUrl, repoRoot, sqliteFilePath } from '../src/config';
+import { redactUrl } from '@l2scope/domain';
+import { libsqlUrl, repoRoot, sqliteFilePath } from '../src/config';
 import { pgConnectionString } from '../src/adapters';
 
 describe('databaseUrl / dbProvider', () => {

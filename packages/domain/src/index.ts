@@ -10,3 +10,4 @@ export * from './model';
 export * from './kernel';
 export * from './inspect';
 export * from './node';
+export * from './redact';
