@@ -122,6 +122,13 @@ export function sortedNetworks(state: ModelState): NetworkView[] {
   return [...state.networks.values()].sort((a, b) => (a.vni ?? Infinity) - (b.vni ?? Infinity) || a.id.localeCompare(b.id));
 }
 
+/** Network id -> how many hosts are members of it (hosts whose agent holds the network), for the network pickers. */
+export function networkMemberCounts(state: ModelState): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const h of state.hosts.values()) for (const n of Object.keys(h.networks)) m.set(n, (m.get(n) ?? 0) + 1);
+  return m;
+}
+
 /** One (network, vtep)'s entries, or undefined. */
 export function vtepEntriesOf(state: ModelState, network: string, vtep: string): VtepEntries | undefined {
   return state.vteps.get(modelChangeKey({ type: 'vtep_removed', network, vtep }));

@@ -11,7 +11,7 @@ import { useMemo, useState } from 'react';
 import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, agentLabel, worstClass } from '@/nodes/classes';
 import { hostTxBum } from '@/nodes/bum';
 import { driftTotals } from '@/state/nodes';
-import { sortedNetworks } from '@/state/model';
+import { networkMemberCounts, sortedNetworks } from '@/state/model';
 import { useL2 } from '@/state/store';
 import { ago, dateTime, hostHref, networkHref, networkLabel, perSecond, plural } from '@/lib/format';
 import { useSyncFeatures } from '@/hooks/use-sync';
@@ -49,11 +49,7 @@ export function OverviewPage() {
   const withProblems = hosts.filter((h) => matches(h, 'problems', named)).length;
   const shown = hosts.filter((h) => matches(h, filter, named));
   const networks = useMemo(() => sortedNetworks(model), [model]);
-  const members = useMemo(() => {
-    const m = new Map<string, number>();
-    for (const h of model.hosts.values()) for (const n of Object.keys(h.networks)) m.set(n, (m.get(n) ?? 0) + 1);
-    return m;
-  }, [model]);
+  const members = useMemo(() => networkMemberCounts(model), [model]);
   const toggle = (f: HostFilter) => setFilter((cur) => (cur === f ? null : f));
 
   return (

@@ -6,7 +6,7 @@ import Link from 'next/link';
 import { networkHref, networkLabel, plural } from '@/lib/format';
 import { type HostNodeType, type TunnelEdgeType, EDGE_COLORS, useTopology } from '@/hooks/use-topology';
 import { useAutoFit } from '@/hooks/use-auto-fit';
-import { sortedNetworks } from '@/state/model';
+import { networkMemberCounts, sortedNetworks } from '@/state/model';
 import { dispatch, useL2 } from '@/state/store';
 import { HostNode } from './HostNode';
 import { HostPanel } from './HostPanel';
@@ -33,11 +33,7 @@ function TopologyToolbar() {
   const model = useL2((s) => s.model.state);
   const selected = useL2((s) => s.ui.selectedNetwork);
   const networks = useMemo(() => sortedNetworks(model), [model]);
-  const members = useMemo(() => {
-    const m = new Map<string, number>();
-    for (const h of model.hosts.values()) for (const n of Object.keys(h.networks)) m.set(n, (m.get(n) ?? 0) + 1);
-    return m;
-  }, [model]);
+  const members = useMemo(() => networkMemberCounts(model), [model]);
 
   // a network that vanished from the model cannot stay selected
   useEffect(() => {
