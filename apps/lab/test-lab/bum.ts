@@ -27,7 +27,19 @@ export interface BumCheck {
   sampled: number;
   from: string;
   to: string;
+  /**
+   * No VXLAN packet left the host within {@link BOUNDARY_MS} of `from` or `to`. The agent puts a
+   * packet in the report open when tcpdump hands it over (closing reports on its own clock), so a
+   * packet within milliseconds of a boundary can land in the neighbouring report: the comparison is
+   * exact only when the boundaries are quiet.
+   */
+  quietBoundaries: boolean;
+  /** The reports summed and the ARP times tcpdump saw (for failure messages). */
+  detail: string;
 }
+
+/** How far from a report boundary a packet must be for the window to count as quiet (ms). */
+export const BOUNDARY_MS = 250;
 
 const VXLAN_PORT = 8472;
 
@@ -64,8 +76,14 @@ export async function meterBum(amqpUrl: string, hosts: string[], action: () => P
     const ch = await conn.createChannel();
     const q = await ch.assertQueue('', { exclusive: true, autoDelete: true });
     await ch.bindQueue(q.queue, NODE_EXCHANGE.name, 'bum.#');
+    const seen = new Set<string>();
     await ch.consume(q.queue, (m) => {
-      if (m) reports.push(parseBumReport(JSON.parse(m.content.toString('utf8'))));
+      if (!m) return;
+      const r = parseBumReport(JSON.parse(m.content.toString('utf8')));
+      // at-least-once delivery: one report per agent instance and interval
+      if (seen.has(`${r.instance}|${r.from}`)) return;
+      seen.add(`${r.instance}|${r.from}`);
+      reports.push(r);
     }, { noAck: true });
     await Promise.all(captures.map((c) => c.listening));
     const started = Date.now();
@@ -84,12 +102,14 @@ export async function meterBum(amqpUrl: string, hosts: string[], action: () => P
       const mine = reports.filter((r) => r.host === host && Date.parse(r.from) >= from && Date.parse(r.to) <= to);
       const agentArp = mine.reduce((n, r) => n + r.flows.filter((f) => f.direction === 'tx').reduce((m, f) => m + f.arp, 0), 0);
       const file = captures.find((c) => c.host === host)!.file;
-      const printed = await execa('tcpdump', ['-r', file, '-tt', '-nn', `udp dst port ${VXLAN_PORT} and udp[28:2] = 0x0806`], { reject: false });
-      const tcpdumpArp = printed.stdout
-        .split('\n')
-        .map((l) => Number(l.split(' ')[0]) * 1000)
-        .filter((ms) => Number.isFinite(ms) && ms >= from && ms < to).length;
-      out.push({ host, agentArp, tcpdumpArp, sampled: Math.min(...mine.map((r) => r.sampled)), from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+      const arpTimes = await packetTimes(file, `udp dst port ${VXLAN_PORT} and udp[28:2] = 0x0806`);
+      const allTimes = await packetTimes(file, `udp dst port ${VXLAN_PORT}`);
+      const inWindow = arpTimes.filter((ms) => ms >= from && ms < to);
+      const quietBoundaries = !allTimes.some((ms) => Math.abs(ms - from) < BOUNDARY_MS || Math.abs(ms - to) < BOUNDARY_MS);
+      const detail =
+        `reports ${mine.map((r) => `[${r.from} .. ${r.to}) arp ${r.flows.filter((f) => f.direction === 'tx').reduce((m, f) => m + f.arp, 0)}`).join(', ')}; ` +
+        `tcpdump ARP at ${inWindow.map((ms) => new Date(ms).toISOString()).join(', ') || 'none'}`;
+      out.push({ host, agentArp, tcpdumpArp: inWindow.length, sampled: Math.min(...mine.map((r) => r.sampled)), from: new Date(from).toISOString(), to: new Date(to).toISOString(), quietBoundaries, detail });
     }
     return out;
   } finally {
@@ -97,6 +117,15 @@ export async function meterBum(amqpUrl: string, hosts: string[], action: () => P
     await conn.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Capture times (epoch ms) of the packets of a pcap that match a tcpdump filter, read by tcpdump itself. */
+async function packetTimes(file: string, filter: string): Promise<number[]> {
+  const printed = await execa('tcpdump', ['-r', file, '-tt', '-nn', filter], { reject: false });
+  return printed.stdout
+    .split('\n')
+    .map((l) => Number(l.split(' ')[0]) * 1000)
+    .filter((ms) => Number.isFinite(ms));
 }
 
 /** Wait until every host has a report matching `pred`; returns the first such report per host. */

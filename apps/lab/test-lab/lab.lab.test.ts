@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pingMatrix } from '../src/ping';
 import { nsRun } from '../src/exec';
-import { meterBum } from './bum';
+import { type BumCheck, meterBum } from './bum';
 import { compareAll, converge, lab, startModelSource, state, untilNodes, type ModelSource, type NodesView } from './helpers';
 
 const timings: [string, number][] = [];
@@ -67,20 +67,15 @@ describe.each([
     expect(ping).toHaveLength(6);
   });
 
+  it('node agents: zero drift on every host, each flooding to exactly the other two', async () => {
+    await untilNodes(worker, `${name} zero drift`, (v) => zeroDrift(v, arp === 'on'));
+  });
+
   it(`BUM meter: ARP ${arp === 'on' ? 'never crosses the tunnels (answered by the responder)' : 'crosses the tunnels'} in a ping after flushing ARP caches, agreeing with tcpdump on the fabric`, async () => {
-    const checks = await timed(`${name}: BUM meter window`, () => meterBum(state().amqpUrl, HOSTS, flushAndPing));
-    console.log(`${name} BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.tcpdumpArp}`).join(', ')}`);
-    for (const c of checks) {
-      expect(c.sampled, c.host).toBe(1);
-      expect(c.agentArp, `${c.host} ${c.from} .. ${c.to}`).toBe(c.tcpdumpArp);
-    }
+    const checks = await timed(`${name}: BUM meter window`, () => bumAgreement(name));
     const total = checks.reduce((n, c) => n + c.tcpdumpArp, 0);
     if (arp === 'on') expect(total).toBe(0);
     else expect(total).toBeGreaterThan(0);
-  });
-
-  it('node agents: zero drift on every host, each flooding to exactly the other two', async () => {
-    await untilNodes(worker, `${name} zero drift`, (v) => zeroDrift(v, arp === 'on'));
   });
 
   it('a second VM on a host', async () => {
@@ -112,6 +107,26 @@ describe.each([
     expect(last.ports.filter((p) => p.device_owner === 'compute:nova')).toEqual([]);
   });
 });
+
+/**
+ * Meter a flush-and-ping window and require, per host, the agent's ARP count == tcpdump's, every
+ * packet decoded. A window whose report boundaries were not quiet (a packet within
+ * BOUNDARY_MS of one: the agent bins by arrival, see BumCheck.quietBoundaries) is measured once
+ * more; a disagreement in a quiet window fails at once.
+ */
+async function bumAgreement(name: string): Promise<BumCheck[]> {
+  for (let attempt = 1; ; attempt++) {
+    const checks = await meterBum(state().amqpUrl, HOSTS, flushAndPing);
+    console.log(`${name} BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.tcpdumpArp}${c.quietBoundaries ? '' : ' (busy boundary)'}`).join(', ')}`);
+    const off = checks.filter((c) => c.agentArp !== c.tcpdumpArp);
+    if (attempt === 1 && off.length && off.every((c) => !c.quietBoundaries)) continue;
+    for (const c of checks) {
+      expect(c.sampled, c.host).toBe(1);
+      expect(c.agentArp, `${c.host} ${c.from} .. ${c.to}: ${c.detail}`).toBe(c.tcpdumpArp);
+    }
+    return checks;
+  }
+}
 
 /** Flush every VM's ARP cache, then ping every pair (all must answer). */
 async function flushAndPing(): Promise<void> {
@@ -184,12 +199,7 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
   });
 
   it('Lab1: BUM meter counts ARP crossing the tunnels (to the multicast group), agreeing with tcpdump on the fabric', async () => {
-    const checks = await timed('Lab1: BUM meter window', () => meterBum(state().amqpUrl, HOSTS, flushAndPing));
-    console.log(`lab1 BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.tcpdumpArp}`).join(', ')}`);
-    for (const c of checks) {
-      expect(c.sampled, c.host).toBe(1);
-      expect(c.agentArp, `${c.host} ${c.from} .. ${c.to}`).toBe(c.tcpdumpArp);
-    }
+    const checks = await timed('Lab1: BUM meter window', () => bumAgreement('lab1'));
     expect(checks.reduce((n, c) => n + c.tcpdumpArp, 0)).toBeGreaterThan(0);
   });
 
