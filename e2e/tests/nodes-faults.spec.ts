@@ -38,6 +38,7 @@ async function publishStep(step: Step): Promise<void> {
 /** Every FDB / neighbour row of the open host page is held as told, and no drift item is listed. */
 async function expectClean(page: Page): Promise<void> {
   await expect(page.getByTestId('drift-item')).toHaveCount(0, LIVE);
+  await expect(page.getByTestId('foreign-mac')).toHaveCount(0, LIVE);
   await expect(page.getByTestId('host-drift-total')).toHaveAttribute('data-count', '0');
   await expect(page.locator('[data-testid="fdb-row"]:not([data-status="both"])')).toHaveCount(0);
   await expect(page.locator('[data-testid="neigh-row"]:not([data-status="both"])')).toHaveCount(0);
@@ -159,12 +160,14 @@ test('step 9: a wrong responder MAC and a deleted unicast entry on compute1 are 
   await expectClean(page);
 });
 
-test('step 11: a MAC unknown to Neutron learned on controller is learned_only; step 12 clears it', async ({ page }) => {
+test('step 11: a MAC unknown to Neutron learned on controller (l2pop on) is a foreign MAC, not drift; step 12 clears it', async ({ page }) => {
   await openHost(page, 'controller');
   await publishStep('11-fault-learned-unknown-mac');
-  const item = page.locator('[data-testid="drift-item"][data-class="learned_only"]');
+  const item = page.locator('[data-testid="foreign-mac"][data-class="foreign_mac"]');
   await expect(item).toHaveCount(1, LIVE);
   await expect(item).toHaveAttribute('data-mac', 'fa:16:3e:00:00:77');
+  await expect(page.getByTestId('drift-item')).toHaveCount(0);
+  await expect(page.getByTestId('host-drift-total')).toHaveAttribute('data-count', '0');
   await expect(page.locator('[data-testid="fdb-row"][data-mac="fa:16:3e:00:00:77"]')).toHaveAttribute('data-status', 'actual-only');
   await publishStep('12-undone-learned');
   await expectClean(page);

@@ -14,7 +14,7 @@ const root = path.resolve(here, '../../..');
 const fixtures = path.join(root, 'fixtures');
 
 interface Out {
-  hosts: Record<string, { mode: { l2pop: string; summary: string; vxlanGroups: string[]; agentType: string }; drift: { class: string; network: string; mac: string | null; ip: string | null; vtep: string | null }[]; flood: Record<string, { actual: string[]; ideal: string[]; excess: string[]; missing: string[] }> }>;
+  hosts: Record<string, { mode: { l2pop: string; summary: string; vxlanGroups: string[]; agentType: string }; drift: { class: string; network: string; mac: string | null; ip: string | null; vtep: string | null }[]; foreignMacs: { class: string; network: string; mac: string; ip: string | null; vtep: string | null }[]; flood: Record<string, { actual: string[]; ideal: string[]; excess: string[]; missing: string[] }> }>;
   findings: { kind: string; network: string; hosts: string[]; detail: string }[];
   input: { messages: { applied: number; afterUntil: number }; until: string | null; snapshots: { hosts: string[] } };
 }
@@ -79,7 +79,8 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
     expect(Object.keys(o).sort()).toEqual(['findings', 'hosts', 'input']);
     expect(Object.keys(o.hosts)).toEqual(HOSTS);
     for (const h of HOSTS) {
-      expect(Object.keys(o.hosts[h]!).sort()).toEqual(['drift', 'flood', 'mode', 'snapshot']);
+      expect(Object.keys(o.hosts[h]!).sort()).toEqual(['drift', 'flood', 'foreignMacs', 'mode', 'snapshot']);
+      expect(o.hosts[h]!.foreignMacs).toEqual([]);
       expect(o.hosts[h]!.drift).toEqual([]);
       expect(o.hosts[h]!.mode.l2pop).toBe('on');
       for (const f of Object.values(o.hosts[h]!.flood)) expect(f).toMatchObject({ actual: f.ideal, excess: [], missing: [] });
@@ -141,13 +142,15 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
       expect(drift(analyze('lab3', '2-after-ping', dir), 'controller')).toEqual(['neigh_missing fa:16:3e:82:2d:00 172.16.1.12 null', 'neigh_stale fa:16:3e:00:00:50 172.16.1.50 null']);
     });
 
-    it('learned rows for a host with l2pop on -> learned_only', () => {
+    it('learned rows for a host with l2pop on -> a foreign MAC, not drift', () => {
       const dir = copyOf('lab2', '1-ports-active', (d) =>
         editJson(d, 'compute2-bridge-fdb.json', (rows) => {
           rows.push({ mac: 'fa:16:3e:00:00:77', ifname: 'vxlan-649', dst: '10.0.20.11', flags: ['self'], state: '' });
         }),
       );
-      expect(drift(analyze('lab2', '1-ports-active', dir), 'compute2')).toEqual(['learned_only fa:16:3e:00:00:77 null 10.0.20.11']);
+      const o = analyze('lab2', '1-ports-active', dir);
+      expect(drift(o, 'compute2')).toEqual([]);
+      expect(o.hosts.compute2!.foreignMacs.map((d) => `${d.class} ${d.mac} ${d.ip} ${d.vtep}`)).toEqual(['foreign_mac fa:16:3e:00:00:77 null 10.0.20.11']);
     });
 
     it('group still set next to l2pop rows -> half_switched_vxlan', () => {

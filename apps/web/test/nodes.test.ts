@@ -199,7 +199,7 @@ describe('topology overlay', () => {
 describe('node view state: overview + live updates', () => {
   const summary = (host: string, drift: Partial<HostNodeSummary['drift']> = {}): HostNodeSummary => {
     const d = { missing_flood: 0, missing_unicast: 0, stale_entry: 0, wrong_vtep: 0, learned_only: 0, neigh_missing: 0, neigh_stale: 0, ...drift };
-    return { host, agentType: 'linuxbridge', vtep: null, summary: 'l2pop', l2pop: 'on', arpResponder: 'on', floodMode: 'unicast', drift: d, driftTotal: Object.values(d).reduce((a, b) => a + b, 0), floodExcess: 0, floodMissing: 0, snapshotAt: null };
+    return { host, agentType: 'linuxbridge', vtep: null, summary: 'l2pop', l2pop: 'on', arpResponder: 'on', floodMode: 'unicast', drift: d, driftTotal: Object.values(d).reduce((a, b) => a + b, 0), foreignMacs: 0, floodExcess: 0, floodMissing: 0, snapshotAt: null };
   };
   const finding = (hosts: string[], id = 0): FindingView => ({ id, kind: 'mixed_l2pop', network: 'n1', vni: 649, hosts, detail: 'x', evidence: [], firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z' });
   const update = (u: Partial<NodesLiveUpdate>): NodesLiveUpdate => ({ at: '2026-01-01T00:00:05.000Z', hosts: [], findings: [], convergence: [], bum: [], ...u });

@@ -23,7 +23,14 @@ export const DRIFT_META: Record<DriftClass, DriftClassMeta> = {
   neigh_missing: { label: 'neighbour missing', effect: 'the ARP responder cannot answer for that IP', tone: 'warn', rank: 3 },
   neigh_stale: { label: 'neighbour stale', effect: 'the ARP responder answers with a MAC l2pop did not announce', tone: 'bad', rank: 1 },
   stale_entry: { label: 'stale entry', effect: 'a permanent entry l2pop would not hold: port gone or moved, wasted copies', tone: 'warn', rank: 4 },
-  learned_only: { label: 'learned only', effect: 'a MAC known from traffic only (flood-and-learn, or unknown to Neutron)', tone: 'info', rank: 5 },
+  learned_only: { label: 'learned only', effect: 'a MAC known from traffic only: flood-and-learn at work (l2_population off)', tone: 'info', rank: 5 },
+};
+
+/** Display metadata of a foreign MAC (learned on an l2pop host, never announced by l2pop): not drift, a warning. */
+export const FOREIGN_MAC_META = {
+  label: 'foreign MAC',
+  effect: 'learned from traffic on an l2pop host, never announced by Neutron: a leaked or spoofed source crossed the tunnel (not l2pop drift)',
+  tone: 'warn' as Tone,
 };
 
 /** Drift classes in display order (the domain's order). */

@@ -7,6 +7,7 @@
 import {
   type DriftItem,
   type FloodList,
+  type ForeignMac,
   type FullNodeSnapshot,
   type HeldTunnelState,
   type HostAnalysis,
@@ -57,6 +58,8 @@ export interface HostNetworkSection {
   mode: HostAnalysis['mode']['networks'][number] | null;
   flood: FloodList | null;
   drift: DriftItem[];
+  /** Learned MACs l2pop never announced on this network (not drift). */
+  foreignMacs: ForeignMac[];
   fdb: FdbDiffRow[];
   neigh: NeighDiffRow[];
 }
@@ -149,6 +152,7 @@ export function hostSections(d: HostSides): HostNetworkSection[] {
   const flood = d.analysis?.flood ?? {};
   const ids = new Set([...told.keys(), ...held.keys(), ...Object.keys(flood), ...modes.keys()]);
   for (const item of d.analysis?.drift ?? []) ids.add(item.network);
+  for (const item of d.analysis?.foreignMacs ?? []) ids.add(item.network);
   const sections = [...ids].map((network): HostNetworkSection => {
     const t = told.get(network) ?? null;
     const h = held.get(network) ?? null;
@@ -162,6 +166,7 @@ export function hostSections(d: HostSides): HostNetworkSection[] {
       mode: m,
       flood: f,
       drift: (d.analysis?.drift ?? []).filter((x) => x.network === network),
+      foreignMacs: (d.analysis?.foreignMacs ?? []).filter((x) => x.network === network),
       fdb: diffFdb(t, h),
       neigh: diffNeigh(t, h),
     };

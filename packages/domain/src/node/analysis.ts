@@ -22,8 +22,13 @@
  * - `wrong_vtep`: a MAC points at another VTEP than the one l2pop announced (port moved): `vtep` is
  *   where it points, `expectedVtep` where it should.
  * - `learned_only`: a row learned from traffic (VXLAN learning; OVS table 10 `learn()`), for a MAC l2pop
- *   does not announce: flood-and-learn in use (normal with l2_population off, e.g. Lab1; with l2pop on
- *   it is a MAC unknown to Neutron such as an allowed-address-pair / VRRP MAC).
+ *   does not announce, on a host whose agent does not run l2pop (or whose mode is unknown):
+ *   flood-and-learn at work, normal with l2_population off (e.g. Lab1).
+ * Not drift, listed apart (`HostAnalysis.foreignMacs`, severity warning): `foreign_mac`, a row learned
+ * from traffic on a host whose agent runs l2pop, for a MAC that l2pop never announced. l2pop does not
+ * produce it and cannot fix it: a frame from a source Neutron does not know crossed the tunnel (a MAC
+ * leaked from a hypervisor's own interfaces, a spoofed MAC, an allowed-address-pair / VRRP MAC, or a
+ * port whose casts l2scope has not seen). An operator wants to see it; it is not l2pop drift.
  * - `neigh_missing` / `neigh_stale`: ARP responder entry absent / pointing at a MAC l2pop did not
  *   announce for that IP (or for an IP l2pop did not announce). Checked only where the responder runs.
  * With l2_population off (or unknown) nothing is expected, so no `missing_*` / `neigh_*` is raised;
@@ -57,6 +62,9 @@ export const ALL_HOSTS_GROUP = '224.0.0.1';
 
 export const DRIFT_CLASSES = ['missing_flood', 'missing_unicast', 'stale_entry', 'wrong_vtep', 'learned_only', 'neigh_missing', 'neigh_stale'] as const;
 export type DriftClass = (typeof DRIFT_CLASSES)[number];
+
+/** The class name of a {@link ForeignMac} (a learned MAC that l2pop never announced, on an l2pop host). */
+export const FOREIGN_MAC = 'foreign_mac';
 
 export const FINDING_KINDS = ['half_switched_vxlan', 'mixed_arp_responder', 'mixed_l2pop', 'udp_port_mismatch'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -96,6 +104,28 @@ export interface DriftItem {
   /** neigh_stale: the MAC l2pop announced for that IP. */
   expectedMac?: string;
   /** Device or table holding (or that should hold) the row: `vxlan-649`, `br-tun lvid 1`. */
+  dev: string | null;
+  detail: string;
+  evidence: Evidence[];
+}
+
+/**
+ * A MAC learned from traffic (VXLAN learning; OVS table 10 `learn()`) on a host whose agent runs l2pop,
+ * that l2pop never announced on that network: not drift (l2pop neither made nor can fix it) but a
+ * frame from a source unknown to Neutron that crossed the tunnel: a leak from a hypervisor's own
+ * interfaces, a spoofed MAC, an allowed-address-pair / VRRP MAC, or a port whose casts were missed.
+ * Severity: warning. Same row fields as a {@link DriftItem}; `vtep` is where it was learned from.
+ */
+export interface ForeignMac {
+  class: typeof FOREIGN_MAC;
+  /** Neutron network UUID, or `vni:<n>` when the model does not know the VNI's network. */
+  network: string;
+  mac: string;
+  /** The IP l2pop announced for that MAC elsewhere on the network (normally null: it announced none). */
+  ip: string | null;
+  /** The VTEP the MAC was learned from. */
+  vtep: string | null;
+  /** Device or table holding the row: `vxlan-649`, `br-tun lvid 1`. */
   dev: string | null;
   detail: string;
   evidence: Evidence[];
@@ -163,6 +193,8 @@ export interface HostMode {
 export interface HostAnalysis {
   mode: HostMode;
   drift: DriftItem[];
+  /** Learned MACs l2pop never announced, on a host that runs l2pop (not drift; sorted like drift). */
+  foreignMacs: ForeignMac[];
   /** Per network id. */
   flood: Record<string, FloodList>;
   /** The snapshot analysed; null when the model knows the host but no snapshot was given. */
@@ -679,7 +711,7 @@ function firstNotOwn(l: { mac: string; vtep: string }[], own: string | null): st
 /** Rows of one MAC: the row itself when alone (the common case: no array per row), else all of them in row order. */
 type MacRows = Row | Row[];
 
-function driftFor(c: HostCtx, a: Actual, exp: Expected, applied: boolean | null, responderWrites: boolean | null): DriftItem[] {
+function driftFor(c: HostCtx, a: Actual, exp: Expected, applied: boolean | null, responderWrites: boolean | null, foreign: ForeignMac[]): DriftItem[] {
   const out: DriftItem[] = [];
   const dev = a.dev;
   const add = (d: Omit<DriftItem, 'network' | 'dev'>) => out.push({ network: a.network, dev, ...d });
@@ -772,13 +804,24 @@ function driftFor(c: HostCtx, a: Actual, exp: Expected, applied: boolean | null,
   if (handled.size < a.rows.length) {
     for (const r of a.rows) {
       if (handled.has(r)) continue;
-      if (r.learned) {
+      if (r.learned && on) {
+        foreign.push({
+          class: FOREIGN_MAC,
+          network: a.network,
+          mac: r.mac,
+          ip: ipOf(r.mac),
+          vtep: r.vtep,
+          dev,
+          detail: `learned from traffic from ${r.vtep ?? '?'}, but l2pop never announced ${r.mac} on this network: a frame from a source Neutron does not know crossed the tunnel (a hypervisor's own interface leaking, a spoofed MAC, an allowed-address-pair / VRRP MAC, or a port whose casts l2scope missed)`,
+          evidence: [render(r.ev)],
+        });
+      } else if (r.learned) {
         add({
           class: 'learned_only',
           mac: r.mac,
           ip: ipOf(r.mac),
           vtep: r.vtep,
-          detail: applied === false ? `learned from traffic (flood-and-learn, l2_population off)` : `learned from traffic: l2pop does not announce ${r.mac} (allowed-address-pair / VRRP MAC, or a port l2scope has not seen)`,
+          detail: applied === false ? `learned from traffic (flood-and-learn, l2_population off)` : `learned from traffic: l2pop does not announce ${r.mac} and this agent's l2pop mode is unknown (flood-and-learn?)`,
           evidence: [render(r.ev)],
         });
       } else {
@@ -1285,6 +1328,7 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
   let usesGroups = false;
 
   const drift: DriftItem[] = [];
+  const foreignMacs: ForeignMac[] = [];
   const flood: Record<string, FloodList> = {};
   if (c.snap) {
     const members = new Set([...(c.modelId ? model.memberships(c.modelId) : []), ...(anon && anon !== c.modelId ? model.memberships(anon) : [])]);
@@ -1309,7 +1353,7 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
       f.expected ??= networkExpectation(f.entries);
       const exp = expectedFor(f.expected, c.vtep, member);
       const responderWrites = c.type === 'openvswitch' ? c.arpEffective : c.mode.arpResponderSource === 'ini' ? c.arpEffective : (a.device?.proxy ?? c.arpEffective);
-      for (const d of driftFor(c, a, exp, c.l2pop, responderWrites)) drift.push(d);
+      for (const d of driftFor(c, a, exp, c.l2pop, responderWrites, foreignMacs)) drift.push(d);
       const ideal = f.ports.filter((v) => v !== c.vtep);
       if (a.present && a.floodGroups.size > 0) usesGroups = true;
       const fl = floodFor(
@@ -1337,7 +1381,8 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
       compareNatural(x.ip ?? '', y.ip ?? '') ||
       compareNatural(x.vtep ?? '', y.vtep ?? ''),
   );
-  const result: HostAnalysis = { mode: c.mode, drift, flood, snapshot: c.snap ? { takenAt: c.snap.takenAt, seq: c.snap.seq, instance: c.snap.instance } : null };
+  foreignMacs.sort((x, y) => compareText(x.network, y.network) || compareText(x.mac, y.mac) || compareNatural(x.vtep ?? '', y.vtep ?? ''));
+  const result: HostAnalysis = { mode: c.mode, drift, foreignMacs, flood, snapshot: c.snap ? { takenAt: c.snap.takenAt, seq: c.snap.seq, instance: c.snap.instance } : null };
   return { result, deps, usesGroups };
 }
 

@@ -17,6 +17,8 @@ export interface HostNodeSummary {
   floodMode: HostAnalysis['mode']['floodMode'];
   drift: Record<DriftClass, number>;
   driftTotal: number;
+  /** Learned MACs l2pop never announced, on an l2pop host (not drift: see `ForeignMac`). */
+  foreignMacs: number;
   /** Flood-list problems over all networks: wasted copies and unreached VTEPs. */
   floodExcess: number;
   floodMissing: number;
@@ -39,6 +41,8 @@ export function summarizeHost(host: string, a: HostAnalysis): HostNodeSummary {
     floodMode: a.mode.floodMode,
     drift,
     driftTotal: a.drift.length,
+    // analyses stored before foreign MACs were told apart have no list
+    foreignMacs: a.foreignMacs?.length ?? 0,
     floodExcess: floods.reduce((n, f) => n + f.excess.length, 0),
     floodMissing: floods.reduce((n, f) => n + f.missing.length, 0),
     snapshotAt: a.snapshot?.takenAt ?? null,

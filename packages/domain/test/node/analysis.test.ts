@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterModel, FLOOD_MAC, analyzeNodes, decodeMessage, snapshotsFromBundle, type NodeAnalysis } from '../../src';
 import { FIXTURES, loadCapture, modelAt, snapshotTimes } from '../fixtures';
-import { analyzeStep, bundleFilesOf, driftLines, editJson, stepsOf } from './helpers';
+import { analyzeStep, bundleFilesOf, driftLines, editJson, foreignLines, itemLines, stepsOf } from './helpers';
 
 const HOSTS = ['compute1', 'compute2', 'controller'];
 const VTEP: Record<string, string> = { controller: '10.0.20.11', compute1: '10.0.20.12', compute2: '10.0.20.13', compute3: '10.0.20.14', ovs1: '10.0.20.21' };
@@ -17,7 +17,7 @@ type LinkJson = { linkinfo: { info_data: Record<string, unknown> } }[];
 
 function expectClean(a: NodeAnalysis, hosts = HOSTS): void {
   for (const h of hosts) {
-    expect({ host: h, drift: driftLines(a, h) }).toEqual({ host: h, drift: [] });
+    expect({ host: h, drift: driftLines(a, h), foreign: foreignLines(a, h) }).toEqual({ host: h, drift: [], foreign: [] });
     for (const f of Object.values(a.hosts[h]!.flood)) expect({ host: h, excess: f.excess, missing: f.missing, actual: f.actual }).toEqual({ host: h, excess: [], missing: [], actual: f.ideal });
   }
   expect(a.findings).toEqual([]);
@@ -123,11 +123,12 @@ describe('faults (real): injected by hand on a Lab3 kernel, flagged with the rig
     ['5-fault-neigh-deleted', { controller: ['neigh_missing fa:16:3e:65:c3:74 172.16.1.12 -'] }],
     ['7-fault-wrong-vtep', { compute2: ['wrong_vtep fa:16:3e:8e:a8:0d 172.16.1.11 10.0.20.12'] }],
     ['9-fault-neigh-wrong-unicast-deleted', { compute1: ['missing_unicast fa:16:3e:f3:4d:52 172.16.1.13 10.0.20.13', 'neigh_stale fa:16:3e:00:00:98 172.16.1.13 -'] }],
-    ['11-fault-learned-unknown-mac', { controller: ['learned_only fa:16:3e:00:00:77 - 10.0.20.13'] }],
+    // l2pop on: a learned MAC Neutron never announced is a foreign MAC, not drift
+    ['11-fault-learned-unknown-mac', { controller: ['foreign_mac fa:16:3e:00:00:77 - 10.0.20.13'] }],
   ];
   it.each(cases)('%s', (step, expected) => {
     const a = analyzeStep('faults', step);
-    for (const h of HOSTS) expect({ h, d: driftLines(a, h) }).toEqual({ h, d: expected[h] ?? [] });
+    for (const h of HOSTS) expect({ h, d: itemLines(a, h) }).toEqual({ h, d: expected[h] ?? [] });
     expect(a.findings).toEqual([]);
   });
 
@@ -220,7 +221,8 @@ describe('ovs-node (real): 3 Linux bridge hosts + ovs1 (neutron-openvswitch-agen
         .replace(/(dl_dst=fa:16:3e:87:3e:7c actions=strip_vlan,load:0x289->NXM_NX_TUN_ID\[\]),output:2/, '$1,output:3')
         .concat(' cookie=0x1, duration=1s, table=20, n_packets=1, n_bytes=1, hard_timeout=300, idle_age=1, priority=1,vlan_tci=0x0001/0x0fff,dl_dst=fa:16:3e:00:00:55 actions=load:0->NXM_OF_VLAN_TCI[],load:0x289->NXM_NX_TUN_ID[],output:2\n');
     });
-    expect(driftLines(a, 'ovs1')).toEqual(['missing_flood 00:00:00:00:00:00 - 10.0.20.11', 'wrong_vtep fa:16:3e:87:3e:7c 172.16.1.13 10.0.20.12', 'learned_only fa:16:3e:00:00:55 - 10.0.20.13']);
+    expect(driftLines(a, 'ovs1')).toEqual(['missing_flood 00:00:00:00:00:00 - 10.0.20.11', 'wrong_vtep fa:16:3e:87:3e:7c 172.16.1.13 10.0.20.12']);
+    expect(foreignLines(a, 'ovs1')).toEqual(['foreign_mac fa:16:3e:00:00:55 - 10.0.20.13']);
     expect(Object.values(a.hosts.ovs1!.flood)[0]).toMatchObject({ actual: ['10.0.20.12', '10.0.20.13'], missing: ['10.0.20.11'] });
   });
 });
@@ -261,14 +263,16 @@ describe('faults injected into copies of real snapshots', () => {
     expect(Object.values(a.hosts.controller!.flood)[0]).toMatchObject({ excess: ['10.0.20.13'], copies: 2 });
   });
 
-  it('learned rows with l2pop on: learned_only for an unknown MAC; missing_unicast when it replaced an l2pop entry', () => {
+  it('learned rows with l2pop on: a foreign MAC (not drift) for an unknown MAC; missing_unicast when it replaced an l2pop entry', () => {
     const a = analyzeStep('lab2', '2-after-ping', (files) =>
       editJson<FdbJson>(files, 'compute1-bridge-fdb.json', (rows) => {
         for (const r of rows) if (r.mac === 'fa:16:3e:dd:6f:d2' && r.dst) r.state = '';
         rows.push({ mac: 'fa:16:3e:00:00:42', ifname: 'vxlan-649', dst: '10.0.20.13', flags: ['self'], state: '' });
       }),
     );
-    expect(driftLines(a, 'compute1')).toEqual(['missing_unicast fa:16:3e:dd:6f:d2 172.16.1.11 10.0.20.11', 'learned_only fa:16:3e:00:00:42 - 10.0.20.13']);
+    expect(driftLines(a, 'compute1')).toEqual(['missing_unicast fa:16:3e:dd:6f:d2 172.16.1.11 10.0.20.11']);
+    expect(foreignLines(a, 'compute1')).toEqual(['foreign_mac fa:16:3e:00:00:42 - 10.0.20.13']);
+    expect(a.hosts.compute1!.foreignMacs[0]).toMatchObject({ network: a.hosts.compute1!.drift[0]!.network, dev: 'vxlan-649', evidence: [{ source: 'linuxbridge.fdb' }] });
     expect(a.hosts.compute1!.drift[0]!.detail).toMatch(/reached only through a learned row dst 10\.0\.20\.11/);
   });
 

@@ -35,6 +35,16 @@ export function driftLines(a: NodeAnalysis, host: string): string[] {
   return a.hosts[host]!.drift.map((d) => `${d.class} ${d.mac ?? '-'} ${d.ip ?? '-'} ${d.vtep ?? '-'}`);
 }
 
+/** A host's foreign MACs (learned, never announced by l2pop; not drift) as `foreign_mac <mac> <ip|-> <vtep|->`. */
+export function foreignLines(a: NodeAnalysis, host: string): string[] {
+  return a.hosts[host]!.foreignMacs.map((d) => `${d.class} ${d.mac} ${d.ip ?? '-'} ${d.vtep ?? '-'}`);
+}
+
+/** Drift lines, then foreign-MAC lines. */
+export function itemLines(a: NodeAnalysis, host: string): string[] {
+  return [...driftLines(a, host), ...foreignLines(a, host)];
+}
+
 /** Edit a JSON file of a bundle in place. */
 export function editJson<T>(files: Record<string, string>, name: string, f: (v: T) => T | void): void {
   const v = JSON.parse(files[name]!) as T;

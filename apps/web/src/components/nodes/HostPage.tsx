@@ -5,11 +5,11 @@
  * evidence, and the told (expected) vs held (actual) FDB and neighbour rows side by side; its BUM
  * meter report and recent convergence samples. Refetched on live node updates that touch it.
  */
-import { type DriftItem, FLOOD_MAC, type HostAnalysis } from '@l2scope/domain';
+import { type DriftItem, FLOOD_MAC, type ForeignMac, type HostAnalysis } from '@l2scope/domain';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
-import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, SOURCE_LABEL, agentLabel } from '@/nodes/classes';
+import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, SOURCE_LABEL, agentLabel } from '@/nodes/classes';
 import { type BrTunFlowTexts, type FdbDiffRow, type HostNetworkSection, type NeighDiffRow, brTunFlowTexts, fdbRowTone, hostSections, neighRowTone, statusCounts } from '@/nodes/host-diff';
 import { toBumReport } from '@/state/nodes';
 import { useL2 } from '@/state/store';
@@ -350,6 +350,18 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
               ))}
             </ul>
           )}
+          {s.foreignMacs.length > 0 && (
+            <>
+              <h3 className="sub-title" title={FOREIGN_MAC_META.effect}>
+                Foreign MACs (not drift) <span className="count-pill warn">{s.foreignMacs.length}</span>
+              </h3>
+              <ul className="drift-list">
+                {s.foreignMacs.map((x, i) => (
+                  <ForeignMacView key={i} x={x} vtepName={vtepName} />
+                ))}
+              </ul>
+            </>
+          )}
         </div>
       </div>
 
@@ -501,6 +513,28 @@ function StatusIcon({ tone }: { tone: string }) {
     <span className={`st-icon tone-${tone}`} aria-hidden>
       {icon}
     </span>
+  );
+}
+
+function ForeignMacView({ x, vtepName }: { x: ForeignMac; vtepName: VtepName }) {
+  const host = x.vtep ? vtepName(x.vtep) : null;
+  return (
+    <li className={`drift-item tone-${FOREIGN_MAC_META.tone}`} data-testid="foreign-mac" data-class={x.class} data-mac={x.mac} data-vtep={x.vtep ?? ''}>
+      <div className="drift-head">
+        <span className={`badge tone-${FOREIGN_MAC_META.tone}`}>{FOREIGN_MAC_META.label}</span>
+        <code className="drift-class">{x.class}</code>
+        <span className="mono">{x.mac}</span>
+        {x.vtep && (
+          <span className="mono">
+            learned from {x.vtep}
+            {host && <span className="vtep-host"> {host}</span>}
+          </span>
+        )}
+        {x.dev && <span className="mono muted small">{x.dev}</span>}
+      </div>
+      <div className="drift-detail">{x.detail}</div>
+      <EvidenceBlock evidence={x.evidence} />
+    </li>
   );
 }
 

@@ -8,7 +8,7 @@
 import type { DriftClass, HostNodeSummary } from '@l2scope/domain';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
-import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, agentLabel, worstClass } from '@/nodes/classes';
+import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, agentLabel, worstClass } from '@/nodes/classes';
 import { hostTxBum } from '@/nodes/bum';
 import { driftTotals } from '@/state/nodes';
 import { networkMemberCounts, sortedNetworks } from '@/state/model';
@@ -232,6 +232,11 @@ function HostRow({ h, now }: { h: HostNodeSummary; now: number }) {
                 {h.drift[c]} {c}
               </span>
             ))}
+          </span>
+        )}
+        {(h.foreignMacs ?? 0) > 0 && (
+          <span className={`badge tone-${FOREIGN_MAC_META.tone}`} title={FOREIGN_MAC_META.effect} data-testid="foreign-mac-count" data-count={h.foreignMacs}>
+            {h.foreignMacs} foreign MAC{h.foreignMacs === 1 ? '' : 's'}
           </span>
         )}
       </td>
