@@ -26,6 +26,12 @@ function slice(from: number, to: number): string {
   return file;
 }
 
+/** Hosts for which the worker's convergence tracker waits for told entries (`GET /api/nodes`), sorted. */
+async function pendingHosts(s: Stack): Promise<string[]> {
+  const r = (await (await fetch(`http://127.0.0.1:${s.livePort}/api/nodes`)).json()) as { convergence?: { host: string; pending: number }[] } | null;
+  return (r?.convergence ?? []).filter((c) => c.pending > 0).map((c) => c.host).sort();
+}
+
 let stack: Stack;
 test.beforeAll(async () => {
   stack = await startStack({ amqp: true, nodeAmqp: true });
@@ -50,7 +56,8 @@ test('ports come up: the open host page and overview follow live, with per-host 
 
     // the three VM ports come up: casts, then the kernels hold the entries
     await replayToBroker({ file: slice(at('0-agents-restarted'), at('1-ports-active')), url, speed: 0 });
-    await page.waitForTimeout(500);
+    // the worker applied the casts (each host now waits for the entries it was told) before the kernels report them
+    await expect.poll(() => pendingHosts(stack), LIVE).toEqual(HOSTS);
     await nodes.snapshots(bundleSnapshots('lab3', '1-ports-active', 2));
 
     const rows = page.getByTestId('fdb-row');
