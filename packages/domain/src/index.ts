@@ -7,7 +7,6 @@ export * from './decode';
 export * from './capture';
 export * from './output';
 export * from './model';
-export * from './kernel';
 export * from './inspect';
 export * from './node';
 export * from './redact';

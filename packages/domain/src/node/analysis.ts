@@ -48,7 +48,7 @@
  * one the receiver listens on). Each names its hosts and network and carries evidence rows.
  */
 import { FLOOD_MAC } from '../l2pop';
-import { type BridgeFdbRow, type NeighRow, isMulticastIp, linuxBridgeNames } from '../kernel';
+import { type BridgeFdbRow, type NeighRow, isMulticastIp, linuxBridgeNames } from './kernel';
 import { ClusterModel, type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries } from '../model';
 import type { AgentIni } from './ini';
 import type { VxlanDevice } from './linuxbridge';

@@ -1,6 +1,7 @@
 /** Node state: what a node agent collects on a hypervisor, and how it compares with l2pop. */
 export * from './commands';
 export * from './ini';
+export * from './kernel';
 export * from './linuxbridge';
 export * from './ovs';
 export * from './snapshot';

@@ -13,7 +13,7 @@
  * N seconds).
  */
 import { z } from 'zod';
-import { type BridgeFdbRow, type NeighRow, parseBridgeFdb, parseIpNeigh } from '../kernel';
+import { type BridgeFdbRow, type NeighRow, parseBridgeFdb, parseIpNeigh } from './kernel';
 import type { RawNodeOutputs } from './commands';
 import { type AgentIni, detectAgentType, parseAgentIni, parseIni } from './ini';
 import { type LinuxBridge, type VxlanDevice, parseBridges, parseVxlanLinks } from './linuxbridge';
