@@ -8,5 +8,6 @@ export * from './capture';
 export * from './output';
 export * from './model';
 export * from './inspect';
+export * from './live';
 export * from './node';
 export * from './redact';

@@ -1,10 +1,8 @@
 /**
- * What the message inspector shows of a message, and the live-update protocol between the
- * worker and browsers (socket.io). Shared by apps/worker (producer) and apps/web (consumer).
+ * What the message inspector shows of a message (its row, its kind, its search text). Shared by
+ * apps/worker (producer), packages/api and apps/web; the live push of the rows is in live.ts.
  */
 import type { DecodeResult, MessageRefs } from './decode';
-import type { ModelChange } from './model';
-import type { NodesLiveUpdate } from './node/summary';
 
 /** Kind of a stored message: the decoded kind, or `undecodable`. */
 export type MessageKind = 'fdb' | 'update_fdb' | 'report_state' | 'other' | 'undecodable';
@@ -55,49 +53,4 @@ export function messageSearchText(exchange: string, routingKey: string, result: 
   }
   parts.push(...refs.networks, ...refs.vteps, ...refs.hosts, ...refs.vnis.map(String));
   return [...new Set(parts.filter(Boolean))].join(' ').toLowerCase().slice(0, 8192);
-}
-
-/** Counters and state of the worker, shown in the UI header. */
-export interface TapStats {
-  /** "amqp" (live tap), "replay" (in-process replay) or "idle". */
-  mode: 'amqp' | 'replay' | 'idle';
-  /** Broker connection up (always true for an in-process replay). */
-  connected: boolean;
-  /** Messages received since the database was created. */
-  received: number;
-  /** Messages that could not be decoded (kept raw). */
-  undecodable: number;
-  /** Messages the broker dropped from the tap queue because it was full (x-overflow drop-head). */
-  dropped: number;
-  /** Messages that expired in the tap queue before the worker took them (TTL). */
-  expired: number;
-  /** Messages waiting in the tap queue at the last check, null if unknown. */
-  queueDepth: number | null;
-  /** Exchanges not (yet) present on the broker, so not bound (retried). */
-  missingExchanges: string[];
-  /** Exchanges the tap's RabbitMQ user may not read, so not tapped. */
-  deniedExchanges: string[];
-  /** Disconnections of the tap, most recent first (bounded). */
-  gaps: TapGapView[];
-  /** Id of the last persisted message. */
-  seq: number;
-}
-
-/** A period during which the tap was disconnected (messages then were not seen). */
-export interface TapGapView {
-  id: number;
-  startedAt: string;
-  endedAt: string | null;
-  reason: string;
-}
-
-/** socket.io events the worker emits, batched in ~50 ms windows. */
-export interface LiveServerEvents {
-  /** New messages (oldest first). `skipped` > 0 when a burst was thinned: refetch history through tRPC. */
-  messages: (batch: { messages: MessageSummary[]; skipped: number }) => void;
-  /** Model changes up to `seq` (coalesced per record within the window; absolute values). */
-  model: (batch: { seq: number; changes: ModelChange[] }) => void;
-  stats: (stats: TapStats) => void;
-  /** Node agents' view: analyses, findings, convergence, BUM (coalesced per host within the window). */
-  nodes: (update: NodesLiveUpdate) => void;
 }

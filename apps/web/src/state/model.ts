@@ -9,7 +9,7 @@
 import {
   ClusterModel,
   type HostView,
-  type ModelChange,
+  type ModelBatch,
   type ModelSnapshot,
   type NetworkView,
   type VtepEntries,
@@ -27,11 +27,8 @@ export interface ModelState {
   vteps: ReadonlyMap<string, VtepEntries>;
 }
 
-/** A live `model` batch as the worker emits it. */
-export interface ModelBatch {
-  seq: number;
-  changes: ModelChange[];
-}
+/** A live `model` batch as the worker emits it (the domain's live contract). */
+export type { ModelBatch } from '@l2scope/domain';
 
 /** The empty model (before any snapshot). */
 export const EMPTY_MODEL: ModelState = { seq: 0, hosts: new Map(), networks: new Map(), vteps: new Map() };

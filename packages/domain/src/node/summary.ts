@@ -3,7 +3,6 @@
  * worker (live push) and the API (initial state from the database).
  */
 import { DRIFT_CLASSES, type DriftClass, type Finding, type HostAnalysis } from './analysis';
-import type { HostConvergence } from './convergence';
 
 /** One host's line in the cloud overview. */
 export interface HostNodeSummary {
@@ -58,16 +57,3 @@ export interface FindingView extends Finding {
 
 /** Key of a finding: one open finding per kind and network. */
 export const findingKey = (f: Pick<Finding, 'kind' | 'network'>) => `${f.kind}/${f.network}`;
-
-/** socket.io `nodes` event: what changed in the node view since the last one (absolute per host). */
-export interface NodesLiveUpdate {
-  at: string;
-  /** Hosts whose analysis changed. */
-  hosts: HostNodeSummary[];
-  /** Every open finding (the list is short). */
-  findings: FindingView[];
-  /** Hosts whose convergence figures changed. */
-  convergence: HostConvergence[];
-  /** Hosts whose BUM report changed: the latest report (BumReport JSON). */
-  bum: { host: string; report: unknown }[];
-}
