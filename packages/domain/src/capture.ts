@@ -5,6 +5,7 @@
  * A body that is not valid UTF-8 is written as `"bodyBase64"` instead of `"body"`.
  */
 import { z } from 'zod';
+import { base64Decode, base64Encode } from './bytes';
 
 /** AMQP basic properties as amqplib names them (only those neutron-server sets, plus a few common ones). */
 export const amqpPropertiesSchema = z
@@ -51,6 +52,8 @@ export interface CaptureRecord {
 
 export type CaptureParse = { ok: true; record: CaptureRecord } | { ok: false; error: string };
 
+const utf8Encoder = new TextEncoder();
+
 /** Parse one line of a capture file. Never throws; blank lines are an error too (callers skip them first). */
 export function parseCaptureLine(line: string): CaptureParse {
   let json: unknown;
@@ -65,7 +68,7 @@ export function parseCaptureLine(line: string): CaptureParse {
     return { ok: false, error: `capture line: ${issue?.path.join('.') || ''}${issue?.path.length ? ': ' : ''}${issue?.message ?? 'invalid'}` };
   }
   const l = parsed.data;
-  const body = l.body !== undefined ? new Uint8Array(Buffer.from(l.body, 'utf8')) : new Uint8Array(Buffer.from(l.bodyBase64!, 'base64'));
+  const body = l.body !== undefined ? utf8Encoder.encode(l.body) : base64Decode(l.bodyBase64!);
   return { ok: true, record: { ts: new Date(l.ts), exchange: l.exchange, routingKey: l.routingKey, properties: l.properties, body } };
 }
 
@@ -77,7 +80,7 @@ export function toCaptureLine(r: CaptureRecord): string {
   try {
     bodyField = { body: strictUtf8.decode(r.body) };
   } catch {
-    bodyField = { bodyBase64: Buffer.from(r.body).toString('base64') };
+    bodyField = { bodyBase64: base64Encode(r.body) };
   }
   return JSON.stringify({ ts: r.ts.toISOString(), exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, ...bodyField });
 }

@@ -7,6 +7,7 @@
  * `{"method", "args", "version", "_unique_id", "_msg_id"?, "_reply_q"?, "_timeout"?, "_context_*"...}`.
  * A JSON object body without both envelope keys is taken as the message itself, as oslo does.
  */
+import { latin1Decode, latin1Encode, utf8ByteLength } from './bytes';
 
 /** oslo `_RPC_ENVELOPE_VERSION`: the envelope version this decoder implements. */
 export const RPC_ENVELOPE_VERSION = '2.0';
@@ -72,7 +73,7 @@ export function versionIsCompatible(impVersion: string, version: string): boolea
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Bytes of a body given as Buffer/Uint8Array or as an already decoded string. */
+/** Bytes of a body given as Buffer/Uint8Array or as an already decoded string (encoded as UTF-8). */
 export function bodyBytes(body: Uint8Array | string): Uint8Array {
   return typeof body === 'string' ? new TextEncoder().encode(body) : body;
 }
@@ -85,7 +86,7 @@ export function bodyBytes(body: Uint8Array | string): Uint8Array {
  * @returns the redacted bytes (the same array when nothing matched) and how many values were replaced
  */
 export function redactSecrets(body: Uint8Array): { body: Uint8Array; redacted: number } {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  const text = latin1Decode(body);
   if (!text.includes('token')) return { body, redacted: 0 };
   let redacted = 0;
   const out = text.replace(
@@ -97,7 +98,7 @@ export function redactSecrets(body: Uint8Array): { body: Uint8Array; redacted: n
     },
   );
   if (redacted === 0) return { body, redacted: 0 };
-  return { body: new Uint8Array(Buffer.from(out, 'latin1')), redacted };
+  return { body: latin1Encode(out), redacted };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -125,8 +126,9 @@ export function decodeOslo(body: Uint8Array | string, maxBytes = 8 * 1024 * 1024
   let text: string;
   if (typeof body === 'string') {
     text = body;
-    if (Buffer.byteLength(text) > maxBytes) {
-      return fail('too_large', `body of ${Buffer.byteLength(text)} bytes exceeds the decode limit of ${maxBytes} bytes`);
+    const size = text.length > maxBytes / 3 ? utf8ByteLength(text) : 0;
+    if (size > maxBytes) {
+      return fail('too_large', `body of ${size} bytes exceeds the decode limit of ${maxBytes} bytes`);
     }
   } else {
     if (body.byteLength > maxBytes) {

@@ -18,6 +18,7 @@ import {
   snapshotsFromBundle,
 } from '../../src';
 import { loadCapture, snapshotTimes } from '../fixtures';
+import { prng } from '../prng';
 import { bundleFilesOf, stepsOf } from './helpers';
 
 const FLOOD: [string, string] = ['00:00:00:00:00:00', '0.0.0.0'];
@@ -42,18 +43,6 @@ const reportMsg = (host: string, ip: string, l2pop: boolean, start: boolean) =>
     method: 'report_state',
     args: { agent_state: { agent_state: { binary: 'neutron-linuxbridge-agent', host, agent_type: 'Linux bridge agent', start_flag: start, configurations: { tunneling_ip: ip, l2_population: l2pop, tunnel_types: ['vxlan'], devices: 1 } } } },
   });
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Port {
   network: number;
