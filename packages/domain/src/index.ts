@@ -7,6 +7,8 @@ export * from './decode';
 export * from './capture';
 export * from './output';
 export * from './model';
+export * from './model-fold';
+export * from './model-query';
 export * from './inspect';
 export * from './live';
 export * from './node';
