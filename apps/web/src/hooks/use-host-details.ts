@@ -1,10 +1,10 @@
 'use client';
-/** The side panel's data for the selected host: its record, and what the server told it per network (ClusterModel.toldFdb). */
+/** The side panel's data for the selected host: its record, and what the server told it per network (the domain's `toldFdbOf`). */
 import { useMemo } from 'react';
 import type { HostNetworkFdb, HostView } from '@l2scope/domain';
-import { linuxBridgeNames } from '@l2scope/domain';
+import { hostIn, hostOfVtepIn, linuxBridgeNames, toldFdbOf } from '@l2scope/domain';
 import { agentKind } from '@/topology/graph';
-import { type PortView, clusterOf, portsOf, vtepEntriesOf } from '@/state/model';
+import { type PortView, portsOf, vtepEntriesOf } from '@/state/model';
 import { useL2 } from '@/state/store';
 import { useDebounced } from './use-debounced';
 
@@ -28,23 +28,24 @@ export interface HostDetails {
 /** Details of the selected host, or null when none (or it vanished from the model). */
 export function useHostDetails(): HostDetails | null {
   const id = useL2((s) => s.ui.selectedHost);
-  // the panel follows live changes, at most a few times a second (the ClusterModel is rebuilt per state)
+  // the panel follows live changes, at most a few times a second (re-renders, not recomputation:
+  // the told FDB is memoised per host record and its networks' entries)
   const model = useDebounced(
     useL2((s) => s.model.state),
     150,
   );
   return useMemo(() => {
     if (!id) return null;
-    const host = model.hosts.get(`host:${id}`);
+    const s = model.snapshot;
+    const host = hostIn(s, id);
     if (!host) return null;
-    const cluster = clusterOf(model);
     const kind = agentKind(host.agentType);
     const title = (vtep: string) => {
-      const owner = cluster.hostOfVtep(vtep);
-      const h = owner ? model.hosts.get(`host:${owner}`) : undefined;
+      const owner = hostOfVtepIn(s, vtep);
+      const h = owner ? hostIn(s, owner) : undefined;
       return h?.name ?? vtep;
     };
-    const networks = cluster.toldFdb(id).map((n): HostNetworkDetails => {
+    const networks = toldFdbOf(s, id).map((n): HostNetworkDetails => {
       const vtepTitles: Record<string, string> = {};
       for (const r of n.fdb) vtepTitles[r.vtep] ??= title(r.vtep);
       for (const v of n.floodList) vtepTitles[v] ??= title(v);

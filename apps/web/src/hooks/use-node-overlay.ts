@@ -24,15 +24,15 @@ export function useNodeOverlay(): NodeOverlay | null {
   const queryClient = useQueryClient();
   const view = useL2((s) => s.nodes.view);
   const rev = useL2((s) => s.nodes.rev);
-  const networks = useL2((s) => s.model.state.networks);
+  const networks = useL2((s) => s.model.state.snapshot.networks);
   const selected = useL2((s) => s.ui.selectedNetwork);
   const active = view.hosts.size > 0;
 
   const ids = useMemo(() => {
     if (!active) return [];
     if (selected) return [selected];
-    if (networks.size > OVERLAY_ALL_NETWORKS_MAX) return [];
-    return [...networks.values()].map((n) => n.id).sort();
+    if (networks.length > OVERLAY_ALL_NETWORKS_MAX) return [];
+    return networks.map((n) => n.id).sort();
   }, [active, selected, networks]);
 
   const floods = useQueries({

@@ -1,47 +1,50 @@
 /**
  * The browser's copy of the l2pop cluster model: a snapshot (from `topology.snapshot`) with the
- * worker's live `model` batches folded in. Pure functions, no React, no I/O.
+ * worker's live `model` batches folded in by the domain's `applyModelChanges`. Pure functions, no
+ * React, no I/O.
  *
  * Changes are absolute (upsert or removal of one record, keyed by `modelChangeKey`), so
  * re-applying a change is harmless; a batch is applied only when its `seq` is newer than the
  * state's (older batches are already contained in the snapshot).
+ *
+ * Per batch only what changed is rebuilt: `applyModelChanges` copies the arrays the batch touched
+ * and shares the rest (a batch of `report_state`s copies the hosts array, and shares the networks,
+ * the VTEP entries and every other host record). No `ClusterModel` is built in the browser: the
+ * told FDB, VTEP owners and ports come from the domain's snapshot queries (`toldFdbOf`, memoised per
+ * host record; `hostOfVtepIn`, `vtepEntriesIn`, `vtepPorts`, indexed once per array).
  */
 import {
-  ClusterModel,
   type HostView,
   type ModelBatch,
   type ModelSnapshot,
   type NetworkView,
   type VtepEntries,
-  modelChangeKey,
+  type VtepPort,
+  applyModelChanges,
+  vtepEntriesIn,
+  vtepPorts,
 } from '@l2scope/domain';
 
-/** Immutable model state; every applied batch yields new Map instances (cheap identity checks for React). */
+/**
+ * Immutable model state: a new object per applied batch (cheap identity checks for React); its
+ * snapshot's arrays and records are shared with the previous state where the batch did not change them.
+ */
 export interface ModelState {
-  seq: number;
-  /** Keyed by `modelChangeKey` (`host:<id>`). */
-  hosts: ReadonlyMap<string, HostView>;
-  /** Keyed by `modelChangeKey` (`network:<id>`). */
-  networks: ReadonlyMap<string, NetworkView>;
-  /** Keyed by `modelChangeKey` (`vtep:<network>/<ip>`). */
-  vteps: ReadonlyMap<string, VtepEntries>;
+  /** Id of the last message folded in (`snapshot.seq`). */
+  readonly seq: number;
+  /** The model as plain data (treat as immutable). */
+  readonly snapshot: ModelSnapshot;
 }
 
 /** A live `model` batch as the worker emits it (the domain's live contract). */
 export type { ModelBatch } from '@l2scope/domain';
 
 /** The empty model (before any snapshot). */
-export const EMPTY_MODEL: ModelState = { seq: 0, hosts: new Map(), networks: new Map(), vteps: new Map() };
+export const EMPTY_MODEL: ModelState = { seq: 0, snapshot: { seq: 0, hosts: [], networks: [], vteps: [] } };
 
-/** Build the state from a snapshot. */
+/** Build the state from a snapshot (kept as it is: do not mutate it afterwards). */
 export function modelFromSnapshot(s: ModelSnapshot): ModelState {
-  const hosts = new Map<string, HostView>();
-  const networks = new Map<string, NetworkView>();
-  const vteps = new Map<string, VtepEntries>();
-  for (const host of s.hosts) hosts.set(modelChangeKey({ type: 'host', host }), host);
-  for (const network of s.networks) networks.set(modelChangeKey({ type: 'network', network }), network);
-  for (const entries of s.vteps) vteps.set(modelChangeKey({ type: 'vtep', entries }), entries);
-  return { seq: s.seq, hosts, networks, vteps };
+  return { seq: s.seq, snapshot: s };
 }
 
 /**
@@ -50,30 +53,8 @@ export function modelFromSnapshot(s: ModelSnapshot): ModelState {
  */
 export function applyModelBatch(state: ModelState, batch: ModelBatch): ModelState {
   if (batch.seq <= state.seq) return state;
-  let hosts: Map<string, HostView> | null = null;
-  let networks: Map<string, NetworkView> | null = null;
-  let vteps: Map<string, VtepEntries> | null = null;
-  for (const c of batch.changes) {
-    const key = modelChangeKey(c);
-    switch (c.type) {
-      case 'host':
-        (hosts ??= new Map(state.hosts)).set(key, c.host);
-        break;
-      case 'host_removed':
-        (hosts ??= new Map(state.hosts)).delete(key);
-        break;
-      case 'network':
-        (networks ??= new Map(state.networks)).set(key, c.network);
-        break;
-      case 'vtep':
-        (vteps ??= new Map(state.vteps)).set(key, c.entries);
-        break;
-      case 'vtep_removed':
-        (vteps ??= new Map(state.vteps)).delete(key);
-        break;
-    }
-  }
-  return { seq: batch.seq, hosts: hosts ?? state.hosts, networks: networks ?? state.networks, vteps: vteps ?? state.vteps };
+  const snapshot = applyModelChanges(state.snapshot, batch.changes, batch.seq);
+  return { seq: snapshot.seq, snapshot };
 }
 
 /**
@@ -86,68 +67,61 @@ export function applyBuffered(state: ModelState, buffered: readonly ModelBatch[]
   return s;
 }
 
-/** The state back as a plain snapshot (input of `ClusterModel.fromSnapshot`). */
+/** The state back as a plain snapshot (the state's own: do not mutate it). */
 export function modelToSnapshot(state: ModelState): ModelSnapshot {
-  return { seq: state.seq, hosts: [...state.hosts.values()], networks: [...state.networks.values()], vteps: [...state.vteps.values()] };
+  return state.snapshot;
 }
 
-const clusterCache = new WeakMap<ModelState, ClusterModel>();
-
-/**
- * The domain's `ClusterModel` for a state (memoised per state object): the single source of the
- * told-FDB / flood-list computations.
- */
-export function clusterOf(state: ModelState): ClusterModel {
-  let m = clusterCache.get(state);
-  if (!m) {
-    m = ClusterModel.fromSnapshot(modelToSnapshot(state));
-    clusterCache.set(state, m);
-  }
-  return m;
+/** Memoise a derivation per array object (arrays are shared between states while unchanged). */
+function perArray<T extends object, R>(): (arr: readonly T[], make: (arr: readonly T[]) => R) => R {
+  const cache = new WeakMap<readonly T[], R>();
+  return (arr, make) => {
+    let r = cache.get(arr);
+    if (r === undefined) {
+      r = make(arr);
+      cache.set(arr, r);
+    }
+    return r;
+  };
 }
 
-/** Hosts sorted for display: named hosts by name, then anonymous VTEPs by IP. */
+const hostsSorted = perArray<HostView, HostView[]>();
+const networksSorted = perArray<NetworkView, NetworkView[]>();
+const memberCounts = perArray<HostView, Map<string, number>>();
+
+/** Hosts sorted for display: named hosts by name, then anonymous VTEPs by IP. Memoised per hosts array: do not mutate. */
 export function sortedHosts(state: ModelState): HostView[] {
-  return [...state.hosts.values()].sort((a, b) => {
-    if ((a.name === null) !== (b.name === null)) return a.name === null ? 1 : -1;
-    return (a.name ?? a.vtep ?? a.id).localeCompare(b.name ?? b.vtep ?? b.id, undefined, { numeric: true });
-  });
+  return hostsSorted(state.snapshot.hosts, (hosts) =>
+    [...hosts].sort((a, b) => {
+      if ((a.name === null) !== (b.name === null)) return a.name === null ? 1 : -1;
+      return (a.name ?? a.vtep ?? a.id).localeCompare(b.name ?? b.vtep ?? b.id, undefined, { numeric: true });
+    }),
+  );
 }
 
-/** Networks sorted by VNI (unknown VNIs last), then id. */
+/** Networks sorted by VNI (unknown VNIs last), then id. Memoised per networks array: do not mutate. */
 export function sortedNetworks(state: ModelState): NetworkView[] {
-  return [...state.networks.values()].sort((a, b) => (a.vni ?? Infinity) - (b.vni ?? Infinity) || a.id.localeCompare(b.id));
+  return networksSorted(state.snapshot.networks, (networks) => [...networks].sort((a, b) => (a.vni ?? Infinity) - (b.vni ?? Infinity) || a.id.localeCompare(b.id)));
 }
 
-/** Network id -> how many hosts are members of it (hosts whose agent holds the network), for the network pickers. */
-export function networkMemberCounts(state: ModelState): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const h of state.hosts.values()) for (const n of Object.keys(h.networks)) m.set(n, (m.get(n) ?? 0) + 1);
-  return m;
+/** Network id -> how many hosts are members of it (hosts whose agent holds the network), for the network pickers. Memoised per hosts array. */
+export function networkMemberCounts(state: ModelState): ReadonlyMap<string, number> {
+  return memberCounts(state.snapshot.hosts, (hosts) => {
+    const m = new Map<string, number>();
+    for (const h of hosts) for (const n of Object.keys(h.networks)) m.set(n, (m.get(n) ?? 0) + 1);
+    return m;
+  });
 }
 
 /** One (network, vtep)'s entries, or undefined. */
 export function vtepEntriesOf(state: ModelState, network: string, vtep: string): VtepEntries | undefined {
-  return state.vteps.get(modelChangeKey({ type: 'vtep_removed', network, vtep }));
+  return vtepEntriesIn(state.snapshot, network, vtep);
 }
 
 /** A port as l2pop knows it: a MAC on a VTEP, with the IPs the neighbour rows give it. */
-export interface PortView {
-  mac: string;
-  ips: string[];
-}
+export type PortView = VtepPort;
 
-/** Ports of a VTEP on a network: its unicast MACs, with IPs from its neighbour rows (ip -> mac). */
+/** Ports of a VTEP on a network: its unicast MACs, with IPs from its neighbour rows (ip -> mac). Memoised per entries object. */
 export function portsOf(entries: VtepEntries | undefined): PortView[] {
-  if (!entries) return [];
-  const ips = new Map<string, string[]>();
-  for (const [ip, mac] of Object.entries(entries.neigh)) {
-    const list = ips.get(mac);
-    if (list) list.push(ip);
-    else ips.set(mac, [ip]);
-  }
-  const macs = new Set(entries.macs);
-  // a neighbour row without a unicast MAC (e.g. after a partial remove) is still shown
-  for (const mac of ips.keys()) macs.add(mac);
-  return [...macs].sort().map((mac) => ({ mac, ips: ips.get(mac) ?? [] }));
+  return vtepPorts(entries);
 }

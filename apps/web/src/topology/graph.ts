@@ -2,15 +2,16 @@
  * Model -> what the topology draws: one card per host (its bridges per network, their ports)
  * and tunnel edges between VTEPs per network (flood entries, unicast entries), with the card
  * sizes the layout needs. Pure: no React, no React Flow. Told FDB and flood lists come from
- * the domain's `ClusterModel.toldFdb`.
+ * the domain's `toldFdbOf` over the model snapshot (memoised per host: a live batch recomputes
+ * only the hosts whose record or networks' entries it changed).
  *
  * With the node view (`overlay`): each analysed host's card carries a drift badge, a flood edge
  * to a recipient the host's flood list misses becomes a `missing` edge, a recipient outside the
  * ideal list an `excess` edge, and flood edges carry the measured BUM rate (see overlay.ts).
  */
-import { type HostView, type NetworkView, isMulticastIp, linuxBridgeNames } from '@l2scope/domain';
+import { type HostView, type ModelSnapshot, hostIn, hostOfVtepIn, isMulticastIp, linuxBridgeNames, networkIn, networksByVtepIn, toldFdbOf } from '@l2scope/domain';
 import { linkBumRate } from '../nodes/bum';
-import { type ModelState, type PortView, clusterOf, portsOf, sortedHosts, vtepEntriesOf } from '../state/model';
+import { type ModelState, type PortView, portsOf, sortedHosts, vtepEntriesOf } from '../state/model';
 import { type DriftBadge, type NodeOverlay, driftBadge } from './overlay';
 
 /** Card geometry, shared by the layout (sizes) and the host node (inline heights): they must agree. */
@@ -151,15 +152,9 @@ export function l2popState(h: HostView): L2popState {
   return h.l2population === null ? 'unknown' : h.l2population ? 'on' : 'off';
 }
 
-/** VTEP IP -> networks it has entries on (computed once per build). */
-export function networksByVtep(model: ModelState): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const v of model.vteps.values()) {
-    const set = out.get(v.vtep);
-    if (set) set.add(v.network);
-    else out.set(v.vtep, new Set([v.network]));
-  }
-  return out;
+/** VTEP IP -> networks it has entries on (the domain's index, built once per VTEP entries array). */
+export function networksByVtep(model: ModelState): ReadonlyMap<string, ReadonlySet<string>> {
+  return networksByVtepIn(model.snapshot);
 }
 
 /** Networks a host is in: its `network_map` memberships, plus networks its VTEP has entries on. */
@@ -169,10 +164,10 @@ export function hostNetworks(h: HostView, byVtep: ReadonlyMap<string, ReadonlySe
   return [...ids];
 }
 
-function networkOrder(networks: ReadonlyMap<string, NetworkView>) {
+function networkOrder(s: ModelSnapshot) {
   return (a: string, b: string) => {
-    const va = networks.get(`network:${a}`)?.vni ?? Infinity;
-    const vb = networks.get(`network:${b}`)?.vni ?? Infinity;
+    const va = networkIn(s, a)?.vni ?? Infinity;
+    const vb = networkIn(s, b)?.vni ?? Infinity;
     return va - vb || a.localeCompare(b);
   };
 }
@@ -191,9 +186,9 @@ export function cardHeight(bridges: readonly BridgeCard[], hiddenBridges: number
 /** Build the topology for a model state. */
 export function buildTopology(model: ModelState, opts: TopologyOptions): TopologyGraph {
   const hosts = sortedHosts(model);
-  const byNet = networkOrder(model.networks);
+  const byNet = networkOrder(model.snapshot);
   let portRows = 0;
-  for (const v of model.vteps.values()) portRows += v.macs.length;
+  for (const v of model.snapshot.vteps) portRows += v.macs.length;
   const large = hosts.length > LARGE_HOSTS || portRows > LARGE_PORT_ROWS;
   const sel = opts.selectedNetwork;
   const byVtep = networksByVtep(model);
@@ -205,7 +200,7 @@ export function buildTopology(model: ModelState, opts: TopologyOptions): Topolog
     if (sel && nets.includes(sel)) nets.splice(0, 0, ...nets.splice(nets.indexOf(sel), 1));
     const shown = nets.slice(0, CARD.maxBridges);
     const bridges = shown.map((network): BridgeCard => {
-      const vni = model.networks.get(`network:${network}`)?.vni ?? null;
+      const vni = networkIn(model.snapshot, network)?.vni ?? null;
       const entries = h.vtep ? vtepEntriesOf(model, network, h.vtep) : undefined;
       const ports = portsOf(entries);
       return {
@@ -255,22 +250,22 @@ export function buildTopology(model: ModelState, opts: TopologyOptions): Topolog
 function buildEdges(model: ModelState, hosts: HostView[], large: boolean, opts: TopologyOptions): { edges: TunnelEdge[]; notice: string | null } {
   const sel = opts.selectedNetwork;
   if (large && !sel) return { edges: [], notice: 'Large cloud: pick a network to draw its tunnels.' };
-  const cluster = clusterOf(model);
+  const s = model.snapshot;
   let raw: Omit<TunnelEdge, 'offset'>[] = [];
   for (const h of hosts) {
     if (!h.vtep) continue;
-    for (const told of cluster.toldFdb(h.id)) {
+    for (const told of toldFdbOf(s, h.id)) {
       if (large && told.network !== sel) continue;
       const dimmed = sel !== null && told.network !== sel;
       const macsByVtep = new Map<string, number>();
       for (const row of told.fdb) if (!row.flood) macsByVtep.set(row.vtep, (macsByVtep.get(row.vtep) ?? 0) + 1);
       for (const vtep of told.floodList) {
-        const target = cluster.hostOfVtep(vtep);
+        const target = hostOfVtepIn(s, vtep);
         if (!target || target === h.id) continue;
         raw.push({ id: `flood-${told.network}-${h.vtep}-${vtep}`, kind: 'flood', network: told.network, vni: told.vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs: 0, applied: told.applied, bumFps: null, dimmed });
       }
       for (const [vtep, macs] of macsByVtep) {
-        const target = cluster.hostOfVtep(vtep);
+        const target = hostOfVtepIn(s, vtep);
         if (!target || target === h.id) continue;
         raw.push({ id: `unicast-${told.network}-${h.vtep}-${vtep}`, kind: 'unicast', network: told.network, vni: told.vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs, applied: told.applied, bumFps: null, dimmed });
       }
@@ -302,7 +297,7 @@ function buildEdges(model: ModelState, hosts: HostView[], large: boolean, opts: 
   if (focus && kept.some((e) => e.source === focus || e.target === focus)) {
     kept = kept.map((e) => (e.source === focus || e.target === focus || e.dimmed ? e : { ...e, dimmed: true }));
   }
-  return { edges: withOffsets(kept, networkOrder(model.networks)), notice };
+  return { edges: withOffsets(kept, networkOrder(s)), notice };
 }
 
 /**
@@ -318,9 +313,9 @@ function withNodeView(
   o: NodeOverlay,
   sel: string | null,
 ): Omit<TunnelEdge, 'offset'>[] {
-  const cluster = clusterOf(model);
+  const s = model.snapshot;
   const byId = new Map(raw.map((e) => [e.id, e]));
-  const nameOf = (id: string) => model.hosts.get(`host:${id}`)?.name ?? id;
+  const nameOf = (id: string) => hostIn(s, id)?.name ?? id;
   for (const h of hosts) {
     if (!h.vtep) continue;
     const name = h.name ?? h.id;
@@ -328,7 +323,7 @@ function withNodeView(
       if (large && network !== sel) continue;
       const fl = perHost.get(name);
       if (!fl) continue;
-      const vni = model.networks.get(`network:${network}`)?.vni ?? fl.vni;
+      const vni = networkIn(s, network)?.vni ?? fl.vni;
       const dimmed = sel !== null && network !== sel;
       for (const [kind, list] of [
         ['missing', fl.missing],
@@ -336,7 +331,7 @@ function withNodeView(
       ] as const) {
         for (const vtep of list) {
           if (isMulticastIp(vtep)) continue;
-          const target = cluster.hostOfVtep(vtep);
+          const target = hostOfVtepIn(s, vtep);
           if (!target || target === h.id) continue;
           const told = byId.get(`flood-${network}-${h.vtep}-${vtep}`);
           byId.delete(`flood-${network}-${h.vtep}-${vtep}`);

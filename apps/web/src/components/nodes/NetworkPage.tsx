@@ -60,7 +60,7 @@ function NetworkBody({ d }: { d: NetworkData }) {
   const vtepName = useVtepNames();
   const members = useL2((s) => {
     let n = 0;
-    for (const h of s.model.state.hosts.values()) if (h.networks[d.network.id]) n++;
+    for (const h of s.model.state.snapshot.hosts) if (h.networks[d.network.id]) n++;
     return n;
   });
   // BUM reports: the live ones (store) first, the database copy may lag

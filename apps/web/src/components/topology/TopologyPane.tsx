@@ -3,6 +3,7 @@
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
 import Link from 'next/link';
+import { networkIn } from '@l2scope/domain';
 import { networkHref, networkLabel, plural } from '@/lib/format';
 import { type HostNodeType, type TunnelEdgeType, EDGE_COLORS, useTopology } from '@/hooks/use-topology';
 import { useAutoFit } from '@/hooks/use-auto-fit';
@@ -37,14 +38,14 @@ function TopologyToolbar() {
 
   // a network that vanished from the model cannot stay selected
   useEffect(() => {
-    if (selected && !model.networks.has(`network:${selected}`)) dispatch({ type: 'ui/selectNetwork', id: null });
+    if (selected && !networkIn(model.snapshot, selected)) dispatch({ type: 'ui/selectNetwork', id: null });
   }, [selected, model]);
 
   return (
     <div className="toolbar">
       <h2 className="pane-title">Topology</h2>
       <span className="muted small" data-testid="topology-counts">
-        {plural(model.hosts.size, 'host')} · {plural(model.networks.size, 'network')}
+        {plural(model.snapshot.hosts.length, 'host')} · {plural(model.snapshot.networks.length, 'network')}
       </span>
       <label className="field">
         <span>Network</span>
