@@ -12,7 +12,7 @@
  */
 import type { FdbMessage } from '../decode';
 import { FLOOD_MAC } from '../l2pop';
-import { heldTunnelState } from './analysis';
+import { heldTunnelState } from './analysis/held-state';
 import type { FullNodeSnapshot } from './snapshot';
 
 /** One entry seen to converge on one host. */

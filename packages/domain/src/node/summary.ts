@@ -2,7 +2,9 @@
  * What the dashboard lists per host and per finding: compact views of an analysis, shared by the
  * worker (live push) and the API (initial state from the database).
  */
-import { DRIFT_CLASSES, type DriftClass, type Finding, type HostAnalysis } from './analysis';
+import type { HostAnalysis } from './analysis/analyzer';
+import { DRIFT_CLASSES, type DriftClass } from './analysis/drift';
+import type { Finding } from './analysis/findings';
 
 /** One host's line in the cloud overview. */
 export interface HostNodeSummary {

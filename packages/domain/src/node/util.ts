@@ -38,6 +38,9 @@ export function sortNatural(xs: string[]): string[] {
   return xs.sort(compareNatural);
 }
 
+/** Unique and sorted with {@link compareNatural} (IPv4 addresses numerically). */
+export const sortStr = (xs: Iterable<string>): string[] => sortNatural([...new Set(xs)]);
+
 const multicastCache = new Map<string, boolean>();
 /** {@link isMulticastIp}, memoised per address (called once per FDB row). */
 export function isMulticastCached(ip: string, isMulticast: (ip: string) => boolean): boolean {

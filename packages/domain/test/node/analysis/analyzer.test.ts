@@ -16,10 +16,11 @@ import {
   buildNodeSnapshot,
   decodeMessage,
   snapshotsFromBundle,
-} from '../../src';
-import { loadCapture, snapshotTimes } from '../fixtures';
-import { prng } from '../prng';
-import { bundleFilesOf, stepsOf } from './helpers';
+} from '../../../src';
+import { FIXTURES, loadCapture, modelAt, snapshotTimes } from '../../fixtures';
+import { prng } from '../../prng';
+import { analyzeStep, bundleFilesOf, driftLines, stepsOf } from '../helpers';
+import { HOSTS } from './lab';
 
 const FLOOD: [string, string] = ['00:00:00:00:00:00', '0.0.0.0'];
 
@@ -67,7 +68,7 @@ class World {
   private readonly capture: ReturnType<typeof loadCapture>;
   private captureAt = 0;
   private readonly fixtureSteps: { scenario: string; step: string; at: number }[] = [];
-  private readonly pending: import('../../src').ModelChange[] = [];
+  private readonly pending: import('../../../src').ModelChange[] = [];
 
   constructor(
     private readonly rnd: () => number,
@@ -292,4 +293,52 @@ describe('NodeAnalyzer: incremental == full analyzeNodes after every change', ()
     analyzer.analyze({ model: ClusterModel.fromSnapshot(world.model.snapshot()), snapshots: [...world.snaps.values()] });
     expect(analyzer.stats.full).toBe(true);
   }, 60_000);
+});
+
+describe('model semantics', () => {
+  it('idempotent: every message applied twice gives the same analysis', () => {
+    const at = snapshotTimes('lab3').get('4-after-ip-change')!;
+    const twice = new ClusterModel();
+    let seq = 0;
+    for (const r of loadCapture('lab3')) {
+      if (r.ts.getTime() > at) break;
+      const d = decodeMessage({ exchange: r.exchange, routingKey: r.routingKey, body: r.body });
+      if (!d.ok) continue;
+      twice.apply(d.message, r.ts.getTime(), ++seq);
+      twice.apply(d.message, r.ts.getTime(), ++seq);
+    }
+    const { snapshots } = snapshotsFromBundle(bundleFilesOf('lab3', '4-after-ip-change'), { takenAt: at });
+    expect(analyzeNodes({ model: twice, snapshots })).toEqual(analyzeStep('lab3', '4-after-ip-change'));
+  });
+
+  it('a ModelSnapshot gives the same result as the live model', () => {
+    const at = snapshotTimes('lab2').get('2-after-ping')!;
+    const model = modelAt(loadCapture('lab2'), at);
+    const { snapshots } = snapshotsFromBundle(bundleFilesOf('lab2', '2-after-ping'), { takenAt: at });
+    expect(analyzeNodes({ model: model.snapshot(), snapshots })).toEqual(analyzeNodes({ model, snapshots }));
+  });
+
+  it('without report_state, l2pop comes from the ini; without both, from the kernel', () => {
+    const at = snapshotTimes('faults').get('0-baseline')!;
+    const noReports = loadCapture('faults').filter((r) => r.routingKey !== 'q-reports-plugin');
+    const files = bundleFilesOf('faults', '0-baseline');
+    const withIni = analyzeNodes({ model: modelAt(noReports, at), snapshots: snapshotsFromBundle(files).snapshots });
+    expect(withIni.hosts.controller!.mode).toMatchObject({ l2pop: 'on', l2popSource: 'ini', arpResponder: 'on', arpResponderSource: 'ini', vtep: '10.0.20.11' });
+    expect(driftLines(withIni, 'controller')).toEqual([]);
+    const bare = Object.fromEntries(Object.entries(files).filter(([f]) => !f.endsWith('-agent.ini')));
+    const kernelOnly = analyzeNodes({ model: modelAt(noReports, at), snapshots: snapshotsFromBundle(bare).snapshots });
+    expect(kernelOnly.hosts.controller!.mode).toMatchObject({ l2pop: 'on', l2popSource: 'kernel', arpResponderSource: 'vxlan_proxy' });
+  });
+
+  it('a host the model knows but without a snapshot is listed, not evaluated', () => {
+    const at = snapshotTimes('lab2').get('2-after-ping')!;
+    const files = Object.fromEntries(Object.entries(bundleFilesOf('lab2', '2-after-ping')).filter(([f]) => f.startsWith('controller-')));
+    const a = analyzeNodes({ model: modelAt(loadCapture('lab2'), at), snapshots: snapshotsFromBundle(files).snapshots });
+    expect(Object.keys(a.hosts)).toEqual(HOSTS);
+    expect(a.hosts.compute1).toMatchObject({ snapshot: null, drift: [], flood: {}, mode: { l2pop: 'on', notes: ['no node snapshot: drift and flood lists not evaluated'] } });
+  });
+
+  it('fixtures root is where the tests read', () => {
+    expect(FIXTURES).toMatch(/fixtures$/);
+  });
 });

@@ -1,27 +1,13 @@
 /**
  * Expected-vs-actual analysis on real captures and real kernel / br-tun snapshots from the lab
- * (fixtures/lab1..3, switch-noclean, faults, mixed, ovs-node, ovs-try), plus faults injected into
- * copies of real snapshots.
+ * (fixtures/lab1..3, switch-noclean, faults, mixed, ovs-node, ovs-try): every scenario end to end
+ * (held state, mode, drift, flood lists, findings).
  */
 import { describe, expect, it } from 'vitest';
-import { ClusterModel, FLOOD_MAC, analyzeNodes, decodeMessage, snapshotsFromBundle, type NodeAnalysis } from '../../src';
-import { FIXTURES, loadCapture, modelAt, snapshotTimes } from '../fixtures';
-import { analyzeStep, bundleFilesOf, driftLines, editJson, foreignLines, itemLines, stepsOf } from './helpers';
-
-const HOSTS = ['compute1', 'compute2', 'controller'];
-const VTEP: Record<string, string> = { controller: '10.0.20.11', compute1: '10.0.20.12', compute2: '10.0.20.13', compute3: '10.0.20.14', ovs1: '10.0.20.21' };
-
-type FdbJson = { mac: string; ifname: string; dst?: string; flags: string[]; state: string; master?: string }[];
-type NeighJson = { dst: string; dev: string; lladdr: string; state: string[] }[];
-type LinkJson = { linkinfo: { info_data: Record<string, unknown> } }[];
-
-function expectClean(a: NodeAnalysis, hosts = HOSTS): void {
-  for (const h of hosts) {
-    expect({ host: h, drift: driftLines(a, h), foreign: foreignLines(a, h) }).toEqual({ host: h, drift: [], foreign: [] });
-    for (const f of Object.values(a.hosts[h]!.flood)) expect({ host: h, excess: f.excess, missing: f.missing, actual: f.actual }).toEqual({ host: h, excess: [], missing: [], actual: f.ideal });
-  }
-  expect(a.findings).toEqual([]);
-}
+import { FLOOD_MAC, analyzeNodes, snapshotsFromBundle } from '../../../src';
+import { loadCapture, modelAt } from '../../fixtures';
+import { analyzeStep, bundleFilesOf, driftLines, foreignLines, itemLines, stepsOf } from '../helpers';
+import { HOSTS, VTEP, expectClean } from './lab';
 
 describe.each(['lab2', 'lab3'])('%s (l2pop on): zero drift on every host at every step', (lab) => {
   it.each(stepsOf(lab))('%s', (step) => {
@@ -238,147 +224,5 @@ describe('ovs-try (real, no ofports): ovs1\'s flood list from table 22 = the thr
     expect(ovs.mode.notes.join('\n')).toMatch(/matched as a set/);
     // the Linux bridge hosts have no JSON snapshot in ovs-try: listed from report_state only
     expect(a.hosts.controller).toMatchObject({ snapshot: null, drift: [], flood: {} });
-  });
-});
-
-describe('faults injected into copies of real snapshots', () => {
-  it('missing_flood / stale_entry / wrong_vtep (lab2, controller)', () => {
-    const a = analyzeStep('lab2', '2-after-ping', (files) =>
-      editJson<FdbJson>(files, 'controller-bridge-fdb.json', (rows) => {
-        const out = rows.filter((r) => !(r.mac === FLOOD_MAC && r.dst === '10.0.20.13'));
-        out.push({ mac: 'fa:16:3e:aa:aa:aa', ifname: 'vxlan-649', dst: '10.0.20.12', flags: ['self'], state: 'permanent' });
-        for (const r of out) if (r.mac === 'fa:16:3e:b4:2c:fc' && r.dst) r.dst = '10.0.20.12';
-        return out;
-      }),
-    );
-    expect(driftLines(a, 'controller')).toEqual([`missing_flood ${FLOOD_MAC} - 10.0.20.13`, 'stale_entry fa:16:3e:aa:aa:aa - 10.0.20.12', 'wrong_vtep fa:16:3e:b4:2c:fc 172.16.1.13 10.0.20.12']);
-    expect(driftLines(a, 'compute1')).toEqual([]);
-  });
-
-  it('a flood entry to a VTEP with no ports left is stale (wasted BUM), and excess in the flood list', () => {
-    const a = analyzeStep('lab2', '5-after-delete-compute2', (files) =>
-      editJson<FdbJson>(files, 'controller-bridge-fdb.json', (rows) => [...rows, { mac: FLOOD_MAC, ifname: 'vxlan-649', dst: '10.0.20.13', flags: ['self'], state: 'permanent' }]),
-    );
-    expect(driftLines(a, 'controller')).toEqual([`stale_entry ${FLOOD_MAC} - 10.0.20.13`]);
-    expect(Object.values(a.hosts.controller!.flood)[0]).toMatchObject({ excess: ['10.0.20.13'], copies: 2 });
-  });
-
-  it('learned rows with l2pop on: a foreign MAC (not drift) for an unknown MAC; missing_unicast when it replaced an l2pop entry', () => {
-    const a = analyzeStep('lab2', '2-after-ping', (files) =>
-      editJson<FdbJson>(files, 'compute1-bridge-fdb.json', (rows) => {
-        for (const r of rows) if (r.mac === 'fa:16:3e:dd:6f:d2' && r.dst) r.state = '';
-        rows.push({ mac: 'fa:16:3e:00:00:42', ifname: 'vxlan-649', dst: '10.0.20.13', flags: ['self'], state: '' });
-      }),
-    );
-    expect(driftLines(a, 'compute1')).toEqual(['missing_unicast fa:16:3e:dd:6f:d2 172.16.1.11 10.0.20.11']);
-    expect(foreignLines(a, 'compute1')).toEqual(['foreign_mac fa:16:3e:00:00:42 - 10.0.20.13']);
-    expect(a.hosts.compute1!.foreignMacs[0]).toMatchObject({ network: a.hosts.compute1!.drift[0]!.network, dev: 'vxlan-649', evidence: [{ source: 'linuxbridge.fdb' }] });
-    expect(a.hosts.compute1!.drift[0]!.detail).toMatch(/reached only through a learned row dst 10\.0\.20\.11/);
-  });
-
-  it('neigh_missing / neigh_stale (lab3, compute2)', () => {
-    const a = analyzeStep('lab3', '2-after-ping', (files) =>
-      editJson<NeighJson>(files, 'compute2-ip-neigh.json', (rows) => {
-        const out = rows.filter((r) => r.dst !== '172.16.1.11');
-        for (const r of out) if (r.dst === '172.16.1.12') r.lladdr = 'fa:16:3e:00:00:01';
-        out.push({ dst: '172.16.1.99', dev: 'vxlan-649', lladdr: 'fa:16:3e:00:00:02', state: ['PERMANENT'] });
-        return out;
-      }),
-    );
-    expect(driftLines(a, 'compute2')).toEqual(['neigh_missing fa:16:3e:f1:e6:0b 172.16.1.11 -', 'neigh_stale fa:16:3e:00:00:01 172.16.1.12 -', 'neigh_stale fa:16:3e:00:00:02 172.16.1.99 -']);
-    expect(a.hosts.compute2!.drift[1]).toMatchObject({ expectedMac: 'fa:16:3e:82:2d:00', evidence: [{ file: 'compute2-ip-neigh.json', text: '172.16.1.12 dev vxlan-649 lladdr fa:16:3e:00:00:01 PERMANENT' }] });
-  });
-
-  it('no neighbour checks without the ARP responder (lab2: PERMANENT rows are not expected, nor missing)', () => {
-    const a = analyzeStep('lab2', '2-after-ping');
-    expect(a.hosts.controller!.mode.arpResponder).toBe('off');
-    expect(driftLines(a, 'controller')).toEqual([]);
-  });
-
-  it('half_switched_vxlan: group still set next to l2pop rows; responder entries without proxy', () => {
-    const a = analyzeStep('lab3', '2-after-ping', (files) => {
-      editJson<LinkJson>(files, 'compute1-ip-link-vxlan.json', (links) => {
-        links[0]!.linkinfo.info_data.group = '224.0.0.1';
-      });
-      editJson<LinkJson>(files, 'compute2-ip-link-vxlan.json', (links) => {
-        delete links[0]!.linkinfo.info_data.proxy;
-      });
-    });
-    const half = a.findings.filter((f) => f.kind === 'half_switched_vxlan');
-    expect(half.map((f) => f.hosts)).toEqual([['compute1', 'compute2']]);
-    expect(half[0]!.detail).toMatch(/compute1: vxlan-649 still floods to multicast 224\.0\.0\.1 and also holds 2 l2pop flood entries: BUM leaves 3 times/);
-    expect(half[0]!.detail).toMatch(/compute2: 2 ARP responder entries on vxlan-649 without "proxy"/);
-    expect(Object.values(a.hosts.compute1!.flood)[0]).toMatchObject({ excess: ['224.0.0.1'], copies: 3 });
-  });
-
-  it('mixed_arp_responder when one host\'s device has no proxy (mode from the kernel)', () => {
-    const a = analyzeStep('lab3', '1-ports-active', (files) => {
-      editJson<LinkJson>(files, 'compute2-ip-link-vxlan.json', (links) => {
-        delete links[0]!.linkinfo.info_data.proxy;
-      });
-      editJson<NeighJson>(files, 'compute2-ip-neigh.json', (rows) => rows.filter((r) => r.dev !== 'vxlan-649'));
-    });
-    expect(a.findings.map((f) => [f.kind, f.hosts])).toEqual([['mixed_arp_responder', HOSTS]]);
-    expect(a.findings[0]!.detail).toMatch(/^ARP responder on: compute1, controller; off: compute2\./);
-  });
-
-  it('udp_port_mismatch when one device uses another port', () => {
-    const a = analyzeStep('lab2', '1-ports-active', (files) =>
-      editJson<LinkJson>(files, 'controller-ip-link-vxlan.json', (links) => {
-        links[0]!.linkinfo.info_data.port = 4789;
-      }),
-    );
-    const f = a.findings.find((x) => x.kind === 'udp_port_mismatch')!;
-    expect(f.hosts).toEqual(HOSTS);
-    expect(f.detail).toMatch(/controller sends VXLAN to compute1 \(10\.0\.20\.12\) on UDP 4789, compute1 listens on 8472/);
-    expect(f.detail).toMatch(/compute1 sends VXLAN to controller \(10\.0\.20\.11\) on UDP 8472, controller listens on 4789/);
-  });
-});
-
-describe('model semantics', () => {
-  it('idempotent: every message applied twice gives the same analysis', () => {
-    const at = snapshotTimes('lab3').get('4-after-ip-change')!;
-    const twice = new ClusterModel();
-    let seq = 0;
-    for (const r of loadCapture('lab3')) {
-      if (r.ts.getTime() > at) break;
-      const d = decodeMessage({ exchange: r.exchange, routingKey: r.routingKey, body: r.body });
-      if (!d.ok) continue;
-      twice.apply(d.message, r.ts.getTime(), ++seq);
-      twice.apply(d.message, r.ts.getTime(), ++seq);
-    }
-    const { snapshots } = snapshotsFromBundle(bundleFilesOf('lab3', '4-after-ip-change'), { takenAt: at });
-    expect(analyzeNodes({ model: twice, snapshots })).toEqual(analyzeStep('lab3', '4-after-ip-change'));
-  });
-
-  it('a ModelSnapshot gives the same result as the live model', () => {
-    const at = snapshotTimes('lab2').get('2-after-ping')!;
-    const model = modelAt(loadCapture('lab2'), at);
-    const { snapshots } = snapshotsFromBundle(bundleFilesOf('lab2', '2-after-ping'), { takenAt: at });
-    expect(analyzeNodes({ model: model.snapshot(), snapshots })).toEqual(analyzeNodes({ model, snapshots }));
-  });
-
-  it('without report_state, l2pop comes from the ini; without both, from the kernel', () => {
-    const at = snapshotTimes('faults').get('0-baseline')!;
-    const noReports = loadCapture('faults').filter((r) => r.routingKey !== 'q-reports-plugin');
-    const files = bundleFilesOf('faults', '0-baseline');
-    const withIni = analyzeNodes({ model: modelAt(noReports, at), snapshots: snapshotsFromBundle(files).snapshots });
-    expect(withIni.hosts.controller!.mode).toMatchObject({ l2pop: 'on', l2popSource: 'ini', arpResponder: 'on', arpResponderSource: 'ini', vtep: '10.0.20.11' });
-    expect(driftLines(withIni, 'controller')).toEqual([]);
-    const bare = Object.fromEntries(Object.entries(files).filter(([f]) => !f.endsWith('-agent.ini')));
-    const kernelOnly = analyzeNodes({ model: modelAt(noReports, at), snapshots: snapshotsFromBundle(bare).snapshots });
-    expect(kernelOnly.hosts.controller!.mode).toMatchObject({ l2pop: 'on', l2popSource: 'kernel', arpResponderSource: 'vxlan_proxy' });
-  });
-
-  it('a host the model knows but without a snapshot is listed, not evaluated', () => {
-    const at = snapshotTimes('lab2').get('2-after-ping')!;
-    const files = Object.fromEntries(Object.entries(bundleFilesOf('lab2', '2-after-ping')).filter(([f]) => f.startsWith('controller-')));
-    const a = analyzeNodes({ model: modelAt(loadCapture('lab2'), at), snapshots: snapshotsFromBundle(files).snapshots });
-    expect(Object.keys(a.hosts)).toEqual(HOSTS);
-    expect(a.hosts.compute1).toMatchObject({ snapshot: null, drift: [], flood: {}, mode: { l2pop: 'on', notes: ['no node snapshot: drift and flood lists not evaluated'] } });
-  });
-
-  it('fixtures root is where the tests read', () => {
-    expect(FIXTURES).toMatch(/fixtures$/);
   });
 });

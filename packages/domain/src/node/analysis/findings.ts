@@ -1,0 +1,224 @@
+/**
+ * Cross-host findings: problems of a network that no single host shows.
+ *
+ * Cross-host findings (per network): `half_switched_vxlan` (RECIPE gotcha 12), `mixed_arp_responder`
+ * (RECIPE §5 mixed, gotcha 13), `mixed_l2pop`, `udp_port_mismatch` (sender's UDP destination port is not
+ * one the receiver listens on). Each names its hosts and network and carries evidence rows.
+ */
+import { linuxBridgeNames } from '../kernel';
+import { type OvsTunnelPort, tunnelDstPort } from '../ovs';
+import { sortStr } from '../util';
+import type { HostCtx } from './context';
+import { type Evidence, ev, render, tunnelText, vxlanText } from './evidence';
+
+/** The kinds of cross-host findings (see the module comment). */
+export const FINDING_KINDS = ['half_switched_vxlan', 'mixed_arp_responder', 'mixed_l2pop', 'udp_port_mismatch'] as const;
+/** One of {@link FINDING_KINDS}. */
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+/** A cross-host problem of one network. */
+export interface Finding {
+  kind: FindingKind;
+  /** Neutron network UUID, or `vni:<n>`. */
+  network: string;
+  vni: number | null;
+  /** The hosts involved, sorted. */
+  hosts: string[];
+  /** What is wrong, its effect on traffic and the fix. */
+  detail: string;
+  /** The rows / settings that prove it. */
+  evidence: Evidence[];
+}
+
+/** `a, b: reason; reason. c: other reason`: hosts with the same reasons listed once. */
+function groupReasons(items: { host: string; why: string[] }[]): string {
+  const byText = new Map<string, string[]>();
+  for (const i of items) {
+    const text = i.why.join('; ');
+    byText.set(text, [...(byText.get(text) ?? []), i.host]);
+  }
+  return [...byText].map(([text, hosts]) => `${hosts.join(', ')}: ${text}`).join('. ');
+}
+
+interface OvsPorts {
+  byRemote: Map<string, OvsTunnelPort>;
+  listen: number[];
+}
+
+/** An OVS host's VXLAN tunnel ports by remote IP, and the UDP ports it listens on (one per distinct `dst_port`); memoised per tunnel port list. */
+const ovsPortsCache = new WeakMap<object, OvsPorts>();
+const NO_PORTS: OvsTunnelPort[] = [];
+function ovsPortsOf(c: HostCtx): OvsPorts {
+  const list = c.snap?.openvswitch?.tunnelPorts ?? NO_PORTS;
+  let o = ovsPortsCache.get(list);
+  if (!o) {
+    const ps = list.filter((p) => p.type === 'vxlan');
+    o = { byRemote: new Map(ps.map((p) => [p.remoteIp, p])), listen: [...new Set(ps.map(tunnelDstPort).filter((p): p is number => p !== null))].sort((x, y) => x - y) };
+    ovsPortsCache.set(list, o);
+  }
+  return o;
+}
+
+/**
+ * The cross-host findings of one network.
+ * @param participants hosts taking part in the network (state for it in their snapshot, or ports on it), sorted by name
+ */
+export function networkFindings(network: string, vniKnown: number | null | undefined, participants: HostCtx[]): Finding[] {
+  const findings: Finding[] = [];
+  {
+    const vni = vniKnown ?? participants.find((c) => c.actual.has(network))?.actual.get(network)!.vni ?? null;
+
+    // half_switched_vxlan (Linux bridge, RECIPE gotcha 12)
+    const half: { host: string; why: string[]; evidence: Evidence[] }[] = [];
+    for (const c of participants) {
+      const a = c.actual.get(network);
+      const d = a?.device;
+      if (!a || !d || c.type !== 'linuxbridge') continue;
+      const why: string[] = [];
+      const evidence: Evidence[] = [ev(c.name, 'linuxbridge.vxlan', vxlanText(d))];
+      const groupRows = [...a.floodGroups.keys()];
+      if (groupRows.length && (a.l2popRows.length > 0 || c.l2pop === true)) {
+        why.push(
+          a.l2popRows.length
+            ? `${d.name} still floods to multicast ${groupRows.join(', ')} and also holds ${a.floodUnicast.size} l2pop flood entr${a.floodUnicast.size === 1 ? 'y' : 'ies'}: BUM leaves ${1 + a.floodUnicast.size} times`
+            : `l2_population is on but ${d.name} still has multicast group ${groupRows.join(', ')}`,
+        );
+        // the l2pop flood entries next to the group prove it (unicast rows add nothing)
+        evidence.push(...[...a.floodUnicast.values()].slice(0, 8).map(render));
+      }
+      if (a.neigh.length > 0 && !d.proxy) {
+        why.push(`${a.neigh.length} ARP responder entr${a.neigh.length === 1 ? 'y' : 'ies'} on ${d.name} without "proxy": the kernel never answers from them, ARP still crosses the tunnel`);
+        evidence.push(...a.neigh.slice(0, 4).map((n) => render(n.ev)));
+      }
+      if (c.l2pop === false && !d.group && !d.remote) {
+        why.push(`l2_population is off but ${d.name} has no multicast group: BUM goes only to the ${a.floodUnicast.size} leftover flood entr${a.floodUnicast.size === 1 ? 'y' : 'ies'}, which nobody maintains`);
+      }
+      if (d.proxy && c.arpEffective === false && c.mode.arpResponderSource !== 'vxlan_proxy') {
+        why.push(`${d.name} has "proxy" but the agent's ARP responder is off: the kernel consumes ARP requests and answers only from leftover entries`);
+      }
+      if (why.length) half.push({ host: c.name, why, evidence });
+    }
+    if (half.length) {
+      findings.push({
+        kind: 'half_switched_vxlan',
+        network,
+        vni,
+        hosts: half.map((h) => h.host),
+        detail: `${groupReasons(half)}. The agent's ini was switched without recreating ${vni === null ? 'the VXLAN device' : linuxBridgeNames.vxlan(vni)} (ensure_vxlan never changes an existing device): stop the agent, delete it, start the agent (RECIPE gotcha 12).`,
+        evidence: half.flatMap((h) => h.evidence),
+      });
+    }
+
+    // mixed_arp_responder (RECIPE §5 mixed, gotcha 13): what the data plane does on each host
+    const arpState = participants
+      .map((c) => {
+        const a = c.actual.get(network);
+        let on: boolean | null = a?.responder ?? null;
+        let e: Evidence | null = null;
+        if (a?.device) e = ev(c.name, 'linuxbridge.vxlan', vxlanText(a.device));
+        else if (a && c.type === 'openvswitch') e = ev(c.name, 'openvswitch.brTun', `table=2 arp,dl_dst=ff:ff:ff:ff:ff:ff -> resubmit(,21): ${a.responder ? 'present' : 'absent'}`);
+        if (on === null && c.arpEffective !== null) {
+          on = c.arpEffective;
+          e = c.mode.arpResponderSource === 'report_state' ? { host: c.name, source: 'report_state', file: null, text: `arp_responder_enabled=${on}` } : ev(c.name, 'agent.ini', `arp_responder = ${on}`);
+        }
+        return { c, on, e };
+      })
+      .filter((x) => x.on !== null);
+    const arpOn = arpState.filter((x) => x.on);
+    const arpOff = arpState.filter((x) => !x.on);
+    if (arpOn.length && arpOff.length) {
+      const lbOn = arpOn.filter((x) => x.c.type === 'linuxbridge').map((x) => x.c.name);
+      findings.push({
+        kind: 'mixed_arp_responder',
+        network,
+        vni,
+        hosts: sortStr(arpState.map((x) => x.c.name)),
+        detail:
+          `ARP responder on: ${arpOn.map((x) => x.c.name).join(', ')}; off: ${arpOff.map((x) => x.c.name).join(', ')}. ` +
+          (lbOn.length
+            ? `The vxlan "proxy" on ${lbOn.join(', ')} consumes every ARP packet sent into the device, replies included: ARP replies from their VMs never leave, so ${arpOff.map((x) => x.c.name).join(', ')} cannot resolve them (RECIPE §5 mixed, gotcha 13). `
+            : '') +
+          'Turn arp_responder on for every host of the network or for none.',
+        evidence: arpState.map((x) => x.e).filter((e): e is Evidence => e !== null),
+      });
+    }
+
+    // mixed_l2pop
+    const l2 = participants.filter((c) => c.l2pop !== null);
+    const l2on = l2.filter((c) => c.l2pop);
+    const l2off = l2.filter((c) => !c.l2pop);
+    if (l2on.length && l2off.length) {
+      const groups = sortStr(l2off.flatMap((c) => [...(c.actual.get(network)?.floodGroups.keys() ?? [])]));
+      findings.push({
+        kind: 'mixed_l2pop',
+        network,
+        vni,
+        hosts: sortStr(l2.map((c) => c.name)),
+        detail:
+          `l2_population on: ${l2on.map((c) => c.name).join(', ')}; off: ${l2off.map((c) => c.name).join(', ')}. ` +
+          `The l2pop hosts replicate BUM to the others by unicast; the others flood${groups.length ? ` to multicast ${groups.join(', ')}` : ''} and learn, and reach the l2pop hosts only if those receive that multicast group` +
+          `${groups.includes('224.0.0.1') ? ' (224.0.0.1 is all-hosts: every host receives it)' : ''}.`,
+        evidence: l2.map((c) =>
+          c.mode.l2popSource === 'report_state'
+            ? { host: c.name, source: 'report_state' as const, file: null, text: `l2_population=${c.l2pop}${c.mode.reported?.lastReportAt ? ` (report_state ${c.mode.reported.lastReportAt})` : ''}` }
+            : c.mode.l2popSource === 'ini'
+              ? ev(c.name, 'agent.ini', `l2_population = ${c.l2pop}`)
+              : { host: c.name, source: 'model' as const, file: null, text: `l2_population ${c.l2pop ? 'on' : 'off'} (inferred from the kernel)` },
+        ),
+      });
+    }
+
+    // udp_port_mismatch: the sender's destination port is not one the receiver listens on
+    const ends = participants
+      .filter((c) => c.snap)
+      .map((c) => {
+        const a = c.actual.get(network);
+        const d = a?.device;
+        if (c.type === 'linuxbridge' && d && d.dstport !== null) {
+          const e: Evidence = ev(c.name, 'linuxbridge.vxlan', vxlanText(d));
+          return { c, listen: [d.dstport], lbPort: d.dstport, e };
+        }
+        if (c.type === 'openvswitch') {
+          const o = ovsPortsOf(c);
+          return o.listen.length ? { c, listen: o.listen, lbPort: null, e: null } : null;
+        }
+        return null;
+      })
+      .filter((x): x is NonNullable<typeof x> => x !== null);
+    const lbPorts = new Set(ends.map((x) => x.lbPort));
+    const pairs: { from: HostCtx; to: HostCtx; send: number; listen: number[]; e: Evidence[] }[] = [];
+    // all Linux bridge on one port: nothing to compare pair by pair
+    if (!(lbPorts.size === 1 && !lbPorts.has(null))) {
+      for (const from of ends) {
+        for (const to of ends) {
+          if (from === to) continue;
+          let send: number | null = from.lbPort;
+          let e: Evidence | null = from.e;
+          if (from.c.type === 'openvswitch' && to.c.vtep) {
+            const p = ovsPortsOf(from.c).byRemote.get(to.c.vtep);
+            send = p ? tunnelDstPort(p) : null;
+            e = p ? ev(from.c.name, 'openvswitch.tunnelPorts', tunnelText(p)) : null;
+          }
+          if (send === null || to.listen.includes(send)) continue;
+          pairs.push({ from: from.c, to: to.c, send, listen: to.listen, e: [e, to.e].filter((x): x is Evidence => x !== null) });
+        }
+      }
+    }
+    if (pairs.length) {
+      const MAX = 20;
+      const shown = pairs.slice(0, MAX).map((p) => `${p.from.name} sends VXLAN to ${p.to.name} (${p.to.vtep}) on UDP ${p.send}, ${p.to.name} listens on ${p.listen.join(', ')}`);
+      findings.push({
+        kind: 'udp_port_mismatch',
+        network,
+        vni,
+        hosts: sortStr(pairs.flatMap((p) => [p.from.name, p.to.name])),
+        detail: `${shown.join('; ')}${pairs.length > MAX ? `; and ${pairs.length - MAX} more pairs` : ''}: those frames are dropped. Set the same port everywhere (Linux bridge [vxlan] udp_dstport, default 8472 in the kernel; OVS [agent] vxlan_udp_port, default 4789) and recreate the devices / tunnel ports.`,
+        evidence: pairs
+          .slice(0, MAX)
+          .flatMap((p) => p.e)
+          .filter((e, i, all) => all.findIndex((x) => x.host === e.host && x.text === e.text) === i),
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,22 @@
+/**
+ * Expected versus actual: what l2pop told each host (the cluster model) against what its kernel or
+ * br-tun holds (its latest NodeSnapshot). Pure and deterministic.
+ *
+ * One module per concept:
+ * - held-state.ts: what a host holds per network, from its snapshot (Linux bridge, OVS br-tun);
+ * - host-mode.ts: how the host runs l2pop (l2pop on/off, ARP responder, flood mode, ports);
+ * - expected.ts: what l2pop announced, as each host should hold it (the expected FDB);
+ * - drift.ts: the drift classes and how a host's state is compared with the expectation;
+ * - flood-list.ts: where a host replicates BUM versus where it should;
+ * - findings.ts: cross-host findings of a network;
+ * - evidence.ts: rendering the rows that prove them;
+ * - context.ts: the per-host / per-network context the analysis carries;
+ * - analyzer.ts: analyzeNodes, the incremental NodeAnalyzer, and the per-host analysis.
+ */
+export { type DriftClass, type DriftItem, DRIFT_CLASSES, FOREIGN_MAC, type ForeignMac } from './drift';
+export { type Evidence, type EvidenceSource } from './evidence';
+export { type Finding, type FindingKind, FINDING_KINDS } from './findings';
+export { ALL_HOSTS_GROUP, type FloodList } from './flood-list';
+export { type HeldTunnelState, heldTunnelState } from './held-state';
+export { type HostMode } from './host-mode';
+export { type AnalyzeNodesInput, type HostAnalysis, type NodeAnalysis, NodeAnalyzer, type NodeAnalyzerStats, analyzeNodes } from './analyzer';
