@@ -1,31 +1,9 @@
 /**
  * Byte <-> text helpers that run the same in Node and in a browser (the domain runs in both): what
- * Node's `Buffer` offered (latin1, base64, UTF-8 byte length), on plain `Uint8Array`s. A Node
+ * Node's `Buffer` offered (base64, UTF-8 byte length), on plain `Uint8Array`s. A Node
  * `Buffer` is a `Uint8Array`, so every function accepts one. UTF-8 itself goes through the WHATWG
  * `TextEncoder` / `TextDecoder` (globals in Node and browsers, typed in web-globals.d.ts).
  */
-
-/** Characters per `String.fromCharCode` call (well below engines' argument limits). */
-const CHUNK = 8192;
-
-/**
- * Bytes as a latin1 (ISO-8859-1) string: one character per byte, U+0000..U+00FF, so any byte
- * sequence survives a round trip through {@link latin1Encode} (Node's `buf.toString('latin1')`).
- * Not WHATWG `TextDecoder('latin1')`, which is windows-1252 and remaps 0x80..0x9F.
- */
-export function latin1Decode(bytes: Uint8Array): string {
-  if (bytes.length <= CHUNK) return String.fromCharCode.apply(null, bytes as unknown as number[]);
-  let out = '';
-  for (let i = 0; i < bytes.length; i += CHUNK) out += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
-  return out;
-}
-
-/** A latin1 string back to bytes (the low 8 bits of each UTF-16 code unit, as `Buffer.from(s, 'latin1')`). */
-export function latin1Encode(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
-  return out;
-}
 
 /**
  * Length in bytes of `text` encoded as UTF-8 (`Buffer.byteLength(text)`, `TextEncoder` output),

@@ -7,7 +7,7 @@
  * `{"method", "args", "version", "_unique_id", "_msg_id"?, "_reply_q"?, "_timeout"?, "_context_*"...}`.
  * A JSON object body without both envelope keys is taken as the message itself, as oslo does.
  */
-import { latin1Decode, latin1Encode, utf8ByteLength } from './bytes';
+import { utf8ByteLength } from './bytes';
 
 /** oslo `_RPC_ENVELOPE_VERSION`: the envelope version this decoder implements. */
 export const RPC_ENVELOPE_VERSION = '2.0';
@@ -83,22 +83,103 @@ export function bodyBytes(body: Uint8Array | string): Uint8Array {
  * escaping depth (the inner message is a JSON string inside the envelope, so its quotes
  * appear as `\"`). Works on bytes, so invalid UTF-8 bodies are redacted too.
  *
+ * What is replaced is what the pattern `(_context_[a-z_]*token)(\\*")(\s*:\s*)(\\*")([^"\\]*)(\\*")`
+ * matches in the body read as latin1 (one character per byte), empty and `***` values left as
+ * they are; the bytes are scanned directly (no text conversion: this runs on every ingested message).
+ *
  * @returns the redacted bytes (the same array when nothing matched) and how many values were replaced
  */
 export function redactSecrets(body: Uint8Array): { body: Uint8Array; redacted: number } {
-  const text = latin1Decode(body);
-  if (!text.includes('token')) return { body, redacted: 0 };
-  let redacted = 0;
-  const out = text.replace(
-    /(_context_[a-z_]*token)(\\*")(\s*:\s*)(\\*")([^"\\]*)(\\*")/g,
-    (_m, key: string, q1: string, colon: string, q2: string, value: string, q3: string) => {
-      if (value === '' || value === '***') return `${key}${q1}${colon}${q2}${value}${q3}`;
-      redacted++;
-      return `${key}${q1}${colon}${q2}***${q3}`;
-    },
-  );
-  if (redacted === 0) return { body, redacted: 0 };
-  return { body: latin1Encode(out), redacted };
+  let spans: number[] | null = null;
+  // every match ends its key with `token` at the end of a run of [a-z_]: look for the `k`s (rare
+  // in bodies, found natively), then for the leftmost `_context_` of that run
+  for (let k = body.indexOf(0x6b, 0); k >= 0; ) {
+    const start = keyStartAt(body, k);
+    const m = start < 0 ? null : tokenValueAt(body, start);
+    if (m === null) {
+      k = body.indexOf(0x6b, k + 1);
+      continue;
+    }
+    const [from, to, end] = m;
+    const empty = to === from;
+    const stars = to - from === 3 && body[from] === 0x2a && body[from + 1] === 0x2a && body[from + 2] === 0x2a;
+    if (!empty && !stars) (spans ??= []).push(from, to);
+    k = body.indexOf(0x6b, end);
+  }
+  if (spans === null) return { body, redacted: 0 };
+  let size = body.length;
+  for (let i = 0; i < spans.length; i += 2) size += 3 - (spans[i + 1]! - spans[i]!);
+  const out = new Uint8Array(size);
+  let at = 0;
+  let last = 0;
+  for (let i = 0; i < spans.length; i += 2) {
+    out.set(body.subarray(last, spans[i]), at);
+    at += spans[i]! - last;
+    out[at++] = 0x2a;
+    out[at++] = 0x2a;
+    out[at++] = 0x2a;
+    last = spans[i + 1]!;
+  }
+  out.set(body.subarray(last), at);
+  return { body: out, redacted: spans.length / 2 };
+}
+
+/** `_context_` in bytes. */
+const CONTEXT_KEY = [0x5f, 0x63, 0x6f, 0x6e, 0x74, 0x65, 0x78, 0x74, 0x5f];
+/** `token` in bytes. */
+const TOKEN = [0x74, 0x6f, 0x6b, 0x65, 0x6e];
+const isKeyChar = (c: number | undefined) => c !== undefined && ((c >= 0x61 && c <= 0x7a) || c === 0x5f);
+
+/**
+ * For the byte `k` at `k`: when it is the `k` of a `token` ending a run of [a-z_], the position of
+ * the leftmost `_context_` in that run (where the pattern would start), else -1.
+ */
+function keyStartAt(b: Uint8Array, k: number): number {
+  const t = k - 2;
+  if (t < CONTEXT_KEY.length) return -1;
+  for (let i = 0; i < TOKEN.length; i++) if (b[t + i] !== TOKEN[i]) return -1;
+  if (isKeyChar(b[t + TOKEN.length])) return -1;
+  let s = t;
+  while (s > 0 && isKeyChar(b[s - 1])) s--;
+  for (let p = s; p + CONTEXT_KEY.length <= t; p++) {
+    let i = 0;
+    while (i < CONTEXT_KEY.length && b[p + i] === CONTEXT_KEY[i]) i++;
+    if (i === CONTEXT_KEY.length) return p;
+  }
+  return -1;
+}
+
+/** `\s` of a JavaScript pattern, on a latin1 character: TAB, LF, VT, FF, CR, space, NBSP. */
+const isSpace = (c: number | undefined) => c !== undefined && ((c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0);
+
+/**
+ * The pattern of {@link redactSecrets} anchored at `i` (a `_context_`): `[value start, value end,
+ * match end]`, or null when it does not match there. Every part is deterministic (no backtracking
+ * can make a failed match succeed): the key is the longest `[a-z_]` run, which must end in `token`.
+ */
+function tokenValueAt(b: Uint8Array, i: number): [number, number, number] | null {
+  const n = b.length;
+  let k = i + CONTEXT_KEY.length;
+  while (isKeyChar(b[k])) k++;
+  if (k - (i + CONTEXT_KEY.length) < TOKEN.length) return null;
+  for (let t = 0; t < TOKEN.length; t++) if (b[k - TOKEN.length + t] !== TOKEN[t]) return null;
+  const quote = (): boolean => {
+    while (k < n && b[k] === 0x5c) k++;
+    if (b[k] !== 0x22) return false;
+    k++;
+    return true;
+  };
+  if (!quote()) return null;
+  while (isSpace(b[k])) k++;
+  if (b[k] !== 0x3a) return null;
+  k++;
+  while (isSpace(b[k])) k++;
+  if (!quote()) return null;
+  const from = k;
+  while (k < n && b[k] !== 0x22 && b[k] !== 0x5c) k++;
+  const to = k;
+  if (!quote()) return null;
+  return [from, to, k];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

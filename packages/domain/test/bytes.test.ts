@@ -1,6 +1,6 @@
 /** The browser-safe byte helpers against Node's Buffer, which they replace in the domain. */
 import { describe, expect, it } from 'vitest';
-import { base64Decode, base64Encode, latin1Decode, latin1Encode, utf8ByteLength } from '../src/bytes';
+import { base64Decode, base64Encode, utf8ByteLength } from '../src/bytes';
 import { prng } from './prng';
 
 const randomBytes = (rnd: () => number, n: number) => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
@@ -17,18 +17,6 @@ describe('bytes (Buffer replacements)', () => {
     expect(base64Encode(Buffer.from('l2pop'))).toBe('bDJwb3A=');
     expect(new TextDecoder().decode(base64Decode('bDJwb3A'))).toBe('l2pop'); // padding optional
     expect(() => base64Decode('bDJ*b3A=')).toThrow(/not base64/);
-  });
-
-  it('latin1 round-trips any byte sequence, as Buffer latin1 does', () => {
-    const rnd = prng(11);
-    for (const n of [0, 1, 255, 8192, 20_000]) {
-      const b = randomBytes(rnd, n);
-      const text = latin1Decode(b);
-      expect(text).toBe(Buffer.from(b).toString('latin1'));
-      expect([...latin1Encode(text)]).toEqual([...b]);
-    }
-    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
-    expect([...latin1Encode(latin1Decode(all))]).toEqual([...all]);
   });
 
   it('utf8ByteLength equals Buffer.byteLength (ASCII, 2/3/4-byte characters, lone surrogates)', () => {
