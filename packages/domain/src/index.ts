@@ -11,3 +11,4 @@ export * from './kernel';
 export * from './inspect';
 export * from './node';
 export * from './redact';
+export * from './message-summary';
