@@ -8,6 +8,8 @@
  *
  * Node data is state, not a log: a delivery is acked once applied in memory; the database gets
  * the latest state per host at most once a second. A lost snapshot is replaced by the next full.
+ * Live `update` events follow the write that holds them (browsers resync from the database: an
+ * update emitted before its write could be missed by a page that connected in between).
  */
 import { EventEmitter } from 'node:events';
 import type { HostAnalysisWrite, InvalidRow } from '@l2scope/db';
@@ -72,7 +74,11 @@ export interface NodeMonitorOptions {
 
 /** Events of a {@link NodeMonitor}. */
 export interface NodeMonitorEvents {
-  /** What changed in the node view (live push). */
+  /**
+   * What changed in the node view, emitted only once the write holding it has been attempted
+   * (committed, or failed and logged): a browser that reads the database after it was emitted sees
+   * at least this state, so its resync (read, then fold buffered live updates) loses nothing.
+   */
   update: [update: NodesLiveUpdate];
 }
 
@@ -106,7 +112,7 @@ export interface NodesStatus {
 /**
  * Node agents' snapshots and BUM reports in memory, the incremental expected-vs-actual analysis
  * against the l2pop model, finding lifecycles, convergence lags; their throttled persistence through
- * a {@link NodeStore} and the live `update` event. Follows the pipeline's
+ * a {@link NodeStore} and, after each write, the live `update` event. Follows the pipeline's
  * `applied` events ({@link NodeMonitor.follow}); takes node agents' deliveries ({@link NodeMonitor.handle})
  * and snapshots read elsewhere, e.g. from a support bundle ({@link NodeMonitor.acceptSnapshot}).
  */
@@ -129,7 +135,7 @@ export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
   private dirtyConvergence = new Set<string>();
   private pendingSamples: ConvergenceSample[] = [];
   private persistTimer: NodeJS.Timeout | null = null;
-  /** The write queue: every write runs after the previous one. */
+  /** The write queue: every write runs after the previous one, each update is emitted after its write. */
   private persisting: Promise<void> = Promise.resolve();
   private readonly debounceMs: number;
 
@@ -361,29 +367,37 @@ export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
       changedHosts.length || opened.length || resolved.length || conv.length
         ? { at: now, hosts: changedHosts.map((h) => summarizeHost(h, a.hosts[h]!)), findings: [...this.openFindings.values()], convergence: conv, bum: [] }
         : null;
-    this.persist(changedHosts, opened, resolved);
-    if (update) this.emit('update', update);
+    this.persist(changedHosts, opened, resolved, update);
   }
 
-  /** Queue the analysis' write: changed hosts' analyses, findings opened / resolved / still seen. */
-  private persist(changedHosts: string[], opened: string[], resolved: FindingView[]): void {
+  /**
+   * Queue the analysis' write (changed hosts' analyses, findings opened / resolved / still seen,
+   * and the convergence samples behind `update`'s lag figures), then emit `update`.
+   */
+  private persist(changedHosts: string[], opened: string[], resolved: FindingView[], update: NodesLiveUpdate | null): void {
     const a = this.analysis!;
     const store = this.opts.store;
     const now = new Date();
     // the JSON made for change detection, taken now (a later run may replace it before this runs)
     const hostRows = changedHosts.map((host) => ({ host, driftCount: a.hosts[host]!.drift.length, json: this.published.get(host)!.json }));
-    this.enqueue(async () => {
-      await store.saveHostAnalyses(hostRows, now);
-      for (const key of opened) {
-        const f = this.openFindings.get(key);
-        if (f) f.id = await store.openFinding(f, now);
-      }
-      await store.resolveFindings(resolved, now);
-      await store.touchFindings(
-        [...this.openFindings.values()].filter((f) => f.id > 0).map((f) => f.id),
-        now,
-      );
-    }, 'saving the analysis failed');
+    const samples = this.pendingSamples.splice(0);
+    this.enqueue(
+      async () => {
+        await store.saveHostAnalyses(hostRows, now);
+        for (const key of opened) {
+          const f = this.openFindings.get(key);
+          if (f) f.id = await store.openFinding(f, now);
+        }
+        await store.resolveFindings(resolved, now);
+        await store.touchFindings(
+          [...this.openFindings.values()].filter((f) => f.id > 0).map((f) => f.id),
+          now,
+        );
+        await this.writeSamples(samples);
+      },
+      update,
+      'saving the analysis failed',
+    );
     this.flushSoon();
   }
 
@@ -397,8 +411,8 @@ export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
   }
 
   /**
-   * Emit the new BUM reports, write the latest snapshots, BUM reports and convergence samples
-   * (also called on stop). Resolves when every write queued so far is done.
+   * Write the latest snapshots, BUM reports and convergence samples (also called on stop), then
+   * emit the BUM reports written. Resolves when every write queued so far is done.
    */
   async flush(): Promise<void> {
     const snaps = [...this.dirtySnapshots].flatMap((h) => this.fulls.get(h) ?? []);
@@ -406,14 +420,18 @@ export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
     const samples = this.pendingSamples.splice(0);
     this.dirtySnapshots.clear();
     this.dirtyBum.clear();
-    if (reports.length) {
-      this.emit('update', { at: new Date().toISOString(), hosts: [], findings: [...this.openFindings.values()], convergence: [], bum: reports.map((r) => ({ host: r.host, report: r })) });
-    }
-    this.enqueue(async () => {
-      await this.opts.store.saveSnapshots(snaps, new Date());
-      await this.opts.store.saveBumReports(reports);
-      await this.writeSamples(samples);
-    }, 'saving node state failed');
+    const update = reports.length
+      ? { at: new Date().toISOString(), hosts: [], findings: [...this.openFindings.values()], convergence: [], bum: reports.map((r) => ({ host: r.host, report: r })) }
+      : null;
+    this.enqueue(
+      async () => {
+        await this.opts.store.saveSnapshots(snaps, new Date());
+        await this.opts.store.saveBumReports(reports);
+        await this.writeSamples(samples);
+      },
+      update,
+      'saving node state failed',
+    );
     await this.persisting;
   }
 
@@ -422,9 +440,22 @@ export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
     await this.opts.store.addConvergenceSamples(samples, new Date(Date.now() - (this.opts.convergenceRetentionMs ?? 24 * 3600_000)));
   }
 
-  /** Run `write` after every write queued before it; a failure is logged. */
-  private enqueue(write: () => Promise<void>, failure: string): void {
-    this.persisting = this.persisting.then(write).catch((err: unknown) => this.opts.log(`nodes: ${failure}: ${String(err)}`));
+  /**
+   * Run `write` after every write queued before it; then emit `update` (after the write committed,
+   * or failed: the failure is logged, and live browsers still get the state).
+   */
+  private enqueue(write: () => Promise<void>, update: NodesLiveUpdate | null, failure: string): void {
+    this.persisting = this.persisting
+      .then(write)
+      .catch((err: unknown) => this.opts.log(`nodes: ${failure}: ${String(err)}`))
+      .then(() => {
+        if (!update) return;
+        try {
+          this.emit('update', update);
+        } catch (err) {
+          this.opts.log(`nodes: publishing an update failed: ${String(err)}`);
+        }
+      });
   }
 
   /** Stop the timers and write what is pending. */
