@@ -32,5 +32,5 @@ export type {
   VtepEntries,
 } from './generated/sqlite/client';
 
-export * from './repo';
+export * from './repositories';
 export { insertRows, storableJson, storableString, type BulkTable } from './bulk';
