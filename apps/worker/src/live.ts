@@ -1,7 +1,14 @@
 /**
- * Live push to browsers (socket.io) plus a small read-only HTTP surface on the same port:
- * `GET /healthz` (200 when the source is connected, else 503), `GET /api/model` (the model
- * snapshot as JSON), `GET /api/stats`.
+ * Live push to browsers (socket.io) plus a small read-only HTTP surface on the same port, for
+ * operators, health checks and tests (browsers read through tRPC, never through these):
+ *
+ * - `GET /healthz`: {@link HealthResponse}; 200 when the source is connected, else 503.
+ * - `GET /api/model`: the in-memory l2pop model (domain `ModelSnapshot`).
+ * - `GET /api/stats`: the tap's counters and state (domain `TapStats`).
+ * - `GET /api/nodes`: the node view in memory ({@link NodesStatus}: latest analysis, open findings,
+ *   convergence lags, counters, hosts with a node agent), null when the node monitor is not running.
+ *
+ * All answer JSON (`cache-control: no-store`, any origin); other methods 405, other paths 404.
  *
  * Updates are batched in windows (default 50 ms): model changes are coalesced per record
  * (absolute values, last wins), message summaries are capped per window (`skipped` tells the
@@ -12,19 +19,46 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { type LiveServerEvents, type MessageSummary, type ModelChange, type ModelSnapshot, type NodesLiveUpdate, type TapStats, modelChangeKey } from '@l2scope/domain';
+import type { NodeMonitor, NodesStatus } from './nodes';
+import { type IngestPipeline, summarize } from './pipeline';
+import type { TapHealth } from './tap-health';
+
+/** `GET /healthz`: the source is connected (`ok`), how it runs, the last committed message id. */
+export interface HealthResponse {
+  ok: boolean;
+  mode: TapStats['mode'];
+  seq: number;
+}
 
 export interface LiveServerOptions {
   port: number;
   host?: string;
+  /** The in-memory model, for `GET /api/model`. */
   getModel: () => ModelSnapshot;
+  /** The tap's state, for `GET /api/stats`, `/healthz` and the socket's `stats` events. */
   getStats: () => TapStats;
   /** The node view for `GET /api/nodes` (latest analysis, convergence, counters). */
-  getNodes?: () => unknown;
+  getNodes?: () => NodesStatus;
   windowMs?: number;
   /** Message summaries pushed per window at most; the rest are counted as skipped. */
   maxMessagesPerWindow?: number;
 }
 
+/** What the live server follows (each optional: a worker without a tap has no tap health). */
+export interface LiveSources {
+  /** Committed batches: their inspector rows and model changes. */
+  pipeline?: Pick<IngestPipeline, 'on'>;
+  /** Node view updates (emitted after their write). */
+  nodes?: Pick<NodeMonitor, 'on'>;
+  /** Connection, drops and gaps: the header's stats. */
+  health?: Pick<TapHealth, 'on'>;
+}
+
+/**
+ * The worker's socket.io server and operator HTTP endpoints on one port. Subscribes to its sources
+ * ({@link LiveServer.follow}) and pushes to every connected browser in windows: `model`,
+ * `messages`, `nodes`, `stats` (domain `LiveServerEvents`).
+ */
 export class LiveServer {
   private readonly http: http.Server;
   private readonly io: Server<Record<string, never>, LiveServerEvents>;
@@ -59,14 +93,15 @@ export class LiveServer {
     switch (url.pathname) {
       case '/healthz': {
         const stats = this.opts.getStats();
-        return json(stats.connected ? 200 : 503, { ok: stats.connected, mode: stats.mode, seq: stats.seq });
+        const health: HealthResponse = { ok: stats.connected, mode: stats.mode, seq: stats.seq };
+        return json(stats.connected ? 200 : 503, health);
       }
       case '/api/model':
-        return json(200, this.opts.getModel());
+        return json(200, this.opts.getModel() satisfies ModelSnapshot);
       case '/api/stats':
-        return json(200, this.opts.getStats());
+        return json(200, this.opts.getStats() satisfies TapStats);
       case '/api/nodes':
-        return json(200, this.opts.getNodes?.() ?? null);
+        return json(200, (this.opts.getNodes?.() ?? null) satisfies NodesStatus | null);
       default:
         return json(404, { error: 'not found' });
     }
@@ -79,6 +114,19 @@ export class LiveServer {
       this.http.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => resolve());
     });
     return (this.http.address() as AddressInfo).port;
+  }
+
+  /** Subscribe to the sources: committed batches, node view updates, tap health changes. */
+  follow(sources: LiveSources): void {
+    sources.pipeline?.on('committed', (batch, seq) =>
+      this.publish(
+        batch.map(summarize),
+        batch.flatMap((m) => m.changes),
+        seq,
+      ),
+    );
+    sources.nodes?.on('update', (u) => this.publishNodes(u));
+    sources.health?.on('changed', () => this.statsChanged());
   }
 
   /** Queue a committed batch for the next window. */
@@ -140,6 +188,7 @@ export class LiveServer {
     }
   }
 
+  /** Stop pushing and listening. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     await new Promise<void>((resolve) => this.io.close(() => resolve()));

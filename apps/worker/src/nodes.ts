@@ -8,8 +8,11 @@
  *
  * Node data is state, not a log: a delivery is acked once applied in memory; the database gets
  * the latest state per host at most once a second. A lost snapshot is replaced by the next full.
+ * Live `update` events follow the write that holds them (browsers resync from the database: an
+ * update emitted before its write could be missed by a page that connected in between).
  */
-import { type Db, type DbProvider, findingView, insertRows, storableJson } from '@l2scope/db';
+import { EventEmitter } from 'node:events';
+import type { HostAnalysisWrite, InvalidRow } from '@l2scope/db';
 import {
   type BumReport,
   type ClusterModel,
@@ -32,18 +35,51 @@ import {
   summarizeHost,
 } from '@l2scope/domain';
 import type { Delivery } from './delivery';
+import type { IngestPipeline } from './pipeline';
+
+/**
+ * Where the node monitor keeps its state (the worker's `PrismaStore`, through packages/db's
+ * repositories). Every method throws the driver's error; the monitor logs it and goes on.
+ */
+export interface NodeStore {
+  /** Each host's latest full snapshot and the open findings, as persisted (invalid snapshot rows named). */
+  loadNodes(): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[]; findings: FindingView[] }>;
+  /** Upsert hosts' analyses made at `at`. */
+  saveHostAnalyses(rows: readonly HostAnalysisWrite[], at: Date): Promise<void>;
+  /** @returns the new finding row's id */
+  openFinding(f: FindingView, at: Date): Promise<number>;
+  /** Resolve the open rows of these findings (by kind and network). */
+  resolveFindings(findings: readonly FindingView[], at: Date): Promise<void>;
+  /** Mark finding rows still seen at `at`. */
+  touchFindings(ids: readonly number[], at: Date): Promise<void>;
+  /** Upsert hosts' latest full snapshots. */
+  saveSnapshots(snapshots: readonly FullNodeSnapshot[], receivedAt: Date): Promise<void>;
+  /** Upsert hosts' latest BUM reports. */
+  saveBumReports(reports: readonly BumReport[]): Promise<void>;
+  /** Append convergence samples, then drop those seen before `keepAfter`. */
+  addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void>;
+}
 
 export interface NodeMonitorOptions {
   model: ClusterModel;
-  db: Db;
-  provider: DbProvider;
+  store: NodeStore;
   log: (line: string) => void;
-  /** Live push of what changed. */
-  publish: (update: NodesLiveUpdate) => void;
   /** Delay after a change before re-analysing (ms). */
   debounceMs?: number;
   /** Keep convergence samples this long (ms). */
   convergenceRetentionMs?: number;
+  /** Delay from a change of node state to its write (ms, default 1000): writes are throttled. */
+  flushDelayMs?: number;
+}
+
+/** Events of a {@link NodeMonitor}. */
+export interface NodeMonitorEvents {
+  /**
+   * What changed in the node view, emitted only once the write holding it has been attempted
+   * (committed, or failed and logged): a browser that reads the database after it was emitted sees
+   * at least this state, so its resync (read, then fold buffered live updates) loses nothing.
+   */
+  update: [update: NodesLiveUpdate];
 }
 
 /** Counters of the node data stream. */
@@ -60,9 +96,27 @@ export interface NodeCounters {
   lastAnalysisMs: number;
 }
 
-const CONVERGENCE_SAMPLE = { name: 'ConvergenceSample', columns: ['messageId', 'host', 'network', 'vtep', 'mac', 'change', 'castAt', 'seenAt', 'lagMs'] } as const;
+/** The worker's node view from memory, as `GET /api/nodes` answers it (operators and tests). */
+export interface NodesStatus {
+  /** The latest analysis (every host of the model, with or without a node agent), null before the first. */
+  analysis: NodeAnalysis | null;
+  /** Open findings. */
+  findings: FindingView[];
+  /** Lag figures per host, with the entries pending and timed out. */
+  convergence: HostConvergence[];
+  counters: NodeCounters;
+  /** Hosts with a node agent (a full snapshot), sorted. */
+  hosts: string[];
+}
 
-export class NodeMonitor {
+/**
+ * Node agents' snapshots and BUM reports in memory, the incremental expected-vs-actual analysis
+ * against the l2pop model, finding lifecycles, convergence lags; their throttled persistence through
+ * a {@link NodeStore} and, after each write, the live `update` event. Follows the pipeline's
+ * `applied` events ({@link NodeMonitor.follow}); takes node agents' deliveries ({@link NodeMonitor.handle})
+ * and snapshots read elsewhere, e.g. from a support bundle ({@link NodeMonitor.acceptSnapshot}).
+ */
+export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
   readonly counters: NodeCounters = { snapshots: 0, deltas: 0, deltaMismatches: 0, invalid: 0, bumReports: 0, analyses: 0, lastAnalysisMs: 0 };
   private readonly fulls = new Map<string, FullNodeSnapshot>();
   private readonly bum = new Map<string, BumReport>();
@@ -81,22 +135,30 @@ export class NodeMonitor {
   private dirtyConvergence = new Set<string>();
   private pendingSamples: ConvergenceSample[] = [];
   private persistTimer: NodeJS.Timeout | null = null;
+  /** The write queue: every write runs after the previous one, each update is emitted after its write. */
   private persisting: Promise<void> = Promise.resolve();
   private readonly debounceMs: number;
 
   constructor(private readonly opts: NodeMonitorOptions) {
+    super();
     this.debounceMs = opts.debounceMs ?? 500;
   }
 
-  /** Restore the last state from the database (snapshots, open findings). */
+  /** Restore the last state from the database (snapshots, open findings). Throws the store's error. */
   async load(): Promise<void> {
-    const [states, findings] = await Promise.all([this.opts.db.nodeState.findMany(), this.opts.db.finding.findMany({ where: { resolvedAt: null } })]);
-    for (const s of states) this.fulls.set(s.host, s.snapshot as unknown as FullNodeSnapshot);
-    for (const f of findings) {
-      const { resolvedAt: _open, ...view } = findingView(f);
-      this.openFindings.set(f.key, view);
-    }
+    const { snapshots, invalid, findings } = await this.opts.store.loadNodes();
+    for (const r of invalid) this.opts.log(`nodes: the stored snapshot of ${r.host} is not valid, ignored: ${r.error}`);
+    for (const s of snapshots) this.fulls.set(s.host, s);
+    for (const f of findings) this.openFindings.set(findingKey(f), f);
     if (this.fulls.size) this.schedule();
+  }
+
+  /** Follow a pipeline: every cast it folds is expected on the hosts, every model change re-analysed. */
+  follow(pipeline: Pick<IngestPipeline, 'on'>): void {
+    pipeline.on('applied', (msg, at, id, changes) => {
+      if (msg.kind === 'fdb') this.onCast(msg, at, id);
+      if (changes.length) this.modelChanged(changes);
+    });
   }
 
   /** Hosts that have a node agent (a full snapshot). */
@@ -114,8 +176,19 @@ export class NodeMonitor {
     return this.analysis;
   }
 
+  /** Lag figures per host (ms), with pending and timed-out entries. */
   convergence(): HostConvergence[] {
     return this.tracker.stats();
+  }
+
+  /** Open findings (for the live overview). */
+  findings(): FindingView[] {
+    return [...this.openFindings.values()];
+  }
+
+  /** The node view from memory, for `GET /api/nodes`. */
+  status(): NodesStatus {
+    return { analysis: this.latest(), findings: this.findings(), convergence: this.convergence(), counters: this.counters, hosts: this.hosts() };
   }
 
   /** One message from the node exchange (`snapshot.<host>` or `bum.<host>`). Never throws. */
@@ -138,27 +211,37 @@ export class NodeMonitor {
     }
   }
 
+  /**
+   * A full snapshot of a host, already validated (domain `parseNodeSnapshot`): from a node agent,
+   * or read from a support bundle. Replaces the host's state; counted as a snapshot.
+   */
+  acceptSnapshot(full: FullNodeSnapshot): void {
+    this.counters.snapshots++;
+    this.update(full);
+  }
+
   private onSnapshot(json: unknown): void {
     const snap = parseNodeSnapshot(json);
-    let full: FullNodeSnapshot;
-    if (snap.kind === 'full') {
-      this.counters.snapshots++;
-      full = snap;
-    } else {
-      this.counters.deltas++;
-      const base = this.fulls.get(snap.host);
-      if (!base) {
-        this.counters.deltaMismatches++;
-        return;
-      }
-      try {
-        full = applyNodeDelta(base, snap);
-      } catch (err) {
-        if (!(err instanceof NodeDeltaMismatch)) throw err;
-        this.counters.deltaMismatches++;
-        return;
-      }
+    if (snap.kind === 'full') return this.acceptSnapshot(snap);
+    this.counters.deltas++;
+    const base = this.fulls.get(snap.host);
+    if (!base) {
+      this.counters.deltaMismatches++;
+      return;
     }
+    let full: FullNodeSnapshot;
+    try {
+      full = applyNodeDelta(base, snap);
+    } catch (err) {
+      if (!(err instanceof NodeDeltaMismatch)) throw err;
+      this.counters.deltaMismatches++;
+      return;
+    }
+    this.update(full);
+  }
+
+  /** A host's new full state: stored soon, convergence observed, analysis scheduled. */
+  private update(full: FullNodeSnapshot): void {
     this.fulls.set(full.host, full);
     this.dirtySnapshots.add(full.host);
     this.flushSoon();
@@ -278,50 +361,43 @@ export class NodeMonitor {
       this.openFindings.delete(key);
       resolved.push(f);
     }
-    this.persist(changedHosts, opened, resolved);
     const conv = this.tracker.stats().filter((s) => this.dirtyConvergence.has(s.host));
     this.dirtyConvergence.clear();
-    if (changedHosts.length || opened.length || resolved.length || conv.length) {
-      this.opts.publish({
-        at: now,
-        hosts: changedHosts.map((h) => summarizeHost(h, a.hosts[h]!)),
-        findings: [...this.openFindings.values()],
-        convergence: conv,
-        bum: [],
-      });
-    }
+    const update =
+      changedHosts.length || opened.length || resolved.length || conv.length
+        ? { at: now, hosts: changedHosts.map((h) => summarizeHost(h, a.hosts[h]!)), findings: [...this.openFindings.values()], convergence: conv, bum: [] }
+        : null;
+    this.persist(changedHosts, opened, resolved, update);
   }
 
-  /** Open findings (for the live overview). */
-  findings(): FindingView[] {
-    return [...this.openFindings.values()];
-  }
-
-  private persist(changedHosts: string[], opened: string[], resolved: FindingView[]): void {
+  /**
+   * Queue the analysis' write (changed hosts' analyses, findings opened / resolved / still seen,
+   * and the convergence samples behind `update`'s lag figures), then emit `update`.
+   */
+  private persist(changedHosts: string[], opened: string[], resolved: FindingView[], update: NodesLiveUpdate | null): void {
     const a = this.analysis!;
-    const db = this.opts.db;
+    const store = this.opts.store;
     const now = new Date();
     // the JSON made for change detection, taken now (a later run may replace it before this runs)
-    const hostRows = changedHosts.map((host) => ({ host, ha: a.hosts[host]!, json: this.published.get(host)!.json }));
-    this.persisting = this.persisting
-      .then(async () => {
-        for (const { host, ha, json } of hostRows) {
-          const data = { at: now, driftCount: ha.drift.length, analysis: storableJson(JSON.parse(json) as object) };
-          await db.hostAnalysisState.upsert({ where: { host }, create: { host, ...data }, update: data });
-        }
+    const hostRows = changedHosts.map((host) => ({ host, driftCount: a.hosts[host]!.drift.length, json: this.published.get(host)!.json }));
+    const samples = this.pendingSamples.splice(0);
+    this.enqueue(
+      async () => {
+        await store.saveHostAnalyses(hostRows, now);
         for (const key of opened) {
           const f = this.openFindings.get(key);
-          if (!f) continue;
-          const row = await db.finding.create({
-            data: { key, kind: f.kind, network: f.network, vni: f.vni, hosts: storableJson(f.hosts), detail: storableJson(f.detail), evidence: storableJson(JSON.parse(JSON.stringify(f.evidence)) as object), firstSeenAt: now, lastSeenAt: now },
-          });
-          f.id = row.id;
+          if (f) f.id = await store.openFinding(f, now);
         }
-        for (const f of resolved) await db.finding.updateMany({ where: { key: findingKey(f), resolvedAt: null }, data: { resolvedAt: now, lastSeenAt: now } });
-        const stillOpen = [...this.openFindings.values()].filter((f) => f.id > 0).map((f) => f.id);
-        if (stillOpen.length) await db.finding.updateMany({ where: { id: { in: stillOpen } }, data: { lastSeenAt: now } });
-      })
-      .catch((err: unknown) => this.opts.log(`nodes: saving the analysis failed: ${String(err)}`));
+        await store.resolveFindings(resolved, now);
+        await store.touchFindings(
+          [...this.openFindings.values()].filter((f) => f.id > 0).map((f) => f.id),
+          now,
+        );
+        await this.writeSamples(samples);
+      },
+      update,
+      'saving the analysis failed',
+    );
     this.flushSoon();
   }
 
@@ -330,50 +406,59 @@ export class NodeMonitor {
     this.persistTimer = setTimeout(() => {
       this.persistTimer = null;
       void this.flush();
-    }, 1000);
+    }, this.opts.flushDelayMs ?? 1000);
     this.persistTimer.unref?.();
   }
 
-  /** Write the latest snapshots, BUM reports and convergence samples (also called on stop). */
+  /**
+   * Write the latest snapshots, BUM reports and convergence samples (also called on stop), then
+   * emit the BUM reports written. Resolves when every write queued so far is done.
+   */
   async flush(): Promise<void> {
-    const db = this.opts.db;
-    const snaps = [...this.dirtySnapshots];
-    const bums = [...this.dirtyBum];
+    const snaps = [...this.dirtySnapshots].flatMap((h) => this.fulls.get(h) ?? []);
+    const reports = [...this.dirtyBum].map((h) => this.bum.get(h)!);
     const samples = this.pendingSamples.splice(0);
     this.dirtySnapshots.clear();
     this.dirtyBum.clear();
-    if (bums.length) {
-      this.opts.publish({ at: new Date().toISOString(), hosts: [], findings: [...this.openFindings.values()], convergence: [], bum: bums.map((h) => ({ host: h, report: this.bum.get(h) })) });
-    }
-    this.persisting = this.persisting
-      .then(async () => {
-        const receivedAt = new Date();
-        for (const host of snaps) {
-          const s = this.fulls.get(host);
-          if (!s) continue;
-          const data = { takenAt: new Date(s.takenAt), receivedAt, agentType: s.agent.type, snapshot: storableJson(JSON.parse(JSON.stringify(s)) as object) };
-          await db.nodeState.upsert({ where: { host }, create: { host, ...data }, update: data });
-        }
-        for (const host of bums) {
-          const r = this.bum.get(host)!;
-          const data = { from: new Date(r.from), to: new Date(r.to), report: storableJson(JSON.parse(JSON.stringify(r)) as object) };
-          await db.bumState.upsert({ where: { host }, create: { host, ...data }, update: data });
-        }
-        if (samples.length) {
-          await insertRows(
-            db,
-            this.opts.provider,
-            CONVERGENCE_SAMPLE,
-            samples.map((s) => [BigInt(s.messageId), s.host, s.network, s.vtep, s.mac, s.change, new Date(s.castAt), new Date(s.seenAt), s.lagMs]),
-          );
-          const cutoff = new Date(Date.now() - (this.opts.convergenceRetentionMs ?? 24 * 3600_000));
-          await db.convergenceSample.deleteMany({ where: { seenAt: { lt: cutoff } } });
-        }
-      })
-      .catch((err: unknown) => this.opts.log(`nodes: saving node state failed: ${String(err)}`));
+    const update = reports.length
+      ? { at: new Date().toISOString(), hosts: [], findings: [...this.openFindings.values()], convergence: [], bum: reports.map((r) => ({ host: r.host, report: r })) }
+      : null;
+    this.enqueue(
+      async () => {
+        await this.opts.store.saveSnapshots(snaps, new Date());
+        await this.opts.store.saveBumReports(reports);
+        await this.writeSamples(samples);
+      },
+      update,
+      'saving node state failed',
+    );
     await this.persisting;
   }
 
+  private async writeSamples(samples: ConvergenceSample[]): Promise<void> {
+    if (samples.length === 0) return;
+    await this.opts.store.addConvergenceSamples(samples, new Date(Date.now() - (this.opts.convergenceRetentionMs ?? 24 * 3600_000)));
+  }
+
+  /**
+   * Run `write` after every write queued before it; then emit `update` (after the write committed,
+   * or failed: the failure is logged, and live browsers still get the state).
+   */
+  private enqueue(write: () => Promise<void>, update: NodesLiveUpdate | null, failure: string): void {
+    this.persisting = this.persisting
+      .then(write)
+      .catch((err: unknown) => this.opts.log(`nodes: ${failure}: ${String(err)}`))
+      .then(() => {
+        if (!update) return;
+        try {
+          this.emit('update', update);
+        } catch (err) {
+          this.opts.log(`nodes: publishing an update failed: ${String(err)}`);
+        }
+      });
+  }
+
+  /** Stop the timers and write what is pending. */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     if (this.persistTimer) clearTimeout(this.persistTimer);

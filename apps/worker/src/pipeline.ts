@@ -6,7 +6,12 @@
  *
  * Bounded: the tap's prefetch (or the replay's high-water mark) bounds what is in flight.
  * Bad input never stops it: an undecodable message is stored with its error and raw body.
+ *
+ * Data flows one way: the pipeline calls nothing but its sink; what happens next is up to its
+ * subscribers ({@link PipelineEvents}: the node monitor follows `applied`, the live server `committed`).
  */
+import { EventEmitter } from 'node:events';
+import type { Counters, MessageRecord } from '@l2scope/db';
 import {
   ClusterModel,
   type DecodeResult,
@@ -19,11 +24,14 @@ import {
   messageRefs,
   messageSearchText,
   redactSecrets,
+  summarizeMessage,
 } from '@l2scope/domain';
 import type { Delivery } from './delivery';
 
-/** A message ready to be written. */
-export interface IngestedMessage {
+export type { Counters } from '@l2scope/db';
+
+/** A message ready to be written (a packages/db `MessageRecord`). */
+export interface IngestedMessage extends MessageRecord {
   id: number;
   delivery: Delivery;
   result: DecodeResult;
@@ -42,12 +50,17 @@ export interface BatchSink {
   probe(): Promise<void>;
 }
 
-/** Persisted worker counters. */
-export interface Counters {
-  received: number;
-  undecodable: number;
-  dropped: number;
-  expired: number;
+/** Events of an {@link IngestPipeline} (listeners run synchronously, in the pipeline's turn). */
+export interface PipelineEvents {
+  /**
+   * A decoded message was folded into the model, before it is committed: the message, its receive
+   * time (epoch ms), its id, and what the model changed (empty when nothing did).
+   */
+  applied: [msg: DecodedMessage, at: number, id: number, changes: ModelChange[]];
+  /** A batch was committed: its messages (in id order) and `seq`, the id of its last message. */
+  committed: [batch: IngestedMessage[], seq: number];
+  /** Writing a batch failed (it is retried): the error and the attempt number (1-based). */
+  write_failed: [err: unknown, attempt: number];
 }
 
 export interface PipelineOptions {
@@ -56,12 +69,6 @@ export interface PipelineOptions {
   /** First message id to assign (the store's max id + 1). */
   firstId: number;
   counters: Counters;
-  /** Called right after a decoded message was folded into the model (before it is committed). */
-  onApplied?: (msg: DecodedMessage, at: number, id: number, changes: ModelChange[]) => void;
-  /** Called after each committed batch (live push). */
-  onCommitted?: (batch: IngestedMessage[], seq: number) => void;
-  /** Called when a batch could not be written (it is retried). */
-  onError?: (err: unknown, attempt: number) => void;
   maxBatch?: number;
   windowMs?: number;
   /** Bodies larger than this are `too_large` (not parsed). */
@@ -75,7 +82,11 @@ interface Pending {
   resolve: () => void;
 }
 
-export class IngestPipeline {
+/**
+ * Decode -> model -> batched persistence for every delivery of the tap or a replay. Emits
+ * {@link PipelineEvents}; `submit` resolves once the message is committed (the tap acks then).
+ */
+export class IngestPipeline extends EventEmitter<PipelineEvents> {
   readonly model: ClusterModel;
   readonly counters: Counters;
   private nextId: number;
@@ -84,9 +95,10 @@ export class IngestPipeline {
   private flushing: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private committedSeq: number;
-  private readonly opts: Required<Omit<PipelineOptions, 'onCommitted' | 'onError' | 'onApplied'>> & Pick<PipelineOptions, 'onCommitted' | 'onError' | 'onApplied'>;
+  private readonly opts: Required<PipelineOptions>;
 
   constructor(opts: PipelineOptions) {
+    super();
     this.opts = { maxBatch: 1000, windowMs: 50, maxDecodeBytes: 8 * 1024 * 1024, maxRawBytes: 16 * 1024 * 1024, ...opts };
     this.model = opts.model;
     this.counters = opts.counters;
@@ -114,7 +126,7 @@ export class IngestPipeline {
     this.counters.received++;
     if (!result.ok) this.counters.undecodable++;
     const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
-    if (result.ok) this.opts.onApplied?.(result.message, delivery.receivedAt, id, changes);
+    if (result.ok) this.emit('applied', result.message, delivery.receivedAt, id, changes);
     const refs = messageRefs(result, (n) => this.model.vniOf(n));
     const redacted = redactSecrets(delivery.body).body;
     const rawTruncated = redacted.byteLength > this.opts.maxRawBytes;
@@ -166,7 +178,7 @@ export class IngestPipeline {
     this.committedSeq = seq;
     this.inFlight -= batch.length;
     for (const p of batch) p.resolve();
-    this.opts.onCommitted?.(messages, seq);
+    this.emit('committed', messages, seq);
     if (this.batch.length > 0) this.scheduleFlush(this.batch.length >= this.opts.maxBatch ? 0 : this.opts.windowMs);
   }
 
@@ -187,7 +199,7 @@ export class IngestPipeline {
         return;
       } catch (err) {
         lastErr = err;
-        this.opts.onError?.(err, attempt);
+        this.emit('write_failed', err, attempt);
         await backoff(attempt);
       }
     }
@@ -203,7 +215,7 @@ export class IngestPipeline {
         await sink.probe();
         break;
       } catch {
-        this.opts.onError?.(lastErr, attempt);
+        this.emit('write_failed', lastErr, attempt);
         await backoff(attempt);
       }
       try {
@@ -233,7 +245,7 @@ export class IngestPipeline {
         await attemptWrite([stripped]);
         return;
       } catch (err) {
-        this.opts.onError?.(err, attempt);
+        this.emit('write_failed', err, attempt);
         await backoff(attempt);
       }
     }
@@ -241,21 +253,20 @@ export class IngestPipeline {
 }
 
 
-/** Inspector row of an ingested message. */
+/** Inspector row of an ingested message (the domain's `summarizeMessage`, as the API's rows). */
 export function summarize(m: IngestedMessage): MessageSummary {
   const r = m.result;
-  return {
+  return summarizeMessage({
     id: m.id,
-    receivedAt: new Date(m.delivery.receivedAt).toISOString(),
+    receivedAt: m.delivery.receivedAt,
     exchange: m.delivery.exchange,
     routingKey: m.delivery.routingKey,
     method: r.ok ? r.message.method : r.method,
     kind: messageKind(r),
     target: r.ok ? r.message.target : r.target,
-    ok: r.ok,
-    error: r.ok ? null : `${r.error.reason}: ${r.error.message}`,
+    error: r.ok ? null : r.error,
     size: m.delivery.body.byteLength,
     source: m.delivery.source,
-    ...m.refs,
-  };
+    refs: m.refs,
+  });
 }

@@ -1,20 +1,27 @@
 /**
  * The worker: sources (live tap and/or replay) -> pipeline (decode, model, batch persist)
  * -> live push. One function to start it, used by the CLI and by integration tests.
+ *
+ * Data flows one way. `startWorker` builds the parts and subscribes each to what it follows; none
+ * calls back into it: the node monitor follows the pipeline's `applied` events, message retention
+ * its `committed` ones, the live server `committed`, the node monitor's `update` (emitted after the
+ * write) and the tap health's `changed`; the tap health takes the AMQP tap's connection callbacks
+ * and records gaps.
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { type Db, databaseUrl, dbProvider, openDb } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
-import { ClusterModel, type TapStats } from '@l2scope/domain';
+import { ClusterModel, type TapStats, nodeBindings, parseNodeSnapshot, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
 import { LiveServer } from './live';
-import { IngestPipeline, summarize } from './pipeline';
+import { NodeMonitor } from './nodes';
+import { IngestPipeline } from './pipeline';
 import { replayInProcess, replayToBroker } from './replay';
+import { MessageRetention } from './retention';
 import { PrismaStore } from './store';
 import { AmqpTap } from './tap';
-import { NodeMonitor } from './nodes';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { nodeBindings, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
+import { TapHealth } from './tap-health';
 
 /** The capture replayed when no source is given: the real lab3 recording shipped in fixtures/. */
 export const DEFAULT_CAPTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/lab3.jsonl');
@@ -55,16 +62,21 @@ export interface WorkerOptions {
   log?: (line: string) => void;
 }
 
+/** A running worker: its parts (for tests and the CLI) and `stop`. */
 export interface WorkerHandle {
+  /** Port of the live server (socket.io and the operator endpoints). */
   port: number;
   nodes: NodeMonitor;
   pipeline: IngestPipeline;
   store: PrismaStore;
+  health: TapHealth;
+  /** The database client (tests read what was stored through it). */
   db: Db;
   tap: AmqpTap | null;
   stats(): TapStats;
   /** Resolves when a non-looping replay has been fed and committed. */
   replayDone: Promise<number> | null;
+  /** Stop the sources, drain and write what is pending, close the server and the database. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -85,72 +97,40 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     store.recentGaps(),
   ]);
   const model = ClusterModel.fromSnapshot(snapshot);
-  let live: LiveServer | null = null;
-  const nodes = new NodeMonitor({ model, db, provider: dbProvider(url), log, publish: (u) => live?.publishNodes(u) });
+  const nodes = new NodeMonitor({ model, store, log });
   await nodes.load();
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
-  const state = {
-    mode: (opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle') as TapStats['mode'],
-    connected: !opts.amqpUrl,
-    missingExchanges: [] as string[],
-    deniedExchanges: [] as string[],
-    queueDepth: null as number | null,
-    gaps,
-    openGap: null as number | null,
-  };
-  const retain = opts.retainMessages ?? 200_000;
-  let sincePrune = 0;
-
-  const pipeline = new IngestPipeline({
-    sink: store,
-    model,
-    firstId,
-    counters,
-    maxDecodeBytes: opts.maxDecodeBytes,
-    maxRawBytes: opts.maxRawBytes,
-    onApplied: (msg, at, id, changes) => {
-      if (msg.kind === 'fdb') nodes.onCast(msg, at, id);
-      if (changes.length) nodes.modelChanged(changes);
-    },
-    onError: (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`),
-    onCommitted: (batch, seq) => {
-      live?.publish(batch.map(summarize), batch.flatMap((m) => m.changes), seq);
-      sincePrune += batch.length;
-      if (sincePrune >= 5_000) {
-        sincePrune = 0;
-        store.prune(retain).catch((err: unknown) => log(`worker: pruning failed: ${String(err)}`));
-      }
-    },
-  });
+  const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle';
+  const health = new TapHealth({ store, counters, gaps, connected: !opts.amqpUrl, log });
+  const pipeline = new IngestPipeline({ sink: store, model, firstId, counters, maxDecodeBytes: opts.maxDecodeBytes, maxRawBytes: opts.maxRawBytes });
+  pipeline.on('write_failed', (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`));
+  nodes.follow(pipeline);
+  new MessageRetention(store, opts.retainMessages ?? 200_000, log).follow(pipeline);
 
   const stats = (): TapStats => ({
-    mode: state.mode,
-    connected: state.connected,
+    mode,
+    connected: health.connected,
     received: counters.received,
     undecodable: counters.undecodable,
     dropped: counters.dropped,
     expired: counters.expired,
-    queueDepth: state.queueDepth,
-    missingExchanges: state.missingExchanges,
-    deniedExchanges: state.deniedExchanges,
-    gaps: state.gaps,
+    queueDepth: health.queueDepth,
+    missingExchanges: health.missingExchanges,
+    deniedExchanges: health.deniedExchanges,
+    gaps: health.gaps,
     seq: pipeline.seq,
   });
 
-  live = new LiveServer({
-    port: opts.port ?? 3001,
-    host: opts.host,
-    getModel: () => model.snapshot(),
-    getStats: stats,
-    getNodes: () => ({ analysis: nodes.latest(), findings: nodes.findings(), convergence: nodes.convergence(), counters: nodes.counters, hosts: nodes.hosts() }),
-  });
+  const live = new LiveServer({ port: opts.port ?? 3001, host: opts.host, getModel: () => model.snapshot(), getStats: stats, getNodes: () => nodes.status() });
+  live.follow({ pipeline, nodes, health });
   const port = await live.start();
 
   let tap: AmqpTap | null = null;
   if (opts.amqpUrl) {
+    const amqpUrl = opts.amqpUrl;
     tap = new AmqpTap({
-      url: opts.amqpUrl,
+      url: amqpUrl,
       allRpc: opts.allRpc,
       declareExchanges: opts.declareExchanges,
       durableTopicExchange: opts.durableTopicExchange,
@@ -160,55 +140,18 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       log,
       onDelivery: (d) => pipeline.submit(d),
       onConnected: () => {
-        state.connected = true;
-        if (state.openGap !== null) {
-          const id = state.openGap;
-          state.openGap = null;
-          const end = Date.now();
-          store
-            .closeGap(id, end)
-            .then(() => store.recentGaps())
-            .then((g) => {
-              state.gaps = g;
-              live?.statsChanged();
-            })
-            .catch((err: unknown) => log(`worker: recording a gap failed: ${String(err)}`));
-        }
-        log(`worker: tapping ${redactUrl(opts.amqpUrl!)}`);
-        live?.statsChanged();
+        health.onConnected();
+        log(`worker: tapping ${redactUrl(amqpUrl)}`);
       },
       onDisconnected: (err) => {
-        state.connected = false;
         log(`worker: disconnected from the broker: ${err.message}`);
-        const start = Date.now();
-        store
-          .openGap(start, err.message)
-          .then((id) => {
-            if (state.connected) return store.closeGap(id, Date.now());
-            state.openGap = id;
-          })
-          .then(() => store.recentGaps())
-          .then((g) => {
-            state.gaps = g;
-            live?.statsChanged();
-          })
-          .catch((e: unknown) => log(`worker: recording a gap failed: ${String(e)}`));
-        live?.statsChanged();
+        health.onDisconnected(err);
       },
-      onDropped: (reason) => {
-        if (reason === 'expired') counters.expired++;
-        else counters.dropped++;
-        live?.statsChanged();
-      },
-      onStatus: (s) => {
-        state.missingExchanges = s.missingExchanges;
-        state.deniedExchanges = s.deniedExchanges;
-        state.queueDepth = s.queueDepth;
-        live?.statsChanged();
-      },
+      onDropped: (reason) => health.onDropped(reason),
+      onStatus: (s) => health.onStatus(s),
     });
     await tap.start();
-    state.connected = true;
+    health.connected = true;
   }
 
   let nodeTap: AmqpTap | null = null;
@@ -248,6 +191,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     nodes,
     pipeline,
     store,
+    health,
     db,
     tap,
     stats,
@@ -261,23 +205,33 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         await pipeline.drain();
         await nodes.stop();
         await store.writeCounters(counters).catch(() => {});
-        await live?.close();
-        await db.$disconnect();
+        await live.close();
+        await store.close();
       })();
       return stopping;
     },
   };
 }
 
-/** Feed every host of a support bundle directory (the fixtures' file names) to the node monitor. */
+/**
+ * Give the node monitor every host of a support bundle directory (the fixtures' file names), each
+ * snapshot validated with the domain's schema first; files and hosts that fail are logged and skipped.
+ */
 function loadBundle(nodes: NodeMonitor, dir: string, log: (line: string) => void): void {
   const files: Record<string, string> = {};
   for (const f of readdirSync(dir)) if (statSync(`${dir}/${f}`).isFile()) files[f] = readFileSync(`${dir}/${f}`, 'utf8');
   const { snapshots, errors } = snapshotsFromBundle(files, { takenAt: Date.now() });
   for (const e of errors) log(`worker: bundle ${e.file}: ${e.error}`);
+  const loaded: string[] = [];
   for (const s of snapshots) {
-    void nodes.handle({ receivedAt: Date.now(), exchange: 'l2scope.node', routingKey: `snapshot.${s.host}`, properties: {}, body: Buffer.from(JSON.stringify(s)), source: 'replay' });
+    try {
+      const full = parseNodeSnapshot(s);
+      if (full.kind !== 'full') throw new Error('not a full snapshot');
+      nodes.acceptSnapshot(full);
+      loaded.push(s.host);
+    } catch (err) {
+      log(`worker: bundle ${dir}: the snapshot of ${s.host} is not valid: ${(err as Error).message.slice(0, 300)}`);
+    }
   }
-  log(`worker: loaded node snapshots of ${snapshots.map((s) => s.host).join(', ') || 'no host'} from ${dir}`);
+  log(`worker: loaded node snapshots of ${loaded.join(', ') || 'no host'} from ${dir}`);
 }
-

@@ -1,6 +1,8 @@
 /**
- * Inspector filters -> a Prisma `where` on Message. Shared by the list query and the JSONL export.
+ * The inspector's filters as a tRPC input schema. Shared by `messages.list` and the JSONL export
+ * (`apps/web` `/api/export`); packages/db turns them into a query (`messageWhere`).
  */
+import type { MessageFilter as StoredMessageFilter } from '@l2scope/db';
 import { z } from 'zod';
 
 export const messageFilterSchema = z.object({
@@ -18,25 +20,6 @@ export const messageFilterSchema = z.object({
   before: z.number().int().positive().optional(),
   /** Only messages with id > after (catching up after a live burst). */
   after: z.number().int().nonnegative().optional(),
-});
+}) satisfies z.ZodType<StoredMessageFilter>;
 
 export type MessageFilter = z.infer<typeof messageFilterSchema>;
-
-/** Build the Prisma `where` for a filter. */
-export function messageWhere(f: MessageFilter) {
-  const and: object[] = [];
-  if (f.method === 'undecodable') and.push({ ok: false });
-  else if (f.method) and.push({ method: f.method });
-  const refs: [string, string | undefined][] = [
-    ['network', f.network],
-    ['vni', f.vni === undefined ? undefined : String(f.vni)],
-    ['host', f.host],
-    ['vtep', f.vtep],
-  ];
-  for (const [kind, value] of refs) if (value !== undefined) and.push({ refs: { some: { kind, value } } });
-  if (f.text) and.push({ search: { contains: f.text.toLowerCase() } });
-  if (f.before !== undefined || f.after !== undefined) {
-    and.push({ id: { ...(f.before !== undefined ? { lt: BigInt(f.before) } : {}), ...(f.after !== undefined ? { gt: BigInt(f.after) } : {}) } });
-  }
-  return and.length ? { AND: and } : {};
-}

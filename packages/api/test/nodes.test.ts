@@ -1,14 +1,16 @@
 /**
- * The node view API on a database the real worker filled: lab3's capture replayed up to step 1
- * and the same step's real kernel snapshots loaded as a support bundle.
+ * The node view API on a database filled as the worker fills it: lab3's real capture up to step 1
+ * folded into the model, and the same step's real kernel snapshots (its support bundle) analysed
+ * against it, stored through packages/db's repositories.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestDatabase, createTestDatabase, waitFor } from '@l2scope/testkit';
-import { type WorkerHandle, startWorker } from '@l2scope/worker';
+import { parseCapture, snapshotsFromBundle } from '@l2scope/domain';
+import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { appRouter, createCallerFactory } from '../src';
+import { Seeder } from './seed';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const NET = '7592da76-ae90-48b3-b213-51b1b36f8297';
@@ -21,26 +23,21 @@ const step1 = Number.parseFloat(
 
 const createCaller = createCallerFactory(appRouter);
 let db: TestDatabase;
-let worker: WorkerHandle;
+let seed: Seeder;
 let api: ReturnType<typeof createCaller>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  worker = await startWorker({
-    replayFile: path.join(root, 'fixtures/lab3.jsonl'),
-    speed: 0,
-    until: step1 * 1000,
-    snapshotsDir: path.join(root, 'fixtures/lab3/1-ports-active'),
-    databaseUrl: db.url,
-    port: 0,
-    log: () => {},
-  });
-  await worker.replayDone;
-  api = createCaller({ db: worker.db });
-  await waitFor('three analyses and snapshots stored', async () => (await worker.db.hostAnalysisState.count()) === 3 && (await worker.db.nodeState.count()) === 3, 20_000);
+  seed = await Seeder.open(db.url);
+  const records = parseCapture(readFileSync(path.join(root, 'fixtures/lab3.jsonl'), 'utf8')).records;
+  await seed.ingest(records.filter((r) => r.ts.getTime() <= step1 * 1000));
+  const dir = path.join(root, 'fixtures/lab3/1-ports-active');
+  const files = Object.fromEntries(readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isFile()).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+  await seed.nodes(snapshotsFromBundle(files, { takenAt: Date.now() }).snapshots);
+  api = createCaller({ db: seed.db });
 });
 afterAll(async () => {
-  await worker?.stop();
+  await seed?.close();
   await db?.drop();
 });
 

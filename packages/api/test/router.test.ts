@@ -1,6 +1,7 @@
 /**
- * The tRPC API on a real database filled by the real worker (in-process replay of lab2 plus a few
- * malformed messages): filters, paging, detail, facets, export.
+ * The tRPC API on a real database filled as the worker fills it (lab2's real capture plus a few
+ * malformed messages, decoded and folded by the domain, stored through packages/db's
+ * repositories): filters, paging, detail, facets, export.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, parseCapture } from '@l2scope/domain';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
-import { type WorkerHandle, startWorker } from '@l2scope/worker';
 import { appRouter, createCallerFactory, exportCaptureLines } from '../src';
+import { Seeder } from './seed';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const file = path.join(root, 'fixtures/lab2.jsonl');
@@ -17,22 +18,22 @@ const records = parseCapture(readFileSync(file, 'utf8')).records;
 const NET = '7592da76-ae90-48b3-b213-51b1b36f8297';
 
 let db: TestDatabase;
-let worker: WorkerHandle;
+let seed: Seeder;
 const createCaller = createCallerFactory(appRouter);
 let api: ReturnType<typeof createCaller>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  worker = await startWorker({ replayFile: file, speed: 0, databaseUrl: db.url, port: 0, log: () => {} });
-  await worker.replayDone;
+  seed = await Seeder.open(db.url);
+  await seed.ingest(records);
   // two undecodable messages after the capture
   for (const body of ['{"oslo.version": "2.0", "oslo.message": "{bad', '\u0000\u0001 not json']) {
-    await worker.pipeline.submit({ receivedAt: Date.now(), exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', properties: {}, body: new TextEncoder().encode(body), source: 'replay' });
+    await seed.ingest([{ receivedAt: Date.now(), exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', properties: {}, body: new TextEncoder().encode(body) }]);
   }
-  api = createCaller({ db: worker.db });
+  api = createCaller({ db: seed.db });
 });
 afterAll(async () => {
-  await worker?.stop();
+  await seed?.close();
   await db?.drop();
 });
 
@@ -97,7 +98,7 @@ describe('messages.get', () => {
   });
 
   it('returns base64 for a body that is not UTF-8', async () => {
-    const id = (await worker.pipeline.submit({ receivedAt: Date.now(), exchange: 'x_fanout', routingKey: '', properties: {}, body: new Uint8Array([0xff, 0xfe]), source: 'replay' }), worker.pipeline.seq);
+    const id = await seed.ingest([{ receivedAt: Date.now(), exchange: 'x_fanout', routingKey: '', properties: {}, body: new Uint8Array([0xff, 0xfe]) }]);
     const m = await api.messages.get({ id });
     expect(m.raw).toMatchObject({ text: null, base64: '//4=', bytes: 2 });
   });
@@ -118,8 +119,8 @@ describe('facets, topology, stats', () => {
 
   it('topology.snapshot is the persisted model', async () => {
     const snap = await api.topology.snapshot();
-    expect(snap.seq).toBe(worker.pipeline.seq);
-    expect(snap.hosts.map((h) => h.id).sort()).toEqual(worker.pipeline.model.snapshot().hosts.map((h) => h.id).sort());
+    expect(snap.seq).toBe(seed.seq);
+    expect(snap.hosts.map((h) => h.id).sort()).toEqual(seed.model.snapshot().hosts.map((h) => h.id).sort());
   });
 
   it('stats.get reports the counters', async () => {
@@ -132,7 +133,7 @@ describe('facets, topology, stats', () => {
 describe('exportCaptureLines', () => {
   it('writes the filtered set as a capture that decodes back to the same messages', async () => {
     const lines: string[] = [];
-    for await (const line of exportCaptureLines(worker.db, { method: 'add_fdb_entries' })) lines.push(line);
+    for await (const line of exportCaptureLines(seed.db, { method: 'add_fdb_entries' })) lines.push(line);
     expect(lines).toHaveLength(18);
     const back = parseCapture(lines.join('')).records;
     const originals = records.filter((r) => {

@@ -62,3 +62,8 @@ export async function openDb(url: string = databaseUrl()): Promise<Db> {
     throw err;
   }
 }
+
+/** Close a client from {@link openDb} (its connections, or the SQLite file). Idempotent. */
+export async function closeDb(db: Db): Promise<void> {
+  await db.$disconnect();
+}

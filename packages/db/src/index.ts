@@ -12,7 +12,7 @@
  * @prisma/internals, @prisma/schema-engine-wasm; and @l2scope/db in `transpilePackages`.
  */
 export { databaseUrl, dbProvider, type DbProvider } from './config';
-export { openDb, type Db } from './client';
+export { openDb, closeDb, type Db } from './client';
 export type { MigrateResult } from './migrations';
 
 // Generated model types, from the SQLite client (same shapes on PostgreSQL). `Prisma` is the
@@ -32,5 +32,5 @@ export type {
   VtepEntries,
 } from './generated/sqlite/client';
 
-export { readModelSnapshot, applyModelChanges, findingView } from './projection';
+export * from './repositories';
 export { insertRows, storableJson, storableString, type BulkTable } from './bulk';

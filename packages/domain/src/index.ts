@@ -13,3 +13,4 @@ export * from './inspect';
 export * from './live';
 export * from './node';
 export * from './redact';
+export * from './message-summary';

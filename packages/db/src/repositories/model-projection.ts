@@ -3,11 +3,10 @@
  * ModelSnapshot / ModelChange. The one place that maps the model onto rows: the worker writes
  * through `applyModelChange`, the worker (on restart) and the API read through `readModelSnapshot`.
  */
-import { type FindingView, type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelChangeKey } from '@l2scope/domain';
-import type { Finding } from './generated/sqlite/client';
-import { type BulkTable, insertRows } from './bulk';
-import type { Db } from './client';
-import type { DbProvider } from './config';
+import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelChangeKey } from '@l2scope/domain';
+import { type BulkTable, insertRows } from '../bulk';
+import type { Db } from '../client';
+import type { DbProvider } from '../config';
 
 const HOST: BulkTable = {
   name: 'Host',
@@ -118,18 +117,31 @@ function chunks<T>(items: T[], size = 400): T[][] {
   return out;
 }
 
-/** A Finding row as the dashboard lists it (open findings have `resolvedAt` null). */
-export function findingView(f: Finding): FindingView & { resolvedAt: string | null } {
-  return {
-    id: f.id,
-    kind: f.kind as FindingView['kind'],
-    network: f.network,
-    vni: f.vni,
-    hosts: f.hosts as string[],
-    detail: f.detail,
-    evidence: f.evidence as unknown as FindingView['evidence'],
-    firstSeenAt: f.firstSeenAt.toISOString(),
-    lastSeenAt: f.lastSeenAt.toISOString(),
-    resolvedAt: f.resolvedAt?.toISOString() ?? null,
-  };
+/** The model's `seq` as persisted: the id of the last message folded into the projection, 0 when empty. */
+export async function readModelSeq(db: Pick<Db, 'modelState'>): Promise<number> {
+  const state = await db.modelState.findUnique({ where: { id: 1 } });
+  return state ? Number(state.seq) : 0;
+}
+
+/** Record the model's `seq` (the singleton ModelState row). Call in the transaction that applied the batch's changes. */
+export async function writeModelSeq(db: Pick<Db, 'modelState'>, seq: number): Promise<void> {
+  await db.modelState.upsert({ where: { id: 1 }, create: { id: 1, seq: BigInt(seq) }, update: { seq: BigInt(seq) } });
+}
+
+/** A network of the projection (`id` = Neutron network UUID, `vni` = its segmentation id), or null. */
+export async function findNetwork(db: Pick<Db, 'network'>, id: string): Promise<{ id: string; vni: number | null; networkType: string } | null> {
+  const n = await db.network.findUnique({ where: { id } });
+  return n ? { id: n.id, vni: n.vni, networkType: n.networkType } : null;
+}
+
+/** Every network of the projection as the inspector's filter offers it, by VNI. */
+export async function listNetworks(db: Pick<Db, 'network'>): Promise<{ id: string; vni: number | null }[]> {
+  const rows = await db.network.findMany({ orderBy: { vni: 'asc' } });
+  return rows.map((n) => ({ id: n.id, vni: n.vni }));
+}
+
+/** Every host of the projection (id, report_state name, VTEP address) by id, as the inspector's filter offers it. */
+export async function listHosts(db: Pick<Db, 'host'>): Promise<{ id: string; name: string | null; vtep: string | null }[]> {
+  const rows = await db.host.findMany({ select: { id: true, name: true, vtep: true }, orderBy: { id: 'asc' } });
+  return rows.map((h) => ({ id: h.id, name: h.name, vtep: h.vtep }));
 }

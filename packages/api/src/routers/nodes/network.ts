@@ -1,0 +1,14 @@
+import { TRPCError } from '@trpc/server';
+import { readNodeNetwork } from '@l2scope/db';
+import { publicProcedure } from '../../trpc';
+import { ZNodesNetworkInput, ZNodesNetworkOutput } from './network.types';
+
+/** One network: every member host's flood list (actual / ideal / excess / missing) and BUM report, findings. NOT_FOUND for a network the model does not know. */
+export const nodesNetwork = publicProcedure
+  .input(ZNodesNetworkInput)
+  .output(ZNodesNetworkOutput)
+  .query(async ({ ctx, input }) => {
+    const view = await readNodeNetwork(ctx.db, input.network);
+    if (!view) throw new TRPCError({ code: 'NOT_FOUND', message: `no network ${input.network}` });
+    return view;
+  });

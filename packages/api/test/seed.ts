@@ -1,0 +1,93 @@
+/**
+ * A test database filled the way the worker fills it, without the worker: messages decoded and
+ * folded into a domain `ClusterModel`, then committed through packages/db's repositories (one
+ * batch per call, like the pipeline's), node snapshots analysed by the domain's `analyzeNodes`
+ * and stored through the node-state and host-analysis repositories.
+ */
+import {
+  type Counters,
+  type Db,
+  type MessageRecord,
+  closeDb,
+  commitBatch,
+  dbProvider,
+  openDb,
+  saveHostAnalyses,
+  saveNodeSnapshots,
+} from '@l2scope/db';
+import { migrate } from '@l2scope/db/migrate';
+import {
+  type AmqpProperties,
+  ClusterModel,
+  type FullNodeSnapshot,
+  analyzeNodes,
+  decodeMessage,
+  messageRefs,
+  messageSearchText,
+  redactSecrets,
+} from '@l2scope/domain';
+
+/** One AMQP message as the worker's tap or replay delivers it. */
+export interface SeedDelivery {
+  exchange: string;
+  routingKey: string;
+  properties?: AmqpProperties;
+  body: Uint8Array;
+  /** Epoch ms (default now). */
+  receivedAt?: number;
+}
+
+export class Seeder {
+  readonly model = new ClusterModel();
+  readonly counters: Counters = { received: 0, undecodable: 0, dropped: 0, expired: 0 };
+  /** Id of the last message committed. */
+  seq = 0;
+
+  private constructor(
+    readonly db: Db,
+    private readonly url: string,
+  ) {}
+
+  /** Migrate the database at `url` and open it. */
+  static async open(url: string): Promise<Seeder> {
+    await migrate(url);
+    return new Seeder(await openDb(url), url);
+  }
+
+  /**
+   * Ingest messages as one batch (decode, fold into the model, refs, redacted raw body, search
+   * text), committed with the counters and seq. @returns the id of the last one
+   */
+  async ingest(deliveries: readonly SeedDelivery[]): Promise<number> {
+    const batch: MessageRecord[] = deliveries.map((d) => {
+      const id = ++this.seq;
+      const delivery = { receivedAt: d.receivedAt ?? Date.now(), exchange: d.exchange, routingKey: d.routingKey, properties: d.properties ?? {}, body: d.body, source: 'replay' };
+      const result = decodeMessage(delivery);
+      this.counters.received++;
+      if (!result.ok) this.counters.undecodable++;
+      const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
+      const refs = messageRefs(result, (n) => this.model.vniOf(n));
+      return { id, delivery, result, refs, raw: redactSecrets(d.body).body, rawTruncated: false, search: messageSearchText(d.exchange, d.routingKey, result, refs), changes };
+    });
+    if (batch.length) await commitBatch(this.db, dbProvider(this.url), batch, { ...this.counters }, this.seq);
+    return this.seq;
+  }
+
+  /** Analyse these hosts' snapshots against the model and store snapshots and analyses, as the worker does after an analysis. */
+  async nodes(snapshots: readonly FullNodeSnapshot[]): Promise<void> {
+    const analysis = analyzeNodes({ model: this.model, snapshots: [...snapshots] });
+    const at = new Date();
+    await saveNodeSnapshots(this.db, snapshots, at);
+    await saveHostAnalyses(
+      this.db,
+      Object.entries(analysis.hosts)
+        .filter(([, ha]) => ha.snapshot)
+        .map(([host, ha]) => ({ host, driftCount: ha.drift.length, json: JSON.stringify(ha) })),
+      at,
+    );
+  }
+
+  close(): Promise<void> {
+    return closeDb(this.db);
+  }
+}

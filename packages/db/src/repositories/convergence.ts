@@ -1,0 +1,85 @@
+/**
+ * ConvergenceSample rows: one l2pop entry (a host's flood entry or unicast FDB entry for a MAC
+ * behind a VTEP) seen converging on one host, with the lag from the cast (worker receive time) to
+ * the node snapshot that showed it (node clock). The worker appends them in bulk and keeps a
+ * retention window; the dashboard reads per-host lag figures and a host's recent samples.
+ */
+import { type ConvergenceSample, type HostConvergence, lagFigures } from '@l2scope/domain';
+import { Prisma } from '../generated/sqlite/client';
+import { type BulkTable, insertRows } from '../bulk';
+import type { Db } from '../client';
+import type { DbProvider } from '../config';
+
+const CONVERGENCE_SAMPLE: BulkTable = { name: 'ConvergenceSample', columns: ['messageId', 'host', 'network', 'vtep', 'mac', 'change', 'castAt', 'seenAt', 'lagMs'] };
+
+/** A stored sample of one host, as the host page lists it (times ISO-8601, lag in ms). */
+export interface StoredConvergenceSample {
+  /** Id of the (first) cast that asked for the entry. */
+  messageId: number;
+  network: string;
+  vtep: string;
+  /** The unicast MAC, or 00:00:00:00:00:00 for the flood entry. */
+  mac: string;
+  /** `add` | `remove` (as written by the worker). */
+  change: string;
+  castAt: string;
+  seenAt: string;
+  lagMs: number;
+}
+
+/**
+ * Append samples (one multi-row INSERT per chunk), then delete every sample seen before `keepAfter`
+ * (the retention window). Throws the driver's error.
+ */
+export async function addConvergenceSamples(db: Pick<Db, 'convergenceSample' | '$executeRawUnsafe'>, provider: DbProvider, samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void> {
+  if (samples.length === 0) return;
+  await insertRows(
+    db,
+    provider,
+    CONVERGENCE_SAMPLE,
+    samples.map((s) => [BigInt(s.messageId), s.host, s.network, s.vtep, s.mac, s.change, new Date(s.castAt), new Date(s.seenAt), s.lagMs]),
+  );
+  await db.convergenceSample.deleteMany({ where: { seenAt: { lt: keepAfter } } });
+}
+
+/** A host's `limit` newest samples, newest first. */
+export async function recentConvergenceSamples(db: Pick<Db, 'convergenceSample'>, host: string, limit = 50): Promise<StoredConvergenceSample[]> {
+  const rows = await db.convergenceSample.findMany({ where: { host }, orderBy: { id: 'desc' }, take: limit });
+  return rows.map((s) => ({
+    messageId: Number(s.messageId),
+    network: s.network,
+    vtep: s.vtep,
+    mac: s.mac,
+    change: s.change,
+    castAt: s.castAt.toISOString(),
+    seenAt: s.seenAt.toISOString(),
+    lagMs: s.lagMs,
+  }));
+}
+
+/**
+ * Lag figures (domain `lagFigures`: p50, p95, max, last, in ms) of each host over its last `window`
+ * samples, in the order of `hosts`; hosts without a sample are left out. One query for all hosts
+ * (a window function, which SQLite and PostgreSQL both have). `pending` and `timedOut` are 0: only
+ * the worker's memory knows them.
+ */
+export async function lagFiguresByHost(db: Pick<Db, '$queryRaw'>, hosts: readonly string[], window = 256): Promise<HostConvergence[]> {
+  if (hosts.length === 0) return [];
+  const rows = await db.$queryRaw<{ host: string; lagMs: number | bigint }[]>(Prisma.sql`
+    SELECT "host", "lagMs" FROM (
+      SELECT "host", "lagMs", "id", ROW_NUMBER() OVER (PARTITION BY "host" ORDER BY "id" DESC) AS "rn"
+      FROM "ConvergenceSample" WHERE "host" IN (${Prisma.join(hosts)})
+    ) AS "ranked"
+    WHERE "rn" <= ${window}
+    ORDER BY "host", "id"`);
+  const lags = new Map<string, number[]>();
+  for (const r of rows) {
+    const list = lags.get(r.host) ?? [];
+    list.push(Number(r.lagMs));
+    lags.set(r.host, list);
+  }
+  return hosts.flatMap((h) => {
+    const l = lags.get(h);
+    return l ? [lagFigures(h, l)] : [];
+  });
+}

@@ -1,0 +1,16 @@
+/**
+ * The repositories: every Prisma read and write of l2scope, one concept per module. Callers (the
+ * worker, the tRPC API, tests) pass the client from `openDb` and get domain shapes back; no Prisma
+ * model type or query leaves this folder.
+ */
+export * from './messages';
+export * from './ingest';
+export * from './model-projection';
+export * from './counters';
+export * from './tap-gaps';
+export * from './node-state';
+export * from './host-analyses';
+export * from './findings';
+export * from './convergence';
+export * from './node-view';
+export { jsonColumn, jsonColumnFromText } from './json';

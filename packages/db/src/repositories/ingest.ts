@@ -1,0 +1,29 @@
+/**
+ * The worker's unit of write: one batch of ingested messages committed in ONE transaction with
+ * everything derived from it (refs, model changes, the model projection, the counters, the model's
+ * seq), so the database never holds a message without its effect on the model or the reverse.
+ */
+import type { Db } from '../client';
+import type { DbProvider } from '../config';
+import { type Counters, replaceCounters } from './counters';
+import { type MessageRecord, insertMessages } from './messages';
+import { applyModelChanges, writeModelSeq } from './model-projection';
+
+/**
+ * Commit a batch: its messages (with refs and model changes), the projection updated by those
+ * changes, the counters as they are after it, and `seq` (the id of its last message).
+ * Throws the driver's error; nothing of the batch is stored then.
+ */
+export async function commitBatch(db: Db, provider: DbProvider, batch: readonly MessageRecord[], counters: Counters, seq: number): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await insertMessages(tx, provider, batch);
+    await applyModelChanges(tx, provider, batch.flatMap((m) => m.changes));
+    await replaceCounters(tx, counters);
+    await writeModelSeq(tx, seq);
+  });
+}
+
+/** A minimal round trip (`SELECT 1`): resolves when the database is reachable, else throws the driver's error. */
+export async function probeDb(db: Pick<Db, '$queryRawUnsafe'>): Promise<void> {
+  await db.$queryRawUnsafe('SELECT 1');
+}

@@ -1,0 +1,338 @@
+/**
+ * Message rows: every AMQP message the worker received (decodable or not), with the refs the
+ * inspector filters on (MessageRef: network, VNI, VTEP, host) and the model changes it caused
+ * (ModelChange). The worker appends them in batches ({@link insertMessages}, inside the batch
+ * transaction) and prunes the oldest; the dashboard lists, filters, opens and exports them.
+ *
+ * The column list is declared once ({@link MESSAGE_COLUMNS}): the bulk insert writes all of them, an
+ * inspector row reads the {@link SUMMARY_COLUMNS} and is made by the domain's `summarizeMessage`,
+ * the same function the worker's live push uses.
+ */
+import {
+  type AmqpProperties,
+  type CaptureRecord,
+  type DecodeResult,
+  type MessageKind,
+  type MessageRefs,
+  type MessageSummary,
+  type ModelChange,
+  amqpPropertiesSchema,
+  modelChangeKey,
+  summarizeMessage,
+} from '@l2scope/domain';
+import { type BulkTable, insertRows } from '../bulk';
+import type { Db } from '../client';
+import type { DbProvider } from '../config';
+import { parseColumn } from './json';
+import { listHosts, listNetworks } from './model-projection';
+
+/**
+ * A message as the worker ingested it, ready to be stored (the worker's `IngestedMessage` is one).
+ * `raw` is the body with secrets redacted, cut at the worker's `--max-raw-bytes` (`rawTruncated`).
+ */
+export interface MessageRecord {
+  /** Worker-assigned id, strictly increasing (the model's `seq` once folded). */
+  id: number;
+  delivery: {
+    /** Epoch ms received. */
+    receivedAt: number;
+    exchange: string;
+    routingKey: string;
+    /** amqplib message properties as received. */
+    properties: AmqpProperties;
+    /** The body as received (its length is the stored `size`). */
+    body: Uint8Array;
+    /** `amqp` (live tap) or `replay`. */
+    source: string;
+  };
+  result: DecodeResult;
+  refs: MessageRefs;
+  raw: Uint8Array;
+  rawTruncated: boolean;
+  /** Lower-case text the free-text filter searches (domain `messageSearchText`). */
+  search: string;
+  /** What folding the message into the model changed, in order. */
+  changes: readonly ModelChange[];
+}
+
+/** Every column of Message, in insert order. */
+export const MESSAGE_COLUMNS = ['id', 'receivedAt', 'exchange', 'routingKey', 'method', 'kind', 'target', 'ok', 'errorReason', 'error', 'decoded', 'properties', 'raw', 'rawTruncated', 'size', 'source', 'search'] as const;
+type MessageColumn = (typeof MESSAGE_COLUMNS)[number];
+
+/** The Message columns an inspector row is made of (plus its refs). */
+export const SUMMARY_COLUMNS = ['id', 'receivedAt', 'exchange', 'routingKey', 'method', 'kind', 'target', 'ok', 'errorReason', 'error', 'size', 'source'] as const satisfies readonly MessageColumn[];
+
+const MESSAGE: BulkTable = { name: 'Message', columns: MESSAGE_COLUMNS, json: ['decoded', 'properties'] };
+const MESSAGE_REF: BulkTable = { name: 'MessageRef', columns: ['messageId', 'kind', 'value'] };
+const MODEL_CHANGE: BulkTable = { name: 'ModelChange', columns: ['messageId', 'idx', 'at', 'type', 'key', 'payload'], json: ['payload'] };
+
+/** A Prisma `select` of these columns. */
+function selectOf<const C extends readonly string[]>(columns: C): { [K in C[number]]: true } {
+  return Object.fromEntries(columns.map((c) => [c, true])) as { [K in C[number]]: true };
+}
+
+/** What {@link summaryOf} needs: the summary columns and the refs. */
+const SUMMARY_SELECT = { ...selectOf(SUMMARY_COLUMNS), refs: { select: { kind: true, value: true } } } as const;
+
+/** Key of a change without its family prefix, as stored in ModelChange.key. */
+const recordKey = (c: ModelChange) => modelChangeKey(c).replace(/^[a-z]+:/, '');
+
+/** A record's values in {@link MESSAGE_COLUMNS} order. */
+function messageValues(m: MessageRecord): unknown[] {
+  const r = m.result;
+  const row: Record<MessageColumn, unknown> = {
+    id: BigInt(m.id),
+    receivedAt: new Date(m.delivery.receivedAt),
+    exchange: m.delivery.exchange,
+    routingKey: m.delivery.routingKey,
+    method: r.ok ? r.message.method : r.method,
+    kind: r.ok ? r.message.kind : 'undecodable',
+    target: r.ok ? r.message.target : r.target,
+    ok: r.ok,
+    errorReason: r.ok ? null : r.error.reason,
+    error: r.ok ? null : r.error.message,
+    decoded: r.ok ? r.message : null,
+    properties: m.delivery.properties ?? {},
+    raw: m.raw,
+    rawTruncated: m.rawTruncated,
+    size: m.delivery.body.byteLength,
+    source: m.delivery.source,
+    search: m.search,
+  };
+  return MESSAGE_COLUMNS.map((c) => row[c]);
+}
+
+/**
+ * Insert messages with their refs and model changes (multi-row INSERTs). Call inside the batch's
+ * transaction; throws the driver's error (a duplicate id, a value the database refuses).
+ */
+export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, batch: readonly MessageRecord[]): Promise<void> {
+  const refs = batch.flatMap((m) => {
+    const id = BigInt(m.id);
+    return [
+      ...m.refs.networks.map((value) => [id, 'network', value]),
+      ...m.refs.vnis.map((v) => [id, 'vni', String(v)]),
+      ...m.refs.vteps.map((value) => [id, 'vtep', value]),
+      ...m.refs.hosts.map((value) => [id, 'host', value]),
+    ];
+  });
+  const changes = batch.flatMap((m) => m.changes.map((c, idx) => [BigInt(m.id), idx, new Date(m.delivery.receivedAt), c.type, recordKey(c), c]));
+  await insertRows(tx, provider, MESSAGE, batch.map(messageValues));
+  await insertRows(tx, provider, MESSAGE_REF, refs);
+  await insertRows(tx, provider, MODEL_CHANGE, changes);
+}
+
+/** Highest stored message id (0 when empty). */
+export async function maxMessageId(db: Pick<Db, 'message'>): Promise<number> {
+  const row = await db.message.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+  return row ? Number(row.id) : 0;
+}
+
+/**
+ * Keep the newest `keep` messages (and their refs and changes); the model projection is untouched.
+ * @returns how many messages were deleted
+ */
+export async function pruneMessages(db: Pick<Db, 'message' | 'messageRef' | 'modelChange' | '$transaction'>, keep: number): Promise<number> {
+  const cutoff = BigInt((await maxMessageId(db)) - keep);
+  if (cutoff <= 0n) return 0;
+  const [, , deleted] = await db.$transaction([
+    db.messageRef.deleteMany({ where: { messageId: { lte: cutoff } } }),
+    db.modelChange.deleteMany({ where: { messageId: { lte: cutoff } } }),
+    db.message.deleteMany({ where: { id: { lte: cutoff } } }),
+  ]);
+  return deleted.count;
+}
+
+/** The inspector's filters (all optional, combined with AND). */
+export interface MessageFilter {
+  /** Exact oslo method; `undecodable` selects messages that failed to decode. */
+  method?: string;
+  /** Neutron network UUID. */
+  network?: string;
+  vni?: number;
+  /** Host name (target of a host-directed cast, or the reporting agent). */
+  host?: string;
+  /** VTEP address. */
+  vtep?: string;
+  /** Free text, matched case-insensitively against method, keys, MACs, IPs, hosts and errors. */
+  text?: string;
+  /** Only messages with id < before (paging, newest first). */
+  before?: number;
+  /** Only messages with id > after (catching up after a live burst). */
+  after?: number;
+}
+
+/** The Prisma `where` on Message of a filter (shared by the list and the export). */
+export function messageWhere(f: MessageFilter) {
+  const and: object[] = [];
+  if (f.method === 'undecodable') and.push({ ok: false });
+  else if (f.method) and.push({ method: f.method });
+  const refs: [string, string | undefined][] = [
+    ['network', f.network],
+    ['vni', f.vni === undefined ? undefined : String(f.vni)],
+    ['host', f.host],
+    ['vtep', f.vtep],
+  ];
+  for (const [kind, value] of refs) if (value !== undefined) and.push({ refs: { some: { kind, value } } });
+  if (f.text) and.push({ search: { contains: f.text.toLowerCase() } });
+  if (f.before !== undefined || f.after !== undefined) {
+    and.push({ id: { ...(f.before !== undefined ? { lt: BigInt(f.before) } : {}), ...(f.after !== undefined ? { gt: BigInt(f.after) } : {}) } });
+  }
+  return and.length ? { AND: and } : {};
+}
+
+interface SummaryRow {
+  id: bigint;
+  receivedAt: Date;
+  exchange: string;
+  routingKey: string;
+  method: string | null;
+  kind: string;
+  target: string | null;
+  ok: boolean;
+  errorReason: string | null;
+  error: string | null;
+  size: number;
+  source: string;
+  refs: { kind: string; value: string }[];
+}
+
+/** An inspector row from a Message row and its refs (the domain's `summarizeMessage`, refs sorted). */
+function summaryOf(m: SummaryRow): MessageSummary {
+  const refs = (kind: string) =>
+    m.refs
+      .filter((r) => r.kind === kind)
+      .map((r) => r.value)
+      .sort();
+  return summarizeMessage({
+    id: Number(m.id),
+    receivedAt: m.receivedAt.getTime(),
+    exchange: m.exchange,
+    routingKey: m.routingKey,
+    method: m.method,
+    kind: m.kind as MessageKind,
+    target: m.target,
+    // the worker writes both for every undecodable message; String() keeps a (never seen) null visible as "null"
+    error: m.ok ? null : { reason: String(m.errorReason), message: String(m.error) },
+    size: m.size,
+    source: m.source,
+    refs: { networks: refs('network'), vnis: refs('vni').map(Number).sort((a, b) => a - b), vteps: refs('vtep'), hosts: refs('host') },
+  });
+}
+
+/** One page of inspector rows and the cursor of the next one. */
+export interface MessagePage {
+  items: MessageSummary[];
+  /** Pass as `before` for the next (older) page; null on the last page and when paging `after`. */
+  nextCursor: number | null;
+}
+
+/**
+ * A page of messages matching `filter`: newest first, or, with `after`, the oldest `limit` newer
+ * than it (returned newest first too, a live catch-up).
+ */
+export async function listMessages(db: Pick<Db, 'message'>, filter: MessageFilter & { limit: number }): Promise<MessagePage> {
+  const rows = await db.message.findMany({
+    where: messageWhere(filter),
+    orderBy: { id: filter.after !== undefined ? 'asc' : 'desc' },
+    take: filter.limit + 1,
+    select: SUMMARY_SELECT,
+  });
+  const more = rows.length > filter.limit;
+  const page = rows.slice(0, filter.limit).map(summaryOf);
+  if (filter.after !== undefined) page.reverse();
+  return { items: page, nextCursor: more && filter.after === undefined ? page[page.length - 1]!.id : null };
+}
+
+/** One message in full, as the inspector's detail pane shows it. */
+export interface MessageDetail {
+  summary: MessageSummary;
+  /** The decoded message (domain `DecodedMessage` JSON), null when undecodable. */
+  decoded: unknown;
+  /** amqplib message properties as received. */
+  properties: Record<string, unknown>;
+  /** The stored body (secrets redacted): UTF-8 text when it is valid UTF-8, else base64. */
+  raw: { text: string | null; base64: string | null; truncated: boolean; bytes: number };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** amqplib properties of a row: validated with the domain's schema, kept as stored when they do not fit it. */
+function rowProperties(json: unknown): AmqpProperties {
+  const p = parseColumn(json, (j) => amqpPropertiesSchema.parse(j));
+  return p.ok ? p.value : (json as AmqpProperties);
+}
+
+/** Message `id` in full; null when there is none (or it was pruned). */
+export async function messageDetail(db: Pick<Db, 'message'>, id: number): Promise<MessageDetail | null> {
+  const m = await db.message.findUnique({
+    where: { id: BigInt(id) },
+    select: { ...SUMMARY_SELECT, decoded: true, properties: true, raw: true, rawTruncated: true },
+  });
+  if (!m) return null;
+  let text: string | null;
+  try {
+    text = strictUtf8.decode(m.raw);
+  } catch {
+    text = null;
+  }
+  return {
+    summary: summaryOf(m),
+    decoded: m.decoded as unknown,
+    properties: rowProperties(m.properties),
+    raw: { text, base64: text === null ? Buffer.from(m.raw).toString('base64') : null, truncated: m.rawTruncated, bytes: m.raw.byteLength },
+  };
+}
+
+/** The values the inspector's filters offer. */
+export interface MessageFacets {
+  /** oslo methods of decoded messages with their counts, by name. */
+  methods: { method: string; count: number }[];
+  /** Messages that could not be decoded. */
+  undecodable: number;
+  /** Networks of the model projection, by VNI. */
+  networks: { id: string; vni: number | null }[];
+  /** Hosts of the model projection with their VTEP, by id. */
+  hosts: { id: string; name: string | null; vtep: string | null }[];
+}
+
+/** Methods seen (with counts), the undecodable count, networks (with VNI) and hosts (with VTEP). */
+export async function messageFacets(db: Pick<Db, 'message' | 'network' | 'host'>): Promise<MessageFacets> {
+  const [methods, undecodable, networks, hosts] = await Promise.all([
+    db.message.groupBy({ by: ['method'], where: { ok: true }, _count: { _all: true } }),
+    db.message.count({ where: { ok: false } }),
+    listNetworks(db),
+    listHosts(db),
+  ]);
+  return {
+    methods: methods
+      .filter((m) => m.method)
+      .map((m) => ({ method: m.method!, count: m._count._all }))
+      .sort((a, b) => a.method.localeCompare(b.method)),
+    undecodable,
+    networks,
+    hosts,
+  };
+}
+
+/**
+ * The messages matching `filter` as capture records (receive time, exchange, routing key,
+ * properties, stored body), oldest first, read in pages of 500.
+ * @param max stop after this many messages
+ */
+export async function* exportMessages(db: Pick<Db, 'message'>, filter: MessageFilter, max = 1_000_000): AsyncGenerator<CaptureRecord> {
+  let after = filter.after ?? 0;
+  let n = 0;
+  for (;;) {
+    const rows = await db.message.findMany({
+      where: messageWhere({ ...filter, after }),
+      orderBy: { id: 'asc' },
+      take: Math.min(500, max - n),
+      select: { id: true, receivedAt: true, exchange: true, routingKey: true, properties: true, raw: true },
+    });
+    for (const r of rows) yield { ts: r.receivedAt, exchange: r.exchange, routingKey: r.routingKey, properties: rowProperties(r.properties), body: r.raw };
+    n += rows.length;
+    if (rows.length === 0 || n >= max) return;
+    after = Number(rows[rows.length - 1]!.id);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The dashboard's node view read from the database (issue: expected vs actual): per host its l2pop
+ * mode, drift and flood lists as last analysed by the worker, cross-host findings, convergence lags
+ * and BUM reports, joined with the model projection (what l2pop told each host). Read-only; each
+ * function is one page's initial state (live changes arrive on the worker's socket.io `nodes`).
+ */
+import {
+  type BumReport,
+  ClusterModel,
+  DRIFT_CLASSES,
+  type DriftClass,
+  type DriftItem,
+  type FloodList,
+  type FullNodeSnapshot,
+  type HostAnalysis,
+  type HostConvergence,
+  type HostNetworkFdb,
+  type HostNodeSummary,
+  type HostView,
+  summarizeHost,
+} from '@l2scope/domain';
+import type { Db } from '../client';
+import { type StoredConvergenceSample, lagFiguresByHost, recentConvergenceSamples } from './convergence';
+import { type ListedFinding, openFindings, openFindingsOfHost, openFindingsOfNetwork, resolvedFindings } from './findings';
+import { hostAnalyses, hostAnalysisOf } from './host-analyses';
+import { findNetwork, readModelSnapshot } from './model-projection';
+import { type HostBumReport, bumReportOf, bumReports, nodeSnapshotOf } from './node-state';
+
+/** The cloud overview: every host with a node agent, findings, drift totals by class, lags, BUM reports. */
+export interface NodesOverview {
+  /** One line per analysed host, by host name. */
+  hosts: HostNodeSummary[];
+  /** Drift items of all hosts per class. */
+  driftTotals: Record<DriftClass, number>;
+  /** Open findings, oldest first. */
+  findings: ListedFinding[];
+  /** The 20 most recently resolved findings, newest first. */
+  resolvedFindings: ListedFinding[];
+  /** Lag figures per host over its last 256 samples. */
+  convergence: HostConvergence[];
+  /** The latest valid BUM report per host, by host name. */
+  bum: HostBumReport[];
+}
+
+/** One host: what l2pop told it next to what it holds, and the analysis between the two. */
+export interface NodeHostView {
+  host: string;
+  /** The model's view of the host (report_state, VTEP, networks); null when the model does not know it. */
+  view: HostView | null;
+  analysis: HostAnalysis | null;
+  /** When `analysis` was made (ISO-8601), null without one. */
+  analysedAt: string | null;
+  /** Its node agent's latest full snapshot, null without one. */
+  snapshot: FullNodeSnapshot | null;
+  /** What the server told it, per network (domain `ClusterModel.toldFdb`). */
+  told: HostNetworkFdb[];
+  /** Its 50 newest convergence samples, newest first. */
+  convergence: StoredConvergenceSample[];
+  bum: BumReport | null;
+  /** Open findings naming it. */
+  findings: ListedFinding[];
+}
+
+/** One member host of a network in the network page. */
+export interface NodeNetworkMember {
+  host: string;
+  vtep: string | null;
+  /** The host's l2pop mode summary, e.g. `l2pop, ARP responder`. */
+  mode: string;
+  flood: FloodList;
+  /** The host's drift items on this network. */
+  drift: DriftItem[];
+  bum: BumReport | null;
+}
+
+/** One network: every analysed host's flood list on it and BUM report, its open findings. */
+export interface NodeNetworkView {
+  network: { id: string; vni: number | null; networkType: string };
+  /** Hosts whose analysis has a flood list for the network, by host name. */
+  hosts: NodeNetworkMember[];
+  findings: ListedFinding[];
+}
+
+/** Drift items of all hosts, per class (every class present, 0 when none). */
+export function driftTotals(hosts: readonly HostNodeSummary[]): Record<DriftClass, number> {
+  return Object.fromEntries(DRIFT_CLASSES.map((c) => [c, hosts.reduce((n, h) => n + h.drift[c], 0)])) as Record<DriftClass, number>;
+}
+
+/** The overview page's state. */
+export async function readNodesOverview(db: Db): Promise<NodesOverview> {
+  const [analyses, open, resolved, bum] = await Promise.all([hostAnalyses(db), openFindings(db), resolvedFindings(db, 20), bumReports(db)]);
+  const hosts = analyses.map((a) => summarizeHost(a.host, a.analysis));
+  return {
+    hosts,
+    driftTotals: driftTotals(hosts),
+    findings: open,
+    resolvedFindings: resolved,
+    convergence: await lagFiguresByHost(
+      db,
+      hosts.map((h) => h.host),
+    ),
+    bum,
+  };
+}
+
+/** The host page's state; null when neither the model, an analysis nor a snapshot knows `host`. */
+export async function readNodeHost(db: Db, host: string): Promise<NodeHostView | null> {
+  const [analysis, snapshot, bum, samples, model, findings] = await Promise.all([
+    hostAnalysisOf(db, host),
+    nodeSnapshotOf(db, host),
+    bumReportOf(db, host),
+    recentConvergenceSamples(db, host, 50),
+    readModelSnapshot(db),
+    openFindingsOfHost(db, host),
+  ]);
+  const cluster = ClusterModel.fromSnapshot(model);
+  const view = cluster.host(host) ?? null;
+  if (!analysis && !snapshot && !view) return null;
+  return {
+    host,
+    view,
+    analysis: analysis?.analysis ?? null,
+    analysedAt: analysis?.at.toISOString() ?? null,
+    snapshot,
+    told: view ? cluster.toldFdb(host) : [],
+    convergence: samples,
+    bum,
+    findings,
+  };
+}
+
+/** The network page's state; null when the model projection has no such network. */
+export async function readNodeNetwork(db: Db, network: string): Promise<NodeNetworkView | null> {
+  const [net, analyses, bum, findings] = await Promise.all([findNetwork(db, network), hostAnalyses(db), bumReports(db), openFindingsOfNetwork(db, network)]);
+  if (!net) return null;
+  const bumOf = new Map(bum.map((b) => [b.host, b.report]));
+  const hosts = analyses.flatMap((a): NodeNetworkMember[] => {
+    const ha = a.analysis;
+    const flood = ha.flood[network];
+    if (!flood) return [];
+    return [{ host: a.host, vtep: ha.mode.vtep, mode: ha.mode.summary, flood, drift: ha.drift.filter((d) => d.network === network), bum: bumOf.get(a.host) ?? null }];
+  });
+  return { network: net, hosts, findings };
+}

@@ -1,0 +1,141 @@
+/**
+ * The repositories on both databases (a temporary SQLite file, a uniquely named PostgreSQL
+ * database on 127.0.0.1:5432): the per-host lag figures in one window-function query equal the
+ * figures of each host's last samples taken one host at a time; Json columns are written storable
+ * and validated on the way out (a row that does not fit is named, not returned).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUM_REPORT_SCHEMA, type BumReport, type ConvergenceSample, lagFigures } from '@l2scope/domain';
+import {
+  type Db,
+  addConvergenceSamples,
+  bumReportOf,
+  bumReports,
+  closeDb,
+  dbProvider,
+  lagFiguresByHost,
+  loadNodeSnapshots,
+  nodeSnapshotOf,
+  openDb,
+  openFinding,
+  openFindings,
+  recentConvergenceSamples,
+  resolveFindings,
+  saveBumReports,
+} from '../src/index';
+import { migrate } from '../src/migrate';
+import { PROVIDERS } from '../src/config';
+
+const PG_ADMIN = process.env.L2SCOPE_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const pgDbName = `l2scope_repo_${process.pid}_${randomBytes(3).toString('hex')}`;
+let tmpDir = '';
+
+async function pgAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_ADMIN });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  tmpDir = mkdtempSync(path.join(tmpdir(), 'l2scope-repo-'));
+  await pgAdmin(`CREATE DATABASE "${pgDbName}"`);
+});
+afterAll(async () => {
+  rmSync(tmpDir, { recursive: true, force: true });
+  await pgAdmin(`DROP DATABASE IF EXISTS "${pgDbName}" WITH (FORCE)`);
+});
+
+function sample(host: string, i: number): ConvergenceSample {
+  return { host, network: 'net-1', vtep: '10.0.20.11', mac: `fa:16:3e:00:00:${(i % 256).toString(16).padStart(2, '0')}`, change: 'add', messageId: i, castAt: 1_000 + i, seenAt: Date.now(), lagMs: (i * 37) % 1000 };
+}
+
+function bum(host: string): BumReport {
+  return {
+    schema: BUM_REPORT_SCHEMA,
+    host,
+    instance: 'i-1',
+    vtep: null,
+    iface: 'ul0',
+    udpPort: 8472,
+    from: '2026-01-01T00:00:00.000Z',
+    to: '2026-01-01T00:00:10.000Z',
+    seconds: 10,
+    sampled: 1,
+    captureDropped: null,
+    captured: 0,
+    undecodable: 0,
+    undecodableReasons: {},
+    flows: [],
+    other: null,
+    unavailable: 'tcpdump missing \u0000',
+  };
+}
+
+describe.each(PROVIDERS)('%s', (provider) => {
+  let db: Db;
+
+  beforeAll(async () => {
+    const url = provider === 'sqlite' ? `file:${path.join(tmpDir, 'repo.db')}` : Object.assign(new URL(PG_ADMIN), { pathname: `/${pgDbName}` }).toString();
+    expect(dbProvider(url)).toBe(provider);
+    await migrate(url);
+    db = await openDb(url);
+  });
+  afterAll(async () => {
+    if (db) await closeDb(db);
+  });
+
+  it('lag figures of every host in one query equal each host\'s last 256 samples', async () => {
+    const a = Array.from({ length: 300 }, (_, i) => sample('compute1', i + 1));
+    const b = Array.from({ length: 3 }, (_, i) => sample('compute2', 1000 + i));
+    // interleaved, in two bulk writes, as the worker appends them
+    await addConvergenceSamples(db, provider, [...a.slice(0, 150), ...b], new Date(0));
+    await addConvergenceSamples(db, provider, a.slice(150), new Date(0));
+    const figures = await lagFiguresByHost(db, ['compute2', 'nobody', 'compute1']);
+    expect(figures).toEqual([
+      lagFigures(
+        'compute2',
+        b.map((s) => s.lagMs),
+      ),
+      lagFigures(
+        'compute1',
+        a.slice(-256).map((s) => s.lagMs),
+      ),
+    ]);
+    expect(await lagFiguresByHost(db, [])).toEqual([]);
+    const recent = await recentConvergenceSamples(db, 'compute1', 2);
+    expect(recent.map((s) => s.messageId)).toEqual([300, 299]);
+  });
+
+  it('stores BUM reports storable and reads back valid ones only', async () => {
+    await saveBumReports(db, [bum('compute1')]);
+    expect((await bumReportOf(db, 'compute1'))?.unavailable).toBe('tcpdump missing \uFFFD');
+    await db.bumState.create({ data: { host: 'broken', from: new Date(), to: new Date(), report: { schema: 'l2scope.bum/0' } } });
+    expect(await bumReportOf(db, 'broken')).toBeNull();
+    expect((await bumReports(db)).map((r) => r.host)).toEqual(['compute1']);
+  });
+
+  it('names a stored snapshot that is not a valid full snapshot instead of returning it', async () => {
+    await db.nodeState.create({ data: { host: 'odd', takenAt: new Date(), receivedAt: new Date(), agentType: 'linuxbridge', snapshot: { kind: 'full' } } });
+    const { snapshots, invalid } = await loadNodeSnapshots(db);
+    expect(snapshots).toEqual([]);
+    expect(invalid.map((r) => r.host)).toEqual(['odd']);
+    expect(await nodeSnapshotOf(db, 'odd')).toBeNull();
+  });
+
+  it('opens and resolves findings by kind and network', async () => {
+    const f = { kind: 'mixed_l2pop' as const, network: 'net-1', vni: 7, hosts: ['compute1', 'compute2'], detail: 'l2pop on one host only', evidence: [], id: 0, firstSeenAt: '', lastSeenAt: '' };
+    const id = await openFinding(db, f, new Date('2026-01-01T00:00:00Z'));
+    expect(await openFindings(db)).toEqual([{ ...f, id, firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z', resolvedAt: null }]);
+    await resolveFindings(db, ['mixed_l2pop/net-1'], new Date('2026-01-01T00:01:00Z'));
+    expect(await openFindings(db)).toEqual([]);
+  });
+});
