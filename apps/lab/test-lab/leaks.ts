@@ -5,9 +5,9 @@
  * announced: the node agents' analysis lists it as a foreign MAC (`foreign_mac`). In this lab every
  * tenant frame comes from a VM, whose MAC is a Neutron port's, so nothing else may cross. Three
  * views, all of which must stay empty:
- * - the fabric: every VXLAN packet each host sends into `br-fabric` (tcpdump on `ul-<host>`,
- *   ingress), filtered by tcpdump to those whose inner source MAC is not Neutron's; the inner frame
- *   is kept as tcpdump decodes it (ethertype, protocol);
+ * - the fabric: every VXLAN packet each host sends into `br-fabric` (capture.ts), filtered by
+ *   tcpdump to those whose inner source MAC is not Neutron's; the inner frame is kept as tcpdump
+ *   decodes it (ethertype, protocol);
  * - the node agents' analysis (`GET /api/nodes` of the worker), polled every {@link POLL_MS}:
  *   every `foreignMacs` entry seen on any host at any poll (a row may go away before the check,
  *   e.g. when a mode switch deletes `vxlan-<VNI>`);
@@ -20,8 +20,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parseBridgeFdb } from '@l2scope/domain';
 import { nsRun } from '../src/exec';
-import { fabricPortName } from '../src/fabric';
-import { FABRIC_NS, VXLAN_PORT, hostNs } from '../src/paths';
+import { VXLAN_PORT, hostNs } from '../src/paths';
+import { startFabricCapture } from './capture';
 import type { NodesView } from './helpers';
 
 /**
@@ -88,35 +88,22 @@ export interface LeakWatch {
 export const isNeutronMac = (mac: string) => mac.toLowerCase().startsWith(`${NEUTRON_MAC_PREFIX}:`);
 
 /**
- * Start watching: one tcpdump per host on its fabric port (resolves once each says "listening on")
- * and a poller of the node view.
+ * Start watching: one tcpdump per host on its fabric port (resolves once each is listening) and a
+ * poller of the node view.
  * @param hosts lab host names (their fabric ports must exist)
  * @param nodes reads the worker's node view (`ModelSource.nodes`)
  * @throws Error when a tcpdump does not start within 10 s
  */
 export async function startLeakWatch(hosts: string[], nodes: () => Promise<NodesView>): Promise<LeakWatch> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'l2scope-leaks-'));
-  const captures = hosts.map((host) => {
-    const file = path.join(dir, `${host}.pcap`);
-    const proc = execa('ip', ['netns', 'exec', FABRIC_NS, 'tcpdump', '-i', fabricPortName(host), '-Q', 'in', '-nn', '-U', '-w', file, FOREIGN_INNER_SOURCE_FILTER], { reject: false, all: true });
-    let output = '';
-    const listening = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`tcpdump on ${fabricPortName(host)} did not start: ${output.trim() || '(no output)'}`)), 10_000);
-      proc.all?.on('data', (d: Buffer) => {
-        output += d.toString();
-        if (output.includes('listening on')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      void proc.then(() => {
-        clearTimeout(t);
-        reject(new Error(`tcpdump on ${fabricPortName(host)} exited: ${output.trim() || '(no output)'}`));
-      });
-    });
-    listening.catch(() => undefined); // awaited below
-    return { host, file, proc, listening };
-  });
+  const settled = await Promise.allSettled(hosts.map((host) => startFabricCapture(host, path.join(dir, `${host}.pcap`), FOREIGN_INNER_SOURCE_FILTER)));
+  const captures = settled.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+  const failed = settled.find((c) => c.status === 'rejected');
+  if (failed) {
+    await Promise.all(captures.map((c) => c.stop()));
+    rmSync(dir, { recursive: true, force: true });
+    throw failed.reason;
+  }
   const seen = new Map<string, ForeignSighting>();
   let polling = true;
   const poller = (async () => {
@@ -131,21 +118,12 @@ export async function startLeakWatch(hosts: string[], nodes: () => Promise<Nodes
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   })();
-  const stop = async () => {
-    polling = false;
-    for (const c of captures) c.proc.kill('SIGINT');
-    await Promise.all([poller, ...captures.map((c) => c.proc)]);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await Promise.all(captures.map((c) => c.listening));
-  } catch (e) {
-    for (const c of captures) c.proc.kill('SIGKILL');
-    await stop();
-    throw e;
-  }
   return {
-    stop,
+    async stop() {
+      polling = false;
+      await Promise.all([poller, ...captures.map((c) => c.stop())]);
+      rmSync(dir, { recursive: true, force: true });
+    },
     async check() {
       const frames = (await Promise.all(captures.map((c) => leakedFrames(c.host, c.file)))).flat();
       const kernel = (await Promise.all(hosts.map(kernelForeignRows))).flat();
