@@ -7,14 +7,34 @@ import { ip, linkExists, listNamespaces, nsRun, run } from './exec';
 import { FABRIC_NS } from './paths';
 import { addNamespace, type HostState, type LabState } from './state';
 
-/** Create a namespace (lo up, IPv6 off before any interface exists: gotcha 6) unless it exists. */
+/**
+ * Sysctls of every lab namespace, set before any interface exists so that no host-side device
+ * sends a frame of its own into a tenant network:
+ * - IPv6 off (gotcha 6: ND and MLD as soon as a link comes up);
+ * - no IGMP reports for link-local groups (224.0.0.x). A Linux bridge with multicast snooping on
+ *   (the kernel default, also on a `brq<net>` the agent's `ensure_bridge()` creates) joins
+ *   224.0.0.106 (all-snoopers, RFC 4286) when it comes up and sends an unsolicited IGMPv3 report
+ *   for it from its own locally administered MAC (source 0.0.0.0, to 224.0.0.22), at once and
+ *   again up to 1 s later. `brq<net>` floods it to `vxlan-<VNI>`: when the host's flood entries are
+ *   already there, it crosses the tunnel and every receiving host learns the bridge's MAC
+ *   (test:lab saw `66:d9:dc:5c:9f:8b` learned on compute1 from 10.0.20.13). Nothing in the lab
+ *   needs these reports: br-fabric floods multicast (snooping off), and Lab1's group 224.0.0.1
+ *   (all-hosts) is never reported anyway. The setting is per namespace (not inherited).
+ */
+export const NAMESPACE_SYSCTLS = ['net.ipv6.conf.default.disable_ipv6=1', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv4.igmp_link_local_mcast_reports=0'] as const;
+
+/**
+ * Create a namespace unless it exists: lo up, and {@link NAMESPACE_SYSCTLS} (also re-applied to an
+ * existing one, so a running lab converges).
+ * @throws Error when `ip netns add` or `sysctl` fails
+ */
 export async function ensureNamespace(s: LabState, ns: string): Promise<void> {
   if (!(await listNamespaces()).includes(ns)) {
     await run('ip', ['netns', 'add', ns]);
   }
   addNamespace(s, ns);
   await ip(ns, ['link', 'set', 'lo', 'up']);
-  await nsRun(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1', 'net.ipv6.conf.all.disable_ipv6=1']);
+  await nsRun(ns, 'sysctl', ['-q', '-w', ...NAMESPACE_SYSCTLS]);
 }
 
 /** The fabric namespace and its bridge. */

@@ -113,7 +113,10 @@ export async function plugVm(s: LabState, h: HostState, vm: VmState): Promise<vo
     await ip(h.ns, ['link', 'set', vm.tap, 'up']);
   } else {
     const br = linuxBridgeNames.bridge(s.networkId!);
-    if (!(await linkExists(h.ns, br))) await ip(h.ns, ['link', 'add', br, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0']);
+    // multicast snooping off from creation: the bridge never joins 224.0.0.106 / ff02::6a, so it has
+    // no IGMP / MLD report of its own to flood into the tunnel (see NAMESPACE_SYSCTLS). Never turned
+    // off on a live bridge: leaving the group sends one more report.
+    if (!(await linkExists(h.ns, br))) await ip(h.ns, ['link', 'add', br, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0', 'mcast_snooping', '0']);
     await ip(h.ns, ['link', 'set', br, 'up']);
     await ip(h.ns, ['link', 'set', vm.tap, 'master', br, 'up']);
   }

@@ -2,8 +2,7 @@
  * The BUM meter checked against tcpdump on the lab's underlay. While `action` runs (e.g. pings
  * after flushing the VMs' ARP caches), the node agents' BUM reports are read off the broker
  * (`l2scope.node`, `bum.<host>`) and every VXLAN packet each host sends into the fabric is captured
- * by tcpdump on its fabric port (`ul-<host>` in the fabric namespace, ingress only: each packet
- * once, whether unicast head-end or multicast). The inner ARP frames are counted by tcpdump's own
+ * by tcpdump on its fabric port (capture.ts). The inner ARP frames are counted by tcpdump's own
  * filter (`udp[28:2] = 0x0806`: UDP 8 + VXLAN 8 + inner MACs 12 bytes), not by l2scope's decoder,
  * and only those inside the intervals of the reports summed, so both sides count the same time.
  */
@@ -13,8 +12,8 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { execa } from 'execa';
 import { type BumReport, NODE_EXCHANGE, parseBumReport } from '@l2scope/domain';
-import { fabricPortName } from '../src/fabric';
-import { FABRIC_NS } from '../src/paths';
+import { VXLAN_PORT } from '../src/paths';
+import { type FabricCapture, startFabricCapture } from './capture';
 
 /** Per host: ARP frames sent into the underlay in the window, by the agent's meter and by tcpdump. */
 export interface BumCheck {
@@ -23,56 +22,59 @@ export interface BumCheck {
   agentArp: number;
   /** Inner ARP frames tcpdump saw leaving the host within those reports' intervals. */
   tcpdumpArp: number;
+  /**
+   * What the agent may count, given that it bins a packet by when its tcpdump hands it over, up to
+   * {@link AGENT_HANDOVER_MS} after capture: at least the ARP frames captured in
+   * `[from, to - AGENT_HANDOVER_MS)`, at most those in `[from - AGENT_HANDOVER_MS, to)`.
+   */
+  tcpdumpArpMin: number;
+  tcpdumpArpMax: number;
   /** The reports' `sampled` (1 = every packet decoded) and their span (ISO). */
   sampled: number;
   from: string;
   to: string;
   /**
-   * No VXLAN packet left the host within {@link BOUNDARY_MS} of `from` or `to`. The agent puts a
-   * packet in the report open when tcpdump hands it over (closing reports on its own clock), so a
-   * packet within milliseconds of a boundary can land in the neighbouring report: the comparison is
-   * exact only when the boundaries are quiet.
+   * No ARP frame left the host within {@link AGENT_HANDOVER_MS} before `from` or `to`: min == max ==
+   * `tcpdumpArp`, the comparison is exact.
    */
   quietBoundaries: boolean;
   /** The reports summed and the ARP times tcpdump saw (for failure messages). */
   detail: string;
 }
 
-/** How far from a report boundary a packet must be for the window to count as quiet (ms). */
-export const BOUNDARY_MS = 250;
+/**
+ * Bound on how long after capture the agent's tcpdump hands a packet over (ms). The agent puts a
+ * packet in the report open at hand-over (closing reports on its own clock), and its tcpdump runs
+ * without `--immediate-mode`: libpcap delivers a block when its timer fires (tcpdump's 1000 ms;
+ * 570-890 ms measured on a lab veth), plus scheduling on a busy machine. A packet captured less
+ * than this before a report boundary may be counted in the next report.
+ */
+export const AGENT_HANDOVER_MS = 2000;
 
-const VXLAN_PORT = 8472;
+/** How long the fabric captures may take to catch up with the agents' last reports (ms). */
+const CATCH_UP_MS = 10_000;
 
 /**
  * Run `action` inside a metered window and compare. Waits for each host's first report that
- * starts after the captures started, runs `action`, then waits `settleMs` and for each host's
- * report that ends after that.
+ * starts at least {@link AGENT_HANDOVER_MS} after the captures started (so the fabric holds every
+ * frame the agent may count in it), runs `action`, then waits `settleMs` and for each host's
+ * report that ends after that, then until the captures hold at least as many ARP frames as the
+ * agents may have counted (at most {@link CATCH_UP_MS}).
  * @param amqpUrl the lab's broker (the node agents publish there)
- * @throws when a host sends no report in `timeoutMs`
+ * @returns one check per host, in `hosts` order
+ * @throws when a tcpdump does not start, or a host sends no report in `timeoutMs`
  */
 export async function meterBum(amqpUrl: string, hosts: string[], action: () => Promise<void>, settleMs = 1500, timeoutMs = 30_000): Promise<BumCheck[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'l2scope-bum-'));
   const reports: BumReport[] = [];
   const conn = await amqp.connect(amqpUrl);
-  const captures = hosts.map((host) => {
-    const file = path.join(dir, `${host}.pcap`);
-    const proc = execa('ip', ['netns', 'exec', FABRIC_NS, 'tcpdump', '-i', fabricPortName(host), '-Q', 'in', '-nn', '-U', '-w', file, 'udp', 'dst', 'port', String(VXLAN_PORT)], { reject: false, all: true });
-    // tcpdump says "listening on ..." once it captures (listened for at once: it may say so before the broker is set up)
-    let output = '';
-    const listening = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`tcpdump on ${fabricPortName(host)} did not start: ${output.trim() || '(no output)'}`)), 10_000);
-      proc.all?.on('data', (d: Buffer) => {
-        output += d.toString();
-        if (output.includes('listening on')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
-    listening.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-    return { host, file, proc, listening };
-  });
+  const started = hosts.map((host) => startFabricCapture(host, path.join(dir, `${host}.pcap`), `udp dst port ${VXLAN_PORT}`));
+  const captures: FabricCapture[] = [];
   try {
+    const settled = await Promise.allSettled(started);
+    for (const c of settled) if (c.status === 'fulfilled') captures.push(c.value);
+    const failed = settled.find((c) => c.status === 'rejected');
+    if (failed) throw failed.reason;
     const ch = await conn.createChannel();
     const q = await ch.assertQueue('', { exclusive: true, autoDelete: true });
     await ch.bindQueue(q.queue, NODE_EXCHANGE.name, 'bum.#');
@@ -85,38 +87,52 @@ export async function meterBum(amqpUrl: string, hosts: string[], action: () => P
       seen.add(`${r.instance}|${r.from}`);
       reports.push(r);
     }, { noAck: true });
-    await Promise.all(captures.map((c) => c.listening));
-    const started = Date.now();
-    const first = await waitReports(reports, hosts, (r) => Date.parse(r.from) >= started, timeoutMs, 'a BUM report starting after the captures');
+    const t0 = Date.now() + AGENT_HANDOVER_MS;
+    const first = await waitReports(reports, hosts, (r) => Date.parse(r.from) >= t0, timeoutMs, 'a BUM report starting after the captures');
     await action();
     const until = Date.now() + settleMs;
     await new Promise((r) => setTimeout(r, settleMs));
     const last = await waitReports(reports, hosts, (r) => Date.parse(r.to) >= until, timeoutMs, 'a BUM report ending after the action');
-    for (const c of captures) c.proc.kill('SIGINT');
-    await Promise.all(captures.map((c) => c.proc));
-
-    const out: BumCheck[] = [];
-    for (const host of hosts) {
-      const from = Date.parse(first.get(host)!.from);
-      const to = Date.parse(last.get(host)!.to);
-      const mine = reports.filter((r) => r.host === host && Date.parse(r.from) >= from && Date.parse(r.to) <= to);
-      const agentArp = mine.reduce((n, r) => n + r.flows.filter((f) => f.direction === 'tx').reduce((m, f) => m + f.arp, 0), 0);
-      const file = captures.find((c) => c.host === host)!.file;
-      const arpTimes = await packetTimes(file, `udp dst port ${VXLAN_PORT} and udp[28:2] = 0x0806`);
-      const allTimes = await packetTimes(file, `udp dst port ${VXLAN_PORT}`);
-      const inWindow = arpTimes.filter((ms) => ms >= from && ms < to);
-      const quietBoundaries = !allTimes.some((ms) => Math.abs(ms - from) < BOUNDARY_MS || Math.abs(ms - to) < BOUNDARY_MS);
-      const detail =
-        `reports ${mine.map((r) => `[${r.from} .. ${r.to}) arp ${r.flows.filter((f) => f.direction === 'tx').reduce((m, f) => m + f.arp, 0)}`).join(', ')}; ` +
-        `tcpdump ARP at ${inWindow.map((ms) => new Date(ms).toISOString()).join(', ') || 'none'}`;
-      out.push({ host, agentArp, tcpdumpArp: inWindow.length, sampled: Math.min(...mine.map((r) => r.sampled)), from: new Date(from).toISOString(), to: new Date(to).toISOString(), quietBoundaries, detail });
-    }
-    return out;
+    const checkAll = () => Promise.all(hosts.map((host) => check(host, reports, first.get(host)!, last.get(host)!, captures.find((c) => c.host === host)!.file)));
+    // the captures have caught up once they hold every frame the agents counted (bounded: an agent
+    // counting frames that never crossed fails below, with the window's detail)
+    const t1 = Date.now();
+    while ((await checkAll()).some((c) => c.agentArp > c.tcpdumpArpMax) && Date.now() - t1 < CATCH_UP_MS) await new Promise((r) => setTimeout(r, 200));
+    await Promise.all(captures.map((c) => c.stop()));
+    return await checkAll();
   } finally {
-    for (const c of captures) c.proc.kill('SIGKILL');
+    await Promise.all(captures.map((c) => c.stop()));
     await conn.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One host's {@link BumCheck}: the agent's reports from `first` to `last` against its fabric pcap. */
+async function check(host: string, reports: BumReport[], first: BumReport, last: BumReport, file: string): Promise<BumCheck> {
+  const from = Date.parse(first.from);
+  const to = Date.parse(last.to);
+  const mine = reports.filter((r) => r.host === host && Date.parse(r.from) >= from && Date.parse(r.to) <= to);
+  const txArp = (r: BumReport) => r.flows.filter((f) => f.direction === 'tx').reduce((m, f) => m + f.arp, 0);
+  const agentArp = mine.reduce((n, r) => n + txArp(r), 0);
+  const arpTimes = await packetTimes(file, `udp dst port ${VXLAN_PORT} and udp[28:2] = 0x0806`);
+  const count = (a: number, b: number) => arpTimes.filter((ms) => ms >= a && ms < b).length;
+  const [tcpdumpArp, tcpdumpArpMin, tcpdumpArpMax] = [count(from, to), count(from, to - AGENT_HANDOVER_MS), count(from - AGENT_HANDOVER_MS, to)];
+  const shown = arpTimes.filter((ms) => ms >= from - AGENT_HANDOVER_MS && ms < to);
+  const detail =
+    `reports ${mine.map((r) => `[${r.from} .. ${r.to}) arp ${txArp(r)}`).join(', ')}; ` +
+    `tcpdump ARP at ${shown.map((ms) => new Date(ms).toISOString()).join(', ') || 'none'} (agent may count ${tcpdumpArpMin}..${tcpdumpArpMax})`;
+  return {
+    host,
+    agentArp,
+    tcpdumpArp,
+    tcpdumpArpMin,
+    tcpdumpArpMax,
+    sampled: Math.min(...mine.map((r) => r.sampled)),
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    quietBoundaries: tcpdumpArpMin === tcpdumpArpMax,
+    detail,
+  };
 }
 
 /** Capture times (epoch ms) of the packets of a pcap that match a tcpdump filter, read by tcpdump itself. */

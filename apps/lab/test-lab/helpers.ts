@@ -161,7 +161,9 @@ export async function untilNodes<T>(w: ModelSource, label: string, check: (v: No
     const r = last ? check(last) : null;
     if (r) return r;
     if (Date.now() - t0 > timeoutMs) {
-      const drift = Object.entries(last?.analysis?.hosts ?? {}).map(([h, a]) => `${h}: ${a.mode.summary}; ${a.drift.map((d) => `${d.class} ${d.mac} ${d.vtep}`).join(', ') || 'no drift'}`);
+      const drift = Object.entries(last?.analysis?.hosts ?? {}).map(
+        ([h, a]) => `${h}: ${a.mode.summary}; ${a.drift.map((d) => `${d.class} ${d.mac} ${d.vtep}`).join(', ') || 'no drift'}${(a.foreignMacs ?? []).map((f) => `; foreign_mac ${f.mac} ${f.vtep}`).join('')}`,
+      );
       throw new Error(`${label}: not seen after ${timeoutMs} ms\n  ${drift.join('\n  ')}\n  findings: ${(last?.findings ?? []).map((f) => `${f.kind} ${f.hosts.join(',')}`).join('; ') || 'none'}`);
     }
     await new Promise((r) => setTimeout(r, 500));

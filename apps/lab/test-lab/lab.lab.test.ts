@@ -12,10 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pingMatrix } from '../src/ping';
 import { nsRun } from '../src/exec';
 import { type BumCheck, meterBum } from './bum';
+import { describeLeaks, type LeakWatch, startLeakWatch } from './leaks';
 import { compareAll, converge, lab, startModelSource, state, untilNodes, type ModelSource, type NodesView } from './helpers';
 
 const timings: [string, number][] = [];
 let worker: ModelSource;
+let leaks: LeakWatch | undefined;
 let tmp: string;
 const t0 = Date.now();
 
@@ -36,9 +38,12 @@ beforeAll(async () => {
   worker = src;
   // l2scope's node agents, one in each host namespace, publishing to the worker (issue 4)
   await timed('l2scope node agents start', () => lab('agents', 'start'));
+  // from before the first VM (a bridge leaks when it comes up): the fabric and the agents' foreign MACs
+  leaks = await timed('leak watch start', () => startLeakWatch(HOSTS, () => worker.nodes()));
 });
 
 afterAll(async () => {
+  if (leaks) await leaks.stop();
   if (worker) await worker.stop();
   await timed('down', () => lab('down')).catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -67,8 +72,9 @@ describe.each([
     expect(ping).toHaveLength(6);
   });
 
-  it('node agents: zero drift on every host, each flooding to exactly the other two', async () => {
-    await untilNodes(worker, `${name} zero drift`, (v) => zeroDrift(v, arp === 'on'));
+  it('node agents: zero drift on every host, each flooding to exactly the other two, no foreign MAC', async () => {
+    const v = await untilNodes(worker, `${name} zero drift`, (x) => zeroDrift(x, arp === 'on') && x);
+    expect(HOSTS.flatMap((h) => (v.analysis!.hosts[h]!.foreignMacs ?? []).map((f) => `${h}: ${f.mac} from ${f.vtep}: ${f.evidence.map((e) => e.text).join('; ')}`))).toEqual([]);
   });
 
   it(`BUM meter: ARP ${arp === 'on' ? 'never crosses the tunnels (answered by the responder)' : 'crosses the tunnels'} in a ping after flushing ARP caches, agreeing with tcpdump on the fabric`, async () => {
@@ -106,26 +112,38 @@ describe.each([
     const last = await compareAll(worker);
     expect(last.ports.filter((p) => p.device_owner === 'compute:nova')).toEqual([]);
   });
+
+  it('no host frame crossed a tunnel since the lab came up: no foreign inner source on the fabric, no foreign MAC on any host', async () => {
+    await expectNoLeak();
+  });
 });
 
+/** The leak watch found nothing so far (see leaks.ts); fails listing every leaked frame and foreign MAC. */
+async function expectNoLeak(): Promise<void> {
+  const r = await leaks!.check();
+  expect(r.frames.length + r.foreign.length, `host frames leaked into the tenant network:\n${describeLeaks(r)}`).toBe(0);
+}
+
 /**
- * Meter a flush-and-ping window and require, per host, the agent's ARP count == tcpdump's, every
- * packet decoded. A window whose report boundaries were not quiet (a packet within
- * BOUNDARY_MS of one: the agent bins by arrival, see BumCheck.quietBoundaries) is measured once
- * more; a disagreement in a quiet window fails at once.
+ * Meter a flush-and-ping window and require, per host, every packet decoded and the agent's ARP
+ * count == tcpdump's. The agent bins a frame by when its tcpdump hands it over (up to
+ * AGENT_HANDOVER_MS after capture), so a frame captured that close before a boundary of the window
+ * may be counted in or out of it: the count must then lie in tcpdump's range (min..max, see
+ * BumCheck); with quiet boundaries the range is the exact count.
  */
 async function bumAgreement(name: string): Promise<BumCheck[]> {
-  for (let attempt = 1; ; attempt++) {
-    const checks = await meterBum(state().amqpUrl, HOSTS, flushAndPing);
-    console.log(`${name} BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.tcpdumpArp}${c.quietBoundaries ? '' : ' (busy boundary)'}`).join(', ')}`);
-    const off = checks.filter((c) => c.agentArp !== c.tcpdumpArp);
-    if (attempt === 1 && off.length && off.every((c) => !c.quietBoundaries)) continue;
-    for (const c of checks) {
-      expect(c.sampled, c.host).toBe(1);
-      expect(c.agentArp, `${c.host} ${c.from} .. ${c.to}: ${c.detail}`).toBe(c.tcpdumpArp);
+  const checks = await meterBum(state().amqpUrl, HOSTS, flushAndPing);
+  console.log(`${name} BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.quietBoundaries ? c.tcpdumpArp : `${c.tcpdumpArpMin}..${c.tcpdumpArpMax} (busy boundary)`}`).join(', ')}`);
+  for (const c of checks) {
+    expect(c.sampled, c.host).toBe(1);
+    const why = `${c.host} ${c.from} .. ${c.to}: ${c.detail}`;
+    if (c.quietBoundaries) expect(c.agentArp, why).toBe(c.tcpdumpArp);
+    else {
+      expect(c.agentArp, why).toBeGreaterThanOrEqual(c.tcpdumpArpMin);
+      expect(c.agentArp, why).toBeLessThanOrEqual(c.tcpdumpArpMax);
     }
-    return checks;
   }
+  return checks;
 }
 
 /** Flush every VM's ARP cache, then ping every pair (all must answer). */
@@ -217,6 +235,10 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
     expect(f.hosts).toEqual([...HOSTS].sort());
     await timed('drift: mode controller arp on', () => lab('mode', 'controller', '--l2pop', 'on', '--arp-responder', 'on'));
     await untilNodes(worker, 'mixed cleared', (v) => zeroDrift(v, true));
+  });
+
+  it('no host frame crossed a tunnel through Lab1 and the mode switches either', async () => {
+    await expectNoLeak();
   });
 
   it('convergence: every host has lag figures for the casts it applied', async () => {
