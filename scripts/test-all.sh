@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: every test of l2scope, on real components.
-#  1. typecheck and lint
+#  1. typecheck, lint (layering included) and formatting
 #  2. unit + integration tests (real RabbitMQ, embedded SQLite)
 #  3. the integration suites again on PostgreSQL
 #  4. Playwright in Debian Chromium against the built dashboard, on SQLite then PostgreSQL
@@ -21,8 +21,9 @@ step "typecheck (generates the Prisma clients first)"
 npx turbo run typecheck --output-logs=errors-only
 npx tsc -p tsconfig.tools.json   # scripts/ and bench/ (no workspace of their own)
 
-step "lint"
+step "lint and format (eslint with the layering rules, prettier --check)"
 npm run -s lint
+npm run -s format:check
 
 step "unit + integration tests on SQLite"
 npx turbo run test --concurrency=1 --output-logs=full
