@@ -1,5 +1,5 @@
 /**
- * The node agent: one per hypervisor (DESIGN §3, §5). It collects the node's state with the exact
+ * The node agent: one per hypervisor (docs/l2pop.md#node-state, ARCHITECTURE.md). It collects the node's state with the exact
  * commands of `NODE_COMMANDS`, builds `l2scope.node-snapshot/1` snapshots and publishes them on
  * l2scope's own exchange: a full one on start, every `intervalS` and after every (re)connection, and
  * deltas on change (`ip monitor link neigh` and `bridge monitor fdb` as triggers, debounced; OVS

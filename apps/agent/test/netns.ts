@@ -54,7 +54,7 @@ export class Harness {
     return `l2sa-${this.id}-${name}`;
   }
 
-  /** Create a namespace: lo up, IPv6 off (no ND/MLD chatter on the tunnel, RECIPE gotcha 6). */
+  /** Create a namespace: lo up, IPv6 off (no ND/MLD chatter on the tunnel, docs/lab.md#gotcha-6). */
   async addNamespace(name: string): Promise<string> {
     const ns = this.ns(name);
     await sh('ip', ['netns', 'add', ns]);

@@ -1,7 +1,7 @@
 /**
  * neutron-linuxbridge-agent (and, for OVS hosts, neutron-openvswitch-agent) in a host namespace
- * (RECIPE §4.7): config files, start/stop by PID, and waiting for a NEW `started_at` with the
- * expected configuration (gotcha 11: the old row stays `alive` for up to `agent_down_time`).
+ * (docs/lab.md#agents): config files, start/stop by PID, and waiting for a NEW `started_at` with the
+ * expected configuration (docs/lab.md#gotcha-11: the old row stays `alive` for up to `agent_down_time`).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

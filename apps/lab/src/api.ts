@@ -1,6 +1,6 @@
 /**
  * A minimal client of the lab's Neutron API (v2.0, `auth_strategy = noauth`: every request is an
- * admin of project `fake_project_id`, so `provider:*` and `binding:host_id` are allowed; RECIPE §4.4).
+ * admin of project `fake_project_id`, so `provider:*` and `binding:host_id` are allowed; docs/lab.md#server).
  */
 import { API_URL } from './paths';
 
@@ -12,7 +12,7 @@ export interface NeutronAgent {
   binary: string;
   alive: boolean;
   admin_state_up: boolean;
-  /** UTC `YYYY-MM-DD HH:MM:SS` (1 s resolution; gotcha 11). */
+  /** UTC `YYYY-MM-DD HH:MM:SS` (1 s resolution; docs/lab.md#gotcha-11). */
   started_at: string;
   heartbeat_timestamp: string;
   configurations: { l2_population?: boolean; tunneling_ip?: string; arp_responder_enabled?: boolean; devices?: number; [k: string]: unknown };

@@ -1,5 +1,5 @@
 /**
- * The broker side of the lab (RECIPE §4.2, §4.6): the machine's RabbitMQ (or `--amqp URL`) and the
+ * The broker side of the lab (docs/lab.md#broker, docs/lab.md#amqp-relay): the machine's RabbitMQ (or `--amqp URL`) and the
  * socat relays that bring it into the host namespaces without any interface in the root one:
  * root ns `UNIX-LISTEN:<sock> -> TCP:<broker>`, and per host `TCP-LISTEN:127.0.0.1:5672 -> UNIX-CONNECT:<sock>`.
  */
@@ -31,7 +31,7 @@ export function tcpReachable(host: string, port: number, timeoutMs = 1500): Prom
 
 /**
  * Make sure the broker answers. For the machine's own RabbitMQ on loopback that is down, start it
- * the machine's way (`rabbitmq-server -detached`, RECIPE §4.2): it is a machine service, not the
+ * the machine's way (`rabbitmq-server -detached`, docs/lab.md#broker): it is a machine service, not the
  * lab's, so the lab never stops it.
  * @throws Error when the broker is not reachable within 60 s
  */

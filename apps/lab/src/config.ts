@@ -1,6 +1,6 @@
 /**
- * Pure rendering of every config file the lab writes (RECIPE §4.4, §4.7, §9), the host
- * layout (names and addresses, RECIPE §1), and the mode edits the product makes to an agent's
+ * Pure rendering of every config file the lab writes (docs/lab.md#server, docs/lab.md#agents, docs/lab.md#ovs-host), the host
+ * layout (names and addresses, docs/lab.md#layout), and the mode edits the product makes to an agent's
  * ini. No I/O: strings in, strings out (INI via the `ini` package).
  */
 import ini from 'ini';
@@ -14,18 +14,18 @@ export function renderIni(sections: Sections): string {
   return ini.stringify(sections, { whitespace: true });
 }
 
-/** Linux bridge host `i` (0-based): `controller`, then `compute1`, `compute2`, ... (RECIPE §1). */
+/** Linux bridge host `i` (0-based): `controller`, then `compute1`, `compute2`, ... (docs/lab.md#layout). */
 export function lbHostName(i: number): string {
   return i === 0 ? 'controller' : `compute${i}`;
 }
 
-/** Underlay (VTEP) address of Linux bridge host `i`: 10.0.20.(11+i) (RECIPE §1). */
+/** Underlay (VTEP) address of Linux bridge host `i`: 10.0.20.(11+i) (docs/lab.md#layout). */
 export function lbUnderlayIp(i: number): string {
   if (i < 0 || i > 8) throw new Error(`host index ${i} out of range 0..8 (10.0.20.11-19; .21+ are OVS hosts)`);
   return `10.0.20.${11 + i}`;
 }
 
-/** OVS host `k` (0-based): `ovs1`, `ovs2`, ... at 10.0.20.(21+k) (RECIPE §9). */
+/** OVS host `k` (0-based): `ovs1`, `ovs2`, ... at 10.0.20.(21+k) (docs/lab.md#ovs-host). */
 export function ovsHostName(k: number): string {
   return `ovs${k + 1}`;
 }
@@ -35,7 +35,7 @@ export function ovsUnderlayIp(k: number): string {
 }
 
 /**
- * Fixed IP of the first VM of the host with underlay 10.0.20.X: 172.16.1.X (RECIPE §1: VM IP
+ * Fixed IP of the first VM of the host with underlay 10.0.20.X: 172.16.1.X (docs/lab.md#layout: VM IP
  * 172.16.1.(11+i)). Further VMs on a host get an address allocated by Neutron.
  */
 export function firstVmIp(underlayIp: string): string {
@@ -49,7 +49,7 @@ export interface ServerConfigInput {
   apiPort: number;
 }
 
-/** `neutron.conf` of neutron-server (RECIPE §4.4; gotcha 1: `[experimental] linuxbridge`). */
+/** `neutron.conf` of neutron-server (docs/lab.md#server; docs/lab.md#gotcha-1: `[experimental] linuxbridge`). */
 export function renderServerConf(c: ServerConfigInput): string {
   return renderIni({
     DEFAULT: {
@@ -78,8 +78,8 @@ export function renderServerConf(c: ServerConfigInput): string {
 }
 
 /**
- * `ml2_conf.ini` (RECIPE §4.4). The openvswitch mechanism driver is always loaded (it is idle
- * without OVS agents), so an `--ovs-host` can join a running lab without a server restart (§9).
+ * `ml2_conf.ini` (docs/lab.md#server). The openvswitch mechanism driver is always loaded (it is idle
+ * without OVS agents), so an `--ovs-host` can join a running lab without a server restart (docs/lab.md#ovs-host).
  */
 export function renderMl2Conf(): string {
   return renderIni({
@@ -95,7 +95,7 @@ export function renderMl2Conf(): string {
   });
 }
 
-/** The agent's own `neutron.conf` (RECIPE §4.7; gotcha 5: `root_helper = env` as root). */
+/** The agent's own `neutron.conf` (docs/lab.md#agents; docs/lab.md#gotcha-5: `root_helper = env` as root). */
 export function renderAgentNeutronConf(host: string, transportUrl: string): string {
   return renderIni({
     DEFAULT: { host, debug: true, transport_url: transportUrl, state_path: paths.hostState(host) },
@@ -104,7 +104,7 @@ export function renderAgentNeutronConf(host: string, transportUrl: string): stri
   });
 }
 
-/** `linuxbridge_agent.ini` of a host (RECIPE §4.7): the file `lab mode` edits. */
+/** `linuxbridge_agent.ini` of a host (docs/lab.md#agents): the file `lab mode` edits. */
 export function renderLinuxbridgeIni(localIp: string, mode: HostMode): string {
   return renderIni({
     linux_bridge: { physical_interface_mappings: '' },
@@ -121,7 +121,7 @@ export function renderLinuxbridgeIni(localIp: string, mode: HostMode): string {
 }
 
 /**
- * `openvswitch_agent.ini` for the userspace OVS host (RECIPE §9): netdev datapath, ovsdb on the
+ * `openvswitch_agent.ini` for the userspace OVS host (docs/lab.md#ovs-host): netdev datapath, ovsdb on the
  * namespace's own loopback, native OpenFlow on 127.0.0.1:6633, VXLAN on 8472 like the kernel.
  */
 export function renderOvsIni(localIp: string, mode: HostMode): string {
@@ -196,7 +196,7 @@ export function parseHostModes(values: string[]): Record<string, HostMode> {
   return out;
 }
 
-/** The lab name of a mode, as in RECIPE §5 (Lab1 l2pop off, Lab2 l2pop, Lab3 l2pop + ARP responder). */
+/** The lab name of a mode, as in docs/lab.md#labs (Lab1 l2pop off, Lab2 l2pop, Lab3 l2pop + ARP responder). */
 export function labName(mode: HostMode): string {
   if (!mode.l2pop) return mode.arp ? 'lab1 (arp_responder ignored without l2pop)' : 'lab1';
   return mode.arp ? 'lab3' : 'lab2';
@@ -204,7 +204,7 @@ export function labName(mode: HostMode): string {
 
 /**
  * Agent transport URL: the broker as seen from inside a host namespace, where a relay listens on
- * 127.0.0.1:5672 (RECIPE §4.6); credentials and vhost are kept from the lab's AMQP URL.
+ * 127.0.0.1:5672 (docs/lab.md#amqp-relay); credentials and vhost are kept from the lab's AMQP URL.
  */
 export function agentTransportUrl(amqpUrl: string): string {
   const u = new URL(amqpUrl);

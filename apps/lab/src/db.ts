@@ -1,5 +1,5 @@
 /**
- * Neutron's own database on the machine's MariaDB (RECIPE §4.3): created by `up`, schema by
+ * Neutron's own database on the machine's MariaDB (docs/lab.md#database): created by `up`, schema by
  * `neutron-db-manage upgrade head`, dropped by `down`.
  */
 import { run, waitFor } from './exec';

@@ -5,7 +5,7 @@
 import { execa } from 'execa';
 import { SYSTEM_PATH } from './paths';
 
-/** Environment for every command and daemon: Debian's PATH, no pyenv/python overrides (gotcha 8). */
+/** Environment for every command and daemon: Debian's PATH, no pyenv/python overrides (docs/lab.md#gotcha-8). */
 export function systemEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {

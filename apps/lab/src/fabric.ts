@@ -1,7 +1,7 @@
 /**
  * The underlay: a `fabric` namespace with `br-fabric` (multicast snooping off so Lab1's group
  * flooding reaches every host), and one namespace per host joined to it by a veth
- * (`ul-<host>` in the fabric, `ul0` in the host), RECIPE §4.5. Nothing touches the root namespace.
+ * (`ul-<host>` in the fabric, `ul0` in the host), docs/lab.md#fabric. Nothing touches the root namespace.
  */
 import { ip, linkExists, listNamespaces, nsRun, run } from './exec';
 import { FABRIC_NS } from './paths';
@@ -10,7 +10,7 @@ import { addNamespace, type HostState, type LabState } from './state';
 /**
  * Sysctls of every lab namespace, set before any interface exists so that no host-side device
  * sends a frame of its own into a tenant network:
- * - IPv6 off (gotcha 6: ND and MLD as soon as a link comes up);
+ * - IPv6 off (docs/lab.md#gotcha-6: ND and MLD as soon as a link comes up);
  * - no IGMP reports for link-local groups (224.0.0.x). A Linux bridge with multicast snooping on
  *   (the kernel default, also on a `brq<net>` the agent's `ensure_bridge()` creates) joins
  *   224.0.0.106 (all-snoopers, RFC 4286) when it comes up and sends an unsolicited IGMPv3 report
@@ -55,7 +55,7 @@ export function fabricPortName(host: string): string {
 /**
  * A host namespace plugged into the fabric with its underlay address on `ul0`
  * (for OVS hosts the address goes on `br-phy` instead, see ovs.ts, so `withAddress` is false).
- * Checksum offload is turned off on `ul0` (§9(c): userspace OVS drops VXLAN with partial checksums).
+ * Checksum offload is turned off on `ul0` (docs/lab.md#ovs-tx-checksum: userspace OVS drops VXLAN with partial checksums).
  */
 export async function ensureHost(s: LabState, h: HostState, withAddress = true): Promise<void> {
   await ensureNamespace(s, h.ns);

@@ -1,7 +1,7 @@
 /**
  * What a Linux bridge host's kernel holds on `vxlan-<VNI>` (FDB, neighbours, the device's own
  * settings), and what it should hold for the host's mode given the ports neutron-server knows
- * (RECIPE §5; the expectation mirrors mech_driver.py `_create_agent_fdb` and the Linux bridge
+ * (docs/lab.md#labs; the expectation mirrors mech_driver.py `_create_agent_fdb` and the Linux bridge
  * agent's `add_fdb_entries`). Reading is I/O; {@link vxlanInfo}, {@link expectedKernel} and
  * {@link compareKernel} are pure.
  */
@@ -44,7 +44,7 @@ export interface HostKernel {
   vxlan: VxlanInfo | null;
   fdb: BridgeFdbRow[];
   neigh: NeighRow[];
-  /** `bridge fdb show` lines on the device (text, as RECIPE §5 prints them). */
+  /** `bridge fdb show` lines on the device (text, as docs/lab.md#labs prints them). */
   fdbText: string[];
   /** The `vxlan id ...` detail line of `ip -d link show`. */
   vxlanText: string | null;

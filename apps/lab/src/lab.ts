@@ -1,6 +1,6 @@
 /**
  * `up`: stands the whole lab up, step by step, converging from whatever state it finds
- * (RECIPE §4): packages, broker and MariaDB, Neutron's database, neutron-server, the AMQP relay,
+ * (docs/lab.md#up): packages, broker and MariaDB, Neutron's database, neutron-server, the AMQP relay,
  * the fabric and host namespaces, the agents (all at once), the network and one VM per host.
  * Re-running it on a running lab only adds what is missing (and switches a host's mode when a
  * different one is asked for explicitly).

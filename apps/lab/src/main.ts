@@ -54,7 +54,7 @@ program
   .option('--arp-responder <on|off>', 'arp_responder for every host not in --host-mode (default off)', parseOnOff)
   .option('--host-mode <H=l2pop,arp...>', 'per-host mode, repeatable: H=l2pop,arp | H=l2pop | H=off', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--vni <vni>', 'VXLAN VNI of the lab network', (v) => Number.parseInt(v, 10), DEFAULT_VNI)
-  .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (RECIPE §9)', false)
+  .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (docs/lab.md#ovs-host)', false)
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
@@ -166,7 +166,7 @@ program
 program
   .command('kernel')
   .argument('[H]', 'one host (default: all)')
-  .description('each host\'s FDB / vxlan device / neighbours on vxlan-<VNI>, checked against its mode (RECIPE §5); OVS: br-tun')
+  .description('each host\'s FDB / vxlan device / neighbours on vxlan-<VNI>, checked against its mode (docs/lab.md#labs); OVS: br-tun')
   .action(async (host?: string) => {
     await withState(async (s) => {
       const reports = (await kernelReports(s)).filter((r) => !host || r.host.name === host);

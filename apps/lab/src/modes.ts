@@ -1,11 +1,11 @@
 /**
- * Switching agents between Lab1 / Lab2 / Lab3 (RECIPE §5, gotchas 11 and 12).
+ * Switching agents between Lab1 / Lab2 / Lab3 (docs/lab.md#labs, docs/lab.md#gotcha-11 and docs/lab.md#gotcha-12).
  *
  * Clean (default): stop the agent, delete `vxlan-<VNI>` (the agent's `ensure_vxlan()` never
  * reconfigures an existing device), edit the ini, start, wait for a NEW `started_at` and the new
  * `configurations.l2_population`. In place (`--in-place`): edit the ini and restart only, which
  * leaves the old device (multicast `group`, no `proxy`) and its old FDB rows: the half-switched
- * state of RECIPE §5 *switch-noclean*.
+ * state of docs/lab.md#switch-noclean.
  */
 import { linuxBridgeNames } from '@l2scope/domain';
 import { agentKey, editAgentMode, startAgent, stopAgent, waitAgentStarted } from './agents';

@@ -1,8 +1,8 @@
 /**
- * A userspace Open vSwitch "hypervisor" (RECIPE §9): in the host namespace, a private
+ * A userspace Open vSwitch "hypervisor" (docs/lab.md#ovs-host): in the host namespace, a private
  * `ovsdb-server` (unix socket + `ptcp:6640:127.0.0.1` on the namespace's own loopback) and
  * `ovs-vswitchd`, `datapath_type=netdev` (this kernel has no openvswitch module). The VTEP
- * address sits on the OVS internal port `br-phy` with `ul0` as its uplink (§9(b)); the agent
+ * address sits on the OVS internal port `br-phy` with `ul0` as its uplink (docs/lab.md#ovs-br-phy); the agent
  * builds `br-int` / `br-tun` itself.
  */
 import { existsSync, mkdirSync } from 'node:fs';

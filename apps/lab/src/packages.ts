@@ -1,5 +1,5 @@
 /**
- * The Debian packages the lab needs, installed when missing (RECIPE §4.1).
+ * The Debian packages the lab needs, installed when missing (docs/lab.md#packages).
  *
  * No systemd here: a `policy-rc.d` that exits 101 keeps postinst scripts from starting
  * daemons (created for the install when missing, removed again afterwards), and the neutron
@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { run } from './exec';
 
-/** Packages for the Linux bridge lab (RECIPE §4.1, gotchas 2 and 4, §9(c) for ethtool). */
+/** Packages for the Linux bridge lab (docs/lab.md#packages, docs/lab.md#gotcha-2 and docs/lab.md#gotcha-4, docs/lab.md#ovs-tx-checksum for ethtool). */
 export const LINUXBRIDGE_PACKAGES = [
   'neutron-server',
   'neutron-linuxbridge-agent',
@@ -23,10 +23,10 @@ export const LINUXBRIDGE_PACKAGES = [
   'mariadb-client',
 ];
 
-/** Extra packages for the userspace Open vSwitch host (RECIPE §9). */
+/** Extra packages for the userspace Open vSwitch host (docs/lab.md#ovs-host). */
 export const OVS_PACKAGES = ['openvswitch-switch', 'neutron-openvswitch-agent'];
 
-/** debconf preseed lines (RECIPE §4.1). */
+/** debconf preseed lines (docs/lab.md#packages). */
 export const PRESEED = [
   'neutron-common neutron/configure_db boolean false',
   'neutron-common neutron/configure_rabbit boolean false',
@@ -50,7 +50,7 @@ export async function missingPackages(pkgs: string[]): Promise<string[]> {
 }
 
 /**
- * Install whichever of `pkgs` are missing, then select `ebtables-nft` (gotcha 2).
+ * Install whichever of `pkgs` are missing, then select `ebtables-nft` (docs/lab.md#gotcha-2).
  * @param log progress printer
  * @returns the packages that were installed (empty when all were present)
  * @throws Error with apt's output when the install fails

@@ -1,5 +1,5 @@
 /**
- * Where the lab keeps its files, and the fixed names and addresses it uses (RECIPE §1, §3).
+ * Where the lab keeps its files, and the fixed names and addresses it uses (docs/lab.md#layout, docs/lab.md#topology).
  *
  * Everything the lab writes lives under {@link LAB_ROOT} (configs, logs, Neutron state,
  * the PID/state file) plus the AMQP relay socket under {@link LAB_RUN}. Every namespace it
@@ -9,7 +9,7 @@ import path from 'node:path';
 
 /** Root of the lab's files; override with `L2SCOPE_LAB_ROOT` (e.g. for tests). */
 export const LAB_ROOT = process.env.L2SCOPE_LAB_ROOT ?? '/var/lib/l2scope-lab';
-/** Runtime dir for the AMQP relay's unix socket (RECIPE §4.6 `/run/l2lab/amqp.sock`). */
+/** Runtime dir for the AMQP relay's unix socket (docs/lab.md#amqp-relay `/run/l2lab/amqp.sock`). */
 export const LAB_RUN = process.env.L2SCOPE_LAB_RUN ?? '/run/l2scope-lab';
 
 /** The lab's paths, all absolute. */
@@ -39,7 +39,7 @@ export const hostNs = (host: string) => `${NS_PREFIX}${host}`;
 /** Namespace of a VM. */
 export const vmNs = (vm: string) => `${NS_PREFIX}${vm}`;
 
-/** Neutron API, on loopback (RECIPE §4.4). */
+/** Neutron API, on loopback (docs/lab.md#server). */
 export const API_PORT = Number(process.env.L2SCOPE_LAB_API_PORT ?? 9696);
 /** Base URL of the Neutron API. */
 export const API_URL = `http://127.0.0.1:${API_PORT}`;
@@ -48,18 +48,18 @@ export const DEFAULT_AMQP = 'amqp://guest:guest@127.0.0.1:5672/';
 /** MariaDB (root, no password, on loopback) and the lab's own database / user. */
 export const DB = { host: '127.0.0.1', port: 3306, name: 'l2scope_lab_neutron', user: 'l2scope_lab', password: 'l2scope_lab' };
 
-/** The lab's tenant network (RECIPE §4.8). */
+/** The lab's tenant network (docs/lab.md#network-and-vms). */
 export const NETWORK = { name: 'l2lab-selfservice', subnetName: 'l2lab-selfservice-v4', cidr: '172.16.1.0/24', prefix: 24, mtu: 1450 };
-/** Default VXLAN VNI and multicast group (RECIPE §1). */
+/** Default VXLAN VNI and multicast group (docs/lab.md#layout). */
 export const DEFAULT_VNI = 649;
 /** The Linux bridge agent's `vxlan_group` (Lab1 floods BUM to it). */
 export const VXLAN_GROUP = '224.0.0.1';
-/** The Linux VXLAN default UDP port, used by the Linux bridge agent (gotcha 7); OVS is told to use it too (§9). */
+/** The Linux VXLAN default UDP port, used by the Linux bridge agent (docs/lab.md#gotcha-7); OVS is told to use it too (docs/lab.md#ovs-host). */
 export const VXLAN_PORT = 8472;
-/** Agents' polling / report intervals in seconds (RECIPE §4.7). */
+/** Agents' polling / report intervals in seconds (docs/lab.md#agents). */
 export const POLLING_INTERVAL = 2;
 /** `[agent] report_interval` (seconds between `report_state` heartbeats). */
 export const REPORT_INTERVAL = 30;
 
-/** PATH for every daemon: Debian's python3, never pyenv's shims (gotcha 8). */
+/** PATH for every daemon: Debian's python3, never pyenv's shims (docs/lab.md#gotcha-8). */
 export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

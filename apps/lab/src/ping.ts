@@ -1,7 +1,7 @@
 /**
  * The data-plane check: a full ping matrix between the lab's VMs, one result per ordered pair,
- * ARP caches flushed first (RECIPE §5). Three probes per pair, success if any is answered
- * (userspace OVS drops the first packet to each VTEP while it resolves it, §9).
+ * ARP caches flushed first (docs/lab.md#labs). Three probes per pair, success if any is answered
+ * (userspace OVS drops the first packet to each VTEP while it resolves it, docs/lab.md#ovs-host).
  */
 import { flushVmArp } from './vms';
 import { nsRun } from './exec';

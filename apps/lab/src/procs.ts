@@ -3,9 +3,9 @@
  *
  * Each daemon is started with `setsid` semantics (`detached`), so its PID is also its
  * process group and session: helpers it forks (neutron-server's API/RPC workers, the agents'
- * privsep-helper) share the group and are stopped with it (RECIPE §4.7 `stop_bg`).
+ * privsep-helper) share the group and are stopped with it (docs/lab.md#agents `stop_bg`).
  * A record keeps the PID and its start time from `/proc/<pid>/stat`, so a recycled PID is
- * never mistaken for the lab's process; zombies count as stopped (gotcha 15).
+ * never mistaken for the lab's process; zombies count as stopped (docs/lab.md#gotcha-15).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';

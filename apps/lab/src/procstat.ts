@@ -1,6 +1,6 @@
 /**
  * Pure parsing of `/proc/<pid>/stat` (proc(5)): the lab decides whether one of its PIDs is
- * still its process (same start time), alive, or a zombie (RECIPE gotcha 15: `kill -0`
+ * still its process (same start time), alive, or a zombie (docs/lab.md#gotcha-15: `kill -0`
  * succeeds on a zombie, so the state letter is what counts).
  */
 

@@ -58,7 +58,7 @@ export async function waitKernelConverged(s: LabState, timeoutMs: number): Promi
   }
 }
 
-/** Printable lines of kernel reports (RECIPE §5 form). */
+/** Printable lines of kernel reports (docs/lab.md#labs form). */
 export function formatKernel(reports: KernelReport[]): string[] {
   const out: string[] = [];
   for (const r of reports) {
@@ -68,7 +68,7 @@ export function formatKernel(reports: KernelReport[]): string[] {
     if (r.kernel.vxlanText) out.push(`       ${r.kernel.vxlanText}`);
     for (const l of r.kernel.neighText) out.push(`   ${l}`);
     if (r.diffs === null) out.push('   check: no ACTIVE port on this host, nothing to check');
-    else if (r.diffs.length === 0) out.push(`   check: matches ${labName(r.host.mode)} (RECIPE §5)`);
+    else if (r.diffs.length === 0) out.push(`   check: matches ${labName(r.host.mode)} (docs/lab.md#labs)`);
     else for (const d of r.diffs) out.push(`   check: MISMATCH ${d}`);
   }
   return out;

@@ -1,5 +1,5 @@
 /**
- * neutron-server in the root namespace (RECIPE §4.4): classic eventlet `/usr/bin/neutron-server`
+ * neutron-server in the root namespace (docs/lab.md#server): classic eventlet `/usr/bin/neutron-server`
  * (API + RPC workers in one process group), bound to 127.0.0.1 only.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

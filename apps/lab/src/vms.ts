@@ -1,7 +1,7 @@
 /**
- * The lab's tenant network, its ports and the "VMs" (RECIPE §4.8). A VM is a namespace whose
+ * The lab's tenant network, its ports and the "VMs" (docs/lab.md#network-and-vms). A VM is a namespace whose
  * `eth0` is a veth; the host end is the port's tap, plugged the way nova/os-vif would:
- * Linux bridge: into `brq<net[:11]>` (created if missing, gotcha 3); OVS: into `br-int`
+ * Linux bridge: into `brq<net[:11]>` (created if missing, docs/lab.md#gotcha-3); OVS: into `br-int`
  * with `external_ids:iface-id=<port>`.
  */
 import { randomUUID } from 'node:crypto';

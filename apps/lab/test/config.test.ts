@@ -20,9 +20,9 @@ import {
 } from '../src/config';
 import { plannedHosts } from '../src/lab';
 
-describe('server config (RECIPE §4.4)', () => {
+describe('server config (docs/lab.md#server)', () => {
   const conf = ini.parse(renderServerConf({ transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/', apiPort: 9696 }));
-  it('enables the experimental linuxbridge driver (gotcha 1) and noauth on loopback', () => {
+  it('enables the experimental linuxbridge driver (docs/lab.md#gotcha-1) and noauth on loopback', () => {
     expect(conf.experimental).toEqual({ linuxbridge: true });
     expect(conf.DEFAULT.auth_strategy).toBe('noauth');
     expect(conf.DEFAULT.bind_host).toBe('127.0.0.1');
@@ -41,8 +41,8 @@ describe('server config (RECIPE §4.4)', () => {
   });
 });
 
-describe('agent config (RECIPE §4.7, §9)', () => {
-  it('neutron.conf: host, loopback transport, root_helper env (gotcha 5)', () => {
+describe('agent config (docs/lab.md#agents, docs/lab.md#ovs-host)', () => {
+  it('neutron.conf: host, loopback transport, root_helper env (docs/lab.md#gotcha-5)', () => {
     const c = ini.parse(renderAgentNeutronConf('compute1', 'rabbit://guest:guest@127.0.0.1:5672/'));
     expect(c.DEFAULT.host).toBe('compute1');
     expect(c.agent.root_helper).toBe('env');
@@ -99,14 +99,14 @@ describe('mode edits', () => {
     expect(parseOnOff('OFF')).toBe(false);
     expect(() => parseOnOff('maybe')).toThrow(/on\|off/);
   });
-  it('names the labs as RECIPE §5 does', () => {
+  it('names the labs as docs/lab.md#labs does', () => {
     expect(labName({ l2pop: false, arp: false })).toBe('lab1');
     expect(labName({ l2pop: true, arp: false })).toBe('lab2');
     expect(labName({ l2pop: true, arp: true })).toBe('lab3');
   });
 });
 
-describe('layout (RECIPE §1)', () => {
+describe('layout (docs/lab.md#layout)', () => {
   it('names hosts and addresses', () => {
     expect([0, 1, 2].map(lbHostName)).toEqual(['controller', 'compute1', 'compute2']);
     expect([0, 1, 2].map(lbUnderlayIp)).toEqual(['10.0.20.11', '10.0.20.12', '10.0.20.13']);

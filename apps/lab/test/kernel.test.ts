@@ -1,5 +1,5 @@
 /**
- * The kernel expectation against the real captures in <repo>/fixtures (RECIPE §5): a host's
+ * The kernel expectation against the real captures in <repo>/fixtures (docs/lab.md#labs): a host's
  * FDB / neighbours / vxlan device at step 1-ports-active, compared with what expectedKernel
  * derives from the three VM ports.
  */

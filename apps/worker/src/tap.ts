@@ -1,5 +1,5 @@
 /**
- * The live AMQP tap (DESIGN §2 "Tap rules"): one exclusive, auto-delete, bounded queue
+ * The live AMQP tap (docs/wire-format.md#tap-rules): one exclusive, auto-delete, bounded queue
  * (`x-max-length` + `x-overflow: drop-head` + `x-message-ttl`) bound to the l2pop fanout
  * exchange, to `neutron` with `q-agent-notifier-l2population-update.#` and `q-reports-plugin`
  * (optionally the rest of Neutron's agent RPC). It never redeclares Neutron's exchanges with

@@ -1,5 +1,5 @@
 /**
- * Capture files: one AMQP message per line, the shape of `../shared/fixtures/*.jsonl` and of
+ * Capture files: one AMQP message per line, the shape of `fixtures/*.jsonl` and of
  * l2scope's inspector export:
  * `{"ts": ISO-8601, "exchange", "routingKey", "properties": {amqplib message properties}, "body": "<raw body>"}`.
  * A body that is not valid UTF-8 is written as `"bodyBase64"` instead of `"body"`.

@@ -88,7 +88,7 @@ export const OVO_PUSH_TOPICS_ZED = [
 ] as const;
 
 /**
- * Bindings of the l2scope tap (DESIGN §2): the l2pop fanout, the host-directed l2pop casts and
+ * Bindings of the l2scope tap (docs/wire-format.md#tap-bindings): the l2pop fanout, the host-directed l2pop casts and
  * the agents' `report_state`; with `allRpc`, also the rest of Neutron's agent RPC for the inspector.
  *
  * @param opts.allRpc also bind `q-plugin` calls, the other agent notifier fanouts and the OVO pushes

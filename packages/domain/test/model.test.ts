@@ -53,7 +53,7 @@ describe('ClusterModel', () => {
     expect(m.memberships('compute2')).toEqual([NET]);
   });
 
-  it('is idempotent: the duplicated cast (gotcha 14) changes nothing', () => {
+  it('is idempotent: the duplicated cast (docs/lab.md#gotcha-14) changes nothing', () => {
     const m = new ClusterModel();
     const msg = cast('add_fdb_entries', { '10.0.0.2': [FLOOD, ['fa:16:3e:00:00:02', '192.168.0.2']] });
     expect(m.apply(msg, 1000, ++seq).length).toBeGreaterThan(0);

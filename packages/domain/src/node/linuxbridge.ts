@@ -10,7 +10,7 @@
  * - `bridge -j link show`: bridge ports (`ifname`, `master`, `state`).
  * The Linux bridge agent creates `vxlan-<VNI>` (linuxbridge_neutron_agent.py `ensure_vxlan`) with
  * `group` only in multicast mode (l2_population off), `proxy` = arp_responder and `local` only with
- * l2pop, and `dstport` = `[vxlan] udp_dstport`; it never changes an existing device (RECIPE gotcha 12).
+ * l2pop, and `dstport` = `[vxlan] udp_dstport`; it never changes an existing device (docs/lab.md#gotcha-12).
  */
 import { z } from 'zod';
 import { compareText } from './util';

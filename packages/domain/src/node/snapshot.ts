@@ -1,5 +1,5 @@
 /**
- * NodeSnapshot: what a node agent sends the worker about one hypervisor (DESIGN §3), versioned
+ * NodeSnapshot: what a node agent sends the worker about one hypervisor (docs/l2pop.md#node-state), versioned
  * `l2scope.node-snapshot/1`, compact (parsed rows that l2pop analysis reads, never raw command
  * output) and bounded (every list has a maximum; the builder truncates and says so in `truncated`).
  *

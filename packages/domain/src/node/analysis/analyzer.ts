@@ -343,7 +343,7 @@ export class NodeAnalyzer {
       sig.push(`${c.vtep ?? ''}/${c.snap ? 1 : 0}/${c.type ?? ''}${groups}`);
     }
     // 224.0.0.1 is the all-hosts group: every Linux host receives it without joining, and the kernel's
-    // VXLAN socket (bound to the UDP port on any address) decapsulates it (RECIPE §5 mixed: the
+    // VXLAN socket (bound to the UDP port on any address) decapsulates it (docs/lab.md#mixed: the
     // l2pop-off host reaches the l2pop hosts this way). OVS tunnels only accept their local_ip.
     const allHosts = new Set(idents.filter((c) => c.vtep && c.type !== 'openvswitch').map((c) => c.vtep!));
     for (const [g, s] of groupMembers) if (g === ALL_HOSTS_GROUP) for (const v of allHosts) s.add(v);

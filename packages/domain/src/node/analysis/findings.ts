@@ -1,8 +1,8 @@
 /**
  * Cross-host findings: problems of a network that no single host shows.
  *
- * Cross-host findings (per network): `half_switched_vxlan` (RECIPE gotcha 12), `mixed_arp_responder`
- * (RECIPE §5 mixed, gotcha 13), `mixed_l2pop`, `udp_port_mismatch` (sender's UDP destination port is not
+ * Cross-host findings (per network): `half_switched_vxlan` (docs/lab.md#gotcha-12), `mixed_arp_responder`
+ * (docs/lab.md#mixed, docs/lab.md#gotcha-13), `mixed_l2pop`, `udp_port_mismatch` (sender's UDP destination port is not
  * one the receiver listens on). Each names its hosts and network and carries evidence rows.
  */
 import { linuxBridgeNames } from '../kernel';
@@ -68,7 +68,7 @@ export function networkFindings(network: string, vniKnown: number | null | undef
   {
     const vni = vniKnown ?? participants.find((c) => c.actual.has(network))?.actual.get(network)!.vni ?? null;
 
-    // half_switched_vxlan (Linux bridge, RECIPE gotcha 12)
+    // half_switched_vxlan (Linux bridge, docs/lab.md#gotcha-12)
     const half: { host: string; why: string[]; evidence: Evidence[] }[] = [];
     for (const c of participants) {
       const a = c.actual.get(network);
@@ -104,12 +104,12 @@ export function networkFindings(network: string, vniKnown: number | null | undef
         network,
         vni,
         hosts: half.map((h) => h.host),
-        detail: `${groupReasons(half)}. The agent's ini was switched without recreating ${vni === null ? 'the VXLAN device' : linuxBridgeNames.vxlan(vni)} (ensure_vxlan never changes an existing device): stop the agent, delete it, start the agent (RECIPE gotcha 12).`,
+        detail: `${groupReasons(half)}. The agent's ini was switched without recreating ${vni === null ? 'the VXLAN device' : linuxBridgeNames.vxlan(vni)} (ensure_vxlan never changes an existing device): stop the agent, delete it, start the agent (docs/lab.md#gotcha-12).`,
         evidence: half.flatMap((h) => h.evidence),
       });
     }
 
-    // mixed_arp_responder (RECIPE §5 mixed, gotcha 13): what the data plane does on each host
+    // mixed_arp_responder (docs/lab.md#mixed, docs/lab.md#gotcha-13): what the data plane does on each host
     const arpState = participants
       .map((c) => {
         const a = c.actual.get(network);
@@ -136,7 +136,7 @@ export function networkFindings(network: string, vniKnown: number | null | undef
         detail:
           `ARP responder on: ${arpOn.map((x) => x.c.name).join(', ')}; off: ${arpOff.map((x) => x.c.name).join(', ')}. ` +
           (lbOn.length
-            ? `The vxlan "proxy" on ${lbOn.join(', ')} consumes every ARP packet sent into the device, replies included: ARP replies from their VMs never leave, so ${arpOff.map((x) => x.c.name).join(', ')} cannot resolve them (RECIPE §5 mixed, gotcha 13). `
+            ? `The vxlan "proxy" on ${lbOn.join(', ')} consumes every ARP packet sent into the device, replies included: ARP replies from their VMs never leave, so ${arpOff.map((x) => x.c.name).join(', ')} cannot resolve them (docs/lab.md#mixed, docs/lab.md#gotcha-13). `
             : '') +
           'Turn arp_responder on for every host of the network or for none.',
         evidence: arpState.map((x) => x.e).filter((e): e is Evidence => e !== null),

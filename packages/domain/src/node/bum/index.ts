@@ -1,5 +1,5 @@
 /**
- * BUM meter (DESIGN §1, §4 "flood lists"): what a node agent counts of the broadcast, multicast
+ * BUM meter (docs/l2pop.md#bum-meter, docs/l2pop.md#flood-lists): what a node agent counts of the broadcast, multicast
  * and unknown-unicast frames (and, separately, ARP) crossing the underlay inside VXLAN, per VNI
  * and remote VTEP. Pure: pcap bytes in, counters and a versioned report out. The node agent runs
  * `tcpdump -i <underlay> -p -nn -U -s 160 -w - 'udp and dst port <port>'` (every VXLAN packet, sent

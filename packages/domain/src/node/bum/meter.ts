@@ -1,5 +1,5 @@
 /**
- * BUM meter (DESIGN §1, §4 "flood lists"): what a node agent counts of the broadcast, multicast
+ * BUM meter (docs/l2pop.md#bum-meter, docs/l2pop.md#flood-lists): what a node agent counts of the broadcast, multicast
  * and unknown-unicast frames (and, separately, ARP) crossing the underlay inside VXLAN, per VNI
  * and remote VTEP. Pure: decoded packets (see vxlan-frame.ts) and capture times in, counters and a
  * {@link BumReport} per interval out.
@@ -68,7 +68,7 @@ export class BumFdb {
   }
 
   /**
-   * The lookup a node snapshot gives (DESIGN §3). Linux bridge: `bridge fdb` rows on `vxlan-<VNI>`
+   * The lookup a node snapshot gives (docs/l2pop.md#node-state). Linux bridge: `bridge fdb` rows on `vxlan-<VNI>`
    * devices (VNI from the device) with a unicast `dst` (l2pop's permanent rows and learned ones:
    * the kernel knows where the MAC is either way). Open vSwitch: br-tun table 20 unicast flows,
    * VNI from the flow (or the local VLAN's), VTEP from the tunnel port's `remote_ip`.

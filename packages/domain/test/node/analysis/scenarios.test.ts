@@ -179,7 +179,7 @@ describe('ovs-node (real): 3 Linux bridge hosts + ovs1 (neutron-openvswitch-agen
     expect(driftLines(broken, 'ovs1')).toEqual(['neigh_missing fa:16:3e:19:6f:5b 172.16.1.12 -']);
   });
 
-  it.each(['5-mixed-arp-responder', '6-mixed-after-ping'])('%s: Linux bridge responder on, OVS off: mixed_arp_responder (gotcha 13)', (step) => {
+  it.each(['5-mixed-arp-responder', '6-mixed-after-ping'])('%s: Linux bridge responder on, OVS off: mixed_arp_responder (docs/lab.md#gotcha-13)', (step) => {
     const a = analyzeStep('ovs-node', step);
     expect(a.findings.map((f) => [f.kind, f.hosts])).toEqual([['mixed_arp_responder', ['compute1', 'compute2', 'controller', 'ovs1']]]);
     expect(a.findings[0]!.detail).toMatch(/^ARP responder on: compute1, compute2, controller; off: ovs1\./);
