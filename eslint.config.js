@@ -44,7 +44,17 @@ const LAYERING = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/.next/**', '**/dist/**', '**/generated/**', '**/test-results/**', '**/playwright-report/**', 'data/**', 'fixtures/**', '**/next-env.d.ts'],
+    ignores: [
+      '**/node_modules/**',
+      '**/.next/**',
+      '**/dist/**',
+      '**/generated/**',
+      '**/test-results/**',
+      '**/playwright-report/**',
+      'data/**',
+      'fixtures/**',
+      '**/next-env.d.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -85,7 +95,10 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'packages/domain is pure and runs in the browser: no Node built-ins' }] }],
       'no-restricted-globals': [
         'error',
-        ...['Buffer', 'process', 'require', '__dirname', 'setImmediate'].map((name) => ({ name, message: 'packages/domain runs in the browser: no Node globals' })),
+        ...['Buffer', 'process', 'require', '__dirname', 'setImmediate'].map((name) => ({
+          name,
+          message: 'packages/domain runs in the browser: no Node globals',
+        })),
       ],
     },
   },

@@ -13,7 +13,9 @@ import { ClusterModel, type FullNodeSnapshot, type ModelChange, NodeAnalyzer, an
 import { type NetworkFleet, networkFleet, root } from './workload';
 
 /** One real `ip -j -d link show type vxlan` device of lab3 (l2pop + ARP responder: `proxy`, `local`). */
-const vxlanTemplate = (JSON.parse(readFileSync(path.join(root, 'fixtures/lab3/2-after-ping/compute1-ip-link-vxlan.json'), 'utf8')) as Record<string, unknown>[])[0]!;
+const vxlanTemplate = (
+  JSON.parse(readFileSync(path.join(root, 'fixtures/lab3/2-after-ping/compute1-ip-link-vxlan.json'), 'utf8')) as Record<string, unknown>[]
+)[0]!;
 
 /** Faults injected into a host's outputs, by host index. */
 export interface Faults {
@@ -47,12 +49,23 @@ export function hostSnapshot(model: ClusterModel, fleet: NetworkFleet, h: number
     if (faults.noProxy && links.length === 0) delete data.proxy;
     links.push({ ...vxlanTemplate, ifname: dev, master, linkinfo: { ...(vxlanTemplate.linkinfo as object), info_data: data } });
     // the bridge's own rows on the device (not `self`: the snapshot builder drops them)
-    fdb.push({ mac: `46:fb:0b:${(n.vni >> 8).toString(16).padStart(2, '0')}:${(n.vni & 255).toString(16).padStart(2, '0')}:1f`, ifname: dev, flags: [], master, state: 'permanent' });
+    fdb.push({
+      mac: `46:fb:0b:${(n.vni >> 8).toString(16).padStart(2, '0')}:${(n.vni & 255).toString(16).padStart(2, '0')}:1f`,
+      ifname: dev,
+      flags: [],
+      master,
+      state: 'permanent',
+    });
     for (const r of n.fdb) fdb.push({ mac: r.mac, ifname: dev, dst: r.vtep, flags: ['self'], state: 'permanent' });
     for (const r of n.neigh) neigh.push({ dst: r.ip, dev, lladdr: r.mac, state: ['PERMANENT'] });
   }
-  if (faults.dropFlood) fdb.splice(fdb.findIndex((r) => r.mac === '00:00:00:00:00:00'), 1);
-  if (faults.staleMac) fdb.push({ mac: 'fa:16:3e:de:ad:01', ifname: links[0]!.ifname, dst: fleet.vtep((h + 1) % fleet.hosts), flags: ['self'], state: 'permanent' });
+  if (faults.dropFlood)
+    fdb.splice(
+      fdb.findIndex((r) => r.mac === '00:00:00:00:00:00'),
+      1,
+    );
+  if (faults.staleMac)
+    fdb.push({ mac: 'fa:16:3e:de:ad:01', ifname: links[0]!.ifname, dst: fleet.vtep((h + 1) % fleet.hosts), flags: ['self'], state: 'permanent' });
   if (faults.wrongVtep) {
     const r = fdb.find((x) => x.dst && x.mac !== '00:00:00:00:00:00')!;
     r.dst = fleet.vtep((h + 2) % fleet.hosts);
@@ -164,7 +177,8 @@ export function runAnalysisBench(hosts = 1000, networks = 300): AnalysisBenchRes
     snapRuns.push({ ms: time(() => analyzer.analyze({ model, snapshots })).ms, hosts: analyzer.stats.hostsAnalyzed });
   }
   // the incremental results are the full ones
-  if (JSON.stringify(analyzer.analyze({ model, snapshots })) !== JSON.stringify(analyzeNodes({ model, snapshots }))) throw new Error('incremental analysis differs from the full one');
+  if (JSON.stringify(analyzer.analyze({ model, snapshots })) !== JSON.stringify(analyzeNodes({ model, snapshots })))
+    throw new Error('incremental analysis differs from the full one');
   const port = median(portRuns);
   const snap = median(snapRuns);
 

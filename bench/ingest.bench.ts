@@ -12,7 +12,8 @@ import type { BenchMessage } from './workload';
 async function declare(url: string): Promise<void> {
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
-  for (const s of [topicExchange(false), fanoutExchange(L2POP_TOPIC)]) await ch.assertExchange(s.name, s.type, { durable: s.durable, autoDelete: s.autoDelete });
+  for (const s of [topicExchange(false), fanoutExchange(L2POP_TOPIC)])
+    await ch.assertExchange(s.name, s.type, { durable: s.durable, autoDelete: s.autoDelete });
   await conn.close();
 }
 

@@ -31,7 +31,8 @@ function template(method: string, exchange: string, capture?: string): CaptureRe
 }
 
 const ip = (n: number, base: number) => `10.${base}.${(n >> 8) & 255}.${n & 255}`;
-const mac = (n: number) => `fa:16:3e:${((n >> 16) & 255).toString(16).padStart(2, '0')}:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`;
+const mac = (n: number) =>
+  `fa:16:3e:${((n >> 16) & 255).toString(16).padStart(2, '0')}:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`;
 
 /**
  * A fleet of `hosts` hypervisors on one VXLAN network: each reports state once, then each of its
@@ -59,7 +60,10 @@ export function fleetMessages(hosts: number, ports: number): BenchMessage[] {
   for (let p = 0; p < ports; p++) {
     for (let h = 0; h < hosts; h++) {
       const n = h * ports + p + 1;
-      let body = addBody.replaceAll(vtepInAdd, ip(h + 1, 20)).replaceAll(macInAdd, mac(n)).replaceAll(ipInAdd, ip(n, 172));
+      let body = addBody
+        .replaceAll(vtepInAdd, ip(h + 1, 20))
+        .replaceAll(macInAdd, mac(n))
+        .replaceAll(ipInAdd, ip(n, 172));
       if (p > 0) body = body.replace('[\\"00:00:00:00:00:00\\", \\"0.0.0.0\\"], ', '');
       out.push({ exchange: add.exchange, routingKey: add.routingKey, body: Buffer.from(body) });
     }
@@ -134,13 +138,22 @@ export function networkFleet(hosts: number, networks: number, minSpan = 20, maxS
     nets.push({ id: `b3ec0000-0000-4000-8000-${hex}`, vni: 1000 + n, hosts: [...set].sort((a, b) => a - b) });
   }
   const cast = (network: { id: string; vni: number }, h: number, m: string, i: string, flood: boolean): BenchMessage => {
-    let body = addBody.replaceAll(netInAdd, network.id).replace(vniInAdd, `\\"segment_id\\": ${network.vni}`).replaceAll(vtepInAdd, vtep(h)).replaceAll(macInAdd, m).replaceAll(ipInAdd, i);
+    let body = addBody
+      .replaceAll(netInAdd, network.id)
+      .replace(vniInAdd, `\\"segment_id\\": ${network.vni}`)
+      .replaceAll(vtepInAdd, vtep(h))
+      .replaceAll(macInAdd, m)
+      .replaceAll(ipInAdd, i);
     if (!flood) body = body.replace('[\\"00:00:00:00:00:00\\", \\"0.0.0.0\\"], ', '');
     return { exchange: add.exchange, routingKey: add.routingKey, body: Buffer.from(body) };
   };
   const messages: BenchMessage[] = [];
   for (let h = 0; h < hosts; h++) {
-    messages.push({ exchange: report.exchange, routingKey: report.routingKey, body: Buffer.from(reportBody.replaceAll(hostInReport, hostName(h)).replaceAll(vtepInReport, vtep(h))) });
+    messages.push({
+      exchange: report.exchange,
+      routingKey: report.routingKey,
+      body: Buffer.from(reportBody.replaceAll(hostInReport, hostName(h)).replaceAll(vtepInReport, vtep(h))),
+    });
   }
   const ports: FleetPort[] = [];
   let p = 0;

@@ -9,7 +9,9 @@ export async function collectInspectorRows(page: Page): Promise<{ id: number; me
   await table.evaluate((el) => (el.scrollTop = 0));
   const seen = new Map<number, string>();
   for (let guard = 0; guard < 1000; guard++) {
-    const rows = await page.getByTestId('inspector-row').evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-id')), e.getAttribute('data-method') ?? ''] as const));
+    const rows = await page
+      .getByTestId('inspector-row')
+      .evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-id')), e.getAttribute('data-method') ?? ''] as const));
     for (const [id, method] of rows) seen.set(id, method);
     const atEnd = await table.evaluate((el) => {
       const before = el.scrollTop;

@@ -26,7 +26,16 @@ export async function agentFanoutQueue(url: string): Promise<{ close(): Promise<
 
 /** oslo `serialize_msg` of an RPC message with a minimal admin context, as neutron-server sends it. */
 export function osloBody(method: string, args: object, extra: object = {}): Buffer {
-  const inner = { method, args, version: '1.0', _unique_id: Math.random().toString(16).slice(2), _context_is_admin: true, _context_auth_token: null, _context_request_id: 'req-e2e', ...extra };
+  const inner = {
+    method,
+    args,
+    version: '1.0',
+    _unique_id: Math.random().toString(16).slice(2),
+    _context_is_admin: true,
+    _context_auth_token: null,
+    _context_request_id: 'req-e2e',
+    ...extra,
+  };
   return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) }));
 }
 
@@ -68,7 +77,12 @@ export async function neutronPublisher(url: string) {
       await ch.waitForConfirms();
     },
     async report(host: string, vtep: string, l2pop = true) {
-      ch.publish(NEUTRON_EXCHANGE, 'q-reports-plugin', osloBody('report_state', reportStateArgs(host, vtep, l2pop), { _msg_id: 'x', _reply_q: 'reply_x', _timeout: null }), { ...props, expiration: '30000' });
+      ch.publish(
+        NEUTRON_EXCHANGE,
+        'q-reports-plugin',
+        osloBody('report_state', reportStateArgs(host, vtep, l2pop), { _msg_id: 'x', _reply_q: 'reply_x', _timeout: null }),
+        { ...props, expiration: '30000' },
+      );
       await ch.waitForConfirms();
     },
     /** Publish a body as is (e.g. a malformed one) on an exchange. */

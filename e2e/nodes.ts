@@ -20,7 +20,16 @@ export function stepUntil(scenario: string, step: string): string {
 
 /** Worker arguments: replay `<scenario>.jsonl` up to a step and load that step's support bundle. */
 export function replayStep(scenario: string, step: string): string[] {
-  return ['--replay', path.join(root, 'fixtures', `${scenario}.jsonl`), '--speed', '0', '--until', stepUntil(scenario, step), '--snapshots', path.join(root, 'fixtures', scenario, step)];
+  return [
+    '--replay',
+    path.join(root, 'fixtures', `${scenario}.jsonl`),
+    '--speed',
+    '0',
+    '--until',
+    stepUntil(scenario, step),
+    '--snapshots',
+    path.join(root, 'fixtures', scenario, step),
+  ];
 }
 
 /** Full node snapshots of every host of a fixture step (as a node agent would send them: `instance`, `seq`, taken now). */
@@ -45,7 +54,16 @@ export function bumReportOf(dir: string, host: string, vtep: string): BumReport 
   const snap = snapshotsFromBundle(files).snapshots.find((s) => s.host === host);
   if (!snap) throw new Error(`no bundle for ${host} in ${dir}`);
   const { header, records } = readPcap(readFileSync(path.join(abs, `${host}-ul0.pcap`)));
-  const meter = new BumMeter({ host, instance: `e2e-${host}`, vtep, iface: 'ul0', udpPort: 8472, linktype: header.linktype, fdb: BumFdb.fromSnapshot(snap), startMs: records[0]!.tsMs });
+  const meter = new BumMeter({
+    host,
+    instance: `e2e-${host}`,
+    vtep,
+    iface: 'ul0',
+    udpPort: 8472,
+    linktype: header.linktype,
+    fdb: BumFdb.fromSnapshot(snap),
+    startMs: records[0]!.tsMs,
+  });
   for (const r of records) meter.offer(r);
   return meter.report(records[records.length - 1]!.tsMs + 1);
 }
@@ -82,7 +100,9 @@ export async function nodePublisher(url: string) {
 export async function analysedNetwork(stack: Stack, host = 'controller'): Promise<string> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const r = (await (await fetch(`http://127.0.0.1:${stack.livePort}/api/nodes`)).json()) as { analysis?: { hosts: Record<string, { flood: Record<string, unknown> }> } } | null;
+    const r = (await (await fetch(`http://127.0.0.1:${stack.livePort}/api/nodes`)).json()) as {
+      analysis?: { hosts: Record<string, { flood: Record<string, unknown> }> };
+    } | null;
     const network = Object.keys(r?.analysis?.hosts[host]?.flood ?? {})[0];
     if (network) return network;
     if (Date.now() > deadline) throw new Error(`no analysed network for ${host} on /api/nodes after 30 s`);

@@ -24,7 +24,10 @@ export async function freePort(): Promise<number> {
 async function waitHttp(url: string, child: ResultPromise, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
-  child.then(() => (exited = true), () => (exited = true));
+  child.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
   while (Date.now() < deadline) {
     if (exited) throw new Error(`process serving ${url} exited early`);
     try {
@@ -50,7 +53,13 @@ async function stopGroup(child: ResultPromise, graceMs = 10_000): Promise<void> 
     }
   };
   signal('SIGTERM');
-  const exited = await Promise.race([child.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), graceMs))]);
+  const exited = await Promise.race([
+    child.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((r) => setTimeout(() => r(false), graceMs)),
+  ]);
   if (!exited) signal('SIGKILL');
   await child.catch(() => undefined);
   signal('SIGKILL'); // grandchildren that outlived their parent
@@ -102,7 +111,13 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   const worker = execa(path.join(root, 'node_modules/.bin/tsx'), args, { cwd: root, env, reject: false, all: true, detached: true });
   const logs: string[] = [];
   worker.all?.on('data', (d: Buffer) => logs.push(d.toString()));
-  const web = execa(path.join(root, 'node_modules/.bin/next'), ['start', '-p', String(webPort), '-H', '127.0.0.1'], { cwd: path.join(root, 'apps/web'), env, reject: false, all: true, detached: true });
+  const web = execa(path.join(root, 'node_modules/.bin/next'), ['start', '-p', String(webPort), '-H', '127.0.0.1'], {
+    cwd: path.join(root, 'apps/web'),
+    env,
+    reject: false,
+    all: true,
+    detached: true,
+  });
   web.all?.on('data', (d: Buffer) => logs.push(d.toString()));
   try {
     await waitHttp(`http://127.0.0.1:${livePort}/api/stats`, worker);

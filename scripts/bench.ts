@@ -27,7 +27,9 @@ for (const r of runDecodeBench()) {
 }
 
 const mem = modelMemory(1000, 10);
-console.log(`\n2. model memory, 1000 hosts x 10 ports: ${fmt(mem.entries)} FDB entries in ${fmt(mem.bytes / 1024)} KiB = ${fmt(mem.bytes / mem.entries)} bytes/entry`);
+console.log(
+  `\n2. model memory, 1000 hosts x 10 ports: ${fmt(mem.entries)} FDB entries in ${fmt(mem.bytes / 1024)} KiB = ${fmt(mem.bytes / mem.entries)} bytes/entry`,
+);
 
 const pg = process.env.L2SCOPE_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const msgs = fleetMessages(1000, 19); // 1000 report_state + 19,000 add_fdb_entries fanouts
@@ -35,12 +37,19 @@ console.log(`\n3. worker ingest vs raw amqplib consumer, ${fmt(msgs.length)} mes
 const ing = await runIngestBench(msgs, pg || undefined);
 console.log(`     baseline raw consumer (ack only)    ${fmt(ing.rawRate)} msg/s`);
 console.log(`     worker, persisted to SQLite         ${fmt(ing.sqliteRate)} msg/s  ratio ${ratio(ing.sqliteRate, ing.rawRate)}`);
-if (ing.postgresRate !== null) console.log(`     worker, persisted to PostgreSQL     ${fmt(ing.postgresRate)} msg/s  ratio ${ratio(ing.postgresRate, ing.rawRate)}`);
+if (ing.postgresRate !== null)
+  console.log(`     worker, persisted to PostgreSQL     ${fmt(ing.postgresRate)} msg/s  ratio ${ratio(ing.postgresRate, ing.rawRate)}`);
 const an = runAnalysisBench(1000, 300);
 console.log(`\n4. node analysis, ${fmt(an.hosts)} Linux bridge hosts (l2pop + ARP responder), ${fmt(an.networks)} networks, ${fmt(an.ports)} ports`);
-console.log(`     ${fmt(an.snapshotRows)} FDB + neighbour rows held, ${fmt(an.toldRows)} told; ${fmt(an.driftItems)} drift items, ${fmt(an.findings)} findings (injected faults)`);
+console.log(
+  `     ${fmt(an.snapshotRows)} FDB + neighbour rows held, ${fmt(an.toldRows)} told; ${fmt(an.driftItems)} drift items, ${fmt(an.findings)} findings (injected faults)`,
+);
 console.log(`     baseline toldFdb of every host          ${fmt(an.baselineMs)} ms`);
 console.log(`     full analysis (analyzeNodes)            ${fmt(an.fullMs)} ms  ratio ${ratio(an.fullMs, an.baselineMs)}`);
-console.log(`     incremental, one port (add_fdb_entries) ${an.portChangeMs.toFixed(1)} ms  ratio ${(an.portChangeMs / an.fullMs).toFixed(3)}x of full (${fmt(an.portChangeHosts)} hosts re-analysed)`);
-console.log(`     incremental, one host's snapshot        ${an.snapshotChangeMs.toFixed(1)} ms  ratio ${(an.snapshotChangeMs / an.fullMs).toFixed(3)}x of full (${fmt(an.snapshotChangeHosts)} host re-analysed)`);
+console.log(
+  `     incremental, one port (add_fdb_entries) ${an.portChangeMs.toFixed(1)} ms  ratio ${(an.portChangeMs / an.fullMs).toFixed(3)}x of full (${fmt(an.portChangeHosts)} hosts re-analysed)`,
+);
+console.log(
+  `     incremental, one host's snapshot        ${an.snapshotChangeMs.toFixed(1)} ms  ratio ${(an.snapshotChangeMs / an.fullMs).toFixed(3)}x of full (${fmt(an.snapshotChangeHosts)} host re-analysed)`,
+);
 process.exit(0);

@@ -109,7 +109,13 @@ function stopAll(code: number): never {
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stopAll(0));
 
 // the binaries themselves (no npx / npm wrapper), each in its own process group: see stopAll
-const worker = execa(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'apps/worker/src/main.ts'), ...workerArgs], { cwd: root, env, stdio: 'inherit', reject: false, detached: true });
+const worker = execa(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'apps/worker/src/main.ts'), ...workerArgs], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+  reject: false,
+  detached: true,
+});
 children.push(worker);
 try {
   await waitHttp(`http://127.0.0.1:${o.livePort}/healthz`, 120_000, worker);
@@ -117,7 +123,13 @@ try {
   console.error(`l2scope: the worker did not come up: ${(err as Error).message}`);
   stopAll(1);
 }
-const web = execa(path.join(root, 'node_modules/.bin/next'), ['start'], { cwd: path.join(root, 'apps/web'), env, stdio: 'inherit', reject: false, detached: true });
+const web = execa(path.join(root, 'node_modules/.bin/next'), ['start'], {
+  cwd: path.join(root, 'apps/web'),
+  env,
+  stdio: 'inherit',
+  reject: false,
+  detached: true,
+});
 children.push(web);
 try {
   await waitHttp(`http://127.0.0.1:${o.port}/`, 120_000, web);
@@ -125,7 +137,9 @@ try {
   console.error(`l2scope: the dashboard did not come up: ${(err as Error).message}`);
   stopAll(1);
 }
-console.log(`\nl2scope is up: http://localhost:${o.port}  (${o.amqp ? 'tapping the broker live' : 'replaying fixtures/lab3.jsonl, a real Neutron capture'}; Ctrl-C stops)\n`);
+console.log(
+  `\nl2scope is up: http://localhost:${o.port}  (${o.amqp ? 'tapping the broker live' : 'replaying fixtures/lab3.jsonl, a real Neutron capture'}; Ctrl-C stops)\n`,
+);
 
 for (const c of children) {
   c.then((r) => {

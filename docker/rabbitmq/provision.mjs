@@ -118,7 +118,8 @@ async function main() {
 
   const got = await call('GET', `/api/permissions/${v}/${u}`);
   for (const k of /** @type {const} */ (['configure', 'write', 'read'])) {
-    if (got?.[k] !== TAP_PERMISSIONS[k]) throw new Error(`permission ${k} of ${user} on ${vhost} reads back as ${JSON.stringify(got?.[k])}, expected ${TAP_PERMISSIONS[k]}`);
+    if (got?.[k] !== TAP_PERMISSIONS[k])
+      throw new Error(`permission ${k} of ${user} on ${vhost} reads back as ${JSON.stringify(got?.[k])}, expected ${TAP_PERMISSIONS[k]}`);
   }
   console.log(`provision: user ${user} on vhost ${vhost}: configure ${got.configure}  write ${got.write}  read ${got.read}`);
 }

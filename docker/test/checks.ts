@@ -312,7 +312,8 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
   for (const s of stages) {
     if (s.parent) continue;
     if (s.base.includes('$')) problems.push(`stage ${s.name}: base image ${s.base} has an unresolved variable`);
-    else if (s.base !== `node:${repo.nodeMajor}-bookworm-slim`) problems.push(`stage ${s.name}: base image ${s.base} is not node:${repo.nodeMajor}-bookworm-slim (.nvmrc says Node ${repo.nodeMajor})`);
+    else if (s.base !== `node:${repo.nodeMajor}-bookworm-slim`)
+      problems.push(`stage ${s.name}: base image ${s.base} is not node:${repo.nodeMajor}-bookworm-slim (.nvmrc says Node ${repo.nodeMajor})`);
   }
 
   // npm: version, install (never ci), no browser download
@@ -320,7 +321,8 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
   const npmVersion = npmArg?.args[0]?.split('=')[1] ?? args.get('NPM_VERSION');
   if (npmVersion !== repo.npmVersion) problems.push(`ARG NPM_VERSION=${npmVersion ?? '(none)'} differs from packageManager npm@${repo.npmVersion}`);
   for (const { s, i } of allRuns) {
-    if (/\bnpm\s+ci\b/.test(i.content)) problems.push(`line ${i.line} (${s.name}): npm ci refuses this lockfile (missing darwin/win32 optional builds): use npm install`);
+    if (/\bnpm\s+ci\b/.test(i.content))
+      problems.push(`line ${i.line} (${s.name}): npm ci refuses this lockfile (missing darwin/win32 optional builds): use npm install`);
     if (/playwright\s+install/.test(i.content)) problems.push(`line ${i.line} (${s.name}): playwright install downloads a browser: not in production images`);
   }
   const install = allRuns.find(({ i }) => /\bnpm\s+install\b(?![^&;|]*\s-g\b)/.test(i.content));
@@ -334,11 +336,17 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
         .flatMap((i) => i.args.slice(0, -1)),
     );
     for (const f of ['package.json', 'package-lock.json', ...repo.workspaces.map((w) => `${w}/package.json`)]) {
-      if (!before.has(f) && !before.has('.')) problems.push(`${f} is not copied before \`npm install\` (line ${install.i.line}): npm would miss workspace ${path.dirname(f)}`);
+      if (!before.has(f) && !before.has('.'))
+        problems.push(`${f} is not copied before \`npm install\` (line ${install.i.line}): npm would miss workspace ${path.dirname(f)}`);
     }
   }
   const buildStage = byName.get('build');
-  const buildRuns = buildStage ? buildStage.instrs.filter((i) => i.keyword === 'RUN').map((i) => i.content).join('\n') : '';
+  const buildRuns = buildStage
+    ? buildStage.instrs
+        .filter((i) => i.keyword === 'RUN')
+        .map((i) => i.content)
+        .join('\n')
+    : '';
   if (!/db:generate/.test(buildRuns)) problems.push('the build stage does not run db:generate (the Prisma clients are generated, not committed)');
   if (!/turbo\s+run\s+build\b.*--filter=@l2scope\/web/.test(buildRuns)) problems.push('the build stage does not run `turbo run build --filter=@l2scope/web`');
 
@@ -396,7 +404,8 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
       if (i.keyword !== 'RUN') continue;
       for (const m of i.content.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
         const v = (m[1] ?? m[2])!;
-        if (args.has(v) && !declared.has(v)) problems.push(`line ${i.line} (${s.name}): uses the global ARG ${v} without \`ARG ${v}\` in the stage (it is empty there)`);
+        if (args.has(v) && !declared.has(v))
+          problems.push(`line ${i.line} (${s.name}): uses the global ARG ${v} without \`ARG ${v}\` in the stage (it is empty there)`);
       }
     }
   }
@@ -416,7 +425,8 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
     else if (/^NONE\b/i.test(hc.content.trim())) problems.push(`target ${name}: HEALTHCHECK NONE`);
     else if (!hcCmd) problems.push(`target ${name}: HEALTHCHECK is not an exec-form CMD [...]`);
     else {
-      if (t.listens && !hcCmd.includes(t.listens.healthPath)) problems.push(`target ${name}: HEALTHCHECK does not probe ${t.listens.healthPath}: ${hcCmd.join(' ')}`);
+      if (t.listens && !hcCmd.includes(t.listens.healthPath))
+        problems.push(`target ${name}: HEALTHCHECK does not probe ${t.listens.healthPath}: ${hcCmd.join(' ')}`);
       for (const v of healthEnv) if (!hcCmd.includes(v)) problems.push(`target ${name}: HEALTHCHECK does not follow ${v}: ${hcCmd.join(' ')}`);
       const script = hcCmd.find((a) => /\.m?[jt]s$/.test(a));
       if (!script) problems.push(`target ${name}: HEALTHCHECK runs no script of the repository: ${hcCmd.join(' ')}`);
@@ -425,7 +435,8 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
     for (const v of t.healthEnv ?? []) if (!env.get(v)) problems.push(`target ${name}: ENV ${v} is not set (the HEALTHCHECK reads it)`);
     const exposed = chain(s).flatMap((c) => c.instrs.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.map((a) => a.split('/')[0])));
     if (t.listens) {
-      if (env.get(t.listens.portEnv) !== String(t.listens.port)) problems.push(`target ${name}: ENV ${t.listens.portEnv}=${env.get(t.listens.portEnv) ?? '(unset)'}, expected ${t.listens.port}`);
+      if (env.get(t.listens.portEnv) !== String(t.listens.port))
+        problems.push(`target ${name}: ENV ${t.listens.portEnv}=${env.get(t.listens.portEnv) ?? '(unset)'}, expected ${t.listens.port}`);
       if (!exposed.includes(String(t.listens.port))) problems.push(`target ${name}: EXPOSE ${t.listens.port} missing (has ${exposed.join(', ') || 'none'})`);
     } else if (exposed.length) problems.push(`target ${name} listens on no port but EXPOSEs ${exposed.join(', ')}`);
     problems.push(...checkDebian(name, s, t));
@@ -438,7 +449,8 @@ export function checkDockerfile(text: string, repo: RepoFacts, exp: DockerfileEx
     for (const [k, a] of entry.entries()) {
       // `node --import tsx ...`: a package of the image's node_modules
       if (k > 0 && (entry[k - 1] === '--import' || entry[k - 1] === '--require') && !a.startsWith('.') && !a.startsWith('/')) {
-        if (!has(s, path.posix.join(exp.appDir, 'node_modules', a))) problems.push(`target ${name}: ${a} (node ${entry[k - 1]}) is not in ${exp.appDir}/node_modules`);
+        if (!has(s, path.posix.join(exp.appDir, 'node_modules', a)))
+          problems.push(`target ${name}: ${a} (node ${entry[k - 1]}) is not in ${exp.appDir}/node_modules`);
         continue;
       }
       if (!/\.(m?[jt]s)$/.test(a) && !a.includes('/node_modules/')) continue;
@@ -503,12 +515,16 @@ function checkDebian(name: string, stage: Stage, t: TargetExpectation): string[]
     if (!/\s--no-install-recommends\b/.test(inst)) problems.push(`target ${name}: line ${r.line}: apt-get install without --no-install-recommends`);
     if (!/\s-y\b|\s--yes\b|\s--assume-yes\b/.test(inst)) problems.push(`target ${name}: line ${r.line}: apt-get install without -y`);
     const at = cmds.indexOf(inst);
-    if (!cmds.slice(0, at).some((c) => /^apt-get\s+(?:-\S+\s+)*update\b/.test(c))) problems.push(`target ${name}: line ${r.line}: apt-get install without apt-get update in the same RUN (a cached, stale package index)`);
-    if (!cmds.slice(at).some((c) => /^rm\s+-\w*r\w*f?\w*\s+.*\/var\/lib\/apt\/lists\/\*/.test(c))) problems.push(`target ${name}: line ${r.line}: the apt lists are not removed (rm -rf /var/lib/apt/lists/*) in the same RUN`);
+    if (!cmds.slice(0, at).some((c) => /^apt-get\s+(?:-\S+\s+)*update\b/.test(c)))
+      problems.push(`target ${name}: line ${r.line}: apt-get install without apt-get update in the same RUN (a cached, stale package index)`);
+    if (!cmds.slice(at).some((c) => /^rm\s+-\w*r\w*f?\w*\s+.*\/var\/lib\/apt\/lists\/\*/.test(c)))
+      problems.push(`target ${name}: line ${r.line}: the apt lists are not removed (rm -rf /var/lib/apt/lists/*) in the same RUN`);
     if (!isRoot(userAt(stage, r))) problems.push(`target ${name}: line ${r.line}: apt-get runs as USER ${userAt(stage, r)}, not root`);
   }
   for (const [file, pkg] of Object.entries(t.debianExtracts ?? {})) {
-    const r = runs.find((x) => shellCommands(x.content).some((c) => new RegExp(`^apt-get\\s+(?:-\\S+\\s+)*download\\s+["']?${pkg.replace(/[.+]/g, '\\$&')}(?:[="'\\s]|$)`).test(c)));
+    const r = runs.find((x) =>
+      shellCommands(x.content).some((c) => new RegExp(`^apt-get\\s+(?:-\\S+\\s+)*download\\s+["']?${pkg.replace(/[.+]/g, '\\$&')}(?:[="'\\s]|$)`).test(c)),
+    );
     if (!r) {
       problems.push(`target ${name}: ${file} is to come from Debian package ${pkg}, which no RUN downloads (apt-get download ${pkg})`);
       continue;
@@ -516,14 +532,22 @@ function checkDebian(name: string, stage: Stage, t: TargetExpectation): string[]
     if (!r.content.includes(`.${file}`)) problems.push(`target ${name}: line ${r.line}: the RUN that downloads ${pkg} does not extract .${file}`);
   }
   for (const [file, caps] of Object.entries(t.fileCaps ?? {})) {
-    const norm = (c: string) => c.split('+').map((p, k) => (k === 0 ? p.split(',').sort().join(',') : p.split('').sort().join(''))).join('+');
+    const norm = (c: string) =>
+      c
+        .split('+')
+        .map((p, k) => (k === 0 ? p.split(',').sort().join(',') : p.split('').sort().join('')))
+        .join('+');
     const r = runs.find((x) => shellCommands(x.content).some((c) => c.startsWith('setcap ') && c.split(/\s+/).at(-1) === file));
     if (!r) {
       problems.push(`target ${name}: no RUN gives ${file} its file capabilities (setcap ${caps} ${file})`);
       continue;
     }
     const cmd = shellCommands(r.content).find((c) => c.startsWith('setcap ') && c.split(/\s+/).at(-1) === file)!;
-    const given = cmd.split(/\s+/).slice(1, -1).filter((w) => !w.startsWith('-')).join('');
+    const given = cmd
+      .split(/\s+/)
+      .slice(1, -1)
+      .filter((w) => !w.startsWith('-'))
+      .join('');
     if (norm(given) !== norm(caps)) problems.push(`target ${name}: line ${r.line}: setcap ${given} ${file}, expected exactly ${caps}`);
     if (!isRoot(userAt(stage, r))) problems.push(`target ${name}: line ${r.line}: setcap runs as USER ${userAt(stage, r)}, not root`);
     const installedBefore = installs.some((x) => x.line <= r.line) || runs.some((x) => x.line <= r.line && x.content.includes(`.${file}`));
@@ -580,7 +604,9 @@ export function importClosure(root: string, entry: string, workspaceDirs: string
     const rel = path.relative(root, file).split(path.sep).join('/');
     if (files.has(rel)) continue;
     files.add(rel);
-    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const text = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     const specs = [
       ...[...text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1]!),
       ...[...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!),
@@ -620,16 +646,19 @@ export type Env = Record<string, string | undefined>;
 
 /** Compose-style interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}, $$. */
 export function interpolate(value: string, env: Env): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])((?:[^}])*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, name: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
-    if (m === '$$') return '$';
-    const key = (name ?? bare)!;
-    const v = env[key];
-    const unset = v === undefined || ((op === ':-' || op === ':?') && v === '');
-    if (!unset) return v!;
-    if (op === ':-' || op === '-') return arg ?? '';
-    if (op === ':?' || op === '?') throw new Error(`required variable ${key} is missing: ${arg ?? ''}`);
-    return '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])((?:[^}])*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, name: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+      if (m === '$$') return '$';
+      const key = (name ?? bare)!;
+      const v = env[key];
+      const unset = v === undefined || ((op === ':-' || op === ':?') && v === '');
+      if (!unset) return v!;
+      if (op === ':-' || op === '-') return arg ?? '';
+      if (op === ':?' || op === '?') throw new Error(`required variable ${key} is missing: ${arg ?? ''}`);
+      return '';
+    },
+  );
 }
 
 function mapStrings(v: unknown, f: (s: string) => string): unknown {
@@ -690,7 +719,9 @@ export function dependsOf(s: ComposeService): Record<string, string> {
 export function portsOf(s: ComposeService): { host: string; container: number }[] {
   return (s.ports ?? []).map((p) => {
     if (typeof p === 'object') return { host: String(p.published ?? ''), container: p.target };
-    const parts = String(p).replace(/\/(tcp|udp)$/, '').split(':');
+    const parts = String(p)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
     const container = Number(parts.at(-1));
     return { host: parts.length > 1 ? parts.at(-2)! : '', container };
   });
@@ -811,8 +842,10 @@ export function checkCompose(raw: ComposeFile, env: Env, exp: ComposeExpectation
         continue;
       }
       if (cond === 'service_healthy' && !healthy(dep)) problems.push(`${name}: waits for ${dep} to be healthy, but ${dep} has no health check`);
-      if (cond === 'service_completed_successfully' && d.restart && d.restart !== 'no') problems.push(`${name}: waits for ${dep} to complete, but ${dep} restarts (${d.restart})`);
-      if (d.profiles?.length && !s.profiles?.length) problems.push(`${name} (always on) depends on ${dep}, which only runs with profile ${d.profiles.join(',')}`);
+      if (cond === 'service_completed_successfully' && d.restart && d.restart !== 'no')
+        problems.push(`${name}: waits for ${dep} to complete, but ${dep} restarts (${d.restart})`);
+      if (d.profiles?.length && !s.profiles?.length)
+        problems.push(`${name} (always on) depends on ${dep}, which only runs with profile ${d.profiles.join(',')}`);
     }
 
     // environment names
@@ -822,7 +855,8 @@ export function checkCompose(raw: ComposeFile, env: Env, exp: ComposeExpectation
   }
   for (const [svc, deps] of Object.entries(exp.dependsOn)) {
     const got = services[svc] ? dependsOf(services[svc]) : {};
-    for (const [dep, cond] of Object.entries(deps)) if (got[dep] !== cond) problems.push(`${svc}: depends_on ${dep} should be ${cond} (is ${got[dep] ?? 'absent'})`);
+    for (const [dep, cond] of Object.entries(deps))
+      if (got[dep] !== cond) problems.push(`${svc}: depends_on ${dep} should be ${cond} (is ${got[dep] ?? 'absent'})`);
   }
 
   // volumes
@@ -836,13 +870,15 @@ export function checkCompose(raw: ComposeFile, env: Env, exp: ComposeExpectation
   // secrets: passwords only through required variables, never literal
   for (const [name, s] of Object.entries(raw.services ?? {})) {
     for (const [k, v] of Object.entries(envOf(s))) {
-      if (/PASS|SECRET|TOKEN/.test(k) && !/^\$\{[A-Z0-9_]+:\?[^}]*\}$/.test(v)) problems.push(`${name}: ${k} must come from a required variable (\${VAR:?...}), is ${JSON.stringify(v)}`);
+      if (/PASS|SECRET|TOKEN/.test(k) && !/^\$\{[A-Z0-9_]+:\?[^}]*\}$/.test(v))
+        problems.push(`${name}: ${k} must come from a required variable (\${VAR:?...}), is ${JSON.stringify(v)}`);
       // interpolations as opaque tokens, so a `:` inside ${VAR:-x} does not split user:password
       const tokens: string[] = [];
       const masked = v.replace(/\$\{[^}]*\}/g, (m) => `\uE000${tokens.push(m) - 1}\uE000`);
       const cred = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^@]*)@/i.exec(masked);
       const password = cred?.[1]?.replace(/\uE000(\d+)\uE000/g, (_, n: string) => tokens[Number(n)]!);
-      if (password !== undefined && !/^\$\{[A-Z0-9_]+:\?[^}]*\}$/.test(password)) problems.push(`${name}: ${k} embeds a password that is not a required variable: ${JSON.stringify(v)}`);
+      if (password !== undefined && !/^\$\{[A-Z0-9_]+:\?[^}]*\}$/.test(password))
+        problems.push(`${name}: ${k} embeds a password that is not a required variable: ${JSON.stringify(v)}`);
     }
   }
   return problems;

@@ -62,7 +62,9 @@ const DEFAULT_CAPTURE_REL = path.relative(ROOT, DEFAULT_CAPTURE).split(path.sep)
  */
 const AGENT_ENTRY = 'apps/agent/src/main.ts';
 const AGENT_CLOSURE = importClosure(ROOT, AGENT_ENTRY, repo.workspaces);
-const agentSources = sourceFiles(ROOT, ['apps/agent/src']).map((f) => readFileSync(f, 'utf8')).join('\n');
+const agentSources = sourceFiles(ROOT, ['apps/agent/src'])
+  .map((f) => readFileSync(f, 'utf8'))
+  .join('\n');
 /**
  * The executables the agent runs: NODE_COMMANDS (collection), and what its sources name in
  * `runCommand([...])`, `new TriggerMonitor([...])` and `which(... 'x')` (addresses, monitors, tcpdump).
@@ -117,8 +119,12 @@ const DF_EXPECT: DockerfileExpectations = {
       listens: null,
       healthEnv: AGENT_STATUS_ENV,
       files: [...AGENT_CLOSURE.files, 'package.json', 'docker/agent-healthcheck.mjs'],
-      debian: [...new Set([...AGENT_EXECS].filter((c) => !DEBIAN_EXECS[c]?.extracted).map((c) => DEBIAN_EXECS[c]?.package ?? `(no Debian package known for ${c})`))],
-      debianExtracts: Object.fromEntries([...AGENT_EXECS].filter((c) => DEBIAN_EXECS[c]?.extracted).map((c) => [DEBIAN_EXECS[c]!.path, DEBIAN_EXECS[c]!.package])),
+      debian: [
+        ...new Set([...AGENT_EXECS].filter((c) => !DEBIAN_EXECS[c]?.extracted).map((c) => DEBIAN_EXECS[c]?.package ?? `(no Debian package known for ${c})`)),
+      ],
+      debianExtracts: Object.fromEntries(
+        [...AGENT_EXECS].filter((c) => DEBIAN_EXECS[c]?.extracted).map((c) => [DEBIAN_EXECS[c]!.path, DEBIAN_EXECS[c]!.package]),
+      ),
       fileCaps: { [DEBIAN_EXECS.tcpdump!.path]: 'cap_net_raw+ep' },
     },
   },
@@ -205,7 +211,9 @@ describe('Dockerfile', () => {
     });
 
     it('a COPY --from naming no earlier stage', () => {
-      expect(problems(DOCKERFILE.replace('COPY --from=prod-deps /app/ ./', 'COPY --from=prod /app/ ./'))).toContainEqual(expect.stringContaining('--from=prod names no earlier stage'));
+      expect(problems(DOCKERFILE.replace('COPY --from=prod-deps /app/ ./', 'COPY --from=prod /app/ ./'))).toContainEqual(
+        expect.stringContaining('--from=prod names no earlier stage'),
+      );
     });
 
     it('a source excluded by .dockerignore', () => {
@@ -214,7 +222,12 @@ describe('Dockerfile', () => {
     });
 
     it('npm ci, playwright install, a wrong npm', () => {
-      const p = problems(DOCKERFILE.replace('RUN npm install && npm cache clean --force', 'RUN npm ci && npx playwright install chromium').replace('NPM_VERSION=11.19.1', 'NPM_VERSION=10.9.0'));
+      const p = problems(
+        DOCKERFILE.replace('RUN npm install && npm cache clean --force', 'RUN npm ci && npx playwright install chromium').replace(
+          'NPM_VERSION=11.19.1',
+          'NPM_VERSION=10.9.0',
+        ),
+      );
       expect(p).toContainEqual(expect.stringContaining('npm ci refuses this lockfile'));
       expect(p).toContainEqual(expect.stringContaining('playwright install downloads a browser'));
       expect(p).toContainEqual(expect.stringContaining('NPM_VERSION=10.9.0 differs'));
@@ -231,7 +244,9 @@ describe('Dockerfile', () => {
       const noWebHc = DOCKERFILE.replace(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "\/app\/docker\/healthcheck\.mjs"[^\n]*\n/, '');
       expect(noWebHc).not.toBe(DOCKERFILE);
       expect(problems(noWebHc)).toContain('target web has no HEALTHCHECK');
-      expect(problems(DOCKERFILE.replace('"/healthz", "L2SCOPE_LIVE_PORT"', '"/health", "L2SCOPE_LIVE_PORT"'))).toContainEqual(expect.stringContaining('does not probe /healthz'));
+      expect(problems(DOCKERFILE.replace('"/healthz", "L2SCOPE_LIVE_PORT"', '"/health", "L2SCOPE_LIVE_PORT"'))).toContainEqual(
+        expect.stringContaining('does not probe /healthz'),
+      );
       const p = problems(DOCKERFILE.replace('ENV L2SCOPE_LIVE_PORT=3001', 'ENV L2SCOPE_LIVE_PORT=3002'));
       expect(p).toContainEqual(expect.stringContaining('ENV L2SCOPE_LIVE_PORT=3002, expected 3001'));
     });
@@ -243,7 +258,9 @@ describe('Dockerfile', () => {
     it('a runtime file left out of the image', () => {
       const p = problems(DOCKERFILE.replace('COPY --from=build /app/fixtures/lab3.jsonl ./fixtures/lab3.jsonl\n', ''));
       expect(p).toContain(`target worker: ${DEFAULT_CAPTURE_REL} is not copied into the image`);
-      expect(problems(DOCKERFILE.replace('COPY --from=build /app/prisma ./prisma\n', ''))).toContain('target worker: prisma/models.prisma is not copied into the image');
+      expect(problems(DOCKERFILE.replace('COPY --from=build /app/prisma ./prisma\n', ''))).toContain(
+        'target worker: prisma/models.prisma is not copied into the image',
+      );
     });
 
     it('a global ARG used in a stage that does not declare it', () => {
@@ -339,7 +356,14 @@ describe('Dockerfile: the node agent target', () => {
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     expect(yaml).toBeDefined();
     const doc = parseCompose(yaml!);
-    const svc = doc.services['l2scope-agent']! as ComposeFile['services'][string] & { network_mode?: string; cap_add?: string[]; cap_drop?: string[]; group_add?: string[]; security_opt?: string[]; user?: string };
+    const svc = doc.services['l2scope-agent']! as ComposeFile['services'][string] & {
+      network_mode?: string;
+      cap_add?: string[];
+      cap_drop?: string[];
+      group_add?: string[];
+      security_opt?: string[];
+      user?: string;
+    };
     expect(svc.image).toMatch(/^l2scope\/agent:/);
     expect(svc.network_mode).toBe('host');
     expect(svc.cap_drop).toEqual(['ALL']);
@@ -358,7 +382,10 @@ describe('Dockerfile: the node agent target', () => {
       expect(r).toContain('-v /etc/neutron:/etc/neutron:ro');
       expect(r).toMatch(/-e AMQP_URL='amqp:\/\/l2scope-agent:/);
       expect(r).not.toContain('no-new-privileges');
-      const args = r.slice(r.indexOf('l2scope/agent ') + 'l2scope/agent '.length).trim().split(/\s+/);
+      const args = r
+        .slice(r.indexOf('l2scope/agent ') + 'l2scope/agent '.length)
+        .trim()
+        .split(/\s+/);
       for (const a of args) if (a.startsWith('--')) expect(agentFlags, a).toContain(a);
       expect(args.slice(0, 2)).toEqual(['--host', expect.stringMatching(/^compute\d$/)]);
     }
@@ -380,41 +407,80 @@ describe('Dockerfile: the node agent target', () => {
     });
 
     it('a Debian package left out, recommends pulled in, apt lists kept, no apt-get update', () => {
-      expect(problems(DOCKERFILE.replace('iproute2 tcpdump openvswitch-common', 'iproute2 openvswitch-common'))).toContain('target agent: Debian package tcpdump is not installed (apt-get install)');
-      expect(problems(DOCKERFILE.replace('apt-get install -y --no-install-recommends iproute2', 'apt-get install -y iproute2'))).toContainEqual(expect.stringContaining('without --no-install-recommends'));
+      expect(problems(DOCKERFILE.replace('iproute2 tcpdump openvswitch-common', 'iproute2 openvswitch-common'))).toContain(
+        'target agent: Debian package tcpdump is not installed (apt-get install)',
+      );
+      expect(problems(DOCKERFILE.replace('apt-get install -y --no-install-recommends iproute2', 'apt-get install -y iproute2'))).toContainEqual(
+        expect.stringContaining('without --no-install-recommends'),
+      );
       expect(problems(DOCKERFILE.replace(' \\\n && rm -rf /var/lib/apt/lists/*', ''))).toContainEqual(expect.stringContaining('the apt lists are not removed'));
-      expect(problems(DOCKERFILE.replace('RUN apt-get update \\\n && apt-get install', 'RUN apt-get install'))).toContainEqual(expect.stringContaining('without apt-get update in the same RUN'));
+      expect(problems(DOCKERFILE.replace('RUN apt-get update \\\n && apt-get install', 'RUN apt-get install'))).toContainEqual(
+        expect.stringContaining('without apt-get update in the same RUN'),
+      );
     });
 
     it('ovs-vsctl not extracted', () => {
-      expect(problems(DOCKERFILE.replace('./usr/bin/ovs-vsctl', './usr/bin/ovs-dpctl'))).toContainEqual(expect.stringContaining('the RUN that downloads openvswitch-switch does not extract ./usr/bin/ovs-vsctl'));
-      expect(problems(DOCKERFILE.replace(/apt-get download "openvswitch-switch=[^\n]*\n/, ''))).toContainEqual(expect.stringContaining('which no RUN downloads (apt-get download openvswitch-switch)'));
+      expect(problems(DOCKERFILE.replace('./usr/bin/ovs-vsctl', './usr/bin/ovs-dpctl'))).toContainEqual(
+        expect.stringContaining('the RUN that downloads openvswitch-switch does not extract ./usr/bin/ovs-vsctl'),
+      );
+      expect(problems(DOCKERFILE.replace(/apt-get download "openvswitch-switch=[^\n]*\n/, ''))).toContainEqual(
+        expect.stringContaining('which no RUN downloads (apt-get download openvswitch-switch)'),
+      );
     });
 
     it('tcpdump without its capability, with a different one, on the wrong path, or set as node', () => {
-      expect(problems(DOCKERFILE.replace(' \\\n && setcap cap_net_raw+ep /usr/bin/tcpdump', ''))).toContain('target agent: no RUN gives /usr/bin/tcpdump its file capabilities (setcap cap_net_raw+ep /usr/bin/tcpdump)');
-      expect(problems(DOCKERFILE.replace('setcap cap_net_raw+ep', 'setcap cap_net_raw,cap_net_admin+eip'))).toContainEqual(expect.stringContaining('setcap cap_net_raw,cap_net_admin+eip /usr/bin/tcpdump, expected exactly cap_net_raw+ep'));
-      expect(problems(DOCKERFILE.replace('setcap cap_net_raw+ep /usr/bin/tcpdump', 'setcap cap_net_raw+ep /usr/sbin/tcpdump'))).toContainEqual(expect.stringContaining('no RUN gives /usr/bin/tcpdump'));
-      const overwritten = DOCKERFILE.replace('COPY docker/agent-healthcheck.mjs ./docker/agent-healthcheck.mjs\n', 'COPY docker/agent-healthcheck.mjs ./docker/agent-healthcheck.mjs\nCOPY --from=agent-deps /usr/bin/tcpdump /usr/bin/\n');
+      expect(problems(DOCKERFILE.replace(' \\\n && setcap cap_net_raw+ep /usr/bin/tcpdump', ''))).toContain(
+        'target agent: no RUN gives /usr/bin/tcpdump its file capabilities (setcap cap_net_raw+ep /usr/bin/tcpdump)',
+      );
+      expect(problems(DOCKERFILE.replace('setcap cap_net_raw+ep', 'setcap cap_net_raw,cap_net_admin+eip'))).toContainEqual(
+        expect.stringContaining('setcap cap_net_raw,cap_net_admin+eip /usr/bin/tcpdump, expected exactly cap_net_raw+ep'),
+      );
+      expect(problems(DOCKERFILE.replace('setcap cap_net_raw+ep /usr/bin/tcpdump', 'setcap cap_net_raw+ep /usr/sbin/tcpdump'))).toContainEqual(
+        expect.stringContaining('no RUN gives /usr/bin/tcpdump'),
+      );
+      const overwritten = DOCKERFILE.replace(
+        'COPY docker/agent-healthcheck.mjs ./docker/agent-healthcheck.mjs\n',
+        'COPY docker/agent-healthcheck.mjs ./docker/agent-healthcheck.mjs\nCOPY --from=agent-deps /usr/bin/tcpdump /usr/bin/\n',
+      );
       expect(problems(overwritten)).toContainEqual(expect.stringContaining('/usr/bin/tcpdump is replaced after setcap (the capability would be lost)'));
       const asNode = DOCKERFILE.replace(/(FROM \$\{NODE_IMAGE\} AS agent\n)/, '$1USER node\n');
-      expect(problems(asNode)).toEqual(expect.arrayContaining([expect.stringContaining('setcap runs as USER node, not root'), expect.stringContaining('apt-get runs as USER node, not root')]));
+      expect(problems(asNode)).toEqual(
+        expect.arrayContaining([expect.stringContaining('setcap runs as USER node, not root'), expect.stringContaining('apt-get runs as USER node, not root')]),
+      );
     });
 
     it('no or a wrong HEALTHCHECK, a variable it follows that the image does not set, a port it should not expose', () => {
       const noHc = DOCKERFILE.replace(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "docker\/agent-healthcheck\.mjs"[^\n]*\n/, '');
       expect(noHc).not.toBe(DOCKERFILE);
       expect(problems(noHc)).toContain('target agent has no HEALTHCHECK');
-      expect(problems(DOCKERFILE.replace('"L2SCOPE_AGENT_STALE_AFTER_S", "90"]', '"90"]'))).toContainEqual(expect.stringContaining('HEALTHCHECK does not follow L2SCOPE_AGENT_STALE_AFTER_S'));
-      expect(problems(DOCKERFILE.replace('ENV L2SCOPE_AGENT_STATUS_FILE=/tmp/l2scope-agent/status.json \\\n    ', 'ENV '))).toContain('target agent: ENV L2SCOPE_AGENT_STATUS_FILE is not set (the HEALTHCHECK reads it)');
-      expect(problems(DOCKERFILE.replace('COPY docker/agent-healthcheck.mjs ./docker/agent-healthcheck.mjs\n', ''))).toContain('target agent: HEALTHCHECK script docker/agent-healthcheck.mjs is not copied into the image');
-      expect(problems(DOCKERFILE.replace('ENTRYPOINT ["node", "--import", "tsx", "apps/agent/src/main.ts"]', 'EXPOSE 8080\nENTRYPOINT ["node", "--import", "tsx", "apps/agent/src/main.ts"]'))).toContain('target agent listens on no port but EXPOSEs 8080');
+      expect(problems(DOCKERFILE.replace('"L2SCOPE_AGENT_STALE_AFTER_S", "90"]', '"90"]'))).toContainEqual(
+        expect.stringContaining('HEALTHCHECK does not follow L2SCOPE_AGENT_STALE_AFTER_S'),
+      );
+      expect(problems(DOCKERFILE.replace('ENV L2SCOPE_AGENT_STATUS_FILE=/tmp/l2scope-agent/status.json \\\n    ', 'ENV '))).toContain(
+        'target agent: ENV L2SCOPE_AGENT_STATUS_FILE is not set (the HEALTHCHECK reads it)',
+      );
+      expect(problems(DOCKERFILE.replace('COPY docker/agent-healthcheck.mjs ./docker/agent-healthcheck.mjs\n', ''))).toContain(
+        'target agent: HEALTHCHECK script docker/agent-healthcheck.mjs is not copied into the image',
+      );
+      expect(
+        problems(
+          DOCKERFILE.replace(
+            'ENTRYPOINT ["node", "--import", "tsx", "apps/agent/src/main.ts"]',
+            'EXPOSE 8080\nENTRYPOINT ["node", "--import", "tsx", "apps/agent/src/main.ts"]',
+          ),
+        ),
+      ).toContain('target agent listens on no port but EXPOSEs 8080');
     });
 
     it('a source the entry point loads left out, tsx missing', () => {
-      expect(problems(DOCKERFILE.replace('COPY packages/domain/src ./packages/domain/src\n', ''))).toContain('target agent: packages/domain/src/index.ts is not copied into the image');
+      expect(problems(DOCKERFILE.replace('COPY packages/domain/src ./packages/domain/src\n', ''))).toContain(
+        'target agent: packages/domain/src/index.ts is not copied into the image',
+      );
       expect(problems(DOCKERFILE.replace('COPY --from=agent-deps /app/ ./\n', ''))).toEqual(
-        expect.arrayContaining(['target agent: tsx (node --import) is not in /app/node_modules', 'target agent: packages/domain/package.json is not copied into the image']),
+        expect.arrayContaining([
+          'target agent: tsx (node --import) is not in /app/node_modules',
+          'target agent: packages/domain/package.json is not copied into the image',
+        ]),
       );
     });
   });
@@ -485,7 +551,9 @@ describe('compose.yaml', () => {
 
   it('the worker never falls back to the in-process replay: AMQP_URL is required', () => {
     expect((COMPOSE.services.worker!.environment as Record<string, string>).AMQP_URL).toMatch(/^\$\{AMQP_URL:\?/);
-    expect(checkCompose(COMPOSE, { ...ENV_EXAMPLE, AMQP_URL: undefined }, COMPOSE_EXPECT)).toEqual([expect.stringContaining('required variable AMQP_URL is missing')]);
+    expect(checkCompose(COMPOSE, { ...ENV_EXAMPLE, AMQP_URL: undefined }, COMPOSE_EXPECT)).toEqual([
+      expect.stringContaining('required variable AMQP_URL is missing'),
+    ]);
   });
 
   describe('fails on a broken copy', () => {
@@ -498,15 +566,19 @@ describe('compose.yaml', () => {
 
     it('a build target, dockerfile or context that does not exist', () => {
       expect(problems((d) => void (build(d, 'web').target = 'webb'))).toContainEqual(expect.stringContaining('web: target webb is not a stage'));
-      expect(problems((d) => void (build(d, 'web').dockerfile = 'docker/Dockerfile.web'))).toContainEqual(expect.stringContaining('dockerfile docker/Dockerfile.web does not exist'));
+      expect(problems((d) => void (build(d, 'web').dockerfile = 'docker/Dockerfile.web'))).toContainEqual(
+        expect.stringContaining('dockerfile docker/Dockerfile.web does not exist'),
+      );
       expect(problems((d) => void (build(d, 'web').context = '.'))).toContainEqual(expect.stringContaining('is not the repository root'));
     });
 
     it('a weaker depends_on, a dependency without health check, a restarting one-shot job', () => {
-      expect(problems((d) => void ((d.services.worker!.depends_on as Record<string, { condition: string }>).postgres!.condition = 'service_started'))).toContain(
-        'worker: depends_on postgres should be service_healthy (is service_started)',
+      expect(
+        problems((d) => void ((d.services.worker!.depends_on as Record<string, { condition: string }>).postgres!.condition = 'service_started')),
+      ).toContain('worker: depends_on postgres should be service_healthy (is service_started)');
+      expect(problems((d) => void delete d.services.postgres!.healthcheck)).toContainEqual(
+        expect.stringContaining('waits for postgres to be healthy, but postgres has no health check'),
       );
-      expect(problems((d) => void delete d.services.postgres!.healthcheck)).toContainEqual(expect.stringContaining('waits for postgres to be healthy, but postgres has no health check'));
       expect(problems((d) => void (d.services['rabbitmq-init']!.restart = 'on-failure'))).toContainEqual(expect.stringContaining('but rabbitmq-init restarts'));
     });
 
@@ -524,13 +596,15 @@ describe('compose.yaml', () => {
       expect(problems((d) => void ((d.services.postgres!.environment as Record<string, string>).POSTGRES_PASSWORD = 'hunter2'))).toContainEqual(
         expect.stringContaining('postgres: POSTGRES_PASSWORD must come from a required variable'),
       );
-      expect(problems((d) => void ((d.services.worker!.environment as Record<string, string>).DATABASE_URL = 'postgresql://l2scope:hunter2@postgres:5432/l2scope'))).toContainEqual(
-        expect.stringContaining('worker: DATABASE_URL embeds a password'),
-      );
+      expect(
+        problems((d) => void ((d.services.worker!.environment as Record<string, string>).DATABASE_URL = 'postgresql://l2scope:hunter2@postgres:5432/l2scope')),
+      ).toContainEqual(expect.stringContaining('worker: DATABASE_URL embeds a password'));
     });
 
     it('data outside a named volume', () => {
-      expect(problems((d) => void (d.services.postgres!.volumes = ['./pgdata:/var/lib/postgresql/data']))).toContain('postgres: /var/lib/postgresql/data is not on a named volume');
+      expect(problems((d) => void (d.services.postgres!.volumes = ['./pgdata:/var/lib/postgresql/data']))).toContain(
+        'postgres: /var/lib/postgresql/data is not on a named volume',
+      );
     });
   });
 });
@@ -553,7 +627,8 @@ describe.skipIf(!hasCompose)(`docker-compose ${hasCompose ? compose.stdout.trim(
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   // a clean environment: only what the env file provides counts
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in ENV_EXAMPLE) && !/^(COMPOSE_|DOCKER_)/.test(k)));
-  const run = (...args: string[]) => spawnSync(COMPOSE_BIN, ['-f', path.join(DOCKER_DIR, 'compose.yaml'), ...args], { encoding: 'utf8', env: cleanEnv, cwd: tmp });
+  const run = (...args: string[]) =>
+    spawnSync(COMPOSE_BIN, ['-f', path.join(DOCKER_DIR, 'compose.yaml'), ...args], { encoding: 'utf8', env: cleanEnv, cwd: tmp });
 
   it('accepts the file with docker/.env.example (-q)', () => {
     const r = run('--env-file', path.join(DOCKER_DIR, '.env.example'), 'config', '-q');
@@ -720,9 +795,19 @@ describe('docker/rabbitmq/provision.mjs (against a fake management API)', () => 
   it('creates a custom vhost first', async () => {
     const api = await fakeManagementApi({ password: 'adm1n' });
     try {
-      const r = await runNode([script], { RABBITMQ_API_URL: api.url, RABBITMQ_ADMIN_PASSWORD: 'adm1n', L2SCOPE_TAP_PASSWORD: 't4p', L2SCOPE_TAP_USER: 'tap', L2SCOPE_AMQP_VHOST: 'open/stack' });
+      const r = await runNode([script], {
+        RABBITMQ_API_URL: api.url,
+        RABBITMQ_ADMIN_PASSWORD: 'adm1n',
+        L2SCOPE_TAP_PASSWORD: 't4p',
+        L2SCOPE_TAP_USER: 'tap',
+        L2SCOPE_AMQP_VHOST: 'open/stack',
+      });
       expect(r.code).toBe(0);
-      expect(api.requests.filter((q) => q.method === 'PUT').map((q) => q.url)).toEqual(['/api/vhosts/open%2Fstack', '/api/users/tap', '/api/permissions/open%2Fstack/tap']);
+      expect(api.requests.filter((q) => q.method === 'PUT').map((q) => q.url)).toEqual([
+        '/api/vhosts/open%2Fstack',
+        '/api/users/tap',
+        '/api/permissions/open%2Fstack/tap',
+      ]);
     } finally {
       await api.close();
     }
@@ -744,7 +829,12 @@ describe('docker/rabbitmq/provision.mjs (against a fake management API)', () => 
   });
 
   it('gives up when the API never answers', async () => {
-    const r = await runNode([script], { RABBITMQ_API_URL: 'http://127.0.0.1:1', RABBITMQ_ADMIN_PASSWORD: 'a', L2SCOPE_TAP_PASSWORD: 'b', RABBITMQ_WAIT_SECONDS: '1' });
+    const r = await runNode([script], {
+      RABBITMQ_API_URL: 'http://127.0.0.1:1',
+      RABBITMQ_ADMIN_PASSWORD: 'a',
+      L2SCOPE_TAP_PASSWORD: 'b',
+      RABBITMQ_WAIT_SECONDS: '1',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not answering after 1s');
   });
@@ -796,7 +886,18 @@ describe("docker/agent-healthcheck.mjs as the agent image's HEALTHCHECK runs it"
   // the image's environment, but the status file in a temporary directory
   const probe = (extra: Record<string, string | undefined> = {}) => runNode(cmd.slice(1), { ...env, L2SCOPE_AGENT_STATUS_FILE: file, ...extra });
   const status = (ageS: number | null, intervalS = 30) =>
-    writeFileSync(file, JSON.stringify({ schema: 'l2scope.agent-status/1', host: 'compute1', intervalS, brokerConnected: true, seq: 7, lastConfirmedAt: ageS === null ? null : new Date(Date.now() - ageS * 1000).toISOString(), bum: { state: 'capturing' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        schema: 'l2scope.agent-status/1',
+        host: 'compute1',
+        intervalS,
+        brokerConnected: true,
+        seq: 7,
+        lastConfirmedAt: ageS === null ? null : new Date(Date.now() - ageS * 1000).toISOString(),
+        bum: { state: 'capturing' },
+      }),
+    );
 
   it('exits 0 on a fresh file, 1 on a stale or missing one (threshold from the ENV the image sets)', async () => {
     expect(cmd[0]).toBe('node');
@@ -851,7 +952,13 @@ describe.skipIf(!hasRabbit)('demo profile on the real RabbitMQ: docker/demo/repl
 
     // what the tap must receive: records of the capture its bindings route (topic keys `x.#` or exact)
     const routed = (exchange: string, key: string) =>
-      bindings.some((b) => b.exchange.name === exchange && (b.exchange.type === 'fanout' || b.routingKey === key || (b.routingKey.endsWith('.#') && (key === b.routingKey.slice(0, -2) || key.startsWith(b.routingKey.slice(0, -1))))));
+      bindings.some(
+        (b) =>
+          b.exchange.name === exchange &&
+          (b.exchange.type === 'fanout' ||
+            b.routingKey === key ||
+            (b.routingKey.endsWith('.#') && (key === b.routingKey.slice(0, -2) || key.startsWith(b.routingKey.slice(0, -1))))),
+      );
     let expected = 0;
     let total = 0;
     for await (const r of readCapture(DEFAULT_CAPTURE)) {
@@ -865,7 +972,11 @@ describe.skipIf(!hasRabbit)('demo profile on the real RabbitMQ: docker/demo/repl
     const tap = new AmqpTap({ url: tapUser.url, pollSeconds: 1, onDelivery: async (d) => void received.push(d.routingKey) });
     await tap.start();
     try {
-      const r = await runNode(['--import', 'tsx', 'docker/demo/replay.ts'], { NEUTRON_AMQP_URL: vhost.adminUrl, DEMO_SPEED: '0', DEMO_LOOP: '0', DEMO_CAPTURE: DEFAULT_CAPTURE_REL }, 60_000);
+      const r = await runNode(
+        ['--import', 'tsx', 'docker/demo/replay.ts'],
+        { NEUTRON_AMQP_URL: vhost.adminUrl, DEMO_SPEED: '0', DEMO_LOOP: '0', DEMO_CAPTURE: DEFAULT_CAPTURE_REL },
+        60_000,
+      );
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`published ${total} messages`);

@@ -60,9 +60,15 @@ test('topology: flood edges carry the measured BUM rate; the network matrix show
   const edge = page.getByTestId(`edge-flood-${network}-${VTEPS.compute1}-${VTEPS.controller}`);
   await expect(edge).toHaveAttribute('data-bum-fps', txRate('compute1', VTEPS.controller).toFixed(3), LIVE);
   // measured, and none sent that way: still, rate 0
-  await expect(page.getByTestId(`edge-flood-${network}-${VTEPS.controller}-${VTEPS.compute1}`)).toHaveAttribute('data-bum-fps', txRate('controller', VTEPS.compute1).toFixed(3));
+  await expect(page.getByTestId(`edge-flood-${network}-${VTEPS.controller}-${VTEPS.compute1}`)).toHaveAttribute(
+    'data-bum-fps',
+    txRate('controller', VTEPS.compute1).toFixed(3),
+  );
   // compute2 has no meter: what compute1 received from it
-  await expect(page.getByTestId(`edge-flood-${network}-10.0.20.13-${VTEPS.compute1}`)).toHaveAttribute('data-bum-fps', rate('compute1', '10.0.20.13', 'rx').toFixed(3));
+  await expect(page.getByTestId(`edge-flood-${network}-10.0.20.13-${VTEPS.compute1}`)).toHaveAttribute(
+    'data-bum-fps',
+    rate('compute1', '10.0.20.13', 'rx').toFixed(3),
+  );
 
   await page.goto(`${stack.webUrl}/networks/${network}`);
   const cell = page.locator(`[data-testid="flood-cell"][data-host="compute1"][data-vtep="${VTEPS.controller}"]`);

@@ -52,7 +52,10 @@ async function openHost(page: Page, host: string): Promise<void> {
 }
 
 test.beforeAll(async () => {
-  stack = await startStack({ nodeAmqp: true, workerArgs: ['--replay', `${root}/fixtures/faults.jsonl`, '--speed', '0', '--until', stepUntil('faults', '12-undone-learned')] });
+  stack = await startStack({
+    nodeAmqp: true,
+    workerArgs: ['--replay', `${root}/fixtures/faults.jsonl`, '--speed', '0', '--until', stepUntil('faults', '12-undone-learned')],
+  });
   nodes = await nodePublisher(stack.vhost!.adminUrl);
   await publishStep('0-baseline');
   network = await analysedNetwork(stack);

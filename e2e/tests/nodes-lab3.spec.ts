@@ -31,7 +31,8 @@ test('overview: 0 for every drift class, no finding, every host in sync', async 
   await expect(page.getByTestId('flood-count-excess')).toHaveAttribute('data-count', '0');
   await expect(page.getByTestId('finding')).toHaveCount(0);
   await expect(page.getByTestId('no-findings')).toBeVisible();
-  for (const host of Object.keys(HOSTS)) await expect(page.locator(`[data-testid="overview-host-row"][data-host="${host}"]`)).toHaveAttribute('data-drift', '0');
+  for (const host of Object.keys(HOSTS))
+    await expect(page.locator(`[data-testid="overview-host-row"][data-host="${host}"]`)).toHaveAttribute('data-drift', '0');
   await expect(page.getByTestId('nodes-status')).toHaveAttribute('data-drift', '0');
 });
 
@@ -49,8 +50,14 @@ test('every host page: l2pop + ARP responder, every FDB and neighbour row held a
     // 2 flood entries + 2 remote ports, all held as told
     await expect(rows).toHaveCount(4);
     expect(await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-status')))).toEqual(['both', 'both', 'both', 'both']);
-    const floodTo = await page.locator('[data-testid="fdb-row"][data-mac="00:00:00:00:00:00"]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-vtep')).sort());
-    expect(floodTo).toEqual(Object.values(HOSTS).filter((v) => v !== vtep).sort());
+    const floodTo = await page
+      .locator('[data-testid="fdb-row"][data-mac="00:00:00:00:00:00"]')
+      .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-vtep')).sort());
+    expect(floodTo).toEqual(
+      Object.values(HOSTS)
+        .filter((v) => v !== vtep)
+        .sort(),
+    );
     const neigh = page.getByTestId('neigh-row');
     await expect(neigh).toHaveCount(2);
     expect(await neigh.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-status')))).toEqual(['both', 'both']);
@@ -68,7 +75,9 @@ test('network page: the flood matrix has no excess and no missing recipient', as
   await expect(page.getByTestId('network-page')).toBeVisible();
   const cells = page.getByTestId('flood-cell');
   await expect(cells).toHaveCount(9, { timeout: 15_000 });
-  const states = await cells.evaluateAll((cs) => cs.map((c) => `${c.getAttribute('data-host')}>${c.getAttribute('data-vtep')}:${c.getAttribute('data-state')}${c.getAttribute('data-self') ? ':self' : ''}`));
+  const states = await cells.evaluateAll((cs) =>
+    cs.map((c) => `${c.getAttribute('data-host')}>${c.getAttribute('data-vtep')}:${c.getAttribute('data-state')}${c.getAttribute('data-self') ? ':self' : ''}`),
+  );
   for (const s of states) expect(s).toMatch(/:(both|none:self)$/);
   expect(states.filter((s) => s.endsWith(':both'))).toHaveLength(6);
   await expect(page.getByTestId('matrix-totals')).toHaveAttribute('data-missing', '0');

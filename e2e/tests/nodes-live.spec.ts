@@ -22,14 +22,23 @@ const at = (step: string) => Number(stepUntil('lab3', step)) * 1000;
 /** A capture file with the records captured in [from, to). */
 function slice(from: number, to: number): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'l2scope-e2e-')), 'slice.jsonl');
-  writeFileSync(file, records.filter((r) => r.ts.getTime() >= from && r.ts.getTime() < to).map(toCaptureLine).join('\n'));
+  writeFileSync(
+    file,
+    records
+      .filter((r) => r.ts.getTime() >= from && r.ts.getTime() < to)
+      .map(toCaptureLine)
+      .join('\n'),
+  );
   return file;
 }
 
 /** Hosts for which the worker's convergence tracker waits for told entries (`GET /api/nodes`), sorted. */
 async function pendingHosts(s: Stack): Promise<string[]> {
   const r = (await (await fetch(`http://127.0.0.1:${s.livePort}/api/nodes`)).json()) as { convergence?: { host: string; pending: number }[] } | null;
-  return (r?.convergence ?? []).filter((c) => c.pending > 0).map((c) => c.host).sort();
+  return (r?.convergence ?? [])
+    .filter((c) => c.pending > 0)
+    .map((c) => c.host)
+    .sort();
 }
 
 let stack: Stack;

@@ -34,7 +34,9 @@ test.describe('step 3: Lab3 with an OVS host', () => {
     const rows = page.getByTestId('fdb-row');
     await expect(rows).toHaveCount(6);
     expect(await rows.evaluateAll((rs) => rs.every((r) => r.getAttribute('data-status') === 'both'))).toBe(true);
-    const floodTo = await page.locator('[data-testid="fdb-row"][data-mac="00:00:00:00:00:00"]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-actual-vtep')));
+    const floodTo = await page
+      .locator('[data-testid="fdb-row"][data-mac="00:00:00:00:00:00"]')
+      .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-actual-vtep')));
     expect(floodTo.sort()).toEqual(LB);
     await expect(page.getByTestId('fdb-table')).toContainText('table=22');
     await expect(page.getByTestId('fdb-table')).toContainText('table=20');

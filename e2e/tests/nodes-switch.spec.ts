@@ -40,7 +40,10 @@ test('every host: half-switched mode, the group an excess flood recipient; the m
   }
   const network = await page.getByTestId('flood-list').getAttribute('data-network');
   await page.goto(`${stack.webUrl}/networks/${network}`);
-  for (const h of HOSTS) await expect(page.locator(`[data-testid="flood-cell"][data-host="${h}"][data-vtep="224.0.0.1"]`)).toHaveAttribute('data-state', 'excess', { timeout: 15_000 });
+  for (const h of HOSTS)
+    await expect(page.locator(`[data-testid="flood-cell"][data-host="${h}"][data-vtep="224.0.0.1"]`)).toHaveAttribute('data-state', 'excess', {
+      timeout: 15_000,
+    });
   await page.goto(stack.webUrl);
   for (const h of HOSTS) await expect(page.getByTestId(`host-flood-note-${h}`)).toContainText('224.0.0.1', { timeout: 15_000 });
 });

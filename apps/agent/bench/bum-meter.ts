@@ -14,8 +14,26 @@ function frame(i: number): Uint8Array {
   const vni = 600 + (i % 8);
   const remote = [10, 0, 1 + ((i >> 3) % 64), 2];
   const kind = i % 10; // 0-2 ARP broadcast, 3 multicast, 4-5 unknown unicast, 6-9 known unicast
-  const dst = kind <= 2 ? [255, 255, 255, 255, 255, 255] : kind === 3 ? [1, 0, 0x5e, 0, 0, 0xfb] : kind <= 5 ? [0xfa, 0x16, 0x3e, 9, 9, i & 255] : [0xfa, 0x16, 0x3e, 0, 0, (i >> 3) % 64];
-  const inner = [...dst, 0xfa, 0x16, 0x3e, 1, 1, 1, ...be16(kind <= 2 ? 0x0806 : 0x0800), ...(kind <= 2 ? [0, 1, 8, 0, 6, 4, 0, 1] : new Array(8).fill(0)), ...new Array(20).fill(0)];
+  const dst =
+    kind <= 2
+      ? [255, 255, 255, 255, 255, 255]
+      : kind === 3
+        ? [1, 0, 0x5e, 0, 0, 0xfb]
+        : kind <= 5
+          ? [0xfa, 0x16, 0x3e, 9, 9, i & 255]
+          : [0xfa, 0x16, 0x3e, 0, 0, (i >> 3) % 64];
+  const inner = [
+    ...dst,
+    0xfa,
+    0x16,
+    0x3e,
+    1,
+    1,
+    1,
+    ...be16(kind <= 2 ? 0x0806 : 0x0800),
+    ...(kind <= 2 ? [0, 1, 8, 0, 6, 4, 0, 1] : new Array(8).fill(0)),
+    ...new Array(20).fill(0),
+  ];
   const vx = [8, 0, 0, 0, (vni >> 16) & 255, (vni >> 8) & 255, vni & 255, 0, ...inner];
   const udp = [...be16(40000), ...be16(8472), ...be16(8 + vx.length), 0, 0, ...vx];
   const ip = [0x45, 0, ...be16(20 + udp.length), 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, ...remote, ...udp];
@@ -38,7 +56,17 @@ function fdb(): BumFdb {
 }
 
 function run(label: string, bytes: Uint8Array, n: number, budgetPps: number, maxFlows?: number): void {
-  const meter = new BumMeter({ host: 'bench', instance: 'b', vtep: '10.0.0.1', iface: 'ul0', udpPort: 8472, budgetPps, startMs: 0, fdb: fdb(), ...(maxFlows ? { maxFlows } : {}) });
+  const meter = new BumMeter({
+    host: 'bench',
+    instance: 'b',
+    vtep: '10.0.0.1',
+    iface: 'ul0',
+    udpPort: 8472,
+    budgetPps,
+    startMs: 0,
+    fdb: fdb(),
+    ...(maxFlows ? { maxFlows } : {}),
+  });
   const reader = new PcapStreamReader();
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
@@ -51,7 +79,9 @@ function run(label: string, bytes: Uint8Array, n: number, budgetPps: number, max
   const cpu = process.cpuUsage(cpu0);
   const heapMb = (process.memoryUsage().heapUsed - heap0) / 1048576;
   const pps = n / (ns / 1e9);
-  console.log(`${label.padEnd(44)} ${String(n).padStart(8)} packets in ${(ns / 1e6).toFixed(0).padStart(5)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms): ${(pps / 1000).toFixed(0).padStart(5)} k packets/s, ${(ns / n).toFixed(0)} ns/packet; sampled ${r.sampled.toFixed(3)}, flows ${r.flows.length}${r.other ? ` + other ${r.other.packets}` : ''}, heap +${heapMb.toFixed(1)} MB`);
+  console.log(
+    `${label.padEnd(44)} ${String(n).padStart(8)} packets in ${(ns / 1e6).toFixed(0).padStart(5)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms): ${(pps / 1000).toFixed(0).padStart(5)} k packets/s, ${(ns / n).toFixed(0)} ns/packet; sampled ${r.sampled.toFixed(3)}, flows ${r.flows.length}${r.other ? ` + other ${r.other.packets}` : ''}, heap +${heapMb.toFixed(1)} MB`,
+  );
 }
 
 const N = 1_000_000;

@@ -24,7 +24,10 @@ async function main(): Promise<void> {
     const a = await h.addNamespace('fa');
     const b = await h.addNamespace('fb');
     await h.ip(a, 'link', 'add', 'ul0', 'type', 'veth', 'peer', 'name', 'ul0', 'netns', b);
-    for (const [ns, ip, peer, vm] of [[a, '10.99.0.1', '10.99.0.2', '172.31.0.1'], [b, '10.99.0.2', '10.99.0.1', '172.31.0.2']] as const) {
+    for (const [ns, ip, peer, vm] of [
+      [a, '10.99.0.1', '10.99.0.2', '172.31.0.1'],
+      [b, '10.99.0.2', '10.99.0.1', '172.31.0.2'],
+    ] as const) {
       await h.ip(ns, 'addr', 'add', `${ip}/24`, 'dev', 'ul0');
       await h.ip(ns, 'link', 'set', 'ul0', 'up');
       await h.ip(ns, 'link', 'add', 'vxlan-649', 'type', 'vxlan', 'id', '649', 'local', ip, 'dstport', '8472', 'dev', 'ul0');
@@ -44,15 +47,21 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 10_000));
     const idle1 = [ticks(agentPid), ticks(tcpdumpPid), Date.now()] as const;
     const pct = (t0: number, t1: number, ms: number) => (((t1 - t0) * 10) / ms) * 100;
-    console.log(`idle 10 s: agent cpu ${pct(idle0[0], idle1[0], idle1[2] - idle0[2]).toFixed(2)}%, tcpdump ${pct(idle0[1], idle1[1], idle1[2] - idle0[2]).toFixed(2)}%, agent rss ${rssMb(agentPid).toFixed(1)} MB, tcpdump rss ${rssMb(tcpdumpPid).toFixed(1)} MB`);
+    console.log(
+      `idle 10 s: agent cpu ${pct(idle0[0], idle1[0], idle1[2] - idle0[2]).toFixed(2)}%, tcpdump ${pct(idle0[1], idle1[1], idle1[2] - idle0[2]).toFixed(2)}%, agent rss ${rssMb(agentPid).toFixed(1)} MB, tcpdump rss ${rssMb(tcpdumpPid).toFixed(1)} MB`,
+    );
     const before = agent.lines.length;
     const t0 = [ticks(agentPid), ticks(tcpdumpPid), Date.now()] as const;
     const out = await h.exec(a, 'ping', '-f', '-q', '-c', String(count), '172.31.0.2');
     const t1 = [ticks(agentPid), ticks(tcpdumpPid), Date.now()] as const;
     const ms = t1[2] - t0[2];
     const pps = (count * 2) / (ms / 1000); // echo requests + replies cross ul0
-    console.log(`flood: ${count} echo requests + replies in ${(ms / 1000).toFixed(1)} s = ${(pps / 1000).toFixed(0)} k VXLAN packets/s on ul0 (${out.trim().split('\n').pop()})`);
-    console.log(`flood: agent cpu ${pct(t0[0], t1[0], ms).toFixed(1)}% of one core, tcpdump ${pct(t0[1], t1[1], ms).toFixed(1)}%, agent rss ${rssMb(agentPid).toFixed(1)} MB, tcpdump rss ${rssMb(tcpdumpPid).toFixed(1)} MB`);
+    console.log(
+      `flood: ${count} echo requests + replies in ${(ms / 1000).toFixed(1)} s = ${(pps / 1000).toFixed(0)} k VXLAN packets/s on ul0 (${out.trim().split('\n').pop()})`,
+    );
+    console.log(
+      `flood: agent cpu ${pct(t0[0], t1[0], ms).toFixed(1)}% of one core, tcpdump ${pct(t0[1], t1[1], ms).toFixed(1)}%, agent rss ${rssMb(agentPid).toFixed(1)} MB, tcpdump rss ${rssMb(tcpdumpPid).toFixed(1)} MB`,
+    );
     await new Promise((r) => setTimeout(r, 4500));
     for (const l of agent.lines.slice(before).filter((x) => x.includes('bum:'))) console.log(`  agent: ${l}`);
     await h.stop(agent);

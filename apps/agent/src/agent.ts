@@ -81,7 +81,11 @@ export class NodeAgent {
   private bumUnavailable: { reason: string; iface: string; port: number; vtep: string | null; from: number } | null = null;
   private bumIface: string | null = null;
   private readonly status: StatusFile | null;
-  private cpuMark: { usage: NodeJS.CpuUsage; at: number; tcpdump: { pid: number; ticks: number } | null } = { usage: process.cpuUsage(), at: Date.now(), tcpdump: null };
+  private cpuMark: { usage: NodeJS.CpuUsage; at: number; tcpdump: { pid: number; ticks: number } | null } = {
+    usage: process.cpuUsage(),
+    at: Date.now(),
+    tcpdump: null,
+  };
   /** Counters for logs and tests. */
   readonly counters = { fulls: 0, deltas: 0, unchanged: 0, triggers: 0, bumReports: 0 };
 
@@ -125,7 +129,9 @@ export class NodeAgent {
   /** Connect (in the background), publish the first full, start monitors, timers and the BUM meter. */
   async start(): Promise<void> {
     await this.resolveType();
-    this.log(`agent: host ${this.cfg.host}, instance ${this.instance}, ini ${this.iniPaths.join(', ')}, full snapshot every ${this.cfg.intervalS} s${this.status ? `, status file ${this.status.file}` : ''}`);
+    this.log(
+      `agent: host ${this.cfg.host}, instance ${this.instance}, ini ${this.iniPaths.join(', ')}, full snapshot every ${this.cfg.intervalS} s${this.status ? `, status file ${this.status.file}` : ''}`,
+    );
     await this.status?.reset();
     this.publisher = new NodePublisher({
       url: this.cfg.amqpUrl,
@@ -240,7 +246,9 @@ export class NodeAgent {
       this.needFull = !confirmed;
       this.counters.fulls++;
       if (confirmed) await this.status?.snapshotConfirmed('full', next.seq, this.bumState());
-      this.log(`snapshot: full seq ${next.seq} (${reason}) ${describe(next)}${next.errors.length ? `, errors: ${next.errors.map((e) => e.source).join(',')}` : ''} in ${collected.durationMs} ms, ${confirmed ? 'confirmed' : pub.connected ? 'NOT confirmed' : 'kept until the broker is back'}`);
+      this.log(
+        `snapshot: full seq ${next.seq} (${reason}) ${describe(next)}${next.errors.length ? `, errors: ${next.errors.map((e) => e.source).join(',')}` : ''} in ${collected.durationMs} ms, ${confirmed ? 'confirmed' : pub.connected ? 'NOT confirmed' : 'kept until the broker is back'}`,
+      );
       return { kind: 'full', seq: next.seq, confirmed, sections: ['all'] };
     }
     const delta = diffNodeSnapshots(this.last, next);
@@ -256,7 +264,9 @@ export class NodeAgent {
     if (!confirmed) this.needFull = true;
     this.counters.deltas++;
     if (confirmed) await this.status?.snapshotConfirmed('delta', delta.seq, this.bumState());
-    this.log(`snapshot: delta seq ${delta.seq} base ${delta.baseSeq} (${reason}) ${sections.join(',') || 'errors'} ${confirmed ? 'confirmed' : 'not sent: a full follows'}`);
+    this.log(
+      `snapshot: delta seq ${delta.seq} base ${delta.baseSeq} (${reason}) ${sections.join(',') || 'errors'} ${confirmed ? 'confirmed' : 'not sent: a full follows'}`,
+    );
     return { kind: 'delta', seq: delta.seq, confirmed, sections };
   }
 
@@ -299,7 +309,9 @@ export class NodeAgent {
     }
     this.bumIface = iface;
     const local = ifaces.find((i) => i.ifname === iface)?.addresses ?? [];
-    this.log(`bum: interface ${iface} (${why}), vtep ${vtep ?? '?'}, udp port ${port}, report every ${this.cfg.bumIntervalS} s, budget ${this.cfg.bumBudgetPps} pps`);
+    this.log(
+      `bum: interface ${iface} (${why}), vtep ${vtep ?? '?'}, udp port ${port}, report every ${this.cfg.bumIntervalS} s, budget ${this.cfg.bumBudgetPps} pps`,
+    );
     this.bum = new BumCapture({
       host: this.cfg.host,
       instance: this.instance,
@@ -330,7 +342,16 @@ export class NodeAgent {
     const u = this.bumUnavailable;
     if (!u) return;
     const now = Date.now();
-    const r = unavailableBumReport({ host: this.cfg.host, instance: this.instance, vtep: u.vtep, iface: u.iface, udpPort: u.port, fromMs: u.from, toMs: now, reason: u.reason });
+    const r = unavailableBumReport({
+      host: this.cfg.host,
+      instance: this.instance,
+      vtep: u.vtep,
+      iface: u.iface,
+      udpPort: u.port,
+      fromMs: u.from,
+      toMs: now,
+      reason: u.reason,
+    });
     u.from = now;
     void this.publishBum(r);
   }
@@ -342,7 +363,9 @@ export class NodeAgent {
     const ok = this.publisher ? await this.publisher.publishBum(r) : false;
     if (ok) await this.status?.bumConfirmed(this.bumState());
     if (r.unavailable || arp > 0 || bum > 0 || r.captureDropped || r.sampled < 1) {
-      this.log(`bum: ${r.seconds.toFixed(1)} s ${r.unavailable ? `unavailable (${r.unavailable}) ` : ''}captured ${r.captured}, BUM ${fmt(bum)}, ARP ${fmt(arp)}, flows ${r.flows.length}${r.sampled < 1 ? `, sampled ${(r.sampled * 100).toFixed(1)}%` : ''}${r.captureDropped ? `, kernel dropped ${r.captureDropped}` : ''}${ok ? '' : ' (kept until the broker is back)'}`);
+      this.log(
+        `bum: ${r.seconds.toFixed(1)} s ${r.unavailable ? `unavailable (${r.unavailable}) ` : ''}captured ${r.captured}, BUM ${fmt(bum)}, ARP ${fmt(arp)}, flows ${r.flows.length}${r.sampled < 1 ? `, sampled ${(r.sampled * 100).toFixed(1)}%` : ''}${r.captureDropped ? `, kernel dropped ${r.captureDropped}` : ''}${ok ? '' : ' (kept until the broker is back)'}`,
+      );
     }
   }
 
@@ -367,7 +390,9 @@ export class NodeAgent {
     }
     this.cpuMark = { usage: process.cpuUsage(), at: now, tcpdump: mark };
     const s = this.publisher?.stats;
-    this.log(`stats: cpu ${cpuPct.toFixed(2)}% rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB${tcpdump}, fulls ${this.counters.fulls} deltas ${this.counters.deltas} bum ${this.counters.bumReports}, published ${s?.published ?? 0} failed ${s?.failed ?? 0}`);
+    this.log(
+      `stats: cpu ${cpuPct.toFixed(2)}% rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB${tcpdump}, fulls ${this.counters.fulls} deltas ${this.counters.deltas} bum ${this.counters.bumReports}, published ${s?.published ?? 0} failed ${s?.failed ?? 0}`,
+    );
   }
 
   /** Stop monitors, tcpdump (by PID), timers; send the last BUM report; close AMQP. */
@@ -395,8 +420,10 @@ export function deltaSections(d: DeltaNodeSnapshot): string[] {
 }
 
 function describe(s: FullNodeSnapshot): string {
-  if (s.linuxbridge) return `(fdb ${s.linuxbridge.fdb.length}, neigh ${s.linuxbridge.neigh.length}, vxlan ${s.linuxbridge.vxlan.length}, bridges ${s.linuxbridge.bridges.length})`;
-  if (s.openvswitch) return `(tunnel ports ${s.openvswitch.tunnelPorts.length}, br-tun ${s.openvswitch.brTun ? `${s.openvswitch.brTun.unicast.length} unicast, ${s.openvswitch.brTun.flood.length} flood, ${s.openvswitch.brTun.responder.length} responder` : 'unreadable'})`;
+  if (s.linuxbridge)
+    return `(fdb ${s.linuxbridge.fdb.length}, neigh ${s.linuxbridge.neigh.length}, vxlan ${s.linuxbridge.vxlan.length}, bridges ${s.linuxbridge.bridges.length})`;
+  if (s.openvswitch)
+    return `(tunnel ports ${s.openvswitch.tunnelPorts.length}, br-tun ${s.openvswitch.brTun ? `${s.openvswitch.brTun.unicast.length} unicast, ${s.openvswitch.brTun.flood.length} flood, ${s.openvswitch.brTun.responder.length} responder` : 'unreadable'})`;
   return '';
 }
 

@@ -116,7 +116,9 @@ export class BumCapture {
           this.meter.setLinktype(this.reader.header.linktype);
           this.restarts = 0;
           this.unavailable = null;
-          this.o.log(`bum: capturing on ${this.o.iface} udp dst port ${this.o.udpPort} (tcpdump pid ${child.pid}, linktype ${this.reader.header.linktype}, snaplen ${this.reader.header.snaplen})`);
+          this.o.log(
+            `bum: capturing on ${this.o.iface} udp dst port ${this.o.udpPort} (tcpdump pid ${child.pid}, linktype ${this.reader.header.linktype}, snaplen ${this.reader.header.snaplen})`,
+          );
         }
       } catch (e) {
         this.o.log(`bum: unreadable capture stream (${errLine(e)}); restarting tcpdump`);
@@ -138,7 +140,11 @@ export class BumCapture {
       if (this.child === child) this.child = null;
       if (this.stopped) return;
       const delay = Math.min(60_000, 5000 * 2 ** Math.min(this.restarts++, 4));
-      const msg = this.stderrTail.split('\n').map((l) => l.trim()).filter((l) => l && !/^tcpdump: listening on|packets (captured|received|dropped)/.test(l)).pop();
+      const msg = this.stderrTail
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !/^tcpdump: listening on|packets (captured|received|dropped)/.test(l))
+        .pop();
       this.setUnavailable(`tcpdump ${why}${msg ? `: ${msg}` : ''}`.slice(0, 500), `bum: tcpdump ${why}${msg ? `: ${msg}` : ''}; restart in ${delay / 1000} s`);
       this.droppedTotal = null;
       this.droppedAtLastReport = null;

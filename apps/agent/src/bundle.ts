@@ -25,7 +25,12 @@ export function redactIni(text: string): string {
  * Write one host's bundle into `dir` (created if missing).
  * @returns the file names written
  */
-export async function writeBundle(dir: string, host: string, raw: RawNodeOutputs, meta: { takenAt: number; agentType: 'linuxbridge' | 'openvswitch' }): Promise<string[]> {
+export async function writeBundle(
+  dir: string,
+  host: string,
+  raw: RawNodeOutputs,
+  meta: { takenAt: number; agentType: 'linuxbridge' | 'openvswitch' },
+): Promise<string[]> {
   const safe: RawNodeOutputs = { ...raw, ...(raw.agentIni !== undefined ? { agentIni: redactIni(raw.agentIni) } : {}) };
   const files = bundleFiles(host, safe, meta);
   await mkdir(dir, { recursive: true });

@@ -5,15 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import {
-  AGENT_INI_PATHS,
-  NODE_COMMANDS,
-  NODE_COMMANDS_BY_AGENT,
-  type RawNodeOutputs,
-  type RawOutputName,
-  detectAgentType,
-  parseIni,
-} from '@l2scope/domain';
+import { AGENT_INI_PATHS, NODE_COMMANDS, NODE_COMMANDS_BY_AGENT, type RawNodeOutputs, type RawOutputName, detectAgentType, parseIni } from '@l2scope/domain';
 import { runCommand } from './exec';
 
 export type AgentType = 'linuxbridge' | 'openvswitch';
@@ -73,7 +65,8 @@ export async function detectType(iniPaths: string[]): Promise<{ type: AgentType;
     }
   }
   if (iniPaths.length === 0) {
-    if (existsSync(AGENT_INI_PATHS.openvswitch) && !existsSync(AGENT_INI_PATHS.linuxbridge)) return { type: 'openvswitch', why: `${AGENT_INI_PATHS.openvswitch} exists` };
+    if (existsSync(AGENT_INI_PATHS.openvswitch) && !existsSync(AGENT_INI_PATHS.linuxbridge))
+      return { type: 'openvswitch', why: `${AGENT_INI_PATHS.openvswitch} exists` };
     if (existsSync(AGENT_INI_PATHS.linuxbridge)) return { type: 'linuxbridge', why: `${AGENT_INI_PATHS.linuxbridge} exists` };
   }
   return { type: 'linuxbridge', why: 'default (no ini told otherwise)' };

@@ -21,20 +21,28 @@ program
   .option('--host <name>', 'Neutron host name of this node ([DEFAULT] host; default: the system host name)')
   .option('--amqp <url>', 'broker URL (default: env AMQP_URL, else amqp://guest:guest@127.0.0.1:5672/); the user needs configure+write on ^l2scope\\.node$')
   .option('--interval <s>', 'seconds between full snapshots', '30')
-  .option('--ini <path>', 'the Neutron L2 agent ini, read-only (repeatable, oslo --config-file order; default: the Debian path of the type)', collectIni, [] as string[])
+  .option(
+    '--ini <path>',
+    'the Neutron L2 agent ini, read-only (repeatable, oslo --config-file order; default: the Debian path of the type)',
+    collectIni,
+    [] as string[],
+  )
   .addOption(new Option('--type <type>', 'agent type').choices(['auto', 'linuxbridge', 'openvswitch']).default('auto'))
   .option('--ovs-db <db>', 'OVSDB for ovs-vsctl (e.g. unix:/run/openvswitch/db.sock)')
   .option('--ovs-rundir <dir>', 'OVS_RUNDIR for ovs-vsctl / ovs-ofctl')
   .option('--bum', 'run the BUM meter (default)')
   .option('--no-bum', 'do not run the BUM meter')
   .option('--bum-iface <if>', 'underlay interface to capture on (default: the one holding local_ip)')
-  .option('--bum-port <port>', 'VXLAN UDP port (default: the ini\'s, i.e. 8472 for Linux bridge, 4789 for OVS)')
+  .option('--bum-port <port>', "VXLAN UDP port (default: the ini's, i.e. 8472 for Linux bridge, 4789 for OVS)")
   .option('--bum-interval <s>', 'seconds per BUM report', '5')
   .option('--bum-budget <pps>', 'packets per second decoded in full; above it every k-th packet is decoded and counts scaled', '20000')
   .option('--poll <s>', 'also collect every S seconds and send a delta when something changed (default: 5 for OVS, 0 = monitors only for Linux bridge)')
   .option('--bundle <dir>', 'write a support bundle of the current state into DIR and exit (no AMQP)')
   .option('--once', 'publish one full snapshot and exit')
-  .option('--status-file <path>', 'rewrite this JSON file (atomically) after every broker-confirmed publish, for a health check (default: env L2SCOPE_AGENT_STATUS_FILE; unset: none)')
+  .option(
+    '--status-file <path>',
+    'rewrite this JSON file (atomically) after every broker-confirmed publish, for a health check (default: env L2SCOPE_AGENT_STATUS_FILE; unset: none)',
+  )
   .showHelpAfterError();
 
 async function main(): Promise<number> {

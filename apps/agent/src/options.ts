@@ -31,7 +31,8 @@ export type AgentMode = { mode: 'run'; config: AgentConfig } | { mode: 'once'; c
 
 function num(name: string, v: string, min: number, max: number, integer = false): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max} (got "${v}")`);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max} (got "${v}")`);
   return n;
 }
 

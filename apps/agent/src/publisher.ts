@@ -232,11 +232,17 @@ export class NodePublisher {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no confirm from the broker in time')), this.o.confirmTimeoutMs ?? 15_000);
         try {
-          ch.publish(NODE_AGENT_WIRE.exchange, m.routingKey, m.body, { ...m.options, messageId: m.options.messageId ?? randomBytes(8).toString('hex') }, (err: unknown) => {
-            clearTimeout(timer);
-            if (err) reject(err instanceof Error ? err : new Error(String(err)));
-            else resolve();
-          });
+          ch.publish(
+            NODE_AGENT_WIRE.exchange,
+            m.routingKey,
+            m.body,
+            { ...m.options, messageId: m.options.messageId ?? randomBytes(8).toString('hex') },
+            (err: unknown) => {
+              clearTimeout(timer);
+              if (err) reject(err instanceof Error ? err : new Error(String(err)));
+              else resolve();
+            },
+          );
         } catch (e) {
           clearTimeout(timer);
           reject(e instanceof Error ? e : new Error(String(e)));

@@ -15,7 +15,7 @@ import { DEFAULT_AMQP_URL } from './options';
 
 const program = new Command()
   .name('l2scope-agent-watch')
-  .description('print the node agents\' messages on l2scope.node')
+  .description("print the node agents' messages on l2scope.node")
   .option('--amqp <url>', 'broker URL (default: env AMQP_URL, else amqp://guest:guest@127.0.0.1:5672/)')
   .option('--jsonl <file>', 'append every message to this JSONL file')
   .option('--bum-all', 'print every BUM report (default: only those with BUM, ARP or a problem)')
@@ -28,10 +28,18 @@ export function snapshotLine(s: NodeSnapshot): string {
   if (s.kind === 'full') {
     const lb = s.linuxbridge;
     const ovs = s.openvswitch;
-    const what = lb ? `fdb ${lb.fdb.length} neigh ${lb.neigh.length} vxlan ${lb.vxlan.map((d) => `${d.name}${d.proxy ? '+proxy' : ''}${d.group ? `@${d.group}` : ''}`).join(',') || '-'}` : ovs ? `tunnel ports ${ovs.tunnelPorts.length} unicast ${ovs.brTun?.unicast.length ?? '?'} flood ${ovs.brTun?.flood.length ?? '?'} responder ${ovs.brTun?.responder.length ?? '?'}` : '';
+    const what = lb
+      ? `fdb ${lb.fdb.length} neigh ${lb.neigh.length} vxlan ${lb.vxlan.map((d) => `${d.name}${d.proxy ? '+proxy' : ''}${d.group ? `@${d.group}` : ''}`).join(',') || '-'}`
+      : ovs
+        ? `tunnel ports ${ovs.tunnelPorts.length} unicast ${ovs.brTun?.unicast.length ?? '?'} flood ${ovs.brTun?.flood.length ?? '?'} responder ${ovs.brTun?.responder.length ?? '?'}`
+        : '';
     return `snapshot ${s.host} full seq ${s.seq} ${s.agent.type} l2pop=${s.agent.ini?.l2population ?? '?'} arp=${s.agent.ini?.arpResponder ?? '?'} ${what}${s.errors.length ? ` errors ${s.errors.map((e) => e.source).join(',')}` : ''}`;
   }
-  const parts = [s.agent ? 'agent' : '', ...Object.keys(s.linuxbridge ?? {}).map((k) => `linuxbridge.${k}`), ...Object.keys(s.openvswitch ?? {}).map((k) => `openvswitch.${k}`)].filter(Boolean);
+  const parts = [
+    s.agent ? 'agent' : '',
+    ...Object.keys(s.linuxbridge ?? {}).map((k) => `linuxbridge.${k}`),
+    ...Object.keys(s.openvswitch ?? {}).map((k) => `openvswitch.${k}`),
+  ].filter(Boolean);
   return `snapshot ${s.host} delta seq ${s.seq} base ${s.baseSeq} ${parts.join(',') || '(problems only)'}`;
 }
 
@@ -39,7 +47,10 @@ export function snapshotLine(s: NodeSnapshot): string {
 export function bumLine(r: BumReport): string {
   const flows = r.flows
     .filter((f) => f.broadcast + f.multicast + f.unknownUnicast + f.arp > 0)
-    .map((f) => `[${f.vni} ${f.direction} ${f.remoteVtep}${f.outerMulticast ? ' (mcast)' : ''}: bcast ${f.broadcast} mcast ${f.multicast} unk ${f.unknownUnicast} arp ${f.arp} (req ${f.arpRequest} rep ${f.arpReply}) ucast ${f.unicast}]`);
+    .map(
+      (f) =>
+        `[${f.vni} ${f.direction} ${f.remoteVtep}${f.outerMulticast ? ' (mcast)' : ''}: bcast ${f.broadcast} mcast ${f.multicast} unk ${f.unknownUnicast} arp ${f.arp} (req ${f.arpRequest} rep ${f.arpReply}) ucast ${f.unicast}]`,
+    );
   return `bum ${r.host} ${r.iface} ${r.seconds.toFixed(1)} s captured ${r.captured}${r.sampled < 1 ? ` sampled ${r.sampled.toFixed(3)}` : ''}${r.captureDropped ? ` dropped ${r.captureDropped}` : ''}${r.unavailable ? ` UNAVAILABLE (${r.unavailable})` : ''} ${flows.join(' ') || 'no BUM'}`;
 }
 
@@ -58,7 +69,11 @@ async function main(): Promise<void> {
       const text = msg.content.toString('utf8');
       try {
         const json = JSON.parse(text) as unknown;
-        if (o.jsonl) appendFileSync(o.jsonl, `${JSON.stringify({ at: new Date().toISOString(), routingKey: msg.fields.routingKey, properties: { headers: msg.properties.headers, messageId: msg.properties.messageId, deliveryMode: msg.properties.deliveryMode, type: msg.properties.type }, body: json })}\n`);
+        if (o.jsonl)
+          appendFileSync(
+            o.jsonl,
+            `${JSON.stringify({ at: new Date().toISOString(), routingKey: msg.fields.routingKey, properties: { headers: msg.properties.headers, messageId: msg.properties.messageId, deliveryMode: msg.properties.deliveryMode, type: msg.properties.type }, body: json })}\n`,
+          );
         if (msg.fields.routingKey.startsWith('bum.')) {
           const r = parseBumReport(json);
           if (o.bumAll || r.unavailable || r.captureDropped || r.flows.some((f) => f.broadcast + f.multicast + f.unknownUnicast + f.arp > 0)) log(bumLine(r));

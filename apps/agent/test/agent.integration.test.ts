@@ -71,13 +71,17 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
   /** The image's health probe on a status file: exit code and its line. */
   const healthcheck = (file: string) =>
     new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(process.execPath, [path.join(REPO_ROOT, 'docker/agent-healthcheck.mjs'), 'L2SCOPE_AGENT_STATUS_FILE', 'L2SCOPE_AGENT_STALE_AFTER_S', '90'], { env: { L2SCOPE_AGENT_STATUS_FILE: file }, timeout: 20_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}`.trim() }),
+      execFile(
+        process.execPath,
+        [path.join(REPO_ROOT, 'docker/agent-healthcheck.mjs'), 'L2SCOPE_AGENT_STATUS_FILE', 'L2SCOPE_AGENT_STALE_AFTER_S', '90'],
+        { env: { L2SCOPE_AGENT_STATUS_FILE: file }, timeout: 20_000 },
+        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}`.trim() }),
       );
     });
 
   const snapshotsOf = (host: string) => received.filter((m) => m.routingKey === NODE_AGENT_WIRE.snapshotKey(host)).map((m) => m.body as NodeSnapshot);
-  const bumOf = (host: string, since = 0) => received.filter((m) => m.routingKey === NODE_AGENT_WIRE.bumKey(host) && m.at >= since).map((m) => m.body as BumReport);
+  const bumOf = (host: string, since = 0) =>
+    received.filter((m) => m.routingKey === NODE_AGENT_WIRE.bumKey(host) && m.at >= since).map((m) => m.body as BumReport);
 
   beforeAll(async () => {
     h = new Harness();
@@ -87,7 +91,10 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     nsA = await h.addNamespace('a');
     nsB = await h.addNamespace('b');
     await h.ip(nsA, 'link', 'add', 'ul0', 'type', 'veth', 'peer', 'name', 'ul0', 'netns', nsB);
-    for (const [ns, ip, peer] of [[nsA, '10.99.0.1', '10.99.0.2'], [nsB, '10.99.0.2', '10.99.0.1']] as const) {
+    for (const [ns, ip, peer] of [
+      [nsA, '10.99.0.1', '10.99.0.2'],
+      [nsB, '10.99.0.2', '10.99.0.1'],
+    ] as const) {
       await h.ip(ns, 'addr', 'add', `${ip}/24`, 'dev', 'ul0');
       await h.ip(ns, 'link', 'set', 'ul0', 'up');
       for (const vni of [649, 650]) {
@@ -98,7 +105,10 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
         await h.ip(ns, 'link', 'set', `brq${vni}`, 'up');
         await h.exec(ns, 'bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', `vxlan-${vni}`, 'dst', peer);
       }
-      writeFileSync(path.join(h.dir, `${ns}.ini`), `[vxlan]\nenable_vxlan = true\nlocal_ip = ${ip}\nl2_population = true\narp_responder = ${ns === nsA}\n\n[agent]\npolling_interval = 2\n`);
+      writeFileSync(
+        path.join(h.dir, `${ns}.ini`),
+        `[vxlan]\nenable_vxlan = true\nlocal_ip = ${ip}\nl2_population = true\narp_responder = ${ns === nsA}\n\n[agent]\npolling_interval = 2\n`,
+      );
     }
     // A: l2pop's unicast row + the ARP responder's neighbour on VNI 649; "VM" addresses on the bridges
     await h.exec(nsA, 'bridge', 'fdb', 'append', 'fa:16:3e:00:00:02', 'dev', 'vxlan-649', 'dst', '10.99.0.2');
@@ -157,10 +167,23 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     // a status file of an "earlier process" (instance `stale`): the agent removes it on start and
     // writes its own after its first confirmed publish
     mkdirSync(path.dirname(statusA()), { recursive: true });
-    writeFileSync(statusA(), JSON.stringify({ schema: 'l2scope.agent-status/1', host: HOST_A, instance: 'stale', lastConfirmedAt: new Date().toISOString(), seq: 999, bum: { state: 'capturing', lastConfirmedAt: new Date().toISOString() } }));
+    writeFileSync(
+      statusA(),
+      JSON.stringify({
+        schema: 'l2scope.agent-status/1',
+        host: HOST_A,
+        instance: 'stale',
+        lastConfirmedAt: new Date().toISOString(),
+        seq: 999,
+        bum: { state: 'capturing', lastConfirmedAt: new Date().toISOString() },
+      }),
+    );
     agentA = h.startAgent(nsA, ['--host', HOST_A, '--ini', path.join(h.dir, `${nsA}.ini`), '--status-file', statusA(), ...common]);
     // B takes the file from the variable the container image sets
-    agentB = h.startAgent(nsB, ['--host', HOST_B, '--ini', path.join(h.dir, `${nsB}.ini`), ...common], { ...process.env, L2SCOPE_AGENT_STATUS_FILE: statusB() });
+    agentB = h.startAgent(nsB, ['--host', HOST_B, '--ini', path.join(h.dir, `${nsB}.ini`), ...common], {
+      ...process.env,
+      L2SCOPE_AGENT_STATUS_FILE: statusB(),
+    });
   });
 
   afterAll(async () => {
@@ -187,7 +210,20 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
       { mac: '00:00:00:00:00:00', dev: 'vxlan-650', dst: '10.99.0.2', master: null, flags: ['self'], state: 'permanent' },
     ]);
     expect(full.linuxbridge!.neigh).toEqual([{ ip: '172.31.0.2', dev: 'vxlan-649', mac: 'fa:16:3e:00:00:02', state: ['PERMANENT'] }]);
-    const dev = (vni: number, proxy: boolean) => ({ name: `vxlan-${vni}`, vni, local: '10.99.0.1', group: null, remote: null, link: 'ul0', dstport: 8472, proxy, learning: false, external: false, master: `brq${vni}`, up: true });
+    const dev = (vni: number, proxy: boolean) => ({
+      name: `vxlan-${vni}`,
+      vni,
+      local: '10.99.0.1',
+      group: null,
+      remote: null,
+      link: 'ul0',
+      dstport: 8472,
+      proxy,
+      learning: false,
+      external: false,
+      master: `brq${vni}`,
+      up: true,
+    });
     expect(full.linuxbridge!.vxlan).toEqual([dev(649, true), dev(650, false)]);
     expect(full.linuxbridge!.bridges).toEqual([
       { name: 'brq649', up: true, ports: [{ name: 'vxlan-649', state: 'forwarding' }] },
@@ -208,14 +244,26 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
   });
 
   it('--status-file: rewritten after confirmed publishes (seq of a published snapshot, BUM state), the stale one replaced; the image health probe passes', async () => {
-    for (const [host, file] of [[HOST_A, statusA()], [HOST_B, statusB()]] as const) {
-      const st = await until(`${host}'s status with a confirmed snapshot and a capturing BUM meter`, () => {
-        const x = readStatus(file);
-        return x?.host === host && x.instance !== 'stale' && x.lastConfirmedAt && x.bum.state === 'capturing' && x.bum.lastConfirmedAt ? x : undefined;
-      }, 20_000).catch((e: Error) => {
+    for (const [host, file] of [
+      [HOST_A, statusA()],
+      [HOST_B, statusB()],
+    ] as const) {
+      const st = await until(
+        `${host}'s status with a confirmed snapshot and a capturing BUM meter`,
+        () => {
+          const x = readStatus(file);
+          return x?.host === host && x.instance !== 'stale' && x.lastConfirmedAt && x.bum.state === 'capturing' && x.bum.lastConfirmedAt ? x : undefined;
+        },
+        20_000,
+      ).catch((e: Error) => {
         throw new Error(`${e.message}: ${JSON.stringify(readStatus(file))}\n${dump()}`);
       });
-      expect(st).toMatchObject({ schema: 'l2scope.agent-status/1', intervalS: 30, brokerConnected: true, bum: { state: 'capturing', reason: null, iface: 'ul0' } });
+      expect(st).toMatchObject({
+        schema: 'l2scope.agent-status/1',
+        intervalS: 30,
+        brokerConnected: true,
+        bum: { state: 'capturing', reason: null, iface: 'ul0' },
+      });
       const published = snapshotsOf(host).find((s) => s.instance === st.instance && s.seq === st.seq);
       expect(published, `seq ${st.seq} was published`).toBeDefined();
       expect(st.lastFullConfirmedAt).not.toBeNull();
@@ -231,27 +279,48 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     await until('A started', () => state.get(HOST_A));
     const t0 = Date.now();
     await h.exec(nsA, 'bridge', 'fdb', 'append', 'fa:16:3e:00:00:03', 'dev', 'vxlan-649', 'dst', '10.99.0.2');
-    const withNew = await until('a delta with fa:16:3e:00:00:03', () => {
-      const s = state.get(HOST_A)!;
-      return s.linuxbridge!.fdb.some((r) => r.mac === 'fa:16:3e:00:00:03') ? s : undefined;
-    }, 10_000);
+    const withNew = await until(
+      'a delta with fa:16:3e:00:00:03',
+      () => {
+        const s = state.get(HOST_A)!;
+        return s.linuxbridge!.fdb.some((r) => r.mac === 'fa:16:3e:00:00:03') ? s : undefined;
+      },
+      10_000,
+    );
     const lagMs = Date.now() - t0;
     expect(lagMs).toBeLessThan(5000);
-    const delta = snapshotsOf(HOST_A).filter((s) => s.kind === 'delta').pop()!;
+    const delta = snapshotsOf(HOST_A)
+      .filter((s) => s.kind === 'delta')
+      .pop()!;
     expect(delta.kind).toBe('delta');
     expect(Object.keys(delta.linuxbridge ?? {})).toEqual(['fdb']);
     expect(received.find((r) => r.type === 'delta')!.deliveryMode).toBe(1);
-    expect(withNew.linuxbridge!.fdb.find((r) => r.mac === 'fa:16:3e:00:00:03')).toEqual({ mac: 'fa:16:3e:00:00:03', dev: 'vxlan-649', dst: '10.99.0.2', master: null, flags: ['self'], state: 'permanent' });
+    expect(withNew.linuxbridge!.fdb.find((r) => r.mac === 'fa:16:3e:00:00:03')).toEqual({
+      mac: 'fa:16:3e:00:00:03',
+      dev: 'vxlan-649',
+      dst: '10.99.0.2',
+      master: null,
+      flags: ['self'],
+      state: 'permanent',
+    });
 
     // a neighbour added and the unicast row removed, in one go
     await h.ip(nsA, 'neigh', 'replace', '172.31.0.3', 'lladdr', 'fa:16:3e:00:00:03', 'dev', 'vxlan-649', 'nud', 'permanent');
     await h.exec(nsA, 'bridge', 'fdb', 'del', 'fa:16:3e:00:00:03', 'dev', 'vxlan-649', 'dst', '10.99.0.2');
-    const after = await until('deltas with the new neighbour and without fa:16:3e:00:00:03', () => {
-      const s = state.get(HOST_A)!;
-      return s.linuxbridge!.neigh.some((n) => n.ip === '172.31.0.3') && !s.linuxbridge!.fdb.some((r) => r.mac === 'fa:16:3e:00:00:03') ? s : undefined;
-    }, 10_000);
+    const after = await until(
+      'deltas with the new neighbour and without fa:16:3e:00:00:03',
+      () => {
+        const s = state.get(HOST_A)!;
+        return s.linuxbridge!.neigh.some((n) => n.ip === '172.31.0.3') && !s.linuxbridge!.fdb.some((r) => r.mac === 'fa:16:3e:00:00:03') ? s : undefined;
+      },
+      10_000,
+    );
     expect(after.linuxbridge!.neigh.map((n) => n.ip).sort()).toEqual(['172.31.0.2', '172.31.0.3']);
-    expect(after.linuxbridge!.fdb.map((r) => `${r.dev} ${r.mac}`).sort()).toEqual(['vxlan-649 00:00:00:00:00:00', 'vxlan-649 fa:16:3e:00:00:02', 'vxlan-650 00:00:00:00:00:00']);
+    expect(after.linuxbridge!.fdb.map((r) => `${r.dev} ${r.mac}`).sort()).toEqual([
+      'vxlan-649 00:00:00:00:00:00',
+      'vxlan-649 fa:16:3e:00:00:02',
+      'vxlan-650 00:00:00:00:00:00',
+    ]);
     expect(mismatches).toEqual([]);
     // and the applied state equals what a fresh full snapshot of the node says (support bundle below)
   });
@@ -261,7 +330,11 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     const r = await h.runAgent(nsA, ['--host', HOST_A, '--ini', path.join(h.dir, `${nsA}.ini`), '--bundle', dir]);
     expect(r.code, r.lines.join('\n')).toBe(0);
     const names = readdirSync(dir).sort();
-    expect(names).toEqual(['agent.ini', 'bridge-fdb.json', 'bridge-link.json', 'ip-link-bridge.json', 'ip-link-vxlan.json', 'ip-neigh.json', 'meta.json'].map((s) => `${HOST_A}-${s}`));
+    expect(names).toEqual(
+      ['agent.ini', 'bridge-fdb.json', 'bridge-link.json', 'ip-link-bridge.json', 'ip-link-vxlan.json', 'ip-neigh.json', 'meta.json'].map(
+        (s) => `${HOST_A}-${s}`,
+      ),
+    );
     const files = Object.fromEntries(names.map((n) => [n, readFileSync(path.join(dir, n), 'utf8')]));
     const { snapshots, errors } = snapshotsFromBundle(files);
     expect(errors).toEqual([]);
@@ -287,19 +360,46 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     // VNI 650: one ARP request for an absent address (flooded to 10.99.0.2), then 2 frames to a MAC no FDB knows
     await h.ping(nsA, '-c', '1', '-W', '1', '172.31.1.8');
     await h.ping(nsA, '-c', '2', '-i', '0.2', '-W', '1', '172.31.1.9');
-    const flowOf = (flows: BumFlow[], vni: number, remote: string, dir: 'tx' | 'rx') => flows.find((f) => f.vni === vni && f.remoteVtep === remote && f.direction === dir);
-    await until('the pings in A\'s and B\'s BUM reports', () => {
-      const a = mergeBumFlows(bumOf(HOST_A, mark));
-      const b = mergeBumFlows(bumOf(HOST_B, mark));
-      return (flowOf(a, 650, '10.99.0.2', 'tx')?.unknownUnicast ?? 0) >= 2 && (flowOf(a, 649, '10.99.0.2', 'tx')?.unicast ?? 0) >= 2 && (flowOf(b, 650, '10.99.0.1', 'rx')?.arp ?? 0) >= 1;
-    }, 15_000).catch((e: Error) => {
+    const flowOf = (flows: BumFlow[], vni: number, remote: string, dir: 'tx' | 'rx') =>
+      flows.find((f) => f.vni === vni && f.remoteVtep === remote && f.direction === dir);
+    await until(
+      "the pings in A's and B's BUM reports",
+      () => {
+        const a = mergeBumFlows(bumOf(HOST_A, mark));
+        const b = mergeBumFlows(bumOf(HOST_B, mark));
+        return (
+          (flowOf(a, 650, '10.99.0.2', 'tx')?.unknownUnicast ?? 0) >= 2 &&
+          (flowOf(a, 649, '10.99.0.2', 'tx')?.unicast ?? 0) >= 2 &&
+          (flowOf(b, 650, '10.99.0.1', 'rx')?.arp ?? 0) >= 1
+        );
+      },
+      15_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}\n${JSON.stringify(mergeBumFlows(bumOf(HOST_A, mark)))}\n${dump()}`);
     });
     await new Promise((r) => setTimeout(r, 2500)); // anything late would show up now
     const a = mergeBumFlows(bumOf(HOST_A, mark));
     const b = mergeBumFlows(bumOf(HOST_B, mark));
-    expect(flowOf(a, 649, '10.99.0.2', 'tx')).toMatchObject({ outerMulticast: false, broadcast: 0, multicast: 0, unknownUnicast: 0, arp: 0, unicast: 2, packets: 2 });
-    expect(flowOf(a, 650, '10.99.0.2', 'tx')).toMatchObject({ outerMulticast: false, broadcast: 1, multicast: 0, unknownUnicast: 2, arp: 1, arpRequest: 1, arpReply: 0, unicast: 0, packets: 3 });
+    expect(flowOf(a, 649, '10.99.0.2', 'tx')).toMatchObject({
+      outerMulticast: false,
+      broadcast: 0,
+      multicast: 0,
+      unknownUnicast: 0,
+      arp: 0,
+      unicast: 2,
+      packets: 2,
+    });
+    expect(flowOf(a, 650, '10.99.0.2', 'tx')).toMatchObject({
+      outerMulticast: false,
+      broadcast: 1,
+      multicast: 0,
+      unknownUnicast: 2,
+      arp: 1,
+      arpRequest: 1,
+      arpReply: 0,
+      unicast: 0,
+      packets: 3,
+    });
     expect(flowOf(b, 650, '10.99.0.1', 'rx')).toMatchObject({ outerMulticast: false, broadcast: 1, arp: 1, arpRequest: 1 });
     expect(flowOf(b, 649, '10.99.0.1', 'rx')).toMatchObject({ arp: 0, broadcast: 0, packets: 2 });
     // nothing else crossed: no other flows, every packet decoded
@@ -318,17 +418,32 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     await h.stop(relayA); // A's way to the broker is gone (the broker itself keeps running)
     await until('A to notice', () => agentA.lines.some((l) => l.includes('amqp: disconnected')), 15_000);
     // the status file says so at once; its last confirmed publish stays where it was
-    const down = await until('A\'s status to say disconnected', () => (readStatus(statusA())?.brokerConnected === false ? readStatus(statusA()) : undefined), 5000);
+    const down = await until(
+      "A's status to say disconnected",
+      () => (readStatus(statusA())?.brokerConnected === false ? readStatus(statusA()) : undefined),
+      5000,
+    );
     expect(Date.parse(down!.lastConfirmedAt!)).toBeGreaterThanOrEqual(Date.parse(confirmedBefore));
     await h.exec(nsA, 'bridge', 'fdb', 'append', 'fa:16:3e:00:00:04', 'dev', 'vxlan-649', 'dst', '10.99.0.2');
     await until('A to record the change while disconnected', () => agentA.lines.some((l) => /snapshot: (delta|full) .*(not sent|kept)/.test(l)), 10_000);
     relayA = h.startNsRelay(nsA);
-    const full = await until('a full after the reconnection', () => snapshotsOf(HOST_A).slice(before).find((s) => s.kind === 'full'), 30_000);
+    const full = await until(
+      'a full after the reconnection',
+      () =>
+        snapshotsOf(HOST_A)
+          .slice(before)
+          .find((s) => s.kind === 'full'),
+      30_000,
+    );
     expect(full.seq).toBeGreaterThan(lastSeq);
-    const up = await until('A\'s status to record a confirmed snapshot after the reconnection', () => {
-      const x = readStatus(statusA());
-      return x?.brokerConnected && x.seq !== null && x.seq >= full.seq ? x : undefined;
-    }, 10_000);
+    const up = await until(
+      "A's status to record a confirmed snapshot after the reconnection",
+      () => {
+        const x = readStatus(statusA());
+        return x?.brokerConnected && x.seq !== null && x.seq >= full.seq ? x : undefined;
+      },
+      10_000,
+    );
     expect(Date.parse(up.lastConfirmedAt!)).toBeGreaterThan(Date.parse(down!.lastConfirmedAt!));
     expect(state.get(HOST_A)!.linuxbridge!.fdb.some((r) => r.mac === 'fa:16:3e:00:00:04')).toBe(true);
     expect(agentA.child.exitCode).toBeNull();
@@ -338,7 +453,10 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
   it('without tcpdump: says "bum: unavailable (tcpdump missing)" in its log and its reports, and keeps publishing snapshots', async () => {
     const hostC = 'host-c.l2scope.test';
     // Debian keeps ip and bridge in /usr/sbin, tcpdump in /usr/bin only
-    const c = h.startAgent(nsB, ['--host', hostC, '--ini', path.join(h.dir, `${nsB}.ini`), '--amqp', agentUrl, '--bum-interval', '1'], { ...process.env, PATH: '/usr/sbin:/sbin' });
+    const c = h.startAgent(nsB, ['--host', hostC, '--ini', path.join(h.dir, `${nsB}.ini`), '--amqp', agentUrl, '--bum-interval', '1'], {
+      ...process.env,
+      PATH: '/usr/sbin:/sbin',
+    });
     const report = await until('an unavailable BUM report', () => bumOf(hostC).find((r) => r.unavailable !== null), 20_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${c.lines.join('\n')}`);
     });

@@ -18,9 +18,14 @@ const capturing: BumState = { state: 'capturing', reason: null, iface: 'ul0' };
 /** Run the health probe as the image does (file and threshold named by variables). */
 function probe(env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [HEALTHCHECK, 'L2SCOPE_AGENT_STATUS_FILE', 'L2SCOPE_AGENT_STALE_AFTER_S', '90'], { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [HEALTHCHECK, 'L2SCOPE_AGENT_STATUS_FILE', 'L2SCOPE_AGENT_STALE_AFTER_S', '90'],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -35,9 +40,24 @@ describe('status file', () => {
   it('records each confirmed snapshot and BUM report, the broker state, and leaves no temporary file', async () => {
     const file = path.join(dir, 'a', 'status.json'); // the directory is created
     let now = Date.parse('2026-11-22T10:00:00Z');
-    const s = new StatusFile(file, { host: 'compute1', instance: 'abc', intervalS: 30 }, () => {}, () => now);
+    const s = new StatusFile(
+      file,
+      { host: 'compute1', instance: 'abc', intervalS: 30 },
+      () => {},
+      () => now,
+    );
     await s.connection(false, { state: 'starting', reason: null, iface: null });
-    expect(read(file)).toMatchObject({ schema: AGENT_STATUS_SCHEMA, host: 'compute1', instance: 'abc', pid: process.pid, intervalS: 30, brokerConnected: false, lastConfirmedAt: null, seq: null, bum: { state: 'starting' } });
+    expect(read(file)).toMatchObject({
+      schema: AGENT_STATUS_SCHEMA,
+      host: 'compute1',
+      instance: 'abc',
+      pid: process.pid,
+      intervalS: 30,
+      brokerConnected: false,
+      lastConfirmedAt: null,
+      seq: null,
+      bum: { state: 'starting' },
+    });
     now += 1000;
     await s.snapshotConfirmed('full', 1, capturing);
     now += 2000;
@@ -115,7 +135,12 @@ describe('docker/agent-healthcheck.mjs on status files the agent wrote', () => {
   /** A status file whose last confirmed snapshot is `ageS` seconds old. */
   const written = async (name: string, ageS: number, intervalS = 30) => {
     const file = path.join(dir, name);
-    const s = new StatusFile(file, { host: 'compute1', instance: 'abc', intervalS }, () => {}, () => Date.now() - ageS * 1000);
+    const s = new StatusFile(
+      file,
+      { host: 'compute1', instance: 'abc', intervalS },
+      () => {},
+      () => Date.now() - ageS * 1000,
+    );
     await s.snapshotConfirmed('full', 3, capturing);
     return file;
   };
@@ -167,7 +192,9 @@ describe('--status-file option', () => {
     expect(parseAgentOptions(base, {}, () => {}).config.statusFile).toBeUndefined();
     expect(parseAgentOptions(base, { L2SCOPE_AGENT_STATUS_FILE: '' }, () => {}).config.statusFile).toBeUndefined();
     expect(parseAgentOptions(base, { L2SCOPE_AGENT_STATUS_FILE: '/tmp/s.json' }, () => {}).config.statusFile).toBe('/tmp/s.json');
-    expect(parseAgentOptions({ ...base, statusFile: '/run/a.json' }, { L2SCOPE_AGENT_STATUS_FILE: '/tmp/s.json' }, () => {}).config.statusFile).toBe('/run/a.json');
+    expect(parseAgentOptions({ ...base, statusFile: '/run/a.json' }, { L2SCOPE_AGENT_STATUS_FILE: '/tmp/s.json' }, () => {}).config.statusFile).toBe(
+      '/run/a.json',
+    );
     expect(() => parseAgentOptions({ ...base, statusFile: '/tmp/' }, {}, () => {})).toThrow(/--status-file/);
   });
 });

@@ -22,7 +22,13 @@ export interface AnalyzeOptions {
 export interface AnalyzeInputSummary {
   messages: { file: string; lines: number; applied: number; afterUntil: number; undecodable: number; badLines: { line: number; error: string }[] };
   until: string | null;
-  snapshots: { dir: string; hosts: string[]; ignored: number; errors: { file: string; error: string }[]; parseErrors: Record<string, { source: string; message: string }[]> };
+  snapshots: {
+    dir: string;
+    hosts: string[];
+    ignored: number;
+    errors: { file: string; error: string }[];
+    parseErrors: Record<string, { source: string; message: string }[]>;
+  };
 }
 
 /** Bundle files larger than this are refused (a bundle's files are a few hundred KiB). */

@@ -23,9 +23,14 @@ program
 
 program
   .command('analyze')
-  .description('expected (l2pop model from a capture) vs actual (node snapshots of a support bundle): per host mode, drift and flood lists, cross-host findings, as JSON')
+  .description(
+    'expected (l2pop model from a capture) vs actual (node snapshots of a support bundle): per host mode, drift and flood lists, cross-host findings, as JSON',
+  )
   .requiredOption('--messages <file>', 'capture file (.jsonl: ts, exchange, routingKey, properties, body per line)')
-  .requiredOption('--snapshots <dir>', 'support bundle directory (<host>-bridge-fdb.json, <host>-ip-neigh.json, <host>-ip-link-vxlan.json, <host>-ovs-vsctl.json, <host>-flows-br-tun.txt, <host>-agent.ini, ...)')
+  .requiredOption(
+    '--snapshots <dir>',
+    'support bundle directory (<host>-bridge-fdb.json, <host>-ip-neigh.json, <host>-ip-link-vxlan.json, <host>-ovs-vsctl.json, <host>-flows-br-tun.txt, <host>-agent.ini, ...)',
+  )
   .option('--until <time>', 'only messages received up to this time count (ISO-8601 or epoch seconds)')
   .option('--no-evidence', 'leave the evidence rows out')
   .option('--compact', 'one-line JSON', false)

@@ -14,14 +14,26 @@ const root = path.resolve(here, '../../..');
 const fixtures = path.join(root, 'fixtures');
 
 interface Out {
-  hosts: Record<string, { mode: { l2pop: string; summary: string; vxlanGroups: string[]; agentType: string }; drift: { class: string; network: string; mac: string | null; ip: string | null; vtep: string | null }[]; foreignMacs: { class: string; network: string; mac: string; ip: string | null; vtep: string | null }[]; flood: Record<string, { actual: string[]; ideal: string[]; excess: string[]; missing: string[] }> }>;
+  hosts: Record<
+    string,
+    {
+      mode: { l2pop: string; summary: string; vxlanGroups: string[]; agentType: string };
+      drift: { class: string; network: string; mac: string | null; ip: string | null; vtep: string | null }[];
+      foreignMacs: { class: string; network: string; mac: string; ip: string | null; vtep: string | null }[];
+      flood: Record<string, { actual: string[]; ideal: string[]; excess: string[]; missing: string[] }>;
+    }
+  >;
   findings: { kind: string; network: string; hosts: string[]; detail: string }[];
   input: { messages: { applied: number; afterUntil: number }; until: string | null; snapshots: { hosts: string[] } };
 }
 
 function run(args: string[]): { status: number; out: string; err: string } {
   try {
-    const out = execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, '../src/main.ts'), ...args], { encoding: 'utf8', cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, '../src/main.ts'), ...args], {
+      encoding: 'utf8',
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return { status: 0, out, err: '' };
   } catch (e) {
     const x = e as { status: number; stdout: string; stderr: string };
@@ -74,7 +86,7 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
     ['lab2', '5-after-delete-compute2'],
     ['lab3', '1-ports-active'],
     ['lab3', '4-after-ip-change'],
-  ])('%s %s: the issue\'s JSON shape, zero drift on every host', (lab, step) => {
+  ])("%s %s: the issue's JSON shape, zero drift on every host", (lab, step) => {
     const o = analyze(lab, step);
     expect(Object.keys(o).sort()).toEqual(['findings', 'hosts', 'input']);
     expect(Object.keys(o.hosts)).toEqual(HOSTS);
@@ -101,12 +113,23 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
 
   it('--until: only messages up to it count (ISO-8601 as well as epoch seconds)', () => {
     const iso = new Date(Number.parseFloat(stepTime('lab2', '2-after-ping')) * 1000).toISOString();
-    const r = run(['analyze', '--messages', path.join(fixtures, 'lab2.jsonl'), '--snapshots', path.join(fixtures, 'lab2', '2-after-ping'), '--until', iso, '--compact']);
+    const r = run([
+      'analyze',
+      '--messages',
+      path.join(fixtures, 'lab2.jsonl'),
+      '--snapshots',
+      path.join(fixtures, 'lab2', '2-after-ping'),
+      '--until',
+      iso,
+      '--compact',
+    ]);
     const o = JSON.parse(r.out) as Out;
     expect(o.input.until).toBe(iso);
     expect(Object.values(o.hosts).every((h) => h.drift.length === 0)).toBe(true);
     // the whole capture (VMs deleted later) against the step-2 kernels: every l2pop row is stale
-    const all = JSON.parse(run(['analyze', '--messages', path.join(fixtures, 'lab2.jsonl'), '--snapshots', path.join(fixtures, 'lab2', '2-after-ping')]).out) as Out;
+    const all = JSON.parse(
+      run(['analyze', '--messages', path.join(fixtures, 'lab2.jsonl'), '--snapshots', path.join(fixtures, 'lab2', '2-after-ping')]).out,
+    ) as Out;
     expect(all.input.until).toBeNull();
     expect(all.hosts.controller!.drift.map((d) => d.class).sort()).toEqual(['stale_entry', 'stale_entry', 'stale_entry', 'stale_entry']);
   });
@@ -139,7 +162,10 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
           return out;
         }),
       );
-      expect(drift(analyze('lab3', '2-after-ping', dir), 'controller')).toEqual(['neigh_missing fa:16:3e:82:2d:00 172.16.1.12 null', 'neigh_stale fa:16:3e:00:00:50 172.16.1.50 null']);
+      expect(drift(analyze('lab3', '2-after-ping', dir), 'controller')).toEqual([
+        'neigh_missing fa:16:3e:82:2d:00 172.16.1.12 null',
+        'neigh_stale fa:16:3e:00:00:50 172.16.1.50 null',
+      ]);
     });
 
     it('learned rows for a host with l2pop on -> a foreign MAC, not drift', () => {
@@ -156,7 +182,7 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
     it('group still set next to l2pop rows -> half_switched_vxlan', () => {
       const dir = copyOf('lab3', '1-ports-active', (d) =>
         editJson(d, 'compute2-ip-link-vxlan.json', (links) => {
-          ((links[0]!.linkinfo as { info_data: Record<string, unknown> }).info_data).group = '224.0.0.1';
+          (links[0]!.linkinfo as { info_data: Record<string, unknown> }).info_data.group = '224.0.0.1';
         }),
       );
       const o = analyze('lab3', '1-ports-active', dir);
@@ -167,7 +193,7 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
     it('arp_responder mixed across hosts -> mixed_arp_responder with the hosts named', () => {
       const dir = copyOf('lab2', '1-ports-active', (d) =>
         editJson(d, 'controller-ip-link-vxlan.json', (links) => {
-          ((links[0]!.linkinfo as { info_data: Record<string, unknown> }).info_data).proxy = true;
+          (links[0]!.linkinfo as { info_data: Record<string, unknown> }).info_data.proxy = true;
         }),
       );
       const o = analyze('lab2', '1-ports-active', dir);
@@ -178,7 +204,7 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
     it('dstport differing -> udp_port_mismatch', () => {
       const dir = copyOf('lab2', '1-ports-active', (d) =>
         editJson(d, 'compute2-ip-link-vxlan.json', (links) => {
-          ((links[0]!.linkinfo as { info_data: Record<string, unknown> }).info_data).port = 4789;
+          (links[0]!.linkinfo as { info_data: Record<string, unknown> }).info_data.port = 4789;
         }),
       );
       const o = analyze('lab2', '1-ports-active', dir);
@@ -204,7 +230,7 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
       ]);
     });
 
-    it('ovs-node: ovs1\'s br-tun parsed into the same model; its flood list = the Linux bridge VTEPs', () => {
+    it("ovs-node: ovs1's br-tun parsed into the same model; its flood list = the Linux bridge VTEPs", () => {
       const o = analyze('ovs-node', '3-lab3');
       expect(o.hosts.ovs1!.mode).toMatchObject({ agentType: 'openvswitch', l2pop: 'on' });
       expect(Object.values(o.hosts.ovs1!.flood)[0]).toMatchObject({ actual: ['10.0.20.11', '10.0.20.12', '10.0.20.13'], excess: [], missing: [] });
@@ -219,17 +245,39 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
       cpSync(path.join(fixtures, 'ovs-try', 'openvswitch_agent.ini'), path.join(dir, 'ovs1-agent.ini'));
       const r = run(['analyze', '--messages', path.join(fixtures, 'ovs-try.jsonl'), '--snapshots', dir, '--no-evidence']);
       const o = JSON.parse(r.out) as Out;
-      expect(Object.values(o.hosts.ovs1!.flood)[0]).toMatchObject({ actual: ['10.0.20.11', '10.0.20.12', '10.0.20.13'], ideal: ['10.0.20.11', '10.0.20.12', '10.0.20.13'], excess: [], missing: [] });
+      expect(Object.values(o.hosts.ovs1!.flood)[0]).toMatchObject({
+        actual: ['10.0.20.11', '10.0.20.12', '10.0.20.13'],
+        ideal: ['10.0.20.11', '10.0.20.12', '10.0.20.13'],
+        excess: [],
+        missing: [],
+      });
       expect(o.hosts.ovs1!.drift).toEqual([]);
       expect(JSON.stringify(o)).not.toContain('"evidence"');
     });
   });
 
   it('--fail-on-drift exits 1 when there is drift; bad input exits 2', () => {
-    const args = ['analyze', '--messages', path.join(fixtures, 'faults.jsonl'), '--snapshots', path.join(fixtures, 'faults', '1-fault-flood-deleted'), '--until', stepTime('faults', '1-fault-flood-deleted'), '--fail-on-drift'];
+    const args = [
+      'analyze',
+      '--messages',
+      path.join(fixtures, 'faults.jsonl'),
+      '--snapshots',
+      path.join(fixtures, 'faults', '1-fault-flood-deleted'),
+      '--until',
+      stepTime('faults', '1-fault-flood-deleted'),
+      '--fail-on-drift',
+    ];
     expect(run(args).status).toBe(1);
     expect(run(['analyze', '--messages', '/nonexistent.jsonl', '--snapshots', fixtures]).status).toBe(2);
-    const bad = run(['analyze', '--messages', path.join(fixtures, 'lab2.jsonl'), '--snapshots', path.join(fixtures, 'lab2', '1-ports-active'), '--until', 'yesterday']);
+    const bad = run([
+      'analyze',
+      '--messages',
+      path.join(fixtures, 'lab2.jsonl'),
+      '--snapshots',
+      path.join(fixtures, 'lab2', '1-ports-active'),
+      '--until',
+      'yesterday',
+    ]);
     expect(bad.status).toBe(2);
     expect(bad.err).toMatch(/not a time/);
   });

@@ -47,7 +47,19 @@ export function iniMode(h: HostState): HostMode {
 export async function startAgent(h: HostState): Promise<ProcRecord> {
   const binary = h.kind === 'ovs' ? '/usr/bin/neutron-openvswitch-agent' : '/usr/bin/neutron-linuxbridge-agent';
   return startDaemon(
-    ['ip', 'netns', 'exec', h.ns, binary, '--config-file', path.join(paths.hostEtc(h.name), 'neutron.conf'), '--config-file', agentIniPath(h), '--log-file', paths.log(`agent-${h.name}`)],
+    [
+      'ip',
+      'netns',
+      'exec',
+      h.ns,
+      binary,
+      '--config-file',
+      path.join(paths.hostEtc(h.name), 'neutron.conf'),
+      '--config-file',
+      agentIniPath(h),
+      '--log-file',
+      paths.log(`agent-${h.name}`),
+    ],
     paths.log(`agent-${h.name}.stdout`),
     { cwd: paths.hostState(h.name), ...(h.kind === 'ovs' ? { env: ovsEnv(h.name) } : {}) },
   );

@@ -39,7 +39,7 @@ export async function ensureBroker(amqpUrl: string, log: (s: string) => void): P
   const { host, port } = amqpEndpoint(amqpUrl);
   if (await tcpReachable(host, port)) return;
   if ((host === '127.0.0.1' || host === 'localhost') && port === 5672) {
-    log('RabbitMQ is not answering on 127.0.0.1:5672: starting the machine\'s rabbitmq-server -detached');
+    log("RabbitMQ is not answering on 127.0.0.1:5672: starting the machine's rabbitmq-server -detached");
     await run('rabbitmq-server', ['-detached'], { allowFail: true });
   }
   await waitFor(`RabbitMQ at ${host}:${port}`, async () => ((await tcpReachable(host, port)) ? true : undefined), 60_000, 500);

@@ -186,7 +186,11 @@ export function parseHostModes(values: string[]): Record<string, HostMode> {
     if (eq <= 0) throw new Error(`--host-mode expects H=l2pop,arp (got "${v}")`);
     const host = v.slice(0, eq);
     const mode: HostMode = { l2pop: false, arp: false };
-    for (const flag of v.slice(eq + 1).split(',').map((f) => f.trim().toLowerCase()).filter(Boolean)) {
+    for (const flag of v
+      .slice(eq + 1)
+      .split(',')
+      .map((f) => f.trim().toLowerCase())
+      .filter(Boolean)) {
       if (flag === 'l2pop') mode.l2pop = true;
       else if (flag === 'arp' || flag === 'arp_responder') mode.arp = true;
       else if (flag !== 'off' && flag !== 'none') throw new Error(`--host-mode ${v}: unknown flag "${flag}" (l2pop, arp, off)`);

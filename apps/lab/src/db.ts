@@ -19,7 +19,7 @@ export async function mariadb(sql: string): Promise<string> {
  */
 export async function ensureMariadb(log: (s: string) => void): Promise<void> {
   if (await tcpReachable(DB.host, DB.port)) return;
-  log('MariaDB is not answering on 127.0.0.1:3306: starting the machine\'s mariadbd');
+  log("MariaDB is not answering on 127.0.0.1:3306: starting the machine's mariadbd");
   await run('start-stop-daemon', ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/mariadbd', '--', '--user=mysql', '--bind-address=127.0.0.1']);
   await waitFor('MariaDB on 127.0.0.1:3306', async () => ((await tcpReachable(DB.host, DB.port)) ? true : undefined), 60_000, 500);
 }
@@ -50,7 +50,5 @@ export async function migrateDatabase(): Promise<void> {
 /** Drop the lab's database and user (idempotent). */
 export async function dropDatabase(): Promise<void> {
   if (!(await tcpReachable(DB.host, DB.port))) return;
-  await mariadb(
-    `DROP DATABASE IF EXISTS ${DB.name}; DROP USER IF EXISTS '${DB.user}'@'localhost'; DROP USER IF EXISTS '${DB.user}'@'127.0.0.1'`,
-  );
+  await mariadb(`DROP DATABASE IF EXISTS ${DB.name}; DROP USER IF EXISTS '${DB.user}'@'localhost'; DROP USER IF EXISTS '${DB.user}'@'127.0.0.1'`);
 }

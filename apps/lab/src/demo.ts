@@ -45,7 +45,11 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void): Promise
   process.on('SIGTERM', onSignal);
 
   await withLock(async () => {
-    const { state } = await up(loadState(), { hosts: o.hosts, hostModes: parseHostModes([]), vni: loadState()?.vni ?? DEFAULT_VNI, ovsHost: false, amqpUrl: o.amqpUrl, vms: true }, log);
+    const { state } = await up(
+      loadState(),
+      { hosts: o.hosts, hostModes: parseHostModes([]), vni: loadState()?.vni ?? DEFAULT_VNI, ovsHost: false, amqpUrl: o.amqpUrl, vms: true },
+      log,
+    );
     // l2scope node agents in the host namespaces (snapshots + BUM meter on l2scope.node)
     await startNodeAgents(state, log);
     saveState(state);
@@ -54,7 +58,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void): Promise
 
   if (o.startL2scope) {
     if (!dashboardAvailable()) {
-      log('l2scope\'s dashboard (npm start) is not in this checkout yet: churning VMs only');
+      log("l2scope's dashboard (npm start) is not in this checkout yet: churning VMs only");
     } else {
       if (!webBuilt()) {
         log(`[${since()}] building l2scope (npm run build, first time only)...`);
@@ -77,7 +81,11 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void): Promise
       log(`[${since()}] l2scope dashboard: ${url}  (worker tapping ${o.amqpUrl}) - open it in a browser`);
       // measured alongside the churn: when the browser can first show a host
       void waitFirstHost(`http://127.0.0.1:${ports.worker}`, 120_000).then((first) =>
-        log(first ? `[${since()}] first host in l2scope's model: ${first.join(', ')}` : `[${since()}] no host in l2scope's model after 120 s (check ${paths.log('l2scope-dashboard')})`),
+        log(
+          first
+            ? `[${since()}] first host in l2scope's model: ${first.join(', ')}`
+            : `[${since()}] no host in l2scope's model after 120 s (check ${paths.log('l2scope-dashboard')})`,
+        ),
       );
     }
   }

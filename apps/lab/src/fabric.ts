@@ -21,7 +21,11 @@ import { addNamespace, type HostState, type LabState } from './state';
  *   needs these reports: br-fabric floods multicast (snooping off), and Lab1's group 224.0.0.1
  *   (all-hosts) is never reported anyway. The setting is per namespace (not inherited).
  */
-export const NAMESPACE_SYSCTLS = ['net.ipv6.conf.default.disable_ipv6=1', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv4.igmp_link_local_mcast_reports=0'] as const;
+export const NAMESPACE_SYSCTLS = [
+  'net.ipv6.conf.default.disable_ipv6=1',
+  'net.ipv6.conf.all.disable_ipv6=1',
+  'net.ipv4.igmp_link_local_mcast_reports=0',
+] as const;
 
 /**
  * Create a namespace unless it exists: lo up, and {@link NAMESPACE_SYSCTLS} (also re-applied to an

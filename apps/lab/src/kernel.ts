@@ -5,7 +5,17 @@
  * agent's `add_fdb_entries`). Reading is I/O; {@link vxlanInfo}, {@link expectedKernel} and
  * {@link compareKernel} are pure.
  */
-import { FLOOD_MAC, isMulticastIp, l2popFdbRows, linuxBridgeNames, parseBridgeFdb, parseIpNeigh, permanentNeighRows, type BridgeFdbRow, type NeighRow } from '@l2scope/domain';
+import {
+  FLOOD_MAC,
+  isMulticastIp,
+  l2popFdbRows,
+  linuxBridgeNames,
+  parseBridgeFdb,
+  parseIpNeigh,
+  permanentNeighRows,
+  type BridgeFdbRow,
+  type NeighRow,
+} from '@l2scope/domain';
 import type { NeutronPort } from './api';
 import { ip, nsRun } from './exec';
 import { VXLAN_GROUP } from './paths';
@@ -73,8 +83,18 @@ export async function readHostKernel(h: HostState, vni: number): Promise<HostKer
     fdb,
     neigh,
     fdbText: fdbT.stdout.split('\n').filter((l) => l.includes(` dev ${dev} `) && / self( |$)/.test(l)),
-    vxlanText: exists ? (linkT.stdout.split('\n').map((l) => l.trim()).find((l) => l.startsWith('vxlan id')) ?? null) : null,
-    neighText: exists ? neighT.stdout.split('\n').filter(Boolean).map((l) => `${l.split(' ')[0]} dev ${dev} ${l.split(' ').slice(1).join(' ')}`.trim()) : [],
+    vxlanText: exists
+      ? (linkT.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .find((l) => l.startsWith('vxlan id')) ?? null)
+      : null,
+    neighText: exists
+      ? neighT.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `${l.split(' ')[0]} dev ${dev} ${l.split(' ').slice(1).join(' ')}`.trim())
+      : [],
   };
 }
 
@@ -116,8 +136,12 @@ export function expectedKernel(host: string, mode: HostMode, hosts: Record<strin
 /** The comparable form of what the kernel holds: l2pop FDB rows and PERMANENT neighbours on the device. */
 export function actualKernel(k: HostKernel): { fdb: string[]; neigh: string[] } {
   return {
-    fdb: l2popFdbRows(k.fdb, k.dev).map((r) => `${r.mac} dst ${r.dst}`).sort(),
-    neigh: permanentNeighRows(k.neigh, k.dev).map((r) => `${r.ip} lladdr ${r.mac}`).sort(),
+    fdb: l2popFdbRows(k.fdb, k.dev)
+      .map((r) => `${r.mac} dst ${r.dst}`)
+      .sort(),
+    neigh: permanentNeighRows(k.neigh, k.dev)
+      .map((r) => `${r.ip} lladdr ${r.mac}`)
+      .sort(),
   };
 }
 

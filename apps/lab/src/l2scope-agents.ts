@@ -45,7 +45,22 @@ export function nodeAgentAmqpUrl(labAmqpUrl: string): string {
 
 /** The argv of a host's node agent (pure). */
 export function nodeAgentArgv(s: Pick<LabState, 'amqpUrl'>, h: HostState, o: NodeAgentOptions = {}, node = process.execPath): string[] {
-  const argv = ['ip', 'netns', 'exec', h.ns, node, '--import', 'tsx', NODE_AGENT_MAIN, '--host', h.name, '--amqp', nodeAgentAmqpUrl(s.amqpUrl), '--ini', agentIniPath(h)];
+  const argv = [
+    'ip',
+    'netns',
+    'exec',
+    h.ns,
+    node,
+    '--import',
+    'tsx',
+    NODE_AGENT_MAIN,
+    '--host',
+    h.name,
+    '--amqp',
+    nodeAgentAmqpUrl(s.amqpUrl),
+    '--ini',
+    agentIniPath(h),
+  ];
   argv.push('--type', h.kind === 'ovs' ? 'openvswitch' : 'linuxbridge');
   if (h.kind === 'ovs') {
     // the VTEP sits on br-phy (userspace datapath): VXLAN leaves through ul0, its uplink

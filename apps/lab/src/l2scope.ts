@@ -57,11 +57,16 @@ export async function startWorker(amqpUrl: string, port: number, dbUrl: string):
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitFor('l2scope worker /healthz', async () => {
-      if (!isRunning(proc)) throw new FatalWaitError('the worker exited');
-      const r = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
-      return r.ok ? true : undefined;
-    }, 120_000, 500);
+    await waitFor(
+      'l2scope worker /healthz',
+      async () => {
+        if (!isRunning(proc)) throw new FatalWaitError('the worker exited');
+        const r = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
+        return r.ok ? true : undefined;
+      },
+      120_000,
+      500,
+    );
   } catch (e) {
     await stopDaemon(proc);
     throw new Error(`${(e as Error).message}\n${tail(log, 20)}`, { cause: e });
@@ -121,12 +126,17 @@ export function webBuilt(): boolean {
  */
 export async function waitFirstHost(baseUrl: string, timeoutMs: number): Promise<string[] | null> {
   try {
-    return await waitFor('a host in l2scope\'s model', async () => {
-      const m = await fetchModel({ baseUrl });
-      // a VTEP known only from an l2pop cast is drawn as a host too, until its agent reports its name
-      const names = m.hosts.map((h) => h.name ?? h.id);
-      return names.length > 0 ? names : undefined;
-    }, timeoutMs, 250);
+    return await waitFor(
+      "a host in l2scope's model",
+      async () => {
+        const m = await fetchModel({ baseUrl });
+        // a VTEP known only from an l2pop cast is drawn as a host too, until its agent reports its name
+        const names = m.hosts.map((h) => h.name ?? h.id);
+        return names.length > 0 ? names : undefined;
+      },
+      timeoutMs,
+      250,
+    );
   } catch {
     return null;
   }
@@ -141,16 +151,25 @@ export async function waitFirstHost(baseUrl: string, timeoutMs: number): Promise
 export async function startDashboard(amqpUrl: string, ports: { web: number; worker: number }, dbUrl: string): Promise<{ proc: ProcRecord; url: string }> {
   const log = paths.log('l2scope-dashboard');
   rmSync(log, { force: true }); // only this run's output may be searched for the URL
-  const proc = await startDaemon(['npm', 'start', '--', '--amqp', amqpUrl, '--no-replay', '--port', String(ports.web), '--live-port', String(ports.worker)], log, {
-    cwd: REPO_ROOT,
-    settleMs: 500,
-    // node tooling: the caller's PATH (nvm etc.), not the Debian one; the demo's own database
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: dbUrl },
-  });
-  const url = await waitFor('the dashboard URL in npm start\'s output', async () => {
-    if (!isRunning(proc)) throw new FatalWaitError(`npm start exited:\n${tail(log, 20)}`);
-    return dashboardUrlFrom(readFileSync(log, 'utf8'));
-  }, 600_000, 500);
+  const proc = await startDaemon(
+    ['npm', 'start', '--', '--amqp', amqpUrl, '--no-replay', '--port', String(ports.web), '--live-port', String(ports.worker)],
+    log,
+    {
+      cwd: REPO_ROOT,
+      settleMs: 500,
+      // node tooling: the caller's PATH (nvm etc.), not the Debian one; the demo's own database
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: dbUrl },
+    },
+  );
+  const url = await waitFor(
+    "the dashboard URL in npm start's output",
+    async () => {
+      if (!isRunning(proc)) throw new FatalWaitError(`npm start exited:\n${tail(log, 20)}`);
+      return dashboardUrlFrom(readFileSync(log, 'utf8'));
+    },
+    600_000,
+    500,
+  );
   await sleep(1000);
   if (!isRunning(proc)) throw new Error(`npm start exited right after printing its URL:\n${tail(log, 20)}`);
   return { proc, url };

@@ -92,7 +92,14 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
   }
 }
 
-async function converge(lab: LabState, opts: UpOptions, warm: boolean, step: (name: string) => void, timings: Timings, log: (s: string) => void): Promise<{ state: LabState; timings: Timings }> {
+async function converge(
+  lab: LabState,
+  opts: UpOptions,
+  warm: boolean,
+  step: (name: string) => void,
+  timings: Timings,
+  log: (s: string) => void,
+): Promise<{ state: LabState; timings: Timings }> {
   await ensureBroker(lab.amqpUrl, log);
   await ensureMariadb(log);
   step('broker + mariadb');
@@ -113,9 +120,8 @@ async function converge(lab: LabState, opts: UpOptions, warm: boolean, step: (na
   await ensureFabric(lab);
   const toSwitch: { host: HostState; mode: HostMode }[] = [];
   for (const p of plannedHosts(opts)) {
-    const explicit = opts.hostModes[p.name] ?? (opts.l2pop !== undefined || opts.arp !== undefined
-      ? { l2pop: opts.l2pop ?? true, arp: opts.arp ?? false }
-      : undefined);
+    const explicit =
+      opts.hostModes[p.name] ?? (opts.l2pop !== undefined || opts.arp !== undefined ? { l2pop: opts.l2pop ?? true, arp: opts.arp ?? false } : undefined);
     let h = lab.hosts[p.name];
     if (!h) {
       h = { name: p.name, kind: p.kind, index: p.index, underlayIp: p.underlayIp, ns: hostNs(p.name), mode: explicit ?? { l2pop: true, arp: false } };
@@ -130,7 +136,8 @@ async function converge(lab: LabState, opts: UpOptions, warm: boolean, step: (na
     saveState(lab);
   }
   for (const name of Object.keys(lab.hosts)) {
-    if (!plannedHosts(opts).some((p) => p.name === name)) log(`note: host ${name} exists but is beyond --hosts ${opts.hosts}; it is kept (lab down removes it)`);
+    if (!plannedHosts(opts).some((p) => p.name === name))
+      log(`note: host ${name} exists but is beyond --hosts ${opts.hosts}; it is kept (lab down removes it)`);
   }
   step('fabric + hosts + relays');
 

@@ -43,7 +43,9 @@ function hostOf(s: LabState, name: string): HostState {
 const program = new Command();
 program
   .name('npm run lab --')
-  .description('A real Neutron (Zed) l2pop lab on this machine: neutron-server, Linux bridge / OVS agents in network namespaces, VMs as namespaces.\nNeeds root on Debian 12. Traffic stays on loopback and inside the lab\'s own namespaces (l2lab-*).')
+  .description(
+    "A real Neutron (Zed) l2pop lab on this machine: neutron-server, Linux bridge / OVS agents in network namespaces, VMs as namespaces.\nNeeds root on Debian 12. Traffic stays on loopback and inside the lab's own namespaces (l2lab-*).",
+  )
   .showHelpAfterError();
 
 program
@@ -58,18 +60,43 @@ program
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
-  .action(async (o: { hosts: number; l2pop?: boolean; arpResponder?: boolean; hostMode: string[]; vni: number; ovsHost: boolean; vms: boolean; amqp: string; l2scopeAgents: boolean }) => {
-    const t0 = Date.now();
-    await withLock(async () => {
-      const r = await up(loadState(), { hosts: o.hosts, l2pop: o.l2pop, arp: o.arpResponder, hostModes: parseHostModes(o.hostMode), vni: o.vni, ovsHost: o.ovsHost, amqpUrl: o.amqp, vms: o.vms }, log);
-      if (o.l2scopeAgents) {
-        await startNodeAgents(r.state, log);
-        saveState(r.state);
-      }
-      for (const l of await statusLines(r.state)) log(l);
-    });
-    log(`lab up in ${secs(Date.now() - t0)}`);
-  });
+  .action(
+    async (o: {
+      hosts: number;
+      l2pop?: boolean;
+      arpResponder?: boolean;
+      hostMode: string[];
+      vni: number;
+      ovsHost: boolean;
+      vms: boolean;
+      amqp: string;
+      l2scopeAgents: boolean;
+    }) => {
+      const t0 = Date.now();
+      await withLock(async () => {
+        const r = await up(
+          loadState(),
+          {
+            hosts: o.hosts,
+            l2pop: o.l2pop,
+            arp: o.arpResponder,
+            hostModes: parseHostModes(o.hostMode),
+            vni: o.vni,
+            ovsHost: o.ovsHost,
+            amqpUrl: o.amqp,
+            vms: o.vms,
+          },
+          log,
+        );
+        if (o.l2scopeAgents) {
+          await startNodeAgents(r.state, log);
+          saveState(r.state);
+        }
+        for (const l of await statusLines(r.state)) log(l);
+      });
+      log(`lab up in ${secs(Date.now() - t0)}`);
+    },
+  );
 
 const vm = program.command('vm').description('add, delete, readdress VMs (namespaces on veth taps bound to a host)');
 vm.command('add')
@@ -123,7 +150,7 @@ program
   .description('agent actions')
   .command('restart')
   .argument('<H>', 'host')
-  .description('restart the host\'s agent (stop by PID, start, wait for a new started_at)')
+  .description("restart the host's agent (stop by PID, start, wait for a new started_at)")
   .action(async (host: string) => {
     await withState(async (s) => {
       const ms = await restartAgent(s, hostOf(s, host));
@@ -144,7 +171,10 @@ program
       const targets = hosts.map((h) => ({ host: h, mode: { l2pop: o.l2pop ?? h.mode.l2pop, arp: o.arpResponder ?? h.mode.arp } as HostMode }));
       const t0 = Date.now();
       const res = await switchModes(s, targets, o.inPlace);
-      for (const r of res) log(`${r.host}: l2_population=${r.mode.l2pop} arp_responder=${r.mode.arp} (${labName(r.mode)})${r.deletedVxlan ? `, deleted vxlan-${s.vni}` : ''}, new started_at ${r.startedAt} after ${secs(r.ms)}`);
+      for (const r of res)
+        log(
+          `${r.host}: l2_population=${r.mode.l2pop} arp_responder=${r.mode.arp} (${labName(r.mode)})${r.deletedVxlan ? `, deleted vxlan-${s.vni}` : ''}, new started_at ${r.startedAt} after ${secs(r.ms)}`,
+        );
       log(`${o.inPlace ? 'in-place' : 'clean'} switch of ${res.length} host(s) in ${secs(Date.now() - t0)}`);
       const { reports, ms } = await waitKernelConverged(s, o.inPlace ? 8000 : 30_000);
       log(`kernel ${reports.every((r) => !r.diffs?.length) ? `converged after ${secs(ms)}` : `after ${secs(ms)}`}:`);
@@ -166,7 +196,7 @@ program
 program
   .command('kernel')
   .argument('[H]', 'one host (default: all)')
-  .description('each host\'s FDB / vxlan device / neighbours on vxlan-<VNI>, checked against its mode (docs/lab.md#labs); OVS: br-tun')
+  .description("each host's FDB / vxlan device / neighbours on vxlan-<VNI>, checked against its mode (docs/lab.md#labs); OVS: br-tun")
   .action(async (host?: string) => {
     await withState(async (s) => {
       const reports = (await kernelReports(s)).filter((r) => !host || r.host.name === host);
@@ -174,7 +204,8 @@ program
       for (const h of Object.values(s.hosts)) if (h.kind === 'ovs' && (!host || host === h.name)) for (const l of await formatOvs(h)) log(l);
       for (const h of Object.values(s.hosts)) {
         const m = iniMode(h);
-        if (m.l2pop !== h.mode.l2pop || m.arp !== h.mode.arp) log(`note: ${h.name}'s ini says l2pop=${m.l2pop} arp=${m.arp}, the state ${JSON.stringify(h.mode)}`);
+        if (m.l2pop !== h.mode.l2pop || m.arp !== h.mode.arp)
+          log(`note: ${h.name}'s ini says l2pop=${m.l2pop} arp=${m.arp}, the state ${JSON.stringify(h.mode)}`);
       }
       if (reports.some((r) => r.diffs?.length)) process.exitCode = 1;
     });

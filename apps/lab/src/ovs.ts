@@ -43,8 +43,19 @@ export async function ensureOvsDaemons(s: LabState, h: HostState): Promise<void>
   const dbKey = `ovsdb:${h.name}`;
   if (!isRunning(s.procs[dbKey])) {
     s.procs[dbKey] = await startDaemon(
-      ['ip', 'netns', 'exec', h.ns, 'ovsdb-server', d.db, `--remote=punix:${d.sock}`, '--remote=ptcp:6640:127.0.0.1',
-        `--unixctl=${path.join(d.run, 'ovsdb-server.ctl')}`, `--pidfile=${path.join(d.run, 'ovsdb-server.pid')}`, `--log-file=${paths.log(`ovsdb-server-${h.name}`)}`],
+      [
+        'ip',
+        'netns',
+        'exec',
+        h.ns,
+        'ovsdb-server',
+        d.db,
+        `--remote=punix:${d.sock}`,
+        '--remote=ptcp:6640:127.0.0.1',
+        `--unixctl=${path.join(d.run, 'ovsdb-server.ctl')}`,
+        `--pidfile=${path.join(d.run, 'ovsdb-server.pid')}`,
+        `--log-file=${paths.log(`ovsdb-server-${h.name}`)}`,
+      ],
       paths.log(`ovsdb-server-${h.name}.stdout`),
       { env },
     );
@@ -54,13 +65,36 @@ export async function ensureOvsDaemons(s: LabState, h: HostState): Promise<void>
   const swKey = `vswitchd:${h.name}`;
   if (!isRunning(s.procs[swKey])) {
     s.procs[swKey] = await startDaemon(
-      ['ip', 'netns', 'exec', h.ns, 'ovs-vswitchd', `unix:${d.sock}`, `--unixctl=${path.join(d.run, 'ovs-vswitchd.ctl')}`,
-        `--pidfile=${path.join(d.run, 'ovs-vswitchd.pid')}`, `--log-file=${paths.log(`ovs-vswitchd-${h.name}`)}`],
+      [
+        'ip',
+        'netns',
+        'exec',
+        h.ns,
+        'ovs-vswitchd',
+        `unix:${d.sock}`,
+        `--unixctl=${path.join(d.run, 'ovs-vswitchd.ctl')}`,
+        `--pidfile=${path.join(d.run, 'ovs-vswitchd.pid')}`,
+        `--log-file=${paths.log(`ovs-vswitchd-${h.name}`)}`,
+      ],
       paths.log(`ovs-vswitchd-${h.name}.stdout`),
       { env },
     );
   }
-  await ovsVsctl(h, ['--may-exist', 'add-br', 'br-phy', '--', 'set', 'bridge', 'br-phy', 'datapath_type=netdev', '--', '--may-exist', 'add-port', 'br-phy', 'ul0']);
+  await ovsVsctl(h, [
+    '--may-exist',
+    'add-br',
+    'br-phy',
+    '--',
+    'set',
+    'bridge',
+    'br-phy',
+    'datapath_type=netdev',
+    '--',
+    '--may-exist',
+    'add-port',
+    'br-phy',
+    'ul0',
+  ]);
   await waitFor('br-phy in the namespace', async () => ((await ip(h.ns, ['link', 'show', 'br-phy'], { allowFail: true })).ok ? true : undefined), 20_000, 200);
   const addrs = JSON.parse((await ip(h.ns, ['-j', 'addr', 'show', 'dev', 'br-phy'])).stdout) as { addr_info?: { local: string }[] }[];
   if (!addrs.some((l) => l.addr_info?.some((a) => a.local === h.underlayIp))) await ip(h.ns, ['addr', 'add', `${h.underlayIp}/24`, 'dev', 'br-phy']);
@@ -69,9 +103,14 @@ export async function ensureOvsDaemons(s: LabState, h: HostState): Promise<void>
 
 /** Wait until the OVS agent has built br-int and br-tun (VMs plug into br-int). */
 export async function waitOvsBridges(h: HostState): Promise<void> {
-  await waitFor(`br-int and br-tun on ${h.name}`, async () => {
-    const r = await ovsVsctl(h, ['list-br']);
-    const brs = r.stdout.split('\n');
-    return brs.includes('br-int') && brs.includes('br-tun') ? true : undefined;
-  }, 60_000, 500);
+  await waitFor(
+    `br-int and br-tun on ${h.name}`,
+    async () => {
+      const r = await ovsVsctl(h, ['list-br']);
+      const brs = r.stdout.split('\n');
+      return brs.includes('br-int') && brs.includes('br-tun') ? true : undefined;
+    },
+    60_000,
+    500,
+  );
 }

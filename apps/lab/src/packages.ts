@@ -69,9 +69,16 @@ export async function ensurePackages(pkgs: string[], log: (s: string) => void): 
       await run('debconf-set-selections', [], { input: PRESEED.join('\n') + '\n' });
       if (!aptListsPresent()) await run('apt-get', ['update'], { timeout: 600_000 });
       const args = [
-        'install', '-y', '--no-install-recommends',
-        '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold',
-        '-o', 'Dpkg::Options::=--force-confmiss', ...missing,
+        'install',
+        '-y',
+        '--no-install-recommends',
+        '-o',
+        'Dpkg::Options::=--force-confdef',
+        '-o',
+        'Dpkg::Options::=--force-confold',
+        '-o',
+        'Dpkg::Options::=--force-confmiss',
+        ...missing,
       ];
       const env = { DEBIAN_FRONTEND: 'noninteractive' };
       let r = await run('apt-get', args, { env, allowFail: true, timeout: 1_200_000 });

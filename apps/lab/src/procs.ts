@@ -62,7 +62,11 @@ export function groupMembers(pgid: number): number[] {
  *   `ip netns exec` execs in place, so the PID is the daemon's)
  * @throws Error when the process exits within `settleMs` (with the tail of its log)
  */
-export async function startDaemon(argv: string[], log: string, opts: { cwd?: string; settleMs?: number; env?: Record<string, string> } = {}): Promise<ProcRecord> {
+export async function startDaemon(
+  argv: string[],
+  log: string,
+  opts: { cwd?: string; settleMs?: number; env?: Record<string, string> } = {},
+): Promise<ProcRecord> {
   mkdirSync(path.dirname(log), { recursive: true });
   const fd = openSync(log, 'a');
   const [cmd, ...args] = argv;

@@ -28,7 +28,10 @@ export function parseProcStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number.parseInt(text.slice(0, open).trim(), 10);
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state); field N is rest[N - 3]
   const num = (field: number) => Number.parseInt(rest[field - 3] ?? '', 10);
   if (!Number.isFinite(pid) || rest.length < 20) return null;

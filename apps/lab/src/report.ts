@@ -17,7 +17,10 @@ export const onOff = (b: boolean) => (b ? 'on' : 'off');
 /** Format a ping matrix: one line per ordered pair plus a `N/M ok` total. */
 export function formatPing(results: PingResult[]): string[] {
   const w = Math.max(...results.map((r) => r.from.length), 4);
-  const lines = results.map((r) => `${r.from.padEnd(w)} -> ${r.to.padEnd(w)} ${r.toIp.padEnd(13)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.received}/${r.sent}${r.avgMs !== null ? ` ${r.avgMs.toFixed(2)} ms` : ''}`);
+  const lines = results.map(
+    (r) =>
+      `${r.from.padEnd(w)} -> ${r.to.padEnd(w)} ${r.toIp.padEnd(13)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.received}/${r.sent}${r.avgMs !== null ? ` ${r.avgMs.toFixed(2)} ms` : ''}`,
+  );
   lines.push(`${results.filter((r) => r.ok).length}/${results.length} ok`);
   return lines;
 }
@@ -90,7 +93,8 @@ export async function formatOvs(h: HostState): Promise<string[]> {
 export async function statusLines(s: LabState): Promise<string[]> {
   const out: string[] = [];
   out.push(`broker ${s.amqpUrl}  VNI ${s.vni}  network ${s.networkId ?? '-'}`);
-  for (const [key, rec] of Object.entries(s.procs).sort()) out.push(`  ${isRunning(rec) ? 'running' : 'STOPPED'} ${key.padEnd(22)} pid ${rec.pid}  log ${rec.log}`);
+  for (const [key, rec] of Object.entries(s.procs).sort())
+    out.push(`  ${isRunning(rec) ? 'running' : 'STOPPED'} ${key.padEnd(22)} pid ${rec.pid}  log ${rec.log}`);
   let agents: NeutronAgent[] = [];
   let ports: NeutronPort[] = [];
   try {
@@ -105,7 +109,9 @@ export async function statusLines(s: LabState): Promise<string[]> {
     const api = a
       ? `${a.alive ? 'alive' : 'DOWN'} started_at ${a.started_at} l2_population=${a.configurations.l2_population} tunneling_ip=${a.configurations.tunneling_ip}`
       : 'no agent row';
-    out.push(`  ${h.name.padEnd(10)} ${h.kind.padEnd(11)} ${h.underlayIp.padEnd(11)} ini l2pop=${onOff(h.mode.l2pop)} arp=${onOff(h.mode.arp)} (${labName(h.mode)})  api: ${api}`);
+    out.push(
+      `  ${h.name.padEnd(10)} ${h.kind.padEnd(11)} ${h.underlayIp.padEnd(11)} ini l2pop=${onOff(h.mode.l2pop)} arp=${onOff(h.mode.arp)} (${labName(h.mode)})  api: ${api}`,
+    );
   }
   out.push('VMs:');
   for (const v of Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name))) {

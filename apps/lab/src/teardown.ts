@@ -88,7 +88,10 @@ async function purgeQueues(amqpUrl: string, log: (s: string) => void): Promise<v
   const { host } = amqpEndpoint(amqpUrl);
   if (!['127.0.0.1', 'localhost'].includes(host) || !existsSync('/usr/sbin/rabbitmqctl')) return;
   const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1)) || '/';
-  const r = await run('/usr/sbin/rabbitmqctl', ['list_queues', '-p', vhost, '--no-table-headers', '-q', 'name', 'consumers'], { allowFail: true, timeout: 30_000 });
+  const r = await run('/usr/sbin/rabbitmqctl', ['list_queues', '-p', vhost, '--no-table-headers', '-q', 'name', 'consumers'], {
+    allowFail: true,
+    timeout: 30_000,
+  });
   if (!r.ok) return;
   const stale = staleLabQueues(r.stdout);
   if (stale.length === 0) return;

@@ -106,9 +106,18 @@ export async function plugVm(s: LabState, h: HostState, vm: VmState): Promise<vo
   await ip(vm.ns, ['link', 'set', 'eth0', 'up']);
   if (h.kind === 'ovs') {
     await ovsVsctl(h, [
-      '--may-exist', 'add-port', 'br-int', vm.tap, '--', 'set', 'Interface', vm.tap,
-      `external_ids:iface-id=${vm.portId}`, 'external_ids:iface-status=active',
-      `external_ids:attached-mac=${vm.mac}`, `external_ids:vm-uuid=${vm.deviceId}`,
+      '--may-exist',
+      'add-port',
+      'br-int',
+      vm.tap,
+      '--',
+      'set',
+      'Interface',
+      vm.tap,
+      `external_ids:iface-id=${vm.portId}`,
+      'external_ids:iface-status=active',
+      `external_ids:attached-mac=${vm.mac}`,
+      `external_ids:vm-uuid=${vm.deviceId}`,
     ]);
     await ip(h.ns, ['link', 'set', vm.tap, 'up']);
   } else {
@@ -130,10 +139,15 @@ export async function setVmAddress(vm: VmState, addr: string): Promise<void> {
 
 /** Wait until a port is ACTIVE in the API. @throws Error after `timeoutMs` */
 export async function waitPortActive(portId: string, timeoutMs = 60_000): Promise<NeutronPort> {
-  return waitFor(`port ${portId} ACTIVE`, async () => {
-    const p = await getPort(portId);
-    return p?.status === 'ACTIVE' ? p : undefined;
-  }, timeoutMs, 250);
+  return waitFor(
+    `port ${portId} ACTIVE`,
+    async () => {
+      const p = await getPort(portId);
+      return p?.status === 'ACTIVE' ? p : undefined;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** Unplug and delete a VM: namespace (its veth pair goes with it), OVS port, then the Neutron port. */

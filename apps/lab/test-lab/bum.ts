@@ -79,21 +79,26 @@ export async function meterBum(amqpUrl: string, hosts: string[], action: () => P
     const q = await ch.assertQueue('', { exclusive: true, autoDelete: true });
     await ch.bindQueue(q.queue, NODE_EXCHANGE.name, 'bum.#');
     const seen = new Set<string>();
-    await ch.consume(q.queue, (m) => {
-      if (!m) return;
-      const r = parseBumReport(JSON.parse(m.content.toString('utf8')));
-      // at-least-once delivery: one report per agent instance and interval
-      if (seen.has(`${r.instance}|${r.from}`)) return;
-      seen.add(`${r.instance}|${r.from}`);
-      reports.push(r);
-    }, { noAck: true });
+    await ch.consume(
+      q.queue,
+      (m) => {
+        if (!m) return;
+        const r = parseBumReport(JSON.parse(m.content.toString('utf8')));
+        // at-least-once delivery: one report per agent instance and interval
+        if (seen.has(`${r.instance}|${r.from}`)) return;
+        seen.add(`${r.instance}|${r.from}`);
+        reports.push(r);
+      },
+      { noAck: true },
+    );
     const t0 = Date.now() + AGENT_HANDOVER_MS;
     const first = await waitReports(reports, hosts, (r) => Date.parse(r.from) >= t0, timeoutMs, 'a BUM report starting after the captures');
     await action();
     const until = Date.now() + settleMs;
     await new Promise((r) => setTimeout(r, settleMs));
     const last = await waitReports(reports, hosts, (r) => Date.parse(r.to) >= until, timeoutMs, 'a BUM report ending after the action');
-    const checkAll = () => Promise.all(hosts.map((host) => check(host, reports, first.get(host)!, last.get(host)!, captures.find((c) => c.host === host)!.file)));
+    const checkAll = () =>
+      Promise.all(hosts.map((host) => check(host, reports, first.get(host)!, last.get(host)!, captures.find((c) => c.host === host)!.file)));
     // the captures have caught up once they hold every frame the agents counted (bounded: an agent
     // counting frames that never crossed fails below, with the window's detail)
     const t1 = Date.now();
@@ -145,7 +150,13 @@ async function packetTimes(file: string, filter: string): Promise<number[]> {
 }
 
 /** Wait until every host has a report matching `pred`; returns the first such report per host. */
-async function waitReports(reports: BumReport[], hosts: string[], pred: (r: BumReport) => boolean, timeoutMs: number, what: string): Promise<Map<string, BumReport>> {
+async function waitReports(
+  reports: BumReport[],
+  hosts: string[],
+  pred: (r: BumReport) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<Map<string, BumReport>> {
   const t0 = Date.now();
   for (;;) {
     const found = new Map<string, BumReport>();
@@ -154,7 +165,8 @@ async function waitReports(reports: BumReport[], hosts: string[], pred: (r: BumR
       if (r) found.set(h, r);
     }
     if (found.size === hosts.length) return found;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`no ${what} from ${hosts.filter((h) => !found.has(h)).join(', ')} in ${timeoutMs} ms (${reports.length} reports received)`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`no ${what} from ${hosts.filter((h) => !found.has(h)).join(', ')} in ${timeoutMs} ms (${reports.length} reports received)`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

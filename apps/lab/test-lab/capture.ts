@@ -27,7 +27,11 @@ export interface FabricCapture {
  */
 export async function startFabricCapture(host: string, file: string, filter: string, timeoutMs = 10_000): Promise<FabricCapture> {
   const port = fabricPortName(host);
-  const proc: ResultPromise = execa('ip', ['netns', 'exec', FABRIC_NS, 'tcpdump', '--immediate-mode', '-i', port, '-Q', 'in', '-nn', '-U', '-w', file, filter], { reject: false, all: true });
+  const proc: ResultPromise = execa(
+    'ip',
+    ['netns', 'exec', FABRIC_NS, 'tcpdump', '--immediate-mode', '-i', port, '-Q', 'in', '-nn', '-U', '-w', file, filter],
+    { reject: false, all: true },
+  );
   let output = '';
   try {
     await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,16 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ClusterModel, type FindingView, type HostConvergence, type NodeAnalysis, l2popFdbRows, linuxBridgeNames, permanentNeighRows, type ModelSnapshot } from '@l2scope/domain';
+import {
+  ClusterModel,
+  type FindingView,
+  type HostConvergence,
+  type NodeAnalysis,
+  l2popFdbRows,
+  linuxBridgeNames,
+  permanentNeighRows,
+  type ModelSnapshot,
+} from '@l2scope/domain';
 import { listAgents, listPorts, type NeutronPort } from '../src/api';
 import { readHostKernel } from '../src/kernel';
 import { compareKernel, expectedKernel } from '../src/kernel';
@@ -81,7 +90,8 @@ export async function compareAll(w: ModelSource): Promise<Comparison> {
       continue;
     }
     if (mh.vtep !== h.underlayIp) problems.push(`model: ${h.name} vtep ${mh.vtep} != ${h.underlayIp}`);
-    if (a && mh.l2population !== (a.configurations.l2_population ?? null)) problems.push(`model: ${h.name} l2population ${mh.l2population} != api ${a.configurations.l2_population}`);
+    if (a && mh.l2population !== (a.configurations.l2_population ?? null))
+      problems.push(`model: ${h.name} l2population ${mh.l2population} != api ${a.configurations.l2_population}`);
     const mine = active.filter((p) => p['binding:host_id'] === h.name);
     const e = model.vtepEntries(s.networkId!, h.underlayIp);
     const macs = sorted(mine.map((p) => p.mac_address.toLowerCase()));
@@ -105,8 +115,10 @@ export async function compareAll(w: ModelSource): Promise<Comparison> {
     const applies = h.mode.l2pop;
     const toldFdb = applies ? sorted(told.flatMap((n) => n.fdb.map((r) => `${r.mac} dst ${r.vtep}`))) : [];
     const toldNeigh = applies && h.mode.arp ? sorted(told.flatMap((n) => n.neigh.map((r) => `${r.ip} lladdr ${r.mac}`))) : [];
-    if (JSON.stringify(toldFdb) !== JSON.stringify(fdb)) problems.push(`told!=kernel fdb on ${h.name}: told [${toldFdb.join('; ')}] kernel [${fdb.join('; ')}]`);
-    if (JSON.stringify(toldNeigh) !== JSON.stringify(neigh)) problems.push(`told!=kernel neigh on ${h.name}: told [${toldNeigh.join('; ')}] kernel [${neigh.join('; ')}]`);
+    if (JSON.stringify(toldFdb) !== JSON.stringify(fdb))
+      problems.push(`told!=kernel fdb on ${h.name}: told [${toldFdb.join('; ')}] kernel [${fdb.join('; ')}]`);
+    if (JSON.stringify(toldNeigh) !== JSON.stringify(neigh))
+      problems.push(`told!=kernel neigh on ${h.name}: told [${toldNeigh.join('; ')}] kernel [${neigh.join('; ')}]`);
     const exp = expectedKernel(h.name, h.mode, s.hosts, ports);
     if (exp) problems.push(...compareKernel(exp, k).map((d) => `api!=kernel: ${d}`));
   }
@@ -162,9 +174,12 @@ export async function untilNodes<T>(w: ModelSource, label: string, check: (v: No
     if (r) return r;
     if (Date.now() - t0 > timeoutMs) {
       const drift = Object.entries(last?.analysis?.hosts ?? {}).map(
-        ([h, a]) => `${h}: ${a.mode.summary}; ${a.drift.map((d) => `${d.class} ${d.mac} ${d.vtep}`).join(', ') || 'no drift'}${(a.foreignMacs ?? []).map((f) => `; foreign_mac ${f.mac} ${f.vtep}`).join('')}`,
+        ([h, a]) =>
+          `${h}: ${a.mode.summary}; ${a.drift.map((d) => `${d.class} ${d.mac} ${d.vtep}`).join(', ') || 'no drift'}${(a.foreignMacs ?? []).map((f) => `; foreign_mac ${f.mac} ${f.vtep}`).join('')}`,
       );
-      throw new Error(`${label}: not seen after ${timeoutMs} ms\n  ${drift.join('\n  ')}\n  findings: ${(last?.findings ?? []).map((f) => `${f.kind} ${f.hosts.join(',')}`).join('; ') || 'none'}`);
+      throw new Error(
+        `${label}: not seen after ${timeoutMs} ms\n  ${drift.join('\n  ')}\n  findings: ${(last?.findings ?? []).map((f) => `${f.kind} ${f.hosts.join(',')}`).join('; ') || 'none'}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }

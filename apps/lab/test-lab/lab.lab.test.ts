@@ -47,7 +47,9 @@ afterAll(async () => {
   if (worker) await worker.stop();
   await timed('down', () => lab('down')).catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
-  console.log(['test:lab timings:', ...timings.map(([l, ms]) => `  ${l}: ${(ms / 1000).toFixed(1)} s`), `  total: ${((Date.now() - t0) / 1000).toFixed(1)} s`].join('\n'));
+  console.log(
+    ['test:lab timings:', ...timings.map(([l, ms]) => `  ${l}: ${(ms / 1000).toFixed(1)} s`), `  total: ${((Date.now() - t0) / 1000).toFixed(1)} s`].join('\n'),
+  );
 });
 
 describe.each([
@@ -74,7 +76,9 @@ describe.each([
 
   it('node agents: zero drift on every host, each flooding to exactly the other two, no foreign MAC', async () => {
     const v = await untilNodes(worker, `${name} zero drift`, (x) => zeroDrift(x, arp === 'on') && x);
-    expect(HOSTS.flatMap((h) => (v.analysis!.hosts[h]!.foreignMacs ?? []).map((f) => `${h}: ${f.mac} from ${f.vtep}: ${f.evidence.map((e) => e.text).join('; ')}`))).toEqual([]);
+    expect(
+      HOSTS.flatMap((h) => (v.analysis!.hosts[h]!.foreignMacs ?? []).map((f) => `${h}: ${f.mac} from ${f.vtep}: ${f.evidence.map((e) => e.text).join('; ')}`)),
+    ).toEqual([]);
   });
 
   it(`BUM meter: ARP ${arp === 'on' ? 'never crosses the tunnels (answered by the responder)' : 'crosses the tunnels'} in a ping after flushing ARP caches, agreeing with tcpdump on the fabric`, async () => {
@@ -133,7 +137,9 @@ async function expectNoLeak(): Promise<void> {
  */
 async function bumAgreement(name: string): Promise<BumCheck[]> {
   const checks = await meterBum(state().amqpUrl, HOSTS, flushAndPing);
-  console.log(`${name} BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.quietBoundaries ? c.tcpdumpArp : `${c.tcpdumpArpMin}..${c.tcpdumpArpMax} (busy boundary)`}`).join(', ')}`);
+  console.log(
+    `${name} BUM ARP per host (agent / tcpdump): ${checks.map((c) => `${c.host} ${c.agentArp}/${c.quietBoundaries ? c.tcpdumpArp : `${c.tcpdumpArpMin}..${c.tcpdumpArpMax} (busy boundary)`}`).join(', ')}`,
+  );
   for (const c of checks) {
     expect(c.sampled, c.host).toBe(1);
     const why = `${c.host} ${c.from} .. ${c.to}: ${c.detail}`;
@@ -181,7 +187,12 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
   it('a flood entry deleted by hand is flagged missing_flood, and cleared when put back', async () => {
     const t = Date.now();
     await nsRun(ns('controller'), 'bridge', ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'vxlan-649', 'dst', VTEP.compute1]);
-    const [d] = await untilNodes(worker, 'missing_flood', (v) => (driftOf(v, 'controller', 'missing_flood').length ? driftOf(v, 'controller', 'missing_flood') : null), 30_000);
+    const [d] = await untilNodes(
+      worker,
+      'missing_flood',
+      (v) => (driftOf(v, 'controller', 'missing_flood').length ? driftOf(v, 'controller', 'missing_flood') : null),
+      30_000,
+    );
     expect(d).toMatchObject({ vtep: VTEP.compute1, dev: 'vxlan-649' });
     timings.push(['drift: missing_flood flagged after', Date.now() - t]);
     await nsRun(ns('controller'), 'bridge', ['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan-649', 'dst', VTEP.compute1, 'self', 'permanent']);
@@ -191,7 +202,12 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
   it('a stale MAC added by hand is flagged stale_entry, and cleared when removed', async () => {
     const mac = 'fa:16:3e:de:ad:01';
     await nsRun(ns('compute1'), 'bridge', ['fdb', 'append', mac, 'dev', 'vxlan-649', 'dst', VTEP.compute2, 'self', 'permanent']);
-    const [d] = await untilNodes(worker, 'stale_entry', (v) => (driftOf(v, 'compute1', 'stale_entry').length ? driftOf(v, 'compute1', 'stale_entry') : null), 30_000);
+    const [d] = await untilNodes(
+      worker,
+      'stale_entry',
+      (v) => (driftOf(v, 'compute1', 'stale_entry').length ? driftOf(v, 'compute1', 'stale_entry') : null),
+      30_000,
+    );
     expect(d).toMatchObject({ mac, vtep: VTEP.compute2 });
     await nsRun(ns('compute1'), 'bridge', ['fdb', 'del', mac, 'dev', 'vxlan-649', 'dst', VTEP.compute2]);
     await untilNodes(worker, 'stale_entry cleared', (v) => zeroDrift(v, true), 30_000);
@@ -200,7 +216,12 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
   it('an ARP responder entry deleted by hand is flagged neigh_missing, and cleared when put back', async () => {
     const vm = Object.values(state().vms).find((v) => v.host === 'compute2')!;
     await nsRun(ns('controller'), 'ip', ['neigh', 'del', vm.ip, 'dev', 'vxlan-649']);
-    const [d] = await untilNodes(worker, 'neigh_missing', (v) => (driftOf(v, 'controller', 'neigh_missing').length ? driftOf(v, 'controller', 'neigh_missing') : null), 30_000);
+    const [d] = await untilNodes(
+      worker,
+      'neigh_missing',
+      (v) => (driftOf(v, 'controller', 'neigh_missing').length ? driftOf(v, 'controller', 'neigh_missing') : null),
+      30_000,
+    );
     expect(d).toMatchObject({ ip: vm.ip, mac: vm.mac });
     await nsRun(ns('controller'), 'ip', ['neigh', 'replace', vm.ip, 'lladdr', vm.mac, 'dev', 'vxlan-649', 'nud', 'permanent']);
     await untilNodes(worker, 'neigh_missing cleared', (v) => zeroDrift(v, true), 30_000);
@@ -211,7 +232,12 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
     await untilNodes(worker, 'Lab1 flood-and-learn', (v) =>
       HOSTS.every((h) => {
         const ha = v.analysis?.hosts[h];
-        return ha?.mode.l2pop === 'off' && ha.mode.floodMode === 'multicast' && ha.mode.vxlanGroups.includes('224.0.0.1') && !ha.drift.some((d) => d.class.startsWith('missing_') || d.class.startsWith('neigh_'));
+        return (
+          ha?.mode.l2pop === 'off' &&
+          ha.mode.floodMode === 'multicast' &&
+          ha.mode.vxlanGroups.includes('224.0.0.1') &&
+          !ha.drift.some((d) => d.class.startsWith('missing_') || d.class.startsWith('neigh_'))
+        );
       }),
     );
   });
@@ -223,7 +249,9 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
 
   it('switched in place Lab1 -> Lab3: half_switched_vxlan on every host; a clean switch clears it', async () => {
     await timed('drift: mode all Lab3 --in-place', () => lab('mode', 'all', '--l2pop', 'on', '--arp-responder', 'on', '--in-place'));
-    const f = await untilNodes(worker, 'half_switched_vxlan', (v) => v.findings.find((x) => x.kind === 'half_switched_vxlan' && HOSTS.every((h) => x.hosts.includes(h))));
+    const f = await untilNodes(worker, 'half_switched_vxlan', (v) =>
+      v.findings.find((x) => x.kind === 'half_switched_vxlan' && HOSTS.every((h) => x.hosts.includes(h))),
+    );
     expect(f.vni).toBe(649);
     await timed('drift: mode all Lab3 (clean)', () => lab('mode', 'all', '--l2pop', 'on', '--arp-responder', 'on'));
     await untilNodes(worker, 'half-switch cleared', (v) => zeroDrift(v, true));
@@ -246,7 +274,9 @@ describe('issue 4 on the real lab: drift, findings and their clearing, seen by t
     for (const h of HOSTS) {
       const c = v.convergence.find((x) => x.host === h);
       expect(c?.samples, h).toBeGreaterThan(0);
-      console.log(`convergence ${h}: ${c!.samples} samples, p50 ${c!.p50Ms} ms, p95 ${c!.p95Ms} ms, max ${c!.maxMs} ms, pending ${c!.pending}, timed out ${c!.timedOut}`);
+      console.log(
+        `convergence ${h}: ${c!.samples} samples, p50 ${c!.p50Ms} ms, p95 ${c!.p95Ms} ms, max ${c!.maxMs} ms, pending ${c!.pending}, timed out ${c!.timedOut}`,
+      );
     }
   });
 });

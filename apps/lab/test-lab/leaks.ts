@@ -112,7 +112,15 @@ export async function startLeakWatch(hosts: string[], nodes: () => Promise<Nodes
       for (const [host, ha] of Object.entries(v?.analysis?.hosts ?? {})) {
         for (const f of ha.foreignMacs ?? []) {
           const key = `${host}|${f.mac}|${f.vtep}`;
-          if (!seen.has(key)) seen.set(key, { host, mac: f.mac, vtep: f.vtep, source: 'analysis', at: new Date().toISOString(), detail: f.evidence.map((e) => e.text).join('; ') || f.detail });
+          if (!seen.has(key))
+            seen.set(key, {
+              host,
+              mac: f.mac,
+              vtep: f.vtep,
+              source: 'analysis',
+              at: new Date().toISOString(),
+              detail: f.evidence.map((e) => e.text).join('; ') || f.detail,
+            });
         }
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -167,7 +175,14 @@ async function kernelForeignRows(host: string): Promise<ForeignSighting[]> {
   return parseBridgeFdb(r.stdout || '[]')
     .filter((f) => f.dev.startsWith('vxlan-') && f.state !== 'permanent' && f.state !== 'static' && !f.flags.includes('extern_learn'))
     .filter((f) => !isNeutronMac(f.mac) && (Number.parseInt(f.mac.slice(0, 2), 16) & 1) === 0 && f.mac !== '00:00:00:00:00:00')
-    .map((f) => ({ host, mac: f.mac, vtep: f.dst, source: 'kernel' as const, at, detail: `${f.mac} dev ${f.dev}${f.dst ? ` dst ${f.dst}` : ''}${f.master ? ` master ${f.master}` : ''} ${f.flags.join(' ')}`.trim() }));
+    .map((f) => ({
+      host,
+      mac: f.mac,
+      vtep: f.dst,
+      source: 'kernel' as const,
+      at,
+      detail: `${f.mac} dev ${f.dev}${f.dst ? ` dst ${f.dst}` : ''}${f.master ? ` master ${f.master}` : ''} ${f.flags.join(' ')}`.trim(),
+    }));
 }
 
 /** One line per leak, for failure messages. */

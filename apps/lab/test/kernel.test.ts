@@ -22,8 +22,15 @@ function ports(lab: string, step: string): NeutronPort[] {
   return Object.keys(HOSTS).map((host, i) => {
     const eth0 = (JSON.parse(read(lab, step, `vm-${host}-ip-addr.json`)) as { address: string; addr_info: { local: string }[] }[])[0]!;
     return {
-      id: `port-${i}`, name: `vm-${host}`, network_id: 'net', mac_address: eth0.address, status: 'ACTIVE', device_id: 'd',
-      device_owner: 'compute:nova', 'binding:host_id': host, fixed_ips: [{ subnet_id: 's', ip_address: eth0.addr_info[0]!.local }],
+      id: `port-${i}`,
+      name: `vm-${host}`,
+      network_id: 'net',
+      mac_address: eth0.address,
+      status: 'ACTIVE',
+      device_id: 'd',
+      device_owner: 'compute:nova',
+      'binding:host_id': host,
+      fixed_ips: [{ subnet_id: 's', ip_address: eth0.addr_info[0]!.local }],
     };
   });
 }
@@ -44,7 +51,12 @@ function kernel(lab: string, step: string, host: string): HostKernel {
 describe('vxlanInfo', () => {
   it('reads id, local, proxy, port from ip -j -d link', () => {
     expect(vxlanInfo((JSON.parse(read('lab3', '1-ports-active', 'controller-ip-link-vxlan.json')) as unknown[])[0])).toEqual({
-      vni: 649, group: null, local: '10.0.20.11', proxy: true, learning: true, dstport: 8472,
+      vni: 649,
+      group: null,
+      local: '10.0.20.11',
+      proxy: true,
+      learning: true,
+      dstport: 8472,
     });
     expect(vxlanInfo((JSON.parse(read('lab1', '1-ports-active', 'controller-ip-link-vxlan.json')) as unknown[])[0]).group).toBe('224.0.0.1');
   });

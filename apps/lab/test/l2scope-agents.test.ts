@@ -7,17 +7,21 @@ const lb: HostState = { name: 'compute1', kind: 'linuxbridge', index: 1, underla
 const ovs: HostState = { name: 'ovs1', kind: 'ovs', index: 10, underlayIp: '10.0.20.21', ns: 'l2lab-ovs1', mode: { l2pop: true, arp: false } };
 
 describe('l2scope node agents in the lab', () => {
-  it('reach the broker through the namespace relay with the lab\'s credentials and vhost', () => {
+  it("reach the broker through the namespace relay with the lab's credentials and vhost", () => {
     expect(nodeAgentAmqpUrl('amqp://guest:guest@127.0.0.1:5672/')).toBe('amqp://guest:guest@127.0.0.1:5672/');
     expect(nodeAgentAmqpUrl('amqp://u:p@10.1.2.3:5673/lab%2Fvh')).toBe('amqp://u:p@127.0.0.1:5672/lab%2Fvh');
   });
 
-  it('run inside the host namespace with the host\'s ini; the OVS host with its private OVS and ul0', () => {
+  it("run inside the host namespace with the host's ini; the OVS host with its private OVS and ul0", () => {
     const a = nodeAgentArgv({ amqpUrl: 'amqp://guest:guest@127.0.0.1:5672/' }, lb, { bumIntervalS: 2 }, '/usr/bin/node');
     expect(a.slice(0, 8)).toEqual(['ip', 'netns', 'exec', 'l2lab-compute1', '/usr/bin/node', '--import', 'tsx', NODE_AGENT_MAIN]);
-    expect(a.join(' ')).toMatch(/--host compute1 --amqp amqp:\/\/guest:guest@127\.0\.0\.1:5672\/ --ini \S+\/agents\/compute1\/linuxbridge_agent\.ini --type linuxbridge --bum-interval 2$/);
+    expect(a.join(' ')).toMatch(
+      /--host compute1 --amqp amqp:\/\/guest:guest@127\.0\.0\.1:5672\/ --ini \S+\/agents\/compute1\/linuxbridge_agent\.ini --type linuxbridge --bum-interval 2$/,
+    );
     const o = nodeAgentArgv({ amqpUrl: 'amqp://guest:guest@127.0.0.1:5672/' }, ovs, { bum: false }).join(' ');
-    expect(o).toMatch(/--ini \S+\/openvswitch_agent\.ini --type openvswitch --ovs-db unix:\S+\/ovs\/ovs1\/run\/db\.sock --ovs-rundir \S+\/ovs\/ovs1\/run --bum-iface ul0 --no-bum$/);
+    expect(o).toMatch(
+      /--ini \S+\/openvswitch_agent\.ini --type openvswitch --ovs-db unix:\S+\/ovs\/ovs1\/run\/db\.sock --ovs-rundir \S+\/ovs\/ovs1\/run --bum-iface ul0 --no-bum$/,
+    );
   });
 
   it('are stopped first by lab down', () => {

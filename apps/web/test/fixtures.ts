@@ -69,7 +69,16 @@ export function bumReport(lab: string, host: string, vtep: string): BumReport {
   for (const f of readdirSync(dir)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(dir, f), 'utf8');
   const snap = snapshotsFromBundle(files).snapshots[0]!;
   const { header, records } = readPcap(readFileSync(path.join(dir, `${host}-ul0.pcap`)));
-  const meter = new BumMeter({ host, instance: 'test', vtep, iface: 'ul0', udpPort: 8472, linktype: header.linktype, fdb: BumFdb.fromSnapshot(snap), startMs: records[0]!.tsMs });
+  const meter = new BumMeter({
+    host,
+    instance: 'test',
+    vtep,
+    iface: 'ul0',
+    udpPort: 8472,
+    linktype: header.linktype,
+    fdb: BumFdb.fromSnapshot(snap),
+    startMs: records[0]!.tsMs,
+  });
   for (const r of records) meter.offer(r);
   return meter.report(records[records.length - 1]!.tsMs + 1);
 }

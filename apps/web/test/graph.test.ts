@@ -93,7 +93,14 @@ describe('scale', () => {
       };
     });
     const networks = Array.from({ length: 20 }, (_, i) => ({ id: `net-${i}`, vni: 1000 + i, networkType: 'vxlan', firstSeenAt: 0 }));
-    const vteps = hosts.map((h, i) => ({ network: `net-${i % 20}`, vtep: h.vtep, flood: true, macs: [`fa:16:3e:00:${String(i % 100).padStart(2, '0')}:01`], neigh: {}, updatedAt: 0 }));
+    const vteps = hosts.map((h, i) => ({
+      network: `net-${i % 20}`,
+      vtep: h.vtep,
+      flood: true,
+      macs: [`fa:16:3e:00:${String(i % 100).padStart(2, '0')}:01`],
+      neigh: {},
+      updatedAt: 0,
+    }));
     const model = modelFromSnapshot({ seq: 1, hosts, networks, vteps });
     const g = buildTopology(model, opts);
     expect(g.large).toBe(hosts.length > LARGE_HOSTS);

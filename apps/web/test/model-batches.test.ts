@@ -39,6 +39,10 @@ describe('browser model: only what a batch changed is rebuilt (lab3 capture, por
     for (const e of state.snapshot.vteps.slice(1)) expect(portsOf(vtepEntriesOf(next, e.network, e.vtep))).toBe(portsOf(e));
     const told = state.snapshot.hosts.find((h) => h.vtep !== v.vtep && h.networks[v.network])!;
     expect(toldFdbOf(next.snapshot, told.id)).not.toEqual(toldFdbOf(state.snapshot, told.id));
-    expect(toldFdbOf(next.snapshot, told.id).find((n) => n.network === v.network)!.fdb.some((r) => r.mac === 'fa:16:3e:99:99:99')).toBe(true);
+    expect(
+      toldFdbOf(next.snapshot, told.id)
+        .find((n) => n.network === v.network)!
+        .fdb.some((r) => r.mac === 'fa:16:3e:99:99:99'),
+    ).toBe(true);
   });
 });

@@ -54,7 +54,16 @@ describe('browser model (lab3 capture)', () => {
   });
 
   it('ports come from the VTEP entries, IPs from neighbour rows', () => {
-    expect(portsOf({ network: 'n', vtep: '1.1.1.1', flood: true, macs: ['fa:16:3e:00:00:02', 'fa:16:3e:00:00:01'], neigh: { '10.0.0.1': 'fa:16:3e:00:00:01' }, updatedAt: 0 })).toEqual([
+    expect(
+      portsOf({
+        network: 'n',
+        vtep: '1.1.1.1',
+        flood: true,
+        macs: ['fa:16:3e:00:00:02', 'fa:16:3e:00:00:01'],
+        neigh: { '10.0.0.1': 'fa:16:3e:00:00:01' },
+        updatedAt: 0,
+      }),
+    ).toEqual([
       { mac: 'fa:16:3e:00:00:01', ips: ['10.0.0.1'] },
       { mac: 'fa:16:3e:00:00:02', ips: [] },
     ]);

@@ -49,7 +49,9 @@ describe('host page: told vs held, lined up', () => {
   it('faults step 1: the deleted flood entry is the only row told and not held, in red', () => {
     const [s] = sections('faults', '1-fault-flood-deleted', 'controller');
     const odd = s!.fdb.filter((r) => r.status !== 'both');
-    expect(odd).toEqual([expect.objectContaining({ mac: '00:00:00:00:00:00', flood: true, expectedVtep: '10.0.20.12', actualVtep: null, status: 'expected-only' })]);
+    expect(odd).toEqual([
+      expect.objectContaining({ mac: '00:00:00:00:00:00', flood: true, expectedVtep: '10.0.20.12', actualVtep: null, status: 'expected-only' }),
+    ]);
     expect(fdbRowTone(odd[0]!, true, true, []).tone).toBe('bad');
     expect(s!.drift.map((d) => [d.class, d.vtep])).toEqual([['missing_flood', '10.0.20.12']]);
   });
@@ -104,7 +106,14 @@ describe('network page: the flood matrix', () => {
     const { analysis } = analyseStep('switch-noclean', '3-inplace-switched');
     const network = Object.keys(analysis.hosts.controller!.flood)[0]!;
     const m = floodMatrix(
-      Object.entries(analysis.hosts).map(([host, a]) => ({ host, vtep: a.mode.vtep, mode: a.mode.summary, flood: a.flood[network]!, drift: a.drift, bum: null })),
+      Object.entries(analysis.hosts).map(([host, a]) => ({
+        host,
+        vtep: a.mode.vtep,
+        mode: a.mode.summary,
+        flood: a.flood[network]!,
+        drift: a.drift,
+        bum: null,
+      })),
       649,
     );
     expect(m.columns.map((c) => [c.vtep, c.host, c.group])).toEqual([
@@ -114,7 +123,8 @@ describe('network page: the flood matrix', () => {
       ['224.0.0.1', null, true],
     ]);
     expect(m.rows.map((r) => r.host)).toEqual(['controller', 'compute1', 'compute2']);
-    for (const r of m.rows) expect(r.cells.map((c) => (c.self ? 'self' : c.state))).toEqual([...r.cells.slice(0, 3).map((c) => (c.self ? 'self' : 'both')), 'excess']);
+    for (const r of m.rows)
+      expect(r.cells.map((c) => (c.self ? 'self' : c.state))).toEqual([...r.cells.slice(0, 3).map((c) => (c.self ? 'self' : 'both')), 'excess']);
     expect(m.totals).toMatchObject({ both: 6, excess: 3, missing: 0 });
   });
 
@@ -145,8 +155,14 @@ describe('BUM rates from real reports (fixtures/bum/lab2)', () => {
   });
 
   it('an edge’s rate: the sender’s tx, else the receiver’s rx, else unknown', () => {
-    expect(linkBumRate(reports, { host: 'compute1', vtep: '10.0.20.12' }, { host: 'controller', vtep: '10.0.20.11' }, 649)).toBeCloseTo(pairRates(c1, 649, '10.0.20.11', 'tx')!.bum, 9);
-    expect(linkBumRate(reports, { host: 'compute2', vtep: '10.0.20.13' }, { host: 'compute1', vtep: '10.0.20.12' }, 649)).toBeCloseTo(pairRates(c1, 649, '10.0.20.13', 'rx')!.bum, 9);
+    expect(linkBumRate(reports, { host: 'compute1', vtep: '10.0.20.12' }, { host: 'controller', vtep: '10.0.20.11' }, 649)).toBeCloseTo(
+      pairRates(c1, 649, '10.0.20.11', 'tx')!.bum,
+      9,
+    );
+    expect(linkBumRate(reports, { host: 'compute2', vtep: '10.0.20.13' }, { host: 'compute1', vtep: '10.0.20.12' }, 649)).toBeCloseTo(
+      pairRates(c1, 649, '10.0.20.13', 'rx')!.bum,
+      9,
+    );
     expect(linkBumRate(new Map(), { host: 'compute2', vtep: '10.0.20.13' }, { host: 'compute1', vtep: '10.0.20.12' }, 649)).toBeNull();
   });
 });
@@ -199,13 +215,50 @@ describe('topology overlay', () => {
 describe('node view state: overview + live updates', () => {
   const summary = (host: string, drift: Partial<HostNodeSummary['drift']> = {}): HostNodeSummary => {
     const d = { missing_flood: 0, missing_unicast: 0, stale_entry: 0, wrong_vtep: 0, learned_only: 0, neigh_missing: 0, neigh_stale: 0, ...drift };
-    return { host, agentType: 'linuxbridge', vtep: null, summary: 'l2pop', l2pop: 'on', arpResponder: 'on', floodMode: 'unicast', drift: d, driftTotal: Object.values(d).reduce((a, b) => a + b, 0), foreignMacs: 0, floodExcess: 0, floodMissing: 0, snapshotAt: null };
+    return {
+      host,
+      agentType: 'linuxbridge',
+      vtep: null,
+      summary: 'l2pop',
+      l2pop: 'on',
+      arpResponder: 'on',
+      floodMode: 'unicast',
+      drift: d,
+      driftTotal: Object.values(d).reduce((a, b) => a + b, 0),
+      foreignMacs: 0,
+      floodExcess: 0,
+      floodMissing: 0,
+      snapshotAt: null,
+    };
   };
-  const finding = (hosts: string[], id = 0): FindingView => ({ id, kind: 'mixed_l2pop', network: 'n1', vni: 649, hosts, detail: 'x', evidence: [], firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z' });
-  const update = (u: Partial<NodesLiveUpdate>): NodesLiveUpdate => ({ at: '2026-01-01T00:00:05.000Z', hosts: [], findings: [], convergence: [], bum: [], ...u });
+  const finding = (hosts: string[], id = 0): FindingView => ({
+    id,
+    kind: 'mixed_l2pop',
+    network: 'n1',
+    vni: 649,
+    hosts,
+    detail: 'x',
+    evidence: [],
+    firstSeenAt: '2026-01-01T00:00:00.000Z',
+    lastSeenAt: '2026-01-01T00:00:00.000Z',
+  });
+  const update = (u: Partial<NodesLiveUpdate>): NodesLiveUpdate => ({
+    at: '2026-01-01T00:00:05.000Z',
+    hosts: [],
+    findings: [],
+    convergence: [],
+    bum: [],
+    ...u,
+  });
 
   it('folds host summaries, keeps the database id of an open finding, moves a gone one to resolved', () => {
-    const v0 = nodesFromOverview({ hosts: [summary('a'), summary('b')], findings: [{ ...finding(['a', 'b'], 7), resolvedAt: null }], resolvedFindings: [], convergence: [], bum: [{ host: 'a', report: { not: 'a report' } }] });
+    const v0 = nodesFromOverview({
+      hosts: [summary('a'), summary('b')],
+      findings: [{ ...finding(['a', 'b'], 7), resolvedAt: null }],
+      resolvedFindings: [],
+      convergence: [],
+      bum: [{ host: 'a', report: { not: 'a report' } }],
+    });
     expect(v0.bum.size).toBe(0);
     const c1 = applyNodesUpdate(v0, update({ hosts: [summary('a', { missing_flood: 2 })], findings: [finding(['a', 'b'], 0)] }));
     expect(c1.view.findings[0]!.id).toBe(7);
@@ -225,7 +278,11 @@ describe('node view state: overview + live updates', () => {
     store.dispatch({ type: 'nodes/syncStart', gen: 1 });
     store.dispatch({ type: 'nodes/update', update: update({ hosts: [summary('a', { stale_entry: 1 })] }) });
     expect(store.getState().nodes.buffer).toHaveLength(1);
-    store.dispatch({ type: 'nodes/overview', gen: 1, overview: { hosts: [summary('a'), summary('b')], findings: [], resolvedFindings: [], convergence: [], bum: [] } });
+    store.dispatch({
+      type: 'nodes/overview',
+      gen: 1,
+      overview: { hosts: [summary('a'), summary('b')], findings: [], resolvedFindings: [], convergence: [], bum: [] },
+    });
     const n = store.getState().nodes;
     expect(n.status).toBe('ready');
     expect(n.view.hosts.get('a')!.drift.stale_entry).toBe(1);

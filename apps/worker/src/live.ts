@@ -18,7 +18,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { type LiveServerEvents, type MessageSummary, type ModelChange, type ModelSnapshot, type NodesLiveUpdate, type TapStats, modelChangeKey } from '@l2scope/domain';
+import {
+  type LiveServerEvents,
+  type MessageSummary,
+  type ModelChange,
+  type ModelSnapshot,
+  type NodesLiveUpdate,
+  type TapStats,
+  modelChangeKey,
+} from '@l2scope/domain';
 import type { NodeMonitor, NodesStatus } from './nodes';
 import { type IngestPipeline, summarize } from './pipeline';
 import type { TapHealth } from './tap-health';
@@ -151,7 +159,13 @@ export class LiveServer {
     if (!this.nodes) this.nodes = { ...u, hosts: [...u.hosts], convergence: [...u.convergence], bum: [...u.bum] };
     else {
       const merge = <T extends { host: string }>(a: T[], b: T[]) => [...new Map([...a, ...b].map((x) => [x.host, x])).values()];
-      this.nodes = { at: u.at, hosts: merge(this.nodes.hosts, u.hosts), findings: u.findings, convergence: merge(this.nodes.convergence, u.convergence), bum: merge(this.nodes.bum, u.bum) };
+      this.nodes = {
+        at: u.at,
+        hosts: merge(this.nodes.hosts, u.hosts),
+        findings: u.findings,
+        convergence: merge(this.nodes.convergence, u.convergence),
+        bum: merge(this.nodes.bum, u.bum),
+      };
     }
     this.arm();
   }

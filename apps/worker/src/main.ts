@@ -40,7 +40,7 @@ const program = new Command('l2scope-worker')
   .option('--retain-messages <n>', 'keep this many newest messages', positiveNumber, 200_000)
   .option('--max-decode-bytes <n>', 'bodies larger than this are stored undecoded (too_large)', positiveNumber, 8 * 1024 * 1024)
   .option('--max-raw-bytes <n>', 'store at most this many bytes of a raw body', positiveNumber, 16 * 1024 * 1024)
-  .option('--node-amqp <url>', "broker the node agents publish to (default: --amqp)")
+  .option('--node-amqp <url>', 'broker the node agents publish to (default: --amqp)')
   .option('--no-nodes', "do not tap node agents' snapshots")
   .option('--snapshots <dir>', 'load node snapshots from a support bundle directory at start')
   .option('--no-migrate', 'do not apply database migrations on start');

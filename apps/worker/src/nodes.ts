@@ -421,7 +421,13 @@ export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
     this.dirtySnapshots.clear();
     this.dirtyBum.clear();
     const update = reports.length
-      ? { at: new Date().toISOString(), hosts: [], findings: [...this.openFindings.values()], convergence: [], bum: reports.map((r) => ({ host: r.host, report: r })) }
+      ? {
+          at: new Date().toISOString(),
+          hosts: [],
+          findings: [...this.openFindings.values()],
+          convergence: [],
+          bum: reports.map((r) => ({ host: r.host, report: r })),
+        }
       : null;
     this.enqueue(
       async () => {

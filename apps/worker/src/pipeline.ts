@@ -231,7 +231,10 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
       ...m,
       result: {
         ok: false,
-        error: { reason: 'unstorable', message: `the database refused this message: ${String((lastErr as Error | undefined)?.message ?? lastErr).slice(0, 500)}` },
+        error: {
+          reason: 'unstorable',
+          message: `the database refused this message: ${String((lastErr as Error | undefined)?.message ?? lastErr).slice(0, 500)}`,
+        },
         method: r.ok ? r.message.method : r.method,
         target: r.ok ? r.message.target : r.target,
       },
@@ -251,7 +254,6 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     }
   }
 }
-
 
 /** Inspector row of an ingested message (the domain's `summarizeMessage`, as the API's rows). */
 export function summarize(m: IngestedMessage): MessageSummary {

@@ -113,11 +113,24 @@ export async function replayToBroker(opts: ReplayOptions & { url: string }): Pro
         await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
         declared.add(r.exchange);
       }
-      const { headers, contentType, contentEncoding, deliveryMode, priority, expiration, messageId, correlationId, replyTo, timestamp, type, userId, appId } = r.properties;
+      const { headers, contentType, contentEncoding, deliveryMode, priority, expiration, messageId, correlationId, replyTo, timestamp, type, userId, appId } =
+        r.properties;
       const props = Object.fromEntries(
-        Object.entries({ headers, contentType, contentEncoding, deliveryMode, priority, expiration, messageId, correlationId, replyTo, timestamp, type, userId, appId }).filter(
-          ([, v]) => v !== undefined,
-        ),
+        Object.entries({
+          headers,
+          contentType,
+          contentEncoding,
+          deliveryMode,
+          priority,
+          expiration,
+          messageId,
+          correlationId,
+          replyTo,
+          timestamp,
+          type,
+          userId,
+          appId,
+        }).filter(([, v]) => v !== undefined),
       );
       ch.publish(r.exchange, r.routingKey, Buffer.from(r.body), props);
       n++;

@@ -44,7 +44,21 @@ export interface TapOptions {
   log?: (line: string) => void;
 }
 
-const PROPERTY_KEYS = ['contentType', 'contentEncoding', 'headers', 'deliveryMode', 'priority', 'expiration', 'messageId', 'correlationId', 'replyTo', 'timestamp', 'type', 'userId', 'appId'] as const;
+const PROPERTY_KEYS = [
+  'contentType',
+  'contentEncoding',
+  'headers',
+  'deliveryMode',
+  'priority',
+  'expiration',
+  'messageId',
+  'correlationId',
+  'replyTo',
+  'timestamp',
+  'type',
+  'userId',
+  'appId',
+] as const;
 
 /** amqplib message properties without the unset ones. */
 export function pickProperties(p: ConsumeMessage['properties']): AmqpProperties {
@@ -131,7 +145,8 @@ export class AmqpTap {
       } catch (err) {
         const code = amqpCode(err);
         if (code === 403) denied.push(spec.name);
-        else if (code === 404) missing.push(spec.name); // deleted in between (auto-delete fanout)
+        else if (code === 404)
+          missing.push(spec.name); // deleted in between (auto-delete fanout)
         else throw err;
       }
     }

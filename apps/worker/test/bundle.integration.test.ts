@@ -35,7 +35,11 @@ beforeAll(async () => {
     log: () => {},
   });
   await worker.replayDone;
-  await waitFor('three analyses and snapshots stored', async () => (await hostAnalyses(worker.db)).length === 3 && (await loadNodeSnapshots(worker.db)).snapshots.length === 3, 20_000);
+  await waitFor(
+    'three analyses and snapshots stored',
+    async () => (await hostAnalyses(worker.db)).length === 3 && (await loadNodeSnapshots(worker.db)).snapshots.length === 3,
+    20_000,
+  );
 });
 afterAll(async () => {
   await worker?.stop();

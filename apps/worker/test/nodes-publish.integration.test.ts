@@ -125,7 +125,14 @@ const settle = () => new Promise((r) => setTimeout(r, 300));
 describe('node monitor: live updates after their write', () => {
   it('emits a BUM report only once the write holding it has committed', async () => {
     const report = bumReport('compute1');
-    await nodes.handle({ receivedAt: Date.now(), exchange: 'l2scope.node', routingKey: 'bum.compute1', properties: {}, body: Buffer.from(JSON.stringify(report)), source: 'amqp' });
+    await nodes.handle({
+      receivedAt: Date.now(),
+      exchange: 'l2scope.node',
+      routingKey: 'bum.compute1',
+      properties: {},
+      body: Buffer.from(JSON.stringify(report)),
+      source: 'amqp',
+    });
     await settle(); // the flush ran and its write waits at the gate
     expect(updates.filter((u) => u.bum.length)).toEqual([]);
     expect(await bumReportOf(db, 'compute1')).toBeNull();

@@ -19,7 +19,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const fx = (...p: string[]) => path.join(root, 'fixtures', ...p);
 const records = parseCapture(readFileSync(fx('lab3.jsonl'), 'utf8')).records;
 const stepAt = (step: string) => {
-  const line = readFileSync(fx('lab3', 'events.tsv'), 'utf8').split('\n').find((l) => l.endsWith(`snapshot ${step}`))!;
+  const line = readFileSync(fx('lab3', 'events.tsv'), 'utf8')
+    .split('\n')
+    .find((l) => l.endsWith(`snapshot ${step}`))!;
   return Math.round(Number.parseFloat(line.split('\t')[0]!) * 1000);
 };
 const HOSTS = ['compute1', 'compute2', 'controller'];
@@ -34,7 +36,13 @@ function bundle(step: string): FullNodeSnapshot[] {
 function slice(from: number, to: number): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'l2scope-slice-'));
   const file = path.join(dir, 'slice.jsonl');
-  writeFileSync(file, records.filter((r) => r.ts.getTime() >= from && r.ts.getTime() < to).map(toCaptureLine).join('\n'));
+  writeFileSync(
+    file,
+    records
+      .filter((r) => r.ts.getTime() >= from && r.ts.getTime() < to)
+      .map(toCaptureLine)
+      .join('\n'),
+  );
   return file;
 }
 
@@ -134,7 +142,10 @@ describe('node agents through the broker', () => {
     const orphan = diffNodeSnapshots(bundle('1-ports-active')[0]!, { ...bundle('1-ports-active')[0]!, seq: 9 });
     ch.publish(NODE_EXCHANGE.name, 'snapshot.nobody', Buffer.from(JSON.stringify({ ...orphan, host: 'nobody', instance: 'x' })), {});
     await ch.waitForConfirms();
-    await waitFor('counted', () => worker.nodes.counters.invalid - before.invalid === 2 && worker.nodes.counters.deltaMismatches - before.deltaMismatches === 1);
+    await waitFor(
+      'counted',
+      () => worker.nodes.counters.invalid - before.invalid === 2 && worker.nodes.counters.deltaMismatches - before.deltaMismatches === 1,
+    );
     expect(worker.nodes.hosts()).toEqual(HOSTS);
   });
 });

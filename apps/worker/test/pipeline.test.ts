@@ -28,7 +28,9 @@ const delivery = (i: number) => ({
   exchange: 'q-agent-notifier-l2population-update_fanout',
   routingKey: '',
   properties: {},
-  body: new TextEncoder().encode(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'remove_fdb_entries', args: { fdb_entries: {} }, n: i }) })),
+  body: new TextEncoder().encode(
+    JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'remove_fdb_entries', args: { fdb_entries: {} }, n: i }) }),
+  ),
   source: 'replay' as const,
 });
 
@@ -36,7 +38,13 @@ describe('IngestPipeline write policy', () => {
   it('isolates a message the database refuses and stores the rest', async () => {
     // the database refuses what message 7 decodes to; its stripped form (raw bytes only) is storable
     const sink = new RefusingSink((m) => m.id === 7 && m.result.ok);
-    const p = new IngestPipeline({ sink, model: new ClusterModel(), firstId: 1, counters: { received: 0, undecodable: 0, dropped: 0, expired: 0 }, windowMs: 5 });
+    const p = new IngestPipeline({
+      sink,
+      model: new ClusterModel(),
+      firstId: 1,
+      counters: { received: 0, undecodable: 0, dropped: 0, expired: 0 },
+      windowMs: 5,
+    });
     await Promise.all(Array.from({ length: 12 }, (_, i) => p.submit(delivery(i))));
     const ids = sink.stored.map((m) => m.id).sort((a, b) => a - b);
     expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
@@ -51,7 +59,13 @@ describe('IngestPipeline write policy', () => {
   it('keeps retrying (does not strip) while the database is down, then stores the message whole', async () => {
     const sink = new RefusingSink(() => false);
     sink.down = true;
-    const p = new IngestPipeline({ sink, model: new ClusterModel(), firstId: 1, counters: { received: 0, undecodable: 0, dropped: 0, expired: 0 }, windowMs: 5 });
+    const p = new IngestPipeline({
+      sink,
+      model: new ClusterModel(),
+      firstId: 1,
+      counters: { received: 0, undecodable: 0, dropped: 0, expired: 0 },
+      windowMs: 5,
+    });
     const done = p.submit(delivery(0));
     await new Promise((r) => setTimeout(r, 2000));
     expect(sink.stored).toEqual([]);

@@ -30,7 +30,10 @@ afterAll(async () => {
 
 describe('in-process replay of the real lab3 capture', () => {
   it('stores every message of the capture, in order, with its raw body', async () => {
-    const rows = await worker.db.message.findMany({ orderBy: { id: 'asc' }, select: { id: true, exchange: true, routingKey: true, raw: true, ok: true, source: true } });
+    const rows = await worker.db.message.findMany({
+      orderBy: { id: 'asc' },
+      select: { id: true, exchange: true, routingKey: true, raw: true, ok: true, source: true },
+    });
     expect(rows).toHaveLength(records.length);
     rows.forEach((r, i) => {
       expect(Number(r.id)).toBe(i + 1);
@@ -52,7 +55,9 @@ describe('in-process replay of the real lab3 capture', () => {
     // timestamps differ (receive time vs 0); structure must not
     const shape = (s: typeof stored) => ({
       seq: s.seq,
-      hosts: s.hosts.map((h) => ({ id: h.id, vtep: h.vtep, l2population: h.l2population, networks: Object.keys(h.networks) })).sort((a, b) => a.id.localeCompare(b.id)),
+      hosts: s.hosts
+        .map((h) => ({ id: h.id, vtep: h.vtep, l2population: h.l2population, networks: Object.keys(h.networks) }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
       networks: s.networks.map((n) => ({ id: n.id, vni: n.vni })),
       vteps: s.vteps.map((v) => ({ ...v, updatedAt: 0 })).sort((a, b) => a.vtep.localeCompare(b.vtep)),
     });
@@ -65,7 +70,12 @@ describe('in-process replay of the real lab3 capture', () => {
     const again = await startWorker({ databaseUrl: db.url, port: 0, replayFile: path.join(root, 'fixtures/ovs-try.jsonl'), speed: 0, until: 0, log: () => {} });
     try {
       await again.replayDone;
-      expect(again.pipeline.model.snapshot().hosts.map((h) => h.id).sort()).toEqual(['compute1', 'compute2', 'controller']);
+      expect(
+        again.pipeline.model
+          .snapshot()
+          .hosts.map((h) => h.id)
+          .sort(),
+      ).toEqual(['compute1', 'compute2', 'controller']);
       expect(again.stats().received).toBe(records.length);
       expect(again.pipeline.seq).toBe(records.length);
     } finally {

@@ -22,7 +22,13 @@ function bound(allRpc: boolean, exchange: string, routingKey: string): boolean {
   return tapBindings({ allRpc }).some((b) => {
     if (b.exchange.name !== exchange) return false;
     if (b.exchange.type === 'fanout') return true;
-    const re = new RegExp(`^${b.routingKey.split('.').map((w) => (w === '#' ? '.*' : w === '*' ? '[^.]+' : w.replace(/[-]/g, '\\-'))).join('\\.').replace('\\..*', '(\\..*)?')}$`);
+    const re = new RegExp(
+      `^${b.routingKey
+        .split('.')
+        .map((w) => (w === '#' ? '.*' : w === '*' ? '[^.]+' : w.replace(/[-]/g, '\\-')))
+        .join('\\.')
+        .replace('\\..*', '(\\..*)?')}$`,
+    );
     return re.test(routingKey);
   });
 }
@@ -49,7 +55,13 @@ async function publish(url: string, msgs: { exchange: string; routingKey: string
     const spec = exchangeFor(name);
     await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
   }
-  for (const m of msgs) ch.publish(m.exchange, m.routingKey, Buffer.isBuffer(m.body) ? m.body : Buffer.from(m.body), { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, ...(m.expiration ? { expiration: m.expiration } : {}) });
+  for (const m of msgs)
+    ch.publish(m.exchange, m.routingKey, Buffer.isBuffer(m.body) ? m.body : Buffer.from(m.body), {
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      deliveryMode: 2,
+      ...(m.expiration ? { expiration: m.expiration } : {}),
+    });
   await ch.waitForConfirms();
   await conn.close();
 }
@@ -111,7 +123,11 @@ describe('worker tapping the real broker', () => {
     expect(new Set(directed.map((m) => m.target))).toEqual(new Set(['compute1', 'compute2']));
     // the model projection saw the three real hosts with their VTEPs
     const hosts = await worker.db.host.findMany({ orderBy: { id: 'asc' } });
-    expect(hosts.map((h) => `${h.id} ${h.vtep} ${h.l2population}`)).toEqual(['compute1 10.0.20.12 true', 'compute2 10.0.20.13 true', 'controller 10.0.20.11 true']);
+    expect(hosts.map((h) => `${h.id} ${h.vtep} ${h.l2population}`)).toEqual([
+      'compute1 10.0.20.12 true',
+      'compute2 10.0.20.13 true',
+      'controller 10.0.20.11 true',
+    ]);
     expect(await worker.db.network.findMany()).toEqual([expect.objectContaining({ vni: 649, networkType: 'vxlan' })]);
     // every derived change was stored with the message that caused it
     expect(await worker.db.modelChange.count({ where: { messageId: { gt: BigInt(before) } } })).toBeGreaterThan(10);
@@ -124,8 +140,14 @@ describe('worker tapping the real broker', () => {
     const invalidUtf8 = Buffer.from([0x7b, 0x22, 0x6f, 0xff, 0xfe, 0x22, 0x7d]);
     // NUL bytes and a lone surrogate: PostgreSQL text/jsonb cannot hold them as they are
     const nul = '\u0000\u0001 not json at all';
-    const nulInArgs = envelope({ method: 'add_fdb_entries', args: { fdb_entries: { 'net\u0000x\ud800': { segment_id: 8, network_type: 'vxlan', ports: {} } } } });
-    const good = envelope({ method: 'add_fdb_entries', args: { fdb_entries: { 'net-after-garbage': { segment_id: 7, network_type: 'vxlan', ports: { '10.9.9.9': [['00:00:00:00:00:00', '0.0.0.0']] } } } } });
+    const nulInArgs = envelope({
+      method: 'add_fdb_entries',
+      args: { fdb_entries: { 'net\u0000x\ud800': { segment_id: 8, network_type: 'vxlan', ports: {} } } },
+    });
+    const good = envelope({
+      method: 'add_fdb_entries',
+      args: { fdb_entries: { 'net-after-garbage': { segment_id: 7, network_type: 'vxlan', ports: { '10.9.9.9': [['00:00:00:00:00:00', '0.0.0.0']] } } } },
+    });
     const bad = [
       { body: '{"oslo.version": "2.0", "oslo.message": ', reason: 'invalid_json' },
       { body: envelope({ method: 'add_fdb_entries', args: {} }, '3.0'), reason: 'unsupported_envelope_version' },
@@ -159,14 +181,18 @@ describe('worker tapping the real broker', () => {
   });
 
   it('reconnects after the broker drops its connection, records the gap, and taps again', async () => {
-    const gapsBefore = (await worker.db.tapGap.count());
+    const gapsBefore = await worker.db.tapGap.count();
     await vhost.closeConnections(tapUser);
     await waitFor('the tap to notice the disconnect', () => !worker.stats().connected || worker.stats().gaps.length > 0, 10_000);
     await waitFor('the tap to reconnect', () => worker.stats().connected, 30_000);
-    await waitFor('the gap to be closed in the database', async () => {
-      const gaps = await worker.db.tapGap.findMany({ orderBy: { id: 'desc' } });
-      return gaps.length > gapsBefore && gaps[0]!.endedAt !== null;
-    }, 10_000);
+    await waitFor(
+      'the gap to be closed in the database',
+      async () => {
+        const gaps = await worker.db.tapGap.findMany({ orderBy: { id: 'desc' } });
+        return gaps.length > gapsBefore && gaps[0]!.endedAt !== null;
+      },
+      10_000,
+    );
     const gap = (await worker.db.tapGap.findFirst({ orderBy: { id: 'desc' } }))!;
     expect(gap.endedAt!.getTime()).toBeGreaterThanOrEqual(gap.startedAt.getTime());
     expect(gap.reason.length).toBeGreaterThan(0);
@@ -175,12 +201,29 @@ describe('worker tapping the real broker', () => {
     const before = await worker.db.message.count();
     const report = JSON.stringify({
       'oslo.version': '2.0',
-      'oslo.message': JSON.stringify({ method: 'report_state', args: { agent_state: { agent_state: { binary: 'neutron-linuxbridge-agent', host: 'after-reconnect', agent_type: 'Linux bridge agent', configurations: { tunneling_ip: '10.0.20.99', l2_population: true } } } } }),
+      'oslo.message': JSON.stringify({
+        method: 'report_state',
+        args: {
+          agent_state: {
+            agent_state: {
+              binary: 'neutron-linuxbridge-agent',
+              host: 'after-reconnect',
+              agent_type: 'Linux bridge agent',
+              configurations: { tunneling_ip: '10.0.20.99', l2_population: true },
+            },
+          },
+        },
+      }),
     });
-    await waitFor('a message after the reconnect', async () => {
-      await publish(vhost.adminUrl, [{ exchange: 'neutron', routingKey: 'q-reports-plugin', body: report }]);
-      return (await worker.db.message.count()) > before;
-    }, 15_000, 1000);
+    await waitFor(
+      'a message after the reconnect',
+      async () => {
+        await publish(vhost.adminUrl, [{ exchange: 'neutron', routingKey: 'q-reports-plugin', body: report }]);
+        return (await worker.db.message.count()) > before;
+      },
+      15_000,
+      1000,
+    );
     expect(await worker.db.host.findUnique({ where: { id: 'after-reconnect' } })).toMatchObject({ vtep: '10.0.20.99' });
   });
 });
@@ -198,7 +241,12 @@ describe('--all-rpc', () => {
       await replayToBroker({ file: capture('lab3'), url: vhost.adminUrl, speed: 0 });
       await waitFor('the whole capture stored', async () => (await worker.db.message.count()) === records.length, 20_000);
       const methods = await worker.db.message.groupBy({ by: ['method'], _count: { _all: true } });
-      expect(Object.fromEntries(methods.map((m) => [m.method, m._count._all]))).toMatchObject({ push: 20, update_device_up: 5, get_devices_details_list: 5, port_delete: 3 });
+      expect(Object.fromEntries(methods.map((m) => [m.method, m._count._all]))).toMatchObject({
+        push: 20,
+        update_device_up: 5,
+        get_devices_details_list: 5,
+        port_delete: 3,
+      });
     } finally {
       await worker.stop();
       await all.drop();
@@ -214,7 +262,13 @@ describe('--all-rpc with the default least-privilege user', () => {
     const worker = await startWorker({ amqpUrl: u.url, databaseUrl: d.url, port: 0, allRpc: true, log: quiet });
     try {
       expect(worker.stats()).toMatchObject({ connected: true, deniedExchanges: ['neutron-vo-Port-1.7_fanout'] });
-      await publish(vhost.adminUrl, [{ exchange: 'q-agent-notifier-port-update_fanout', routingKey: '', body: JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'port_update', args: {} }) }) }]);
+      await publish(vhost.adminUrl, [
+        {
+          exchange: 'q-agent-notifier-port-update_fanout',
+          routingKey: '',
+          body: JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'port_update', args: {} }) }),
+        },
+      ]);
       await waitFor('the port_update stored', async () => (await worker.db.message.count({ where: { method: 'port_update' } })) === 1);
     } finally {
       await worker.stop();
@@ -233,11 +287,19 @@ describe('a tap that cannot keep up', () => {
     try {
       const n = 300;
       const body = JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'remove_fdb_entries', args: { fdb_entries: {} } }) });
-      await publish(vhost.adminUrl, Array.from({ length: n }, () => ({ exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', body })));
-      await waitFor('every message stored or counted as dropped', async () => {
-        const s = worker.stats();
-        return s.received + s.dropped === n && worker.pipeline.pending === 0;
-      }, 60_000, 100);
+      await publish(
+        vhost.adminUrl,
+        Array.from({ length: n }, () => ({ exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', body })),
+      );
+      await waitFor(
+        'every message stored or counted as dropped',
+        async () => {
+          const s = worker.stats();
+          return s.received + s.dropped === n && worker.pipeline.pending === 0;
+        },
+        60_000,
+        100,
+      );
       const s = worker.stats();
       expect(s.dropped).toBeGreaterThan(0);
       expect(s.received).toBe(await worker.db.message.count());

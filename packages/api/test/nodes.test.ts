@@ -32,7 +32,11 @@ beforeAll(async () => {
   const records = parseCapture(readFileSync(path.join(root, 'fixtures/lab3.jsonl'), 'utf8')).records;
   await seed.ingest(records.filter((r) => r.ts.getTime() <= step1 * 1000));
   const dir = path.join(root, 'fixtures/lab3/1-ports-active');
-  const files = Object.fromEntries(readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isFile()).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+  const files = Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => statSync(path.join(dir, f)).isFile())
+      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
+  );
   await seed.nodes(snapshotsFromBundle(files, { takenAt: Date.now() }).snapshots);
   api = createCaller({ db: seed.db });
 });

@@ -28,7 +28,9 @@ beforeAll(async () => {
   await seed.ingest(records);
   // two undecodable messages after the capture
   for (const body of ['{"oslo.version": "2.0", "oslo.message": "{bad', '\u0000\u0001 not json']) {
-    await seed.ingest([{ receivedAt: Date.now(), exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', properties: {}, body: new TextEncoder().encode(body) }]);
+    await seed.ingest([
+      { receivedAt: Date.now(), exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', properties: {}, body: new TextEncoder().encode(body) },
+    ]);
   }
   api = createCaller({ db: seed.db });
 });
@@ -56,7 +58,9 @@ describe('messages.list', () => {
     expect(adds.items.every((m) => m.method === 'add_fdb_entries' && m.vnis[0] === 649 && m.networks[0] === NET)).toBe(true);
 
     const byNet = await api.messages.list({ network: NET });
-    expect(byNet.items.map((m) => m.method).sort()).toEqual([...Array(18).fill('add_fdb_entries'), ...Array(3).fill('remove_fdb_entries'), 'update_fdb_entries'].sort());
+    expect(byNet.items.map((m) => m.method).sort()).toEqual(
+      [...Array(18).fill('add_fdb_entries'), ...Array(3).fill('remove_fdb_entries'), 'update_fdb_entries'].sort(),
+    );
     // chg_ip carries no segment_id: its VNI comes from the model
     expect((await api.messages.list({ vni: 649 })).items).toHaveLength(22);
 
@@ -120,7 +124,12 @@ describe('facets, topology, stats', () => {
   it('topology.snapshot is the persisted model', async () => {
     const snap = await api.topology.snapshot();
     expect(snap.seq).toBe(seed.seq);
-    expect(snap.hosts.map((h) => h.id).sort()).toEqual(seed.model.snapshot().hosts.map((h) => h.id).sort());
+    expect(snap.hosts.map((h) => h.id).sort()).toEqual(
+      seed.model
+        .snapshot()
+        .hosts.map((h) => h.id)
+        .sort(),
+    );
   });
 
   it('stats.get reports the counters', async () => {

@@ -4,17 +4,7 @@
  * batch per call, like the pipeline's), node snapshots analysed by the domain's `analyzeNodes`
  * and stored through the node-state and host-analysis repositories.
  */
-import {
-  type Counters,
-  type Db,
-  type MessageRecord,
-  closeDb,
-  commitBatch,
-  dbProvider,
-  openDb,
-  saveHostAnalyses,
-  saveNodeSnapshots,
-} from '@l2scope/db';
+import { type Counters, type Db, type MessageRecord, closeDb, commitBatch, dbProvider, openDb, saveHostAnalyses, saveNodeSnapshots } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
 import {
   type AmqpProperties,
@@ -61,13 +51,29 @@ export class Seeder {
   async ingest(deliveries: readonly SeedDelivery[]): Promise<number> {
     const batch: MessageRecord[] = deliveries.map((d) => {
       const id = ++this.seq;
-      const delivery = { receivedAt: d.receivedAt ?? Date.now(), exchange: d.exchange, routingKey: d.routingKey, properties: d.properties ?? {}, body: d.body, source: 'replay' };
+      const delivery = {
+        receivedAt: d.receivedAt ?? Date.now(),
+        exchange: d.exchange,
+        routingKey: d.routingKey,
+        properties: d.properties ?? {},
+        body: d.body,
+        source: 'replay',
+      };
       const result = decodeMessage(delivery);
       this.counters.received++;
       if (!result.ok) this.counters.undecodable++;
       const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
       const refs = messageRefs(result, (n) => this.model.vniOf(n));
-      return { id, delivery, result, refs, raw: redactSecrets(d.body).body, rawTruncated: false, search: messageSearchText(d.exchange, d.routingKey, result, refs), changes };
+      return {
+        id,
+        delivery,
+        result,
+        refs,
+        raw: redactSecrets(d.body).body,
+        rawTruncated: false,
+        search: messageSearchText(d.exchange, d.routingKey, result, refs),
+        changes,
+      };
     });
     if (batch.length) await commitBatch(this.db, dbProvider(this.url), batch, { ...this.counters }, this.seq);
     return this.seq;

@@ -42,7 +42,13 @@ export interface BulkTable {
  * Strings are made storable on both databases first ({@link storableString}).
  * Runs on a client or an interactive transaction; throws the driver's error (constraint violations included).
  */
-export async function insertRows(db: Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, table: BulkTable, rows: readonly (readonly unknown[])[], maxParams = 2000): Promise<void> {
+export async function insertRows(
+  db: Pick<Db, '$executeRawUnsafe'>,
+  provider: DbProvider,
+  table: BulkTable,
+  rows: readonly (readonly unknown[])[],
+  maxParams = 2000,
+): Promise<void> {
   if (rows.length === 0) return;
   const width = table.columns.length;
   const isJson = table.columns.map((c) => table.json?.includes(c) ?? false);

@@ -72,14 +72,8 @@ export interface Engine {
  * Starts the schema engine on `adapter` for a schema (datasource + models files).
  * Throws what Prisma throws (EngineError / RustPanic / the adapter's error).
  */
-export async function startEngine(
-  adapter: SqlMigrationAwareDriverAdapterFactory,
-  files: SchemaContainer[],
-): Promise<Engine> {
-  const [EngineClass, { SchemaEngineWasm: Wrapper }] = await Promise.all([
-    loadEngineClass(),
-    import('@prisma/migrate'),
-  ]);
+export async function startEngine(adapter: SqlMigrationAwareDriverAdapterFactory, files: SchemaContainer[]): Promise<Engine> {
+  const [EngineClass, { SchemaEngineWasm: Wrapper }] = await Promise.all([loadEngineClass(), import('@prisma/migrate')]);
   const bound = bindMigrationAwareSqlAdapterFactory(adapter);
   const debug = process.env.L2SCOPE_DB_DEBUG ? (s: string) => process.stderr.write(`[schema-engine] ${s}\n`) : () => {};
   const raw = await EngineClass.new({ datamodels: files.map((f) => [f.path, f.content] as [string, string]) }, debug, bound);

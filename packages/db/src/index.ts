@@ -20,17 +20,7 @@ export type { MigrateResult } from './migrations';
 // `Prisma.PrismaClientKnownRequestError`): its runtime values come from @prisma/client's
 // runtime, shared by both generated clients, so `instanceof` checks hold on either database.
 export { Prisma } from './generated/sqlite/client';
-export type {
-  Counter,
-  Host,
-  Message,
-  MessageRef,
-  ModelChange,
-  ModelState,
-  Network,
-  TapGap,
-  VtepEntries,
-} from './generated/sqlite/client';
+export type { Counter, Host, Message, MessageRef, ModelChange, ModelState, Network, TapGap, VtepEntries } from './generated/sqlite/client';
 
 export * from './repositories';
 export { insertRows, storableJson, storableString, type BulkTable } from './bulk';

@@ -165,16 +165,11 @@ export interface CreatedMigration {
  * `migration_lock.toml` when missing. Does nothing (name null) when the models did not change,
  * unless `allowEmpty`. Throws as {@link planMigration}, and for an invalid name.
  */
-export async function createMigration(
-  name: string,
-  opts: { allowEmpty?: boolean; now?: Date } = {},
-): Promise<CreatedMigration> {
+export async function createMigration(name: string, opts: { allowEmpty?: boolean; now?: Date } = {}): Promise<CreatedMigration> {
   const slug = migrationSlug(name);
   const { models, plans } = await planMigration();
   if (!opts.allowEmpty && plans.every((p) => p.script === '')) return { name: null, files: [] };
-  const { createMigration: mkdirMigration, writeMigrationScript, writeMigrationLockfile } = await import(
-    '@prisma/migrate/dist/utils/createMigration.js'
-  );
+  const { createMigration: mkdirMigration, writeMigrationScript, writeMigrationLockfile } = await import('@prisma/migrate/dist/utils/createMigration.js');
   const dirName = migrationDirName(slug, opts.now ?? new Date(), plans[0]?.after ?? null);
   const files: string[] = [];
   for (const plan of plans) {

@@ -9,13 +9,7 @@
 /** packages/migrate/src/SchemaEngineWasm.ts (re-exported by packages/migrate/src/index.ts). */
 declare module '@prisma/migrate' {
   import type { ErrorRegistry } from '@prisma/driver-adapter-utils';
-  import type {
-    ApplyMigrationsInput,
-    ApplyMigrationsOutput,
-    DiffParams,
-    DiffResult,
-    SchemaEngine,
-  } from '@prisma/schema-engine-wasm';
+  import type { ApplyMigrationsInput, ApplyMigrationsOutput, DiffParams, DiffResult, SchemaEngine } from '@prisma/schema-engine-wasm';
 
   export class SchemaEngineWasm {
     /**
@@ -43,10 +37,7 @@ declare module '@prisma/migrate/dist/utils/listMigrations.js' {
   import type { MigrationList } from '@prisma/schema-engine-wasm';
 
   /** Reads `<dir>/migration_lock.toml` and every `<dir>/<name>/migration.sql`, sorted by name. */
-  export function listMigrations(
-    migrationsDirectoryPath: string,
-    shadowDbInitScript: string,
-  ): Promise<MigrationList>;
+  export function listMigrations(migrationsDirectoryPath: string, shadowDbInitScript: string): Promise<MigrationList>;
 }
 
 /** packages/migrate/src/utils/createMigration.ts */
@@ -54,16 +45,7 @@ declare module '@prisma/migrate/dist/utils/createMigration.js' {
   /** mkdir `<baseDir>/<generatedMigrationName>`; throws if it exists. */
   export function createMigration(input: { baseDir: string; generatedMigrationName: string }): Promise<string>;
   /** Writes `<baseDir>/<migrationName>/migration.<extension>`. */
-  export function writeMigrationScript(input: {
-    baseDir: string;
-    migrationName: string;
-    extension: string;
-    script: string;
-  }): Promise<void>;
+  export function writeMigrationScript(input: { baseDir: string; migrationName: string; extension: string; script: string }): Promise<void>;
   /** Writes `<baseDir>/<lockfile.path>` with `provider = "<connectorType>"`. */
-  export function writeMigrationLockfile(input: {
-    baseDir: string;
-    connectorType: 'sqlite' | 'postgresql';
-    lockfile: { path: string };
-  }): Promise<void>;
+  export function writeMigrationLockfile(input: { baseDir: string; connectorType: 'sqlite' | 'postgresql'; lockfile: { path: string } }): Promise<void>;
 }

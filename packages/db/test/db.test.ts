@@ -87,7 +87,12 @@ function message(id: bigint, raw: Uint8Array<ArrayBuffer>, extra: Partial<Prisma
     kind: 'fdb',
     target: 'fanout',
     ok: true,
-    decoded: { method: 'add_fdb_entries', args: { fdb_entries: { net: { segment_id: 649, ports: { '10.0.0.2': [['00:00:00:00:00:00', '0.0.0.0']] } } } }, unicode: 'é✓🚀', n: null },
+    decoded: {
+      method: 'add_fdb_entries',
+      args: { fdb_entries: { net: { segment_id: 649, ports: { '10.0.0.2': [['00:00:00:00:00:00', '0.0.0.0']] } } } },
+      unicode: 'é✓🚀',
+      n: null,
+    },
     properties: { contentType: 'application/json', headers: { 'x-a': 1 } },
     raw,
     size: raw.length,
@@ -229,7 +234,14 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(m.errorReason).toBeNull();
 
     await db.message.create({
-      data: message(BIG_ID + 1n, new Uint8Array(0), { ok: false, method: null, kind: 'undecodable', decoded: Prisma.DbNull, errorReason: 'invalid_json', error: 'Unexpected token' }),
+      data: message(BIG_ID + 1n, new Uint8Array(0), {
+        ok: false,
+        method: null,
+        kind: 'undecodable',
+        decoded: Prisma.DbNull,
+        errorReason: 'invalid_json',
+        error: 'Unexpected token',
+      }),
     });
     const bad = await db.message.findUniqueOrThrow({ where: { id: BIG_ID + 1n } });
     expect(bad.decoded).toBeNull();
@@ -316,14 +328,25 @@ describe.each(PROVIDERS)('%s', (provider) => {
       { id: 'net-2', vni: null, networkType: 'flat', firstSeenAt: new Date(2000) },
     ]);
 
-    const entries = { networkId: 'net-1', vtep: '10.0.0.2', flood: true, macs: ['fa:16:3e:00:00:01', 'fa:16:3e:00:00:02'], neigh: { '192.168.0.5': 'fa:16:3e:00:00:01' }, updatedAt: new Date(3000) };
+    const entries = {
+      networkId: 'net-1',
+      vtep: '10.0.0.2',
+      flood: true,
+      macs: ['fa:16:3e:00:00:01', 'fa:16:3e:00:00:02'],
+      neigh: { '192.168.0.5': 'fa:16:3e:00:00:01' },
+      updatedAt: new Date(3000),
+    };
     await db.vtepEntries.create({ data: entries });
     await db.vtepEntries.upsert({
       where: { networkId_vtep: { networkId: 'net-1', vtep: '10.0.0.2' } },
       create: entries,
       update: { flood: false, macs: [] },
     });
-    expect(await db.vtepEntries.findUniqueOrThrow({ where: { networkId_vtep: { networkId: 'net-1', vtep: '10.0.0.2' } } })).toEqual({ ...entries, flood: false, macs: [] });
+    expect(await db.vtepEntries.findUniqueOrThrow({ where: { networkId_vtep: { networkId: 'net-1', vtep: '10.0.0.2' } } })).toEqual({
+      ...entries,
+      flood: false,
+      macs: [],
+    });
     expect((await db.vtepEntries.deleteMany({ where: { vtep: '10.0.0.2' } })).count).toBe(1);
   });
 
@@ -340,7 +363,9 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(await db.modelChange.count()).toBe(1000);
     const last = await db.modelChange.findFirstOrThrow({ orderBy: [{ messageId: 'desc' }, { idx: 'desc' }] });
     expect(last).toEqual({ ...data[999], messageId: BIG_ID + 99n });
-    expect(await db.modelChange.count({ where: { type: 'host', key: 'compute-0' } })).toBe(data.filter((d) => d.type === 'host' && d.key === 'compute-0').length);
+    expect(await db.modelChange.count({ where: { type: 'host', key: 'compute-0' } })).toBe(
+      data.filter((d) => d.type === 'host' && d.key === 'compute-0').length,
+    );
   });
 
   it('TapGap, Counter, ModelState: autoincrement, BigInt beyond 2^53, singleton upsert', async () => {

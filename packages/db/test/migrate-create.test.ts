@@ -63,10 +63,7 @@ describe('migrate:create', () => {
     expect(created.localeCompare(before.at(-1)!)).toBeGreaterThan(0);
     expect(migrationNames('sqlite')).toEqual([...before, created]);
     expect(migrationNames('postgresql')).toEqual([...before, created]);
-    expect(res.files).toEqual([
-      path.join(migrationsDir('sqlite'), created, 'migration.sql'),
-      path.join(migrationsDir('postgresql'), created, 'migration.sql'),
-    ]);
+    expect(res.files).toEqual([path.join(migrationsDir('sqlite'), created, 'migration.sql'), path.join(migrationsDir('postgresql'), created, 'migration.sql')]);
 
     const sqlite = readFileSync(res.files[0]!, 'utf8');
     expect(sqlite).toContain('ALTER TABLE "Network" ADD COLUMN "note" TEXT;');

@@ -55,7 +55,17 @@ afterAll(async () => {
 });
 
 function sample(host: string, i: number): ConvergenceSample {
-  return { host, network: 'net-1', vtep: '10.0.20.11', mac: `fa:16:3e:00:00:${(i % 256).toString(16).padStart(2, '0')}`, change: 'add', messageId: i, castAt: 1_000 + i, seenAt: Date.now(), lagMs: (i * 37) % 1000 };
+  return {
+    host,
+    network: 'net-1',
+    vtep: '10.0.20.11',
+    mac: `fa:16:3e:00:00:${(i % 256).toString(16).padStart(2, '0')}`,
+    change: 'add',
+    messageId: i,
+    castAt: 1_000 + i,
+    seenAt: Date.now(),
+    lagMs: (i * 37) % 1000,
+  };
 }
 
 function bum(host: string): BumReport {
@@ -93,7 +103,7 @@ describe.each(PROVIDERS)('%s', (provider) => {
     if (db) await closeDb(db);
   });
 
-  it('lag figures of every host in one query equal each host\'s last 256 samples', async () => {
+  it("lag figures of every host in one query equal each host's last 256 samples", async () => {
     const a = Array.from({ length: 300 }, (_, i) => sample('compute1', i + 1));
     const b = Array.from({ length: 3 }, (_, i) => sample('compute2', 1000 + i));
     // interleaved, in two bulk writes, as the worker appends them
@@ -132,7 +142,17 @@ describe.each(PROVIDERS)('%s', (provider) => {
   });
 
   it('opens and resolves findings by kind and network', async () => {
-    const f = { kind: 'mixed_l2pop' as const, network: 'net-1', vni: 7, hosts: ['compute1', 'compute2'], detail: 'l2pop on one host only', evidence: [], id: 0, firstSeenAt: '', lastSeenAt: '' };
+    const f = {
+      kind: 'mixed_l2pop' as const,
+      network: 'net-1',
+      vni: 7,
+      hosts: ['compute1', 'compute2'],
+      detail: 'l2pop on one host only',
+      evidence: [],
+      id: 0,
+      firstSeenAt: '',
+      lastSeenAt: '',
+    };
     const id = await openFinding(db, f, new Date('2026-01-01T00:00:00Z'));
     expect(await openFindings(db)).toEqual([{ ...f, id, firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z', resolvedAt: null }]);
     await resolveFindings(db, ['mixed_l2pop/net-1'], new Date('2026-01-01T00:01:00Z'));

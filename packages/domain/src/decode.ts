@@ -53,9 +53,7 @@ export interface OtherMessage extends Common {
 export type DecodedMessage = FdbMessage | UpdateFdbMessage | ReportStateMessage | OtherMessage;
 
 /** Decoding outcome. On failure `method` is set when the envelope got far enough to name one. */
-export type DecodeResult =
-  | { ok: true; message: DecodedMessage }
-  | { ok: false; error: DecodeError; method: string | null; target: string | null };
+export type DecodeResult = { ok: true; message: DecodedMessage } | { ok: false; error: DecodeError; method: string | null; target: string | null };
 
 export interface DecodeOptions {
   /** Bodies over this many bytes are `too_large` (default 8 MiB). */

@@ -93,7 +93,7 @@ export function redactSecrets(body: Uint8Array): { body: Uint8Array; redacted: n
   let spans: number[] | null = null;
   // every match ends its key with `token` at the end of a run of [a-z_]: look for the `k`s (rare
   // in bodies, found natively), then for the leftmost `_context_` of that run
-  for (let k = body.indexOf(0x6b, 0); k >= 0; ) {
+  for (let k = body.indexOf(0x6b, 0); k >= 0;) {
     const start = keyStartAt(body, k);
     const m = start < 0 ? null : tokenValueAt(body, start);
     if (m === null) {

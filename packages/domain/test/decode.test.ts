@@ -23,7 +23,12 @@ const addArgs = {
     [NET]: {
       segment_id: 649,
       network_type: 'vxlan',
-      ports: { '10.0.20.12': [['00:00:00:00:00:00', '0.0.0.0'], ['FA:16:3E:98:B9:F6', '172.16.1.12']] },
+      ports: {
+        '10.0.20.12': [
+          ['00:00:00:00:00:00', '0.0.0.0'],
+          ['FA:16:3E:98:B9:F6', '172.16.1.12'],
+        ],
+      },
     },
   },
 };
@@ -174,14 +179,22 @@ describe('decodeMessage', () => {
   });
 
   it('indexes refs (networks, VNIs, VTEPs, hosts) for the inspector', () => {
-    const r = decodeMessage({ exchange: 'neutron', routingKey: 'q-agent-notifier-l2population-update.compute1', body: envelope({ method: 'add_fdb_entries', args: addArgs }) });
+    const r = decodeMessage({
+      exchange: 'neutron',
+      routingKey: 'q-agent-notifier-l2population-update.compute1',
+      body: envelope({ method: 'add_fdb_entries', args: addArgs }),
+    });
     expect(messageRefs(r)).toEqual({ networks: [NET], vnis: [649], vteps: ['10.0.20.12'], hosts: ['compute1'] });
   });
 });
 
 describe('toDecodeJson (CLI output)', () => {
   it('prints the documented shape', () => {
-    const r = decodeMessage({ exchange: 'neutron', routingKey: 'q-agent-notifier-l2population-update.compute1', body: envelope({ method: 'add_fdb_entries', args: addArgs }) });
+    const r = decodeMessage({
+      exchange: 'neutron',
+      routingKey: 'q-agent-notifier-l2population-update.compute1',
+      body: envelope({ method: 'add_fdb_entries', args: addArgs }),
+    });
     expect(toDecodeJson(r)).toEqual({
       ok: true,
       method: 'add_fdb_entries',
@@ -198,7 +211,9 @@ describe('toDecodeJson (CLI output)', () => {
 
 describe('tap bindings', () => {
   it('bind the l2pop fanout, host-directed casts with # and report_state', () => {
-    const b = tapBindings().map((x) => `${x.exchange.name}(${x.exchange.type},durable=${x.exchange.durable},autoDelete=${x.exchange.autoDelete}) ${x.routingKey}`);
+    const b = tapBindings().map(
+      (x) => `${x.exchange.name}(${x.exchange.type},durable=${x.exchange.durable},autoDelete=${x.exchange.autoDelete}) ${x.routingKey}`,
+    );
     expect(b).toEqual([
       'q-agent-notifier-l2population-update_fanout(fanout,durable=false,autoDelete=true) ',
       'neutron(topic,durable=false,autoDelete=false) q-agent-notifier-l2population-update.#',

@@ -162,7 +162,10 @@ describe('applyModelChanges vs ClusterModel.apply + snapshot() (real captures, r
       s = applyModelChanges(s, [...window.values()], seq);
       expect(canonical(s)).toEqual(canonical(model.snapshot()));
       // a live batch the snapshot already holds changes nothing (absolute changes)
-      const again = applyModelChanges(s, model.snapshot().hosts.map((host) => ({ type: 'host' as const, host })));
+      const again = applyModelChanges(
+        s,
+        model.snapshot().hosts.map((host) => ({ type: 'host' as const, host })),
+      );
       expect(again).toEqual(s);
       expectQueriesLikeTheModel(s, model);
     }
@@ -175,7 +178,11 @@ describe('applyModelChanges vs ClusterModel.apply + snapshot() (real captures, r
         method: 'add_fdb_entries',
         args: {
           fdb_entries: {
-            A: { segment_id: 1, network_type: 'vxlan', ports: { '10.0.0.1': [['fa:16:3e:00:00:01', '10.1.0.1']], '10.0.0.2': [['fa:16:3e:00:00:02', '10.1.0.2']] } },
+            A: {
+              segment_id: 1,
+              network_type: 'vxlan',
+              ports: { '10.0.0.1': [['fa:16:3e:00:00:01', '10.1.0.1']], '10.0.0.2': [['fa:16:3e:00:00:02', '10.1.0.2']] },
+            },
             B: { segment_id: 2, network_type: 'vxlan', ports: { '10.0.0.1': [['fa:16:3e:00:00:03', '10.2.0.1']] } },
           },
         },
@@ -229,7 +236,14 @@ describe('applyModelChanges vs ClusterModel.apply + snapshot() (real captures, r
   });
 
   it('vtepPorts: unicast MACs with the IPs of their neighbour rows, memoised per entries object', () => {
-    const e = { network: 'n', vtep: '1.1.1.1', flood: true, macs: ['fa:16:3e:00:00:02', 'fa:16:3e:00:00:01'], neigh: { '10.0.0.1': 'fa:16:3e:00:00:01', '10.0.0.9': 'fa:16:3e:00:00:09' }, updatedAt: 0 };
+    const e = {
+      network: 'n',
+      vtep: '1.1.1.1',
+      flood: true,
+      macs: ['fa:16:3e:00:00:02', 'fa:16:3e:00:00:01'],
+      neigh: { '10.0.0.1': 'fa:16:3e:00:00:01', '10.0.0.9': 'fa:16:3e:00:00:09' },
+      updatedAt: 0,
+    };
     expect(vtepPorts(e)).toEqual([
       { mac: 'fa:16:3e:00:00:01', ips: ['10.0.0.1'] },
       { mac: 'fa:16:3e:00:00:02', ips: [] },

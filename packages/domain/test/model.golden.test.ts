@@ -31,7 +31,10 @@ describe.each(['lab2', 'lab3'])('%s: told by the server == held by the kernel', 
     const model = modelAt(records, times.get(step)!);
     for (const host of HOSTS) {
       const told = model.toldFdb(host);
-      const rows = told.flatMap((n) => (n.vni === 649 ? n.fdb : [])).map((r) => `${r.mac} dst ${r.vtep}`).sort();
+      const rows = told
+        .flatMap((n) => (n.vni === 649 ? n.fdb : []))
+        .map((r) => `${r.mac} dst ${r.vtep}`)
+        .sort();
       expect({ host, fdb: rows }).toEqual({ host, fdb: kernelFdb(lab, step, host) });
       for (const n of told) expect(n.applied).toBe(true);
       // the own VTEP is never in a host's told entries

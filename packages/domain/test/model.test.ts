@@ -10,7 +10,11 @@ function cast(method: 'add_fdb_entries' | 'remove_fdb_entries', ports: Record<st
     'oslo.version': '2.0',
     'oslo.message': JSON.stringify({ method, args: { fdb_entries: { [NET]: { segment_id: 100, network_type: 'vxlan', ports } } } }),
   });
-  const r = decodeMessage(host ? { exchange: 'neutron', routingKey: `q-agent-notifier-l2population-update.${host}`, body } : { exchange: L2POP_FANOUT_EXCHANGE, routingKey: '', body });
+  const r = decodeMessage(
+    host
+      ? { exchange: 'neutron', routingKey: `q-agent-notifier-l2population-update.${host}`, body }
+      : { exchange: L2POP_FANOUT_EXCHANGE, routingKey: '', body },
+  );
   if (!r.ok) throw new Error(r.error.message);
   return r.message;
 }
@@ -20,7 +24,17 @@ function report(host: string, ip: string, l2pop = true, start = false): DecodedM
     'oslo.version': '2.0',
     'oslo.message': JSON.stringify({
       method: 'report_state',
-      args: { agent_state: { agent_state: { binary: 'neutron-linuxbridge-agent', host, agent_type: 'Linux bridge agent', start_flag: start, configurations: { tunneling_ip: ip, l2_population: l2pop, tunnel_types: ['vxlan'], devices: 1 } } } },
+      args: {
+        agent_state: {
+          agent_state: {
+            binary: 'neutron-linuxbridge-agent',
+            host,
+            agent_type: 'Linux bridge agent',
+            start_flag: start,
+            configurations: { tunneling_ip: ip, l2_population: l2pop, tunnel_types: ['vxlan'], devices: 1 },
+          },
+        },
+      },
     }),
   });
   const r = decodeMessage({ exchange: 'neutron', routingKey: 'q-reports-plugin', body });

@@ -13,15 +13,44 @@ import { prng } from './prng';
 function byPattern(body: Uint8Array): { body: Uint8Array; redacted: number } {
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
   let redacted = 0;
-  const out = text.replace(/(_context_[a-z_]*token)(\\*")(\s*:\s*)(\\*")([^"\\]*)(\\*")/g, (_m, key: string, q1: string, colon: string, q2: string, value: string, q3: string) => {
-    if (value === '' || value === '***') return `${key}${q1}${colon}${q2}${value}${q3}`;
-    redacted++;
-    return `${key}${q1}${colon}${q2}***${q3}`;
-  });
+  const out = text.replace(
+    /(_context_[a-z_]*token)(\\*")(\s*:\s*)(\\*")([^"\\]*)(\\*")/g,
+    (_m, key: string, q1: string, colon: string, q2: string, value: string, q3: string) => {
+      if (value === '' || value === '***') return `${key}${q1}${colon}${q2}${value}${q3}`;
+      redacted++;
+      return `${key}${q1}${colon}${q2}***${q3}`;
+    },
+  );
   return redacted === 0 ? { body, redacted } : { body: new Uint8Array(Buffer.from(out, 'latin1')), redacted };
 }
 
-const PIECES: (string | number[])[] = ['_context_', '_context_auth_token', 'auth_', 'token', 'tok', '_', 'x', 'Z', '"', '\\', '\\"', '\\\\\\"', ':', ' ', '\t', '\n', [0xa0], [0xff], [0xc3, 0xa9], 'gAAAA-secret', '***', '{', '}', ',', '_context_request_id'];
+const PIECES: (string | number[])[] = [
+  '_context_',
+  '_context_auth_token',
+  'auth_',
+  'token',
+  'tok',
+  '_',
+  'x',
+  'Z',
+  '"',
+  '\\',
+  '\\"',
+  '\\\\\\"',
+  ':',
+  ' ',
+  '\t',
+  '\n',
+  [0xa0],
+  [0xff],
+  [0xc3, 0xa9],
+  'gAAAA-secret',
+  '***',
+  '{',
+  '}',
+  ',',
+  '_context_request_id',
+];
 
 /** A `_context_*token` key and value at a random escaping depth, with random spacing and value. */
 function tokenPair(rnd: () => number): string {
@@ -61,7 +90,11 @@ describe('redactSecrets (byte scanner) equals its pattern on latin1 text', () =>
       const body = randomBody(rnd);
       const got = redactSecrets(body);
       const want = byPattern(body);
-      expect({ i, redacted: got.redacted, body: Buffer.from(got.body).toString('latin1') }).toEqual({ i, redacted: want.redacted, body: Buffer.from(want.body).toString('latin1') });
+      expect({ i, redacted: got.redacted, body: Buffer.from(got.body).toString('latin1') }).toEqual({
+        i,
+        redacted: want.redacted,
+        body: Buffer.from(want.body).toString('latin1'),
+      });
       if (got.redacted === 0) expect(got.body).toBe(body);
       replaced += got.redacted;
     }

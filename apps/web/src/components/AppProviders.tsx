@@ -8,9 +8,7 @@ import { SyncContext, useLiveSyncInstance } from '@/hooks/use-sync';
 
 /** Wraps the app; `live` says where the worker's socket.io server is. */
 export function AppProviders({ live, children }: { live: LiveConfig; children: ReactNode }) {
-  const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false, retry: 1 } } }),
-  );
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false, retry: 1 } } }));
   const [trpcClient] = useState(makeTrpcClient);
   const sync = useLiveSyncInstance(trpcClient, live);
   return (

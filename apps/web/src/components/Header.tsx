@@ -29,7 +29,13 @@ export function Header() {
 
       <nav className="nav" aria-label="Pages">
         {PAGES.map((p) => (
-          <Link key={p.href} href={p.href} className={`nav-link${path === p.href ? ' active' : ''}`} aria-current={path === p.href ? 'page' : undefined} data-testid={p.testid}>
+          <Link
+            key={p.href}
+            href={p.href}
+            className={`nav-link${path === p.href ? ' active' : ''}`}
+            aria-current={path === p.href ? 'page' : undefined}
+            data-testid={p.testid}
+          >
             {p.label}
           </Link>
         ))}
@@ -79,7 +85,11 @@ export function Header() {
           </span>
         )}
         {s.deniedExchanges.length > 0 && (
-          <span className="alert warn" data-testid="denied-exchanges" title="The tap's RabbitMQ user may not read these exchanges: their messages are not tapped (see README: least privilege)">
+          <span
+            className="alert warn"
+            data-testid="denied-exchanges"
+            title="The tap's RabbitMQ user may not read these exchanges: their messages are not tapped (see README: least privilege)"
+          >
             Not permitted: {s.deniedExchanges.join(', ')}
           </span>
         )}
@@ -120,9 +130,7 @@ function NodesChip() {
       title={`${view.hosts.size} host(s) with a node agent: ${drift} drift item(s), ${flood} flood-list problem(s), ${findings} open finding(s). Open the cloud overview.`}
     >
       <span className="dot" aria-hidden />
-      <span>
-        {drift === 0 && findings === 0 && flood === 0 ? 'Nodes in sync' : `Drift ${drift}${flood ? ` · flood ${flood}` : ''} · findings ${findings}`}
-      </span>
+      <span>{drift === 0 && findings === 0 && flood === 0 ? 'Nodes in sync' : `Drift ${drift}${flood ? ` · flood ${flood}` : ''} · findings ${findings}`}</span>
     </Link>
   );
 }

@@ -31,7 +31,13 @@ export function useAutoFit(graph: TopologyGraph, layoutGen: number): (event: Mou
   const structure = `${idsKey}#${graph.large ? (selectedNetwork ?? '') : ''}`;
   const view = `${panelOpen}|${selectedNetwork ?? ''}`;
   // a large cloud with a network picked: the fit frames that network's members
-  const focusIds = graph.large && selectedNetwork ? graph.hosts.filter((h) => !h.dimmed).map((h) => h.id).join('\u0000') : '';
+  const focusIds =
+    graph.large && selectedNetwork
+      ? graph.hosts
+          .filter((h) => !h.dimmed)
+          .map((h) => h.id)
+          .join('\u0000')
+      : '';
 
   useEffect(() => {
     const p = prev.current;

@@ -43,7 +43,13 @@ export function useHeaderStatus(): HeaderStatus {
       ? { mode: 'amqp', connected: true, label: 'Tap: AMQP connected', tone: 'ok', title: 'Tapping the broker live' }
       : { mode: 'amqp', connected: false, label: 'Tap: AMQP DISCONNECTED', tone: 'bad', title: 'The worker lost the broker: messages are being missed' };
   } else if (stats.mode === 'replay') {
-    tap = { mode: 'replay', connected: stats.connected, label: 'Tap: replaying capture', tone: 'warn', title: 'In-process replay of a recorded capture, not a live broker' };
+    tap = {
+      mode: 'replay',
+      connected: stats.connected,
+      label: 'Tap: replaying capture',
+      tone: 'warn',
+      title: 'In-process replay of a recorded capture, not a live broker',
+    };
   } else {
     tap = { mode: 'idle', connected: stats.connected, label: 'Tap: idle', tone: 'idle', title: 'The worker has no source' };
   }

@@ -16,7 +16,7 @@ import { useDebounced } from './use-debounced';
 export const OVERLAY_ALL_NETWORKS_MAX = 16;
 const REFETCH_DEBOUNCE_MS = 400;
 /** Stable (module-level) so that its result keeps its identity while no query's data changed. */
-const pickData = <T,>(results: { data: T | undefined }[]) => results.map((r) => r.data);
+const pickData = <T>(results: { data: T | undefined }[]) => results.map((r) => r.data);
 
 /** The overlay, or null while no host has a node agent. */
 export function useNodeOverlay(): NodeOverlay | null {

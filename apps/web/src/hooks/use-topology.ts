@@ -61,7 +61,10 @@ export function useTopology(): TopologyView {
   const debouncedModel = useDebounced(model, MODEL_DEBOUNCE_MS);
   const overlay = useNodeOverlay();
 
-  const graph = useMemo(() => buildTopology(debouncedModel, { selectedNetwork, selectedHost, overlay }), [debouncedModel, selectedNetwork, selectedHost, overlay]);
+  const graph = useMemo(
+    () => buildTopology(debouncedModel, { selectedNetwork, selectedHost, overlay }),
+    [debouncedModel, selectedNetwork, selectedHost, overlay],
+  );
   const cards = useMemo(() => stableCards(graph), [graph]);
 
   // Layout input: the cards (and, for large clouds, the canvas shape) as of the last layout-key
@@ -128,18 +131,16 @@ export function useTopology(): TopologyView {
   const titles = useMemo(() => new Map(cards.map((c) => [c.id, c.title])), [cards]);
   const edges = useMemo(
     () =>
-      graph.edges.map(
-        (t): TunnelEdgeType => ({
-          id: t.id,
-          type: 'tunnel',
-          source: t.source,
-          target: t.target,
-          data: { tunnel: t, sourceTitle: titles.get(t.source) ?? t.source, targetTitle: titles.get(t.target) ?? t.target },
-          markerEnd: { type: MarkerType.ArrowClosed, color: EDGE_COLORS[t.kind], width: 16, height: 16 },
-          focusable: false,
-          selectable: false,
-        }),
-      ),
+      graph.edges.map((t): TunnelEdgeType => ({
+        id: t.id,
+        type: 'tunnel',
+        source: t.source,
+        target: t.target,
+        data: { tunnel: t, sourceTitle: titles.get(t.source) ?? t.source, targetTitle: titles.get(t.target) ?? t.target },
+        markerEnd: { type: MarkerType.ArrowClosed, color: EDGE_COLORS[t.kind], width: 16, height: 16 },
+        focusable: false,
+        selectable: false,
+      })),
     [graph.edges, titles],
   );
 

@@ -60,7 +60,10 @@ function add(a: BumCounters, b: BumCounters): BumCounters {
 /** A report's flows in display order (VNI, remote VTEP, tx before rx), with their rates. */
 export function flowRows(r: BumReport): (BumFlow & { rates: BumRates })[] {
   return [...r.flows]
-    .sort((a, b) => a.vni - b.vni || compareIp(a.remoteVtep, b.remoteVtep) || b.direction.localeCompare(a.direction) || Number(a.outerMulticast) - Number(b.outerMulticast))
+    .sort(
+      (a, b) =>
+        a.vni - b.vni || compareIp(a.remoteVtep, b.remoteVtep) || b.direction.localeCompare(a.direction) || Number(a.outerMulticast) - Number(b.outerMulticast),
+    )
     .map((f) => ({ ...f, rates: ratesOf(f, r.seconds) }));
 }
 
@@ -79,7 +82,12 @@ export function pairRates(r: BumReport | undefined, vni: number | null, remote: 
  * BUM frames/s host A (VTEP `fromVtep`) sends to VTEP `toVtep` on a VNI: from A's report (`tx`),
  * else from the receiver's report (`rx` from A's VTEP); null when neither report says.
  */
-export function linkBumRate(reports: ReadonlyMap<string, BumReport>, from: { host: string; vtep: string }, to: { host: string | null; vtep: string }, vni: number | null): number | null {
+export function linkBumRate(
+  reports: ReadonlyMap<string, BumReport>,
+  from: { host: string; vtep: string },
+  to: { host: string | null; vtep: string },
+  vni: number | null,
+): number | null {
   const tx = pairRates(reports.get(from.host), vni, to.vtep, 'tx');
   if (tx) return tx.bum;
   if (to.host) {

@@ -91,7 +91,9 @@ export function floodMatrix(hosts: readonly MatrixInput[], vni: number | null): 
     .map((vtep): MatrixColumn => ({ vtep, host: owner.get(vtep) ?? null, group: isMulticastIp(vtep) }))
     .sort((a, b) => Number(a.group) - Number(b.group) || Number(a.host === null) - Number(b.host === null) || compareIp(a.vtep, b.vtep));
   const totals: Record<CellState, number> = { both: 0, expected: 0, actual: 0, excess: 0, missing: 0, none: 0 };
-  const ordered = [...hosts].sort((a, b) => Number(a.vtep === null) - Number(b.vtep === null) || compareIp(a.vtep ?? '', b.vtep ?? '') || a.host.localeCompare(b.host));
+  const ordered = [...hosts].sort(
+    (a, b) => Number(a.vtep === null) - Number(b.vtep === null) || compareIp(a.vtep ?? '', b.vtep ?? '') || a.host.localeCompare(b.host),
+  );
   const rows = ordered.map((h): MatrixRow => {
     const cells = columns.map((c): MatrixCell => {
       const self = c.vtep === h.vtep;

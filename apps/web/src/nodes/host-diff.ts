@@ -83,10 +83,28 @@ export function diffFdb(told: HostNetworkFdb | null, held: HeldTunnelState | nul
   for (const v of new Set([...toldFlood, ...heldFlood])) {
     const t = toldFlood.has(v);
     const h = heldFlood.has(v);
-    out.push({ key: `flood|${v}`, mac: FLOOD_MAC, flood: true, expectedVtep: t ? v : null, actualVtep: h ? v : null, learned: h ? false : null, group: false, status: t && h ? 'both' : t ? 'expected-only' : 'actual-only' });
+    out.push({
+      key: `flood|${v}`,
+      mac: FLOOD_MAC,
+      flood: true,
+      expectedVtep: t ? v : null,
+      actualVtep: h ? v : null,
+      learned: h ? false : null,
+      group: false,
+      status: t && h ? 'both' : t ? 'expected-only' : 'actual-only',
+    });
   }
   for (const g of held?.floodGroups ?? []) {
-    out.push({ key: `group|${g}`, mac: FLOOD_MAC, flood: true, expectedVtep: null, actualVtep: g, learned: false, group: isMulticastIp(g), status: 'actual-only' });
+    out.push({
+      key: `group|${g}`,
+      mac: FLOOD_MAC,
+      flood: true,
+      expectedVtep: null,
+      actualVtep: g,
+      learned: false,
+      group: isMulticastIp(g),
+      status: 'actual-only',
+    });
   }
   // unicast: per MAC, told VTEPs against held rows
   const toldByMac = new Map<string, Set<string>>();
@@ -116,10 +134,30 @@ export function diffFdb(told: HostNetworkFdb | null, held: HeldTunnelState | nul
     // a told MAC held at another VTEP: one wrong-vtep line showing both sides
     for (const v of unmatched) {
       const other = have.shift();
-      if (other) out.push({ key: `uc|${mac}|${v}|${other.vtep ?? '?'}`, mac, flood: false, expectedVtep: v, actualVtep: other.vtep, learned: other.learned, group: false, status: 'wrong-vtep' });
+      if (other)
+        out.push({
+          key: `uc|${mac}|${v}|${other.vtep ?? '?'}`,
+          mac,
+          flood: false,
+          expectedVtep: v,
+          actualVtep: other.vtep,
+          learned: other.learned,
+          group: false,
+          status: 'wrong-vtep',
+        });
       else out.push({ key: `uc|${mac}|${v}|-`, mac, flood: false, expectedVtep: v, actualVtep: null, learned: null, group: false, status: 'expected-only' });
     }
-    for (const h of have) out.push({ key: `uc|${mac}|-|${h.vtep ?? '?'}`, mac, flood: false, expectedVtep: null, actualVtep: h.vtep, learned: h.learned, group: false, status: 'actual-only' });
+    for (const h of have)
+      out.push({
+        key: `uc|${mac}|-|${h.vtep ?? '?'}`,
+        mac,
+        flood: false,
+        expectedVtep: null,
+        actualVtep: h.vtep,
+        learned: h.learned,
+        group: false,
+        status: 'actual-only',
+      });
   }
   return out.sort(rowOrder);
 }
@@ -195,11 +233,16 @@ export function fdbRowTone(r: FdbDiffRow, applied: boolean | null, haveActual: b
     case 'both':
       return { tone: 'ok', text: r.learned ? 'match (learned)' : 'match' };
     case 'expected-only':
-      return applied === true ? { tone: 'bad', text: r.flood ? 'missing flood entry' : 'missing on the host' } : { tone: 'muted', text: 'told, not applied (l2pop off)' };
+      return applied === true
+        ? { tone: 'bad', text: r.flood ? 'missing flood entry' : 'missing on the host' }
+        : { tone: 'muted', text: 'told, not applied (l2pop off)' };
     case 'wrong-vtep':
       return { tone: 'bad', text: 'wrong VTEP' };
     case 'actual-only':
-      if (r.group) return excess.includes(r.actualVtep ?? '') ? { tone: 'warn', text: 'multicast group: excess copy' } : { tone: 'info', text: 'multicast group (flood-and-learn)' };
+      if (r.group)
+        return excess.includes(r.actualVtep ?? '')
+          ? { tone: 'warn', text: 'multicast group: excess copy' }
+          : { tone: 'info', text: 'multicast group (flood-and-learn)' };
       if (r.learned) return { tone: 'info', text: 'learned from traffic, not told' };
       return { tone: 'warn', text: r.flood ? 'flood entry not told: stale / extra' : 'not told: stale / extra' };
   }
@@ -236,11 +279,16 @@ export function brTunFlowTexts(snap: FullNodeSnapshot | null, lvid: number | nul
   if (!bt || lvid === null) return null;
   const hex = (n: number | null) => (n === null ? '?' : `0x${n.toString(16)}`);
   return {
-    flood: bt.flood.filter((f) => f.lvid === lvid).map((f) => `table=22 dl_vlan=${f.lvid} actions=strip_vlan,set_tunnel:${hex(f.vni)},output:${f.ofports.join(',output:')}`),
+    flood: bt.flood
+      .filter((f) => f.lvid === lvid)
+      .map((f) => `table=22 dl_vlan=${f.lvid} actions=strip_vlan,set_tunnel:${hex(f.vni)},output:${f.ofports.join(',output:')}`),
     unicast: new Map(
       bt.unicast
         .filter((u) => u.lvid === lvid)
-        .map((u) => [u.mac, `table=20 priority=${u.learned ? 1 : 2} dl_vlan=${u.lvid} dl_dst=${u.mac} actions=strip_vlan,set_tunnel:${hex(u.vni)},output:${u.ofport ?? '?'}${u.learned ? ' (learned, table 10)' : ''}`]),
+        .map((u) => [
+          u.mac,
+          `table=20 priority=${u.learned ? 1 : 2} dl_vlan=${u.lvid} dl_dst=${u.mac} actions=strip_vlan,set_tunnel:${hex(u.vni)},output:${u.ofport ?? '?'}${u.learned ? ' (learned, table 10)' : ''}`,
+        ]),
     ),
     responder: new Map(bt.responder.filter((r) => r.lvid === lvid).map((r) => [r.ip, `table=21 arp,dl_vlan=${r.lvid},arp_tpa=${r.ip} → ${r.mac ?? '?'}`])),
   };

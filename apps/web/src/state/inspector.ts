@@ -77,7 +77,11 @@ export function exportQuery(f: InspectorFilter): string {
  * Fast path when every incoming row is newer than the current head (the live case).
  * Returns `{ rows, trimmed }` where `trimmed` counts rows dropped by the bound.
  */
-export function mergeNewestFirst(current: readonly MessageSummary[], incoming: readonly MessageSummary[], max = MAX_ROWS): { rows: MessageSummary[]; trimmed: number } {
+export function mergeNewestFirst(
+  current: readonly MessageSummary[],
+  incoming: readonly MessageSummary[],
+  max = MAX_ROWS,
+): { rows: MessageSummary[]; trimmed: number } {
   if (incoming.length === 0) return { rows: current as MessageSummary[], trimmed: 0 };
   const head = current[0]?.id ?? 0;
   let merged: MessageSummary[];

@@ -101,7 +101,9 @@ export function sortedHosts(state: ModelState): HostView[] {
 
 /** Networks sorted by VNI (unknown VNIs last), then id. Memoised per networks array: do not mutate. */
 export function sortedNetworks(state: ModelState): NetworkView[] {
-  return networksSorted(state.snapshot.networks, (networks) => [...networks].sort((a, b) => (a.vni ?? Infinity) - (b.vni ?? Infinity) || a.id.localeCompare(b.id)));
+  return networksSorted(state.snapshot.networks, (networks) =>
+    [...networks].sort((a, b) => (a.vni ?? Infinity) - (b.vni ?? Infinity) || a.id.localeCompare(b.id)),
+  );
 }
 
 /** Network id -> how many hosts are members of it (hosts whose agent holds the network), for the network pickers. Memoised per hosts array. */

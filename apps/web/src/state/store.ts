@@ -143,7 +143,19 @@ export function initialState(): L2State {
       pending: [],
       stale: false,
     },
-    nodes: { view: EMPTY_NODES, status: 'idle', error: null, syncing: true, gen: 0, buffer: [], overflowed: false, rev: 0, hostRev: {}, findingsRev: 0, bumRev: 0 },
+    nodes: {
+      view: EMPTY_NODES,
+      status: 'idle',
+      error: null,
+      syncing: true,
+      gen: 0,
+      buffer: [],
+      overflowed: false,
+      rev: 0,
+      hostRev: {},
+      findingsRev: 0,
+      bumRev: 0,
+    },
     ui: { selectedHost: null, selectedNetwork: null, selectedMessage: null },
   };
 }
@@ -182,7 +194,10 @@ export function reduce(s: L2State, a: L2Action): L2State {
       return a.seq > s.live.modelSeq ? { ...s, live: { ...s.live, modelSeq: a.seq } } : s;
 
     case 'nodes/syncStart':
-      return { ...s, nodes: { ...s.nodes, syncing: true, gen: a.gen, buffer: [], overflowed: false, status: s.nodes.status === 'ready' ? 'ready' : 'loading' } };
+      return {
+        ...s,
+        nodes: { ...s.nodes, syncing: true, gen: a.gen, buffer: [], overflowed: false, status: s.nodes.status === 'ready' ? 'ready' : 'loading' },
+      };
     case 'nodes/overview': {
       if (a.gen !== s.nodes.gen) return s;
       const n = applyNodeUpdates(s.nodes, nodesFromOverview(a.overview), s.nodes.buffer, true);

@@ -9,7 +9,17 @@
  * to a recipient the host's flood list misses becomes a `missing` edge, a recipient outside the
  * ideal list an `excess` edge, and flood edges carry the measured BUM rate (see overlay.ts).
  */
-import { type HostView, type ModelSnapshot, hostIn, hostOfVtepIn, isMulticastIp, linuxBridgeNames, networkIn, networksByVtepIn, toldFdbOf } from '@l2scope/domain';
+import {
+  type HostView,
+  type ModelSnapshot,
+  hostIn,
+  hostOfVtepIn,
+  isMulticastIp,
+  linuxBridgeNames,
+  networkIn,
+  networksByVtepIn,
+  toldFdbOf,
+} from '@l2scope/domain';
 import { linkBumRate } from '../nodes/bum';
 import { type ModelState, type PortView, portsOf, sortedHosts, vtepEntriesOf } from '../state/model';
 import { type DriftBadge, type NodeOverlay, driftBadge } from './overlay';
@@ -242,7 +252,15 @@ export function buildTopology(model: ModelState, opts: TopologyOptions): Topolog
 
   const { edges, notice } = buildEdges(model, hosts, large, opts);
   // large clouds re-pack on a network pick (its members first); small ones keep their places
-  const cardsKey = cards.map((c) => `${c.id}:${layoutSlot(c.height)}:${c.bridges.map((b) => b.network).sort().join(',')}`).join('|');
+  const cardsKey = cards
+    .map(
+      (c) =>
+        `${c.id}:${layoutSlot(c.height)}:${c.bridges
+          .map((b) => b.network)
+          .sort()
+          .join(',')}`,
+    )
+    .join('|');
   const layoutKey = large ? `${sel ?? ''}#${cardsKey}` : cardsKey;
   return { hosts: cards, edges, large, edgeNotice: notice, layoutKey };
 }
@@ -262,12 +280,38 @@ function buildEdges(model: ModelState, hosts: HostView[], large: boolean, opts: 
       for (const vtep of told.floodList) {
         const target = hostOfVtepIn(s, vtep);
         if (!target || target === h.id) continue;
-        raw.push({ id: `flood-${told.network}-${h.vtep}-${vtep}`, kind: 'flood', network: told.network, vni: told.vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs: 0, applied: told.applied, bumFps: null, dimmed });
+        raw.push({
+          id: `flood-${told.network}-${h.vtep}-${vtep}`,
+          kind: 'flood',
+          network: told.network,
+          vni: told.vni,
+          source: h.id,
+          target,
+          sourceVtep: h.vtep,
+          targetVtep: vtep,
+          macs: 0,
+          applied: told.applied,
+          bumFps: null,
+          dimmed,
+        });
       }
       for (const [vtep, macs] of macsByVtep) {
         const target = hostOfVtepIn(s, vtep);
         if (!target || target === h.id) continue;
-        raw.push({ id: `unicast-${told.network}-${h.vtep}-${vtep}`, kind: 'unicast', network: told.network, vni: told.vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs, applied: told.applied, bumFps: null, dimmed });
+        raw.push({
+          id: `unicast-${told.network}-${h.vtep}-${vtep}`,
+          kind: 'unicast',
+          network: told.network,
+          vni: told.vni,
+          source: h.id,
+          target,
+          sourceVtep: h.vtep,
+          targetVtep: vtep,
+          macs,
+          applied: told.applied,
+          bumFps: null,
+          dimmed,
+        });
       }
     }
   }
@@ -336,13 +380,28 @@ function withNodeView(
           const told = byId.get(`flood-${network}-${h.vtep}-${vtep}`);
           byId.delete(`flood-${network}-${h.vtep}-${vtep}`);
           const id = `${kind}-${network}-${h.vtep}-${vtep}`;
-          byId.set(id, { id, kind, network, vni, source: h.id, target, sourceVtep: h.vtep, targetVtep: vtep, macs: 0, applied: told?.applied ?? h.l2population, bumFps: null, dimmed });
+          byId.set(id, {
+            id,
+            kind,
+            network,
+            vni,
+            source: h.id,
+            target,
+            sourceVtep: h.vtep,
+            targetVtep: vtep,
+            macs: 0,
+            applied: told?.applied ?? h.l2population,
+            bumFps: null,
+            dimmed,
+          });
         }
       }
     }
   }
   return [...byId.values()].map((e) =>
-    e.kind === 'unicast' ? e : { ...e, bumFps: linkBumRate(o.bum, { host: nameOf(e.source), vtep: e.sourceVtep }, { host: nameOf(e.target), vtep: e.targetVtep }, e.vni) },
+    e.kind === 'unicast'
+      ? e
+      : { ...e, bumFps: linkBumRate(o.bum, { host: nameOf(e.source), vtep: e.sourceVtep }, { host: nameOf(e.target), vtep: e.targetVtep }, e.vni) },
   );
 }
 

@@ -41,8 +41,16 @@ export async function layoutHosts(input: readonly HostCard[], aspect = 1.7): Pro
   // (stress) when small enough, the rest packed below
   const members = cards.filter((c) => !c.dimmed);
   if (members.length === 0 || members.length === cards.length) return boxLayout(cards, aspect);
-  const top = members.length === 1 ? new Map([[members[0]!.id, { x: 0, y: 0 }]]) : members.length <= STRESS_MAX ? await stressLayout(members) : await boxLayout(members, aspect);
-  const rest = await boxLayout(cards.filter((c) => c.dimmed), aspect);
+  const top =
+    members.length === 1
+      ? new Map([[members[0]!.id, { x: 0, y: 0 }]])
+      : members.length <= STRESS_MAX
+        ? await stressLayout(members)
+        : await boxLayout(members, aspect);
+  const rest = await boxLayout(
+    cards.filter((c) => c.dimmed),
+    aspect,
+  );
   const box = bounds(top, cards);
   const restBox = bounds(rest, cards);
   const out = new Map<string, Point>();
@@ -77,7 +85,12 @@ async function boxLayout(cards: readonly HostCard[], aspect: number): Promise<Ma
   const n = ordered.length;
   const graph: ElkNode = {
     id: 'root',
-    layoutOptions: { 'elk.algorithm': 'box', 'elk.aspectRatio': String(Math.min(4, Math.max(0.5, aspect))), 'elk.spacing.nodeNode': '40', 'elk.padding': '[top=0,left=0,bottom=0,right=0]' },
+    layoutOptions: {
+      'elk.algorithm': 'box',
+      'elk.aspectRatio': String(Math.min(4, Math.max(0.5, aspect))),
+      'elk.spacing.nodeNode': '40',
+      'elk.padding': '[top=0,left=0,bottom=0,right=0]',
+    },
     children: ordered.map((c, i) => ({ id: c.id, width: c.width, height: c.height, layoutOptions: { 'elk.priority': String(n - i) } })),
   };
   const res = await (await engine()).layout(graph);

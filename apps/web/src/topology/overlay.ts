@@ -54,7 +54,10 @@ export function badgeTitle(b: DriftBadge): string {
   const classes = Object.entries(b.counts)
     .filter(([, n]) => n > 0)
     .map(([c, n]) => `${c} ${n}`);
-  const flood = [b.floodMissing ? `${b.floodMissing} flood recipient(s) missing` : '', b.floodExcess ? `${b.floodExcess} excess flood recipient(s)` : ''].filter(Boolean);
+  const flood = [
+    b.floodMissing ? `${b.floodMissing} flood recipient(s) missing` : '',
+    b.floodExcess ? `${b.floodExcess} excess flood recipient(s)` : '',
+  ].filter(Boolean);
   const head = b.total === 0 ? 'No drift: the host holds what l2pop told it' : `${b.total} drift item(s): ${classes.join(', ')}`;
   return `${head}${flood.length ? `; ${flood.join(', ')}` : ''}. ${b.summary}. Open the host page.`;
 }

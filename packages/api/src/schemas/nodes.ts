@@ -30,7 +30,16 @@ export const hostSummarySchema: z.ZodType<HostNodeSummary> = z.object({
 /** A row or setting proving a drift item or finding (domain `Evidence`). */
 export const evidenceSchema: z.ZodType<Evidence> = z.object({
   host: z.string(),
-  source: z.enum(['linuxbridge.fdb', 'linuxbridge.neigh', 'linuxbridge.vxlan', 'openvswitch.tunnelPorts', 'openvswitch.brTun', 'agent.ini', 'report_state', 'model']),
+  source: z.enum([
+    'linuxbridge.fdb',
+    'linuxbridge.neigh',
+    'linuxbridge.vxlan',
+    'openvswitch.tunnelPorts',
+    'openvswitch.brTun',
+    'agent.ini',
+    'report_state',
+    'model',
+  ]),
   file: z.string().nullable(),
   text: z.string(),
 });

@@ -10,7 +10,10 @@ import { type BulkTable, insertRows } from '../bulk';
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
 
-const CONVERGENCE_SAMPLE: BulkTable = { name: 'ConvergenceSample', columns: ['messageId', 'host', 'network', 'vtep', 'mac', 'change', 'castAt', 'seenAt', 'lagMs'] };
+const CONVERGENCE_SAMPLE: BulkTable = {
+  name: 'ConvergenceSample',
+  columns: ['messageId', 'host', 'network', 'vtep', 'mac', 'change', 'castAt', 'seenAt', 'lagMs'],
+};
 
 /** A stored sample of one host, as the host page lists it (times ISO-8601, lag in ms). */
 export interface StoredConvergenceSample {
@@ -31,7 +34,12 @@ export interface StoredConvergenceSample {
  * Append samples (one multi-row INSERT per chunk), then delete every sample seen before `keepAfter`
  * (the retention window). Throws the driver's error.
  */
-export async function addConvergenceSamples(db: Pick<Db, 'convergenceSample' | '$executeRawUnsafe'>, provider: DbProvider, samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void> {
+export async function addConvergenceSamples(
+  db: Pick<Db, 'convergenceSample' | '$executeRawUnsafe'>,
+  provider: DbProvider,
+  samples: readonly ConvergenceSample[],
+  keepAfter: Date,
+): Promise<void> {
   if (samples.length === 0) return;
   await insertRows(
     db,

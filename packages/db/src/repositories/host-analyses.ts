@@ -27,7 +27,11 @@ export interface StoredHostAnalysis {
   analysis: HostAnalysis;
 }
 
-const rowAnalysis = (r: { host: string; at: Date; analysis: unknown }): StoredHostAnalysis => ({ host: r.host, at: r.at, analysis: r.analysis as HostAnalysis });
+const rowAnalysis = (r: { host: string; at: Date; analysis: unknown }): StoredHostAnalysis => ({
+  host: r.host,
+  at: r.at,
+  analysis: r.analysis as HostAnalysis,
+});
 
 /** Store (upsert) these hosts' analyses, all made at `at`. */
 export async function saveHostAnalyses(db: Client, rows: readonly HostAnalysisWrite[], at: Date): Promise<void> {

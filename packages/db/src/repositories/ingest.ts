@@ -17,7 +17,11 @@ import { applyModelChanges, writeModelSeq } from './model-projection';
 export async function commitBatch(db: Db, provider: DbProvider, batch: readonly MessageRecord[], counters: Counters, seq: number): Promise<void> {
   await db.$transaction(async (tx) => {
     await insertMessages(tx, provider, batch);
-    await applyModelChanges(tx, provider, batch.flatMap((m) => m.changes));
+    await applyModelChanges(
+      tx,
+      provider,
+      batch.flatMap((m) => m.changes),
+    );
     await replaceCounters(tx, counters);
     await writeModelSeq(tx, seq);
   });

@@ -56,11 +56,42 @@ export interface MessageRecord {
 }
 
 /** Every column of Message, in insert order. */
-export const MESSAGE_COLUMNS = ['id', 'receivedAt', 'exchange', 'routingKey', 'method', 'kind', 'target', 'ok', 'errorReason', 'error', 'decoded', 'properties', 'raw', 'rawTruncated', 'size', 'source', 'search'] as const;
+export const MESSAGE_COLUMNS = [
+  'id',
+  'receivedAt',
+  'exchange',
+  'routingKey',
+  'method',
+  'kind',
+  'target',
+  'ok',
+  'errorReason',
+  'error',
+  'decoded',
+  'properties',
+  'raw',
+  'rawTruncated',
+  'size',
+  'source',
+  'search',
+] as const;
 type MessageColumn = (typeof MESSAGE_COLUMNS)[number];
 
 /** The Message columns an inspector row is made of (plus its refs). */
-export const SUMMARY_COLUMNS = ['id', 'receivedAt', 'exchange', 'routingKey', 'method', 'kind', 'target', 'ok', 'errorReason', 'error', 'size', 'source'] as const satisfies readonly MessageColumn[];
+export const SUMMARY_COLUMNS = [
+  'id',
+  'receivedAt',
+  'exchange',
+  'routingKey',
+  'method',
+  'kind',
+  'target',
+  'ok',
+  'errorReason',
+  'error',
+  'size',
+  'source',
+] as const satisfies readonly MessageColumn[];
 
 const MESSAGE: BulkTable = { name: 'Message', columns: MESSAGE_COLUMNS, json: ['decoded', 'properties'] };
 const MESSAGE_REF: BulkTable = { name: 'MessageRef', columns: ['messageId', 'kind', 'value'] };
@@ -216,7 +247,14 @@ function summaryOf(m: SummaryRow): MessageSummary {
     error: m.ok ? null : { reason: String(m.errorReason), message: String(m.error) },
     size: m.size,
     source: m.source,
-    refs: { networks: refs('network'), vnis: refs('vni').map(Number).sort((a, b) => a - b), vteps: refs('vtep'), hosts: refs('host') },
+    refs: {
+      networks: refs('network'),
+      vnis: refs('vni')
+        .map(Number)
+        .sort((a, b) => a - b),
+      vteps: refs('vtep'),
+      hosts: refs('host'),
+    },
   });
 }
 

@@ -10,7 +10,21 @@ import type { DbProvider } from '../config';
 
 const HOST: BulkTable = {
   name: 'Host',
-  columns: ['id', 'name', 'vtep', 'agentType', 'binary', 'l2population', 'arpResponder', 'distributedRouting', 'tunnelTypes', 'devices', 'startedAt', 'lastReportAt', 'networks'],
+  columns: [
+    'id',
+    'name',
+    'vtep',
+    'agentType',
+    'binary',
+    'l2population',
+    'arpResponder',
+    'distributedRouting',
+    'tunnelTypes',
+    'devices',
+    'startedAt',
+    'lastReportAt',
+    'networks',
+  ],
   json: ['tunnelTypes', 'networks'],
 };
 const NETWORK: BulkTable = { name: 'Network', columns: ['id', 'vni', 'networkType', 'firstSeenAt'] };
@@ -31,34 +45,30 @@ export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
   ]);
   return {
     seq: state ? Number(state.seq) : 0,
-    hosts: hosts.map(
-      (h): HostView => ({
-        id: h.id,
-        name: h.name,
-        vtep: h.vtep,
-        agentType: h.agentType,
-        binary: h.binary,
-        l2population: h.l2population,
-        arpResponder: h.arpResponder,
-        distributedRouting: h.distributedRouting,
-        tunnelTypes: h.tunnelTypes as string[],
-        devices: h.devices,
-        startedAt: h.startedAt?.getTime() ?? null,
-        lastReportAt: h.lastReportAt?.getTime() ?? null,
-        networks: h.networks as unknown as HostView['networks'],
-      }),
-    ),
+    hosts: hosts.map((h): HostView => ({
+      id: h.id,
+      name: h.name,
+      vtep: h.vtep,
+      agentType: h.agentType,
+      binary: h.binary,
+      l2population: h.l2population,
+      arpResponder: h.arpResponder,
+      distributedRouting: h.distributedRouting,
+      tunnelTypes: h.tunnelTypes as string[],
+      devices: h.devices,
+      startedAt: h.startedAt?.getTime() ?? null,
+      lastReportAt: h.lastReportAt?.getTime() ?? null,
+      networks: h.networks as unknown as HostView['networks'],
+    })),
     networks: networks.map((n): NetworkView => ({ id: n.id, vni: n.vni, networkType: n.networkType, firstSeenAt: n.firstSeenAt.getTime() })),
-    vteps: vteps.map(
-      (v): VtepEntries => ({
-        network: v.networkId,
-        vtep: v.vtep,
-        flood: v.flood,
-        macs: v.macs as string[],
-        neigh: v.neigh as Record<string, string>,
-        updatedAt: v.updatedAt.getTime(),
-      }),
-    ),
+    vteps: vteps.map((v): VtepEntries => ({
+      network: v.networkId,
+      vtep: v.vtep,
+      flood: v.flood,
+      macs: v.macs as string[],
+      neigh: v.neigh as Record<string, string>,
+      updatedAt: v.updatedAt.getTime(),
+    })),
   };
 }
 
@@ -81,7 +91,21 @@ export async function applyModelChanges(db: Client & Pick<Db, '$executeRawUnsafe
       case 'host': {
         const h = c.host;
         hostIds.push(h.id);
-        hosts.push([h.id, h.name, h.vtep, h.agentType, h.binary, h.l2population, h.arpResponder, h.distributedRouting, h.tunnelTypes, h.devices, date(h.startedAt), date(h.lastReportAt), h.networks]);
+        hosts.push([
+          h.id,
+          h.name,
+          h.vtep,
+          h.agentType,
+          h.binary,
+          h.l2population,
+          h.arpResponder,
+          h.distributedRouting,
+          h.tunnelTypes,
+          h.devices,
+          date(h.startedAt),
+          date(h.lastReportAt),
+          h.networks,
+        ]);
         break;
       }
       case 'host_removed':

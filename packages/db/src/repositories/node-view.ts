@@ -138,7 +138,9 @@ export async function readNodeNetwork(db: Db, network: string): Promise<NodeNetw
     const ha = a.analysis;
     const flood = ha.flood[network];
     if (!flood) return [];
-    return [{ host: a.host, vtep: ha.mode.vtep, mode: ha.mode.summary, flood, drift: ha.drift.filter((d) => d.network === network), bum: bumOf.get(a.host) ?? null }];
+    return [
+      { host: a.host, vtep: ha.mode.vtep, mode: ha.mode.summary, flood, drift: ha.drift.filter((d) => d.network === network), bum: bumOf.get(a.host) ?? null },
+    ];
   });
   return { network: net, hosts, findings };
 }

@@ -103,9 +103,7 @@ export interface LinuxBridge {
   ports: BridgePort[];
 }
 
-const bridgeLinkSchema = z
-  .object({ ifname: z.string(), master: z.string().optional(), state: z.string().optional() })
-  .catchall(z.unknown());
+const bridgeLinkSchema = z.object({ ifname: z.string(), master: z.string().optional(), state: z.string().optional() }).catchall(z.unknown());
 
 /**
  * Bridges and their member ports from `ip -j link show type bridge` and `bridge -j link show`.

@@ -162,11 +162,22 @@ export function parseOvsVsctlShow(text: string): OvsTunnelPort[] {
       const opts: Record<string, string> = {};
       for (const kv of m[1]!.split(/,\s*/)) {
         const eq = kv.indexOf('=');
-        if (eq > 0) opts[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+        if (eq > 0)
+          opts[kv.slice(0, eq).trim()] = kv
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"(.*)"$/, '$1');
       }
       if (opts.remote_ip) {
         const dst = opts.dst_port !== undefined ? Number(opts.dst_port) : null;
-        out.push({ name: current.name, ofport: null, type: current.type, remoteIp: opts.remote_ip, localIp: opts.local_ip ?? null, dstPort: dst !== null && Number.isInteger(dst) ? dst : null });
+        out.push({
+          name: current.name,
+          ofport: null,
+          type: current.type,
+          remoteIp: opts.remote_ip,
+          localIp: opts.local_ip ?? null,
+          dstPort: dst !== null && Number.isInteger(dst) ? dst : null,
+        });
       }
     } else if (/^(Port|Bridge)\s/.test(line)) current = null;
   }
@@ -192,8 +203,24 @@ export interface OfFlow {
 
 /** Flow fields that are not match fields (ovs-ofctl(8) "Flow Syntax" and the statistics it prints). */
 const FLOW_META = new Set([
-  'cookie', 'duration', 'table', 'n_packets', 'n_bytes', 'idle_age', 'hard_age', 'idle_timeout', 'hard_timeout',
-  'priority', 'importance', 'send_flow_rem', 'check_overlap', 'reset_counts', 'no_packet_counts', 'no_byte_counts', 'out_port', 'out_group',
+  'cookie',
+  'duration',
+  'table',
+  'n_packets',
+  'n_bytes',
+  'idle_age',
+  'hard_age',
+  'idle_timeout',
+  'hard_timeout',
+  'priority',
+  'importance',
+  'send_flow_rem',
+  'check_overlap',
+  'reset_counts',
+  'no_packet_counts',
+  'no_byte_counts',
+  'out_port',
+  'out_group',
 ]);
 
 /** Split on commas that are not inside (), [] or quotes. */
@@ -270,11 +297,7 @@ export function parseOfInt(s: string): number | null {
 export function hexToMac(hex: string): string | null {
   const n = parseOfInt(hex);
   if (n === null || n > 0xffffffffffff) return null;
-  return n
-    .toString(16)
-    .padStart(12, '0')
-    .match(/../g)!
-    .join(':');
+  return n.toString(16).padStart(12, '0').match(/../g)!.join(':');
 }
 
 /** A 32-bit value (`0xac10010b`) as a dotted IPv4 address. */
@@ -422,7 +445,9 @@ export function parseBrTun(flows: OfFlow[], portNames: Record<string, number> = 
     } else if (f.table === T.FLOOD_TO_TUN) {
       const lvid = flowVlan(f.match);
       if (lvid === null) continue;
-      const ofports = flowOutputs(f.actions).map(resolve).filter((p): p is number => p !== null);
+      const ofports = flowOutputs(f.actions)
+        .map(resolve)
+        .filter((p): p is number => p !== null);
       state.flood.push({ lvid, vni: tunId(f), ofports: [...new Set(ofports)].sort((a, b) => a - b) });
     }
   }

@@ -301,7 +301,8 @@ export interface BuildNodeSnapshotInput {
   errors?: { source: string; message: string }[];
 }
 
-const message = (e: unknown) => (e instanceof z.ZodError ? `${e.issues[0]?.path.join('.') ?? ''}: ${e.issues[0]?.message ?? 'invalid'}` : e instanceof Error ? e.message : String(e));
+const message = (e: unknown) =>
+  e instanceof z.ZodError ? `${e.issues[0]?.path.join('.') ?? ''}: ${e.issues[0]?.message ?? 'invalid'}` : e instanceof Error ? e.message : String(e);
 
 /**
  * Parse a node's raw command outputs into a full, compact, bounded snapshot. Pure. A failing parser
@@ -330,7 +331,12 @@ export function buildNodeSnapshot(input: BuildNodeSnapshotInput): FullNodeSnapsh
   const ovsOutputs = raw.ovsVsctl !== undefined || raw.flowsBrTun !== undefined || raw.ovsVsctlShow !== undefined;
   const lbOutputs = raw.bridgeFdb !== undefined || raw.ipLinkVxlan !== undefined || raw.ipNeigh !== undefined;
   const outputsType = ovsOutputs ? 'openvswitch' : lbOutputs ? 'linuxbridge' : undefined;
-  const ini = attempt<AgentIni | null>('agentIni', raw.agentIni, (t) => parseAgentIni(t, input.agentType ?? detectAgentType(parseIni(t).doc) ?? undefined), null);
+  const ini = attempt<AgentIni | null>(
+    'agentIni',
+    raw.agentIni,
+    (t) => parseAgentIni(t, input.agentType ?? detectAgentType(parseIni(t).doc) ?? undefined),
+    null,
+  );
   const type = input.agentType ?? ini?.type ?? outputsType ?? 'linuxbridge';
 
   let linuxbridge: LinuxbridgeSection | null = null;
@@ -363,7 +369,8 @@ export function buildNodeSnapshot(input: BuildNodeSnapshotInput): FullNodeSnapsh
       raw.flowsBrTun,
       (t) => {
         const { flows, errors: bad } = parseOfctlFlows(t);
-        if (bad.length) errors.push({ source: 'flowsBrTun', message: `${bad.length} unreadable line(s), first: line ${bad[0]!.line}: ${bad[0]!.error}`.slice(0, 2048) });
+        if (bad.length)
+          errors.push({ source: 'flowsBrTun', message: `${bad.length} unreadable line(s), first: line ${bad[0]!.line}: ${bad[0]!.error}`.slice(0, 2048) });
         return parseBrTun(flows, names);
       },
       null,

@@ -63,7 +63,11 @@ export function bundleFileName(host: string, output: RawOutputName): string {
  * The files of one host's bundle (only the outputs present), plus `<host>-meta.json`.
  * @param meta when the outputs were taken (epoch ms) and the agent type, if known
  */
-export function bundleFiles(host: string, raw: RawNodeOutputs, meta: { takenAt?: number; agentType?: 'linuxbridge' | 'openvswitch' } = {}): Record<string, string> {
+export function bundleFiles(
+  host: string,
+  raw: RawNodeOutputs,
+  meta: { takenAt?: number; agentType?: 'linuxbridge' | 'openvswitch' } = {},
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(BUNDLE_SUFFIXES) as RawOutputName[]) {
     const v = raw[k];
@@ -135,7 +139,10 @@ export function readBundle(files: Record<string, string>): BundleContents {
  * Node snapshots (full, `seq` 1, `instance` "bundle") from a bundle's files.
  * @param opts.takenAt epoch ms to use when a host has no meta file (default 0)
  */
-export function snapshotsFromBundle(files: Record<string, string>, opts: { takenAt?: number } = {}): { snapshots: FullNodeSnapshot[]; ignored: string[]; errors: { file: string; error: string }[] } {
+export function snapshotsFromBundle(
+  files: Record<string, string>,
+  opts: { takenAt?: number } = {},
+): { snapshots: FullNodeSnapshot[]; ignored: string[]; errors: { file: string; error: string }[] } {
   const b = readBundle(files);
   const snapshots = Object.entries(b.hosts).map(([host, { raw, meta }]) =>
     buildNodeSnapshot({

@@ -23,7 +23,22 @@ import { readFixture } from '../fixtures';
 describe('parseIni (oslo.config syntax)', () => {
   it('reads sections, both separators, quotes, comments, continuation lines; last value wins', () => {
     const { doc, problems } = parseIni(
-      ['top = 1', '[vxlan]', '# comment', '; other comment', 'local_ip: 10.0.0.1', 'vxlan_group = "239.1.1.1"', 'l2_population = false', 'l2_population = true', 'multi = a', '  b', '', 'x = y # not a comment', '[bad', 'oops'].join('\n'),
+      [
+        'top = 1',
+        '[vxlan]',
+        '# comment',
+        '; other comment',
+        'local_ip: 10.0.0.1',
+        'vxlan_group = "239.1.1.1"',
+        'l2_population = false',
+        'l2_population = true',
+        'multi = a',
+        '  b',
+        '',
+        'x = y # not a comment',
+        '[bad',
+        'oops',
+      ].join('\n'),
     );
     expect(doc.DEFAULT).toEqual({ top: '1' });
     expect(doc.vxlan).toEqual({ local_ip: '10.0.0.1', vxlan_group: '239.1.1.1', l2_population: 'true', multi: 'a\nb', x: 'y # not a comment' });
@@ -58,13 +73,37 @@ describe('parseAgentIni', () => {
 
   it('a real openvswitch_agent.ini (fixtures/ovs-try): vxlan_udp_port 8472, responder on', () => {
     const ini = parseAgentIni(readFixture('ovs-try', 'openvswitch_agent.ini'));
-    expect(ini).toMatchObject({ type: 'openvswitch', localIp: '10.0.20.21', l2population: true, arpResponder: true, arpResponderEffective: true, tunnelTypes: ['vxlan'], udpPortConfigured: 8472, udpPort: 8472, distributedRouting: false });
+    expect(ini).toMatchObject({
+      type: 'openvswitch',
+      localIp: '10.0.20.21',
+      l2population: true,
+      arpResponder: true,
+      arpResponderEffective: true,
+      tunnelTypes: ['vxlan'],
+      udpPortConfigured: 8472,
+      udpPort: 8472,
+      distributedRouting: false,
+    });
   });
 
   it('defaults and effective values: LB responder needs l2pop; OVS DVR forces the responder; OVS port 4789', () => {
-    expect(parseAgentIni('[vxlan]\narp_responder = true\n')).toMatchObject({ l2population: false, arpResponder: true, arpResponderEffective: false, vxlanGroup: '224.0.0.1', udpPort: 8472 });
-    expect(parseAgentIni('[ovs]\nlocal_ip = 1.1.1.1\n[agent]\ntunnel_types = vxlan\nenable_distributed_routing = true\n')).toMatchObject({ type: 'openvswitch', arpResponderEffective: true, udpPort: 4789, udpPortConfigured: null });
-    expect(parseAgentIni('[vxlan]\nl2_population = perhaps\nudp_dstport = 99999\n').invalid).toEqual(['vxlan.l2_population: perhaps', 'vxlan.udp_dstport: 99999']);
+    expect(parseAgentIni('[vxlan]\narp_responder = true\n')).toMatchObject({
+      l2population: false,
+      arpResponder: true,
+      arpResponderEffective: false,
+      vxlanGroup: '224.0.0.1',
+      udpPort: 8472,
+    });
+    expect(parseAgentIni('[ovs]\nlocal_ip = 1.1.1.1\n[agent]\ntunnel_types = vxlan\nenable_distributed_routing = true\n')).toMatchObject({
+      type: 'openvswitch',
+      arpResponderEffective: true,
+      udpPort: 4789,
+      udpPortConfigured: null,
+    });
+    expect(parseAgentIni('[vxlan]\nl2_population = perhaps\nudp_dstport = 99999\n').invalid).toEqual([
+      'vxlan.l2_population: perhaps',
+      'vxlan.udp_dstport: 99999',
+    ]);
     expect(() => parseAgentIni('[DEFAULT]\nhost = x\n')).toThrow(/agent type/);
   });
 
@@ -83,7 +122,20 @@ describe('parseAgentIni', () => {
 describe('parseVxlanLinks (ip -j -d link show type vxlan)', () => {
   it('Lab1: multicast group, no local, no proxy', () => {
     expect(parseVxlanLinks(readFixture('lab1', '2-after-ping', 'controller-ip-link-vxlan.json'))).toEqual([
-      { name: 'vxlan-649', vni: 649, local: null, group: '224.0.0.1', remote: null, link: 'ul0', dstport: 8472, proxy: false, learning: true, external: false, master: 'brq7592da76-ae', up: true },
+      {
+        name: 'vxlan-649',
+        vni: 649,
+        local: null,
+        group: '224.0.0.1',
+        remote: null,
+        link: 'ul0',
+        dstport: 8472,
+        proxy: false,
+        learning: true,
+        external: false,
+        master: 'brq7592da76-ae',
+        up: true,
+      },
     ]);
   });
 
@@ -102,7 +154,22 @@ describe('parseVxlanLinks (ip -j -d link show type vxlan)', () => {
       { ifname: 'vxlan_sys_4789', flags: ['UP'], linkinfo: { info_kind: 'vxlan', info_data: { external: true, port: 4789, learning: false } } },
       { ifname: 'eth0', flags: ['UP'] },
     ]);
-    expect(parseVxlanLinks(text)).toEqual([{ name: 'vxlan_sys_4789', vni: null, local: null, group: null, remote: null, link: null, dstport: 4789, proxy: false, learning: false, external: true, master: null, up: true }]);
+    expect(parseVxlanLinks(text)).toEqual([
+      {
+        name: 'vxlan_sys_4789',
+        vni: null,
+        local: null,
+        group: null,
+        remote: null,
+        link: null,
+        dstport: 4789,
+        proxy: false,
+        learning: false,
+        external: true,
+        master: null,
+        up: true,
+      },
+    ]);
   });
 
   it('throws on malformed input', () => {
@@ -113,13 +180,29 @@ describe('parseVxlanLinks (ip -j -d link show type vxlan)', () => {
 
 describe('parseBridges (ip -j link show type bridge + bridge -j link show)', () => {
   it('the lab bridge with its tap and vxlan ports', () => {
-    const b = parseBridges(readFixture('lab3', '2-after-ping', 'controller-ip-link-bridge.json'), readFixture('lab3', '2-after-ping', 'controller-bridge-link.json'));
-    expect(b).toEqual([{ name: 'brq7592da76-ae', up: true, ports: [{ name: 'tapd5a3d06d-65', state: 'forwarding' }, { name: 'vxlan-649', state: 'forwarding' }] }]);
+    const b = parseBridges(
+      readFixture('lab3', '2-after-ping', 'controller-ip-link-bridge.json'),
+      readFixture('lab3', '2-after-ping', 'controller-bridge-link.json'),
+    );
+    expect(b).toEqual([
+      {
+        name: 'brq7592da76-ae',
+        up: true,
+        ports: [
+          { name: 'tapd5a3d06d-65', state: 'forwarding' },
+          { name: 'vxlan-649', state: 'forwarding' },
+        ],
+      },
+    ]);
   });
 
   it('a bridge without ports (before any VM) and a port of an unlisted bridge', () => {
-    expect(parseBridges(readFixture('lab1', '0-agents-restarted', 'controller-ip-link-bridge.json'), '[]')).toEqual([{ name: 'brq7592da76-ae', up: true, ports: [] }]);
-    expect(parseBridges('[]', '[{"ifname":"tap1","master":"brqX","state":"disabled"}]')).toEqual([{ name: 'brqX', up: false, ports: [{ name: 'tap1', state: 'disabled' }] }]);
+    expect(parseBridges(readFixture('lab1', '0-agents-restarted', 'controller-ip-link-bridge.json'), '[]')).toEqual([
+      { name: 'brq7592da76-ae', up: true, ports: [] },
+    ]);
+    expect(parseBridges('[]', '[{"ifname":"tap1","master":"brqX","state":"disabled"}]')).toEqual([
+      { name: 'brqX', up: false, ports: [{ name: 'tap1', state: 'disabled' }] },
+    ]);
   });
 });
 

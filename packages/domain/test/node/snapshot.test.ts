@@ -27,10 +27,20 @@ function rawOf(scenario: string, step: string, host: string): RawNodeOutputs {
 const T0 = Date.parse('2026-11-22T00:24:26.815Z');
 
 describe('buildNodeSnapshot', () => {
-  it('Linux bridge (lab3): compact (only the VXLAN devices\' own FDB rows and neighbours), valid against the schema', () => {
+  it("Linux bridge (lab3): compact (only the VXLAN devices' own FDB rows and neighbours), valid against the schema", () => {
     const s = buildNodeSnapshot({ host: 'controller', instance: 'i1', seq: 1, takenAt: T0, raw: rawOf('lab3', '2-after-ping', 'controller') });
     expect(() => parseNodeSnapshot(JSON.parse(JSON.stringify(s)))).not.toThrow();
-    expect(s).toMatchObject({ schema: NODE_SNAPSHOT_SCHEMA, kind: 'full', host: 'controller', seq: 1, takenAt: '2026-11-22T00:24:26.815Z', agent: { type: 'linuxbridge', ini: null }, openvswitch: null, truncated: [], errors: [] });
+    expect(s).toMatchObject({
+      schema: NODE_SNAPSHOT_SCHEMA,
+      kind: 'full',
+      host: 'controller',
+      seq: 1,
+      takenAt: '2026-11-22T00:24:26.815Z',
+      agent: { type: 'linuxbridge', ini: null },
+      openvswitch: null,
+      truncated: [],
+      errors: [],
+    });
     const lb = s.linuxbridge!;
     expect(lb.fdb.map((r) => `${r.mac} dst ${r.dst} ${r.state}`).sort()).toEqual([
       '00:00:00:00:00:00 dst 10.0.20.12 permanent',
@@ -56,20 +66,43 @@ describe('buildNodeSnapshot', () => {
 
   it('falls back to `ovs-vsctl show` when there is no JSON (fixtures/ovs-try)', () => {
     const files = bundleFilesOf('ovs-try', '.');
-    const s = buildNodeSnapshot({ host: 'ovs1', instance: 'i', seq: 1, takenAt: 0, raw: { flowsBrTun: files['ovs1-flows-br-tun.txt'], ovsVsctlShow: files['ovs1-ovs-vsctl-show.txt'], agentIni: files['openvswitch_agent.ini'] } });
-    expect(s.openvswitch!.tunnelPorts.map((p) => [p.remoteIp, p.ofport])).toEqual([['10.0.20.11', null], ['10.0.20.12', null], ['10.0.20.13', null]]);
+    const s = buildNodeSnapshot({
+      host: 'ovs1',
+      instance: 'i',
+      seq: 1,
+      takenAt: 0,
+      raw: { flowsBrTun: files['ovs1-flows-br-tun.txt'], ovsVsctlShow: files['ovs1-ovs-vsctl-show.txt'], agentIni: files['openvswitch_agent.ini'] },
+    });
+    expect(s.openvswitch!.tunnelPorts.map((p) => [p.remoteIp, p.ofport])).toEqual([
+      ['10.0.20.11', null],
+      ['10.0.20.12', null],
+      ['10.0.20.13', null],
+    ]);
     expect(s.openvswitch!.brTun!.unicast).toHaveLength(3);
   });
 
   it('a failing parser leaves its section empty and reports it; never throws', () => {
-    const s = buildNodeSnapshot({ host: 'h', instance: 'i', seq: 1, takenAt: 0, raw: { bridgeFdb: '{not json', ipLinkVxlan: '[]', agentIni: '[DEFAULT]\nhost=h\n' }, errors: [{ source: 'ipNeigh', message: 'ip: exit 1' }] });
+    const s = buildNodeSnapshot({
+      host: 'h',
+      instance: 'i',
+      seq: 1,
+      takenAt: 0,
+      raw: { bridgeFdb: '{not json', ipLinkVxlan: '[]', agentIni: '[DEFAULT]\nhost=h\n' },
+      errors: [{ source: 'ipNeigh', message: 'ip: exit 1' }],
+    });
     expect(s.linuxbridge!.fdb).toEqual([]);
     expect(s.agent.ini).toBeNull();
     expect(s.errors.map((e) => e.source)).toEqual(['ipNeigh', 'agentIni', 'bridgeFdb']);
   });
 
   it('truncates over-limit sections and says so; the schema refuses over-limit lists', () => {
-    const rows = Array.from({ length: NODE_SNAPSHOT_LIMITS.fdb + 5 }, (_, i) => ({ mac: `fa:16:3e:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, ifname: 'vxlan-1', dst: '10.0.0.2', flags: ['self'], state: 'permanent' }));
+    const rows = Array.from({ length: NODE_SNAPSHOT_LIMITS.fdb + 5 }, (_, i) => ({
+      mac: `fa:16:3e:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      ifname: 'vxlan-1',
+      dst: '10.0.0.2',
+      flags: ['self'],
+      state: 'permanent',
+    }));
     const s = buildNodeSnapshot({ host: 'h', instance: 'i', seq: 1, takenAt: 0, agentType: 'linuxbridge', raw: { bridgeFdb: JSON.stringify(rows) } });
     expect(s.linuxbridge!.fdb).toHaveLength(NODE_SNAPSHOT_LIMITS.fdb);
     expect(s.truncated).toEqual(['linuxbridge.fdb']);
@@ -140,7 +173,10 @@ describe('support bundles', () => {
 
   it('bundleFiles -> readBundle -> snapshots round trip, with the meta file', () => {
     const raw = rawOf('ovs-node', '5-mixed-arp-responder', 'ovs1');
-    const files = { ...bundleFiles('ovs1', raw, { takenAt: T0, agentType: 'openvswitch' }), ...bundleFiles('compute-1.example', rawOf('lab2', '1-ports-active', 'compute1')) };
+    const files = {
+      ...bundleFiles('ovs1', raw, { takenAt: T0, agentType: 'openvswitch' }),
+      ...bundleFiles('compute-1.example', rawOf('lab2', '1-ports-active', 'compute1')),
+    };
     expect(Object.keys(files).sort()).toEqual([
       'compute-1.example-bridge-fdb.json',
       'compute-1.example-bridge-link.json',
@@ -153,7 +189,12 @@ describe('support bundles', () => {
       'ovs1-meta.json',
       'ovs1-ovs-vsctl.json',
     ]);
-    expect(JSON.parse(files['ovs1-meta.json']!)).toEqual({ schema: BUNDLE_META_SCHEMA, host: 'ovs1', takenAt: '2026-11-22T00:24:26.815Z', agentType: 'openvswitch' });
+    expect(JSON.parse(files['ovs1-meta.json']!)).toEqual({
+      schema: BUNDLE_META_SCHEMA,
+      host: 'ovs1',
+      takenAt: '2026-11-22T00:24:26.815Z',
+      agentType: 'openvswitch',
+    });
     const back = readBundle(files);
     expect(back.hosts.ovs1!.raw).toEqual(raw);
     const { snapshots } = snapshotsFromBundle(files, { takenAt: 5 });

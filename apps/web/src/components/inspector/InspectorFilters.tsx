@@ -49,7 +49,12 @@ export function InspectorFilters() {
       <h2 className="pane-title">Messages</h2>
       <label className="field">
         <span>Method</span>
-        <select data-testid="inspector-filter-method" aria-label="Filter by method" value={filter.method ?? ''} onChange={(e) => set({ method: e.target.value || undefined })}>
+        <select
+          data-testid="inspector-filter-method"
+          aria-label="Filter by method"
+          value={filter.method ?? ''}
+          onChange={(e) => set({ method: e.target.value || undefined })}
+        >
           <option value="">All methods</option>
           {methodOptions.map((m) => (
             <option key={m.method} value={m.method}>
@@ -62,7 +67,12 @@ export function InspectorFilters() {
       </label>
       <label className="field">
         <span>Network</span>
-        <select data-testid="inspector-filter-network" aria-label="Filter by network" value={filter.network ?? ''} onChange={(e) => set({ network: e.target.value || undefined })}>
+        <select
+          data-testid="inspector-filter-network"
+          aria-label="Filter by network"
+          value={filter.network ?? ''}
+          onChange={(e) => set({ network: e.target.value || undefined })}
+        >
           <option value="">All networks</option>
           {f?.networks.map((n) => (
             <option key={n.id} value={n.id}>
@@ -74,7 +84,12 @@ export function InspectorFilters() {
       </label>
       <label className="field">
         <span>Host</span>
-        <select data-testid="inspector-filter-host" aria-label="Filter by host" value={filter.host ?? ''} onChange={(e) => set({ host: e.target.value || undefined })}>
+        <select
+          data-testid="inspector-filter-host"
+          aria-label="Filter by host"
+          value={filter.host ?? ''}
+          onChange={(e) => set({ host: e.target.value || undefined })}
+        >
           <option value="">All hosts</option>
           {f?.hosts.map((h) => (
             <option key={h.id} value={h.id}>
@@ -86,7 +101,12 @@ export function InspectorFilters() {
         </select>
       </label>
       {filter.host && !filter.host.startsWith('vtep:') && (
-        <Link href={hostHref(f?.hosts.find((h) => h.id === filter.host)?.name ?? filter.host)} className="btn small" data-testid="inspector-host-page" title="Expected vs actual for this host: FDB, neighbours, drift, flood lists">
+        <Link
+          href={hostHref(f?.hosts.find((h) => h.id === filter.host)?.name ?? filter.host)}
+          className="btn small"
+          data-testid="inspector-host-page"
+          title="Expected vs actual for this host: FDB, neighbours, drift, flood lists"
+        >
           host page →
         </Link>
       )}
@@ -121,7 +141,13 @@ export function InspectorFilters() {
           </span>
         )}
       </button>
-      <a className="btn" data-testid="inspector-export" href={`/api/export${exportQuery(filter)}`} download aria-label="Export the filtered messages as a JSONL capture">
+      <a
+        className="btn"
+        data-testid="inspector-export"
+        href={`/api/export${exportQuery(filter)}`}
+        download
+        aria-label="Export the filtered messages as a JSONL capture"
+      >
         ⤓ Export JSONL
       </a>
     </div>

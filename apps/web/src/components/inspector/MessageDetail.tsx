@@ -129,7 +129,8 @@ function RawBody({ raw }: { raw: Detail['raw'] }) {
   return (
     <details className="section" open data-testid="message-raw">
       <summary>
-        Raw body <span className="muted small">{raw.text !== null ? 'UTF-8 text' : 'base64 (not valid UTF-8)'}</span> <span className="muted small">{bytes(raw.bytes)} stored</span>
+        Raw body <span className="muted small">{raw.text !== null ? 'UTF-8 text' : 'base64 (not valid UTF-8)'}</span>{' '}
+        <span className="muted small">{bytes(raw.bytes)} stored</span>
         {raw.truncated && (
           <span className="badge l2pop-off" data-testid="message-raw-truncated" title="The worker stored only the first bytes of this body (--max-raw-bytes)">
             truncated

@@ -85,7 +85,15 @@ export function MessageTable() {
           size (B)
         </span>
       </div>
-      <div className="tscroll" ref={scrollRef} onScroll={onScroll} tabIndex={0} onKeyDown={onKeyDown} data-testid="inspector-table" aria-label="Message rows: arrow keys move the selection">
+      <div
+        className="tscroll"
+        ref={scrollRef}
+        onScroll={onScroll}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        data-testid="inspector-table"
+        aria-label="Message rows: arrow keys move the selection"
+      >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((v) => {
             const m = rows[v.index]!;

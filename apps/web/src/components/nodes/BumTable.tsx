@@ -7,7 +7,11 @@ import { count, dateTime, perSecond } from '@/lib/format';
 /** The report's flows (`data-testid="bum-flow"` rows); `vtepHost` names the remote VTEPs. */
 export function BumTable({ report, vtepHost, vni }: { report: BumReport | null; vtepHost: (vtep: string) => string | null; vni?: number | null }) {
   if (!report) {
-    return <p className="muted small">No BUM report from this host’s node agent yet (the meter runs tcpdump on the underlay; see the agent’s log when reports do not come).</p>;
+    return (
+      <p className="muted small">
+        No BUM report from this host’s node agent yet (the meter runs tcpdump on the underlay; see the agent’s log when reports do not come).
+      </p>
+    );
   }
   if (report.unavailable) {
     return (
@@ -21,7 +25,8 @@ export function BumTable({ report, vtepHost, vni }: { report: BumReport | null; 
   return (
     <div className="bum">
       <div className="bum-meta small muted">
-        {report.iface} UDP {report.udpPort} · {dateTime(report.from)} → {dateTime(report.to)} ({report.seconds.toFixed(1)} s) · {count(report.captured)} packets captured
+        {report.iface} UDP {report.udpPort} · {dateTime(report.from)} → {dateTime(report.to)} ({report.seconds.toFixed(1)} s) · {count(report.captured)} packets
+        captured
         {report.sampled < 1 && <span className="text-warn"> · sampled {(report.sampled * 100).toFixed(1)}% (counts are estimates)</span>}
         {report.captureDropped ? <span className="text-warn"> · {count(report.captureDropped)} dropped by the kernel</span> : null}
         {report.undecodable > 0 && (
@@ -40,12 +45,20 @@ export function BumTable({ report, vtepHost, vni }: { report: BumReport | null; 
               <th>VNI</th>
               <th>remote VTEP</th>
               <th title="tx: sent by this host; rx: received">dir</th>
-              <th className="num" title="broadcast + multicast + unknown unicast frames per second">BUM</th>
+              <th className="num" title="broadcast + multicast + unknown unicast frames per second">
+                BUM
+              </th>
               <th className="num">broadcast</th>
               <th className="num">multicast</th>
-              <th className="num" title="Unicast frames flooded because the destination MAC was unknown">unknown ucast</th>
-              <th className="num" title="ARP frames (requests / replies), also counted in their class">ARP (req / rep)</th>
-              <th className="num" title="Known unicast, for context (not BUM)">unicast</th>
+              <th className="num" title="Unicast frames flooded because the destination MAC was unknown">
+                unknown ucast
+              </th>
+              <th className="num" title="ARP frames (requests / replies), also counted in their class">
+                ARP (req / rep)
+              </th>
+              <th className="num" title="Known unicast, for context (not BUM)">
+                unicast
+              </th>
               <th className="num">packets</th>
             </tr>
           </thead>
@@ -77,7 +90,10 @@ export function BumTable({ report, vtepHost, vni }: { report: BumReport | null; 
                   <Rate v={f.rates.multicast} n={f.multicast} />
                   <Rate v={f.rates.unknownUnicast} n={f.unknownUnicast} />
                   <td className="num" title={`${count(f.arp)} ARP frames: ${count(f.arpRequest)} requests, ${count(f.arpReply)} replies`}>
-                    {perSecond(f.rates.arp)} <span className="muted">({count(f.arpRequest)} / {count(f.arpReply)})</span>
+                    {perSecond(f.rates.arp)}{' '}
+                    <span className="muted">
+                      ({count(f.arpRequest)} / {count(f.arpReply)})
+                    </span>
                   </td>
                   <Rate v={f.rates.unicast} n={f.unicast} />
                   <td className="num muted">{count(f.packets)}</td>

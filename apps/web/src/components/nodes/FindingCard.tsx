@@ -39,14 +39,19 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
             </Link>
           ))}
         </span>
-        <span className="finding-time muted small" title={`first seen ${dateTime(f.firstSeenAt)}, last seen ${dateTime(f.lastSeenAt)}${resolved ? `, resolved ${dateTime(f.resolvedAt)}` : ''}`}>
+        <span
+          className="finding-time muted small"
+          title={`first seen ${dateTime(f.firstSeenAt)}, last seen ${dateTime(f.lastSeenAt)}${resolved ? `, resolved ${dateTime(f.resolvedAt)}` : ''}`}
+        >
           {resolved ? `resolved ${ago(f.resolvedAt, now)}` : `first seen ${ago(f.firstSeenAt, now)}`} · {clockTime(f.firstSeenAt)} UTC
         </span>
       </header>
       <p className="finding-detail">{f.detail}</p>
       {f.evidence.length > 0 && (
         <details className="finding-evidence" open={openEvidence}>
-          <summary>Evidence ({f.evidence.length} {f.evidence.length === 1 ? 'row' : 'rows'})</summary>
+          <summary>
+            Evidence ({f.evidence.length} {f.evidence.length === 1 ? 'row' : 'rows'})
+          </summary>
           <EvidenceBlock evidence={f.evidence} />
         </details>
       )}

@@ -16,7 +16,9 @@ export const CELL_TEXT: Record<CellState, { label: string; title: string }> = {
 
 /** The list (`data-testid="flood-list"`), recipients as coloured chips. */
 export function FloodListView({ network, f, vtepHost }: { network: string; f: FloodList; vtepHost: (vtep: string) => string | null }) {
-  const all = [...new Set([...f.actual, ...f.ideal, ...f.excess, ...f.missing])].sort((a, b) => Number(isMulticastIp(a)) - Number(isMulticastIp(b)) || compareIp(a, b));
+  const all = [...new Set([...f.actual, ...f.ideal, ...f.excess, ...f.missing])].sort(
+    (a, b) => Number(isMulticastIp(a)) - Number(isMulticastIp(b)) || compareIp(a, b),
+  );
   const problems = f.missing.length + f.excess.length;
   return (
     <div

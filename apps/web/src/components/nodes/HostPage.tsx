@@ -10,7 +10,17 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
 import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, SOURCE_LABEL, agentLabel } from '@/nodes/classes';
-import { type BrTunFlowTexts, type FdbDiffRow, type HostNetworkSection, type NeighDiffRow, brTunFlowTexts, fdbRowTone, hostSections, neighRowTone, statusCounts } from '@/nodes/host-diff';
+import {
+  type BrTunFlowTexts,
+  type FdbDiffRow,
+  type HostNetworkSection,
+  type NeighDiffRow,
+  brTunFlowTexts,
+  fdbRowTone,
+  hostSections,
+  neighRowTone,
+  statusCounts,
+} from '@/nodes/host-diff';
 import { toBumReport } from '@/state/nodes';
 import { useL2 } from '@/state/store';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
@@ -61,7 +71,9 @@ export function HostPage({ host }: { host: string }) {
       {q.isPending && <p className="muted pad">Loading {host}…</p>}
       {q.isError && (
         <p className={`pad ${errorCode(q.error) === 'NOT_FOUND' ? 'muted' : 'text-bad'}`} data-testid="host-error">
-          {errorCode(q.error) === 'NOT_FOUND' ? `No host named “${host}”: no node agent has reported it and the l2pop model does not know it.` : `Cannot load ${host}: ${q.error.message}`}
+          {errorCode(q.error) === 'NOT_FOUND'
+            ? `No host named “${host}”: no node agent has reported it and the l2pop model does not know it.`
+            : `Cannot load ${host}: ${q.error.message}`}
         </p>
       )}
       {q.data && <HostBody d={q.data} />}
@@ -102,11 +114,18 @@ function HostBody({ d }: { d: HostData }) {
           <span className="muted">{agentLabel(m?.agentType ?? null)}</span>
           {d.view?.agentType && d.view.agentType !== agentLabel(m?.agentType ?? null) && <span className="muted small">({d.view.agentType})</span>}
         </div>
-        {m ? <ModeRow m={m} /> : <p className="muted">No node snapshot analysed for this host: its mode, drift and flood lists are unknown (the model knows it from l2pop casts and report_state).</p>}
+        {m ? (
+          <ModeRow m={m} />
+        ) : (
+          <p className="muted">
+            No node snapshot analysed for this host: its mode, drift and flood lists are unknown (the model knows it from l2pop casts and report_state).
+          </p>
+        )}
         <div className="meta small muted">
           {a?.snapshot ? (
             <>
-              node snapshot taken <strong title={dateTime(a.snapshot.takenAt)}>{ago(a.snapshot.takenAt, now)}</strong> ({clockTime(a.snapshot.takenAt)} UTC, seq {a.snapshot.seq}, agent {a.snapshot.instance})
+              node snapshot taken <strong title={dateTime(a.snapshot.takenAt)}>{ago(a.snapshot.takenAt, now)}</strong> ({clockTime(a.snapshot.takenAt)} UTC, seq{' '}
+              {a.snapshot.seq}, agent {a.snapshot.instance})
             </>
           ) : (
             'no node snapshot'
@@ -227,7 +246,10 @@ function HostBody({ d }: { d: HostData }) {
       </Card>
 
       {d.snapshot?.openvswitch && (
-        <Card title="br-tun tunnel ports" aside={<span className="muted small">ovs-vsctl list Interface: ofport → remote VTEP (how table 20/22 outputs are read)</span>}>
+        <Card
+          title="br-tun tunnel ports"
+          aside={<span className="muted small">ovs-vsctl list Interface: ofport → remote VTEP (how table 20/22 outputs are read)</span>}
+        >
           <table className="grid" data-testid="ovs-tunnel-ports">
             <thead>
               <tr>
@@ -264,7 +286,15 @@ function HostBody({ d }: { d: HostData }) {
 function ModeRow({ m }: { m: HostAnalysis['mode'] }) {
   const onOff = (v: 'on' | 'off' | 'unknown') => (v === 'on' ? 'on' : v === 'off' ? 'off' : 'unknown');
   return (
-    <div className="mode-row" data-testid="host-mode" data-l2pop={m.l2pop} data-arp={m.arpResponder} data-flood-mode={m.floodMode} data-groups={m.vxlanGroups.join(',')} data-summary={m.summary}>
+    <div
+      className="mode-row"
+      data-testid="host-mode"
+      data-l2pop={m.l2pop}
+      data-arp={m.arpResponder}
+      data-flood-mode={m.floodMode}
+      data-groups={m.vxlanGroups.join(',')}
+      data-summary={m.summary}
+    >
       <ModeChip k="l2_population" v={onOff(m.l2pop)} tone={m.l2pop === 'on' ? 'ok' : m.l2pop === 'off' ? 'warn' : 'idle'} source={m.l2popSource} />
       <ModeChip k="ARP responder" v={onOff(m.arpResponder)} tone={m.arpResponder === 'on' ? 'ok' : 'idle'} source={m.arpResponderSource} />
       <ModeChip k="BUM" v={FLOOD_MODE_LABEL[m.floodMode]} tone={m.floodMode === 'multicast+unicast' ? 'bad' : 'idle'} source={null} />
@@ -297,7 +327,9 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
   const dev = s.held?.dev ?? s.mode?.dev ?? 'vxlan-<VNI>';
   const flows = ovs ? brTunFlowTexts(d.snapshot, s.mode?.lvid ?? null) : null;
   const known = !s.network.startsWith('vni:');
-  const heldSource = ovs ? `br-tun flows${s.held?.dev ? ` (${s.held.dev}): table 22 flood, table 20 unicast` : ''}` : `bridge fdb on ${s.held?.dev ?? s.mode?.dev ?? 'vxlan-<VNI>'}`;
+  const heldSource = ovs
+    ? `br-tun flows${s.held?.dev ? ` (${s.held.dev}): table 22 flood, table 20 unicast` : ''}`
+    : `bridge fdb on ${s.held?.dev ?? s.mode?.dev ?? 'vxlan-<VNI>'}`;
   return (
     <Card
       className="net-section"
@@ -335,12 +367,14 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
       <div className="net-grid">
         <div>
           <h3 className="sub-title">Flood list</h3>
-          {s.flood ? <FloodListView network={s.network} f={s.flood} vtepHost={vtepName} /> : <p className="muted small">Not evaluated (no node snapshot, or the host holds no state for this network).</p>}
+          {s.flood ? (
+            <FloodListView network={s.network} f={s.flood} vtepHost={vtepName} />
+          ) : (
+            <p className="muted small">Not evaluated (no node snapshot, or the host holds no state for this network).</p>
+          )}
         </div>
         <div>
-          <h3 className="sub-title">
-            Drift {s.drift.length > 0 && <span className="count-pill bad">{s.drift.length}</span>}
-          </h3>
+          <h3 className="sub-title">Drift {s.drift.length > 0 && <span className="count-pill bad">{s.drift.length}</span>}</h3>
           {s.drift.length === 0 ? (
             <p className={`small ${d.analysis ? 'text-ok' : 'muted'}`}>{d.analysis ? '✓ no drift on this network' : 'not evaluated'}</p>
           ) : (
@@ -369,9 +403,23 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
         FDB — told by the server vs held by the {ovs ? 'br-tun flows' : 'kernel'}
         <StatusSummary rows={s.fdb} />
       </h3>
-      {applied === false && <p className="small text-warn">l2_population is off on this agent: it does not apply the server’s rows; BUM goes to the multicast group and remote MACs are learned from traffic (nothing is expected on the host).</p>}
+      {applied === false && (
+        <p className="small text-warn">
+          l2_population is off on this agent: it does not apply the server’s rows; BUM goes to the multicast group and remote MACs are learned from traffic
+          (nothing is expected on the host).
+        </p>
+      )}
       {!haveActual && <p className="small muted">No node snapshot: the held side is unknown.</p>}
-      <FdbTable rows={s.fdb} applied={applied} haveActual={haveActual} excess={s.flood?.excess ?? []} vtepName={vtepName} heldSource={heldSource} flows={flows} ovs={ovs} />
+      <FdbTable
+        rows={s.fdb}
+        applied={applied}
+        haveActual={haveActual}
+        excess={s.flood?.excess ?? []}
+        vtepName={vtepName}
+        heldSource={heldSource}
+        flows={flows}
+        ovs={ovs}
+      />
 
       {responder || (s.held?.neigh.length ?? 0) > 0 ? (
         <>
@@ -382,14 +430,16 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
           {!responder && <p className="small text-warn">The ARP responder is off on this host, yet it holds responder entries (leftovers nobody maintains).</p>}
           {agentResponder && planeResponder === false && (
             <p className="small text-warn">
-              The agent’s ARP responder is on but the data plane does not answer on this network ({ovs ? 'no br-tun table 2 → 21 flow' : `${dev} has no “proxy” flag`}): these entries are never used and ARP still crosses the tunnel.
+              The agent’s ARP responder is on but the data plane does not answer on this network (
+              {ovs ? 'no br-tun table 2 → 21 flow' : `${dev} has no “proxy” flag`}): these entries are never used and ARP still crosses the tunnel.
             </p>
           )}
           <NeighTable rows={s.neigh} responder={agentResponder} haveActual={haveActual} flows={flows} />
         </>
       ) : (
         <p className="small muted neigh-off">
-          ARP responder off on this host: {s.told?.neigh.length ?? 0} neighbour {(s.told?.neigh.length ?? 0) === 1 ? 'row' : 'rows'} announced by the server are not expected here (ARP crosses the tunnel).
+          ARP responder off on this host: {s.told?.neigh.length ?? 0} neighbour {(s.told?.neigh.length ?? 0) === 1 ? 'row' : 'rows'} announced by the server are
+          not expected here (ARP crosses the tunnel).
         </p>
       )}
     </Card>
@@ -399,7 +449,11 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
 function StatusSummary({ rows }: { rows: readonly { status: string }[] }) {
   const c = statusCounts(rows);
   const parts = Object.entries(c).map(([k, n]) => `${n} ${k}`);
-  return <span className="status-summary muted small">{rows.length} rows{parts.length ? `: ${parts.join(', ')}` : ''}</span>;
+  return (
+    <span className="status-summary muted small">
+      {rows.length} rows{parts.length ? `: ${parts.join(', ')}` : ''}
+    </span>
+  );
 }
 
 function VtepCell({ v, name, other }: { v: string | null; name: VtepName; other?: string | null }) {
@@ -450,7 +504,16 @@ function FdbTable({
         {rows.map((r) => {
           const { tone, text } = fdbRowTone(r, applied, haveActual, excess);
           return (
-            <tr key={r.key} className={`row-${tone}`} data-testid="fdb-row" data-status={r.status} data-mac={r.mac} data-vtep={r.expectedVtep ?? r.actualVtep ?? ''} data-actual-vtep={r.actualVtep ?? ''} data-tone={tone}>
+            <tr
+              key={r.key}
+              className={`row-${tone}`}
+              data-testid="fdb-row"
+              data-status={r.status}
+              data-mac={r.mac}
+              data-vtep={r.expectedVtep ?? r.actualVtep ?? ''}
+              data-actual-vtep={r.actualVtep ?? ''}
+              data-tone={tone}
+            >
               <td className="st-col">
                 <StatusIcon tone={tone} />
               </td>
@@ -461,7 +524,19 @@ function FdbTable({
               {flows && r.actualVtep !== null ? (
                 <td className="mono flow-text">{r.flood ? flows.flood.join('\n') : (flows.unicast.get(r.mac) ?? '—')}</td>
               ) : (
-                <td className="muted">{r.actualVtep === null ? '—' : r.group ? 'vxlan group' : r.learned ? (ovs ? 'learned (table 10)' : 'learned') : ovs ? 'l2pop flow' : 'permanent'}</td>
+                <td className="muted">
+                  {r.actualVtep === null
+                    ? '—'
+                    : r.group
+                      ? 'vxlan group'
+                      : r.learned
+                        ? ovs
+                          ? 'learned (table 10)'
+                          : 'learned'
+                        : ovs
+                          ? 'l2pop flow'
+                          : 'permanent'}
+                </td>
               )}
               <td className={`verdict tone-${tone}`}>{text}</td>
             </tr>
@@ -490,7 +565,16 @@ function NeighTable({ rows, responder, haveActual, flows }: { rows: NeighDiffRow
         {rows.map((r) => {
           const { tone, text } = neighRowTone(r, responder, haveActual);
           return (
-            <tr key={r.key} className={`row-${tone}`} data-testid="neigh-row" data-status={r.status} data-ip={r.ip} data-mac={r.expectedMac ?? r.actualMac ?? ''} data-actual-mac={r.actualMac ?? ''} data-tone={tone}>
+            <tr
+              key={r.key}
+              className={`row-${tone}`}
+              data-testid="neigh-row"
+              data-status={r.status}
+              data-ip={r.ip}
+              data-mac={r.expectedMac ?? r.actualMac ?? ''}
+              data-actual-mac={r.actualMac ?? ''}
+              data-tone={tone}
+            >
               <td className="st-col">
                 <StatusIcon tone={tone} />
               </td>
@@ -542,7 +626,14 @@ function DriftItemView({ x, vtepName }: { x: DriftItem; vtepName: VtepName }) {
   const meta = DRIFT_META[x.class];
   const host = x.vtep ? vtepName(x.vtep) : null;
   return (
-    <li className={`drift-item tone-${meta.tone}`} data-testid="drift-item" data-class={x.class} data-mac={x.mac ?? ''} data-vtep={x.vtep ?? ''} data-ip={x.ip ?? ''}>
+    <li
+      className={`drift-item tone-${meta.tone}`}
+      data-testid="drift-item"
+      data-class={x.class}
+      data-mac={x.mac ?? ''}
+      data-vtep={x.vtep ?? ''}
+      data-ip={x.ip ?? ''}
+    >
       <div className="drift-head">
         <span className={`badge tone-${meta.tone}`}>{meta.label}</span>
         <code className="drift-class">{x.class}</code>

@@ -105,14 +105,21 @@ function NetworkBody({ d }: { d: NetworkData }) {
                 <span className="text-ok strong">✓ every host reaches exactly the VTEPs with ports</span>
               ) : (
                 <>
-                  {matrix.totals.missing > 0 && <span className="badge tone-bad">{matrix.totals.missing} missing</span>} {matrix.totals.excess > 0 && <span className="badge tone-excess">{matrix.totals.excess} excess</span>}
+                  {matrix.totals.missing > 0 && <span className="badge tone-bad">{matrix.totals.missing} missing</span>}{' '}
+                  {matrix.totals.excess > 0 && <span className="badge tone-excess">{matrix.totals.excess} excess</span>}
                 </>
               )}
             </span>
           </div>
           <div className="head-stat">
             <span className="head-stat-k">Drift</span>
-            <span>{driftCount === 0 ? <span className="text-ok strong">✓ none</span> : <span className={`badge tone-${worstTone}`}>{plural(driftCount, 'item')}</span>}</span>
+            <span>
+              {driftCount === 0 ? (
+                <span className="text-ok strong">✓ none</span>
+              ) : (
+                <span className={`badge tone-${worstTone}`}>{plural(driftCount, 'item')}</span>
+              )}
+            </span>
           </div>
           <div className="head-stat">
             <span className="head-stat-k">BUM reports</span>
@@ -123,7 +130,8 @@ function NetworkBody({ d }: { d: NetworkData }) {
 
       <Card title="Flood matrix" aside={<MatrixLegend />}>
         <p className="small muted matrix-help">
-          Each row is a sender: where its BUM (broadcast, unknown unicast, multicast) frames for this network go. Columns are the recipients: VTEPs, then multicast groups. Cells show the class in the sender’s flood list and, with a BUM report, the frames/s it sent there.
+          Each row is a sender: where its BUM (broadcast, unknown unicast, multicast) frames for this network go. Columns are the recipients: VTEPs, then
+          multicast groups. Cells show the class in the sender’s flood list and, with a BUM report, the frames/s it sent there.
         </p>
         {matrix.rows.length === 0 ? (
           <p className="muted">No host with a node agent holds or expects state for this network.</p>
@@ -228,9 +236,19 @@ function NetworkBody({ d }: { d: NetworkData }) {
 
 function Cell({ host, c, hasReport }: { host: string; c: MatrixCell; hasReport: boolean }) {
   const t = CELL_TEXT[c.state];
-  const title = c.self ? `${host}’s own VTEP` : `${host} → ${c.vtep}: ${t.title}${c.viaGroup ? ' (reached through the multicast group)' : ''}${c.tx ? ` — measured ${perSecond(c.tx.bum)} BUM, ${perSecond(c.tx.arp)} ARP` : ''}`;
+  const title = c.self
+    ? `${host}’s own VTEP`
+    : `${host} → ${c.vtep}: ${t.title}${c.viaGroup ? ' (reached through the multicast group)' : ''}${c.tx ? ` — measured ${perSecond(c.tx.bum)} BUM, ${perSecond(c.tx.arp)} ARP` : ''}`;
   return (
-    <td className={`cell st-${c.self ? 'self' : c.state}`} data-testid="flood-cell" data-host={host} data-vtep={c.vtep} data-state={c.state} data-self={c.self ? 'true' : undefined} title={title}>
+    <td
+      className={`cell st-${c.self ? 'self' : c.state}`}
+      data-testid="flood-cell"
+      data-host={host}
+      data-vtep={c.vtep}
+      data-state={c.state}
+      data-self={c.self ? 'true' : undefined}
+      title={title}
+    >
       {c.self ? (
         <span className="muted small">self</span>
       ) : c.state === 'none' ? (

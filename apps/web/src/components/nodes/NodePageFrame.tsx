@@ -5,7 +5,17 @@ import type { ReactNode } from 'react';
 import { Header } from '../Header';
 
 /** The page frame; `crumbs` are the links above the title (the last one is the current page). */
-export function NodePageFrame({ crumbs, children, testid, attrs }: { crumbs: { href?: string; label: string }[]; children: ReactNode; testid: string; attrs?: Record<string, string> }) {
+export function NodePageFrame({
+  crumbs,
+  children,
+  testid,
+  attrs,
+}: {
+  crumbs: { href?: string; label: string }[];
+  children: ReactNode;
+  testid: string;
+  attrs?: Record<string, string>;
+}) {
   return (
     <div className="app page-app">
       <Header />
@@ -25,7 +35,19 @@ export function NodePageFrame({ crumbs, children, testid, attrs }: { crumbs: { h
 }
 
 /** A titled card of a page. */
-export function Card({ title, aside, children, className, testid }: { title?: ReactNode; aside?: ReactNode; children: ReactNode; className?: string; testid?: string }) {
+export function Card({
+  title,
+  aside,
+  children,
+  className,
+  testid,
+}: {
+  title?: ReactNode;
+  aside?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  testid?: string;
+}) {
   return (
     <section className={`card${className ? ` ${className}` : ''}`} data-testid={testid}>
       {(title || aside) && (

@@ -62,7 +62,8 @@ export function OverviewPage() {
       {status === 'ready' && hosts.length === 0 && (
         <Card>
           <p className="muted" data-testid="overview-empty">
-            No node agent has reported yet: drift and flood lists need a node snapshot per hypervisor (run the l2scope node agent on each host, or load a support bundle with <code>--snapshots</code>).
+            No node agent has reported yet: drift and flood lists need a node snapshot per hypervisor (run the l2scope node agent on each host, or load a
+            support bundle with <code>--snapshots</code>).
           </p>
         </Card>
       )}
@@ -97,12 +98,28 @@ export function OverviewPage() {
             );
           })}
           <span className="tile-sep" aria-hidden />
-          <button type="button" className={`tile${floodMissing > 0 ? ' tone-bad' : ' zero'}${filter === 'flood-missing' ? ' active' : ''}`} data-testid="flood-count-missing" data-count={floodMissing} aria-pressed={filter === 'flood-missing'} onClick={() => toggle('flood-missing')} title="Ideal flood recipients no BUM copy reaches, over all hosts and networks">
+          <button
+            type="button"
+            className={`tile${floodMissing > 0 ? ' tone-bad' : ' zero'}${filter === 'flood-missing' ? ' active' : ''}`}
+            data-testid="flood-count-missing"
+            data-count={floodMissing}
+            aria-pressed={filter === 'flood-missing'}
+            onClick={() => toggle('flood-missing')}
+            title="Ideal flood recipients no BUM copy reaches, over all hosts and networks"
+          >
             <span className="tile-n">{floodMissing}</span>
             <span className="tile-label">missing flood recipients</span>
             <code className="tile-code">flood.missing</code>
           </button>
-          <button type="button" className={`tile${floodExcess > 0 ? ' tone-excess' : ' zero'}${filter === 'flood-excess' ? ' active' : ''}`} data-testid="flood-count-excess" data-count={floodExcess} aria-pressed={filter === 'flood-excess'} onClick={() => toggle('flood-excess')} title="Wasted BUM copies (recipients outside the ideal list), over all hosts and networks">
+          <button
+            type="button"
+            className={`tile${floodExcess > 0 ? ' tone-excess' : ' zero'}${filter === 'flood-excess' ? ' active' : ''}`}
+            data-testid="flood-count-excess"
+            data-count={floodExcess}
+            aria-pressed={filter === 'flood-excess'}
+            onClick={() => toggle('flood-excess')}
+            title="Wasted BUM copies (recipients outside the ideal list), over all hosts and networks"
+          >
             <span className="tile-n">{floodExcess}</span>
             <span className="tile-label">excess flood recipients</span>
             <code className="tile-code">flood.excess</code>
@@ -138,7 +155,13 @@ export function OverviewPage() {
         title="Hosts"
         aside={
           <span className="host-filter small">
-            <button type="button" className={`btn small${filter === 'problems' ? ' btn-active' : ''}`} onClick={() => toggle('problems')} data-testid="filter-problems" aria-pressed={filter === 'problems'}>
+            <button
+              type="button"
+              className={`btn small${filter === 'problems' ? ' btn-active' : ''}`}
+              onClick={() => toggle('problems')}
+              data-testid="filter-problems"
+              aria-pressed={filter === 'problems'}
+            >
               only hosts with problems ({withProblems})
             </button>
             {filter !== null && (
@@ -161,7 +184,9 @@ export function OverviewPage() {
               <th>drift</th>
               <th title="Flood list problems over all networks">flood</th>
               <th title="Cast → entry on the host">convergence</th>
-              <th className="num" title="BUM frames/s sent (latest BUM report)">BUM tx</th>
+              <th className="num" title="BUM frames/s sent (latest BUM report)">
+                BUM tx
+              </th>
               <th>snapshot</th>
             </tr>
           </thead>
@@ -204,7 +229,12 @@ function HostRow({ h, now }: { h: HostNodeSummary; now: number }) {
   const worst = worstClass(h.drift);
   const tx = hostTxBum(bum);
   return (
-    <tr data-testid="overview-host-row" data-host={h.host} data-drift={h.driftTotal} className={worst ? `row-${DRIFT_META[worst].tone}` : h.floodMissing ? 'row-bad' : h.floodExcess ? 'row-excess' : undefined}>
+    <tr
+      data-testid="overview-host-row"
+      data-host={h.host}
+      data-drift={h.driftTotal}
+      className={worst ? `row-${DRIFT_META[worst].tone}` : h.floodMissing ? 'row-bad' : h.floodExcess ? 'row-excess' : undefined}
+    >
       <td>
         <Link href={hostHref(h.host)} className="strong" data-testid={`host-link-${h.host}`}>
           {h.host}
@@ -245,7 +275,8 @@ function HostRow({ h, now }: { h: HostNodeSummary; now: number }) {
           <span className="text-ok">✓</span>
         ) : (
           <>
-            {h.floodMissing > 0 && <span className="badge tone-bad">{h.floodMissing} missing</span>} {h.floodExcess > 0 && <span className="badge tone-excess">{h.floodExcess} excess</span>}
+            {h.floodMissing > 0 && <span className="badge tone-bad">{h.floodMissing} missing</span>}{' '}
+            {h.floodExcess > 0 && <span className="badge tone-excess">{h.floodExcess} excess</span>}
           </>
         )}
       </td>

@@ -53,16 +53,27 @@ function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
             {c.vtep ?? 'no VTEP reported'}
           </span>
           <span className="sep">·</span>
-          <span title={c.agentType ?? 'No report_state seen for this VTEP yet'}>{c.agentType ?? (c.named ? 'agent type unknown' : 'not yet named by an agent report')}</span>
+          <span title={c.agentType ?? 'No report_state seen for this VTEP yet'}>
+            {c.agentType ?? (c.named ? 'agent type unknown' : 'not yet named by an agent report')}
+          </span>
         </div>
       </div>
       {c.l2pop === 'off' && (
-        <div className="host-warning" style={{ height: CARD.warning }} title="l2_population = false on this agent: BUM goes to the VXLAN multicast group and remote MACs are learned from traffic">
+        <div
+          className="host-warning"
+          style={{ height: CARD.warning }}
+          title="l2_population = false on this agent: BUM goes to the VXLAN multicast group and remote MACs are learned from traffic"
+        >
           flood-and-learn: told by the server, not applied
         </div>
       )}
       {c.floodNote && (
-        <div className="host-warning bad" style={{ height: CARD.warning }} title="The host's flood list has recipients outside the ideal one (see its host page)" data-testid={`host-flood-note-${c.id}`}>
+        <div
+          className="host-warning bad"
+          style={{ height: CARD.warning }}
+          title="The host's flood list has recipients outside the ideal one (see its host page)"
+          data-testid={`host-flood-note-${c.id}`}
+        >
           {c.floodNote}
         </div>
       )}
@@ -104,12 +115,22 @@ function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
           {plural(b.portCount, 'port')}
         </div>
       ) : ports.length === 0 ? (
-        <div className="port-row muted" style={{ height: CARD.row }} title="The host is still in the agent’s network_map (it keeps applying this network’s casts) but has no port announced on it">
+        <div
+          className="port-row muted"
+          style={{ height: CARD.row }}
+          title="The host is still in the agent’s network_map (it keeps applying this network’s casts) but has no port announced on it"
+        >
           no local ports announced
         </div>
       ) : (
         ports.map((p) => (
-          <div className="port-row" key={p.mac} style={{ height: CARD.row }} data-testid={`port-${p.mac}`} title={`${p.mac}${p.ips.length ? ` ${p.ips.join(', ')}` : ''}`}>
+          <div
+            className="port-row"
+            key={p.mac}
+            style={{ height: CARD.row }}
+            data-testid={`port-${p.mac}`}
+            title={`${p.mac}${p.ips.length ? ` ${p.ips.join(', ')}` : ''}`}
+          >
             <span className="mono port-mac">{p.mac}</span>
             <span className="mono port-ip">{p.ips.join(', ') || '—'}</span>
           </div>

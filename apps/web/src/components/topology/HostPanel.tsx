@@ -43,7 +43,12 @@ export function HostPanel() {
       <div className="panel-head">
         <h2 title={h.id}>{h.name ?? h.vtep ?? h.id}</h2>
         {h.name && (
-          <Link href={hostHref(h.name)} className="btn small" data-testid="host-page-link" title="Expected vs actual: the host's FDB and neighbour tables, drift, flood lists, BUM, convergence">
+          <Link
+            href={hostHref(h.name)}
+            className="btn small"
+            data-testid="host-page-link"
+            title="Expected vs actual: the host's FDB and neighbour tables, drift, flood lists, BUM, convergence"
+          >
             Host page →
           </Link>
         )}

@@ -64,7 +64,12 @@ function TopologyToolbar() {
         </select>
       </label>
       {selected && (
-        <Link href={networkHref(selected)} className="btn small" data-testid="network-page-link" title="Flood matrix of this network: expected / actual / excess / missing recipients per host, BUM rates">
+        <Link
+          href={networkHref(selected)}
+          className="btn small"
+          data-testid="network-page-link"
+          title="Flood matrix of this network: expected / actual / excess / missing recipients per host, BUM rates"
+        >
           Flood matrix →
         </Link>
       )}
@@ -76,7 +81,10 @@ function TopologyToolbar() {
 function Legend() {
   return (
     <div className="legend" data-testid="legend" aria-label="Legend">
-      <span className="legend-item" title="Flood entry 00:00:00:00:00:00 dst <VTEP>: the arrow's source replicates the network's broadcast / unknown-unicast / multicast frames to the target VTEP">
+      <span
+        className="legend-item"
+        title="Flood entry 00:00:00:00:00:00 dst <VTEP>: the arrow's source replicates the network's broadcast / unknown-unicast / multicast frames to the target VTEP"
+      >
         <svg width="34" height="10" aria-hidden>
           <line x1="1" y1="5" x2="27" y2="5" stroke={EDGE_COLORS.flood} strokeWidth="2" strokeDasharray="5 4" />
           <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.flood} />
@@ -90,14 +98,20 @@ function Legend() {
         </svg>
         unicast (n MACs)
       </span>
-      <span className="legend-item" title="The agent reports l2_population = false: it was told these entries but floods BUM to the multicast group and learns MACs from traffic">
+      <span
+        className="legend-item"
+        title="The agent reports l2_population = false: it was told these entries but floods BUM to the multicast group and learns MACs from traffic"
+      >
         <svg width="34" height="10" aria-hidden opacity="0.5">
           <line x1="1" y1="5" x2="27" y2="5" stroke={EDGE_COLORS.flood} strokeWidth="2" strokeDasharray="2 4" />
           <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.flood} />
         </svg>
         told, not applied (l2pop off)
       </span>
-      <span className="legend-item" title="Node view: an ideal flood recipient (it has ports on the network) that the host does not replicate BUM to: DHCP / ARP to it break">
+      <span
+        className="legend-item"
+        title="Node view: an ideal flood recipient (it has ports on the network) that the host does not replicate BUM to: DHCP / ARP to it break"
+      >
         <svg width="34" height="10" aria-hidden>
           <line x1="1" y1="5" x2="27" y2="5" stroke={EDGE_COLORS.missing} strokeWidth="2.5" strokeDasharray="4 3" />
           <path d="M26 1 L33 5 L26 9 z" fill={EDGE_COLORS.missing} />
@@ -111,11 +125,17 @@ function Legend() {
         </svg>
         excess recipient
       </span>
-      <span className="legend-item" title="With a BUM report from the sender (or the receiver): the flood edge moves faster and gets thicker with the measured BUM frames/s; still when none was seen. Without a report: the default flood style.">
+      <span
+        className="legend-item"
+        title="With a BUM report from the sender (or the receiver): the flood edge moves faster and gets thicker with the measured BUM frames/s; still when none was seen. Without a report: the default flood style."
+      >
         <span className="legend-rate">BUM n/s</span>
         measured rate
       </span>
-      <span className="legend-item" title="Drift badge of a host with a node agent: the number of drift items, coloured by the worst class; click for the host page">
+      <span
+        className="legend-item"
+        title="Drift badge of a host with a node agent: the number of drift items, coloured by the worst class; click for the host page"
+      >
         <span className="badge drift-badge tone-bad">n drift</span>
         drift badge
       </span>

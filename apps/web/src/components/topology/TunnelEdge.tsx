@@ -48,22 +48,25 @@ function TunnelEdgeImpl({ source, target, data, markerEnd }: EdgeProps<TunnelEdg
   const title = describe(e, data.sourceTitle, data.targetTitle) + notApplied;
   const measured = e.bumFps !== null;
   const period = flowPeriod(e.bumFps);
-  const style: CSSProperties | undefined = measured ? { strokeWidth: flowWidth(e.bumFps), ...(period ? { animationDuration: `${period.toFixed(2)}s` } : {}) } : undefined;
-  const label =
-    e.dimmed
-      ? null
-      : e.kind === 'unicast'
-        ? plural(e.macs, 'MAC')
-        : e.kind === 'missing'
-          ? `✗ not replicated${measured ? ` · ${perSecond(e.bumFps)}` : ''}`
-          : e.kind === 'excess'
-            ? `excess${measured ? ` · ${perSecond(e.bumFps)}` : ''}`
-            : measured
-              ? `BUM ${perSecond(e.bumFps)}`
-              : null;
+  const style: CSSProperties | undefined = measured
+    ? { strokeWidth: flowWidth(e.bumFps), ...(period ? { animationDuration: `${period.toFixed(2)}s` } : {}) }
+    : undefined;
+  const label = e.dimmed
+    ? null
+    : e.kind === 'unicast'
+      ? plural(e.macs, 'MAC')
+      : e.kind === 'missing'
+        ? `✗ not replicated${measured ? ` · ${perSecond(e.bumFps)}` : ''}`
+        : e.kind === 'excess'
+          ? `excess${measured ? ` · ${perSecond(e.bumFps)}` : ''}`
+          : measured
+            ? `BUM ${perSecond(e.bumFps)}`
+            : null;
   return (
     <>
-      <g className={`tunnel ${e.kind}${e.dimmed ? ' dimmed' : ''}${e.applied === false ? ' not-applied' : ''}${measured ? (period ? ' measured' : ' measured idle') : ''}`}>
+      <g
+        className={`tunnel ${e.kind}${e.dimmed ? ' dimmed' : ''}${e.applied === false ? ' not-applied' : ''}${measured ? (period ? ' measured' : ' measured idle') : ''}`}
+      >
         <path d={g.path} className="tunnel-hit" fill="none">
           <title>{title}</title>
         </path>
@@ -85,7 +88,11 @@ function TunnelEdgeImpl({ source, target, data, markerEnd }: EdgeProps<TunnelEdg
       </g>
       {label && (
         <EdgeLabelRenderer>
-          <div className={`tunnel-label ${e.kind}${e.applied === false ? ' not-applied' : ''}${e.bumFps === 0 && e.kind === 'flood' ? ' idle' : ''}`} style={{ transform: `translate(-50%, -50%) translate(${g.label.x}px, ${g.label.y}px)` }} title={title}>
+          <div
+            className={`tunnel-label ${e.kind}${e.applied === false ? ' not-applied' : ''}${e.bumFps === 0 && e.kind === 'flood' ? ' idle' : ''}`}
+            style={{ transform: `translate(-50%, -50%) translate(${g.label.x}px, ${g.label.y}px)` }}
+            title={title}
+          >
             {label}
           </div>
         </EdgeLabelRenderer>

@@ -92,11 +92,26 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
       if (!a) {
         if (vni === null) continue;
         const dev = c.type === 'openvswitch' ? 'br-tun (no local VLAN)' : linuxBridgeNames.vxlan(vni);
-        a = { network, vni, present: false, dev, floodUnicast: new Map(), floodGroups: new Map(), rows: [], neigh: [], responder: null, device: null, lvid: null, l2popRows: [], notes: [] };
+        a = {
+          network,
+          vni,
+          present: false,
+          dev,
+          floodUnicast: new Map(),
+          floodGroups: new Map(),
+          rows: [],
+          neigh: [],
+          responder: null,
+          device: null,
+          lvid: null,
+          l2popRows: [],
+          notes: [],
+        };
       }
       f.expected ??= networkExpectation(f.entries);
       const exp = expectedFor(f.expected, c.vtep, member);
-      const responderWrites = c.type === 'openvswitch' ? c.arpEffective : c.mode.arpResponderSource === 'ini' ? c.arpEffective : (a.device?.proxy ?? c.arpEffective);
+      const responderWrites =
+        c.type === 'openvswitch' ? c.arpEffective : c.mode.arpResponderSource === 'ini' ? c.arpEffective : (a.device?.proxy ?? c.arpEffective);
       for (const d of driftFor(c, a, exp, c.l2pop, responderWrites, foreignMacs)) drift.push(d);
       const ideal = f.ports.filter((v) => v !== c.vtep);
       if (a.present && a.floodGroups.size > 0) usesGroups = true;
@@ -126,7 +141,13 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
       compareNatural(x.vtep ?? '', y.vtep ?? ''),
   );
   foreignMacs.sort((x, y) => compareText(x.network, y.network) || compareText(x.mac, y.mac) || compareNatural(x.vtep ?? '', y.vtep ?? ''));
-  const result: HostAnalysis = { mode: c.mode, drift, foreignMacs, flood, snapshot: c.snap ? { takenAt: c.snap.takenAt, seq: c.snap.seq, instance: c.snap.instance } : null };
+  const result: HostAnalysis = {
+    mode: c.mode,
+    drift,
+    foreignMacs,
+    flood,
+    snapshot: c.snap ? { takenAt: c.snap.takenAt, seq: c.snap.seq, instance: c.snap.instance } : null,
+  };
   return { result, deps, usesGroups };
 }
 
@@ -168,7 +189,8 @@ export interface NodeAnalyzerStats {
   networks: number;
 }
 
-const identity = (modelId: string | null, anon: string | null, vtep: string | null, type: string | null) => `${modelId ?? ''}\u0000${anon ?? ''}\u0000${vtep ?? ''}\u0000${type ?? ''}`;
+const identity = (modelId: string | null, anon: string | null, vtep: string | null, type: string | null) =>
+  `${modelId ?? ''}\u0000${anon ?? ''}\u0000${vtep ?? ''}\u0000${type ?? ''}`;
 
 /**
  * Incremental {@link analyzeNodes}: keeps every host's analysis and every network's findings, and on
@@ -387,7 +409,18 @@ export class NodeAnalyzer {
       }
       analyzed++;
       const host = id.modelId ? (model.host(id.modelId) ?? null) : null;
-      const ctx: HostCtx = { name: id.name, modelId: id.modelId, host, snap: id.snap, type: id.type, vtep: id.vtep, l2pop: null, arpEffective: null, mode: null as unknown as HostMode, actual: new Map() };
+      const ctx: HostCtx = {
+        name: id.name,
+        modelId: id.modelId,
+        host,
+        snap: id.snap,
+        type: id.type,
+        vtep: id.vtep,
+        l2pop: null,
+        arpEffective: null,
+        mode: null as unknown as HostMode,
+        actual: new Map(),
+      };
       const r = analyzeHost(ctx, id.anon, env);
       this.hostCache.set(id.name, { snap: id.snap, key: id.key, ctx, result: r.result, deps: r.deps, usesGroups: r.usesGroups });
       // the findings read the host's settings and its state per network: when neither changed (e.g. it was
@@ -438,7 +471,16 @@ export class NodeAnalyzer {
 
 /** What the findings read of a host besides its per-network state (`actual`). */
 const findingInputs = (c: HostCtx): string =>
-  JSON.stringify([c.type, c.vtep, c.snap !== null, c.l2pop, c.arpEffective, c.mode.l2popSource, c.mode.arpResponderSource, c.mode.reported?.lastReportAt ?? null]);
+  JSON.stringify([
+    c.type,
+    c.vtep,
+    c.snap !== null,
+    c.l2pop,
+    c.arpEffective,
+    c.mode.l2popSource,
+    c.mode.arpResponderSource,
+    c.mode.reported?.lastReportAt ?? null,
+  ]);
 
 function someIn(xs: Set<string>, ys: Set<string>): boolean {
   if (ys.size === 0) return false;
@@ -448,7 +490,8 @@ function someIn(xs: Set<string>, ys: Set<string>): boolean {
 }
 
 /** The parts of a snapshot the analysis reads, besides its stamp, are the same objects. */
-const sameSections = (a: FullNodeSnapshot, b: FullNodeSnapshot) => a.host === b.host && a.agent === b.agent && a.linuxbridge === b.linuxbridge && a.openvswitch === b.openvswitch;
+const sameSections = (a: FullNodeSnapshot, b: FullNodeSnapshot) =>
+  a.host === b.host && a.agent === b.agent && a.linuxbridge === b.linuxbridge && a.openvswitch === b.openvswitch;
 
 /**
  * Hosts taking part in each network (state for it in their snapshot, or ports on it), in `ctxs`
@@ -459,7 +502,10 @@ function participantsOf(networks: string[], ctxs: HostCtx[], facts: (network: st
   if (networks.length <= 8) {
     for (const n of networks) {
       const withPorts = facts(n).withPorts;
-      out.set(n, ctxs.filter((c) => c.actual.has(n) || (c.vtep !== null && withPorts.has(c.vtep))));
+      out.set(
+        n,
+        ctxs.filter((c) => c.actual.has(n) || (c.vtep !== null && withPorts.has(c.vtep))),
+      );
     }
     return out;
   }

@@ -85,7 +85,14 @@ type MacRows = Row | Row[];
  * @param applied the agent applies l2pop (true), does not (false), unknown (null)
  * @param responderWrites the agent writes ARP responder entries on this network
  */
-export function driftFor(c: Pick<HostCtx, 'type'>, a: Actual, exp: Expected, applied: boolean | null, responderWrites: boolean | null, foreign: ForeignMac[]): DriftItem[] {
+export function driftFor(
+  c: Pick<HostCtx, 'type'>,
+  a: Actual,
+  exp: Expected,
+  applied: boolean | null,
+  responderWrites: boolean | null,
+  foreign: ForeignMac[],
+): DriftItem[] {
   const out: DriftItem[] = [];
   const dev = a.dev;
   const add = (d: Omit<DriftItem, 'network' | 'dev'>) => out.push({ network: a.network, dev, ...d });
@@ -105,12 +112,28 @@ export function driftFor(c: Pick<HostCtx, 'type'>, a: Actual, exp: Expected, app
   }
   if (on && !floodExact) {
     for (const v of exp.flood) {
-      if (v !== own && !a.floodUnicast.has(v)) add({ class: 'missing_flood', mac: FLOOD_MAC, ip: null, vtep: v, detail: `no flood entry to ${v}: BUM of this network does not reach it (DHCP, ARP break)${a.present ? '' : `; ${dev ?? 'the device'} does not exist`}`, evidence: [] });
+      if (v !== own && !a.floodUnicast.has(v))
+        add({
+          class: 'missing_flood',
+          mac: FLOOD_MAC,
+          ip: null,
+          vtep: v,
+          detail: `no flood entry to ${v}: BUM of this network does not reach it (DHCP, ARP break)${a.present ? '' : `; ${dev ?? 'the device'} does not exist`}`,
+          evidence: [],
+        });
     }
   }
   if ((on || applied === null) && !floodExact) {
     for (const [v, e] of a.floodUnicast) {
-      if ((v === own || !exp.flood.has(v)) && !v.startsWith('ofport:')) add({ class: 'stale_entry', mac: FLOOD_MAC, ip: null, vtep: v, detail: `flood entry to ${v}, which has no ports on this network: wasted BUM copies`, evidence: [render(e)] });
+      if ((v === own || !exp.flood.has(v)) && !v.startsWith('ofport:'))
+        add({
+          class: 'stale_entry',
+          mac: FLOOD_MAC,
+          ip: null,
+          vtep: v,
+          detail: `flood entry to ${v}, which has no ports on this network: wasted BUM copies`,
+          evidence: [render(e)],
+        });
     }
   }
 
@@ -156,7 +179,15 @@ export function driftFor(c: Pick<HostCtx, 'type'>, a: Actual, exp: Expected, app
     if (fixed.length) {
       for (const r of fixed) {
         handled.add(r);
-        add({ class: 'wrong_vtep', mac, ip: ipOf(mac), vtep: r.vtep, expectedVtep: expected, detail: `${mac} points at ${r.vtep}, l2pop announced it at ${[...vteps].sort().join(', ')} (port moved?): its traffic is black-holed`, evidence: [render(r.ev)] });
+        add({
+          class: 'wrong_vtep',
+          mac,
+          ip: ipOf(mac),
+          vtep: r.vtep,
+          expectedVtep: expected,
+          detail: `${mac} points at ${r.vtep}, l2pop announced it at ${[...vteps].sort().join(', ')} (port moved?): its traffic is black-holed`,
+          evidence: [render(r.ev)],
+        });
       }
       for (const r of rows) handled.add(r);
       continue;
@@ -195,11 +226,21 @@ export function driftFor(c: Pick<HostCtx, 'type'>, a: Actual, exp: Expected, app
           mac: r.mac,
           ip: ipOf(r.mac),
           vtep: r.vtep,
-          detail: applied === false ? `learned from traffic (flood-and-learn, l2_population off)` : `learned from traffic: l2pop does not announce ${r.mac} and this agent's l2pop mode is unknown (flood-and-learn?)`,
+          detail:
+            applied === false
+              ? `learned from traffic (flood-and-learn, l2_population off)`
+              : `learned from traffic: l2pop does not announce ${r.mac} and this agent's l2pop mode is unknown (flood-and-learn?)`,
           evidence: [render(r.ev)],
         });
       } else {
-        add({ class: 'stale_entry', mac: r.mac, ip: ipOf(r.mac), vtep: r.vtep, detail: `permanent entry for ${r.mac} dst ${r.vtep ?? '?'}, which l2pop does not announce (port gone?)`, evidence: [render(r.ev)] });
+        add({
+          class: 'stale_entry',
+          mac: r.mac,
+          ip: ipOf(r.mac),
+          vtep: r.vtep,
+          detail: `permanent entry for ${r.mac} dst ${r.vtep ?? '?'}, which l2pop does not announce (port gone?)`,
+          evidence: [render(r.ev)],
+        });
       }
     }
   }
@@ -234,11 +275,36 @@ export function driftFor(c: Pick<HostCtx, 'type'>, a: Actual, exp: Expected, app
       const got = one === undefined ? [] : Array.isArray(one) ? one : [one];
       if (got.some((n) => n.mac === mac)) continue;
       if (got.length) {
-        for (const n of got) add({ class: 'neigh_stale', mac: n.mac, ip, vtep: null, expectedMac: mac, detail: `ARP responder answers ${ip} with ${n.mac ?? '?'}, l2pop announced ${mac}`, evidence: [render(n.ev)] });
-      } else add({ class: 'neigh_missing', mac, ip, vtep: null, detail: `no ARP responder entry ${ip} -> ${mac}: ARP for it gets no answer${c.type === 'linuxbridge' ? ' (the vxlan proxy consumes the request)' : ''}`, evidence: [] });
+        for (const n of got)
+          add({
+            class: 'neigh_stale',
+            mac: n.mac,
+            ip,
+            vtep: null,
+            expectedMac: mac,
+            detail: `ARP responder answers ${ip} with ${n.mac ?? '?'}, l2pop announced ${mac}`,
+            evidence: [render(n.ev)],
+          });
+      } else
+        add({
+          class: 'neigh_missing',
+          mac,
+          ip,
+          vtep: null,
+          detail: `no ARP responder entry ${ip} -> ${mac}: ARP for it gets no answer${c.type === 'linuxbridge' ? ' (the vxlan proxy consumes the request)' : ''}`,
+          evidence: [],
+        });
     }
     for (const n of a.neigh) {
-      if (expectedNeigh(exp, n.ip) === undefined) add({ class: 'neigh_stale', mac: n.mac, ip: n.ip, vtep: null, detail: `ARP responder entry for ${n.ip}, which l2pop does not announce`, evidence: [render(n.ev)] });
+      if (expectedNeigh(exp, n.ip) === undefined)
+        add({
+          class: 'neigh_stale',
+          mac: n.mac,
+          ip: n.ip,
+          vtep: null,
+          detail: `ARP responder entry for ${n.ip}, which l2pop does not announce`,
+          evidence: [render(n.ev)],
+        });
     }
   }
   return out;

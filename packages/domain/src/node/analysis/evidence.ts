@@ -11,14 +11,7 @@ import { BUNDLE_SUFFIXES } from '../support-bundle';
 
 /** Where a piece of evidence comes from: a snapshot section, the agent's ini, or its report_state. */
 export type EvidenceSource =
-  | 'linuxbridge.fdb'
-  | 'linuxbridge.neigh'
-  | 'linuxbridge.vxlan'
-  | 'openvswitch.tunnelPorts'
-  | 'openvswitch.brTun'
-  | 'agent.ini'
-  | 'report_state'
-  | 'model';
+  'linuxbridge.fdb' | 'linuxbridge.neigh' | 'linuxbridge.vxlan' | 'openvswitch.tunnelPorts' | 'openvswitch.brTun' | 'agent.ini' | 'report_state' | 'model';
 
 /** One row or setting that proves a drift item or finding. */
 export interface Evidence {
@@ -52,11 +45,19 @@ export function render(r: EvRef): Evidence {
   if ('vxlan' in r) return ev(r.h, 'linuxbridge.vxlan', vxlanText(r.vxlan));
   if ('flood' in r) {
     const f = r.flood;
-    return ev(r.h, 'openvswitch.brTun', `table=22 dl_vlan=${f.lvid} tun_id=${f.vni === null ? '?' : `0x${f.vni.toString(16)}`} output:${f.ofports.join(',output:')}`);
+    return ev(
+      r.h,
+      'openvswitch.brTun',
+      `table=22 dl_vlan=${f.lvid} tun_id=${f.vni === null ? '?' : `0x${f.vni.toString(16)}`} output:${f.ofports.join(',output:')}`,
+    );
   }
   if ('unicast' in r) {
     const u = r.unicast;
-    return ev(r.h, 'openvswitch.brTun', `table=20 priority=${u.learned ? 1 : 2} dl_vlan=${u.lvid} dl_dst=${u.mac} output:${u.ofport ?? '?'}${u.learned ? ' (learned)' : ''}`);
+    return ev(
+      r.h,
+      'openvswitch.brTun',
+      `table=20 priority=${u.learned ? 1 : 2} dl_vlan=${u.lvid} dl_dst=${u.mac} output:${u.ofport ?? '?'}${u.learned ? ' (learned)' : ''}`,
+    );
   }
   return ev(r.h, 'openvswitch.brTun', `table=21 arp,dl_vlan=${r.responder.lvid},arp_tpa=${r.responder.ip} -> ${r.responder.mac ?? '?'}`);
 }
@@ -99,4 +100,5 @@ export function vxlanText(d: VxlanDevice): string {
 }
 
 /** An OVS tunnel port as `ovs-vsctl` shows it (name, type, ofport, remote_ip, local_ip, dst_port). */
-export const tunnelText = (p: OvsTunnelPort) => `${p.name} type=${p.type} ofport=${p.ofport ?? '?'} remote_ip=${p.remoteIp}${p.localIp ? ` local_ip=${p.localIp}` : ''} dst_port=${p.dstPort ?? `(default ${tunnelDstPort(p) ?? '-'})`}`;
+export const tunnelText = (p: OvsTunnelPort) =>
+  `${p.name} type=${p.type} ofport=${p.ofport ?? '?'} remote_ip=${p.remoteIp}${p.localIp ? ` local_ip=${p.localIp}` : ''} dst_port=${p.dstPort ?? `(default ${tunnelDstPort(p) ?? '-'})`}`;

@@ -53,7 +53,10 @@ function ovsPortsOf(c: HostCtx): OvsPorts {
   let o = ovsPortsCache.get(list);
   if (!o) {
     const ps = list.filter((p) => p.type === 'vxlan');
-    o = { byRemote: new Map(ps.map((p) => [p.remoteIp, p])), listen: [...new Set(ps.map(tunnelDstPort).filter((p): p is number => p !== null))].sort((x, y) => x - y) };
+    o = {
+      byRemote: new Map(ps.map((p) => [p.remoteIp, p])),
+      listen: [...new Set(ps.map(tunnelDstPort).filter((p): p is number => p !== null))].sort((x, y) => x - y),
+    };
     ovsPortsCache.set(list, o);
   }
   return o;
@@ -87,11 +90,15 @@ export function networkFindings(network: string, vniKnown: number | null | undef
         evidence.push(...[...a.floodUnicast.values()].slice(0, 8).map(render));
       }
       if (a.neigh.length > 0 && !d.proxy) {
-        why.push(`${a.neigh.length} ARP responder entr${a.neigh.length === 1 ? 'y' : 'ies'} on ${d.name} without "proxy": the kernel never answers from them, ARP still crosses the tunnel`);
+        why.push(
+          `${a.neigh.length} ARP responder entr${a.neigh.length === 1 ? 'y' : 'ies'} on ${d.name} without "proxy": the kernel never answers from them, ARP still crosses the tunnel`,
+        );
         evidence.push(...a.neigh.slice(0, 4).map((n) => render(n.ev)));
       }
       if (c.l2pop === false && !d.group && !d.remote) {
-        why.push(`l2_population is off but ${d.name} has no multicast group: BUM goes only to the ${a.floodUnicast.size} leftover flood entr${a.floodUnicast.size === 1 ? 'y' : 'ies'}, which nobody maintains`);
+        why.push(
+          `l2_population is off but ${d.name} has no multicast group: BUM goes only to the ${a.floodUnicast.size} leftover flood entr${a.floodUnicast.size === 1 ? 'y' : 'ies'}, which nobody maintains`,
+        );
       }
       if (d.proxy && c.arpEffective === false && c.mode.arpResponderSource !== 'vxlan_proxy') {
         why.push(`${d.name} has "proxy" but the agent's ARP responder is off: the kernel consumes ARP requests and answers only from leftover entries`);
@@ -116,10 +123,14 @@ export function networkFindings(network: string, vniKnown: number | null | undef
         let on: boolean | null = a?.responder ?? null;
         let e: Evidence | null = null;
         if (a?.device) e = ev(c.name, 'linuxbridge.vxlan', vxlanText(a.device));
-        else if (a && c.type === 'openvswitch') e = ev(c.name, 'openvswitch.brTun', `table=2 arp,dl_dst=ff:ff:ff:ff:ff:ff -> resubmit(,21): ${a.responder ? 'present' : 'absent'}`);
+        else if (a && c.type === 'openvswitch')
+          e = ev(c.name, 'openvswitch.brTun', `table=2 arp,dl_dst=ff:ff:ff:ff:ff:ff -> resubmit(,21): ${a.responder ? 'present' : 'absent'}`);
         if (on === null && c.arpEffective !== null) {
           on = c.arpEffective;
-          e = c.mode.arpResponderSource === 'report_state' ? { host: c.name, source: 'report_state', file: null, text: `arp_responder_enabled=${on}` } : ev(c.name, 'agent.ini', `arp_responder = ${on}`);
+          e =
+            c.mode.arpResponderSource === 'report_state'
+              ? { host: c.name, source: 'report_state', file: null, text: `arp_responder_enabled=${on}` }
+              : ev(c.name, 'agent.ini', `arp_responder = ${on}`);
         }
         return { c, on, e };
       })
@@ -160,7 +171,12 @@ export function networkFindings(network: string, vniKnown: number | null | undef
           `${groups.includes('224.0.0.1') ? ' (224.0.0.1 is all-hosts: every host receives it)' : ''}.`,
         evidence: l2.map((c) =>
           c.mode.l2popSource === 'report_state'
-            ? { host: c.name, source: 'report_state' as const, file: null, text: `l2_population=${c.l2pop}${c.mode.reported?.lastReportAt ? ` (report_state ${c.mode.reported.lastReportAt})` : ''}` }
+            ? {
+                host: c.name,
+                source: 'report_state' as const,
+                file: null,
+                text: `l2_population=${c.l2pop}${c.mode.reported?.lastReportAt ? ` (report_state ${c.mode.reported.lastReportAt})` : ''}`,
+              }
             : c.mode.l2popSource === 'ini'
               ? ev(c.name, 'agent.ini', `l2_population = ${c.l2pop}`)
               : { host: c.name, source: 'model' as const, file: null, text: `l2_population ${c.l2pop ? 'on' : 'off'} (inferred from the kernel)` },
@@ -206,7 +222,9 @@ export function networkFindings(network: string, vniKnown: number | null | undef
     }
     if (pairs.length) {
       const MAX = 20;
-      const shown = pairs.slice(0, MAX).map((p) => `${p.from.name} sends VXLAN to ${p.to.name} (${p.to.vtep}) on UDP ${p.send}, ${p.to.name} listens on ${p.listen.join(', ')}`);
+      const shown = pairs
+        .slice(0, MAX)
+        .map((p) => `${p.from.name} sends VXLAN to ${p.to.name} (${p.to.vtep}) on UDP ${p.send}, ${p.to.name} listens on ${p.listen.join(', ')}`);
       findings.push({
         kind: 'udp_port_mismatch',
         network,

@@ -44,7 +44,13 @@ export interface FloodList {
  * @param subscribers the VTEPs a multicast group reaches (null when unknown: the group is assumed to reach the ideal ones)
  * @param vni the network's VNI, as reported in the list
  */
-export function floodFor(a: Actual | null, ideal: string[], isIdeal: (vtep: string) => boolean, subscribers: (group: string) => string[] | null, vni: number | null): FloodList {
+export function floodFor(
+  a: Actual | null,
+  ideal: string[],
+  isIdeal: (vtep: string) => boolean,
+  subscribers: (group: string) => string[] | null,
+  vni: number | null,
+): FloodList {
   const unicast = a ? [...a.floodUnicast.keys()] : [];
   if (!a || a.floodGroups.size === 0) {
     // head-end replication only (l2pop): one sort; reach and excess are subsets of the unicast recipients

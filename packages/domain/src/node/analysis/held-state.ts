@@ -67,7 +67,6 @@ function groupBy<T, K>(xs: T[], key: (x: T) => K): Map<K, T[]> {
   return out;
 }
 
-
 /**
  * Linux bridge: per `vxlan-<VNI>` device (network from `byVni`, else `vni:<n>`), its own (`self`)
  * FDB rows with a dst, as the agent writes them (linuxbridge_neutron_agent.py `add_fdb_entries`:

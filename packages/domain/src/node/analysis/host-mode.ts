@@ -45,7 +45,10 @@ export interface HostMode {
     /** OVS local VLAN of the network. */
     lvid: number | null;
   }[];
-  ini: Pick<AgentIni, 'l2population' | 'arpResponder' | 'arpResponderEffective' | 'localIp' | 'vxlanGroup' | 'udpPort' | 'udpPortConfigured' | 'distributedRouting'> | null;
+  ini: Pick<
+    AgentIni,
+    'l2population' | 'arpResponder' | 'arpResponderEffective' | 'localIp' | 'vxlanGroup' | 'udpPort' | 'udpPortConfigured' | 'distributedRouting'
+  > | null;
   reported: { l2population: boolean | null; arpResponder: boolean | null; tunnelingIp: string | null; lastReportAt: string | null } | null;
   notes: string[];
 }
@@ -73,7 +76,8 @@ export function hostMode(c: ModeInput): HostMode {
   if (h?.l2population !== null && h?.l2population !== undefined) {
     l2pop = h.l2population ? 'on' : 'off';
     l2popSource = 'report_state';
-    if (ini && ini.l2population !== h.l2population) notes.push(`the ini says l2_population=${ini.l2population} but the running agent reports ${h.l2population}: restart pending`);
+    if (ini && ini.l2population !== h.l2population)
+      notes.push(`the ini says l2_population=${ini.l2population} but the running agent reports ${h.l2population}: restart pending`);
   } else if (ini) {
     l2pop = ini.l2population ? 'on' : 'off';
     l2popSource = 'ini';
@@ -108,7 +112,19 @@ export function hostMode(c: ModeInput): HostMode {
   const anyGroup = acts.some((a) => a.floodGroups.size > 0);
   const anyUnicast = acts.some((a) => a.floodUnicast.size > 0);
   let floodMode: HostMode['floodMode'] = 'unknown';
-  if (c.snap) floodMode = anyGroup && anyUnicast ? 'multicast+unicast' : anyGroup ? 'multicast' : anyUnicast ? 'unicast' : acts.length ? (l2pop === 'off' ? 'multicast' : 'unicast') : 'none';
+  if (c.snap)
+    floodMode =
+      anyGroup && anyUnicast
+        ? 'multicast+unicast'
+        : anyGroup
+          ? 'multicast'
+          : anyUnicast
+            ? 'unicast'
+            : acts.length
+              ? l2pop === 'off'
+                ? 'multicast'
+                : 'unicast'
+              : 'none';
   const vxlanGroups = sortStr(acts.flatMap((a) => [...a.floodGroups.keys()]));
   const udpPorts = new Set<number>();
   for (const a of acts) if (a.device?.dstport !== null && a.device?.dstport !== undefined) udpPorts.add(a.device.dstport);
@@ -117,7 +133,9 @@ export function hostMode(c: ModeInput): HostMode {
     if (port !== null) udpPorts.add(port);
   }
   if (ini && udpPorts.size && ![...udpPorts].every((p) => p === ini.udpPort)) {
-    notes.push(`the ini's UDP port is ${ini.udpPort}${ini.udpPortConfigured === null ? ' (default)' : ''} but the ${type === 'openvswitch' ? 'tunnel ports use' : 'VXLAN devices use'} ${[...udpPorts].sort().join(', ')}: existing ${type === 'openvswitch' ? 'tunnel ports' : 'devices'} keep their port, new ones get ${ini.udpPort}`);
+    notes.push(
+      `the ini's UDP port is ${ini.udpPort}${ini.udpPortConfigured === null ? ' (default)' : ''} but the ${type === 'openvswitch' ? 'tunnel ports use' : 'VXLAN devices use'} ${[...udpPorts].sort().join(', ')}: existing ${type === 'openvswitch' ? 'tunnel ports' : 'devices'} keep their port, new ones get ${ini.udpPort}`,
+    );
   }
   if (type === 'openvswitch' && (h?.distributedRouting === true || ini?.distributedRouting === true) && !(ini?.arpResponder ?? false)) {
     notes.push('enable_distributed_routing forces the ARP responder on (ovs_neutron_agent.py), although arp_responder is not set');

@@ -11,7 +11,31 @@
  * - vxlan-frame.ts: the VXLAN frame decoder (decoding rules in its header);
  * - meter.ts: the FDB lookup ({@link BumFdb}) and the meter (classification and sampling rules in its header).
  */
-export { BUM_LIMITS, BUM_REPORT_SCHEMA, type BumCounters, type BumFlow, type BumReport, bumCountersSchema, bumFlowSchema, bumReportSchema, bumTotal, emptyBumCounters, mergeBumFlows, parseBumReport, unavailableBumReport } from './report';
+export {
+  BUM_LIMITS,
+  BUM_REPORT_SCHEMA,
+  type BumCounters,
+  type BumFlow,
+  type BumReport,
+  bumCountersSchema,
+  bumFlowSchema,
+  bumReportSchema,
+  bumTotal,
+  emptyBumCounters,
+  mergeBumFlows,
+  parseBumReport,
+  unavailableBumReport,
+} from './report';
 export { LINKTYPE, type PcapHeader, PcapFormatError, type PcapRecord, PcapStreamReader, parseTcpdumpStats, readPcap, writePcap } from './pcap';
-export { type UndecodableReason, VXLAN_PORTS, type VxlanDecodeResult, type VxlanPacket, decodeVxlanPacket, ipv6Text, macKey, macKeyAt, macText } from './vxlan-frame';
+export {
+  type UndecodableReason,
+  VXLAN_PORTS,
+  type VxlanDecodeResult,
+  type VxlanPacket,
+  decodeVxlanPacket,
+  ipv6Text,
+  macKey,
+  macKeyAt,
+  macText,
+} from './vxlan-frame';
 export { BumFdb, BumMeter, type BumMeterOptions } from './meter';

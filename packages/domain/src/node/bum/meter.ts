@@ -247,7 +247,11 @@ export class BumMeter {
     }
     // a burst within the window: each time the budget is used up again, decode half as often
     // (so a window never decodes more than budget x log2(rate / budget) packets)
-    if (this.windowDecoded >= (this.o.budgetPps * this.o.windowMs) / 1000 && this.windowDecoded % Math.max(1, Math.floor((this.o.budgetPps * this.o.windowMs) / 1000)) === 0) this.k *= 2;
+    if (
+      this.windowDecoded >= (this.o.budgetPps * this.o.windowMs) / 1000 &&
+      this.windowDecoded % Math.max(1, Math.floor((this.o.budgetPps * this.o.windowMs) / 1000)) === 0
+    )
+      this.k *= 2;
     this.windowDecoded++;
     this.skip = this.k - 1;
     this.decoded++;

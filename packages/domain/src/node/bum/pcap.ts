@@ -4,7 +4,6 @@
  * stdout to {@link PcapStreamReader}. Pure: bytes in, records out.
  */
 
-
 /** pcap link types (tcpdump.org/linktypes.html) the decoder reads. */
 export const LINKTYPE = { ETHERNET: 1, RAW: 101, LINUX_SLL: 113, IPV4: 228, IPV6: 229, LINUX_SLL2: 276 } as const;
 
@@ -137,7 +136,11 @@ export function readPcap(bytes: Uint8Array): { header: PcapHeader; records: Pcap
  * Write a classic pcap file (little-endian, microseconds): for tests, fixtures and trimming captures.
  * @param records `data` is written as captured; `origLen` defaults to its length
  */
-export function writePcap(records: { tsMs: number; data: Uint8Array; origLen?: number }[], linktype: number = LINKTYPE.ETHERNET, snaplen = 262_144): Uint8Array {
+export function writePcap(
+  records: { tsMs: number; data: Uint8Array; origLen?: number }[],
+  linktype: number = LINKTYPE.ETHERNET,
+  snaplen = 262_144,
+): Uint8Array {
   const size = 24 + records.reduce((n, r) => n + 16 + r.data.length, 0);
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
@@ -158,7 +161,6 @@ export function writePcap(records: { tsMs: number; data: Uint8Array; origLen?: n
   }
   return out;
 }
-
 
 /**
  * tcpdump's statistics line (printed on exit and on SIGUSR1):

@@ -103,9 +103,17 @@ export function bumTotal(c: BumCounters): number {
   return c.broadcast + c.multicast + c.unknownUnicast;
 }
 
-
 /** A report for a meter that cannot run (`reason`, e.g. `tcpdump missing`): no counts. */
-export function unavailableBumReport(o: { host: string; instance: string; vtep: string | null; iface: string; udpPort: number; fromMs: number; toMs: number; reason: string }): BumReport {
+export function unavailableBumReport(o: {
+  host: string;
+  instance: string;
+  vtep: string | null;
+  iface: string;
+  udpPort: number;
+  fromMs: number;
+  toMs: number;
+  reason: string;
+}): BumReport {
   return {
     schema: BUM_REPORT_SCHEMA,
     host: o.host,
@@ -150,7 +158,12 @@ export function mergeBumFlows(reports: Pick<BumReport, 'flows'>[]): BumFlow[] {
 
 /** Flow order in reports (internal to the BUM modules): VNI, remote VTEP (numerically), tx before rx, unicast outer before multicast. */
 export function compareFlows(a: Omit<BumFlow, keyof BumCounters>, b: Omit<BumFlow, keyof BumCounters>): number {
-  return a.vni - b.vni || compareIp(a.remoteVtep, b.remoteVtep) || (a.direction === b.direction ? 0 : a.direction === 'tx' ? -1 : 1) || Number(a.outerMulticast) - Number(b.outerMulticast);
+  return (
+    a.vni - b.vni ||
+    compareIp(a.remoteVtep, b.remoteVtep) ||
+    (a.direction === b.direction ? 0 : a.direction === 'tx' ? -1 : 1) ||
+    Number(a.outerMulticast) - Number(b.outerMulticast)
+  );
 }
 
 function compareIp(a: string, b: string): number {

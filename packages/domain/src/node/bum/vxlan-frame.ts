@@ -14,21 +14,11 @@
  */
 import { LINKTYPE } from './pcap';
 
-
 /** Default VXLAN UDP ports: the Linux kernel default (Linux bridge agent) and IANA's (OVS). */
 export const VXLAN_PORTS = [8472, 4789] as const;
 
 /** Why a captured packet was not counted as VXLAN. */
-export type UndecodableReason =
-  | 'linktype'
-  | 'truncated'
-  | 'not-ip'
-  | 'fragment'
-  | 'ipv6-ext'
-  | 'not-udp'
-  | 'port'
-  | 'vxlan-flags'
-  | 'foreign';
+export type UndecodableReason = 'linktype' | 'truncated' | 'not-ip' | 'fragment' | 'ipv6-ext' | 'not-udp' | 'port' | 'vxlan-flags' | 'foreign';
 
 /** What {@link decodeVxlanPacket} reads of one VXLAN packet. */
 export interface VxlanPacket {
@@ -74,7 +64,7 @@ export function ipv6Text(b: Uint8Array, o = 0): string {
   for (let i = 0; i < 8; i++) g.push((b[o + 2 * i]! << 8) | b[o + 2 * i + 1]!);
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;
@@ -104,7 +94,10 @@ export function macKey(mac: string): number | null {
 
 /** A 48-bit MAC number as `aa:bb:cc:dd:ee:ff`. */
 export function macText(key: number): string {
-  return key.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
+  return key
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?!$)/g, '$1:');
 }
 
 /** `ff:ff:ff:ff:ff:ff` as a {@link macKey}. */

@@ -42,7 +42,17 @@ const chgIpCast = (network: string, vtep: string, before: [string, string][], af
 const reportMsg = (host: string, ip: string, l2pop: boolean, start: boolean) =>
   decoded('neutron', 'q-reports-plugin', {
     method: 'report_state',
-    args: { agent_state: { agent_state: { binary: 'neutron-linuxbridge-agent', host, agent_type: 'Linux bridge agent', start_flag: start, configurations: { tunneling_ip: ip, l2_population: l2pop, tunnel_types: ['vxlan'], devices: 1 } } } },
+    args: {
+      agent_state: {
+        agent_state: {
+          binary: 'neutron-linuxbridge-agent',
+          host,
+          agent_type: 'Linux bridge agent',
+          start_flag: start,
+          configurations: { tunneling_ip: ip, l2_population: l2pop, tunnel_types: ['vxlan'], devices: 1 },
+        },
+      },
+    },
   });
 
 interface Port {
@@ -53,7 +63,20 @@ interface Port {
 }
 
 type Fault = 'none' | 'drop-row' | 'wrong-vtep' | 'learned' | 'drop-neigh' | 'no-proxy' | 'group' | 'all-hosts-group' | 'unknown-vni' | 'stale-neigh';
-const FAULTS: Fault[] = ['none', 'none', 'none', 'drop-row', 'wrong-vtep', 'learned', 'drop-neigh', 'no-proxy', 'group', 'all-hosts-group', 'unknown-vni', 'stale-neigh'];
+const FAULTS: Fault[] = [
+  'none',
+  'none',
+  'none',
+  'drop-row',
+  'wrong-vtep',
+  'learned',
+  'drop-neigh',
+  'no-proxy',
+  'group',
+  'all-hosts-group',
+  'unknown-vni',
+  'stale-neigh',
+];
 
 /** A world: the model, the snapshots, and a generator of changes. */
 class World {
@@ -103,7 +126,12 @@ class World {
   private addPort(network: number, host: number, mac?: string, ip?: string): void {
     const first = !this.ports.some((p) => p.network === network && p.host === host);
     this.portSeq++;
-    const p = { network, host, mac: mac ?? `fa:16:3e:00:${(this.portSeq >> 8).toString(16).padStart(2, '0')}:${(this.portSeq & 255).toString(16).padStart(2, '0')}`, ip: ip ?? `192.168.${network}.${this.portSeq % 250}` };
+    const p = {
+      network,
+      host,
+      mac: mac ?? `fa:16:3e:00:${(this.portSeq >> 8).toString(16).padStart(2, '0')}:${(this.portSeq & 255).toString(16).padStart(2, '0')}`,
+      ip: ip ?? `192.168.${network}.${this.portSeq % 250}`,
+    };
     this.ports.push(p);
     const entries: [string, string][] = first ? [FLOOD, [p.mac, p.ip]] : [[p.mac, p.ip]];
     this.apply(fdbCast('add_fdb_entries', this.netId(network), this.vni(network), { [this.vtep(host)]: entries }));
@@ -118,7 +146,9 @@ class World {
   private removePort(p: Port): void {
     this.ports.splice(this.ports.indexOf(p), 1);
     const last = !this.ports.some((q) => q.network === p.network && q.host === p.host);
-    this.apply(fdbCast('remove_fdb_entries', this.netId(p.network), this.vni(p.network), { [this.vtep(p.host)]: last ? [FLOOD, [p.mac, p.ip]] : [[p.mac, p.ip]] }));
+    this.apply(
+      fdbCast('remove_fdb_entries', this.netId(p.network), this.vni(p.network), { [this.vtep(p.host)]: last ? [FLOOD, [p.mac, p.ip]] : [[p.mac, p.ip]] }),
+    );
   }
 
   /** Build a generated host's snapshot from what the model says it was told, with a fault. */
@@ -149,7 +179,14 @@ class World {
       links.push({ ifname: 'vxlan-5099', flags: ['UP'], linkinfo: { info_kind: 'vxlan', info_data: { id: 5099, local, port: 8472, proxy: true } } });
       fdb.push({ mac: FLOOD[0], ifname: 'vxlan-5099', dst: this.vtep((h + 2) % this.hosts), flags: ['self'], state: 'permanent' });
     }
-    return buildNodeSnapshot({ host: name, instance: `i-${h}`, seq, takenAt: 1_700_000_000_000 + seq, agentType: 'linuxbridge', raw: { bridgeFdb: JSON.stringify(fdb), ipNeigh: JSON.stringify(neigh), ipLinkVxlan: JSON.stringify(links) } });
+    return buildNodeSnapshot({
+      host: name,
+      instance: `i-${h}`,
+      seq,
+      takenAt: 1_700_000_000_000 + seq,
+      agentType: 'linuxbridge',
+      raw: { bridgeFdb: JSON.stringify(fdb), ipNeigh: JSON.stringify(neigh), ipLinkVxlan: JSON.stringify(links) },
+    });
   }
 
   /** One random change; returns its name. */
@@ -238,30 +275,34 @@ describe('NodeAnalyzer: incremental == full analyzeNodes after every change', ()
     [2, 'ovs-node'],
     [3, 'faults'],
     [4, 'mixed'],
-  ])('seed %i, with the real %s capture and snapshots', (seed, scenario) => {
-    const world = new World(prng(seed), scenario);
-    const analyzer = new NodeAnalyzer();
-    let hostsAnalyzed = 0;
-    let hostsSeen = 0;
-    const kinds = new Set<string>();
-    for (let i = 0; i < 220; i++) {
-      const what = i === 0 ? 'start' : world.step();
-      kinds.add(what);
-      const snapshots = [...world.snaps.values()];
-      analyzer.modelChanged(world.takeChanges());
-      const inc = analyzer.analyze({ model: world.model, snapshots });
-      const full = analyzeNodes({ model: world.model, snapshots });
-      if (JSON.stringify(inc) !== JSON.stringify(full)) expect({ step: i, what, inc }).toEqual({ step: i, what, inc: full });
-      expect(JSON.stringify(inc), `step ${i}: ${what}`).toBe(JSON.stringify(full));
-      if (i > 0) {
-        hostsAnalyzed += analyzer.stats.hostsAnalyzed;
-        hostsSeen += analyzer.stats.hosts;
+  ])(
+    'seed %i, with the real %s capture and snapshots',
+    (seed, scenario) => {
+      const world = new World(prng(seed), scenario);
+      const analyzer = new NodeAnalyzer();
+      let hostsAnalyzed = 0;
+      let hostsSeen = 0;
+      const kinds = new Set<string>();
+      for (let i = 0; i < 220; i++) {
+        const what = i === 0 ? 'start' : world.step();
+        kinds.add(what);
+        const snapshots = [...world.snaps.values()];
+        analyzer.modelChanged(world.takeChanges());
+        const inc = analyzer.analyze({ model: world.model, snapshots });
+        const full = analyzeNodes({ model: world.model, snapshots });
+        if (JSON.stringify(inc) !== JSON.stringify(full)) expect({ step: i, what, inc }).toEqual({ step: i, what, inc: full });
+        expect(JSON.stringify(inc), `step ${i}: ${what}`).toBe(JSON.stringify(full));
+        if (i > 0) {
+          hostsAnalyzed += analyzer.stats.hostsAnalyzed;
+          hostsSeen += analyzer.stats.hosts;
+        }
       }
-    }
-    expect(kinds.size).toBeGreaterThan(12);
-    // and it is incremental: most hosts are reused
-    expect(hostsAnalyzed).toBeLessThan(hostsSeen / 2);
-  }, 60_000);
+      expect(kinds.size).toBeGreaterThan(12);
+      // and it is incremental: most hosts are reused
+      expect(hostsAnalyzed).toBeLessThan(hostsSeen / 2);
+    },
+    60_000,
+  );
 
   it('re-analyses only the hosts of the changed network, and one host for one snapshot', () => {
     const world = new World(prng(9), 'mixed');
@@ -323,7 +364,13 @@ describe('model semantics', () => {
     const noReports = loadCapture('faults').filter((r) => r.routingKey !== 'q-reports-plugin');
     const files = bundleFilesOf('faults', '0-baseline');
     const withIni = analyzeNodes({ model: modelAt(noReports, at), snapshots: snapshotsFromBundle(files).snapshots });
-    expect(withIni.hosts.controller!.mode).toMatchObject({ l2pop: 'on', l2popSource: 'ini', arpResponder: 'on', arpResponderSource: 'ini', vtep: '10.0.20.11' });
+    expect(withIni.hosts.controller!.mode).toMatchObject({
+      l2pop: 'on',
+      l2popSource: 'ini',
+      arpResponder: 'on',
+      arpResponderSource: 'ini',
+      vtep: '10.0.20.11',
+    });
     expect(driftLines(withIni, 'controller')).toEqual([]);
     const bare = Object.fromEntries(Object.entries(files).filter(([f]) => !f.endsWith('-agent.ini')));
     const kernelOnly = analyzeNodes({ model: modelAt(noReports, at), snapshots: snapshotsFromBundle(bare).snapshots });
@@ -335,7 +382,12 @@ describe('model semantics', () => {
     const files = Object.fromEntries(Object.entries(bundleFilesOf('lab2', '2-after-ping')).filter(([f]) => f.startsWith('controller-')));
     const a = analyzeNodes({ model: modelAt(loadCapture('lab2'), at), snapshots: snapshotsFromBundle(files).snapshots });
     expect(Object.keys(a.hosts)).toEqual(HOSTS);
-    expect(a.hosts.compute1).toMatchObject({ snapshot: null, drift: [], flood: {}, mode: { l2pop: 'on', notes: ['no node snapshot: drift and flood lists not evaluated'] } });
+    expect(a.hosts.compute1).toMatchObject({
+      snapshot: null,
+      drift: [],
+      flood: {},
+      mode: { l2pop: 'on', notes: ['no node snapshot: drift and flood lists not evaluated'] },
+    });
   });
 
   it('fixtures root is where the tests read', () => {

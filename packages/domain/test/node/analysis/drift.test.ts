@@ -14,13 +14,20 @@ describe('faults injected into copies of real snapshots', () => {
         return out;
       }),
     );
-    expect(driftLines(a, 'controller')).toEqual([`missing_flood ${FLOOD_MAC} - 10.0.20.13`, 'stale_entry fa:16:3e:aa:aa:aa - 10.0.20.12', 'wrong_vtep fa:16:3e:b4:2c:fc 172.16.1.13 10.0.20.12']);
+    expect(driftLines(a, 'controller')).toEqual([
+      `missing_flood ${FLOOD_MAC} - 10.0.20.13`,
+      'stale_entry fa:16:3e:aa:aa:aa - 10.0.20.12',
+      'wrong_vtep fa:16:3e:b4:2c:fc 172.16.1.13 10.0.20.12',
+    ]);
     expect(driftLines(a, 'compute1')).toEqual([]);
   });
 
   it('a flood entry to a VTEP with no ports left is stale (wasted BUM), and excess in the flood list', () => {
     const a = analyzeStep('lab2', '5-after-delete-compute2', (files) =>
-      editJson<FdbJson>(files, 'controller-bridge-fdb.json', (rows) => [...rows, { mac: FLOOD_MAC, ifname: 'vxlan-649', dst: '10.0.20.13', flags: ['self'], state: 'permanent' }]),
+      editJson<FdbJson>(files, 'controller-bridge-fdb.json', (rows) => [
+        ...rows,
+        { mac: FLOOD_MAC, ifname: 'vxlan-649', dst: '10.0.20.13', flags: ['self'], state: 'permanent' },
+      ]),
     );
     expect(driftLines(a, 'controller')).toEqual([`stale_entry ${FLOOD_MAC} - 10.0.20.13`]);
     expect(Object.values(a.hosts.controller!.flood)[0]).toMatchObject({ excess: ['10.0.20.13'], copies: 2 });
@@ -35,7 +42,11 @@ describe('faults injected into copies of real snapshots', () => {
     );
     expect(driftLines(a, 'compute1')).toEqual(['missing_unicast fa:16:3e:dd:6f:d2 172.16.1.11 10.0.20.11']);
     expect(foreignLines(a, 'compute1')).toEqual(['foreign_mac fa:16:3e:00:00:42 - 10.0.20.13']);
-    expect(a.hosts.compute1!.foreignMacs[0]).toMatchObject({ network: a.hosts.compute1!.drift[0]!.network, dev: 'vxlan-649', evidence: [{ source: 'linuxbridge.fdb' }] });
+    expect(a.hosts.compute1!.foreignMacs[0]).toMatchObject({
+      network: a.hosts.compute1!.drift[0]!.network,
+      dev: 'vxlan-649',
+      evidence: [{ source: 'linuxbridge.fdb' }],
+    });
     expect(a.hosts.compute1!.drift[0]!.detail).toMatch(/reached only through a learned row dst 10\.0\.20\.11/);
   });
 
@@ -48,8 +59,15 @@ describe('faults injected into copies of real snapshots', () => {
         return out;
       }),
     );
-    expect(driftLines(a, 'compute2')).toEqual(['neigh_missing fa:16:3e:f1:e6:0b 172.16.1.11 -', 'neigh_stale fa:16:3e:00:00:01 172.16.1.12 -', 'neigh_stale fa:16:3e:00:00:02 172.16.1.99 -']);
-    expect(a.hosts.compute2!.drift[1]).toMatchObject({ expectedMac: 'fa:16:3e:82:2d:00', evidence: [{ file: 'compute2-ip-neigh.json', text: '172.16.1.12 dev vxlan-649 lladdr fa:16:3e:00:00:01 PERMANENT' }] });
+    expect(driftLines(a, 'compute2')).toEqual([
+      'neigh_missing fa:16:3e:f1:e6:0b 172.16.1.11 -',
+      'neigh_stale fa:16:3e:00:00:01 172.16.1.12 -',
+      'neigh_stale fa:16:3e:00:00:02 172.16.1.99 -',
+    ]);
+    expect(a.hosts.compute2!.drift[1]).toMatchObject({
+      expectedMac: 'fa:16:3e:82:2d:00',
+      evidence: [{ file: 'compute2-ip-neigh.json', text: '172.16.1.12 dev vxlan-649 lladdr fa:16:3e:00:00:01 PERMANENT' }],
+    });
   });
 
   it('no neighbour checks without the ARP responder (lab2: PERMANENT rows are not expected, nor missing)', () => {
@@ -57,5 +75,4 @@ describe('faults injected into copies of real snapshots', () => {
     expect(a.hosts.controller!.mode.arpResponder).toBe('off');
     expect(driftLines(a, 'controller')).toEqual([]);
   });
-
 });

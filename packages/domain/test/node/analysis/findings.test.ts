@@ -20,7 +20,7 @@ describe('faults injected into copies of real snapshots', () => {
     expect(Object.values(a.hosts.compute1!.flood)[0]).toMatchObject({ excess: ['224.0.0.1'], copies: 3 });
   });
 
-  it('mixed_arp_responder when one host\'s device has no proxy (mode from the kernel)', () => {
+  it("mixed_arp_responder when one host's device has no proxy (mode from the kernel)", () => {
     const a = analyzeStep('lab3', '1-ports-active', (files) => {
       editJson<LinkJson>(files, 'compute2-ip-link-vxlan.json', (links) => {
         delete links[0]!.linkinfo.info_data.proxy;

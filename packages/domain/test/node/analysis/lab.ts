@@ -4,7 +4,13 @@ import type { NodeAnalysis } from '../../../src';
 import { driftLines, foreignLines } from '../helpers';
 
 export const HOSTS = ['compute1', 'compute2', 'controller'];
-export const VTEP: Record<string, string> = { controller: '10.0.20.11', compute1: '10.0.20.12', compute2: '10.0.20.13', compute3: '10.0.20.14', ovs1: '10.0.20.21' };
+export const VTEP: Record<string, string> = {
+  controller: '10.0.20.11',
+  compute1: '10.0.20.12',
+  compute2: '10.0.20.13',
+  compute3: '10.0.20.14',
+  ovs1: '10.0.20.21',
+};
 
 export type FdbJson = { mac: string; ifname: string; dst?: string; flags: string[]; state: string; master?: string }[];
 export type NeighJson = { dst: string; dev: string; lladdr: string; state: string[] }[];
@@ -14,7 +20,8 @@ export type LinkJson = { linkinfo: { info_data: Record<string, unknown> } }[];
 export function expectClean(a: NodeAnalysis, hosts = HOSTS): void {
   for (const h of hosts) {
     expect({ host: h, drift: driftLines(a, h), foreign: foreignLines(a, h) }).toEqual({ host: h, drift: [], foreign: [] });
-    for (const f of Object.values(a.hosts[h]!.flood)) expect({ host: h, excess: f.excess, missing: f.missing, actual: f.actual }).toEqual({ host: h, excess: [], missing: [], actual: f.ideal });
+    for (const f of Object.values(a.hosts[h]!.flood))
+      expect({ host: h, excess: f.excess, missing: f.missing, actual: f.actual }).toEqual({ host: h, excess: [], missing: [], actual: f.ideal });
   }
   expect(a.findings).toEqual([]);
 }

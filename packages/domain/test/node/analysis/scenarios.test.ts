@@ -58,13 +58,28 @@ describe('lab1 (l2pop off): flood-and-learn with multicast group 224.0.0.1, no c
 
   it('2-after-ping: the learned rows are reported as learned_only, with the VTEP they were learned from', () => {
     const a = analyzeStep('lab1', '2-after-ping');
-    expect(driftLines(a, 'controller')).toEqual(['learned_only fa:16:3e:7c:17:cb 172.16.1.12 10.0.20.12', 'learned_only fa:16:3e:fe:61:a5 172.16.1.13 10.0.20.13']);
-    expect(a.hosts.controller!.drift[0]!.evidence[0]).toEqual({ host: 'controller', source: 'linuxbridge.fdb', file: 'controller-bridge-fdb.json', text: 'fa:16:3e:7c:17:cb dev vxlan-649 dst 10.0.20.12 self' });
+    expect(driftLines(a, 'controller')).toEqual([
+      'learned_only fa:16:3e:7c:17:cb 172.16.1.12 10.0.20.12',
+      'learned_only fa:16:3e:fe:61:a5 172.16.1.13 10.0.20.13',
+    ]);
+    expect(a.hosts.controller!.drift[0]!.evidence[0]).toEqual({
+      host: 'controller',
+      source: 'linuxbridge.fdb',
+      file: 'controller-bridge-fdb.json',
+      text: 'fa:16:3e:7c:17:cb dev vxlan-649 dst 10.0.20.12 self',
+    });
   });
 
   it('5-after-delete-compute2: the group still reaches compute2, which has no port left: excess', () => {
     const a = analyzeStep('lab1', '5-after-delete-compute2');
-    expect(Object.values(a.hosts.controller!.flood)[0]).toMatchObject({ actual: ['224.0.0.1'], ideal: ['10.0.20.12'], reach: ['10.0.20.12', '10.0.20.13'], excess: ['10.0.20.13'], missing: [], copies: 1 });
+    expect(Object.values(a.hosts.controller!.flood)[0]).toMatchObject({
+      actual: ['224.0.0.1'],
+      ideal: ['10.0.20.12'],
+      reach: ['10.0.20.12', '10.0.20.13'],
+      excess: ['10.0.20.13'],
+      missing: [],
+      copies: 1,
+    });
   });
 });
 
@@ -82,8 +97,12 @@ describe('switch-noclean (real): Lab1 -> Lab3 in place, then clean', () => {
     expect(a.findings.map((f) => [f.kind, f.hosts])).toEqual([['half_switched_vxlan', HOSTS]]);
     const f = a.findings[0]!;
     expect(f.vni).toBe(649);
-    expect(f.detail).toMatch(/controller: vxlan-649 still floods to multicast 224\.0\.0\.1 and also holds 2 l2pop flood entries: BUM leaves 3 times; 2 ARP responder entries on vxlan-649 without "proxy"/);
-    expect(f.evidence.some((e) => e.host === 'compute1' && e.file === 'compute1-ip-link-vxlan.json' && /group 224\.0\.0\.1/.test(e.text) && !/proxy/.test(e.text))).toBe(true);
+    expect(f.detail).toMatch(
+      /controller: vxlan-649 still floods to multicast 224\.0\.0\.1 and also holds 2 l2pop flood entries: BUM leaves 3 times; 2 ARP responder entries on vxlan-649 without "proxy"/,
+    );
+    expect(
+      f.evidence.some((e) => e.host === 'compute1' && e.file === 'compute1-ip-link-vxlan.json' && /group 224\.0\.0\.1/.test(e.text) && !/proxy/.test(e.text)),
+    ).toBe(true);
     expect(f.evidence.some((e) => e.source === 'linuxbridge.neigh')).toBe(true);
     for (const h of HOSTS) {
       const r = a.hosts[h]!;
@@ -108,7 +127,10 @@ describe('faults (real): injected by hand on a Lab3 kernel, flagged with the rig
     ['3-fault-stale-mac', { compute1: ['stale_entry fa:16:3e:00:00:99 - 10.0.20.13'] }],
     ['5-fault-neigh-deleted', { controller: ['neigh_missing fa:16:3e:65:c3:74 172.16.1.12 -'] }],
     ['7-fault-wrong-vtep', { compute2: ['wrong_vtep fa:16:3e:8e:a8:0d 172.16.1.11 10.0.20.12'] }],
-    ['9-fault-neigh-wrong-unicast-deleted', { compute1: ['missing_unicast fa:16:3e:f3:4d:52 172.16.1.13 10.0.20.13', 'neigh_stale fa:16:3e:00:00:98 172.16.1.13 -'] }],
+    [
+      '9-fault-neigh-wrong-unicast-deleted',
+      { compute1: ['missing_unicast fa:16:3e:f3:4d:52 172.16.1.13 10.0.20.13', 'neigh_stale fa:16:3e:00:00:98 172.16.1.13 -'] },
+    ],
     // l2pop on: a learned MAC Neutron never announced is a foreign MAC, not drift
     ['11-fault-learned-unknown-mac', { controller: ['foreign_mac fa:16:3e:00:00:77 - 10.0.20.13'] }],
   ];
@@ -118,9 +140,12 @@ describe('faults (real): injected by hand on a Lab3 kernel, flagged with the rig
     expect(a.findings).toEqual([]);
   });
 
-  it.each(['0-baseline', '2-undone-flood', '4-undone-stale-mac', '6-undone-neigh', '8-undone-wrong-vtep', '10-undone-neigh-unicast', '12-undone-learned'])('%s: clean', (step) => {
-    expectClean(analyzeStep('faults', step));
-  });
+  it.each(['0-baseline', '2-undone-flood', '4-undone-stale-mac', '6-undone-neigh', '8-undone-wrong-vtep', '10-undone-neigh-unicast', '12-undone-learned'])(
+    '%s: clean',
+    (step) => {
+      expectClean(analyzeStep('faults', step));
+    },
+  );
 
   it('details name the expectation', () => {
     const wrong = analyzeStep('faults', '7-fault-wrong-vtep').hosts.compute2!.drift[0]!;
@@ -160,21 +185,31 @@ describe('mixed (real): controller Lab3, compute1 Lab2, compute2 Lab1', () => {
 
 describe('ovs-node (real): 3 Linux bridge hosts + ovs1 (neutron-openvswitch-agent), br-tun parsed into the same model', () => {
   const LB = ['compute1', 'compute2', 'controller'];
-  it.each(['1-lab2-ports-active', '2-lab2-after-ping', '3-lab3', '4-lab3-after-ping', '7-lab3-again', '10-ini-restored'])('%s: zero drift everywhere; ovs1 floods to the LB VTEPs', (step) => {
-    const a = analyzeStep('ovs-node', step);
-    const hosts = Object.keys(a.hosts);
-    expectClean(a, hosts);
-    const ovs = a.hosts.ovs1!;
-    expect(ovs.mode).toMatchObject({ agentType: 'openvswitch', vtep: '10.0.20.21', l2pop: 'on', floodMode: 'unicast', udpPorts: [8472] });
-    expect(Object.values(ovs.flood)[0]!.actual).toEqual(hosts.filter((h) => h !== 'ovs1').map((h) => VTEP[h]).sort());
-    for (const h of LB) expect(Object.values(a.hosts[h]!.flood)[0]!.actual).toContain('10.0.20.21');
-  });
+  it.each(['1-lab2-ports-active', '2-lab2-after-ping', '3-lab3', '4-lab3-after-ping', '7-lab3-again', '10-ini-restored'])(
+    '%s: zero drift everywhere; ovs1 floods to the LB VTEPs',
+    (step) => {
+      const a = analyzeStep('ovs-node', step);
+      const hosts = Object.keys(a.hosts);
+      expectClean(a, hosts);
+      const ovs = a.hosts.ovs1!;
+      expect(ovs.mode).toMatchObject({ agentType: 'openvswitch', vtep: '10.0.20.21', l2pop: 'on', floodMode: 'unicast', udpPorts: [8472] });
+      expect(Object.values(ovs.flood)[0]!.actual).toEqual(
+        hosts
+          .filter((h) => h !== 'ovs1')
+          .map((h) => VTEP[h])
+          .sort(),
+      );
+      for (const h of LB) expect(Object.values(a.hosts[h]!.flood)[0]!.actual).toContain('10.0.20.21');
+    },
+  );
 
   it('3-lab3: ovs1 ARP responder from report_state, table 21 checked entry by entry', () => {
     const a = analyzeStep('ovs-node', '3-lab3');
     expect(a.hosts.ovs1!.mode).toMatchObject({ arpResponder: 'on', arpResponderSource: 'report_state' });
     const broken = analyzeStep('ovs-node', '3-lab3', (files) => {
-      files['ovs1-flows-br-tun.txt'] = files['ovs1-flows-br-tun.txt']!.split('\n').filter((l) => !/table=21, .*arp_tpa=172\.16\.1\.12 /.test(l)).join('\n');
+      files['ovs1-flows-br-tun.txt'] = files['ovs1-flows-br-tun.txt']!.split('\n')
+        .filter((l) => !/table=21, .*arp_tpa=172\.16\.1\.12 /.test(l))
+        .join('\n');
     });
     expect(driftLines(broken, 'ovs1')).toEqual(['neigh_missing fa:16:3e:19:6f:5b 172.16.1.12 -']);
   });
@@ -189,23 +224,28 @@ describe('ovs-node (real): 3 Linux bridge hosts + ovs1 (neutron-openvswitch-agen
   it('8-udp-port-4789: the ini changed but the existing tunnel ports kept 8472: a note, no finding yet', () => {
     const a = analyzeStep('ovs-node', '8-udp-port-4789');
     expect(a.findings).toEqual([]);
-    expect(a.hosts.ovs1!.mode.notes).toContain("the ini's UDP port is 4789 but the tunnel ports use 8472: existing tunnel ports keep their port, new ones get 4789");
+    expect(a.hosts.ovs1!.mode.notes).toContain(
+      "the ini's UDP port is 4789 but the tunnel ports use 8472: existing tunnel ports keep their port, new ones get 4789",
+    );
   });
 
   it('9-compute3-joined: the new tunnel to compute3 uses 4789, compute3 listens on 8472: udp_port_mismatch', () => {
     const a = analyzeStep('ovs-node', '9-compute3-joined');
     expect(a.findings.map((f) => [f.kind, f.hosts])).toEqual([['udp_port_mismatch', ['compute3', 'ovs1']]]);
     expect(a.findings[0]!.detail).toMatch(/^ovs1 sends VXLAN to compute3 \(10\.0\.20\.14\) on UDP 4789, compute3 listens on 8472/);
-    expect(a.findings[0]!.evidence.map((e) => e.text)).toContain('vxlan-0a00140e type=vxlan ofport=5 remote_ip=10.0.20.14 local_ip=10.0.20.21 dst_port=(default 4789)');
+    expect(a.findings[0]!.evidence.map((e) => e.text)).toContain(
+      'vxlan-0a00140e type=vxlan ofport=5 remote_ip=10.0.20.14 local_ip=10.0.20.21 dst_port=(default 4789)',
+    );
     expect(a.hosts.ovs1!.mode.udpPorts).toEqual([4789, 8472]);
   });
 
-  it('faults injected into a copy of ovs1\'s br-tun: flood output removed, unicast moved, learned flow', () => {
+  it("faults injected into a copy of ovs1's br-tun: flood output removed, unicast moved, learned flow", () => {
     const a = analyzeStep('ovs-node', '2-lab2-after-ping', (files) => {
-      files['ovs1-flows-br-tun.txt'] = files['ovs1-flows-br-tun.txt']!
-        .replace(/(table=22, .*dl_vlan=1 actions=.*),output:4/, '$1')
+      files['ovs1-flows-br-tun.txt'] = files['ovs1-flows-br-tun.txt']!.replace(/(table=22, .*dl_vlan=1 actions=.*),output:4/, '$1')
         .replace(/(dl_dst=fa:16:3e:87:3e:7c actions=strip_vlan,load:0x289->NXM_NX_TUN_ID\[\]),output:2/, '$1,output:3')
-        .concat(' cookie=0x1, duration=1s, table=20, n_packets=1, n_bytes=1, hard_timeout=300, idle_age=1, priority=1,vlan_tci=0x0001/0x0fff,dl_dst=fa:16:3e:00:00:55 actions=load:0->NXM_OF_VLAN_TCI[],load:0x289->NXM_NX_TUN_ID[],output:2\n');
+        .concat(
+          ' cookie=0x1, duration=1s, table=20, n_packets=1, n_bytes=1, hard_timeout=300, idle_age=1, priority=1,vlan_tci=0x0001/0x0fff,dl_dst=fa:16:3e:00:00:55 actions=load:0->NXM_OF_VLAN_TCI[],load:0x289->NXM_NX_TUN_ID[],output:2\n',
+        );
     });
     expect(driftLines(a, 'ovs1')).toEqual(['missing_flood 00:00:00:00:00:00 - 10.0.20.11', 'wrong_vtep fa:16:3e:87:3e:7c 172.16.1.13 10.0.20.12']);
     expect(foreignLines(a, 'ovs1')).toEqual(['foreign_mac fa:16:3e:00:00:55 - 10.0.20.13']);
@@ -213,13 +253,26 @@ describe('ovs-node (real): 3 Linux bridge hosts + ovs1 (neutron-openvswitch-agen
   });
 });
 
-describe('ovs-try (real, no ofports): ovs1\'s flood list from table 22 = the three Linux bridge VTEPs', () => {
+describe("ovs-try (real, no ofports): ovs1's flood list from table 22 = the three Linux bridge VTEPs", () => {
   it('flood list matched set-wise; no drift', () => {
     const files = bundleFilesOf('ovs-try', '.');
-    const bundle = { 'ovs1-flows-br-tun.txt': files['ovs1-flows-br-tun.txt']!, 'ovs1-ovs-vsctl-show.txt': files['ovs1-ovs-vsctl-show.txt']!, 'ovs1-agent.ini': files['openvswitch_agent.ini']! };
+    const bundle = {
+      'ovs1-flows-br-tun.txt': files['ovs1-flows-br-tun.txt']!,
+      'ovs1-ovs-vsctl-show.txt': files['ovs1-ovs-vsctl-show.txt']!,
+      'ovs1-agent.ini': files['openvswitch_agent.ini']!,
+    };
     const a = analyzeNodes({ model: modelAt(loadCapture('ovs-try')), snapshots: snapshotsFromBundle(bundle).snapshots });
     const ovs = a.hosts.ovs1!;
-    expect(Object.values(ovs.flood)).toEqual([expect.objectContaining({ vni: 649, actual: ['10.0.20.11', '10.0.20.12', '10.0.20.13'], ideal: ['10.0.20.11', '10.0.20.12', '10.0.20.13'], excess: [], missing: [], copies: 3 })]);
+    expect(Object.values(ovs.flood)).toEqual([
+      expect.objectContaining({
+        vni: 649,
+        actual: ['10.0.20.11', '10.0.20.12', '10.0.20.13'],
+        ideal: ['10.0.20.11', '10.0.20.12', '10.0.20.13'],
+        excess: [],
+        missing: [],
+        copies: 3,
+      }),
+    ]);
     expect(ovs.drift).toEqual([]);
     expect(ovs.mode.notes.join('\n')).toMatch(/matched as a set/);
     // the Linux bridge hosts have no JSON snapshot in ovs-try: listed from report_state only

@@ -46,8 +46,15 @@ export interface FrameOpts {
 
 /** An Ethernet / IPv4|IPv6 / UDP / VXLAN / inner Ethernet frame. */
 export function vxlanFrame(o: FrameOpts = {}): Uint8Array {
-  const innerPayload = o.innerType === 0x0806 || o.innerType === undefined ? cat([0, 1, 8, 0, 6, 4], be16(o.arpOp ?? 1), new Uint8Array(20)) : new Uint8Array(28);
-  const inner = cat(mac(o.innerDst ?? 'ff:ff:ff:ff:ff:ff'), mac(o.innerSrc ?? 'fa:16:3e:00:00:01'), ...(o.innerTags ?? []).flatMap((t, i) => [be16(t), be16(100 + i)]), be16(o.innerType ?? 0x0806), innerPayload);
+  const innerPayload =
+    o.innerType === 0x0806 || o.innerType === undefined ? cat([0, 1, 8, 0, 6, 4], be16(o.arpOp ?? 1), new Uint8Array(20)) : new Uint8Array(28);
+  const inner = cat(
+    mac(o.innerDst ?? 'ff:ff:ff:ff:ff:ff'),
+    mac(o.innerSrc ?? 'fa:16:3e:00:00:01'),
+    ...(o.innerTags ?? []).flatMap((t, i) => [be16(t), be16(100 + i)]),
+    be16(o.innerType ?? 0x0806),
+    innerPayload,
+  );
   const vx = cat([o.flags ?? 0x08, 0, 0, 0], [((o.vni ?? 649) >> 16) & 255, ((o.vni ?? 649) >> 8) & 255, (o.vni ?? 649) & 255, 0], inner);
   const udp = cat(be16(40000), be16(o.port ?? 8472), be16(8 + vx.length), [0, 0], vx);
   let l3: Uint8Array;

@@ -8,7 +8,20 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUM_LIMITS, BumFdb, type BumFlow, BumMeter, LINKTYPE, type PcapRecord, emptyBumCounters, macKey, mergeBumFlows, parseBumReport, readPcap, snapshotsFromBundle } from '../../../src';
+import {
+  BUM_LIMITS,
+  BumFdb,
+  type BumFlow,
+  BumMeter,
+  LINKTYPE,
+  type PcapRecord,
+  emptyBumCounters,
+  macKey,
+  mergeBumFlows,
+  parseBumReport,
+  readPcap,
+  snapshotsFromBundle,
+} from '../../../src';
 import { FIXTURES } from '../../fixtures';
 import { BUM, bundleOf, vxlanFrame } from './frames';
 
@@ -17,14 +30,44 @@ const VTEP: Record<string, string> = { controller: '10.0.20.11', compute1: '10.0
 function meterOver(lab: string, host: string, fdb?: BumFdb): { meter: BumMeter; records: PcapRecord[]; linktype: number } {
   const { header, records } = readPcap(readFileSync(path.join(BUM, lab, `${host}-ul0.pcap`)));
   const snap = snapshotsFromBundle(bundleOf(lab, host)).snapshots[0]!;
-  const meter = new BumMeter({ host, instance: 'fixture', vtep: VTEP[host]!, iface: 'ul0', udpPort: 8472, linktype: header.linktype, startMs: records[0]!.tsMs, fdb: fdb ?? BumFdb.fromSnapshot(snap) });
+  const meter = new BumMeter({
+    host,
+    instance: 'fixture',
+    vtep: VTEP[host]!,
+    iface: 'ul0',
+    udpPort: 8472,
+    linktype: header.linktype,
+    startMs: records[0]!.tsMs,
+    fdb: fdb ?? BumFdb.fromSnapshot(snap),
+  });
   for (const r of records) meter.offer(r);
   return { meter, records, linktype: header.linktype };
 }
 
-type Expect = [vni: number, remote: string, dir: 'tx' | 'rx', outerMulticast: boolean, packets: number, arp: number, arpRequest: number, arpReply: number, broadcast: number];
+type Expect = [
+  vni: number,
+  remote: string,
+  dir: 'tx' | 'rx',
+  outerMulticast: boolean,
+  packets: number,
+  arp: number,
+  arpRequest: number,
+  arpReply: number,
+  broadcast: number,
+];
 const flow = ([vni, remoteVtep, direction, outerMulticast, packets, arp, arpRequest, arpReply, broadcast]: Expect) => ({
-  vni, remoteVtep, direction, outerMulticast, packets, arp, arpRequest, arpReply, broadcast, multicast: 0, unknownUnicast: 0, unicast: packets - broadcast,
+  vni,
+  remoteVtep,
+  direction,
+  outerMulticast,
+  packets,
+  arp,
+  arpRequest,
+  arpReply,
+  broadcast,
+  multicast: 0,
+  unknownUnicast: 0,
+  unicast: packets - broadcast,
 });
 
 // from `tcpdump -e -nn -T vxlan -r fixtures/bum/<lab>/<host>-ul0.pcap`
@@ -94,11 +137,17 @@ describe('BUM meter on real lab captures (fixtures/bum)', () => {
   }
 
   it('Lab1: ARP requests go to the multicast group 224.0.0.1; Lab2: one unicast copy per remote VTEP; Lab3: no ARP at all', () => {
-    const arpOf = (lab: string, host: string) => meterOver(lab, host).meter.report(Date.now()).flows.filter((f) => f.arp > 0);
+    const arpOf = (lab: string, host: string) =>
+      meterOver(lab, host)
+        .meter.report(Date.now())
+        .flows.filter((f) => f.arp > 0);
     const lab1 = arpOf('lab1', 'compute1').filter((f) => f.direction === 'tx' && f.arpRequest > 0);
     expect(lab1).toMatchObject([{ remoteVtep: '224.0.0.1', outerMulticast: true, arpRequest: 2, broadcast: 2 }]);
     const lab2 = arpOf('lab2', 'compute1').filter((f) => f.direction === 'tx' && f.broadcast > 0);
-    expect(lab2.map((f) => [f.remoteVtep, f.outerMulticast, f.broadcast])).toEqual([['10.0.20.11', false, 2], ['10.0.20.13', false, 2]]);
+    expect(lab2.map((f) => [f.remoteVtep, f.outerMulticast, f.broadcast])).toEqual([
+      ['10.0.20.11', false, 2],
+      ['10.0.20.13', false, 2],
+    ]);
     expect(arpOf('lab3', 'compute1')).toEqual([]);
     expect(arpOf('lab3', 'controller')).toEqual([]);
   });
@@ -149,7 +198,20 @@ describe('classification and counting', () => {
     const m = meter(fdb);
     feed(m, [vxlanFrame({ arpOp: 1 }), vxlanFrame({ arpOp: 2, innerDst: 'fa:16:3e:00:00:02' })]);
     const f = only(m.report(start + 1000).flows);
-    expect(f).toMatchObject({ vni: 649, remoteVtep: '10.0.0.2', direction: 'tx', outerMulticast: false, broadcast: 1, unicast: 1, unknownUnicast: 0, multicast: 0, arp: 2, arpRequest: 1, arpReply: 1, packets: 2 });
+    expect(f).toMatchObject({
+      vni: 649,
+      remoteVtep: '10.0.0.2',
+      direction: 'tx',
+      outerMulticast: false,
+      broadcast: 1,
+      unicast: 1,
+      unknownUnicast: 0,
+      multicast: 0,
+      arp: 2,
+      arpRequest: 1,
+      arpReply: 1,
+      packets: 2,
+    });
   });
 
   it('inner multicast (IPv4 01:00:5e, IPv6 33:33) is multicast, not broadcast', () => {
@@ -211,7 +273,10 @@ describe('classification and counting', () => {
 
   it('bounds memory: flows over the cap go to `other`', () => {
     const m = meter(undefined, { maxFlows: 3 });
-    feed(m, [1, 2, 3, 4, 5].map((i) => vxlanFrame({ dst: `10.0.1.${i}` })));
+    feed(
+      m,
+      [1, 2, 3, 4, 5].map((i) => vxlanFrame({ dst: `10.0.1.${i}` })),
+    );
     const r = parseBumReport(m.report(start + 1000));
     expect(r.flows.map((f) => f.remoteVtep)).toEqual(['10.0.1.1', '10.0.1.2', '10.0.1.3']);
     expect(r.other).toEqual({ ...emptyBumCounters(), broadcast: 2, arp: 2, arpRequest: 2, packets: 2, bytes: 2 * vxlanFrame().length });

@@ -9,7 +9,7 @@ describe('pcap stream reader', () => {
   const bytes = readFileSync(path.join(BUM, 'lab2', 'compute1-ul0.pcap'));
   const whole = readPcap(bytes);
 
-  it('reads tcpdump\'s file: header, every record, nothing left over', () => {
+  it("reads tcpdump's file: header, every record, nothing left over", () => {
     expect(whole.header).toMatchObject({ littleEndian: true, nanos: false, versionMajor: 2, versionMinor: 4, snaplen: 160, linktype: 1 });
     expect(whole.records).toHaveLength(35);
     expect(whole.trailingBytes).toBe(0);
@@ -20,7 +20,8 @@ describe('pcap stream reader', () => {
     for (const size of [1, 7, 16, 23, 24, 25, 161, 4096]) {
       const reader = new PcapStreamReader();
       const got: { tsMs: number; origLen: number; hex: string }[] = [];
-      for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size), (r) => got.push({ tsMs: r.tsMs, origLen: r.origLen, hex: Buffer.from(r.data).toString('hex') }));
+      for (let i = 0; i < bytes.length; i += size)
+        reader.push(bytes.subarray(i, i + size), (r) => got.push({ tsMs: r.tsMs, origLen: r.origLen, hex: Buffer.from(r.data).toString('hex') }));
       expect(got).toEqual(whole.records.map((r) => ({ tsMs: r.tsMs, origLen: r.origLen, hex: Buffer.from(r.data).toString('hex') })));
       expect(reader.pendingBytes).toBe(0);
     }
@@ -71,9 +72,17 @@ describe('pcap stream reader', () => {
 // ------------------------------------------------------------------ hand-built frames
 
 describe('tcpdump statistics', () => {
-  it('reads tcpdump\'s statistics (SIGUSR1 one-liner and exit form)', () => {
-    expect(parseTcpdumpStats('tcpdump: 12 packets captured, 40 packets received by filter, 3 packets dropped by kernel\n')).toEqual({ captured: 12, received: 40, dropped: 3 });
-    expect(parseTcpdumpStats('2 packets captured\n4 packets received by filter\n0 packets dropped by kernel\n')).toEqual({ captured: 2, received: 4, dropped: 0 });
+  it("reads tcpdump's statistics (SIGUSR1 one-liner and exit form)", () => {
+    expect(parseTcpdumpStats('tcpdump: 12 packets captured, 40 packets received by filter, 3 packets dropped by kernel\n')).toEqual({
+      captured: 12,
+      received: 40,
+      dropped: 3,
+    });
+    expect(parseTcpdumpStats('2 packets captured\n4 packets received by filter\n0 packets dropped by kernel\n')).toEqual({
+      captured: 2,
+      received: 4,
+      dropped: 0,
+    });
     expect(parseTcpdumpStats('tcpdump: listening on ul0, link-type EN10MB (Ethernet), snapshot length 160 bytes\n')).toBeNull();
   });
 });

@@ -4,7 +4,9 @@ import { NODE_AGENT_WIRE, emptyBumCounters, parseBumReport, unavailableBumReport
 
 describe('report schema and helpers', () => {
   it('validates reports, including the unavailable form', () => {
-    const u = parseBumReport(unavailableBumReport({ host: 'compute1', instance: 'x', vtep: null, iface: 'ul0', udpPort: 8472, fromMs: 0, toMs: 5000, reason: 'tcpdump missing' }));
+    const u = parseBumReport(
+      unavailableBumReport({ host: 'compute1', instance: 'x', vtep: null, iface: 'ul0', udpPort: 8472, fromMs: 0, toMs: 5000, reason: 'tcpdump missing' }),
+    );
     expect(u).toMatchObject({ unavailable: 'tcpdump missing', flows: [], captured: 0, seconds: 5 });
     expect(() => parseBumReport({ ...u, schema: 'l2scope.bum/2' })).toThrow();
     expect(() => parseBumReport({ ...u, sampled: 1.5 })).toThrow();

@@ -6,7 +6,16 @@ import { be16, cat, mac, ok, vxlanFrame } from './frames';
 describe('VXLAN decoding of hand-built frames', () => {
   it('reads outer addresses, port, VNI, inner MACs and ARP opcode', () => {
     const d = ok(decodeVxlanPacket(vxlanFrame({ vni: 0xabcdef, arpOp: 2, innerDst: 'fa:16:3e:00:00:02' }), LINKTYPE.ETHERNET));
-    expect(d).toMatchObject({ outerSrc: '10.0.0.1', outerDst: '10.0.0.2', outerMulticast: false, udpDstPort: 8472, vni: 0xabcdef, innerEthertype: 0x0806, innerTags: 0, arp: 2 });
+    expect(d).toMatchObject({
+      outerSrc: '10.0.0.1',
+      outerDst: '10.0.0.2',
+      outerMulticast: false,
+      udpDstPort: 8472,
+      vni: 0xabcdef,
+      innerEthertype: 0x0806,
+      innerTags: 0,
+      arp: 2,
+    });
     expect(macText(d.innerDst)).toBe('fa:16:3e:00:00:02');
     expect(macText(d.innerSrc)).toBe('fa:16:3e:00:00:01');
   });
