@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { type BumReport, type FullNodeSnapshot, BumFdb, BumMeter, NODE_EXCHANGE, nodeRoutingKey, readPcap, snapshotsFromBundle } from '@l2scope/domain';
+import type { NodesStatus } from '@l2scope/worker';
 import { type Stack, root } from './stack';
 
 /** Epoch seconds of a step's snapshot in `fixtures/<scenario>/events.tsv` (the worker's `--until`). */
@@ -95,15 +96,15 @@ export async function nodePublisher(url: string) {
 
 /**
  * The id of the network the worker's analysis holds for `host` (polled on `/api/nodes` until the
- * worker has analysed the snapshots under test; up to 30 s). Errors: the poll's timeout.
+ * worker has analysed the snapshots under test against the replayed casts; up to 30 s). A flood
+ * list keyed `vni:<n>` comes from an analysis made before the model knew the network (the worker
+ * answers HTTP before its replay has run): polled past. Errors: the poll's timeout.
  */
 export async function analysedNetwork(stack: Stack, host = 'controller'): Promise<string> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const r = (await (await fetch(`http://127.0.0.1:${stack.livePort}/api/nodes`)).json()) as {
-      analysis?: { hosts: Record<string, { flood: Record<string, unknown> }> };
-    } | null;
-    const network = Object.keys(r?.analysis?.hosts[host]?.flood ?? {})[0];
+    const r = (await (await fetch(`http://127.0.0.1:${stack.livePort}/api/nodes`)).json()) as NodesStatus | null;
+    const network = Object.keys(r?.analysis?.hosts[host]?.flood ?? {}).find((n) => !n.startsWith('vni:'));
     if (network) return network;
     if (Date.now() > deadline) throw new Error(`no analysed network for ${host} on /api/nodes after 30 s`);
     await new Promise((res) => setTimeout(res, 250));
