@@ -39,7 +39,7 @@ export interface WorkerOptions {
   until?: number;
   allRpc?: boolean;
   declareExchanges?: boolean;
-  durableTopicExchange?: boolean;
+  durableExchanges?: boolean;
   queueMaxLength?: number;
   messageTtlMs?: number;
   prefetch?: number;
@@ -133,7 +133,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       url: amqpUrl,
       allRpc: opts.allRpc,
       declareExchanges: opts.declareExchanges,
-      durableTopicExchange: opts.durableTopicExchange,
+      durableExchanges: opts.durableExchanges,
       maxLength: opts.queueMaxLength,
       messageTtlMs: opts.messageTtlMs,
       prefetch: opts.prefetch,
