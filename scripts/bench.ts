@@ -4,7 +4,7 @@
  *  - worker ingest (decode, model, batched persistence, ack) vs a raw amqplib consumer that only
  *    acks, on the same local RabbitMQ, on SQLite and PostgreSQL;
  *  - model memory per FDB entry for a 1000-hypervisor fleet;
- *  - node analysis (expected vs actual) of a 1000-hypervisor fleet vs listing what every host was
+ *  - node analysis (told vs held) of a 1000-hypervisor fleet vs listing what every host was
  *    told (`ClusterModel.toldFdb`), and the incremental re-analysis after one change vs the full one.
  * Needs the local RabbitMQ (rabbitmqctl, root) and PostgreSQL; set L2SCOPE_BENCH_PG= to skip PostgreSQL.
  */

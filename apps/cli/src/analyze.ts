@@ -1,6 +1,6 @@
 /**
  * `l2scope analyze --messages FILE.jsonl --snapshots DIR [--until TIME]`: the worker's
- * expected-vs-actual analysis, offline. Replays a capture (the fixtures' JSONL shape) into the
+ * told-vs-held analysis, offline. Replays a capture (the fixtures' JSONL shape) into the
  * cluster model, reads a support bundle directory (`<host>-bridge-fdb.json`, ..., see
  * `support-bundle.ts` in @l2scope/domain) into node snapshots, and prints
  * `{"hosts": {"<host>": {"mode", "drift", "flood", "snapshot"}}, "findings": [...], "input": {...}}`.

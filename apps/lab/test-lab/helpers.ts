@@ -148,7 +148,7 @@ export async function converge(w: ModelSource, label: string, timeoutMs = 45_000
 /** Where the suite reads l2scope's model from. */
 export interface ModelSource {
   snapshot(): Promise<ModelSnapshot>;
-  /** The worker's node view (`GET /api/nodes`): the latest expected-vs-actual analysis, open findings, lags. */
+  /** The worker's host view (`GET /api/nodes`): the latest told-vs-held analysis, open findings, lags. */
   nodes(): Promise<NodesView>;
   stop(): Promise<void>;
 }

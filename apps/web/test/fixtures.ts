@@ -52,7 +52,7 @@ export function stepTime(scenario: string, step: string): number {
   throw new Error(`no step ${step} in ${scenario}`);
 }
 
-/** The node view of a lab step, computed as the worker does: the capture up to the step, the step's real support bundle, `analyzeNodes`. */
+/** The host view of a lab step, computed as the worker does: the capture up to the step, the step's real support bundle, `analyzeNodes`. */
 export function analyseStep(scenario: string, step: string): { model: ClusterModel; snapshots: FullNodeSnapshot[]; analysis: NodeAnalysis } {
   const { model } = replay(scenario, stepTime(scenario, step));
   const dir = path.join(FIXTURES, scenario, step);

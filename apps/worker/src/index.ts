@@ -4,6 +4,6 @@ export { replayToBroker, replayInProcess, readCapture, exchangeFor } from './rep
 export { IngestPipeline, summarize, type IngestedMessage, type PipelineEvents } from './pipeline';
 export { PrismaStore } from './store';
 export { LiveServer, type HealthResponse } from './live';
-export { NodeMonitor, type NodeMonitorEvents, type NodeStore, type NodesStatus, type NodeCounters } from './nodes';
+export { HostMonitor, type HostMonitorEvents, type NodeStore, type NodesStatus, type NodeCounters } from './host-monitor';
 export { TapHealth, type TapHealthEvents } from './tap-health';
 export type { Delivery } from './delivery';

@@ -5,7 +5,7 @@
  * - `GET /healthz`: {@link HealthResponse}; 200 when the source is connected, else 503.
  * - `GET /api/model`: the in-memory l2pop model (domain `ModelSnapshot`).
  * - `GET /api/stats`: the tap's counters and state (domain `TapStats`).
- * - `GET /api/nodes`: the node view in memory ({@link NodesStatus}: latest analysis, open findings,
+ * - `GET /api/nodes`: the host view in memory ({@link NodesStatus}: latest analysis, open findings,
  *   convergence lags, counters, hosts with a node agent), null when the node monitor is not running.
  *
  * All answer JSON (`cache-control: no-store`, any origin); other methods 405, other paths 404.
@@ -27,7 +27,7 @@ import {
   type TapStats,
   modelChangeKey,
 } from '@l2scope/domain';
-import type { NodeMonitor, NodesStatus } from './nodes';
+import type { HostMonitor, NodesStatus } from './host-monitor';
 import { type IngestPipeline, summarize } from './pipeline';
 import type { TapHealth } from './tap-health';
 
@@ -45,7 +45,7 @@ export interface LiveServerOptions {
   getModel: () => ModelSnapshot;
   /** The tap's state, for `GET /api/stats`, `/healthz` and the socket's `stats` events. */
   getStats: () => TapStats;
-  /** The node view for `GET /api/nodes` (latest analysis, convergence, counters). */
+  /** The host view for `GET /api/nodes` (latest analysis, convergence, counters). */
   getNodes?: () => NodesStatus;
   windowMs?: number;
   /** Message summaries pushed per window at most; the rest are counted as skipped. */
@@ -57,7 +57,7 @@ export interface LiveSources {
   /** Committed batches: their inspector rows and model changes. */
   pipeline?: Pick<IngestPipeline, 'on'>;
   /** Node view updates (emitted after their write). */
-  nodes?: Pick<NodeMonitor, 'on'>;
+  nodes?: Pick<HostMonitor, 'on'>;
   /** Connection, drops and gaps: the header's stats. */
   health?: Pick<TapHealth, 'on'>;
 }
@@ -124,7 +124,7 @@ export class LiveServer {
     return (this.http.address() as AddressInfo).port;
   }
 
-  /** Subscribe to the sources: committed batches, node view updates, tap health changes. */
+  /** Subscribe to the sources: committed batches, host view updates, tap health changes. */
   follow(sources: LiveSources): void {
     sources.pipeline?.on('committed', (batch, seq) =>
       this.publish(

@@ -56,7 +56,7 @@ const worker = await startWorker({
   until: o.until,
   allRpc: o.allRpc,
   declareExchanges: o.declareExchanges,
-  durableTopicExchange: o.durableExchanges,
+  durableExchanges: o.durableExchanges,
   queueMaxLength: o.queueMaxLength,
   messageTtlMs: o.messageTtl,
   prefetch: o.prefetch,

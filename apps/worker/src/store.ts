@@ -38,7 +38,7 @@ import {
   touchFindings,
   writeCounters,
 } from '@l2scope/db';
-import type { NodeStore } from './nodes';
+import type { NodeStore } from './host-monitor';
 import type { BatchSink, Counters, IngestedMessage } from './pipeline';
 import type { TapGapStore } from './tap-health';
 

@@ -26,7 +26,7 @@ export interface TapOptions {
   queuePrefix?: string;
   allRpc?: boolean;
   declareExchanges?: boolean;
-  durableTopicExchange?: boolean;
+  durableExchanges?: boolean;
   /** x-max-length of the tap queue (messages). */
   maxLength?: number;
   /** x-message-ttl of the tap queue (ms). */
@@ -86,7 +86,7 @@ export class AmqpTap {
 
   constructor(private readonly opts: TapOptions) {
     this.queue = `${opts.queuePrefix ?? 'l2scope.tap'}.${os.hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
-    this.bindings = opts.bindings ?? tapBindings({ allRpc: opts.allRpc ?? false, durableTopicExchange: opts.durableTopicExchange ?? false });
+    this.bindings = opts.bindings ?? tapBindings({ allRpc: opts.allRpc ?? false, durableExchanges: opts.durableExchanges ?? false });
     this.log = opts.log ?? (() => {});
   }
 

@@ -15,7 +15,7 @@ import { type Db, databaseUrl, dbProvider, openDb } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
 import { ClusterModel, type TapStats, nodeBindings, parseNodeSnapshot, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
 import { LiveServer } from './live';
-import { NodeMonitor } from './nodes';
+import { HostMonitor } from './host-monitor';
 import { IngestPipeline } from './pipeline';
 import { replayInProcess, replayToBroker } from './replay';
 import { MessageRetention } from './retention';
@@ -39,7 +39,7 @@ export interface WorkerOptions {
   until?: number;
   allRpc?: boolean;
   declareExchanges?: boolean;
-  durableTopicExchange?: boolean;
+  durableExchanges?: boolean;
   queueMaxLength?: number;
   messageTtlMs?: number;
   prefetch?: number;
@@ -66,7 +66,7 @@ export interface WorkerOptions {
 export interface WorkerHandle {
   /** Port of the live server (socket.io and the operator endpoints). */
   port: number;
-  nodes: NodeMonitor;
+  nodes: HostMonitor;
   pipeline: IngestPipeline;
   store: PrismaStore;
   health: TapHealth;
@@ -97,7 +97,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     store.recentGaps(),
   ]);
   const model = ClusterModel.fromSnapshot(snapshot);
-  const nodes = new NodeMonitor({ model, store, log });
+  const nodes = new HostMonitor({ model, store, log });
   await nodes.load();
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
@@ -133,7 +133,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       url: amqpUrl,
       allRpc: opts.allRpc,
       declareExchanges: opts.declareExchanges,
-      durableTopicExchange: opts.durableTopicExchange,
+      durableExchanges: opts.durableExchanges,
       maxLength: opts.queueMaxLength,
       messageTtlMs: opts.messageTtlMs,
       prefetch: opts.prefetch,
@@ -217,7 +217,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
  * Give the node monitor every host of a support bundle directory (the fixtures' file names), each
  * snapshot validated with the domain's schema first; files and hosts that fail are logged and skipped.
  */
-function loadBundle(nodes: NodeMonitor, dir: string, log: (line: string) => void): void {
+function loadBundle(nodes: HostMonitor, dir: string, log: (line: string) => void): void {
   const files: Record<string, string> = {};
   for (const f of readdirSync(dir)) if (statSync(`${dir}/${f}`).isFile()) files[f] = readFileSync(`${dir}/${f}`, 'utf8');
   const { snapshots, errors } = snapshotsFromBundle(files, { takenAt: Date.now() });

@@ -23,7 +23,7 @@ import {
   snapshotsFromBundle,
 } from '@l2scope/domain';
 import { type TestDatabase, createTestDatabase, waitFor } from '@l2scope/testkit';
-import { NodeMonitor } from '../src/nodes';
+import { HostMonitor } from '../src/host-monitor';
 import { PrismaStore } from '../src/store';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -99,7 +99,7 @@ function lab3Step1(): { model: ClusterModel; snapshots: FullNodeSnapshot[] } {
 let tdb: TestDatabase;
 let db: Db;
 let store: HeldStore;
-let nodes: NodeMonitor;
+let nodes: HostMonitor;
 const updates: NodesLiveUpdate[] = [];
 
 beforeAll(async () => {
@@ -108,7 +108,7 @@ beforeAll(async () => {
   db = await openDb(tdb.url);
   store = new HeldStore(db, dbProvider(tdb.url));
   const { model } = lab3Step1();
-  nodes = new NodeMonitor({ model, store, log: () => {}, debounceMs: 10, flushDelayMs: 10 });
+  nodes = new HostMonitor({ model, store, log: () => {}, debounceMs: 10, flushDelayMs: 10 });
   nodes.on('update', (u) => {
     updates.push(u);
     store.log.push(`update ${u.hosts.map((h) => h.host).join(',')}|${u.bum.map((b) => b.host).join(',')}`);

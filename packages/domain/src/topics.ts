@@ -92,10 +92,10 @@ export const OVO_PUSH_TOPICS_ZED = [
  * the agents' `report_state`; with `allRpc`, also the rest of Neutron's agent RPC for the inspector.
  *
  * @param opts.allRpc also bind `q-plugin` calls, the other agent notifier fanouts and the OVO pushes
- * @param opts.durableTopicExchange set when the cloud runs `amqp_durable_queues = True`
+ * @param opts.durableExchanges set when the cloud runs `amqp_durable_queues = True`
  */
-export function tapBindings(opts: { allRpc?: boolean; durableTopicExchange?: boolean } = {}): TapBinding[] {
-  const neutron = topicExchange(opts.durableTopicExchange ?? false);
+export function tapBindings(opts: { allRpc?: boolean; durableExchanges?: boolean } = {}): TapBinding[] {
+  const neutron = topicExchange(opts.durableExchanges ?? false);
   const bindings: TapBinding[] = [
     { exchange: fanoutExchange(L2POP_TOPIC), routingKey: '' },
     { exchange: neutron, routingKey: `${L2POP_TOPIC}.#` },

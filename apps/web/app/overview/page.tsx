@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { OverviewPage } from '@/components/nodes/OverviewPage';
+import { OverviewPage } from '@/components/host-view/OverviewPage';
 
 export const metadata: Metadata = { title: 'Cloud overview — l2scope' };
 

@@ -6,7 +6,7 @@ import { Header } from './Header';
 import { InspectorPane } from './inspector/InspectorPane';
 import { TopologyPane } from './topology/TopologyPane';
 
-/** The dashboard's main page (keeps the model, the inspector and the node view in sync). */
+/** The dashboard's main page (keeps the model, the inspector and the host view in sync). */
 export function Dashboard() {
   useSyncFeatures('model', 'inspector', 'nodes');
   const { fraction, handleProps } = useSplit('l2scope.split', 0.56);

@@ -1,11 +1,11 @@
 'use client';
-/** Top bar: product, pages, live socket state, tap state and counters, node view status, gaps and missing exchanges. */
+/** Top bar: product, pages, live socket state, tap state and counters, host view status, gaps and missing exchanges. */
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { clockTime, count, dateTime } from '@/lib/format';
 import { useL2 } from '@/state/store';
 import { useHeaderStatus } from '@/hooks/use-header-status';
-import { DRIFT_META, type Tone, worstClass } from '@/nodes/classes';
+import { DRIFT_META, type Tone, worstClass } from '@/host-view/classes';
 
 const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, info: 2 };
 
@@ -103,7 +103,7 @@ export function Header() {
   );
 }
 
-/** Node view at a glance: drift items and open findings over the cloud, linking to the overview. */
+/** Host view at a glance: drift items and open findings over the cloud, linking to the overview. */
 function NodesChip() {
   const status = useL2((s) => s.nodes.status);
   const view = useL2((s) => s.nodes.view);

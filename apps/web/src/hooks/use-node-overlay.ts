@@ -1,6 +1,6 @@
 'use client';
 /**
- * The node view for the topology: host summaries and BUM reports from the store (live), flood
+ * The host view for the topology: host summaries and BUM reports from the store (live), flood
  * lists per network from `nodes.network` (the networks drawn: the picked one, or every network
  * of a small cloud), refetched shortly after a live node update.
  */

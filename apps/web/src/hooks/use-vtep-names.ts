@@ -1,5 +1,5 @@
 'use client';
-/** VTEP -> host name, from the model (report_state) and the node view, for labelling VTEP IPs. */
+/** VTEP -> host name, from the model (report_state) and the host view, for labelling VTEP IPs. */
 import { useCallback, useMemo } from 'react';
 import { useL2 } from '@/state/store';
 

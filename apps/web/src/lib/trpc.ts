@@ -16,7 +16,7 @@ export type TrpcClient = TRPCClient<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 /**
- * A client batching requests to the app's own `/api/trpc` route. The node view's queries go in
+ * A client batching requests to the app's own `/api/trpc` route. The host view's queries go in
  * batches of their own: a slow node read never holds back the topology snapshot or the inspector.
  */
 export function makeTrpcClient(): TrpcClient {

@@ -8,7 +8,7 @@ import { useSyncExternalStore } from 'react';
 import type { MessageSummary, ModelSnapshot, NodesLiveUpdate, TapStats } from '@l2scope/domain';
 import { type InspectorFilter, MAX_ROWS, mergeNewestFirst, normalizeFilter } from './inspector';
 import { EMPTY_MODEL, type ModelBatch, type ModelState, applyBuffered, applyModelBatch, modelFromSnapshot } from './model';
-import { EMPTY_NODES, type NodesOverview, type NodesView, applyNodesUpdate, nodesFromOverview } from './nodes';
+import { EMPTY_HOST_VIEW, type HostViewOverview, type HostViewState, applyHostViewUpdate, hostViewFromOverview } from './host-view';
 
 /** Counters as persisted in the database (`stats.get`): shown until the live socket reports. */
 export interface PersistedStats {
@@ -66,9 +66,9 @@ export interface L2State {
     /** While paused, rows were lost (burst thinned by the worker, or pending overflow): resume refetches. */
     stale: boolean;
   };
-  /** The node view (expected vs actual): overview + live `nodes` updates. */
+  /** The host view (told vs held): overview + live `nodes` updates. */
   nodes: {
-    view: NodesView;
+    view: HostViewState;
     status: 'idle' | 'loading' | 'ready' | 'error';
     error: string | null;
     /** An overview fetch is under way: live updates are buffered until it lands. */
@@ -103,7 +103,7 @@ export type L2Action =
   | { type: 'model/batch'; batch: ModelBatch }
   | { type: 'live/modelSeq'; seq: number }
   | { type: 'nodes/syncStart'; gen: number }
-  | { type: 'nodes/overview'; gen: number; overview: NodesOverview }
+  | { type: 'nodes/overview'; gen: number; overview: HostViewOverview }
   | { type: 'nodes/error'; gen: number; error: string }
   | { type: 'nodes/update'; update: NodesLiveUpdate }
   | { type: 'inspector/filter'; filter: InspectorFilter }
@@ -144,7 +144,7 @@ export function initialState(): L2State {
       stale: false,
     },
     nodes: {
-      view: EMPTY_NODES,
+      view: EMPTY_HOST_VIEW,
       status: 'idle',
       error: null,
       syncing: true,
@@ -161,7 +161,7 @@ export function initialState(): L2State {
 }
 
 /** Fold node updates into the nodes slice (after an overview, or one live update). */
-function applyNodeUpdates(n: L2State['nodes'], view: NodesView, updates: NodesLiveUpdate[], reset: boolean): L2State['nodes'] {
+function applyHostViewUpdates(n: L2State['nodes'], view: HostViewState, updates: NodesLiveUpdate[], reset: boolean): L2State['nodes'] {
   const rev = n.rev + 1;
   const hostRev: Record<string, number> = reset ? {} : { ...n.hostRev };
   if (reset) for (const h of view.hosts.keys()) hostRev[h] = rev;
@@ -169,7 +169,7 @@ function applyNodeUpdates(n: L2State['nodes'], view: NodesView, updates: NodesLi
   let bumRev = reset ? rev : n.bumRev;
   let v = view;
   for (const u of updates) {
-    const c = applyNodesUpdate(v, u);
+    const c = applyHostViewUpdate(v, u);
     v = c.view;
     for (const h of c.hosts) hostRev[h] = rev;
     if (c.findingsChanged) findingsRev = rev;
@@ -200,7 +200,7 @@ export function reduce(s: L2State, a: L2Action): L2State {
       };
     case 'nodes/overview': {
       if (a.gen !== s.nodes.gen) return s;
-      const n = applyNodeUpdates(s.nodes, nodesFromOverview(a.overview), s.nodes.buffer, true);
+      const n = applyHostViewUpdates(s.nodes, hostViewFromOverview(a.overview), s.nodes.buffer, true);
       return { ...s, nodes: { ...n, status: 'ready', error: null, syncing: false, buffer: [] } };
     }
     case 'nodes/error':
@@ -211,7 +211,7 @@ export function reduce(s: L2State, a: L2Action): L2State {
         if (s.nodes.buffer.length >= MAX_BUFFERED_NODE_UPDATES) return s.nodes.overflowed ? s : { ...s, nodes: { ...s.nodes, overflowed: true } };
         return { ...s, nodes: { ...s.nodes, buffer: [...s.nodes.buffer, a.update] } };
       }
-      return { ...s, nodes: applyNodeUpdates(s.nodes, s.nodes.view, [a.update], false) };
+      return { ...s, nodes: applyHostViewUpdates(s.nodes, s.nodes.view, [a.update], false) };
     }
 
     case 'model/syncStart':

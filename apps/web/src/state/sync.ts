@@ -15,7 +15,7 @@
  * free-text filter a catch-up query `after` the last checked id asks the server, which matches
  * MACs and IPs a summary does not carry). A thinned burst (`skipped` > 0) refetches the first page.
  *
- * Node view: same protocol as the model: live `nodes` updates are buffered while `nodes.overview`
+ * Host view: same protocol as the model: live `nodes` updates are buffered while `nodes.overview`
  * is fetched (on every (re)connect), then folded in arrival order (they are absolute per host).
  *
  * One LiveSync serves every page of the app (it lives in the root layout): each page enables the
@@ -33,7 +33,7 @@ const OFFLINE_FALLBACK_MS = 1_500;
 const RETRY_MS = 4_000;
 const CATCH_UP_PAGE = 500;
 
-/** What a page needs kept in sync: the l2pop model (topology), the inspector's rows, the node view. */
+/** What a page needs kept in sync: the l2pop model (topology), the inspector's rows, the host view. */
 export type SyncFeature = 'model' | 'inspector' | 'nodes';
 
 function message(err: unknown): string {

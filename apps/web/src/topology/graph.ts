@@ -5,7 +5,7 @@
  * the domain's `toldFdbOf` over the model snapshot (memoised per host: a live batch recomputes
  * only the hosts whose record or networks' entries it changed).
  *
- * With the node view (`overlay`): each analysed host's card carries a drift badge, a flood edge
+ * With the host view (`overlay`): each analysed host's card carries a drift badge, a flood edge
  * to a recipient the host's flood list misses becomes a `missing` edge, a recipient outside the
  * ideal list an `excess` edge, and flood edges carry the measured BUM rate (see overlay.ts).
  */
@@ -20,7 +20,7 @@ import {
   networksByVtepIn,
   toldFdbOf,
 } from '@l2scope/domain';
-import { linkBumRate } from '../nodes/bum';
+import { linkBumRate } from '../host-view/bum';
 import { type ModelState, type PortView, portsOf, sortedHosts, vtepEntriesOf } from '../state/model';
 import { type DriftBadge, type NodeOverlay, driftBadge } from './overlay';
 
@@ -84,7 +84,7 @@ export interface HostCard {
   bridges: BridgeCard[];
   /** Bridges not shown on the card (see the side panel). */
   hiddenBridges: number;
-  /** Node view of the host (null: no node agent, or the node view is not loaded). */
+  /** Host view of the host (null: no node agent, or the host view is not loaded). */
   drift: DriftBadge | null;
   /** One-line flood problem shown on the card (excess multicast copies), null when none. */
   floodNote: string | null;
@@ -136,7 +136,7 @@ export interface TopologyGraph {
 export interface TopologyOptions {
   selectedNetwork: string | null;
   selectedHost: string | null;
-  /** The node view (drift badges, flood list classes, BUM rates); absent: told state only. */
+  /** The host view (drift badges, flood list classes, BUM rates); absent: told state only. */
   overlay?: NodeOverlay | null;
 }
 
@@ -345,7 +345,7 @@ function buildEdges(model: ModelState, hosts: HostView[], large: boolean, opts: 
 }
 
 /**
- * Apply the node view to the told edges: a flood recipient the source's flood list misses turns
+ * Apply the host view to the told edges: a flood recipient the source's flood list misses turns
  * its edge into a `missing` one (added when not told), a recipient outside the ideal list adds an
  * `excess` edge; flood and excess edges get the measured BUM rate.
  */

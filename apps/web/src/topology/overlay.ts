@@ -1,13 +1,13 @@
 /**
- * What the node view adds to the topology: a drift badge per host card (count, worst class, flood
+ * What the host view adds to the topology: a drift badge per host card (count, worst class, flood
  * problems) and, per tunnel edge, the recipient's class in the host's flood list (missing / excess)
  * and the measured BUM rate. Pure; the verdicts are the worker's analysis (`HostNodeSummary`,
  * `FloodList`) and the node agents' BUM reports.
  */
 import { type BumReport, type DriftClass, type FloodList, type HostNodeSummary, isMulticastIp } from '@l2scope/domain';
-import { worstClass } from '../nodes/classes';
+import { worstClass } from '../host-view/classes';
 
-/** The node view as the topology needs it. */
+/** The host view as the topology needs it. */
 export interface NodeOverlay {
   /** Analysed hosts by host name. */
   hosts: ReadonlyMap<string, HostNodeSummary>;

@@ -1,5 +1,5 @@
 /**
- * HostAnalysisState rows: the latest expected-vs-actual analysis of each host with a node agent
+ * HostAnalysisState rows: the latest told-vs-held analysis of each host with a node agent
  * (domain `HostAnalysis`: how it runs l2pop, its drift from what l2pop told it, its flood list per
  * network), written by the worker after each analysis that changed it.
  *

@@ -1,5 +1,5 @@
 /**
- * The dashboard's node view read from the database (issue: expected vs actual): per host its l2pop
+ * The dashboard's node view read from the database (told vs held): per host its l2pop
  * mode, drift and flood lists as last analysed by the worker, cross-host findings, convergence lags
  * and BUM reports, joined with the model projection (what l2pop told each host). Read-only; each
  * function is one page's initial state (live changes arrive on the worker's socket.io `nodes`).

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { HostPage } from '@/components/nodes/HostPage';
+import { HostPage } from '@/components/host-view/HostPage';
 import { routeParam } from '@/lib/format';
 
 export async function generateMetadata(props: PageProps<'/hosts/[host]'>): Promise<Metadata> {

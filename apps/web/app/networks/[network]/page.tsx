@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { NetworkPage } from '@/components/nodes/NetworkPage';
+import { NetworkPage } from '@/components/host-view/NetworkPage';
 import { routeParam } from '@/lib/format';
 
 export async function generateMetadata(props: PageProps<'/networks/[network]'>): Promise<Metadata> {

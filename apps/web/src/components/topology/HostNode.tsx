@@ -6,7 +6,7 @@ import { type KeyboardEvent, memo } from 'react';
 import { dispatch } from '@/state/store';
 import { CARD, type BridgeCard } from '@/topology/graph';
 import { type DriftBadge, badgeTitle } from '@/topology/overlay';
-import { DRIFT_META } from '@/nodes/classes';
+import { DRIFT_META } from '@/host-view/classes';
 import { hostHref, plural } from '@/lib/format';
 import type { HostNodeType } from '@/hooks/use-topology';
 
@@ -145,7 +145,7 @@ function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
   );
 }
 
-/** The node view of a host on its card: drift count coloured by the worst class; a link to its page. */
+/** The host view of a host on its card: drift count coloured by the worst class; a link to its page. */
 function HostDriftBadge({ b }: { b: DriftBadge }) {
   const tone = b.worst ? DRIFT_META[b.worst].tone : b.floodMissing ? 'bad' : b.floodExcess ? 'excess' : 'ok';
   const flood = [b.floodMissing ? `${b.floodMissing} missing` : '', b.floodExcess ? `${b.floodExcess} excess` : ''].filter(Boolean).join(', ');

@@ -10,10 +10,10 @@ import type { FullNodeSnapshot } from '../snapshot';
 import { compareNatural, compareText, sortStr } from '../util';
 import type { Env, HostCtx, NetFacts } from './context';
 import { DRIFT_CLASSES, type DriftItem, type ForeignMac, driftFor } from './drift';
-import { expectedFor, networkExpectation } from './expected';
+import { toldTo, networkTold } from './told';
 import { type Finding, networkFindings } from './findings';
 import { ALL_HOSTS_GROUP, type FloodList, floodFor } from './flood-list';
-import { linuxbridgeActual, openvswitchActual } from './held-state';
+import { linuxbridgeHeld, openvswitchHeld } from './held-state';
 import { type HostMode, hostMode } from './host-mode';
 
 /** The analysis of one host. */
@@ -54,15 +54,15 @@ export function analyzeNodes(input: AnalyzeNodesInput): NodeAnalysis {
 }
 
 /**
- * One host's mode, drift and flood lists (fills `c.actual`, `c.mode`, `c.l2pop`, `c.arpEffective`).
+ * One host's mode, drift and flood lists (fills `c.held`, `c.mode`, `c.l2pop`, `c.arpEffective`).
  * @param anon the model id of the anonymous record of the host's VTEP (`vtep:<ip>`), whose memberships are the host's too
  * @returns the analysis, what it read from the model (network ids, `#vni:<n>` mappings) and whether
  *   it expanded multicast groups (then it depends on every host's groups)
  */
 function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostAnalysis; deps: Set<string>; usesGroups: boolean } {
   const { model, byVni, vniOf } = env;
-  if (c.type === 'linuxbridge') linuxbridgeActual(c, byVni);
-  else if (c.type === 'openvswitch') openvswitchActual(c, byVni);
+  if (c.type === 'linuxbridge') linuxbridgeHeld(c, byVni);
+  else if (c.type === 'openvswitch') openvswitchHeld(c, byVni);
   c.mode = hostMode(c);
   c.l2pop = c.mode.l2pop === 'on' ? true : c.mode.l2pop === 'off' ? false : null;
   c.arpEffective = c.mode.arpResponder === 'on' ? true : c.mode.arpResponder === 'off' ? false : null;
@@ -76,18 +76,18 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
   const flood: Record<string, FloodList> = {};
   if (c.snap) {
     const members = new Set([...(c.modelId ? model.memberships(c.modelId) : []), ...(anon && anon !== c.modelId ? model.memberships(anon) : [])]);
-    const networks = new Set<string>([...c.actual.keys()]);
+    const networks = new Set<string>([...c.held.keys()]);
     for (const n of members) {
       deps.add(n);
       if (vniOf.get(n) !== null && vniOf.get(n) !== undefined) networks.add(n);
     }
     for (const network of sortStr(networks)) {
       deps.add(network);
-      const vni = vniOf.get(network) ?? c.actual.get(network)?.vni ?? null;
-      let a = c.actual.get(network) ?? null;
+      const vni = vniOf.get(network) ?? c.held.get(network)?.vni ?? null;
+      let a = c.held.get(network) ?? null;
       const member = members.has(network);
       const f = env.facts(network);
-      // OVS reclaims a network's local VLAN with its last port: nothing expected without one
+      // OVS reclaims a network's local VLAN with its last port: nothing told without one
       if (c.type === 'openvswitch' && !a && !(c.vtep !== null && f.withPorts.has(c.vtep))) continue;
       if (!a) {
         if (vni === null) continue;
@@ -108,11 +108,11 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
           notes: [],
         };
       }
-      f.expected ??= networkExpectation(f.entries);
-      const exp = expectedFor(f.expected, c.vtep, member);
+      f.told ??= networkTold(f.entries);
+      const told = toldTo(f.told, c.vtep, member);
       const responderWrites =
         c.type === 'openvswitch' ? c.arpEffective : c.mode.arpResponderSource === 'ini' ? c.arpEffective : (a.device?.proxy ?? c.arpEffective);
-      for (const d of driftFor(c, a, exp, c.l2pop, responderWrites, foreignMacs)) drift.push(d);
+      for (const d of driftFor(c, a, told, c.l2pop, responderWrites, foreignMacs)) drift.push(d);
       const ideal = f.ports.filter((v) => v !== c.vtep);
       if (a.present && a.floodGroups.size > 0) usesGroups = true;
       const fl = floodFor(
@@ -129,7 +129,7 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
       );
       flood[network] = fl;
       c.mode.notes.push(...a.notes);
-      if (!a.present && member && [...exp.flood].some((v) => v !== c.vtep)) c.mode.notes.push(`${a.dev}: no state for network ${network} (VNI ${vni})`);
+      if (!a.present && member && [...told.flood].some((v) => v !== c.vtep)) c.mode.notes.push(`${a.dev}: no state for network ${network} (VNI ${vni})`);
     }
   }
   drift.sort(
@@ -309,7 +309,7 @@ export class NodeAnalyzer {
           if (v.flood || v.macs.length > 0) withPorts.add(v.vtep);
           if (v.flood) flooding.push(v.vtep);
         }
-        f = { entries, withPorts, ports: sortStr(flooding), floodSet: new Set(flooding), expected: null };
+        f = { entries, withPorts, ports: sortStr(flooding), floodSet: new Set(flooding), told: null };
         this.netFacts.set(network, f);
       }
       return f;
@@ -419,7 +419,7 @@ export class NodeAnalyzer {
         l2pop: null,
         arpEffective: null,
         mode: null as unknown as HostMode,
-        actual: new Map(),
+        held: new Map(),
       };
       const r = analyzeHost(ctx, id.anon, env);
       this.hostCache.set(id.name, { snap: id.snap, key: id.key, ctx, result: r.result, deps: r.deps, usesGroups: r.usesGroups });
@@ -441,7 +441,7 @@ export class NodeAnalyzer {
 
     // findings: networks with state on some host or entries in the model, sorted
     const networkSet = new Set<string>();
-    for (const c of ctxs) for (const n of c.actual.keys()) networkSet.add(n);
+    for (const c of ctxs) for (const n of c.held.keys()) networkSet.add(n);
     for (const n of vniOf.keys()) if (facts(n).entries.length > 0) networkSet.add(n);
     const networks = sortStr(networkSet);
     let dirtyFindings: Set<string>;
@@ -451,7 +451,7 @@ export class NodeAnalyzer {
       // a host's findings-relevant state changed: the networks it took part in, before and now
       const vteps = new Set<string>();
       for (const c of [...goneCtxs, ...changedCtxs]) {
-        for (const n of c.actual.keys()) dirtyFindings.add(n);
+        for (const n of c.held.keys()) dirtyFindings.add(n);
         if (c.vtep !== null) vteps.add(c.vtep);
       }
       if (vteps.size) for (const n of vniOf.keys()) for (const v of facts(n).withPorts) if (vteps.has(v)) dirtyFindings.add(n);
@@ -469,7 +469,7 @@ export class NodeAnalyzer {
   }
 }
 
-/** What the findings read of a host besides its per-network state (`actual`). */
+/** What the findings read of a host besides its per-network state (`held`). */
 const findingInputs = (c: HostCtx): string =>
   JSON.stringify([
     c.type,
@@ -504,7 +504,7 @@ function participantsOf(networks: string[], ctxs: HostCtx[], facts: (network: st
       const withPorts = facts(n).withPorts;
       out.set(
         n,
-        ctxs.filter((c) => c.actual.has(n) || (c.vtep !== null && withPorts.has(c.vtep))),
+        ctxs.filter((c) => c.held.has(n) || (c.vtep !== null && withPorts.has(c.vtep))),
       );
     }
     return out;
@@ -520,7 +520,7 @@ function participantsOf(networks: string[], ctxs: HostCtx[], facts: (network: st
   }
   for (const c of ctxs) {
     const mine = new Set<string>();
-    for (const n of c.actual.keys()) if (wanted.has(n)) mine.add(n);
+    for (const n of c.held.keys()) if (wanted.has(n)) mine.add(n);
     if (c.vtep !== null) for (const n of byVtep.get(c.vtep) ?? []) mine.add(n);
     for (const n of mine) {
       const l = out.get(n);

@@ -5,8 +5,8 @@
  */
 import type { ClusterModel, HostView, VtepEntries } from '../../model';
 import type { FullNodeSnapshot } from '../snapshot';
-import type { Expected } from './expected';
-import type { Actual } from './held-state';
+import type { Told } from './told';
+import type { Held } from './held-state';
 import type { HostMode } from './host-mode';
 
 /** One host under analysis: its identity, record, snapshot, and what its analysis found out (mode, held state). */
@@ -26,7 +26,7 @@ export interface HostCtx {
   arpEffective: boolean | null;
   mode: HostMode;
   /** Network id (or `vni:<n>`) -> what the host holds there. */
-  actual: Map<string, Actual>;
+  held: Map<string, Held>;
 }
 
 /** The model's facts about one network, shared by every host (computed once per network and model change). */
@@ -40,7 +40,7 @@ export interface NetFacts {
   /** The same VTEPs, as a set. */
   floodSet: Set<string>;
   /** What l2pop announced on it (built on first use). */
-  expected: Expected | null;
+  told: Told | null;
 }
 
 /** What a host's analysis read from everything but its own snapshot and host record. */

@@ -2,8 +2,8 @@
  * Drift: the differences between what l2pop told a host and what it holds, per host and network.
  *
  * Drift classes (per host and network):
- * - `missing_flood`: an expected flood entry is absent (BUM of N will not reach that VTEP).
- * - `missing_unicast`: an expected unicast entry is absent (frames to that MAC are flooded, or, if a
+ * - `missing_flood`: a told flood entry is not held (BUM of N will not reach that VTEP).
+ * - `missing_unicast`: a told unicast entry is not held (frames to that MAC are flooded, or, if a
  *   learned row exists, reach it only by learning: `detail` says so).
  * - `stale_entry`: a permanent entry l2pop would not hold (port gone; a flood entry to a VTEP with no
  *   ports left).
@@ -19,14 +19,14 @@
  * port whose casts l2scope has not seen). An operator wants to see it; it is not l2pop drift.
  * - `neigh_missing` / `neigh_stale`: ARP responder entry absent / pointing at a MAC l2pop did not
  *   announce for that IP (or for an IP l2pop did not announce). Checked only where the responder runs.
- * With l2_population off (or unknown) nothing is expected, so no `missing_*` / `neigh_*` is raised;
+ * With l2_population off (or unknown) nothing is told, so no `missing_*` / `neigh_*` is raised;
  * permanent rows that contradict the model are still `stale_entry` / `wrong_vtep` (nobody maintains them).
  */
 import { FLOOD_MAC } from '../../l2pop';
 import type { HostCtx } from './context';
 import { type Evidence, render } from './evidence';
-import { type Expected, expectedNeigh, firstNotOwn, nextStamp } from './expected';
-import type { Actual, NeighEntry, Row } from './held-state';
+import { type Told, toldNeigh, firstNotOwn, nextStamp } from './told';
+import type { Held, NeighEntry, Row } from './held-state';
 
 /** The drift classes (see the module comment), in the order drift items are sorted within a network. */
 export const DRIFT_CLASSES = ['missing_flood', 'missing_unicast', 'stale_entry', 'wrong_vtep', 'learned_only', 'neigh_missing', 'neigh_stale'] as const;
@@ -43,11 +43,11 @@ export interface DriftItem {
   network: string;
   mac: string | null;
   ip: string | null;
-  /** The VTEP concerned: expected for missing_*, actual for stale_entry / wrong_vtep / learned_only. */
+  /** The VTEP concerned: told for missing_*, held for stale_entry / wrong_vtep / learned_only. */
   vtep: string | null;
-  /** wrong_vtep: where l2pop said the MAC is. */
+  /** wrong_vtep: where l2pop told the host the MAC is (the told VTEP; JSON name kept: persisted, printed by `l2scope analyze`). */
   expectedVtep?: string;
-  /** neigh_stale: the MAC l2pop announced for that IP. */
+  /** neigh_stale: the MAC l2pop told the host for that IP (the told MAC; JSON name kept: persisted, printed). */
   expectedMac?: string;
   /** Device or table holding (or that should hold) the row: `vxlan-649`, `br-tun lvid 1`. */
   dev: string | null;
@@ -87,8 +87,8 @@ type MacRows = Row | Row[];
  */
 export function driftFor(
   c: Pick<HostCtx, 'type'>,
-  a: Actual,
-  exp: Expected,
+  a: Held,
+  told: Told,
   applied: boolean | null,
   responderWrites: boolean | null,
   foreign: ForeignMac[],
@@ -96,22 +96,22 @@ export function driftFor(
   const out: DriftItem[] = [];
   const dev = a.dev;
   const add = (d: Omit<DriftItem, 'network' | 'dev'>) => out.push({ network: a.network, dev, ...d });
-  const ipOf = (mac: string) => exp.ipOfMac.get(mac) ?? null;
+  const ipOf = (mac: string) => told.ipOfMac.get(mac) ?? null;
   const on = applied === true;
-  const own = exp.own;
+  const own = told.own;
 
   // fast path: the flood entries are exactly the announced ones (own VTEP skipped): nothing to say
-  let floodExact = a.floodUnicast.size === exp.flood.size - (own !== null && exp.flood.has(own) ? 1 : 0);
+  let floodExact = a.floodUnicast.size === told.flood.size - (own !== null && told.flood.has(own) ? 1 : 0);
   if (floodExact) {
     for (const v of a.floodUnicast.keys()) {
-      if (v === own || !exp.flood.has(v)) {
+      if (v === own || !told.flood.has(v)) {
         floodExact = false;
         break;
       }
     }
   }
   if (on && !floodExact) {
-    for (const v of exp.flood) {
+    for (const v of told.flood) {
       if (v !== own && !a.floodUnicast.has(v))
         add({
           class: 'missing_flood',
@@ -125,7 +125,7 @@ export function driftFor(
   }
   if ((on || applied === null) && !floodExact) {
     for (const [v, e] of a.floodUnicast) {
-      if ((v === own || !exp.flood.has(v)) && !v.startsWith('ofport:'))
+      if ((v === own || !told.flood.has(v)) && !v.startsWith('ofport:'))
         add({
           class: 'stale_entry',
           mac: FLOOD_MAC,
@@ -142,12 +142,12 @@ export function driftFor(
   const stamp = nextStamp();
   let fine = 0;
   for (const r of a.rows) {
-    const m = r.learned || r.vtep === null || r.vtep === own ? undefined : exp.macs.get(r.mac);
+    const m = r.learned || r.vtep === null || r.vtep === own ? undefined : told.macs.get(r.mac);
     if (m === undefined || m.stamp === stamp || !m.vteps.has(r.vtep!)) break;
     m.stamp = stamp;
     fine++;
   }
-  const unicastExact = fine === a.rows.length && fine === exp.macs.size - (own === null ? 0 : (exp.macsOnlyBy.get(own) ?? 0));
+  const unicastExact = fine === a.rows.length && fine === told.macs.size - (own === null ? 0 : (told.macsOnlyBy.get(own) ?? 0));
   const byMac = new Map<string, MacRows>();
   for (const r of unicastExact ? [] : a.rows) {
     const l = byMac.get(r.mac);
@@ -156,7 +156,7 @@ export function driftFor(
     else byMac.set(r.mac, [l, r]);
   }
   const handled = new Set<Row>(unicastExact ? a.rows : []);
-  for (const [mac, { vteps: announced }] of unicastExact ? [] : exp.macs) {
+  for (const [mac, { vteps: announced }] of unicastExact ? [] : told.macs) {
     let vteps = announced;
     if (own !== null && vteps.has(own)) {
       if (vteps.size === 1) continue;
@@ -171,7 +171,7 @@ export function driftFor(
     const rows = got === undefined ? [] : Array.isArray(got) ? got : [got];
     const fixed = rows.filter((r) => !r.learned);
     const good = fixed.filter((r) => r.vtep === null || vteps.has(r.vtep));
-    const expected = [...vteps].sort()[0]!;
+    const toldVtep = [...vteps].sort()[0]!;
     if (good.length) {
       for (const r of rows) if (good.includes(r) || r.learned) handled.add(r);
       continue;
@@ -184,7 +184,7 @@ export function driftFor(
           mac,
           ip: ipOf(mac),
           vtep: r.vtep,
-          expectedVtep: expected,
+          expectedVtep: toldVtep,
           detail: `${mac} points at ${r.vtep}, l2pop announced it at ${[...vteps].sort().join(', ')} (port moved?): its traffic is black-holed`,
           evidence: [render(r.ev)],
         });
@@ -199,10 +199,10 @@ export function driftFor(
       class: 'missing_unicast',
       mac,
       ip: ipOf(mac),
-      vtep: expected,
+      vtep: toldVtep,
       detail: learned.length
-        ? `no l2pop entry for ${mac} dst ${expected}; reached only through a learned row dst ${learned.map((r) => r.vtep ?? '?').join(', ')}`
-        : `no unicast entry for ${mac} dst ${expected}: frames to it are flooded${a.present ? '' : `; ${dev ?? 'the device'} does not exist`}`,
+        ? `no l2pop entry for ${mac} dst ${toldVtep}; reached only through a learned row dst ${learned.map((r) => r.vtep ?? '?').join(', ')}`
+        : `no unicast entry for ${mac} dst ${toldVtep}: frames to it are flooded${a.present ? '' : `; ${dev ?? 'the device'} does not exist`}`,
       evidence: learned.map((r) => render(r.ev)),
     });
   }
@@ -253,24 +253,24 @@ export function driftFor(
       const nstamp = nextStamp();
       let ok = 0;
       for (const n of a.neigh) {
-        const e = exp.neigh.get(n.ip);
+        const e = told.neigh.get(n.ip);
         if (e === undefined || e.stamp === nstamp || n.mac === null || firstNotOwn(e.list, own) !== n.mac) break;
         e.stamp = nstamp;
         ok++;
       }
-      if (ok === a.neigh.length && ok === exp.neigh.size - (own === null ? 0 : (exp.neighOnlyBy.get(own) ?? 0))) return out;
+      if (ok === a.neigh.length && ok === told.neigh.size - (own === null ? 0 : (told.neighOnlyBy.get(own) ?? 0))) return out;
     }
-    const actualByIp = new Map<string, NeighEntry | NeighEntry[]>();
+    const heldByIp = new Map<string, NeighEntry | NeighEntry[]>();
     for (const n of a.neigh) {
-      const l = actualByIp.get(n.ip);
-      if (l === undefined) actualByIp.set(n.ip, n);
+      const l = heldByIp.get(n.ip);
+      if (l === undefined) heldByIp.set(n.ip, n);
       else if (Array.isArray(l)) l.push(n);
-      else actualByIp.set(n.ip, [l, n]);
+      else heldByIp.set(n.ip, [l, n]);
     }
-    for (const ip of exp.neigh.keys()) {
-      const mac = expectedNeigh(exp, ip);
+    for (const ip of told.neigh.keys()) {
+      const mac = toldNeigh(told, ip);
       if (mac === undefined || (v4only && ip.includes(':'))) continue;
-      const one = actualByIp.get(ip);
+      const one = heldByIp.get(ip);
       if (one !== undefined && !Array.isArray(one) && one.mac === mac) continue;
       const got = one === undefined ? [] : Array.isArray(one) ? one : [one];
       if (got.some((n) => n.mac === mac)) continue;
@@ -296,7 +296,7 @@ export function driftFor(
         });
     }
     for (const n of a.neigh) {
-      if (expectedNeigh(exp, n.ip) === undefined)
+      if (toldNeigh(told, n.ip) === undefined)
         add({
           class: 'neigh_stale',
           mac: n.mac,

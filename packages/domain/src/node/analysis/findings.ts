@@ -69,12 +69,12 @@ function ovsPortsOf(c: HostCtx): OvsPorts {
 export function networkFindings(network: string, vniKnown: number | null | undefined, participants: HostCtx[]): Finding[] {
   const findings: Finding[] = [];
   {
-    const vni = vniKnown ?? participants.find((c) => c.actual.has(network))?.actual.get(network)!.vni ?? null;
+    const vni = vniKnown ?? participants.find((c) => c.held.has(network))?.held.get(network)!.vni ?? null;
 
     // half_switched_vxlan (Linux bridge, docs/lab.md#gotcha-12)
     const half: { host: string; why: string[]; evidence: Evidence[] }[] = [];
     for (const c of participants) {
-      const a = c.actual.get(network);
+      const a = c.held.get(network);
       const d = a?.device;
       if (!a || !d || c.type !== 'linuxbridge') continue;
       const why: string[] = [];
@@ -119,7 +119,7 @@ export function networkFindings(network: string, vniKnown: number | null | undef
     // mixed_arp_responder (docs/lab.md#mixed, docs/lab.md#gotcha-13): what the data plane does on each host
     const arpState = participants
       .map((c) => {
-        const a = c.actual.get(network);
+        const a = c.held.get(network);
         let on: boolean | null = a?.responder ?? null;
         let e: Evidence | null = null;
         if (a?.device) e = ev(c.name, 'linuxbridge.vxlan', vxlanText(a.device));
@@ -159,7 +159,7 @@ export function networkFindings(network: string, vniKnown: number | null | undef
     const l2on = l2.filter((c) => c.l2pop);
     const l2off = l2.filter((c) => !c.l2pop);
     if (l2on.length && l2off.length) {
-      const groups = sortStr(l2off.flatMap((c) => [...(c.actual.get(network)?.floodGroups.keys() ?? [])]));
+      const groups = sortStr(l2off.flatMap((c) => [...(c.held.get(network)?.floodGroups.keys() ?? [])]));
       findings.push({
         kind: 'mixed_l2pop',
         network,
@@ -188,7 +188,7 @@ export function networkFindings(network: string, vniKnown: number | null | undef
     const ends = participants
       .filter((c) => c.snap)
       .map((c) => {
-        const a = c.actual.get(network);
+        const a = c.held.get(network);
         const d = a?.device;
         if (c.type === 'linuxbridge' && d && d.dstport !== null) {
           const e: Evidence = ev(c.name, 'linuxbridge.vxlan', vxlanText(d));

@@ -1,9 +1,9 @@
 /**
  * Flood lists: where a host replicates a BUM frame of a network, against where it should.
  *
- * Flood list of (H, N): `actual` = where H replicates a BUM frame of N: unicast VTEPs of its flood
+ * Flood list of (H, N): `actual` (held) = where H replicates a BUM frame of N: unicast VTEPs of its flood
  * entries / table 22 outputs, and the multicast group (its `group`, or a `00:00:00:00:00:00 dst <group>`
- * row); `ideal` = every other VTEP with ports on N; `reach` = the VTEPs actually receiving a copy (a
+ * row); `ideal` (told) = every other VTEP with ports on N; `reach` = the VTEPs actually receiving a copy (a
  * group reaches every host whose VXLAN device joined that group, any VNI; 224.0.0.1 is all-hosts and
  * reaches every Linux bridge host; ideal hosts without a snapshot are assumed to receive it); `missing` = ideal VTEPs not
  * reached; `excess` = unicast recipients outside ideal, VTEPs reached through a group outside ideal,
@@ -12,7 +12,7 @@
  */
 import { sortNatural, sortStr } from '../util';
 import { type Evidence, render } from './evidence';
-import type { Actual } from './held-state';
+import type { Held } from './held-state';
 
 /** IPv4 all-hosts multicast group (RFC 1112), the Linux bridge agent's default `vxlan_group`. */
 export const ALL_HOSTS_GROUP = '224.0.0.1';
@@ -20,9 +20,9 @@ export const ALL_HOSTS_GROUP = '224.0.0.1';
 /** BUM replication of one host on one network. */
 export interface FloodList {
   vni: number | null;
-  /** Recipients as configured: unicast VTEPs and multicast groups, sorted. */
+  /** Held: recipients as configured, unicast VTEPs and multicast groups, sorted (JSON name kept: persisted, printed). */
   actual: string[];
-  /** Other VTEPs with ports on the network, sorted. */
+  /** Told: the other VTEPs with ports on the network, sorted (JSON name kept). */
   ideal: string[];
   /** Wasted copies: unicast recipients and group-reached VTEPs outside ideal, and a group made redundant by unicast copies. */
   excess: string[];
@@ -45,7 +45,7 @@ export interface FloodList {
  * @param vni the network's VNI, as reported in the list
  */
 export function floodFor(
-  a: Actual | null,
+  a: Held | null,
   ideal: string[],
   isIdeal: (vtep: string) => boolean,
   subscribers: (group: string) => string[] | null,

@@ -1,6 +1,6 @@
 /**
  * Held state: what a host's data plane holds per network, read from its snapshot in agent-neutral
- * terms ({@link Actual}): Linux bridge `vxlan-<VNI>` devices with their `bridge fdb` rows and
+ * terms ({@link Held}): Linux bridge `vxlan-<VNI>` devices with their `bridge fdb` rows and
  * PERMANENT neighbours; OVS br-tun tables 4 (VNI -> local VLAN), 20 (unicast), 21 (ARP responder)
  * and 22 (flood), output ports resolved to VTEPs through the tunnel ports.
  */
@@ -29,7 +29,7 @@ export interface NeighEntry {
 }
 
 /** What one host holds for one network, in agent-neutral terms. */
-export interface Actual {
+export interface Held {
   network: string;
   vni: number;
   present: boolean;
@@ -53,7 +53,7 @@ export interface HeldInput {
   name: string;
   snap: FullNodeSnapshot | null;
   /** Network id (or `vni:<n>`) -> held state; filled by the readers (the first device / local VLAN of a network wins). */
-  actual: Map<string, Actual>;
+  held: Map<string, Held>;
 }
 
 function groupBy<T, K>(xs: T[], key: (x: T) => K): Map<K, T[]> {
@@ -72,9 +72,9 @@ function groupBy<T, K>(xs: T[], key: (x: T) => K): Map<K, T[]> {
  * FDB rows with a dst, as the agent writes them (linuxbridge_neutron_agent.py `add_fdb_entries`:
  * `bridge fdb append 00:00:00:00:00:00 ... dst <vtep>` for flooding, `replace <mac> ... dst <vtep>`
  * for unicast), the device's multicast `group` / unicast `remote`, and its PERMANENT neighbours.
- * Fills `c.actual`; the first device of a network wins.
+ * Fills `c.held`; the first device of a network wins.
  */
-export function linuxbridgeActual(c: HeldInput, byVni: Map<number, string>): void {
+export function linuxbridgeHeld(c: HeldInput, byVni: Map<number, string>): void {
   const lb = c.snap?.linuxbridge;
   if (!lb) return;
   const h = c.name;
@@ -83,7 +83,7 @@ export function linuxbridgeActual(c: HeldInput, byVni: Map<number, string>): voi
   for (const d of lb.vxlan) {
     if (d.vni === null) continue;
     const network = byVni.get(d.vni) ?? `vni:${d.vni}`;
-    const a: Actual = {
+    const a: Held = {
       network,
       vni: d.vni,
       present: true,
@@ -121,7 +121,7 @@ export function linuxbridgeActual(c: HeldInput, byVni: Map<number, string>): voi
       if (!n.state.includes('PERMANENT')) continue;
       a.neigh.push({ ip: n.ip, mac: n.mac, ev: { h, neigh: n } });
     }
-    if (!c.actual.has(network)) c.actual.set(network, a);
+    if (!c.held.has(network)) c.held.set(network, a);
   }
 }
 
@@ -129,9 +129,9 @@ export function linuxbridgeActual(c: HeldInput, byVni: Map<number, string>): voi
  * Open vSwitch: per VXLAN local VLAN of br-tun (table 4: VNI -> lvid), the flood outputs (table 22),
  * unicast flows (table 20) and ARP responder flows (table 21), output ports resolved to VTEPs through
  * the tunnel ports' ofports (ovs_neutron_agent.py `add_fdb_flow`, `setup_entry_for_arp_reply`).
- * Fills `c.actual`; the first local VLAN of a network wins.
+ * Fills `c.held`; the first local VLAN of a network wins.
  */
-export function openvswitchActual(c: HeldInput, byVni: Map<number, string>): void {
+export function openvswitchHeld(c: HeldInput, byVni: Map<number, string>): void {
   const ovs = c.snap?.openvswitch;
   if (!ovs) return;
   const h = c.name;
@@ -148,7 +148,7 @@ export function openvswitchActual(c: HeldInput, byVni: Map<number, string>): voi
     if (lv.tunnelType !== 'vxlan') continue;
     const network = byVni.get(lv.vni) ?? `vni:${lv.vni}`;
     const dev = `br-tun lvid ${lv.lvid}`;
-    const a: Actual = {
+    const a: Held = {
       network,
       vni: lv.vni,
       present: true,
@@ -190,7 +190,7 @@ export function openvswitchActual(c: HeldInput, byVni: Map<number, string>): voi
     for (const r of responderByLvid.get(lv.lvid) ?? []) {
       a.neigh.push({ ip: r.ip, mac: r.mac, ev: { h, responder: r } });
     }
-    if (!c.actual.has(network)) c.actual.set(network, a);
+    if (!c.held.has(network)) c.held.set(network, a);
   }
 }
 
@@ -218,10 +218,10 @@ export interface HeldTunnelState {
  * @param byVni VNI -> network id (from the model); unknown VNIs are keyed `vni:<n>`
  */
 export function heldTunnelState(snap: FullNodeSnapshot, byVni: Map<number, string> = new Map()): HeldTunnelState[] {
-  const c = { name: snap.host, snap, actual: new Map<string, Actual>() };
-  if (snap.agent.type === 'openvswitch') openvswitchActual(c, byVni);
-  else linuxbridgeActual(c, byVni);
-  return [...c.actual.values()].map((a) => ({
+  const c = { name: snap.host, snap, held: new Map<string, Held>() };
+  if (snap.agent.type === 'openvswitch') openvswitchHeld(c, byVni);
+  else linuxbridgeHeld(c, byVni);
+  return [...c.held.values()].map((a) => ({
     network: a.network,
     vni: a.vni,
     dev: a.dev,

@@ -9,7 +9,7 @@ import type { AgentIni } from '../ini';
 import { tunnelDstPort } from '../ovs';
 import type { FullNodeSnapshot } from '../snapshot';
 import { compareText, sortStr } from '../util';
-import type { Actual } from './held-state';
+import type { Held } from './held-state';
 
 /** How a host runs l2pop, and where each answer comes from. */
 export interface HostMode {
@@ -59,7 +59,7 @@ export interface ModeInput {
   snap: FullNodeSnapshot | null;
   type: 'linuxbridge' | 'openvswitch' | null;
   vtep: string | null;
-  actual: Map<string, Actual>;
+  held: Map<string, Held>;
 }
 
 /**
@@ -82,7 +82,7 @@ export function hostMode(c: ModeInput): HostMode {
     l2pop = ini.l2population ? 'on' : 'off';
     l2popSource = 'ini';
   } else {
-    const acts = [...c.actual.values()];
+    const acts = [...c.held.values()];
     const rows = acts.some((a) => a.l2popRows.length > 0);
     const groups = acts.some((a) => a.floodGroups.size > 0);
     if (acts.length && rows !== groups) {
@@ -108,7 +108,7 @@ export function hostMode(c: ModeInput): HostMode {
   }
   if (l2pop === 'off' && arp === 'on' && type === 'linuxbridge' && arpSource !== 'vxlan_proxy') arp = 'off';
 
-  const acts = [...c.actual.values()].sort((a, b) => compareText(a.network, b.network));
+  const acts = [...c.held.values()].sort((a, b) => compareText(a.network, b.network));
   const anyGroup = acts.some((a) => a.floodGroups.size > 0);
   const anyUnicast = acts.some((a) => a.floodUnicast.size > 0);
   let floodMode: HostMode['floodMode'] = 'unknown';

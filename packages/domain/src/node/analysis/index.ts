@@ -1,12 +1,12 @@
 /**
- * Expected versus actual: what l2pop told each host (the cluster model) against what its kernel or
+ * Told versus held: what l2pop told each host (the cluster model) against what its kernel or
  * br-tun holds (its latest NodeSnapshot). Pure and deterministic.
  *
  * One module per concept:
  * - held-state.ts: what a host holds per network, from its snapshot (Linux bridge, OVS br-tun);
  * - host-mode.ts: how the host runs l2pop (l2pop on/off, ARP responder, flood mode, ports);
- * - expected.ts: what l2pop announced, as each host should hold it (the expected FDB);
- * - drift.ts: the drift classes and how a host's state is compared with the expectation;
+ * - told.ts: what l2pop announced, as each host was told it (the told FDB);
+ * - drift.ts: the drift classes and how a host's state is compared with what it was told;
  * - flood-list.ts: where a host replicates BUM versus where it should;
  * - findings.ts: cross-host findings of a network;
  * - evidence.ts: rendering the rows that prove them;

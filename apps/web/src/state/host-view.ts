@@ -1,5 +1,5 @@
 /**
- * The browser's copy of the node view (expected vs actual): the `nodes.overview` answer with the
+ * The browser's copy of the host view (told vs held): the `nodes.overview` answer with the
  * worker's live `nodes` updates folded in. Pure functions, no React, no I/O.
  *
  * Updates are absolute per host (a host's summary, convergence figures, BUM report replace the
@@ -22,7 +22,7 @@ import {
 export type ListedFinding = FindingView & { resolvedAt: string | null };
 
 /** What `nodes.overview` answers (the API's output, structurally). */
-export interface NodesOverview {
+export interface HostViewOverview {
   hosts: HostNodeSummary[];
   findings: ListedFinding[];
   resolvedFindings: ListedFinding[];
@@ -30,8 +30,8 @@ export interface NodesOverview {
   bum: { host: string; report?: unknown }[];
 }
 
-/** Immutable node view; every change yields new Map instances (cheap identity checks for React). */
-export interface NodesView {
+/** Immutable host view; every change yields new Map instances (cheap identity checks for React). */
+export interface HostViewState {
   /** Hosts with a node agent, by host name. */
   hosts: ReadonlyMap<string, HostNodeSummary>;
   /** Open findings, oldest first. */
@@ -49,7 +49,7 @@ export interface NodesView {
 export const MAX_RESOLVED = 20;
 
 /** The view before anything is loaded. */
-export const EMPTY_NODES: NodesView = { hosts: new Map(), findings: [], resolved: [], convergence: new Map(), bum: new Map(), updatedAt: null };
+export const EMPTY_HOST_VIEW: HostViewState = { hosts: new Map(), findings: [], resolved: [], convergence: new Map(), bum: new Map(), updatedAt: null };
 
 /** A BUM report as received (the API and socket carry it as JSON), or null when it is not a valid `l2scope.bum/1` report. */
 export function toBumReport(json: unknown): BumReport | null {
@@ -60,7 +60,7 @@ export function toBumReport(json: unknown): BumReport | null {
 const byFirstSeen = (a: ListedFinding, b: ListedFinding) => a.firstSeenAt.localeCompare(b.firstSeenAt) || findingKey(a).localeCompare(findingKey(b));
 
 /** Build the view from the overview answer. */
-export function nodesFromOverview(o: NodesOverview): NodesView {
+export function hostViewFromOverview(o: HostViewOverview): HostViewState {
   const bum = new Map<string, BumReport>();
   for (const b of o.bum) {
     const r = toBumReport(b.report);
@@ -77,8 +77,8 @@ export function nodesFromOverview(o: NodesOverview): NodesView {
 }
 
 /** What an update changed: the hosts it touched (summary, convergence, BUM, or named by a finding that opened or closed). */
-export interface NodesChange {
-  view: NodesView;
+export interface HostViewChange {
+  view: HostViewState;
   hosts: Set<string>;
   findingsChanged: boolean;
   bumChanged: boolean;
@@ -98,7 +98,7 @@ function replaceByHost<T extends { host: string }>(map: ReadonlyMap<string, T>, 
 }
 
 /** Fold one live update into the view. */
-export function applyNodesUpdate(v: NodesView, u: NodesLiveUpdate): NodesChange {
+export function applyHostViewUpdate(v: HostViewState, u: NodesLiveUpdate): HostViewChange {
   const touched = new Set<string>();
   const hosts = replaceByHost(v.hosts, u.hosts, touched);
   const convergence = replaceByHost(v.convergence, u.convergence, touched);
@@ -132,7 +132,7 @@ export function applyNodesUpdate(v: NodesView, u: NodesLiveUpdate): NodesChange 
     // keep the database id when the live one is not assigned yet (0: just opened, not persisted)
     return { ...f, id: f.id || old?.id || 0, firstSeenAt: old?.firstSeenAt ?? f.firstSeenAt, resolvedAt: null };
   });
-  const view: NodesView = {
+  const view: HostViewState = {
     hosts,
     findings: findingsChanged ? findings.sort(byFirstSeen) : v.findings,
     resolved: newlyResolved.length ? [...newlyResolved, ...v.resolved.filter((r) => !after.has(findingKey(r)))].slice(0, MAX_RESOLVED) : v.resolved,

@@ -1,6 +1,6 @@
 /**
  * The worker's node view: node agents' snapshots (full + deltas) and BUM reports from l2scope's own
- * exchange, the expected-vs-actual analysis against the l2pop model (debounced: re-run after
+ * exchange, the told-vs-held analysis against the l2pop model (debounced: re-run after
  * changes, never more often than a few times its own duration; incremental: a {@link NodeAnalyzer}
  * re-analyses only the hosts whose snapshot arrived and the hosts and findings of the networks the
  * model changes since the last run touched), finding lifecycles, convergence lags, throttled
@@ -60,7 +60,7 @@ export interface NodeStore {
   addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void>;
 }
 
-export interface NodeMonitorOptions {
+export interface HostMonitorOptions {
   model: ClusterModel;
   store: NodeStore;
   log: (line: string) => void;
@@ -72,10 +72,10 @@ export interface NodeMonitorOptions {
   flushDelayMs?: number;
 }
 
-/** Events of a {@link NodeMonitor}. */
-export interface NodeMonitorEvents {
+/** Events of a {@link HostMonitor}. */
+export interface HostMonitorEvents {
   /**
-   * What changed in the node view, emitted only once the write holding it has been attempted
+   * What changed in the host view, emitted only once the write holding it has been attempted
    * (committed, or failed and logged): a browser that reads the database after it was emitted sees
    * at least this state, so its resync (read, then fold buffered live updates) loses nothing.
    */
@@ -96,7 +96,7 @@ export interface NodeCounters {
   lastAnalysisMs: number;
 }
 
-/** The worker's node view from memory, as `GET /api/nodes` answers it (operators and tests). */
+/** The worker's host view from memory, as `GET /api/nodes` answers it (operators and tests). */
 export interface NodesStatus {
   /** The latest analysis (every host of the model, with or without a node agent), null before the first. */
   analysis: NodeAnalysis | null;
@@ -110,13 +110,13 @@ export interface NodesStatus {
 }
 
 /**
- * Node agents' snapshots and BUM reports in memory, the incremental expected-vs-actual analysis
+ * Node agents' snapshots and BUM reports in memory, the incremental told-vs-held analysis
  * against the l2pop model, finding lifecycles, convergence lags; their throttled persistence through
  * a {@link NodeStore} and, after each write, the live `update` event. Follows the pipeline's
- * `applied` events ({@link NodeMonitor.follow}); takes node agents' deliveries ({@link NodeMonitor.handle})
- * and snapshots read elsewhere, e.g. from a support bundle ({@link NodeMonitor.acceptSnapshot}).
+ * `applied` events ({@link HostMonitor.follow}); takes node agents' deliveries ({@link HostMonitor.handle})
+ * and snapshots read elsewhere, e.g. from a support bundle ({@link HostMonitor.acceptSnapshot}).
  */
-export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
+export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   readonly counters: NodeCounters = { snapshots: 0, deltas: 0, deltaMismatches: 0, invalid: 0, bumReports: 0, analyses: 0, lastAnalysisMs: 0 };
   private readonly fulls = new Map<string, FullNodeSnapshot>();
   private readonly bum = new Map<string, BumReport>();
@@ -139,7 +139,7 @@ export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
   private persisting: Promise<void> = Promise.resolve();
   private readonly debounceMs: number;
 
-  constructor(private readonly opts: NodeMonitorOptions) {
+  constructor(private readonly opts: HostMonitorOptions) {
     super();
     this.debounceMs = opts.debounceMs ?? 500;
   }
@@ -186,7 +186,7 @@ export class NodeMonitor extends EventEmitter<NodeMonitorEvents> {
     return [...this.openFindings.values()];
   }
 
-  /** The node view from memory, for `GET /api/nodes`. */
+  /** The host view from memory, for `GET /api/nodes`. */
   status(): NodesStatus {
     return { analysis: this.latest(), findings: this.findings(), convergence: this.convergence(), counters: this.counters, hosts: this.hosts() };
   }

@@ -1,6 +1,6 @@
 'use client';
 /**
- * `/overview`: the cloud at a glance, from the node view kept live in the store. Drift items per
+ * `/overview`: the cloud at a glance, from the host view kept live in the store. Drift items per
  * class over every host (a class filters the host list), flood-list problems, the open findings
  * (and the recently resolved ones), every host with a node agent (mode, drift, flood, convergence,
  * BUM), and the networks (links to their flood matrix).
@@ -8,9 +8,9 @@
 import type { DriftClass, HostNodeSummary } from '@l2scope/domain';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
-import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, agentLabel, worstClass } from '@/nodes/classes';
-import { hostTxBum } from '@/nodes/bum';
-import { driftTotals } from '@/state/nodes';
+import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, agentLabel, worstClass } from '@/host-view/classes';
+import { hostTxBum } from '@/host-view/bum';
+import { driftTotals } from '@/state/host-view';
 import { networkMemberCounts, sortedNetworks } from '@/state/model';
 import { useL2 } from '@/state/store';
 import { ago, dateTime, hostHref, networkHref, networkLabel, perSecond, plural } from '@/lib/format';
@@ -18,7 +18,7 @@ import { useSyncFeatures } from '@/hooks/use-sync';
 import { useNow } from '@/hooks/use-live-query';
 import { ConvergenceFigures } from './Convergence';
 import { FindingCard } from './FindingCard';
-import { Card, NodePageFrame } from './NodePageFrame';
+import { Card, HostViewFrame } from './HostViewFrame';
 
 type HostFilter = DriftClass | 'flood-missing' | 'flood-excess' | 'problems' | null;
 
@@ -53,7 +53,7 @@ export function OverviewPage() {
   const toggle = (f: HostFilter) => setFilter((cur) => (cur === f ? null : f));
 
   return (
-    <NodePageFrame crumbs={[{ label: 'Cloud overview' }]} testid="overview">
+    <HostViewFrame crumbs={[{ label: 'Cloud overview' }]} testid="overview">
       {status !== 'ready' && (
         <p className={`pad ${status === 'error' ? 'text-bad' : 'muted'}`} data-testid="overview-status">
           {status === 'error' ? `Cannot load the node view: ${error}` : 'Loading the node view…'}
@@ -219,7 +219,7 @@ export function OverviewPage() {
           </div>
         </Card>
       )}
-    </NodePageFrame>
+    </HostViewFrame>
   );
 }
 

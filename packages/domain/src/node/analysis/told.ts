@@ -1,7 +1,7 @@
 /**
- * Expected FDB: what l2pop announced on one network, as each host should hold it.
+ * Told FDB: what l2pop announced on one network, as each host was told it (and should hold it).
  *
- * Expected state of host H on network N (mirrors neutron/plugins/ml2/drivers/l2pop/mech_driver.py
+ * Told state of host H on network N (mirrors neutron/plugins/ml2/drivers/l2pop/mech_driver.py
  * `_create_agent_fdb` and the agents' l2pop callbacks, see model.ts): for every other VTEP V with
  * ports on N, a flood entry to V (when V's flood entry is announced) and one unicast entry per MAC of
  * V's ports; with the ARP responder, one neighbour entry (Linux bridge: `ip neigh` PERMANENT on
@@ -10,7 +10,7 @@
  * (`l2_population = true`: the Linux bridge agent and the OVS agent create no l2pop consumer otherwise).
  * Duplicate casts are idempotent. Linux bridge keeps applying a network's casts after its last port
  * left (network_map kept); OVS reclaims the local VLAN with the last port (`reclaim_local_vlan`), so
- * an OVS host without ports and without a local VLAN for N expects nothing on N.
+ * an OVS host without ports and without a local VLAN for N is told nothing on N.
  */
 import type { VtepEntries } from '../../model';
 
@@ -20,7 +20,7 @@ import type { VtepEntries } from '../../model';
  * Recomputed from the model's entries rather than `toldFdb` so that the own VTEP is skipped even
  * when the host's report_state has not arrived yet (the model then knows its name, not its VTEP).
  */
-export interface Expected {
+export interface Told {
   /** VTEPs whose flood entry is announced. */
   flood: Set<string>;
   /** MAC -> VTEPs announcing it (`stamp`: scratch mark of the host and network being compared). */
@@ -29,7 +29,7 @@ export interface Expected {
   neigh: Map<string, { list: { mac: string; vtep: string }[]; stamp: number }>;
   /** MAC -> first IP (to label rows). */
   ipOfMac: Map<string, string>;
-  /** VTEP -> MACs announced by it alone (what a host skipping that VTEP does not expect). */
+  /** VTEP -> MACs announced by it alone (what a host skipping that VTEP is not told). */
   macsOnlyBy: Map<string, number>;
   /** VTEP -> IPs announced by it alone. */
   neighOnlyBy: Map<string, number>;
@@ -37,9 +37,9 @@ export interface Expected {
   own: string | null;
 }
 
-/** The expectation of one network from its VTEP entries (every VTEP; hosts skip their own through {@link expectedFor}). */
-export function networkExpectation(vteps: VtepEntries[]): Expected {
-  const e: Expected = { flood: new Set(), macs: new Map(), neigh: new Map(), ipOfMac: new Map(), macsOnlyBy: new Map(), neighOnlyBy: new Map(), own: null };
+/** What l2pop told on one network, from its VTEP entries (every VTEP; hosts skip their own through {@link toldTo}). */
+export function networkTold(vteps: VtepEntries[]): Told {
+  const e: Told = { flood: new Set(), macs: new Map(), neigh: new Map(), ipOfMac: new Map(), macsOnlyBy: new Map(), neighOnlyBy: new Map(), own: null };
   for (const v of vteps) {
     if (v.flood) e.flood.add(v.vtep);
     for (const mac of v.macs) {
@@ -59,11 +59,11 @@ export function networkExpectation(vteps: VtepEntries[]): Expected {
   return e;
 }
 
-const NOTHING_EXPECTED = { flood: new Set<string>(), macs: new Map(), neigh: new Map(), macsOnlyBy: new Map(), neighOnlyBy: new Map() } as const;
+const NOTHING_TOLD = { flood: new Set<string>(), macs: new Map(), neigh: new Map(), macsOnlyBy: new Map(), neighOnlyBy: new Map() } as const;
 
-/** The expectation of one host: the network's, own VTEP skipped; nothing (labels only) for a non-member. */
-export function expectedFor(net: Expected, ownVtep: string | null, member: boolean): Expected {
-  if (!member) return { ...NOTHING_EXPECTED, ipOfMac: net.ipOfMac, own: ownVtep };
+/** What one host was told: the network's, own VTEP skipped; nothing (labels only) for a non-member. */
+export function toldTo(net: Told, ownVtep: string | null, member: boolean): Told {
+  if (!member) return { ...NOTHING_TOLD, ipOfMac: net.ipOfMac, own: ownVtep };
   return { ...net, own: ownVtep };
 }
 
@@ -75,9 +75,9 @@ let stampSeq = 0;
 export const nextStamp = () => (stampSeq = (stampSeq + 1) & 0x3fffffff);
 
 /** The MAC l2pop announced for `ip` from a VTEP other than the host's own, if any. */
-export function expectedNeigh(exp: Expected, ip: string): string | undefined {
-  const e = exp.neigh.get(ip);
-  return e === undefined ? undefined : firstNotOwn(e.list, exp.own);
+export function toldNeigh(told: Told, ip: string): string | undefined {
+  const e = told.neigh.get(ip);
+  return e === undefined ? undefined : firstNotOwn(e.list, told.own);
 }
 
 /** The MAC of the first announcer in `l` that is not the host's own VTEP. */

@@ -1,7 +1,7 @@
 'use client';
 /** A host's BUM meter report: per VNI and remote VTEP, frames/s of each class sent (tx) and received (rx). */
 import type { BumReport } from '@l2scope/domain';
-import { flowRows } from '@/nodes/bum';
+import { flowRows } from '@/host-view/bum';
 import { count, dateTime, perSecond } from '@/lib/format';
 
 /** The report's flows (`data-testid="bum-flow"` rows); `vtepHost` names the remote VTEPs. */

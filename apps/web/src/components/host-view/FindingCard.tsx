@@ -1,8 +1,8 @@
 'use client';
 /** One cross-host finding: kind, network, the hosts named (linked), what is wrong and the fix, evidence on demand. */
 import Link from 'next/link';
-import { FINDING_META } from '@/nodes/classes';
-import type { ListedFinding } from '@/state/nodes';
+import { FINDING_META } from '@/host-view/classes';
+import type { ListedFinding } from '@/state/host-view';
 import { ago, clockTime, dateTime, hostHref, networkHref } from '@/lib/format';
 import { EvidenceBlock } from './Evidence';
 

@@ -1,11 +1,11 @@
 'use client';
-/** Frame of the node pages (overview, host, network): the top bar and a scrolling page body. */
+/** Frame of the host-view pages (overview, host, network): the top bar and a scrolling page body. */
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Header } from '../Header';
 
 /** The page frame; `crumbs` are the links above the title (the last one is the current page). */
-export function NodePageFrame({
+export function HostViewFrame({
   crumbs,
   children,
   testid,

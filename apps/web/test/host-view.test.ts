@@ -1,11 +1,11 @@
 import { type FindingView, type FloodList, type HostNodeSummary, type NodesLiveUpdate, bumTotal, summarizeHost } from '@l2scope/domain';
 import { describe, expect, it } from 'vitest';
-import { linkBumRate, pairRates, ratesOf } from '../src/nodes/bum';
-import { worstClass } from '../src/nodes/classes';
-import { cellState, floodMatrix } from '../src/nodes/flood-matrix';
-import { brTunFlowTexts, fdbRowTone, hostSections, neighRowTone } from '../src/nodes/host-diff';
+import { linkBumRate, pairRates, ratesOf } from '../src/host-view/bum';
+import { worstClass } from '../src/host-view/classes';
+import { cellState, floodMatrix } from '../src/host-view/flood-matrix';
+import { brTunFlowTexts, fdbRowTone, hostSections, neighRowTone } from '../src/host-view/host-diff';
 import { modelFromSnapshot } from '../src/state/model';
-import { EMPTY_NODES, applyNodesUpdate, driftTotals, nodesFromOverview } from '../src/state/nodes';
+import { EMPTY_HOST_VIEW, applyHostViewUpdate, driftTotals, hostViewFromOverview } from '../src/state/host-view';
 import { createL2Store } from '../src/state/store';
 import { buildTopology } from '../src/topology/graph';
 import type { NodeOverlay } from '../src/topology/overlay';
@@ -252,7 +252,7 @@ describe('node view state: overview + live updates', () => {
   });
 
   it('folds host summaries, keeps the database id of an open finding, moves a gone one to resolved', () => {
-    const v0 = nodesFromOverview({
+    const v0 = hostViewFromOverview({
       hosts: [summary('a'), summary('b')],
       findings: [{ ...finding(['a', 'b'], 7), resolvedAt: null }],
       resolvedFindings: [],
@@ -260,17 +260,17 @@ describe('node view state: overview + live updates', () => {
       bum: [{ host: 'a', report: { not: 'a report' } }],
     });
     expect(v0.bum.size).toBe(0);
-    const c1 = applyNodesUpdate(v0, update({ hosts: [summary('a', { missing_flood: 2 })], findings: [finding(['a', 'b'], 0)] }));
+    const c1 = applyHostViewUpdate(v0, update({ hosts: [summary('a', { missing_flood: 2 })], findings: [finding(['a', 'b'], 0)] }));
     expect(c1.view.findings[0]!.id).toBe(7);
     expect([...c1.hosts]).toEqual(['a']);
     expect(c1.findingsChanged).toBe(false);
     expect(driftTotals(c1.view.hosts.values()).missing_flood).toBe(2);
     expect(worstClass(c1.view.hosts.get('a')!.drift)).toBe('missing_flood');
-    const c2 = applyNodesUpdate(c1.view, update({ findings: [] }));
+    const c2 = applyHostViewUpdate(c1.view, update({ findings: [] }));
     expect(c2.findingsChanged).toBe(true);
     expect([...c2.hosts].sort()).toEqual(['a', 'b']);
     expect(c2.view.resolved[0]).toMatchObject({ kind: 'mixed_l2pop', resolvedAt: '2026-01-01T00:00:05.000Z' });
-    expect(EMPTY_NODES.hosts.size).toBe(0);
+    expect(EMPTY_HOST_VIEW.hosts.size).toBe(0);
   });
 
   it('the store buffers live updates while the overview loads, then applies them in order', () => {

@@ -1,7 +1,7 @@
 'use client';
 /** One host's flood list on one network: each recipient with its class (the analysis' lists), copies per BUM frame. */
 import { type FloodList, isMulticastIp } from '@l2scope/domain';
-import { type CellState, cellState } from '@/nodes/flood-matrix';
+import { type CellState, cellState } from '@/host-view/flood-matrix';
 import { compareIp } from '@/lib/format';
 
 /** Legend text per recipient class (shared with the network matrix). */

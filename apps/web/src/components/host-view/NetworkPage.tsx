@@ -9,9 +9,9 @@ import { type DriftClass, type DriftItem, FLOOD_MAC } from '@l2scope/domain';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
-import { DRIFT_META, DRIFT_ORDER, worstClass } from '@/nodes/classes';
-import { type CellState, type MatrixCell, floodMatrix } from '@/nodes/flood-matrix';
-import { toBumReport } from '@/state/nodes';
+import { DRIFT_META, DRIFT_ORDER, worstClass } from '@/host-view/classes';
+import { type CellState, type MatrixCell, floodMatrix } from '@/host-view/flood-matrix';
+import { toBumReport } from '@/state/host-view';
 import { useL2 } from '@/state/store';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 import { hostHref, perSecond, plural } from '@/lib/format';
@@ -20,7 +20,7 @@ import { useNow, useRefetchOnChange } from '@/hooks/use-live-query';
 import { useVtepNames } from '@/hooks/use-vtep-names';
 import { CELL_TEXT } from './FloodListView';
 import { FindingCard } from './FindingCard';
-import { Card, NodePageFrame } from './NodePageFrame';
+import { Card, HostViewFrame } from './HostViewFrame';
 
 type NetworkData = RouterOutputs['nodes']['network'];
 
@@ -43,7 +43,7 @@ export function NetworkPage({ network }: { network: string }) {
   const label = q.data?.network.vni !== null && q.data?.network.vni !== undefined ? `VNI ${q.data.network.vni}` : `network ${network.slice(0, 8)}`;
 
   return (
-    <NodePageFrame crumbs={[{ href: '/overview', label: 'Overview' }, { label: label }]} testid="network-page" attrs={{ 'data-network': network }}>
+    <HostViewFrame crumbs={[{ href: '/overview', label: 'Overview' }, { label: label }]} testid="network-page" attrs={{ 'data-network': network }}>
       {q.isPending && <p className="muted pad">Loading network {network}…</p>}
       {q.isError && (
         <p className={`pad ${errorCode(q.error) === 'NOT_FOUND' ? 'muted' : 'text-bad'}`} data-testid="network-error">
@@ -51,7 +51,7 @@ export function NetworkPage({ network }: { network: string }) {
         </p>
       )}
       {q.data && <NetworkBody d={q.data} />}
-    </NodePageFrame>
+    </HostViewFrame>
   );
 }
 

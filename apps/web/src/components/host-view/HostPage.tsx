@@ -1,6 +1,6 @@
 'use client';
 /**
- * `/hosts/<host>`: one hypervisor, expected vs actual. Its mode (and where each answer comes from),
+ * `/hosts/<host>`: one hypervisor, told vs held. Its mode (and where each answer comes from),
  * its findings and convergence, then per network: the flood list, the drift items with their
  * evidence, and the told (expected) vs held (actual) FDB and neighbour rows side by side; its BUM
  * meter report and recent convergence samples. Refetched on live node updates that touch it.
@@ -9,7 +9,7 @@ import { type DriftItem, FLOOD_MAC, type ForeignMac, type HostAnalysis } from '@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
-import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, SOURCE_LABEL, agentLabel } from '@/nodes/classes';
+import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, SOURCE_LABEL, agentLabel } from '@/host-view/classes';
 import {
   type BrTunFlowTexts,
   type FdbDiffRow,
@@ -20,8 +20,8 @@ import {
   hostSections,
   neighRowTone,
   statusCounts,
-} from '@/nodes/host-diff';
-import { toBumReport } from '@/state/nodes';
+} from '@/host-view/host-diff';
+import { toBumReport } from '@/state/host-view';
 import { useL2 } from '@/state/store';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 import { ago, clockTime, dateTime, duration, networkHref } from '@/lib/format';
@@ -33,7 +33,7 @@ import { ConvergenceFigures } from './Convergence';
 import { EvidenceBlock } from './Evidence';
 import { FindingCard } from './FindingCard';
 import { FloodListView } from './FloodListView';
-import { Card, NodePageFrame } from './NodePageFrame';
+import { Card, HostViewFrame } from './HostViewFrame';
 
 type HostData = RouterOutputs['nodes']['host'];
 type VtepName = (vtep: string) => string | null;
@@ -67,7 +67,7 @@ export function HostPage({ host }: { host: string }) {
   useRefetchWhileStale(q.data ? isStale(q.data, liveSnapshotAt) : false, q.refetch);
 
   return (
-    <NodePageFrame crumbs={[{ href: '/overview', label: 'Overview' }, { label: `host ${host}` }]} testid="host-page" attrs={{ 'data-host': host }}>
+    <HostViewFrame crumbs={[{ href: '/overview', label: 'Overview' }, { label: `host ${host}` }]} testid="host-page" attrs={{ 'data-host': host }}>
       {q.isPending && <p className="muted pad">Loading {host}…</p>}
       {q.isError && (
         <p className={`pad ${errorCode(q.error) === 'NOT_FOUND' ? 'muted' : 'text-bad'}`} data-testid="host-error">
@@ -77,7 +77,7 @@ export function HostPage({ host }: { host: string }) {
         </p>
       )}
       {q.data && <HostBody d={q.data} />}
-    </NodePageFrame>
+    </HostViewFrame>
   );
 }
 
