@@ -35,6 +35,10 @@ beforeAll(async () => {
     log: () => {},
   });
   await worker.replayDone;
+  // the bundle may have been analysed while the replay still ran (a busy machine): analyse the
+  // whole model now and wait for that analysis to be stored, instead of racing the debounce
+  worker.nodes.run();
+  await worker.nodes.flush();
   await waitFor(
     'three analyses and snapshots stored',
     async () => (await hostAnalyses(worker.db)).length === 3 && (await loadNodeSnapshots(worker.db)).snapshots.length === 3,
