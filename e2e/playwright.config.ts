@@ -9,7 +9,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   timeout: 90_000,
-  expect: { timeout: 5_000 },
+  // a bound on waiting for a state, not a delay: a busy machine (CI beside a build) may need more than 5 s to render
+  expect: { timeout: 15_000 },
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   outputDir: './test-results',
