@@ -16,11 +16,11 @@ test.afterAll(async () => {
 
 test('overview: mixed_arp_responder and mixed_l2pop name the hosts', async ({ page }) => {
   await page.goto(`${stack.webUrl}/overview`);
-  const arp = page.locator('[data-testid="finding"][data-kind="mixed_arp_responder"]');
+  const arp = page.locator('[data-testid="finding"][data-resolved="false"][data-kind="mixed_arp_responder"]');
   await expect(arp).toHaveCount(1, { timeout: 20_000 });
   await expect(arp).toHaveAttribute('data-hosts', 'compute1,compute2,controller');
   await expect(arp).toContainText('ARP responder on: controller; off: compute1, compute2');
-  const l2pop = page.locator('[data-testid="finding"][data-kind="mixed_l2pop"]');
+  const l2pop = page.locator('[data-testid="finding"][data-resolved="false"][data-kind="mixed_l2pop"]');
   await expect(l2pop).toHaveAttribute('data-hosts', 'compute1,compute2,controller');
   await expect(l2pop).toContainText('off: compute2');
   // the finding's network and hosts lead to their pages
@@ -28,9 +28,9 @@ test('overview: mixed_arp_responder and mixed_l2pop name the hosts', async ({ pa
   await arp.getByRole('link', { name: 'controller', exact: true }).click();
   await expect(page.getByTestId('host-page')).toHaveAttribute('data-host', 'controller');
   await expect(page.getByTestId('host-mode')).toHaveAttribute('data-arp', 'on', { timeout: 15_000 });
-  await expect(page.locator('[data-testid="finding"][data-kind="mixed_arp_responder"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="finding"][data-resolved="false"][data-kind="mixed_arp_responder"]')).toHaveCount(1);
   await page.goto(`${stack.webUrl}/networks/${network}`);
-  await expect(page.locator('[data-testid="finding"][data-kind="mixed_arp_responder"]')).toHaveCount(1, { timeout: 15_000 });
+  await expect(page.locator('[data-testid="finding"][data-resolved="false"][data-kind="mixed_arp_responder"]')).toHaveCount(1, { timeout: 15_000 });
 });
 
 test('each host page shows its own mode', async ({ page }) => {

@@ -64,7 +64,7 @@ test.describe('step 9: UDP port mismatch', () => {
 
   test('a udp_port_mismatch finding names ovs1 and compute3', async ({ page }) => {
     await page.goto(`${stack.webUrl}/overview`);
-    const f = page.locator('[data-testid="finding"][data-kind="udp_port_mismatch"]');
+    const f = page.locator('[data-testid="finding"][data-resolved="false"][data-kind="udp_port_mismatch"]');
     await expect(f).toHaveCount(1, { timeout: 20_000 });
     const hosts = (await f.getAttribute('data-hosts'))!.split(',');
     expect(hosts).toContain('ovs1');

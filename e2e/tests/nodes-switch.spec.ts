@@ -19,7 +19,7 @@ test.afterAll(async () => {
 
 test('overview: one half_switched_vxlan finding naming every host, with its evidence', async ({ page }) => {
   await page.goto(`${stack.webUrl}/overview`);
-  const f = page.locator('[data-testid="finding"][data-kind="half_switched_vxlan"]');
+  const f = page.locator('[data-testid="finding"][data-resolved="false"][data-kind="half_switched_vxlan"]');
   await expect(f).toHaveCount(1, { timeout: 20_000 });
   await expect(f).toHaveAttribute('data-hosts', HOSTS.join(','));
   for (const h of HOSTS) await expect(f.getByRole('link', { name: h, exact: true })).toBeVisible();
@@ -36,7 +36,7 @@ test('every host: half-switched mode, the group an excess flood recipient; the m
     const flood = page.getByTestId('flood-list');
     await expect(flood).toHaveAttribute('data-excess', '224.0.0.1');
     await expect(flood).toHaveAttribute('data-copies', '3');
-    await expect(page.locator('[data-testid="finding"][data-kind="half_switched_vxlan"]')).toHaveCount(1);
+    await expect(page.locator('[data-testid="finding"][data-resolved="false"][data-kind="half_switched_vxlan"]')).toHaveCount(1);
   }
   const network = await page.getByTestId('flood-list').getAttribute('data-network');
   await page.goto(`${stack.webUrl}/networks/${network}`);
