@@ -5,22 +5,12 @@
  * evidence, and the told (expected) vs held (actual) FDB and neighbour rows side by side; its BUM
  * meter report and recent convergence samples. Refetched on live node updates that touch it.
  */
-import { type DriftItem, FLOOD_MAC, type ForeignMac, type HostAnalysis } from '@l2scope/domain';
+import { type DriftItem, FLOOD_MAC, type HostAnalysis } from '@l2scope/domain';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
 import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, SOURCE_LABEL, agentLabel } from '@/host-view/classes';
-import {
-  type BrTunFlowTexts,
-  type FdbDiffRow,
-  type HostNetworkSection,
-  type NeighDiffRow,
-  brTunFlowTexts,
-  fdbRowTone,
-  hostSections,
-  neighRowTone,
-  statusCounts,
-} from '@/host-view/host-diff';
+import { type HostNetworkSection, brTunFlowTexts, hostSections } from '@/host-view/host-diff';
 import { toBumReport } from '@/state/host-view';
 import { useL2 } from '@/state/store';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
@@ -30,13 +20,13 @@ import { useNow, useRefetchOnChange, useRefetchWhileStale } from '@/hooks/use-li
 import { useVtepNames } from '@/hooks/use-vtep-names';
 import { BumTable } from './BumTable';
 import { ConvergenceFigures } from './Convergence';
-import { EvidenceBlock } from './Evidence';
 import { FindingCard } from './FindingCard';
 import { FloodListView } from './FloodListView';
 import { Card, HostViewFrame } from './HostViewFrame';
+import { DriftItemView, ForeignMacView, type VtepName } from './DriftItems';
+import { FdbTable, NeighTable, StatusSummary } from './HostTables';
 
 type HostData = RouterOutputs['nodes']['host'];
-type VtepName = (vtep: string) => string | null;
 
 /**
  * The answer is older than the live view (the live summary names a newer snapshot than the one
@@ -443,214 +433,5 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
         </p>
       )}
     </Card>
-  );
-}
-
-function StatusSummary({ rows }: { rows: readonly { status: string }[] }) {
-  const c = statusCounts(rows);
-  const parts = Object.entries(c).map(([k, n]) => `${n} ${k}`);
-  return (
-    <span className="status-summary muted small">
-      {rows.length} rows{parts.length ? `: ${parts.join(', ')}` : ''}
-    </span>
-  );
-}
-
-function VtepCell({ v, name, other }: { v: string | null; name: VtepName; other?: string | null }) {
-  if (v === null) return <td className="mono muted">—</td>;
-  const host = name(v);
-  return (
-    <td className={`mono${other !== undefined && other !== null && other !== v ? ' diff' : ''}`}>
-      {v}
-      {host && <span className="vtep-host"> {host}</span>}
-    </td>
-  );
-}
-
-function FdbTable({
-  rows,
-  applied,
-  haveActual,
-  excess,
-  vtepName,
-  heldSource,
-  flows,
-  ovs,
-}: {
-  rows: FdbDiffRow[];
-  applied: boolean | null;
-  haveActual: boolean;
-  excess: readonly string[];
-  vtepName: VtepName;
-  heldSource: string;
-  flows: BrTunFlowTexts | null;
-  ovs: boolean;
-}) {
-  if (rows.length === 0) return <p className="muted small">No rows on either side.</p>;
-  return (
-    <table className="grid diff-table" data-testid="fdb-table">
-      <thead>
-        <tr>
-          <th className="st-col" aria-label="status" />
-          <th>MAC</th>
-          <th>entry</th>
-          <th>told VTEP (expected)</th>
-          <th title={heldSource}>held VTEP (actual)</th>
-          <th>{flows ? 'held as (br-tun flow)' : 'held as'}</th>
-          <th>verdict</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => {
-          const { tone, text } = fdbRowTone(r, applied, haveActual, excess);
-          return (
-            <tr
-              key={r.key}
-              className={`row-${tone}`}
-              data-testid="fdb-row"
-              data-status={r.status}
-              data-mac={r.mac}
-              data-vtep={r.expectedVtep ?? r.actualVtep ?? ''}
-              data-actual-vtep={r.actualVtep ?? ''}
-              data-tone={tone}
-            >
-              <td className="st-col">
-                <StatusIcon tone={tone} />
-              </td>
-              <td className="mono">{r.mac}</td>
-              <td>{r.flood ? (r.group ? 'flood (group)' : 'flood') : 'unicast'}</td>
-              <VtepCell v={r.expectedVtep} name={vtepName} />
-              <VtepCell v={r.actualVtep} name={vtepName} other={r.expectedVtep} />
-              {flows && r.actualVtep !== null ? (
-                <td className="mono flow-text">{r.flood ? flows.flood.join('\n') : (flows.unicast.get(r.mac) ?? '—')}</td>
-              ) : (
-                <td className="muted">
-                  {r.actualVtep === null
-                    ? '—'
-                    : r.group
-                      ? 'vxlan group'
-                      : r.learned
-                        ? ovs
-                          ? 'learned (table 10)'
-                          : 'learned'
-                        : ovs
-                          ? 'l2pop flow'
-                          : 'permanent'}
-                </td>
-              )}
-              <td className={`verdict tone-${tone}`}>{text}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  );
-}
-
-function NeighTable({ rows, responder, haveActual, flows }: { rows: NeighDiffRow[]; responder: boolean; haveActual: boolean; flows: BrTunFlowTexts | null }) {
-  if (rows.length === 0) return <p className="muted small">No neighbour rows on either side.</p>;
-  return (
-    <table className="grid diff-table" data-testid="neigh-table">
-      <thead>
-        <tr>
-          <th className="st-col" aria-label="status" />
-          <th>IP</th>
-          <th>told MAC (expected)</th>
-          <th>held MAC (actual)</th>
-          {flows && <th>br-tun flow</th>}
-          <th>verdict</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => {
-          const { tone, text } = neighRowTone(r, responder, haveActual);
-          return (
-            <tr
-              key={r.key}
-              className={`row-${tone}`}
-              data-testid="neigh-row"
-              data-status={r.status}
-              data-ip={r.ip}
-              data-mac={r.expectedMac ?? r.actualMac ?? ''}
-              data-actual-mac={r.actualMac ?? ''}
-              data-tone={tone}
-            >
-              <td className="st-col">
-                <StatusIcon tone={tone} />
-              </td>
-              <td className="mono">{r.ip}</td>
-              <td className="mono">{r.expectedMac ?? <span className="muted">—</span>}</td>
-              <td className={`mono${r.status === 'wrong-mac' ? ' diff' : ''}`}>{r.actualMac ?? <span className="muted">—</span>}</td>
-              {flows && <td className="mono flow-text">{flows.responder.get(r.ip) ?? '—'}</td>}
-              <td className={`verdict tone-${tone}`}>{text}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  );
-}
-
-function StatusIcon({ tone }: { tone: string }) {
-  const icon = tone === 'ok' ? '✓' : tone === 'bad' ? '✗' : tone === 'warn' ? '!' : tone === 'info' ? 'i' : '·';
-  return (
-    <span className={`st-icon tone-${tone}`} aria-hidden>
-      {icon}
-    </span>
-  );
-}
-
-function ForeignMacView({ x, vtepName }: { x: ForeignMac; vtepName: VtepName }) {
-  const host = x.vtep ? vtepName(x.vtep) : null;
-  return (
-    <li className={`drift-item tone-${FOREIGN_MAC_META.tone}`} data-testid="foreign-mac" data-class={x.class} data-mac={x.mac} data-vtep={x.vtep ?? ''}>
-      <div className="drift-head">
-        <span className={`badge tone-${FOREIGN_MAC_META.tone}`}>{FOREIGN_MAC_META.label}</span>
-        <code className="drift-class">{x.class}</code>
-        <span className="mono">{x.mac}</span>
-        {x.vtep && (
-          <span className="mono">
-            learned from {x.vtep}
-            {host && <span className="vtep-host"> {host}</span>}
-          </span>
-        )}
-        {x.dev && <span className="mono muted small">{x.dev}</span>}
-      </div>
-      <div className="drift-detail">{x.detail}</div>
-      <EvidenceBlock evidence={x.evidence} />
-    </li>
-  );
-}
-
-function DriftItemView({ x, vtepName }: { x: DriftItem; vtepName: VtepName }) {
-  const meta = DRIFT_META[x.class];
-  const host = x.vtep ? vtepName(x.vtep) : null;
-  return (
-    <li
-      className={`drift-item tone-${meta.tone}`}
-      data-testid="drift-item"
-      data-class={x.class}
-      data-mac={x.mac ?? ''}
-      data-vtep={x.vtep ?? ''}
-      data-ip={x.ip ?? ''}
-    >
-      <div className="drift-head">
-        <span className={`badge tone-${meta.tone}`}>{meta.label}</span>
-        <code className="drift-class">{x.class}</code>
-        {x.mac && <span className="mono">{x.mac === FLOOD_MAC ? 'flood entry' : x.mac}</span>}
-        {x.ip && <span className="mono muted">{x.ip}</span>}
-        {x.vtep && (
-          <span className="mono">
-            → {x.vtep}
-            {host && <span className="vtep-host"> {host}</span>}
-          </span>
-        )}
-        {x.expectedVtep && <span className="mono text-ok">expected → {x.expectedVtep}</span>}
-        {x.expectedMac && <span className="mono text-ok">expected {x.expectedMac}</span>}
-        {x.dev && <span className="mono muted small">{x.dev}</span>}
-      </div>
-      <div className="drift-detail">{x.detail}</div>
-      {x.evidence.length > 0 ? <EvidenceBlock evidence={x.evidence} /> : <div className="small muted">no row on the host: the absence is the evidence</div>}
-    </li>
   );
 }

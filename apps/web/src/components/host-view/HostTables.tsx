@@ -1,0 +1,172 @@
+'use client';
+/**
+ * The host page's told-vs-held tables: FDB rows (what the server told the host against what its
+ * kernel or br-tun holds) and ARP-responder neighbour rows, with their status summaries.
+ * Rows come from `@/host-view/host-diff`; this module only draws them.
+ */
+import { type BrTunFlowTexts, type FdbDiffRow, type NeighDiffRow, fdbRowTone, neighRowTone, statusCounts } from '@/host-view/host-diff';
+import type { VtepName } from './DriftItems';
+
+export function StatusSummary({ rows }: { rows: readonly { status: string }[] }) {
+  const c = statusCounts(rows);
+  const parts = Object.entries(c).map(([k, n]) => `${n} ${k}`);
+  return (
+    <span className="status-summary muted small">
+      {rows.length} rows{parts.length ? `: ${parts.join(', ')}` : ''}
+    </span>
+  );
+}
+
+function VtepCell({ v, name, other }: { v: string | null; name: VtepName; other?: string | null }) {
+  if (v === null) return <td className="mono muted">—</td>;
+  const host = name(v);
+  return (
+    <td className={`mono${other !== undefined && other !== null && other !== v ? ' diff' : ''}`}>
+      {v}
+      {host && <span className="vtep-host"> {host}</span>}
+    </td>
+  );
+}
+
+export function FdbTable({
+  rows,
+  applied,
+  haveActual,
+  excess,
+  vtepName,
+  heldSource,
+  flows,
+  ovs,
+}: {
+  rows: FdbDiffRow[];
+  applied: boolean | null;
+  haveActual: boolean;
+  excess: readonly string[];
+  vtepName: VtepName;
+  heldSource: string;
+  flows: BrTunFlowTexts | null;
+  ovs: boolean;
+}) {
+  if (rows.length === 0) return <p className="muted small">No rows on either side.</p>;
+  return (
+    <table className="grid diff-table" data-testid="fdb-table">
+      <thead>
+        <tr>
+          <th className="st-col" aria-label="status" />
+          <th>MAC</th>
+          <th>entry</th>
+          <th>told VTEP (expected)</th>
+          <th title={heldSource}>held VTEP (actual)</th>
+          <th>{flows ? 'held as (br-tun flow)' : 'held as'}</th>
+          <th>verdict</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => {
+          const { tone, text } = fdbRowTone(r, applied, haveActual, excess);
+          return (
+            <tr
+              key={r.key}
+              className={`row-${tone}`}
+              data-testid="fdb-row"
+              data-status={r.status}
+              data-mac={r.mac}
+              data-vtep={r.expectedVtep ?? r.actualVtep ?? ''}
+              data-actual-vtep={r.actualVtep ?? ''}
+              data-tone={tone}
+            >
+              <td className="st-col">
+                <StatusIcon tone={tone} />
+              </td>
+              <td className="mono">{r.mac}</td>
+              <td>{r.flood ? (r.group ? 'flood (group)' : 'flood') : 'unicast'}</td>
+              <VtepCell v={r.expectedVtep} name={vtepName} />
+              <VtepCell v={r.actualVtep} name={vtepName} other={r.expectedVtep} />
+              {flows && r.actualVtep !== null ? (
+                <td className="mono flow-text">{r.flood ? flows.flood.join('\n') : (flows.unicast.get(r.mac) ?? '—')}</td>
+              ) : (
+                <td className="muted">
+                  {r.actualVtep === null
+                    ? '—'
+                    : r.group
+                      ? 'vxlan group'
+                      : r.learned
+                        ? ovs
+                          ? 'learned (table 10)'
+                          : 'learned'
+                        : ovs
+                          ? 'l2pop flow'
+                          : 'permanent'}
+                </td>
+              )}
+              <td className={`verdict tone-${tone}`}>{text}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+export function NeighTable({
+  rows,
+  responder,
+  haveActual,
+  flows,
+}: {
+  rows: NeighDiffRow[];
+  responder: boolean;
+  haveActual: boolean;
+  flows: BrTunFlowTexts | null;
+}) {
+  if (rows.length === 0) return <p className="muted small">No neighbour rows on either side.</p>;
+  return (
+    <table className="grid diff-table" data-testid="neigh-table">
+      <thead>
+        <tr>
+          <th className="st-col" aria-label="status" />
+          <th>IP</th>
+          <th>told MAC (expected)</th>
+          <th>held MAC (actual)</th>
+          {flows && <th>br-tun flow</th>}
+          <th>verdict</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => {
+          const { tone, text } = neighRowTone(r, responder, haveActual);
+          return (
+            <tr
+              key={r.key}
+              className={`row-${tone}`}
+              data-testid="neigh-row"
+              data-status={r.status}
+              data-ip={r.ip}
+              data-mac={r.expectedMac ?? r.actualMac ?? ''}
+              data-actual-mac={r.actualMac ?? ''}
+              data-tone={tone}
+            >
+              <td className="st-col">
+                <StatusIcon tone={tone} />
+              </td>
+              <td className="mono">{r.ip}</td>
+              <td className="mono">{r.expectedMac ?? <span className="muted">—</span>}</td>
+              <td className={`mono${r.status === 'wrong-mac' ? ' diff' : ''}`}>{r.actualMac ?? <span className="muted">—</span>}</td>
+              {flows && <td className="mono flow-text">{flows.responder.get(r.ip) ?? '—'}</td>}
+              <td className={`verdict tone-${tone}`}>{text}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function StatusIcon({ tone }: { tone: string }) {
+  const icon = tone === 'ok' ? '✓' : tone === 'bad' ? '✗' : tone === 'warn' ? '!' : tone === 'info' ? 'i' : '·';
+  return (
+    <span className={`st-icon tone-${tone}`} aria-hidden>
+      {icon}
+    </span>
+  );
+}
