@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CaptureRecord, parseCapture } from '@l2scope/domain';
+import { prng } from '../packages/domain/test/prng';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -96,17 +97,8 @@ export interface NetworkFleet {
   addPort: (network: string, host: number, n: number) => BenchMessage;
 }
 
-/** Deterministic PRNG (mulberry32): the same fleet on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32): the same fleet on every run; the one the domain's property tests use. */
+export { prng };
 
 /**
  * A fleet of `hosts` Linux bridge hypervisors (l2_population on, as reported by lab3's agents) and
