@@ -1,16 +1,30 @@
 /**
  * The repositories on both databases (a temporary SQLite file, a uniquely named PostgreSQL
- * database on 127.0.0.1:5432): the per-host lag figures in one window-function query equal the
+ * database on 127.0.0.1:5432): the model projection written batch by batch from real captures
+ * holds what the domain's model holds, and a host's told FDB read from it equals the model's; the per-host lag figures in one window-function query equal the
  * figures of each host's last samples taken one host at a time; Json columns are written storable
  * and validated on the way out (a row that does not fit is named, not returned).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUM_REPORT_SCHEMA, type BumReport, type ConvergenceSample, lagFigures } from '@l2scope/domain';
+import {
+  BUM_REPORT_SCHEMA,
+  type BumReport,
+  ClusterModel,
+  type ConvergenceSample,
+  type ModelChange,
+  type ModelSnapshot,
+  decodeMessage,
+  hostIn,
+  lagFigures,
+  parseCapture,
+  toldFdbOf,
+} from '@l2scope/domain';
 import {
   type Db,
   addConvergenceSamples,
@@ -24,9 +38,13 @@ import {
   openDb,
   openFinding,
   openFindings,
+  readHostModel,
+  readModelSnapshot,
   recentConvergenceSamples,
   resolveFindings,
   saveBumReports,
+  writeModelChanges,
+  writeModelSeq,
 } from '../src/index';
 import { migrate } from '../src/migrate';
 import { PROVIDERS } from '../src/config';
@@ -52,6 +70,27 @@ beforeAll(async () => {
 afterAll(async () => {
   rmSync(tmpDir, { recursive: true, force: true });
   await pgAdmin(`DROP DATABASE IF EXISTS "${pgDbName}" WITH (FORCE)`);
+});
+
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
+
+/** The changes of a real capture folded by a fresh model, per message, and that model. */
+function captureChanges(scenario: string): { model: ClusterModel; perMessage: ModelChange[][] } {
+  const { records } = parseCapture(readFileSync(path.join(FIXTURES, `${scenario}.jsonl`), 'utf8'));
+  const model = new ClusterModel();
+  const perMessage = records.map((r, i) => {
+    const d = decodeMessage({ exchange: r.exchange, routingKey: r.routingKey, body: r.body });
+    return d.ok ? model.apply(d.message, r.ts.getTime(), i + 1) : [];
+  });
+  return { model, perMessage };
+}
+
+/** A snapshot's records by key (the projection reads them by key, the model lists them as they came). */
+const byKey = (s: ModelSnapshot) => ({
+  seq: s.seq,
+  hosts: [...s.hosts].sort((a, b) => a.id.localeCompare(b.id)),
+  networks: [...s.networks].sort((a, b) => a.id.localeCompare(b.id)),
+  vteps: [...s.vteps].sort((a, b) => `${a.network}/${a.vtep}`.localeCompare(`${b.network}/${b.vtep}`)),
 });
 
 function sample(host: string, i: number): ConvergenceSample {
@@ -101,6 +140,36 @@ describe.each(PROVIDERS)('%s', (provider) => {
   });
   afterAll(async () => {
     if (db) await closeDb(db);
+  });
+
+  it("the model projection, written batch by batch from real captures, holds the model's records and tells each host what the model tells it", async () => {
+    for (const scenario of ['lab1', 'switch-noclean']) {
+      await db.$transaction([db.host.deleteMany(), db.network.deleteMany(), db.vtepEntries.deleteMany()]);
+      const { model, perMessage } = captureChanges(scenario);
+      // batches of 1, 2, ... 7 messages, as the worker's commit windows cut them
+      for (let i = 0, size = 1; i < perMessage.length; i += size, size = (size % 7) + 1) {
+        const changes = perMessage.slice(i, i + size).flat();
+        const seq = Math.min(i + size, perMessage.length);
+        await db.$transaction(async (tx) => {
+          await writeModelChanges(tx, provider, changes);
+          await writeModelSeq(tx, seq);
+        });
+      }
+      expect(byKey(await readModelSnapshot(db)), scenario).toEqual(byKey(model.snapshot()));
+      expect(model.hostIds().length, scenario).toBeGreaterThan(0);
+      for (const id of model.hostIds()) {
+        const slice = await readHostModel(db, id);
+        expect(slice.seq).toBe(model.seq);
+        expect(hostIn(slice, id), `${scenario} ${id}`).toEqual(model.host(id));
+        expect(toldFdbOf(slice, id), `${scenario} ${id}`).toEqual(model.toldFdb(id));
+      }
+      expect(await readHostModel(db, 'nobody')).toEqual({ seq: model.seq, hosts: [], networks: [], vteps: [] });
+      // a removal (no capture has one): the host's row goes, the rest stays
+      const [gone, ...rest] = model.hostIds();
+      await db.$transaction((tx) => writeModelChanges(tx, provider, [{ type: 'host_removed', id: gone! }]));
+      expect((await readHostModel(db, gone!)).hosts).toEqual([]);
+      expect((await readModelSnapshot(db)).hosts.map((h) => h.id).sort()).toEqual(rest.sort());
+    }
   });
 
   it("lag figures of every host in one query equal each host's last 256 samples", async () => {

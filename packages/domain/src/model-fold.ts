@@ -1,7 +1,8 @@
 /**
- * Folding the model's changes into a plain snapshot, without a `ClusterModel`: what a browser
- * does with the worker's live `model` batches, and what a projection of the model can do with each
- * committed batch.
+ * Folding the model's changes, without a `ClusterModel`: {@link modelEdits} resolves a batch into
+ * one net edit per record (the one fold of `ModelChange` in l2scope), which {@link applyModelChanges}
+ * folds into a plain snapshot (what a browser does with the worker's live `model` batches) and the
+ * database's model projection (packages/db `model-projection.ts`) writes as rows per committed batch.
  *
  * Shapes (model.ts): a {@link ModelSnapshot} is `{ seq, hosts: HostView[], networks: NetworkView[],
  * vteps: VtepEntries[] }`; a {@link ModelChange} is an absolute upsert or removal of one record:
@@ -13,46 +14,120 @@ import type { HostView, ModelChange, ModelSnapshot, NetworkView, VtepEntries } f
 import { hostPositions, networkPositions, sharePositions, vtepKey, vtepPositions } from './model-index';
 
 /**
- * The records of one snapshot array under a batch: replacements in place on a lazy copy, removals
- * marked, new records kept in arrival order (a record removed then upserted again in the batch is
- * new: it moves to the end, as a `Map` delete + set does in `ClusterModel`).
+ * One record's net edit in a batch of {@link ModelChange}s: `value` is its last value, or null when
+ * the batch removes it. `recreated`: it was removed and then upserted again within the batch (a fold
+ * moves it to the end, as a `Map` delete + set does in `ClusterModel`); false for a removal.
+ */
+export interface RecordEdit<T, K> {
+  /** The record's key: a host or network id, or a {@link VtepRef}. */
+  key: K;
+  value: T | null;
+  recreated: boolean;
+}
+
+/** A (network, VTEP) pair: the key of a {@link VtepEntries} record. */
+export interface VtepRef {
+  network: string;
+  vtep: string;
+}
+
+/**
+ * The net effect of a batch on each record array of a {@link ModelSnapshot}: per record, the last
+ * change wins. Each map holds one edit per record the batch touched, in the order a fold lists new
+ * records (first upsert; after a removal, the upsert that re-created it). Map keys: the host id, the
+ * network id, and for VTEP entries an internal key of (network, VTEP) (use the edit's `key`).
+ */
+export interface ModelEdits {
+  /** By host id (`key`: the id). */
+  hosts: ReadonlyMap<string, RecordEdit<HostView, string>>;
+  /** By network id (`key`: the id). Networks are never removed. */
+  networks: ReadonlyMap<string, RecordEdit<NetworkView, string>>;
+  /** By (network, VTEP). */
+  vteps: ReadonlyMap<string, RecordEdit<VtepEntries, VtepRef>>;
+}
+
+function upsert<T, K>(m: Map<string, RecordEdit<T, K>>, id: string, key: K, value: T): void {
+  const prev = m.get(id);
+  if (prev === undefined) m.set(id, { key, value, recreated: false });
+  else if (prev.value === null) {
+    // removed earlier in the batch: re-created, so it is listed where it came back
+    m.delete(id);
+    m.set(id, { key, value, recreated: true });
+  } else m.set(id, { key, value, recreated: prev.recreated });
+}
+
+function remove<T, K>(m: Map<string, RecordEdit<T, K>>, id: string, key: K): void {
+  m.delete(id);
+  m.set(id, { key, value: null, recreated: false });
+}
+
+/**
+ * Resolve a batch of model changes into one net edit per record (the last change of a record wins):
+ * the one reading of `ModelChange` that {@link applyModelChanges} folds into a snapshot and the
+ * database's model projection writes as rows. Pure, O(changes).
+ * @param changes `ModelChange[]` in the order they were made
+ */
+export function modelEdits(changes: readonly ModelChange[]): ModelEdits {
+  const hosts = new Map<string, RecordEdit<HostView, string>>();
+  const networks = new Map<string, RecordEdit<NetworkView, string>>();
+  const vteps = new Map<string, RecordEdit<VtepEntries, VtepRef>>();
+  for (const c of changes) {
+    switch (c.type) {
+      case 'host':
+        upsert(hosts, c.host.id, c.host.id, c.host);
+        break;
+      case 'host_removed':
+        remove(hosts, c.id, c.id);
+        break;
+      case 'network':
+        upsert(networks, c.network.id, c.network.id, c.network);
+        break;
+      case 'vtep':
+        upsert(vteps, vtepKey(c.entries.network, c.entries.vtep), { network: c.entries.network, vtep: c.entries.vtep }, c.entries);
+        break;
+      case 'vtep_removed':
+        remove(vteps, vtepKey(c.network, c.vtep), { network: c.network, vtep: c.vtep });
+        break;
+    }
+  }
+  return { hosts, networks, vteps };
+}
+
+/**
+ * The records of one snapshot array under a batch's edits: replacements in place on a lazy copy,
+ * removals marked, new (and re-created) records kept in edit order.
  */
 class Draft<T extends object> {
   private copy: T[] | null = null;
   private removed: Set<number> | null = null;
-  readonly added = new Map<string, T>();
+  readonly added: T[] = [];
 
   constructor(
     readonly base: readonly T[],
     private readonly index: ReadonlyMap<string, number>,
   ) {}
 
-  private live(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined || this.removed?.has(i) ? undefined : i;
-  }
-
-  upsert(key: string, value: T): void {
-    const i = this.live(key);
-    if (i !== undefined) (this.copy ??= this.base.slice())[i] = value;
-    // a record added earlier in the batch keeps its place (Map.set); removed in between, it moved to the end
-    else this.added.set(key, value);
-  }
-
-  remove(key: string): void {
-    const i = this.live(key);
-    if (i !== undefined) (this.removed ??= new Set()).add(i);
-    else this.added.delete(key);
+  /** This array's edits applied to `base` (`index`: its positions by the edits' map keys). */
+  static of<T extends object, K>(base: readonly T[], index: ReadonlyMap<string, number>, edits: ReadonlyMap<string, RecordEdit<T, K>>): Draft<T> {
+    const d = new Draft(base, index);
+    for (const [key, e] of edits) {
+      const i = index.get(key);
+      if (i !== undefined && (e.value === null || e.recreated)) (d.removed ??= new Set()).add(i);
+      if (e.value === null) continue;
+      if (i === undefined || e.recreated) d.added.push(e.value);
+      else (d.copy ??= base.slice())[i] = e.value;
+    }
+    return d;
   }
 
   /** Nothing changed: the input array itself. */
   get untouched(): boolean {
-    return this.copy === null && this.removed === null && this.added.size === 0;
+    return this.copy === null && this.removed === null && this.added.length === 0;
   }
 
   /** Only replacements: same keys at the same positions (the position index carries over). */
   get inPlace(): boolean {
-    return this.removed === null && this.added.size === 0;
+    return this.removed === null && this.added.length === 0;
   }
 
   /** The kept records, in their order, replacements applied. */
@@ -73,7 +148,7 @@ class Draft<T extends object> {
       return out;
     }
     const out = this.kept();
-    for (const v of this.added.values()) out.push(v);
+    for (const v of this.added) out.push(v);
     return out;
   }
 }
@@ -110,28 +185,10 @@ class Draft<T extends object> {
 export function applyModelChanges(snapshot: ModelSnapshot, changes: readonly ModelChange[], seq?: number): ModelSnapshot {
   const nextSeq = seq !== undefined && seq > snapshot.seq ? seq : snapshot.seq;
   if (changes.length === 0) return nextSeq === snapshot.seq ? snapshot : { ...snapshot, seq: nextSeq };
-  let hosts: Draft<HostView> | null = null;
-  let networks: Draft<NetworkView> | null = null;
-  let vteps: Draft<VtepEntries> | null = null;
-  for (const c of changes) {
-    switch (c.type) {
-      case 'host':
-        (hosts ??= new Draft(snapshot.hosts, hostPositions(snapshot.hosts))).upsert(c.host.id, c.host);
-        break;
-      case 'host_removed':
-        (hosts ??= new Draft(snapshot.hosts, hostPositions(snapshot.hosts))).remove(c.id);
-        break;
-      case 'network':
-        (networks ??= new Draft(snapshot.networks, networkPositions(snapshot.networks))).upsert(c.network.id, c.network);
-        break;
-      case 'vtep':
-        (vteps ??= new Draft(snapshot.vteps, vtepPositions(snapshot.vteps))).upsert(vtepKey(c.entries.network, c.entries.vtep), c.entries);
-        break;
-      case 'vtep_removed':
-        (vteps ??= new Draft(snapshot.vteps, vtepPositions(snapshot.vteps))).remove(vtepKey(c.network, c.vtep));
-        break;
-    }
-  }
+  const e = modelEdits(changes);
+  const hosts = e.hosts.size ? Draft.of(snapshot.hosts, hostPositions(snapshot.hosts), e.hosts) : null;
+  const networks = e.networks.size ? Draft.of(snapshot.networks, networkPositions(snapshot.networks), e.networks) : null;
+  const vteps = e.vteps.size ? Draft.of(snapshot.vteps, vtepPositions(snapshot.vteps), e.vteps) : null;
   const nextNetworks = networks ? networks.result() : snapshot.networks;
   const out: ModelSnapshot = {
     seq: nextSeq,
@@ -148,11 +205,11 @@ export function applyModelChanges(snapshot: ModelSnapshot, changes: readonly Mod
  * of `ClusterModel.snapshot()` (per network, per VTEP as they appeared) when the input has it.
  */
 function foldVteps(d: Draft<VtepEntries>, networks: readonly NetworkView[]): readonly VtepEntries[] {
-  if (d.added.size === 0) return d.result();
+  if (d.added.length === 0) return d.result();
   const pos = networkPositions(networks);
   const rank = (v: VtepEntries) => pos.get(v.network) ?? Number.MAX_SAFE_INTEGER;
   // new entries by network rank (stable: arrival order within a network)
-  const added = [...d.added.values()].map((v, i) => ({ v, r: rank(v), i })).sort((a, b) => a.r - b.r || a.i - b.i);
+  const added = d.added.map((v, i) => ({ v, r: rank(v), i })).sort((a, b) => a.r - b.r || a.i - b.i);
   const kept = d.kept();
   const out: VtepEntries[] = [];
   let j = 0;

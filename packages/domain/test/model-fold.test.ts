@@ -18,6 +18,7 @@ import {
   hostIn,
   hostOfVtepIn,
   modelChangeKey,
+  modelEdits,
   networkEntriesIn,
   networkIn,
   networksByVtepIn,
@@ -233,6 +234,51 @@ describe('applyModelChanges vs ClusterModel.apply + snapshot() (real captures, r
     // the told FDB of the other hosts is reused (memoised per host record and network entries)
     const other = next.hosts.find((_, k) => k !== i && Object.keys(next.hosts[k]!.networks).length > 0)!;
     expect(toldFdbOf(next, other.id)).toBe(toldFdbOf(s, other.id));
+  });
+
+  it('modelEdits: the last change per record wins; a record removed then upserted again is re-created and folds to the end', () => {
+    const host = (id: string, vtep: string) => ({
+      id,
+      name: id,
+      vtep,
+      agentType: null,
+      binary: null,
+      l2population: true,
+      arpResponder: false,
+      distributedRouting: false,
+      tunnelTypes: ['vxlan'],
+      devices: null,
+      startedAt: null,
+      lastReportAt: null,
+      networks: {},
+    });
+    const entries = (vtep: string) => ({ network: 'n1', vtep, flood: true, macs: [], neigh: {}, updatedAt: 1 });
+    const base: ModelSnapshot = { seq: 1, hosts: [host('a', '10.0.0.1'), host('b', '10.0.0.2')], networks: [], vteps: [entries('10.0.0.1')] };
+    const a2 = host('a', '10.0.0.9');
+    const changes: ModelChange[] = [
+      { type: 'host', host: host('a', '10.0.0.5') },
+      { type: 'host_removed', id: 'a' },
+      { type: 'host', host: host('c', '10.0.0.3') },
+      { type: 'host', host: a2 },
+      { type: 'vtep_removed', network: 'n1', vtep: '10.0.0.1' },
+      { type: 'vtep', entries: entries('10.0.0.2') },
+      { type: 'vtep_removed', network: 'n1', vtep: '10.0.0.2' },
+    ];
+    const e = modelEdits(changes);
+    expect([...e.hosts.values()]).toEqual([
+      { key: 'c', value: host('c', '10.0.0.3'), recreated: false },
+      { key: 'a', value: a2, recreated: true },
+    ]);
+    expect(e.networks.size).toBe(0);
+    expect([...e.vteps.values()]).toEqual([
+      { key: { network: 'n1', vtep: '10.0.0.1' }, value: null, recreated: false },
+      { key: { network: 'n1', vtep: '10.0.0.2' }, value: null, recreated: false },
+    ]);
+    const s = applyModelChanges(base, changes, 2);
+    expect(s.hosts.map((h) => h.id)).toEqual(['b', 'c', 'a']);
+    expect(s.hosts[2]).toBe(a2);
+    expect(s.vteps).toEqual([]);
+    expect(s.networks).toBe(base.networks);
   });
 
   it('vtepPorts: unicast MACs with the IPs of their neighbour rows, memoised per entries object', () => {

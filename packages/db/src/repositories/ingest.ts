@@ -7,7 +7,7 @@ import type { Db } from '../client';
 import type { DbProvider } from '../config';
 import { type Counters, replaceCounters } from './counters';
 import { type MessageRecord, insertMessages } from './messages';
-import { applyModelChanges, writeModelSeq } from './model-projection';
+import { writeModelChanges, writeModelSeq } from './model-projection';
 
 /**
  * Commit a batch: its messages (with refs and model changes), the projection updated by those
@@ -17,7 +17,7 @@ import { applyModelChanges, writeModelSeq } from './model-projection';
 export async function commitBatch(db: Db, provider: DbProvider, batch: readonly MessageRecord[], counters: Counters, seq: number): Promise<void> {
   await db.$transaction(async (tx) => {
     await insertMessages(tx, provider, batch);
-    await applyModelChanges(
+    await writeModelChanges(
       tx,
       provider,
       batch.flatMap((m) => m.changes),

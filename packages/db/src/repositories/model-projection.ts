@@ -1,9 +1,11 @@
 /**
  * The model projection tables (Host, Network, VtepEntries, ModelState) <-> @l2scope/domain's
  * ModelSnapshot / ModelChange. The one place that maps the model onto rows: the worker writes
- * through `applyModelChange`, the worker (on restart) and the API read through `readModelSnapshot`.
+ * through `writeModelChanges` (the rows of the domain's `modelEdits`, the same net edits the
+ * browser folds with `applyModelChanges`), the worker (on restart) and the API read through
+ * `readModelSnapshot`, a host page through `readHostModel`.
  */
-import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelChangeKey } from '@l2scope/domain';
+import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelEdits } from '@l2scope/domain';
 import { type BulkTable, insertRows } from '../bulk';
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
@@ -35,6 +37,37 @@ type Client = Pick<Db, 'host' | 'network' | 'vtepEntries' | 'modelState'>;
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 
+type HostRow = Awaited<ReturnType<Db['host']['findMany']>>[number];
+type NetworkRow = Awaited<ReturnType<Db['network']['findMany']>>[number];
+type VtepEntriesRow = Awaited<ReturnType<Db['vtepEntries']['findMany']>>[number];
+
+const hostView = (h: HostRow): HostView => ({
+  id: h.id,
+  name: h.name,
+  vtep: h.vtep,
+  agentType: h.agentType,
+  binary: h.binary,
+  l2population: h.l2population,
+  arpResponder: h.arpResponder,
+  distributedRouting: h.distributedRouting,
+  tunnelTypes: h.tunnelTypes as string[],
+  devices: h.devices,
+  startedAt: h.startedAt?.getTime() ?? null,
+  lastReportAt: h.lastReportAt?.getTime() ?? null,
+  networks: h.networks as unknown as HostView['networks'],
+});
+
+const networkView = (n: NetworkRow): NetworkView => ({ id: n.id, vni: n.vni, networkType: n.networkType, firstSeenAt: n.firstSeenAt.getTime() });
+
+const vtepEntries = (v: VtepEntriesRow): VtepEntries => ({
+  network: v.networkId,
+  vtep: v.vtep,
+  flood: v.flood,
+  macs: v.macs as string[],
+  neigh: v.neigh as Record<string, string>,
+  updatedAt: v.updatedAt.getTime(),
+});
+
 /** Read the whole projection as a snapshot (`seq` = the last message folded in, 0 when empty). */
 export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
   const [state, hosts, networks, vteps] = await Promise.all([
@@ -45,86 +78,72 @@ export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
   ]);
   return {
     seq: state ? Number(state.seq) : 0,
-    hosts: hosts.map((h): HostView => ({
-      id: h.id,
-      name: h.name,
-      vtep: h.vtep,
-      agentType: h.agentType,
-      binary: h.binary,
-      l2population: h.l2population,
-      arpResponder: h.arpResponder,
-      distributedRouting: h.distributedRouting,
-      tunnelTypes: h.tunnelTypes as string[],
-      devices: h.devices,
-      startedAt: h.startedAt?.getTime() ?? null,
-      lastReportAt: h.lastReportAt?.getTime() ?? null,
-      networks: h.networks as unknown as HostView['networks'],
-    })),
-    networks: networks.map((n): NetworkView => ({ id: n.id, vni: n.vni, networkType: n.networkType, firstSeenAt: n.firstSeenAt.getTime() })),
-    vteps: vteps.map((v): VtepEntries => ({
-      network: v.networkId,
-      vtep: v.vtep,
-      flood: v.flood,
-      macs: v.macs as string[],
-      neigh: v.neigh as Record<string, string>,
-      updatedAt: v.updatedAt.getTime(),
-    })),
+    hosts: hosts.map(hostView),
+    networks: networks.map(networkView),
+    vteps: vteps.map(vtepEntries),
   };
 }
 
 /**
- * Write a batch of model changes onto the projection: for each table, one `deleteMany` of every
- * record the batch touched and a multi-row insert of their final values (the last change per
- * record wins), so a batch costs a handful of statements whatever its size. Call inside a transaction.
+ * The part of the projection one host's told FDB depends on, as a snapshot: the host's record, the
+ * records of the networks it is a member of, and every VTEP's entries on those networks (`seq` =
+ * the last message folded in). The domain's `hostIn` and `toldFdbOf` answer on it as on the whole
+ * snapshot, for three indexed reads whatever the size of the cloud.
+ * @returns hosts `[]` when the projection does not know `hostId`
  */
-export async function applyModelChanges(db: Client & Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, changes: ModelChange[]): Promise<void> {
-  const last = new Map<string, ModelChange>();
-  for (const c of changes) last.set(modelChangeKey(c), c);
+export async function readHostModel(db: Client, hostId: string): Promise<ModelSnapshot> {
+  const [state, host] = await Promise.all([db.modelState.findUnique({ where: { id: 1 } }), db.host.findUnique({ where: { id: hostId } })]);
+  const seq = state ? Number(state.seq) : 0;
+  if (!host) return { seq, hosts: [], networks: [], vteps: [] };
+  const view = hostView(host);
+  const ids = Object.keys(view.networks);
+  const [networks, vteps] = await Promise.all([
+    db.network.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } }),
+    db.vtepEntries.findMany({ where: { networkId: { in: ids } }, orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
+  ]);
+  return { seq, hosts: [view], networks: networks.map(networkView), vteps: vteps.map(vtepEntries) };
+}
+
+/**
+ * Write a batch of model changes onto the projection: the domain's `modelEdits` gives one net edit
+ * per record (the last change wins); for each table, one `deleteMany` of every record the batch
+ * touched and a multi-row insert of the final values, so a batch costs a handful of statements
+ * whatever its size. Call inside a transaction.
+ */
+export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, changes: readonly ModelChange[]): Promise<void> {
+  const edits = modelEdits(changes);
   const hostIds: string[] = [];
   const hosts: unknown[][] = [];
+  for (const { key, value: h } of edits.hosts.values()) {
+    hostIds.push(key);
+    if (h)
+      hosts.push([
+        h.id,
+        h.name,
+        h.vtep,
+        h.agentType,
+        h.binary,
+        h.l2population,
+        h.arpResponder,
+        h.distributedRouting,
+        h.tunnelTypes,
+        h.devices,
+        date(h.startedAt),
+        date(h.lastReportAt),
+        h.networks,
+      ]);
+  }
   const networkIds: string[] = [];
   const networks: unknown[][] = [];
+  for (const { key, value: n } of edits.networks.values()) {
+    networkIds.push(key);
+    if (n) networks.push([n.id, n.vni, n.networkType, new Date(n.firstSeenAt)]);
+  }
   const vtepKeys: { networkId: string; vtep: string }[] = [];
   const vteps: unknown[][] = [];
-  for (const c of last.values()) {
-    switch (c.type) {
-      case 'host': {
-        const h = c.host;
-        hostIds.push(h.id);
-        hosts.push([
-          h.id,
-          h.name,
-          h.vtep,
-          h.agentType,
-          h.binary,
-          h.l2population,
-          h.arpResponder,
-          h.distributedRouting,
-          h.tunnelTypes,
-          h.devices,
-          date(h.startedAt),
-          date(h.lastReportAt),
-          h.networks,
-        ]);
-        break;
-      }
-      case 'host_removed':
-        hostIds.push(c.id);
-        break;
-      case 'network':
-        networkIds.push(c.network.id);
-        networks.push([c.network.id, c.network.vni, c.network.networkType, new Date(c.network.firstSeenAt)]);
-        break;
-      case 'vtep': {
-        const v = c.entries;
-        vtepKeys.push({ networkId: v.network, vtep: v.vtep });
-        vteps.push([v.network, v.vtep, v.flood, v.macs, v.neigh, new Date(v.updatedAt)]);
-        break;
-      }
-      case 'vtep_removed':
-        vtepKeys.push({ networkId: c.network, vtep: c.vtep });
-        break;
-    }
+  for (const { key, value: v } of edits.vteps.values()) {
+    vtepKeys.push({ networkId: key.network, vtep: key.vtep });
+    if (v) vteps.push([v.network, v.vtep, v.flood, v.macs, v.neigh, new Date(v.updatedAt)]);
   }
   for (const ids of chunks(hostIds)) await db.host.deleteMany({ where: { id: { in: ids } } });
   await insertRows(db, provider, HOST, hosts);
