@@ -6,7 +6,6 @@
  */
 import {
   type BumReport,
-  ClusterModel,
   DRIFT_CLASSES,
   type DriftClass,
   type DriftItem,
@@ -17,13 +16,15 @@ import {
   type HostNetworkFdb,
   type HostNodeSummary,
   type HostView,
+  hostIn,
   summarizeHost,
+  toldFdbOf,
 } from '@l2scope/domain';
 import type { Db } from '../client';
 import { type StoredConvergenceSample, lagFiguresByHost, recentConvergenceSamples } from './convergence';
 import { type ListedFinding, openFindings, openFindingsOfHost, openFindingsOfNetwork, resolvedFindings } from './findings';
 import { hostAnalyses, hostAnalysisOf } from './host-analyses';
-import { findNetwork, readModelSnapshot } from './model-projection';
+import { findNetwork, readHostModel } from './model-projection';
 import { type HostBumReport, bumReportOf, bumReports, nodeSnapshotOf } from './node-state';
 
 /** The cloud overview: every host with a node agent, findings, drift totals by class, lags, BUM reports. */
@@ -52,7 +53,7 @@ export interface NodeHostView {
   analysedAt: string | null;
   /** Its node agent's latest full snapshot, null without one. */
   snapshot: FullNodeSnapshot | null;
-  /** What the server told it, per network (domain `ClusterModel.toldFdb`). */
+  /** What the server told it, per network (domain `toldFdbOf`, the same as `ClusterModel.toldFdb`). */
   told: HostNetworkFdb[];
   /** Its 50 newest convergence samples, newest first. */
   convergence: StoredConvergenceSample[];
@@ -110,11 +111,10 @@ export async function readNodeHost(db: Db, host: string): Promise<NodeHostView |
     nodeSnapshotOf(db, host),
     bumReportOf(db, host),
     recentConvergenceSamples(db, host, 50),
-    readModelSnapshot(db),
+    readHostModel(db, host),
     openFindingsOfHost(db, host),
   ]);
-  const cluster = ClusterModel.fromSnapshot(model);
-  const view = cluster.host(host) ?? null;
+  const view = hostIn(model, host) ?? null;
   if (!analysis && !snapshot && !view) return null;
   return {
     host,
@@ -122,7 +122,7 @@ export async function readNodeHost(db: Db, host: string): Promise<NodeHostView |
     analysis: analysis?.analysis ?? null,
     analysedAt: analysis?.at.toISOString() ?? null,
     snapshot,
-    told: view ? cluster.toldFdb(host) : [],
+    told: toldFdbOf(model, host),
     convergence: samples,
     bum,
     findings,
