@@ -49,9 +49,7 @@ describe('host page: told vs held, lined up', () => {
   it('faults step 1: the deleted flood entry is the only row told and not held, in red', () => {
     const [s] = sections('faults', '1-fault-flood-deleted', 'controller');
     const odd = s!.fdb.filter((r) => r.status !== 'both');
-    expect(odd).toEqual([
-      expect.objectContaining({ mac: '00:00:00:00:00:00', flood: true, expectedVtep: '10.0.20.12', actualVtep: null, status: 'expected-only' }),
-    ]);
+    expect(odd).toEqual([expect.objectContaining({ mac: '00:00:00:00:00:00', flood: true, toldVtep: '10.0.20.12', heldVtep: null, status: 'expected-only' })]);
     expect(fdbRowTone(odd[0]!, true, true, []).tone).toBe('bad');
     expect(s!.drift.map((d) => [d.class, d.vtep])).toEqual([['missing_flood', '10.0.20.12']]);
   });
@@ -59,7 +57,7 @@ describe('host page: told vs held, lined up', () => {
   it('faults step 7: a MAC held at another VTEP than told is one wrong-vtep row showing both', () => {
     const [s] = sections('faults', '7-fault-wrong-vtep', 'compute2');
     expect(s!.fdb.filter((r) => r.status !== 'both')).toEqual([
-      expect.objectContaining({ mac: 'fa:16:3e:8e:a8:0d', expectedVtep: '10.0.20.11', actualVtep: '10.0.20.12', status: 'wrong-vtep' }),
+      expect.objectContaining({ mac: 'fa:16:3e:8e:a8:0d', toldVtep: '10.0.20.11', heldVtep: '10.0.20.12', status: 'wrong-vtep' }),
     ]);
   });
 
@@ -70,7 +68,7 @@ describe('host page: told vs held, lined up', () => {
     expect(fdbRowTone(extra, true, true, []).tone).toBe('warn');
     const [s9] = sections('faults', '9-fault-neigh-wrong-unicast-deleted', 'compute1');
     const n = s9!.neigh.find((r) => r.ip === '172.16.1.13')!;
-    expect(n).toMatchObject({ status: 'wrong-mac', actualMac: 'fa:16:3e:00:00:98' });
+    expect(n).toMatchObject({ status: 'wrong-mac', heldMac: 'fa:16:3e:00:00:98' });
     expect(neighRowTone(n, true, true).tone).toBe('bad');
     expect(s9!.fdb.find((r) => r.mac === 'fa:16:3e:f3:4d:52')!.status).toBe('expected-only');
   });
@@ -79,7 +77,7 @@ describe('host page: told vs held, lined up', () => {
     const [s] = sections('lab1', '2-after-ping', 'controller');
     expect(s!.told!.applied).toBe(false);
     const group = s!.fdb.find((r) => r.group)!;
-    expect(group).toMatchObject({ actualVtep: '224.0.0.1', status: 'actual-only' });
+    expect(group).toMatchObject({ heldVtep: '224.0.0.1', status: 'actual-only' });
     expect(fdbRowTone(group, false, true, s!.flood!.excess).tone).toBe('info');
     for (const r of s!.fdb.filter((x) => x.status === 'expected-only')) expect(fdbRowTone(r, false, true, []).tone).toBe('muted');
     expect(s!.fdb.filter((r) => !r.flood).every((r) => r.learned === true)).toBe(true);
@@ -92,7 +90,7 @@ describe('host page: told vs held, lined up', () => {
     const [s] = hostSections({ analysis: analysis.hosts.ovs1!, snapshot: snap, told: model.toldFdb('ovs1') });
     expect(s!.held!.dev).toMatch(/^br-tun lvid \d+$/);
     expect(s!.fdb.map((r) => r.status)).toEqual(Array(6).fill('both'));
-    expect(s!.fdb.filter((r) => r.flood).map((r) => r.actualVtep)).toEqual(['10.0.20.11', '10.0.20.12', '10.0.20.13']);
+    expect(s!.fdb.filter((r) => r.flood).map((r) => r.heldVtep)).toEqual(['10.0.20.11', '10.0.20.12', '10.0.20.13']);
     expect(s!.flood!.actual).toEqual(['10.0.20.11', '10.0.20.12', '10.0.20.13']);
     const flows = brTunFlowTexts(snap, s!.mode!.lvid)!;
     expect(flows.flood[0]).toMatch(/^table=22 dl_vlan=\d+ actions=strip_vlan,set_tunnel:0x289,output:/);

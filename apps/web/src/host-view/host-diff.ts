@@ -18,7 +18,10 @@ import {
 } from '@l2scope/domain';
 import { compareIp } from '../lib/format';
 
-/** How a row of one side relates to the other. */
+/**
+ * How a row of one side relates to the other: `expected-only` = told, not held; `actual-only` =
+ * held, not told (these values are the pages' `data-status`, which the e2e specs read).
+ */
 export type RowStatus = 'both' | 'expected-only' | 'actual-only' | 'wrong-vtep';
 /** Neighbour rows: the same, a different MAC for the IP being `wrong-mac`. */
 export type NeighStatus = 'both' | 'expected-only' | 'actual-only' | 'wrong-mac';
@@ -30,9 +33,9 @@ export interface FdbDiffRow {
   /** `00:00:00:00:00:00`: a flood entry (BUM replication) rather than a unicast MAC. */
   flood: boolean;
   /** The VTEP the server told (null: not told). */
-  expectedVtep: string | null;
+  toldVtep: string | null;
   /** The VTEP the host holds (null: not held; `ofport:<n>` for an unresolved OVS output). */
-  actualVtep: string | null;
+  heldVtep: string | null;
   /** The held row was learned from traffic (true), written permanently (false), or is not held (null). */
   learned: boolean | null;
   /** The held flood destination is a multicast group (flood-and-learn). */
@@ -44,8 +47,8 @@ export interface FdbDiffRow {
 export interface NeighDiffRow {
   key: string;
   ip: string;
-  expectedMac: string | null;
-  actualMac: string | null;
+  toldMac: string | null;
+  heldMac: string | null;
   status: NeighStatus;
 }
 
@@ -72,7 +75,7 @@ export interface HostSides {
 }
 
 const rowOrder = (a: FdbDiffRow, b: FdbDiffRow) =>
-  Number(b.flood) - Number(a.flood) || a.mac.localeCompare(b.mac) || compareIp(a.expectedVtep ?? a.actualVtep ?? '', b.expectedVtep ?? b.actualVtep ?? '');
+  Number(b.flood) - Number(a.flood) || a.mac.localeCompare(b.mac) || compareIp(a.toldVtep ?? a.heldVtep ?? '', b.toldVtep ?? b.heldVtep ?? '');
 
 /** Join told and held FDB rows of one network. */
 export function diffFdb(told: HostNetworkFdb | null, held: HeldTunnelState | null): FdbDiffRow[] {
@@ -87,8 +90,8 @@ export function diffFdb(told: HostNetworkFdb | null, held: HeldTunnelState | nul
       key: `flood|${v}`,
       mac: FLOOD_MAC,
       flood: true,
-      expectedVtep: t ? v : null,
-      actualVtep: h ? v : null,
+      toldVtep: t ? v : null,
+      heldVtep: h ? v : null,
       learned: h ? false : null,
       group: false,
       status: t && h ? 'both' : t ? 'expected-only' : 'actual-only',
@@ -99,8 +102,8 @@ export function diffFdb(told: HostNetworkFdb | null, held: HeldTunnelState | nul
       key: `group|${g}`,
       mac: FLOOD_MAC,
       flood: true,
-      expectedVtep: null,
-      actualVtep: g,
+      toldVtep: null,
+      heldVtep: g,
       learned: false,
       group: isMulticastIp(g),
       status: 'actual-only',
@@ -127,7 +130,7 @@ export function diffFdb(told: HostNetworkFdb | null, held: HeldTunnelState | nul
     for (const v of want) {
       const i = have.findIndex((h) => h.vtep === v);
       if (i >= 0) {
-        out.push({ key: `uc|${mac}|${v}`, mac, flood: false, expectedVtep: v, actualVtep: v, learned: have[i]!.learned, group: false, status: 'both' });
+        out.push({ key: `uc|${mac}|${v}`, mac, flood: false, toldVtep: v, heldVtep: v, learned: have[i]!.learned, group: false, status: 'both' });
         have.splice(i, 1);
       } else unmatched.push(v);
     }
@@ -139,21 +142,21 @@ export function diffFdb(told: HostNetworkFdb | null, held: HeldTunnelState | nul
           key: `uc|${mac}|${v}|${other.vtep ?? '?'}`,
           mac,
           flood: false,
-          expectedVtep: v,
-          actualVtep: other.vtep,
+          toldVtep: v,
+          heldVtep: other.vtep,
           learned: other.learned,
           group: false,
           status: 'wrong-vtep',
         });
-      else out.push({ key: `uc|${mac}|${v}|-`, mac, flood: false, expectedVtep: v, actualVtep: null, learned: null, group: false, status: 'expected-only' });
+      else out.push({ key: `uc|${mac}|${v}|-`, mac, flood: false, toldVtep: v, heldVtep: null, learned: null, group: false, status: 'expected-only' });
     }
     for (const h of have)
       out.push({
         key: `uc|${mac}|-|${h.vtep ?? '?'}`,
         mac,
         flood: false,
-        expectedVtep: null,
-        actualVtep: h.vtep,
+        toldVtep: null,
+        heldVtep: h.vtep,
         learned: h.learned,
         group: false,
         status: 'actual-only',
@@ -168,10 +171,10 @@ export function diffNeigh(told: HostNetworkFdb | null, held: HeldTunnelState | n
   const have = new Map((held?.neigh ?? []).map((n) => [n.ip, n.mac]));
   const out: NeighDiffRow[] = [];
   for (const ip of new Set([...want.keys(), ...have.keys()])) {
-    const e = want.get(ip) ?? null;
-    const a = have.has(ip) ? (have.get(ip) ?? null) : null;
-    const status: NeighStatus = !want.has(ip) ? 'actual-only' : !have.has(ip) ? 'expected-only' : e === a ? 'both' : 'wrong-mac';
-    out.push({ key: ip, ip, expectedMac: e, actualMac: a, status });
+    const t = want.get(ip) ?? null;
+    const h = have.has(ip) ? (have.get(ip) ?? null) : null;
+    const status: NeighStatus = !want.has(ip) ? 'actual-only' : !have.has(ip) ? 'expected-only' : t === h ? 'both' : 'wrong-mac';
+    out.push({ key: ip, ip, toldMac: t, heldMac: h, status });
   }
   return out.sort((x, y) => compareIp(x.ip, y.ip));
 }
@@ -212,6 +215,15 @@ export function hostSections(d: HostSides): HostNetworkSection[] {
   return sections.sort((a, b) => (a.vni ?? Infinity) - (b.vni ?? Infinity) || a.network.localeCompare(b.network));
 }
 
+/** How the table's caption names each status, in told / held words. */
+export const STATUS_LABEL: Record<RowStatus | NeighStatus, string> = {
+  both: 'both',
+  'expected-only': 'told only',
+  'actual-only': 'held only',
+  'wrong-vtep': 'wrong VTEP',
+  'wrong-mac': 'wrong MAC',
+};
+
 /** Rows per status, for the table's caption. */
 export function statusCounts<S extends string>(rows: readonly { status: S }[]): Partial<Record<S, number>> {
   const out: Partial<Record<S, number>> = {};
@@ -219,16 +231,16 @@ export function statusCounts<S extends string>(rows: readonly { status: S }[]): 
   return out;
 }
 
-/** How a row reads: ok (match), bad (missing / wrong), warn (extra), info (learned, group), muted (not expected: l2pop off, no snapshot). */
+/** How a row reads: ok (match), bad (missing / wrong), warn (extra), info (learned, group), muted (not checked: l2pop off, no snapshot). */
 export type RowTone = 'ok' | 'bad' | 'warn' | 'info' | 'muted';
 
 /**
  * The tone and wording of an FDB row. `applied`: the agent applies l2pop on this network
- * (`toldFdb`'s `applied`); `haveActual`: a node snapshot exists; `excess`: the flood list's excess
+ * (`toldFdb`'s `applied`); `haveHeld`: a node snapshot exists; `excess`: the flood list's excess
  * recipients (a multicast group there is a wasted copy, elsewhere it is flood-and-learn).
  */
-export function fdbRowTone(r: FdbDiffRow, applied: boolean | null, haveActual: boolean, excess: readonly string[]): { tone: RowTone; text: string } {
-  if (!haveActual) return { tone: 'muted', text: 'no node snapshot: not checked' };
+export function fdbRowTone(r: FdbDiffRow, applied: boolean | null, haveHeld: boolean, excess: readonly string[]): { tone: RowTone; text: string } {
+  if (!haveHeld) return { tone: 'muted', text: 'no node snapshot: not checked' };
   switch (r.status) {
     case 'both':
       return { tone: 'ok', text: r.learned ? 'match (learned)' : 'match' };
@@ -240,7 +252,7 @@ export function fdbRowTone(r: FdbDiffRow, applied: boolean | null, haveActual: b
       return { tone: 'bad', text: 'wrong VTEP' };
     case 'actual-only':
       if (r.group)
-        return excess.includes(r.actualVtep ?? '')
+        return excess.includes(r.heldVtep ?? '')
           ? { tone: 'warn', text: 'multicast group: excess copy' }
           : { tone: 'info', text: 'multicast group (flood-and-learn)' };
       if (r.learned) return { tone: 'info', text: 'learned from traffic, not told' };
@@ -249,8 +261,8 @@ export function fdbRowTone(r: FdbDiffRow, applied: boolean | null, haveActual: b
 }
 
 /** The tone and wording of a neighbour row (see {@link fdbRowTone}); `responder`: the host runs the ARP responder. */
-export function neighRowTone(r: NeighDiffRow, responder: boolean, haveActual: boolean): { tone: RowTone; text: string } {
-  if (!haveActual) return { tone: 'muted', text: 'no node snapshot: not checked' };
+export function neighRowTone(r: NeighDiffRow, responder: boolean, haveHeld: boolean): { tone: RowTone; text: string } {
+  if (!haveHeld) return { tone: 'muted', text: 'no node snapshot: not checked' };
   switch (r.status) {
     case 'both':
       return { tone: 'ok', text: 'match' };

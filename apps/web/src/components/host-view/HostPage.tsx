@@ -2,7 +2,7 @@
 /**
  * `/hosts/<host>`: one hypervisor, told vs held. Its mode (and where each answer comes from),
  * its findings and convergence, then per network: the flood list, the drift items with their
- * evidence, and the told (expected) vs held (actual) FDB and neighbour rows side by side; its BUM
+ * evidence, and the told vs held FDB and neighbour rows side by side; its BUM
  * meter report and recent convergence samples. Refetched on live node updates that touch it.
  */
 import { type DriftItem, FLOOD_MAC, type HostAnalysis } from '@l2scope/domain';
@@ -309,7 +309,7 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
   const mode = d.analysis?.mode ?? null;
   const ovs = mode?.agentType === 'openvswitch' || d.snapshot?.agent.type === 'openvswitch';
   const applied = s.told?.applied ?? (mode ? mode.l2pop === 'on' : null);
-  const haveActual = d.snapshot !== null;
+  const haveHeld = d.snapshot !== null;
   // the agent writes responder entries (its setting) / the data plane answers from them (vxlan proxy, br-tun table 2 -> 21)
   const agentResponder = mode?.arpResponder === 'on';
   const planeResponder = s.mode?.arpResponder ?? null;
@@ -399,11 +399,11 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
           (nothing is expected on the host).
         </p>
       )}
-      {!haveActual && <p className="small muted">No node snapshot: the held side is unknown.</p>}
+      {!haveHeld && <p className="small muted">No node snapshot: the held side is unknown.</p>}
       <FdbTable
         rows={s.fdb}
         applied={applied}
-        haveActual={haveActual}
+        haveHeld={haveHeld}
         excess={s.flood?.excess ?? []}
         vtepName={vtepName}
         heldSource={heldSource}
@@ -424,7 +424,7 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
               {ovs ? 'no br-tun table 2 → 21 flow' : `${dev} has no “proxy” flag`}): these entries are never used and ARP still crosses the tunnel.
             </p>
           )}
-          <NeighTable rows={s.neigh} responder={agentResponder} haveActual={haveActual} flows={flows} />
+          <NeighTable rows={s.neigh} responder={agentResponder} haveHeld={haveHeld} flows={flows} />
         </>
       ) : (
         <p className="small muted neigh-off">

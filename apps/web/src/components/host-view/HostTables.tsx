@@ -4,12 +4,23 @@
  * kernel or br-tun holds) and ARP-responder neighbour rows, with their status summaries.
  * Rows come from `@/host-view/host-diff`; this module only draws them.
  */
-import { type BrTunFlowTexts, type FdbDiffRow, type NeighDiffRow, fdbRowTone, neighRowTone, statusCounts } from '@/host-view/host-diff';
+import {
+  type BrTunFlowTexts,
+  type FdbDiffRow,
+  type NeighDiffRow,
+  type NeighStatus,
+  type RowStatus,
+  STATUS_LABEL,
+  fdbRowTone,
+  neighRowTone,
+  statusCounts,
+} from '@/host-view/host-diff';
 import type { VtepName } from './DriftItems';
 
-export function StatusSummary({ rows }: { rows: readonly { status: string }[] }) {
+/** The caption of a told-vs-held table: its rows per status. */
+export function StatusSummary({ rows }: { rows: readonly { status: RowStatus | NeighStatus }[] }) {
   const c = statusCounts(rows);
-  const parts = Object.entries(c).map(([k, n]) => `${n} ${k}`);
+  const parts = Object.entries(c).map(([k, n]) => `${n} ${STATUS_LABEL[k as RowStatus | NeighStatus]}`);
   return (
     <span className="status-summary muted small">
       {rows.length} rows{parts.length ? `: ${parts.join(', ')}` : ''}
@@ -31,7 +42,7 @@ function VtepCell({ v, name, other }: { v: string | null; name: VtepName; other?
 export function FdbTable({
   rows,
   applied,
-  haveActual,
+  haveHeld,
   excess,
   vtepName,
   heldSource,
@@ -40,7 +51,7 @@ export function FdbTable({
 }: {
   rows: FdbDiffRow[];
   applied: boolean | null;
-  haveActual: boolean;
+  haveHeld: boolean;
   excess: readonly string[];
   vtepName: VtepName;
   heldSource: string;
@@ -55,15 +66,15 @@ export function FdbTable({
           <th className="st-col" aria-label="status" />
           <th>MAC</th>
           <th>entry</th>
-          <th>told VTEP (expected)</th>
-          <th title={heldSource}>held VTEP (actual)</th>
+          <th>told VTEP</th>
+          <th title={heldSource}>held VTEP</th>
           <th>{flows ? 'held as (br-tun flow)' : 'held as'}</th>
           <th>verdict</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => {
-          const { tone, text } = fdbRowTone(r, applied, haveActual, excess);
+          const { tone, text } = fdbRowTone(r, applied, haveHeld, excess);
           return (
             <tr
               key={r.key}
@@ -71,8 +82,8 @@ export function FdbTable({
               data-testid="fdb-row"
               data-status={r.status}
               data-mac={r.mac}
-              data-vtep={r.expectedVtep ?? r.actualVtep ?? ''}
-              data-actual-vtep={r.actualVtep ?? ''}
+              data-vtep={r.toldVtep ?? r.heldVtep ?? ''}
+              data-actual-vtep={r.heldVtep ?? ''}
               data-tone={tone}
             >
               <td className="st-col">
@@ -80,13 +91,13 @@ export function FdbTable({
               </td>
               <td className="mono">{r.mac}</td>
               <td>{r.flood ? (r.group ? 'flood (group)' : 'flood') : 'unicast'}</td>
-              <VtepCell v={r.expectedVtep} name={vtepName} />
-              <VtepCell v={r.actualVtep} name={vtepName} other={r.expectedVtep} />
-              {flows && r.actualVtep !== null ? (
+              <VtepCell v={r.toldVtep} name={vtepName} />
+              <VtepCell v={r.heldVtep} name={vtepName} other={r.toldVtep} />
+              {flows && r.heldVtep !== null ? (
                 <td className="mono flow-text">{r.flood ? flows.flood.join('\n') : (flows.unicast.get(r.mac) ?? '—')}</td>
               ) : (
                 <td className="muted">
-                  {r.actualVtep === null
+                  {r.heldVtep === null
                     ? '—'
                     : r.group
                       ? 'vxlan group'
@@ -111,12 +122,12 @@ export function FdbTable({
 export function NeighTable({
   rows,
   responder,
-  haveActual,
+  haveHeld,
   flows,
 }: {
   rows: NeighDiffRow[];
   responder: boolean;
-  haveActual: boolean;
+  haveHeld: boolean;
   flows: BrTunFlowTexts | null;
 }) {
   if (rows.length === 0) return <p className="muted small">No neighbour rows on either side.</p>;
@@ -126,15 +137,15 @@ export function NeighTable({
         <tr>
           <th className="st-col" aria-label="status" />
           <th>IP</th>
-          <th>told MAC (expected)</th>
-          <th>held MAC (actual)</th>
+          <th>told MAC</th>
+          <th>held MAC</th>
           {flows && <th>br-tun flow</th>}
           <th>verdict</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => {
-          const { tone, text } = neighRowTone(r, responder, haveActual);
+          const { tone, text } = neighRowTone(r, responder, haveHeld);
           return (
             <tr
               key={r.key}
@@ -142,16 +153,16 @@ export function NeighTable({
               data-testid="neigh-row"
               data-status={r.status}
               data-ip={r.ip}
-              data-mac={r.expectedMac ?? r.actualMac ?? ''}
-              data-actual-mac={r.actualMac ?? ''}
+              data-mac={r.toldMac ?? r.heldMac ?? ''}
+              data-actual-mac={r.heldMac ?? ''}
               data-tone={tone}
             >
               <td className="st-col">
                 <StatusIcon tone={tone} />
               </td>
               <td className="mono">{r.ip}</td>
-              <td className="mono">{r.expectedMac ?? <span className="muted">—</span>}</td>
-              <td className={`mono${r.status === 'wrong-mac' ? ' diff' : ''}`}>{r.actualMac ?? <span className="muted">—</span>}</td>
+              <td className="mono">{r.toldMac ?? <span className="muted">—</span>}</td>
+              <td className={`mono${r.status === 'wrong-mac' ? ' diff' : ''}`}>{r.heldMac ?? <span className="muted">—</span>}</td>
               {flows && <td className="mono flow-text">{flows.responder.get(r.ip) ?? '—'}</td>}
               <td className={`verdict tone-${tone}`}>{text}</td>
             </tr>

@@ -105,7 +105,7 @@ export function InspectorFilters() {
           href={hostHref(f?.hosts.find((h) => h.id === filter.host)?.name ?? filter.host)}
           className="btn small"
           data-testid="inspector-host-page"
-          title="Expected vs actual for this host: FDB, neighbours, drift, flood lists"
+          title="Told vs held for this host: FDB, neighbours, drift, flood lists"
         >
           host page →
         </Link>

@@ -47,7 +47,7 @@ export function HostPanel() {
             href={hostHref(h.name)}
             className="btn small"
             data-testid="host-page-link"
-            title="Expected vs actual: the host's FDB and neighbour tables, drift, flood lists, BUM, convergence"
+            title="Told vs held: the host's FDB and neighbour tables, drift, flood lists, BUM, convergence"
           >
             Host page →
           </Link>
