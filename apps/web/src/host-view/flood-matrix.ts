@@ -4,7 +4,7 @@
  * (host, network) classes that recipient. The lists (actual / ideal / excess / missing / reach) are
  * the analysis' (`FloodList`); this module only lays them out.
  */
-import { type BumReport, type DriftItem, type FloodList, isMulticastIp } from '@l2scope/domain';
+import { type FloodList, type NodeNetworkMember, isMulticastIp } from '@l2scope/domain';
 import { compareIp } from '../lib/format';
 import { type BumRates, pairRates } from './bum';
 
@@ -16,9 +16,12 @@ import { type BumRates, pairRates } from './bum';
  * - `excess`: a wasted copy (outside ideal, or a group made redundant by unicast copies);
  * - `missing`: an ideal recipient no copy reaches (BUM lost);
  * - `none`: not concerned (the host's own VTEP included).
+ *
+ * `expected` / `actual` (ideal only / flooded only) are the cells' `data-state`, which the e2e specs read.
  */
 export type CellState = 'both' | 'expected' | 'actual' | 'excess' | 'missing' | 'none';
 
+/** A column: one recipient (VTEP or multicast group) of some member's flood list. */
 export interface MatrixColumn {
   vtep: string;
   /** The member host owning this VTEP, if any. */
@@ -26,6 +29,7 @@ export interface MatrixColumn {
   group: boolean;
 }
 
+/** A cell: how the row's flood list classes the column's recipient. */
 export interface MatrixCell {
   vtep: string;
   state: CellState;
@@ -37,31 +41,17 @@ export interface MatrixCell {
   tx: BumRates | null;
 }
 
-export interface MatrixRow {
-  host: string;
-  vtep: string | null;
-  mode: string;
-  flood: FloodList;
-  drift: DriftItem[];
-  bum: BumReport | null;
+/** A member host (the domain's `NodeNetworkMember`, as `nodes.network` lists it) with its cells, in column order. */
+export interface MatrixRow extends NodeNetworkMember {
   cells: MatrixCell[];
 }
 
+/** The matrix of one network: columns and rows in VTEP order (multicast groups last). */
 export interface FloodMatrix {
   columns: MatrixColumn[];
   rows: MatrixRow[];
   /** Cells per state over the whole matrix (the own-VTEP cells excluded). */
   totals: Record<CellState, number>;
-}
-
-/** One member host as `nodes.network` lists it (BUM report already validated). */
-export interface MatrixInput {
-  host: string;
-  vtep: string | null;
-  mode: string;
-  flood: FloodList;
-  drift: DriftItem[];
-  bum: BumReport | null;
 }
 
 /** How one flood list classes one recipient. */
@@ -71,15 +61,18 @@ export function cellState(f: FloodList, vtep: string, self: boolean): { state: C
   if (f.missing.includes(vtep)) return { state: 'missing', viaGroup };
   if (f.excess.includes(vtep)) return { state: 'excess', viaGroup };
   const ideal = f.ideal.includes(vtep);
-  const actual = f.actual.includes(vtep);
-  if (ideal && actual) return { state: 'both', viaGroup };
+  const flooded = f.actual.includes(vtep);
+  if (ideal && flooded) return { state: 'both', viaGroup };
   if (ideal) return { state: 'expected', viaGroup };
-  if (actual) return { state: 'actual', viaGroup };
+  if (flooded) return { state: 'actual', viaGroup };
   return { state: 'none', viaGroup };
 }
 
-/** Build the matrix of a network's member hosts (rows and columns in VTEP order, so own-VTEP cells form the diagonal). */
-export function floodMatrix(hosts: readonly MatrixInput[], vni: number | null): FloodMatrix {
+/**
+ * Build the matrix of a network's member hosts (rows and columns in VTEP order, so own-VTEP cells
+ * form the diagonal). `hosts`: as `nodes.network` lists them, BUM reports already validated.
+ */
+export function floodMatrix(hosts: readonly NodeNetworkMember[], vni: number | null): FloodMatrix {
   const owner = new Map<string, string>();
   for (const h of hosts) if (h.vtep) owner.set(h.vtep, h.host);
   const all = new Set<string>();

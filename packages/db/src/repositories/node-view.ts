@@ -8,14 +8,13 @@ import {
   type BumReport,
   DRIFT_CLASSES,
   type DriftClass,
-  type DriftItem,
-  type FloodList,
   type FullNodeSnapshot,
   type HostAnalysis,
   type HostConvergence,
   type HostNetworkFdb,
   type HostNodeSummary,
   type HostView,
+  type NodeNetworkMember,
   hostIn,
   summarizeHost,
   toldFdbOf,
@@ -60,18 +59,6 @@ export interface NodeHostView {
   bum: BumReport | null;
   /** Open findings naming it. */
   findings: ListedFinding[];
-}
-
-/** One member host of a network in the network page. */
-export interface NodeNetworkMember {
-  host: string;
-  vtep: string | null;
-  /** The host's l2pop mode summary, e.g. `l2pop, ARP responder`. */
-  mode: string;
-  flood: FloodList;
-  /** The host's drift items on this network. */
-  drift: DriftItem[];
-  bum: BumReport | null;
 }
 
 /** One network: every analysed host's flood list on it and BUM report, its open findings. */

@@ -3,8 +3,10 @@
  * worker (live push) and the API (initial state from the database).
  */
 import type { HostAnalysis } from './analysis/analyzer';
-import { DRIFT_CLASSES, type DriftClass } from './analysis/drift';
+import { DRIFT_CLASSES, type DriftClass, type DriftItem } from './analysis/drift';
 import type { Finding } from './analysis/findings';
+import type { FloodList } from './analysis/flood-list';
+import type { BumReport } from './bum/report';
 
 /** One host's line in the cloud overview. */
 export interface HostNodeSummary {
@@ -48,6 +50,24 @@ export function summarizeHost(host: string, a: HostAnalysis): HostNodeSummary {
     floodMissing: floods.reduce((n, f) => n + f.missing.length, 0),
     snapshotAt: a.snapshot?.takenAt ?? null,
   };
+}
+
+/**
+ * One member host of a network as the network page lists it (`nodes.network`, the flood matrix's
+ * rows): a host with an analysis that has a flood list for the network.
+ */
+export interface NodeNetworkMember {
+  host: string;
+  /** Its VTEP (IPv4 / IPv6 address), null when the analysis found none. */
+  vtep: string | null;
+  /** The host's l2pop mode summary, e.g. `l2pop, ARP responder`. */
+  mode: string;
+  /** Its flood list on the network. */
+  flood: FloodList;
+  /** The host's drift items on this network. */
+  drift: DriftItem[];
+  /** Its latest valid BUM report, null without one. */
+  bum: BumReport | null;
 }
 
 /** A finding as listed, with its lifetime. */

@@ -5,7 +5,7 @@
  * evidence, and the told vs held FDB and neighbour rows side by side; its BUM
  * meter report and recent convergence samples. Refetched on live node updates that touch it.
  */
-import { type DriftItem, FLOOD_MAC, type HostAnalysis } from '@l2scope/domain';
+import { FLOOD_MAC, type HostAnalysis, summarizeHost } from '@l2scope/domain';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
@@ -82,15 +82,8 @@ function HostBody({ d }: { d: HostData }) {
   const bum = liveBum ?? storedBum;
   const a = d.analysis;
   const m = a?.mode ?? null;
-  const counts = useMemo(() => {
-    const c = Object.fromEntries(DRIFT_ORDER.map((k) => [k, 0])) as Record<DriftItem['class'], number>;
-    for (const x of a?.drift ?? []) c[x.class]++;
-    return c;
-  }, [a]);
-  const total = a?.drift.length ?? 0;
-  const floods = Object.values(a?.flood ?? {});
-  const floodMissing = floods.reduce((n, f) => n + f.missing.length, 0);
-  const floodExcess = floods.reduce((n, f) => n + f.excess.length, 0);
+  // drift per class and flood-list problems: the overview's summary of the same analysis
+  const summary = useMemo(() => (a ? summarizeHost(d.host, a) : null), [d.host, a]);
   const vtep = m?.vtep ?? d.view?.vtep ?? null;
 
   return (
@@ -143,17 +136,17 @@ function HostBody({ d }: { d: HostData }) {
         <div className="head-stats">
           <div className="head-stat">
             <span className="head-stat-k">Drift</span>
-            {a === null ? (
+            {summary === null ? (
               <span className="muted">not evaluated</span>
-            ) : total === 0 ? (
+            ) : summary.driftTotal === 0 ? (
               <span className="text-ok strong" data-testid="host-drift-total" data-count={0}>
                 ✓ none — the host holds what l2pop told it
               </span>
             ) : (
-              <span className="drift-counts" data-testid="host-drift-total" data-count={total}>
-                {DRIFT_ORDER.filter((c) => counts[c] > 0).map((c) => (
+              <span className="drift-counts" data-testid="host-drift-total" data-count={summary.driftTotal}>
+                {DRIFT_ORDER.filter((c) => summary.drift[c] > 0).map((c) => (
                   <span key={c} className={`badge tone-${DRIFT_META[c].tone}`} title={DRIFT_META[c].effect}>
-                    {counts[c]} {DRIFT_META[c].label}
+                    {summary.drift[c]} {DRIFT_META[c].label}
                   </span>
                 ))}
               </span>
@@ -161,14 +154,14 @@ function HostBody({ d }: { d: HostData }) {
           </div>
           <div className="head-stat">
             <span className="head-stat-k">Flood lists</span>
-            {a === null ? (
+            {summary === null ? (
               <span className="muted">not evaluated</span>
-            ) : floodMissing + floodExcess === 0 ? (
+            ) : summary.floodMissing + summary.floodExcess === 0 ? (
               <span className="text-ok strong">✓ BUM reaches exactly the VTEPs with ports</span>
             ) : (
               <span className="drift-counts">
-                {floodMissing > 0 && <span className="badge tone-bad">{floodMissing} missing</span>}
-                {floodExcess > 0 && <span className="badge tone-excess">{floodExcess} excess</span>}
+                {summary.floodMissing > 0 && <span className="badge tone-bad">{summary.floodMissing} missing</span>}
+                {summary.floodExcess > 0 && <span className="badge tone-excess">{summary.floodExcess} excess</span>}
               </span>
             )}
           </div>

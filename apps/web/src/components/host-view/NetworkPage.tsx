@@ -68,7 +68,7 @@ function NetworkBody({ d }: { d: NetworkData }) {
   const matrix = useMemo(
     () =>
       floodMatrix(
-        d.hosts.map((h) => ({ host: h.host, vtep: h.vtep, mode: h.mode, flood: h.flood, drift: h.drift, bum: liveBum.get(h.host) ?? toBumReport(h.bum) })),
+        d.hosts.map((h) => ({ ...h, bum: liveBum.get(h.host) ?? toBumReport(h.bum) })),
         d.network.vni,
       ),
     [d, liveBum],
