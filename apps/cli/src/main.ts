@@ -24,7 +24,7 @@ program
 program
   .command('analyze')
   .description(
-    'expected (l2pop model from a capture) vs actual (node snapshots of a support bundle): per host mode, drift and flood lists, cross-host findings, as JSON',
+    'told (l2pop model from a capture) vs held (node snapshots of a support bundle): per host mode, drift and flood lists, cross-host findings, as JSON',
   )
   .requiredOption('--messages <file>', 'capture file (.jsonl: ts, exchange, routingKey, properties, body per line)')
   .requiredOption(

@@ -1,5 +1,5 @@
 /**
- * The host page's side-by-side view: what the server told a host (per network, `ClusterModel.toldFdb`)
+ * The host page's side-by-side view: what the server told a host (per network, the domain's `toldFdbOf`)
  * next to what its data plane holds (its node snapshot read by the domain's `heldTunnelState`, the
  * same reading the drift analysis uses), joined row by row for display. The verdicts (drift items,
  * flood lists) stay the domain's (`HostAnalysis`): this module only lines the two sides up.

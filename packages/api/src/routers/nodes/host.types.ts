@@ -15,7 +15,7 @@ export const ZNodesHostOutput = z.object({
   analysedAt: z.string().nullable(),
   snapshot: domainValue<FullNodeSnapshot>('FullNodeSnapshot (domain node/snapshot), validated by parseNodeSnapshot in packages/db').nullable(),
   /** What the server told the host, per network. */
-  told: z.array(domainValue<HostNetworkFdb>('HostNetworkFdb (domain model, ClusterModel.toldFdb)')),
+  told: z.array(domainValue<HostNetworkFdb>('HostNetworkFdb (domain model-query, toldFdbOf)')),
   /** Its 50 newest convergence samples, newest first (ISO-8601 times, lag in ms). */
   convergence: z.array(
     z.object({
