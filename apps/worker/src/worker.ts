@@ -139,7 +139,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     host: opts.host,
     origins: opts.origins ?? defaultWebOrigins(3000),
     authorize: opts.authorize ?? bearerAuthorize(opts.token),
-    getModel: () => model.snapshot(), getStats: stats,
+    getModel: () => model.snapshot(),
+    getStats: stats,
     getNodes: () => nodes.status(),
   });
   live.follow({ pipeline, nodes, health });

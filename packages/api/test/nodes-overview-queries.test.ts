@@ -9,17 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUM_REPORT_SCHEMA, type BumReport, type ConvergenceSample, type FindingView, parseCapture, snapshotsFromBundle } from '@l2scope/domain';
-import {
-  type Db,
-  addConvergenceSamples,
-  closeDb,
-  dbProvider,
-  hostAnalyses,
-  openDb,
-  openFinding,
-  saveBumReports,
-  saveHostAnalyses,
-} from '@l2scope/db';
+import { type Db, addConvergenceSamples, closeDb, dbProvider, hostAnalyses, openDb, openFinding, saveBumReports, saveHostAnalyses } from '@l2scope/db';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { appRouter, createCallerFactory } from '../src';
 import { Seeder } from './seed';
@@ -136,7 +126,12 @@ describe('nodes.overview at scale', () => {
       at,
     );
     await saveBumReports(seed.db, names.map(bum));
-    await addConvergenceSamples(seed.db, provider, names.flatMap((h) => samples(h, 3)), new Date(0));
+    await addConvergenceSamples(
+      seed.db,
+      provider,
+      names.flatMap((h) => samples(h, 3)),
+      new Date(0),
+    );
     for (const [i, h] of names.slice(0, 20).entries()) {
       await openFinding(seed.db, finding(`net-${i + 2}`, 700 + i, [h]), at);
     }

@@ -1,5 +1,6 @@
 'use client';
 /** Providers of every page: TanStack Query, tRPC, and the one LiveSync of the app (connected while mounted). */
+import '@/lib/zod-config';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { TRPCProvider, makeTrpcClient } from '@/lib/trpc';
