@@ -103,7 +103,7 @@ export async function nodePublisher(url: string) {
 export async function analysedNetwork(stack: Stack, host = 'controller'): Promise<string> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const r = (await (await fetch(`http://127.0.0.1:${stack.livePort}/api/nodes`)).json()) as NodesStatus | null;
+    const r = await stack.workerApi<NodesStatus | null>('/api/nodes');
     const network = Object.keys(r?.analysis?.hosts[host]?.flood ?? {}).find((n) => !n.startsWith('vni:'));
     if (network) return network;
     if (Date.now() > deadline) throw new Error(`no analysed network for ${host} on /api/nodes after 30 s`);

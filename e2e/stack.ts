@@ -6,7 +6,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
-import { type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, TAP_LEAST_PRIVILEGE } from '@l2scope/testkit';
+import {
+  type TestDatabase,
+  type TestVhost,
+  createTestDatabase,
+  createTestVhost,
+  createWorkerToken,
+  TAP_LEAST_PRIVILEGE,
+  workerAuthHeaders,
+} from '@l2scope/testkit';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,7 +29,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitHttp(url: string, child: ResultPromise, timeoutMs = 90_000): Promise<void> {
+async function waitHttp(url: string, child: ResultPromise, timeoutMs = 90_000, headers: Record<string, string> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.then(
@@ -31,7 +39,7 @@ async function waitHttp(url: string, child: ResultPromise, timeoutMs = 90_000): 
   while (Date.now() < deadline) {
     if (exited) throw new Error(`process serving ${url} exited early`);
     try {
-      const r = await fetch(url);
+      const r = await fetch(url, { headers });
       if (r.status < 500) return;
     } catch {
       // not yet
@@ -67,7 +75,15 @@ async function stopGroup(child: ResultPromise, graceMs = 10_000): Promise<void> 
 
 export interface Stack {
   webUrl: string;
+  /** The worker's live port (loopback): socket.io and `/api/*`; browsers go through `webUrl`. */
   livePort: number;
+  /** The worker's shared secret (`L2SCOPE_WORKER_TOKEN`, given to the worker and the web server). */
+  workerToken: string;
+  /**
+   * `GET` a worker endpoint (`/api/nodes`, `/api/model`, `/api/stats`) with the token; its JSON.
+   * @throws Error on a non-2xx answer
+   */
+  workerApi<T>(path: string): Promise<T>;
   db: TestDatabase;
   /** Set when the stack taps a broker: the vhost, and the URL of a user playing neutron-server. */
   vhost: TestVhost | null;
@@ -89,7 +105,17 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   const vhost = opts.amqp || opts.nodeAmqp ? await createTestVhost('l2scope-e2e') : null;
   const livePort = await freePort();
   const webPort = await freePort();
-  const env = { ...process.env, DATABASE_URL: db.url, L2SCOPE_LIVE_PORT: String(livePort), PORT: String(webPort), FORCE_COLOR: '0' };
+  const workerToken = createWorkerToken();
+  // the web server reaches the worker at 127.0.0.1:<livePort> (L2SCOPE_LIVE_PORT) and presents the
+  // token; the worker allows the origins http://{localhost,127.0.0.1}:<PORT>
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    L2SCOPE_LIVE_PORT: String(livePort),
+    L2SCOPE_WORKER_TOKEN: workerToken,
+    PORT: String(webPort),
+    FORCE_COLOR: '0',
+  };
   const args = [path.join(root, 'apps/worker/src/main.ts'), '--port', String(livePort), '--host', '127.0.0.1', ...(opts.workerArgs ?? [])];
   if (vhost && opts.nodeAmqp) {
     // the node agents' exchange exists before the worker binds it (the agents declare it)
@@ -120,7 +146,7 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   });
   web.all?.on('data', (d: Buffer) => logs.push(d.toString()));
   try {
-    await waitHttp(`http://127.0.0.1:${livePort}/api/stats`, worker);
+    await waitHttp(`http://127.0.0.1:${livePort}/api/stats`, worker, 90_000, workerAuthHeaders(workerToken));
     await waitHttp(`http://127.0.0.1:${webPort}/`, web);
   } catch (err) {
     await Promise.all([stopGroup(worker), stopGroup(web)]);
@@ -129,6 +155,12 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   return {
     webUrl: `http://127.0.0.1:${webPort}`,
     livePort,
+    workerToken,
+    async workerApi<T>(p: string): Promise<T> {
+      const r = await fetch(`http://127.0.0.1:${livePort}${p}`, { headers: workerAuthHeaders(workerToken) });
+      if (!r.ok) throw new Error(`GET ${p} on the worker: ${r.status}`);
+      return (await r.json()) as T;
+    },
     db,
     vhost,
     tapUser,

@@ -2,9 +2,11 @@
  * `npm start`: bring l2scope up on this machine — the worker (embedded defaults: SQLite, replay
  * of the bundled real lab3 capture in a loop; or `--amqp URL` to tap a broker live) and the web
  * dashboard — then print the URL. Ctrl-C stops both. `npm start` runs the build (turbo: Prisma clients, Next) first.
+ * The worker listens on 127.0.0.1 only; browsers reach its socket.io through the dashboard's origin.
  *
  *   npm start [-- --amqp URL] [--no-replay] [--replay FILE] [--speed N] [--port 3000] [--live-port 3001]
  */
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +21,7 @@ const o = new Command('l2scope up')
   .option('--no-replay', 'do not replay anything (live tap only)')
   .option('--speed <n>', 'replay speed', '1')
   .option('--port <port>', 'dashboard port', process.env.PORT ?? '3000')
-  .option('--live-port <port>', "worker's live (socket.io) port", process.env.L2SCOPE_LIVE_PORT ?? '3001')
+  .option('--live-port <port>', "worker's live (socket.io) port, on 127.0.0.1", process.env.L2SCOPE_LIVE_PORT ?? '3001')
   .option('--all-rpc', "also tap the rest of Neutron's agent RPC", false)
   .parse()
   .opts<{ amqp?: string; replay: string | boolean; speed: string; port: string; livePort: string; allRpc: boolean }>();
@@ -51,7 +53,16 @@ try {
   process.exit(1);
 }
 
-const env = { ...process.env, L2SCOPE_LIVE_PORT: o.livePort, PORT: o.port, FORCE_COLOR: '0' };
+// the worker listens on loopback only and serves socket.io and /api/* to holders of this secret: the
+// web server (which proxies the browsers' /socket.io to it) and operators who set it themselves.
+// A fresh one per run unless L2SCOPE_WORKER_TOKEN is set; it is never printed.
+const env = {
+  ...process.env,
+  L2SCOPE_LIVE_PORT: o.livePort,
+  L2SCOPE_WORKER_TOKEN: process.env.L2SCOPE_WORKER_TOKEN || randomBytes(32).toString('base64url'),
+  PORT: o.port,
+  FORCE_COLOR: '0',
+};
 const children: ResultPromise[] = [];
 
 async function waitHttp(url: string, timeoutMs: number, child: ResultPromise): Promise<void> {

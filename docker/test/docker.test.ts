@@ -149,8 +149,8 @@ const COMPOSE_EXPECT: ComposeExpectations = {
     'neutron-sim': { rabbitmq: 'service_healthy' },
   },
   requiredEnv: {
-    worker: ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT'],
-    web: ['DATABASE_URL', 'PORT', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_URL'],
+    worker: ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_HOST', 'L2SCOPE_WORKER_TOKEN', 'L2SCOPE_WEB_ORIGINS'],
+    web: ['DATABASE_URL', 'PORT', 'L2SCOPE_WORKER_URL', 'L2SCOPE_WORKER_TOKEN'],
     'rabbitmq-init': ['RABBITMQ_API_URL', 'RABBITMQ_ADMIN_PASSWORD', 'L2SCOPE_TAP_USER', 'L2SCOPE_TAP_PASSWORD'],
     'neutron-sim': ['NEUTRON_AMQP_URL', 'DEMO_CAPTURE'],
     postgres: ['POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_DB'],
@@ -501,26 +501,27 @@ describe('compose.yaml', () => {
   });
 
   it('the apps read the variables compose sets (worker, web)', () => {
-    for (const v of ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT']) expect(workerEnvRead).toContain(v);
-    for (const v of ['DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_URL']) expect(webEnvRead).toContain(v);
+    for (const v of ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_HOST', 'L2SCOPE_WORKER_TOKEN', 'L2SCOPE_WEB_ORIGINS'])
+      expect(workerEnvRead).toContain(v);
+    for (const v of ['DATABASE_URL', 'L2SCOPE_WORKER_URL', 'L2SCOPE_WORKER_TOKEN']) expect(webEnvRead).toContain(v);
   });
 
-  it("ports: worker and web listen where the images and the apps' defaults say; the browser is told the worker's published port", () => {
-    for (const publish of [undefined, '4555']) {
-      const env = { ...ENV_EXAMPLE, L2SCOPE_LIVE_PUBLISH: publish, L2SCOPE_WEB_PUBLISH: publish ? '4556' : undefined };
+  it("ports: the web is published where the image and the app's default say; the worker is not published, the web reaches it on the compose network with the same token", () => {
+    for (const publish of [undefined, '4556']) {
+      const env = { ...ENV_EXAMPLE, L2SCOPE_WEB_PUBLISH: publish };
       const doc = resolveCompose(COMPOSE, env);
       const worker = doc.services.worker!;
       const web = doc.services.web!;
-      const [wp] = portsOf(worker);
       const [bp] = portsOf(web);
-      expect(wp?.container).toBe(WORKER_DEFAULT_PORT);
+      expect(portsOf(worker)).toEqual([]);
       expect(Number(envOf(worker).L2SCOPE_LIVE_PORT)).toBe(WORKER_DEFAULT_PORT);
-      expect(wp?.host).toBe(publish ?? ENV_EXAMPLE.L2SCOPE_LIVE_PUBLISH);
-      // the web app hands this port to the browser (<page host>:<port>)
-      expect(envOf(web).L2SCOPE_LIVE_PORT).toBe(wp?.host);
+      expect(envOf(worker).L2SCOPE_LIVE_HOST).toBe('0.0.0.0');
+      expect(envOf(web).L2SCOPE_WORKER_URL).toBe(`http://worker:${WORKER_DEFAULT_PORT}`);
+      expect(envOf(web).L2SCOPE_WORKER_TOKEN).toBe(envOf(worker).L2SCOPE_WORKER_TOKEN);
+      expect(envOf(web).L2SCOPE_WORKER_TOKEN).toBe(ENV_EXAMPLE.L2SCOPE_WORKER_TOKEN);
       expect(bp?.container).toBe(3000);
       expect(envOf(web).PORT).toBe('3000');
-      expect(bp?.host).toBe(publish ? '4556' : ENV_EXAMPLE.L2SCOPE_WEB_PUBLISH);
+      expect(bp?.host).toBe(publish ?? ENV_EXAMPLE.L2SCOPE_WEB_PUBLISH);
     }
   });
 
@@ -586,10 +587,10 @@ describe('compose.yaml', () => {
       expect(
         problems((d) => {
           const e = d.services.web!.environment as Record<string, string>;
-          e.L2SCOPE_LIVE_PORTT = e.L2SCOPE_LIVE_PORT!;
-          delete e.L2SCOPE_LIVE_PORT;
+          e.L2SCOPE_WORKER_URLL = e.L2SCOPE_WORKER_URL!;
+          delete e.L2SCOPE_WORKER_URL;
         }),
-      ).toEqual(expect.arrayContaining(['web: sets L2SCOPE_LIVE_PORTT, which its program never reads', 'web: does not set L2SCOPE_LIVE_PORT']));
+      ).toEqual(expect.arrayContaining(['web: sets L2SCOPE_WORKER_URLL, which its program never reads', 'web: does not set L2SCOPE_WORKER_URL']));
     });
 
     it('a literal password', () => {

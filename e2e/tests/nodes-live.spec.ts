@@ -34,7 +34,7 @@ function slice(from: number, to: number): string {
 
 /** Hosts for which the worker's convergence tracker waits for told entries (`GET /api/nodes`), sorted. */
 async function pendingHosts(s: Stack): Promise<string[]> {
-  const r = (await (await fetch(`http://127.0.0.1:${s.livePort}/api/nodes`)).json()) as { convergence?: { host: string; pending: number }[] } | null;
+  const r = await s.workerApi<{ convergence?: { host: string; pending: number }[] } | null>('/api/nodes');
   return (r?.convergence ?? [])
     .filter((c) => c.pending > 0)
     .map((c) => c.host)

@@ -1,11 +1,14 @@
 /**
  * The one place where the lab talks to l2scope itself (the worker and the dashboard), so the
  * contract is easy to adjust:
- * - worker: `npx tsx apps/worker/src/main.ts --amqp <url> --port <P> --db <DATABASE_URL>`,
- *   `GET http://127.0.0.1:<P>/healthz` -> 200 when connected, `GET /api/model` -> ModelSnapshot JSON;
- * - dashboard (worker + web): `npm start -- --amqp <url> --no-replay`, which prints its URL.
+ * - worker: `npx tsx apps/worker/src/main.ts --amqp <url> --port <P> --db <DATABASE_URL>` with
+ *   `L2SCOPE_WORKER_TOKEN` set, `GET http://127.0.0.1:<P>/healthz` -> 200 when connected,
+ *   `GET /api/model` with `Authorization: Bearer <token>` -> ModelSnapshot JSON;
+ * - dashboard (worker + web): `npm start -- --amqp <url> --no-replay` with `L2SCOPE_WORKER_TOKEN`
+ *   set (so the lab can read the worker too), which prints its URL.
  * Both are started as tracked daemons (own session, stopped by PID).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +45,18 @@ export interface WorkerHandle {
   port: number;
   proc: ProcRecord;
   baseUrl: string;
+  /** Its shared secret (`L2SCOPE_WORKER_TOKEN`): `/api/*` answers 401 without it. */
+  token: string;
+}
+
+/** A fresh shared secret for a worker the lab starts. */
+function newWorkerToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** The headers of a worker `/api/*` request. */
+export function workerHeaders(w: Pick<WorkerHandle, 'token'>): { authorization: string } {
+  return { authorization: `Bearer ${w.token}` };
 }
 
 /**
@@ -50,10 +65,11 @@ export interface WorkerHandle {
  */
 export async function startWorker(amqpUrl: string, port: number, dbUrl: string): Promise<WorkerHandle> {
   const log = paths.log(`l2scope-worker-${port}`);
+  const token = newWorkerToken();
   const proc = await startDaemon(['npx', 'tsx', WORKER_MAIN, '--amqp', amqpUrl, '--port', String(port), '--host', '127.0.0.1', '--db', dbUrl], log, {
     cwd: REPO_ROOT,
     settleMs: 500,
-    env: { DATABASE_URL: dbUrl, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
+    env: { DATABASE_URL: dbUrl, L2SCOPE_WORKER_TOKEN: token, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
@@ -71,12 +87,12 @@ export async function startWorker(amqpUrl: string, port: number, dbUrl: string):
     await stopDaemon(proc);
     throw new Error(`${(e as Error).message}\n${tail(log, 20)}`, { cause: e });
   }
-  return { port, proc, baseUrl };
+  return { port, proc, baseUrl, token };
 }
 
 /** The worker's model (`GET /api/model`). @throws Error on a non-200 answer */
-export async function fetchModel(w: Pick<WorkerHandle, 'baseUrl'>): Promise<ModelSnapshot> {
-  const r = await fetch(`${w.baseUrl}/api/model`, { signal: AbortSignal.timeout(5000) });
+export async function fetchModel(w: Pick<WorkerHandle, 'baseUrl' | 'token'>): Promise<ModelSnapshot> {
+  const r = await fetch(`${w.baseUrl}/api/model`, { headers: workerHeaders(w), signal: AbortSignal.timeout(5000) });
   if (!r.ok) throw new Error(`GET /api/model: ${r.status}`);
   return (await r.json()) as ModelSnapshot;
 }
@@ -124,12 +140,12 @@ export function webBuilt(): boolean {
  * what the browser shows as the first host of the topology.
  * @returns the host names then, or null after `timeoutMs`
  */
-export async function waitFirstHost(baseUrl: string, timeoutMs: number): Promise<string[] | null> {
+export async function waitFirstHost(baseUrl: string, token: string, timeoutMs: number): Promise<string[] | null> {
   try {
     return await waitFor(
       "a host in l2scope's model",
       async () => {
-        const m = await fetchModel({ baseUrl });
+        const m = await fetchModel({ baseUrl, token });
         // a VTEP known only from an l2pop cast is drawn as a host too, until its agent reports its name
         const names = m.hosts.map((h) => h.name ?? h.id);
         return names.length > 0 ? names : undefined;
@@ -146,10 +162,15 @@ export async function waitFirstHost(baseUrl: string, timeoutMs: number): Promise
  * Start the whole dashboard (`npm start -- --amqp <url> --no-replay --port P --live-port Q`, with
  * `DATABASE_URL=dbUrl` so it never shares a database with another l2scope on the machine) and wait
  * until it prints its URL.
- * @returns the process record and the URL it printed
+ * @returns the process record, the URL it printed and the worker's token
  */
-export async function startDashboard(amqpUrl: string, ports: { web: number; worker: number }, dbUrl: string): Promise<{ proc: ProcRecord; url: string }> {
+export async function startDashboard(
+  amqpUrl: string,
+  ports: { web: number; worker: number },
+  dbUrl: string,
+): Promise<{ proc: ProcRecord; url: string; token: string }> {
   const log = paths.log('l2scope-dashboard');
+  const token = newWorkerToken();
   rmSync(log, { force: true }); // only this run's output may be searched for the URL
   const proc = await startDaemon(
     ['npm', 'start', '--', '--amqp', amqpUrl, '--no-replay', '--port', String(ports.web), '--live-port', String(ports.worker)],
@@ -158,7 +179,7 @@ export async function startDashboard(amqpUrl: string, ports: { web: number; work
       cwd: REPO_ROOT,
       settleMs: 500,
       // node tooling: the caller's PATH (nvm etc.), not the Debian one; the demo's own database
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: dbUrl },
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: dbUrl, L2SCOPE_WORKER_TOKEN: token },
     },
   );
   const url = await waitFor(
@@ -172,5 +193,5 @@ export async function startDashboard(amqpUrl: string, ports: { web: number; work
   );
   await sleep(1000);
   if (!isRunning(proc)) throw new Error(`npm start exited right after printing its URL:\n${tail(log, 20)}`);
-  return { proc, url };
+  return { proc, url, token };
 }

@@ -18,7 +18,7 @@ import {
 import { listAgents, listPorts, type NeutronPort } from '../src/api';
 import { readHostKernel } from '../src/kernel';
 import { compareKernel, expectedKernel } from '../src/kernel';
-import { REPO_ROOT, fetchModel, startWorker, workerAvailable } from '../src/l2scope';
+import { REPO_ROOT, fetchModel, startWorker, workerAvailable, workerHeaders } from '../src/l2scope';
 import { stopDaemon } from '../src/procs';
 import { loadState, type LabState } from '../src/state';
 
@@ -196,7 +196,7 @@ export async function startModelSource(amqpUrl: string, dbUrl: string): Promise<
     kind: `l2scope worker (pid ${w.proc.pid}, ${w.baseUrl})`,
     snapshot: () => fetchModel(w),
     nodes: async () => {
-      const r = await fetch(`${w.baseUrl}/api/nodes`, { signal: AbortSignal.timeout(5000) });
+      const r = await fetch(`${w.baseUrl}/api/nodes`, { headers: workerHeaders(w), signal: AbortSignal.timeout(5000) });
       if (!r.ok) throw new Error(`GET /api/nodes: ${r.status}`);
       return (await r.json()) as NodesView;
     },

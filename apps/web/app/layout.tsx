@@ -5,7 +5,6 @@ import '@xyflow/react/dist/style.css';
 import 'react-json-view-lite/dist/index.css';
 import './globals.css';
 import { AppProviders } from '@/components/AppProviders';
-import { liveConfigFromEnv } from '@/lib/live-config';
 
 export const metadata: Metadata = {
   title: 'l2scope — l2pop observatory',
@@ -15,16 +14,16 @@ export const metadata: Metadata = {
 export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
 
 /**
- * Root layout: system fonts only (no network fetch at build or run time). Rendered per request so
- * the live endpoint comes from the running server's environment; the providers (and the live
- * socket) persist across client-side navigation between pages.
+ * Root layout: system fonts only (no network fetch at build or run time). Rendered per request
+ * (nothing is prerendered at build time, when no database may exist); the providers (and the live
+ * socket, on the page's own origin) persist across client-side navigation between pages.
  */
 export default async function RootLayout({ children }: { children: ReactNode }) {
   await connection();
   return (
     <html lang="en">
       <body>
-        <AppProviders live={liveConfigFromEnv()}>{children}</AppProviders>
+        <AppProviders>{children}</AppProviders>
       </body>
     </html>
   );

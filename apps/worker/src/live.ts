@@ -8,7 +8,15 @@
  * - `GET /api/nodes`: the host view in memory ({@link NodesStatus}: latest analysis, open findings,
  *   convergence lags, counters, hosts with a node agent), null when the node monitor is not running.
  *
- * All answer JSON (`cache-control: no-store`, any origin); other methods 405, other paths 404.
+ * All answer JSON (`cache-control: no-store`, no CORS headers: browsers read through tRPC); other
+ * methods 405, other paths 404. `/healthz` is open (it carries only ok/mode/seq). `/api/*` answers
+ * 403 to a browser `Origin` not in {@link LiveServerOptions.origins} and 401 unless
+ * {@link LiveServerOptions.authorize} accepts the request.
+ *
+ * socket.io is served at `/socket.io` (with or without the trailing slash, so the web server's
+ * proxy can forward its own origin's path as is). Its handshake is refused when the `Origin` is not
+ * allowed or `authorize` refuses: 403 on a polling handshake, 400 on a direct websocket upgrade
+ * (engine.io answers upgrades that way).
  *
  * Updates are batched in windows (default 50 ms): model changes are coalesced per record
  * (absolute values, last wins), message summaries are capped per window (`skipped` tells the
@@ -28,6 +36,7 @@ import {
   modelChangeKey,
 } from '@l2scope/domain';
 import type { HostMonitor, NodesStatus } from './host-monitor';
+import { type LiveAuthorize, originAllowed } from './live-access';
 import { type IngestPipeline, summarize } from './pipeline';
 import type { TapHealth } from './tap-health';
 
@@ -40,7 +49,12 @@ export interface HealthResponse {
 
 export interface LiveServerOptions {
   port: number;
+  /** Bind address (default 127.0.0.1: only this machine, the web server's proxy included). */
   host?: string;
+  /** Browser origins allowed (exact `scheme://host[:port]`); any other `Origin` is refused. */
+  origins: readonly string[];
+  /** Decides each socket.io handshake and `/api/*` request (see `live-access.ts`). */
+  authorize: LiveAuthorize;
   /** The in-memory model, for `GET /api/model`. */
   getModel: () => ModelSnapshot;
   /** The tap's state, for `GET /api/stats`, `/healthz` and the socket's `stats` events. */
@@ -79,31 +93,60 @@ export class LiveServer {
   private timer: NodeJS.Timeout | null = null;
   private readonly windowMs: number;
   private readonly maxMessages: number;
+  private readonly origins: ReadonlySet<string>;
 
   constructor(private readonly opts: LiveServerOptions) {
     this.windowMs = opts.windowMs ?? 50;
     this.maxMessages = opts.maxMessagesPerWindow ?? 500;
-    this.http = http.createServer((req, res) => this.handle(req, res));
-    this.io = new Server(this.http, { cors: { origin: true }, serveClient: false });
+    this.origins = new Set(opts.origins);
+    this.http = http.createServer((req, res) => void this.handle(req, res));
+    this.io = new Server(this.http, {
+      path: '/socket.io',
+      addTrailingSlash: false,
+      serveClient: false,
+      cors: { origin: [...this.origins] },
+      allowRequest: (req, done) => {
+        if (!originAllowed(req, this.origins)) return done('origin not allowed', false);
+        this.authorized(req).then(
+          (ok) => done(ok ? null : 'unauthorized', ok),
+          () => done('unauthorized', false),
+        );
+      },
+    });
     this.io.on('connection', (socket) => {
       socket.emit('stats', this.opts.getStats());
     });
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  /** `authorize`, a rejection counted as a refusal. */
+  private async authorized(req: http.IncomingMessage): Promise<boolean> {
+    try {
+      return !!(await this.opts.authorize(req));
+    } catch {
+      return false;
+    }
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/socket.io')) return; // socket.io's own handler answers
+    if (url.pathname === '/socket.io' || url.pathname.startsWith('/socket.io/')) return; // socket.io's own handler answers
     const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(JSON.stringify(body));
     };
     if (req.method !== 'GET') return json(405, { error: 'method not allowed' });
+    if (url.pathname === '/healthz') {
+      const stats = this.opts.getStats();
+      const health: HealthResponse = { ok: stats.connected, mode: stats.mode, seq: stats.seq };
+      return json(stats.connected ? 200 : 503, health);
+    }
+    if (!url.pathname.startsWith('/api/')) return json(404, { error: 'not found' });
+    if (!originAllowed(req, this.origins)) return json(403, { error: 'origin not allowed' });
+    if (!(await this.authorized(req))) {
+      res.setHeader('www-authenticate', 'Bearer realm="l2scope-worker"');
+      return json(401, { error: 'unauthorized' });
+    }
     switch (url.pathname) {
-      case '/healthz': {
-        const stats = this.opts.getStats();
-        const health: HealthResponse = { ok: stats.connected, mode: stats.mode, seq: stats.seq };
-        return json(stats.connected ? 200 : 503, health);
-      }
       case '/api/model':
         return json(200, this.opts.getModel() satisfies ModelSnapshot);
       case '/api/stats':
@@ -119,7 +162,7 @@ export class LiveServer {
   async start(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => resolve());
+      this.http.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => resolve());
     });
     return (this.http.address() as AddressInfo).port;
   }

@@ -7,6 +7,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { parseTimeArg } from '@l2scope/domain';
+import { defaultWebOrigins, parseOrigins } from './live-access';
 import { startWorker } from './worker';
 
 function positiveNumber(v: string): number {
@@ -36,7 +37,22 @@ const program = new Command('l2scope-worker')
   .option('--prefetch <n>', 'unacknowledged messages in flight', positiveNumber, 2000)
   .option('--db <url>', 'database URL (default: DATABASE_URL, else the embedded SQLite file)', process.env.DATABASE_URL)
   .option('--port <port>', 'live server port (socket.io, /api/model, /healthz)', positiveNumber, Number(process.env.L2SCOPE_LIVE_PORT ?? 3001))
-  .option('--host <addr>', 'live server bind address', '0.0.0.0')
+  .option(
+    '--host <addr>',
+    'live server bind address; WARNING: anything but loopback exposes socket.io and /api/* to the network (keep the token secret, put TLS in front)',
+    process.env.L2SCOPE_LIVE_HOST ?? '127.0.0.1',
+  )
+  .option(
+    '--web-origins <list>',
+    'browser origins allowed on the live server, comma-separated (default: L2SCOPE_WEB_ORIGINS, else http://localhost:$PORT,http://127.0.0.1:$PORT)',
+    (v: string) => {
+      try {
+        return parseOrigins(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    },
+  )
   .option('--retain-messages <n>', 'keep this many newest messages', positiveNumber, 200_000)
   .option('--max-decode-bytes <n>', 'bodies larger than this are stored undecoded (too_large)', positiveNumber, 8 * 1024 * 1024)
   .option('--max-raw-bytes <n>', 'store at most this many bytes of a raw body', positiveNumber, 16 * 1024 * 1024)
@@ -47,6 +63,14 @@ const program = new Command('l2scope-worker')
 
 program.parse();
 const o = program.opts();
+
+let origins: string[] = o.webOrigins;
+try {
+  origins ??= process.env.L2SCOPE_WEB_ORIGINS ? parseOrigins(process.env.L2SCOPE_WEB_ORIGINS) : defaultWebOrigins(Number(process.env.PORT ?? 3000));
+} catch (err) {
+  console.error(`l2scope-worker: L2SCOPE_WEB_ORIGINS: ${(err as Error).message}`);
+  process.exit(2);
+}
 
 const worker = await startWorker({
   amqpUrl: o.amqp,
@@ -63,6 +87,9 @@ const worker = await startWorker({
   databaseUrl: o.db,
   port: o.port,
   host: o.host,
+  origins,
+  // the shared secret stays in the environment (never a flag: flags show in `ps`)
+  token: process.env.L2SCOPE_WORKER_TOKEN || undefined,
   retainMessages: o.retainMessages,
   maxDecodeBytes: o.maxDecodeBytes,
   maxRawBytes: o.maxRawBytes,
@@ -70,7 +97,7 @@ const worker = await startWorker({
   nodeAmqpUrl: o.nodes === false ? false : o.nodeAmqp,
   snapshotsDir: o.snapshots,
 });
-console.log(`worker: live server on port ${worker.port}`);
+console.log(`worker: live server on ${o.host}:${worker.port}`);
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -15,6 +15,7 @@ import { type Db, databaseUrl, dbProvider, openDb } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
 import { ClusterModel, type TapStats, nodeBindings, parseNodeSnapshot, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
 import { LiveServer } from './live';
+import { type LiveAuthorize, bearerAuthorize, defaultWebOrigins } from './live-access';
 import { HostMonitor } from './host-monitor';
 import { IngestPipeline } from './pipeline';
 import { replayInProcess, replayToBroker } from './replay';
@@ -45,7 +46,17 @@ export interface WorkerOptions {
   prefetch?: number;
   /** Port of the live server (socket.io + /api/model); 0 picks a free one. */
   port?: number;
+  /** Bind address of the live server (default 127.0.0.1; the web server proxies browsers to it). */
   host?: string;
+  /** Browser origins allowed on the live server (default: `http://localhost:3000`, `http://127.0.0.1:3000`). */
+  origins?: readonly string[];
+  /**
+   * The shared secret (`L2SCOPE_WORKER_TOKEN`) accepted as `Authorization: Bearer` on socket.io
+   * handshakes and `/api/*`, when no `authorize` is given. Without either, both stay closed.
+   */
+  token?: string;
+  /** Decides socket.io handshakes and `/api/*` requests (a web session resolver); overrides `token`. */
+  authorize?: LiveAuthorize;
   /** Keep this many newest messages in the database (older are pruned). */
   retainMessages?: number;
   maxDecodeBytes?: number;
@@ -122,7 +133,16 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     seq: pipeline.seq,
   });
 
-  const live = new LiveServer({ port: opts.port ?? 3001, host: opts.host, getModel: () => model.snapshot(), getStats: stats, getNodes: () => nodes.status() });
+  if (!opts.authorize && !opts.token) log('worker: no L2SCOPE_WORKER_TOKEN: /api/* and the live sockets refuse every request');
+  const live = new LiveServer({
+    port: opts.port ?? 3001,
+    host: opts.host,
+    origins: opts.origins ?? defaultWebOrigins(3000),
+    authorize: opts.authorize ?? bearerAuthorize(opts.token),
+    getModel: () => model.snapshot(),
+    getStats: stats,
+    getNodes: () => nodes.status(),
+  });
   live.follow({ pipeline, nodes, health });
   const port = await live.start();
 

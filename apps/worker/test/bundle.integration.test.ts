@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostAnalyses, loadNodeSnapshots, readNodesOverview } from '@l2scope/db';
-import { type TestDatabase, createTestDatabase, waitFor } from '@l2scope/testkit';
+import { type TestDatabase, createTestDatabase, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import { type NodesStatus, type WorkerHandle, startWorker } from '../src';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -22,6 +22,7 @@ const step1 = Number.parseFloat(
 
 let db: TestDatabase;
 let worker: WorkerHandle;
+const token = createWorkerToken();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -32,6 +33,7 @@ beforeAll(async () => {
     snapshotsDir: path.join(root, 'fixtures/lab3/1-ports-active'),
     databaseUrl: db.url,
     port: 0,
+    token,
     log: () => {},
   });
   await worker.replayDone;
@@ -64,7 +66,8 @@ describe('a support bundle loaded at start', () => {
   });
 
   it('GET /api/nodes: the node view in memory', async () => {
-    const r = await fetch(`http://127.0.0.1:${worker.port}/api/nodes`);
+    expect((await fetch(`http://127.0.0.1:${worker.port}/api/nodes`)).status).toBe(401);
+    const r = await fetch(`http://127.0.0.1:${worker.port}/api/nodes`, { headers: workerAuthHeaders(token) });
     expect(r.status).toBe(200);
     const body = (await r.json()) as NodesStatus;
     expect(body.hosts).toEqual(['compute1', 'compute2', 'controller']);

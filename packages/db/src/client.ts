@@ -27,6 +27,16 @@ import type { PrismaClient as SqliteClient } from './generated/sqlite/client';
  */
 export type Db = SqliteClient;
 
+/** Options of {@link openDb}. */
+export interface OpenDbOptions {
+  /**
+   * Called after every SQL statement the client runs (Prisma's `query` log event): its text (with
+   * `?`/`$n` placeholders, no values) and duration in ms. For tests and diagnostics that count
+   * queries; not set in production paths.
+   */
+  onQuery?: (e: { query: string; durationMs: number }) => void;
+}
+
 /**
  * Opens a Prisma client on `url` (default {@link databaseUrl}) with the matching driver adapter
  * (no native engine: the query compiler is Wasm) and connects it.
@@ -44,19 +54,26 @@ export type Db = SqliteClient;
  * Throws when the SQLite file is missing, for a PostgreSQL URL with `?schema=`, or the
  * driver's error when the database cannot be reached.
  */
-export async function openDb(url: string = databaseUrl()): Promise<Db> {
+export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = {}): Promise<Db> {
   const adapter = await openAdapter(url);
+  const log = opts.onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
+  const listen = (db: { $on(e: 'query', cb: (e: { query: string; duration: number }) => void): unknown }) => {
+    const onQuery = opts.onQuery;
+    if (onQuery) db.$on('query', (e) => onQuery({ query: e.query, durationMs: e.duration }));
+  };
   try {
     if (dbProvider(url) === 'postgresql') {
       const { PrismaClient } = await import('./generated/postgresql/client');
-      const db = new PrismaClient({ adapter: adapter.factory });
+      const db = new PrismaClient({ adapter: adapter.factory, log: log ? [...log] : undefined });
+      listen(db as never);
       await db.$connect();
       return db as unknown as Db;
     }
     const { PrismaClient } = await import('./generated/sqlite/client');
-    const db = new PrismaClient({ adapter: adapter.factory });
+    const db = new PrismaClient({ adapter: adapter.factory, log: log ? [...log] : undefined });
     await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
-    return db;
+    listen(db as never);
+    return db as unknown as Db;
   } catch (err) {
     await adapter.close();
     throw err;

@@ -12,7 +12,7 @@
  * @prisma/internals, @prisma/schema-engine-wasm; and @l2scope/db in `transpilePackages`.
  */
 export { databaseUrl, dbProvider, type DbProvider } from './config';
-export { openDb, closeDb, type Db } from './client';
+export { openDb, closeDb, type Db, type OpenDbOptions } from './client';
 export type { MigrateResult } from './migrations';
 
 // Generated model types, from the SQLite client (same shapes on PostgreSQL). `Prisma` is the

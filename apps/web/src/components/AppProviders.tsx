@@ -1,16 +1,16 @@
 'use client';
 /** Providers of every page: TanStack Query, tRPC, and the one LiveSync of the app (connected while mounted). */
+import '@/lib/zod-config';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
-import type { LiveConfig } from '@/lib/live-config';
 import { TRPCProvider, makeTrpcClient } from '@/lib/trpc';
 import { SyncContext, useLiveSyncInstance } from '@/hooks/use-sync';
 
-/** Wraps the app; `live` says where the worker's socket.io server is. */
-export function AppProviders({ live, children }: { live: LiveConfig; children: ReactNode }) {
+/** Wraps the app. The live socket connects to the page's own origin (proxied to the worker). */
+export function AppProviders({ children }: { children: ReactNode }) {
   const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false, retry: 1 } } }));
   const [trpcClient] = useState(makeTrpcClient);
-  const sync = useLiveSyncInstance(trpcClient, live);
+  const sync = useLiveSyncInstance(trpcClient);
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

@@ -1,14 +1,13 @@
 'use client';
 /** The page's LiveSync: created once per mounted dashboard, connected while mounted. */
 import { createContext, useContext, useEffect, useState } from 'react';
-import { type LiveConfig, liveSocketUrl } from '@/lib/live-config';
 import type { TrpcClient } from '@/lib/trpc';
 import { l2store } from '@/state/store';
 import { LiveSync, type SyncFeature } from '@/state/sync';
 
-/** The LiveSync of this mount against the browser store (the socket URL is resolved from `window.location` on start). */
-export function useLiveSyncInstance(client: TrpcClient, live: LiveConfig): LiveSync {
-  const [sync] = useState(() => new LiveSync(l2store, client, () => liveSocketUrl(live, window.location)));
+/** The LiveSync of this mount against the browser store (the socket connects to the page's own origin). */
+export function useLiveSyncInstance(client: TrpcClient): LiveSync {
+  const [sync] = useState(() => new LiveSync(l2store, client, () => window.location.origin));
   useEffect(() => {
     sync.start();
     return () => sync.stop();

@@ -6,6 +6,7 @@ import type { AppRouter } from '@l2scope/api';
 import { type TRPCClient, createTRPCClient, httpBatchLink, splitLink } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { MAX_BATCH_SIZE } from './trpc-limits';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -24,8 +25,8 @@ export function makeTrpcClient(): TrpcClient {
     links: [
       splitLink({
         condition: (op) => op.path.startsWith('nodes.'),
-        true: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000 }),
-        false: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000 }),
+        true: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000, maxItems: MAX_BATCH_SIZE }),
+        false: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000, maxItems: MAX_BATCH_SIZE }),
       }),
     ],
   });

@@ -32,6 +32,8 @@ import type { L2Store } from './store';
 const OFFLINE_FALLBACK_MS = 1_500;
 const RETRY_MS = 4_000;
 const CATCH_UP_PAGE = 500;
+/** socket.io's path on the dashboard's origin (the web server proxies it to the worker). */
+export const LIVE_PATH = '/socket.io';
 
 /** What a page needs kept in sync: the l2pop model (topology), the inspector's rows, the host view. */
 export type SyncFeature = 'model' | 'inspector' | 'nodes';
@@ -57,12 +59,13 @@ export class LiveSync {
   private readonly features = new Set<SyncFeature>();
 
   /**
-   * @param url the worker's socket.io URL, resolved on `start` (it may need `window`)
+   * @param origin the dashboard's own origin, resolved on `start` (it may need `window`): the socket
+   *   connects there at {@link LIVE_PATH}, which the web server forwards to the worker (`apps/web/proxy.ts`)
    */
   constructor(
     private readonly store: L2Store,
     private readonly client: TrpcClient,
-    private readonly url: () => string,
+    private readonly origin: () => string,
   ) {}
 
   /**
@@ -94,10 +97,16 @@ export class LiveSync {
     this.stopped = false;
     this.everConnected = false;
     this.fallbackDone = false;
-    const url = this.url();
+    const origin = this.origin();
     const { dispatch } = this.store;
-    dispatch({ type: 'live/socket', socket: 'connecting', url });
-    const socket: Socket<LiveServerEvents> = io(url, { transports: ['websocket', 'polling'], reconnectionDelayMax: 5_000, timeout: 5_000 });
+    dispatch({ type: 'live/socket', socket: 'connecting', url: `${origin}${LIVE_PATH}` });
+    const socket: Socket<LiveServerEvents> = io(origin, {
+      path: LIVE_PATH,
+      addTrailingSlash: false,
+      transports: ['websocket', 'polling'],
+      reconnectionDelayMax: 5_000,
+      timeout: 5_000,
+    });
     this.socket = socket;
     socket.on('connect', () => {
       this.everConnected = true;

@@ -73,10 +73,24 @@ export async function recentConvergenceSamples(db: Pick<Db, 'convergenceSample'>
  */
 export async function lagFiguresByHost(db: Pick<Db, '$queryRaw'>, hosts: readonly string[], window = 256): Promise<HostConvergence[]> {
   if (hosts.length === 0) return [];
+  return lagFiguresWhere(db, Prisma.sql`"host" IN (${Prisma.join(hosts)})`, hosts, window);
+}
+
+/**
+ * {@link lagFiguresByHost} of every host with a stored analysis (`HostAnalysisState`) and a sample,
+ * in the database's order of host names. The same one query whatever the number of hosts: the host
+ * list is a subquery, not one bound parameter per host.
+ */
+export async function lagFiguresOfAnalysedHosts(db: Pick<Db, '$queryRaw'>, window = 256): Promise<HostConvergence[]> {
+  return lagFiguresWhere(db, Prisma.sql`"host" IN (SELECT "host" FROM "HostAnalysisState")`, null, window);
+}
+
+/** Lag figures of the samples matching `where`, in the order of `hosts`, or of the rows (by host) when null. */
+async function lagFiguresWhere(db: Pick<Db, '$queryRaw'>, where: Prisma.Sql, hosts: readonly string[] | null, window: number): Promise<HostConvergence[]> {
   const rows = await db.$queryRaw<{ host: string; lagMs: number | bigint }[]>(Prisma.sql`
     SELECT "host", "lagMs" FROM (
       SELECT "host", "lagMs", "id", ROW_NUMBER() OVER (PARTITION BY "host" ORDER BY "id" DESC) AS "rn"
-      FROM "ConvergenceSample" WHERE "host" IN (${Prisma.join(hosts)})
+      FROM "ConvergenceSample" WHERE ${where}
     ) AS "ranked"
     WHERE "rn" <= ${window}
     ORDER BY "host", "id"`);
@@ -86,7 +100,7 @@ export async function lagFiguresByHost(db: Pick<Db, '$queryRaw'>, hosts: readonl
     list.push(Number(r.lagMs));
     lags.set(r.host, list);
   }
-  return hosts.flatMap((h) => {
+  return (hosts ?? [...lags.keys()]).flatMap((h) => {
     const l = lags.get(h);
     return l ? [lagFigures(h, l)] : [];
   });

@@ -20,7 +20,7 @@ import {
   toldFdbOf,
 } from '@l2scope/domain';
 import type { Db } from '../client';
-import { type StoredConvergenceSample, lagFiguresByHost, recentConvergenceSamples } from './convergence';
+import { type StoredConvergenceSample, lagFiguresOfAnalysedHosts, recentConvergenceSamples } from './convergence';
 import { type ListedFinding, openFindings, openFindingsOfHost, openFindingsOfNetwork, resolvedFindings } from './findings';
 import { hostAnalyses, hostAnalysisOf } from './host-analyses';
 import { findNetwork, readHostModel } from './model-projection';
@@ -74,19 +74,28 @@ export function driftTotals(hosts: readonly HostNodeSummary[]): Record<DriftClas
   return Object.fromEntries(DRIFT_CLASSES.map((c) => [c, hosts.reduce((n, h) => n + h.drift[c], 0)])) as Record<DriftClass, number>;
 }
 
-/** The overview page's state. */
+/**
+ * The overview page's state, in five queries whatever the number of hosts, run in parallel:
+ * analyses, open findings, resolved findings, BUM reports, lag figures of the analysed hosts. Each
+ * is a statement of constant text: no per-host query, no per-host bound parameter.
+ */
 export async function readNodesOverview(db: Db): Promise<NodesOverview> {
-  const [analyses, open, resolved, bum] = await Promise.all([hostAnalyses(db), openFindings(db), resolvedFindings(db, 20), bumReports(db)]);
+  const [analyses, open, resolved, bum, lags] = await Promise.all([
+    hostAnalyses(db),
+    openFindings(db),
+    resolvedFindings(db, 20),
+    bumReports(db),
+    lagFiguresOfAnalysedHosts(db),
+  ]);
   const hosts = analyses.map((a) => summarizeHost(a.host, a.analysis));
+  const lagOf = new Map(lags.map((l) => [l.host, l]));
   return {
     hosts,
     driftTotals: driftTotals(hosts),
     findings: open,
     resolvedFindings: resolved,
-    convergence: await lagFiguresByHost(
-      db,
-      hosts.map((h) => h.host),
-    ),
+    // in the order of the hosts; a host analysed after the analyses were read is left out
+    convergence: hosts.flatMap((h) => lagOf.get(h.host) ?? []),
     bum,
   };
 }

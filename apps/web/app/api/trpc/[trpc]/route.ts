@@ -1,6 +1,10 @@
-/** tRPC over the Fetch API: `/api/trpc/<procedure>` (batched), context = the process's database client. */
+/**
+ * tRPC over the Fetch API: `/api/trpc/<procedure>` (batched, at most {@link MAX_BATCH_SIZE} calls a
+ * request: a larger batch gets 400 at once), context = the process's database client.
+ */
 import { appRouter } from '@l2scope/api';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { MAX_BATCH_SIZE } from '@/lib/trpc-limits';
 import { getDb } from '@/server/db';
 
 export const runtime = 'nodejs';
@@ -11,6 +15,7 @@ function handler(req: Request): Promise<Response> {
     endpoint: '/api/trpc',
     req,
     router: appRouter,
+    maxBatchSize: MAX_BATCH_SIZE,
     createContext: async () => ({ db: await getDb() }),
     onError: ({ path, error }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'}: ${error.message}`);
