@@ -29,6 +29,7 @@ import {
   NodeDeltaMismatch,
   type NodesLiveUpdate,
   applyNodeDelta,
+  checkJsonLimits,
   findingKey,
   parseBumReport,
   parseNodeSnapshot,
@@ -195,7 +196,15 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   async handle(d: Delivery): Promise<void> {
     let json: unknown;
     try {
-      json = JSON.parse(Buffer.from(d.body).toString('utf8'));
+      const text = Buffer.from(d.body).toString('utf8');
+      // hostile until bounded: refuse deep or huge JSON before parsing it (docs/wire-format.md#poison-input)
+      const problem = checkJsonLimits(text);
+      if (problem) {
+        this.counters.invalid++;
+        this.opts.log(`nodes: ${d.routingKey}: ${problem.reason}: ${problem.message}, dropped`);
+        return;
+      }
+      json = JSON.parse(text);
     } catch {
       this.counters.invalid++;
       this.opts.log(`nodes: ${d.routingKey}: body is not JSON (${d.body.byteLength} bytes), dropped`);
