@@ -110,7 +110,8 @@ export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
       maxDecodeBytes,
       maxJsonDepth,
       maxJsonEntries,
-      retainMessages: Math.max(opts.count + 10, 200_000),
+      // every row of a test-sized run stays for the checks; a big run keeps the newest 200,000 (disk)
+      retainMessages: opts.count <= 200_000 ? opts.count + 10 : 200_000,
       log: (line) => {
         if (!line.startsWith('worker: tapping')) log(line);
       },
@@ -164,7 +165,14 @@ export async function runFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
         // keep what is in flight bounded: the tap queue drops its head when full
         await waitFor('the worker to catch up', () => worker.stats().received >= n - 5_000, 600_000, 20);
       }
-      if (n % 10_000 === 9_999) log(`fuzz: ${n + 1} published, ${committed} committed, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
+      if (n % 10_000 === 9_999) {
+        const s = worker.stats();
+        const w = worker.pipeline.slowest;
+        log(
+          `fuzz: ${n + 1} published, ${committed} committed, ${s.undecodable} undecodable, crashes ${crashes + (worker.tap?.deliveryFailures ?? 0)}, ` +
+            `reconnects ${(worker.tap?.connects ?? 1) - 1}, worst ${w ? `${w.ms.toFixed(1)} ms #${w.id - firstId}` : '-'}, peak rss ${Math.round(peakRss / 2 ** 20)} MB, ${Math.round((Date.now() - started) / 1000)} s`,
+        );
+      }
     }
     await ch.waitForConfirms();
     await admin.close();
