@@ -5,7 +5,17 @@
  * (c) one 3.75 MB cast to 40,000 VTEPs (quadratic change set in the model).
  */
 import { describe, expect, it } from 'vitest';
-import { ClusterModel, DEFAULT_JSON_LIMITS, L2POP_FANOUT_EXCHANGE, checkJsonLimits, decodeMessage, messageRefs, messageSearchText, toDecodeJson } from '../src';
+import {
+  ClusterModel,
+  DEFAULT_JSON_LIMITS,
+  L2POP_FANOUT_EXCHANGE,
+  checkJsonLimits,
+  decodeMessage,
+  messageRefs,
+  messageSearchText,
+  parseCaptureLine,
+  toDecodeJson,
+} from '../src';
 import { loadCapture } from './fixtures';
 
 const envelope = (inner: string) => JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': inner });
@@ -58,6 +68,11 @@ describe('(a) arguments nested 6,000 deep', () => {
     expect(ingest(reports(envelope(report))).r).toMatchObject({ ok: false, error: { reason: 'too_deep' } });
     const cast = `{"method":"add_fdb_entries","args":{"fdb_entries":{"n":{"segment_id":1,"network_type":"vxlan","ports":{"10.0.0.1":${nested(6000)}}}}}}`;
     expect(ingest(fanout(envelope(cast))).r).toMatchObject({ ok: false, method: null, error: { reason: 'too_deep' } });
+  });
+
+  it('in the AMQP headers of a capture line: the line is refused before it is parsed', () => {
+    const line = `{"ts":"2026-01-01T00:00:00Z","exchange":"neutron","routingKey":"q-reports-plugin","properties":{"headers":{"x":${nested(6000)}}},"body":"{}"}`;
+    expect(parseCaptureLine(line)).toMatchObject({ ok: false, error: expect.stringMatching(/^capture line: too_deep: /) });
   });
 
   it('honours a smaller maxDepth', () => {
