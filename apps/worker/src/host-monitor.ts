@@ -256,7 +256,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     this.flushSoon();
     const samples = this.tracker.observe(full, this.byVni());
     if (samples.length) {
-      this.pendingSamples.push(...samples);
+      for (const sample of samples) this.pendingSamples.push(sample); // no spread: a snapshot can yield any number
       this.dirtyConvergence.add(full.host);
     }
     this.schedule();
