@@ -98,6 +98,11 @@ export interface PipelineOptions {
   maxRawBytes?: number;
 }
 
+/** How far `ingest` got before it threw: the model changes, once the model folded the message. */
+interface Progress {
+  changes?: ModelChange[];
+}
+
 interface Pending {
   msg: IngestedMessage;
   resolve: () => void;
@@ -160,11 +165,12 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     const id = this.nextId++;
     const started = performance.now();
     this.counters.received++;
+    const progress: Progress = {};
     let msg: IngestedMessage;
     try {
-      msg = this.ingest(id, delivery);
+      msg = this.ingest(id, delivery, progress);
     } catch (err) {
-      msg = this.failed(id, delivery, err);
+      msg = this.failed(id, delivery, err, progress);
     }
     if (!msg.result.ok) this.counters.undecodable++;
     const ms = performance.now() - started;
@@ -178,9 +184,10 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
   }
 
   /** Decode, fold, and build the row of one delivery; throws what any step throws (see {@link failed}). */
-  private ingest(id: number, delivery: Delivery): IngestedMessage {
+  private ingest(id: number, delivery: Delivery, progress: Progress): IngestedMessage {
     const result = decodeMessage(delivery, { maxBytes: this.opts.maxDecodeBytes, maxDepth: this.opts.maxJsonDepth, maxEntries: this.opts.maxJsonEntries });
     const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
+    progress.changes = changes;
     if (result.ok) this.emitSafely('applied', result.message, delivery.receivedAt, id, changes);
     const refs = messageRefs(result, (n) => this.model.vniOf(n));
     const { raw, rawTruncated } = this.rawOf(delivery);
@@ -189,10 +196,12 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
 
   /**
    * The row of a delivery whose processing threw: undecodable (`processing_failed`, the error's
-   * message), no refs and no model changes, the raw bytes (redacted) as always. The model may hold
-   * part of the message when `ClusterModel.apply` threw midway; its stored projection does not.
+   * message), no refs, the raw bytes (redacted) as always, and the model changes when the model
+   * folded it before the throw (so the stored projection follows the model). When
+   * `ClusterModel.apply` itself threw midway, the model may hold part of the message; the stored
+   * projection does not.
    */
-  private failed(id: number, delivery: Delivery, err: unknown): IngestedMessage {
+  private failed(id: number, delivery: Delivery, err: unknown, progress: Progress): IngestedMessage {
     const result: DecodeResult = {
       ok: false,
       error: { reason: 'processing_failed', message: `processing threw: ${errorText(err)}` },
@@ -213,8 +222,8 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
       result,
       refs,
       ...raw,
-      search: `${delivery.exchange} ${delivery.routingKey} processing_failed`.toLowerCase().slice(0, 8192),
-      changes: [],
+      search: `${String(delivery.exchange)} ${String(delivery.routingKey)} processing_failed`.toLowerCase().slice(0, 8192),
+      changes: progress.changes ?? [],
     };
   }
 
