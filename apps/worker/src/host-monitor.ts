@@ -29,6 +29,7 @@ import {
   NodeDeltaMismatch,
   type NodesLiveUpdate,
   applyNodeDelta,
+  checkJsonLimits,
   findingKey,
   parseBumReport,
   parseNodeSnapshot,
@@ -195,7 +196,15 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   async handle(d: Delivery): Promise<void> {
     let json: unknown;
     try {
-      json = JSON.parse(Buffer.from(d.body).toString('utf8'));
+      const text = Buffer.from(d.body).toString('utf8');
+      // hostile until bounded: refuse deep or huge JSON before parsing it (docs/wire-format.md#poison-input)
+      const problem = checkJsonLimits(text);
+      if (problem) {
+        this.counters.invalid++;
+        this.opts.log(`nodes: ${d.routingKey}: ${problem.reason}: ${problem.message}, dropped`);
+        return;
+      }
+      json = JSON.parse(text);
     } catch {
       this.counters.invalid++;
       this.opts.log(`nodes: ${d.routingKey}: body is not JSON (${d.body.byteLength} bytes), dropped`);
@@ -247,7 +256,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     this.flushSoon();
     const samples = this.tracker.observe(full, this.byVni());
     if (samples.length) {
-      this.pendingSamples.push(...samples);
+      for (const sample of samples) this.pendingSamples.push(sample); // no spread: a snapshot can yield any number
       this.dirtyConvergence.add(full.host);
     }
     this.schedule();

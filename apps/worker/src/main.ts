@@ -56,6 +56,13 @@ const program = new Command('l2scope-worker')
   .option('--retain-messages <n>', 'keep this many newest messages', positiveNumber, 200_000)
   .option('--max-decode-bytes <n>', 'bodies larger than this are stored undecoded (too_large)', positiveNumber, 8 * 1024 * 1024)
   .option('--max-raw-bytes <n>', 'store at most this many bytes of a raw body', positiveNumber, 16 * 1024 * 1024)
+  .option('--max-json-depth <n>', 'JSON nested deeper than this is stored undecoded (too_deep)', positiveNumber, 64)
+  .option(
+    '--max-json-entries <n>',
+    'JSON with more array elements + object members than this is stored undecoded (too_many_entries)',
+    positiveNumber,
+    1_000_000,
+  )
   .option('--node-amqp <url>', 'broker the node agents publish to (default: --amqp)')
   .option('--no-nodes', "do not tap node agents' snapshots")
   .option('--snapshots <dir>', 'load node snapshots from a support bundle directory at start')
@@ -92,6 +99,8 @@ const worker = await startWorker({
   token: process.env.L2SCOPE_WORKER_TOKEN || undefined,
   retainMessages: o.retainMessages,
   maxDecodeBytes: o.maxDecodeBytes,
+  maxJsonDepth: o.maxJsonDepth,
+  maxJsonEntries: o.maxJsonEntries,
   maxRawBytes: o.maxRawBytes,
   migrate: o.migrate,
   nodeAmqpUrl: o.nodes === false ? false : o.nodeAmqp,

@@ -5,7 +5,10 @@
  * AMQP tap acks only persisted messages; browsers get the batch after the commit.
  *
  * Bounded: the tap's prefetch (or the replay's high-water mark) bounds what is in flight.
- * Bad input never stops it: an undecodable message is stored with its error and raw body.
+ * Bad input never stops it: an undecodable message is stored with its error and raw body, and
+ * `submit` never throws: anything that throws while decoding or modelling a delivery (a bug, or
+ * input no cap foresaw) makes it an undecodable `processing_failed` row with the error and its raw
+ * bytes (docs/wire-format.md#poison-input).
  *
  * Data flows one way: the pipeline calls nothing but its sink; what happens next is up to its
  * subscribers ({@link PipelineEvents}: the node monitor follows `applied`, the live server `committed`).
@@ -14,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import type { Counters, MessageRecord } from '@l2scope/db';
 import {
   ClusterModel,
+  DEFAULT_JSON_LIMITS,
   type DecodeResult,
   type DecodedMessage,
   type MessageRefs,
@@ -61,6 +65,19 @@ export interface PipelineEvents {
   committed: [batch: IngestedMessage[], seq: number];
   /** Writing a batch failed (it is retried): the error and the attempt number (1-based). */
   write_failed: [err: unknown, attempt: number];
+  /**
+   * A listener of `applied` or `committed` threw (the pipeline carried on): the event, the error,
+   * and the id of the message (`applied`) or the batch's `seq` (`committed`).
+   */
+  listener_failed: [event: 'applied' | 'committed', err: unknown, id: number];
+}
+
+/** The message that took longest to decode and fold so far (the synchronous part of `submit`). */
+export interface SlowestMessage {
+  /** Milliseconds spent in `submit` before the message was queued for its batch. */
+  ms: number;
+  /** The message's id. */
+  id: number;
 }
 
 export interface PipelineOptions {
@@ -73,8 +90,17 @@ export interface PipelineOptions {
   windowMs?: number;
   /** Bodies larger than this are `too_large` (not parsed). */
   maxDecodeBytes?: number;
+  /** JSON nested deeper than this (body or inner oslo message) is `too_deep`, refused before parsing (default 64). */
+  maxJsonDepth?: number;
+  /** JSON with more array elements plus object members than this is `too_many_entries` (default 1,000,000). */
+  maxJsonEntries?: number;
   /** Raw bodies are stored up to this many bytes. */
   maxRawBytes?: number;
+}
+
+/** How far `ingest` got before it threw: the model changes, once the model folded the message. */
+interface Progress {
+  changes?: ModelChange[];
 }
 
 interface Pending {
@@ -95,11 +121,20 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
   private flushing: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private committedSeq: number;
+  private slowestSeen: SlowestMessage | null = null;
   private readonly opts: Required<PipelineOptions>;
 
   constructor(opts: PipelineOptions) {
     super();
-    this.opts = { maxBatch: 1000, windowMs: 50, maxDecodeBytes: 8 * 1024 * 1024, maxRawBytes: 16 * 1024 * 1024, ...opts };
+    this.opts = {
+      maxBatch: 1000,
+      windowMs: 50,
+      maxDecodeBytes: 8 * 1024 * 1024,
+      maxRawBytes: 16 * 1024 * 1024,
+      maxJsonDepth: DEFAULT_JSON_LIMITS.maxDepth,
+      maxJsonEntries: DEFAULT_JSON_LIMITS.maxEntries,
+      ...opts,
+    };
     this.model = opts.model;
     this.counters = opts.counters;
     this.nextId = opts.firstId;
@@ -116,36 +151,101 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     return this.committedSeq;
   }
 
+  /** The message that took longest to decode and fold so far (null before the first). */
+  get slowest(): SlowestMessage | null {
+    return this.slowestSeen;
+  }
+
   /**
-   * Take one delivery: decode, fold into the model, queue for the next batch.
-   * @returns a promise resolved when the message is committed to the database
+   * Take one delivery: decode, fold into the model, queue for the next batch. Never throws: a
+   * delivery whose decoding or modelling throws is queued as an undecodable `processing_failed` message.
+   * @returns a promise resolved when the message is committed to the database (never rejected)
    */
   submit(delivery: Delivery): Promise<void> {
     const id = this.nextId++;
-    const result = decodeMessage(delivery, { maxBytes: this.opts.maxDecodeBytes });
+    const started = performance.now();
     this.counters.received++;
-    if (!result.ok) this.counters.undecodable++;
-    const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
-    if (result.ok) this.emit('applied', result.message, delivery.receivedAt, id, changes);
-    const refs = messageRefs(result, (n) => this.model.vniOf(n));
-    const redacted = redactSecrets(delivery.body).body;
-    const rawTruncated = redacted.byteLength > this.opts.maxRawBytes;
-    const msg: IngestedMessage = {
-      id,
-      delivery,
-      result,
-      refs,
-      raw: rawTruncated ? redacted.subarray(0, this.opts.maxRawBytes) : redacted,
-      rawTruncated,
-      search: messageSearchText(delivery.exchange, delivery.routingKey, result, refs),
-      changes,
-    };
+    const progress: Progress = {};
+    let msg: IngestedMessage;
+    try {
+      msg = this.ingest(id, delivery, progress);
+    } catch (err) {
+      msg = this.failed(id, delivery, err, progress);
+    }
+    if (!msg.result.ok) this.counters.undecodable++;
+    const ms = performance.now() - started;
+    if (!this.slowestSeen || ms > this.slowestSeen.ms) this.slowestSeen = { ms, id };
     this.inFlight++;
     return new Promise<void>((resolve) => {
       this.batch.push({ msg, resolve });
       if (this.batch.length >= this.opts.maxBatch) this.scheduleFlush(0);
       else if (!this.timer) this.scheduleFlush(this.opts.windowMs);
     });
+  }
+
+  /** Decode, fold, and build the row of one delivery; throws what any step throws (see {@link failed}). */
+  private ingest(id: number, delivery: Delivery, progress: Progress): IngestedMessage {
+    const result = decodeMessage(delivery, { maxBytes: this.opts.maxDecodeBytes, maxDepth: this.opts.maxJsonDepth, maxEntries: this.opts.maxJsonEntries });
+    const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
+    progress.changes = changes;
+    if (result.ok) this.emitSafely('applied', result.message, delivery.receivedAt, id, changes);
+    const refs = messageRefs(result, (n) => this.model.vniOf(n));
+    const { raw, rawTruncated } = this.rawOf(delivery);
+    return { id, delivery, result, refs, raw, rawTruncated, search: messageSearchText(delivery.exchange, delivery.routingKey, result, refs), changes };
+  }
+
+  /**
+   * The row of a delivery whose processing threw: undecodable (`processing_failed`, the error's
+   * message), no refs, the raw bytes (redacted) as always, and the model changes when the model
+   * folded it before the throw (so the stored projection follows the model). When
+   * `ClusterModel.apply` itself threw midway, the model may hold part of the message; the stored
+   * projection does not.
+   */
+  private failed(id: number, delivery: Delivery, err: unknown, progress: Progress): IngestedMessage {
+    const result: DecodeResult = {
+      ok: false,
+      error: { reason: 'processing_failed', message: `processing threw: ${errorText(err)}` },
+      method: null,
+      target: null,
+    };
+    let raw: { raw: Uint8Array; rawTruncated: boolean };
+    try {
+      raw = this.rawOf(delivery);
+    } catch {
+      // never store bytes that could not be redacted
+      raw = { raw: new Uint8Array(0), rawTruncated: true };
+    }
+    const refs: MessageRefs = { networks: [], vnis: [], vteps: [], hosts: [] };
+    return {
+      id,
+      delivery,
+      result,
+      refs,
+      ...raw,
+      search: `${String(delivery.exchange)} ${String(delivery.routingKey)} processing_failed`.toLowerCase().slice(0, 8192),
+      changes: progress.changes ?? [],
+    };
+  }
+
+  /** The body to store: secrets redacted, cut at `maxRawBytes`. */
+  private rawOf(delivery: Delivery): { raw: Uint8Array; rawTruncated: boolean } {
+    const redacted = redactSecrets(delivery.body).body;
+    const rawTruncated = redacted.byteLength > this.opts.maxRawBytes;
+    return { raw: rawTruncated ? redacted.subarray(0, this.opts.maxRawBytes) : redacted, rawTruncated };
+  }
+
+  /** Emit to the subscribers; one that throws is reported as `listener_failed` and does not stop the pipeline. */
+  private emitSafely<E extends 'applied' | 'committed'>(event: E, ...args: PipelineEvents[E]): void {
+    try {
+      (this.emit as (e: E, ...a: PipelineEvents[E]) => boolean)(event, ...args);
+    } catch (err) {
+      const id = event === 'applied' ? (args[2] as number) : (args[1] as number);
+      try {
+        this.emit('listener_failed', event, err, id);
+      } catch {
+        // a listener_failed listener that throws too: nothing more to tell
+      }
+    }
   }
 
   /** Write everything submitted so far; resolves when it is committed. */
@@ -165,7 +265,16 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     }
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flushing = this.flushing.then(() => this.flush());
+      // flush never rejects (write retries, listeners are isolated); the catch keeps the chain alive regardless
+      this.flushing = this.flushing
+        .then(() => this.flush())
+        .catch((err: unknown) => {
+          try {
+            this.emit('write_failed', err, 0);
+          } catch {
+            // nothing more to tell
+          }
+        });
     }, delay);
   }
 
@@ -178,7 +287,7 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     this.committedSeq = seq;
     this.inFlight -= batch.length;
     for (const p of batch) p.resolve();
-    this.emit('committed', messages, seq);
+    this.emitSafely('committed', messages, seq);
     if (this.batch.length > 0) this.scheduleFlush(this.batch.length >= this.opts.maxBatch ? 0 : this.opts.windowMs);
   }
 
@@ -271,4 +380,15 @@ export function summarize(m: IngestedMessage): MessageSummary {
     source: m.delivery.source,
     refs: m.refs,
   });
+}
+
+/** An error's message (or its string form), at most 500 characters: what a `processing_failed` row says. */
+function errorText(err: unknown): string {
+  let text: string;
+  try {
+    text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  } catch {
+    text = 'an unprintable value was thrown';
+  }
+  return text.slice(0, 500);
 }

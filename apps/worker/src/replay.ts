@@ -71,7 +71,8 @@ async function* timed(opts: ReplayOptions): AsyncGenerator<CaptureRecord> {
 }
 
 /**
- * Feed a capture into the pipeline in-process (the embedded default: no broker).
+ * Feed a capture into the pipeline in-process (the embedded default: no broker). A record whose
+ * `submit` throws (the pipeline's never does) is logged and skipped: one message cannot stop a replay.
  * @param submit the pipeline's `submit`; awaited whenever more than `highWater` are pending
  * @returns number of messages fed
  */
@@ -82,7 +83,14 @@ export async function replayInProcess(
   const highWater = opts.highWater ?? 2_000;
   let last: Promise<void> = Promise.resolve();
   for await (const r of timed(opts)) {
-    last = opts.submit({ receivedAt: Date.now(), exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, body: r.body, source: 'replay' });
+    try {
+      last = opts
+        .submit({ receivedAt: Date.now(), exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, body: r.body, source: 'replay' })
+        .catch((err: unknown) => opts.log?.(`replay: ${opts.file}: a message failed: ${String(err).slice(0, 300)}`));
+    } catch (err) {
+      opts.log?.(`replay: ${opts.file}: a message could not be submitted, skipped: ${String(err).slice(0, 300)}`);
+      continue;
+    }
     n++;
     if (opts.pending() > highWater) await last;
   }

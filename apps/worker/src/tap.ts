@@ -9,6 +9,11 @@
  * queue of the tap's own and counted. Reconnects with exponential backoff (amqplib recovery);
  * each disconnection is reported as a gap. Acks only after the pipeline persisted the message.
  *
+ * Its consume callback never throws (docs/wire-format.md#poison-input): a synchronous throw there
+ * would make amqplib close the connection, and the exclusive queue would be deleted with every
+ * message behind it. A delivery whose handler throws or rejects is logged, counted
+ * ({@link AmqpTap.deliveryFailures}) and acked, so it can neither loop nor pin a prefetch slot.
+ *
  * Least privilege: configure/write on `^l2scope\.tap\.` names, read on those and on the
  * Neutron exchanges (see README "Tapping a real cloud").
  */
@@ -81,6 +86,8 @@ export class AmqpTap {
   private denied: string[] = [];
   private queueDepth: number | null = null;
   private stopped = false;
+  private connectCount = 0;
+  private failures = 0;
   private readonly bindings: TapBinding[];
   private readonly log: (line: string) => void;
 
@@ -88,6 +95,16 @@ export class AmqpTap {
     this.queue = `${opts.queuePrefix ?? 'l2scope.tap'}.${os.hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
     this.bindings = opts.bindings ?? tapBindings({ allRpc: opts.allRpc ?? false, durableExchanges: opts.durableExchanges ?? false });
     this.log = opts.log ?? (() => {});
+  }
+
+  /** How many times the tap has set up its queue and consumer: 1 after `start`, one more per reconnect. */
+  get connects(): number {
+    return this.connectCount;
+  }
+
+  /** Deliveries whose handler threw or rejected (acked anyway, see the class comment). */
+  get deliveryFailures(): number {
+    return this.failures;
   }
 
   /** Connect (retrying with backoff until the broker answers) and start consuming. */
@@ -203,25 +220,33 @@ export class AmqpTap {
         model.close().catch(() => {});
         return;
       }
-      const delivery: Delivery = {
-        receivedAt: Date.now(),
-        exchange: msg.fields.exchange,
-        routingKey: msg.fields.routingKey,
-        properties: pickProperties(msg.properties),
-        body: new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength),
-        source: 'amqp',
+      const ack = () => {
+        try {
+          ch.ack(msg);
+        } catch {
+          // channel already gone: the exclusive queue went with it
+        }
       };
-      this.opts.onDelivery(delivery).then(
-        () => {
-          try {
-            ch.ack(msg);
-          } catch {
-            // channel already gone: the exclusive queue went with it
-          }
-        },
-        (err: unknown) => this.log(`tap: delivery failed: ${String(err)}`),
-      );
+      const failed = (err: unknown) => {
+        this.failures++;
+        this.log(`tap: delivery failed (acked, not stored): ${String(err).slice(0, 300)}`);
+        ack();
+      };
+      try {
+        const delivery: Delivery = {
+          receivedAt: Date.now(),
+          exchange: msg.fields.exchange,
+          routingKey: msg.fields.routingKey,
+          properties: pickProperties(msg.properties),
+          body: new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength),
+          source: 'amqp',
+        };
+        this.opts.onDelivery(delivery).then(ack, failed);
+      } catch (err) {
+        failed(err);
+      }
     });
+    this.connectCount++;
     this.startPoll(model, ch);
     this.opts.onStatus?.({ missingExchanges: this.missing, deniedExchanges: this.denied, queueDepth: 0 });
   }

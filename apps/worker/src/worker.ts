@@ -61,6 +61,10 @@ export interface WorkerOptions {
   retainMessages?: number;
   maxDecodeBytes?: number;
   maxRawBytes?: number;
+  /** JSON nested deeper than this is stored undecoded as `too_deep` (default 64; docs/wire-format.md#poison-input). */
+  maxJsonDepth?: number;
+  /** JSON with more array elements plus object members than this is stored undecoded as `too_many_entries` (default 1,000,000). */
+  maxJsonEntries?: number;
   /**
    * Tap node agents' snapshots and BUM reports (exchange `l2scope.node`) on this broker
    * (default: `amqpUrl`; `false` disables it).
@@ -114,8 +118,18 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
   const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle';
   const health = new TapHealth({ store, counters, gaps, connected: !opts.amqpUrl, log });
-  const pipeline = new IngestPipeline({ sink: store, model, firstId, counters, maxDecodeBytes: opts.maxDecodeBytes, maxRawBytes: opts.maxRawBytes });
+  const pipeline = new IngestPipeline({
+    sink: store,
+    model,
+    firstId,
+    counters,
+    maxDecodeBytes: opts.maxDecodeBytes,
+    maxRawBytes: opts.maxRawBytes,
+    maxJsonDepth: opts.maxJsonDepth,
+    maxJsonEntries: opts.maxJsonEntries,
+  });
   pipeline.on('write_failed', (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`));
+  pipeline.on('listener_failed', (event, err, id) => log(`worker: a listener of ${event} (message ${id}) threw, carrying on: ${String(err).slice(0, 300)}`));
   nodes.follow(pipeline);
   new MessageRetention(store, opts.retainMessages ?? 200_000, log).follow(pipeline);
 

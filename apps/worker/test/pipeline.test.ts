@@ -73,4 +73,35 @@ describe('IngestPipeline write policy', () => {
     await done;
     expect(sink.stored.map((m) => m.result.ok)).toEqual([true]);
   }, 30_000);
+
+  it('never throws: a delivery whose processing throws is stored as processing_failed with its raw bytes, a throwing listener is reported', async () => {
+    const sink = new RefusingSink(() => false);
+    const p = new IngestPipeline({
+      sink,
+      model: new ClusterModel(),
+      firstId: 1,
+      counters: { received: 0, undecodable: 0, dropped: 0, expired: 0 },
+      windowMs: 5,
+    });
+    const failures: [string, number][] = [];
+    p.on('listener_failed', (event, _err, id) => failures.push([event, id]));
+    p.on('applied', (_m, _at, id) => {
+      if (id === 2) throw new RangeError('Maximum call stack size exceeded');
+    });
+    // a delivery no source should make: its exchange is not a string, so resolving the target throws
+    const odd = { ...delivery(0), exchange: 42 as unknown as string };
+    let submitted: Promise<void>[] = [];
+    expect(() => {
+      submitted = [p.submit(odd), p.submit(delivery(1)), p.submit(delivery(2))];
+    }).not.toThrow();
+    await Promise.all(submitted);
+    const [one, two, three] = sink.stored;
+    expect(one!.result).toMatchObject({ ok: false, error: { reason: 'processing_failed', message: expect.stringContaining('TypeError') } });
+    expect(Buffer.from(one!.raw).equals(Buffer.from(odd.body))).toBe(true);
+    // the listener threw on message 2: reported, the message stored decoded, the next one too
+    expect(failures).toEqual([['applied', 2]]);
+    expect([two!.result.ok, three!.result.ok]).toEqual([true, true]);
+    expect(p.counters).toMatchObject({ received: 3, undecodable: 1 });
+    expect(p.slowest).toMatchObject({ ms: expect.any(Number), id: expect.any(Number) });
+  }, 30_000);
 });

@@ -17,16 +17,45 @@ export function storableString(s: string): string {
   return s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD').toWellFormed() : s.toWellFormed();
 }
 
-/** {@link storableString} applied to every string (keys included) of a JSON-serialisable value. */
-export function storableJson<T>(value: T): T {
-  if (typeof value === 'string') return storableString(value) as T;
-  if (Array.isArray(value)) return value.map(storableJson) as T;
-  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Uint8Array)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[storableString(k)] = storableJson(v);
-    return out as T;
+/** Deepest nesting {@link storableJson} keeps by default (a decoded message is capped at 64 by the decoder). */
+export const STORABLE_MAX_DEPTH = 128;
+
+/** What {@link storableJson} stores in place of an array or object nested deeper than its `maxDepth`. */
+export const CUT_TOO_DEEP = '[l2scope: cut, nested too deep to store]';
+
+/**
+ * {@link storableString} applied to every string (keys included) of a JSON-serialisable value,
+ * as a copy. Iterative (an explicit work list, no recursion), so no input can overflow the stack;
+ * an array or object deeper than `maxDepth` is replaced by {@link CUT_TOO_DEEP}, because the
+ * serialisers after it (`JSON.stringify`, PostgreSQL's jsonb parser) recurse. `undefined` object
+ * fields are dropped, Dates and byte arrays kept as they are, other objects copied as plain ones.
+ * @param value any JSON-serialisable value
+ * @param maxDepth containers nested deeper than this are cut (the top-level one is depth 1)
+ */
+export function storableJson<T>(value: T, maxDepth = STORABLE_MAX_DEPTH): T {
+  const holder: unknown[] = [undefined];
+  // [source container, its copy, depth of the copy]
+  const work: [src: object, out: unknown[] | Record<string, unknown>, depth: number][] = [];
+  const copy = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return storableString(v);
+    if (v === null || typeof v !== 'object' || v instanceof Date || v instanceof Uint8Array) return v;
+    if (depth > maxDepth) return CUT_TOO_DEEP;
+    const out = Array.isArray(v) ? new Array<unknown>(v.length) : {};
+    work.push([v, out, depth]);
+    return out;
+  };
+  holder[0] = copy(value, 1);
+  for (let item = work.pop(); item; item = work.pop()) {
+    const [src, out, depth] = item;
+    if (Array.isArray(src)) {
+      const arr = out as unknown[];
+      for (let i = 0; i < src.length; i++) arr[i] = copy(src[i], depth + 1);
+    } else {
+      const rec = out as Record<string, unknown>;
+      for (const [k, v] of Object.entries(src)) if (v !== undefined) rec[storableString(k)] = copy(v, depth + 1);
+    }
   }
-  return value;
+  return holder[0] as T;
 }
 
 /** A table as bulk-inserted: its columns, and which of them are Json (stored as jsonb on PostgreSQL, text on SQLite). */

@@ -31,8 +31,11 @@ import {
   addConvergenceSamples,
   bumReportOf,
   bumReports,
+  CUT_TOO_DEEP,
+  type MessageRecord,
   closeDb,
   dbProvider,
+  insertMessages,
   lagFiguresByHost,
   loadNodeSnapshots,
   nodeSnapshotOf,
@@ -44,6 +47,7 @@ import {
   recentConvergenceSamples,
   resolveFindings,
   saveBumReports,
+  storableJson,
   writeModelChanges,
   writeModelSeq,
 } from '../src/index';
@@ -121,6 +125,42 @@ function bum(host: string): BumReport {
     unavailable: 'tcpdump missing \u0000',
   };
 }
+
+/** A value nested `depth` arrays deep around `leaf`, built without recursion. */
+function nestedArrays(depth: number, leaf: unknown): unknown {
+  let v = leaf;
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}
+
+describe('storableJson (poison input: docs/wire-format.md#poison-input)', () => {
+  it('copies honest values exactly as before: strings made storable, undefined fields dropped, order kept', () => {
+    const d = new Date(5);
+    const bytes = new Uint8Array([1, 2]);
+    const v = { b: ['x\u0000', { c: undefined, d: 1, 'k\ud800': null }], a: true, d, bytes, n: [[[]]] };
+    const out = storableJson(v);
+    expect(out).toEqual({ b: ['x\uFFFD', { d: 1, 'k\uFFFD': null }], a: true, d, bytes, n: [[[]]] });
+    expect(Object.keys(out)).toEqual(['b', 'a', 'd', 'bytes', 'n']);
+    expect(out.d).toBe(d);
+    expect(storableJson('\u0000')).toBe('\uFFFD');
+    expect(storableJson(null)).toBeNull();
+  });
+
+  it('never recurses: 100,000 levels are cut at maxDepth, and what it returns serialises', () => {
+    const out = storableJson({ headers: nestedArrays(100_000, 'leaf') });
+    let v: unknown = out.headers;
+    let depth = 1;
+    while (Array.isArray(v)) {
+      v = v[0];
+      depth++;
+    }
+    // the object is level 1, `headers` level 2: arrays on levels 2..128 are kept, level 129 is cut
+    expect(v).toBe(CUT_TOO_DEEP);
+    expect(depth).toBe(128);
+    expect(() => JSON.stringify(out)).not.toThrow();
+    expect(storableJson([[['a']]], 2)).toEqual([[CUT_TOO_DEEP]]);
+  });
+});
 
 describe.each(PROVIDERS)('%s', (provider) => {
   let db: Db;
@@ -212,6 +252,36 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(snapshots).toEqual([]);
     expect(invalid.map((r) => r.host)).toEqual(['odd']);
     expect(await nodeSnapshotOf(db, 'odd')).toBeNull();
+  });
+
+  it('stores a message whose AMQP headers are nested 6,000 deep (cut at 128 levels) instead of throwing', async () => {
+    const body = new TextEncoder().encode('{}');
+    const record: MessageRecord = {
+      id: 9_000_001,
+      delivery: {
+        receivedAt: 1_000,
+        exchange: 'neutron',
+        routingKey: 'q-reports-plugin',
+        properties: { headers: { x: nestedArrays(6000, 1) } },
+        body,
+        source: 'amqp',
+      },
+      result: { ok: false, error: { reason: 'missing_method', message: 'message has no "method"' }, method: null, target: null },
+      refs: { networks: [], vnis: [], vteps: [], hosts: [] },
+      raw: body,
+      rawTruncated: false,
+      search: '',
+      changes: [],
+    };
+    await db.$transaction((tx) => insertMessages(tx, provider, [record]));
+    const row = await db.message.findUniqueOrThrow({ where: { id: 9_000_001n } });
+    let v: unknown = (row.properties as { headers: { x: unknown } }).headers.x;
+    let depth = 3; // properties, headers, x: levels 1, 2, 3
+    while (Array.isArray(v)) {
+      v = v[0];
+      depth++;
+    }
+    expect([v, depth]).toEqual([CUT_TOO_DEEP, 129]);
   });
 
   it('opens and resolves findings by kind and network', async () => {

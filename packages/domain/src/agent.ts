@@ -9,6 +9,7 @@
  * `arp_responder_enabled`, `enable_distributed_routing`).
  */
 import { z } from 'zod';
+import { arrayUntilInvalid } from './zod-bounded';
 
 export const agentStateSchema = z
   .object({
@@ -21,7 +22,7 @@ export const agentStateSchema = z
     configurations: z
       .object({
         tunneling_ip: z.string().nullable().optional(),
-        tunnel_types: z.array(z.string()).optional(),
+        tunnel_types: arrayUntilInvalid(z.string()).optional(),
         l2_population: z.boolean().optional(),
         arp_responder_enabled: z.boolean().optional(),
         enable_distributed_routing: z.boolean().optional(),

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { base64Decode, base64Encode } from './bytes';
+import { checkJsonLimits } from './json-limits';
 
 /** AMQP basic properties as amqplib names them (only those neutron-server sets, plus a few common ones). */
 export const amqpPropertiesSchema = z
@@ -54,8 +55,15 @@ export type CaptureParse = { ok: true; record: CaptureRecord } | { ok: false; er
 
 const utf8Encoder = new TextEncoder();
 
-/** Parse one line of a capture file. Never throws; blank lines are an error too (callers skip them first). */
+/**
+ * Parse one line of a capture file. Never throws; blank lines are an error too (callers skip them
+ * first). A line nested deeper or with more entries than the default JSON caps (e.g. AMQP headers
+ * 6,000 deep) is refused before it is parsed (docs/wire-format.md#poison-input); the body, a string
+ * in the line, is capped when it is decoded.
+ */
 export function parseCaptureLine(line: string): CaptureParse {
+  const problem = checkJsonLimits(line);
+  if (problem) return { ok: false, error: `capture line: ${problem.reason}: ${problem.message}` };
   let json: unknown;
   try {
     json = JSON.parse(line);

@@ -4,6 +4,7 @@
  */
 import { type AgentReport, reportStateArgsSchema, toAgentReport } from './agent';
 import { type ChgIp, type FdbEntry, fdbArgsSchema, flattenChgIp, flattenFdb, updateArgsSchema, zodProblem } from './l2pop';
+import { DEFAULT_JSON_LIMITS } from './json-limits';
 import { type DecodeError, type OsloMessage, decodeOslo } from './oslo';
 import { L2POP_METHODS, L2POP_TOPIC, resolveTarget, resolveTopic } from './topics';
 
@@ -58,6 +59,10 @@ export type DecodeResult = { ok: true; message: DecodedMessage } | { ok: false; 
 export interface DecodeOptions {
   /** Bodies over this many bytes are `too_large` (default 8 MiB). */
   maxBytes?: number;
+  /** Deepest JSON nesting accepted in the body and in the inner oslo message, else `too_deep` (default 64). */
+  maxDepth?: number;
+  /** Most array elements plus object members in the body and in the inner oslo message, else `too_many_entries` (default 1,000,000). */
+  maxEntries?: number;
 }
 
 /**
@@ -69,7 +74,10 @@ export interface DecodeOptions {
 export function decodeMessage(raw: RawMessage, opts: DecodeOptions = {}): DecodeResult {
   const target = resolveTarget(raw.exchange, raw.routingKey);
   const topic = resolveTopic(raw.exchange, raw.routingKey);
-  const oslo = decodeOslo(raw.body, opts.maxBytes);
+  const oslo = decodeOslo(raw.body, opts.maxBytes, {
+    maxDepth: opts.maxDepth ?? DEFAULT_JSON_LIMITS.maxDepth,
+    maxEntries: opts.maxEntries ?? DEFAULT_JSON_LIMITS.maxEntries,
+  });
   if (!oslo.ok) return { ok: false, error: oslo.error, method: null, target };
   const msg = oslo.message;
   const common = { target, topic, oslo: msg };

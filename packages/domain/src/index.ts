@@ -1,6 +1,7 @@
 /** @l2scope/domain: pure l2pop semantics, no I/O. */
 export * from './topics';
 export * from './oslo';
+export * from './json-limits';
 export * from './l2pop';
 export * from './agent';
 export * from './decode';

@@ -7,6 +7,7 @@
  * VTEP IP per network; the flood entry is neutron_lib `FLOODING_ENTRY = ('00:00:00:00:00:00', '0.0.0.0')`.
  */
 import { z } from 'zod';
+import { arrayUntilInvalid, recordUntilInvalid } from './zod-bounded';
 
 /** neutron_lib.constants.FLOODING_ENTRY[0]: the MAC of a flood entry (BUM to that VTEP). */
 export const FLOOD_MAC = '00:00:00:00:00:00';
@@ -21,28 +22,31 @@ const ip = z.union([z.ipv4(), z.ipv6()], { error: 'not an IP address' });
 /** `[mac, ip]`: oslo serialises neutron's PortInfo namedtuple as a two-element list. */
 const portInfo = z.tuple([mac, ip]);
 
-/** One network's part of `fdb_entries` in add_fdb_entries / remove_fdb_entries. */
+/**
+ * One network's part of `fdb_entries` in add_fdb_entries / remove_fdb_entries. Collections stop at
+ * their first invalid entry ({@link arrayUntilInvalid}): 80,000 bad pairs give one issue, not 160,000.
+ */
 export const networkFdbSchema = z.object({
   segment_id: z.number().int().nonnegative().nullable(),
   network_type: z.string(),
-  ports: z.record(ip, z.array(portInfo)),
+  ports: recordUntilInvalid(ip, arrayUntilInvalid(portInfo)),
 });
 
 /** `args` of add_fdb_entries / remove_fdb_entries: `{fdb_entries: {<network_id>: {...}}}` (`host` optional, unused by l2pop). */
 export const fdbArgsSchema = z.object({
-  fdb_entries: z.record(z.string().min(1), networkFdbSchema),
+  fdb_entries: recordUntilInvalid(z.string().min(1), networkFdbSchema),
 });
 
 const chgIpVtep = z.object({
-  before: z.array(portInfo).default([]),
-  after: z.array(portInfo).default([]),
+  before: arrayUntilInvalid(portInfo).default([]),
+  after: arrayUntilInvalid(portInfo).default([]),
 });
 
 /** `args` of update_fdb_entries: `{fdb_entries: {chg_ip: {<network_id>: {<vtep>: {before, after}}}}}`. */
 export const updateArgsSchema = z.object({
   fdb_entries: z
     .object({
-      chg_ip: z.record(z.string().min(1), z.record(ip, chgIpVtep)).optional(),
+      chg_ip: recordUntilInvalid(z.string().min(1), recordUntilInvalid(ip, chgIpVtep)).optional(),
     })
     .catchall(z.unknown()),
 });

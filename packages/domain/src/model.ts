@@ -26,6 +26,7 @@
 import type { AgentReport } from './agent';
 import type { DecodedMessage } from './decode';
 import { FLOOD_MAC } from './l2pop';
+import { ChangeSet, cloneHost } from './model-change-set';
 
 /** A network l2pop has told about. */
 export interface NetworkView {
@@ -307,7 +308,7 @@ export class ClusterModel {
       // the VTEP's own agent has a port on the network now: it is in its network_map
       const owner = this.hosts.get(this.vtepOwner.get(e.vtep)!)!;
       if (!owner.networks[e.network]) {
-        owner.networks = { ...owner.networks, [e.network]: { joinedAt: at, directedAt: null } };
+        changes.ownNetworks(owner)[e.network] = { joinedAt: at, directedAt: null };
         changes.host(owner.id);
       }
     }
@@ -316,7 +317,7 @@ export class ClusterModel {
       for (const network of new Set(msg.entries.map((e) => e.network))) {
         const prev = h.networks[network];
         if (prev?.directedAt !== at) {
-          h.networks = { ...h.networks, [network]: { joinedAt: prev?.joinedAt ?? at, directedAt: at } };
+          changes.ownNetworks(h)[network] = { joinedAt: prev?.joinedAt ?? at, directedAt: at };
           changes.host(h.id);
         }
       }
@@ -539,58 +540,8 @@ export class ClusterModel {
   }
 }
 
-function cloneHost(h: HostView): HostView {
-  return { ...h, tunnelTypes: [...h.tunnelTypes], networks: { ...h.networks } };
-}
-
 function toVtepEntries(network: string, vtep: string, v: VtepState): VtepEntries {
   const neigh: Record<string, string> = {};
   for (const ip of [...v.neigh.keys()].sort()) neigh[ip] = v.neigh.get(ip)!;
   return { network, vtep, flood: v.flood, macs: [...v.macs].sort(), neigh, updatedAt: v.updatedAt };
-}
-
-/** Collects which records a message touched, then emits each once with its final value. */
-class ChangeSet {
-  private readonly order: string[] = [];
-  private readonly seen = new Set<string>();
-
-  private mark(key: string): void {
-    if (this.seen.has(key)) {
-      // keep the latest position: a host removed then re-added must end as an upsert
-      const i = this.order.indexOf(key);
-      if (i >= 0) this.order.splice(i, 1);
-    }
-    this.seen.add(key);
-    this.order.push(key);
-  }
-  host(id: string): void {
-    this.mark(`h\u0000${id}`);
-  }
-  hostRemoved(id: string): void {
-    this.mark(`h\u0000${id}`);
-  }
-  network(id: string): void {
-    this.mark(`n\u0000${id}`);
-  }
-  vtep(network: string, vtep: string): void {
-    this.mark(`v\u0000${network}\u0000${vtep}`);
-  }
-
-  list(m: ClusterModel): ModelChange[] {
-    const out: ModelChange[] = [];
-    for (const key of this.order) {
-      const [kind, a, b] = key.split('\u0000') as [string, string, string | undefined];
-      if (kind === 'h') {
-        const h = m.host(a);
-        out.push(h ? { type: 'host', host: cloneHost(h) } : { type: 'host_removed', id: a });
-      } else if (kind === 'n') {
-        const n = m.network(a);
-        if (n) out.push({ type: 'network', network: { ...n } });
-      } else {
-        const v = m.vtepEntries(a, b!);
-        out.push(v ? { type: 'vtep', entries: v } : { type: 'vtep_removed', network: a, vtep: b! });
-      }
-    }
-    return out;
-  }
 }

@@ -8,6 +8,7 @@
  * A JSON object body without both envelope keys is taken as the message itself, as oslo does.
  */
 import { utf8ByteLength } from './bytes';
+import { DEFAULT_JSON_LIMITS, type JsonLimits, checkJsonLimits } from './json-limits';
 
 /** oslo `_RPC_ENVELOPE_VERSION`: the envelope version this decoder implements. */
 export const RPC_ENVELOPE_VERSION = '2.0';
@@ -17,6 +18,10 @@ export type DecodeErrorReason =
   | 'too_large'
   | 'invalid_utf8'
   | 'invalid_json'
+  /** Nested deeper than the decode's `maxDepth` (envelope or inner message), checked before parsing. */
+  | 'too_deep'
+  /** More array elements and object members than the decode's `maxEntries`, checked before parsing. */
+  | 'too_many_entries'
   | 'not_an_object'
   | 'unsupported_envelope_version'
   | 'invalid_inner_json'
@@ -24,7 +29,9 @@ export type DecodeErrorReason =
   | 'unknown_method'
   | 'invalid_args'
   /** Decoded, but the database refused to store its decoded form: kept with its raw bytes only. */
-  | 'unstorable';
+  | 'unstorable'
+  /** Decoding or folding it into the model threw (a bug, or input no cap foresaw): kept raw with the error. */
+  | 'processing_failed';
 
 /** A typed decoding failure: `reason` is machine readable, `message` says what was wrong for a human. */
 export interface DecodeError {
@@ -186,7 +193,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+function parseJson(text: string, limits: JsonLimits): { ok: true; value: unknown } | { ok: false; message: string; reason?: 'too_deep' | 'too_many_entries' } {
+  const problem = checkJsonLimits(text, limits);
+  if (problem) return { ok: false, message: problem.message, reason: problem.reason };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
@@ -199,11 +208,13 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; me
  *
  * @param body raw AMQP body
  * @param maxBytes bodies larger than this are not parsed (`too_large`); the caller keeps the raw bytes
- * @returns the message, or a {@link DecodeError}: `too_large`, `invalid_utf8`, `invalid_json`,
+ * @param limits nesting and entry caps checked on the body and on the inner `oslo.message` text before
+ *   each is parsed (`too_deep`, `too_many_entries`; default {@link DEFAULT_JSON_LIMITS})
+ * @returns the message, or a {@link DecodeError}: `too_large`, `invalid_utf8`, `too_deep`, `too_many_entries`, `invalid_json`,
  *   `not_an_object`, `unsupported_envelope_version` (oslo raises UnsupportedRpcEnvelopeVersion),
  *   `invalid_inner_json`, `missing_method`
  */
-export function decodeOslo(body: Uint8Array | string, maxBytes = 8 * 1024 * 1024): OsloResult {
+export function decodeOslo(body: Uint8Array | string, maxBytes = 8 * 1024 * 1024, limits: JsonLimits = DEFAULT_JSON_LIMITS): OsloResult {
   let text: string;
   if (typeof body === 'string') {
     text = body;
@@ -221,8 +232,8 @@ export function decodeOslo(body: Uint8Array | string, maxBytes = 8 * 1024 * 1024
       return fail('invalid_utf8', 'body is not valid UTF-8');
     }
   }
-  const outer = parseJson(text);
-  if (!outer.ok) return fail('invalid_json', `body is not JSON: ${outer.message}`);
+  const outer = parseJson(text, limits);
+  if (!outer.ok) return fail(outer.reason ?? 'invalid_json', outer.reason ? `body: ${outer.message}` : `body is not JSON: ${outer.message}`);
   if (!isPlainObject(outer.value)) return fail('not_an_object', 'body is JSON but not an object');
   let inner: Record<string, unknown> = outer.value;
   let enveloped = false;
@@ -234,8 +245,10 @@ export function decodeOslo(body: Uint8Array | string, maxBytes = 8 * 1024 * 1024
     }
     const msg = outer.value['oslo.message'];
     if (typeof msg !== 'string') return fail('invalid_inner_json', 'oslo.message is not a JSON string');
-    const parsed = parseJson(msg);
-    if (!parsed.ok) return fail('invalid_inner_json', `oslo.message is not JSON: ${parsed.message}`);
+    const parsed = parseJson(msg, limits);
+    if (!parsed.ok) {
+      return fail(parsed.reason ?? 'invalid_inner_json', parsed.reason ? `oslo.message: ${parsed.message}` : `oslo.message is not JSON: ${parsed.message}`);
+    }
     if (!isPlainObject(parsed.value)) return fail('invalid_inner_json', 'oslo.message is not a JSON object');
     inner = parsed.value;
   }

@@ -2,3 +2,4 @@ export * from './rabbit';
 export * from './database';
 export * from './wait';
 export * from './worker-token';
+export * from './fuzz';

@@ -53,14 +53,24 @@ export const OVS_TUNNEL_TYPES = ['vxlan', 'gre', 'geneve'] as const;
 /** A decoded OVSDB cell: atom, array (set), record (map) or null (empty set). */
 export type OvsdbValue = string | number | boolean | null | OvsdbValue[] | { [k: string]: OvsdbValue };
 
-/** Decode one OVSDB JSON value (RFC 7047 §5.1): a set of one is its atom, an empty set null, a map a record, a uuid its string. */
-export function decodeOvsdbValue(v: unknown): OvsdbValue {
+/** Deepest set/map nesting {@link decodeOvsdbValue} follows (RFC 7047 allows 1: sets and maps hold atoms). */
+const OVSDB_MAX_NESTING = 8;
+
+/**
+ * Decode one OVSDB JSON value (RFC 7047 §5.1): a set of one is its atom, an empty set null, a map a
+ * record, a uuid its string. Sets and maps nested deeper than {@link OVSDB_MAX_NESTING} (never valid
+ * OVSDB) decode as null, so hostile input cannot overflow the stack.
+ * @param depth how many sets/maps enclose `v` (callers leave the default)
+ */
+export function decodeOvsdbValue(v: unknown, depth = 0): OvsdbValue {
   if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string') {
+    if (depth >= OVSDB_MAX_NESTING) return null;
     const [tag, body] = v as [string, unknown];
-    if (tag === 'set' && Array.isArray(body)) return body.length === 0 ? null : body.length === 1 ? decodeOvsdbValue(body[0]) : body.map(decodeOvsdbValue);
+    const inner = (x: unknown) => decodeOvsdbValue(x, depth + 1);
+    if (tag === 'set' && Array.isArray(body)) return body.length === 0 ? null : body.length === 1 ? inner(body[0]) : body.map(inner);
     if (tag === 'map' && Array.isArray(body)) {
       const out: Record<string, OvsdbValue> = {};
-      for (const pair of body) if (Array.isArray(pair) && pair.length === 2) out[String(pair[0])] = decodeOvsdbValue(pair[1]);
+      for (const pair of body) if (Array.isArray(pair) && pair.length === 2) out[String(pair[0])] = inner(pair[1]);
       return out;
     }
     if ((tag === 'uuid' || tag === 'named-uuid') && typeof body === 'string') return body;

@@ -300,6 +300,13 @@ describe('ovs-vsctl', () => {
     expect(decodeOvsdbValue(['uuid', 'u-1'])).toBe('u-1');
   });
 
+  it('OVSDB JSON values nested 100,000 sets deep decode as null instead of overflowing the stack', () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 100_000; i++) v = ['set', [v, 2]];
+    expect(() => decodeOvsdbValue(v)).not.toThrow();
+    expect(decodeOvsdbValue(['set', [['set', [['set', [1, 2]], 3]], 4]])).toEqual([[[1, 2], 3], 4]);
+  });
+
   it('ovs-vsctl show (fixtures/ovs-try): tunnel ports without ofports', () => {
     expect(parseOvsVsctlShow(readFixture('ovs-try', 'ovs1-ovs-vsctl-show.txt'))).toEqual([
       { name: 'vxlan-0a00140b', ofport: null, type: 'vxlan', remoteIp: '10.0.20.11', localIp: '10.0.20.21', dstPort: 8472 },
