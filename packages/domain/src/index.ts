@@ -13,4 +13,6 @@ export * from './inspect';
 export * from './live';
 export * from './node';
 export * from './redact';
+export * from './rabbitmq';
+export * from './vtep-conflict';
 export * from './message-summary';
