@@ -27,12 +27,21 @@ import {
   type NodeAnalysis,
   NodeAnalyzer,
   NodeDeltaMismatch,
+  NODE_MESSAGE_MAX_BYTES,
+  type NodeRefusalReason,
+  type NodeRefusals,
+  type NodeSnapshot,
   type NodesLiveUpdate,
   applyNodeDelta,
   findingKey,
+  isNewerSnapshot,
+  noRefusals,
+  nodeIdentityMismatch,
   parseBumReport,
+  parseNodeRoutingKey,
   parseNodeSnapshot,
   summarizeHost,
+  vtepConflictFinding,
 } from '@l2scope/domain';
 import type { Delivery } from './delivery';
 import type { IngestPipeline } from './pipeline';
@@ -58,6 +67,10 @@ export interface NodeStore {
   saveBumReports(reports: readonly BumReport[]): Promise<void>;
   /** Append convergence samples, then drop those seen before `keepAfter`. */
   addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void>;
+  /** The refused node messages per reason, as persisted (zeros when never written). */
+  loadNodeRefusals(): Promise<NodeRefusals>;
+  /** Store the refused node messages per reason (monotonic totals). */
+  saveNodeRefusals(refusals: NodeRefusals): Promise<void>;
 }
 
 export interface HostMonitorOptions {
@@ -70,6 +83,13 @@ export interface HostMonitorOptions {
   convergenceRetentionMs?: number;
   /** Delay from a change of node state to its write (ms, default 1000): writes are throttled. */
   flushDelayMs?: number;
+  /** Cap on a node message's body (bytes, default 8 MiB), checked on the raw length before parsing: over it, refused `oversize`. */
+  maxMessageBytes?: number;
+  /**
+   * RabbitMQ user -> the host it publishes for (docs/rabbitmq.md#identity); users it does not name
+   * follow the convention `l2scope-agent-<host>`.
+   */
+  nodeAgentUsers?: Readonly<Record<string, string>>;
 }
 
 /** Events of a {@link HostMonitor}. */
@@ -88,8 +108,11 @@ export interface NodeCounters {
   deltas: number;
   /** Deltas that did not match the last full (waiting for the next full). */
   deltaMismatches: number;
-  /** Bodies that were not a valid snapshot / BUM report. */
-  invalid: number;
+  /**
+   * Node messages refused, per reason (`host_mismatch`, `stale`, `oversize`, `invalid`), since the
+   * database was created (docs/rabbitmq.md#refusals).
+   */
+  refused: NodeRefusals;
   bumReports: number;
   analyses: number;
   /** Duration of the last analysis (ms). */
@@ -117,7 +140,12 @@ export interface NodesStatus {
  * and snapshots read elsewhere, e.g. from a support bundle ({@link HostMonitor.acceptSnapshot}).
  */
 export class HostMonitor extends EventEmitter<HostMonitorEvents> {
-  readonly counters: NodeCounters = { snapshots: 0, deltas: 0, deltaMismatches: 0, invalid: 0, bumReports: 0, analyses: 0, lastAnalysisMs: 0 };
+  readonly counters: NodeCounters = { snapshots: 0, deltas: 0, deltaMismatches: 0, refused: noRefusals(), bumReports: 0, analyses: 0, lastAnalysisMs: 0 };
+  /** Per refusal reason: when it was last logged and how many were not logged since (one line per reason per minute). */
+  private readonly refusalLog = new Map<NodeRefusalReason, { at: number; quiet: number }>();
+  private dirtyRefusals = false;
+  /** Signature of the model's VTEP conflicts at the last analysis (a change schedules one, node agents or not). */
+  private conflictsSeen = '';
   private readonly fulls = new Map<string, FullNodeSnapshot>();
   private readonly bum = new Map<string, BumReport>();
   private readonly tracker = new ConvergenceTracker();
@@ -147,6 +175,8 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   /** Restore the last state from the database (snapshots, open findings). Throws the store's error. */
   async load(): Promise<void> {
     const { snapshots, invalid, findings } = await this.opts.store.loadNodes();
+    const refused = await this.opts.store.loadNodeRefusals();
+    for (const r of Object.keys(refused) as NodeRefusalReason[]) this.counters.refused[r] += refused[r];
     for (const r of invalid) this.opts.log(`nodes: the stored snapshot of ${r.host} is not valid, ignored: ${r.error}`);
     for (const s of snapshots) this.fulls.set(s.host, s);
     for (const f of findings) this.openFindings.set(findingKey(f), f);
@@ -158,6 +188,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     pipeline.on('applied', (msg, at, id, changes) => {
       if (msg.kind === 'fdb') this.onCast(msg, at, id);
       if (changes.length) this.modelChanged(changes);
+      if (msg.kind === 'report_state' && this.conflictsSignature() !== this.conflictsSeen) this.schedule(true);
     });
   }
 
@@ -191,38 +222,88 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     return { analysis: this.latest(), findings: this.findings(), convergence: this.convergence(), counters: this.counters, hosts: this.hosts() };
   }
 
-  /** One message from the node exchange (`snapshot.<host>` or `bum.<host>`). Never throws. */
+  /**
+   * One message from the node exchange (`snapshot.<host>` or `bum.<host>`), hostile until checked,
+   * in this order: the raw length against the cap (`oversize`, never parsed), the publishing user
+   * (`user_id`) against the routing key's host (`host_mismatch`), the body (`invalid`: not JSON, or
+   * not a valid snapshot / BUM report), the body's host against the routing key's (`host_mismatch`),
+   * then a snapshot must be newer than the one held (`stale`). A refusal is counted per reason and
+   * logged once per reason per minute. Never throws.
+   */
   async handle(d: Delivery): Promise<void> {
+    const max = this.opts.maxMessageBytes ?? NODE_MESSAGE_MAX_BYTES;
+    if (d.body.byteLength > max) return this.refuse('oversize', d, `${d.body.byteLength} bytes, over the cap of ${max} bytes: not parsed`);
+    const key = parseNodeRoutingKey(d.routingKey);
+    if (!key) return this.refuse('invalid', d, 'not a node routing key (snapshot.<host> or bum.<host>)');
+    const userId = d.properties.userId;
+    const early = nodeIdentityMismatch({ userId, keyHost: key.host, bodyHost: key.host, users: this.opts.nodeAgentUsers });
+    if (early) return this.refuse('host_mismatch', d, early);
     let json: unknown;
     try {
       json = JSON.parse(Buffer.from(d.body).toString('utf8'));
     } catch {
-      this.counters.invalid++;
-      this.opts.log(`nodes: ${d.routingKey}: body is not JSON (${d.body.byteLength} bytes), dropped`);
+      return this.refuse('invalid', d, `body is not JSON (${d.body.byteLength} bytes)`);
+    }
+    let parsed: BumReport | NodeSnapshot;
+    try {
+      parsed = key.kind === 'bum' ? parseBumReport(json) : parseNodeSnapshot(json);
+    } catch (err) {
+      return this.refuse('invalid', d, (err as Error).message.slice(0, 300));
+    }
+    const mismatch = nodeIdentityMismatch({ userId, keyHost: key.host, bodyHost: parsed.host, users: this.opts.nodeAgentUsers });
+    if (mismatch) return this.refuse('host_mismatch', d, mismatch);
+    try {
+      if ('schema' in parsed && 'kind' in parsed) this.onSnapshot(parsed, d);
+      else this.onBum(parsed as BumReport);
+    } catch (err) {
+      this.refuse('invalid', d, (err as Error).message.slice(0, 300));
+    }
+  }
+
+  /** Count a refused node message, mark the totals for the next write, log once per reason per minute. */
+  private refuse(reason: NodeRefusalReason, d: Pick<Delivery, 'routingKey' | 'properties'>, why: string): void {
+    this.counters.refused[reason]++;
+    this.dirtyRefusals = true;
+    this.flushSoon();
+    const now = Date.now();
+    const last = this.refusalLog.get(reason);
+    if (last && now - last.at < 60_000) {
+      last.quiet++;
       return;
     }
-    try {
-      if (d.routingKey.startsWith('bum.')) this.onBum(parseBumReport(json));
-      else if (d.routingKey.startsWith('snapshot.')) this.onSnapshot(json);
-      else this.counters.invalid++;
-    } catch (err) {
-      this.counters.invalid++;
-      this.opts.log(`nodes: ${d.routingKey}: ${(err as Error).message.slice(0, 300)}`);
-    }
+    const quiet = last?.quiet ? ` (${last.quiet} more ${reason} refusals not logged in the last minute)` : '';
+    this.refusalLog.set(reason, { at: now, quiet: 0 });
+    this.opts.log(`nodes: refused ${reason}: ${d.routingKey} from user ${d.properties.userId ?? '(none)'}: ${why}${quiet}`);
   }
 
   /**
-   * A full snapshot of a host, already validated (domain `parseNodeSnapshot`): from a node agent,
-   * or read from a support bundle. Replaces the host's state; counted as a snapshot.
+   * A full snapshot of a host, already validated (domain `parseNodeSnapshot`) and, from a node
+   * agent, its identity checked ({@link handle}); or read from a support bundle. Replaces the host's
+   * state when newer than the one held (`isNewerSnapshot`: seq within an agent process, takenAt
+   * across restarts), else it is refused as `stale`.
+   * @returns whether it was taken
    */
-  acceptSnapshot(full: FullNodeSnapshot): void {
+  acceptSnapshot(full: FullNodeSnapshot): boolean {
+    if (!isNewerSnapshot(this.fulls.get(full.host), full)) {
+      this.refuse('stale', { routingKey: `snapshot.${full.host}`, properties: {} }, this.staleWhy(full));
+      return false;
+    }
     this.counters.snapshots++;
     this.update(full);
+    return true;
   }
 
-  private onSnapshot(json: unknown): void {
-    const snap = parseNodeSnapshot(json);
-    if (snap.kind === 'full') return this.acceptSnapshot(snap);
+  private staleWhy(s: NodeSnapshot): string {
+    const held = this.fulls.get(s.host)!;
+    return `${s.kind} seq ${s.seq} of ${s.instance} taken ${s.takenAt}, holding seq ${held.seq} of ${held.instance} taken ${held.takenAt}`;
+  }
+
+  private onSnapshot(snap: NodeSnapshot, d: Delivery): void {
+    if (!isNewerSnapshot(this.fulls.get(snap.host), snap)) return this.refuse('stale', d, this.staleWhy(snap));
+    if (snap.kind === 'full') {
+      this.acceptSnapshot(snap);
+      return;
+    }
     this.counters.deltas++;
     const base = this.fulls.get(snap.host);
     if (!base) {
@@ -296,7 +377,13 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     return m;
   }
 
-  private schedule(): void {
+  private conflictsSignature(): string {
+    return JSON.stringify(this.opts.model.vtepConflicts().map((c) => [c.vtep, c.owner, c.claimant]));
+  }
+
+  /** Analyse soon: only with node agents' snapshots, unless `force` (a VTEP conflict appeared or went). */
+  private schedule(force = false): void {
+    if (!force && this.fulls.size === 0) return;
     if (this.timer || this.running) return;
     // never more often than 3x the last run's duration: bounded CPU at scale
     const wait = Math.max(this.debounceMs, this.lastRunAt + 3 * this.counters.lastAnalysisMs - Date.now());
@@ -344,8 +431,10 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
       this.published.set(host, { analysis: ha, json });
       if (prev?.json !== json) changedHosts.push(host);
     }
-    // finding lifecycle: open new ones, refresh open ones, resolve the gone
-    const current = new Map(a.findings.map((f) => [findingKey(f), f]));
+    // finding lifecycle: open new ones, refresh open ones, resolve the gone (VTEP conflicts come from the model)
+    const conflicts = this.opts.model.vtepConflicts();
+    this.conflictsSeen = this.conflictsSignature();
+    const current = new Map([...a.findings, ...conflicts.map(vtepConflictFinding)].map((f) => [findingKey(f), f]));
     const opened: string[] = [];
     const resolved: FindingView[] = [];
     for (const [key, f] of current) {
@@ -420,19 +509,23 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     const samples = this.pendingSamples.splice(0);
     this.dirtySnapshots.clear();
     this.dirtyBum.clear();
-    const update = reports.length
+    const refused = this.dirtyRefusals ? { ...this.counters.refused } : null;
+    this.dirtyRefusals = false;
+    const update = reports.length || refused
       ? {
           at: new Date().toISOString(),
           hosts: [],
           findings: [...this.openFindings.values()],
           convergence: [],
           bum: reports.map((r) => ({ host: r.host, report: r })),
+          ...(refused ? { refused } : {}),
         }
       : null;
     this.enqueue(
       async () => {
         await this.opts.store.saveSnapshots(snaps, new Date());
         await this.opts.store.saveBumReports(reports);
+        if (refused) await this.opts.store.saveNodeRefusals(refused);
         await this.writeSamples(samples);
       },
       update,
