@@ -81,16 +81,21 @@ export function rabbitmqCommands(o: RabbitmqCommandOptions = {}): string[] {
     );
   }
   if (!o.hosts?.length) out.push('', '# node agents: add --host <name> per hypervisor for its user and topic permission');
+  // reserved (next issue): the worker declares l2scope.command and alone publishes on it; each agent
+  // declares and binds its own queue l2scope.command.<host>, its topic read permission limiting the
+  // binding key to its own host, so it receives only commands for itself
+  const cmd = escapeRegex(COMMAND_EXCHANGE);
   out.push(
     '',
-    `# reserved for the command exchange (next issue, not used yet): only the worker publishes on ${COMMAND_EXCHANGE};`,
-    `# each agent reads only its own queue l2scope.command.<host>, bound with its own host as the key`,
-    `# rabbitmqctl set_permissions -p ${v} ${shellQuote(worker)} '^(l2scope\\.tap\\..*|l2scope\\.node|l2scope\\.command.*)$' '^(l2scope\\.tap\\..*|l2scope\\.command.*)$' '${WORKER_PERMISSIONS.read.replace(/\)\$$/, '|l2scope\\.command)$')}'`,
+    `# reserved for the command exchange ${COMMAND_EXCHANGE} (next issue, not in use yet): only the worker publishes on it;`,
+    '# each agent binds its own queue l2scope.command.<host> with its own host as the only key it may bind',
+    `# rabbitmqctl set_permissions -p ${v} ${shellQuote(worker)} ${shellQuote(`^(l2scope\\.tap\\..*|l2scope\\.node|${cmd})$`)} ${shellQuote(`^(l2scope\\.tap\\..*|${cmd})$`)} ${shellQuote(WORKER_PERMISSIONS.read)}`,
   );
   for (const host of o.hosts ?? []) {
     const user = nodeAgentUser(host);
+    const q = `${cmd}\\.${escapeRegex(host)}`;
     out.push(
-      `# rabbitmqctl set_permissions -p ${v} ${shellQuote(user)} '^$' ${shellQuote(NODE_AGENT_PERMISSIONS.write)} ${shellQuote(`^l2scope\\.command\\.${escapeRegex(host)}$`)}`,
+      `# rabbitmqctl set_permissions -p ${v} ${shellQuote(user)} ${shellQuote(`^${q}$`)} ${shellQuote(`^(l2scope\\.node|${q})$`)} ${shellQuote(`^(${cmd}|${q})$`)}`,
       `# rabbitmqctl set_topic_permissions -p ${v} ${shellQuote(user)} ${shellQuote(COMMAND_EXCHANGE)} '^$' ${shellQuote(`^${escapeRegex(host)}$`)}`,
     );
   }
