@@ -188,7 +188,17 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
         bum: { state: 'capturing', lastConfirmedAt: new Date().toISOString() },
       }),
     );
-    agentA = h.startAgent(nsA, ['--host', HOST_A, '--ini', path.join(h.dir, `${nsA}.ini`), '--status-file', statusA(), '--amqp', agentUrls.get(HOST_A)!, ...common]);
+    agentA = h.startAgent(nsA, [
+      '--host',
+      HOST_A,
+      '--ini',
+      path.join(h.dir, `${nsA}.ini`),
+      '--status-file',
+      statusA(),
+      '--amqp',
+      agentUrls.get(HOST_A)!,
+      ...common,
+    ]);
     // B takes the file from the variable the container image sets
     agentB = h.startAgent(nsB, ['--host', HOST_B, '--ini', path.join(h.dir, `${nsB}.ini`), '--amqp', agentUrls.get(HOST_B)!, ...common], {
       ...process.env,

@@ -15,7 +15,8 @@ import { AMQP_HOST } from '@l2scope/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const run = (args: string[]) => execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, '../src/main.ts'), ...args], { encoding: 'utf8', cwd: root });
+const run = (args: string[]) =>
+  execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, '../src/main.ts'), ...args], { encoding: 'utf8', cwd: root });
 const sh = promisify(execFile);
 
 const id = randomBytes(3).toString('hex');

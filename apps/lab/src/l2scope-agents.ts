@@ -153,8 +153,14 @@ export async function startNodeAgents(s: LabState, log: (s: string) => void, o: 
     const key = nodeAgentKey(h.name);
     if (isRunning(s.procs[key])) continue;
     const cred = await ensureNodeAgentUser(s.amqpUrl, h.name);
-    if (!cred) log(`l2scope node agent on ${h.name}: cannot create its RabbitMQ user (broker not local): using the lab's credentials; the worker will refuse its snapshots (docs/rabbitmq.md)`);
-    s.procs[key] = await startDaemon(nodeAgentArgv(s, h, o, process.execPath, cred ?? undefined), paths.log(`l2scope-agent-${h.name}`), { cwd: REPO_ROOT, settleMs: 500 });
+    if (!cred)
+      log(
+        `l2scope node agent on ${h.name}: cannot create its RabbitMQ user (broker not local): using the lab's credentials; the worker will refuse its snapshots (docs/rabbitmq.md)`,
+      );
+    s.procs[key] = await startDaemon(nodeAgentArgv(s, h, o, process.execPath, cred ?? undefined), paths.log(`l2scope-agent-${h.name}`), {
+      cwd: REPO_ROOT,
+      settleMs: 500,
+    });
     log(`l2scope node agent on ${h.name}: pid ${s.procs[key]!.pid}, log ${s.procs[key]!.log}`);
     started.push(h.name);
   }

@@ -511,16 +511,17 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     this.dirtyBum.clear();
     const refused = this.dirtyRefusals ? { ...this.counters.refused } : null;
     this.dirtyRefusals = false;
-    const update = reports.length || refused
-      ? {
-          at: new Date().toISOString(),
-          hosts: [],
-          findings: [...this.openFindings.values()],
-          convergence: [],
-          bum: reports.map((r) => ({ host: r.host, report: r })),
-          ...(refused ? { refused } : {}),
-        }
-      : null;
+    const update =
+      reports.length || refused
+        ? {
+            at: new Date().toISOString(),
+            hosts: [],
+            findings: [...this.openFindings.values()],
+            convergence: [],
+            bum: reports.map((r) => ({ host: r.host, report: r })),
+            ...(refused ? { refused } : {}),
+          }
+        : null;
     this.enqueue(
       async () => {
         await this.opts.store.saveSnapshots(snaps, new Date());

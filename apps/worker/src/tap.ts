@@ -278,7 +278,9 @@ export class AmqpTap {
       }
     }
     if (gone.length === 0) return;
-    this.log(`tap: exchange(s) ${gone.join(', ')} deleted under the tap (bindings lost): ${this.opts.declareExchanges ? 'declaring and binding again' : 'waiting for them to appear'}`);
+    this.log(
+      `tap: exchange(s) ${gone.join(', ')} deleted under the tap (bindings lost): ${this.opts.declareExchanges ? 'declaring and binding again' : 'waiting for them to appear'}`,
+    );
     const again = await this.bindAll(model, gone);
     this.missing = [...new Set([...this.missing, ...again.missing])];
     this.denied = [...new Set([...this.denied, ...again.denied])];

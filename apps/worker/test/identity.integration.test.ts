@@ -14,7 +14,15 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNodeRefusals } from '@l2scope/db';
-import { type FullNodeSnapshot, NODE_EXCHANGE, type NodeRefusals, nodeAgentTopicPattern, nodeAgentUser, nodeRoutingKey, snapshotsFromBundle } from '@l2scope/domain';
+import {
+  type FullNodeSnapshot,
+  NODE_EXCHANGE,
+  type NodeRefusals,
+  nodeAgentTopicPattern,
+  nodeAgentUser,
+  nodeRoutingKey,
+  snapshotsFromBundle,
+} from '@l2scope/domain';
 import { NODE_AGENT_PRIVILEGE, TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type NodesStatus, type WorkerHandle, startWorker } from '../src';
 

@@ -11,7 +11,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FullNodeSnapshot, NODE_EXCHANGE, diffNodeSnapshots, nodeAgentTopicPattern, nodeRoutingKey, parseCapture, snapshotsFromBundle, toCaptureLine } from '@l2scope/domain';
+import {
+  type FullNodeSnapshot,
+  NODE_EXCHANGE,
+  diffNodeSnapshots,
+  nodeAgentTopicPattern,
+  nodeRoutingKey,
+  parseCapture,
+  snapshotsFromBundle,
+  toCaptureLine,
+} from '@l2scope/domain';
 import { NODE_AGENT_PRIVILEGE, TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, replayToBroker, startWorker } from '../src';
 
@@ -58,7 +67,10 @@ const agents = new Map<string, { user: string; conn: amqp.ChannelModel; ch: amqp
 
 async function publishNode(s: FullNodeSnapshot | object, host: string, body?: Buffer): Promise<void> {
   const a = agents.get(host)!;
-  a.ch.publish(NODE_EXCHANGE.name, nodeRoutingKey('snapshot', host), body ?? Buffer.from(JSON.stringify(s)), { contentType: 'application/json', userId: a.user });
+  a.ch.publish(NODE_EXCHANGE.name, nodeRoutingKey('snapshot', host), body ?? Buffer.from(JSON.stringify(s)), {
+    contentType: 'application/json',
+    userId: a.user,
+  });
   await a.ch.waitForConfirms();
 }
 

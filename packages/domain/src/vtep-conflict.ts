@@ -42,7 +42,11 @@ export interface VtepOwner {
  * owner: another named host that holds that VTEP and reported within `downTimeMs` before `claim.at`.
  * @returns the conflict, or null (no owner, the same host, a cast-only VTEP, or an owner that is down: a takeover)
  */
-export function vtepClaimConflict(claim: { host: string; vtep: string; at: number }, owner: VtepOwner | undefined, downTimeMs = AGENT_DOWN_TIME_MS): VtepConflict | null {
+export function vtepClaimConflict(
+  claim: { host: string; vtep: string; at: number },
+  owner: VtepOwner | undefined,
+  downTimeMs = AGENT_DOWN_TIME_MS,
+): VtepConflict | null {
   if (!owner || owner.name === null || owner.name === claim.host || owner.vtep !== claim.vtep) return null;
   if (owner.lastReportAt === null || claim.at - owner.lastReportAt > downTimeMs) return null;
   return { vtep: claim.vtep, owner: owner.name, claimant: claim.host, ownerLastReportAt: owner.lastReportAt, at: claim.at };
