@@ -380,7 +380,8 @@ describe('Dockerfile: the node agent target', () => {
     for (const r of runs) {
       expect(r).toContain('--network host');
       expect(r).toContain('-v /etc/neutron:/etc/neutron:ro');
-      expect(r).toMatch(/-e AMQP_URL='amqp:\/\/l2scope-agent:/);
+      // each hypervisor's agent connects as its own user, l2scope-agent-<its --host> (docs/rabbitmq.md)
+      expect(r).toMatch(/-e AMQP_URL='amqp:\/\/l2scope-agent-([\w.-]+):.*--host \1(\s|$)/);
       expect(r).not.toContain('no-new-privileges');
       const args = r
         .slice(r.indexOf('l2scope/agent ') + 'l2scope/agent '.length)
