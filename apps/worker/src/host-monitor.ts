@@ -12,10 +12,8 @@
  * update emitted before its write could be missed by a page that connected in between).
  */
 import { EventEmitter } from 'node:events';
-import type { HostAnalysisWrite, InvalidRow } from '@l2scope/db';
 import {
   type BumReport,
-  type ClusterModel,
   ConvergenceTracker,
   type ConvergenceSample,
   type FdbMessage,
@@ -27,110 +25,22 @@ import {
   type NodeAnalysis,
   NodeAnalyzer,
   NodeDeltaMismatch,
-  NODE_MESSAGE_MAX_BYTES,
   type NodeRefusalReason,
-  type NodeRefusals,
   type NodeSnapshot,
   type NodesLiveUpdate,
   applyNodeDelta,
   findingKey,
   isNewerSnapshot,
   noRefusals,
-  nodeIdentityMismatch,
-  parseBumReport,
-  parseNodeRoutingKey,
-  parseNodeSnapshot,
   summarizeHost,
   vtepConflictFinding,
 } from '@l2scope/domain';
 import type { Delivery } from './delivery';
+import { RefusalLog, admitNodeMessage } from './node-admission';
 import type { IngestPipeline } from './pipeline';
+import type { HostMonitorEvents, HostMonitorOptions, NodeCounters, NodesStatus } from './host-monitor-contract';
 
-/**
- * Where the node monitor keeps its state (the worker's `PrismaStore`, through packages/db's
- * repositories). Every method throws the driver's error; the monitor logs it and goes on.
- */
-export interface NodeStore {
-  /** Each host's latest full snapshot and the open findings, as persisted (invalid snapshot rows named). */
-  loadNodes(): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[]; findings: FindingView[] }>;
-  /** Upsert hosts' analyses made at `at`. */
-  saveHostAnalyses(rows: readonly HostAnalysisWrite[], at: Date): Promise<void>;
-  /** @returns the new finding row's id */
-  openFinding(f: FindingView, at: Date): Promise<number>;
-  /** Resolve the open rows of these findings (by kind and network). */
-  resolveFindings(findings: readonly FindingView[], at: Date): Promise<void>;
-  /** Mark finding rows still seen at `at`. */
-  touchFindings(ids: readonly number[], at: Date): Promise<void>;
-  /** Upsert hosts' latest full snapshots. */
-  saveSnapshots(snapshots: readonly FullNodeSnapshot[], receivedAt: Date): Promise<void>;
-  /** Upsert hosts' latest BUM reports. */
-  saveBumReports(reports: readonly BumReport[]): Promise<void>;
-  /** Append convergence samples, then drop those seen before `keepAfter`. */
-  addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void>;
-  /** The refused node messages per reason, as persisted (zeros when never written). */
-  loadNodeRefusals(): Promise<NodeRefusals>;
-  /** Store the refused node messages per reason (monotonic totals). */
-  saveNodeRefusals(refusals: NodeRefusals): Promise<void>;
-}
-
-export interface HostMonitorOptions {
-  model: ClusterModel;
-  store: NodeStore;
-  log: (line: string) => void;
-  /** Delay after a change before re-analysing (ms). */
-  debounceMs?: number;
-  /** Keep convergence samples this long (ms). */
-  convergenceRetentionMs?: number;
-  /** Delay from a change of node state to its write (ms, default 1000): writes are throttled. */
-  flushDelayMs?: number;
-  /** Cap on a node message's body (bytes, default 8 MiB), checked on the raw length before parsing: over it, refused `oversize`. */
-  maxMessageBytes?: number;
-  /**
-   * RabbitMQ user -> the host it publishes for (docs/rabbitmq.md#identity); users it does not name
-   * follow the convention `l2scope-agent-<host>`.
-   */
-  nodeAgentUsers?: Readonly<Record<string, string>>;
-}
-
-/** Events of a {@link HostMonitor}. */
-export interface HostMonitorEvents {
-  /**
-   * What changed in the host view, emitted only once the write holding it has been attempted
-   * (committed, or failed and logged): a browser that reads the database after it was emitted sees
-   * at least this state, so its resync (read, then fold buffered live updates) loses nothing.
-   */
-  update: [update: NodesLiveUpdate];
-}
-
-/** Counters of the node data stream. */
-export interface NodeCounters {
-  snapshots: number;
-  deltas: number;
-  /** Deltas that did not match the last full (waiting for the next full). */
-  deltaMismatches: number;
-  /**
-   * Node messages refused, per reason (`host_mismatch`, `stale`, `oversize`, `invalid`), since the
-   * database was created (docs/rabbitmq.md#refusals).
-   */
-  refused: NodeRefusals;
-  bumReports: number;
-  analyses: number;
-  /** Duration of the last analysis (ms). */
-  lastAnalysisMs: number;
-}
-
-/** The worker's host view from memory, as `GET /api/nodes` answers it (operators and tests). */
-export interface NodesStatus {
-  /** The latest analysis (every host of the model, with or without a node agent), null before the first. */
-  analysis: NodeAnalysis | null;
-  /** Open findings. */
-  findings: FindingView[];
-  /** Lag figures per host, with the entries pending and timed out. */
-  convergence: HostConvergence[];
-  counters: NodeCounters;
-  /** Hosts with a node agent (a full snapshot), sorted. */
-  hosts: string[];
-}
+export type { HostMonitorEvents, HostMonitorOptions, NodeCounters, NodeStore, NodesStatus } from './host-monitor-contract';
 
 /**
  * Node agents' snapshots and BUM reports in memory, the incremental told-vs-held analysis
@@ -141,8 +51,7 @@ export interface NodesStatus {
  */
 export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   readonly counters: NodeCounters = { snapshots: 0, deltas: 0, deltaMismatches: 0, refused: noRefusals(), bumReports: 0, analyses: 0, lastAnalysisMs: 0 };
-  /** Per refusal reason: when it was last logged and how many were not logged since (one line per reason per minute). */
-  private readonly refusalLog = new Map<NodeRefusalReason, { at: number; quiet: number }>();
+  private readonly refusalLog: RefusalLog;
   private dirtyRefusals = false;
   /** Signature of the model's VTEP conflicts at the last analysis (a change schedules one, node agents or not). */
   private conflictsSeen = '';
@@ -170,6 +79,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   constructor(private readonly opts: HostMonitorOptions) {
     super();
     this.debounceMs = opts.debounceMs ?? 500;
+    this.refusalLog = new RefusalLog(opts.log);
   }
 
   /** Restore the last state from the database (snapshots, open findings). Throws the store's error. */
@@ -223,57 +133,28 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   }
 
   /**
-   * One message from the node exchange (`snapshot.<host>` or `bum.<host>`), hostile until checked,
-   * in this order: the raw length against the cap (`oversize`, never parsed), the publishing user
-   * (`user_id`) against the routing key's host (`host_mismatch`), the body (`invalid`: not JSON, or
-   * not a valid snapshot / BUM report), the body's host against the routing key's (`host_mismatch`),
-   * then a snapshot must be newer than the one held (`stale`). A refusal is counted per reason and
-   * logged once per reason per minute. Never throws.
+   * One message from the node exchange (`snapshot.<host>` or `bum.<host>`), hostile until checked
+   * (`admitNodeMessage`: size before parsing, user = routing key = body host, schema), then a
+   * snapshot must be newer than the one held (`stale`). A refusal is counted per reason and logged
+   * once per reason per minute. Never throws.
    */
   async handle(d: Delivery): Promise<void> {
-    const max = this.opts.maxMessageBytes ?? NODE_MESSAGE_MAX_BYTES;
-    if (d.body.byteLength > max) return this.refuse('oversize', d, `${d.body.byteLength} bytes, over the cap of ${max} bytes: not parsed`);
-    const key = parseNodeRoutingKey(d.routingKey);
-    if (!key) return this.refuse('invalid', d, 'not a node routing key (snapshot.<host> or bum.<host>)');
-    const userId = d.properties.userId;
-    const early = nodeIdentityMismatch({ userId, keyHost: key.host, bodyHost: key.host, users: this.opts.nodeAgentUsers });
-    if (early) return this.refuse('host_mismatch', d, early);
-    let json: unknown;
+    const a = admitNodeMessage(d, { maxBytes: this.opts.maxMessageBytes, users: this.opts.nodeAgentUsers });
+    if (!a.ok) return this.refuse(a.reason, d, a.why);
     try {
-      json = JSON.parse(Buffer.from(d.body).toString('utf8'));
-    } catch {
-      return this.refuse('invalid', d, `body is not JSON (${d.body.byteLength} bytes)`);
-    }
-    let parsed: BumReport | NodeSnapshot;
-    try {
-      parsed = key.kind === 'bum' ? parseBumReport(json) : parseNodeSnapshot(json);
-    } catch (err) {
-      return this.refuse('invalid', d, (err as Error).message.slice(0, 300));
-    }
-    const mismatch = nodeIdentityMismatch({ userId, keyHost: key.host, bodyHost: parsed.host, users: this.opts.nodeAgentUsers });
-    if (mismatch) return this.refuse('host_mismatch', d, mismatch);
-    try {
-      if ('schema' in parsed && 'kind' in parsed) this.onSnapshot(parsed, d);
-      else this.onBum(parsed as BumReport);
+      if (a.kind === 'bum') this.onBum(a.body);
+      else this.onSnapshot(a.body, d);
     } catch (err) {
       this.refuse('invalid', d, (err as Error).message.slice(0, 300));
     }
   }
 
-  /** Count a refused node message, mark the totals for the next write, log once per reason per minute. */
+  /** Count a refused node message, mark the totals for the next write, log it (once per reason per minute). */
   private refuse(reason: NodeRefusalReason, d: Pick<Delivery, 'routingKey' | 'properties'>, why: string): void {
     this.counters.refused[reason]++;
     this.dirtyRefusals = true;
     this.flushSoon();
-    const now = Date.now();
-    const last = this.refusalLog.get(reason);
-    if (last && now - last.at < 60_000) {
-      last.quiet++;
-      return;
-    }
-    const quiet = last?.quiet ? ` (${last.quiet} more ${reason} refusals not logged in the last minute)` : '';
-    this.refusalLog.set(reason, { at: now, quiet: 0 });
-    this.opts.log(`nodes: refused ${reason}: ${d.routingKey} from user ${d.properties.userId ?? '(none)'}: ${why}${quiet}`);
+    this.refusalLog.note(reason, d, why);
   }
 
   /**
