@@ -9,9 +9,9 @@
  *
  * Identity (docs/rabbitmq.md): each agent connects as its own RabbitMQ user `l2scope-agent-<host>`,
  * publish-only on `l2scope.node` with a topic permission for its own routing keys, created with
- * the machine's rabbitmqctl (a fresh password per start) and deleted when the agents stop. The
+ * the machine's rabbitmqctl (a fresh password per start). The
  * lab declares `l2scope.node` with its own (admin) credentials, as the worker would: the agents
- * may only check it.
+ * may only check it. `agents stop` deletes the users (`lab down` leaves them; the next start resets them).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
