@@ -2,7 +2,8 @@
  * The repositories on both databases (a temporary SQLite file, a uniquely named PostgreSQL
  * database on 127.0.0.1:5432): the per-host lag figures in one window-function query equal the
  * figures of each host's last samples taken one host at a time; Json columns are written storable
- * and validated on the way out (a row that does not fit is named, not returned).
+ * and validated on the way out (a row that does not fit is named, not returned); refused node
+ * messages are stored per reason.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,9 +25,12 @@ import {
   openDb,
   openFinding,
   openFindings,
+  readCounters,
+  readNodeRefusals,
   recentConvergenceSamples,
   resolveFindings,
   saveBumReports,
+  writeNodeRefusals,
 } from '../src/index';
 import { migrate } from '../src/migrate';
 import { PROVIDERS } from '../src/config';
@@ -157,5 +161,13 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(await openFindings(db)).toEqual([{ ...f, id, firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z', resolvedAt: null }]);
     await resolveFindings(db, ['mixed_l2pop/net-1'], new Date('2026-01-01T00:01:00Z'));
     expect(await openFindings(db)).toEqual([]);
+  });
+
+  it('stores the refused node messages per reason beside the message counters', async () => {
+    expect(await readNodeRefusals(db)).toEqual({ host_mismatch: 0, stale: 0, oversize: 0, invalid: 0 });
+    await writeNodeRefusals(db, { host_mismatch: 3, stale: 1, oversize: 1, invalid: 0 });
+    await writeNodeRefusals(db, { host_mismatch: 4, stale: 1, oversize: 1, invalid: 2 });
+    expect(await readNodeRefusals(db)).toEqual({ host_mismatch: 4, stale: 1, oversize: 1, invalid: 2 });
+    expect((await readCounters(db)).received).toBe(0);
   });
 });
