@@ -8,7 +8,7 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { type BumReport, type FullNodeSnapshot, BumFdb, BumMeter, NODE_EXCHANGE, nodeRoutingKey, readPcap, snapshotsFromBundle } from '@l2scope/domain';
 import type { NodesStatus } from '@l2scope/worker';
-import { type Stack, root } from './stack';
+import { type NodeAgentLogin, type Stack, root } from './stack';
 
 /** Epoch seconds of a step's snapshot in `fixtures/<scenario>/events.tsv` (the worker's `--until`). */
 export function stepUntil(scenario: string, step: string): string {
@@ -69,7 +69,7 @@ export function bumReportOf(dir: string, host: string, vtep: string): BumReport 
   return meter.report(records[records.length - 1]!.tsMs + 1);
 }
 
-/** Declare l2scope's node exchange on a vhost (as the node agents do). */
+/** Declare l2scope's node exchange on a vhost (as the worker does; an admin here, so it exists before any test publishes). */
 export async function declareNodeExchange(url: string): Promise<void> {
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
@@ -77,12 +77,27 @@ export async function declareNodeExchange(url: string): Promise<void> {
   await conn.close();
 }
 
-/** Plays the node agents: publishes snapshots (`snapshot.<host>`) and BUM reports (`bum.<host>`). */
-export async function nodePublisher(url: string) {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createConfirmChannel();
+/**
+ * Plays the node agents: publishes snapshots (`snapshot.<host>`) and BUM reports (`bum.<host>`),
+ * each host as its own RabbitMQ user (`stack.nodeAgents`, `user_id` set as the agent sets it).
+ * @throws Error when a host has no user in the stack
+ */
+export async function nodePublisher(agents: ReadonlyMap<string, NodeAgentLogin>) {
+  const open = new Map<string, { conn: amqp.ChannelModel; ch: amqp.ConfirmChannel; user: string }>();
+  const channelOf = async (host: string) => {
+    let c = open.get(host);
+    if (!c) {
+      const login = agents.get(host);
+      if (!login) throw new Error(`no node agent user for ${host} in the stack`);
+      const conn = await amqp.connect(login.url);
+      c = { conn, ch: await conn.createConfirmChannel(), user: login.user };
+      open.set(host, c);
+    }
+    return c;
+  };
   const publish = async (kind: 'snapshot' | 'bum', host: string, body: object) => {
-    ch.publish(NODE_EXCHANGE.name, nodeRoutingKey(kind, host), Buffer.from(JSON.stringify(body)), { contentType: 'application/json' });
+    const { ch, user } = await channelOf(host);
+    ch.publish(NODE_EXCHANGE.name, nodeRoutingKey(kind, host), Buffer.from(JSON.stringify(body)), { contentType: 'application/json', userId: user });
     await ch.waitForConfirms();
   };
   return {
@@ -90,7 +105,11 @@ export async function nodePublisher(url: string) {
       for (const s of snaps) await publish('snapshot', s.host, s);
     },
     bum: (r: BumReport) => publish('bum', r.host, r),
-    close: () => conn.close(),
+    /** Publish `body` as `host`'s agent on its own routing key, whatever host the body names (a forgery the worker must refuse). */
+    raw: (host: string, kind: 'snapshot' | 'bum', body: object) => publish(kind, host, body),
+    close: async () => {
+      for (const c of open.values()) await c.conn.close().catch(() => undefined);
+    },
   };
 }
 

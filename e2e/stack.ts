@@ -6,12 +6,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { NODE_EXCHANGE, nodeAgentTopicPattern } from '@l2scope/domain';
 import {
   type TestDatabase,
   type TestVhost,
   createTestDatabase,
   createTestVhost,
   createWorkerToken,
+  NODE_AGENT_PRIVILEGE,
   TAP_LEAST_PRIVILEGE,
   workerAuthHeaders,
 } from '@l2scope/testkit';
@@ -73,6 +75,15 @@ async function stopGroup(child: ResultPromise, graceMs = 10_000): Promise<void> 
   signal('SIGKILL'); // grandchildren that outlived their parent
 }
 
+/** A node agent's RabbitMQ login in a stack: its own publish-only user, mapped to its host by the worker's `--node-agent-user`. */
+export interface NodeAgentLogin {
+  user: string;
+  url: string;
+}
+
+/** The hosts of the fixtures' node snapshots: each gets a node agent user in a stack with `nodeAmqp`. */
+export const FIXTURE_NODE_HOSTS = ['controller', 'compute1', 'compute2', 'compute3', 'ovs1'] as const;
+
 export interface Stack {
   webUrl: string;
   /** The worker's live port (loopback): socket.io and `/api/*`; browsers go through `webUrl`. */
@@ -89,14 +100,17 @@ export interface Stack {
   vhost: TestVhost | null;
   /** The tap's least-privilege RabbitMQ user (set with `amqp` / `nodeAmqp`): `vhost.closeConnections(tapUser)` cuts it off. */
   tapUser: string | null;
+  /** With `nodeAmqp`: per host of {@link FIXTURE_NODE_HOSTS}, its node agent's login (topic permission for its own keys). */
+  nodeAgents: ReadonlyMap<string, NodeAgentLogin>;
   stop(): Promise<void>;
 }
 
 /**
  * Start a stack. With `amqp: true` the worker taps a fresh vhost (least-privilege user) whose
  * Neutron exchanges are declared first, as a running neutron-server would have them.
- * With `nodeAmqp: true` the node agents' exchange is declared on the vhost too (tests publish node
- * snapshots and BUM reports there, `vhost.adminUrl`); without `amqp` only that exchange is tapped
+ * With `nodeAmqp: true` the node agents' exchange is declared on the vhost too and each fixture host
+ * gets its node agent's user (tests publish node snapshots and BUM reports as them, `nodeAgents`,
+ * see `nodePublisher`); without `amqp` only that exchange is tapped
  * (`--node-amqp`), so a capture can still be replayed in-process.
  * `workerArgs` are passed on (e.g. `--replay fixtures/lab3.jsonl --speed 0`).
  */
@@ -118,7 +132,7 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   };
   const args = [path.join(root, 'apps/worker/src/main.ts'), '--port', String(livePort), '--host', '127.0.0.1', ...(opts.workerArgs ?? [])];
   if (vhost && opts.nodeAmqp) {
-    // the node agents' exchange exists before the worker binds it (the agents declare it)
+    // the node agents' exchange exists before anyone publishes (the worker declares it too; agents may not)
     const { declareNodeExchange } = await import('./nodes');
     await declareNodeExchange(vhost.adminUrl);
   }
@@ -131,6 +145,16 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
     const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
     tapUser = tap.user;
     args.push(opts.amqp ? '--amqp' : '--node-amqp', tap.url);
+  }
+  // one publish-only user per host, generated names (users are broker-wide) mapped for the worker
+  const nodeAgents = new Map<string, NodeAgentLogin>();
+  if (vhost && opts.nodeAmqp) {
+    for (const host of FIXTURE_NODE_HOSTS) {
+      const topics = [{ exchange: NODE_EXCHANGE.name, write: nodeAgentTopicPattern(host), read: '^$' }];
+      const login = await vhost.addUser(NODE_AGENT_PRIVILEGE, { topics });
+      nodeAgents.set(host, login);
+      args.push('--node-agent-user', `${login.user}=${host}`);
+    }
   }
   // the binaries themselves, not npx: a signal must reach the server, not a wrapper
   // each in its own process group, stopped as a group (tsx and next start child processes)
@@ -164,6 +188,7 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
     db,
     vhost,
     tapUser,
+    nodeAgents,
     async stop() {
       await Promise.all([stopGroup(worker), stopGroup(web)]);
       await vhost?.cleanup();

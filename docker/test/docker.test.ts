@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_AGENT_WIRE, NODE_COMMANDS, tapBindings } from '@l2scope/domain';
+import { NODE_AGENT_WIRE, NODE_COMMANDS, NODE_EXCHANGE, nodeAgentTopicPattern, tapBindings } from '@l2scope/domain';
 import { TAP_LEAST_PRIVILEGE, type TestVhost, createTestVhost } from '@l2scope/testkit';
 import { AmqpTap, DEFAULT_CAPTURE, exchangeFor, readCapture } from '@l2scope/worker';
 import {
@@ -380,7 +380,8 @@ describe('Dockerfile: the node agent target', () => {
     for (const r of runs) {
       expect(r).toContain('--network host');
       expect(r).toContain('-v /etc/neutron:/etc/neutron:ro');
-      expect(r).toMatch(/-e AMQP_URL='amqp:\/\/l2scope-agent:/);
+      // each hypervisor's agent connects as its own user, l2scope-agent-<its --host> (docs/rabbitmq.md)
+      expect(r).toMatch(/-e AMQP_URL='amqp:\/\/l2scope-agent-([\w.-]+):.*--host \1(\s|$)/);
       expect(r).not.toContain('no-new-privileges');
       const args = r
         .slice(r.indexOf('l2scope/agent ') + 'l2scope/agent '.length)
@@ -670,7 +671,7 @@ describe('RabbitMQ least-privilege tap user', () => {
     expect(mod.TAP_PERMISSIONS).toEqual(TAP_LEAST_PRIVILEGE);
     const all = [...mod.rabbitmqctlCommands(), ...read('docker/README.md').split('\n')].filter((l) => /rabbitmqctl set_permissions/.test(l));
     // the node agent's user has its own, narrower permissions (checked below)
-    const lines = all.filter((l) => !l.includes("'l2scope-agent'"));
+    const lines = all.filter((l) => !l.includes("'l2scope-agent-"));
     expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const l of lines) {
       const quoted = [...l.matchAll(/'([^']*)'/g)].map((m) => m[1]);
@@ -681,10 +682,12 @@ describe('RabbitMQ least-privilege tap user', () => {
   it("the README's node agent user gets exactly NODE_AGENT_WIRE.permissions", () => {
     const lines = read('docker/README.md')
       .split('\n')
-      .filter((l) => /rabbitmqctl set_permissions/.test(l) && l.includes("'l2scope-agent'"));
-    expect(lines).toHaveLength(1);
+      .filter((l) => /rabbitmqctl set_(topic_)?permissions/.test(l) && l.includes("'l2scope-agent-compute1'"));
+    expect(lines).toHaveLength(2);
     const quoted = [...lines[0]!.matchAll(/'([^']*)'/g)].map((m) => m[1]);
     expect(quoted.slice(-3)).toEqual([NODE_AGENT_WIRE.permissions.configure, NODE_AGENT_WIRE.permissions.write, NODE_AGENT_WIRE.permissions.read]);
+    // the topic permission: only its own host's routing keys
+    expect([...lines[1]!.matchAll(/'([^']*)'/g)].map((m) => m[1]).slice(-3)).toEqual([NODE_EXCHANGE.name, nodeAgentTopicPattern('compute1'), '^$']);
   });
 
   it("cover the tap's own queues and every exchange it binds by default, and nothing of Neutron's beyond reading", () => {

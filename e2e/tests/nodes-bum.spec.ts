@@ -27,7 +27,7 @@ const txRate = (host: keyof typeof VTEPS, remote: string) => rate(host, remote, 
 
 test.beforeAll(async () => {
   stack = await startStack({ nodeAmqp: true, workerArgs: replayStep('lab2', '2-after-ping') });
-  const pub = await nodePublisher(stack.vhost!.adminUrl);
+  const pub = await nodePublisher(stack.nodeAgents);
   try {
     for (const [host, vtep] of Object.entries(VTEPS)) {
       reports[host] = bumReportOf('fixtures/bum/lab2', host, vtep);

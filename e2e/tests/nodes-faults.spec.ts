@@ -56,7 +56,7 @@ test.beforeAll(async () => {
     nodeAmqp: true,
     workerArgs: ['--replay', `${root}/fixtures/faults.jsonl`, '--speed', '0', '--until', stepUntil('faults', '12-undone-learned')],
   });
-  nodes = await nodePublisher(stack.vhost!.adminUrl);
+  nodes = await nodePublisher(stack.nodeAgents);
   await publishStep('0-baseline');
   network = await analysedNetwork(stack);
 });

@@ -51,7 +51,7 @@ test.afterAll(async () => {
 
 test('ports come up: the open host page and overview follow live, with per-host convergence lags', async ({ page, context }) => {
   const url = stack.vhost!.adminUrl;
-  const nodes = await nodePublisher(url);
+  const nodes = await nodePublisher(stack.nodeAgents);
   try {
     // the agents restarted (no port yet) and their node agents report
     await replayToBroker({ file: slice(0, at('0-agents-restarted')), url, speed: 0 });
@@ -84,6 +84,16 @@ test('ports come up: the open host page and overview follow live, with per-host 
       await expect(c).toContainText('p95');
     }
     await expect(overview.getByTestId('nodes-status')).toHaveAttribute('data-drift', '0');
+    await expect(overview.getByTestId('node-refusals')).toHaveCount(0);
+
+    // compute2's snapshot, published by compute1's agent on its own routing key: refused and counted, live
+    const forged = bundleSnapshots('lab3', '1-ports-active', 3).find((s) => s.host === 'compute2')!;
+    await nodes.raw('compute1', 'snapshot', forged);
+    await expect(overview.getByTestId('node-refusals')).toHaveAttribute('data-count', '1', LIVE);
+    await expect(overview.getByTestId('node-refusals')).toContainText('1 host_mismatch');
+    await expect(overview.getByTestId('nodes-status')).toHaveAttribute('data-refused', '1');
+    await overview.reload();
+    await expect(overview.getByTestId('node-refusals')).toHaveAttribute('data-count', '1', LIVE);
   } finally {
     await nodes.close();
   }

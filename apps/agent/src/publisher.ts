@@ -1,7 +1,10 @@
 /**
  * The agent's AMQP side (the wire contract is `NODE_AGENT_WIRE` in @l2scope/domain): a durable
- * topic exchange `l2scope.node` of l2scope's own, declared by the agent (never one of Neutron's),
- * a confirm channel, routing keys `snapshot.<host>` and `bum.<host>`.
+ * topic exchange `l2scope.node` of l2scope's own, declared by the worker or an admin (never one of
+ * Neutron's; the agent only checks it passively: its user has no configure permission, see
+ * docs/rabbitmq.md), a confirm channel, routing keys `snapshot.<host>` and `bum.<host>`, and the
+ * AMQP `user_id` property set to the connection's user (RabbitMQ refuses a message whose user_id
+ * is not the connection's user), so the worker knows who published.
  *
  * amqplib's built-in recovery reconnects with backoff (forever); channels do not survive a
  * reconnect, so each connection gets a fresh confirm channel in `setup`. While the broker is away
@@ -93,7 +96,12 @@ export class NodePublisher {
   private connectedWaiters: ((ok: boolean) => void)[] = [];
   private channelRetry: NodeJS.Timeout | null = null;
 
-  constructor(private readonly o: PublisherOptions) {}
+  /** The RabbitMQ user of the connection (from the URL; amqplib's default `guest` when it names none): every message's `user_id`. */
+  readonly userId: string;
+
+  constructor(private readonly o: PublisherOptions) {
+    this.userId = amqpUser(o.url);
+  }
 
   /** Whether a channel is open now. */
   get connected(): boolean {
@@ -118,7 +126,7 @@ export class NodePublisher {
     });
     this.conn.on('connect', () => {
       this.stats.connects++;
-      log(`amqp: connected to ${redactUrl(this.o.url)}, exchange ${NODE_AGENT_WIRE.exchange} declared`);
+      log(`amqp: connected to ${redactUrl(this.o.url)} as ${this.userId}, exchange ${NODE_AGENT_WIRE.exchange} present`);
       void this.afterConnect();
     });
     this.conn.on('disconnect', (err: Error) => {
@@ -149,8 +157,13 @@ export class NodePublisher {
       // the connection may still be up (e.g. the exchange was deleted under us): a new channel
       if (!this.closed && this.model === model) this.scheduleChannel(model);
     });
-    const { exchange, exchangeType, exchangeOptions } = NODE_AGENT_WIRE;
-    await ch.assertExchange(exchange, exchangeType, { ...exchangeOptions });
+    try {
+      // passive: the worker (or an admin) declares l2scope.node; a 404 closes this channel
+      await ch.checkExchange(NODE_AGENT_WIRE.exchange);
+    } catch (e) {
+      this.o.log(`amqp: exchange ${NODE_AGENT_WIRE.exchange} is not there (${errLine(e)}): waiting for the worker to declare it`);
+      throw e;
+    }
     this.ch = ch;
   }
 
@@ -236,7 +249,7 @@ export class NodePublisher {
             NODE_AGENT_WIRE.exchange,
             m.routingKey,
             m.body,
-            { ...m.options, messageId: m.options.messageId ?? randomBytes(8).toString('hex') },
+            { ...m.options, userId: this.userId, messageId: m.options.messageId ?? randomBytes(8).toString('hex') },
             (err: unknown) => {
               clearTimeout(timer);
               if (err) reject(err instanceof Error ? err : new Error(String(err)));
@@ -267,6 +280,12 @@ export class NodePublisher {
     if (ch) await Promise.race([ch.close().catch(() => undefined), delay(2000)]);
     if (this.conn) await Promise.race([this.conn.close().catch(() => undefined), delay(3000)]);
   }
+}
+
+/** The user an AMQP URL connects as (percent-decoded; amqplib's default `guest` when the URL names none). */
+export function amqpUser(url: string): string {
+  const u = new URL(url);
+  return u.username ? decodeURIComponent(u.username) : 'guest';
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -19,6 +19,8 @@ import {
   type NodeSnapshot,
   applyNodeDelta,
   mergeBumFlows,
+  nodeAgentTopicPattern,
+  nodeAgentUser,
   parseBumReport,
   parseNodeSnapshot,
   snapshotsFromBundle,
@@ -38,17 +40,20 @@ interface Received {
   contentType: string | undefined;
   type: string | undefined;
   at: number;
+  /** AMQP user_id: the agent sets it to its RabbitMQ user (the broker checks it). */
+  userId: string | undefined;
   body: unknown;
 }
 
 const HOST_A = 'host-a.l2scope.test'; // dotted, like many Neutron host names
 const HOST_B = 'host-b.l2scope.test';
+const HOST_C = 'host-c.l2scope.test';
 
 describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, real RabbitMQ)', () => {
   let h: Harness;
   let vhost: TestVhost;
   let conn: ChannelModel | null = null;
-  let agentUrl: string;
+  const agentUrls = new Map<string, string>();
   let nsA: string;
   let nsB: string;
   let relayA: Proc;
@@ -86,7 +91,11 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
   beforeAll(async () => {
     h = new Harness();
     vhost = await createTestVhost('l2scope-agent-test');
-    agentUrl = (await vhost.addUser({ ...NODE_AGENT_WIRE.permissions })).url;
+    // one publish-only user per host, its topic permission limited to its own routing keys (docs/rabbitmq.md)
+    for (const host of [HOST_A, HOST_B, HOST_C]) {
+      const topics = [{ exchange: NODE_AGENT_WIRE.exchange, write: nodeAgentTopicPattern(host), read: '^$' }];
+      agentUrls.set(host, (await vhost.addUser({ ...NODE_AGENT_WIRE.permissions }, { name: nodeAgentUser(host), topics })).url);
+    }
 
     nsA = await h.addNamespace('a');
     nsB = await h.addNamespace('b');
@@ -140,6 +149,7 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
           deliveryMode: msg.properties.deliveryMode as number | undefined,
           contentType: msg.properties.contentType as string | undefined,
           type: msg.properties.type as string | undefined,
+          userId: msg.properties.userId as string | undefined,
           at: Date.now(),
           body,
         });
@@ -163,7 +173,7 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     relayA = h.startNsRelay(nsA);
     h.startNsRelay(nsB);
     await new Promise((r) => setTimeout(r, 300));
-    const common = ['--amqp', agentUrl, '--interval', '30', '--bum-interval', '1'];
+    const common = ['--interval', '30', '--bum-interval', '1'];
     // a status file of an "earlier process" (instance `stale`): the agent removes it on start and
     // writes its own after its first confirmed publish
     mkdirSync(path.dirname(statusA()), { recursive: true });
@@ -178,9 +188,19 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
         bum: { state: 'capturing', lastConfirmedAt: new Date().toISOString() },
       }),
     );
-    agentA = h.startAgent(nsA, ['--host', HOST_A, '--ini', path.join(h.dir, `${nsA}.ini`), '--status-file', statusA(), ...common]);
+    agentA = h.startAgent(nsA, [
+      '--host',
+      HOST_A,
+      '--ini',
+      path.join(h.dir, `${nsA}.ini`),
+      '--status-file',
+      statusA(),
+      '--amqp',
+      agentUrls.get(HOST_A)!,
+      ...common,
+    ]);
     // B takes the file from the variable the container image sets
-    agentB = h.startAgent(nsB, ['--host', HOST_B, '--ini', path.join(h.dir, `${nsB}.ini`), ...common], {
+    agentB = h.startAgent(nsB, ['--host', HOST_B, '--ini', path.join(h.dir, `${nsB}.ini`), '--amqp', agentUrls.get(HOST_B)!, ...common], {
       ...process.env,
       L2SCOPE_AGENT_STATUS_FILE: statusB(),
     });
@@ -238,6 +258,8 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
     expect(m.deliveryMode).toBe(2);
     expect(m.contentType).toBe('application/json');
     expect(m.type).toBe('full');
+    // who published: the agent's own user, which the broker checked against the connection
+    expect(m.userId).toBe(nodeAgentUser(HOST_A));
     expect(m.messageId).toBe(`${full.instance}:${full.seq}`);
     // B too
     await until('a full snapshot from B', () => snapshotsOf(HOST_B).find((s) => s.kind === 'full'), 20_000);
@@ -451,9 +473,9 @@ describe.skipIf(skip !== null)('node agent in network namespaces (real kernel, r
   });
 
   it('without tcpdump: says "bum: unavailable (tcpdump missing)" in its log and its reports, and keeps publishing snapshots', async () => {
-    const hostC = 'host-c.l2scope.test';
+    const hostC = HOST_C;
     // Debian keeps ip and bridge in /usr/sbin, tcpdump in /usr/bin only
-    const c = h.startAgent(nsB, ['--host', hostC, '--ini', path.join(h.dir, `${nsB}.ini`), '--amqp', agentUrl, '--bum-interval', '1'], {
+    const c = h.startAgent(nsB, ['--host', hostC, '--ini', path.join(h.dir, `${nsB}.ini`), '--amqp', agentUrls.get(HOST_C)!, '--bum-interval', '1'], {
       ...process.env,
       PATH: '/usr/sbin:/sbin',
     });

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { analyzeCommand } from './analyze';
 import { decodeCommand } from './decode';
+import { rabbitmqPrintCommand } from './rabbitmq';
 
 // `l2scope decode big.jsonl | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -37,6 +38,19 @@ program
   .option('--fail-on-drift', 'exit 1 when any host has drift or there is a finding', false)
   .action((opts: { messages: string; snapshots: string; until?: string; evidence: boolean; compact: boolean; failOnDrift: boolean }) => {
     process.exitCode = analyzeCommand(opts);
+  });
+
+const rabbitmq = program.command('rabbitmq').description("RabbitMQ users and permissions of l2scope's worker and node agents (docs/rabbitmq.md)");
+rabbitmq
+  .command('print')
+  .description(
+    'print the rabbitmqctl commands: the worker user, one publish-only user per node agent (topic permission for its own host), the reserved command exchange',
+  )
+  .option('--vhost <vhost>', 'the vhost Neutron uses', '/')
+  .option('--host <name...>', "a hypervisor running a node agent (Neutron's host name; repeat or list)", [] as string[])
+  .option('--worker-user <user>', "the worker's RabbitMQ user", 'l2scope')
+  .action((opts: { vhost: string; host: string[]; workerUser: string }) => {
+    process.exitCode = rabbitmqPrintCommand(opts);
   });
 
 await program.parseAsync();

@@ -6,10 +6,21 @@
  * broker through the host's socat relay (127.0.0.1:5672 in the namespace), BUM meter on `ul0`.
  * The OVS host gets its private ovsdb / rundir. Tracked by PID in the lab state under
  * `l2scope:agent:<host>` (so `lab down` stops them first), logs in `<logs>/l2scope-agent-<host>.log`.
+ *
+ * Identity (docs/rabbitmq.md): each agent connects as its own RabbitMQ user `l2scope-agent-<host>`,
+ * publish-only on `l2scope.node` with a topic permission for its own routing keys, created with
+ * the machine's rabbitmqctl (a fresh password per start). The
+ * lab declares `l2scope.node` with its own (admin) credentials, as the worker would: the agents
+ * may only check it. `agents stop` deletes the users (`lab down` leaves them; the next start resets them).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import amqp from 'amqplib';
+import { NODE_AGENT_PERMISSIONS, NODE_EXCHANGE, nodeAgentTopicPattern, nodeAgentUser } from '@l2scope/domain';
 import { agentIniPath } from './agents';
+import { amqpEndpoint } from './broker';
+import { run } from './exec';
 import { REPO_ROOT } from './l2scope';
 import { ovsDirs } from './ovs';
 import { paths } from './paths';
@@ -36,15 +47,72 @@ export interface NodeAgentOptions {
  * The broker URL inside a host namespace: the lab's credentials and vhost, via the namespace's relay
  * on 127.0.0.1:5672.
  */
-export function nodeAgentAmqpUrl(labAmqpUrl: string): string {
+export function nodeAgentAmqpUrl(labAmqpUrl: string, cred?: { user: string; password: string }): string {
   const u = new URL(labAmqpUrl);
   u.hostname = '127.0.0.1';
   u.port = '5672';
+  if (cred) {
+    u.username = cred.user;
+    u.password = cred.password;
+  }
   return u.toString();
 }
 
+const RABBITMQCTL = '/usr/sbin/rabbitmqctl';
+
+/** The vhost of an AMQP URL (`/` when the path is empty). */
+const vhostOf = (amqpUrl: string) => decodeURIComponent(new URL(amqpUrl).pathname.slice(1)) || '/';
+
+/** Whether the lab can manage users on the broker: the machine's own RabbitMQ and its rabbitmqctl (docs/lab.md gotcha 9). */
+function canManageUsers(amqpUrl: string): boolean {
+  const { host } = amqpEndpoint(amqpUrl);
+  return ['127.0.0.1', 'localhost'].includes(host) && existsSync(RABBITMQCTL);
+}
+
+/**
+ * Create (or reset) the RabbitMQ user of `host`'s node agent on the lab's vhost: publish-only on
+ * `l2scope.node`, topic permission `^(snapshot|bum)\.<host>$`.
+ * @returns its credentials, or null when the broker is not the machine's own (the agent then uses the lab's, and the worker refuses its snapshots as host_mismatch)
+ * @throws Error when a rabbitmqctl command fails
+ */
+export async function ensureNodeAgentUser(amqpUrl: string, host: string): Promise<{ user: string; password: string } | null> {
+  if (!canManageUsers(amqpUrl)) return null;
+  const user = nodeAgentUser(host);
+  const password = randomBytes(12).toString('hex');
+  const vhost = vhostOf(amqpUrl);
+  const p = NODE_AGENT_PERMISSIONS;
+  await run(RABBITMQCTL, ['-q', 'delete_user', user], { allowFail: true, timeout: 60_000 });
+  await run(RABBITMQCTL, ['-q', 'add_user', user, password], { timeout: 60_000 });
+  await run(RABBITMQCTL, ['-q', 'set_permissions', '-p', vhost, user, p.configure, p.write, p.read], { timeout: 60_000 });
+  await run(RABBITMQCTL, ['-q', 'set_topic_permissions', '-p', vhost, user, NODE_EXCHANGE.name, nodeAgentTopicPattern(host), '^$'], { timeout: 60_000 });
+  return { user, password };
+}
+
+/** Delete a host's node agent user (ignored when absent or not manageable). */
+async function deleteNodeAgentUser(amqpUrl: string, host: string): Promise<void> {
+  if (!canManageUsers(amqpUrl)) return;
+  await run(RABBITMQCTL, ['-q', 'delete_user', nodeAgentUser(host)], { allowFail: true, timeout: 60_000 });
+}
+
+/** Declare `l2scope.node` with the lab's credentials (what the worker does; idempotent). */
+async function declareNodeExchange(amqpUrl: string): Promise<void> {
+  const conn = await amqp.connect(amqpUrl);
+  try {
+    const ch = await conn.createChannel();
+    await ch.assertExchange(NODE_EXCHANGE.name, NODE_EXCHANGE.type, { durable: NODE_EXCHANGE.durable, autoDelete: NODE_EXCHANGE.autoDelete });
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
 /** The argv of a host's node agent (pure). */
-export function nodeAgentArgv(s: Pick<LabState, 'amqpUrl'>, h: HostState, o: NodeAgentOptions = {}, node = process.execPath): string[] {
+export function nodeAgentArgv(
+  s: Pick<LabState, 'amqpUrl'>,
+  h: HostState,
+  o: NodeAgentOptions = {},
+  node = process.execPath,
+  cred?: { user: string; password: string },
+): string[] {
   const argv = [
     'ip',
     'netns',
@@ -57,7 +125,7 @@ export function nodeAgentArgv(s: Pick<LabState, 'amqpUrl'>, h: HostState, o: Nod
     '--host',
     h.name,
     '--amqp',
-    nodeAgentAmqpUrl(s.amqpUrl),
+    nodeAgentAmqpUrl(s.amqpUrl, cred),
     '--ini',
     agentIniPath(h),
   ];
@@ -80,10 +148,19 @@ export function nodeAgentArgv(s: Pick<LabState, 'amqpUrl'>, h: HostState, o: Nod
 export async function startNodeAgents(s: LabState, log: (s: string) => void, o: NodeAgentOptions = {}): Promise<string[]> {
   if (!existsSync(NODE_AGENT_MAIN)) throw new Error(`the l2scope node agent is not in this checkout (${NODE_AGENT_MAIN})`);
   const started: string[] = [];
+  await declareNodeExchange(s.amqpUrl);
   for (const h of Object.values(s.hosts)) {
     const key = nodeAgentKey(h.name);
     if (isRunning(s.procs[key])) continue;
-    s.procs[key] = await startDaemon(nodeAgentArgv(s, h, o), paths.log(`l2scope-agent-${h.name}`), { cwd: REPO_ROOT, settleMs: 500 });
+    const cred = await ensureNodeAgentUser(s.amqpUrl, h.name);
+    if (!cred)
+      log(
+        `l2scope node agent on ${h.name}: cannot create its RabbitMQ user (broker not local): using the lab's credentials; the worker will refuse its snapshots (docs/rabbitmq.md)`,
+      );
+    s.procs[key] = await startDaemon(nodeAgentArgv(s, h, o, process.execPath, cred ?? undefined), paths.log(`l2scope-agent-${h.name}`), {
+      cwd: REPO_ROOT,
+      settleMs: 500,
+    });
     log(`l2scope node agent on ${h.name}: pid ${s.procs[key]!.pid}, log ${s.procs[key]!.log}`);
     started.push(h.name);
   }
@@ -102,6 +179,7 @@ export async function stopNodeAgents(s: LabState, log: (s: string) => void): Pro
           n++;
         }
         delete s.procs[k];
+        await deleteNodeAgentUser(s.amqpUrl, k.slice('l2scope:agent:'.length));
       }),
   );
   return n;

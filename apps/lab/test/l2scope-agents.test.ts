@@ -24,6 +24,13 @@ describe('l2scope node agents in the lab', () => {
     );
   });
 
+  it("connect as their host's own RabbitMQ user when the lab created one", () => {
+    const cred = { user: 'l2scope-agent-compute1', password: 'abc123' };
+    expect(nodeAgentAmqpUrl('amqp://guest:guest@127.0.0.1:5672/', cred)).toBe('amqp://l2scope-agent-compute1:abc123@127.0.0.1:5672/');
+    const a = nodeAgentArgv({ amqpUrl: 'amqp://guest:guest@127.0.0.1:5672/lab' }, lb, {}, '/usr/bin/node', cred).join(' ');
+    expect(a).toContain('--amqp amqp://l2scope-agent-compute1:abc123@127.0.0.1:5672/lab ');
+  });
+
   it('are stopped first by lab down', () => {
     expect(rankOf(nodeAgentKey('compute1'))).toBe(0);
   });

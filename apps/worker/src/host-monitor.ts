@@ -12,10 +12,8 @@
  * update emitted before its write could be missed by a page that connected in between).
  */
 import { EventEmitter } from 'node:events';
-import type { HostAnalysisWrite, InvalidRow } from '@l2scope/db';
 import {
   type BumReport,
-  type ClusterModel,
   ConvergenceTracker,
   type ConvergenceSample,
   type FdbMessage,
@@ -27,88 +25,22 @@ import {
   type NodeAnalysis,
   NodeAnalyzer,
   NodeDeltaMismatch,
+  type NodeRefusalReason,
+  type NodeSnapshot,
   type NodesLiveUpdate,
   applyNodeDelta,
-  checkJsonLimits,
   findingKey,
-  parseBumReport,
-  parseNodeSnapshot,
+  isNewerSnapshot,
+  noRefusals,
   summarizeHost,
+  vtepConflictFinding,
 } from '@l2scope/domain';
 import type { Delivery } from './delivery';
+import { RefusalLog, admitNodeMessage } from './node-admission';
 import type { IngestPipeline } from './pipeline';
+import type { HostMonitorEvents, HostMonitorOptions, NodeCounters, NodesStatus } from './host-monitor-contract';
 
-/**
- * Where the node monitor keeps its state (the worker's `PrismaStore`, through packages/db's
- * repositories). Every method throws the driver's error; the monitor logs it and goes on.
- */
-export interface NodeStore {
-  /** Each host's latest full snapshot and the open findings, as persisted (invalid snapshot rows named). */
-  loadNodes(): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[]; findings: FindingView[] }>;
-  /** Upsert hosts' analyses made at `at`. */
-  saveHostAnalyses(rows: readonly HostAnalysisWrite[], at: Date): Promise<void>;
-  /** @returns the new finding row's id */
-  openFinding(f: FindingView, at: Date): Promise<number>;
-  /** Resolve the open rows of these findings (by kind and network). */
-  resolveFindings(findings: readonly FindingView[], at: Date): Promise<void>;
-  /** Mark finding rows still seen at `at`. */
-  touchFindings(ids: readonly number[], at: Date): Promise<void>;
-  /** Upsert hosts' latest full snapshots. */
-  saveSnapshots(snapshots: readonly FullNodeSnapshot[], receivedAt: Date): Promise<void>;
-  /** Upsert hosts' latest BUM reports. */
-  saveBumReports(reports: readonly BumReport[]): Promise<void>;
-  /** Append convergence samples, then drop those seen before `keepAfter`. */
-  addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void>;
-}
-
-export interface HostMonitorOptions {
-  model: ClusterModel;
-  store: NodeStore;
-  log: (line: string) => void;
-  /** Delay after a change before re-analysing (ms). */
-  debounceMs?: number;
-  /** Keep convergence samples this long (ms). */
-  convergenceRetentionMs?: number;
-  /** Delay from a change of node state to its write (ms, default 1000): writes are throttled. */
-  flushDelayMs?: number;
-}
-
-/** Events of a {@link HostMonitor}. */
-export interface HostMonitorEvents {
-  /**
-   * What changed in the host view, emitted only once the write holding it has been attempted
-   * (committed, or failed and logged): a browser that reads the database after it was emitted sees
-   * at least this state, so its resync (read, then fold buffered live updates) loses nothing.
-   */
-  update: [update: NodesLiveUpdate];
-}
-
-/** Counters of the node data stream. */
-export interface NodeCounters {
-  snapshots: number;
-  deltas: number;
-  /** Deltas that did not match the last full (waiting for the next full). */
-  deltaMismatches: number;
-  /** Bodies that were not a valid snapshot / BUM report. */
-  invalid: number;
-  bumReports: number;
-  analyses: number;
-  /** Duration of the last analysis (ms). */
-  lastAnalysisMs: number;
-}
-
-/** The worker's host view from memory, as `GET /api/nodes` answers it (operators and tests). */
-export interface NodesStatus {
-  /** The latest analysis (every host of the model, with or without a node agent), null before the first. */
-  analysis: NodeAnalysis | null;
-  /** Open findings. */
-  findings: FindingView[];
-  /** Lag figures per host, with the entries pending and timed out. */
-  convergence: HostConvergence[];
-  counters: NodeCounters;
-  /** Hosts with a node agent (a full snapshot), sorted. */
-  hosts: string[];
-}
+export type { HostMonitorEvents, HostMonitorOptions, NodeCounters, NodeStore, NodesStatus } from './host-monitor-contract';
 
 /**
  * Node agents' snapshots and BUM reports in memory, the incremental told-vs-held analysis
@@ -118,7 +50,11 @@ export interface NodesStatus {
  * and snapshots read elsewhere, e.g. from a support bundle ({@link HostMonitor.acceptSnapshot}).
  */
 export class HostMonitor extends EventEmitter<HostMonitorEvents> {
-  readonly counters: NodeCounters = { snapshots: 0, deltas: 0, deltaMismatches: 0, invalid: 0, bumReports: 0, analyses: 0, lastAnalysisMs: 0 };
+  readonly counters: NodeCounters = { snapshots: 0, deltas: 0, deltaMismatches: 0, refused: noRefusals(), bumReports: 0, analyses: 0, lastAnalysisMs: 0 };
+  private readonly refusalLog: RefusalLog;
+  private dirtyRefusals = false;
+  /** Signature of the model's VTEP conflicts at the last analysis (a change schedules one, node agents or not). */
+  private conflictsSeen = '';
   private readonly fulls = new Map<string, FullNodeSnapshot>();
   private readonly bum = new Map<string, BumReport>();
   private readonly tracker = new ConvergenceTracker();
@@ -143,11 +79,14 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   constructor(private readonly opts: HostMonitorOptions) {
     super();
     this.debounceMs = opts.debounceMs ?? 500;
+    this.refusalLog = new RefusalLog(opts.log);
   }
 
   /** Restore the last state from the database (snapshots, open findings). Throws the store's error. */
   async load(): Promise<void> {
     const { snapshots, invalid, findings } = await this.opts.store.loadNodes();
+    const refused = await this.opts.store.loadNodeRefusals();
+    for (const r of Object.keys(refused) as NodeRefusalReason[]) this.counters.refused[r] += refused[r];
     for (const r of invalid) this.opts.log(`nodes: the stored snapshot of ${r.host} is not valid, ignored: ${r.error}`);
     for (const s of snapshots) this.fulls.set(s.host, s);
     for (const f of findings) this.openFindings.set(findingKey(f), f);
@@ -159,6 +98,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     pipeline.on('applied', (msg, at, id, changes) => {
       if (msg.kind === 'fdb') this.onCast(msg, at, id);
       if (changes.length) this.modelChanged(changes);
+      if (msg.kind === 'report_state' && this.conflictsSignature() !== this.conflictsSeen) this.schedule(true);
     });
   }
 
@@ -192,46 +132,59 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     return { analysis: this.latest(), findings: this.findings(), convergence: this.convergence(), counters: this.counters, hosts: this.hosts() };
   }
 
-  /** One message from the node exchange (`snapshot.<host>` or `bum.<host>`). Never throws. */
+  /**
+   * One message from the node exchange (`snapshot.<host>` or `bum.<host>`), hostile until checked
+   * (`admitNodeMessage`: size before parsing, user = routing key = body host, schema), then a
+   * snapshot must be newer than the one held (`stale`). A refusal is counted per reason and logged
+   * once per reason per minute. Never throws.
+   */
   async handle(d: Delivery): Promise<void> {
-    let json: unknown;
+    const a = admitNodeMessage(d, { maxBytes: this.opts.maxMessageBytes, users: this.opts.nodeAgentUsers });
+    if (!a.ok) return this.refuse(a.reason, d, a.why);
     try {
-      const text = Buffer.from(d.body).toString('utf8');
-      // hostile until bounded: refuse deep or huge JSON before parsing it (docs/wire-format.md#poison-input)
-      const problem = checkJsonLimits(text);
-      if (problem) {
-        this.counters.invalid++;
-        this.opts.log(`nodes: ${d.routingKey}: ${problem.reason}: ${problem.message}, dropped`);
-        return;
-      }
-      json = JSON.parse(text);
-    } catch {
-      this.counters.invalid++;
-      this.opts.log(`nodes: ${d.routingKey}: body is not JSON (${d.body.byteLength} bytes), dropped`);
-      return;
-    }
-    try {
-      if (d.routingKey.startsWith('bum.')) this.onBum(parseBumReport(json));
-      else if (d.routingKey.startsWith('snapshot.')) this.onSnapshot(json);
-      else this.counters.invalid++;
+      if (a.kind === 'bum') this.onBum(a.body);
+      else this.onSnapshot(a.body, d);
     } catch (err) {
-      this.counters.invalid++;
-      this.opts.log(`nodes: ${d.routingKey}: ${(err as Error).message.slice(0, 300)}`);
+      this.refuse('invalid', d, (err as Error).message.slice(0, 300));
     }
+  }
+
+  /** Count a refused node message, mark the totals for the next write, log it (once per reason per minute). */
+  private refuse(reason: NodeRefusalReason, d: Pick<Delivery, 'routingKey' | 'properties'>, why: string): void {
+    this.counters.refused[reason]++;
+    this.dirtyRefusals = true;
+    this.flushSoon();
+    this.refusalLog.note(reason, d, why);
   }
 
   /**
-   * A full snapshot of a host, already validated (domain `parseNodeSnapshot`): from a node agent,
-   * or read from a support bundle. Replaces the host's state; counted as a snapshot.
+   * A full snapshot of a host, already validated (domain `parseNodeSnapshot`) and, from a node
+   * agent, its identity checked ({@link handle}); or read from a support bundle. Replaces the host's
+   * state when newer than the one held (`isNewerSnapshot`: seq within an agent process, takenAt
+   * across restarts), else it is refused as `stale`.
+   * @returns whether it was taken
    */
-  acceptSnapshot(full: FullNodeSnapshot): void {
+  acceptSnapshot(full: FullNodeSnapshot): boolean {
+    if (!isNewerSnapshot(this.fulls.get(full.host), full)) {
+      this.refuse('stale', { routingKey: `snapshot.${full.host}`, properties: {} }, this.staleWhy(full));
+      return false;
+    }
     this.counters.snapshots++;
     this.update(full);
+    return true;
   }
 
-  private onSnapshot(json: unknown): void {
-    const snap = parseNodeSnapshot(json);
-    if (snap.kind === 'full') return this.acceptSnapshot(snap);
+  private staleWhy(s: NodeSnapshot): string {
+    const held = this.fulls.get(s.host)!;
+    return `${s.kind} seq ${s.seq} of ${s.instance} taken ${s.takenAt}, holding seq ${held.seq} of ${held.instance} taken ${held.takenAt}`;
+  }
+
+  private onSnapshot(snap: NodeSnapshot, d: Delivery): void {
+    if (!isNewerSnapshot(this.fulls.get(snap.host), snap)) return this.refuse('stale', d, this.staleWhy(snap));
+    if (snap.kind === 'full') {
+      this.acceptSnapshot(snap);
+      return;
+    }
     this.counters.deltas++;
     const base = this.fulls.get(snap.host);
     if (!base) {
@@ -305,7 +258,13 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     return m;
   }
 
-  private schedule(): void {
+  private conflictsSignature(): string {
+    return JSON.stringify(this.opts.model.vtepConflicts().map((c) => [c.vtep, c.owner, c.claimant]));
+  }
+
+  /** Analyse soon: only with node agents' snapshots, unless `force` (a VTEP conflict appeared or went). */
+  private schedule(force = false): void {
+    if (!force && this.fulls.size === 0) return;
     if (this.timer || this.running) return;
     // never more often than 3x the last run's duration: bounded CPU at scale
     const wait = Math.max(this.debounceMs, this.lastRunAt + 3 * this.counters.lastAnalysisMs - Date.now());
@@ -353,8 +312,10 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
       this.published.set(host, { analysis: ha, json });
       if (prev?.json !== json) changedHosts.push(host);
     }
-    // finding lifecycle: open new ones, refresh open ones, resolve the gone
-    const current = new Map(a.findings.map((f) => [findingKey(f), f]));
+    // finding lifecycle: open new ones, refresh open ones, resolve the gone (VTEP conflicts come from the model)
+    const conflicts = this.opts.model.vtepConflicts();
+    this.conflictsSeen = this.conflictsSignature();
+    const current = new Map([...a.findings, ...conflicts.map(vtepConflictFinding)].map((f) => [findingKey(f), f]));
     const opened: string[] = [];
     const resolved: FindingView[] = [];
     for (const [key, f] of current) {
@@ -429,19 +390,24 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     const samples = this.pendingSamples.splice(0);
     this.dirtySnapshots.clear();
     this.dirtyBum.clear();
-    const update = reports.length
-      ? {
-          at: new Date().toISOString(),
-          hosts: [],
-          findings: [...this.openFindings.values()],
-          convergence: [],
-          bum: reports.map((r) => ({ host: r.host, report: r })),
-        }
-      : null;
+    const refused = this.dirtyRefusals ? { ...this.counters.refused } : null;
+    this.dirtyRefusals = false;
+    const update =
+      reports.length || refused
+        ? {
+            at: new Date().toISOString(),
+            hosts: [],
+            findings: [...this.openFindings.values()],
+            convergence: [],
+            bum: reports.map((r) => ({ host: r.host, report: r })),
+            ...(refused ? { refused } : {}),
+          }
+        : null;
     this.enqueue(
       async () => {
         await this.opts.store.saveSnapshots(snaps, new Date());
         await this.opts.store.saveBumReports(reports);
+        if (refused) await this.opts.store.saveNodeRefusals(refused);
         await this.writeSamples(samples);
       },
       update,

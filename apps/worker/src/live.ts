@@ -208,6 +208,7 @@ export class LiveServer {
         findings: u.findings,
         convergence: merge(this.nodes.convergence, u.convergence),
         bum: merge(this.nodes.bum, u.bum),
+        ...((u.refused ?? this.nodes.refused) ? { refused: u.refused ?? this.nodes.refused } : {}),
       };
     }
     this.arm();

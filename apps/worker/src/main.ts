@@ -16,6 +16,12 @@ function positiveNumber(v: string): number {
   return n;
 }
 
+function collectUserHost(v: string, acc: Record<string, string>): Record<string, string> {
+  const eq = v.indexOf('=');
+  if (eq <= 0 || eq === v.length - 1) throw new InvalidArgumentError('expected <user>=<host>');
+  return { ...acc, [v.slice(0, eq)]: v.slice(eq + 1) };
+}
+
 const program = new Command('l2scope-worker')
   .description('Tap l2pop traffic (live AMQP or a replayed capture) into the l2scope model and database')
   .option('--amqp <url>', 'tap this broker live (e.g. amqp://l2scope:secret@rabbit:5672/)', process.env.AMQP_URL)
@@ -65,6 +71,13 @@ const program = new Command('l2scope-worker')
   )
   .option('--node-amqp <url>', 'broker the node agents publish to (default: --amqp)')
   .option('--no-nodes', "do not tap node agents' snapshots")
+  .option('--max-node-message-bytes <n>', 'refuse node messages larger than this (oversize, not parsed)', positiveNumber, 8 * 1024 * 1024)
+  .option(
+    '--node-agent-user <user=host>',
+    'RabbitMQ user of the node agent of host (repeatable); other users follow the convention l2scope-agent-<host> (docs/rabbitmq.md)',
+    collectUserHost,
+    {} as Record<string, string>,
+  )
   .option('--snapshots <dir>', 'load node snapshots from a support bundle directory at start')
   .option('--no-migrate', 'do not apply database migrations on start');
 
@@ -105,6 +118,8 @@ const worker = await startWorker({
   migrate: o.migrate,
   nodeAmqpUrl: o.nodes === false ? false : o.nodeAmqp,
   snapshotsDir: o.snapshots,
+  maxNodeMessageBytes: o.maxNodeMessageBytes,
+  nodeAgentUsers: o.nodeAgentUser,
 });
 console.log(`worker: live server on ${o.host}:${worker.port}`);
 

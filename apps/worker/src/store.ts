@@ -9,6 +9,7 @@ import {
   type FindingView,
   type FullNodeSnapshot,
   type ModelSnapshot,
+  type NodeRefusals,
   type TapGapView,
   findingKey,
 } from '@l2scope/domain';
@@ -30,6 +31,7 @@ import {
   pruneMessages,
   readCounters,
   readModelSnapshot,
+  readNodeRefusals,
   recentTapGaps,
   resolveFindings,
   saveBumReports,
@@ -37,6 +39,7 @@ import {
   saveNodeSnapshots,
   touchFindings,
   writeCounters,
+  writeNodeRefusals,
 } from '@l2scope/db';
 import type { NodeStore } from './host-monitor';
 import type { BatchSink, Counters, IngestedMessage } from './pipeline';
@@ -135,6 +138,14 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore {
 
   addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void> {
     return addConvergenceSamples(this.db, this.provider, samples, keepAfter);
+  }
+
+  loadNodeRefusals(): Promise<NodeRefusals> {
+    return readNodeRefusals(this.db);
+  }
+
+  saveNodeRefusals(refusals: NodeRefusals): Promise<void> {
+    return writeNodeRefusals(this.db, refusals);
   }
 
   /** Close the database client. */

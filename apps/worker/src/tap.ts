@@ -31,6 +31,11 @@ export interface TapOptions {
   queuePrefix?: string;
   allRpc?: boolean;
   declareExchanges?: boolean;
+  /**
+   * Check every poll that the bound exchanges still exist; one deleted under the tap (its bindings
+   * go with it) is logged, declared again when `declareExchanges` is set, and bound again.
+   */
+  watchExchanges?: boolean;
   durableExchanges?: boolean;
   /** x-max-length of the tap queue (messages). */
   maxLength?: number;
@@ -154,7 +159,14 @@ export class AmqpTap {
           continue;
         }
         ch = await this.scratchChannel(model);
-        await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
+        try {
+          await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
+        } catch (e) {
+          if (amqpCode(e) !== 403) throw e;
+          // no configure permission on it: wait for an admin (or another worker) to declare it
+          missing.push(spec.name);
+          continue;
+        }
       }
       try {
         for (const key of keys) await ch.bindQueue(this.queue, spec.name, key);
@@ -259,6 +271,7 @@ export class AmqpTap {
         try {
           const q = await ch.checkQueue(this.queue);
           this.queueDepth = q.messageCount;
+          if (this.opts.watchExchanges) await this.rebindDeleted(model);
           if (this.missing.length) {
             const before = this.missing.length;
             const late = await this.bindAll(model, this.missing);
@@ -273,6 +286,31 @@ export class AmqpTap {
       })();
     }, every);
     this.poll.unref();
+  }
+
+  /** Bind again (declaring first, when allowed) every bound exchange that no longer exists. */
+  private async rebindDeleted(model: ChannelModel): Promise<void> {
+    const names = [...new Set(this.bindings.map((b) => b.exchange.name))].filter((n) => !this.missing.includes(n) && !this.denied.includes(n));
+    const gone: string[] = [];
+    for (const name of names) {
+      const ch = await this.scratchChannel(model);
+      try {
+        await ch.checkExchange(name);
+        await ch.close();
+      } catch (err) {
+        if (amqpCode(err) !== 404) throw err;
+        gone.push(name);
+      }
+    }
+    if (gone.length === 0) return;
+    this.log(
+      `tap: exchange(s) ${gone.join(', ')} deleted under the tap (bindings lost): ${this.opts.declareExchanges ? 'declaring and binding again' : 'waiting for them to appear'}`,
+    );
+    const again = await this.bindAll(model, gone);
+    this.missing = [...new Set([...this.missing, ...again.missing])];
+    this.denied = [...new Set([...this.denied, ...again.denied])];
+    const bound = gone.filter((n) => !again.missing.includes(n) && !again.denied.includes(n));
+    if (bound.length) this.log(`tap: bound ${bound.join(', ')} again`);
   }
 
   private clearPoll(): void {

@@ -70,6 +70,12 @@ export interface WorkerOptions {
    * (default: `amqpUrl`; `false` disables it).
    */
   nodeAmqpUrl?: string | false;
+  /** Cap on one node message's body (bytes, default 8 MiB): over it, refused `oversize` unparsed. */
+  maxNodeMessageBytes?: number;
+  /** RabbitMQ user -> host of node agents not named `l2scope-agent-<host>` (docs/rabbitmq.md#identity). */
+  nodeAgentUsers?: Record<string, string>;
+  /** Seconds between the node tap's checks of its exchange (re-declared and re-bound when deleted; default 10). */
+  nodePollSeconds?: number;
   /** Load node snapshots from a support bundle directory at start (offline analysis, demos). */
   snapshotsDir?: string;
   /** Apply pending database migrations on start (default true). */
@@ -112,7 +118,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     store.recentGaps(),
   ]);
   const model = ClusterModel.fromSnapshot(snapshot);
-  const nodes = new HostMonitor({ model, store, log });
+  const nodes = new HostMonitor({ model, store, log, maxMessageBytes: opts.maxNodeMessageBytes, nodeAgentUsers: opts.nodeAgentUsers });
   await nodes.load();
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
@@ -195,6 +201,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       url: nodeUrl,
       bindings: nodeBindings(),
       queuePrefix: 'l2scope.tap.node',
+      // the worker owns l2scope.node: node agents may only publish (no configure permission)
+      declareExchanges: true,
+      watchExchanges: true,
+      pollSeconds: opts.nodePollSeconds,
       maxLength: 10_000,
       prefetch: 200,
       log,

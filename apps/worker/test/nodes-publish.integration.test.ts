@@ -129,7 +129,7 @@ describe('node monitor: live updates after their write', () => {
       receivedAt: Date.now(),
       exchange: 'l2scope.node',
       routingKey: 'bum.compute1',
-      properties: {},
+      properties: { userId: 'l2scope-agent-compute1' },
       body: Buffer.from(JSON.stringify(report)),
       source: 'amqp',
     });

@@ -11,8 +11,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FullNodeSnapshot, NODE_EXCHANGE, diffNodeSnapshots, nodeRoutingKey, parseCapture, snapshotsFromBundle, toCaptureLine } from '@l2scope/domain';
-import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import {
+  type FullNodeSnapshot,
+  NODE_EXCHANGE,
+  diffNodeSnapshots,
+  nodeAgentTopicPattern,
+  nodeRoutingKey,
+  parseCapture,
+  snapshotsFromBundle,
+  toCaptureLine,
+} from '@l2scope/domain';
+import { NODE_AGENT_PRIVILEGE, TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, replayToBroker, startWorker } from '../src';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -53,9 +62,16 @@ let ch: amqp.ConfirmChannel;
 let conn: amqp.ChannelModel;
 const quiet = () => {};
 
-async function publishNode(s: FullNodeSnapshot | object, host: string): Promise<void> {
-  ch.publish(NODE_EXCHANGE.name, nodeRoutingKey('snapshot', host), Buffer.from(JSON.stringify(s)), { contentType: 'application/json' });
-  await ch.waitForConfirms();
+/** Each host's node agent: its own publish-only user (named by the worker's user map), a confirm channel. */
+const agents = new Map<string, { user: string; conn: amqp.ChannelModel; ch: amqp.ConfirmChannel }>();
+
+async function publishNode(s: FullNodeSnapshot | object, host: string, body?: Buffer): Promise<void> {
+  const a = agents.get(host)!;
+  a.ch.publish(NODE_EXCHANGE.name, nodeRoutingKey('snapshot', host), body ?? Buffer.from(JSON.stringify(s)), {
+    contentType: 'application/json',
+    userId: a.user,
+  });
+  await a.ch.waitForConfirms();
 }
 
 beforeAll(async () => {
@@ -63,18 +79,27 @@ beforeAll(async () => {
   db = await createTestDatabase();
   conn = await amqp.connect(vhost.adminUrl);
   ch = await conn.createConfirmChannel();
-  // the node agents declare l2scope's exchange; neutron-server its own
+  // the worker declares l2scope's exchange (an admin may too, as here: the agents' users cannot); neutron-server its own
   await ch.assertExchange(NODE_EXCHANGE.name, NODE_EXCHANGE.type, { durable: NODE_EXCHANGE.durable, autoDelete: NODE_EXCHANGE.autoDelete });
   for (const name of new Set(records.map((r) => r.exchange))) {
     const spec = exchangeFor(name);
     await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
   }
   const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
-  worker = await startWorker({ amqpUrl: tap.url, databaseUrl: db.url, port: 0, log: quiet });
+  const users: Record<string, string> = {};
+  for (const host of HOSTS) {
+    const topics = [{ exchange: NODE_EXCHANGE.name, write: nodeAgentTopicPattern(host), read: '^$' }];
+    const u = await vhost.addUser(NODE_AGENT_PRIVILEGE, { topics });
+    users[u.user] = host;
+    const c = await amqp.connect(u.url);
+    agents.set(host, { user: u.user, conn: c, ch: await c.createConfirmChannel() });
+  }
+  worker = await startWorker({ amqpUrl: tap.url, databaseUrl: db.url, port: 0, log: quiet, nodeAgentUsers: users });
   expect(worker.stats().deniedExchanges).toEqual([]);
 });
 afterAll(async () => {
   await worker?.stop();
+  for (const a of agents.values()) await a.conn.close().catch(() => {});
   await conn?.close();
   await vhost?.cleanup();
   await db?.drop();
@@ -136,15 +161,15 @@ describe('node agents through the broker', () => {
   });
 
   it('counts and skips bodies that are not snapshots, and deltas without their base', async () => {
-    const before = { ...worker.nodes.counters };
-    ch.publish(NODE_EXCHANGE.name, 'snapshot.bogus', Buffer.from('{not json'), {});
-    ch.publish(NODE_EXCHANGE.name, 'snapshot.bogus', Buffer.from(JSON.stringify({ schema: 'l2scope.node-snapshot/1', kind: 'full' })), {});
-    const orphan = diffNodeSnapshots(bundle('1-ports-active')[0]!, { ...bundle('1-ports-active')[0]!, seq: 9 });
-    ch.publish(NODE_EXCHANGE.name, 'snapshot.nobody', Buffer.from(JSON.stringify({ ...orphan, host: 'nobody', instance: 'x' })), {});
-    await ch.waitForConfirms();
+    const before = { ...worker.nodes.counters, refused: { ...worker.nodes.counters.refused } };
+    await publishNode({}, 'compute1', Buffer.from('{not json'));
+    await publishNode({ schema: 'l2scope.node-snapshot/1', kind: 'full' }, 'compute1');
+    const c1 = bundle('1-ports-active').find((s) => s.host === 'compute1')!;
+    const orphan = diffNodeSnapshots(c1, { ...c1, seq: 9 });
+    await publishNode({ ...orphan, instance: 'x' }, 'compute1');
     await waitFor(
       'counted',
-      () => worker.nodes.counters.invalid - before.invalid === 2 && worker.nodes.counters.deltaMismatches - before.deltaMismatches === 1,
+      () => worker.nodes.counters.refused.invalid - before.refused.invalid === 2 && worker.nodes.counters.deltaMismatches - before.deltaMismatches === 1,
     );
     expect(worker.nodes.hosts()).toEqual(HOSTS);
   });

@@ -3,7 +3,8 @@
  * database on 127.0.0.1:5432): the model projection written batch by batch from real captures
  * holds what the domain's model holds, and a host's told FDB read from it equals the model's; the per-host lag figures in one window-function query equal the
  * figures of each host's last samples taken one host at a time; Json columns are written storable
- * and validated on the way out (a row that does not fit is named, not returned).
+ * and validated on the way out (a row that does not fit is named, not returned); refused node
+ * messages are stored per reason.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -42,14 +43,17 @@ import {
   openDb,
   openFinding,
   openFindings,
+  readCounters,
   readHostModel,
   readModelSnapshot,
+  readNodeRefusals,
   recentConvergenceSamples,
   resolveFindings,
   saveBumReports,
   storableJson,
   writeModelChanges,
   writeModelSeq,
+  writeNodeRefusals,
 } from '../src/index';
 import { migrate } from '../src/migrate';
 import { PROVIDERS } from '../src/config';
@@ -300,5 +304,13 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(await openFindings(db)).toEqual([{ ...f, id, firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z', resolvedAt: null }]);
     await resolveFindings(db, ['mixed_l2pop/net-1'], new Date('2026-01-01T00:01:00Z'));
     expect(await openFindings(db)).toEqual([]);
+  });
+
+  it('stores the refused node messages per reason beside the message counters', async () => {
+    expect(await readNodeRefusals(db)).toEqual({ host_mismatch: 0, stale: 0, oversize: 0, invalid: 0 });
+    await writeNodeRefusals(db, { host_mismatch: 3, stale: 1, oversize: 1, invalid: 0 });
+    await writeNodeRefusals(db, { host_mismatch: 4, stale: 1, oversize: 1, invalid: 2 });
+    expect(await readNodeRefusals(db)).toEqual({ host_mismatch: 4, stale: 1, oversize: 1, invalid: 2 });
+    expect((await readCounters(db)).received).toBe(0);
   });
 });

@@ -14,4 +14,6 @@ export * from './inspect';
 export * from './live';
 export * from './node';
 export * from './redact';
+export * from './rabbitmq';
+export * from './vtep-conflict';
 export * from './message-summary';

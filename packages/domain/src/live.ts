@@ -31,6 +31,7 @@
 import type { MessageSummary } from './inspect';
 import type { ModelChange } from './model';
 import type { HostConvergence } from './node/convergence';
+import type { NodeRefusals } from './node/identity';
 import type { FindingView, HostNodeSummary } from './node/summary';
 
 /**
@@ -118,6 +119,8 @@ export interface NodesLiveUpdate {
   convergence: HostConvergence[];
   /** Hosts whose BUM report changed: the latest report (BumReport JSON). */
   bum: { host: string; report: unknown }[];
+  /** Node messages refused so far, per reason (totals), when they changed (docs/rabbitmq.md#refusals). */
+  refused?: NodeRefusals;
 }
 
 /**

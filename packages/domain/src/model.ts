@@ -27,6 +27,7 @@ import type { AgentReport } from './agent';
 import type { DecodedMessage } from './decode';
 import { FLOOD_MAC } from './l2pop';
 import { ChangeSet, cloneHost } from './model-change-set';
+import { type VtepConflict, vtepClaimConflict } from './vtep-conflict';
 
 /** A network l2pop has told about. */
 export interface NetworkView {
@@ -188,6 +189,8 @@ export class ClusterModel {
   private readonly hosts = new Map<string, HostView>();
   /** VTEP IP -> host id (named or anonymous). */
   private readonly vtepOwner = new Map<string, string>();
+  /** Claimant host id -> its report_state's claim on another live host's VTEP (not persisted: the next report finds it again). */
+  private readonly conflicts = new Map<string, VtepConflict>();
   private seqValue = 0;
 
   /** Id of the last message applied. */
@@ -385,6 +388,7 @@ export class ClusterModel {
 
   private report(a: AgentReport, at: number, changes: ChangeSet): void {
     const h = this.ensureNamedHost(a.host, changes);
+    this.conflicts.delete(h.id);
     if (a.tunnelingIp && h.vtep !== a.tunnelingIp) {
       if (h.vtep && this.vtepOwner.get(h.vtep) === h.id) {
         this.vtepOwner.delete(h.vtep);
@@ -393,7 +397,11 @@ export class ClusterModel {
         if (this.vtepInUse(old)) this.ensureVtepHost(old, changes);
       }
       const previous = this.vtepOwner.get(a.tunnelingIp);
-      if (previous && previous !== h.id) {
+      const conflict = previous && previous !== h.id ? vtepClaimConflict({ host: a.host, vtep: a.tunnelingIp, at }, this.hosts.get(previous)) : null;
+      if (conflict) {
+        // another live agent holds this VTEP: no takeover, a finding (the claimant keeps no VTEP)
+        this.conflicts.set(h.id, conflict);
+      } else if (previous && previous !== h.id) {
         const prev = this.hosts.get(previous);
         if (prev && prev.name === null) {
           // the VTEP was known only from casts: it is this agent's; keep what it joined
@@ -405,8 +413,10 @@ export class ClusterModel {
           changes.host(prev.id);
         }
       }
-      this.vtepOwner.set(a.tunnelingIp, h.id);
-      h.vtep = a.tunnelingIp;
+      if (!conflict) {
+        this.vtepOwner.set(a.tunnelingIp, h.id);
+        h.vtep = a.tunnelingIp;
+      }
     }
     h.agentType = a.agentType;
     h.binary = a.binary;
@@ -440,6 +450,11 @@ export class ClusterModel {
     this.vtepOwner.delete(vtep);
     this.hosts.delete(id);
     changes.hostRemoved(id);
+  }
+
+  /** Open VTEP conflicts: report_states claiming another live host's VTEP, by claimant, sorted by VTEP then claimant. */
+  vtepConflicts(): VtepConflict[] {
+    return [...this.conflicts.values()].sort((x, y) => (x.vtep === y.vtep ? (x.claimant < y.claimant ? -1 : 1) : x.vtep < y.vtep ? -1 : 1));
   }
 
   /** Current host record by id. */

@@ -151,8 +151,10 @@ export const nodeRoutingKey = (kind: 'snapshot' | 'bum', host: string) => `${kin
  * own (never one of Neutron's), routing keys `snapshot.<host>` (NodeSnapshot, full or delta) and
  * `bum.<host>` (BumReport); host names may contain dots, so consumers bind `snapshot.#` / `bum.#`.
  * Properties: `contentType` application/json, `deliveryMode` 2 for full snapshots (1 otherwise),
- * `headers['x-l2scope-schema']` = the body's schema id, `messageId` unique, `type` = full | delta | bum.
- * The agent's RabbitMQ user needs configure + write on `^l2scope\.node$` only.
+ * `headers['x-l2scope-schema']` = the body's schema id, `messageId` unique, `type` = full | delta | bum,
+ * `userId` = the agent's RabbitMQ user (checked by the broker; the worker maps it to the host).
+ * The agent's RabbitMQ user needs write on `^l2scope\.node$` only, plus a topic permission limiting
+ * its routing keys to its own host (docs/rabbitmq.md); the worker declares the exchange.
  */
 export const NODE_AGENT_WIRE = {
   exchange: NODE_EXCHANGE.name,
@@ -163,7 +165,7 @@ export const NODE_AGENT_WIRE = {
   bumKey: (host: string) => nodeRoutingKey('bum', host),
   snapshotBinding: 'snapshot.#',
   bumBinding: 'bum.#',
-  permissions: { configure: '^l2scope\\.node$', write: '^l2scope\\.node$', read: '^$' },
+  permissions: { configure: '^$', write: '^l2scope\\.node$', read: '^$' },
 } as const;
 
 /** Bindings of the worker's node-data queue. */

@@ -29,17 +29,35 @@ export const ALL: Permissions = { configure: '.*', write: '.*', read: '.*' };
 
 /** What l2scope's tap needs (README "Tapping a real cloud"): its own queues, read on Neutron's exchanges. */
 export const TAP_LEAST_PRIVILEGE: Permissions = {
-  configure: '^l2scope\\.tap\\..*',
+  configure: '^(l2scope\\.tap\\..*|l2scope\\.node)$',
   write: '^l2scope\\.tap\\..*',
   read: '^(l2scope\\.tap\\..*|l2scope\\.node|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout)$',
 };
+
+/** What a node agent's user needs (docs/rabbitmq.md): publish on `l2scope.node` only, no configure, no read. */
+export const NODE_AGENT_PRIVILEGE: Permissions = { configure: '^$', write: '^l2scope\\.node$', read: '^$' };
+
+/** A topic permission (`rabbitmqctl set_topic_permissions`): regexes on routing keys of one topic exchange. */
+export interface TopicPermission {
+  exchange: string;
+  write: string;
+  read: string;
+}
+
+/** Options of {@link TestVhost.addUser}. */
+export interface AddUserOptions {
+  /** The user's name (default: a generated one, unique to the suite). Users are broker-wide: keep names unique. */
+  name?: string;
+  /** Topic permissions to set on the vhost. */
+  topics?: TopicPermission[];
+}
 
 export interface TestVhost {
   vhost: string;
   /** amqp URL of an admin-like user with full permissions on the vhost (plays neutron-server). */
   adminUrl: string;
-  /** Add a user with the given permissions; returns its amqp URL. */
-  addUser(perms: Permissions): Promise<{ user: string; url: string }>;
+  /** Add a user with the given permissions (and topic permissions); returns its amqp URL. Deleted by `cleanup`. */
+  addUser(perms: Permissions, opts?: AddUserOptions): Promise<{ user: string; url: string }>;
   /** Close every connection of a user (simulates a broker-side disconnect). */
   closeConnections(user: string): Promise<void>;
   /** Delete the vhost and users. */
@@ -52,12 +70,15 @@ export async function createTestVhost(prefix = 'l2scope-test'): Promise<TestVhos
   const vhost = `${prefix}-${id}`;
   const users: string[] = [];
   await rabbitmqctl('add_vhost', vhost);
-  const addUser = async (perms: Permissions) => {
-    const user = `${prefix}-${id}-u${users.length}`;
+  const addUser = async (perms: Permissions, opts: AddUserOptions = {}) => {
+    const user = opts.name ?? `${prefix}-${id}-u${users.length}`;
     const password = randomBytes(8).toString('hex');
+    // a named user left over by a crashed run would make add_user fail
+    if (opts.name) await rabbitmqctl('delete_user', user).catch(() => '');
     await rabbitmqctl('add_user', user, password);
     users.push(user);
     await rabbitmqctl('set_permissions', '-p', vhost, user, perms.configure, perms.write, perms.read);
+    for (const t of opts.topics ?? []) await rabbitmqctl('set_topic_permissions', '-p', vhost, user, t.exchange, t.write, t.read);
     return { user, url: `amqp://${encodeURIComponent(user)}:${password}@${AMQP_HOST}/${encodeURIComponent(vhost)}` };
   };
   const admin = await addUser(ALL);

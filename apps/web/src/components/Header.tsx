@@ -1,5 +1,6 @@
 'use client';
 /** Top bar: product, pages, live socket state, tap state and counters, host view status, gaps and missing exchanges. */
+import { NODE_REFUSAL_REASONS } from '@l2scope/domain';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { clockTime, count, dateTime } from '@/lib/format';
@@ -118,6 +119,7 @@ function NodesChip() {
     if (w && (worst === null || TONE_RANK[DRIFT_META[w].tone] < TONE_RANK[worst])) worst = DRIFT_META[w].tone;
   }
   const findings = view.findings.length;
+  const refused = NODE_REFUSAL_REASONS.reduce((n, r) => n + view.refused[r], 0);
   // learned-only drift (flood-and-learn) alone is information, not a problem
   const tone = findings > 0 || flood > 0 || worst === 'bad' ? 'bad' : worst === 'warn' ? 'warn' : 'ok';
   return (
@@ -127,10 +129,14 @@ function NodesChip() {
       data-testid="nodes-status"
       data-drift={drift}
       data-findings={findings}
-      title={`${view.hosts.size} host(s) with a node agent: ${drift} drift item(s), ${flood} flood-list problem(s), ${findings} open finding(s). Open the cloud overview.`}
+      data-refused={refused}
+      title={`${view.hosts.size} host(s) with a node agent: ${drift} drift item(s), ${flood} flood-list problem(s), ${findings} open finding(s), ${refused} node message(s) refused. Open the cloud overview.`}
     >
       <span className="dot" aria-hidden />
-      <span>{drift === 0 && findings === 0 && flood === 0 ? 'Nodes in sync' : `Drift ${drift}${flood ? ` · flood ${flood}` : ''} · findings ${findings}`}</span>
+      <span>
+        {drift === 0 && findings === 0 && flood === 0 ? 'Nodes in sync' : `Drift ${drift}${flood ? ` · flood ${flood}` : ''} · findings ${findings}`}
+        {refused > 0 && ` · refused ${refused}`}
+      </span>
     </Link>
   );
 }

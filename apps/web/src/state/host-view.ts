@@ -13,9 +13,11 @@ import {
   type FindingView,
   type HostConvergence,
   type HostNodeSummary,
+  type NodeRefusals,
   type NodesLiveUpdate,
   bumReportSchema,
   findingKey,
+  noRefusals,
 } from '@l2scope/domain';
 
 /** A finding as listed: open ones have `resolvedAt` null. */
@@ -28,6 +30,8 @@ export interface HostViewOverview {
   resolvedFindings: ListedFinding[];
   convergence: HostConvergence[];
   bum: { host: string; report?: unknown }[];
+  /** Node messages the worker refused, per reason (absent from older answers). */
+  refused?: NodeRefusals;
 }
 
 /** Immutable host view; every change yields new Map instances (cheap identity checks for React). */
@@ -41,6 +45,8 @@ export interface HostViewState {
   convergence: ReadonlyMap<string, HostConvergence>;
   /** Latest valid BUM report per host. */
   bum: ReadonlyMap<string, BumReport>;
+  /** Node messages the worker refused, per reason (totals; docs/rabbitmq.md#refusals). */
+  refused: NodeRefusals;
   /** Time of the last live update applied (ISO), null before any. */
   updatedAt: string | null;
 }
@@ -49,7 +55,15 @@ export interface HostViewState {
 export const MAX_RESOLVED = 20;
 
 /** The view before anything is loaded. */
-export const EMPTY_HOST_VIEW: HostViewState = { hosts: new Map(), findings: [], resolved: [], convergence: new Map(), bum: new Map(), updatedAt: null };
+export const EMPTY_HOST_VIEW: HostViewState = {
+  hosts: new Map(),
+  findings: [],
+  resolved: [],
+  convergence: new Map(),
+  bum: new Map(),
+  refused: noRefusals(),
+  updatedAt: null,
+};
 
 /** A BUM report as received (the API and socket carry it as JSON), or null when it is not a valid `l2scope.bum/1` report. */
 export function toBumReport(json: unknown): BumReport | null {
@@ -72,6 +86,7 @@ export function hostViewFromOverview(o: HostViewOverview): HostViewState {
     resolved: o.resolvedFindings.slice(0, MAX_RESOLVED),
     convergence: new Map(o.convergence.map((c) => [c.host, c])),
     bum,
+    refused: o.refused ?? noRefusals(),
     updatedAt: null,
   };
 }
@@ -138,6 +153,7 @@ export function applyHostViewUpdate(v: HostViewState, u: NodesLiveUpdate): HostV
     resolved: newlyResolved.length ? [...newlyResolved, ...v.resolved.filter((r) => !after.has(findingKey(r)))].slice(0, MAX_RESOLVED) : v.resolved,
     convergence,
     bum,
+    refused: u.refused ?? v.refused,
     updatedAt: u.at,
   };
   return { view, hosts: touched, findingsChanged, bumChanged: u.bum.length > 0 };

@@ -5,6 +5,7 @@
  * function is one page's initial state (live changes arrive on the worker's socket.io `nodes`).
  */
 import {
+  type NodeRefusals,
   type BumReport,
   DRIFT_CLASSES,
   type DriftClass,
@@ -25,6 +26,7 @@ import { type ListedFinding, openFindings, openFindingsOfHost, openFindingsOfNet
 import { hostAnalyses, hostAnalysisOf } from './host-analyses';
 import { findNetwork, readHostModel } from './model-projection';
 import { type HostBumReport, bumReportOf, bumReports, nodeSnapshotOf } from './node-state';
+import { readNodeRefusals } from './node-refusals';
 
 /** The cloud overview: every host with a node agent, findings, drift totals by class, lags, BUM reports. */
 export interface NodesOverview {
@@ -40,6 +42,8 @@ export interface NodesOverview {
   convergence: HostConvergence[];
   /** The latest valid BUM report per host, by host name. */
   bum: HostBumReport[];
+  /** Node messages the worker refused, per reason (totals). */
+  refused: NodeRefusals;
 }
 
 /** One host: what l2pop told it next to what it holds, and the analysis between the two. */
@@ -80,12 +84,13 @@ export function driftTotals(hosts: readonly HostNodeSummary[]): Record<DriftClas
  * is a statement of constant text: no per-host query, no per-host bound parameter.
  */
 export async function readNodesOverview(db: Db): Promise<NodesOverview> {
-  const [analyses, open, resolved, bum, lags] = await Promise.all([
+  const [analyses, open, resolved, bum, lags, refused] = await Promise.all([
     hostAnalyses(db),
     openFindings(db),
     resolvedFindings(db, 20),
     bumReports(db),
     lagFiguresOfAnalysedHosts(db),
+    readNodeRefusals(db),
   ]);
   const hosts = analyses.map((a) => summarizeHost(a.host, a.analysis));
   const lagOf = new Map(lags.map((l) => [l.host, l]));
@@ -97,6 +102,7 @@ export async function readNodesOverview(db: Db): Promise<NodesOverview> {
     // in the order of the hosts; a host analysed after the analyses were read is left out
     convergence: hosts.flatMap((h) => lagOf.get(h.host) ?? []),
     bum,
+    refused,
   };
 }
 

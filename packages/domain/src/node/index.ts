@@ -10,3 +10,4 @@ export * from './analysis';
 export * from './convergence';
 export * from './summary';
 export * from './bum';
+export * from './identity';

@@ -24,7 +24,9 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
         <span className="finding-label">{meta.label}</span>
         <code className="finding-kind">{f.kind}</code>
         <span className="finding-net">
-          {f.network.startsWith('vni:') ? (
+          {f.network.startsWith('vtep:') ? (
+            <>VTEP {f.network.slice(5)}</>
+          ) : f.network.startsWith('vni:') ? (
             <>VNI {f.vni ?? f.network.slice(4)} (network unknown to the model)</>
           ) : (
             <Link href={networkHref(f.network)} title={`network ${f.network}`}>

@@ -5,7 +5,7 @@
  * (and the recently resolved ones), every host with a node agent (mode, drift, flood, convergence,
  * BUM), and the networks (links to their flood matrix).
  */
-import type { DriftClass, HostNodeSummary } from '@l2scope/domain';
+import { type DriftClass, type HostNodeSummary, NODE_REFUSAL_REASONS, type NodeRefusals } from '@l2scope/domain';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
 import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, agentLabel, worstClass } from '@/host-view/classes';
@@ -29,6 +29,27 @@ function matches(h: HostNodeSummary, f: HostFilter, named: ReadonlySet<string>):
   if (f === 'flood-excess') return h.floodExcess > 0;
   if (f === 'problems') return h.driftTotal > 0 || h.floodMissing > 0 || h.floodExcess > 0 || named.has(h.host);
   return h.drift[f] > 0;
+}
+
+/**
+ * The node messages the worker refused (docs/rabbitmq.md#refusals), one thin line beside the node
+ * agents' status; nothing when none was refused.
+ */
+function RefusalLine({ refused }: { refused: NodeRefusals }) {
+  const parts = NODE_REFUSAL_REASONS.filter((r) => refused[r] > 0).map((r) => `${refused[r]} ${r}`);
+  if (parts.length === 0) return null;
+  const total = NODE_REFUSAL_REASONS.reduce((n, r) => n + refused[r], 0);
+  return (
+    <span
+      className="text-warn"
+      data-testid="node-refusals"
+      data-count={total}
+      title="Node messages the worker refused: host_mismatch (user, routing key and body name different hosts), stale (not newer than the snapshot held), oversize (over the byte cap, not parsed), invalid (not a valid snapshot or BUM report). See the worker's log."
+    >
+      {' '}
+      · {plural(total, 'node message')} refused ({parts.join(', ')})
+    </span>
+  );
 }
 
 /** The overview page. */
@@ -74,6 +95,7 @@ export function OverviewPage() {
           <span className="muted small">
             {plural(hosts.length, 'host')} with a node agent · {withProblems === 0 ? 'all in sync' : `${withProblems} with drift, flood problems or findings`}
             {view.updatedAt && <> · updated {ago(view.updatedAt, now)}</>}
+            <RefusalLine refused={view.refused} />
           </span>
         }
       >

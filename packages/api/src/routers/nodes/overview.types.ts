@@ -1,5 +1,5 @@
 /** `nodes.overview`: no input; the cloud overview of the node view. */
-import type { BumReport } from '@l2scope/domain';
+import { type BumReport, NODE_REFUSAL_REASONS, type NodeRefusalReason } from '@l2scope/domain';
 import { z } from 'zod';
 import { domainValue } from '../../schemas/domain';
 import { driftCountsSchema, hostConvergenceSchema, hostSummarySchema, listedFindingSchema } from '../../schemas/nodes';
@@ -19,4 +19,6 @@ export const ZNodesOverviewOutput = z.object({
   convergence: z.array(hostConvergenceSchema),
   /** Latest valid BUM report per host, by host name. */
   bum: z.array(z.object({ host: z.string(), report: domainValue<BumReport>('BumReport (domain node/bum), validated by bumReportSchema in packages/db') })),
+  /** Node messages the worker refused, per reason (totals since the database was created; docs/rabbitmq.md#refusals). */
+  refused: z.object(Object.fromEntries(NODE_REFUSAL_REASONS.map((r) => [r, z.number().int().nonnegative()])) as Record<NodeRefusalReason, z.ZodNumber>),
 });

@@ -11,8 +11,11 @@ import { sortStr } from '../util';
 import type { HostCtx } from './context';
 import { type Evidence, ev, render, tunnelText, vxlanText } from './evidence';
 
-/** The kinds of cross-host findings (see the module comment). */
-export const FINDING_KINDS = ['half_switched_vxlan', 'mixed_arp_responder', 'mixed_l2pop', 'udp_port_mismatch'] as const;
+/**
+ * The kinds of cross-host findings (see the module comment); `vtep_conflict` is not per network but
+ * per VTEP, found by the model on report_state (`vtep-conflict.ts`).
+ */
+export const FINDING_KINDS = ['half_switched_vxlan', 'mixed_arp_responder', 'mixed_l2pop', 'udp_port_mismatch', 'vtep_conflict'] as const;
 /** One of {@link FINDING_KINDS}. */
 export type FindingKind = (typeof FINDING_KINDS)[number];
 

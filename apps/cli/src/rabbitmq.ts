@@ -1,0 +1,30 @@
+/**
+ * `l2scope rabbitmq print [--vhost /] [--host h ...] [--worker-user l2scope]`: the exact
+ * `rabbitmqctl` commands for l2scope's users (docs/rabbitmq.md): the worker's, one publish-only
+ * user per node agent with a topic permission for its own host, and the reserved command exchange.
+ * Passwords are shell variables (`$L2SCOPE_WORKER_PASSWORD`, `$L2SCOPE_AGENT_PASSWORD_<HOST>`).
+ */
+import { rabbitmqCommands } from '@l2scope/domain';
+
+/** Options of {@link rabbitmqPrintCommand}. */
+export interface RabbitmqPrintOptions {
+  vhost: string;
+  host: string[];
+  workerUser: string;
+}
+
+/**
+ * Print the commands to `out`, one per line.
+ * @returns the exit code: 0, or 2 when a host name is not valid (message on stderr)
+ */
+export function rabbitmqPrintCommand(o: RabbitmqPrintOptions, out: (line: string) => void = console.log): number {
+  let lines: string[];
+  try {
+    lines = rabbitmqCommands({ vhost: o.vhost, hosts: o.host, workerUser: o.workerUser });
+  } catch (err) {
+    console.error(`l2scope rabbitmq print: ${(err as Error).message}`);
+    return 2;
+  }
+  for (const l of lines) out(l);
+  return 0;
+}
