@@ -23,7 +23,17 @@ import {
   nodeRoutingKey,
   snapshotsFromBundle,
 } from '@l2scope/domain';
-import { NODE_AGENT_PRIVILEGE, TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import {
+  NODE_AGENT_PRIVILEGE,
+  TAP_LEAST_PRIVILEGE,
+  type TestDatabase,
+  type TestVhost,
+  createTestDatabase,
+  createTestVhost,
+  createWorkerToken,
+  waitFor,
+  workerAuthHeaders,
+} from '@l2scope/testkit';
 import { type NodesStatus, type WorkerHandle, startWorker } from '../src';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -51,6 +61,7 @@ interface Agent {
 let vhost: TestVhost;
 let db: TestDatabase;
 let worker: WorkerHandle;
+const token = createWorkerToken();
 let admin: amqp.ChannelModel;
 const agents = new Map<string, Agent>();
 const logs: string[] = [];
@@ -82,7 +93,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
   // the worker (least privilege) declares l2scope.node itself; Neutron's exchanges stay missing here
-  worker = await startWorker({ amqpUrl: tap.url, databaseUrl: db.url, port: 0, nodePollSeconds: 1, log: (l) => logs.push(l) });
+  worker = await startWorker({ amqpUrl: tap.url, databaseUrl: db.url, port: 0, token, nodePollSeconds: 1, log: (l) => logs.push(l) });
   admin = await amqp.connect(vhost.adminUrl);
   await agentOf(A, true);
   await agentOf(B, true);
@@ -170,7 +181,7 @@ describe('node agent identity on the real broker', () => {
   it('shows the refusals on /api/nodes and stores them', async () => {
     const want = refused();
     expect(want).toMatchObject({ host_mismatch: 3, stale: 1, oversize: 1, invalid: 0 });
-    const status = (await (await fetch(`http://127.0.0.1:${worker.port}/api/nodes`)).json()) as NodesStatus;
+    const status = (await (await fetch(`http://127.0.0.1:${worker.port}/api/nodes`, { headers: workerAuthHeaders(token) })).json()) as NodesStatus;
     expect(status.counters.refused).toEqual(want);
     await waitFor('stored', async () => JSON.stringify(await readNodeRefusals(worker.db)) === JSON.stringify(want));
   });
