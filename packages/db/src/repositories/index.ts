@@ -13,4 +13,5 @@ export * from './host-analyses';
 export * from './findings';
 export * from './convergence';
 export * from './node-view';
+export * from './auth';
 export { jsonColumn, jsonColumnFromText } from './json';
