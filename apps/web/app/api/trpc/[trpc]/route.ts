@@ -1,6 +1,10 @@
-/** tRPC over the Fetch API: `/api/trpc/<procedure>` (batched), context = the process's database client. */
-import { appRouter } from '@l2scope/api';
+/**
+ * tRPC over the Fetch API: `/api/trpc/<procedure>` (batched). The context is the process's database
+ * client and the request's session (`createContext`): without one every procedure answers 401.
+ */
+import { appRouter, createContext } from '@l2scope/api';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { getAuth } from '@/server/auth';
 import { getDb } from '@/server/db';
 
 export const runtime = 'nodejs';
@@ -11,7 +15,7 @@ function handler(req: Request): Promise<Response> {
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: async () => ({ db: await getDb() }),
+    createContext: async () => createContext(await getDb(), await getAuth(), req.headers),
     onError: ({ path, error }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'}: ${error.message}`);
     },
