@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { analyzeCommand } from './analyze';
 import { decodeCommand } from './decode';
+import { userCommand } from './user';
 
 // `l2scope decode big.jsonl | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -38,5 +39,7 @@ program
   .action((opts: { messages: string; snapshots: string; until?: string; evidence: boolean; compact: boolean; failOnDrift: boolean }) => {
     process.exitCode = analyzeCommand(opts);
   });
+
+program.addCommand(userCommand());
 
 await program.parseAsync();

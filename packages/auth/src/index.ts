@@ -33,4 +33,4 @@ export {
   setPassword,
   setRole,
 } from './users';
-export { openAuth } from './open';
+export { connectAuth, openAuth } from './open';
