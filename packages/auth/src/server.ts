@@ -61,6 +61,13 @@ function buildBetterAuth(db: Db, provider: DbProvider, config: AuthConfig) {
     secret: config.secret,
     database: authDatabase(db, provider),
     telemetry: { enabled: false },
+    // without a configured base URL the origin is the request's on purpose (docs/auth.md#environment)
+    logger: {
+      log(level, message, ...args) {
+        if (!config.baseURL && message.includes('Base URL is not set')) return;
+        (level === 'error' ? console.error : level === 'warn' ? console.warn : console.log)(`[auth] ${message}`, ...args);
+      },
+    },
     // accounts are made by the CLI (or on first OIDC sign-in), never by a sign-up form
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8, maxPasswordLength: 256 },
     user: {
