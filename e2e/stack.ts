@@ -1,11 +1,13 @@
 /**
  * A real l2scope stack for one spec: the worker (tsx) and the built Next.js app (`next start`),
- * sharing a fresh database, optionally tapping an isolated RabbitMQ vhost.
+ * sharing a fresh database, optionally tapping an isolated RabbitMQ vhost. The database gets the
+ * e2e user and the session of the saved browser state (auth.ts), so pages open signed in.
  */
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { seedLogin } from './auth';
 import { type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, TAP_LEAST_PRIVILEGE } from '@l2scope/testkit';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -121,6 +123,8 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   web.all?.on('data', (d: Buffer) => logs.push(d.toString()));
   try {
     await waitHttp(`http://127.0.0.1:${livePort}/api/stats`, worker);
+    // the worker has migrated the database: the signed-in browser's user and session (auth.ts)
+    await seedLogin(db.url);
     await waitHttp(`http://127.0.0.1:${webPort}/`, web);
   } catch (err) {
     await Promise.all([stopGroup(worker), stopGroup(web)]);
