@@ -111,7 +111,7 @@ const DF_EXPECT: DockerfileExpectations = {
       ],
     },
     web: {
-      listens: { port: 3000, portEnv: 'PORT', healthPath: '/' },
+      listens: { port: 3000, portEnv: 'PORT', healthPath: '/login' },
       files: ['apps/web/next.config.ts', 'apps/web/package.json', 'package.json', 'prisma/models.prisma', 'docker/healthcheck.mjs'],
     },
     // the node agent: no port (it only publishes); healthy while its status file is fresh
@@ -136,7 +136,9 @@ const DF_EXPECT: DockerfileExpectations = {
 };
 
 const workerEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/worker/src', 'packages/db/src', 'packages/domain/src']));
-const webEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/web/app', 'apps/web/src', 'packages/api/src', 'packages/db/src', 'packages/domain/src']));
+const webEnvRead = envNamesRead(
+  sourceFiles(ROOT, ['apps/web/app', 'apps/web/src', 'apps/web/proxy.ts', 'packages/api/src', 'packages/auth/src', 'packages/db/src', 'packages/domain/src']),
+);
 
 const COMPOSE_EXPECT: ComposeExpectations = {
   composeDir: DOCKER_DIR,
