@@ -135,7 +135,7 @@ const DF_EXPECT: DockerfileExpectations = {
   runOutputs: { '/app/node_modules': /\bnpm\s+install\b/ },
 };
 
-const workerEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/worker/src', 'packages/db/src', 'packages/domain/src']));
+const workerEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/worker/src', 'packages/auth/src', 'packages/db/src', 'packages/domain/src']));
 const webEnvRead = envNamesRead(
   sourceFiles(ROOT, ['apps/web/app', 'apps/web/src', 'apps/web/proxy.ts', 'packages/api/src', 'packages/auth/src', 'packages/db/src', 'packages/domain/src']),
 );

@@ -10,6 +10,10 @@
  *
  * All answer JSON (`cache-control: no-store`, any origin); other methods 405, other paths 404.
  *
+ * With `authorize` (the worker passes one: `sessionFromHeaders` of @l2scope/auth, docs/auth.md),
+ * a socket.io connection is accepted only when its handshake's headers (the session cookie) name
+ * a user; otherwise socket.io refuses it (HTTP 403 on polling, a closed WebSocket).
+ *
  * Updates are batched in windows (default 50 ms): model changes are coalesced per record
  * (absolute values, last wins), message summaries are capped per window (`skipped` tells the
  * browser to refetch history), so a burst of thousands of messages costs a browser a few
@@ -50,6 +54,11 @@ export interface LiveServerOptions {
   windowMs?: number;
   /** Message summaries pushed per window at most; the rest are counted as skipped. */
   maxMessagesPerWindow?: number;
+  /**
+   * Decides whether a socket.io handshake may connect, from its request headers (cookie); a
+   * rejection counts as "no". Unset: every connection is accepted.
+   */
+  authorize?: (headers: http.IncomingHttpHeaders) => Promise<boolean>;
 }
 
 /** What the live server follows (each optional: a worker without a tap has no tap health). */
@@ -84,7 +93,22 @@ export class LiveServer {
     this.windowMs = opts.windowMs ?? 50;
     this.maxMessages = opts.maxMessagesPerWindow ?? 500;
     this.http = http.createServer((req, res) => this.handle(req, res));
-    this.io = new Server(this.http, { cors: { origin: true }, serveClient: false });
+    const authorize = opts.authorize;
+    this.io = new Server(this.http, {
+      // credentials: the browser sends its session cookie on the polling transport too
+      cors: { origin: true, credentials: true },
+      serveClient: false,
+      ...(authorize
+        ? {
+            allowRequest: (req: http.IncomingMessage, cb: (err: string | null | undefined, ok: boolean) => void) => {
+              authorize(req.headers).then(
+                (ok) => cb(ok ? null : 'sign in first', ok),
+                () => cb('authorization failed', false),
+              );
+            },
+          }
+        : {}),
+    });
     this.io.on('connection', (socket) => {
       socket.emit('stats', this.opts.getStats());
     });

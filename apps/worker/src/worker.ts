@@ -11,6 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type L2scopeAuth, openAuth } from '@l2scope/auth';
 import { type Db, databaseUrl, dbProvider, openDb } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
 import { ClusterModel, type TapStats, nodeBindings, parseNodeSnapshot, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
@@ -59,6 +60,11 @@ export interface WorkerOptions {
   snapshotsDir?: string;
   /** Apply pending database migrations on start (default true). */
   migrate?: boolean;
+  /**
+   * Accept a socket.io connection only with a session (the dashboard's cookie, checked through
+   * @l2scope/auth: docs/auth.md) or with `L2SCOPE_ANONYMOUS_READ=1`. Default true.
+   */
+  liveAuth?: boolean;
   log?: (line: string) => void;
 }
 
@@ -122,7 +128,18 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     seq: pipeline.seq,
   });
 
-  const live = new LiveServer({ port: opts.port ?? 3001, host: opts.host, getModel: () => model.snapshot(), getStats: stats, getNodes: () => nodes.status() });
+  // opened on the first connection: a worker nobody connects to needs no auth secret
+  let auth: L2scopeAuth | undefined;
+  const authorize = async (headers: Parameters<L2scopeAuth['sessionFromHeaders']>[0]) =>
+    (await (auth ??= openAuth(db, url)).sessionFromHeaders(headers)) !== null;
+  const live = new LiveServer({
+    port: opts.port ?? 3001,
+    host: opts.host,
+    getModel: () => model.snapshot(),
+    getStats: stats,
+    getNodes: () => nodes.status(),
+    authorize: (opts.liveAuth ?? true) ? authorize : undefined,
+  });
   live.follow({ pipeline, nodes, health });
   const port = await live.start();
 

@@ -97,7 +97,13 @@ export class LiveSync {
     const url = this.url();
     const { dispatch } = this.store;
     dispatch({ type: 'live/socket', socket: 'connecting', url });
-    const socket: Socket<LiveServerEvents> = io(url, { transports: ['websocket', 'polling'], reconnectionDelayMax: 5_000, timeout: 5_000 });
+    const socket: Socket<LiveServerEvents> = io(url, {
+      transports: ['websocket', 'polling'],
+      // the session cookie goes with the handshake: the worker admits signed-in browsers only
+      withCredentials: true,
+      reconnectionDelayMax: 5_000,
+      timeout: 5_000,
+    });
     this.socket = socket;
     socket.on('connect', () => {
       this.everConnected = true;
