@@ -17,6 +17,7 @@ const ELEMENTS = [
   { type: 'domain', pattern: 'packages/domain' },
   { type: 'db', pattern: 'packages/db' },
   { type: 'api', pattern: 'packages/api' },
+  { type: 'auth', pattern: 'packages/auth' },
   { type: 'testkit', pattern: 'packages/testkit' },
   { type: 'worker', pattern: 'apps/worker' },
   { type: 'web', pattern: 'apps/web' },
@@ -30,14 +31,16 @@ const APPS = ['worker', 'web', 'agent', 'cli', 'lab'];
 /** Who may not import whom (everything else is allowed). */
 const LAYERING = [
   // domain: pure semantics, imports nothing of ours but itself
-  { from: ['domain'], disallow: ['db', 'api', 'testkit', 'e2e', 'tools', ...APPS] },
+  { from: ['domain'], disallow: ['db', 'api', 'auth', 'testkit', 'e2e', 'tools', ...APPS] },
   // packages never import apps (their tests neither)
-  { from: ['db', 'api', 'testkit'], disallow: [...APPS, 'e2e', 'tools'] },
-  { from: ['db'], disallow: ['api'] },
+  { from: ['db', 'api', 'auth', 'testkit'], disallow: [...APPS, 'e2e', 'tools'] },
+  { from: ['db'], disallow: ['api', 'auth'] },
+  // authentication sits on db only; the API and the servers sit on it
+  { from: ['auth'], disallow: ['api'] },
   // the browser reads through tRPC and the live socket, never the worker's code
   { from: ['web'], disallow: ['worker', 'agent', 'cli', 'lab'] },
   // a node agent runs on a hypervisor: no database, no API, no worker
-  { from: ['agent'], disallow: ['db', 'api', 'worker', 'web', 'cli', 'lab'] },
+  { from: ['agent'], disallow: ['db', 'api', 'auth', 'worker', 'web', 'cli', 'lab'] },
   { from: ['worker'], disallow: ['web', 'agent', 'cli', 'lab', 'api'] },
   { from: ['cli'], disallow: ['web', 'worker', 'lab', 'db', 'api'] },
 ];

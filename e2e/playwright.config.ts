@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { STORAGE_STATE } from './auth';
 
 /**
  * Debian's Chromium (apt-get install chromium), never a downloaded browser. Each spec starts its
@@ -14,8 +15,10 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   outputDir: './test-results',
+  globalSetup: './global-setup.ts',
   use: {
     browserName: 'chromium',
+    storageState: STORAGE_STATE,
     viewport: { width: 1440, height: 900 },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',

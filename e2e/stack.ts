@@ -1,6 +1,7 @@
 /**
  * A real l2scope stack for one spec: the worker (tsx) and the built Next.js app (`next start`),
- * sharing a fresh database, optionally tapping an isolated RabbitMQ vhost.
+ * sharing a fresh database, optionally tapping an isolated RabbitMQ vhost. The database gets the
+ * e2e user and the session of the saved browser state (auth.ts), so pages open signed in.
  */
 import net from 'node:net';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import {
   TAP_LEAST_PRIVILEGE,
   workerAuthHeaders,
 } from '@l2scope/testkit';
+import { seedLogin } from './auth';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -171,6 +173,8 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   web.all?.on('data', (d: Buffer) => logs.push(d.toString()));
   try {
     await waitHttp(`http://127.0.0.1:${livePort}/api/stats`, worker, 90_000, workerAuthHeaders(workerToken));
+    // the worker has migrated the database: the signed-in browser's user and session (auth.ts)
+    await seedLogin(db.url);
     await waitHttp(`http://127.0.0.1:${webPort}/`, web);
   } catch (err) {
     await Promise.all([stopGroup(worker), stopGroup(web)]);

@@ -29,7 +29,7 @@ step "unit + integration tests on SQLite"
 npx turbo run test --concurrency=1 --output-logs=full
 
 step "integration tests on PostgreSQL ($PG_URL)"
-DATABASE_URL=$PG_URL npx turbo run test --concurrency=1 --output-logs=full --filter=@l2scope/db --filter=@l2scope/worker --filter=@l2scope/api
+DATABASE_URL=$PG_URL npx turbo run test --concurrency=1 --output-logs=full --filter=@l2scope/db --filter=@l2scope/worker --filter=@l2scope/api --filter=@l2scope/auth
 
 step "build the dashboard"
 npx turbo run build --filter=@l2scope/web --output-logs=errors-only

@@ -3,6 +3,8 @@
  * of the bundled real lab3 capture in a loop; or `--amqp URL` to tap a broker live) and the web
  * dashboard — then print the URL. Ctrl-C stops both. `npm start` runs the build (turbo: Prisma clients, Next) first.
  * The worker listens on 127.0.0.1 only; browsers reach its socket.io through the dashboard's origin.
+ * On the first start (no user in the database) it creates the user `admin` with a random password
+ * and prints it once beside the URL (docs/auth.md).
  *
  *   npm start [-- --amqp URL] [--no-replay] [--replay FILE] [--speed N] [--port 3000] [--live-port 3001]
  */
@@ -12,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { execa, type ResultPromise } from 'execa';
+import { connectAuth, ensureFirstAdmin } from '@l2scope/auth';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -134,6 +137,20 @@ try {
   console.error(`l2scope: the worker did not come up: ${(err as Error).message}`);
   stopAll(1);
 }
+// the worker has migrated the database: make the first admin on a database without users (the
+// secret file, when no secret is set, is created here, before the dashboard reads it)
+let firstAdminPassword: string | null = null;
+try {
+  const { auth, close } = await connectAuth();
+  try {
+    firstAdminPassword = await ensureFirstAdmin(auth);
+  } finally {
+    await close();
+  }
+} catch (err) {
+  console.error(`l2scope: cannot set up the first user: ${(err as Error).message}`);
+  stopAll(1);
+}
 const web = execa(path.join(root, 'node_modules/.bin/next'), ['start'], {
   cwd: path.join(root, 'apps/web'),
   env,
@@ -148,8 +165,12 @@ try {
   console.error(`l2scope: the dashboard did not come up: ${(err as Error).message}`);
   stopAll(1);
 }
+const source = o.amqp ? 'tapping the broker live' : 'replaying fixtures/lab3.jsonl, a real Neutron capture';
 console.log(
-  `\nl2scope is up: http://localhost:${o.port}  (${o.amqp ? 'tapping the broker live' : 'replaying fixtures/lab3.jsonl, a real Neutron capture'}; Ctrl-C stops)\n`,
+  firstAdminPassword
+    ? `\nl2scope is up: http://localhost:${o.port}  (first start: user admin, password ${firstAdminPassword} — change it with npm run -s l2scope -- user passwd admin)\n` +
+        `${source}; Ctrl-C stops\n`
+    : `\nl2scope is up: http://localhost:${o.port}  (${source}; Ctrl-C stops)\n`,
 );
 
 for (const c of children) {

@@ -43,7 +43,7 @@ const SECURITY_HEADERS = [
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  transpilePackages: ['@l2scope/api', '@l2scope/db', '@l2scope/domain'],
+  transpilePackages: ['@l2scope/api', '@l2scope/auth', '@l2scope/db', '@l2scope/domain'],
   serverExternalPackages: ['@prisma/client', '@prisma/adapter-libsql', '@libsql/client', '@prisma/adapter-pg', 'pg'],
   // the monorepo root holds the lockfile: trace server files from there
   outputFileTracingRoot: new URL('../../', import.meta.url).pathname,

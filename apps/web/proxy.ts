@@ -1,21 +1,31 @@
 /**
- * The browser's only way to the worker's live data: socket.io on the dashboard's own origin at
- * `/socket.io`, forwarded here to the worker (loopback by default), websocket upgrades included.
+ * Runs before every page and before the browser's live socket:
  *
- * Why a proxy function and not a `rewrites()` entry: `next start` proxies external rewrites,
- * upgrades included, but `rewrites()` is evaluated by `next build` (routes-manifest.json), so the
- * worker's address would be fixed in the build. Here it is read from the running server's
- * environment (`L2SCOPE_WORKER_URL` / `L2SCOPE_LIVE_PORT`), and the worker token is added to the
- * forwarded request (the browser never holds it; any `Authorization` it sends is dropped).
+ * - `/socket.io` (polling and websocket upgrades): the browser's only way to the worker's live
+ *   data, forwarded to the worker (loopback by default) with the browser's own cookie; the worker
+ *   admits the socket only for a signed-in session (docs/auth.md). A proxy function and not a
+ *   `rewrites()` entry: `rewrites()` is evaluated by `next build`, so the worker's address would be
+ *   fixed in the build; here it is read from the running server's environment
+ *   (`L2SCOPE_WORKER_URL` / `L2SCOPE_LIVE_PORT`).
+ * - pages: hands the requested path (and query) to the `(app)` layout in the `x-l2scope-path`
+ *   request header, so a page that needs a session can redirect to `/login?next=<path>` and the
+ *   login page can send the user back. The session itself is checked by the layout and by every
+ *   API route, not here.
  */
 import { type NextRequest, NextResponse } from 'next/server';
 import { workerLink, workerRequestHeaders } from '@/server/worker';
 
-/** Forward `/socket.io` (polling and websocket) to the worker, with the worker token. */
 export function proxy(req: NextRequest): NextResponse {
-  const link = workerLink();
-  const target = new URL(`/socket.io/${req.nextUrl.search}`, link.url);
-  return NextResponse.rewrite(target, { request: { headers: workerRequestHeaders(req.headers, link) } });
+  if (req.nextUrl.pathname === '/socket.io' || req.nextUrl.pathname.startsWith('/socket.io/')) {
+    const target = new URL(`/socket.io/${req.nextUrl.search}`, workerLink().url);
+    return NextResponse.rewrite(target, { request: { headers: workerRequestHeaders(req.headers) } });
+  }
+  const headers = new Headers(req.headers);
+  headers.set('x-l2scope-path', `${req.nextUrl.pathname}${req.nextUrl.search}`);
+  return NextResponse.next({ request: { headers } });
 }
 
-export const config = { matcher: ['/socket.io', '/socket.io/:path*'] };
+export const config = {
+  // the live socket, and pages: not the API, Next's assets or the icon
+  matcher: ['/socket.io', '/socket.io/:path*', '/((?!api/|_next/|icon\\.svg|favicon\\.ico).*)'],
+};

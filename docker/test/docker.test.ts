@@ -111,7 +111,7 @@ const DF_EXPECT: DockerfileExpectations = {
       ],
     },
     web: {
-      listens: { port: 3000, portEnv: 'PORT', healthPath: '/' },
+      listens: { port: 3000, portEnv: 'PORT', healthPath: '/login' },
       files: ['apps/web/next.config.ts', 'apps/web/package.json', 'package.json', 'prisma/models.prisma', 'docker/healthcheck.mjs'],
     },
     // the node agent: no port (it only publishes); healthy while its status file is fresh
@@ -135,8 +135,10 @@ const DF_EXPECT: DockerfileExpectations = {
   runOutputs: { '/app/node_modules': /\bnpm\s+install\b/ },
 };
 
-const workerEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/worker/src', 'packages/db/src', 'packages/domain/src']));
-const webEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/web/app', 'apps/web/src', 'packages/api/src', 'packages/db/src', 'packages/domain/src']));
+const workerEnvRead = envNamesRead(sourceFiles(ROOT, ['apps/worker/src', 'packages/auth/src', 'packages/db/src', 'packages/domain/src']));
+const webEnvRead = envNamesRead(
+  sourceFiles(ROOT, ['apps/web/app', 'apps/web/src', 'apps/web/proxy.ts', 'packages/api/src', 'packages/auth/src', 'packages/db/src', 'packages/domain/src']),
+);
 
 const COMPOSE_EXPECT: ComposeExpectations = {
   composeDir: DOCKER_DIR,
@@ -150,7 +152,7 @@ const COMPOSE_EXPECT: ComposeExpectations = {
   },
   requiredEnv: {
     worker: ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_HOST', 'L2SCOPE_WORKER_TOKEN', 'L2SCOPE_WEB_ORIGINS'],
-    web: ['DATABASE_URL', 'PORT', 'L2SCOPE_WORKER_URL', 'L2SCOPE_WORKER_TOKEN'],
+    web: ['DATABASE_URL', 'PORT', 'L2SCOPE_WORKER_URL', 'L2SCOPE_AUTH_SECRET'],
     'rabbitmq-init': ['RABBITMQ_API_URL', 'RABBITMQ_ADMIN_PASSWORD', 'L2SCOPE_TAP_USER', 'L2SCOPE_TAP_PASSWORD'],
     'neutron-sim': ['NEUTRON_AMQP_URL', 'DEMO_CAPTURE'],
     postgres: ['POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_DB'],
@@ -504,10 +506,10 @@ describe('compose.yaml', () => {
   it('the apps read the variables compose sets (worker, web)', () => {
     for (const v of ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_HOST', 'L2SCOPE_WORKER_TOKEN', 'L2SCOPE_WEB_ORIGINS'])
       expect(workerEnvRead).toContain(v);
-    for (const v of ['DATABASE_URL', 'L2SCOPE_WORKER_URL', 'L2SCOPE_WORKER_TOKEN']) expect(webEnvRead).toContain(v);
+    for (const v of ['DATABASE_URL', 'L2SCOPE_WORKER_URL']) expect(webEnvRead).toContain(v);
   });
 
-  it("ports: the web is published where the image and the app's default say; the worker is not published, the web reaches it on the compose network with the same token", () => {
+  it("ports: the web is published where the image and the app's default say; the worker is not published, the web reaches it on the compose network and holds no worker token (the worker checks the browser's session)", () => {
     for (const publish of [undefined, '4556']) {
       const env = { ...ENV_EXAMPLE, L2SCOPE_WEB_PUBLISH: publish };
       const doc = resolveCompose(COMPOSE, env);
@@ -518,8 +520,8 @@ describe('compose.yaml', () => {
       expect(Number(envOf(worker).L2SCOPE_LIVE_PORT)).toBe(WORKER_DEFAULT_PORT);
       expect(envOf(worker).L2SCOPE_LIVE_HOST).toBe('0.0.0.0');
       expect(envOf(web).L2SCOPE_WORKER_URL).toBe(`http://worker:${WORKER_DEFAULT_PORT}`);
-      expect(envOf(web).L2SCOPE_WORKER_TOKEN).toBe(envOf(worker).L2SCOPE_WORKER_TOKEN);
-      expect(envOf(web).L2SCOPE_WORKER_TOKEN).toBe(ENV_EXAMPLE.L2SCOPE_WORKER_TOKEN);
+      expect(envOf(web).L2SCOPE_WORKER_TOKEN).toBeUndefined();
+      expect(envOf(web).L2SCOPE_AUTH_SECRET).toBe(envOf(worker).L2SCOPE_AUTH_SECRET);
       expect(bp?.container).toBe(3000);
       expect(envOf(web).PORT).toBe('3000');
       expect(bp?.host).toBe(publish ?? ENV_EXAMPLE.L2SCOPE_WEB_PUBLISH);

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { analyzeCommand } from './analyze';
 import { decodeCommand } from './decode';
 import { rabbitmqPrintCommand } from './rabbitmq';
+import { userCommand } from './user';
 
 // `l2scope decode big.jsonl | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -52,5 +53,6 @@ rabbitmq
   .action((opts: { vhost: string; host: string[]; workerUser: string }) => {
     process.exitCode = rabbitmqPrintCommand(opts);
   });
+program.addCommand(userCommand());
 
 await program.parseAsync();

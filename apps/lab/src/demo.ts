@@ -72,13 +72,15 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void): Promise
       // a fresh database of the demo's own: the live topology starts empty and fills from the lab
       const db = path.join(LAB_ROOT, 'l2scope-demo.db');
       for (const f of [db, `${db}-journal`, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-      const { proc, url, token } = await startDashboard(o.amqpUrl, ports, `file:${db}`);
+      const { proc, url, token, firstLogin } = await startDashboard(o.amqpUrl, ports, `file:${db}`);
       await withLock(async () => {
         const s = loadState()!;
         s.procs[DASHBOARD_KEY] = proc;
         saveState(s);
       });
       log(`[${since()}] l2scope dashboard: ${url}  (worker tapping ${o.amqpUrl}) - open it in a browser`);
+      // the demo's database is new each time: npm start made the admin user (docs/auth.md)
+      if (firstLogin) log(`[${since()}] sign in as ${firstLogin}`);
       // measured alongside the churn: when the browser can first show a host
       void waitFirstHost(`http://127.0.0.1:${ports.worker}`, token, 120_000).then((first) =>
         log(

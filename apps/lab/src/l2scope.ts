@@ -105,6 +105,14 @@ export function dashboardUrlFrom(text: string): string | undefined {
   return /l2scope is up:\s*(https?:\/\/\S+)/.exec(text)?.[1];
 }
 
+/**
+ * The first-start sign-in in `npm start`'s output (`first start: user admin, password X`), printed
+ * beside the URL when the database had no users (docs/auth.md), or undefined.
+ */
+export function firstLoginFrom(text: string): string | undefined {
+  return /\(first start: (user \S+, password \S+)/.exec(text)?.[1];
+}
+
 /** Preferred ports of the dashboard (`npm start --port`) and of its worker (`--live-port`). */
 export const DASHBOARD_PORTS = { web: Number(process.env.PORT ?? 3000), worker: Number(process.env.L2SCOPE_LIVE_PORT ?? 3001) };
 
@@ -168,7 +176,7 @@ export async function startDashboard(
   amqpUrl: string,
   ports: { web: number; worker: number },
   dbUrl: string,
-): Promise<{ proc: ProcRecord; url: string; token: string }> {
+): Promise<{ proc: ProcRecord; url: string; token: string; firstLogin: string | undefined }> {
   const log = paths.log('l2scope-dashboard');
   const token = newWorkerToken();
   rmSync(log, { force: true }); // only this run's output may be searched for the URL
@@ -193,5 +201,5 @@ export async function startDashboard(
   );
   await sleep(1000);
   if (!isRunning(proc)) throw new Error(`npm start exited right after printing its URL:\n${tail(log, 20)}`);
-  return { proc, url, token };
+  return { proc, url, token, firstLogin: firstLoginFrom(readFileSync(log, 'utf8')) };
 }

@@ -135,5 +135,11 @@ describe('dashboard contract (l2scope.ts)', () => {
     const { dashboardUrlFrom } = await import('../src/l2scope');
     expect(dashboardUrlFrom('worker: live server on port 3001\n   - Local: http://localhost:3000\n')).toBeUndefined();
     expect(dashboardUrlFrom('\nl2scope is up: http://localhost:3000  (tapping the broker live; Ctrl-C stops)\n')).toBe('http://localhost:3000');
+    const first =
+      '\nl2scope is up: http://localhost:3000  (first start: user admin, password Ab3_x-Y — change it with npm run -s l2scope -- user passwd admin)\n';
+    expect(dashboardUrlFrom(first)).toBe('http://localhost:3000');
+    const { firstLoginFrom } = await import('../src/l2scope');
+    expect(firstLoginFrom(first)).toBe('user admin, password Ab3_x-Y');
+    expect(firstLoginFrom('\nl2scope is up: http://localhost:3000  (tapping the broker live; Ctrl-C stops)\n')).toBeUndefined();
   });
 });

@@ -4,7 +4,6 @@ import type { ReactNode } from 'react';
 import '@xyflow/react/dist/style.css';
 import 'react-json-view-lite/dist/index.css';
 import './globals.css';
-import { AppProviders } from '@/components/AppProviders';
 
 export const metadata: Metadata = {
   title: 'l2scope — l2pop observatory',
@@ -14,17 +13,15 @@ export const metadata: Metadata = {
 export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
 
 /**
- * Root layout: system fonts only (no network fetch at build or run time). Rendered per request
- * (nothing is prerendered at build time, when no database may exist); the providers (and the live
- * socket, on the page's own origin) persist across client-side navigation between pages.
+ * Root layout: system fonts only (no network fetch at build or run time), rendered per request.
+ * The dashboard's pages sit in `(app)`, whose layout checks the session and holds the providers
+ * and the live socket; `/login` sits outside it.
  */
 export default async function RootLayout({ children }: { children: ReactNode }) {
   await connection();
   return (
     <html lang="en">
-      <body>
-        <AppProviders>{children}</AppProviders>
-      </body>
+      <body>{children}</body>
     </html>
   );
 }

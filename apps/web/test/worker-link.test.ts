@@ -1,7 +1,7 @@
 /**
  * Where the web server's proxy sends the browsers' /socket.io, and with which credentials: the
- * worker's address from the running server's environment, the worker token added, whatever
- * `Authorization` the browser sent dropped.
+ * worker's address from the running server's environment, the browser's own cookie (its session),
+ * whatever `Authorization` it sent dropped, and never the worker token.
  */
 import { describe, expect, it } from 'vitest';
 import { workerLink, workerRequestHeaders } from '../src/server/worker';
@@ -12,8 +12,6 @@ describe('workerLink', () => {
     expect(workerLink({ L2SCOPE_LIVE_PORT: '4555' }).url.href).toBe('http://127.0.0.1:4555/');
     expect(workerLink({ L2SCOPE_LIVE_PORT: 'nope' }).url.href).toBe('http://127.0.0.1:3001/');
     expect(workerLink({ L2SCOPE_LIVE_PORT: '4555', L2SCOPE_WORKER_URL: 'http://worker:3001' }).url.href).toBe('http://worker:3001/');
-    expect(workerLink({}).token).toBeNull();
-    expect(workerLink({ L2SCOPE_WORKER_TOKEN: ' s3cret ' }).token).toBe('s3cret');
   });
 
   it('refuses a worker URL that is not http(s)', () => {
@@ -23,17 +21,12 @@ describe('workerLink', () => {
 });
 
 describe('workerRequestHeaders', () => {
-  it("replaces the browser's Authorization with the worker token, keeps the rest (Origin, cookies)", () => {
+  it("drops the browser's Authorization, keeps the rest (Origin, session cookie), adds no worker token", () => {
     const incoming = new Headers({ authorization: 'Bearer guessed', origin: 'http://127.0.0.1:3000', cookie: 'a=b' });
-    const h = workerRequestHeaders(incoming, workerLink({ L2SCOPE_WORKER_TOKEN: 's3cret' }));
-    expect(h.get('authorization')).toBe('Bearer s3cret');
+    const h = workerRequestHeaders(incoming);
+    expect(h.has('authorization')).toBe(false);
     expect(h.get('origin')).toBe('http://127.0.0.1:3000');
     expect(h.get('cookie')).toBe('a=b');
     expect(incoming.get('authorization')).toBe('Bearer guessed');
-  });
-
-  it('without a token, forwards no Authorization at all', () => {
-    const h = workerRequestHeaders(new Headers({ authorization: 'Bearer guessed' }), workerLink({}));
-    expect(h.has('authorization')).toBe(false);
   });
 });

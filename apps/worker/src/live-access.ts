@@ -78,3 +78,17 @@ export function bearerAuthorize(token: string | undefined): LiveAuthorize {
     return !!m && timingSafeEqual(digest(m[1]!), expected);
   };
 }
+
+/**
+ * Accept a request when any of `hooks` accepts it (tried in order; a rejection counts as "no").
+ * The worker combines the worker token ({@link bearerAuthorize}) with the session check.
+ */
+export function anyOf(...hooks: LiveAuthorize[]): LiveAuthorize {
+  return async (req) => {
+    for (const hook of hooks) {
+      const ok = await hook(req).catch(() => false);
+      if (ok) return ok;
+    }
+    return false;
+  };
+}

@@ -18,6 +18,9 @@
  * allowed or `authorize` refuses: 403 on a polling handshake, 400 on a direct websocket upgrade
  * (engine.io answers upgrades that way).
  *
+ * The worker's `authorize` accepts a signed-in browser's session (the cookie the web's proxy
+ * forwards, checked by `sessionFromHeaders` of @l2scope/auth: docs/auth.md) or the worker token.
+ *
  * Updates are batched in windows (default 50 ms): model changes are coalesced per record
  * (absolute values, last wins), message summaries are capped per window (`skipped` tells the
  * browser to refetch history), so a burst of thousands of messages costs a browser a few

@@ -11,11 +11,12 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type L2scopeAuth, openAuth } from '@l2scope/auth';
 import { type Db, databaseUrl, dbProvider, openDb } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
 import { ClusterModel, type TapStats, nodeBindings, parseNodeSnapshot, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
 import { LiveServer } from './live';
-import { type LiveAuthorize, bearerAuthorize, defaultWebOrigins } from './live-access';
+import { type LiveAuthorize, anyOf, bearerAuthorize, defaultWebOrigins } from './live-access';
 import { HostMonitor } from './host-monitor';
 import { IngestPipeline } from './pipeline';
 import { replayInProcess, replayToBroker } from './replay';
@@ -80,6 +81,11 @@ export interface WorkerOptions {
   snapshotsDir?: string;
   /** Apply pending database migrations on start (default true). */
   migrate?: boolean;
+  /**
+   * Accept a socket.io connection only with a session (the dashboard's cookie, checked through
+   * @l2scope/auth: docs/auth.md) or with `L2SCOPE_ANONYMOUS_READ=1`. Default true.
+   */
+  liveAuth?: boolean;
   log?: (line: string) => void;
 }
 
@@ -153,12 +159,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     seq: pipeline.seq,
   });
 
-  if (!opts.authorize && !opts.token) log('worker: no L2SCOPE_WORKER_TOKEN: /api/* and the live sockets refuse every request');
+  if (!opts.authorize && !opts.token && opts.liveAuth === false)
+    log('worker: no L2SCOPE_WORKER_TOKEN and no session check: /api/* and the live sockets refuse every request');
+  // a signed-in browser's session (its cookie, forwarded by the web's proxy) or the worker token;
+  // the auth secret is read on the first request: a worker nobody connects to needs none
+  let auth: L2scopeAuth | undefined;
+  const session: LiveAuthorize = async (req) => (await (auth ??= openAuth(db, url)).sessionFromHeaders(req.headers)) !== null;
   const live = new LiveServer({
     port: opts.port ?? 3001,
     host: opts.host,
     origins: opts.origins ?? defaultWebOrigins(3000),
-    authorize: opts.authorize ?? bearerAuthorize(opts.token),
+    authorize: opts.authorize ?? anyOf(bearerAuthorize(opts.token), ...((opts.liveAuth ?? true) ? [session] : [])),
     getModel: () => model.snapshot(),
     getStats: stats,
     getNodes: () => nodes.status(),

@@ -1,4 +1,4 @@
 export { appRouter, type AppRouter } from './router';
-export { createCallerFactory, publicProcedure, type Context } from './trpc';
+export { adminProcedure, createCallerFactory, createContext, operatorProcedure, roleProcedure, viewerProcedure, type Context } from './trpc';
 export { messageFilterSchema, type MessageFilter } from './filters';
 export { exportCaptureLines } from './export';

@@ -1,19 +1,53 @@
 /**
- * The one tRPC instance of the API: its context, router factory and base procedure. Every
- * procedure is built from {@link publicProcedure}; swapping it (e.g. for an authenticated one)
- * changes all of them.
+ * The one tRPC instance of the API: its context, router factory and procedures. Every procedure
+ * needs a session (docs/auth.md): {@link viewerProcedure} for reads, {@link operatorProcedure} and
+ * {@link adminProcedure} for what needs more. No procedure is public.
  */
-import { initTRPC } from '@trpc/server';
+import { TRPCError, initTRPC } from '@trpc/server';
+import type { L2scopeAuth, Role, SessionUser } from '@l2scope/auth';
+import { roleAtLeast } from '@l2scope/auth';
 import type { Db } from '@l2scope/db';
 
-/** Per-request context: the database client (`openDb` of @l2scope/db, one per process). */
+/** Per-request context. */
 export interface Context {
+  /** The database client (`openDb` of @l2scope/db, one per process). */
   db: Db;
+  /** The request's user and role (`L2scopeAuth.sessionFromHeaders`), null without a session. */
+  user: SessionUser | null;
+  /** True when the request's `Origin` is a trusted web origin (`L2scopeAuth.isTrustedOrigin`); mutations need it. */
+  originTrusted: boolean;
+}
+
+/**
+ * The context of one HTTP request: its session user and whether its `Origin` is trusted.
+ * Throws when the database cannot be read.
+ */
+export async function createContext(db: Db, auth: L2scopeAuth, headers: Headers): Promise<Context> {
+  return { db, user: await auth.sessionFromHeaders(headers), originTrusted: auth.isTrustedOrigin(headers) };
 }
 
 const t = initTRPC.context<Context>().create();
 
 export const router = t.router;
-/** The base procedure every procedure of the API is built from. */
-export const publicProcedure = t.procedure;
 export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * A procedure for users with at least role `min`: UNAUTHORIZED (HTTP 401) without a session,
+ * FORBIDDEN (403) below `min`, and FORBIDDEN for a mutation whose `Origin` is not a trusted web
+ * origin (a cross-site request cannot forge it). The context's `user` is non-null downstream.
+ */
+export function roleProcedure(min: Role) {
+  return t.procedure.use(({ ctx, type, next }) => {
+    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
+    if (!roleAtLeast(ctx.user.role, min)) throw new TRPCError({ code: 'FORBIDDEN', message: `needs role ${min} or above` });
+    if (type === 'mutation' && !ctx.originTrusted) throw new TRPCError({ code: 'FORBIDDEN', message: 'untrusted origin' });
+    return next({ ctx: { ...ctx, user: ctx.user } });
+  });
+}
+
+/** The base of every read: any signed-in user (viewer or above, or the anonymous viewer when enabled). */
+export const viewerProcedure = roleProcedure('viewer');
+/** For operators and admins (the toggles, exports of raw messages). */
+export const operatorProcedure = roleProcedure('operator');
+/** For admins only. */
+export const adminProcedure = roleProcedure('admin');

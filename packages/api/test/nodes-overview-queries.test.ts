@@ -12,7 +12,7 @@ import { BUM_REPORT_SCHEMA, type BumReport, type ConvergenceSample, type Finding
 import { type Db, addConvergenceSamples, closeDb, dbProvider, hostAnalyses, openDb, openFinding, saveBumReports, saveHostAnalyses } from '@l2scope/db';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { appRouter, createCallerFactory } from '../src';
-import { Seeder } from './seed';
+import { Seeder, TEST_VIEWER } from './seed';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const step1 = Number.parseFloat(
@@ -74,7 +74,7 @@ function samples(host: string, n: number): ConvergenceSample[] {
 /** Run `nodes.overview` on the counting client; the statements it ran. */
 async function overviewStatements(): Promise<{ hosts: number; convergence: number; bum: number; findings: number; sql: string[] }> {
   statements.length = 0;
-  const o = await createCaller({ db: counted }).nodes.overview();
+  const o = await createCaller({ db: counted, user: TEST_VIEWER, originTrusted: false }).nodes.overview();
   return { hosts: o.hosts.length, convergence: o.convergence.length, bum: o.bum.length, findings: o.findings.length, sql: [...statements].sort() };
 }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapture, snapshotsFromBundle } from '@l2scope/domain';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { appRouter, createCallerFactory } from '../src';
-import { Seeder } from './seed';
+import { Seeder, TEST_VIEWER } from './seed';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const NET = '7592da76-ae90-48b3-b213-51b1b36f8297';
@@ -38,7 +38,7 @@ beforeAll(async () => {
       .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
   );
   await seed.nodes(snapshotsFromBundle(files, { takenAt: Date.now() }).snapshots);
-  api = createCaller({ db: seed.db });
+  api = createCaller({ db: seed.db, user: TEST_VIEWER, originTrusted: false });
 });
 afterAll(async () => {
   await seed?.close();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, parseCapture } from '@l2scope/domain';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { appRouter, createCallerFactory, exportCaptureLines } from '../src';
-import { Seeder } from './seed';
+import { Seeder, TEST_VIEWER } from './seed';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const file = path.join(root, 'fixtures/lab2.jsonl');
@@ -32,7 +32,7 @@ beforeAll(async () => {
       { receivedAt: Date.now(), exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', properties: {}, body: new TextEncoder().encode(body) },
     ]);
   }
-  api = createCaller({ db: seed.db });
+  api = createCaller({ db: seed.db, user: TEST_VIEWER, originTrusted: false });
 });
 afterAll(async () => {
   await seed?.close();

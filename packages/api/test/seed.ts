@@ -97,3 +97,6 @@ export class Seeder {
     return closeDb(this.db);
   }
 }
+
+/** A signed-in viewer, for callers made with `createCallerFactory` (no HTTP, no cookie). */
+export const TEST_VIEWER = { id: 'test-viewer', name: 'test viewer', username: 'viewer', email: null, role: 'viewer', anonymous: false } as const;

@@ -11,7 +11,7 @@
  * @prisma/adapter-pg, pg, and, if a server route calls `migrate`, @prisma/migrate,
  * @prisma/internals, @prisma/schema-engine-wasm; and @l2scope/db in `transpilePackages`.
  */
-export { databaseUrl, dbProvider, type DbProvider } from './config';
+export { databaseUrl, dbProvider, sqliteFilePath, repoRoot, type DbProvider } from './config';
 export { openDb, closeDb, type Db, type OpenDbOptions } from './client';
 export type { MigrateResult } from './migrations';
 

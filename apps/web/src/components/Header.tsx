@@ -1,5 +1,5 @@
 'use client';
-/** Top bar: product, pages, live socket state, tap state and counters, host view status, gaps and missing exchanges. */
+/** Top bar: product, pages, live socket state, tap state and counters, host view status, gaps and missing exchanges, the signed-in user. */
 import { NODE_REFUSAL_REASONS } from '@l2scope/domain';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
@@ -7,6 +7,7 @@ import { clockTime, count, dateTime } from '@/lib/format';
 import { useL2 } from '@/state/store';
 import { useHeaderStatus } from '@/hooks/use-header-status';
 import { DRIFT_META, type Tone, worstClass } from '@/host-view/classes';
+import { UserChip } from './SessionUser';
 
 const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, info: 2 };
 
@@ -100,6 +101,7 @@ export function Header() {
           </span>
         )}
       </div>
+      <UserChip />
     </header>
   );
 }

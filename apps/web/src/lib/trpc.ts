@@ -17,6 +17,18 @@ export type TrpcClient = TRPCClient<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 /**
+ * `fetch` for the tRPC links: a 401 (the session expired or was ended) sends the browser to the
+ * login page, which brings it back here once signed in.
+ */
+const sessionFetch: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  if (res.status === 401 && typeof window !== 'undefined' && window.location.pathname !== '/login') {
+    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+  }
+  return res;
+};
+
+/**
  * A client batching requests to the app's own `/api/trpc` route. The host view's queries go in
  * batches of their own: a slow node read never holds back the topology snapshot or the inspector.
  */
@@ -25,8 +37,8 @@ export function makeTrpcClient(): TrpcClient {
     links: [
       splitLink({
         condition: (op) => op.path.startsWith('nodes.'),
-        true: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000, maxItems: MAX_BATCH_SIZE }),
-        false: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000, maxItems: MAX_BATCH_SIZE }),
+        true: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000, maxItems: MAX_BATCH_SIZE, fetch: sessionFetch }),
+        false: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000, maxItems: MAX_BATCH_SIZE, fetch: sessionFetch }),
       }),
     ],
   });

@@ -14,4 +14,5 @@ export * from './findings';
 export * from './convergence';
 export * from './node-view';
 export * from './node-refusals';
+export * from './auth';
 export { jsonColumn, jsonColumnFromText } from './json';

@@ -9,6 +9,7 @@ import { useSync } from '@/hooks/use-sync';
 import { useDebounced } from '@/hooks/use-debounced';
 import { type InspectorFilter, exportQuery } from '@/state/inspector';
 import { useL2 } from '@/state/store';
+import { usePageUser } from '@/components/SessionUser';
 
 const TEXT_DEBOUNCE_MS = 300;
 
@@ -20,6 +21,9 @@ export function InspectorFilters() {
   const pending = useL2((s) => s.inspector.pending.length);
   const stale = useL2((s) => s.inspector.stale);
   const rows = useL2((s) => s.inspector.rows.length);
+  // the export dumps raw messages: operators and admins only (app/api/export/route.ts)
+  const role = usePageUser()?.role;
+  const canExport = role === 'operator' || role === 'admin';
   const status = useL2((s) => s.inspector.status);
   const seq = useL2((s) => s.model.state.seq);
   const facets = useQuery({ ...trpc.messages.facets.queryOptions(), refetchInterval: 15_000 });
@@ -141,15 +145,17 @@ export function InspectorFilters() {
           </span>
         )}
       </button>
-      <a
-        className="btn"
-        data-testid="inspector-export"
-        href={`/api/export${exportQuery(filter)}`}
-        download
-        aria-label="Export the filtered messages as a JSONL capture"
-      >
-        ⤓ Export JSONL
-      </a>
+      {canExport && (
+        <a
+          className="btn"
+          data-testid="inspector-export"
+          href={`/api/export${exportQuery(filter)}`}
+          download
+          aria-label="Export the filtered messages as a JSONL capture"
+        >
+          ⤓ Export JSONL
+        </a>
+      )}
     </div>
   );
 }

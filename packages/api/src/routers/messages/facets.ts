@@ -1,9 +1,9 @@
 import { messageFacets } from '@l2scope/db';
-import { publicProcedure } from '../../trpc';
+import { viewerProcedure } from '../../trpc';
 import { ZMessagesFacetsInput, ZMessagesFacetsOutput } from './facets.types';
 
 /** Values the filters offer: methods seen, networks (with VNI), hosts (with VTEP). */
-export const messagesFacets = publicProcedure
+export const messagesFacets = viewerProcedure
   .input(ZMessagesFacetsInput)
   .output(ZMessagesFacetsOutput)
   .query(({ ctx }) => messageFacets(ctx.db));

@@ -1,10 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import { messageDetail } from '@l2scope/db';
-import { publicProcedure } from '../../trpc';
+import { viewerProcedure } from '../../trpc';
 import { ZMessagesGetInput, ZMessagesGetOutput } from './get.types';
 
 /** One message: summary, decoded tree, AMQP properties, raw body. NOT_FOUND for an unknown (or pruned) id. */
-export const messagesGet = publicProcedure
+export const messagesGet = viewerProcedure
   .input(ZMessagesGetInput)
   .output(ZMessagesGetOutput)
   .query(async ({ ctx, input }) => {

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { readNodeHost } from '@l2scope/db';
-import { publicProcedure } from '../../trpc';
+import { viewerProcedure } from '../../trpc';
 import { ZNodesHostInput, ZNodesHostOutput } from './host.types';
 
 /**
@@ -8,7 +8,7 @@ import { ZNodesHostInput, ZNodesHostOutput } from './host.types';
  * holds), what the server told it (per network), recent convergence samples, BUM report, findings.
  * NOT_FOUND when neither the model, an analysis nor a snapshot knows the host.
  */
-export const nodesHost = publicProcedure
+export const nodesHost = viewerProcedure
   .input(ZNodesHostInput)
   .output(ZNodesHostOutput)
   .query(async ({ ctx, input }) => {

@@ -1,10 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import { readNodeNetwork } from '@l2scope/db';
-import { publicProcedure } from '../../trpc';
+import { viewerProcedure } from '../../trpc';
 import { ZNodesNetworkInput, ZNodesNetworkOutput } from './network.types';
 
 /** One network: every member host's flood list (actual / ideal / excess / missing) and BUM report, findings. NOT_FOUND for a network the model does not know. */
-export const nodesNetwork = publicProcedure
+export const nodesNetwork = viewerProcedure
   .input(ZNodesNetworkInput)
   .output(ZNodesNetworkOutput)
   .query(async ({ ctx, input }) => {
