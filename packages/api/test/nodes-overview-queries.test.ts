@@ -108,8 +108,8 @@ describe('nodes.overview at scale', () => {
   it('runs the same statements for 300 hosts as for 3', async () => {
     const small = await overviewStatements();
     expect(small).toMatchObject({ hosts: 3, convergence: 3, bum: 3, findings: 1 });
-    // analyses, open findings, resolved findings, BUM reports, lag figures
-    expect(small.sql).toHaveLength(5);
+    // analyses, open findings, resolved findings, BUM reports, lag figures, node message refusals
+    expect(small.sql).toHaveLength(6);
 
     // grow to 300 analysed hosts: the real analyses copied under new names, each with a BUM report,
     // convergence samples and a finding naming it
