@@ -4,7 +4,7 @@
  * through `applyModelChange`, the worker (on restart) and the API read through `readModelSnapshot`.
  */
 import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelChangeKey } from '@l2scope/domain';
-import { type BulkTable, insertRows } from '../bulk';
+import { type BulkTable, insertRows, storableString } from '../bulk';
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
 
@@ -78,8 +78,10 @@ export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
  * record wins), so a batch costs a handful of statements whatever its size. Call inside a transaction.
  */
 export async function applyModelChanges(db: Client & Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, changes: ModelChange[]): Promise<void> {
+  // keyed as stored: ids that differ only by NUL or lone surrogates are one row once made storable
+  // (a hostile publisher's 'h\u0000' and 'h\uFFFD'), so they must not be inserted twice
   const last = new Map<string, ModelChange>();
-  for (const c of changes) last.set(modelChangeKey(c), c);
+  for (const c of changes) last.set(storableString(modelChangeKey(c)), c);
   const hostIds: string[] = [];
   const hosts: unknown[][] = [];
   const networkIds: string[] = [];
@@ -126,11 +128,12 @@ export async function applyModelChanges(db: Client & Pick<Db, '$executeRawUnsafe
         break;
     }
   }
-  for (const ids of chunks(hostIds)) await db.host.deleteMany({ where: { id: { in: ids } } });
+  for (const ids of chunks(hostIds.map(storableString))) await db.host.deleteMany({ where: { id: { in: ids } } });
   await insertRows(db, provider, HOST, hosts);
-  for (const ids of chunks(networkIds)) await db.network.deleteMany({ where: { id: { in: ids } } });
+  for (const ids of chunks(networkIds.map(storableString))) await db.network.deleteMany({ where: { id: { in: ids } } });
   await insertRows(db, provider, NETWORK, networks);
-  for (const keys of chunks(vtepKeys)) await db.vtepEntries.deleteMany({ where: { OR: keys } });
+  const storableKeys = vtepKeys.map((k) => ({ networkId: storableString(k.networkId), vtep: storableString(k.vtep) }));
+  for (const keys of chunks(storableKeys)) await db.vtepEntries.deleteMany({ where: { OR: keys } });
   await insertRows(db, provider, VTEP_ENTRIES, vteps);
 }
 
