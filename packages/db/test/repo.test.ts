@@ -288,6 +288,30 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect([v, depth]).toEqual([CUT_TOO_DEEP, 129]);
   });
 
+  it('projects host ids that are one row once storable (NUL, lone surrogate) without a unique violation', async () => {
+    const host = (id: string) => ({
+      type: 'host' as const,
+      host: {
+        id,
+        name: id,
+        vtep: null,
+        agentType: null,
+        binary: null,
+        l2population: null,
+        arpResponder: null,
+        distributedRouting: null,
+        tunnelTypes: [],
+        devices: null,
+        startedAt: null,
+        lastReportAt: null,
+        networks: {},
+      },
+    });
+    await db.$transaction((tx) => writeModelChanges(tx, provider, [host('h\u0000'), host('h\ud800'), host('h\uFFFD')]));
+    await db.$transaction((tx) => writeModelChanges(tx, provider, [host('h\u0000')]));
+    expect(await db.host.count({ where: { id: 'h\uFFFD' } })).toBe(1);
+  });
+
   it('opens and resolves findings by kind and network', async () => {
     const f = {
       kind: 'mixed_l2pop' as const,

@@ -6,7 +6,7 @@
  * `readModelSnapshot`, a host page through `readHostModel`.
  */
 import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelEdits } from '@l2scope/domain';
-import { type BulkTable, insertRows } from '../bulk';
+import { type BulkTable, insertRows, storableString } from '../bulk';
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
 
@@ -112,9 +112,14 @@ export async function readHostModel(db: Client, hostId: string): Promise<ModelSn
  */
 export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, changes: readonly ModelChange[]): Promise<void> {
   const edits = modelEdits(changes);
+  // keyed as stored: ids that differ only by NUL or lone surrogates are one row once made storable
+  // (a hostile publisher's 'h\u0000' and 'h\uFFFD'), so they must not be inserted twice: the last wins
+  const hostEdits = lastByStorable(edits.hosts.values(), (e) => storableString(e.key));
+  const networkEdits = lastByStorable(edits.networks.values(), (e) => storableString(e.key));
+  const vtepEdits = lastByStorable(edits.vteps.values(), (e) => `${storableString(e.key.network)}\n${storableString(e.key.vtep)}`);
   const hostIds: string[] = [];
   const hosts: unknown[][] = [];
-  for (const { key, value: h } of edits.hosts.values()) {
+  for (const { key, value: h } of hostEdits) {
     hostIds.push(key);
     if (h)
       hosts.push([
@@ -135,22 +140,34 @@ export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe
   }
   const networkIds: string[] = [];
   const networks: unknown[][] = [];
-  for (const { key, value: n } of edits.networks.values()) {
+  for (const { key, value: n } of networkEdits) {
     networkIds.push(key);
     if (n) networks.push([n.id, n.vni, n.networkType, new Date(n.firstSeenAt)]);
   }
   const vtepKeys: { networkId: string; vtep: string }[] = [];
   const vteps: unknown[][] = [];
-  for (const { key, value: v } of edits.vteps.values()) {
+  for (const { key, value: v } of vtepEdits) {
     vtepKeys.push({ networkId: key.network, vtep: key.vtep });
     if (v) vteps.push([v.network, v.vtep, v.flood, v.macs, v.neigh, new Date(v.updatedAt)]);
   }
-  for (const ids of chunks(hostIds)) await db.host.deleteMany({ where: { id: { in: ids } } });
+  for (const ids of chunks(hostIds.map(storableString))) await db.host.deleteMany({ where: { id: { in: ids } } });
   await insertRows(db, provider, HOST, hosts);
-  for (const ids of chunks(networkIds)) await db.network.deleteMany({ where: { id: { in: ids } } });
+  for (const ids of chunks(networkIds.map(storableString))) await db.network.deleteMany({ where: { id: { in: ids } } });
   await insertRows(db, provider, NETWORK, networks);
-  for (const keys of chunks(vtepKeys)) await db.vtepEntries.deleteMany({ where: { OR: keys } });
+  const storableKeys = vtepKeys.map((k) => ({ networkId: storableString(k.networkId), vtep: storableString(k.vtep) }));
+  for (const keys of chunks(storableKeys)) await db.vtepEntries.deleteMany({ where: { OR: keys } });
   await insertRows(db, provider, VTEP_ENTRIES, vteps);
+}
+
+/** The edits with one per stored key (the last of twins wins), in edit order. */
+function lastByStorable<E>(edits: Iterable<E>, storableKey: (e: E) => string): E[] {
+  const m = new Map<string, E>();
+  for (const e of edits) {
+    const k = storableKey(e);
+    m.delete(k);
+    m.set(k, e);
+  }
+  return [...m.values()];
 }
 
 /** Split a list for IN / OR clauses (SQLite's bound-parameter limit, PostgreSQL plan sizes). */
