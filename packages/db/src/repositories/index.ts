@@ -14,3 +14,4 @@ export * from './findings';
 export * from './convergence';
 export * from './node-view';
 export { jsonColumn, jsonColumnFromText } from './json';
+export * from './retention';
