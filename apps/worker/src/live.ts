@@ -11,9 +11,11 @@
  * All answer JSON (`cache-control: no-store`, any origin); other methods 405, other paths 404.
  *
  * Updates are batched in windows (default 50 ms): model changes are coalesced per record
- * (absolute values, last wins), message summaries are capped per window (`skipped` tells the
+ * (absolute values, last wins) and capped per window (past `maxChangesPerWindow` records the
+ * window's changes are dropped and `skipped` tells the browser to refetch the model; hosts expired
+ * by retention do the same), message summaries are capped per window (`skipped` tells the
  * browser to refetch history), so a burst of thousands of messages costs a browser a few
- * frames, not thousands.
+ * frames, not thousands, and the worker's memory per window is bounded.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +31,7 @@ import {
 } from '@l2scope/domain';
 import type { HostMonitor, NodesStatus } from './host-monitor';
 import { type IngestPipeline, summarize } from './pipeline';
+import type { Retention } from './retention';
 import type { TapHealth } from './tap-health';
 
 /** `GET /healthz`: the source is connected (`ok`), how it runs, the last committed message id. */
@@ -50,6 +53,8 @@ export interface LiveServerOptions {
   windowMs?: number;
   /** Message summaries pushed per window at most; the rest are counted as skipped. */
   maxMessagesPerWindow?: number;
+  /** Model changes (records) pushed per window at most; past it the window's changes are skipped (browsers refetch the model). */
+  maxChangesPerWindow?: number;
 }
 
 /** What the live server follows (each optional: a worker without a tap has no tap health). */
@@ -60,6 +65,8 @@ export interface LiveSources {
   nodes?: Pick<HostMonitor, 'on'>;
   /** Connection, drops and gaps: the header's stats. */
   health?: Pick<TapHealth, 'on'>;
+  /** Hosts expired from the model: browsers refetch it. */
+  retention?: Pick<Retention, 'on'>;
 }
 
 /**
@@ -73,16 +80,19 @@ export class LiveServer {
   private messages: MessageSummary[] = [];
   private skipped = 0;
   private changes = new Map<string, ModelChange>();
+  private changesSkipped = 0;
   private seq = 0;
   private statsDirty = false;
   private nodes: NodesLiveUpdate | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly windowMs: number;
   private readonly maxMessages: number;
+  private readonly maxChanges: number;
 
   constructor(private readonly opts: LiveServerOptions) {
     this.windowMs = opts.windowMs ?? 50;
     this.maxMessages = opts.maxMessagesPerWindow ?? 500;
+    this.maxChanges = opts.maxChangesPerWindow ?? 2000;
     this.http = http.createServer((req, res) => this.handle(req, res));
     this.io = new Server(this.http, { cors: { origin: true }, serveClient: false });
     this.io.on('connection', (socket) => {
@@ -135,6 +145,14 @@ export class LiveServer {
     );
     sources.nodes?.on('update', (u) => this.publishNodes(u));
     sources.health?.on('changed', () => this.statsChanged());
+    sources.retention?.on('hosts_expired', (ids) => this.modelSkipped(ids.length));
+  }
+
+  /** Tell browsers to refetch the model at the next window (`n` records changed outside the live batches). */
+  modelSkipped(n: number): void {
+    this.changesSkipped += Math.max(1, n);
+    this.changes = new Map();
+    this.arm();
   }
 
   /** Queue a committed batch for the next window. */
@@ -144,11 +162,17 @@ export class LiveServer {
       this.skipped += this.messages.length - this.maxMessages;
       this.messages.splice(0, this.messages.length - this.maxMessages);
     }
-    for (const c of changes) {
-      const key = modelChangeKey(c);
-      this.changes.delete(key); // keep the order of the latest change
-      this.changes.set(key, c);
-    }
+    if (this.changesSkipped > 0) this.changesSkipped += changes.length;
+    else
+      for (const c of changes) {
+        const key = modelChangeKey(c);
+        this.changes.delete(key); // keep the order of the latest change
+        this.changes.set(key, c);
+        if (this.changes.size > this.maxChanges) {
+          this.modelSkipped(this.changes.size);
+          break;
+        }
+      }
     this.seq = Math.max(this.seq, seq);
     this.statsDirty = true;
     this.arm();
@@ -183,9 +207,10 @@ export class LiveServer {
 
   private flush(): void {
     this.timer = null;
-    if (this.changes.size) {
-      this.io.emit('model', { seq: this.seq, changes: [...this.changes.values()] });
+    if (this.changes.size || this.changesSkipped) {
+      this.io.emit('model', { seq: this.seq, changes: this.changesSkipped ? [] : [...this.changes.values()], skipped: this.changesSkipped });
       this.changes = new Map();
+      this.changesSkipped = 0;
     }
     if (this.messages.length || this.skipped) {
       this.io.emit('messages', { messages: this.messages, skipped: this.skipped });

@@ -15,6 +15,21 @@ function positiveNumber(v: string): number {
   return n;
 }
 
+/** `1024`, `512k`, `100M`, `1G` (binary multiples) -> bytes. */
+function byteSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)i?[bB]?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('a size in bytes, e.g. 1048576, 512k, 100M, 1G');
+  return Math.round(Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()));
+}
+
+/** `90s`, `30m`, `24h`, `7d`, or plain milliseconds -> ms. */
+function duration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('a duration, e.g. 90s, 30m, 24h, 7d');
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Math.round(Number(m[1]) * unit);
+}
+
 const program = new Command('l2scope-worker')
   .description('Tap l2pop traffic (live AMQP or a replayed capture) into the l2scope model and database')
   .option('--amqp <url>', 'tap this broker live (e.g. amqp://l2scope:secret@rabbit:5672/)', process.env.AMQP_URL)
@@ -38,6 +53,14 @@ const program = new Command('l2scope-worker')
   .option('--port <port>', 'live server port (socket.io, /api/model, /healthz)', positiveNumber, Number(process.env.L2SCOPE_LIVE_PORT ?? 3001))
   .option('--host <addr>', 'live server bind address', '0.0.0.0')
   .option('--retain-messages <n>', 'keep this many newest messages', positiveNumber, 200_000)
+  .option(
+    '--retain-days <days>',
+    'delete messages, convergence samples, resolved findings, closed gaps and per-host rows older than this (0: no age bound)',
+    positiveNumber,
+    7,
+  )
+  .option('--retain-bytes <bytes>', 'keep the newest messages whose bodies total at most this (suffixes k, M, G; 0: no bound)', byteSize, 1024 ** 3)
+  .option('--host-expiry <duration>', 'hosts silent this long leave the live view, their rows stay (e.g. 90s, 30m, 24h; 0: never)', duration, 24 * 3_600_000)
   .option('--max-decode-bytes <n>', 'bodies larger than this are stored undecoded (too_large)', positiveNumber, 8 * 1024 * 1024)
   .option('--max-raw-bytes <n>', 'store at most this many bytes of a raw body', positiveNumber, 16 * 1024 * 1024)
   .option('--node-amqp <url>', 'broker the node agents publish to (default: --amqp)')
@@ -64,6 +87,9 @@ const worker = await startWorker({
   port: o.port,
   host: o.host,
   retainMessages: o.retainMessages,
+  retainDays: o.retainDays,
+  retainBytes: o.retainBytes,
+  hostExpiryMs: o.hostExpiry,
   maxDecodeBytes: o.maxDecodeBytes,
   maxRawBytes: o.maxRawBytes,
   migrate: o.migrate,

@@ -45,7 +45,8 @@ export interface IngestedMessage extends MessageRecord {
 
 /** What a batch writes; implemented by the Prisma store (and nothing else: tests use a real database). */
 export interface BatchSink {
-  writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<void>;
+  /** @returns the ids of messages skipped as already stored (redelivered; none stored twice) */
+  writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<number[] | void>;
   /** A cheap write that succeeds when the database is reachable and writable (tells a poison message from an outage). */
   probe(): Promise<void>;
 }
@@ -183,17 +184,23 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
   }
 
   /**
-   * Write messages, isolating any the database refuses: a failing batch is retried, then split in
-   * halves; a single message that still fails while the database otherwise works (the probe
-   * succeeds) is stored stripped to its raw bytes as `unstorable`, so one poison message can never
-   * stall ingest. While the database is unreachable (the probe fails too) it keeps retrying.
+   * Write messages, isolating any the database refuses. A failing batch is retried with
+   * exponential backoff (200 ms doubling to 30 s) for as long as the database is unreachable (the
+   * probe fails too: an outage, nothing is acked meanwhile); once the database answers and still
+   * refuses the batch after 3 attempts, it is split in halves; a single message it refuses is stored
+   * stripped to its raw bytes as `unstorable`, so one poison message can never stall ingest.
    */
   private async write(messages: IngestedMessage[]): Promise<void> {
     const sink = this.opts.sink;
     const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(30_000, 100 * 2 ** Math.min(attempt, 9))));
     const attemptWrite = (ms: IngestedMessage[]) => sink.writeBatch(ms, { ...this.counters }, ms[ms.length - 1]!.id);
+    const reachable = () =>
+      sink.probe().then(
+        () => true,
+        () => false,
+      );
     let lastErr: unknown;
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         await attemptWrite(messages);
         return;
@@ -202,6 +209,7 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
         this.emit('write_failed', err, attempt);
         await backoff(attempt);
       }
+      if (attempt >= 3 && (await reachable())) break;
     }
     if (messages.length > 1) {
       const mid = Math.ceil(messages.length / 2);
@@ -209,21 +217,12 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
       await this.write(messages.slice(mid));
       return;
     }
-    // one message: a poison message if the database takes other writes, else an outage
-    for (let attempt = 4; ; attempt++) {
-      try {
-        await sink.probe();
-        break;
-      } catch {
-        this.emit('write_failed', lastErr, attempt);
-        await backoff(attempt);
-      }
-      try {
-        await attemptWrite(messages);
-        return;
-      } catch (err) {
-        lastErr = err;
-      }
+    // one message the database refuses while it takes other writes: a poison message
+    try {
+      await attemptWrite(messages);
+      return;
+    } catch (err) {
+      lastErr = err;
     }
     const m = messages[0]!;
     const r = m.result;

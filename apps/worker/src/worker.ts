@@ -5,7 +5,7 @@
  * Data flows one way. `startWorker` builds the parts and subscribes each to what it follows; none
  * calls back into it: the node monitor follows the pipeline's `applied` events, message retention
  * its `committed` ones, the live server `committed`, the node monitor's `update` (emitted after the
- * write) and the tap health's `changed`; the tap health takes the AMQP tap's connection callbacks
+ * write), retention's `hosts_expired` and the tap health's `changed`; the tap health takes the AMQP tap's connection callbacks
  * and records gaps.
  */
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { LiveServer } from './live';
 import { HostMonitor } from './host-monitor';
 import { IngestPipeline } from './pipeline';
 import { replayInProcess, replayToBroker } from './replay';
-import { MessageRetention } from './retention';
+import { Retention } from './retention';
 import { PrismaStore } from './store';
 import { AmqpTap } from './tap';
 import { TapHealth } from './tap-health';
@@ -48,6 +48,14 @@ export interface WorkerOptions {
   host?: string;
   /** Keep this many newest messages in the database (older are pruned). */
   retainMessages?: number;
+  /** Delete messages, samples, resolved findings, closed gaps and per-host rows older than this (days, default 7; 0 keeps them). */
+  retainDays?: number;
+  /** Keep the newest messages whose bodies total at most this many bytes (default 1 GiB; 0: no bound). */
+  retainBytes?: number;
+  /** Hosts silent this long (ms) leave the live view (default 24 h; 0 never). */
+  hostExpiryMs?: number;
+  /** Period of the background retention run (ms, default 60 000). */
+  retentionEveryMs?: number;
   maxDecodeBytes?: number;
   maxRawBytes?: number;
   /**
@@ -70,6 +78,8 @@ export interface WorkerHandle {
   pipeline: IngestPipeline;
   store: PrismaStore;
   health: TapHealth;
+  /** Background retention and host expiry (`run()` runs one now). */
+  retention: Retention;
   /** The database client (tests read what was stored through it). */
   db: Db;
   tap: AmqpTap | null;
@@ -97,8 +107,9 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     store.recentGaps(),
   ]);
   const model = ClusterModel.fromSnapshot(snapshot);
+  const hostExpiryMs = opts.hostExpiryMs ?? 24 * 3_600_000;
   const nodes = new HostMonitor({ model, store, log });
-  await nodes.load();
+  await nodes.load(hostExpiryMs ? new Date(Date.now() - hostExpiryMs) : undefined);
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
   const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle';
@@ -106,7 +117,23 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const pipeline = new IngestPipeline({ sink: store, model, firstId, counters, maxDecodeBytes: opts.maxDecodeBytes, maxRawBytes: opts.maxRawBytes });
   pipeline.on('write_failed', (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`));
   nodes.follow(pipeline);
-  new MessageRetention(store, opts.retainMessages ?? 200_000, log).follow(pipeline);
+  const retainDays = opts.retainDays ?? 7;
+  const retainBytes = opts.retainBytes ?? 1024 ** 3;
+  const retention = new Retention({
+    store,
+    model,
+    nodes,
+    limits: {
+      maxMessages: opts.retainMessages ?? 200_000,
+      maxAgeMs: retainDays ? retainDays * 86_400_000 : undefined,
+      maxBodyBytes: retainBytes || undefined,
+      hostExpiryMs,
+    },
+    everyMs: opts.retentionEveryMs,
+    log,
+  });
+  retention.follow(pipeline);
+  retention.start();
 
   const stats = (): TapStats => ({
     mode,
@@ -123,7 +150,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   });
 
   const live = new LiveServer({ port: opts.port ?? 3001, host: opts.host, getModel: () => model.snapshot(), getStats: stats, getNodes: () => nodes.status() });
-  live.follow({ pipeline, nodes, health });
+  live.follow({ pipeline, nodes, health, retention });
   const port = await live.start();
 
   let tap: AmqpTap | null = null;
@@ -192,6 +219,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     pipeline,
     store,
     health,
+    retention,
     db,
     tap,
     stats,
@@ -203,6 +231,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         await tap?.close();
         await nodeTap?.close();
         await pipeline.drain();
+        await retention.stop();
         await nodes.stop();
         await store.writeCounters(counters).catch(() => {});
         await live.close();
