@@ -47,6 +47,7 @@ const program = new Command('l2scope-worker')
   .option('--declare-exchanges', "declare missing Neutron exchanges with oslo's flags (needs configure permission on them)", false)
   .option('--durable-exchanges', 'the cloud runs amqp_durable_queues=True (topic exchange is durable)', false)
   .option('--queue-max-length <n>', 'x-max-length of the tap queue', positiveNumber, 100_000)
+  .option('--tap-queue <name>', 'a stable tap queue (l2scope.tap.<name>): survives a worker restart or crash for 1 h, redeliveries are stored once')
   .option('--message-ttl <ms>', 'x-message-ttl of the tap queue (ms)', positiveNumber, 600_000)
   .option('--prefetch <n>', 'unacknowledged messages in flight', positiveNumber, 2000)
   .option('--db <url>', 'database URL (default: DATABASE_URL, else the embedded SQLite file)', process.env.DATABASE_URL)
@@ -81,6 +82,7 @@ const worker = await startWorker({
   declareExchanges: o.declareExchanges,
   durableExchanges: o.durableExchanges,
   queueMaxLength: o.queueMaxLength,
+  tapQueue: o.tapQueue,
   messageTtlMs: o.messageTtl,
   prefetch: o.prefetch,
   databaseUrl: o.db,

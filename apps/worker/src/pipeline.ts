@@ -60,6 +60,8 @@ export interface PipelineEvents {
   applied: [msg: DecodedMessage, at: number, id: number, changes: ModelChange[]];
   /** A batch was committed: its messages (in id order) and `seq`, the id of its last message. */
   committed: [batch: IngestedMessage[], seq: number];
+  /** Messages of a committed batch the store skipped: already stored under the same delivery identity (a broker redelivery). */
+  redelivered: [ids: number[]];
   /** Writing a batch failed (it is retried): the error and the attempt number (1-based). */
   write_failed: [err: unknown, attempt: number];
 }
@@ -183,6 +185,10 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     if (this.batch.length > 0) this.scheduleFlush(this.batch.length >= this.opts.maxBatch ? 0 : this.opts.windowMs);
   }
 
+  private noteDuplicates(ids: number[] | void): void {
+    if (ids && ids.length) this.emit('redelivered', ids);
+  }
+
   /**
    * Write messages, isolating any the database refuses. A failing batch is retried with
    * exponential backoff (200 ms doubling to 30 s) for as long as the database is unreachable (the
@@ -202,7 +208,7 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     let lastErr: unknown;
     for (let attempt = 1; ; attempt++) {
       try {
-        await attemptWrite(messages);
+        this.noteDuplicates(await attemptWrite(messages));
         return;
       } catch (err) {
         lastErr = err;
@@ -219,7 +225,7 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     }
     // one message the database refuses while it takes other writes: a poison message
     try {
-      await attemptWrite(messages);
+      this.noteDuplicates(await attemptWrite(messages));
       return;
     } catch (err) {
       lastErr = err;
@@ -244,7 +250,7 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     this.counters.undecodable++;
     for (let attempt = 1; ; attempt++) {
       try {
-        await attemptWrite([stripped]);
+        this.noteDuplicates(await attemptWrite([stripped]));
         return;
       } catch (err) {
         this.emit('write_failed', err, attempt);

@@ -41,6 +41,8 @@ export interface WorkerOptions {
   declareExchanges?: boolean;
   durableExchanges?: boolean;
   queueMaxLength?: number;
+  /** A stable tap queue name, prefixed `l2scope.tap.` if it is not (survives restarts: no gap, redeliveries deduplicated); default a fresh exclusive queue. */
+  tapQueue?: string;
   messageTtlMs?: number;
   prefetch?: number;
   /** Port of the live server (socket.io + /api/model); 0 picks a free one. */
@@ -116,6 +118,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const health = new TapHealth({ store, counters, gaps, connected: !opts.amqpUrl, log });
   const pipeline = new IngestPipeline({ sink: store, model, firstId, counters, maxDecodeBytes: opts.maxDecodeBytes, maxRawBytes: opts.maxRawBytes });
   pipeline.on('write_failed', (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`));
+  pipeline.on('redelivered', (ids) => log(`worker: ${ids.length} redelivered message(s) already stored, skipped`));
   nodes.follow(pipeline);
   const retainDays = opts.retainDays ?? 7;
   const retainBytes = opts.retainBytes ?? 1024 ** 3;
@@ -162,6 +165,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       declareExchanges: opts.declareExchanges,
       durableExchanges: opts.durableExchanges,
       maxLength: opts.queueMaxLength,
+      queueName: opts.tapQueue && (opts.tapQueue.startsWith('l2scope.tap.') ? opts.tapQueue : `l2scope.tap.${opts.tapQueue}`),
       messageTtlMs: opts.messageTtlMs,
       prefetch: opts.prefetch,
       log,

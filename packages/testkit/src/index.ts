@@ -1,3 +1,4 @@
 export * from './rabbit';
 export * from './database';
 export * from './wait';
+export * from './tcp-proxy';
