@@ -11,7 +11,7 @@
  * subscribers ({@link PipelineEvents}: the node monitor follows `applied`, the live server `committed`).
  */
 import { EventEmitter } from 'node:events';
-import type { Counters, MessageRecord } from '@l2scope/db';
+import { type Counters, type MessageRecord, deliveryIdentity } from '@l2scope/db';
 import {
   ClusterModel,
   type DecodeResult,
@@ -60,7 +60,10 @@ export interface PipelineEvents {
   applied: [msg: DecodedMessage, at: number, id: number, changes: ModelChange[]];
   /** A batch was committed: its messages (in id order) and `seq`, the id of its last message. */
   committed: [batch: IngestedMessage[], seq: number];
-  /** Messages of a committed batch the store skipped: already stored under the same delivery identity (a broker redelivery). */
+  /**
+   * Broker redeliveries of messages already stored, dropped: by the store within a committed batch
+   * (their ids), or before the model (id 0: no id was assigned).
+   */
   redelivered: [ids: number[]];
   /** Writing a batch failed (it is retried): the error and the attempt number (1-based). */
   write_failed: [err: unknown, attempt: number];
@@ -78,6 +81,10 @@ export interface PipelineOptions {
   maxDecodeBytes?: number;
   /** Raw bodies are stored up to this many bytes. */
   maxRawBytes?: number;
+  /** Delivery identities of the newest stored messages (oldest first), to drop broker redeliveries before the model. */
+  recentIdentities?: string[];
+  /** How many committed identities are remembered (default 20 000, well above the tap's prefetch). */
+  maxRecentIdentities?: number;
 }
 
 interface Pending {
@@ -98,11 +105,22 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
   private flushing: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private committedSeq: number;
+  /** Delivery identities of recently committed messages (insertion order = commit order). */
+  private readonly recent: Set<string>;
   private readonly opts: Required<PipelineOptions>;
 
   constructor(opts: PipelineOptions) {
     super();
-    this.opts = { maxBatch: 1000, windowMs: 50, maxDecodeBytes: 8 * 1024 * 1024, maxRawBytes: 16 * 1024 * 1024, ...opts };
+    this.opts = {
+      maxBatch: 1000,
+      windowMs: 50,
+      maxDecodeBytes: 8 * 1024 * 1024,
+      maxRawBytes: 16 * 1024 * 1024,
+      recentIdentities: [],
+      maxRecentIdentities: 20_000,
+      ...opts,
+    };
+    this.recent = new Set(this.opts.recentIdentities.slice(-this.opts.maxRecentIdentities));
     this.model = opts.model;
     this.counters = opts.counters;
     this.nextId = opts.firstId;
@@ -120,12 +138,21 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
   }
 
   /**
-   * Take one delivery: decode, fold into the model, queue for the next batch.
+   * Take one delivery: decode, fold into the model, queue for the next batch. A broker redelivery
+   * of a message already committed (its delivery identity among the recent ones) is dropped here,
+   * before the model (oslo's consumers drop repeated `_unique_id`s the same way): it resolves at once.
    * @returns a promise resolved when the message is committed to the database
    */
   submit(delivery: Delivery): Promise<void> {
-    const id = this.nextId++;
     const result = decodeMessage(delivery, { maxBytes: this.opts.maxDecodeBytes });
+    if (delivery.redelivered) {
+      const identity = deliveryIdentity({ result, delivery });
+      if (identity && this.recent.has(identity)) {
+        this.emit('redelivered', [0]);
+        return Promise.resolve();
+      }
+    }
+    const id = this.nextId++;
     this.counters.received++;
     if (!result.ok) this.counters.undecodable++;
     const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
@@ -178,11 +205,27 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     const messages = batch.map((p) => p.msg);
     const seq = messages[messages.length - 1]!.id;
     await this.write(messages);
+    this.remember(messages);
     this.committedSeq = seq;
     this.inFlight -= batch.length;
     for (const p of batch) p.resolve();
     this.emit('committed', messages, seq);
     if (this.batch.length > 0) this.scheduleFlush(this.batch.length >= this.opts.maxBatch ? 0 : this.opts.windowMs);
+  }
+
+  private remember(messages: IngestedMessage[]): void {
+    for (const m of messages) {
+      const identity = deliveryIdentity(m);
+      if (identity) this.recent.add(identity);
+    }
+    const over = this.recent.size - this.opts.maxRecentIdentities;
+    if (over > 0) {
+      let n = 0;
+      for (const u of this.recent) {
+        if (n++ >= over) break;
+        this.recent.delete(u);
+      }
+    }
   }
 
   private noteDuplicates(ids: number[] | void): void {

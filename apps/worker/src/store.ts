@@ -33,6 +33,7 @@ import {
   openTapGap,
   probeDb,
   readCounters,
+  recentIdentities,
   readModelSnapshot,
   recentTapGaps,
   resolveFindings,
@@ -62,6 +63,11 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore, Retention
   /** Highest stored message id (0 when empty). */
   maxMessageId(): Promise<number> {
     return maxMessageId(this.db);
+  }
+
+  /** Delivery identities of the newest `limit` stored messages, oldest first. */
+  recentIdentities(limit?: number): Promise<string[]> {
+    return recentIdentities(this.db, limit);
   }
 
   /** The persisted counters (0 for those never written). */

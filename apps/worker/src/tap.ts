@@ -221,6 +221,7 @@ export class AmqpTap {
         properties: pickProperties(msg.properties),
         body: new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength),
         source: 'amqp',
+        redelivered: msg.fields.redelivered,
       };
       this.opts.onDelivery(delivery).then(
         () => {

@@ -102,11 +102,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   }
   const db = await openDb(url);
   const store = new PrismaStore(db, dbProvider(url));
-  const [snapshot, firstId, counters, gaps] = await Promise.all([
+  const [snapshot, firstId, counters, gaps, identities] = await Promise.all([
     store.loadModel(),
     store.maxMessageId().then((n) => n + 1),
     store.loadCounters(),
     store.recentGaps(),
+    store.recentIdentities(),
   ]);
   const model = ClusterModel.fromSnapshot(snapshot);
   const hostExpiryMs = opts.hostExpiryMs ?? 24 * 3_600_000;
@@ -116,7 +117,15 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
   const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle';
   const health = new TapHealth({ store, counters, gaps, connected: !opts.amqpUrl, log });
-  const pipeline = new IngestPipeline({ sink: store, model, firstId, counters, maxDecodeBytes: opts.maxDecodeBytes, maxRawBytes: opts.maxRawBytes });
+  const pipeline = new IngestPipeline({
+    sink: store,
+    model,
+    firstId,
+    counters,
+    maxDecodeBytes: opts.maxDecodeBytes,
+    maxRawBytes: opts.maxRawBytes,
+    recentIdentities: identities,
+  });
   pipeline.on('write_failed', (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`));
   pipeline.on('redelivered', (ids) => log(`worker: ${ids.length} redelivered message(s) already stored, skipped`));
   nodes.follow(pipeline);

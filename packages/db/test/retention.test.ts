@@ -78,8 +78,8 @@ function reportBody(host: string, uniqueId: string, vtep = '10.0.20.1'): Uint8Ar
 }
 
 /** A message record as the worker's pipeline makes it (decoded, folded into `model`). */
-function record(model: ClusterModel, id: number, body: Uint8Array, receivedAt = Date.now()): MessageRecord {
-  const delivery = { receivedAt, exchange: 'neutron', routingKey: 'q-reports-plugin', properties: {}, body, source: 'amqp' };
+function record(model: ClusterModel, id: number, body: Uint8Array, receivedAt = Date.now(), redelivered = false): MessageRecord {
+  const delivery = { receivedAt, exchange: 'neutron', routingKey: 'q-reports-plugin', properties: {}, body, source: 'amqp', redelivered };
   const result = decodeMessage(delivery);
   const changes = result.ok ? model.apply(result.message, receivedAt, id) : [];
   const refs = messageRefs(result, (n) => model.vniOf(n));
@@ -111,18 +111,21 @@ describe.each(PROVIDERS)('%s', (provider) => {
 
   it('stores a redelivered message (same _unique_id) once, within a batch and across batches', async () => {
     const model = new ClusterModel();
+    const now = Date.now();
     const a = record(model, 1, reportBody('dup-a', 'u-1'));
-    const again = record(model, 2, reportBody('dup-a', 'u-1'));
+    const again = record(model, 2, reportBody('dup-a', 'u-1'), now, true);
     const b = record(model, 3, reportBody('dup-b', 'u-2'));
     expect(await commitBatch(db, provider, [a, again, b], counters, 3)).toEqual([2]);
-    expect(await commitBatch(db, provider, [record(model, 4, reportBody('dup-a', 'u-1')), record(model, 5, reportBody('dup-c', 'u-3'))], counters, 5)).toEqual([
-      4,
-    ]);
+    const later = [record(model, 4, reportBody('dup-a', 'u-1'), now, true), record(model, 5, reportBody('dup-c', 'u-3'))];
+    expect(await commitBatch(db, provider, later, counters, 5)).toEqual([4]);
+    // the same message published again (not a redelivery: a capture replayed in a loop) is a new row, without identity
+    expect(await commitBatch(db, provider, [record(model, 6, reportBody('dup-b', 'u-2'))], counters, 6)).toEqual([]);
     const rows = await db.message.findMany({ orderBy: { id: 'asc' }, select: { id: true, uniqueId: true } });
     expect(rows.map((r) => [Number(r.id), r.uniqueId])).toEqual([
       [1, 'u-1'],
       [3, 'u-2'],
       [5, 'u-3'],
+      [6, null],
     ]);
     expect(await db.messageRef.count({ where: { messageId: { in: [2n, 4n] } } })).toBe(0);
     await db.message.deleteMany({});

@@ -44,6 +44,8 @@ export interface MessageRecord {
     body: Uint8Array;
     /** `amqp` (live tap) or `replay`. */
     source: string;
+    /** The broker redelivered it (AMQP `redelivered`): skipped if its delivery identity is already stored. */
+    redelivered?: boolean;
   };
   result: DecodeResult;
   refs: MessageRefs;
@@ -111,9 +113,9 @@ const recordKey = (c: ModelChange) => modelChangeKey(c).replace(/^[a-z]+:/, '');
 
 /**
  * The delivery identity of a message: oslo's `_unique_id` (oslo.messaging sets a fresh one on every
- * message it sends), else the AMQP `messageId` property, else null (no identity: never deduplicated).
- * A message redelivered by the broker (the worker died between its commit and its ack) has the same
- * identity and is stored once.
+ * message it sends, and its consumers drop repeats of one), else the AMQP `messageId` property,
+ * else null (no identity: never deduplicated). A message redelivered by the broker (the worker died
+ * between its commit and its ack) has the same identity and is stored once.
  */
 export function deliveryIdentity(m: Pick<MessageRecord, 'result' | 'delivery'>): string | null {
   const fromOslo = m.result.ok ? m.result.message.oslo.uniqueId : null;
@@ -149,11 +151,14 @@ function messageValues(m: MessageRecord): unknown[] {
 }
 
 /**
- * Insert messages with their refs and model changes (multi-row INSERTs), skipping those whose
- * delivery identity ({@link deliveryIdentity}) is already stored or repeated in the batch
- * (insert-or-ignore on the unique index). Call inside the batch's transaction; throws the driver's
- * error (a duplicate id, a value the database refuses).
- * @returns the ids of the messages skipped as duplicates (their refs and changes are not stored either)
+ * Insert messages with their refs and model changes (multi-row INSERTs). A message whose delivery
+ * identity ({@link deliveryIdentity}) is already stored or repeated in the batch is skipped when the
+ * broker flagged it `redelivered` (a duplicate: its refs and changes are not stored either), and
+ * stored without an identity otherwise (the same message published again, e.g. a capture replayed
+ * in a loop onto the broker). The Message insert is insert-or-ignore on the unique identity.
+ * Call inside the batch's transaction; throws the driver's error (a duplicate id, a value the
+ * database refuses).
+ * @returns the ids of the messages skipped as duplicates
  */
 export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe' | 'message'>, provider: DbProvider, batch: readonly MessageRecord[]): Promise<number[]> {
   const identities = batch.map(deliveryIdentity);
@@ -165,13 +170,15 @@ export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe' | 'message
   }
   const fresh: MessageRecord[] = [];
   const duplicates: number[] = [];
+  const rows: unknown[][] = [];
   batch.forEach((m, i) => {
-    const u = identities[i];
-    if (u && stored.has(u)) duplicates.push(m.id);
-    else {
-      if (u) stored.add(u);
-      fresh.push(m);
-    }
+    const u = identities[i] ?? null;
+    if (u && stored.has(u) && m.delivery.redelivered) return void duplicates.push(m.id);
+    const values = messageValues(m);
+    if (u && stored.has(u)) values[MESSAGE_COLUMNS.indexOf('uniqueId')] = null;
+    else if (u) stored.add(u);
+    fresh.push(m);
+    rows.push(values);
   });
   const refs = fresh.flatMap((m) => {
     const id = BigInt(m.id);
@@ -183,10 +190,16 @@ export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe' | 'message
     ];
   });
   const changes = fresh.flatMap((m) => m.changes.map((c, idx) => [BigInt(m.id), idx, new Date(m.delivery.receivedAt), c.type, recordKey(c), c]));
-  await insertRows(tx, provider, MESSAGE, fresh.map(messageValues));
+  await insertRows(tx, provider, MESSAGE, rows);
   await insertRows(tx, provider, MESSAGE_REF, refs);
   await insertRows(tx, provider, MODEL_CHANGE, changes);
   return duplicates;
+}
+
+/** The delivery identities of the newest `limit` messages (the worker's cache of recent ones, to drop redeliveries before the model). */
+export async function recentIdentities(db: Pick<Db, 'message'>, limit = 20_000): Promise<string[]> {
+  const rows = await db.message.findMany({ where: { uniqueId: { not: null } }, orderBy: { id: 'desc' }, take: limit, select: { uniqueId: true } });
+  return rows.map((r) => r.uniqueId!).reverse();
 }
 
 /** Highest stored message id (0 when empty). */
