@@ -5,7 +5,7 @@
  *
  * With neither --amqp nor --replay it replays the bundled real lab3 capture in-process.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseTimeArg } from '@l2scope/domain';
 import { startWorker } from './worker';
 
@@ -60,8 +60,16 @@ const program = new Command('l2scope-worker')
     positiveNumber,
     7,
   )
-  .option('--retain-bytes <bytes>', 'keep the newest messages whose bodies total at most this (suffixes k, M, G; 0: no bound)', byteSize, 1024 ** 3)
-  .option('--host-expiry <duration>', 'hosts silent this long leave the live view, their rows stay (e.g. 90s, 30m, 24h; 0: never)', duration, 24 * 3_600_000)
+  .addOption(
+    new Option('--retain-bytes <bytes>', 'keep the newest messages whose bodies total at most this (suffixes k, M, G; 0: no bound)')
+      .argParser(byteSize)
+      .default(1024 ** 3, '1G'),
+  )
+  .addOption(
+    new Option('--host-expiry <duration>', 'hosts silent this long leave the live view, their rows stay (e.g. 90s, 30m, 24h; 0: never)')
+      .argParser(duration)
+      .default(24 * 3_600_000, '24h'),
+  )
   .option('--max-decode-bytes <n>', 'bodies larger than this are stored undecoded (too_large)', positiveNumber, 8 * 1024 * 1024)
   .option('--max-raw-bytes <n>', 'store at most this many bytes of a raw body', positiveNumber, 16 * 1024 * 1024)
   .option('--node-amqp <url>', 'broker the node agents publish to (default: --amqp)')

@@ -254,7 +254,6 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
         this.noteDuplicates(await attemptWrite(messages));
         return;
       } catch (err) {
-        lastErr = err;
         this.emit('write_failed', err, attempt);
         await backoff(attempt);
       }
