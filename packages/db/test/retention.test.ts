@@ -194,9 +194,12 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await db.nodeState.create({ data: { host: 'gone', takenAt: old, receivedAt: old, agentType: 'linuxbridge', snapshot: {} } });
     await db.nodeState.create({ data: { host: 'here', takenAt: now, receivedAt: now, agentType: 'linuxbridge', snapshot: {} } });
 
+    await addConvergenceSamples(db, provider, [s(100, now), s(101, now), s(102, now)], new Date(0));
+    expect((await pruneRetention(db, { maxConvergenceSamples: 10 }, { batch: 2 })).convergenceSamples).toBe(1);
     const r = await pruneRetention(db, { before: new Date(Date.now() - 86_400_000) }, { batch: 2 });
-    expect(r).toMatchObject({ convergenceSamples: 7, findings: 1, tapGaps: 1, hostRows: 1 });
-    expect((await db.convergenceSample.findMany()).map((x) => Number(x.messageId))).toEqual([99]);
+    expect(r).toMatchObject({ convergenceSamples: 6, findings: 1, tapGaps: 1, hostRows: 1 });
+    await pruneRetention(db, { maxConvergenceSamples: 2 });
+    expect((await db.convergenceSample.findMany({ orderBy: { id: 'asc' } })).map((x) => Number(x.messageId))).toEqual([101, 102]);
     expect((await db.finding.findMany()).map((x) => x.network)).toEqual(['still-open']);
     expect((await db.tapGap.findMany()).map((x) => x.reason)).toEqual(['still open']);
     expect((await db.nodeState.findMany()).map((x) => x.host)).toEqual(['here']);

@@ -8,7 +8,8 @@
  * What is pruned, by what:
  * - messages (with their refs and model changes): beyond the newest `maxMessages`, received before
  *   `before`, and the oldest while the stored bodies (`Message.size`, bytes as received) exceed `maxBodyBytes`;
- * - convergence samples seen before `before`; findings resolved before `before` (open ones stay);
+ * - convergence samples seen before `before` or beyond the newest `maxConvergenceSamples`;
+ *   findings resolved before `before` (open ones stay);
  *   tap gaps ended before `before` (open ones stay);
  * - per-host rows (latest snapshot, analysis, BUM report) of hosts not heard of since `before`.
  * The model projection (Host, Network, VtepEntries) is never pruned: it is the current state.
@@ -24,6 +25,8 @@ export interface RetentionPolicy {
   before?: Date;
   /** Keep the newest messages whose bodies (bytes as received) total at most this. */
   maxBodyBytes?: number;
+  /** Keep at most this many newest convergence samples (all hosts). */
+  maxConvergenceSamples?: number;
 }
 
 /** Rows deleted by one {@link pruneRetention}, per table. */
@@ -58,9 +61,20 @@ export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: 
   const report: PruneReport = { messages: 0, convergenceSamples: 0, findings: 0, tapGaps: 0, hostRows: 0 };
   const cutoff = await messageCutoff(db, policy);
   report.messages = await deleteMessagesUpTo(db, cutoff, batch, pause);
+  if (policy.maxConvergenceSamples !== undefined) {
+    const newest = await db.convergenceSample.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+    const upTo = (newest?.id ?? 0) - policy.maxConvergenceSamples;
+    if (upTo > 0)
+      report.convergenceSamples += await deleteByIds(
+        (take) => db.convergenceSample.findMany({ where: { id: { lte: upTo } }, orderBy: { id: 'asc' }, take, select: { id: true } }),
+        (ids) => db.convergenceSample.deleteMany({ where: { id: { in: ids } } }),
+        batch,
+        pause,
+      );
+  }
   const before = policy.before;
   if (before) {
-    report.convergenceSamples = await deleteByIds(
+    report.convergenceSamples += await deleteByIds(
       (take) => db.convergenceSample.findMany({ where: { seenAt: { lt: before } }, orderBy: { seenAt: 'asc' }, take, select: { id: true } }),
       (ids) => db.convergenceSample.deleteMany({ where: { id: { in: ids } } }),
       batch,
