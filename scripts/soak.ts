@@ -57,16 +57,22 @@ const database = await createTestDatabase();
 let child: ChildProcess | null = null;
 let out = '';
 let db: Db | null = null;
-const cleanup = async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
-  }
-  if (db) await closeDb(db);
-  await database.drop();
-  await vhost.cleanup();
-};
-process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+let cleaning: Promise<void> | null = null;
+/** Stop the worker, drop the database and the vhost (once). */
+const cleanup = () =>
+  (cleaning ??= (async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    if (db) await closeDb(db);
+    await database.drop();
+    await vhost.cleanup();
+  })());
+let interrupted = false;
+process.on('SIGINT', () => {
+  interrupted = true; // the publishing loop ends, reports, and cleans up
+});
 
 try {
   /** Database size in bytes: the SQLite file with its WAL, or pg_database_size. */
@@ -152,7 +158,7 @@ try {
   let nextMinute = t0 + 60_000;
   let spoof = 0;
   const tickMs = 100;
-  for (let tick = 0; Date.now() < end; tick++) {
+  for (let tick = 0; Date.now() < end && !interrupted; tick++) {
     const now = Date.now();
     // casts: R a second, a sliding window of 500 extra ports
     for (let i = 0; i < (o.rate * tickMs) / 1000; i++, k++) {
