@@ -12,7 +12,7 @@
  * It prints the worker's RSS, the database size and the stored rows at start, every minute and at
  * the end, and the growth over the second half of the run: flat means bounded.
  *
- * Worker options after `--` replace the soak's defaults (`--retain-messages 5000 --host-expiry 2m`,
+ * Worker options after `--` replace the soak's defaults (`--retain-messages 5000 --retain-samples 20000 --host-expiry 2m`,
  * small on purpose so the bounds are reached within minutes). Needs root (rabbitmqctl).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -38,10 +38,10 @@ const program = new Command('soak')
   .option('--minutes <m>', 'how long to publish', positive, 15)
   .option('--rate <r>', 'l2pop casts per second (report_state, snapshots and spoofed hosts come on top)', positive, 20)
   .option('--hosts <h>', 'hypervisors of the generated cloud', positive, 100)
-  .argument('[worker options...]', 'worker options (after --), replacing --retain-messages 5000 --host-expiry 2m')
+  .argument('[worker options...]', 'worker options (after --), replacing --retain-messages 5000 --retain-samples 20000 --host-expiry 2m')
   .parse();
 const o = program.opts<{ minutes: number; rate: number; hosts: number }>();
-const workerExtra = program.args.length ? program.args : ['--retain-messages', '5000', '--host-expiry', '2m'];
+const workerExtra = program.args.length ? program.args : ['--retain-messages', '5000', '--retain-samples', '20000', '--host-expiry', '2m'];
 
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 const fresh = (body: Buffer) => Buffer.from(body.toString().replace(/(_unique_id\\": \\")[0-9a-f]+/, `$1${randomBytes(16).toString('hex')}`));

@@ -98,6 +98,7 @@ const worker = await startWorker({
   host: o.host,
   retainMessages: o.retainMessages,
   retainDays: o.retainDays,
+  retainSamples: o.retainSamples,
   retainBytes: o.retainBytes,
   hostExpiryMs: o.hostExpiry,
   maxDecodeBytes: o.maxDecodeBytes,

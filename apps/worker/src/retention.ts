@@ -5,7 +5,7 @@
  * - Retention: every `everyMs` (default 60 s), and after every `everyMessages` committed messages
  *   (a burst prunes sooner), packages/db's `pruneRetention` deletes messages (with refs and model
  *   changes) beyond `--retain-messages`, older than `--retain-days` or past `--retain-bytes` of
- *   bodies, convergence samples beyond the newest 100 000, and convergence samples, resolved
+ *   bodies, convergence samples beyond the newest `--retain-samples`, and convergence samples, resolved
  *   findings, closed tap gaps and per-host rows older than `--retain-days`: in batches of 1000 rows, yielding to the event loop between two, one run
  *   at a time.
  * - Host expiry: hosts without a report_state for `--host-expiry` (and whose VTEP no network holds
@@ -33,7 +33,7 @@ export interface RetentionLimits {
   maxAgeMs?: number;
   /** Keep the newest messages whose bodies total at most this many bytes (`--retain-bytes`). */
   maxBodyBytes?: number;
-  /** Keep at most this many newest convergence samples (default 100 000). */
+  /** Keep at most this many newest convergence samples (`--retain-samples`, default 100 000). */
   maxConvergenceSamples?: number;
   /** Hosts silent for this long (ms) leave the live view (`--host-expiry`); 0 disables it. */
   hostExpiryMs?: number;

@@ -54,6 +54,8 @@ export interface WorkerOptions {
   retainDays?: number;
   /** Keep the newest messages whose bodies total at most this many bytes (default 1 GiB; 0: no bound). */
   retainBytes?: number;
+  /** Keep this many newest convergence samples (default 100 000). */
+  retainSamples?: number;
   /** Hosts silent this long (ms) leave the live view (default 24 h; 0 never). */
   hostExpiryMs?: number;
   /** Period of the background retention run (ms, default 60 000). */
@@ -139,6 +141,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       maxMessages: opts.retainMessages ?? 200_000,
       maxAgeMs: retainDays ? retainDays * 86_400_000 : undefined,
       maxBodyBytes: retainBytes || undefined,
+      maxConvergenceSamples: opts.retainSamples ?? 100_000,
       hostExpiryMs,
     },
     everyMs: opts.retentionEveryMs,
