@@ -54,6 +54,7 @@ const program = new Command('l2scope-worker')
   .option('--port <port>', 'live server port (socket.io, /api/model, /healthz)', positiveNumber, Number(process.env.L2SCOPE_LIVE_PORT ?? 3001))
   .option('--host <addr>', 'live server bind address', '0.0.0.0')
   .option('--retain-messages <n>', 'keep this many newest messages', positiveNumber, 200_000)
+  .option('--retain-samples <n>', 'keep this many newest convergence samples (all hosts)', positiveNumber, 100_000)
   .option(
     '--retain-days <days>',
     'delete messages, convergence samples, resolved findings, closed gaps and per-host rows older than this (0: no age bound)',
