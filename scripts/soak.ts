@@ -75,6 +75,15 @@ process.on('SIGINT', () => {
 });
 
 try {
+  /** SQLite: the main file and its WAL apart, and the free pages in the file (reused before it grows). */
+  const sqliteDetail = async (): Promise<string> => {
+    if (database.kind !== 'sqlite') return '';
+    const file = database.url.replace(/^file:/, '');
+    const wal = statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    const rows = await db!.$queryRawUnsafe<{ freelist_count: number | bigint }[]>('PRAGMA freelist_count');
+    return `  (file ${mib(statSync(file).size)}, wal ${mib(wal)}, ${Number(rows[0]?.freelist_count ?? 0)} free pages)`;
+  };
+
   /** Database size in bytes: the SQLite file with its WAL, or pg_database_size. */
   const dbSize = async (): Promise<number> => {
     if (database.kind === 'postgresql') {
@@ -133,8 +142,9 @@ try {
   const samples: { min: number; rss: number; db: number }[] = [];
   const report = async (label: string) => {
     const min = (Date.now() - t0) / 60_000;
-    const [size, messages, changes, samplesN, hosts, expired, stats] = await Promise.all([
+    const [size, detail, messages, changes, samplesN, hosts, expired, stats] = await Promise.all([
       dbSize(),
+      sqliteDetail(),
       db!.message.count(),
       db!.modelChange.count(),
       db!.convergenceSample.count(),
@@ -146,7 +156,7 @@ try {
     samples.push({ min, rss: r, db: size });
     console.log(
       `${label.padEnd(5)} t=${min.toFixed(1).padStart(5)} min  published=${String(published).padStart(7)}  received=${String(stats.received).padStart(7)}  ` +
-        `rss=${mib(r).padStart(10)}  db=${mib(size).padStart(10)}  rows: messages=${messages} changes=${changes} samples=${samplesN} hosts=${hosts} (+${expired} expired)`,
+        `rss=${mib(r).padStart(10)}  db=${mib(size).padStart(10)}  rows: messages=${messages} changes=${changes} samples=${samplesN} hosts=${hosts} (+${expired} expired)${detail}`,
     );
   };
 
