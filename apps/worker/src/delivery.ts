@@ -9,4 +9,9 @@ export interface Delivery {
   properties: AmqpProperties;
   body: Uint8Array;
   source: 'amqp' | 'replay';
+  /**
+   * The broker delivered it before without an ack (AMQP `redelivered`: the worker died or lost its
+   * channel between receiving and acking it). Only such a delivery can be a duplicate of a stored one.
+   */
+  redelivered?: boolean;
 }

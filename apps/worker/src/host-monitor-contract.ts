@@ -21,7 +21,9 @@ import type {
  */
 export interface NodeStore {
   /** Each host's latest full snapshot and the open findings, as persisted (invalid snapshot rows named). */
-  loadNodes(): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[]; findings: FindingView[] }>;
+  loadNodes(since?: Date): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[]; findings: FindingView[] }>;
+  /** Take expired hosts out of the stored live view (their latest analysis and BUM report). */
+  forgetHosts?(hosts: readonly string[]): Promise<void>;
   /** Upsert hosts' analyses made at `at`. */
   saveHostAnalyses(rows: readonly HostAnalysisWrite[], at: Date): Promise<void>;
   /** @returns the new finding row's id */

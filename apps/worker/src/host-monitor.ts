@@ -57,6 +57,8 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   private conflictsSeen = '';
   private readonly fulls = new Map<string, FullNodeSnapshot>();
   private readonly bum = new Map<string, BumReport>();
+  /** Epoch ms the worker last received each host's snapshot or BUM report (host expiry). */
+  private readonly lastSeen = new Map<string, number>();
   private readonly tracker = new ConvergenceTracker();
   private analysis: NodeAnalysis | null = null;
   /** Incremental analysis: fed the model's changes, it re-analyses only what they and new snapshots touch. */
@@ -82,13 +84,19 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     this.refusalLog = new RefusalLog(opts.log);
   }
 
-  /** Restore the last state from the database (snapshots, open findings). Throws the store's error. */
-  async load(): Promise<void> {
-    const { snapshots, invalid, findings } = await this.opts.store.loadNodes();
+  /**
+   * Restore the last state from the database (snapshots, open findings). Throws the store's error.
+   * @param since only hosts whose snapshot was received at or after it (host expiry)
+   */
+  async load(since?: Date): Promise<void> {
+    const { snapshots, invalid, findings } = await this.opts.store.loadNodes(since);
     const refused = await this.opts.store.loadNodeRefusals();
     for (const r of Object.keys(refused) as NodeRefusalReason[]) this.counters.refused[r] += refused[r];
     for (const r of invalid) this.opts.log(`nodes: the stored snapshot of ${r.host} is not valid, ignored: ${r.error}`);
-    for (const s of snapshots) this.fulls.set(s.host, s);
+    for (const s of snapshots) {
+      this.fulls.set(s.host, s);
+      this.lastSeen.set(s.host, Date.now());
+    }
     for (const f of findings) this.openFindings.set(findingKey(f), f);
     if (this.fulls.size) this.schedule();
   }
@@ -205,6 +213,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   /** A host's new full state: stored soon, convergence observed, analysis scheduled. */
   private update(full: FullNodeSnapshot): void {
     this.fulls.set(full.host, full);
+    this.lastSeen.set(full.host, Date.now());
     this.dirtySnapshots.add(full.host);
     this.flushSoon();
     const samples = this.tracker.observe(full, this.byVni());
@@ -218,6 +227,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   private onBum(report: BumReport): void {
     this.counters.bumReports++;
     this.bum.set(report.host, report);
+    this.lastSeen.set(report.host, Date.now());
     this.dirtyBum.add(report.host);
     this.flushSoon();
   }
@@ -273,6 +283,28 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
       this.run();
     }, wait);
     this.timer.unref?.();
+  }
+
+  /**
+   * Host expiry: forget the node hosts last heard of (snapshot or BUM report) before `before`
+   * (epoch ms): out of memory and of the stored live view (`forgetHosts`), then re-analysed.
+   * @returns the hosts forgotten, sorted
+   */
+  async expire(before: number): Promise<string[]> {
+    const gone = [...this.lastSeen].filter(([, at]) => at < before).map(([h]) => h);
+    if (gone.length === 0) return [];
+    for (const h of gone) {
+      this.lastSeen.delete(h);
+      this.fulls.delete(h);
+      this.bum.delete(h);
+      this.published.delete(h);
+      this.dirtySnapshots.delete(h);
+      this.dirtyBum.delete(h);
+    }
+    this.analyzer.invalidate();
+    await this.opts.store.forgetHosts?.(gone);
+    this.schedule();
+    return gone.sort();
   }
 
   /** Analyse now (also used by tests). */

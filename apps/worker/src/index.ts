@@ -8,3 +8,4 @@ export { type LiveAuthorize, type LivePrincipal, bearerAuthorize, defaultWebOrig
 export { HostMonitor, type HostMonitorEvents, type NodeStore, type NodesStatus, type NodeCounters } from './host-monitor';
 export { TapHealth, type TapHealthEvents } from './tap-health';
 export type { Delivery } from './delivery';
+export { Retention, type RetentionEvents, type RetentionLimits, type RetentionStore } from './retention';

@@ -22,9 +22,11 @@
  * forwards, checked by `sessionFromHeaders` of @l2scope/auth: docs/auth.md) or the worker token.
  *
  * Updates are batched in windows (default 50 ms): model changes are coalesced per record
- * (absolute values, last wins), message summaries are capped per window (`skipped` tells the
+ * (absolute values, last wins) and capped per window (past `maxChangesPerWindow` records the
+ * window's changes are dropped and `skipped` tells the browser to refetch the model; hosts expired
+ * by retention do the same), message summaries are capped per window (`skipped` tells the
  * browser to refetch history), so a burst of thousands of messages costs a browser a few
- * frames, not thousands.
+ * frames, not thousands, and the worker's memory per window is bounded.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +43,7 @@ import {
 import type { HostMonitor, NodesStatus } from './host-monitor';
 import { type LiveAuthorize, originAllowed } from './live-access';
 import { type IngestPipeline, summarize } from './pipeline';
+import type { Retention } from './retention';
 import type { TapHealth } from './tap-health';
 
 /** `GET /healthz`: the source is connected (`ok`), how it runs, the last committed message id. */
@@ -67,6 +70,8 @@ export interface LiveServerOptions {
   windowMs?: number;
   /** Message summaries pushed per window at most; the rest are counted as skipped. */
   maxMessagesPerWindow?: number;
+  /** Model changes (records) pushed per window at most; past it the window's changes are skipped (browsers refetch the model). */
+  maxChangesPerWindow?: number;
 }
 
 /** What the live server follows (each optional: a worker without a tap has no tap health). */
@@ -77,6 +82,8 @@ export interface LiveSources {
   nodes?: Pick<HostMonitor, 'on'>;
   /** Connection, drops and gaps: the header's stats. */
   health?: Pick<TapHealth, 'on'>;
+  /** Hosts expired from the model: browsers refetch it. */
+  retention?: Pick<Retention, 'on'>;
 }
 
 /**
@@ -90,6 +97,7 @@ export class LiveServer {
   private messages: MessageSummary[] = [];
   private skipped = 0;
   private changes = new Map<string, ModelChange>();
+  private changesSkipped = 0;
   private seq = 0;
   private statsDirty = false;
   private nodes: NodesLiveUpdate | null = null;
@@ -97,11 +105,13 @@ export class LiveServer {
   private readonly windowMs: number;
   private readonly maxMessages: number;
   private readonly origins: ReadonlySet<string>;
+  private readonly maxChanges: number;
 
   constructor(private readonly opts: LiveServerOptions) {
     this.windowMs = opts.windowMs ?? 50;
     this.maxMessages = opts.maxMessagesPerWindow ?? 500;
     this.origins = new Set(opts.origins);
+    this.maxChanges = opts.maxChangesPerWindow ?? 2000;
     this.http = http.createServer((req, res) => void this.handle(req, res));
     this.io = new Server(this.http, {
       path: '/socket.io',
@@ -181,6 +191,14 @@ export class LiveServer {
     );
     sources.nodes?.on('update', (u) => this.publishNodes(u));
     sources.health?.on('changed', () => this.statsChanged());
+    sources.retention?.on('hosts_expired', (ids) => this.modelSkipped(ids.length));
+  }
+
+  /** Tell browsers to refetch the model at the next window (`n` records changed outside the live batches). */
+  modelSkipped(n: number): void {
+    this.changesSkipped += Math.max(1, n);
+    this.changes = new Map();
+    this.arm();
   }
 
   /** Queue a committed batch for the next window. */
@@ -190,11 +208,17 @@ export class LiveServer {
       this.skipped += this.messages.length - this.maxMessages;
       this.messages.splice(0, this.messages.length - this.maxMessages);
     }
-    for (const c of changes) {
-      const key = modelChangeKey(c);
-      this.changes.delete(key); // keep the order of the latest change
-      this.changes.set(key, c);
-    }
+    if (this.changesSkipped > 0) this.changesSkipped += changes.length;
+    else
+      for (const c of changes) {
+        const key = modelChangeKey(c);
+        this.changes.delete(key); // keep the order of the latest change
+        this.changes.set(key, c);
+        if (this.changes.size > this.maxChanges) {
+          this.modelSkipped(this.changes.size);
+          break;
+        }
+      }
     this.seq = Math.max(this.seq, seq);
     this.statsDirty = true;
     this.arm();
@@ -230,9 +254,10 @@ export class LiveServer {
 
   private flush(): void {
     this.timer = null;
-    if (this.changes.size) {
-      this.io.emit('model', { seq: this.seq, changes: [...this.changes.values()] });
+    if (this.changes.size || this.changesSkipped) {
+      this.io.emit('model', { seq: this.seq, changes: this.changesSkipped ? [] : [...this.changes.values()], skipped: this.changesSkipped });
       this.changes = new Map();
+      this.changesSkipped = 0;
     }
     if (this.messages.length || this.skipped) {
       this.io.emit('messages', { messages: this.messages, skipped: this.skipped });

@@ -5,7 +5,7 @@
  *
  * With neither --amqp nor --replay it replays the bundled real lab3 capture in-process.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseTimeArg } from '@l2scope/domain';
 import { defaultWebOrigins, parseOrigins } from './live-access';
 import { startWorker } from './worker';
@@ -20,6 +20,21 @@ function collectUserHost(v: string, acc: Record<string, string>): Record<string,
   const eq = v.indexOf('=');
   if (eq <= 0 || eq === v.length - 1) throw new InvalidArgumentError('expected <user>=<host>');
   return { ...acc, [v.slice(0, eq)]: v.slice(eq + 1) };
+}
+
+/** `1024`, `512k`, `100M`, `1G` (binary multiples) -> bytes. */
+function byteSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)i?[bB]?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('a size in bytes, e.g. 1048576, 512k, 100M, 1G');
+  return Math.round(Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()));
+}
+
+/** `90s`, `30m`, `24h`, `7d`, or plain milliseconds -> ms. */
+function duration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('a duration, e.g. 90s, 30m, 24h, 7d');
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Math.round(Number(m[1]) * unit);
 }
 
 const program = new Command('l2scope-worker')
@@ -39,6 +54,7 @@ const program = new Command('l2scope-worker')
   .option('--declare-exchanges', "declare missing Neutron exchanges with oslo's flags (needs configure permission on them)", false)
   .option('--durable-exchanges', 'the cloud runs amqp_durable_queues=True (topic exchange is durable)', false)
   .option('--queue-max-length <n>', 'x-max-length of the tap queue', positiveNumber, 100_000)
+  .option('--tap-queue <name>', 'a stable tap queue (l2scope.tap.<name>): survives a worker restart or crash for 1 h, redeliveries are stored once')
   .option('--message-ttl <ms>', 'x-message-ttl of the tap queue (ms)', positiveNumber, 600_000)
   .option('--prefetch <n>', 'unacknowledged messages in flight', positiveNumber, 2000)
   .option('--db <url>', 'database URL (default: DATABASE_URL, else the embedded SQLite file)', process.env.DATABASE_URL)
@@ -60,6 +76,23 @@ const program = new Command('l2scope-worker')
     },
   )
   .option('--retain-messages <n>', 'keep this many newest messages', positiveNumber, 200_000)
+  .option('--retain-samples <n>', 'keep this many newest convergence samples (all hosts)', positiveNumber, 100_000)
+  .option(
+    '--retain-days <days>',
+    'delete messages, convergence samples, resolved findings, closed gaps and per-host rows older than this (0: no age bound)',
+    positiveNumber,
+    7,
+  )
+  .addOption(
+    new Option('--retain-bytes <bytes>', 'keep the newest messages whose bodies total at most this (suffixes k, M, G; 0: no bound)')
+      .argParser(byteSize)
+      .default(1024 ** 3, '1G'),
+  )
+  .addOption(
+    new Option('--host-expiry <duration>', 'hosts silent this long leave the live view, their rows stay (e.g. 90s, 30m, 24h; 0: never)')
+      .argParser(duration)
+      .default(24 * 3_600_000, '24h'),
+  )
   .option('--max-decode-bytes <n>', 'bodies larger than this are stored undecoded (too_large)', positiveNumber, 8 * 1024 * 1024)
   .option('--max-raw-bytes <n>', 'store at most this many bytes of a raw body', positiveNumber, 16 * 1024 * 1024)
   .option('--max-json-depth <n>', 'JSON nested deeper than this is stored undecoded (too_deep)', positiveNumber, 64)
@@ -102,6 +135,7 @@ const worker = await startWorker({
   declareExchanges: o.declareExchanges,
   durableExchanges: o.durableExchanges,
   queueMaxLength: o.queueMaxLength,
+  tapQueue: o.tapQueue,
   messageTtlMs: o.messageTtl,
   prefetch: o.prefetch,
   databaseUrl: o.db,
@@ -111,6 +145,10 @@ const worker = await startWorker({
   // the shared secret stays in the environment (never a flag: flags show in `ps`)
   token: process.env.L2SCOPE_WORKER_TOKEN || undefined,
   retainMessages: o.retainMessages,
+  retainDays: o.retainDays,
+  retainSamples: o.retainSamples,
+  retainBytes: o.retainBytes,
+  hostExpiryMs: o.hostExpiry,
   maxDecodeBytes: o.maxDecodeBytes,
   maxJsonDepth: o.maxJsonDepth,
   maxJsonEntries: o.maxJsonEntries,

@@ -14,7 +14,7 @@
  * subscribers ({@link PipelineEvents}: the node monitor follows `applied`, the live server `committed`).
  */
 import { EventEmitter } from 'node:events';
-import type { Counters, MessageRecord } from '@l2scope/db';
+import { type Counters, type MessageRecord, deliveryIdentity } from '@l2scope/db';
 import {
   ClusterModel,
   DEFAULT_JSON_LIMITS,
@@ -49,7 +49,8 @@ export interface IngestedMessage extends MessageRecord {
 
 /** What a batch writes; implemented by the Prisma store (and nothing else: tests use a real database). */
 export interface BatchSink {
-  writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<void>;
+  /** @returns the ids of messages skipped as already stored (redelivered; none stored twice) */
+  writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<number[] | void>;
   /** A cheap write that succeeds when the database is reachable and writable (tells a poison message from an outage). */
   probe(): Promise<void>;
 }
@@ -63,6 +64,11 @@ export interface PipelineEvents {
   applied: [msg: DecodedMessage, at: number, id: number, changes: ModelChange[]];
   /** A batch was committed: its messages (in id order) and `seq`, the id of its last message. */
   committed: [batch: IngestedMessage[], seq: number];
+  /**
+   * Broker redeliveries of messages already stored, dropped: by the store within a committed batch
+   * (their ids), or before the model (id 0: no id was assigned).
+   */
+  redelivered: [ids: number[]];
   /** Writing a batch failed (it is retried): the error and the attempt number (1-based). */
   write_failed: [err: unknown, attempt: number];
   /**
@@ -96,6 +102,10 @@ export interface PipelineOptions {
   maxJsonEntries?: number;
   /** Raw bodies are stored up to this many bytes. */
   maxRawBytes?: number;
+  /** Delivery identities of the newest stored messages (oldest first), to drop broker redeliveries before the model. */
+  recentIdentities?: string[];
+  /** How many committed identities are remembered (default 20 000, well above the tap's prefetch). */
+  maxRecentIdentities?: number;
 }
 
 /** How far `ingest` got before it threw: the model changes, once the model folded the message. */
@@ -122,6 +132,8 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
   private inFlight = 0;
   private committedSeq: number;
   private slowestSeen: SlowestMessage | null = null;
+  /** Delivery identities of recently committed messages (insertion order = commit order). */
+  private readonly recent: Set<string>;
   private readonly opts: Required<PipelineOptions>;
 
   constructor(opts: PipelineOptions) {
@@ -133,8 +145,11 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
       maxRawBytes: 16 * 1024 * 1024,
       maxJsonDepth: DEFAULT_JSON_LIMITS.maxDepth,
       maxJsonEntries: DEFAULT_JSON_LIMITS.maxEntries,
+      recentIdentities: [],
+      maxRecentIdentities: 20_000,
       ...opts,
     };
+    this.recent = new Set(this.opts.recentIdentities.slice(-this.opts.maxRecentIdentities));
     this.model = opts.model;
     this.counters = opts.counters;
     this.nextId = opts.firstId;
@@ -159,9 +174,16 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
   /**
    * Take one delivery: decode, fold into the model, queue for the next batch. Never throws: a
    * delivery whose decoding or modelling throws is queued as an undecodable `processing_failed` message.
+   * A broker redelivery of a message already committed (its delivery identity among the recent
+   * ones) is dropped here, before the model (oslo's consumers drop repeated `_unique_id`s the same
+   * way): it resolves at once.
    * @returns a promise resolved when the message is committed to the database (never rejected)
    */
   submit(delivery: Delivery): Promise<void> {
+    if (delivery.redelivered && this.isRecentRedelivery(delivery)) {
+      this.emit('redelivered', [0]);
+      return Promise.resolve();
+    }
     const id = this.nextId++;
     const started = performance.now();
     this.counters.received++;
@@ -181,6 +203,17 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
       if (this.batch.length >= this.opts.maxBatch) this.scheduleFlush(0);
       else if (!this.timer) this.scheduleFlush(this.opts.windowMs);
     });
+  }
+
+  /** A redelivery whose identity (oslo `_unique_id`, else AMQP message id) was committed recently; false when it cannot tell. */
+  private isRecentRedelivery(delivery: Delivery): boolean {
+    try {
+      const result = decodeMessage(delivery, { maxBytes: this.opts.maxDecodeBytes, maxDepth: this.opts.maxJsonDepth, maxEntries: this.opts.maxJsonEntries });
+      const identity = deliveryIdentity({ result, delivery });
+      return !!identity && this.recent.has(identity);
+    } catch {
+      return false;
+    }
   }
 
   /** Decode, fold, and build the row of one delivery; throws what any step throws (see {@link failed}). */
@@ -284,6 +317,7 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     const messages = batch.map((p) => p.msg);
     const seq = messages[messages.length - 1]!.id;
     await this.write(messages);
+    this.remember(messages);
     this.committedSeq = seq;
     this.inFlight -= batch.length;
     for (const p of batch) p.resolve();
@@ -291,26 +325,51 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     if (this.batch.length > 0) this.scheduleFlush(this.batch.length >= this.opts.maxBatch ? 0 : this.opts.windowMs);
   }
 
+  private remember(messages: IngestedMessage[]): void {
+    for (const m of messages) {
+      const identity = deliveryIdentity(m);
+      if (identity) this.recent.add(identity);
+    }
+    const over = this.recent.size - this.opts.maxRecentIdentities;
+    if (over > 0) {
+      let n = 0;
+      for (const u of this.recent) {
+        if (n++ >= over) break;
+        this.recent.delete(u);
+      }
+    }
+  }
+
+  private noteDuplicates(ids: number[] | void): void {
+    if (ids && ids.length) this.emit('redelivered', ids);
+  }
+
   /**
-   * Write messages, isolating any the database refuses: a failing batch is retried, then split in
-   * halves; a single message that still fails while the database otherwise works (the probe
-   * succeeds) is stored stripped to its raw bytes as `unstorable`, so one poison message can never
-   * stall ingest. While the database is unreachable (the probe fails too) it keeps retrying.
+   * Write messages, isolating any the database refuses. A failing batch is retried with
+   * exponential backoff (200 ms doubling to 30 s) for as long as the database is unreachable (the
+   * probe fails too: an outage, nothing is acked meanwhile); once the database answers and still
+   * refuses the batch after 3 attempts, it is split in halves; a single message it refuses is stored
+   * stripped to its raw bytes as `unstorable`, so one poison message can never stall ingest.
    */
   private async write(messages: IngestedMessage[]): Promise<void> {
     const sink = this.opts.sink;
     const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(30_000, 100 * 2 ** Math.min(attempt, 9))));
     const attemptWrite = (ms: IngestedMessage[]) => sink.writeBatch(ms, { ...this.counters }, ms[ms.length - 1]!.id);
+    const reachable = () =>
+      sink.probe().then(
+        () => true,
+        () => false,
+      );
     let lastErr: unknown;
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await attemptWrite(messages);
+        this.noteDuplicates(await attemptWrite(messages));
         return;
       } catch (err) {
-        lastErr = err;
         this.emit('write_failed', err, attempt);
         await backoff(attempt);
       }
+      if (attempt >= 3 && (await reachable())) break;
     }
     if (messages.length > 1) {
       const mid = Math.ceil(messages.length / 2);
@@ -318,21 +377,12 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
       await this.write(messages.slice(mid));
       return;
     }
-    // one message: a poison message if the database takes other writes, else an outage
-    for (let attempt = 4; ; attempt++) {
-      try {
-        await sink.probe();
-        break;
-      } catch {
-        this.emit('write_failed', lastErr, attempt);
-        await backoff(attempt);
-      }
-      try {
-        await attemptWrite(messages);
-        return;
-      } catch (err) {
-        lastErr = err;
-      }
+    // one message the database refuses while it takes other writes: a poison message
+    try {
+      this.noteDuplicates(await attemptWrite(messages));
+      return;
+    } catch (err) {
+      lastErr = err;
     }
     const m = messages[0]!;
     const r = m.result;
@@ -354,7 +404,7 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
     this.counters.undecodable++;
     for (let attempt = 1; ; attempt++) {
       try {
-        await attemptWrite([stripped]);
+        this.noteDuplicates(await attemptWrite([stripped]));
         return;
       } catch (err) {
         this.emit('write_failed', err, attempt);

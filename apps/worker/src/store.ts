@@ -19,8 +19,13 @@ import {
   type HostAnalysisWrite,
   type InvalidRow,
   addConvergenceSamples,
+  type PruneReport,
+  type RetentionPolicy,
   closeDb,
   closeTapGap,
+  expireHosts,
+  forgetNodeHosts,
+  pruneRetention,
   commitBatch,
   loadNodeSnapshots,
   maxMessageId,
@@ -28,8 +33,8 @@ import {
   openFindings,
   openTapGap,
   probeDb,
-  pruneMessages,
   readCounters,
+  recentIdentities,
   readModelSnapshot,
   readNodeRefusals,
   recentTapGaps,
@@ -43,6 +48,7 @@ import {
 } from '@l2scope/db';
 import type { NodeStore } from './host-monitor';
 import type { BatchSink, Counters, IngestedMessage } from './pipeline';
+import type { RetentionStore } from './retention';
 import type { TapGapStore } from './tap-health';
 
 /**
@@ -50,7 +56,7 @@ import type { TapGapStore } from './tap-health';
  * {@link TapGapStore}, the node monitor's {@link NodeStore}. Every method is one or a few
  * repository calls of packages/db and throws the driver's error.
  */
-export class PrismaStore implements BatchSink, TapGapStore, NodeStore {
+export class PrismaStore implements BatchSink, TapGapStore, NodeStore, RetentionStore {
   /** @param provider the database kind of `db` (the bulk inserts use its dialect) */
   constructor(
     private readonly db: Db,
@@ -60,6 +66,11 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore {
   /** Highest stored message id (0 when empty). */
   maxMessageId(): Promise<number> {
     return maxMessageId(this.db);
+  }
+
+  /** Delivery identities of the newest `limit` stored messages, oldest first. */
+  recentIdentities(limit?: number): Promise<string[]> {
+    return recentIdentities(this.db, limit);
   }
 
   /** The persisted counters (0 for those never written). */
@@ -72,8 +83,11 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore {
     return readModelSnapshot(this.db);
   }
 
-  /** Commit a batch with its refs, model changes, projection, counters and seq (one transaction). */
-  writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<void> {
+  /**
+   * Commit a batch with its refs, model changes, projection, counters and seq (one transaction).
+   * @returns the ids of messages skipped as already stored (a redelivery: same delivery identity)
+   */
+  writeBatch(batch: IngestedMessage[], counters: Counters, seq: number): Promise<number[]> {
     return commitBatch(this.db, this.provider, batch, counters, seq);
   }
 
@@ -99,16 +113,21 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore {
     return recentTapGaps(this.db, limit);
   }
 
-  /**
-   * Keep the newest `keep` messages (and their refs and changes); the projection is untouched.
-   * @returns how many messages were deleted
-   */
-  prune(keep: number): Promise<number> {
-    return pruneMessages(this.db, keep);
+  /** Apply a retention policy in batches (packages/db `pruneRetention`), awaiting `pause` between two. */
+  prune(policy: RetentionPolicy, pause: () => Promise<void>): Promise<PruneReport> {
+    return pruneRetention(this.db, policy, { pause });
   }
 
-  async loadNodes(): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[]; findings: FindingView[] }> {
-    const [{ snapshots, invalid }, open] = await Promise.all([loadNodeSnapshots(this.db), openFindings(this.db)]);
+  expireHosts(ids: readonly string[], at: Date): Promise<number> {
+    return expireHosts(this.db, ids, at);
+  }
+
+  forgetHosts(hosts: readonly string[]): Promise<void> {
+    return forgetNodeHosts(this.db, hosts);
+  }
+
+  async loadNodes(since?: Date): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[]; findings: FindingView[] }> {
+    const [{ snapshots, invalid }, open] = await Promise.all([loadNodeSnapshots(this.db, since), openFindings(this.db)]);
     return { snapshots, invalid, findings: open.map(({ resolvedAt: _open, ...f }) => f) };
   }
 

@@ -29,6 +29,15 @@ export interface TapOptions {
   bindings?: TapBinding[];
   /** Queue name prefix (default `l2scope.tap`); must match the user's configure permission. */
   queuePrefix?: string;
+  /**
+   * A stable queue name (`--tap-queue`, e.g. `l2scope.tap.worker1`): the queue is not exclusive and
+   * outlives the worker by `queueExpiresMs` (`x-expires`), so after a crash or restart the broker
+   * redelivers what was not acked and keeps what arrived meanwhile (no gap); the store skips
+   * redeliveries already committed (delivery identity). Default: a fresh exclusive queue per run.
+   */
+  queueName?: string;
+  /** x-expires of a stable queue (ms, default 1 h): it is deleted after that long without a consumer. */
+  queueExpiresMs?: number;
   allRpc?: boolean;
   declareExchanges?: boolean;
   /**
@@ -82,7 +91,7 @@ function amqpCode(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null ? (err as { code?: number }).code : undefined;
 }
 
-/** A running tap; `close()` stops it and deletes its queues (they are exclusive). */
+/** A running tap; `close()` stops it (a fresh exclusive queue is deleted with the connection; a stable one stays until `x-expires`). */
 export class AmqpTap {
   readonly queue: string;
   private conn: RecoveringChannelModel | null = null;
@@ -97,7 +106,7 @@ export class AmqpTap {
   private readonly log: (line: string) => void;
 
   constructor(private readonly opts: TapOptions) {
-    this.queue = `${opts.queuePrefix ?? 'l2scope.tap'}.${os.hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
+    this.queue = opts.queueName ?? `${opts.queuePrefix ?? 'l2scope.tap'}.${os.hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
     this.bindings = opts.bindings ?? tapBindings({ allRpc: opts.allRpc ?? false, durableExchanges: opts.durableExchanges ?? false });
     this.log = opts.log ?? (() => {});
   }
@@ -211,11 +220,13 @@ export class AmqpTap {
         { noAck: true },
       );
     }
+    const stable = this.opts.queueName !== undefined;
     await ch.assertQueue(this.queue, {
-      exclusive: true,
-      autoDelete: true,
+      exclusive: !stable,
+      autoDelete: !stable,
       durable: false,
       arguments: {
+        ...(stable ? { 'x-expires': this.opts.queueExpiresMs ?? 3_600_000 } : {}),
         'x-max-length': this.opts.maxLength ?? 100_000,
         'x-overflow': 'drop-head',
         'x-message-ttl': this.opts.messageTtlMs ?? 600_000,
@@ -252,6 +263,7 @@ export class AmqpTap {
           properties: pickProperties(msg.properties),
           body: new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength),
           source: 'amqp',
+          redelivered: msg.fields.redelivered,
         };
         this.opts.onDelivery(delivery).then(ack, failed);
       } catch (err) {
@@ -318,6 +330,7 @@ export class AmqpTap {
     this.poll = null;
   }
 
+  /** Stop consuming and close the connection; a fresh queue goes with it, a stable one waits for the next run (`x-expires`). */
   async close(): Promise<void> {
     this.stopped = true;
     this.clearPoll();

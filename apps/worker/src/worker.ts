@@ -5,7 +5,7 @@
  * Data flows one way. `startWorker` builds the parts and subscribes each to what it follows; none
  * calls back into it: the node monitor follows the pipeline's `applied` events, message retention
  * its `committed` ones, the live server `committed`, the node monitor's `update` (emitted after the
- * write) and the tap health's `changed`; the tap health takes the AMQP tap's connection callbacks
+ * write), retention's `hosts_expired` and the tap health's `changed`; the tap health takes the AMQP tap's connection callbacks
  * and records gaps.
  */
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import { type LiveAuthorize, anyOf, bearerAuthorize, defaultWebOrigins } from '.
 import { HostMonitor } from './host-monitor';
 import { IngestPipeline } from './pipeline';
 import { replayInProcess, replayToBroker } from './replay';
-import { MessageRetention } from './retention';
+import { Retention } from './retention';
 import { PrismaStore } from './store';
 import { AmqpTap } from './tap';
 import { TapHealth } from './tap-health';
@@ -43,6 +43,8 @@ export interface WorkerOptions {
   declareExchanges?: boolean;
   durableExchanges?: boolean;
   queueMaxLength?: number;
+  /** A stable tap queue name, prefixed `l2scope.tap.` if it is not (survives restarts: no gap, redeliveries deduplicated); default a fresh exclusive queue. */
+  tapQueue?: string;
   messageTtlMs?: number;
   prefetch?: number;
   /** Port of the live server (socket.io + /api/model); 0 picks a free one. */
@@ -60,6 +62,16 @@ export interface WorkerOptions {
   authorize?: LiveAuthorize;
   /** Keep this many newest messages in the database (older are pruned). */
   retainMessages?: number;
+  /** Delete messages, samples, resolved findings, closed gaps and per-host rows older than this (days, default 7; 0 keeps them). */
+  retainDays?: number;
+  /** Keep the newest messages whose bodies total at most this many bytes (default 1 GiB; 0: no bound). */
+  retainBytes?: number;
+  /** Keep this many newest convergence samples (default 100 000). */
+  retainSamples?: number;
+  /** Hosts silent this long (ms) leave the live view (default 24 h; 0 never). */
+  hostExpiryMs?: number;
+  /** Period of the background retention run (ms, default 60 000). */
+  retentionEveryMs?: number;
   maxDecodeBytes?: number;
   maxRawBytes?: number;
   /** JSON nested deeper than this is stored undecoded as `too_deep` (default 64; docs/wire-format.md#poison-input). */
@@ -97,6 +109,8 @@ export interface WorkerHandle {
   pipeline: IngestPipeline;
   store: PrismaStore;
   health: TapHealth;
+  /** Background retention and host expiry (`run()` runs one now). */
+  retention: Retention;
   /** The database client (tests read what was stored through it). */
   db: Db;
   tap: AmqpTap | null;
@@ -117,15 +131,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   }
   const db = await openDb(url);
   const store = new PrismaStore(db, dbProvider(url));
-  const [snapshot, firstId, counters, gaps] = await Promise.all([
+  const [snapshot, firstId, counters, gaps, identities] = await Promise.all([
     store.loadModel(),
     store.maxMessageId().then((n) => n + 1),
     store.loadCounters(),
     store.recentGaps(),
+    store.recentIdentities(),
   ]);
   const model = ClusterModel.fromSnapshot(snapshot);
+  const hostExpiryMs = opts.hostExpiryMs ?? 24 * 3_600_000;
   const nodes = new HostMonitor({ model, store, log, maxMessageBytes: opts.maxNodeMessageBytes, nodeAgentUsers: opts.nodeAgentUsers });
-  await nodes.load();
+  await nodes.load(hostExpiryMs ? new Date(Date.now() - hostExpiryMs) : undefined);
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
   const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle';
@@ -139,11 +155,30 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     maxRawBytes: opts.maxRawBytes,
     maxJsonDepth: opts.maxJsonDepth,
     maxJsonEntries: opts.maxJsonEntries,
+    recentIdentities: identities,
   });
   pipeline.on('write_failed', (err, attempt) => log(`worker: writing a batch failed (attempt ${attempt}, retrying): ${(err as Error).message}`));
   pipeline.on('listener_failed', (event, err, id) => log(`worker: a listener of ${event} (message ${id}) threw, carrying on: ${String(err).slice(0, 300)}`));
+  pipeline.on('redelivered', (ids) => log(`worker: ${ids.length} redelivered message(s) already stored, skipped`));
   nodes.follow(pipeline);
-  new MessageRetention(store, opts.retainMessages ?? 200_000, log).follow(pipeline);
+  const retainDays = opts.retainDays ?? 7;
+  const retainBytes = opts.retainBytes ?? 1024 ** 3;
+  const retention = new Retention({
+    store,
+    model,
+    nodes,
+    limits: {
+      maxMessages: opts.retainMessages ?? 200_000,
+      maxAgeMs: retainDays ? retainDays * 86_400_000 : undefined,
+      maxBodyBytes: retainBytes || undefined,
+      maxConvergenceSamples: opts.retainSamples ?? 100_000,
+      hostExpiryMs,
+    },
+    everyMs: opts.retentionEveryMs,
+    log,
+  });
+  retention.follow(pipeline);
+  retention.start();
 
   const stats = (): TapStats => ({
     mode,
@@ -174,7 +209,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     getStats: stats,
     getNodes: () => nodes.status(),
   });
-  live.follow({ pipeline, nodes, health });
+  live.follow({ pipeline, nodes, health, retention });
   const port = await live.start();
 
   let tap: AmqpTap | null = null;
@@ -186,6 +221,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       declareExchanges: opts.declareExchanges,
       durableExchanges: opts.durableExchanges,
       maxLength: opts.queueMaxLength,
+      queueName: opts.tapQueue && (opts.tapQueue.startsWith('l2scope.tap.') ? opts.tapQueue : `l2scope.tap.${opts.tapQueue}`),
       messageTtlMs: opts.messageTtlMs,
       prefetch: opts.prefetch,
       log,
@@ -247,6 +283,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     pipeline,
     store,
     health,
+    retention,
     db,
     tap,
     stats,
@@ -258,6 +295,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         await tap?.close();
         await nodeTap?.close();
         await pipeline.drain();
+        await retention.stop();
         await nodes.stop();
         await store.writeCounters(counters).catch(() => {});
         await live.close();

@@ -63,6 +63,8 @@ export interface BulkTable {
   name: string;
   columns: readonly string[];
   json?: readonly string[];
+  /** Insert-or-ignore: rows conflicting on this unique index's columns are skipped (`ON CONFLICT (...) DO NOTHING`, both databases). */
+  onConflictDoNothing?: readonly string[];
 }
 
 /**
@@ -100,6 +102,7 @@ export async function insertRows(
       });
       tuples.push(`(${slots.join(', ')})`);
     }
-    await db.$executeRawUnsafe(head + tuples.join(', '), ...params);
+    const tail = table.onConflictDoNothing ? ` ON CONFLICT (${table.onConflictDoNothing.map((c) => `"${c}"`).join(', ')}) DO NOTHING` : '';
+    await db.$executeRawUnsafe(head + tuples.join(', ') + tail, ...params);
   }
 }

@@ -310,6 +310,7 @@ describe.each(PROVIDERS)('%s', (provider) => {
       devices: 3,
       startedAt: new Date('2026-01-01T00:00:00.001Z'),
       lastReportAt: null,
+      expiredAt: null,
       networks: { 'net-1': { joinedAt: 1, directedAt: null } },
     };
     await db.host.create({ data: host });

@@ -52,6 +52,12 @@ export interface ModelBatch {
   seq: number;
   /** One absolute change per record, in order of each record's latest change. */
   changes: ModelChange[];
+  /**
+   * Changes of this window not sent (0 or absent normally): a burst touched more records than the worker
+   * pushes per window, or hosts expired from the model. The browser then refetches the model
+   * (`topology.snapshot`) instead of folding the batch. Absent means 0.
+   */
+  skipped?: number;
 }
 
 /**

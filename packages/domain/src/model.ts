@@ -457,6 +457,26 @@ export class ClusterModel {
     return [...this.conflicts.values()].sort((x, y) => (x.vtep === y.vtep ? (x.claimant < y.claimant ? -1 : 1) : x.vtep < y.vtep ? -1 : 1));
   }
 
+  /**
+   * Forget the named hosts whose last report_state is older than `before` (epoch ms) and whose VTEP
+   * no network holds entries for: a host that vanished (or a spoofed report_state) and that l2pop
+   * no longer tells anyone about. A host whose VTEP still carries entries stays (neutron-server
+   * still tells the others about it); anonymous `vtep:<ip>` hosts follow their entries as before.
+   * No `ModelChange` is emitted: the caller marks the stored rows (history) instead of deleting them.
+   * @returns the ids forgotten, sorted
+   */
+  expireHosts(before: number): string[] {
+    const gone: string[] = [];
+    for (const [id, h] of this.hosts) {
+      if (id.startsWith('vtep:') || (h.lastReportAt ?? 0) >= before) continue;
+      if (h.vtep && this.vtepInUse(h.vtep)) continue;
+      this.hosts.delete(id);
+      if (h.vtep && this.vtepOwner.get(h.vtep) === id) this.vtepOwner.delete(h.vtep);
+      gone.push(id);
+    }
+    return gone.sort();
+  }
+
   /** Current host record by id. */
   host(id: string): HostView | undefined {
     return this.hosts.get(id);

@@ -55,6 +55,21 @@ function chgIp(vtep: string, before: [string, string][], after: [string, string]
 const FLOOD: [string, string] = ['00:00:00:00:00:00', '0.0.0.0'];
 
 describe('ClusterModel', () => {
+  it('expires hosts silent since before the cutoff unless their VTEP still carries entries', () => {
+    const m = new ClusterModel();
+    m.apply(report('spoofed', '10.0.9.9'), 1000, ++seq);
+    m.apply(report('told', '10.0.0.2'), 1000, ++seq);
+    m.apply(cast('add_fdb_entries', { '10.0.0.2': [FLOOD] }), 1000, ++seq);
+    m.apply(report('alive', '10.0.0.3'), 5000, ++seq);
+    expect(m.expireHosts(2000)).toEqual(['spoofed']);
+    expect(m.hostIds().sort()).toEqual(['alive', 'told']);
+    expect(m.hostOfVtep('10.0.9.9')).toBeUndefined();
+    expect(m.snapshot().hosts.map((h) => h.id)).not.toContain('spoofed');
+    // it comes back when it reports again
+    m.apply(report('spoofed', '10.0.9.9'), 6000, ++seq);
+    expect(m.hostOfVtep('10.0.9.9')).toBe('spoofed');
+  });
+
   it('shows a VTEP seen only in casts under its IP until a report_state names it', () => {
     const m = new ClusterModel();
     m.apply(cast('add_fdb_entries', { '10.0.0.2': [FLOOD, ['fa:16:3e:00:00:02', '192.168.0.2']] }), 1000, ++seq);

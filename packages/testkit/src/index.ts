@@ -3,3 +3,4 @@ export * from './database';
 export * from './wait';
 export * from './worker-token';
 export * from './fuzz';
+export * from './tcp-proxy';

@@ -95,3 +95,21 @@ export async function createTestVhost(prefix = 'l2scope-test'): Promise<TestVhos
     },
   };
 }
+
+/**
+ * The broker-side ids (`pid`) of the open AMQP connections of `user`, as `rabbitmqctl
+ * close_connection` takes them.
+ */
+export async function connectionsOf(user: string): Promise<string[]> {
+  const out = await rabbitmqctl('list_connections', 'pid', 'user');
+  return out
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter((cols) => cols[1]?.trim() === user)
+    .map((cols) => cols[0]!.trim());
+}
+
+/** `rabbitmqctl close_connection <pid> <reason>`: the broker closes that connection. */
+export async function closeConnection(pid: string, reason: string): Promise<void> {
+  await rabbitmqctl('close_connection', pid, reason);
+}

@@ -7,6 +7,8 @@
  * 2. fetch `topology.snapshot` (the database projection, with its `seq`);
  * 3. fold the buffered batches whose `seq` is newer than the snapshot's, then apply later
  *    batches directly (changes are absolute upserts/removals).
+ * A `model` batch with `skipped` > 0 (a burst past the worker's per-window cap, or hosts expired)
+ * carries no changes: it starts a resync (step 2) instead.
  * If the worker cannot be reached, the snapshot is fetched anyway after a short wait so the
  * last persisted state shows.
  *
@@ -122,8 +124,10 @@ export class LiveSync {
       dispatch({ type: 'live/socket', socket: 'disconnected', error: err.message });
     });
     socket.on('model', (batch) => {
-      if (this.features.has('model')) dispatch({ type: 'model/batch', batch });
-      else dispatch({ type: 'live/modelSeq', seq: batch.seq });
+      if (!this.features.has('model')) dispatch({ type: 'live/modelSeq', seq: batch.seq });
+      else if ((batch.skipped ?? 0) > 0)
+        void this.resyncModel(); // changes were left out (burst, expired hosts): refetch
+      else dispatch({ type: 'model/batch', batch });
     });
     socket.on('stats', (stats) => dispatch({ type: 'live/stats', stats }));
     socket.on('messages', (batch) => this.onMessages(batch.messages, batch.skipped));

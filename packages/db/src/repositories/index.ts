@@ -16,3 +16,4 @@ export * from './node-view';
 export * from './node-refusals';
 export * from './auth';
 export { jsonColumn, jsonColumnFromText } from './json';
+export * from './retention';

@@ -12,18 +12,23 @@ import { writeModelChanges, writeModelSeq } from './model-projection';
 /**
  * Commit a batch: its messages (with refs and model changes), the projection updated by those
  * changes, the counters as they are after it, and `seq` (the id of its last message).
+ * Messages already stored under the same delivery identity (a redelivery) are skipped
+ * (`insertMessages`); their model changes are not folded into the projection a second time.
  * Throws the driver's error; nothing of the batch is stored then.
+ * @returns the ids of the messages skipped as duplicates
  */
-export async function commitBatch(db: Db, provider: DbProvider, batch: readonly MessageRecord[], counters: Counters, seq: number): Promise<void> {
-  await db.$transaction(async (tx) => {
-    await insertMessages(tx, provider, batch);
+export async function commitBatch(db: Db, provider: DbProvider, batch: readonly MessageRecord[], counters: Counters, seq: number): Promise<number[]> {
+  return db.$transaction(async (tx) => {
+    const duplicates = await insertMessages(tx, provider, batch);
+    const skipped = new Set(duplicates);
     await writeModelChanges(
       tx,
       provider,
-      batch.flatMap((m) => m.changes),
+      batch.filter((m) => !skipped.has(m.id)).flatMap((m) => m.changes),
     );
     await replaceCounters(tx, counters);
     await writeModelSeq(tx, seq);
+    return duplicates;
   });
 }
 

@@ -20,7 +20,7 @@ import {
   modelChangeKey,
   summarizeMessage,
 } from '@l2scope/domain';
-import { type BulkTable, insertRows } from '../bulk';
+import { type BulkTable, insertRows, storableString } from '../bulk';
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
 import { parseColumn } from './json';
@@ -44,6 +44,8 @@ export interface MessageRecord {
     body: Uint8Array;
     /** `amqp` (live tap) or `replay`. */
     source: string;
+    /** The broker redelivered it (AMQP `redelivered`): skipped if its delivery identity is already stored. */
+    redelivered?: boolean;
   };
   result: DecodeResult;
   refs: MessageRefs;
@@ -74,6 +76,7 @@ export const MESSAGE_COLUMNS = [
   'size',
   'source',
   'search',
+  'uniqueId',
 ] as const;
 type MessageColumn = (typeof MESSAGE_COLUMNS)[number];
 
@@ -93,7 +96,7 @@ export const SUMMARY_COLUMNS = [
   'source',
 ] as const satisfies readonly MessageColumn[];
 
-const MESSAGE: BulkTable = { name: 'Message', columns: MESSAGE_COLUMNS, json: ['decoded', 'properties'] };
+const MESSAGE: BulkTable = { name: 'Message', columns: MESSAGE_COLUMNS, json: ['decoded', 'properties'], onConflictDoNothing: ['uniqueId'] };
 const MESSAGE_REF: BulkTable = { name: 'MessageRef', columns: ['messageId', 'kind', 'value'] };
 const MODEL_CHANGE: BulkTable = { name: 'ModelChange', columns: ['messageId', 'idx', 'at', 'type', 'key', 'payload'], json: ['payload'] };
 
@@ -107,6 +110,19 @@ const SUMMARY_SELECT = { ...selectOf(SUMMARY_COLUMNS), refs: { select: { kind: t
 
 /** Key of a change without its family prefix, as stored in ModelChange.key. */
 const recordKey = (c: ModelChange) => modelChangeKey(c).replace(/^[a-z]+:/, '');
+
+/**
+ * The delivery identity of a message: oslo's `_unique_id` (oslo.messaging sets a fresh one on every
+ * message it sends, and its consumers drop repeats of one), else the AMQP `messageId` property,
+ * else null (no identity: never deduplicated). A message redelivered by the broker (the worker died
+ * between its commit and its ack) has the same identity and is stored once.
+ */
+export function deliveryIdentity(m: Pick<MessageRecord, 'result' | 'delivery'>): string | null {
+  const fromOslo = m.result.ok ? m.result.message.oslo.uniqueId : null;
+  const fromAmqp = typeof m.delivery.properties?.messageId === 'string' ? m.delivery.properties.messageId : null;
+  const id = fromOslo ?? fromAmqp;
+  return id ? storableString(id).slice(0, 200) : null;
+}
 
 /** A record's values in {@link MESSAGE_COLUMNS} order. */
 function messageValues(m: MessageRecord): unknown[] {
@@ -129,16 +145,42 @@ function messageValues(m: MessageRecord): unknown[] {
     size: m.delivery.body.byteLength,
     source: m.delivery.source,
     search: m.search,
+    uniqueId: deliveryIdentity(m),
   };
   return MESSAGE_COLUMNS.map((c) => row[c]);
 }
 
 /**
- * Insert messages with their refs and model changes (multi-row INSERTs). Call inside the batch's
- * transaction; throws the driver's error (a duplicate id, a value the database refuses).
+ * Insert messages with their refs and model changes (multi-row INSERTs). A message whose delivery
+ * identity ({@link deliveryIdentity}) is already stored or repeated in the batch is skipped when the
+ * broker flagged it `redelivered` (a duplicate: its refs and changes are not stored either), and
+ * stored without an identity otherwise (the same message published again, e.g. a capture replayed
+ * in a loop onto the broker). The Message insert is insert-or-ignore on the unique identity.
+ * Call inside the batch's transaction; throws the driver's error (a duplicate id, a value the
+ * database refuses).
+ * @returns the ids of the messages skipped as duplicates
  */
-export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, batch: readonly MessageRecord[]): Promise<void> {
-  const refs = batch.flatMap((m) => {
+export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe' | 'message'>, provider: DbProvider, batch: readonly MessageRecord[]): Promise<number[]> {
+  const identities = batch.map(deliveryIdentity);
+  const stored = new Set<string>();
+  const wanted = [...new Set(identities.filter((u): u is string => u !== null))];
+  for (let i = 0; i < wanted.length; i += 500) {
+    const rows = await tx.message.findMany({ where: { uniqueId: { in: wanted.slice(i, i + 500) } }, select: { uniqueId: true } });
+    for (const r of rows) if (r.uniqueId) stored.add(r.uniqueId);
+  }
+  const fresh: MessageRecord[] = [];
+  const duplicates: number[] = [];
+  const rows: unknown[][] = [];
+  batch.forEach((m, i) => {
+    const u = identities[i] ?? null;
+    if (u && stored.has(u) && m.delivery.redelivered) return void duplicates.push(m.id);
+    const values = messageValues(m);
+    if (u && stored.has(u)) values[MESSAGE_COLUMNS.indexOf('uniqueId')] = null;
+    else if (u) stored.add(u);
+    fresh.push(m);
+    rows.push(values);
+  });
+  const refs = fresh.flatMap((m) => {
     const id = BigInt(m.id);
     return [
       ...m.refs.networks.map((value) => [id, 'network', value]),
@@ -147,10 +189,17 @@ export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe'>, provider
       ...m.refs.hosts.map((value) => [id, 'host', value]),
     ];
   });
-  const changes = batch.flatMap((m) => m.changes.map((c, idx) => [BigInt(m.id), idx, new Date(m.delivery.receivedAt), c.type, recordKey(c), c]));
-  await insertRows(tx, provider, MESSAGE, batch.map(messageValues));
+  const changes = fresh.flatMap((m) => m.changes.map((c, idx) => [BigInt(m.id), idx, new Date(m.delivery.receivedAt), c.type, recordKey(c), c]));
+  await insertRows(tx, provider, MESSAGE, rows);
   await insertRows(tx, provider, MESSAGE_REF, refs);
   await insertRows(tx, provider, MODEL_CHANGE, changes);
+  return duplicates;
+}
+
+/** The delivery identities of the newest `limit` messages (the worker's cache of recent ones, to drop redeliveries before the model). */
+export async function recentIdentities(db: Pick<Db, 'message'>, limit = 20_000): Promise<string[]> {
+  const rows = await db.message.findMany({ where: { uniqueId: { not: null } }, orderBy: { id: 'desc' }, take: limit, select: { uniqueId: true } });
+  return rows.map((r) => r.uniqueId!).reverse();
 }
 
 /** Highest stored message id (0 when empty). */

@@ -72,7 +72,7 @@ const vtepEntries = (v: VtepEntriesRow): VtepEntries => ({
 export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
   const [state, hosts, networks, vteps] = await Promise.all([
     db.modelState.findUnique({ where: { id: 1 } }),
-    db.host.findMany({ orderBy: { id: 'asc' } }),
+    db.host.findMany({ where: { expiredAt: null }, orderBy: { id: 'asc' } }),
     db.network.findMany({ orderBy: { id: 'asc' } }),
     db.vtepEntries.findMany({ orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
   ]);
@@ -200,8 +200,20 @@ export async function listNetworks(db: Pick<Db, 'network'>): Promise<{ id: strin
   return rows.map((n) => ({ id: n.id, vni: n.vni }));
 }
 
-/** Every host of the projection (id, report_state name, VTEP address) by id, as the inspector's filter offers it. */
+/** Every live host of the projection (id, report_state name, VTEP address; expired ones left out) by id, as the inspector's filter offers it. */
 export async function listHosts(db: Pick<Db, 'host'>): Promise<{ id: string; name: string | null; vtep: string | null }[]> {
-  const rows = await db.host.findMany({ select: { id: true, name: true, vtep: true }, orderBy: { id: 'asc' } });
+  const rows = await db.host.findMany({ where: { expiredAt: null }, select: { id: true, name: true, vtep: true }, orderBy: { id: 'asc' } });
   return rows.map((h) => ({ id: h.id, name: h.name, vtep: h.vtep }));
+}
+
+/**
+ * Mark hosts of the projection expired at `at` (the worker's `--host-expiry`: no report_state for
+ * that long): they leave the snapshot ({@link readModelSnapshot}) and the hosts lists, and their
+ * rows stay as history. A later `host` change of the same id (it reports again) clears the mark.
+ * @returns how many rows were marked
+ */
+export async function expireHosts(db: Pick<Db, 'host'>, ids: readonly string[], at: Date): Promise<number> {
+  let n = 0;
+  for (const chunk of chunks([...ids])) n += (await db.host.updateMany({ where: { id: { in: chunk }, expiredAt: null }, data: { expiredAt: at } })).count;
+  return n;
 }

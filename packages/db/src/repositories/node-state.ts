@@ -39,9 +39,12 @@ export async function saveNodeSnapshots(db: Pick<Client, 'nodeState'>, snapshots
   }
 }
 
-/** Every host's latest full snapshot (by host name), and the rows that are not a valid full snapshot. */
-export async function loadNodeSnapshots(db: Pick<Client, 'nodeState'>): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[] }> {
-  const rows = await db.nodeState.findMany();
+/**
+ * Every host's latest full snapshot (by host name), and the rows that are not a valid full snapshot.
+ * @param since only snapshots received at or after it (the worker's `--host-expiry`: older hosts stay out of the live view)
+ */
+export async function loadNodeSnapshots(db: Pick<Client, 'nodeState'>, since?: Date): Promise<{ snapshots: FullNodeSnapshot[]; invalid: InvalidRow[] }> {
+  const rows = await db.nodeState.findMany(since ? { where: { receivedAt: { gte: since } } } : undefined);
   const snapshots: FullNodeSnapshot[] = [];
   const invalid: InvalidRow[] = [];
   for (const r of rows) {
@@ -83,4 +86,16 @@ export async function bumReportOf(db: Pick<Client, 'bumState'>, host: string): P
   if (!row) return null;
   const p = parseColumn(row.report, (j) => bumReportSchema.parse(j));
   return p.ok ? p.value : null;
+}
+
+/**
+ * Take expired node hosts out of the live view: delete their latest analysis and BUM report rows
+ * (what the overview lists). Their latest snapshot row stays as history until retention by age.
+ */
+export async function forgetNodeHosts(db: Pick<Db, 'hostAnalysisState' | 'bumState' | '$transaction'>, hosts: readonly string[]): Promise<void> {
+  if (hosts.length === 0) return;
+  await db.$transaction([
+    db.hostAnalysisState.deleteMany({ where: { host: { in: [...hosts] } } }),
+    db.bumState.deleteMany({ where: { host: { in: [...hosts] } } }),
+  ]);
 }

@@ -1,0 +1,182 @@
+/**
+ * Retention: what the worker deletes so the database stays bounded (docs/operations.md#retention).
+ * Every delete runs in bounded batches (at most `batch` rows a statement, each its own short
+ * transaction), oldest first, on indexed columns (Message.id / receivedAt, ConvergenceSample.seenAt,
+ * Finding.resolvedAt, TapGap.endedAt, NodeState.receivedAt, HostAnalysisState.at, BumState.to),
+ * so a prune never holds a long lock and the worker's batch commits interleave with it.
+ *
+ * What is pruned, by what:
+ * - messages (with their refs and model changes): beyond the newest `maxMessages`, received before
+ *   `before`, and the oldest while the stored bodies (`Message.size`, bytes as received) exceed `maxBodyBytes`;
+ * - convergence samples seen before `before` or beyond the newest `maxConvergenceSamples`;
+ *   findings resolved before `before` (open ones stay);
+ *   tap gaps ended before `before` (open ones stay);
+ * - per-host rows (latest snapshot, analysis, BUM report) of hosts not heard of since `before`.
+ * The model projection (Host, Network, VtepEntries) is never pruned: it is the current state.
+ */
+import type { Db } from '../client';
+import { maxMessageId } from './messages';
+
+/** What to keep. Each bound is optional; every one given is applied. */
+export interface RetentionPolicy {
+  /** Keep at most this many newest messages. */
+  maxMessages?: number;
+  /** Delete what is older than this (messages by receive time, samples by seen time, resolved findings, closed gaps, per-host rows). */
+  before?: Date;
+  /** Keep the newest messages whose bodies (bytes as received) total at most this. */
+  maxBodyBytes?: number;
+  /** Keep at most this many newest convergence samples (all hosts). */
+  maxConvergenceSamples?: number;
+}
+
+/** Rows deleted by one {@link pruneRetention}, per table. */
+export interface PruneReport {
+  messages: number;
+  convergenceSamples: number;
+  findings: number;
+  tapGaps: number;
+  hostRows: number;
+}
+
+/** Options of a prune: rows per statement, and a hook awaited between batches (the worker yields to its event loop there). */
+export interface PruneOptions {
+  /** Rows deleted per statement (default 1000). */
+  batch?: number;
+  /** Awaited between two batches. */
+  pause?: () => Promise<void>;
+}
+
+type Client = Pick<
+  Db,
+  '$transaction' | 'message' | 'messageRef' | 'modelChange' | 'convergenceSample' | 'finding' | 'tapGap' | 'nodeState' | 'hostAnalysisState' | 'bumState'
+>;
+
+/**
+ * Apply a retention policy (see the module's docstring), in batches. Throws the driver's error
+ * (what was deleted by the batches before it stays deleted: each batch is consistent on its own).
+ */
+export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: PruneOptions = {}): Promise<PruneReport> {
+  const batch = opts.batch ?? 1000;
+  const pause = opts.pause ?? (() => Promise.resolve());
+  const report: PruneReport = { messages: 0, convergenceSamples: 0, findings: 0, tapGaps: 0, hostRows: 0 };
+  const cutoff = await messageCutoff(db, policy);
+  report.messages = await deleteMessagesUpTo(db, cutoff, batch, pause);
+  if (policy.maxConvergenceSamples !== undefined) {
+    const newest = await db.convergenceSample.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+    const upTo = (newest?.id ?? 0) - policy.maxConvergenceSamples;
+    if (upTo > 0)
+      report.convergenceSamples += await deleteByIds(
+        (take) => db.convergenceSample.findMany({ where: { id: { lte: upTo } }, orderBy: { id: 'asc' }, take, select: { id: true } }),
+        (ids) => db.convergenceSample.deleteMany({ where: { id: { in: ids } } }),
+        batch,
+        pause,
+      );
+  }
+  const before = policy.before;
+  if (before) {
+    report.convergenceSamples += await deleteByIds(
+      (take) => db.convergenceSample.findMany({ where: { seenAt: { lt: before } }, orderBy: { seenAt: 'asc' }, take, select: { id: true } }),
+      (ids) => db.convergenceSample.deleteMany({ where: { id: { in: ids } } }),
+      batch,
+      pause,
+    );
+    report.findings = await deleteByIds(
+      (take) => db.finding.findMany({ where: { resolvedAt: { lt: before } }, orderBy: { resolvedAt: 'asc' }, take, select: { id: true } }),
+      (ids) => db.finding.deleteMany({ where: { id: { in: ids } } }),
+      batch,
+      pause,
+    );
+    report.tapGaps = await deleteByIds(
+      (take) => db.tapGap.findMany({ where: { endedAt: { lt: before } }, orderBy: { endedAt: 'asc' }, take, select: { id: true } }),
+      (ids) => db.tapGap.deleteMany({ where: { id: { in: ids } } }),
+      batch,
+      pause,
+    );
+    const [a, b, c] = await db.$transaction([
+      db.nodeState.deleteMany({ where: { receivedAt: { lt: before } } }),
+      db.hostAnalysisState.deleteMany({ where: { at: { lt: before } } }),
+      db.bumState.deleteMany({ where: { to: { lt: before } } }),
+    ]);
+    report.hostRows = a.count + b.count + c.count;
+  }
+  return report;
+}
+
+/**
+ * The highest message id to delete (0: none) so that every bound of the policy holds: the count
+ * bound by id, the age bound by the newest message received before `before`, the byte bound by
+ * walking from the newest message back (in pages of 5000 sizes) until the bodies exceed it.
+ */
+export async function messageCutoff(db: Pick<Db, 'message'>, policy: RetentionPolicy): Promise<number> {
+  let cutoff = 0;
+  const maxId = await maxMessageId(db);
+  if (maxId === 0) return 0;
+  if (policy.maxMessages !== undefined) cutoff = Math.max(cutoff, maxId - policy.maxMessages);
+  if (policy.before) {
+    const old = await db.message.findFirst({ where: { receivedAt: { lt: policy.before } }, orderBy: { receivedAt: 'desc' }, select: { id: true } });
+    if (old) cutoff = Math.max(cutoff, Number(old.id));
+  }
+  if (policy.maxBodyBytes !== undefined) {
+    let total = 0;
+    let below: bigint | undefined;
+    for (;;) {
+      const rows = await db.message.findMany({
+        where: below === undefined ? {} : { id: { lt: below } },
+        orderBy: { id: 'desc' },
+        take: 5000,
+        select: { id: true, size: true },
+      });
+      let over: number | null = null;
+      for (const r of rows) {
+        total += r.size;
+        if (total > policy.maxBodyBytes) {
+          over = Number(r.id);
+          break;
+        }
+      }
+      if (over !== null) {
+        cutoff = Math.max(cutoff, over);
+        break;
+      }
+      if (rows.length < 5000 || Number(rows[rows.length - 1]!.id) <= cutoff) break;
+      below = rows[rows.length - 1]!.id;
+    }
+  }
+  return cutoff;
+}
+
+/** Delete the messages with id <= `cutoff` (refs and model changes first), the oldest `batch` at a time. */
+async function deleteMessagesUpTo(db: Client, cutoff: number, batch: number, pause: () => Promise<void>): Promise<number> {
+  let deleted = 0;
+  if (cutoff <= 0) return 0;
+  for (;;) {
+    const ids = await db.message.findMany({ where: { id: { lte: BigInt(cutoff) } }, orderBy: { id: 'asc' }, take: batch, select: { id: true } });
+    if (ids.length === 0) return deleted;
+    const upTo = ids[ids.length - 1]!.id;
+    const [, , m] = await db.$transaction([
+      db.messageRef.deleteMany({ where: { messageId: { lte: upTo } } }),
+      db.modelChange.deleteMany({ where: { messageId: { lte: upTo } } }),
+      db.message.deleteMany({ where: { id: { lte: upTo } } }),
+    ]);
+    deleted += m.count;
+    if (ids.length < batch) return deleted;
+    await pause();
+  }
+}
+
+/** Find the next `batch` ids to delete and delete them, until none is left. */
+async function deleteByIds(
+  find: (take: number) => Promise<{ id: number }[]>,
+  remove: (ids: number[]) => Promise<{ count: number }>,
+  batch: number,
+  pause: () => Promise<void>,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const rows = await find(batch);
+    if (rows.length === 0) return deleted;
+    deleted += (await remove(rows.map((r) => r.id))).count;
+    if (rows.length < batch) return deleted;
+    await pause();
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Bounds on both databases (a temporary SQLite file, a uniquely named PostgreSQL database on
+ * 127.0.0.1:5432): a redelivered message (same oslo `_unique_id`) is stored once, within a batch
+ * and across batches; retention deletes by count, age and body bytes in small batches, with refs
+ * and model changes; resolved findings, closed gaps, old samples and per-host rows go by age while
+ * open ones stay; an expired host leaves the snapshot and the hosts list but keeps its row.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterModel, type FindingView, decodeMessage, messageRefs, messageSearchText } from '@l2scope/domain';
+import {
+  type Db,
+  type MessageRecord,
+  addConvergenceSamples,
+  closeDb,
+  commitBatch,
+  expireHosts,
+  listHosts,
+  openDb,
+  openFinding,
+  openTapGap,
+  closeTapGap,
+  pruneRetention,
+  readModelSnapshot,
+  resolveFindings,
+} from '../src/index';
+import { migrate } from '../src/migrate';
+import { PROVIDERS } from '../src/config';
+
+const PG_ADMIN = process.env.L2SCOPE_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const pgDbName = `l2scope_bounds_${process.pid}_${randomBytes(3).toString('hex')}`;
+let tmpDir = '';
+
+async function pgAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_ADMIN });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  tmpDir = mkdtempSync(path.join(tmpdir(), 'l2scope-bounds-'));
+  await pgAdmin(`CREATE DATABASE "${pgDbName}"`);
+});
+afterAll(async () => {
+  rmSync(tmpDir, { recursive: true, force: true });
+  await pgAdmin(`DROP DATABASE IF EXISTS "${pgDbName}" WITH (FORCE)`);
+});
+
+/** A report_state of `host` as neutron's agents send it, with oslo's `_unique_id`. */
+function reportBody(host: string, uniqueId: string, vtep = '10.0.20.1'): Uint8Array {
+  return Buffer.from(
+    JSON.stringify({
+      'oslo.version': '2.0',
+      'oslo.message': JSON.stringify({
+        method: 'report_state',
+        _unique_id: uniqueId,
+        args: {
+          agent_state: {
+            agent_state: {
+              binary: 'neutron-linuxbridge-agent',
+              host,
+              agent_type: 'Linux bridge agent',
+              configurations: { tunneling_ip: vtep, l2_population: true },
+            },
+          },
+        },
+      }),
+    }),
+  );
+}
+
+/** A message record as the worker's pipeline makes it (decoded, folded into `model`). */
+function record(model: ClusterModel, id: number, body: Uint8Array, receivedAt = Date.now(), redelivered = false): MessageRecord {
+  const delivery = { receivedAt, exchange: 'neutron', routingKey: 'q-reports-plugin', properties: {}, body, source: 'amqp', redelivered };
+  const result = decodeMessage(delivery);
+  const changes = result.ok ? model.apply(result.message, receivedAt, id) : [];
+  const refs = messageRefs(result, (n) => model.vniOf(n));
+  return {
+    id,
+    delivery,
+    result,
+    refs,
+    raw: body,
+    rawTruncated: false,
+    search: messageSearchText(delivery.exchange, delivery.routingKey, result, refs),
+    changes,
+  };
+}
+
+const counters = { received: 0, undecodable: 0, dropped: 0, expired: 0 };
+
+describe.each(PROVIDERS)('%s', (provider) => {
+  let db: Db;
+
+  beforeAll(async () => {
+    const url = provider === 'sqlite' ? `file:${path.join(tmpDir, 'bounds.db')}` : Object.assign(new URL(PG_ADMIN), { pathname: `/${pgDbName}` }).toString();
+    await migrate(url);
+    db = await openDb(url);
+  });
+  afterAll(async () => {
+    if (db) await closeDb(db);
+  });
+
+  it('stores a redelivered message (same _unique_id) once, within a batch and across batches', async () => {
+    const model = new ClusterModel();
+    const now = Date.now();
+    const a = record(model, 1, reportBody('dup-a', 'u-1'));
+    const again = record(model, 2, reportBody('dup-a', 'u-1'), now, true);
+    const b = record(model, 3, reportBody('dup-b', 'u-2'));
+    expect(await commitBatch(db, provider, [a, again, b], counters, 3)).toEqual([2]);
+    const later = [record(model, 4, reportBody('dup-a', 'u-1'), now, true), record(model, 5, reportBody('dup-c', 'u-3'))];
+    expect(await commitBatch(db, provider, later, counters, 5)).toEqual([4]);
+    // the same message published again (not a redelivery: a capture replayed in a loop) is a new row, without identity
+    expect(await commitBatch(db, provider, [record(model, 6, reportBody('dup-b', 'u-2'))], counters, 6)).toEqual([]);
+    const rows = await db.message.findMany({ orderBy: { id: 'asc' }, select: { id: true, uniqueId: true } });
+    expect(rows.map((r) => [Number(r.id), r.uniqueId])).toEqual([
+      [1, 'u-1'],
+      [3, 'u-2'],
+      [5, 'u-3'],
+      [6, null],
+    ]);
+    expect(await db.messageRef.count({ where: { messageId: { in: [2n, 4n] } } })).toBe(0);
+    await db.message.deleteMany({});
+  });
+
+  it('prunes messages by count, by age and by body bytes, in batches, with their refs and model changes', async () => {
+    const model = new ClusterModel();
+    const t0 = Date.now() - 10 * 86_400_000;
+    // 40 messages: ids 101..140, one a day-hour apart; the first 10 are ten days old
+    const batch = Array.from({ length: 40 }, (_, i) =>
+      record(model, 101 + i, reportBody(`prune-${i % 5}`, `p-${String(i).padStart(2, '0')}`), i < 10 ? t0 + i : Date.now() - (40 - i) * 1000),
+    );
+    await commitBatch(db, provider, batch, counters, 140);
+    const ids = async () => (await db.message.findMany({ orderBy: { id: 'asc' }, select: { id: true } })).map((r) => Number(r.id));
+
+    const byAge = await pruneRetention(db, { before: new Date(Date.now() - 86_400_000) }, { batch: 3 });
+    expect(byAge.messages).toBe(10);
+    expect((await ids())[0]).toBe(111);
+
+    expect((await pruneRetention(db, { maxMessages: 25 }, { batch: 4 })).messages).toBe(5);
+    expect(await ids()).toEqual(Array.from({ length: 25 }, (_, i) => 116 + i));
+
+    const size = batch[0]!.delivery.body.byteLength; // every body has the same length here
+    expect(batch.every((m) => m.delivery.body.byteLength === size)).toBe(true);
+    expect((await pruneRetention(db, { maxBodyBytes: size * 7 + 1 }, { batch: 5 })).messages).toBe(18);
+    expect(await ids()).toEqual([134, 135, 136, 137, 138, 139, 140]);
+    expect(await db.messageRef.count({ where: { messageId: { lt: 134n } } })).toBe(0);
+    expect(await db.modelChange.count({ where: { messageId: { lt: 134n } } })).toBe(0);
+    expect(await db.modelChange.count()).toBeGreaterThan(0);
+    // the projection is the current state: untouched
+    expect((await readModelSnapshot(db)).hosts.map((h) => h.id)).toEqual(expect.arrayContaining(['prune-0', 'prune-4']));
+  });
+
+  it('prunes old samples, resolved findings, closed gaps and per-host rows by age; open ones stay', async () => {
+    const old = new Date(Date.now() - 30 * 86_400_000);
+    const now = new Date();
+    const s = (i: number, seenAt: Date) => ({
+      host: 'h',
+      network: 'n',
+      vtep: '10.0.0.1',
+      mac: '00:00:00:00:00:00',
+      change: 'add' as const,
+      messageId: i,
+      castAt: seenAt.getTime(),
+      seenAt: seenAt.getTime(),
+      lagMs: 1,
+    });
+    await addConvergenceSamples(db, provider, [...Array.from({ length: 7 }, (_, i) => s(i, old)), s(99, now)], new Date(0));
+    const f = (network: string): FindingView => ({
+      id: 0,
+      kind: 'mixed_l2pop',
+      network,
+      vni: 1,
+      hosts: ['a', 'b'],
+      detail: 'd',
+      evidence: [],
+      firstSeenAt: old.toISOString(),
+      lastSeenAt: old.toISOString(),
+    });
+    await openFinding(db, f('old-resolved'), old);
+    await resolveFindings(db, [...['mixed_l2pop/old-resolved']], old);
+    await openFinding(db, f('still-open'), old);
+    const closed = await openTapGap(db, old.getTime(), 'old');
+    await closeTapGap(db, closed, old.getTime() + 1000);
+    await openTapGap(db, old.getTime(), 'still open');
+    await db.nodeState.create({ data: { host: 'gone', takenAt: old, receivedAt: old, agentType: 'linuxbridge', snapshot: {} } });
+    await db.nodeState.create({ data: { host: 'here', takenAt: now, receivedAt: now, agentType: 'linuxbridge', snapshot: {} } });
+
+    await addConvergenceSamples(db, provider, [s(100, now), s(101, now), s(102, now)], new Date(0));
+    expect((await pruneRetention(db, { maxConvergenceSamples: 10 }, { batch: 2 })).convergenceSamples).toBe(1);
+    const r = await pruneRetention(db, { before: new Date(Date.now() - 86_400_000) }, { batch: 2 });
+    expect(r).toMatchObject({ convergenceSamples: 6, findings: 1, tapGaps: 1, hostRows: 1 });
+    await pruneRetention(db, { maxConvergenceSamples: 2 });
+    expect((await db.convergenceSample.findMany({ orderBy: { id: 'asc' } })).map((x) => Number(x.messageId))).toEqual([101, 102]);
+    expect((await db.finding.findMany()).map((x) => x.network)).toEqual(['still-open']);
+    expect((await db.tapGap.findMany()).map((x) => x.reason)).toEqual(['still open']);
+    expect((await db.nodeState.findMany()).map((x) => x.host)).toEqual(['here']);
+  });
+
+  it('an expired host leaves the snapshot and the hosts list, keeps its row, and comes back when it reports', async () => {
+    const model = new ClusterModel();
+    await commitBatch(db, provider, [record(model, 1001, reportBody('vanished', 'e-1', '10.9.9.9'))], counters, 1001);
+    expect(await expireHosts(db, ['vanished'], new Date())).toBe(1);
+    expect((await readModelSnapshot(db)).hosts.map((h) => h.id)).not.toContain('vanished');
+    expect((await listHosts(db)).map((h) => h.id)).not.toContain('vanished');
+    expect(await db.host.findUnique({ where: { id: 'vanished' } })).toMatchObject({ vtep: '10.9.9.9', expiredAt: expect.any(Date) });
+    await commitBatch(db, provider, [record(model, 1002, reportBody('vanished', 'e-2', '10.9.9.9'))], counters, 1002);
+    expect((await listHosts(db)).map((h) => h.id)).toContain('vanished');
+    expect(await db.host.findUnique({ where: { id: 'vanished' } })).toMatchObject({ expiredAt: null });
+  });
+});
