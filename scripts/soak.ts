@@ -24,7 +24,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import pg from 'pg';
 import { type Db, closeDb, openDb } from '@l2scope/db';
 import { NODE_AGENT_WIRE, NODE_SNAPSHOT_SCHEMA, snapshotsFromBundle } from '@l2scope/domain';
-import { TAP_LEAST_PRIVILEGE, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import { TAP_LEAST_PRIVILEGE, createTestDatabase, createTestVhost, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
+
+/** The soak's worker token: its /api/stats needs it. */
+const token = createWorkerToken();
 import { exchangeFor } from '@l2scope/worker';
 import { type BenchMessage, networkFleet, root } from '../bench/workload';
 
@@ -100,10 +103,14 @@ try {
   const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
   const args = ['--amqp', tap.url, '--db', database.url, '--port', '0', '--host', '127.0.0.1', ...workerExtra];
   console.log(`soak: ${o.minutes} min, ${o.hosts} hosts, ${o.rate} casts/s; ${database.kind}; worker ${workerExtra.join(' ')}`);
-  child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, L2SCOPE_WORKER_TOKEN: token },
+  });
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const port = await waitFor('the worker', () => Number(/live server on port (\d+)/.exec(out)?.[1] ?? 0), 120_000);
+  const port = await waitFor('the worker', () => Number(/live server on \S+:(\d+)/.exec(out)?.[1] ?? 0), 120_000);
   await waitFor('the tap', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 60_000);
   db = await openDb(database.url);
 
@@ -150,7 +157,7 @@ try {
       db!.convergenceSample.count(),
       db!.host.count({ where: { expiredAt: null } }),
       db!.host.count({ where: { expiredAt: { not: null } } }),
-      fetch(`http://127.0.0.1:${port}/api/stats`).then((r) => r.json() as Promise<{ received: number; seq: number }>),
+      fetch(`http://127.0.0.1:${port}/api/stats`, { headers: workerAuthHeaders(token) }).then((r) => r.json() as Promise<{ received: number; seq: number }>),
     ]);
     const r = rss(child!.pid!);
     samples.push({ min, rss: r, db: size });
@@ -205,7 +212,9 @@ try {
   await waitFor(
     'the worker to catch up',
     async () => {
-      const s = (await fetch(`http://127.0.0.1:${port}/api/stats`).then((r) => r.json())) as { queueDepth: number | null };
+      const s = (await fetch(`http://127.0.0.1:${port}/api/stats`, { headers: workerAuthHeaders(token) }).then((r) => r.json())) as {
+        queueDepth: number | null;
+      };
       return s.queueDepth === 0 || s.queueDepth === null;
     },
     120_000,

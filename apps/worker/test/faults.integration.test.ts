@@ -29,10 +29,15 @@ import {
   connectionsOf,
   createTestDatabase,
   createTestVhost,
+  createWorkerToken,
   startTcpProxy,
   waitFor,
+  workerAuthHeaders,
 } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, startWorker } from '../src';
+
+/** The spawned workers' token: their /api/stats needs it. */
+const token = createWorkerToken();
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const quiet = () => {};
@@ -93,13 +98,14 @@ async function spawnWorker(args: string[]): Promise<{ child: ChildProcess; port:
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, L2SCOPE_WORKER_TOKEN: token },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const port = await waitFor(
     'the worker to print its port',
-    () => Number(/live server on port (\d+)/.exec(out)?.[1] ?? 0) || (child.exitCode !== null ? -1 : 0),
+    () => Number(/live server on \S+:(\d+)/.exec(out)?.[1] ?? 0) || (child.exitCode !== null ? -1 : 0),
     60_000,
   );
   if (port < 0) throw new Error(`the worker exited: ${out}`);
@@ -170,7 +176,11 @@ describe('kill -9 of the worker during a burst', () => {
       const ch = await conn.createChannel();
       const q = await ch.checkQueue(queue);
       await conn.close();
-      return q.messageCount === 0 && (await fetch(`http://127.0.0.1:${second.port}/api/stats`).then((r) => r.json() as Promise<{ seq: number }>)).seq > 0;
+      return (
+        q.messageCount === 0 &&
+        (await fetch(`http://127.0.0.1:${second.port}/api/stats`, { headers: workerAuthHeaders(token) }).then((r) => r.json() as Promise<{ seq: number }>))
+          .seq > 0
+      );
     });
     expect(await storedOf(db, 'kill')).toEqual({ rows: N, distinct: N });
     const skipped = [...second.output().matchAll(/(\d+) redelivered message\(s\) already stored/g)].reduce((n, m) => n + Number(m[1]), 0);
