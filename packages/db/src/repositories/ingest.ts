@@ -29,8 +29,16 @@ export async function commitBatch(db: Db, provider: DbProvider, batch: readonly 
     await replaceCounters(tx, counters);
     await writeModelSeq(tx, seq);
     return duplicates;
-  });
+  }, COMMIT_TRANSACTION);
 }
+
+/**
+ * Prisma's interactive transaction bounds for one batch: a single honest cast can carry 40,000
+ * VTEPs (80,000 projection rows), which PostgreSQL writes in well over Prisma's default 5 s; past
+ * the timeout Prisma aborts the transaction and the batch would be retried, split and finally
+ * stored as unstorable. 5 minutes still bounds a stuck transaction.
+ */
+const COMMIT_TRANSACTION = { maxWait: 30_000, timeout: 300_000 } as const;
 
 /** A minimal round trip (`SELECT 1`): resolves when the database is reachable, else throws the driver's error. */
 export async function probeDb(db: Pick<Db, '$queryRawUnsafe'>): Promise<void> {
