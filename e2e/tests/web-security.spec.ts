@@ -4,7 +4,7 @@
  * the live socket on the dashboard's own origin (proxied to the worker, which the browser never
  * reaches directly), and a tRPC batch over the limit refused at once with 400.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, request as playwrightRequest, test, type Page } from '@playwright/test';
 import { analysedNetwork, replayStep } from '../nodes';
 import { type Stack, startStack } from '../stack';
 
@@ -83,14 +83,22 @@ test('every page renders live with no CSP violation; the socket is on the page o
   }
 });
 
-test("the worker's port refuses a browser's direct socket.io handshake (foreign origin, no token)", async ({ request }) => {
+test("the worker's port refuses a browser's direct socket.io handshake (foreign origin; no session, no token)", async ({ request }) => {
   const direct = await request.get(`http://127.0.0.1:${stack.livePort}/socket.io/?EIO=4&transport=polling`, {
     headers: { origin: 'https://evil.example.net' },
   });
   expect(direct.status()).toBe(403);
-  const noToken = await request.get(`http://127.0.0.1:${stack.livePort}/socket.io/?EIO=4&transport=polling`, { headers: { origin: stack.webUrl } });
-  expect(noToken.status()).toBe(403);
-  // through the dashboard's origin the same handshake is forwarded with the token
+  // a client that never signed in (the test's own `request` carries the signed-in storage state)
+  const anonymous = await playwrightRequest.newContext({ storageState: { cookies: [], origins: [] } });
+  try {
+    const noSession = await anonymous.get(`http://127.0.0.1:${stack.livePort}/socket.io/?EIO=4&transport=polling`, { headers: { origin: stack.webUrl } });
+    expect(noSession.status()).toBe(403);
+    const proxiedNoSession = await anonymous.get(`${stack.webUrl}/socket.io/?EIO=4&transport=polling`);
+    expect(proxiedNoSession.status()).toBe(403);
+  } finally {
+    await anonymous.dispose();
+  }
+  // through the dashboard's origin the signed-in browser's handshake is forwarded with its session cookie
   const proxied = await request.get(`${stack.webUrl}/socket.io/?EIO=4&transport=polling`);
   expect(proxied.status()).toBe(200);
   expect(await proxied.text()).toContain('"sid"');
