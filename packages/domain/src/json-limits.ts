@@ -4,7 +4,7 @@
  * hostile: nesting ~6,000 deep overflows the stack of every recursive walk after the parse
  * (`JSON.stringify`, zod, the storable-string walk), and hundreds of thousands of entries make
  * every later linear step long. The scanner itself is iterative, allocates nothing and reads
- * each character once.
+ * each character at most twice (a string's closing quote is found with `indexOf`).
  */
 
 /** Shape caps for one JSON document (one level: oslo's envelope and its inner message are two). */
@@ -57,12 +57,17 @@ export function checkJsonLimits(text: string, limits: JsonLimits = DEFAULT_JSON_
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      // skip the string: to the next quote not escaped
-      for (i++; i < n; i++) {
-        const s = text.charCodeAt(i);
-        if (s === BACKSLASH) i++;
-        else if (s === QUOTE) break;
+      // skip the string: to the next quote preceded by an even number of backslashes (indexOf is
+      // native and fast: oslo's envelope is one long string, the inner message)
+      let q = i;
+      for (;;) {
+        q = text.indexOf('"', q + 1);
+        if (q < 0) return null;
+        let k = q - 1;
+        while (text.charCodeAt(k) === BACKSLASH) k--;
+        if ((q - 1 - k) % 2 === 0) break;
       }
+      i = q;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++depth > maxDepth) return { reason: 'too_deep', message: `JSON nested deeper than ${maxDepth} levels (at character ${i})` };
       if (++entries > maxEntries) return tooMany(maxEntries, i);

@@ -18,12 +18,25 @@ function pushIssues(ctx: z.core.$RefinementCtx<unknown>, input: unknown, prefix:
 }
 
 /**
+ * The issues zod itself reports for an input of the wrong container type (not an array, not an
+ * object): the fast paths below check the type by hand and ask `shape` only when it is wrong, so
+ * the message is zod's own.
+ */
+function shapeIssues(shape: z.ZodType, input: unknown, ctx: z.core.$RefinementCtx<unknown>): never {
+  const r = shape.safeParse(input);
+  if (!r.success) for (const issue of r.error.issues.slice(0, 4)) ctx.issues.push({ ...issue, input } as z.core.$ZodRawIssue);
+  return z.NEVER;
+}
+
+/**
  * `z.array(item)` that stops at the first invalid element.
  * @param item the element schema (its transforms apply to the output, as in `z.array`)
  * @returns a schema whose output is `z.output<item>[]`; on failure, the first bad element's issues only
  */
 export function arrayUntilInvalid<T extends z.ZodType>(item: T) {
-  return z.array(z.unknown()).transform((arr, ctx): z.output<T>[] => {
+  const shape = z.array(z.unknown());
+  return z.unknown().transform((arr, ctx): z.output<T>[] => {
+    if (!Array.isArray(arr)) return shapeIssues(shape, arr, ctx);
     const out: z.output<T>[] = [];
     for (let i = 0; i < arr.length; i++) {
       const r = item.safeParse(arr[i]);
@@ -43,9 +56,13 @@ export function arrayUntilInvalid<T extends z.ZodType>(item: T) {
  * @returns a schema whose output is `Record<string, z.output<value>>`; on failure, the first bad entry's issues only
  */
 export function recordUntilInvalid<K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V) {
-  return z.record(z.string(), z.unknown()).transform((rec, ctx): Record<z.output<K>, z.output<V>> => {
+  const shape = z.record(z.string(), z.unknown());
+  return z.unknown().transform((rec, ctx): Record<z.output<K>, z.output<V>> => {
+    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return shapeIssues(shape, rec, ctx);
     const out: Record<string, z.output<V>> = {};
-    for (const [k, v] of Object.entries(rec)) {
+    for (const k in rec) {
+      if (!Object.prototype.hasOwnProperty.call(rec, k)) continue;
+      const v = (rec as Record<string, unknown>)[k];
       const rk = key.safeParse(k);
       if (!rk.success) {
         ctx.issues.push({ code: 'custom', message: 'Invalid key in record', path: [k], input: k });
