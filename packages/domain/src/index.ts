@@ -17,3 +17,4 @@ export * from './redact';
 export * from './rabbitmq';
 export * from './vtep-conflict';
 export * from './message-summary';
+export * from './toggle';

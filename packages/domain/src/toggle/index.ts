@@ -1,0 +1,3 @@
+/** Admin toggles: agent commands (contract) and toggle jobs (state machine). */
+export * from './command';
+export * from './job';
