@@ -1,3 +1,4 @@
 /** Admin toggles: agent commands (contract) and toggle jobs (state machine). */
 export * from './command';
 export * from './job';
+export * from './view';
