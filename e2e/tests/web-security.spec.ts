@@ -83,7 +83,7 @@ test('every page renders live with no CSP violation; the socket is on the page o
   }
 });
 
-test("the worker's port refuses a browser's direct socket.io handshake (foreign origin; no session, no token)", async ({ request }) => {
+test("the worker's port refuses a browser's direct socket.io handshake (foreign origin: 403; no session, no token: 401)", async ({ request }) => {
   const direct = await request.get(`http://127.0.0.1:${stack.livePort}/socket.io/?EIO=4&transport=polling`, {
     headers: { origin: 'https://evil.example.net' },
   });
@@ -92,9 +92,9 @@ test("the worker's port refuses a browser's direct socket.io handshake (foreign 
   const anonymous = await playwrightRequest.newContext({ storageState: { cookies: [], origins: [] } });
   try {
     const noSession = await anonymous.get(`http://127.0.0.1:${stack.livePort}/socket.io/?EIO=4&transport=polling`, { headers: { origin: stack.webUrl } });
-    expect(noSession.status()).toBe(403);
+    expect(noSession.status()).toBe(401);
     const proxiedNoSession = await anonymous.get(`${stack.webUrl}/socket.io/?EIO=4&transport=polling`);
-    expect(proxiedNoSession.status()).toBe(403);
+    expect(proxiedNoSession.status()).toBe(401);
   } finally {
     await anonymous.dispose();
   }

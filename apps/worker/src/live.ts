@@ -14,9 +14,9 @@
  * {@link LiveServerOptions.authorize} accepts the request.
  *
  * socket.io is served at `/socket.io` (with or without the trailing slash, so the web server's
- * proxy can forward its own origin's path as is). Its handshake is refused when the `Origin` is not
- * allowed or `authorize` refuses: 403 on a polling handshake, 400 on a direct websocket upgrade
- * (engine.io answers upgrades that way).
+ * proxy can forward its own origin's path as is). Its handshake (polling or a direct websocket
+ * upgrade) is refused like `/api/*`: 403 when the `Origin` is not allowed, 401 when `authorize`
+ * refuses.
  *
  * The worker's `authorize` accepts a signed-in browser's session (the cookie the web's proxy
  * forwards, checked by `sessionFromHeaders` of @l2scope/auth: docs/auth.md) or the worker token.
@@ -30,6 +30,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import {
   type LiveServerEvents,
@@ -112,20 +113,21 @@ export class LiveServer {
     this.maxMessages = opts.maxMessagesPerWindow ?? 500;
     this.origins = new Set(opts.origins);
     this.maxChanges = opts.maxChangesPerWindow ?? 2000;
-    this.http = http.createServer((req, res) => void this.handle(req, res));
+    this.http = http.createServer();
     this.io = new Server(this.http, {
       path: '/socket.io',
       addTrailingSlash: false,
       serveClient: false,
       cors: { origin: [...this.origins] },
-      allowRequest: (req, done) => {
-        if (!originAllowed(req, this.origins)) return done('origin not allowed', false);
-        this.authorized(req).then(
-          (ok) => done(ok ? null : 'unauthorized', ok),
-          () => done('unauthorized', false),
-        );
-      },
     });
+    // engine.io answers a refused handshake with 403 (polling) or 400 (websocket) whatever the
+    // reason; l2scope answers 401 when the session is missing and 403 for a foreign Origin, like
+    // /api/*. So every request and upgrade passes through the gate first, then engine.io's public
+    // handleRequest / handleUpgrade (what its attach would call).
+    this.http.removeAllListeners('request');
+    this.http.removeAllListeners('upgrade');
+    this.http.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.route(req, res));
+    this.http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.routeUpgrade(req, socket, head));
     this.io.on('connection', (socket) => {
       socket.emit('stats', this.opts.getStats());
     });
@@ -140,9 +142,36 @@ export class LiveServer {
     }
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /**
+   * Why a socket.io request may not proceed: a handshake (no `sid`: a session of engine.io does
+   * not exist yet) needs an allowed Origin (else 403) and `authorize` (else 401); requests of an
+   * established engine.io session pass (engine.io checks their `sid`).
+   */
+  private async socketRefusal(req: http.IncomingMessage, url: URL): Promise<401 | 403 | null> {
+    if (url.searchParams.has('sid')) return null;
+    if (!originAllowed(req, this.origins)) return 403;
+    return (await this.authorized(req)) ? null : 401;
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/socket.io' || url.pathname.startsWith('/socket.io/')) return; // socket.io's own handler answers
+    if (!isSocketPath(url)) return this.handle(req, res, url);
+    const refusal = await this.socketRefusal(req, url);
+    if (refusal === null) return this.io.engine.handleRequest(req, res);
+    if (refusal === 401) res.setHeader('www-authenticate', 'Bearer realm="l2scope-worker"');
+    res.writeHead(refusal, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.end(JSON.stringify({ error: refusal === 401 ? 'unauthorized' : 'origin not allowed' }));
+  }
+
+  private async routeUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const refusal = isSocketPath(url) ? await this.socketRefusal(req, url) : 404;
+    if (refusal === null) return this.io.engine.handleUpgrade(req, socket, head);
+    const text = refusal === 401 ? 'Unauthorized' : refusal === 403 ? 'Forbidden' : 'Not Found';
+    socket.end(`HTTP/1.1 ${refusal} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(JSON.stringify(body));
@@ -281,3 +310,6 @@ export class LiveServer {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 }
+
+/** Whether a URL is socket.io's (`/socket.io`, with or without the trailing slash). */
+const isSocketPath = (url: URL): boolean => url.pathname === '/socket.io' || url.pathname.startsWith('/socket.io/');

@@ -106,9 +106,9 @@ describe('live server socket.io', () => {
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('a polling handshake from the web origin without the token gets 403; with it, 200', async () => {
+  it('a polling handshake from the web origin without the token gets 401; with it, 200', async () => {
     const base = await start();
-    expect((await fetch(`${base}/socket.io/?EIO=4&transport=polling`, { headers: { origin: WEB } })).status).toBe(403);
+    expect((await fetch(`${base}/socket.io/?EIO=4&transport=polling`, { headers: { origin: WEB } })).status).toBe(401);
     const ok = await fetch(`${base}/socket.io/?EIO=4&transport=polling`, { headers: { origin: WEB, authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe(WEB);
