@@ -120,7 +120,9 @@ export function rabbitmqCommands(o: RabbitmqCommandOptions = {}): string[] {
       `rabbitmqctl add_user ${shellQuote(user)} "$${pw}"`,
       `rabbitmqctl set_user_tags ${shellQuote(user)}`,
       perms(user, p.vhost),
-      ...p.topics.map((t) => `rabbitmqctl set_topic_permissions -p ${v} ${shellQuote(user)} ${shellQuote(t.exchange)} ${shellQuote(t.write)} ${shellQuote(t.read)}`),
+      ...p.topics.map(
+        (t) => `rabbitmqctl set_topic_permissions -p ${v} ${shellQuote(user)} ${shellQuote(t.exchange)} ${shellQuote(t.write)} ${shellQuote(t.read)}`,
+      ),
     );
   }
   if (!o.hosts?.length) out.push('', '# node agents: add --host <name> per hypervisor for its user, its command queue and its topic permissions');

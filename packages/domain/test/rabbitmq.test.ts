@@ -18,7 +18,11 @@ describe('rabbitmq commands', () => {
       "rabbitmqctl set_permissions -p '/' 'l2scope-agent-compute1' '^l2scope\\.command\\.compute1$' '^(l2scope\\.node|l2scope\\.command\\.compute1)$' '^(l2scope\\.command|l2scope\\.command\\.compute1)$'",
     );
     expect(
-      lines.some((l) => l.startsWith("rabbitmqctl set_permissions -p '/' 'l2scope' '^(l2scope\\.tap\\..*|l2scope\\.node|l2scope\\.command)$' '^(l2scope\\.tap\\..*|l2scope\\.command)$'")),
+      lines.some((l) =>
+        l.startsWith(
+          "rabbitmqctl set_permissions -p '/' 'l2scope' '^(l2scope\\.tap\\..*|l2scope\\.node|l2scope\\.command)$' '^(l2scope\\.tap\\..*|l2scope\\.command)$'",
+        ),
+      ),
     ).toBe(true);
     expect(lines.some((l) => l.startsWith('#') && l.includes('reserved'))).toBe(false);
     expect(() => rabbitmqCommands({ hosts: ['a b'] })).toThrow(/not a host name/);
