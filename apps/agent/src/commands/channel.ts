@@ -41,7 +41,7 @@ export interface CommandChannelOptions {
   /** the current connection, to tell whether a retry is still worth it */
   currentModel: () => ChannelModel | null;
   now?: () => number;
-  /** delay before a new attempt after the channel failed (ms, default 5000) */
+  /** first delay before a new attempt after the channel failed (ms, default 5000; doubles up to 60 s) */
   retryMs?: number;
 }
 
@@ -56,6 +56,8 @@ export class CommandChannel {
   private closed = false;
   private model: ChannelModel | null = null;
   private attaching: ChannelModel | null = null;
+  private retryDelay = 0;
+  private lastFailure = '';
 
   constructor(private readonly o: CommandChannelOptions) {
     this.status = { readOnly: o.key === null, listening: false, accepted: 0, done: 0, failed: 0, refused: {}, lastAt: null };
@@ -104,7 +106,7 @@ export class CommandChannel {
           this.ch = null;
           this.setListening(false);
         }
-        this.scheduleRetry(model);
+        this.scheduleRetry();
       });
       await ch.checkExchange(COMMAND_WIRE.exchange);
       await ch.assertQueue(queue, {
@@ -117,24 +119,33 @@ export class CommandChannel {
       await ch.prefetch(8);
       await ch.consume(queue, (m) => this.onMessage(ch!, m), { noAck: false });
       this.ch = ch;
+      this.retryDelay = 0;
+      this.lastFailure = '';
       this.setListening(true);
       this.o.log(
         `commands: listening on ${queue} (bound to ${COMMAND_WIRE.exchange} with ${COMMAND_WIRE.routingKey(this.o.host)})${this.o.key ? '' : ', READ-ONLY: every command is refused'}`,
       );
     } catch (e) {
-      this.o.log(`commands: cannot listen on ${queue}: ${errLine(e)}; retrying`);
+      // logged once per distinct failure (an agent whose user lacks the command permissions retries quietly)
+      const why = errLine(e);
+      if (why !== this.lastFailure) this.o.log(`commands: cannot listen on ${queue}: ${why}; retrying (up to every 60 s)`);
+      this.lastFailure = why;
       if (ch)
         await ch.close().catch(() => undefined); // the close handler schedules the retry
-      else this.scheduleRetry(model);
+      else this.scheduleRetry();
     }
   }
 
-  private scheduleRetry(model: ChannelModel): void {
+  private scheduleRetry(): void {
     if (this.closed || this.retry || this.ch) return;
+    const base = this.o.retryMs ?? 5000;
+    this.retryDelay = Math.min(this.retryDelay ? this.retryDelay * 2 : base, Math.max(base, 60_000));
     this.retry = setTimeout(() => {
       this.retry = null;
-      if (!this.closed && !this.ch && this.o.currentModel() === model) void this.attach(model);
-    }, this.o.retryMs ?? 5000);
+      // the connection may have been replaced meanwhile: attach to the current one
+      const now = this.o.currentModel();
+      if (!this.closed && !this.ch && now) void this.attach(now);
+    }, this.retryDelay);
     this.retry.unref();
   }
 
