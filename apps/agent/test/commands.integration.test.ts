@@ -325,6 +325,27 @@ describe.skipIf(skip !== null)('agent commands (real RabbitMQ, real agent, real 
     console.log(`agent A command counts: ${JSON.stringify(st)}`);
   });
 
+  it('a restarted agent still refuses a command it accepted before the restart (replay cache on disk)', async () => {
+    const c = command('plan', { change: { arp_responder: false }, inPlace: true }, { expiresAt: Math.floor(Date.now() / 1000) + 60 });
+    const { body, reply } = await send(c);
+    expect(reply.status).toBe('done');
+    const args = agentA.child.spawnargs.slice(agentA.child.spawnargs.indexOf('--host'));
+    expect((await h.stop(agentA)).code).toBe(0);
+    rmSync(statusOf(HOST_A), { force: true });
+    agentA = h.startAgent(nsA, args);
+    await until('A listening again', () => readStatus(HOST_A)?.commands?.listening === true, 60_000);
+    const seen = repliesOf(c.id).length;
+    publish(body, HOST_A);
+    const again = await until(
+      'the replay after the restart',
+      () =>
+        repliesOf(c.id)
+          .slice(seen)
+          .find((g) => g.reply.status === 'refused')?.reply,
+    );
+    expect(again.reason).toBe('replayed');
+  });
+
   it('an agent without a public key refuses every command (read_only) and records it', async () => {
     for (const action of ['plan', 'restart_agent']) {
       const c = command(action, action === 'plan' ? { change: { l2_population: true }, inPlace: false } : { job: 'job-r' }, { host: HOST_R });

@@ -207,6 +207,8 @@ export class CommandActions {
   async rollback(job: string, vnis: number[], progress: Progress): Promise<{ iniPath: string; backupPath: string; ms: number; deleted?: number[] }> {
     const b = this.ctx.backups.get(job);
     if (!b) throw new ActionFailed(`no backup for job ${job}`);
+    // the index lives in the agent's own state directory; still, restore only over an ini it was given
+    if (!this.ctx.iniPaths.includes(b.ini)) throw new ActionFailed(`the backup of job ${job} is of ${b.ini}, not one of this agent's --ini files`);
     let data: Buffer;
     try {
       const st = await stat(b.backup);
