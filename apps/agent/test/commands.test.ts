@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupIndex, BACKUP_INDEX_MAX } from '../src/commands/backups';
 import { chooseIni, iniDiff, readIniMode, setIniMode } from '../src/commands/ini-edit';
 import { ReplayCache } from '../src/commands/replay-cache';
-import { splitArgv } from '../src/commands/service';
+import { NeutronService, detectService, runArgv, splitArgv } from '../src/commands/service';
+import { CommandActions } from '../src/commands/actions';
 import { COMMAND_MAX_BYTES, type CommandKey, type ReadCommandContext, loadCommandKey, readCommand } from '../src/commands/verify';
 import { writeFileAtomic } from '../src/commands/atomic';
 
@@ -285,5 +286,52 @@ describe('atomic writes and backups', () => {
       'kill \\$(cat pid)',
     ]);
     expect(() => splitArgv('   ', '--restart-command')).toThrow(/empty/);
+  });
+});
+
+describe('service detection and plan warnings', () => {
+  it('finds no restart method where neither systemctl, docker nor podman exist', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'l2sa-path-'));
+    const svc = await detectService('linuxbridge', {}, { PATH: empty });
+    expect(svc.info).toEqual({ method: 'none', name: '' });
+    expect(svc.canRestart).toBe(false);
+    expect((await svc.restart()).error).toMatch(/no restart method/);
+    const cmd = await detectService('linuxbridge', { restart: 'true --x', stop: 'true', start: 'true' });
+    expect(cmd.info).toEqual({ method: 'command', name: 'true' });
+    expect((await cmd.restart()).ok).toBe(true);
+    expect((await runArgv(['false'])).error).toMatch(/^false: exit 1/);
+    expect((await runArgv(['/nonexistent/l2scope-tool'])).error).toMatch(/not found/);
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  it('plans a kolla OVS host: the reconfigure revert, the config path, DVR cannot drop l2pop', async () => {
+    const ini = path.join(dir, 'kolla', 'openvswitch_agent.ini');
+    await writeFileAtomic(ini, '[ovs]\nlocal_ip = 10.0.0.5\n\n[agent]\ntunnel_types = vxlan\nl2_population = True\nenable_distributed_routing = True\n');
+    const svc = new NeutronService(
+      { method: 'kolla', name: 'neutron_openvswitch_agent' },
+      { restart: ['docker', 'restart', 'neutron_openvswitch_agent'], stop: null, start: null },
+    );
+    const actions = new CommandActions({
+      host: 'compute9',
+      type: 'openvswitch',
+      iniPaths: [ini],
+      service: svc,
+      backups: new BackupIndex(path.join(dir, 'kolla', 'backups.json')),
+      env: process.env,
+    });
+    const plan = await actions.plan({ l2_population: false }, false);
+    expect(plan).toMatchObject({
+      section: 'agent',
+      before: { l2_population: true, arp_responder: null },
+      after: { l2_population: false, arp_responder: null },
+    });
+    expect(plan.diff).toContain('+l2_population = False');
+    const w = plan.warnings.join('\n');
+    expect(w).toContain(
+      'regenerates /etc/kolla/neutron-openvswitch-agent/openvswitch_agent.ini and reverts this change unless /etc/kolla/config/neutron/compute9/openvswitch_agent.ini also sets [agent] l2_population = false',
+    );
+    expect(w).toMatch(/not there, so the edit may not reach the agent/);
+    expect(w).toMatch(/DVR host .* refuses to start without l2_population/);
+    expect(readFileSync(ini, 'utf8')).toContain('l2_population = True'); // a plan changes nothing
   });
 });
