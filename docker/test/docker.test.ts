@@ -335,7 +335,7 @@ describe('Dockerfile: the node agent target', () => {
     expect(AGENT_CLOSURE.files).toContain('packages/domain/src/index.ts');
     expect(AGENT_CLOSURE.files).toContain('packages/domain/package.json');
     expect(AGENT_CLOSURE.files.filter((f) => !/^(apps\/agent|packages\/domain)\//.test(f))).toEqual([]);
-    expect(AGENT_CLOSURE.packages).toEqual(['amqplib', 'commander', 'zod']);
+    expect(AGENT_CLOSURE.packages).toEqual(['amqplib', 'commander', 'diff', 'execa', 'ini-api', 'jose', 'string-argv', 'zod']);
     // each is a dependency of the agent or of domain (what the workspace-filtered install brings) ...
     const deps = (ws: string) => Object.keys((JSON.parse(read(`${ws}/package.json`)) as { dependencies?: Record<string, string> }).dependencies ?? {});
     for (const p of AGENT_CLOSURE.packages) expect([...deps('apps/agent'), ...deps('packages/domain')], p).toContain(p);

@@ -7,6 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import {
   BumFdb,
   type BumReport,
@@ -20,6 +22,12 @@ import {
 } from '@l2scope/domain';
 import { BumCapture } from './bum-capture';
 import { TriggerMonitor } from './children';
+import { CommandActions } from './commands/actions';
+import { BackupIndex } from './commands/backups';
+import { CommandChannel } from './commands/channel';
+import { ReplayCache } from './commands/replay-cache';
+import { detectService } from './commands/service';
+import { loadCommandKey } from './commands/verify';
 import { type AgentType, type CollectConfig, type Collected, collect, commandEnv, defaultIniPaths, detectType } from './collect';
 import { type Log, errLine } from './log';
 import { ifaceOwning, listAddresses } from './net';
@@ -51,8 +59,22 @@ export interface AgentConfig {
    * on broker disconnects, for a container health check (see `status.ts`). Unset: no file.
    */
   statusFile?: string;
+  /**
+   * `--command-public-key`: the worker's Ed25519 public key (PEM SPKI or JWK file) that signs agent
+   * commands. Unset: the agent is read-only (it refuses every command `read_only`).
+   */
+  commandPublicKey?: string;
+  /** `--state-dir`: the replay cache and the index of ini backups (default /var/lib/l2scope-agent). */
+  stateDir?: string;
+  /** `--restart-command` / `--stop-command` / `--start-command`: how to run the Neutron agent (argv strings, no shell). */
+  restartCommand?: string;
+  stopCommand?: string;
+  startCommand?: string;
   log: Log;
 }
+
+/** Default `--state-dir`. */
+export const DEFAULT_STATE_DIR = '/var/lib/l2scope-agent';
 
 /** What a publish cycle did (for logs and tests). */
 export type CycleResult = { kind: 'full' | 'delta'; seq: number; confirmed: boolean; sections: string[] } | { kind: 'none' };
@@ -81,6 +103,7 @@ export class NodeAgent {
   private bumUnavailable: { reason: string; iface: string; port: number; vtep: string | null; from: number } | null = null;
   private bumIface: string | null = null;
   private readonly status: StatusFile | null;
+  private commands: CommandChannel | null = null;
   private cpuMark: { usage: NodeJS.CpuUsage; at: number; tcpdump: { pid: number; ticks: number } | null } = {
     usage: process.cpuUsage(),
     at: Date.now(),
@@ -133,11 +156,13 @@ export class NodeAgent {
       `agent: host ${this.cfg.host}, instance ${this.instance}, ini ${this.iniPaths.join(', ')}, full snapshot every ${this.cfg.intervalS} s${this.status ? `, status file ${this.status.file}` : ''}`,
     );
     await this.status?.reset();
+    await this.startCommands();
     this.publisher = new NodePublisher({
       url: this.cfg.amqpUrl,
       host: this.cfg.host,
       instance: this.instance,
       log: this.log,
+      onModel: (model) => void this.commands?.attach(model),
       onConnected: async () => {
         // after a reconnection the worker gets a full snapshot first; on the first connection only
         // when the start snapshot could not be sent yet
@@ -170,6 +195,44 @@ export class NodeAgent {
     );
     if (this.cfg.bum) await this.startBum();
     else this.log('bum: disabled (--no-bum)');
+  }
+
+  /**
+   * The command channel: the key, the state directory (replay cache, backups) and how the Neutron
+   * agent runs. Read-only without a key (nothing else is set up then).
+   * @throws Error when the key file or the state directory is unusable (the agent must not start
+   *   accepting commands it cannot check)
+   */
+  private async startCommands(): Promise<void> {
+    const cfg = this.cfg;
+    const key = cfg.commandPublicKey ? await loadCommandKey(cfg.commandPublicKey) : null;
+    let actions: CommandActions | null = null;
+    let replay: ReplayCache | null = null;
+    if (key) {
+      const dir = cfg.stateDir ?? DEFAULT_STATE_DIR;
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      replay = new ReplayCache(path.join(dir, 'replay-cache.json'));
+      await replay.load(Math.floor(Date.now() / 1000));
+      const backups = new BackupIndex(path.join(dir, 'backups.json'));
+      await backups.load();
+      const env = commandEnv(cfg);
+      const service = await detectService(this.type, { restart: cfg.restartCommand, stop: cfg.stopCommand, start: cfg.startCommand }, env);
+      actions = new CommandActions({ host: cfg.host, type: this.type, iniPaths: this.iniPaths, service, backups, env });
+      this.log(
+        `commands: signed commands accepted (key ${cfg.commandPublicKey}), state in ${dir}, Neutron agent: ${service.info.method}${service.info.name ? ` ${service.info.name}` : ''}${service.canStopStart ? ', stop/start known' : ''}`,
+      );
+    } else this.log('commands: no --command-public-key: read-only, every command is refused');
+    this.commands = new CommandChannel({
+      host: cfg.host,
+      key,
+      actions,
+      replay,
+      log: this.log,
+      publishReply: (r) => this.publisher?.publishReply(r) ?? Promise.resolve(false),
+      onStatus: (st) => void this.status?.commands(st),
+      currentModel: () => this.publisher?.channelModel ?? null,
+    });
+    void this.status?.commands(this.commands.status);
   }
 
   /**
@@ -404,6 +467,7 @@ export class NodeAgent {
     await Promise.all(this.monitors.map((m) => m.stop()));
     await this.bum?.stop();
     await Promise.race([this.chain.catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+    await this.commands?.close();
     await this.publisher?.close();
   }
 }

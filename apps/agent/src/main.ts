@@ -43,6 +43,17 @@ program
     '--status-file <path>',
     'rewrite this JSON file (atomically) after every broker-confirmed publish, for a health check (default: env L2SCOPE_AGENT_STATUS_FILE; unset: none)',
   )
+  .option(
+    '--command-public-key <file>',
+    "the worker's Ed25519 public key (PEM SPKI or JWK) that signs agent commands; without it the agent is read-only and refuses every command",
+  )
+  .option('--state-dir <dir>', 'where the agent keeps its replay cache and the index of ini backups', '/var/lib/l2scope-agent')
+  .option(
+    '--restart-command <argv>',
+    'restart the Neutron L2 agent with this command (split like a shell, run without one); default: the systemd unit or kolla container found',
+  )
+  .option('--stop-command <argv>', 'stop the Neutron L2 agent (with --start-command: the clean switch of the vxlan devices)')
+  .option('--start-command <argv>', 'start the Neutron L2 agent')
   .showHelpAfterError();
 
 async function main(): Promise<number> {

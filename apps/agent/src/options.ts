@@ -24,6 +24,11 @@ export interface CliOptions {
   bundle?: string;
   once?: boolean;
   statusFile?: string;
+  commandPublicKey?: string;
+  stateDir?: string;
+  restartCommand?: string;
+  stopCommand?: string;
+  startCommand?: string;
 }
 
 /** What main runs. */
@@ -66,8 +71,21 @@ export function parseAgentOptions(o: CliOptions, env: NodeJS.ProcessEnv, log: Lo
     bumBudgetPps: num('--bum-budget', o.bumBudget, 100, 10_000_000, true),
     ...(o.poll !== undefined ? { pollS: num('--poll', o.poll, 0, 3600) } : {}),
     ...(statusFile ? { statusFile } : {}),
+    ...(o.commandPublicKey ? { commandPublicKey: o.commandPublicKey } : {}),
+    ...(o.stateDir ? { stateDir: o.stateDir } : {}),
+    ...(o.restartCommand ? { restartCommand: o.restartCommand } : {}),
+    ...(o.stopCommand ? { stopCommand: o.stopCommand } : {}),
+    ...(o.startCommand ? { startCommand: o.startCommand } : {}),
     log,
   };
+  if ((o.stopCommand === undefined) !== (o.startCommand === undefined)) throw new Error('--stop-command and --start-command go together');
+  for (const [name, v] of [
+    ['--restart-command', o.restartCommand],
+    ['--stop-command', o.stopCommand],
+    ['--start-command', o.startCommand],
+  ] as const)
+    if (v !== undefined && (!v.trim() || v.length > 4096)) throw new Error(`${name} must be a command line of 1..4096 characters`);
+  if (o.stateDir !== undefined && !o.stateDir.trim()) throw new Error('--state-dir must name a directory');
   if (o.bundle !== undefined && o.once) throw new Error('--bundle and --once exclude each other');
   if (o.bundle !== undefined) return { mode: 'bundle', dir: o.bundle, config };
   if (o.once) return { mode: 'once', config };

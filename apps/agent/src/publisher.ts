@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel, type Options, type RecoveringChannelModel } from 'amqplib';
-import { BUM_REPORT_SCHEMA, type BumReport, NODE_AGENT_WIRE, NODE_SNAPSHOT_SCHEMA, type NodeSnapshot } from '@l2scope/domain';
+import { BUM_REPORT_SCHEMA, type BumReport, COMMAND_WIRE, type CommandReply, NODE_AGENT_WIRE, NODE_SNAPSHOT_SCHEMA, type NodeSnapshot } from '@l2scope/domain';
 import { redactUrl } from '@l2scope/domain';
 import { type Log, errLine } from './log';
 
@@ -26,6 +26,8 @@ export interface PublisherOptions {
   log: Log;
   /** Runs after every (re)connection, before kept messages are resent (the agent publishes a full). */
   onConnected?: () => Promise<void>;
+  /** Runs after every (re)connection with the connection (the command channel opens its own channel on it). */
+  onModel?: (model: ChannelModel) => void;
   /** Runs when an established connection is lost (not after {@link NodePublisher.close}). */
   onDisconnected?: () => void;
   /** ms to wait for a broker confirm (default 15 s). */
@@ -83,7 +85,25 @@ export function bumMessage(r: BumReport, n: number): Outgoing {
   };
 }
 
-/** Publishes snapshots and BUM reports with confirms, reconnecting forever. */
+/** The AMQP message for a command reply (`reply.<host>`, transient). */
+export function replyMessage(r: CommandReply, instance: string, n: number): Outgoing {
+  return {
+    routingKey: COMMAND_WIRE.replyKey(r.host),
+    body: Buffer.from(JSON.stringify(r)),
+    options: {
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      deliveryMode: 1,
+      headers: { [COMMAND_WIRE.schemaHeader]: COMMAND_WIRE.replySchema },
+      messageId: `${instance}:reply:${n}`,
+      timestamp: Math.floor(Date.parse(r.at) / 1000),
+      type: 'reply',
+      appId: 'l2scope-agent',
+    },
+  };
+}
+
+/** Publishes snapshots, BUM reports and command replies with confirms, reconnecting forever. */
 export class NodePublisher {
   readonly stats: PublisherStats = { published: 0, failed: 0, droppedDeltas: 0, connects: 0 };
   private conn: RecoveringChannelModel | null = null;
@@ -92,6 +112,7 @@ export class NodePublisher {
   private pendingFull: Outgoing | null = null;
   private pendingBum: Outgoing | null = null;
   private bumSeq = 0;
+  private replySeq = 0;
   private closed = false;
   private connectedWaiters: ((ok: boolean) => void)[] = [];
   private channelRetry: NodeJS.Timeout | null = null;
@@ -101,6 +122,11 @@ export class NodePublisher {
 
   constructor(private readonly o: PublisherOptions) {
     this.userId = amqpUser(o.url);
+  }
+
+  /** The current connection (null while disconnected). */
+  get channelModel(): ChannelModel | null {
+    return this.model;
   }
 
   /** Whether a channel is open now. */
@@ -192,6 +218,7 @@ export class NodePublisher {
     } catch (e) {
       this.o.log(`agent: after-connect hook failed: ${errLine(e)}`);
     }
+    if (this.model) this.o.onModel?.(this.model);
     const bum = this.pendingBum;
     if (bum && (await this.trySend(bum)) && this.pendingBum === bum) this.pendingBum = null;
     const full = this.pendingFull;
@@ -231,6 +258,11 @@ export class NodePublisher {
     const ok = await this.trySend(m);
     if (ok && this.pendingBum === m) this.pendingBum = null;
     return ok;
+  }
+
+  /** Publish a command reply (not kept: a reply the broker did not confirm is lost). @returns true when confirmed */
+  publishReply(r: CommandReply): Promise<boolean> {
+    return this.trySend(replyMessage(r, this.o.instance, ++this.replySeq));
   }
 
   /** What is kept for the next connection (for logs and tests). */

@@ -12,6 +12,7 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CommandRefusalReason } from '@l2scope/domain';
 import { type Log, errLine } from './log';
 
 /** Schema id of the status file (field `schema`). */
@@ -27,6 +28,21 @@ export interface BumStatus {
   iface: string | null;
   /** ISO time of the newest BUM report the broker confirmed, null before the first one. */
   lastConfirmedAt: string | null;
+}
+
+/** The command channel as the status file reports it (counts since the agent started). */
+export interface CommandStatus {
+  /** No `--command-public-key`: every command is refused `read_only`. */
+  readOnly: boolean;
+  /** Whether the agent's command queue is bound and consumed now. */
+  listening: boolean;
+  accepted: number;
+  done: number;
+  failed: number;
+  /** Refusals per reason. */
+  refused: Partial<Record<CommandRefusalReason, number>>;
+  /** ISO time of the newest command received (any outcome), null before the first. */
+  lastAt: string | null;
 }
 
 /** The meter's state as the agent knows it (the status file adds `lastConfirmedAt`). */
@@ -58,6 +74,8 @@ export interface AgentStatus {
   /** ISO time of the newest confirmed full snapshot. */
   lastFullConfirmedAt: string | null;
   bum: BumStatus;
+  /** The command channel (absent before it started). */
+  commands?: CommandStatus;
 }
 
 /**
@@ -156,6 +174,12 @@ export class StatusFile {
   connection(connected: boolean, bum: BumState): Promise<void> {
     this.status.brokerConnected = connected;
     this.status.bum = { ...bum, lastConfirmedAt: this.status.bum.lastConfirmedAt };
+    return this.write();
+  }
+
+  /** The command channel's counts changed: record them and write. */
+  commands(c: CommandStatus): Promise<void> {
+    this.status.commands = structuredClone(c);
     return this.write();
   }
 

@@ -45,7 +45,7 @@ const rabbitmq = program.command('rabbitmq').description("RabbitMQ users and per
 rabbitmq
   .command('print')
   .description(
-    'print the rabbitmqctl commands: the worker user, one publish-only user per node agent (topic permission for its own host), the reserved command exchange',
+    'print the rabbitmqctl commands: the worker user (declares and alone publishes on the command exchange), one user per node agent (its own routing keys and its own command queue)',
   )
   .option('--vhost <vhost>', 'the vhost Neutron uses', '/')
   .option('--host <name...>', "a hypervisor running a node agent (Neutron's host name; repeat or list)", [] as string[])

@@ -1,7 +1,7 @@
 /**
  * `l2scope rabbitmq print [--vhost /] [--host h ...] [--worker-user l2scope]`: the exact
- * `rabbitmqctl` commands for l2scope's users (docs/rabbitmq.md): the worker's, one publish-only
- * user per node agent with a topic permission for its own host, and the reserved command exchange.
+ * `rabbitmqctl` commands for l2scope's users (docs/rabbitmq.md): the worker's, one
+ * user per node agent with its topic permissions and its own command queue.
  * Passwords are shell variables (`$L2SCOPE_WORKER_PASSWORD`, `$L2SCOPE_AGENT_PASSWORD_<HOST>`).
  */
 import { rabbitmqCommands } from '@l2scope/domain';

@@ -1,8 +1,9 @@
 /**
  * `l2scope rabbitmq print`: the printed commands, run as printed (bash, rabbitmqctl, root) on a
  * fresh vhost of the real broker, give the users the documented powers: an agent publishes on
- * its own routing keys and is refused another host's; it cannot declare exchanges; the worker
- * user declares `l2scope.node`. Users and vhost are removed after.
+ * its own routing keys and is refused another host's; it cannot declare exchanges; it binds its
+ * own command queue with its own host only and cannot publish commands; the worker user declares
+ * `l2scope.node` and `l2scope.command`. Users and vhost are removed after.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,11 +41,13 @@ afterAll(async () => {
 describe('l2scope rabbitmq print', () => {
   const out = run(['rabbitmq', 'print', '--vhost', vhost, '--host', hostA, hostB, '--worker-user', worker]);
 
-  it('prints the worker, one user per agent with its topic permission, and the reserved command exchange', () => {
+  it('prints the worker, one user per agent with its topic permissions and its command queue', () => {
     const esc = hostA.replace(/\./g, '\\.');
-    expect(out).toContain(`rabbitmqctl set_topic_permissions -p '${vhost}' 'l2scope-agent-${hostA}' 'l2scope.node' '^(snapshot|bum)\\.${esc}$' '^$'`);
-    expect(out).toContain(`rabbitmqctl set_permissions -p '${vhost}' 'l2scope-agent-${hostA}' '^$' '^l2scope\\.node$' '^$'`);
-    expect(out).toMatch(/# reserved for the command exchange l2scope\.command/);
+    expect(out).toContain(`rabbitmqctl set_topic_permissions -p '${vhost}' 'l2scope-agent-${hostA}' 'l2scope.node' '^(snapshot|bum|reply)\\.${esc}$' '^$'`);
+    expect(out).toContain(`rabbitmqctl set_topic_permissions -p '${vhost}' 'l2scope-agent-${hostA}' 'l2scope.command' '^$' '^${esc}$'`);
+    const q = `l2scope\\.command\\.${esc}`;
+    expect(out).toContain(`rabbitmqctl set_permissions -p '${vhost}' 'l2scope-agent-${hostA}' '^${q}$' '^(l2scope\\.node|${q})$' '^(l2scope\\.command|${q})$'`);
+    expect(out).not.toMatch(/reserved/);
   });
 
   it('gives, run as printed, exactly the documented powers', { timeout: 180_000 }, async () => {
@@ -58,6 +61,10 @@ describe('l2scope rabbitmq print', () => {
     const w = await amqp.connect(url(worker, 'w0rker'));
     const wch = await w.createChannel();
     await wch.assertExchange('l2scope.node', 'topic', { durable: true });
+    await wch.assertExchange('l2scope.command', 'topic', { durable: true });
+    const wc = await w.createConfirmChannel();
+    wc.publish('l2scope.command', hostA, Buffer.from('x'));
+    await wc.waitForConfirms(); // the worker may publish commands
     await w.close();
 
     const a = await amqp.connect(url(`l2scope-agent-${hostA}`, 'agentA'));
@@ -76,7 +83,27 @@ describe('l2scope rabbitmq print', () => {
       };
       expect(await publish(`snapshot.${hostA}`)).toBe(true);
       expect(await publish(`bum.${hostA}`)).toBe(true);
+      expect(await publish(`reply.${hostA}`)).toBe(true);
       expect(await publish(`snapshot.${hostB}`)).toBe(false);
+      expect(await publish(`reply.${hostB}`)).toBe(false);
+      // its own command queue, bound with its own host only
+      const own = `l2scope.command.${hostA}`;
+      const qch = await a.createChannel();
+      await qch.assertQueue(own, { exclusive: true });
+      await qch.bindQueue(own, 'l2scope.command', hostA);
+      await qch.consume(own, () => {});
+      const refused = async (f: (ch: amqp.Channel) => Promise<unknown>) => {
+        const ch = await a.createChannel();
+        ch.on('error', () => {});
+        await expect(f(ch)).rejects.toThrow(/ACCESS_REFUSED|403/);
+      };
+      await refused((ch) => ch.bindQueue(own, 'l2scope.command', hostB));
+      await refused((ch) => ch.bindQueue(own, 'l2scope.command', '#'));
+      await refused((ch) => ch.assertQueue(`l2scope.command.${hostB}`, { exclusive: true }));
+      const cc = await a.createConfirmChannel();
+      cc.on('error', () => {});
+      cc.publish('l2scope.command', hostA, Buffer.from('x'));
+      await expect(cc.waitForConfirms()).rejects.toThrow();
       const ch = await a.createChannel();
       ch.on('error', () => {});
       await ch.checkExchange('l2scope.node'); // passive: allowed

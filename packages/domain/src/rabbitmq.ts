@@ -1,12 +1,14 @@
 /**
  * RabbitMQ users and permissions of an l2scope deployment (docs/rabbitmq.md), as the exact
  * `rabbitmqctl` commands an operator runs (`l2scope rabbitmq print`): the worker's user (its tap
- * queues, read on Neutron's exchanges, declares `l2scope.node`), one publish-only user per
- * hypervisor's node agent (topic permission: only routing keys of its own host), and, reserved for
- * the next issue, the command exchange `l2scope.command`. Pure string building.
+ * queues, read on Neutron's exchanges, declares `l2scope.node` and `l2scope.command`, alone publishes
+ * signed agent commands), and one user per hypervisor's node agent (publishes on `l2scope.node` with
+ * its own host's routing keys only; declares and consumes its own command queue
+ * `l2scope.command.<host>`, bound with its own host name only). Pure string building.
  */
 import { nodeAgentUser } from './node/identity';
 import { NODE_EXCHANGE } from './topics';
+import { COMMAND_EXCHANGE_NAME, COMMAND_WIRE } from './toggle/command';
 
 /** Permissions as `rabbitmqctl set_permissions` takes them (regexes on resource names). */
 export interface VhostPermissions {
@@ -15,24 +17,63 @@ export interface VhostPermissions {
   read: string;
 }
 
-/** The worker's user: its own `l2scope.tap.*` queues, dead-letter exchanges and `l2scope.node`; read on Neutron's exchanges. */
+/**
+ * The worker's user: its own `l2scope.tap.*` queues, dead-letter exchanges, `l2scope.node`; declares
+ * and alone publishes on the command exchange `l2scope.command`; read on Neutron's exchanges.
+ */
 export const WORKER_PERMISSIONS: VhostPermissions = {
-  configure: '^(l2scope\\.tap\\..*|l2scope\\.node)$',
-  write: '^l2scope\\.tap\\..*',
+  configure: '^(l2scope\\.tap\\..*|l2scope\\.node|l2scope\\.command)$',
+  write: '^(l2scope\\.tap\\..*|l2scope\\.command)$',
   read: '^(l2scope\\.tap\\..*|l2scope\\.node|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout)$',
 };
 
-/** A node agent's user: publish on `l2scope.node` only (no configure: it passive-checks the exchange; no read). */
+/**
+ * A node agent's user without the command channel: publish on `l2scope.node` only (no configure:
+ * it passive-checks the exchange; no read). An agent that takes commands needs
+ * {@link nodeAgentPermissions} instead.
+ */
 export const NODE_AGENT_PERMISSIONS: VhostPermissions = { configure: '^$', write: '^l2scope\\.node$', read: '^$' };
 
-/** The command exchange of the next issue (worker -> agents), reserved. */
-export const COMMAND_EXCHANGE = 'l2scope.command';
+/** The command exchange (worker -> agents): `COMMAND_WIRE.exchange` of toggle/command.ts. */
+export const COMMAND_EXCHANGE = COMMAND_EXCHANGE_NAME;
 
 /** `s` with every regex metacharacter escaped (host names carry dots). */
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The topic permission (write) of a host's agent on `l2scope.node`: `^(snapshot|bum)\.<host>$`. */
-export const nodeAgentTopicPattern = (host: string): string => `^(snapshot|bum)\\.${escapeRegex(host)}$`;
+/** The topic permission (write) of a host's agent on `l2scope.node`: `^(snapshot|bum|reply)\.<host>$`. */
+export const nodeAgentTopicPattern = (host: string): string => `^(snapshot|bum|reply)\\.${escapeRegex(host)}$`;
+
+/** The topic permission (read = binding keys) of a host's agent on `l2scope.command`: `^<host>$`. */
+export const nodeAgentCommandTopicPattern = (host: string): string => `^${escapeRegex(COMMAND_WIRE.routingKey(host))}$`;
+
+/** A topic permission as `rabbitmqctl set_topic_permissions` takes it (regexes on routing keys). */
+export interface TopicPermissions {
+  exchange: string;
+  write: string;
+  read: string;
+}
+
+/**
+ * Everything a host's node agent may do on the vhost (docs/rabbitmq.md), for `rabbitmqctl`:
+ * - `vhost`: configure its own queue `l2scope.command.<host>` (declare; no exchange: it only
+ *   passive-checks `l2scope.node` and `l2scope.command`); write on `l2scope.node` (snapshots, BUM
+ *   reports, command replies) and on its own queue (RabbitMQ checks write on the queue of a
+ *   `queue.bind`); read on its own queue (consume) and on `l2scope.command` (the exchange side of
+ *   the bind).
+ * - `topics`: on `l2scope.node` write only `snapshot|bum|reply.<host>`; on `l2scope.command` read
+ *   (binding keys) only `<host>`, so its queue can receive no other host's commands.
+ */
+export function nodeAgentPermissions(host: string): { vhost: VhostPermissions; topics: TopicPermissions[] } {
+  const cmd = escapeRegex(COMMAND_EXCHANGE);
+  const q = escapeRegex(COMMAND_WIRE.queue(host));
+  return {
+    vhost: { configure: `^${q}$`, write: `^(l2scope\\.node|${q})$`, read: `^(${cmd}|${q})$` },
+    topics: [
+      { exchange: NODE_EXCHANGE.name, write: nodeAgentTopicPattern(host), read: '^$' },
+      { exchange: COMMAND_EXCHANGE, write: '^$', read: nodeAgentCommandTopicPattern(host) },
+    ],
+  };
+}
 
 /** A value quoted for a POSIX shell (single quotes). */
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -62,7 +103,7 @@ export function rabbitmqCommands(o: RabbitmqCommandOptions = {}): string[] {
   if (vhost !== '/') out.push(`rabbitmqctl add_vhost ${v}`);
   out.push(
     '',
-    `# the worker: tap queues l2scope.tap.*, read on Neutron's exchanges; declares ${NODE_EXCHANGE.name} and binds its node queue to it`,
+    `# the worker: tap queues l2scope.tap.*, read on Neutron's exchanges; declares ${NODE_EXCHANGE.name} (binds its node queue to it) and ${COMMAND_EXCHANGE}, on which it alone publishes`,
     `rabbitmqctl add_user ${shellQuote(worker)} "$L2SCOPE_WORKER_PASSWORD"`,
     `rabbitmqctl set_user_tags ${shellQuote(worker)}`,
     perms(worker, WORKER_PERMISSIONS),
@@ -71,33 +112,19 @@ export function rabbitmqCommands(o: RabbitmqCommandOptions = {}): string[] {
     if (!host || /\s/.test(host)) throw new Error(`not a host name: ${JSON.stringify(host)}`);
     const user = nodeAgentUser(host);
     const pw = `L2SCOPE_AGENT_PASSWORD_${host.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`;
+    const p = nodeAgentPermissions(host);
     out.push(
       '',
-      `# node agent of ${host}: publish-only on ${NODE_EXCHANGE.name}, routing keys snapshot.${host} and bum.${host} only; user_id = ${user}`,
+      `# node agent of ${host}: publishes on ${NODE_EXCHANGE.name} with routing keys snapshot|bum|reply.${host} only (user_id = ${user});`,
+      `# declares and consumes its own queue ${COMMAND_WIRE.queue(host)}, bound to ${COMMAND_EXCHANGE} with the key ${COMMAND_WIRE.routingKey(host)} only`,
       `rabbitmqctl add_user ${shellQuote(user)} "$${pw}"`,
       `rabbitmqctl set_user_tags ${shellQuote(user)}`,
-      perms(user, NODE_AGENT_PERMISSIONS),
-      `rabbitmqctl set_topic_permissions -p ${v} ${shellQuote(user)} ${shellQuote(NODE_EXCHANGE.name)} ${shellQuote(nodeAgentTopicPattern(host))} '^$'`,
+      perms(user, p.vhost),
+      ...p.topics.map(
+        (t) => `rabbitmqctl set_topic_permissions -p ${v} ${shellQuote(user)} ${shellQuote(t.exchange)} ${shellQuote(t.write)} ${shellQuote(t.read)}`,
+      ),
     );
   }
-  if (!o.hosts?.length) out.push('', '# node agents: add --host <name> per hypervisor for its user and topic permission');
-  // reserved (next issue): the worker declares l2scope.command and alone publishes on it; each agent
-  // declares and binds its own queue l2scope.command.<host>, its topic read permission limiting the
-  // binding key to its own host, so it receives only commands for itself
-  const cmd = escapeRegex(COMMAND_EXCHANGE);
-  out.push(
-    '',
-    `# reserved for the command exchange ${COMMAND_EXCHANGE} (next issue, not in use yet): only the worker publishes on it;`,
-    '# each agent binds its own queue l2scope.command.<host> with its own host as the only key it may bind',
-    `# rabbitmqctl set_permissions -p ${v} ${shellQuote(worker)} ${shellQuote(`^(l2scope\\.tap\\..*|l2scope\\.node|${cmd})$`)} ${shellQuote(`^(l2scope\\.tap\\..*|${cmd})$`)} ${shellQuote(WORKER_PERMISSIONS.read)}`,
-  );
-  for (const host of o.hosts ?? []) {
-    const user = nodeAgentUser(host);
-    const q = `${cmd}\\.${escapeRegex(host)}`;
-    out.push(
-      `# rabbitmqctl set_permissions -p ${v} ${shellQuote(user)} ${shellQuote(`^${q}$`)} ${shellQuote(`^(l2scope\\.node|${q})$`)} ${shellQuote(`^(${cmd}|${q})$`)}`,
-      `# rabbitmqctl set_topic_permissions -p ${v} ${shellQuote(user)} ${shellQuote(COMMAND_EXCHANGE)} '^$' ${shellQuote(`^${escapeRegex(host)}$`)}`,
-    );
-  }
+  if (!o.hosts?.length) out.push('', '# node agents: add --host <name> per hypervisor for its user, its command queue and its topic permissions');
   return out;
 }
