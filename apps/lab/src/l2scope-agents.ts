@@ -57,6 +57,15 @@ export interface NodeAgentOptions {
 /** Env variable naming the command public key file when `--command-public-key` is not given. */
 export const COMMAND_PUBLIC_KEY_ENV = 'L2SCOPE_COMMAND_PUBLIC_KEY';
 
+/**
+ * The command public key file to give the node agents: `option`, else `$L2SCOPE_COMMAND_PUBLIC_KEY`,
+ * as an absolute path (the agents run with another working directory); undefined when neither is set.
+ */
+export function commandPublicKeyFile(option: string | undefined, env: Record<string, string | undefined> = process.env): string | undefined {
+  const f = option ?? (env[COMMAND_PUBLIC_KEY_ENV] || undefined);
+  return f === undefined ? undefined : path.resolve(f);
+}
+
 /** A node agent's state directory (agent `--state-dir`: replay cache, ini backups index): `<lab root>/l2scope-agent-<host>`. */
 export const nodeAgentStateDir = (host: string) => path.join(paths.root, `l2scope-agent-${host}`);
 

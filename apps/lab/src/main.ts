@@ -4,13 +4,12 @@
  * loads the state file, acts, and saves the state even when it fails, so no PID is ever lost.
  * Needs root (namespaces, apt) on Debian 12.
  */
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { iniMode } from './agents';
 import { labName, parseHostModes, parseOnOff } from './config';
 import { runDemo } from './demo';
 import { up } from './lab';
-import { COMMAND_PUBLIC_KEY_ENV, nodeAgentStatus, startNodeAgents, stopNodeAgents } from './l2scope-agents';
+import { COMMAND_PUBLIC_KEY_ENV, commandPublicKeyFile, nodeAgentStatus, startNodeAgents, stopNodeAgents } from './l2scope-agents';
 import { restartAgent, switchModes } from './modes';
 import { NEUTRON_AGENT_ACTIONS, neutronAgent, setFailNextStart, waitNeutronAgent } from './neutron-agent';
 import { DEFAULT_AMQP, DEFAULT_VNI } from './paths';
@@ -22,12 +21,6 @@ import { addVm, changeVmIp, deleteVm, vmsOf } from './vms';
 
 const log = (s: string) => console.log(s);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** The command public key file: the option, else $L2SCOPE_COMMAND_PUBLIC_KEY, as an absolute path (undefined: none). */
-function commandPublicKey(option: string | undefined): string | undefined {
-  const f = option ?? (process.env[COMMAND_PUBLIC_KEY_ENV] || undefined);
-  return f === undefined ? undefined : path.resolve(f);
-}
 
 const program = new Command();
 program
@@ -83,7 +76,7 @@ program
           log,
         );
         if (o.l2scopeAgents) {
-          await startNodeAgents(r.state, log, { commandPublicKey: commandPublicKey(o.commandPublicKey) });
+          await startNodeAgents(r.state, log, { commandPublicKey: commandPublicKeyFile(o.commandPublicKey) });
           saveState(r.state);
         }
         for (const l of await statusLines(r.state)) log(l);
@@ -273,7 +266,7 @@ nodeAgents
         intervalS: o.interval,
         bumIntervalS: o.bumInterval,
         bum: o.bum,
-        commandPublicKey: commandPublicKey(o.commandPublicKey),
+        commandPublicKey: commandPublicKeyFile(o.commandPublicKey),
       });
       log(started.length ? `started ${started.length} node agent(s)` : 'every host already has a running node agent');
     });

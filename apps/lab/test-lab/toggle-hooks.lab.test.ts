@@ -33,16 +33,16 @@ afterAll(async () => {
   if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
 });
 
-/** `ip netns exec l2lab-<HOST> <the node agent's --<action>-command argv>`: exit code and output. */
-async function fromInsideHost(action: NeutronAgentAction): Promise<{ code: number; out: string }> {
-  const r = await execa('ip', ['netns', 'exec', hostNs(HOST), ...neutronAgentArgv(HOST, action)], { reject: false, all: true, timeout: 300_000 });
-  console.log(`[inside ${hostNs(HOST)}] neutron-agent ${action} --host ${HOST}: exit ${r.exitCode}\n${r.all}`);
+/** `ip netns exec l2lab-<host> <the node agent's --<action>-command argv>`: exit code and output. */
+async function fromInsideHost(action: NeutronAgentAction, host = HOST): Promise<{ code: number; out: string }> {
+  const r = await execa('ip', ['netns', 'exec', hostNs(host), ...neutronAgentArgv(host, action)], { reject: false, all: true, timeout: 300_000 });
+  console.log(`[inside ${hostNs(host)}] neutron-agent ${action} --host ${host}: exit ${r.exitCode}\n${r.all}`);
   return { code: r.exitCode ?? -1, out: String(r.all) };
 }
 
-async function agent(): Promise<NeutronAgent> {
-  const a = await agentOf(HOST);
-  if (!a) throw new Error(`no agent row for ${HOST}`);
+async function agent(host = HOST): Promise<NeutronAgent> {
+  const a = await agentOf(host);
+  if (!a) throw new Error(`no agent row for ${host}`);
   return a;
 }
 
@@ -106,5 +106,20 @@ describe("a host's Neutron agent switched from inside its namespace, as l2scope'
     const again = await fromInsideHost('start');
     expect(again.code, again.out).toBe(0);
     expect(startedAtMs(await agent())).toBeGreaterThan(startedAtMs(before));
+  });
+
+  it('every host restarted at once, each from inside its own namespace: every new PID is recorded', async () => {
+    const hosts = Object.keys(state().hosts);
+    const old = Object.fromEntries(hosts.map((h) => [h, state().procs[agentKey(h)]!.pid]));
+    const before = Object.fromEntries(await Promise.all(hosts.map(async (h) => [h, startedAtMs(await agent(h))] as const)));
+    const runs = await Promise.all(hosts.map((h) => fromInsideHost('restart', h)));
+    for (const r of runs) expect(r.code, r.out).toBe(0);
+    const s = state();
+    for (const h of hosts) {
+      const rec = s.procs[agentKey(h)]!;
+      expect(rec.pid).not.toBe(old[h]);
+      expect(isRunning(rec)).toBe(true);
+      expect(startedAtMs(await agent(h))).toBeGreaterThan(before[h]!);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { labNodeAgentPermissions, nodeAgentArgv, nodeAgentStateDir } from '../src/l2scope-agents';
+import { commandPublicKeyFile, labNodeAgentPermissions, nodeAgentArgv, nodeAgentStateDir } from '../src/l2scope-agents';
 import { commandLine, LAB_MAIN, labCliArgv, neutronAgentArgv, renderFailConfig, TSX_LOADER } from '../src/neutron-agent';
 import { paths } from '../src/paths';
 import type { HostState } from '../src/state';
@@ -71,6 +71,14 @@ describe("l2scope node agents' command options", () => {
     const o = nodeAgentArgv(lab, ovs, {}, '/usr/bin/node');
     expect(after(o, '--stop-command')).toMatch(/ neutron-agent stop --host ovs1$/);
     expect(o).not.toContain('--command-public-key');
+  });
+
+  it('take the public key from the option, else L2SCOPE_COMMAND_PUBLIC_KEY, as an absolute path', () => {
+    expect(commandPublicKeyFile('/k/a.pem', { L2SCOPE_COMMAND_PUBLIC_KEY: '/k/b.pem' })).toBe('/k/a.pem');
+    expect(commandPublicKeyFile(undefined, { L2SCOPE_COMMAND_PUBLIC_KEY: '/k/b.pem' })).toBe('/k/b.pem');
+    expect(commandPublicKeyFile('rel.pem', {})).toBe(`${process.cwd()}/rel.pem`);
+    expect(commandPublicKeyFile(undefined, { L2SCOPE_COMMAND_PUBLIC_KEY: '' })).toBeUndefined();
+    expect(commandPublicKeyFile(undefined, {})).toBeUndefined();
   });
 
   it('RabbitMQ permissions: own command queue, publish on l2scope.node under its own keys, bind only its own host', () => {
