@@ -208,7 +208,11 @@ program
   .action(async (target: string, o: { l2pop?: boolean; arpResponder?: boolean; inPlace: boolean }) => {
     await withState(async (s) => {
       const hosts = target === 'all' ? Object.values(s.hosts) : [hostOf(s, target)];
-      const targets = hosts.map((h) => ({ host: h, mode: { l2pop: o.l2pop ?? h.mode.l2pop, arp: o.arpResponder ?? h.mode.arp } as HostMode }));
+      // an unnamed setting stays as the ini has it (l2scope's toggles may have changed it)
+      const targets = hosts.map((h) => {
+        const now = iniMode(h);
+        return { host: h, mode: { l2pop: o.l2pop ?? now.l2pop, arp: o.arpResponder ?? now.arp } as HostMode };
+      });
       const t0 = Date.now();
       const res = await switchModes(s, targets, o.inPlace);
       for (const r of res)
