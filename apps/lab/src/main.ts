@@ -4,7 +4,7 @@
  * loads the state file, acts, and saves the state even when it fails, so no PID is ever lost.
  * Needs root (namespaces, apt) on Debian 12.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { iniMode } from './agents';
 import { labName, parseHostModes, parseOnOff } from './config';
 import { runDemo } from './demo';
@@ -21,6 +21,15 @@ import { addVm, changeVmIp, deleteVm, vmsOf } from './vms';
 
 const log = (s: string) => console.log(s);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** A commander parser for a non-negative number option (NaN and negatives refused). */
+const nonNegative = (parse: (v: string) => number) => (v: string) => {
+  const n = parse(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`not a non-negative number: ${v}`);
+  return n;
+};
+const int = nonNegative((v) => (/^\d+$/.test(v) ? Number(v) : Number.NaN));
+const seconds = nonNegative(Number.parseFloat);
 
 const program = new Command();
 program
@@ -162,7 +171,7 @@ for (const action of NEUTRON_AGENT_ACTIONS) {
       }[action],
     )
     .requiredOption('--host <H>', 'host')
-    .option('--timeout <s>', 'seconds to wait for the new report', (v) => Number.parseFloat(v), 90)
+    .option('--timeout <s>', 'seconds to wait for the new report', seconds, 90)
     .action(async (o: { host: string; timeout: number }) => {
       const r = await neutronAgent(action, o.host, o.timeout * 1000);
       if (r.stoppedPid !== undefined) log(`neutron agent ${r.host}: stopped pid ${r.stoppedPid}`);
@@ -189,10 +198,10 @@ neutronAgentCmd
     "wait for the host's agent's new report in the API (run in neutron-server's network namespace; neutron-agent start uses it from a host namespace)",
   )
   .requiredOption('--host <H>', 'host')
-  .requiredOption('--after <ms>', 'epoch ms the agent was started', (v) => Number.parseInt(v, 10))
-  .option('--pid <pid>', "the agent's PID: stop waiting when it exits", (v) => Number.parseInt(v, 10))
-  .option('--start-time <ticks>', 'its start time in /proc/<pid>/stat', (v) => Number.parseInt(v, 10))
-  .option('--timeout <s>', 'seconds', (v) => Number.parseFloat(v), 90)
+  .requiredOption('--after <ms>', 'epoch ms the agent was started', int)
+  .option('--pid <pid>', "the agent's PID: stop waiting when it exits", int)
+  .option('--start-time <ticks>', 'its start time in /proc/<pid>/stat', int)
+  .option('--timeout <s>', 'seconds', seconds, 90)
   .action(async (o: { host: string; after: number; pid?: number; startTime?: number; timeout: number }) => {
     const rec = o.pid !== undefined && o.startTime !== undefined ? { pid: o.pid, startTime: o.startTime } : undefined;
     log(await waitNeutronAgent(o.host, o.after, rec, o.timeout * 1000));
