@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { listAgents, startedAtMs, type NeutronAgent } from './api';
 import { agentTransportUrl, readIniMode, renderAgentNeutronConf, renderLinuxbridgeIni, renderOvsIni, setIniMode } from './config';
-import { waitFor } from './exec';
+import { FatalWaitError, waitFor } from './exec';
 import { paths } from './paths';
 import { ovsEnv } from './ovs';
 import { isRunning, startDaemon, stopDaemon, tail, type ProcRecord } from './procs';
@@ -43,8 +43,15 @@ export function iniMode(h: HostState): HostMode {
   return readIniMode(readFileSync(agentIniPath(h), 'utf8'), h.kind);
 }
 
-/** Start the host's agent (not waiting for its report). */
-export async function startAgent(h: HostState): Promise<ProcRecord> {
+/**
+ * Start the host's agent (not waiting for its report) on the config files as they are: it renders
+ * nothing (`up` renders them, {@link writeAgentConfig}; the ini belongs to `lab mode` and to
+ * l2scope's toggles once written).
+ * @param extraConfigFiles further `--config-file`s after the ini (oslo.config: later files win),
+ *   e.g. the `fail-next-start` hook's (neutron-agent.ts)
+ * @throws Error when the process exits within its settle time (with its log tail)
+ */
+export async function startAgent(h: HostState, extraConfigFiles: string[] = []): Promise<ProcRecord> {
   const binary = h.kind === 'ovs' ? '/usr/bin/neutron-openvswitch-agent' : '/usr/bin/neutron-linuxbridge-agent';
   return startDaemon(
     [
@@ -57,6 +64,7 @@ export async function startAgent(h: HostState): Promise<ProcRecord> {
       path.join(paths.hostEtc(h.name), 'neutron.conf'),
       '--config-file',
       agentIniPath(h),
+      ...extraConfigFiles.flatMap((f) => ['--config-file', f]),
       '--log-file',
       paths.log(`agent-${h.name}`),
     ],
@@ -80,13 +88,16 @@ export async function agentOf(host: string): Promise<NeutronAgent | undefined> {
  * Wait until the API shows the host's agent alive, with `started_at` later than `after`
  * (epoch ms; 0 = any) and `configurations.l2_population` equal to `mode.l2pop`
  * (and, for OVS, `arp_responder_enabled` equal to `mode.arp`).
- * @throws Error with the agent log tail after `timeoutMs`
+ * @param rec the started process: when given, its exit stops the wait at once (an agent that
+ *   died never reports)
+ * @throws Error with the agent log tail after `timeoutMs`, or as soon as `rec` has exited
  */
-export async function waitAgentStarted(h: HostState, after: number, mode: HostMode, timeoutMs = 90_000): Promise<NeutronAgent> {
+export async function waitAgentStarted(h: HostState, after: number, mode: HostMode, timeoutMs = 90_000, rec?: ProcRecord): Promise<NeutronAgent> {
   try {
     return await waitFor(
       `agent ${h.name} (new started_at, l2_population=${mode.l2pop})`,
       async () => {
+        if (rec && !isRunning(rec)) throw new FatalWaitError(`agent ${h.name} (pid ${rec.pid}) exited before it reported`);
         const a = await agentOf(h.name);
         if (!a || !a.alive) return undefined;
         // started_at has 1 s resolution; a restart takes more than that

@@ -6,7 +6,7 @@
  * (`npm run lab -- down` removes it).
  */
 import { up } from './lab';
-import { startNodeAgents } from './l2scope-agents';
+import { commandPublicKeyFile, startNodeAgents } from './l2scope-agents';
 import { DASHBOARD_PORTS, REPO_ROOT, dashboardAvailable, pickPort, startDashboard, waitFirstHost, webBuilt } from './l2scope';
 import { run } from './exec';
 import { sleep } from './exec';
@@ -51,7 +51,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void): Promise
       log,
     );
     // l2scope node agents in the host namespaces (snapshots + BUM meter on l2scope.node)
-    await startNodeAgents(state, log);
+    await startNodeAgents(state, log, { commandPublicKey: commandPublicKeyFile(undefined) });
     saveState(state);
   });
   log(`[${since()}] lab up`);

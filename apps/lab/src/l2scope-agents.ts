@@ -7,21 +7,27 @@
  * The OVS host gets its private ovsdb / rundir. Tracked by PID in the lab state under
  * `l2scope:agent:<host>` (so `lab down` stops them first), logs in `<logs>/l2scope-agent-<host>.log`.
  *
- * Identity (docs/rabbitmq.md): each agent connects as its own RabbitMQ user `l2scope-agent-<host>`,
- * publish-only on `l2scope.node` with a topic permission for its own routing keys, created with
- * the machine's rabbitmqctl (a fresh password per start). The
- * lab declares `l2scope.node` with its own (admin) credentials, as the worker would: the agents
- * may only check it. `agents stop` deletes the users (`lab down` leaves them; the next start resets them).
+ * Agent commands (docs/lab.md#toggle-hooks): each agent gets `--stop-command`, `--start-command`,
+ * `--restart-command` = the lab's `neutron-agent stop|start|restart --host <host>` run without npm
+ * (neutron-agent.ts), `--state-dir <lab root>/l2scope-agent-<host>`, and `--command-public-key`
+ * when the lab is given one (else the agents are read-only).
+ *
+ * Identity (docs/rabbitmq.md): each agent connects as its own RabbitMQ user `l2scope-agent-<host>`
+ * with {@link labNodeAgentPermissions} (publish on `l2scope.node` under its own routing keys,
+ * consume its own command queue), created with the machine's rabbitmqctl (a fresh password per
+ * start). The lab declares `l2scope.node` and `l2scope.command` with its own (admin) credentials,
+ * as the worker would: the agents may only check them. `agents stop` deletes the users (`lab down` leaves them; the next start resets them).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
-import { NODE_AGENT_PERMISSIONS, NODE_EXCHANGE, nodeAgentTopicPattern, nodeAgentUser } from '@l2scope/domain';
+import { COMMAND_WIRE, escapeRegex, NODE_EXCHANGE, nodeAgentUser } from '@l2scope/domain';
 import { agentIniPath } from './agents';
 import { amqpEndpoint } from './broker';
 import { run } from './exec';
 import { REPO_ROOT } from './l2scope';
+import { commandLine, neutronAgentArgv } from './neutron-agent';
 import { ovsDirs } from './ovs';
 import { paths } from './paths';
 import { isRunning, startDaemon, stopDaemon } from './procs';
@@ -41,6 +47,56 @@ export interface NodeAgentOptions {
   bumIntervalS?: number;
   /** Run the BUM meter (default true). */
   bum?: boolean;
+  /**
+   * The worker's Ed25519 public key file for signed commands (agent `--command-public-key`,
+   * absolute). Without it the node agents are read-only: they refuse every command.
+   */
+  commandPublicKey?: string;
+}
+
+/** Env variable naming the command public key file when `--command-public-key` is not given. */
+export const COMMAND_PUBLIC_KEY_ENV = 'L2SCOPE_COMMAND_PUBLIC_KEY';
+
+/**
+ * The command public key file to give the node agents: `option`, else `$L2SCOPE_COMMAND_PUBLIC_KEY`,
+ * as an absolute path (the agents run with another working directory); undefined when neither is set.
+ */
+export function commandPublicKeyFile(option: string | undefined, env: Record<string, string | undefined> = process.env): string | undefined {
+  const f = option ?? (env[COMMAND_PUBLIC_KEY_ENV] || undefined);
+  return f === undefined ? undefined : path.resolve(f);
+}
+
+/** A node agent's state directory (agent `--state-dir`: replay cache, ini backups index): `<lab root>/l2scope-agent-<host>`. */
+export const nodeAgentStateDir = (host: string) => path.join(paths.root, `l2scope-agent-${host}`);
+
+/** Permissions of one RabbitMQ user on one vhost, and its topic permissions per exchange (regexes). */
+export interface LabNodeAgentPermissions {
+  configure: string;
+  write: string;
+  read: string;
+  topics: { exchange: string; write: string; read: string }[];
+}
+
+/**
+ * The RabbitMQ permissions of `host`'s node agent, with agent commands (pure): configure its own
+ * command queue `l2scope.command.<host>` only; write to `l2scope.node` only; read `l2scope.command`
+ * (to bind) and its own queue; topic permissions: on `l2scope.node` publish only
+ * `snapshot|bum|reply.<host>`, on `l2scope.command` bind only `<host>`.
+ *
+ * The lab's own copy of what the domain's `nodeAgentPermissions(host)` (packages/domain/src/rabbitmq.ts)
+ * gives: to be replaced by it when both are on one branch.
+ */
+export function labNodeAgentPermissions(host: string): LabNodeAgentPermissions {
+  const h = escapeRegex(host);
+  return {
+    configure: `^l2scope\\.command\\.${h}$`,
+    write: '^l2scope\\.node$',
+    read: `^(l2scope\\.command|l2scope\\.command\\.${h})$`,
+    topics: [
+      { exchange: NODE_EXCHANGE.name, write: `^(snapshot|bum|reply)\\.${h}$`, read: '^$' },
+      { exchange: COMMAND_WIRE.exchange, write: '^$', read: `^${h}$` },
+    ],
+  };
 }
 
 /**
@@ -70,8 +126,8 @@ function canManageUsers(amqpUrl: string): boolean {
 }
 
 /**
- * Create (or reset) the RabbitMQ user of `host`'s node agent on the lab's vhost: publish-only on
- * `l2scope.node`, topic permission `^(snapshot|bum)\.<host>$`.
+ * Create (or reset) the RabbitMQ user of `host`'s node agent on the lab's vhost with
+ * {@link labNodeAgentPermissions}.
  * @returns its credentials, or null when the broker is not the machine's own (the agent then uses the lab's, and the worker refuses its snapshots as host_mismatch)
  * @throws Error when a rabbitmqctl command fails
  */
@@ -80,11 +136,11 @@ export async function ensureNodeAgentUser(amqpUrl: string, host: string): Promis
   const user = nodeAgentUser(host);
   const password = randomBytes(12).toString('hex');
   const vhost = vhostOf(amqpUrl);
-  const p = NODE_AGENT_PERMISSIONS;
+  const p = labNodeAgentPermissions(host);
   await run(RABBITMQCTL, ['-q', 'delete_user', user], { allowFail: true, timeout: 60_000 });
   await run(RABBITMQCTL, ['-q', 'add_user', user, password], { timeout: 60_000 });
   await run(RABBITMQCTL, ['-q', 'set_permissions', '-p', vhost, user, p.configure, p.write, p.read], { timeout: 60_000 });
-  await run(RABBITMQCTL, ['-q', 'set_topic_permissions', '-p', vhost, user, NODE_EXCHANGE.name, nodeAgentTopicPattern(host), '^$'], { timeout: 60_000 });
+  for (const t of p.topics) await run(RABBITMQCTL, ['-q', 'set_topic_permissions', '-p', vhost, user, t.exchange, t.write, t.read], { timeout: 60_000 });
   return { user, password };
 }
 
@@ -94,12 +150,13 @@ async function deleteNodeAgentUser(amqpUrl: string, host: string): Promise<void>
   await run(RABBITMQCTL, ['-q', 'delete_user', nodeAgentUser(host)], { allowFail: true, timeout: 60_000 });
 }
 
-/** Declare `l2scope.node` with the lab's credentials (what the worker does; idempotent). */
-async function declareNodeExchange(amqpUrl: string): Promise<void> {
+/** Declare `l2scope.node` and `l2scope.command` with the lab's credentials (what the worker does; idempotent). */
+async function declareLabExchanges(amqpUrl: string): Promise<void> {
   const conn = await amqp.connect(amqpUrl);
   try {
     const ch = await conn.createChannel();
     await ch.assertExchange(NODE_EXCHANGE.name, NODE_EXCHANGE.type, { durable: NODE_EXCHANGE.durable, autoDelete: NODE_EXCHANGE.autoDelete });
+    await ch.assertExchange(COMMAND_WIRE.exchange, COMMAND_WIRE.exchangeType, { ...COMMAND_WIRE.exchangeOptions });
   } finally {
     await conn.close().catch(() => undefined);
   }
@@ -138,6 +195,12 @@ export function nodeAgentArgv(
   if (o.intervalS !== undefined) argv.push('--interval', String(o.intervalS));
   if (o.bumIntervalS !== undefined) argv.push('--bum-interval', String(o.bumIntervalS));
   if (o.bum === false) argv.push('--no-bum');
+  // the Neutron agent as a service: the lab's own neutron-agent verbs, run without npm (neutron-agent.ts)
+  argv.push('--stop-command', commandLine(neutronAgentArgv(h.name, 'stop', { node })));
+  argv.push('--start-command', commandLine(neutronAgentArgv(h.name, 'start', { node })));
+  argv.push('--restart-command', commandLine(neutronAgentArgv(h.name, 'restart', { node })));
+  argv.push('--state-dir', nodeAgentStateDir(h.name));
+  if (o.commandPublicKey !== undefined) argv.push('--command-public-key', o.commandPublicKey);
   return argv;
 }
 
@@ -147,12 +210,14 @@ export function nodeAgentArgv(
  */
 export async function startNodeAgents(s: LabState, log: (s: string) => void, o: NodeAgentOptions = {}): Promise<string[]> {
   if (!existsSync(NODE_AGENT_MAIN)) throw new Error(`the l2scope node agent is not in this checkout (${NODE_AGENT_MAIN})`);
+  if (o.commandPublicKey !== undefined && !existsSync(o.commandPublicKey)) throw new Error(`no command public key at ${o.commandPublicKey}`);
   const started: string[] = [];
-  await declareNodeExchange(s.amqpUrl);
+  await declareLabExchanges(s.amqpUrl);
   for (const h of Object.values(s.hosts)) {
     const key = nodeAgentKey(h.name);
     if (isRunning(s.procs[key])) continue;
     const cred = await ensureNodeAgentUser(s.amqpUrl, h.name);
+    mkdirSync(nodeAgentStateDir(h.name), { recursive: true, mode: 0o700 });
     if (!cred)
       log(
         `l2scope node agent on ${h.name}: cannot create its RabbitMQ user (broker not local): using the lab's credentials; the worker will refuse its snapshots (docs/rabbitmq.md)`,

@@ -4,41 +4,32 @@
  * loads the state file, acts, and saves the state even when it fails, so no PID is ever lost.
  * Needs root (namespaces, apt) on Debian 12.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { iniMode } from './agents';
 import { labName, parseHostModes, parseOnOff } from './config';
 import { runDemo } from './demo';
 import { up } from './lab';
-import { nodeAgentStatus, startNodeAgents, stopNodeAgents } from './l2scope-agents';
+import { COMMAND_PUBLIC_KEY_ENV, commandPublicKeyFile, nodeAgentStatus, startNodeAgents, stopNodeAgents } from './l2scope-agents';
 import { restartAgent, switchModes } from './modes';
+import { NEUTRON_AGENT_ACTIONS, neutronAgent, setFailNextStart, waitNeutronAgent } from './neutron-agent';
 import { DEFAULT_AMQP, DEFAULT_VNI } from './paths';
 import { pingMatrix } from './ping';
 import { formatKernel, formatOvs, formatPing, kernelReports, statusLines, waitKernelConverged } from './report';
-import { loadState, saveState, withLock, type HostMode, type HostState, type LabState } from './state';
+import { loadState, saveState, withLock, withState, hostOf, type HostMode } from './state';
 import { teardown } from './teardown';
 import { addVm, changeVmIp, deleteVm, vmsOf } from './vms';
 
 const log = (s: string) => console.log(s);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Run `fn` on the loaded state under the lock, saving the state afterwards (also on failure). */
-async function withState<T>(fn: (s: LabState) => Promise<T>): Promise<T> {
-  return withLock(async () => {
-    const s = loadState();
-    if (!s) throw new Error('no lab is up: run "npm run lab -- up" first');
-    try {
-      return await fn(s);
-    } finally {
-      saveState(s);
-    }
-  });
-}
-
-function hostOf(s: LabState, name: string): HostState {
-  const h = s.hosts[name];
-  if (!h) throw new Error(`no host "${name}" (hosts: ${Object.keys(s.hosts).join(', ')})`);
-  return h;
-}
+/** A commander parser for a non-negative number option (NaN and negatives refused). */
+const nonNegative = (parse: (v: string) => number) => (v: string) => {
+  const n = parse(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`not a non-negative number: ${v}`);
+  return n;
+};
+const int = nonNegative((v) => (/^\d+$/.test(v) ? Number(v) : Number.NaN));
+const seconds = nonNegative(Number.parseFloat);
 
 const program = new Command();
 program
@@ -60,6 +51,10 @@ program
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
+  .option(
+    '--command-public-key <file>',
+    `with --l2scope-agents: the worker's Ed25519 public key for signed commands (default $${COMMAND_PUBLIC_KEY_ENV}; none: read-only agents)`,
+  )
   .action(
     async (o: {
       hosts: number;
@@ -71,6 +66,7 @@ program
       vms: boolean;
       amqp: string;
       l2scopeAgents: boolean;
+      commandPublicKey?: string;
     }) => {
       const t0 = Date.now();
       await withLock(async () => {
@@ -89,7 +85,7 @@ program
           log,
         );
         if (o.l2scopeAgents) {
-          await startNodeAgents(r.state, log);
+          await startNodeAgents(r.state, log, { commandPublicKey: commandPublicKeyFile(o.commandPublicKey) });
           saveState(r.state);
         }
         for (const l of await statusLines(r.state)) log(l);
@@ -158,6 +154,59 @@ program
     });
   });
 
+// a host's Neutron L2 agent switched as a service manager would, for l2scope's node agents: see neutron-agent.ts
+const neutronAgentCmd = program
+  .command('neutron-agent')
+  .description(
+    "a host's Neutron L2 agent as a service: stop | start | restart (the ini is not rewritten: start reads the mode from it), fail-next-start (test hook)",
+  );
+for (const action of NEUTRON_AGENT_ACTIONS) {
+  neutronAgentCmd
+    .command(action)
+    .description(
+      {
+        stop: "stop the host's agent by PID",
+        start: "start the host's agent on its config files as they are, record the mode its ini holds, wait for its new report in the API",
+        restart: 'stop, then start',
+      }[action],
+    )
+    .requiredOption('--host <H>', 'host')
+    .option('--timeout <s>', 'seconds to wait for the new report', seconds, 90)
+    .action(async (o: { host: string; timeout: number }) => {
+      const r = await neutronAgent(action, o.host, o.timeout * 1000);
+      if (r.stoppedPid !== undefined) log(`neutron agent ${r.host}: stopped pid ${r.stoppedPid}`);
+      else if (action !== 'start') log(`neutron agent ${r.host}: was not running`);
+      if (r.alreadyRunning) log(`neutron agent ${r.host}: already running`);
+      if (r.pid !== undefined)
+        log(
+          `neutron agent ${r.host}: started pid ${r.pid}, l2_population=${r.mode!.l2pop} arp_responder=${r.mode!.arp} (${labName(r.mode!)}, from the ini), new started_at ${r.startedAt} after ${secs(r.ms)}`,
+        );
+    });
+}
+neutronAgentCmd
+  .command('fail-next-start')
+  .description("test hook: the host's next neutron-agent start begins an agent that exits before it reports (consumed once)")
+  .requiredOption('--host <H>', 'host')
+  .option('--clear', 'disarm it')
+  .action(async (o: { host: string; clear?: boolean }) => {
+    const armed = await setFailNextStart(o.host, o.clear === true);
+    log(`fail-next-start ${o.clear ? 'cleared' : 'armed'} for ${o.host} (armed: ${armed.join(', ') || 'none'})`);
+  });
+neutronAgentCmd
+  .command('wait')
+  .description(
+    "wait for the host's agent's new report in the API (run in neutron-server's network namespace; neutron-agent start uses it from a host namespace)",
+  )
+  .requiredOption('--host <H>', 'host')
+  .requiredOption('--after <ms>', 'epoch ms the agent was started', int)
+  .option('--pid <pid>', "the agent's PID: stop waiting when it exits", int)
+  .option('--start-time <ticks>', 'its start time in /proc/<pid>/stat', int)
+  .option('--timeout <s>', 'seconds', seconds, 90)
+  .action(async (o: { host: string; after: number; pid?: number; startTime?: number; timeout: number }) => {
+    const rec = o.pid !== undefined && o.startTime !== undefined ? { pid: o.pid, startTime: o.startTime } : undefined;
+    log(await waitNeutronAgent(o.host, o.after, rec, o.timeout * 1000));
+  });
+
 program
   .command('mode')
   .argument('<H|all>', 'a host or all')
@@ -168,7 +217,11 @@ program
   .action(async (target: string, o: { l2pop?: boolean; arpResponder?: boolean; inPlace: boolean }) => {
     await withState(async (s) => {
       const hosts = target === 'all' ? Object.values(s.hosts) : [hostOf(s, target)];
-      const targets = hosts.map((h) => ({ host: h, mode: { l2pop: o.l2pop ?? h.mode.l2pop, arp: o.arpResponder ?? h.mode.arp } as HostMode }));
+      // an unnamed setting stays as the ini has it (l2scope's toggles may have changed it)
+      const targets = hosts.map((h) => {
+        const now = iniMode(h);
+        return { host: h, mode: { l2pop: o.l2pop ?? now.l2pop, arp: o.arpResponder ?? now.arp } as HostMode };
+      });
       const t0 = Date.now();
       const res = await switchModes(s, targets, o.inPlace);
       for (const r of res)
@@ -219,9 +272,15 @@ nodeAgents
   .option('--interval <s>', 'seconds between full snapshots', (v) => Number.parseFloat(v))
   .option('--bum-interval <s>', 'seconds per BUM report', (v) => Number.parseFloat(v))
   .option('--no-bum', 'without the BUM meter')
-  .action(async (o: { interval?: number; bumInterval?: number; bum: boolean }) => {
+  .option('--command-public-key <file>', `the worker's Ed25519 public key for signed commands (default $${COMMAND_PUBLIC_KEY_ENV}; none: read-only agents)`)
+  .action(async (o: { interval?: number; bumInterval?: number; bum: boolean; commandPublicKey?: string }) => {
     await withState(async (s) => {
-      const started = await startNodeAgents(s, log, { intervalS: o.interval, bumIntervalS: o.bumInterval, bum: o.bum });
+      const started = await startNodeAgents(s, log, {
+        intervalS: o.interval,
+        bumIntervalS: o.bumInterval,
+        bum: o.bum,
+        commandPublicKey: commandPublicKeyFile(o.commandPublicKey),
+      });
       log(started.length ? `started ${started.length} node agent(s)` : 'every host already has a running node agent');
     });
   });

@@ -8,7 +8,7 @@
  * state of docs/lab.md#switch-noclean.
  */
 import { linuxBridgeNames } from '@l2scope/domain';
-import { agentKey, editAgentMode, startAgent, stopAgent, waitAgentStarted } from './agents';
+import { agentKey, editAgentMode, iniMode, startAgent, stopAgent, waitAgentStarted } from './agents';
 import { ip, linkExists } from './exec';
 import type { HostMode, HostState, LabState } from './state';
 
@@ -60,14 +60,17 @@ export async function switchModes(s: LabState, targets: ModeTarget[], inPlace: b
 
 /**
  * Restart one agent (stop by PID, start) and wait for its new `started_at`
- * (6.2-8.0 s on this machine kind).
+ * (6.2-8.0 s on this machine kind) in the mode its ini holds, recorded as the host's mode (the
+ * ini is the truth: l2scope's toggles edit it, docs/lab.md#toggle-hooks).
  * @returns milliseconds until the API showed the new agent
  */
 export async function restartAgent(s: LabState, h: HostState): Promise<number> {
   const t0 = Date.now();
   await stopAgent(s, h.name);
+  h.mode = iniMode(h);
   const startAt = Date.now();
-  s.procs[agentKey(h.name)] = await startAgent(h);
-  await waitAgentStarted(h, startAt, h.mode);
+  const rec = await startAgent(h);
+  s.procs[agentKey(h.name)] = rec;
+  await waitAgentStarted(h, startAt, h.mode, undefined, rec);
   return Date.now() - t0;
 }

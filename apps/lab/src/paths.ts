@@ -16,7 +16,8 @@ export const LAB_RUN = process.env.L2SCOPE_LAB_RUN ?? '/run/l2scope-lab';
 export const paths = {
   root: LAB_ROOT,
   state: path.join(LAB_ROOT, 'state.json'),
-  lock: path.join(LAB_ROOT, 'state.lock'),
+  /** The lock of the state file (a directory, `proper-lockfile`). */
+  lock: path.join(LAB_ROOT, 'state.json.lock'),
   etc: path.join(LAB_ROOT, 'etc'),
   logs: path.join(LAB_ROOT, 'logs'),
   neutronState: path.join(LAB_ROOT, 'neutron'),

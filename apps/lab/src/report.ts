@@ -113,6 +113,7 @@ export async function statusLines(s: LabState): Promise<string[]> {
       `  ${h.name.padEnd(10)} ${h.kind.padEnd(11)} ${h.underlayIp.padEnd(11)} ini l2pop=${onOff(h.mode.l2pop)} arp=${onOff(h.mode.arp)} (${labName(h.mode)})  api: ${api}`,
     );
   }
+  if (s.failNextStart?.length) out.push(`  fail-next-start armed: ${s.failNextStart.join(', ')} (neutron-agent start will begin an agent that exits)`);
   out.push('VMs:');
   for (const v of Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = ports.find((x) => x.id === v.portId);

@@ -1,11 +1,11 @@
 /**
  * The lab's state file (`<LAB_ROOT>/state.json`): every daemon it started (PID + start time),
  * every namespace it created, the hosts with their modes, the network and the VMs.
- * `down` works from this file; a lock file serialises concurrent CLI invocations.
+ * `down` works from this file; a lock on it ({@link withLock}) serialises concurrent lab commands.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sleep } from './exec';
+import lockfile from 'proper-lockfile';
 import { paths } from './paths';
 import type { ProcRecord } from './procs';
 
@@ -54,6 +54,8 @@ export interface LabState {
   /** Next VM sequence number per host (names `vm-<host>-<n>`; n = 1 gets the host's fixed IP). */
   vmSeq: Record<string, number>;
   dbCreated: boolean;
+  /** Hosts whose next `neutron-agent start` starts an agent that cannot come back (a test hook, consumed once). */
+  failNextStart?: string[];
 }
 
 /** A fresh, empty state. */
@@ -80,48 +82,70 @@ export function clearState(): void {
   rmSync(paths.state, { force: true });
 }
 
+/**
+ * The host named `name`.
+ * @throws Error naming the lab's hosts when there is no such host
+ */
+export function hostOf(s: LabState, name: string): HostState {
+  const h = s.hosts[name];
+  if (!h) throw new Error(`no host "${name}" (hosts: ${Object.keys(s.hosts).join(', ')})`);
+  return h;
+}
+
 /** Record that the lab created a namespace (idempotent). */
 export function addNamespace(s: LabState, ns: string): void {
   if (!s.namespaces.includes(ns)) s.namespaces.push(ns);
 }
 
+/** A lock not refreshed for this long (its holder died) is taken over (ms). */
+export const LOCK_STALE_MS = 30_000;
+
 /**
- * Run `fn` holding the lab's lock file (exclusive create), so two CLI invocations never edit the
- * state at once. A lock older than `staleMs` whose owner PID is gone is taken over.
- * @throws Error when the lock cannot be taken within `waitMs`
+ * Run `fn` holding the lab's lock on the state file (`proper-lockfile`: an atomic `mkdir` of
+ * `state.json.lock`, its mtime refreshed while held), so two lab commands never edit the state at
+ * once: the CLI verbs, and `neutron-agent` run by l2scope's node agents of several hosts at the
+ * same time. A lock whose holder died is taken over after {@link LOCK_STALE_MS}.
+ * @param waitMs how long to wait for the lock (polled every 200 ms)
+ * @throws Error `another lab command holds <lock>` when the lock cannot be taken within `waitMs`
  */
 export async function withLock<T>(fn: () => Promise<T>, waitMs = 600_000): Promise<T> {
-  mkdirSync(path.dirname(paths.lock), { recursive: true });
-  const start = Date.now();
-  for (;;) {
-    try {
-      const fd = openSync(paths.lock, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch {
-      if (lockIsStale()) {
-        rmSync(paths.lock, { force: true });
-        continue;
-      }
-      if (Date.now() - start > waitMs) throw new Error(`another lab command holds ${paths.lock}`);
-      await sleep(200);
-    }
+  mkdirSync(path.dirname(paths.state), { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(paths.state, {
+      realpath: false, // the state file may not exist yet (before the first `up`)
+      lockfilePath: paths.lock,
+      stale: LOCK_STALE_MS,
+      update: LOCK_STALE_MS / 6,
+      retries: { retries: Math.max(0, Math.ceil(waitMs / 200)), factor: 1, minTimeout: 200, maxTimeout: 200 },
+      // a compromised lock (mtime not refreshed in time on a starved machine) must not crash a
+      // verb halfway: that would lose the PIDs it started. Say so and carry on.
+      onCompromised: (e) => console.error(`warning: the lab lock ${paths.lock} was compromised: ${e.message}`),
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') throw new Error(`another lab command holds ${paths.lock}`, { cause: e });
+    throw e;
   }
   try {
     return await fn();
   } finally {
-    rmSync(paths.lock, { force: true });
+    await release().catch(() => undefined);
   }
 }
 
-function lockIsStale(): boolean {
-  try {
-    const pid = Number.parseInt(readFileSync(paths.lock, 'utf8'), 10);
-    if (!Number.isFinite(pid)) return Date.now() - statSync(paths.lock).mtimeMs > 5000;
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH' || (e as NodeJS.ErrnoException).code === 'ENOENT';
-  }
+/**
+ * Run `fn` on the state under the lock, saving the state afterwards (also when `fn` throws), so
+ * no PID it recorded is ever lost.
+ * @throws Error when no lab is up (no state file), or what `fn` throws
+ */
+export async function withState<T>(fn: (s: LabState) => Promise<T>, waitMs?: number): Promise<T> {
+  return withLock(async () => {
+    const s = loadState();
+    if (!s) throw new Error('no lab is up: run "npm run lab -- up" first');
+    try {
+      return await fn(s);
+    } finally {
+      saveState(s);
+    }
+  }, waitMs);
 }

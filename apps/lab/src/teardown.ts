@@ -4,7 +4,7 @@
  * `l2lab-` prefix), drop Neutron's database, remove the lab's queues from the broker's vhost,
  * and clear configs and state. Logs are kept. Idempotent.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import amqp from 'amqplib';
 import path from 'node:path';
 import { amqpEndpoint } from './broker';
@@ -75,6 +75,9 @@ export async function teardown(s: LabState | null, log: (s: string) => void, opt
   if (s) await purgeQueues(s.amqpUrl, log);
   rmSync(LAB_RUN, { recursive: true, force: true });
   for (const dir of ['etc', 'agents', 'ovs', 'neutron']) rmSync(path.join(LAB_ROOT, dir), { recursive: true, force: true });
+  // the node agents' state dirs (replay caches, ini backup indexes) name files of this lab only
+  for (const dir of existsSync(LAB_ROOT) ? readdirSync(LAB_ROOT) : [])
+    if (dir.startsWith('l2scope-agent-')) rmSync(path.join(LAB_ROOT, dir), { recursive: true, force: true });
   rmSync(paths.state, { force: true });
 }
 

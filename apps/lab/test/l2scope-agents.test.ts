@@ -16,11 +16,11 @@ describe('l2scope node agents in the lab', () => {
     const a = nodeAgentArgv({ amqpUrl: 'amqp://guest:guest@127.0.0.1:5672/' }, lb, { bumIntervalS: 2 }, '/usr/bin/node');
     expect(a.slice(0, 8)).toEqual(['ip', 'netns', 'exec', 'l2lab-compute1', '/usr/bin/node', '--import', 'tsx', NODE_AGENT_MAIN]);
     expect(a.join(' ')).toMatch(
-      /--host compute1 --amqp amqp:\/\/guest:guest@127\.0\.0\.1:5672\/ --ini \S+\/agents\/compute1\/linuxbridge_agent\.ini --type linuxbridge --bum-interval 2$/,
+      /--host compute1 --amqp amqp:\/\/guest:guest@127\.0\.0\.1:5672\/ --ini \S+\/agents\/compute1\/linuxbridge_agent\.ini --type linuxbridge --bum-interval 2 --stop-command /,
     );
     const o = nodeAgentArgv({ amqpUrl: 'amqp://guest:guest@127.0.0.1:5672/' }, ovs, { bum: false }).join(' ');
     expect(o).toMatch(
-      /--ini \S+\/openvswitch_agent\.ini --type openvswitch --ovs-db unix:\S+\/ovs\/ovs1\/run\/db\.sock --ovs-rundir \S+\/ovs\/ovs1\/run --bum-iface ul0 --no-bum$/,
+      /--ini \S+\/openvswitch_agent\.ini --type openvswitch --ovs-db unix:\S+\/ovs\/ovs1\/run\/db\.sock --ovs-rundir \S+\/ovs\/ovs1\/run --bum-iface ul0 --no-bum --stop-command /,
     );
   });
 
