@@ -13,7 +13,7 @@
  * when the lab is given one (else the agents are read-only).
  *
  * Identity (docs/rabbitmq.md): each agent connects as its own RabbitMQ user `l2scope-agent-<host>`
- * with {@link labNodeAgentPermissions} (publish on `l2scope.node` under its own routing keys,
+ * with the domain's `nodeAgentPermissions(host)` (publish on `l2scope.node` under its own routing keys,
  * consume its own command queue), created with the machine's rabbitmqctl (a fresh password per
  * start). The lab declares `l2scope.node` and `l2scope.command` with its own (admin) credentials,
  * as the worker would: the agents may only check them. `agents stop` deletes the users (`lab down` leaves them; the next start resets them).
@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
-import { COMMAND_WIRE, escapeRegex, NODE_EXCHANGE, nodeAgentUser } from '@l2scope/domain';
+import { COMMAND_WIRE, NODE_EXCHANGE, nodeAgentPermissions, nodeAgentUser } from '@l2scope/domain';
 import { agentIniPath } from './agents';
 import { amqpEndpoint } from './broker';
 import { run } from './exec';
@@ -69,36 +69,6 @@ export function commandPublicKeyFile(option: string | undefined, env: Record<str
 /** A node agent's state directory (agent `--state-dir`: replay cache, ini backups index): `<lab root>/l2scope-agent-<host>`. */
 export const nodeAgentStateDir = (host: string) => path.join(paths.root, `l2scope-agent-${host}`);
 
-/** Permissions of one RabbitMQ user on one vhost, and its topic permissions per exchange (regexes). */
-export interface LabNodeAgentPermissions {
-  configure: string;
-  write: string;
-  read: string;
-  topics: { exchange: string; write: string; read: string }[];
-}
-
-/**
- * The RabbitMQ permissions of `host`'s node agent, with agent commands (pure): configure its own
- * command queue `l2scope.command.<host>` only; write to `l2scope.node` only; read `l2scope.command`
- * (to bind) and its own queue; topic permissions: on `l2scope.node` publish only
- * `snapshot|bum|reply.<host>`, on `l2scope.command` bind only `<host>`.
- *
- * The lab's own copy of what the domain's `nodeAgentPermissions(host)` (packages/domain/src/rabbitmq.ts)
- * gives: to be replaced by it when both are on one branch.
- */
-export function labNodeAgentPermissions(host: string): LabNodeAgentPermissions {
-  const h = escapeRegex(host);
-  return {
-    configure: `^l2scope\\.command\\.${h}$`,
-    write: '^l2scope\\.node$',
-    read: `^(l2scope\\.command|l2scope\\.command\\.${h})$`,
-    topics: [
-      { exchange: NODE_EXCHANGE.name, write: `^(snapshot|bum|reply)\\.${h}$`, read: '^$' },
-      { exchange: COMMAND_WIRE.exchange, write: '^$', read: `^${h}$` },
-    ],
-  };
-}
-
 /**
  * The broker URL inside a host namespace: the lab's credentials and vhost, via the namespace's relay
  * on 127.0.0.1:5672.
@@ -127,7 +97,7 @@ function canManageUsers(amqpUrl: string): boolean {
 
 /**
  * Create (or reset) the RabbitMQ user of `host`'s node agent on the lab's vhost with
- * {@link labNodeAgentPermissions}.
+ * the domain's `nodeAgentPermissions(host)` (docs/rabbitmq.md).
  * @returns its credentials, or null when the broker is not the machine's own (the agent then uses the lab's, and the worker refuses its snapshots as host_mismatch)
  * @throws Error when a rabbitmqctl command fails
  */
@@ -136,10 +106,10 @@ export async function ensureNodeAgentUser(amqpUrl: string, host: string): Promis
   const user = nodeAgentUser(host);
   const password = randomBytes(12).toString('hex');
   const vhost = vhostOf(amqpUrl);
-  const p = labNodeAgentPermissions(host);
+  const p = nodeAgentPermissions(host);
   await run(RABBITMQCTL, ['-q', 'delete_user', user], { allowFail: true, timeout: 60_000 });
   await run(RABBITMQCTL, ['-q', 'add_user', user, password], { timeout: 60_000 });
-  await run(RABBITMQCTL, ['-q', 'set_permissions', '-p', vhost, user, p.configure, p.write, p.read], { timeout: 60_000 });
+  await run(RABBITMQCTL, ['-q', 'set_permissions', '-p', vhost, user, p.vhost.configure, p.vhost.write, p.vhost.read], { timeout: 60_000 });
   for (const t of p.topics) await run(RABBITMQCTL, ['-q', 'set_topic_permissions', '-p', vhost, user, t.exchange, t.write, t.read], { timeout: 60_000 });
   return { user, password };
 }

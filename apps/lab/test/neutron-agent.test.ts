@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { commandPublicKeyFile, labNodeAgentPermissions, nodeAgentArgv, nodeAgentStateDir } from '../src/l2scope-agents';
+import { commandPublicKeyFile, nodeAgentArgv, nodeAgentStateDir } from '../src/l2scope-agents';
 import { commandLine, LAB_MAIN, labCliArgv, neutronAgentArgv, renderFailConfig, TSX_LOADER } from '../src/neutron-agent';
 import { paths } from '../src/paths';
 import type { HostState } from '../src/state';
@@ -79,23 +79,5 @@ describe("l2scope node agents' command options", () => {
     expect(commandPublicKeyFile('rel.pem', {})).toBe(`${process.cwd()}/rel.pem`);
     expect(commandPublicKeyFile(undefined, { L2SCOPE_COMMAND_PUBLIC_KEY: '' })).toBeUndefined();
     expect(commandPublicKeyFile(undefined, {})).toBeUndefined();
-  });
-
-  it('RabbitMQ permissions: own command queue, publish on l2scope.node under its own keys, bind only its own host', () => {
-    const p = labNodeAgentPermissions('compute1');
-    expect(p).toEqual({
-      configure: '^l2scope\\.command\\.compute1$',
-      write: '^l2scope\\.node$',
-      read: '^(l2scope\\.command|l2scope\\.command\\.compute1)$',
-      topics: [
-        { exchange: 'l2scope.node', write: '^(snapshot|bum|reply)\\.compute1$', read: '^$' },
-        { exchange: 'l2scope.command', write: '^$', read: '^compute1$' },
-      ],
-    });
-    expect(new RegExp(p.configure).test('l2scope.command.compute1')).toBe(true);
-    expect(new RegExp(p.configure).test('l2scope.command.compute10')).toBe(false);
-    expect(new RegExp(p.topics[1]!.read).test('compute2')).toBe(false);
-    // a host name is escaped: "a.b" must not match "axb"
-    expect(new RegExp(labNodeAgentPermissions('a.b').topics[1]!.read).test('axb')).toBe(false);
   });
 });
