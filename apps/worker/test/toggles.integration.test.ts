@@ -317,6 +317,49 @@ describe(`toggle jobs on the real broker (${process.env.DATABASE_URL?.startsWith
     expect(b.commands[3]!.params).toEqual({ job: job!.id, vnis: [649] });
   }, 120_000);
 
+  it('a batch runs host by host and stops at the first failure: the rest is cancelled', async () => {
+    const d = await agentFor('d', 4);
+    const e = await agentFor('e', 5);
+    d.behaviour = 'never';
+    const jobs = await createToggleJobs(worker.db, {
+      hosts: [d.host, e.host],
+      change: { arp_responder: false },
+      inPlace: false,
+      requestedBy: 'alice',
+      origin: null,
+    });
+    expect(jobs[0]!.batchId).toBe(jobs[1]!.batchId);
+    await approve(jobs[0]!.id);
+    await approve(jobs[1]!.id);
+    const second = await waitFor(
+      'the second host cancelled',
+      async () => {
+        const j = await getToggleJob(worker.db, jobs[1]!.id);
+        return j?.state === 'cancelled' ? j : null;
+      },
+      90_000,
+    );
+    expect((await getToggleJob(worker.db, jobs[0]!.id))?.state).toBe('rolled_back');
+    console.log('cancelled:', second!.steps.at(-1)?.detail);
+    expect(second!.steps.at(-1)?.detail).toMatch(new RegExp(`the batch stopped: ${d.host.replace(/\./g, '\\.')} \\(#0\\) ended rolled_back`));
+    // the second host never got a command beyond its plan
+    expect(e.commands.map((c) => c.action)).toEqual(['plan']);
+  }, 120_000);
+
+  it('a host with no agent listening gets a plan that is not applicable, saying so', async () => {
+    const [job] = await createToggleJobs(worker.db, {
+      hosts: [`hv-none-${id}.l2scope.test`],
+      change: { l2_population: true },
+      inPlace: false,
+      requestedBy: 'alice',
+      origin: null,
+    });
+    const planned = await waitFor('the plan stored', async () => (await getToggleJob(worker.db, job!.id))?.plan, 30_000);
+    console.log('refusal:', planned.refusal);
+    expect(planned.applicable).toBe(false);
+    expect(planned.refusal).toMatch(/no agent listening for hv-none/);
+  }, 60_000);
+
   it("a reply under another host's user is refused and counted", async () => {
     const [a, b] = agents;
     const before = worker.nodes.counters.refused.host_mismatch;
