@@ -78,6 +78,10 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
   private readonly waiters = new Map<string, Waiter>();
   private readonly reports = new Map<string, StartReport>();
   private readonly planning = new Set<string>();
+  /** report_state `devices` per host, to notice ports changing (`no_l2pop_casts`). */
+  private readonly devices = new Map<string, number | null>();
+  private portsChangedAt = 0;
+  private addFdbAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private again = false;
@@ -91,14 +95,29 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     this.log = opts.log ?? (() => {});
   }
 
-  /** Follow the pipeline's decoded messages: each report_state with `start_flag` is kept per host (check (a)). */
+  /**
+   * Follow the pipeline's decoded messages: each report_state with `start_flag` is kept per host
+   * (check (a)); a host's `devices` count changing and `add_fdb_entries` casts are noted for the
+   * plan's `no_l2pop_casts` (ports changed, yet the server cast no l2pop entry).
+   */
   follow(pipeline: { on(event: 'applied', cb: (msg: DecodedMessage, at: number) => void): unknown }): void {
     pipeline.on('applied', (msg, at) => {
-      if (msg.kind !== 'report_state' || !msg.agent.startFlag) return;
+      if (msg.kind === 'fdb' && msg.method === 'add_fdb_entries') this.addFdbAt = at;
+      if (msg.kind !== 'report_state') return;
       const a = msg.agent;
+      const prev = this.devices.get(a.host);
+      if (prev !== undefined && prev !== a.devices) this.portsChangedAt = at;
+      if (prev === undefined && this.devices.size >= 100_000) this.devices.delete(this.devices.keys().next().value!);
+      this.devices.set(a.host, a.devices);
+      if (!a.startFlag) return;
       this.reports.set(a.host, { at, agentType: a.agentType, l2population: a.l2population, arpResponder: a.arpResponder });
       if (this.reports.size > 100_000) this.reports.delete(this.reports.keys().next().value!);
     });
+  }
+
+  /** Ports changed more than 30 s ago and no `add_fdb_entries` was seen since this worker started. */
+  private noL2popCasts(now = Date.now()): boolean {
+    return this.portsChangedAt > 0 && this.addFdbAt === 0 && now - this.portsChangedAt > 30_000;
   }
 
   /** A validated, identity-checked reply from `reply.<host>`: routed to the command waiting for it (others are ignored). */
@@ -285,7 +304,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     }
     const known = this.known();
     if (agent) known[job.host] = { ...known[job.host], l2pop: agent.before.l2_population ?? false, arpResponder: agent.before.arp_responder ?? false };
-    const p = predictToggle({ model: this.opts.model, hosts: [job.host], change: job.change, inPlace: job.inPlace, known });
+    const p = predictToggle({ model: this.opts.model, hosts: [job.host], change: job.change, inPlace: job.inPlace, known, noL2popCasts: this.noL2popCasts() });
     const method = agent?.agentType === 'openvswitch' ? 'restart' : agent?.agentType === 'linuxbridge' ? (job.inPlace ? 'in_place' : 'clean') : p.method;
     const plan: TogglePlan = {
       agent,
