@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_AGENT_WIRE, NODE_COMMANDS, NODE_EXCHANGE, nodeAgentTopicPattern, tapBindings } from '@l2scope/domain';
+import { NODE_AGENT_WIRE, NODE_COMMANDS, NODE_EXCHANGE, WORKER_PERMISSIONS, nodeAgentTopicPattern, tapBindings } from '@l2scope/domain';
 import { TAP_LEAST_PRIVILEGE, type TestVhost, createTestVhost } from '@l2scope/testkit';
 import { AmqpTap, DEFAULT_CAPTURE, exchangeFor, readCapture } from '@l2scope/worker';
 import {
@@ -664,8 +664,9 @@ describe.skipIf(!hasCompose)(`docker-compose ${hasCompose ? compose.stdout.trim(
 describe('RabbitMQ least-privilege tap user', () => {
   const perms = JSON.parse(read('docker/rabbitmq/tap-permissions.json')) as Record<string, string>;
 
-  it('docker/rabbitmq/tap-permissions.json equals the test kit TAP_LEAST_PRIVILEGE', () => {
+  it('docker/rabbitmq/tap-permissions.json equals the test kit TAP_LEAST_PRIVILEGE, which is the domain WORKER_PERMISSIONS', () => {
     expect({ configure: perms.configure, write: perms.write, read: perms.read }).toEqual(TAP_LEAST_PRIVILEGE);
+    expect(TAP_LEAST_PRIVILEGE).toEqual(WORKER_PERMISSIONS);
   });
 
   it('provision.mjs and the README give exactly those regexes', async () => {

@@ -157,6 +157,11 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     }
   }
 
+  /** Count a refused node message from elsewhere on `l2scope.node` (a command reply), as {@link handle} counts its own. */
+  noteRefusal(reason: NodeRefusalReason, d: Pick<Delivery, 'routingKey' | 'properties'>, why: string): void {
+    this.refuse(reason, d, why);
+  }
+
   /** Count a refused node message, mark the totals for the next write, log it (once per reason per minute). */
   private refuse(reason: NodeRefusalReason, d: Pick<Delivery, 'routingKey' | 'properties'>, why: string): void {
     this.counters.refused[reason]++;

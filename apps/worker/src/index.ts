@@ -8,4 +8,8 @@ export { type LiveAuthorize, type LivePrincipal, bearerAuthorize, defaultWebOrig
 export { HostMonitor, type HostMonitorEvents, type NodeStore, type NodesStatus, type NodeCounters } from './host-monitor';
 export { TapHealth, type TapHealthEvents } from './tap-health';
 export type { Delivery } from './delivery';
+export { ToggleRunner, type ToggleRunnerEvents, type ToggleRunnerOptions } from './toggle/runner';
+export { CommandSigner, COMMAND_LIFETIME_S, publicKeyPath, readPublicKey } from './toggle/signer';
+export { CommandPublisher, type CommandSink } from './toggle/publisher';
+export { admitReply, REPLY_MAX_BYTES } from './toggle/reply-admission';
 export { Retention, type RetentionEvents, type RetentionLimits, type RetentionStore } from './retention';

@@ -46,6 +46,7 @@ import { type LiveAuthorize, originAllowed } from './live-access';
 import { type IngestPipeline, summarize } from './pipeline';
 import type { Retention } from './retention';
 import type { TapHealth } from './tap-health';
+import type { ToggleRunner } from './toggle/runner';
 
 /** `GET /healthz`: the source is connected (`ok`), how it runs, the last committed message id. */
 export interface HealthResponse {
@@ -85,6 +86,8 @@ export interface LiveSources {
   health?: Pick<TapHealth, 'on'>;
   /** Hosts expired from the model: browsers refetch it. */
   retention?: Pick<Retention, 'on'>;
+  /** Toggle jobs as the runner writes them: pushed at once as `toggle`. */
+  toggles?: Pick<ToggleRunner, 'on'>;
 }
 
 /**
@@ -221,6 +224,7 @@ export class LiveServer {
     sources.nodes?.on('update', (u) => this.publishNodes(u));
     sources.health?.on('changed', () => this.statsChanged());
     sources.retention?.on('hosts_expired', (ids) => this.modelSkipped(ids.length));
+    sources.toggles?.on('job', (job) => this.io.emit('toggle', job));
   }
 
   /** Tell browsers to refetch the model at the next window (`n` records changed outside the live batches). */

@@ -112,7 +112,18 @@ const program = new Command('l2scope-worker')
     {} as Record<string, string>,
   )
   .option('--snapshots <dir>', 'load node snapshots from a support bundle directory at start')
-  .option('--no-migrate', 'do not apply database migrations on start');
+  .option('--no-migrate', 'do not apply database migrations on start')
+  .option(
+    '--command-key <file>',
+    'Ed25519 key signing agent commands (PKCS8 PEM, mode 0600; made on first start, public key beside it as command-key.pub.pem); default <data dir>/command-key.pem',
+    process.env.L2SCOPE_COMMAND_KEY,
+  )
+  .option(
+    '--toggle-deadline <s>',
+    'seconds to verify a toggle after the agent restarted before rolling it back',
+    positiveNumber,
+    Number(process.env.L2SCOPE_TOGGLE_DEADLINE ?? 120),
+  );
 
 program.parse();
 const o = program.opts();
@@ -158,6 +169,8 @@ const worker = await startWorker({
   snapshotsDir: o.snapshots,
   maxNodeMessageBytes: o.maxNodeMessageBytes,
   nodeAgentUsers: o.nodeAgentUser,
+  commandKey: o.commandKey,
+  toggleDeadlineS: o.toggleDeadline,
 });
 console.log(`worker: live server on ${o.host}:${worker.port}`);
 

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { type L2scopeAuth, openAuth } from '@l2scope/auth';
-import { type Db, databaseUrl, dbProvider, openDb } from '@l2scope/db';
+import { type Db, databaseUrl, dbProvider, openDb, repoRoot, sqliteFilePath } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
-import { ClusterModel, type TapStats, nodeBindings, parseNodeSnapshot, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
+import { COMMAND_WIRE, ClusterModel, NODE_EXCHANGE, type TapStats, nodeBindings, parseNodeSnapshot, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
 import { LiveServer } from './live';
 import { type LiveAuthorize, anyOf, bearerAuthorize, defaultWebOrigins } from './live-access';
 import { HostMonitor } from './host-monitor';
@@ -24,6 +24,10 @@ import { Retention } from './retention';
 import { PrismaStore } from './store';
 import { AmqpTap } from './tap';
 import { TapHealth } from './tap-health';
+import { CommandPublisher } from './toggle/publisher';
+import { admitReply } from './toggle/reply-admission';
+import { ToggleRunner } from './toggle/runner';
+import { CommandSigner } from './toggle/signer';
 
 /** The capture replayed when no source is given: the real lab3 recording shipped in fixtures/. */
 export const DEFAULT_CAPTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/lab3.jsonl');
@@ -98,6 +102,14 @@ export interface WorkerOptions {
    * @l2scope/auth: docs/auth.md) or with `L2SCOPE_ANONYMOUS_READ=1`. Default true.
    */
   liveAuth?: boolean;
+  /**
+   * The command signing key (Ed25519, PKCS8 PEM, mode 0600; made on first start, its public key
+   * written beside it as `command-key.pub.pem`). Default `<data dir>/command-key.pem`: beside the
+   * SQLite file, else `<repo>/data`. Toggles run only with a broker for node agents.
+   */
+  commandKey?: string;
+  /** Seconds to verify a toggle after the agent's restart before rolling back (default 120). */
+  toggleDeadlineS?: number;
   log?: (line: string) => void;
 }
 
@@ -114,6 +126,8 @@ export interface WorkerHandle {
   /** The database client (tests read what was stored through it). */
   db: Db;
   tap: AmqpTap | null;
+  /** The toggle runner (null without a node broker). */
+  toggles: ToggleRunner | null;
   stats(): TapStats;
   /** Resolves when a non-looping replay has been fed and committed. */
   replayDone: Promise<number> | null;
@@ -242,11 +256,27 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   }
 
   let nodeTap: AmqpTap | null = null;
+  let toggles: ToggleRunner | null = null;
+  let commands: CommandPublisher | null = null;
   const nodeUrl = opts.nodeAmqpUrl === undefined ? opts.amqpUrl : opts.nodeAmqpUrl || undefined;
   if (nodeUrl) {
+    const signer = await CommandSigner.open(opts.commandKey ?? defaultCommandKey(url), log);
+    commands = new CommandPublisher(nodeUrl, log);
+    toggles = new ToggleRunner({
+      db,
+      model,
+      analysis: () => nodes.latest(),
+      signer,
+      sink: commands,
+      deadlineMs: (opts.toggleDeadlineS ?? 120) * 1000,
+      log,
+    });
+    toggles.follow(pipeline);
+    live.follow({ toggles });
+    const runner = toggles;
     nodeTap = new AmqpTap({
       url: nodeUrl,
-      bindings: nodeBindings(),
+      bindings: [...nodeBindings(), { exchange: NODE_EXCHANGE, routingKey: COMMAND_WIRE.replyBinding }],
       queuePrefix: 'l2scope.tap.node',
       // the worker owns l2scope.node: node agents may only publish (no configure permission)
       declareExchanges: true,
@@ -255,10 +285,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       maxLength: 10_000,
       prefetch: 200,
       log,
-      onDelivery: (d) => nodes.handle(d),
+      onDelivery: async (d) => {
+        if (!d.routingKey.startsWith('reply.')) return nodes.handle(d);
+        // a command reply: the same identity rule as snapshots, refusals counted with theirs
+        const a = admitReply(d, opts.nodeAgentUsers);
+        if (a.ok) runner.onReply(a.reply);
+        else nodes.noteRefusal(a.reason, d, a.why);
+      },
       onConnected: () => log('worker: tapping node agents (exchange l2scope.node)'),
     });
     await nodeTap.start();
+    toggles.start();
   }
 
   const abort = new AbortController();
@@ -286,12 +323,15 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     retention,
     db,
     tap,
+    toggles,
     stats,
     replayDone,
     stop() {
       stopping ??= (async () => {
         abort.abort();
         await replayDone?.catch(() => 0);
+        await toggles?.stop();
+        await commands?.close();
         await tap?.close();
         await nodeTap?.close();
         await pipeline.drain();
@@ -327,4 +367,11 @@ function loadBundle(nodes: HostMonitor, dir: string, log: (line: string) => void
     }
   }
   log(`worker: loaded node snapshots of ${loaded.join(', ') || 'no host'} from ${dir}`);
+}
+
+/** `<data dir>/command-key.pem`: beside the SQLite file, or `<repo>/data` on PostgreSQL; env L2SCOPE_COMMAND_KEY first. */
+function defaultCommandKey(url: string): string {
+  if (process.env.L2SCOPE_COMMAND_KEY) return process.env.L2SCOPE_COMMAND_KEY;
+  const file = dbProvider(url) === 'sqlite' ? sqliteFilePath(url) : null;
+  return path.join(file ? path.dirname(file) : path.join(repoRoot(), 'data'), 'command-key.pem');
 }

@@ -27,10 +27,14 @@ export interface Permissions {
 /** Full permissions (what neutron-server's user has in a lab). */
 export const ALL: Permissions = { configure: '.*', write: '.*', read: '.*' };
 
-/** What l2scope's tap needs (README "Tapping a real cloud"): its own queues, read on Neutron's exchanges. */
+/**
+ * What l2scope's worker needs (docs/rabbitmq.md; the domain's `WORKER_PERMISSIONS`, kept equal by
+ * a test): its own queues, `l2scope.node`, the command exchange it alone publishes on, read on
+ * Neutron's exchanges.
+ */
 export const TAP_LEAST_PRIVILEGE: Permissions = {
-  configure: '^(l2scope\\.tap\\..*|l2scope\\.node)$',
-  write: '^l2scope\\.tap\\..*',
+  configure: '^(l2scope\\.tap\\..*|l2scope\\.node|l2scope\\.command)$',
+  write: '^(l2scope\\.tap\\..*|l2scope\\.command)$',
   read: '^(l2scope\\.tap\\..*|l2scope\\.node|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout)$',
 };
 

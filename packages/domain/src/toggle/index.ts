@@ -2,3 +2,4 @@
 export * from './command';
 export * from './job';
 export * from './view';
+export * from './plan';

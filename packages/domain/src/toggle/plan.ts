@@ -1,0 +1,223 @@
+/**
+ * What a toggle will do to the cluster, predicted before it runs (docs/toggles.md#jobs): the
+ * cross-host findings once the target hosts run in their new mode, computed by the analysis's
+ * own rule (`networkFindings` of node/analysis/findings.ts, fed hosts whose mode is the predicted
+ * one), plus what only a plan can say: the DVR guard, a server without the l2population driver,
+ * the half-switched devices of a Linux bridge in-place switch, and the full-FDB gap of Linux
+ * bridge l2pop off -> on. Pure.
+ */
+import type { ClusterModel, HostView } from '../model';
+import type { HostCtx } from '../node/analysis/context';
+import { type Finding, networkFindings } from '../node/analysis/findings';
+import { hostMode } from '../node/analysis/host-mode';
+import { compareText, sortStr } from '../node/util';
+import type { ModeChange } from './command';
+import type { PredictedFinding, TogglePlan } from './view';
+
+/** A mode known from somewhere other than report_state (the host's node analysis or its ini). */
+export interface KnownMode {
+  l2pop?: boolean | null;
+  arpResponder?: boolean | null;
+}
+
+/** What {@link predictToggle} reads. */
+export interface PredictToggleInput {
+  /** The live model: hosts' report_state (agent type, `l2_population`, `arp_responder_enabled`, `enable_distributed_routing`), their networks and VTEP entries. */
+  model: ClusterModel;
+  /** The hosts to switch (host names as reported). */
+  hosts: readonly string[];
+  change: ModeChange;
+  /** Linux bridge: edit the ini and restart only, without recreating `vxlan-<VNI>`. */
+  inPlace: boolean;
+  /**
+   * The tap saw ports change but no `add_fdb_entries` in its window: the server may lack the
+   * l2population mechanism driver (plugins/ml2/rpc.py `notify_l2pop_port_wiring` returns early).
+   */
+  noL2popCasts?: boolean;
+  /**
+   * Modes the report_state does not carry, per host name (a Linux bridge agent does not report
+   * `arp_responder`): from the node analysis (`HostMode`) or the agent's plan (`before`).
+   */
+  known?: Readonly<Record<string, KnownMode>>;
+}
+
+/** What a toggle is predicted to do: the fields of a {@link TogglePlan} l2scope computes (not the agent's). */
+export type TogglePrediction = Pick<TogglePlan, 'method' | 'downtimeS' | 'predicted' | 'warnings' | 'applicable'>;
+
+/** Seconds an agent restart takes before it serves again (process start, first RPC loop). */
+export const AGENT_RESTART_S = 5;
+/** Seconds per `vxlan-<VNI>` a clean Linux bridge switch adds (device deleted, re-plugged on the first loop). */
+export const VXLAN_RECREATE_S = 1;
+
+type AgentType = 'linuxbridge' | 'openvswitch' | null;
+
+const agentTypeOf = (h: HostView): AgentType => (h.agentType === 'Open vSwitch agent' ? 'openvswitch' : h.agentType ? 'linuxbridge' : null);
+
+interface PredictedHost {
+  view: HostView;
+  type: AgentType;
+  l2pop: boolean | null;
+  arp: boolean | null;
+}
+
+/**
+ * A host as the analysis sees it without a node snapshot: its mode from {@link hostMode} on its
+ * report_state (with the predicted values for a target), the ARP responder from `known` where the
+ * report_state does not carry it. Linux bridge answers ARP only with l2pop on (the agent sets the
+ * vxlan `proxy` only then, linuxbridge_neutron_agent.py `ensure_vxlan`), as `hostMode` rules.
+ */
+function ctxOf(p: PredictedHost): HostCtx {
+  const view: HostView = { ...p.view, l2population: p.l2pop, arpResponder: p.type === 'openvswitch' ? p.arp : p.view.arpResponder };
+  const mode = hostMode({ host: view, snap: null, type: p.type, vtep: view.vtep, held: new Map() });
+  let arpEffective = mode.arpResponder === 'unknown' ? p.arp : mode.arpResponder === 'on';
+  if (p.type === 'linuxbridge' && p.l2pop === false && arpEffective) arpEffective = false;
+  if (p.type === 'openvswitch' && view.distributedRouting === true) arpEffective = true; // DVR forces it (ovs_neutron_agent.py)
+  return {
+    name: view.name!,
+    modelId: view.id,
+    host: view,
+    snap: null,
+    type: p.type,
+    vtep: view.vtep,
+    l2pop: mode.l2pop === 'unknown' ? null : mode.l2pop === 'on',
+    arpEffective,
+    mode,
+    held: new Map(),
+  };
+}
+
+function toPredicted(f: Finding, before: Finding[]): PredictedFinding {
+  const existed = before.some((b) => b.kind === f.kind && b.network === f.network);
+  return {
+    kind: f.kind,
+    severity: f.kind === 'mixed_arp_responder' ? 'error' : 'warning',
+    networks: [f.network],
+    hosts: f.hosts,
+    detail: `${f.detail}${existed ? ' (already so before the change)' : ''}`.slice(0, 4096),
+  };
+}
+
+/**
+ * Predict a toggle of `change` on `hosts`.
+ *
+ * - `mixed_arp_responder`, `mixed_l2pop`: `networkFindings` over every named host of each network
+ *   a target is on, the targets in their new mode; a finding already there before says so.
+ * - `dvr_needs_l2pop` (error, not applicable): l2pop off on a host reporting
+ *   `enable_distributed_routing` (DVR needs l2pop: the l2pop driver's `_get_agent_fdb` and the
+ *   DVR router MAC rules depend on it).
+ * - `no_l2pop_casts` (warning): l2pop on while the server seems to lack the l2population driver.
+ * - `half_switched_vxlan` (Linux bridge, `inPlace`): `ensure_vxlan` never changes an existing
+ *   device, so every `vxlan-<VNI>` keeps the old mode (error when arp_responder changes: the
+ *   vxlan `proxy` flag is wrong; else warning).
+ * - `full_fdb_gap` (Linux bridge, l2pop off -> on, warning): on a network where the host has 3 or
+ *   more active ports (MACs at its VTEP) the server sends the host-directed full FDB only when
+ *   `agent_active_ports in (1, 2)` (l2pop/mech_driver.py `update_port_up`), so the recreated
+ *   devices miss the other hosts' entries until ports churn.
+ *
+ * `method`: `clean` (Linux bridge, not in place), `in_place` (Linux bridge), `restart` (Open
+ * vSwitch or unknown). `downtimeS`: the data-plane interruption of the host's VMs, estimated:
+ * a clean switch {@link AGENT_RESTART_S} + {@link VXLAN_RECREATE_S} per network; an OVS restart
+ * {@link AGENT_RESTART_S} (flows reinstalled); in place 0 (devices untouched).
+ * A target the model does not know is left as it is and named in a warning.
+ */
+export function predictToggle(input: PredictToggleInput): TogglePrediction {
+  const { model, change } = input;
+  const targets = new Set(input.hosts);
+  const warnings: string[] = [];
+  const predicted: PredictedFinding[] = [];
+
+  const before = new Map<string, PredictedHost>();
+  const after = new Map<string, PredictedHost>();
+  for (const id of model.hostIds()) {
+    const view = model.host(id)!;
+    if (view.name === null) continue;
+    const type = agentTypeOf(view);
+    const known = input.known?.[view.name];
+    const l2pop = view.l2population ?? known?.l2pop ?? null;
+    const arp = (type === 'openvswitch' ? view.arpResponder : null) ?? known?.arpResponder ?? null;
+    const now: PredictedHost = { view, type, l2pop, arp };
+    before.set(view.name, now);
+    after.set(view.name, targets.has(view.name) ? { view, type, l2pop: change.l2_population ?? l2pop, arp: change.arp_responder ?? arp } : now);
+  }
+  for (const h of input.hosts) if (!after.has(h)) warnings.push(`${h}: no report_state from this host yet; its agent type and mode are unknown`);
+
+  const networks = new Set<string>();
+  for (const h of input.hosts) {
+    const p = after.get(h);
+    if (p) for (const n of Object.keys(p.view.networks)) networks.add(n);
+  }
+  const byNetwork = (hosts: Map<string, PredictedHost>, network: string): HostCtx[] =>
+    [...hosts.values()]
+      .filter((p) => p.view.networks[network] !== undefined)
+      .map(ctxOf)
+      .sort((a, b) => compareText(a.name, b.name));
+  for (const network of sortStr([...networks])) {
+    const vni = model.vniOf(network);
+    const was = networkFindings(network, vni, byNetwork(before, network));
+    for (const f of networkFindings(network, vni, byNetwork(after, network))) predicted.push(toPredicted(f, was));
+  }
+
+  let applicable = true;
+  let method: TogglePlan['method'] = 'restart';
+  let downtimeS = 0;
+  for (const name of input.hosts) {
+    const p = before.get(name);
+    if (!p) continue;
+    const nets = sortStr(Object.keys(p.view.networks));
+    if (change.l2_population === false && p.view.distributedRouting === true) {
+      applicable = false;
+      predicted.push({
+        kind: 'dvr_needs_l2pop',
+        severity: 'error',
+        networks: [],
+        hosts: [name],
+        detail: `${name} reports enable_distributed_routing=true: DVR needs l2_population (the DVR agent's router MAC and ARP entries come from l2pop). Not applicable.`,
+      });
+    }
+    if (change.l2_population === true && input.noL2popCasts) {
+      predicted.push({
+        kind: 'no_l2pop_casts',
+        severity: 'warning',
+        networks: [],
+        hosts: [name],
+        detail:
+          'ports changed but no add_fdb_entries was seen: the server may lack the l2population mechanism driver (ml2_conf.ini mechanism_drivers). With l2_population on and no driver, Linux bridge hosts get no flood entries and Open vSwitch hosts build no tunnels.',
+      });
+    }
+    const l2popChanges = change.l2_population !== undefined && change.l2_population !== p.l2pop;
+    const arpChanges = change.arp_responder !== undefined && change.arp_responder !== p.arp;
+    if (p.type === 'linuxbridge') {
+      if (input.inPlace) {
+        method = method === 'clean' ? 'clean' : 'in_place';
+        if (nets.length && (l2popChanges || arpChanges)) {
+          predicted.push({
+            kind: 'half_switched_vxlan',
+            severity: arpChanges ? 'error' : 'warning',
+            networks: nets,
+            hosts: [name],
+            detail: `in place: ensure_vxlan never changes an existing device, so ${nets.length} vxlan device${nets.length === 1 ? '' : 's'} on ${name} keep${nets.length === 1 ? 's' : ''} the old ${[l2popChanges ? 'multicast group / flood entries' : '', arpChanges ? '"proxy" flag' : ''].filter(Boolean).join(' and ')} until deleted (docs/lab.md#gotcha-12). Use the clean switch.`,
+          });
+        }
+      } else {
+        method = 'clean';
+        downtimeS = Math.max(downtimeS, AGENT_RESTART_S + VXLAN_RECREATE_S * nets.length);
+      }
+      if (change.l2_population === true && p.l2pop !== true) {
+        const gap = nets.filter((n) => (p.view.vtep ? (model.vtepEntries(n, p.view.vtep)?.macs.length ?? 0) : 0) >= 3);
+        if (gap.length) {
+          predicted.push({
+            kind: 'full_fdb_gap',
+            severity: 'warning',
+            networks: gap,
+            hosts: [name],
+            detail: `${name} has 3 or more active ports on ${gap.length} network${gap.length === 1 ? '' : 's'}: after the restart the server sends the full FDB only when agent_active_ports is 1 or 2 (l2pop/mech_driver.py update_port_up), so the recreated devices miss the other hosts' entries until ports churn. Verification shows them as missing_unicast.`,
+          });
+          warnings.push(`${name}: expect the full-FDB gap on ${gap.join(', ')} (missing_unicast right after the switch)`);
+        }
+      }
+    } else {
+      downtimeS = Math.max(downtimeS, AGENT_RESTART_S);
+    }
+  }
+  return { method, downtimeS, predicted: predicted.slice(0, 256), warnings: warnings.slice(0, 64), applicable };
+}

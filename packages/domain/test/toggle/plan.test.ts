@@ -1,0 +1,121 @@
+/**
+ * predictToggle on the real captures folded by the model (lab1: l2pop off everywhere, lab3: l2pop
+ * and ARP responder on, ovs-try: an OVS host among Linux bridge ones): the cross-host findings it
+ * predicts are the analysis's own (mixed_l2pop, mixed_arp_responder), plus the plan-only ones.
+ */
+import { describe, expect, it } from 'vitest';
+import { type ClusterModel, type DecodedMessage, decodeMessage, L2POP_FANOUT_EXCHANGE, predictToggle } from '../../src';
+import { loadCapture, modelAt, snapshotTimes } from '../fixtures';
+
+/** The model of a lab capture at one of its snapshot steps. */
+const labAt = (scenario: string, step: string): ClusterModel => modelAt(loadCapture(scenario), snapshotTimes(scenario).get(step)!);
+
+function decoded(exchange: string, routingKey: string, message: unknown): DecodedMessage {
+  const body = JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(message) });
+  const r = decodeMessage({ exchange, routingKey, body });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.message;
+}
+
+describe('predictToggle', () => {
+  it('lab1 (flood-and-learn): l2pop on for compute1 alone predicts mixed_l2pop on selfservice, a clean switch with downtime', () => {
+    const model = labAt('lab1', '1-ports-active');
+    const p = predictToggle({ model, hosts: ['compute1'], change: { l2_population: true }, inPlace: false });
+    console.log(JSON.stringify(p, null, 1));
+    expect(p.method).toBe('clean');
+    expect(p.applicable).toBe(true);
+    expect(p.downtimeS).toBeGreaterThan(0);
+    const mixed = p.predicted.find((f) => f.kind === 'mixed_l2pop');
+    expect(mixed?.hosts).toEqual(['compute1', 'compute2', 'controller']);
+    expect(mixed?.detail).toMatch(/on: compute1; off: compute2, controller/);
+    expect(mixed?.detail).not.toMatch(/already so/);
+    // every host together: nothing mixed
+    const all = predictToggle({ model, hosts: ['compute1', 'compute2', 'controller'], change: { l2_population: true }, inPlace: false });
+    expect(all.predicted.map((f) => f.kind)).toEqual([]);
+  });
+
+  it('lab3: ARP responder off on one host predicts mixed_arp_responder (error); in place predicts half_switched_vxlan', () => {
+    const model = labAt('lab3', '1-ports-active');
+    const known = { controller: { arpResponder: true }, compute1: { arpResponder: true }, compute2: { arpResponder: true } };
+    const p = predictToggle({ model, hosts: ['compute2'], change: { arp_responder: false }, inPlace: true, known });
+    console.log(p.predicted.map((f) => `${f.kind} ${f.severity} ${f.hosts.join(',')}`).join('\n'));
+    expect(p.method).toBe('in_place');
+    expect(p.downtimeS).toBe(0);
+    const arp = p.predicted.find((f) => f.kind === 'mixed_arp_responder');
+    expect(arp?.severity).toBe('error');
+    expect(arp?.detail).toMatch(/ARP responder on: compute1, controller; off: compute2/);
+    const half = p.predicted.find((f) => f.kind === 'half_switched_vxlan');
+    expect([half?.severity, half?.hosts]).toEqual(['error', ['compute2']]);
+    // the same change, clean: no half-switched device
+    const clean = predictToggle({ model, hosts: ['compute2'], change: { arp_responder: false }, inPlace: false, known });
+    expect(clean.predicted.map((f) => f.kind)).toEqual(['mixed_arp_responder']);
+  });
+
+  it('ovs-try: l2pop off on an OVS host predicts mixed_l2pop and a restart; with DVR reported it is not applicable', () => {
+    const model = modelAt(loadCapture('ovs-try'));
+    const p = predictToggle({ model, hosts: ['ovs1'], change: { l2_population: false }, inPlace: false });
+    expect([p.method, p.applicable]).toEqual(['restart', true]);
+    expect(p.predicted.map((f) => f.kind)).toContain('mixed_l2pop');
+
+    const ovs1 = model.host('ovs1')!;
+    model.apply(
+      decoded('neutron', 'q-reports-plugin', {
+        method: 'report_state',
+        args: {
+          agent_state: {
+            agent_state: {
+              binary: 'neutron-openvswitch-agent',
+              host: 'ovs1',
+              agent_type: 'Open vSwitch agent',
+              start_flag: false,
+              configurations: {
+                tunneling_ip: ovs1.vtep,
+                l2_population: true,
+                arp_responder_enabled: true,
+                enable_distributed_routing: true,
+                tunnel_types: ['vxlan'],
+              },
+            },
+          },
+        },
+      }),
+      Date.now(),
+      model.seq + 1,
+    );
+    const dvr = predictToggle({ model, hosts: ['ovs1'], change: { l2_population: false }, inPlace: false });
+    expect(dvr.applicable).toBe(false);
+    expect(dvr.predicted.find((f) => f.kind === 'dvr_needs_l2pop')?.severity).toBe('error');
+  });
+
+  it('Linux bridge l2pop off -> on with 3 active ports on the network predicts the full-FDB gap; no casts seen predicts no_l2pop_casts', () => {
+    const model = labAt('lab1', '1-ports-active');
+    const vtep = model.host('compute1')!.vtep!;
+    const network = Object.keys(model.host('compute1')!.networks)[0]!;
+    const ports = [['00:00:00:00:00:00', '0.0.0.0']].concat([1, 2, 3].map((i) => [`fa:16:3e:00:00:0${i}`, `172.16.1.${100 + i}`]));
+    model.apply(
+      decoded(L2POP_FANOUT_EXCHANGE, '', {
+        method: 'add_fdb_entries',
+        args: { fdb_entries: { [network]: { segment_id: 649, network_type: 'vxlan', ports: { [vtep]: ports } } } },
+      }),
+      Date.now(),
+      model.seq + 1,
+    );
+    expect(model.vtepEntries(network, vtep)!.macs.length).toBeGreaterThanOrEqual(3);
+    const p = predictToggle({ model, hosts: ['compute1'], change: { l2_population: true }, inPlace: false, noL2popCasts: true });
+    const gap = p.predicted.find((f) => f.kind === 'full_fdb_gap');
+    expect(gap?.networks).toEqual([network]);
+    expect(p.warnings.join('\n')).toMatch(/full-FDB gap/);
+    expect(p.predicted.find((f) => f.kind === 'no_l2pop_casts')?.severity).toBe('warning');
+    // one port: the server sends the full FDB, no gap
+    const lab = labAt('lab1', '1-ports-active');
+    expect(predictToggle({ model: lab, hosts: ['compute2'], change: { l2_population: true }, inPlace: false }).predicted.map((f) => f.kind)).not.toContain(
+      'full_fdb_gap',
+    );
+  });
+
+  it('an unknown host is named in a warning and changes nothing', () => {
+    const p = predictToggle({ model: labAt('lab1', '1-ports-active'), hosts: ['nowhere'], change: { l2_population: true }, inPlace: false });
+    expect(p.predicted).toEqual([]);
+    expect(p.warnings[0]).toMatch(/nowhere: no report_state/);
+  });
+});
