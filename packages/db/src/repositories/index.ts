@@ -17,3 +17,5 @@ export * from './node-refusals';
 export * from './auth';
 export { jsonColumn, jsonColumnFromText } from './json';
 export * from './retention';
+export * from './audit';
+export * from './toggle-jobs';

@@ -150,6 +150,8 @@ export function checkAgentCommand(cmd: AgentCommand, self: string, nowS: number,
 
 /** The agent's settings as the ini says (`null`: the key is absent, so Neutron's default applies). */
 export const iniModeSchema = z.object({ l2_population: z.boolean().nullable(), arp_responder: z.boolean().nullable() });
+/** `{l2_population, arp_responder}` as the ini holds them (null: absent). */
+export type IniMode = z.infer<typeof iniModeSchema>;
 
 /**
  * What the agent found out about how its Neutron agent runs: `systemd` (unit name), `kolla`
