@@ -33,6 +33,7 @@ import type { ModelChange } from './model';
 import type { HostConvergence } from './node/convergence';
 import type { NodeRefusals } from './node/identity';
 import type { FindingView, HostNodeSummary } from './node/summary';
+import type { ToggleJobView } from './toggle/view';
 
 /**
  * socket.io `model` event: the model changes committed during one window.
@@ -145,4 +146,6 @@ export interface LiveServerEvents {
   stats: (stats: TapStats) => void;
   /** Node agents' view: analyses, findings, convergence, BUM (coalesced per host within the window). */
   nodes: (update: NodesLiveUpdate) => void;
+  /** A toggle job after each change the worker wrote (plan arrived, step, state), the whole job (docs/toggles.md). */
+  toggle: (job: ToggleJobView) => void;
 }
