@@ -6,6 +6,7 @@ import type { ToggleJobView, TogglePlan } from '@l2scope/domain';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_JOBS, allJobs, jobsByIds, jobsOfHost, upsertJobs } from '../src/state/jobs';
 import { createL2Store } from '../src/state/store';
+import { detailLine, mergeAudit, olderCursor } from '../src/toggle/audit';
 import { isStepUpRequired } from '../src/toggle/errors';
 import { changeFor, describeChange, modeRows } from '../src/toggle/mode';
 import { diffLines, downtimeLabel, planSummary, sortPredicted } from '../src/toggle/plan';
@@ -153,5 +154,30 @@ describe('jobs slice', () => {
     expect(allJobs(s)[0]!.id).toBe('j11');
     expect(jobsOfHost(s, 'h1').map((j) => j.id)).toEqual(['j10', 'j7', 'j4']);
     expect(jobsByIds(s, ['j5', 'nope', 'j2']).map((j) => j.id)).toEqual(['j5', 'j2']);
+  });
+});
+
+describe('audit rows', () => {
+  const e = (seq: number) => ({
+    seq,
+    at: '2026-12-05T12:00:00.000Z',
+    actor: 'otto',
+    action: 'toggle.requested',
+    target: 'compute1',
+    jobId: null,
+    detail: { seq },
+    origin: null,
+    prevHash: '0',
+    hash: '1',
+  });
+  it('merges pages newest first without duplicates, bounded, and pages back to seq 1', () => {
+    const first = mergeAudit([], [e(9), e(8), e(7)]);
+    expect(olderCursor(first.rows)).toBe(7);
+    const more = mergeAudit(first.rows, [e(10), e(9)]);
+    expect(more.rows.map((r) => r.seq)).toEqual([10, 9, 8, 7]);
+    const capped = mergeAudit(more.rows, [e(6), e(5)], 5);
+    expect([capped.rows.map((r) => r.seq), capped.capped]).toEqual([[10, 9, 8, 7, 6], true]);
+    expect(olderCursor(mergeAudit([], [e(2), e(1)]).rows)).toBeNull();
+    expect(detailLine({ a: 'x'.repeat(300) }, 20)).toHaveLength(20);
   });
 });

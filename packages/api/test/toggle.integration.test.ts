@@ -14,7 +14,7 @@ import { type L2scopeAuth, addUser, createToken, openAuth } from '@l2scope/auth'
 import { advanceToggleJob, listAudit } from '@l2scope/db';
 import { type TogglePlan, type ToggleJobView, parseCapture } from '@l2scope/domain';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
-import { appRouter, createContext } from '../src';
+import { appRouter, createContext, exportAuditLines } from '../src';
 import { Seeder } from './seed';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -230,6 +230,17 @@ describe('toggle.approve', () => {
 });
 
 describe('audit', () => {
+  it('the export yields every entry with its hashes, newest first, across pages', async () => {
+    const lines: string[] = [];
+    for await (const l of exportAuditLines(seed.db)) lines.push(l);
+    const entries = lines.map((l) => JSON.parse(l) as { seq: number; hash: string; prevHash: string });
+    expect(lines.every((l) => l.endsWith('\n'))).toBe(true);
+    expect(entries.length).toBe((await listAudit(seed.db, { limit: 1000 })).length);
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => entries.length - i));
+    // each entry links to the one before it
+    for (let i = 0; i + 1 < entries.length; i++) expect(entries[i]!.prevHash).toBe(entries[i + 1]!.hash);
+  });
+
   it('audit.list: operators and admins, not viewers; audit.verify: admins only, and a hand edit breaks it', async () => {
     expect((await call('audit.list', {}, { cookie: cookies.vera })).status).toBe(403);
     const list = await call<{ seq: number; hash: string; action: string }[]>('audit.list', { limit: 1000 }, { cookie: cookies.otto });
