@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { analyzeCommand } from './analyze';
 import { decodeCommand } from './decode';
 import { rabbitmqPrintCommand } from './rabbitmq';
+import { toggleCommand } from './toggle';
 import { userCommand } from './user';
 
 // `l2scope decode big.jsonl | head` closes the pipe early: that is not an error.
@@ -54,5 +55,25 @@ rabbitmq
     process.exitCode = rabbitmqPrintCommand(opts);
   });
 program.addCommand(userCommand());
+
+program
+  .command('toggle')
+  .description(
+    "switch l2_population / arp_responder on hosts through the dashboard's API: plan, show the plan, confirm, apply, follow until done (docs/toggles.md)",
+  )
+  .option('--host <name...>', "a host (Neutron's host name; repeat or comma-separate)")
+  .option('--network <id>', 'every host of this network, as one batch (host by host, stop on the first failure)')
+  .option('--l2pop <on|off>', 'l2_population')
+  .option('--arp-responder <on|off>', 'arp_responder')
+  .option('--in-place', 'Linux bridge: only write the ini and restart (existing vxlan devices keep their old mode)', false)
+  .option('--plan', 'print the plan and stop (the jobs are cancelled)', false)
+  .option('--yes', 'apply without asking', false)
+  .option('--url <url>', "the dashboard's URL (default L2SCOPE_URL or http://localhost:3000)")
+  .option('--token <token>', 'a token from `l2scope user token <name>` (default L2SCOPE_TOKEN)')
+  .option('--timeout <seconds>', 'give up waiting after this long', '900')
+  .addHelpText('after', '\nThe password (asked again when the token is older than 5 minutes) comes from L2SCOPE_PASSWORD or the terminal.')
+  .action(async (opts: Parameters<typeof toggleCommand>[0]) => {
+    process.exitCode = await toggleCommand(opts);
+  });
 
 await program.parseAsync();

@@ -1,10 +1,10 @@
 /**
- * `l2scope user add|list|passwd|role|del`: local accounts and roles on l2scope's database
+ * `l2scope user add|list|passwd|role|del|token`: local accounts and roles on l2scope's database
  * (`DATABASE_URL`, default the embedded SQLite file), through @l2scope/auth (Better Auth's own
  * password hashing). docs/auth.md#cli
  */
 import { Command } from 'commander';
-import { ROLES, UserError, addUser, connectAuth, deleteUser, listUsers, setPassword, setRole, type L2scopeAuth } from '@l2scope/auth';
+import { ROLES, UserError, addUser, connectAuth, createToken, deleteUser, listUsers, setPassword, setRole, type L2scopeAuth } from '@l2scope/auth';
 
 /** Read the password from stdin: its first line, without the line ending. Throws on an empty one. */
 async function passwordFromStdin(): Promise<string> {
@@ -110,6 +110,19 @@ export function userCommand(): Command {
       await withAuth(async (auth) => {
         await deleteUser(auth, name);
         console.log(`deleted user ${name}`);
+      });
+    });
+
+  user
+    .command('token')
+    .description("make a token for scripts (l2scope toggle): a session of the user, sent as 'Authorization: Bearer <token>'; printed once")
+    .argument('<name>', 'user name or e-mail')
+    .option('--days <n>', 'how long it lasts (1 to 365)', '30')
+    .action(async (name: string, opts: { days: string }) => {
+      await withAuth(async (auth) => {
+        const { token, expiresAt } = await createToken(auth, name, Number(opts.days));
+        console.error(`token of ${name}, valid until ${expiresAt.toISOString()} (ends with l2scope user passwd or del):`);
+        console.log(token);
       });
     });
 

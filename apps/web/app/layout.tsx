@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import '@xyflow/react/dist/style.css';
 import 'react-json-view-lite/dist/index.css';
 import './globals.css';
+import './toggle.css';
 
 export const metadata: Metadata = {
   title: 'l2scope — l2pop observatory',

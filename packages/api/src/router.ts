@@ -1,9 +1,14 @@
 /**
- * The dashboard's tRPC API (read-only, thin): the model projection for the initial topology,
- * message history with the inspector's filters, one message in full, worker counters, the node
- * view. Each procedure lives in `routers/<area>/<verb>.ts` (one repository call) with its input and
+ * The dashboard's tRPC API (thin): the model projection for the initial topology, message history
+ * with the inspector's filters, one message in full, worker counters, the node view; and the
+ * admin toggles (plan, approve, cancel; their jobs and audit log, docs/toggles.md), the only
+ * writes. Each procedure lives in `routers/<area>/<verb>.ts` (one repository call) with its input and
  * output schemas in `<verb>.types.ts`. Live updates do not come from here but from the worker's socket.io.
  */
+import { auditList } from './routers/audit/list';
+import { auditVerify } from './routers/audit/verify';
+import { jobsGet } from './routers/jobs/get';
+import { jobsList } from './routers/jobs/list';
 import { messagesFacets } from './routers/messages/facets';
 import { messagesGet } from './routers/messages/get';
 import { messagesList } from './routers/messages/list';
@@ -11,6 +16,9 @@ import { nodesHost } from './routers/nodes/host';
 import { nodesNetwork } from './routers/nodes/network';
 import { nodesOverview } from './routers/nodes/overview';
 import { statsGet } from './routers/stats/get';
+import { toggleApprove } from './routers/toggle/approve';
+import { toggleCancel } from './routers/toggle/cancel';
+import { togglePlan } from './routers/toggle/plan';
 import { topologySnapshot } from './routers/topology/snapshot';
 import { router } from './trpc';
 
@@ -30,6 +38,19 @@ export const appRouter = router({
   }),
   stats: router({
     get: statsGet,
+  }),
+  toggle: router({
+    plan: togglePlan,
+    approve: toggleApprove,
+    cancel: toggleCancel,
+  }),
+  jobs: router({
+    list: jobsList,
+    get: jobsGet,
+  }),
+  audit: router({
+    list: auditList,
+    verify: auditVerify,
   }),
 });
 

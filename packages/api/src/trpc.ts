@@ -16,6 +16,29 @@ export interface Context {
   user: SessionUser | null;
   /** True when the request's `Origin` is a trusted web origin (`L2scopeAuth.isTrustedOrigin`); mutations need it. */
   originTrusted: boolean;
+  /** The request's `Origin` header as sent (bounded to 512 characters), recorded in the audit log; null when absent. */
+  origin?: string | null;
+  /**
+   * Checks a password against the signed-in user's (the step-up of the toggles,
+   * `L2scopeAuth.verifyPassword` on this request's headers). Absent: every step-up fails.
+   */
+  verifyPassword?: (password: string) => Promise<boolean>;
+}
+
+/** The `data.reason` of an error the client must act on: `STEP_UP_REQUIRED` (ask the password and retry). */
+export const ERROR_REASONS = ['STEP_UP_REQUIRED'] as const;
+/** One of {@link ERROR_REASONS}. */
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
+/** The `cause` of a TRPCError that carries a {@link ErrorReason} to the client (`error.data.reason`). */
+export class ReasonError extends Error {
+  override readonly name = 'ReasonError';
+  constructor(
+    readonly reason: ErrorReason,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -23,10 +46,23 @@ export interface Context {
  * Throws when the database cannot be read.
  */
 export async function createContext(db: Db, auth: L2scopeAuth, headers: Headers): Promise<Context> {
-  return { db, user: await auth.sessionFromHeaders(headers), originTrusted: auth.isTrustedOrigin(headers) };
+  const origin = headers.get('origin');
+  return {
+    db,
+    user: await auth.sessionFromHeaders(headers),
+    originTrusted: auth.isTrustedOrigin(headers),
+    origin: origin === null ? null : origin.slice(0, 512),
+    verifyPassword: (password) => auth.verifyPassword(headers, password),
+  };
 }
 
-const t = initTRPC.context<Context>().create();
+const t = initTRPC.context<Context>().create({
+  // `data.reason`: what the client must do (e.g. ask the password again), from a ReasonError cause
+  errorFormatter: ({ shape, error }) => ({
+    ...shape,
+    data: { ...shape.data, reason: error.cause instanceof ReasonError ? error.cause.reason : null },
+  }),
+});
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type L2scopeAuth, type Role, addUser, openAuth } from '@l2scope/auth';
+import { createToggleJobs } from '@l2scope/db';
 import { parseCapture } from '@l2scope/domain';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { adminProcedure, appRouter, createCallerFactory, createContext, operatorProcedure, viewerProcedure } from '../src';
@@ -28,6 +29,19 @@ const SAMPLE_INPUTS: Record<string, unknown> = {
   'messages.get': { id: 1 },
   'nodes.host': { host: 'compute1' },
   'nodes.network': { network: NET },
+  'jobs.get': { id: 'set-in-beforeAll' },
+  'toggle.plan': { hosts: ['compute1'], change: { l2_population: false }, inPlace: false },
+  'toggle.approve': { jobIds: ['set-in-beforeAll'] },
+  'toggle.cancel': { jobIds: ['set-in-beforeAll'] },
+};
+
+/** Procedures above a viewer's role: a viewer gets 403 (the toggles and the audit log, docs/auth.md#roles). */
+const MIN_ROLE: Record<string, Role> = {
+  'toggle.plan': 'operator',
+  'toggle.approve': 'operator',
+  'toggle.cancel': 'operator',
+  'audit.list': 'operator',
+  'audit.verify': 'admin',
 };
 
 interface ProcDef {
@@ -57,7 +71,7 @@ function call(name: string, proc: ProcDef, cookie?: string): Promise<Response> {
     proc._def.type === 'mutation'
       ? new Request(url.origin + url.pathname, {
           method: 'POST',
-          headers: { origin: ORIGIN, ...(cookie ? { cookie } : {}) },
+          headers: { origin: ORIGIN, 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
           body: JSON.stringify(input ?? null),
         })
       : new Request(url, { headers: cookie ? { cookie } : {} });
@@ -79,6 +93,9 @@ beforeAll(async () => {
   );
   expect(res.status).toBe(200);
   viewerCookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const [job] = await createToggleJobs(seed.db, { hosts: ['compute2'], change: { arp_responder: true }, inPlace: false, requestedBy: 'test', origin: null });
+  for (const name of ['jobs.get']) SAMPLE_INPUTS[name] = { id: job!.id };
+  for (const name of ['toggle.approve', 'toggle.cancel']) SAMPLE_INPUTS[name] = { jobIds: [job!.id] };
 });
 afterAll(async () => {
   await seed?.close();
@@ -97,11 +114,16 @@ describe('every procedure needs a session', () => {
     expect(body.error.data?.code ?? body.error.json?.data.code).toBe('UNAUTHORIZED');
   });
 
-  it.each(procedures)('%s: 200 with a viewer session', async (name, proc) => {
+  it.each(procedures.filter(([name]) => !(name in MIN_ROLE)))('%s: 200 with a viewer session', async (name, proc) => {
     const res = await call(name, proc, viewerCookie);
     expect(res.status, await res.clone().text()).toBe(200);
     const body = (await res.json()) as { result: { data: unknown } };
     expect(body.result.data).toBeDefined();
+  });
+
+  it.each(procedures.filter(([name]) => name in MIN_ROLE))('%s: 403 FORBIDDEN with a viewer session', async (name, proc) => {
+    const res = await call(name, proc, viewerCookie);
+    expect(res.status, await res.clone().text()).toBe(403);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { betterAuth } from 'better-auth';
-import { genericOAuth, username } from 'better-auth/plugins';
+import { bearer, genericOAuth, username } from 'better-auth/plugins';
 import { type Db, type DbProvider, authDatabase } from '@l2scope/db';
 import type { AuthConfig } from './config';
 import { type Role, parseRole } from './roles';
@@ -29,6 +29,12 @@ export interface SessionUser {
   role: Role;
   /** True when no one signed in and `L2SCOPE_ANONYMOUS_READ=1` let the request read as a viewer. */
   anonymous: boolean;
+  /**
+   * When the request's session was made: the user's last sign-in (Better Auth `Session.createdAt`,
+   * a token's creation for `l2scope user token`); absent for the anonymous reader. The toggles ask
+   * for the password again when it is older than 5 minutes (docs/auth.md#step-up).
+   */
+  signedInAt?: Date;
 }
 
 /** Request headers as a Fetch `Headers`, a plain record, or Node's `IncomingHttpHeaders` (socket.io's `req.headers`). */
@@ -88,6 +94,9 @@ function buildBetterAuth(db: Db, provider: DbProvider, config: AuthConfig) {
     },
     plugins: [
       username({ minUsernameLength: 2, maxUsernameLength: 64 }),
+      // scripts send `Authorization: Bearer <token>` (a session made by `l2scope user token`);
+      // Better Auth reads it as that session's cookie (docs/auth.md#tokens)
+      bearer(),
       ...(config.oidc
         ? [
             genericOAuth({
@@ -133,6 +142,12 @@ export interface L2scopeAuth {
    * Mutations must pass it (a cross-site form cannot forge `Origin`).
    */
   isTrustedOrigin(headers: HeadersLike): boolean;
+  /**
+   * Whether `password` is the password of the request's signed-in user (Better Auth's
+   * `verifyPassword`, the stored hash): the step-up before a toggle (docs/auth.md#step-up).
+   * False without a session, for a user without a local password, and for a wrong password.
+   */
+  verifyPassword(headers: HeadersLike, password: string): Promise<boolean>;
 }
 
 /** The reader of `L2SCOPE_ANONYMOUS_READ=1`. */
@@ -175,8 +190,17 @@ export function createAuth(db: Db, provider: DbProvider, config: AuthConfig): L2
       const role = parseRole(found.user.role);
       if (!role) return null;
       const u = found.user as typeof found.user & { username?: string | null };
-      return { id: u.id, name: u.name, username: u.username ?? null, email: u.email, role, anonymous: false };
+      return { id: u.id, name: u.name, username: u.username ?? null, email: u.email, role, anonymous: false, signedInAt: new Date(found.session.createdAt) };
     },
     isTrustedOrigin,
+    async verifyPassword(headers, password) {
+      try {
+        const res = await auth.api.verifyPassword({ body: { password }, headers: toHeaders(headers) });
+        return res.status === true;
+      } catch {
+        // APIError: no session (401) or INVALID_PASSWORD (400)
+        return false;
+      }
+    },
   };
 }

@@ -174,3 +174,25 @@ export async function ensureFirstAdmin(auth: L2scopeAuth): Promise<string | null
   if ((await countUsers(auth)) > 0) return null;
   return (await addUser(auth, 'admin', 'admin')).password;
 }
+
+/** Longest life of a token made by {@link createToken}, days. */
+export const TOKEN_MAX_DAYS = 365;
+
+/**
+ * A token for scripts (the CLI's `toggle`): a Better Auth session of user `name` that lasts
+ * `days` days, sent as `Authorization: Bearer <token>` (Better Auth's `bearer` plugin reads it as
+ * the session cookie). It carries the user's role; `l2scope user passwd` and `del` end it. A token
+ * alone never applies a toggle: the step-up asks the password, as its session is older than 5
+ * minutes (docs/auth.md#tokens).
+ * @param days 1 to {@link TOKEN_MAX_DAYS}
+ * @returns the token (to print once) and when it expires
+ * @throws UserError for an unknown user or days out of range
+ */
+export async function createToken(auth: L2scopeAuth, name: string, days = 30): Promise<{ token: string; expiresAt: Date }> {
+  if (!Number.isInteger(days) || days < 1 || days > TOKEN_MAX_DAYS) throw new UserError(`days must be 1 to ${TOKEN_MAX_DAYS}`);
+  const ctx = await ctxOf(auth);
+  const user = await mustFind(ctx, name);
+  const expiresAt = new Date(Date.now() + days * 86_400_000);
+  const session = await ctx.internalAdapter.createSession(user.id, false, { expiresAt, userAgent: 'l2scope user token' }, true);
+  return { token: session.token, expiresAt: new Date(session.expiresAt) };
+}

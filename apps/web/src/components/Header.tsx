@@ -7,7 +7,7 @@ import { clockTime, count, dateTime } from '@/lib/format';
 import { useL2 } from '@/state/store';
 import { useHeaderStatus } from '@/hooks/use-header-status';
 import { DRIFT_META, type Tone, worstClass } from '@/host-view/classes';
-import { UserChip } from './SessionUser';
+import { UserChip, usePageUser } from './SessionUser';
 
 const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, info: 2 };
 
@@ -21,6 +21,9 @@ export function Header() {
   const s = useHeaderStatus();
   const seq = useL2((st) => Math.max(st.model.state.seq, st.live.modelSeq));
   const path = usePathname();
+  const user = usePageUser();
+  // the audit log is for operators and admins (docs/auth.md#roles)
+  const pages = user && !user.anonymous && user.role !== 'viewer' ? [...PAGES, { href: '/audit', label: 'Audit', testid: 'nav-audit' }] : PAGES;
 
   return (
     <header className="topbar">
@@ -30,7 +33,7 @@ export function Header() {
       </div>
 
       <nav className="nav" aria-label="Pages">
-        {PAGES.map((p) => (
+        {pages.map((p) => (
           <Link
             key={p.href}
             href={p.href}

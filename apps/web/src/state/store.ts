@@ -5,10 +5,11 @@
  * `sync.ts` is the only module that talks to the network.
  */
 import { useSyncExternalStore } from 'react';
-import type { MessageSummary, ModelSnapshot, NodesLiveUpdate, TapStats } from '@l2scope/domain';
+import type { MessageSummary, ModelSnapshot, NodesLiveUpdate, TapStats, ToggleJobView } from '@l2scope/domain';
 import { type InspectorFilter, MAX_ROWS, mergeNewestFirst, normalizeFilter } from './inspector';
 import { EMPTY_MODEL, type ModelBatch, type ModelState, applyBuffered, applyModelBatch, modelFromSnapshot } from './model';
 import { EMPTY_HOST_VIEW, type HostViewOverview, type HostViewState, applyHostViewUpdate, hostViewFromOverview } from './host-view';
+import { EMPTY_JOBS, type JobsState, upsertJobs } from './jobs';
 
 /** Counters as persisted in the database (`stats.get`): shown until the live socket reports. */
 export interface PersistedStats {
@@ -85,6 +86,8 @@ export interface L2State {
     /** `rev` of the last change of a BUM report. */
     bumRev: number;
   };
+  /** Toggle jobs: read through tRPC, returned by the toggle mutations, and the live `toggle` events (`state/jobs.ts`). */
+  jobs: JobsState;
   ui: {
     selectedHost: string | null;
     /** Network picker: highlight one network (null = all). */
@@ -106,6 +109,7 @@ export type L2Action =
   | { type: 'nodes/overview'; gen: number; overview: HostViewOverview }
   | { type: 'nodes/error'; gen: number; error: string }
   | { type: 'nodes/update'; update: NodesLiveUpdate }
+  | { type: 'jobs/upsert'; jobs: ToggleJobView[] }
   | { type: 'inspector/filter'; filter: InspectorFilter }
   | { type: 'inspector/request'; gen: number; keepRows: boolean }
   | { type: 'inspector/firstPage'; gen: number; items: MessageSummary[]; nextCursor: number | null }
@@ -156,6 +160,7 @@ export function initialState(): L2State {
       findingsRev: 0,
       bumRev: 0,
     },
+    jobs: EMPTY_JOBS,
     ui: { selectedHost: null, selectedNetwork: null, selectedMessage: null },
   };
 }
@@ -232,6 +237,11 @@ export function reduce(s: L2State, a: L2Action): L2State {
       }
       const state = applyModelBatch(s.model.state, a.batch);
       return state === s.model.state ? s : { ...s, model: { ...s.model, state } };
+    }
+
+    case 'jobs/upsert': {
+      const jobs = upsertJobs(s.jobs, a.jobs);
+      return jobs === s.jobs ? s : { ...s, jobs };
     }
 
     case 'inspector/filter': {

@@ -17,6 +17,9 @@
  * free-text filter a catch-up query `after` the last checked id asks the server, which matches
  * MACs and IPs a summary does not carry). A thinned burst (`skipped` > 0) refetches the first page.
  *
+ * Toggle jobs: `jobs.list` on enable and every (re)connect, then each live `toggle` event; a job
+ * is a whole value and the newer copy (by `updatedAt`) wins, so order does not matter.
+ *
  * Host view: same protocol as the model: live `nodes` updates are buffered while `nodes.overview`
  * is fetched (on every (re)connect), then folded in arrival order (they are absolute per host).
  *
@@ -25,7 +28,7 @@
  * pages); a part once enabled stays in sync, so going back to a page shows current state at once.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { LiveServerEvents, MessageSummary } from '@l2scope/domain';
+import type { LiveServerEvents, MessageSummary, ToggleJobView } from '@l2scope/domain';
 import type { TrpcClient } from '../lib/trpc';
 import { type InspectorFilter, PAGE_SIZE, matchesStructured, needsServerMatch, normalizeFilter, sameFilter } from './inspector';
 import type { L2Store } from './store';
@@ -37,8 +40,11 @@ const CATCH_UP_PAGE = 500;
 /** socket.io's path on the dashboard's origin (the web server proxies it to the worker). */
 export const LIVE_PATH = '/socket.io';
 
-/** What a page needs kept in sync: the l2pop model (topology), the inspector's rows, the host view. */
-export type SyncFeature = 'model' | 'inspector' | 'nodes';
+/** What a page needs kept in sync: the l2pop model (topology), the inspector's rows, the host view, the toggle jobs. */
+export type SyncFeature = 'model' | 'inspector' | 'nodes' | 'jobs';
+
+/** Jobs read when the `jobs` part loads (then live `toggle` events keep them current). */
+const JOBS_PAGE = 200;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -89,6 +95,7 @@ export class LiveSync {
   private load(f: SyncFeature, connected: boolean): void {
     if (f === 'model') void this.resyncModel();
     else if (f === 'nodes') void this.resyncNodes();
+    else if (f === 'jobs') void this.loadJobs();
     else if (connected && this.store.getState().inspector.paused) this.store.dispatch({ type: 'inspector/stale' });
     else void this.fetchFirst(connected);
   }
@@ -133,6 +140,10 @@ export class LiveSync {
     socket.on('messages', (batch) => this.onMessages(batch.messages, batch.skipped));
     socket.on('nodes', (update) => {
       if (this.features.has('nodes')) dispatch({ type: 'nodes/update', update });
+    });
+    // a job is a whole value and the newer copy wins (state/jobs.ts): no buffering needed
+    socket.on('toggle', (job) => {
+      if (this.features.has('jobs')) dispatch({ type: 'jobs/upsert', jobs: [job] });
     });
 
     void this.loadPersistedStats();
@@ -236,6 +247,21 @@ export class LiveSync {
         if (this.store.getState().nodes.gen === gen) void this.resyncNodes();
       });
     }
+  }
+
+  /** Read the newest jobs (on enable and every (re)connect: what happened while away). */
+  private async loadJobs(): Promise<void> {
+    try {
+      const jobs = await this.client.jobs.list.query({ limit: JOBS_PAGE });
+      this.store.dispatch({ type: 'jobs/upsert', jobs });
+    } catch {
+      this.later(RETRY_MS, () => void this.loadJobs());
+    }
+  }
+
+  /** Fold jobs a mutation or a read returned (the same rule as live events: the newer copy wins). */
+  upsertJobs(jobs: ToggleJobView[]): void {
+    this.store.dispatch({ type: 'jobs/upsert', jobs });
   }
 
   private async loadPersistedStats(): Promise<void> {

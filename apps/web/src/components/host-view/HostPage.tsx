@@ -25,6 +25,7 @@ import { FloodListView } from './FloodListView';
 import { Card, HostViewFrame } from './HostViewFrame';
 import { DriftItemView, ForeignMacView, type VtepName } from './DriftItems';
 import { FdbTable, NeighTable, StatusSummary } from './HostTables';
+import { ModePanel } from '../toggle/ModePanel';
 
 type HostData = RouterOutputs['nodes']['host'];
 
@@ -171,6 +172,8 @@ function HostBody({ d }: { d: HostData }) {
           </div>
         </div>
       </Card>
+
+      <ModePanel host={d.host} mode={m} reported={d.view ? { l2population: d.view.l2population, arpResponder: d.view.arpResponder } : null} />
 
       {d.findings.length > 0 && (
         <Card title={`Findings involving ${d.host} (${d.findings.length})`}>

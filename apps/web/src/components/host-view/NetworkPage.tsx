@@ -21,6 +21,7 @@ import { useVtepNames } from '@/hooks/use-vtep-names';
 import { CELL_TEXT } from './FloodListView';
 import { FindingCard } from './FindingCard';
 import { Card, HostViewFrame } from './HostViewFrame';
+import { NetworkToggle } from '../toggle/NetworkToggle';
 
 type NetworkData = RouterOutputs['nodes']['network'];
 
@@ -127,6 +128,8 @@ function NetworkBody({ d }: { d: NetworkData }) {
           </div>
         </div>
       </Card>
+
+      <NetworkToggle network={d.network.id} />
 
       <Card title="Flood matrix" aside={<MatrixLegend />}>
         <p className="small muted matrix-help">
