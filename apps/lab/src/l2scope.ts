@@ -61,16 +61,21 @@ export function workerHeaders(w: Pick<WorkerHandle, 'token'>): { authorization: 
 
 /**
  * Start the l2scope worker tapping `amqpUrl` and wait for `/healthz` (up to 120 s).
+ * @param extraArgs more worker flags, e.g. `['--command-key', file, '--toggle-deadline', '300']`
  * @throws Error with the worker's log tail when it does not get healthy
  */
-export async function startWorker(amqpUrl: string, port: number, dbUrl: string): Promise<WorkerHandle> {
+export async function startWorker(amqpUrl: string, port: number, dbUrl: string, extraArgs: readonly string[] = []): Promise<WorkerHandle> {
   const log = paths.log(`l2scope-worker-${port}`);
   const token = newWorkerToken();
-  const proc = await startDaemon(['npx', 'tsx', WORKER_MAIN, '--amqp', amqpUrl, '--port', String(port), '--host', '127.0.0.1', '--db', dbUrl], log, {
-    cwd: REPO_ROOT,
-    settleMs: 500,
-    env: { DATABASE_URL: dbUrl, L2SCOPE_WORKER_TOKEN: token, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
-  });
+  const proc = await startDaemon(
+    ['npx', 'tsx', WORKER_MAIN, '--amqp', amqpUrl, '--port', String(port), '--host', '127.0.0.1', '--db', dbUrl, ...extraArgs],
+    log,
+    {
+      cwd: REPO_ROOT,
+      settleMs: 500,
+      env: { DATABASE_URL: dbUrl, L2SCOPE_WORKER_TOKEN: token, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
+    },
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitFor(

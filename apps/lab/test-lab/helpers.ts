@@ -188,10 +188,11 @@ export async function untilNodes<T>(w: ModelSource, label: string, check: (v: No
 /**
  * The model source of the suite: l2scope's worker tapping the lab's broker.
  * @param dbUrl the worker's database (a throwaway SQLite file)
+ * @param extraArgs more worker flags (`--command-key <file>`, `--toggle-deadline <s>`)
  */
-export async function startModelSource(amqpUrl: string, dbUrl: string): Promise<ModelSource & { kind: string }> {
+export async function startModelSource(amqpUrl: string, dbUrl: string, extraArgs: readonly string[] = []): Promise<ModelSource & { kind: string }> {
   if (!workerAvailable()) throw new Error("apps/worker/src/main.ts is missing: the suite taps the lab with l2scope's worker");
-  const w = await startWorker(amqpUrl, await freePort(), dbUrl);
+  const w = await startWorker(amqpUrl, await freePort(), dbUrl, extraArgs);
   return {
     kind: `l2scope worker (pid ${w.proc.pid}, ${w.baseUrl})`,
     snapshot: () => fetchModel(w),

@@ -59,6 +59,11 @@ describe('toggle verification checks', () => {
     expect(checkSnapshot(a, at, { l2pop: null, arp: false }).ok).toBe(false);
     expect(checkSnapshot(a, at, { l2pop: false, arp: null }).ok).toBe(false);
     expect(checkSnapshot(a, at + 1, { l2pop: true, arp: true }).ok).toBe(false); // taken before the restart
+    // a clean switch deleted vxlan-649: it must be back; a VNI the snapshot lacks fails
+    expect(checkSnapshot(a, at, { l2pop: true, arp: true }, [649]).ok).toBe(true);
+    const gone = checkSnapshot(a, at, { l2pop: true, arp: true }, [649, 650]);
+    expect(gone.ok).toBe(false);
+    expect(gone.evidence).toContain('not recreated yet: vxlan-650');
   });
 
   it('the report check wants start_flag after the restart and the new l2_population', () => {

@@ -405,7 +405,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       const drift = checkDrift(analysis, l2popTurnedOn);
       const checks = [
         { name: 'report_state', r: checkReport(report, since, want) },
-        { name: 'snapshot', r: checkSnapshot(analysis, since, want) },
+        { name: 'snapshot', r: checkSnapshot(analysis, since, want, this.cleanVnis(j) ?? []) },
         { name: 'drift', r: drift },
       ];
       // a check counts only once the ones before it passed (the snapshot after the restart, its drift)

@@ -52,12 +52,20 @@ export function checkReport(r: StartReport | undefined, since: number, want: Exp
  * `vxlan-<VNI>` without `group` iff l2pop and with `proxy` iff the ARP responder (which Linux bridge
  * runs only with l2pop); Open vSwitch, br-tun table 2 -> 21 per network iff the ARP responder, and
  * the l2pop mode from the analysis.
+ * @param vnis the VNIs whose `vxlan-<VNI>` a clean switch deleted: each must be back in the
+ *   snapshot (one taken between the delete and the agent recreating the device shows none, and
+ *   would otherwise pass for want of a device to check)
  */
-export function checkSnapshot(a: HostAnalysis | undefined, since: number, want: ExpectedMode): CheckResult {
+export function checkSnapshot(a: HostAnalysis | undefined, since: number, want: ExpectedMode, vnis: readonly number[] = []): CheckResult {
   if (!a?.snapshot || Date.parse(a.snapshot.takenAt) < since) return { ok: false, evidence: ['no node snapshot analysed since the restart'] };
   const m = a.mode;
   const lines: string[] = [`snapshot seq ${a.snapshot.seq} taken ${a.snapshot.takenAt}: ${m.summary}`];
   let ok = true;
+  const missing = vnis.filter((vni) => !m.networks.some((n) => n.vni === vni && n.dev !== null));
+  if (missing.length) {
+    ok = false;
+    lines.push(`not recreated yet: ${missing.map((vni) => `vxlan-${vni}`).join(', ')}`);
+  }
   for (const n of m.networks) {
     if (m.agentType === 'linuxbridge') {
       lines.push(`${n.dev ?? n.network}: group ${n.group ?? 'none'}, proxy ${n.proxy ? 'on' : 'off'}`);
