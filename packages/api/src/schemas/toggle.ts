@@ -2,6 +2,7 @@
  * Schemas shared by the toggle, jobs and audit procedures: how a request names jobs (ids or a
  * batch), a job as returned (`ToggleJobView`, the domain's), and an audit entry on the wire.
  */
+import type { AuditEntry } from '@l2scope/db';
 import { toggleJobViewSchema } from '@l2scope/domain';
 import { z } from 'zod';
 
@@ -47,18 +48,7 @@ export const auditEntrySchema = z.object({
 /** One audit entry on the wire. */
 export type AuditEntryWire = z.infer<typeof auditEntrySchema>;
 
-/** An `AuditEntry` of @l2scope/db on the wire (`at` as ISO 8601). */
-export function auditEntryWire(e: {
-  seq: number;
-  at: Date;
-  actor: string;
-  action: string;
-  target: string;
-  jobId: string | null;
-  detail: unknown;
-  origin: string | null;
-  prevHash: string;
-  hash: string;
-}): AuditEntryWire {
+/** An `AuditEntry` of @l2scope/db (`listAudit`) on the wire (`at` as ISO 8601). */
+export function auditEntryWire(e: AuditEntry): AuditEntryWire {
   return { ...e, at: e.at.toISOString(), detail: e.detail ?? null };
 }

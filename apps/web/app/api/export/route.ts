@@ -11,6 +11,7 @@ import { roleAtLeast } from '@l2scope/auth';
 import { exportCaptureLines, messageFilterSchema } from '@l2scope/api';
 import { getAuth } from '@/server/auth';
 import { getDb } from '@/server/db';
+import { jsonlDownload } from '@/server/jsonl-download';
 import { filterFromSearchParams } from '@/server/export-params';
 
 export const runtime = 'nodejs';
@@ -35,29 +36,5 @@ export async function GET(req: Request): Promise<Response> {
   } catch (err) {
     return Response.json({ error: `database unavailable: ${(err as Error).message}` }, { status: 503 });
   }
-  const lines = exportCaptureLines(db, parsed.data);
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await lines.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
-      } catch (err) {
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await lines.return(undefined);
-    },
-  });
-  const ts = new Date().toISOString().replace(/[:.]/g, '-');
-  return new Response(body, {
-    headers: {
-      'content-type': 'application/x-ndjson; charset=utf-8',
-      'content-disposition': `attachment; filename=l2scope-${ts}.jsonl`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    },
-  });
+  return jsonlDownload(exportCaptureLines(db, parsed.data), 'l2scope');
 }

@@ -7,6 +7,7 @@ import { roleAtLeast } from '@l2scope/auth';
 import { exportAuditLines } from '@l2scope/api';
 import { getAuth } from '@/server/auth';
 import { getDb } from '@/server/db';
+import { jsonlDownload } from '@/server/jsonl-download';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -22,29 +23,5 @@ export async function GET(req: Request): Promise<Response> {
   }
   if (!user) return Response.json({ error: 'sign in first' }, { status: 401 });
   if (!roleAtLeast(user.role, 'admin')) return Response.json({ error: 'the audit export needs role admin' }, { status: 403 });
-  const lines = exportAuditLines(db);
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await lines.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
-      } catch (err) {
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await lines.return(undefined);
-    },
-  });
-  const ts = new Date().toISOString().replace(/[:.]/g, '-');
-  return new Response(body, {
-    headers: {
-      'content-type': 'application/x-ndjson; charset=utf-8',
-      'content-disposition': `attachment; filename=l2scope-audit-${ts}.jsonl`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    },
-  });
+  return jsonlDownload(exportAuditLines(db), 'l2scope-audit');
 }
