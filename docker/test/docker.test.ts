@@ -351,7 +351,7 @@ describe('Dockerfile: the node agent target', () => {
 
   it("docker/README.md's hypervisor examples (docker run, compose): host network, NET_RAW only, the Neutron config read-only, options the agent has", () => {
     const readme = read('docker/README.md');
-    const section = readme.slice(readme.indexOf('## Node agent on a hypervisor'), readme.indexOf('## Upgrades'));
+    const section = readme.slice(readme.indexOf('## Node agent on a hypervisor'), readme.indexOf('## An agent that takes admin toggles'));
     const agentFlags = new Set([...read('apps/agent/src/main.ts').matchAll(/\.option\('(--[a-z-]+)/g)].map((m) => m[1]!));
     const agentEnv = new Set([...envNamesRead(sourceFiles(ROOT, ['apps/agent/src', 'packages/domain/src'])), 'NODE_ENV']);
     // the compose snippet
