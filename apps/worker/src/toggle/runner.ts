@@ -378,7 +378,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       await this.advance(j.id, {
         from: 'verifying',
         to: 'done',
-        step: step('verify', 'ok', v.gap ? 'in the new mode; the full-FDB gap remains (see evidence)' : 'in the new mode, no drift'),
+        step: step('verify', 'ok', v.gap ? 'in the new mode; a full-FDB gap remains (see evidence)' : 'in the new mode, no drift'),
       });
       return;
     }
@@ -387,7 +387,8 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
 
   /**
    * Wait until the three checks pass or the deadline. Each check is a step once it passes (or
-   * fails at the deadline) with its evidence lines.
+   * fails at the deadline) with its evidence lines. A full-FDB gap (`checkDrift`'s `gap`) passes
+   * only at the deadline.
    */
   private async verify(
     j: ToggleJobView,
@@ -402,7 +403,10 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       if (this.stopped) throw new Stopped('worker stopping');
       const analysis = this.opts.analysis()?.hosts[j.host];
       const report = this.startReport(j.host);
-      const drift = checkDrift(analysis, l2popTurnedOn);
+      const now = Date.now();
+      const d = checkDrift(analysis, l2popTurnedOn);
+      // a gap passes only at the deadline: until then zero drift may still come (the full FDB being applied)
+      const drift = d.gap.length && now < deadline ? { ...d, ok: false } : d;
       const checks = [
         { name: 'report_state', r: checkReport(report, since, want) },
         { name: 'snapshot', r: checkSnapshot(analysis, since, want, this.cleanVnis(j) ?? []) },
@@ -419,7 +423,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
         }
       }
       if (allOk) return { ok: true, why: '', gap: drift.gap.length > 0 };
-      if (Date.now() >= deadline) {
+      if (now >= deadline) {
         const failed = checks.filter((c) => !c.r.ok);
         for (const c of failed)
           await this.advance(j.id, { from: states, step: step(c.name, 'failed', c.r.evidence[0] ?? ''), evidence: c.r.evidence.map((l) => `${c.name}: ${l}`) });

@@ -31,7 +31,7 @@ export const togglePlanSchema = z.object({
   /** expected data-plane interruption for the host's VMs, seconds */
   downtimeS: z.number().nonnegative(),
   predicted: z.array(predictedFindingSchema).max(256),
-  /** sentences: deployment-tool revert, full-FDB gap, DVR guard, ... */
+  /** sentences: deployment-tool revert, DVR guard, an unknown host, ... */
   warnings: z.array(z.string().max(2048)).max(64),
   /** false when the plan itself forbids applying (e.g. l2pop off on a DVR host) */
   applicable: z.boolean(),
