@@ -46,6 +46,8 @@ export const toggleStepSchema = z.object({
   step: z.string().max(64),
   outcome: z.enum(['ok', 'failed', 'waiting', 'info']),
   detail: z.string().max(8192),
+  /** the time (ISO 8601) by which the phase this step starts ends: the job's own deadline (`jobDeadline`) */
+  until: z.string().max(40).optional(),
 });
 /** One step. */
 export type ToggleStep = z.infer<typeof toggleStepSchema>;
