@@ -392,7 +392,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       step: step('apply', 'info', `set_mode ${JSON.stringify(job.change)} on ${host}`, timeout),
     });
     if (!j) return;
-    let since = Date.now();
+    let since: number;
     try {
       const set = await this.command(host, 'set_mode', { job: j.id, change: j.change }, timeout);
       const r = set.reply.result as { iniPath?: string; backupPath?: string; diff?: string } | undefined;
