@@ -69,7 +69,7 @@ beforeAll(async () => {
   await lab('agents', 'start', '--command-public-key', pub);
   db = await openDb(dbUrl);
   // the VMs after the worker and the node agents, so the worker sees every port's casts:
-  // compute1 gets 3 ports on the lab network (the full-FDB gap case), the others one each
+  // compute1 gets 3 ports on the lab network (more than `agent_active_ports in (1, 2)`), the others one each
   const on = (h: string) => Object.values(state().vms).filter((v) => v.host === h).length;
   for (const h of HOSTS) {
     const want = h === HOST ? 3 : 1;

@@ -1,7 +1,7 @@
 /**
  * The verification checks on real analyses: lab3's step-1 capture folded by the model and the
  * hosts' real node snapshots (docs/toggles.md#verification). compute1's unicast FDB rows removed is
- * the full-FDB gap after l2pop was turned on (missing_unicast only: passes, listing the entries);
+ * a full-FDB gap after l2pop was turned on (missing_unicast only: passes, listing the entries);
  * the same drift after any other change fails; the snapshot check reads the vxlan device's flags.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -49,7 +49,7 @@ describe('toggle verification checks', () => {
     console.log(gap.evidence.join('\n'));
     expect(gap.ok).toBe(true);
     expect(gap.gap.length).toBeGreaterThan(0);
-    expect(gap.evidence[0]).toMatch(/missing_unicast: the full-FDB gap/);
+    expect(gap.evidence[0]).toMatch(/missing_unicast: a full-FDB gap/);
     expect(checkDrift(a, false).ok).toBe(false);
   });
 

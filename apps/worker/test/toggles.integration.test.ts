@@ -10,7 +10,10 @@
  *
  * A plan is stored; an approved job goes to done through every step; an agent that never comes
  * back is rolled back with the evidence; a reply under another host's user is refused and counted;
- * a worker stopped mid-job is resumed by a new worker on the same database.
+ * a worker stopped mid-job is resumed by a new worker on the same database; a job left `failed`
+ * before its rollback (a worker stopped between the two writes) is rolled back by the next worker;
+ * a `busy` refusal is retried with a newly signed command (the refused id stays spent); a second job
+ * for a host with an open one is refused.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -21,7 +24,7 @@ import amqp from 'amqplib';
 import { compactVerify } from 'jose';
 import { type Socket, io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceToggleJob, createToggleJobs, getToggleJob, listAudit, readNodeRefusals, verifyAuditChain } from '@l2scope/db';
+import { ToggleHostBusyError, advanceToggleJob, createToggleJobs, getToggleJob, listAudit, readNodeRefusals, verifyAuditChain } from '@l2scope/db';
 import {
   type AgentCommand,
   type AgentPlan,
@@ -33,6 +36,7 @@ import {
   REPORTS_TOPIC,
   type ToggleJobView,
   agentCommandSchema,
+  jobDeadline,
   nodeAgentUser,
   nodeRoutingKey,
   snapshotsFromBundle,
@@ -86,6 +90,9 @@ type Behaviour = 'comes_back' | 'never' | 'hold';
 class TestAgent {
   readonly commands: AgentCommand[] = [];
   behaviour: Behaviour = 'comes_back';
+  /** actions refused `busy` the first time they come (the id is spent then, as the real agent's replay cache does) */
+  busyOnce = new Set<AgentCommand['action']>();
+  readonly refusedIds = new Set<string>();
   private seq = 1;
   private pub!: amqp.ConfirmChannel;
   private user = '';
@@ -129,8 +136,15 @@ class TestAgent {
     const cmd = agentCommandSchema.parse(JSON.parse(new TextDecoder().decode(payload)));
     expect(cmd.host).toBe(this.host);
     expect(cmd.expiresAt - cmd.issuedAt).toBe(30);
-    this.commands.push(cmd);
     const job = cmd.action === 'plan' ? null : cmd.params.job;
+    const refuse = (reason: 'busy' | 'replayed', detail: string) =>
+      this.reply({ commandId: cmd.id, host: this.host, action: cmd.action, job, status: 'refused', reason, detail, at: new Date().toISOString() });
+    if (this.refusedIds.has(cmd.id)) return refuse('replayed', `id ${cmd.id} seen before`);
+    if (this.busyOnce.delete(cmd.action)) {
+      this.refusedIds.add(cmd.id);
+      return refuse('busy', 'another command is running');
+    }
+    this.commands.push(cmd);
     await this.reply({ commandId: cmd.id, host: this.host, action: cmd.action, job, status: 'accepted', at: new Date().toISOString() });
     const done = (result: unknown) =>
       this.reply({ commandId: cmd.id, host: this.host, action: cmd.action, job, status: 'done', result, at: new Date().toISOString() });
@@ -410,5 +424,69 @@ describe(`toggle jobs on the real broker (${process.env.DATABASE_URL?.startsWith
     expect(done!.state).toBe('done');
     expect(stepsOf(done)).toEqual(expect.arrayContaining(['resume:info', 'report_state:ok', 'snapshot:ok', 'drift:ok']));
     expect(c.commands.map((x) => x.action)).toEqual(['plan', 'set_mode', 'recreate_vxlan']);
+  }, 120_000);
+  it('a job left failed before its rollback (the worker stopped between the two writes) is rolled back by the next worker', async () => {
+    const f = await agentFor('f', 6);
+    f.behaviour = 'hold';
+    const [job] = await createToggleJobs(worker.db, { hosts: [f.host], change: { arp_responder: false }, inPlace: false, requestedBy: 'alice', origin: null });
+    await approve(job!.id);
+    await waitFor('job verifying', async () => ((await getToggleJob(worker.db, job!.id))?.state === 'verifying' ? true : null), 30_000);
+    socket.close();
+    await worker.stop();
+    // what a worker that failed the job and stopped before `rolling_back` leaves: `failed`, no rollback step
+    const failed = await advanceToggleJob(worker.db, job!.id, {
+      from: 'verifying',
+      to: 'failed',
+      actor: 'worker',
+      error: 'not verified within the deadline',
+      step: { at: new Date().toISOString(), step: 'failed', outcome: 'failed', detail: 'not verified within the deadline' },
+    });
+    expect(failed?.state).toBe('failed');
+    // it still holds its host: a new job for it is refused
+    await expect(
+      createToggleJobs(worker.db, { hosts: [f.host], change: { arp_responder: true }, inPlace: false, requestedBy: 'alice', origin: null }),
+    ).rejects.toBeInstanceOf(ToggleHostBusyError);
+    worker = await start();
+    const end = await waitFor(
+      'the failed job rolled back',
+      async () => {
+        const j = await getToggleJob(worker.db, job!.id);
+        return j && (j.state === 'rolled_back' || (j.state === 'failed' && j.steps.some((s) => s.step === 'rollback' && s.outcome !== 'info'))) ? j : null;
+      },
+      60_000,
+    );
+    console.log('resumed failed job:', end!.state, stepsOf(end).join(' '));
+    expect(end!.state).toBe('rolled_back');
+    expect(stepsOf(end)).toEqual(expect.arrayContaining(['failed:failed', 'resume:info', 'rollback:info', 'rollback:ok', 'verify:ok']));
+    expect(f.commands.map((c) => c.action)).toEqual(['plan', 'set_mode', 'recreate_vxlan', 'rollback']);
+    expect(f.commands[3]!.params).toEqual({ job: job!.id, vnis: [649] });
+    // the rollback's step carries the job's own deadline
+    const rollbackStep = end!.steps.find((s) => s.step === 'rollback' && s.outcome === 'info')!;
+    expect(Date.parse(rollbackStep.until!)).toBeGreaterThan(Date.parse(rollbackStep.at));
+    expect(jobDeadline(end!)).not.toBeNull();
+  }, 120_000);
+
+  it('a busy refusal is retried with a newly signed command: the refused id is never re-sent', async () => {
+    const g = await agentFor('g', 7);
+    g.busyOnce.add('recreate_vxlan');
+    const [job] = await createToggleJobs(worker.db, { hosts: [g.host], change: { arp_responder: false }, inPlace: false, requestedBy: 'alice', origin: null });
+    await approve(job!.id);
+    const done = await waitFor(
+      'job over',
+      async () => {
+        const j = await getToggleJob(worker.db, job!.id);
+        return j && ['done', 'rolled_back', 'failed'].includes(j.state) ? j : null;
+      },
+      60_000,
+    );
+    console.log('busy job:', done!.state, stepsOf(done).join(' '), '\nevidence:\n  ' + done!.evidence.join('\n  '));
+    expect(done!.state).toBe('done');
+    expect(g.refusedIds.size).toBe(1);
+    const [refused] = [...g.refusedIds];
+    // the agent ran a recreate_vxlan with another id; the refused one never came back (no `replayed`)
+    expect(g.commands.map((c) => c.action)).toEqual(['plan', 'set_mode', 'recreate_vxlan']);
+    expect(g.commands[2]!.id).not.toBe(refused);
+    expect(done!.evidence.join('\n')).toMatch(/refused busy: recreate_vxlan refused by the agent: busy/);
+    expect(done!.evidence.join('\n')).not.toMatch(/replayed/);
   }, 120_000);
 });

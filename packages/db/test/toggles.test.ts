@@ -1,7 +1,8 @@
 /**
  * Toggle jobs and the audit chain on both databases (a temporary SQLite file, a uniquely named
  * PostgreSQL database on 127.0.0.1:5432): jobs are created planned with one audit entry each,
- * moved only by compare-and-set along the state machine, and every move is audited; the chain
+ * moved only by compare-and-set along the state machine, and every move is audited; a host holds
+ * one open job, even against a second client racing; the chain
  * verifies, and a row edited by hand with raw SQL (its detail, its actor) is named by its seq.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ import {
   listAudit,
   listToggleJobs,
   openDb,
+  ToggleHostBusyError,
   verifyAuditChain,
 } from '../src/index';
 import { migrate } from '../src/migrate';
@@ -62,8 +64,10 @@ const PLAN: TogglePlan = {
 describe.each(PROVIDERS)('%s', (provider) => {
   let db: Db;
 
+  let url = '';
+
   beforeAll(async () => {
-    const url = provider === 'sqlite' ? `file:${path.join(tmpDir, 'toggles.db')}` : Object.assign(new URL(PG_ADMIN), { pathname: `/${pgDbName}` }).toString();
+    url = provider === 'sqlite' ? `file:${path.join(tmpDir, 'toggles.db')}` : Object.assign(new URL(PG_ADMIN), { pathname: `/${pgDbName}` }).toString();
     await migrate(url);
     db = await openDb(url);
   });
@@ -124,6 +128,39 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(all.length).toBe(5);
     expect((await listAudit(db, { beforeSeq: 3 })).map((e) => e.seq)).toEqual([2, 1]);
     expect(await verifyAuditChain(db)).toEqual({ ok: true, entries: 5 });
+  });
+
+  it('a host holds one open job: a second is refused, also from another client racing; a failed job holds it only while it owes its rollback', async () => {
+    await db.$transaction([db.toggleJob.deleteMany(), db.auditEntry.deleteMany()]);
+    const req = (hosts: string[]) => ({ hosts, change: { arp_responder: true }, inPlace: false, requestedBy: 'alice', origin: null });
+    const [first] = await createToggleJobs(db, req(['compute-c']));
+    const refused = await createToggleJobs(db, req(['compute-d', 'compute-c'])).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ToggleHostBusyError);
+    expect((refused as ToggleHostBusyError).busy).toEqual([{ host: 'compute-c', jobId: first!.id, state: 'planned' }]);
+    expect((await listToggleJobs(db, { host: 'compute-d' })).length).toBe(0); // nothing of the refused batch
+
+    // two clients (two processes' connections) racing for one host: exactly one job
+    const other = await openDb(url);
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => createToggleJobs(i % 2 ? other : db, req(['compute-race']))));
+      expect(results.filter((r) => r.status === 'fulfilled').length).toBe(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason, String(r.reason)).toBeInstanceOf(ToggleHostBusyError);
+    } finally {
+      await closeDb(other);
+    }
+    expect((await listToggleJobs(db, { host: 'compute-race' })).length).toBe(1);
+
+    // failed after set_mode and not rolled back yet (the worker stopped in between): still open
+    const step = (name: string) => ({ at: new Date().toISOString(), step: name, outcome: 'info' as const, detail: name });
+    await advanceToggleJob(db, first!.id, { from: 'planned', to: 'approved', actor: 'bob', approvedBy: 'bob' });
+    await advanceToggleJob(db, first!.id, { from: 'approved', to: 'applying', actor: 'worker', step: step('apply') });
+    await advanceToggleJob(db, first!.id, { from: 'applying', to: 'failed', actor: 'worker', step: step('failed'), error: 'verification' });
+    await expect(createToggleJobs(db, req(['compute-c']))).rejects.toBeInstanceOf(ToggleHostBusyError);
+    // once its rollback ran (and failed for good), the host is free
+    await advanceToggleJob(db, first!.id, { from: 'failed', to: 'rolling_back', actor: 'worker', step: step('rollback') });
+    await advanceToggleJob(db, first!.id, { from: 'rolling_back', to: 'failed', actor: 'worker', step: step('verify') });
+    expect((await createToggleJobs(db, req(['compute-c'])))[0]!.state).toBe('planned');
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
   });
 
   it('concurrent appends keep one dense chain', async () => {

@@ -7,7 +7,10 @@
  * (report_state, snapshot, drift) -> `done`; on failure or deadline `failed` -> `rolling_back`
  * (rollback) -> verify the previous mode -> `rolled_back`, or `failed` with the evidence.
  * A job found mid-way at start (a worker restart) is verified first: in the target mode it goes on
- * to `done`, else it is rolled back.
+ * to `done`, else it is rolled back; a `failed` job that still owes its rollback (`awaitsRollback`)
+ * is rolled back, and a `rolling_back` one whose rollback command did not complete gets it again.
+ * An agent's `busy` refusal is retried with a newly signed command (new id) within the command's
+ * timeout. The steps that start a bounded phase carry its end (`until`: the job's own deadline).
  */
 import { EventEmitter } from 'node:events';
 import { advanceToggleJob, type Db, listToggleJobs } from '@l2scope/db';
@@ -24,6 +27,7 @@ import {
   type TogglePlan,
   type ToggleStep,
   agentPlanSchema,
+  awaitsRollback,
   predictToggle,
 } from '@l2scope/domain';
 import type { CommandSink } from './publisher';
@@ -58,6 +62,19 @@ const RESTARTS = new Set(['restart_agent', 'recreate_vxlan', 'rollback']);
 
 class Stopped extends Error {}
 
+/** An agent's `refused` reply. */
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly reason: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Longest pause before re-sending a command the agent refused `busy` (ms). */
+const BUSY_PAUSE_MAX_MS = 8_000;
+
 interface Waiter {
   host: string;
   action: AgentCommandAction;
@@ -66,12 +83,17 @@ interface Waiter {
   progress: string[];
 }
 
-const step = (name: string, outcome: ToggleStep['outcome'], detail: string): ToggleStep => ({
-  at: new Date().toISOString(),
-  step: name,
-  outcome,
-  detail: detail.slice(0, 8192),
-});
+/** A step; `untilMs`: the phase it starts ends within that many ms (the step's `until`). */
+const step = (name: string, outcome: ToggleStep['outcome'], detail: string, untilMs?: number): ToggleStep => {
+  const now = Date.now();
+  return {
+    at: new Date(now).toISOString(),
+    step: name,
+    outcome,
+    detail: detail.slice(0, 8192),
+    ...(untilMs !== undefined ? { until: new Date(now + untilMs).toISOString() } : {}),
+  };
+};
 
 /** Runs toggle jobs; see the module comment. */
 export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
@@ -131,14 +153,9 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     }
     this.waiters.delete(reply.commandId);
     if (reply.status === 'done') w.resolve(reply);
-    else
-      w.reject(
-        new Error(
-          reply.status === 'refused'
-            ? `${w.action} refused by the agent: ${reply.reason ?? 'no reason'}${reply.detail ? ` (${reply.detail})` : ''}`
-            : `${w.action} failed on the agent: ${reply.detail ?? 'no detail'}`,
-        ),
-      );
+    else if (reply.status === 'refused')
+      w.reject(new Refused(`${w.action} refused by the agent: ${reply.reason ?? 'no reason'}${reply.detail ? ` (${reply.detail})` : ''}`, reply.reason));
+    else w.reject(new Error(`${w.action} failed on the agent: ${reply.detail ?? 'no detail'}`));
   }
 
   start(): void {
@@ -191,9 +208,11 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     if (!this.resumed) {
       this.resumed = true;
       const active = await listToggleJobs(db, { states: ACTIVE, limit: 1000 });
-      if (active.length)
+      const owing = (await listToggleJobs(db, { states: ['failed'], limit: 1000 })).filter(awaitsRollback);
+      if (active.length || owing.length)
         next = async () => {
           for (const j of active.reverse()) await this.resume(j);
+          for (const j of owing.reverse()) await this.resumeFailed(j);
         };
     }
     if (!next) {
@@ -248,29 +267,58 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     return job;
   }
 
-  /** Sign, publish and wait for the agent's final reply (`done`), else throw why. */
+  /**
+   * Sign, publish and wait for the agent's final reply (`done`), else throw why; all within
+   * `timeoutMs`. A `busy` refusal (the agent runs another command) is retried after a pause
+   * (1 s, doubling, at most {@link BUSY_PAUSE_MAX_MS}) with a newly signed command: the agent
+   * keeps a refused id in its replay cache, so the refused command can never run later (a copy
+   * replayed after the worker moved on), and the worker never re-sends an id.
+   * @returns the final reply and the progress lines (with one line per busy retry)
+   */
   private async command<A extends AgentCommandAction>(
     host: string,
     action: A,
     params: Extract<AgentCommand, { action: A }>['params'],
     timeoutMs: number,
   ): Promise<{ reply: CommandReply; progress: string[] }> {
+    const end = Date.now() + timeoutMs;
+    const progress: string[] = [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const reply = await this.sendOnce(host, action, params as never, Math.max(0, end - Date.now()), progress);
+        return { reply, progress };
+      } catch (err) {
+        if (!(err instanceof Refused) || err.reason !== 'busy' || this.stopped) throw err;
+        const pause = Math.min(1000 * 2 ** attempt, BUSY_PAUSE_MAX_MS);
+        if (Date.now() + pause >= end) throw err;
+        progress.push(`refused busy: ${err.message.slice(0, 300)}; a new command in ${pause / 1000} s`);
+        await new Promise((r) => setTimeout(r, pause));
+      }
+    }
+  }
+
+  /** One signed command: publish, wait for its final reply within `timeoutMs`. */
+  private async sendOnce<A extends AgentCommandAction>(
+    host: string,
+    action: A,
+    params: Extract<AgentCommand, { action: A }>['params'],
+    timeoutMs: number,
+    progress: string[],
+  ): Promise<CommandReply> {
     if (this.stopped) throw new Stopped('worker stopping');
     const { command, jws } = await this.opts.signer.sign(host, action, params as never);
-    const progress: string[] = [];
     const done = new Promise<CommandReply>((resolve, reject) => {
       this.waiters.set(command.id, { host, action, resolve, reject, progress });
     });
     let timer: NodeJS.Timeout | undefined;
     try {
       await this.opts.sink.publish(host, command.id, jws);
-      const reply = await Promise.race([
+      return await Promise.race([
         done,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no reply from ${host} to ${action} within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
         }),
       ]);
-      return { reply, progress };
     } finally {
       clearTimeout(timer);
       this.waiters.delete(command.id);
@@ -327,19 +375,31 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     });
   }
 
+  private get timeoutMs(): number {
+    return this.opts.commandTimeoutMs ?? 120_000;
+  }
+
+  private get deadlineMs(): number {
+    return this.opts.deadlineMs ?? 120_000;
+  }
+
   private async execute(job: ToggleJobView): Promise<void> {
     const host = job.host;
-    const timeout = this.opts.commandTimeoutMs ?? 120_000;
-    let j = await this.advance(job.id, { from: 'approved', to: 'applying', step: step('apply', 'info', `set_mode ${JSON.stringify(job.change)} on ${host}`) });
+    const timeout = this.timeoutMs;
+    let j = await this.advance(job.id, {
+      from: 'approved',
+      to: 'applying',
+      step: step('apply', 'info', `set_mode ${JSON.stringify(job.change)} on ${host}`, timeout),
+    });
     if (!j) return;
-    let since = Date.now();
+    let since: number;
     try {
       const set = await this.command(host, 'set_mode', { job: j.id, change: j.change }, timeout);
       const r = set.reply.result as { iniPath?: string; backupPath?: string; diff?: string } | undefined;
       j = await this.advance(j.id, {
         from: 'applying',
         to: 'restarting',
-        step: step('set_mode', 'ok', `${r?.iniPath ?? 'ini'} written${r?.backupPath ? `, backup ${r.backupPath}` : ''}`),
+        step: step('set_mode', 'ok', `${r?.iniPath ?? 'ini'} written${r?.backupPath ? `, backup ${r.backupPath}` : ''}`, timeout),
         evidence: [...set.progress, ...(r?.diff ? r.diff.split('\n').slice(0, 40) : [])],
       });
       if (!j) return;
@@ -351,17 +411,22 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       j = await this.advance(j.id, {
         from: 'restarting',
         to: 'verifying',
-        step: step(vnis ? 'recreate_vxlan' : 'restart_agent', 'ok', vnis ? `agent restarted, vxlan ${vnis.join(', ')} recreated` : 'agent restarted'),
+        step: step(
+          vnis ? 'recreate_vxlan' : 'restart_agent',
+          'ok',
+          vnis ? `agent restarted, vxlan ${vnis.join(', ')} recreated` : 'agent restarted',
+          this.deadlineMs,
+        ),
         evidence: restart.progress,
       });
       if (!j) return;
     } catch (err) {
       if (err instanceof Stopped) throw err;
       const cur = await this.advance(job.id, { from: ['applying', 'restarting'], step: step('command', 'failed', (err as Error).message) });
-      if (cur) await this.rollback(cur, (err as Error).message, since);
+      if (cur) await this.rollback(cur, (err as Error).message);
       return;
     }
-    await this.verifyThen(j, since, Date.now() + (this.opts.deadlineMs ?? 120_000));
+    await this.verifyThen(j, since, Date.now() + this.deadlineMs);
   }
 
   /** VNIs for a clean Linux bridge switch (`recreate_vxlan`), null for a plain restart. */
@@ -378,16 +443,17 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       await this.advance(j.id, {
         from: 'verifying',
         to: 'done',
-        step: step('verify', 'ok', v.gap ? 'in the new mode; the full-FDB gap remains (see evidence)' : 'in the new mode, no drift'),
+        step: step('verify', 'ok', v.gap ? 'in the new mode; a full-FDB gap remains (see evidence)' : 'in the new mode, no drift'),
       });
       return;
     }
-    await this.rollback(j, v.why, since);
+    await this.rollback(j, v.why);
   }
 
   /**
    * Wait until the three checks pass or the deadline. Each check is a step once it passes (or
-   * fails at the deadline) with its evidence lines.
+   * fails at the deadline) with its evidence lines. A full-FDB gap (`checkDrift`'s `gap`) passes
+   * only at the deadline.
    */
   private async verify(
     j: ToggleJobView,
@@ -402,7 +468,10 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       if (this.stopped) throw new Stopped('worker stopping');
       const analysis = this.opts.analysis()?.hosts[j.host];
       const report = this.startReport(j.host);
-      const drift = checkDrift(analysis, l2popTurnedOn);
+      const now = Date.now();
+      const d = checkDrift(analysis, l2popTurnedOn);
+      // a gap passes only at the deadline: until then zero drift may still come (the full FDB being applied)
+      const drift = d.gap.length && now < deadline ? { ...d, ok: false } : d;
       const checks = [
         { name: 'report_state', r: checkReport(report, since, want) },
         { name: 'snapshot', r: checkSnapshot(analysis, since, want, this.cleanVnis(j) ?? []) },
@@ -419,7 +488,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
         }
       }
       if (allOk) return { ok: true, why: '', gap: drift.gap.length > 0 };
-      if (Date.now() >= deadline) {
+      if (now >= deadline) {
         const failed = checks.filter((c) => !c.r.ok);
         for (const c of failed)
           await this.advance(j.id, { from: states, step: step(c.name, 'failed', c.r.evidence[0] ?? ''), evidence: c.r.evidence.map((l) => `${c.name}: ${l}`) });
@@ -441,17 +510,38 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     return fromModel && fromModel.at > seen.at ? fromModel : seen;
   }
 
-  /** `failed` -> `rolling_back` (the rollback command) -> verify the previous mode -> `rolled_back`, or `failed`. */
-  private async rollback(j: ToggleJobView, why: string, _since: number): Promise<void> {
-    const failed = await this.advance(j.id, { from: ['applying', 'restarting', 'verifying'], to: 'failed', error: why, step: step('failed', 'failed', why) });
-    if (!failed) return;
-    const back = await this.advance(j.id, { from: 'failed', to: 'rolling_back', step: step('rollback', 'info', `restoring the ini backup of job ${j.id}`) });
-    if (!back) return;
+  /** `failed` (the step's `until`: the whole rollback), then {@link rollBackFailed}. */
+  private async rollback(j: ToggleJobView, why: string): Promise<void> {
+    const failed = await this.advance(j.id, {
+      from: ['applying', 'restarting', 'verifying'],
+      to: 'failed',
+      error: why,
+      step: step('failed', 'failed', why, this.timeoutMs + this.deadlineMs),
+    });
+    if (failed) await this.rollBackFailed(failed, why);
+  }
+
+  /** `failed` -> `rolling_back`, then {@link sendRollback}. */
+  private async rollBackFailed(failed: ToggleJobView, why: string): Promise<void> {
+    const back = await this.advance(failed.id, {
+      from: 'failed',
+      to: 'rolling_back',
+      step: step('rollback', 'info', `restoring the ini backup of job ${failed.id}`, this.timeoutMs + this.deadlineMs),
+    });
+    if (back) await this.sendRollback(back, why);
+  }
+
+  /** The `rollback` command (restore the job's backup, recreate or restart), then verify the previous mode: `rolled_back`, or `failed`. */
+  private async sendRollback(back: ToggleJobView, why: string): Promise<void> {
     const since = Date.now();
     try {
       const vnis = this.cleanVnis(back) ?? [];
-      const r = await this.command(back.host, 'rollback', { job: back.id, vnis }, this.opts.commandTimeoutMs ?? 120_000);
-      await this.advance(back.id, { from: 'rolling_back', step: step('rollback', 'ok', 'ini restored, agent restarted'), evidence: r.progress });
+      const r = await this.command(back.host, 'rollback', { job: back.id, vnis }, this.timeoutMs);
+      await this.advance(back.id, {
+        from: 'rolling_back',
+        step: step('rollback', 'ok', 'ini restored, agent restarted', this.deadlineMs),
+        evidence: r.progress,
+      });
     } catch (err) {
       if (err instanceof Stopped) throw err;
       await this.advance(back.id, {
@@ -462,7 +552,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       });
       return;
     }
-    await this.verifyRollback(back, since, Date.now() + (this.opts.deadlineMs ?? 120_000), why);
+    await this.verifyRollback(back, since, Date.now() + this.deadlineMs, why);
   }
 
   private async verifyRollback(j: ToggleJobView, since: number, deadline: number, why: string): Promise<void> {
@@ -471,18 +561,36 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     else await this.advance(j.id, { from: 'rolling_back', to: 'failed', error: `${why}; after the rollback: ${v.why}`, step: step('verify', 'failed', v.why) });
   }
 
-  /** A job found mid-way at start: verify first, then go on to done or roll back. */
+  /**
+   * A job found mid-way at start: verify first, then go on to done or roll back. One in
+   * `rolling_back` whose rollback command completed (a `rollback` `ok` step after the last
+   * `rollback` `info`) has its previous mode verified; else the rollback command is sent again
+   * (restoring the same backup twice is harmless).
+   */
   private async resume(j: ToggleJobView): Promise<void> {
     const restarts = j.steps.filter((s) => RESTARTS.has(s.step) || s.step === 'set_mode' || s.step === 'rollback');
     const since = restarts.length ? Date.parse(restarts[restarts.length - 1]!.at) : Date.parse(j.updatedAt);
-    const deadline = Date.now() + (this.opts.deadlineMs ?? 120_000);
+    const deadline = Date.now() + this.deadlineMs;
     this.log(`toggle: resuming job ${j.id} (${j.host}, ${j.state})`);
-    const at = await this.advance(j.id, { from: j.state, step: step('resume', 'info', `worker restarted; verifying from ${j.state}`) });
+    const rolledBack = j.state === 'rolling_back' && rollbackCompleted(j);
+    const bound = j.state === 'rolling_back' && !rolledBack ? this.timeoutMs + this.deadlineMs : this.deadlineMs;
+    const at = await this.advance(j.id, {
+      from: j.state,
+      step: step(
+        'resume',
+        'info',
+        `worker restarted; ${j.state === 'rolling_back' && !rolledBack ? 'sending the rollback again' : `verifying from ${j.state}`}`,
+        bound,
+      ),
+    });
     if (!at) return;
-    if (at.state === 'rolling_back') return this.verifyRollback(at, since, deadline, at.error ?? 'interrupted');
+    if (at.state === 'rolling_back') {
+      if (rolledBack) return this.verifyRollback(at, since, deadline, at.error ?? 'interrupted');
+      return this.sendRollback(at, at.error ?? 'interrupted');
+    }
     const want = targetOf(at.change);
     const v = await this.verify(at, want, since, deadline, at.change.l2_population === true && at.before?.l2_population !== true);
-    if (!v.ok) return this.rollback(at, `after a worker restart: ${v.why}`, since);
+    if (!v.ok) return this.rollback(at, `after a worker restart: ${v.why}`);
     let cur: ToggleJobView | null = at;
     for (const to of ['restarting', 'verifying', 'done'] as const) {
       if (!cur || cur.state === 'done') break;
@@ -492,4 +600,35 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       cur = await this.advance(cur.id, { from: cur.state, to, step: step('resume', 'ok', `verified in the target mode after a worker restart: ${to}`) });
     }
   }
+
+  /**
+   * A `failed` job found at start that still owes its rollback (`awaitsRollback`: the worker
+   * stopped between `failed` and `rolling_back`): rolled back now, unless a later job of its host
+   * exists (its backup would overwrite that job's ini: the step says so and the job stays failed).
+   */
+  private async resumeFailed(j: ToggleJobView): Promise<void> {
+    this.log(`toggle: resuming job ${j.id} (${j.host}, failed before its rollback)`);
+    const latest = (await listToggleJobs(this.opts.db, { host: j.host, limit: 1 }))[0];
+    if (latest && latest.id !== j.id) {
+      await this.advance(j.id, {
+        from: 'failed',
+        step: step('rollback', 'info', `not rolled back after a worker restart: job ${latest.id} of ${j.host} came later (${latest.state})`),
+      });
+      return;
+    }
+    const at = await this.advance(j.id, {
+      from: 'failed',
+      step: step('resume', 'info', 'worker restarted; the job failed before its rollback: rolling back', this.timeoutMs + this.deadlineMs),
+    });
+    if (at && awaitsRollback(at)) await this.rollBackFailed(at, at.error ?? 'failed');
+  }
+}
+
+/** Whether the last rollback command of a `rolling_back` job completed (a `rollback` `ok` step after the last `rollback` `info`). */
+function rollbackCompleted(j: ToggleJobView): boolean {
+  let started = -1;
+  j.steps.forEach((s, i) => {
+    if (s.step === 'rollback' && s.outcome === 'info') started = i;
+  });
+  return j.steps.some((s, i) => i > started && s.step === 'rollback' && s.outcome === 'ok');
 }

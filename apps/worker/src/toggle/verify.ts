@@ -82,9 +82,14 @@ export function checkSnapshot(a: HostAnalysis | undefined, since: number, want: 
 }
 
 /**
- * (c) Drift back to zero. With l2pop turned on, `missing_unicast` alone is the full-FDB gap
- * (the server sends a host-directed full FDB only when `agent_active_ports in (1, 2)`,
- * l2pop/mech_driver.py): `ok`, with `gap` listing the missing entries.
+ * (c) Drift back to zero. With l2pop turned on, `missing_unicast` alone is a full-FDB gap: `ok`,
+ * with `gap` listing the missing entries (the runner accepts it only at the deadline, when zero
+ * drift did not come). A restart normally leaves none (docs/l2pop.md#restart): the agent's first
+ * loop sets its ports back to BUILD (plugins/ml2/rpc.py `get_device_details`), so its first
+ * `update_device_up` per network finds `agent_active_ports` 1 and gets the host-directed full FDB
+ * (l2pop/mech_driver.py `update_port_up`, every release with the Linux bridge agent, Havana to 2024.2). A gap means
+ * the server counted 2 or more other ports ACTIVE on the host first: ports it still holds ACTIVE
+ * that the agent no longer has, or HA router interfaces of a standby network node.
  */
 export function checkDrift(a: HostAnalysis | undefined, l2popTurnedOn: boolean): CheckResult & { gap: DriftItem[] } {
   if (!a?.snapshot) return { ok: false, gap: [], evidence: ['no analysis of the host'] };
@@ -98,7 +103,7 @@ export function checkDrift(a: HostAnalysis | undefined, l2popTurnedOn: boolean):
       ok: true,
       gap,
       evidence: [
-        `${summary}: the full-FDB gap (the server sends the full FDB only to an agent with 1 or 2 active ports on the network); refresh it by restarting the agent once more after its ports are up, or by port churn`,
+        `${summary}: a full-FDB gap (no host-directed full FDB for the network: the server counted 2 or more other ports ACTIVE on this host before its first port came up, e.g. ports it holds ACTIVE that the host no longer has, or HA router interfaces of a standby node); check those ports, then restart the agent once more`,
         ...gap.slice(0, 50).map((d) => `missing ${d.mac ?? '?'} ${d.ip ?? ''} dst ${d.vtep ?? '?'} on ${d.dev ?? d.network}`),
       ],
     };

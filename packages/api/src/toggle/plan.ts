@@ -1,12 +1,9 @@
 /** What `toggle.plan` does: resolve the hosts, refuse unknown or busy ones, create the jobs. */
 import { TRPCError } from '@trpc/server';
 import type { SessionUser } from '@l2scope/auth';
-import { type Db, createToggleJobs, listHosts, listToggleJobs, readModelSnapshot } from '@l2scope/db';
-import { FINAL_JOB_STATES, JOB_STATES, type ModeChange, type ToggleJobView } from '@l2scope/domain';
+import { type Db, ToggleHostBusyError, createToggleJobs, listHosts, readModelSnapshot } from '@l2scope/db';
+import type { ModeChange, ToggleJobView } from '@l2scope/domain';
 import { actorOf } from './actor';
-
-/** A job that is not final (`failed` included: a rollback may follow) holds its host. */
-const ACTIVE_STATES = JOB_STATES.filter((s) => !FINAL_JOB_STATES.includes(s));
 
 /**
  * The named hosts of a network in the model projection (the agents whose `network_map` has it),
@@ -24,7 +21,8 @@ export async function networkHosts(db: Db, network: string): Promise<string[]> {
  * Create one `planned` job per host.
  * @param target `{hosts}` (names, duplicates once, order kept) or `{network}`
  * @throws TRPCError NOT_FOUND for a network without named hosts; BAD_REQUEST naming hosts the model
- *   does not know; CONFLICT naming hosts that already have a job in progress
+ *   does not know; CONFLICT naming hosts that already have an open job (`jobOpen`: not final, or
+ *   `failed` still owing its rollback)
  */
 export async function planToggle(
   db: Db,
@@ -44,8 +42,11 @@ export async function planToggle(
     const unknown = hosts.filter((h) => !known.has(h));
     if (unknown.length > 0) throw new TRPCError({ code: 'BAD_REQUEST', message: `unknown host ${unknown.slice(0, 10).join(', ')}` });
   }
-  const active = await listToggleJobs(db, { states: ACTIVE_STATES, limit: 1000 });
-  const busy = [...new Set(active.map((j) => j.host))].filter((h) => hosts.includes(h));
-  if (busy.length > 0) throw new TRPCError({ code: 'CONFLICT', message: `a toggle is in progress on ${busy.slice(0, 10).join(', ')}` });
-  return createToggleJobs(db, { hosts, change, inPlace, requestedBy: actorOf(user), origin });
+  try {
+    // the check of an open job on a host runs in the creating transaction (packages/db)
+    return await createToggleJobs(db, { hosts, change, inPlace, requestedBy: actorOf(user), origin });
+  } catch (err) {
+    if (err instanceof ToggleHostBusyError) throw new TRPCError({ code: 'CONFLICT', message: err.message });
+    throw err;
+  }
 }

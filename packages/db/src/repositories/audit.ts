@@ -130,14 +130,18 @@ export async function appendAuditTx(tx: AuditTx, input: AuditInput, now = new Da
 const queues = new WeakMap<object, Promise<unknown>>();
 
 function retryable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === 'P2002' || e?.code === 'P2034' || /SQLITE_BUSY|database is locked|unique constraint|could not serialize|deadlock/i.test(e?.message ?? '');
+  const e = err as { code?: string; message?: string; meta?: unknown };
+  if (e?.code === 'P2002' || e?.code === 'P2034') return true;
+  // SQLite's busy also comes as P1008 "Operation has timed out", the cause in the driver adapter's meta
+  const text = `${e?.message ?? ''} ${e?.meta === undefined ? '' : JSON.stringify(e.meta)}`;
+  return /SQLITE_BUSY|database is locked|unique constraint|could not serialize|deadlock/i.test(text);
 }
 
 /**
  * Run `fn` (which appends audit entries in a transaction) as the only audit writer of this
- * client in this process (a promise queue), retrying up to 5 times when another process took the
- * same `seq` first (a primary-key conflict) or the database was busy.
+ * client in this process (a promise queue), retrying up to 5 times (after a random pause of a few
+ * to 100 ms) when another process took the same `seq` first (a primary-key conflict), the
+ * database was busy, or a serializable transaction lost a race.
  */
 export async function withAuditWriter<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   const prev = queues.get(db) ?? Promise.resolve();
@@ -147,6 +151,8 @@ export async function withAuditWriter<T>(db: Db, fn: () => Promise<T>): Promise<
         return await fn();
       } catch (err) {
         if (attempt >= 4 || !retryable(err)) throw err;
+        // a short random pause so racing writers do not collide again in step
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 20 * (attempt + 1)) + 5));
       }
     }
   });

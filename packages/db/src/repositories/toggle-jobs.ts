@@ -12,8 +12,10 @@ import {
   type ToggleJobView,
   type TogglePlan,
   type ToggleStep,
+  FINAL_JOB_STATES,
   canTransition,
   iniModeSchema,
+  jobOpen,
   modeChangeSchema,
   togglePlanSchema,
   toggleJobViewSchema,
@@ -58,10 +60,33 @@ function toView(r: Row): ToggleJobView {
   };
 }
 
+/** A host named in a new toggle already has an open job (`jobOpen`): nothing was created. */
+export class ToggleHostBusyError extends Error {
+  override readonly name = 'ToggleHostBusyError';
+  constructor(
+    /** the busy hosts, with their open job */
+    readonly busy: { host: string; jobId: string; state: JobState }[],
+  ) {
+    super(
+      `a toggle is in progress on ${busy
+        .slice(0, 10)
+        .map((b) => `${b.host} (job ${b.jobId}, ${b.state})`)
+        .join(', ')}`,
+    );
+  }
+}
+
 /**
  * Create one `planned` job per host (plan null), in the order given; several hosts share a
  * `batchId` (`batchIndex` = position), one host has none. One audit entry `toggle.requested` per
  * job, in the same transaction.
+ *
+ * A host holds at most one open job (`jobOpen`: not final, or `failed` and still owing its
+ * rollback): the check runs in the serializable transaction that creates the jobs. Two creators
+ * racing (two API processes) cannot both commit: PostgreSQL aborts one (a serialization failure),
+ * SQLite lets one writer at a time; the loser is retried ({@link withAuditWriter}) and its retry
+ * sees the winner's job. So two jobs for one host cannot both be created.
+ * @throws ToggleHostBusyError naming the hosts that have an open job
  * @throws Error for no host, a repeated host, or a change that is not a {@link ModeChange}
  */
 export async function createToggleJobs(
@@ -73,43 +98,53 @@ export async function createToggleJobs(
   const change = modeChangeSchema.parse(o.change);
   const batchId = o.hosts.length > 1 ? randomUUID() : null;
   return withAuditWriter(db, () =>
-    db.$transaction(async (tx) => {
-      const now = new Date();
-      const out: ToggleJobView[] = [];
-      for (const [batchIndex, host] of o.hosts.entries()) {
-        const row = await tx.toggleJob.create({
-          data: {
-            id: randomUUID(),
-            host,
-            batchId,
-            batchIndex,
-            change: jsonColumn(change),
-            inPlace: o.inPlace,
-            state: 'planned',
-            steps: [],
-            evidence: [],
-            requestedBy: o.requestedBy,
-            origin: o.origin,
-            createdAt: now,
-            updatedAt: now,
-          },
-        });
-        await appendAuditTx(
-          tx,
-          {
-            actor: o.requestedBy,
-            action: 'toggle.requested',
-            target: host,
-            jobId: row.id,
-            detail: { change, inPlace: o.inPlace, batchId, batchIndex },
-            origin: o.origin,
-          },
-          now,
-        );
-        out.push(toView(row));
-      }
-      return out;
-    }),
+    db.$transaction(
+      async (tx) => {
+        const held = await tx.toggleJob.findMany({ where: { host: { in: o.hosts }, state: { notIn: [...FINAL_JOB_STATES] } } });
+        const busy = held
+          .map(toView)
+          .filter(jobOpen)
+          .map((j) => ({ host: j.host, jobId: j.id, state: j.state }));
+        if (busy.length > 0) throw new ToggleHostBusyError(busy);
+        const now = new Date();
+        const out: ToggleJobView[] = [];
+        for (const [batchIndex, host] of o.hosts.entries()) {
+          const row = await tx.toggleJob.create({
+            data: {
+              id: randomUUID(),
+              host,
+              batchId,
+              batchIndex,
+              change: jsonColumn(change),
+              inPlace: o.inPlace,
+              state: 'planned',
+              steps: [],
+              evidence: [],
+              requestedBy: o.requestedBy,
+              origin: o.origin,
+              createdAt: now,
+              updatedAt: now,
+            },
+          });
+          await appendAuditTx(
+            tx,
+            {
+              actor: o.requestedBy,
+              action: 'toggle.requested',
+              target: host,
+              jobId: row.id,
+              detail: { change, inPlace: o.inPlace, batchId, batchIndex },
+              origin: o.origin,
+            },
+            now,
+          );
+          out.push(toView(row));
+        }
+        return out;
+      },
+      // serializable: on PostgreSQL a racing creator's check-then-insert conflicts (P2034) and is retried
+      { isolationLevel: 'Serializable' },
+    ),
   );
 }
 

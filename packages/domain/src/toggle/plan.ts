@@ -3,8 +3,17 @@
  * cross-host findings once the target hosts run in their new mode, computed by the analysis's
  * own rule (`networkFindings` of node/analysis/findings.ts, fed hosts whose mode is the predicted
  * one), plus what only a plan can say: the DVR guard, a server without the l2population driver,
- * the half-switched devices of a Linux bridge in-place switch, and the full-FDB gap of Linux
- * bridge l2pop off -> on. Pure.
+ * and the half-switched devices of a Linux bridge in-place switch. Pure.
+ *
+ * No full-FDB gap is predicted for a restart (docs/l2pop.md#restart): the restarted agent's first
+ * loop asks for every device's details at once (`get_devices_details_list`), which sets each of
+ * its ACTIVE ports back to BUILD (plugins/ml2/rpc.py `get_device_details` / `_get_new_status`,
+ * every release since Havana); its `update_device_up` calls then find `agent_active_ports` 1, 2,
+ * ... per network, and the first one gets the host-directed full FDB (l2pop/mech_driver.py
+ * `update_port_up`, `is_first_port`). Open vSwitch also passes `refresh_tunnels` (`agent_restarted`
+ * in Stein and Train) on its first loop (ovs_neutron_agent.py `_bind_devices`, `iter_num == 0`).
+ * What l2scope cannot see ahead (ports the server still holds ACTIVE on the host that the agent no
+ * longer has, HA router ports a standby network node counts) is left to verification.
  */
 import type { ClusterModel, HostView } from '../model';
 import type { HostCtx } from '../node/analysis/context';
@@ -109,10 +118,6 @@ function toPredicted(f: Finding, before: Finding[]): PredictedFinding {
  * - `half_switched_vxlan` (Linux bridge, `inPlace`): `ensure_vxlan` never changes an existing
  *   device, so every `vxlan-<VNI>` keeps the old mode (error when arp_responder changes: the
  *   vxlan `proxy` flag is wrong; else warning).
- * - `full_fdb_gap` (Linux bridge, l2pop off -> on, warning): on a network where the host has 3 or
- *   more active ports (MACs at its VTEP) the server sends the host-directed full FDB only when
- *   `agent_active_ports in (1, 2)` (l2pop/mech_driver.py `update_port_up`), so the recreated
- *   devices miss the other hosts' entries until ports churn.
  *
  * `method`: `clean` (Linux bridge, not in place), `in_place` (Linux bridge), `restart` (Open
  * vSwitch or unknown). `downtimeS`: the data-plane interruption of the host's VMs, estimated:
@@ -201,19 +206,6 @@ export function predictToggle(input: PredictToggleInput): TogglePrediction {
       } else {
         method = 'clean';
         downtimeS = Math.max(downtimeS, AGENT_RESTART_S + VXLAN_RECREATE_S * nets.length);
-      }
-      if (change.l2_population === true && p.l2pop !== true) {
-        const gap = nets.filter((n) => (p.view.vtep ? (model.vtepEntries(n, p.view.vtep)?.macs.length ?? 0) : 0) >= 3);
-        if (gap.length) {
-          predicted.push({
-            kind: 'full_fdb_gap',
-            severity: 'warning',
-            networks: gap,
-            hosts: [name],
-            detail: `${name} has 3 or more active ports on ${gap.length} network${gap.length === 1 ? '' : 's'}: after the restart the server sends the full FDB only when agent_active_ports is 1 or 2 (l2pop/mech_driver.py update_port_up), so the recreated devices miss the other hosts' entries until ports churn. Verification shows them as missing_unicast.`,
-          });
-          warnings.push(`${name}: expect the full-FDB gap on ${gap.join(', ')} (missing_unicast right after the switch)`);
-        }
       }
     } else {
       downtimeS = Math.max(downtimeS, AGENT_RESTART_S);

@@ -31,7 +31,7 @@ export const togglePlanSchema = z.object({
   /** expected data-plane interruption for the host's VMs, seconds */
   downtimeS: z.number().nonnegative(),
   predicted: z.array(predictedFindingSchema).max(256),
-  /** sentences: deployment-tool revert, full-FDB gap, DVR guard, ... */
+  /** sentences: deployment-tool revert, DVR guard, an unknown host, ... */
   warnings: z.array(z.string().max(2048)).max(64),
   /** false when the plan itself forbids applying (e.g. l2pop off on a DVR host) */
   applicable: z.boolean(),
@@ -46,6 +46,8 @@ export const toggleStepSchema = z.object({
   step: z.string().max(64),
   outcome: z.enum(['ok', 'failed', 'waiting', 'info']),
   detail: z.string().max(8192),
+  /** the time (ISO 8601) by which the phase this step starts ends: the job's own deadline (`jobDeadline`) */
+  until: z.string().max(40).optional(),
 });
 /** One step. */
 export type ToggleStep = z.infer<typeof toggleStepSchema>;
