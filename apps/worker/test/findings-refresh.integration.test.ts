@@ -104,7 +104,7 @@ const stored = (fs: readonly (FindingView & { resolvedAt: string | null })[]) =>
  * @returns the live finding
  */
 async function agreeOn(hosts: string[], detail: RegExp): Promise<FindingView> {
-  const f = await waitFor(
+  await waitFor(
     `live ${KEY} on ${hosts.join(', ')}`,
     async () => {
       const x = (await live()).findings.find((y) => findingKey(y) === KEY);
@@ -134,6 +134,10 @@ async function agreeOn(hosts: string[], detail: RegExp): Promise<FindingView> {
     expect(l.overview).toEqual(l.live);
     expect(l.host).toEqual(l.live.filter((x) => x.hosts.includes('compute1')));
   }
+  // the live finding as it was when both views agreed (its row id written)
+  const f = last!.live.find((x) => findingKey(x) === KEY)!;
+  expect(f.hosts).toEqual(hosts);
+  expect(f.detail).toMatch(detail);
   return f;
 }
 
