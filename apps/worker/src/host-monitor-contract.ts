@@ -2,7 +2,7 @@
  * The host monitor's contracts: where it keeps its state ({@link NodeStore}), its options, its
  * events, its counters and the status it answers on `GET /api/nodes`.
  */
-import type { HostAnalysisWrite, InvalidRow } from '@l2scope/db';
+import type { FindingContent, HostAnalysisWrite, InvalidRow } from '@l2scope/db';
 import type {
   BumReport,
   ClusterModel,
@@ -28,6 +28,8 @@ export interface NodeStore {
   saveHostAnalyses(rows: readonly HostAnalysisWrite[], at: Date): Promise<void>;
   /** @returns the new finding row's id */
   openFinding(f: FindingView, at: Date): Promise<number>;
+  /** Rewrite what these open findings say (by kind and network: hosts, detail, evidence, VNI), seen at `at`; one transaction. */
+  refreshFindings(findings: readonly FindingContent[], at: Date): Promise<void>;
   /** Resolve the open rows of these findings (by kind and network). */
   resolveFindings(findings: readonly FindingView[], at: Date): Promise<void>;
   /** Mark finding rows still seen at `at`. */

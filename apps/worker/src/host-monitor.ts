@@ -3,7 +3,8 @@
  * exchange, the told-vs-held analysis against the l2pop model (debounced: re-run after
  * changes, never more often than a few times its own duration; incremental: a {@link NodeAnalyzer}
  * re-analyses only the hosts whose snapshot arrived and the hosts and findings of the networks the
- * model changes since the last run touched), finding lifecycles, convergence lags, throttled
+ * model changes since the last run touched), finding lifecycles (an open finding's hosts, detail and
+ * evidence follow the latest analysis, in memory and in the database), convergence lags, throttled
  * persistence and live push.
  *
  * Node data is state, not a log: a delivery is acked once applied in memory; the database gets
@@ -29,13 +30,13 @@ import {
   type NodeSnapshot,
   type NodesLiveUpdate,
   applyNodeDelta,
-  findingKey,
   isNewerSnapshot,
   noRefusals,
   summarizeHost,
   vtepConflictFinding,
 } from '@l2scope/domain';
 import type { Delivery } from './delivery';
+import { type FindingChanges, FindingLifecycle } from './finding-lifecycle';
 import { RefusalLog, admitNodeMessage } from './node-admission';
 import type { IngestPipeline } from './pipeline';
 import type { HostMonitorEvents, HostMonitorOptions, NodeCounters, NodesStatus } from './host-monitor-contract';
@@ -65,7 +66,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   private readonly analyzer = new NodeAnalyzer();
   /** Per host: the last analysis pushed / saved, and its JSON (compared only when the analyzer produced another object). */
   private readonly published = new Map<string, { analysis: HostAnalysis; json: string }>();
-  private openFindings = new Map<string, FindingView>();
+  private readonly openFindings = new FindingLifecycle();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private lastRunAt = 0;
@@ -97,7 +98,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
       this.fulls.set(s.host, s);
       this.lastSeen.set(s.host, Date.now());
     }
-    for (const f of findings) this.openFindings.set(findingKey(f), f);
+    this.openFindings.load(findings);
     if (this.fulls.size) this.schedule();
   }
 
@@ -132,7 +133,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
 
   /** Open findings (for the live overview). */
   findings(): FindingView[] {
-    return [...this.openFindings.values()];
+    return this.openFindings.list();
   }
 
   /** The host view from memory, for `GET /api/nodes`. */
@@ -339,7 +340,8 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   }
 
   private afterAnalysis(a: NodeAnalysis): void {
-    const now = new Date().toISOString();
+    const at = new Date();
+    const now = at.toISOString();
     const changedHosts: string[] = [];
     for (const [host, ha] of Object.entries(a.hosts)) {
       if (!ha.snapshot) continue; // hosts without a node agent: the topology shows them already
@@ -352,54 +354,35 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     // finding lifecycle: open new ones, refresh open ones, resolve the gone (VTEP conflicts come from the model)
     const conflicts = this.opts.model.vtepConflicts();
     this.conflictsSeen = this.conflictsSignature();
-    const current = new Map([...a.findings, ...conflicts.map(vtepConflictFinding)].map((f) => [findingKey(f), f]));
-    const opened: string[] = [];
-    const resolved: FindingView[] = [];
-    for (const [key, f] of current) {
-      const open = this.openFindings.get(key);
-      if (open) this.openFindings.set(key, { ...open, ...f, lastSeenAt: now });
-      else {
-        this.openFindings.set(key, { ...f, id: 0, firstSeenAt: now, lastSeenAt: now });
-        opened.push(key);
-      }
-    }
-    for (const [key, f] of this.openFindings) {
-      if (current.has(key)) continue;
-      this.openFindings.delete(key);
-      resolved.push(f);
-    }
+    const changes = this.openFindings.apply([...a.findings, ...conflicts.map(vtepConflictFinding)], now);
     const conv = this.tracker.stats().filter((s) => this.dirtyConvergence.has(s.host));
     this.dirtyConvergence.clear();
     const update =
-      changedHosts.length || opened.length || resolved.length || conv.length
-        ? { at: now, hosts: changedHosts.map((h) => summarizeHost(h, a.hosts[h]!)), findings: [...this.openFindings.values()], convergence: conv, bum: [] }
+      changedHosts.length || changes.opened.length || changes.refreshed.length || changes.resolved.length || conv.length
+        ? { at: now, hosts: changedHosts.map((h) => summarizeHost(h, a.hosts[h]!)), findings: this.openFindings.list(), convergence: conv, bum: [] }
         : null;
-    this.persist(changedHosts, opened, resolved, update);
+    this.persist(changedHosts, changes, at, update);
   }
 
   /**
-   * Queue the analysis' write (changed hosts' analyses, findings opened / resolved / still seen,
-   * and the convergence samples behind `update`'s lag figures), then emit `update`.
+   * Queue the analysis' write (changed hosts' analyses, findings opened / refreshed / resolved /
+   * still seen, all at `now`, the analysis' time, as the live view has them; and the convergence
+   * samples behind `update`'s lag figures), then emit `update`.
    */
-  private persist(changedHosts: string[], opened: string[], resolved: FindingView[], update: NodesLiveUpdate | null): void {
+  private persist(changedHosts: string[], changes: FindingChanges, now: Date, update: NodesLiveUpdate | null): void {
     const a = this.analysis!;
     const store = this.opts.store;
-    const now = new Date();
+    const { opened, refreshed, resolved } = changes;
     // the JSON made for change detection, taken now (a later run may replace it before this runs)
     const hostRows = changedHosts.map((host) => ({ host, driftCount: a.hosts[host]!.drift.length, json: this.published.get(host)!.json }));
     const samples = this.pendingSamples.splice(0);
     this.enqueue(
       async () => {
         await store.saveHostAnalyses(hostRows, now);
-        for (const key of opened) {
-          const f = this.openFindings.get(key);
-          if (f) f.id = await store.openFinding(f, now);
-        }
+        for (const f of opened) this.openFindings.written(f, await store.openFinding(f, now));
+        await store.refreshFindings(refreshed, now);
         await store.resolveFindings(resolved, now);
-        await store.touchFindings(
-          [...this.openFindings.values()].filter((f) => f.id > 0).map((f) => f.id),
-          now,
-        );
+        await store.touchFindings(this.openFindings.writtenIds(), now);
         await this.writeSamples(samples);
       },
       update,
@@ -434,7 +417,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
         ? {
             at: new Date().toISOString(),
             hosts: [],
-            findings: [...this.openFindings.values()],
+            findings: this.openFindings.list(),
             convergence: [],
             bum: reports.map((r) => ({ host: r.host, report: r })),
             ...(refused ? { refused } : {}),

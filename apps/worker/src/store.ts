@@ -16,6 +16,7 @@ import {
 import {
   type Db,
   type DbProvider,
+  type FindingContent,
   type HostAnalysisWrite,
   type InvalidRow,
   addConvergenceSamples,
@@ -38,6 +39,7 @@ import {
   readModelSnapshot,
   readNodeRefusals,
   recentTapGaps,
+  refreshFindings,
   resolveFindings,
   saveBumReports,
   saveHostAnalyses,
@@ -137,6 +139,10 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore, Retention
 
   openFinding(f: FindingView, at: Date): Promise<number> {
     return openFinding(this.db, f, at);
+  }
+
+  refreshFindings(findings: readonly FindingContent[], at: Date): Promise<void> {
+    return refreshFindings(this.db, findings, at);
   }
 
   resolveFindings(findings: readonly FindingView[], at: Date): Promise<void> {

@@ -48,6 +48,7 @@ import {
   readModelSnapshot,
   readNodeRefusals,
   recentConvergenceSamples,
+  refreshFindings,
   resolveFindings,
   saveBumReports,
   storableJson,
@@ -328,6 +329,42 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(await openFindings(db)).toEqual([{ ...f, id, firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z', resolvedAt: null }]);
     await resolveFindings(db, ['mixed_l2pop/net-1'], new Date('2026-01-01T00:01:00Z'));
     expect(await openFindings(db)).toEqual([]);
+  });
+
+  it('rewrites what an open finding says, keeps its row and first seen; a resolved row stays as it was resolved', async () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 0, 2, 0, m));
+    const f = {
+      kind: 'half_switched_vxlan' as const,
+      network: 'net-2',
+      vni: 649,
+      hosts: ['compute1'],
+      detail: 'compute1: still floods to multicast',
+      evidence: [{ host: 'compute1', source: 'linuxbridge.vxlan' as const, file: 'compute1-ip-link-vxlan.json', text: 'vxlan-649 id 649 group 224.0.0.1' }],
+      id: 0,
+      firstSeenAt: '',
+      lastSeenAt: '',
+    };
+    const id = await openFinding(db, f, at(0));
+    const grown = {
+      ...f,
+      hosts: ['compute1', 'compute2'],
+      detail: 'compute1, compute2: still floods to multicast',
+      evidence: [...f.evidence, { ...f.evidence[0]!, host: 'compute2', file: 'compute2-ip-link-vxlan.json' }],
+    };
+    await refreshFindings(db, [grown], at(1));
+    const open = (await openFindings(db)).filter((x) => x.network === 'net-2');
+    expect(open).toEqual([{ ...grown, id, firstSeenAt: at(0).toISOString(), lastSeenAt: at(1).toISOString(), resolvedAt: null }]);
+
+    await resolveFindings(db, ['half_switched_vxlan/net-2'], at(2));
+    await refreshFindings(db, [{ ...grown, hosts: ['compute3'] }], at(3));
+    const rows = await db.finding.findMany({ where: { key: 'half_switched_vxlan/net-2' } });
+    expect(rows.map((r) => [r.id, r.hosts, r.resolvedAt?.toISOString()])).toEqual([[id, ['compute1', 'compute2'], at(2).toISOString()]]);
+
+    // it comes back: a new row, the resolved one kept (the history)
+    const again = await openFinding(db, { ...f, hosts: ['compute3'] }, at(4));
+    expect(again).not.toBe(id);
+    expect(await db.finding.count({ where: { key: 'half_switched_vxlan/net-2' } })).toBe(2);
+    await refreshFindings(db, [], at(5));
   });
 
   it('stores the refused node messages per reason beside the message counters', async () => {

@@ -2,7 +2,10 @@
  * Finding rows: cross-host l2pop problems of one network (half-switched VXLAN, mixed ARP
  * responder, mixed l2pop, UDP port mismatch) from first seen to resolved. The worker opens,
  * refreshes and resolves them after each node analysis; the dashboard lists them.
- * At most one open row per key (`<kind>/<network>`, domain `findingKey`).
+ * At most one open row per key (`<kind>/<network>`, domain `findingKey`). An open row follows the
+ * latest analysis: its hosts, detail, evidence and VNI are rewritten when they change
+ * ({@link refreshFindings}); a row is never reopened (a finding that comes back is a new row), so
+ * the rows are the open / resolved history.
  */
 import { type FindingView, findingKey } from '@l2scope/domain';
 import type { Finding } from '../generated/sqlite/client';
@@ -14,6 +17,9 @@ import { jsonColumn } from './json';
 export type ListedFinding = FindingView & { resolvedAt: string | null };
 
 type Client = Pick<Db, 'finding'>;
+
+/** What an open finding says, as the latest analysis has it (the part {@link refreshFindings} rewrites). */
+export type FindingContent = Pick<FindingView, 'kind' | 'network' | 'vni' | 'hosts' | 'detail' | 'evidence'>;
 
 /**
  * A Finding row as the dashboard lists it. `hosts` and `evidence` are Json columns written by
@@ -78,6 +84,24 @@ export async function openFinding(db: Client, f: FindingView, at: Date): Promise
     },
   });
   return row.id;
+}
+
+/**
+ * Rewrite what open findings say (hosts, detail, evidence, VNI; matched by key `<kind>/<network>`)
+ * and mark them seen at `at`, in one transaction: one UPDATE per finding, so the caller passes
+ * only the findings whose content changed (the worker compares with what it wrote last). A key
+ * with no open row is skipped (it was resolved meanwhile).
+ */
+export async function refreshFindings(db: Client & Pick<Db, '$transaction'>, findings: readonly FindingContent[], at: Date): Promise<void> {
+  if (findings.length === 0) return;
+  await db.$transaction(
+    findings.map((f) =>
+      db.finding.updateMany({
+        where: { key: findingKey(f), resolvedAt: null },
+        data: { vni: f.vni, hosts: jsonColumn(f.hosts), detail: storableString(f.detail), evidence: jsonColumn(f.evidence), lastSeenAt: at },
+      }),
+    ),
+  );
 }
 
 /** Resolve the open findings of these keys (`<kind>/<network>`) at `at`. */

@@ -11,3 +11,4 @@ export * from './convergence';
 export * from './summary';
 export * from './bum';
 export * from './identity';
+export * from './ucast-probe';

@@ -6,7 +6,9 @@
  */
 import { ClusterModel, type ModelChange, type ModelSnapshot, type NetworkView } from '../../model';
 import { linuxBridgeNames } from '../kernel';
+import type { VxlanDevice } from '../linuxbridge';
 import type { FullNodeSnapshot } from '../snapshot';
+import { type ProbeFree, ucastProbeNote, withoutUcastProbe } from '../ucast-probe';
 import { compareNatural, compareText, sortStr } from '../util';
 import type { Env, HostCtx, NetFacts } from './context';
 import { DRIFT_CLASSES, type DriftItem, type ForeignMac, driftFor } from './drift';
@@ -221,6 +223,17 @@ export class NodeAnalyzer {
   private everything = true;
   private last: NodeAnalyzerStats = { full: true, hostsAnalyzed: 0, hosts: 0, networksAnalyzed: 0, networks: 0 };
 
+  /** Per snapshot received, the same snapshot without the agent's unicast probe (kept while the probe's VNI stays unknown). */
+  private readonly probeFreeCache = new WeakMap<FullNodeSnapshot, ProbeFree>();
+
+  private probeFree(s: FullNodeSnapshot, byVni: Map<number, string>): ProbeFree {
+    const hit = this.probeFreeCache.get(s);
+    if (hit?.probe && !byVni.has(hit.probe.vni!)) return hit;
+    const out = s.linuxbridge ? withoutUcastProbe(s, (v) => byVni.has(v)) : { snapshot: s, probe: null };
+    this.probeFreeCache.set(s, out);
+    return out;
+  }
+
   /** What the last {@link analyze} recomputed. */
   get stats(): NodeAnalyzerStats {
     return this.last;
@@ -316,8 +329,14 @@ export class NodeAnalyzer {
     };
 
     // host identities (cheap, every host): snapshot hosts, then hosts the model names without a snapshot
+    // the agent's unicast probe device is no network's state (ucast-probe.ts): left out, noted on the host
     const snaps = new Map<string, FullNodeSnapshot>();
-    for (const s of input.snapshots) snaps.set(s.host, s);
+    const probes = new Map<string, VxlanDevice>();
+    for (const s0 of input.snapshots) {
+      const { snapshot: s, probe } = this.probeFree(s0, byVni);
+      snaps.set(s.host, s);
+      if (probe) probes.set(s.host, probe);
+    }
     interface Ident {
       name: string;
       modelId: string | null;
@@ -422,6 +441,8 @@ export class NodeAnalyzer {
         held: new Map(),
       };
       const r = analyzeHost(ctx, id.anon, env);
+      const probe = probes.get(id.name);
+      if (probe) r.result.mode.notes.push(ucastProbeNote(probe));
       this.hostCache.set(id.name, { snap: id.snap, key: id.key, ctx, result: r.result, deps: r.deps, usesGroups: r.usesGroups });
       // the findings read the host's settings and its state per network: when neither changed (e.g. it was
       // analysed again for a network's new entries), only the changed networks' findings are due

@@ -33,6 +33,14 @@ export interface Finding {
   evidence: Evidence[];
 }
 
+/**
+ * What a finding on a network the model does not know (`vni:<n>`: no l2pop cast, port or network
+ * event named a network with this VNI) says first: the analysis saw the kernel's devices only.
+ */
+export function unknownNetworkText(vni: number | null): string {
+  return `Network unknown to l2scope (${vni === null ? 'no VNI' : `VNI ${vni}`}: no Neutron network with this VNI has been seen; a leftover device, one Neutron does not manage, or a network whose casts were not captured). `;
+}
+
 /** `a, b: reason; reason. c: other reason`: hosts with the same reasons listed once. */
 function groupReasons(items: { host: string; why: string[] }[]): string {
   const byText = new Map<string, string[]>();
@@ -66,10 +74,19 @@ function ovsPortsOf(c: HostCtx): OvsPorts {
 }
 
 /**
- * The cross-host findings of one network.
+ * The cross-host findings of one network. On a network the model does not know (`vniKnown`
+ * undefined, network `vni:<n>`), each finding's detail starts with {@link unknownNetworkText}.
+ * @param vniKnown the network's VNI in the model (null: a network without one), undefined when the model does not know the network
  * @param participants hosts taking part in the network (state for it in their snapshot, or ports on it), sorted by name
  */
 export function networkFindings(network: string, vniKnown: number | null | undefined, participants: HostCtx[]): Finding[] {
+  const found = networkFindingsOf(network, vniKnown, participants);
+  if (vniKnown !== undefined) return found;
+  // a network the model does not know: every finding says so first
+  return found.map((f) => ({ ...f, detail: unknownNetworkText(f.vni) + f.detail }));
+}
+
+function networkFindingsOf(network: string, vniKnown: number | null | undefined, participants: HostCtx[]): Finding[] {
   const findings: Finding[] = [];
   {
     const vni = vniKnown ?? participants.find((c) => c.held.has(network))?.held.get(network)!.vni ?? null;
