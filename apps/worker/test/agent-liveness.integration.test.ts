@@ -90,7 +90,10 @@ describe('agent_down from real report_state messages', () => {
     const agent = worker.nodes.latest()!.hosts.compute2!.agent;
     expect(agent).toEqual({ alive: false, lastReportAt: new Date(last).toISOString(), downSince: new Date(last + DOWN_MS).toISOString() });
     expect(worker.nodes.latest()!.hosts.compute1!.agent!.alive).toBe(true);
-    await waitFor('stored open', async () => (await worker.db.finding.findFirst({ where: { kind: 'agent_down', network: 'agent:compute2', resolvedAt: null } })) !== null);
+    await waitFor(
+      'stored open',
+      async () => (await worker.db.finding.findFirst({ where: { kind: 'agent_down', network: 'agent:compute2', resolvedAt: null } })) !== null,
+    );
 
     await report('compute2');
     await waitFor('closed', () => !worker.nodes.findings().some((x) => x.kind === 'agent_down'));

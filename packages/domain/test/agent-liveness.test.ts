@@ -78,9 +78,21 @@ describe('agent_down on real report_state heartbeats (ovs-node capture)', () => 
     expect(agents.get('compute2')).toEqual({ alive: false, lastReportAt: '2026-11-22T01:48:19.466Z', downSince: '2026-11-22T01:49:34.466Z' });
     expect([...agents].filter(([, l]) => l.alive).map(([h]) => h)).toEqual(['compute1', 'controller', 'ovs1']);
 
-    const drift: DriftItem = { class: 'missing_fdb', network: 'n1', mac: 'fa:16:3e:00:00:01', ip: null, vtep: '10.0.0.1', dev: 'vxlan-1', detail: 'x', evidence: [] };
+    const drift: DriftItem = {
+      class: 'missing_fdb',
+      network: 'n1',
+      mac: 'fa:16:3e:00:00:01',
+      ip: null,
+      vtep: '10.0.0.1',
+      dev: 'vxlan-1',
+      detail: 'x',
+      evidence: [],
+    };
     const plain: NodeAnalysis = {
-      hosts: { compute2: { mode: {} as never, drift: [drift], foreignMacs: [], flood: {}, snapshot: null }, compute3: { mode: {} as never, drift: [], foreignMacs: [], flood: {}, snapshot: null } },
+      hosts: {
+        compute2: { mode: {} as never, drift: [drift], foreignMacs: [], flood: {}, snapshot: null },
+        compute3: { mode: {} as never, drift: [], foreignMacs: [], flood: {}, snapshot: null },
+      },
       findings: [],
     };
     const memo: LivenessMemo = new WeakMap();
