@@ -79,7 +79,7 @@ describe('agent_down on real report_state heartbeats (ovs-node capture)', () => 
     expect([...agents].filter(([, l]) => l.alive).map(([h]) => h)).toEqual(['compute1', 'controller', 'ovs1']);
 
     const drift: DriftItem = {
-      class: 'missing_fdb',
+      class: 'missing_unicast',
       network: 'n1',
       mac: 'fa:16:3e:00:00:01',
       ip: null,
