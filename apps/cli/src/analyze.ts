@@ -3,11 +3,26 @@
  * told-vs-held analysis, offline. Replays a capture (the fixtures' JSONL shape) into the
  * cluster model, reads a support bundle directory (`<host>-bridge-fdb.json`, ..., see
  * `support-bundle.ts` in @l2scope/domain) into node snapshots, and prints
- * `{"hosts": {"<host>": {"mode", "drift", "flood", "snapshot"}}, "findings": [...], "input": {...}}`.
+ * `{"hosts": {"<host>": {"mode", "drift", "flood", "snapshot", "agent"}}, "findings": [...], "input": {...}}`.
+ * `agent` is the host's L2 agent liveness from its report_state (`{alive, lastReportAt, downSince?}`,
+ * null when it never reported) as of `--until`, or of the capture's last record when the capture
+ * ends before it (a capture that stops says nothing about the agents after it); a down agent adds an
+ * `agent_down` finding and its host's drift rows name it in `causes`.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ClusterModel, type NodeAnalysis, analyzeNodes, decodeMessage, parseCapture, parseTimeArg, snapshotsFromBundle } from '@l2scope/domain';
+import {
+  AGENT_DOWN_TIME_MS,
+  ClusterModel,
+  type NodeAnalysis,
+  agentsAt,
+  analyzeNodes,
+  decodeMessage,
+  parseCapture,
+  parseTimeArg,
+  snapshotsFromBundle,
+  withAgentLiveness,
+} from '@l2scope/domain';
 
 export interface AnalyzeOptions {
   messages: string;
@@ -16,12 +31,18 @@ export interface AnalyzeOptions {
   until?: string;
   /** Drop the evidence arrays from the output. */
   evidence?: boolean;
+  /** neutron-server's `agent_down_time` in seconds (default 75). */
+  agentDownTime?: string;
 }
 
 /** What the command read, printed under `input`. */
 export interface AnalyzeInputSummary {
   messages: { file: string; lines: number; applied: number; afterUntil: number; undecodable: number; badLines: { line: number; error: string }[] };
   until: string | null;
+  /** ISO time agent liveness is judged at: `until`, or the capture's last record if earlier; null for an empty capture. */
+  livenessAt: string | null;
+  /** `agent_down_time` used, seconds. */
+  agentDownTime: number;
   snapshots: {
     dir: string;
     hosts: string[];
@@ -55,6 +76,8 @@ export function readBundleDir(dir: string): { files: Record<string, string>; new
  */
 export function analyzeFiles(opts: AnalyzeOptions): NodeAnalysis & { input: AnalyzeInputSummary } {
   const untilMs = opts.until !== undefined ? parseTimeArg(opts.until) : Infinity;
+  const downS = opts.agentDownTime !== undefined ? Number(opts.agentDownTime) : AGENT_DOWN_TIME_MS / 1000;
+  if (!(downS > 0)) throw new Error(`--agent-down-time ${opts.agentDownTime}: a positive number of seconds`);
   const { records, errors } = parseCapture(readFileSync(opts.messages, 'utf8'));
   const model = new ClusterModel();
   let seq = 0;
@@ -77,7 +100,12 @@ export function analyzeFiles(opts: AnalyzeOptions): NodeAnalysis & { input: Anal
   }
   const { files, newestMtimeMs } = readBundleDir(opts.snapshots);
   const bundle = snapshotsFromBundle(files, { takenAt: Number.isFinite(untilMs) ? untilMs : Math.round(newestMtimeMs) });
-  const result = analyzeNodes({ model, snapshots: bundle.snapshots });
+  // liveness as of --until, unless the capture ends before it (then as of its last record)
+  const lastTs = records.reduce((m, r) => Math.max(m, r.ts.getTime()), -Infinity);
+  const livenessAt = Math.min(untilMs, lastTs);
+  const liveness = { agentDownTimeMs: downS * 1000 };
+  const plain = analyzeNodes({ model, snapshots: bundle.snapshots });
+  const result = Number.isFinite(livenessAt) ? withAgentLiveness(plain, agentsAt(model.snapshot().hosts, livenessAt, liveness), liveness) : plain;
   const parseErrors: Record<string, { source: string; message: string }[]> = {};
   for (const s of bundle.snapshots) if (s.errors.length) parseErrors[s.host] = s.errors;
   const out = {
@@ -85,6 +113,8 @@ export function analyzeFiles(opts: AnalyzeOptions): NodeAnalysis & { input: Anal
     input: {
       messages: { file: opts.messages, lines: records.length + errors.length, applied, afterUntil, undecodable, badLines: errors.slice(0, 20) },
       until: Number.isFinite(untilMs) ? new Date(untilMs).toISOString() : null,
+      livenessAt: Number.isFinite(livenessAt) ? new Date(livenessAt).toISOString() : null,
+      agentDownTime: downS,
       snapshots: { dir: opts.snapshots, hosts: bundle.snapshots.map((s) => s.host), ignored: bundle.ignored.length, errors: bundle.errors, parseErrors },
     },
   };

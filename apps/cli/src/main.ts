@@ -35,10 +35,11 @@ program
     'support bundle directory (<host>-bridge-fdb.json, <host>-ip-neigh.json, <host>-ip-link-vxlan.json, <host>-ovs-vsctl.json, <host>-flows-br-tun.txt, <host>-agent.ini, ...)',
   )
   .option('--until <time>', 'only messages received up to this time count (ISO-8601 or epoch seconds)')
+  .option('--agent-down-time <s>', "neutron-server's agent_down_time (seconds): hosts without report_state for longer, as of --until, are down", '75')
   .option('--no-evidence', 'leave the evidence rows out')
   .option('--compact', 'one-line JSON', false)
   .option('--fail-on-drift', 'exit 1 when any host has drift or there is a finding', false)
-  .action((opts: { messages: string; snapshots: string; until?: string; evidence: boolean; compact: boolean; failOnDrift: boolean }) => {
+  .action((opts: { messages: string; snapshots: string; until?: string; agentDownTime: string; evidence: boolean; compact: boolean; failOnDrift: boolean }) => {
     process.exitCode = analyzeCommand(opts);
   });
 

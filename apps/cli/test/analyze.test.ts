@@ -21,6 +21,7 @@ interface Out {
       drift: { class: string; network: string; mac: string | null; ip: string | null; vtep: string | null }[];
       foreignMacs: { class: string; network: string; mac: string; ip: string | null; vtep: string | null }[];
       flood: Record<string, { actual: string[]; ideal: string[]; excess: string[]; missing: string[] }>;
+      agent?: { alive: boolean; lastReportAt: string; downSince?: string } | null;
     }
   >;
   findings: { kind: string; network: string; hosts: string[]; detail: string }[];
@@ -91,7 +92,8 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
     expect(Object.keys(o).sort()).toEqual(['findings', 'hosts', 'input']);
     expect(Object.keys(o.hosts)).toEqual(HOSTS);
     for (const h of HOSTS) {
-      expect(Object.keys(o.hosts[h]!).sort()).toEqual(['drift', 'flood', 'foreignMacs', 'mode', 'snapshot']);
+      expect(Object.keys(o.hosts[h]!).sort()).toEqual(['agent', 'drift', 'flood', 'foreignMacs', 'mode', 'snapshot']);
+      expect(o.hosts[h]!.agent!.alive).toBe(true);
       expect(o.hosts[h]!.foreignMacs).toEqual([]);
       expect(o.hosts[h]!.drift).toEqual([]);
       expect(o.hosts[h]!.mode.l2pop).toBe('on');
@@ -280,5 +282,22 @@ describe('l2scope analyze', { timeout: 30_000 }, () => {
     ]);
     expect(bad.status).toBe(2);
     expect(bad.err).toMatch(/not a time/);
+  });
+
+  it('prints hosts.<host>.agent.alive and lastReportAt as of --until, and agent_down past agent_down_time', () => {
+    const until = stepTime('lab3', '1-ports-active');
+    const o = analyze('lab3', '1-ports-active');
+    const last = o.hosts.compute1!.agent!.lastReportAt;
+    expect(Date.parse(last)).toBeLessThanOrEqual(Number(until) * 1000);
+    // a 1 s agent_down_time: every host whose last report_state is older than 1 s at --until is down
+    const down = analyze('lab3', '1-ports-active', undefined, ['--agent-down-time', '1']);
+    const h = down.hosts.compute1!.agent!;
+    expect(h.lastReportAt).toBe(last);
+    const livenessAt = Math.min(Number(until) * 1000, Date.parse((down.input as { livenessAt: string } & Out['input']).livenessAt));
+    expect(h.alive).toBe(livenessAt - Date.parse(last) <= 1000);
+    if (!h.alive) {
+      expect(h.downSince).toBe(new Date(Date.parse(last) + 1000).toISOString());
+      expect(down.findings.some((f) => f.kind === 'agent_down' && f.hosts.join() === 'compute1')).toBe(true);
+    }
   });
 });

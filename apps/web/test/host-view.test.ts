@@ -227,6 +227,7 @@ describe('node view state: overview + live updates', () => {
       floodExcess: 0,
       floodMissing: 0,
       snapshotAt: null,
+      agent: null,
     };
   };
   const finding = (hosts: string[], id = 0): FindingView => ({

@@ -63,6 +63,12 @@ export interface HostMonitorOptions {
    * follow the convention `l2scope-agent-<host>`.
    */
   nodeAgentUsers?: Readonly<Record<string, string>>;
+  /**
+   * Agent liveness (ms): `agentDownTimeMs` (default 75 s) is neutron-server's `agent_down_time`, after
+   * which a host without report_state is down (an `agent_down` finding); `reportIntervalMs` (default
+   * 30 s) is the agents' `report_interval`, quoted in the finding. Judged at the model's clock.
+   */
+  liveness?: { agentDownTimeMs?: number; reportIntervalMs?: number };
 }
 
 /** Events of a {@link HostMonitor}. */

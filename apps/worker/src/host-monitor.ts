@@ -22,11 +22,14 @@ import {
   type FullNodeSnapshot,
   type HostAnalysis,
   type HostConvergence,
+  type LivenessMemo,
   type ModelChange,
   type NodeAnalysis,
   NodeAnalyzer,
   NodeDeltaMismatch,
   type NodeRefusalReason,
+  agentsAt,
+  nextAgentDownAt,
   type NodeSnapshot,
   type NodesLiveUpdate,
   applyNodeDelta,
@@ -34,6 +37,7 @@ import {
   noRefusals,
   summarizeHost,
   vtepConflictFinding,
+  withAgentLiveness,
 } from '@l2scope/domain';
 import type { Delivery } from './delivery';
 import { type FindingChanges, FindingLifecycle } from './finding-lifecycle';
@@ -56,6 +60,12 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   private dirtyRefusals = false;
   /** Signature of the model's VTEP conflicts at the last analysis (a change schedules one, node agents or not). */
   private conflictsSeen = '';
+  /** Hosts whose agent was down at the last analysis (a report_state of one of them schedules one). */
+  private downSeen = new Set<string>();
+  /** Model clock (epoch ms) at which the next alive agent crosses agent_down_time, null when none (then no liveness change is due without a report). */
+  private nextDownAt: number | null = null;
+  /** Host analyses decorated with their agent's liveness, by the analyzer's object (identity kept while nothing changed). */
+  private readonly livenessMemo: LivenessMemo = new WeakMap();
   private readonly fulls = new Map<string, FullNodeSnapshot>();
   private readonly bum = new Map<string, BumReport>();
   /** Epoch ms the worker last received each host's snapshot or BUM report (host expiry). */
@@ -108,6 +118,10 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
       if (msg.kind === 'fdb') this.onCast(msg, at, id);
       if (changes.length) this.modelChanged(changes);
       if (msg.kind === 'report_state' && this.conflictsSignature() !== this.conflictsSeen) this.schedule(true);
+      // agent liveness: an agent crossed agent_down_time (the model's clock passed it), or a down one reported again
+      const clock = this.opts.model.clock;
+      if ((this.nextDownAt !== null && clock >= this.nextDownAt) || (msg.kind === 'report_state' && this.downSeen.has(msg.agent.host))) this.schedule(true);
+      else if (msg.kind === 'report_state' && this.nextDownAt === null) this.schedule(true); // a first report: compute when it can go down
     });
   }
 
@@ -328,6 +342,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
         this.opts.log(`nodes: analysis failed: ${String(err)}`);
         return this.analysis ?? { hosts: {}, findings: [] };
       }
+      analysis = this.withLiveness(analysis);
       this.counters.analyses++;
       this.counters.lastAnalysisMs = Math.round(performance.now() - t0);
       this.lastRunAt = Date.now();
@@ -337,6 +352,21 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * The analysis with each host's agent liveness at the model's clock (domain `withAgentLiveness`):
+   * `agent` per host, drift on a down host referencing its `agent_down` finding, and those findings.
+   * Notes which hosts are down and when the next alive one crosses agent_down_time.
+   */
+  private withLiveness(a: NodeAnalysis): NodeAnalysis {
+    const model = this.opts.model;
+    const hosts = model.hostIds().flatMap((id) => model.host(id) ?? []);
+    const opts = this.opts.liveness ?? {};
+    const agents = agentsAt(hosts, model.clock, opts);
+    this.downSeen = new Set([...agents].filter(([, l]) => !l.alive).map(([h]) => h));
+    this.nextDownAt = nextAgentDownAt(hosts, model.clock, opts);
+    return withAgentLiveness(a, agents, opts, this.livenessMemo);
   }
 
   private afterAnalysis(a: NodeAnalysis): void {

@@ -37,6 +37,13 @@ function duration(v: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+/** Neutron's seconds (`75`), or a duration with a unit (`75s`, `2m`) -> ms; must be positive. */
+function neutronSeconds(v: string): number {
+  const ms = /^\d+(?:\.\d+)?$/.test(v.trim()) ? Math.round(Number(v) * 1000) : duration(v);
+  if (!(ms > 0)) throw new InvalidArgumentError('a positive number of seconds, e.g. 75');
+  return ms;
+}
+
 const program = new Command('l2scope-worker')
   .description('Tap l2pop traffic (live AMQP or a replayed capture) into the l2scope model and database')
   .option('--amqp <url>', 'tap this broker live (e.g. amqp://l2scope:secret@rabbit:5672/)', process.env.AMQP_URL)
@@ -111,6 +118,16 @@ const program = new Command('l2scope-worker')
     collectUserHost,
     {} as Record<string, string>,
   )
+  .addOption(
+    new Option('--report-interval <s>', "the agents' [agent] report_interval (seconds): how often a healthy agent sends report_state")
+      .argParser(neutronSeconds)
+      .default(30_000, '30'),
+  )
+  .addOption(
+    new Option('--agent-down-time <s>', "neutron-server's agent_down_time (seconds): a host without report_state for longer is down (agent_down)")
+      .argParser(neutronSeconds)
+      .default(75_000, '75'),
+  )
   .option('--snapshots <dir>', 'load node snapshots from a support bundle directory at start')
   .option('--no-migrate', 'do not apply database migrations on start')
   .option(
@@ -169,6 +186,8 @@ const worker = await startWorker({
   snapshotsDir: o.snapshots,
   maxNodeMessageBytes: o.maxNodeMessageBytes,
   nodeAgentUsers: o.nodeAgentUser,
+  reportIntervalMs: o.reportInterval,
+  agentDownTimeMs: o.agentDownTime,
   commandKey: o.commandKey,
   toggleDeadlineS: o.toggleDeadline,
 });

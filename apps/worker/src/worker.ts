@@ -74,6 +74,10 @@ export interface WorkerOptions {
   retainSamples?: number;
   /** Hosts silent this long (ms) leave the live view (default 24 h; 0 never). */
   hostExpiryMs?: number;
+  /** The agents' `report_interval` (ms, default 30 000), quoted in `agent_down` findings. */
+  reportIntervalMs?: number;
+  /** neutron-server's `agent_down_time` (ms, default 75 000): a host without report_state for longer is down at the model's clock (`agent_down`). */
+  agentDownTimeMs?: number;
   /** Period of the background retention run (ms, default 60 000). */
   retentionEveryMs?: number;
   maxDecodeBytes?: number;
@@ -154,7 +158,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   ]);
   const model = ClusterModel.fromSnapshot(snapshot);
   const hostExpiryMs = opts.hostExpiryMs ?? 24 * 3_600_000;
-  const nodes = new HostMonitor({ model, store, log, maxMessageBytes: opts.maxNodeMessageBytes, nodeAgentUsers: opts.nodeAgentUsers });
+  const nodes = new HostMonitor({
+    model,
+    store,
+    log,
+    maxMessageBytes: opts.maxNodeMessageBytes,
+    nodeAgentUsers: opts.nodeAgentUsers,
+    liveness: { reportIntervalMs: opts.reportIntervalMs, agentDownTimeMs: opts.agentDownTimeMs },
+  });
   await nodes.load(hostExpiryMs ? new Date(Date.now() - hostExpiryMs) : undefined);
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 

@@ -16,5 +16,6 @@ export * from './node';
 export * from './redact';
 export * from './rabbitmq';
 export * from './vtep-conflict';
+export * from './agent-liveness';
 export * from './message-summary';
 export * from './toggle';

@@ -192,10 +192,20 @@ export class ClusterModel {
   /** Claimant host id -> its report_state's claim on another live host's VTEP (not persisted: the next report finds it again). */
   private readonly conflicts = new Map<string, VtepConflict>();
   private seqValue = 0;
+  private clockValue = 0;
 
   /** Id of the last message applied. */
   get seq(): number {
     return this.seqValue;
+  }
+
+  /**
+   * The model's clock: the latest receive time (epoch ms) of a message applied (any kind, even one
+   * that changed nothing), or of a record restored by {@link fromSnapshot}; 0 when none. Agent
+   * liveness is judged at this time (agent-liveness.ts), never at the wall clock.
+   */
+  get clock(): number {
+    return this.clockValue;
   }
 
   /** Rebuild a model from a snapshot (e.g. the database's projection after a worker restart). */
@@ -215,6 +225,9 @@ export class ClusterModel {
       m.hosts.set(h.id, cloneHost(h));
       if (h.vtep) m.vtepOwner.set(h.vtep, h.id);
     }
+    for (const h of s.hosts) m.clockValue = Math.max(m.clockValue, h.lastReportAt ?? 0, h.startedAt ?? 0);
+    for (const v of s.vteps) m.clockValue = Math.max(m.clockValue, v.updatedAt);
+    for (const n of s.networks) m.clockValue = Math.max(m.clockValue, n.firstSeenAt);
     return m;
   }
 
@@ -228,6 +241,7 @@ export class ClusterModel {
    */
   apply(msg: DecodedMessage, at: number, seq: number): ModelChange[] {
     if (seq > this.seqValue) this.seqValue = seq;
+    if (at > this.clockValue) this.clockValue = at;
     const changes = new ChangeSet();
     switch (msg.kind) {
       case 'fdb':

@@ -6,13 +6,8 @@
  * over silently: the live owner keeps it and the claim becomes a `vtep_conflict` finding, with
  * both hosts and the IP as evidence. Pure: the caller gives the times.
  */
+import { AGENT_DOWN_TIME_MS } from './agent-liveness';
 import type { Finding } from './node/analysis/findings';
-
-/**
- * How long after its last `report_state` an agent still counts as alive (ms): neutron-server's
- * `agent_down_time` default, 75 s (twice `report_interval` 30 s plus slack).
- */
-export const AGENT_DOWN_TIME_MS = 75_000;
 
 /** One host claiming another live host's VTEP. */
 export interface VtepConflict {

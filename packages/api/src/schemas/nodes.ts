@@ -25,6 +25,8 @@ export const hostSummarySchema: z.ZodType<HostNodeSummary> = z.object({
   floodMissing: z.number().int(),
   /** ISO time of the node snapshot analysed. */
   snapshotAt: z.string().nullable(),
+  /** The L2 agent's liveness from report_state (domain `AgentLiveness`, ISO times), null when it never reported. */
+  agent: z.object({ alive: z.boolean(), lastReportAt: z.string(), downSince: z.string().optional() }).nullable(),
 });
 
 /** A row or setting proving a drift item or finding (domain `Evidence`). */

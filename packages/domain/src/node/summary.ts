@@ -2,6 +2,7 @@
  * What the dashboard lists per host and per finding: compact views of an analysis, shared by the
  * worker (live push) and the API (initial state from the database).
  */
+import type { AgentLiveness } from '../agent-liveness';
 import type { HostAnalysis } from './analysis/analyzer';
 import { DRIFT_CLASSES, type DriftClass, type DriftItem } from './analysis/drift';
 import type { Finding } from './analysis/findings';
@@ -27,6 +28,8 @@ export interface HostNodeSummary {
   floodMissing: number;
   /** ISO time of the node snapshot analysed, null without a node agent. */
   snapshotAt: string | null;
+  /** Its L2 agent's liveness from report_state (agent-liveness.ts), null when it never reported or the analysis predates it. */
+  agent: AgentLiveness | null;
 }
 
 /** Summarise a host's analysis. */
@@ -49,6 +52,7 @@ export function summarizeHost(host: string, a: HostAnalysis): HostNodeSummary {
     floodExcess: floods.reduce((n, f) => n + f.excess.length, 0),
     floodMissing: floods.reduce((n, f) => n + f.missing.length, 0),
     snapshotAt: a.snapshot?.takenAt ?? null,
+    agent: a.agent ?? null,
   };
 }
 

@@ -209,6 +209,7 @@ export function OverviewPage() {
               <th className="num" title="BUM frames/s sent (latest BUM report)">
                 BUM tx
               </th>
+              <th title="L2 agent liveness from report_state (down: no report for longer than agent_down_time)">agent</th>
               <th>snapshot</th>
             </tr>
           </thead>
@@ -218,7 +219,7 @@ export function OverviewPage() {
             ))}
             {shown.length === 0 && hosts.length > 0 && (
               <tr>
-                <td colSpan={8} className="muted">
+                <td colSpan={9} className="muted">
                   No host matches the filter.
                 </td>
               </tr>
@@ -306,6 +307,14 @@ function HostRow({ h, now }: { h: HostNodeSummary; now: number }) {
         <ConvergenceFigures host={h.host} c={conv} compact />
       </td>
       <td className="num mono">{perSecond(tx)}</td>
+      <td
+        className={`small ${h.agent?.alive === false ? 'text-bad' : 'muted'}`}
+        data-testid="host-agent"
+        data-alive={h.agent ? String(h.agent.alive) : 'unknown'}
+        title={h.agent ? `last report_state ${dateTime(h.agent.lastReportAt)}` : 'no report_state seen'}
+      >
+        {h.agent ? `${h.agent.alive ? 'alive' : 'down'} · ${ago(h.agent.lastReportAt, now)}` : '—'}
+      </td>
       <td className="small muted" title={dateTime(h.snapshotAt)}>
         {ago(h.snapshotAt, now)}
       </td>

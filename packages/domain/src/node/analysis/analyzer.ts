@@ -4,6 +4,7 @@
  * host through {@link analyzeHost} (held state, mode, drift, flood lists), then network by network
  * through the cross-host findings.
  */
+import type { AgentLiveness } from '../../agent-liveness';
 import { ClusterModel, type ModelChange, type ModelSnapshot, type NetworkView } from '../../model';
 import { linuxBridgeNames } from '../kernel';
 import type { VxlanDevice } from '../linuxbridge';
@@ -28,6 +29,11 @@ export interface HostAnalysis {
   flood: Record<string, FloodList>;
   /** The snapshot analysed; null when the model knows the host but no snapshot was given. */
   snapshot: { takenAt: string; seq: number; instance: string } | null;
+  /**
+   * Its agent's liveness from report_state at the analysis' time (`withAgentLiveness`, agent-liveness.ts);
+   * null when it never reported; absent from the plain per-host analysis (and from analyses stored before it).
+   */
+  agent?: AgentLiveness | null;
 }
 
 /** The result of {@link analyzeNodes}; `l2scope analyze` prints it (plus an `input` summary). */

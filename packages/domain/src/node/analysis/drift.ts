@@ -53,6 +53,11 @@ export interface DriftItem {
   dev: string | null;
   detail: string;
   evidence: Evidence[];
+  /**
+   * Keys (`findingKey`) of open findings that may cause this row, e.g. `agent_down/agent:<host>`
+   * when the host's agent is down (set by `withAgentLiveness`); absent when none.
+   */
+  causes?: string[];
 }
 
 /**
