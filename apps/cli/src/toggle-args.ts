@@ -2,7 +2,7 @@
  * `l2scope toggle`: what the command line asks for, and how a plan and a job's progress print.
  * Pure (no I/O): the command in `toggle.ts` does the HTTP calls (docs/toggles.md#from-the-dashboard-and-the-cli).
  */
-import { FINAL_JOB_STATES, type ModeChange, type ToggleJobView, modeChangeSchema } from '@l2scope/domain';
+import { FINAL_JOB_STATES, type ModeChange, type ToggleJobView, jobDeadline, jobOpen, modeChangeSchema } from '@l2scope/domain';
 
 /** A command line that cannot be run: printed with the usage, exit 2. */
 export class UsageError extends Error {
@@ -147,12 +147,24 @@ export function progressLines(prev: ToggleJobView | undefined, next: ToggleJobVi
 }
 
 /**
- * Where a batch stands: `running`, or over with exit code 0 (every job `done`) or 1. A `failed`
- * job counts as over only once `failedSinceMs` is past `graceMs` (the worker starts the rollback
- * right after a failure).
+ * How long past a job's own deadline (its latest step's `until`) the CLI still waits for the
+ * worker's next write before it concludes that no worker is running the job (ms).
  */
-export function outcome(jobs: readonly ToggleJobView[], failedForMs: number, graceMs = 15_000): { over: false } | { over: true; code: 0 | 1 } {
-  const settled = jobs.every((j) => FINAL_JOB_STATES.includes(j.state) || (j.state === 'failed' && failedForMs >= graceMs));
+export const PAST_DEADLINE_MS = 30_000;
+
+/**
+ * Where a batch stands, as of `nowMs` (epoch ms): `running`, or over with exit code 0 (every job
+ * `done`) or 1. A job is over when it is no longer open (domain `jobOpen`: final, or `failed` with
+ * its rollback already run or not owed). A `failed` job that still owes its rollback keeps the
+ * batch running, bounded by the job's own deadline (domain `jobDeadline`, set by the worker on each
+ * phase): once `nowMs` is past it by {@link PAST_DEADLINE_MS}, the job counts as over (code 1).
+ */
+export function outcome(jobs: readonly ToggleJobView[], nowMs: number): { over: false } | { over: true; code: 0 | 1 } {
+  const settled = jobs.every((j) => {
+    if (!jobOpen(j)) return true;
+    const d = jobDeadline(j);
+    return d !== null && nowMs > d + PAST_DEADLINE_MS;
+  });
   if (!settled) return { over: false };
   return { over: true, code: jobs.every((j) => j.state === 'done') ? 0 : 1 };
 }

@@ -74,24 +74,15 @@ async function ask(question: string, hidden = false): Promise<string> {
 }
 
 /** Read the jobs until `done(jobs)` or the deadline; prints progress when `print`. */
-async function follow(
-  client: Client,
-  ids: string[],
-  deadline: number,
-  until: (jobs: ToggleJobView[], failedForMs: number) => boolean,
-  print: boolean,
-): Promise<ToggleJobView[]> {
+async function follow(client: Client, ids: string[], deadline: number, until: (jobs: ToggleJobView[]) => boolean, print: boolean): Promise<ToggleJobView[]> {
   const seen = new Map<string, ToggleJobView>();
-  let failedSince: number | null = null;
   for (;;) {
     const now = await client.get(ids);
     for (const j of now) {
       if (print) for (const l of progressLines(seen.get(j.id), j)) console.log(l);
       seen.set(j.id, j);
     }
-    const anyFailed = now.some((j) => j.state === 'failed');
-    failedSince = anyFailed ? (failedSince ?? Date.now()) : null;
-    if (until(now, failedSince === null ? 0 : Date.now() - failedSince)) return now;
+    if (until(now)) return now;
     if (Date.now() > deadline) throw new Error('timed out waiting for the jobs');
     await sleep(POLL_MS);
   }
@@ -157,8 +148,8 @@ export async function toggleCommand(o: ToggleOptions, env: Record<string, string
       res = await client.approve(ids, password);
     }
     for (const s of res.skipped) console.error(`not approved: ${s.id}: ${s.reason}`);
-    const end = await follow(client, ids, deadline, (js, failedFor) => outcome(js, failedFor).over, true);
-    const o = outcome(end, Number.POSITIVE_INFINITY);
+    const end = await follow(client, ids, deadline, (js) => outcome(js, Date.now()).over, true);
+    const o = outcome(end, Date.now());
     const code = o.over ? o.code : 1;
     console.error(code === 0 ? 'every job done' : `not every job is done: ${end.map((j) => `${j.host} ${j.state}`).join(', ')}`);
     return code;

@@ -10,7 +10,7 @@ import type { ToggleJobView } from '@l2scope/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, connectAuth } from '@l2scope/auth';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
-import { UsageError, applicable, formatPlan, outcome, parseToggleOptions, plansArrived, progressLines } from '../src/toggle-args';
+import { PAST_DEADLINE_MS, UsageError, applicable, formatPlan, outcome, parseToggleOptions, plansArrived, progressLines } from '../src/toggle-args';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -150,12 +150,29 @@ describe('plan and progress', () => {
     expect(progressLines(c, c)).toEqual([]);
   });
 
-  it('stops when every job is final; a failure counts once no rollback followed', () => {
-    expect(outcome([job({ state: 'verifying' })], 0)).toEqual({ over: false });
-    expect(outcome([job({ state: 'done' }), job({ state: 'done' })], 0)).toEqual({ over: true, code: 0 });
-    expect(outcome([job({ state: 'done' }), job({ state: 'rolled_back' })], 0)).toEqual({ over: true, code: 1 });
-    expect(outcome([job({ state: 'failed' })], 1_000)).toEqual({ over: false });
-    expect(outcome([job({ state: 'failed' })], 20_000)).toEqual({ over: true, code: 1 });
+  it("stops when every job is over: final, or failed with its rollback run; a failed job owing its rollback waits for it, bounded by the job's own deadline", () => {
+    const t0 = Date.parse('2026-12-05T12:00:00.000Z');
+    const until = new Date(t0 + 120_000).toISOString();
+    const applied = [
+      { at: '2026-12-05T12:00:00.000Z', step: 'apply', outcome: 'ok' as const, detail: '' },
+      { at: '2026-12-05T12:00:01.000Z', step: 'verify', outcome: 'failed' as const, detail: 'no report_state', until },
+    ];
+    expect(outcome([job({ state: 'verifying', steps: applied.slice(0, 1) })], t0)).toEqual({ over: false });
+    expect(outcome([job({ state: 'done' }), job({ state: 'done' })], t0)).toEqual({ over: true, code: 0 });
+    expect(outcome([job({ state: 'done' }), job({ state: 'rolled_back' })], t0)).toEqual({ over: true, code: 1 });
+    // failed after apply, no rollback step yet: the worker owes the rollback, however long ago it failed ...
+    const owing = job({ state: 'failed', steps: applied });
+    expect(outcome([owing], t0 + 60_000)).toEqual({ over: false });
+    expect(outcome([owing], t0 + 120_000 + PAST_DEADLINE_MS)).toEqual({ over: false });
+    // ... until the job's own deadline is past by the margin: no worker is running it
+    expect(outcome([owing], t0 + 120_000 + PAST_DEADLINE_MS + 1)).toEqual({ over: true, code: 1 });
+    // failed with its rollback run (the rollback itself failed), or failed before anything was applied: over at once
+    const rolledBackFailed = job({
+      state: 'failed',
+      steps: [...applied, { at: '2026-12-05T12:02:01.000Z', step: 'rollback', outcome: 'failed', detail: 'restore failed' }],
+    });
+    expect(outcome([rolledBackFailed], t0)).toEqual({ over: true, code: 1 });
+    expect(outcome([job({ state: 'failed', steps: [] })], t0)).toEqual({ over: true, code: 1 });
   });
 });
 
