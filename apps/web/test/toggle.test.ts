@@ -99,6 +99,9 @@ describe('plan dialog', () => {
     expect(planSummary(ready)).toEqual({ hosts: 2, waiting: 0, blocked: 0, errors: 2, warnings: 4, maxDowntimeS: 9, canApply: true, finished: false });
     expect(planSummary([...ready, job({ id: 'c', plan: { ...PLAN, applicable: false } })])).toMatchObject({ blocked: 1, canApply: false });
     expect(planSummary([job({ id: 'a', plan: PLAN, state: 'approved' })]).canApply).toBe(false);
+    // a finding that holds only while a batch runs is a warning of the batch, not an error
+    const transient: TogglePlan = { ...PLAN, predicted: [{ ...PLAN.predicted[1]!, transient: true }] };
+    expect(planSummary([job({ id: 'a', plan: transient })])).toMatchObject({ errors: 0, warnings: 2 });
     expect(planSummary([job({ id: 'a', state: 'done' }), job({ id: 'b', state: 'rolled_back' })]).finished).toBe(true);
   });
 

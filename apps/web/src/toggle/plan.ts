@@ -53,7 +53,7 @@ export interface PlanSummary {
   waiting: number;
   /** jobs whose plan forbids applying, or the agent refused */
   blocked: number;
-  /** predicted findings of severity error over all hosts */
+  /** predicted findings of severity error over all hosts, in the end state (transient ones are warnings) */
   errors: number;
   warnings: number;
   /** the longest expected downtime of one host (jobs run host by host) */
@@ -81,8 +81,9 @@ export function planSummary(jobs: readonly ToggleJobView[]): PlanSummary {
       continue;
     }
     if (!j.plan.applicable || j.plan.refusal) blocked++;
-    for (const p of j.plan.predicted) if (p.severity === 'error') errors++;
-    warnings += j.plan.predicted.filter((p) => p.severity === 'warning').length + j.plan.warnings.length;
+    // a transient finding (only while the batch runs) is a warning of the batch, not an error of its end state
+    for (const p of j.plan.predicted) if (p.severity === 'error' && !p.transient) errors++;
+    warnings += j.plan.predicted.filter((p) => p.severity === 'warning' || p.transient).length + j.plan.warnings.length;
     maxDowntimeS = Math.max(maxDowntimeS, j.plan.downtimeS);
   }
   return { hosts: jobs.length, waiting, blocked, errors, warnings, maxDowntimeS, canApply: allPlanned && waiting === 0 && blocked === 0, finished };

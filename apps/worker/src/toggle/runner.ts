@@ -338,6 +338,15 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     return out;
   }
 
+  /** The other hosts of `job`'s batch, before and after it in `batchIndex` order (cancelled jobs left out). */
+  private async batchPeers(job: ToggleJobView): Promise<{ earlier: string[]; later: string[] }> {
+    const jobs = (await listToggleJobs(this.opts.db, { batchId: job.batchId!, limit: 1000 })).filter((j) => j.id !== job.id && j.state !== 'cancelled');
+    return {
+      earlier: jobs.filter((j) => j.batchIndex < job.batchIndex).map((j) => j.host),
+      later: jobs.filter((j) => j.batchIndex > job.batchIndex).map((j) => j.host),
+    };
+  }
+
   private async plan(job: ToggleJobView): Promise<void> {
     let agent: TogglePlan['agent'] = null;
     let refusal: string | null = null;
@@ -352,7 +361,15 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     }
     const known = this.known();
     if (agent) known[job.host] = { ...known[job.host], l2pop: agent.before.l2_population ?? false, arpResponder: agent.before.arp_responder ?? false };
-    const p = predictToggle({ model: this.opts.model, hosts: [job.host], change: job.change, inPlace: job.inPlace, known, noL2popCasts: this.noL2popCasts() });
+    const p = predictToggle({
+      model: this.opts.model,
+      hosts: [job.host],
+      change: job.change,
+      inPlace: job.inPlace,
+      known,
+      noL2popCasts: this.noL2popCasts(),
+      ...(job.batchId ? { batch: await this.batchPeers(job) } : {}),
+    });
     const method = agent?.agentType === 'openvswitch' ? 'restart' : agent?.agentType === 'linuxbridge' ? (job.inPlace ? 'in_place' : 'clean') : p.method;
     const plan: TogglePlan = {
       agent,

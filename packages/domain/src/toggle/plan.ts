@@ -48,6 +48,13 @@ export interface PredictToggleInput {
    * `arp_responder`): from the node analysis (`HostMode`) or the agent's plan (`before`).
    */
   known?: Readonly<Record<string, KnownMode>>;
+  /**
+   * The other hosts of the same batch (a network's hosts switched together, host by host in
+   * `batchIndex` order): `earlier` run before the targets, `later` after. The predicted findings
+   * are the batch's end state (every batch host switched); a cross-host finding that holds only
+   * between the targets' switch and the last host's is returned with `transient: true`.
+   */
+  batch?: { earlier: readonly string[]; later: readonly string[] };
 }
 
 /** What a toggle is predicted to do: the fields of a {@link TogglePlan} l2scope computes (not the agent's). */
@@ -95,15 +102,23 @@ function ctxOf(p: PredictedHost): HostCtx {
   };
 }
 
-function toPredicted(f: Finding, before: Finding[]): PredictedFinding {
+function toPredicted(f: Finding, before: Finding[], during?: string): PredictedFinding {
   const existed = before.some((b) => b.kind === f.kind && b.network === f.network);
   return {
     kind: f.kind,
     severity: f.kind === 'mixed_arp_responder' ? 'error' : 'warning',
     networks: [f.network],
     hosts: f.hosts,
-    detail: `${f.detail}${existed ? ' (already so before the change)' : ''}`.slice(0, 4096),
+    detail: `${during ?? ''}${f.detail}${existed ? ' (already so before the change)' : ''}`.slice(0, 4096),
+    ...(during ? { transient: true } : {}),
   };
+}
+
+/** The hosts' modes with `switched` in the new mode, the others as they are. */
+function switchedModel(before: Map<string, PredictedHost>, switched: ReadonlySet<string>, change: ModeChange): Map<string, PredictedHost> {
+  const out = new Map<string, PredictedHost>();
+  for (const [name, p] of before) out.set(name, switched.has(name) ? { ...p, l2pop: change.l2_population ?? p.l2pop, arp: change.arp_responder ?? p.arp } : p);
+  return out;
 }
 
 /**
@@ -124,6 +139,11 @@ function toPredicted(f: Finding, before: Finding[]): PredictedFinding {
  * a clean switch {@link AGENT_RESTART_S} + {@link VXLAN_RECREATE_S} per network; an OVS restart
  * {@link AGENT_RESTART_S} (flows reinstalled); in place 0 (devices untouched).
  * A target the model does not know is left as it is and named in a warning.
+ *
+ * With `batch`, the cross-host findings are those of the batch's end state; one that appears only
+ * while the batch runs (the targets switched, `batch.later` not yet) is returned `transient`, and
+ * one that was there before and persists mid-batch is not repeated. The host-level predictions
+ * (DVR guard, no l2pop casts, half-switched, downtime) stay the targets' own.
  */
 export function predictToggle(input: PredictToggleInput): TogglePrediction {
   const { model, change } = input;
@@ -132,7 +152,6 @@ export function predictToggle(input: PredictToggleInput): TogglePrediction {
   const predicted: PredictedFinding[] = [];
 
   const before = new Map<string, PredictedHost>();
-  const after = new Map<string, PredictedHost>();
   for (const id of model.hostIds()) {
     const view = model.host(id)!;
     if (view.name === null) continue;
@@ -140,10 +159,16 @@ export function predictToggle(input: PredictToggleInput): TogglePrediction {
     const known = input.known?.[view.name];
     const l2pop = view.l2population ?? known?.l2pop ?? null;
     const arp = (type === 'openvswitch' ? view.arpResponder : null) ?? known?.arpResponder ?? null;
-    const now: PredictedHost = { view, type, l2pop, arp };
-    before.set(view.name, now);
-    after.set(view.name, targets.has(view.name) ? { view, type, l2pop: change.l2_population ?? l2pop, arp: change.arp_responder ?? arp } : now);
+    before.set(view.name, { view, type, l2pop, arp });
   }
+  const earlier = input.batch?.earlier ?? [];
+  const later = (input.batch?.later ?? []).filter((h) => !targets.has(h));
+  // the end state: every host of the batch switched; `during`: the targets and the earlier ones only
+  const after = switchedModel(before, new Set([...targets, ...earlier, ...later]), change);
+  const during = later.length ? switchedModel(before, new Set([...targets, ...earlier]), change) : null;
+  const untilLast = later.length
+    ? `while the batch runs (until ${later.length === 1 ? later[0] : `${later.length} more hosts`} switch${later.length === 1 ? 'es' : ''}): `
+    : '';
   for (const h of input.hosts) if (!after.has(h)) warnings.push(`${h}: no report_state from this host yet; its agent type and mode are unknown`);
 
   const networks = new Set<string>();
@@ -159,7 +184,11 @@ export function predictToggle(input: PredictToggleInput): TogglePrediction {
   for (const network of sortStr([...networks])) {
     const vni = model.vniOf(network);
     const was = networkFindings(network, vni, byNetwork(before, network));
-    for (const f of networkFindings(network, vni, byNetwork(after, network))) predicted.push(toPredicted(f, was));
+    const end = networkFindings(network, vni, byNetwork(after, network));
+    for (const f of end) predicted.push(toPredicted(f, was));
+    if (!during) continue;
+    for (const f of networkFindings(network, vni, byNetwork(during, network)))
+      if (!end.some((e) => e.kind === f.kind) && !was.some((b) => b.kind === f.kind)) predicted.push(toPredicted(f, was, untilLast));
   }
 
   let applicable = true;

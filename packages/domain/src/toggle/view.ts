@@ -17,6 +17,8 @@ export const predictedFindingSchema = z.object({
   networks: z.array(z.string().max(64)).max(4096),
   hosts: z.array(z.string().max(255)).max(4096),
   detail: z.string().max(4096),
+  /** true: holds only while a batch runs (this host switched, later hosts of the batch not yet); the end state does not have it */
+  transient: z.boolean().optional(),
 });
 /** One predicted finding. */
 export type PredictedFinding = z.infer<typeof predictedFindingSchema>;

@@ -51,6 +51,32 @@ describe('predictToggle', () => {
     expect(clean.predicted.map((f) => f.kind)).toEqual(['mixed_arp_responder']);
   });
 
+  it('lab3: a batch switching ARP responder off on every host predicts its end state; the mixed state in between is transient', () => {
+    const model = labAt('lab3', '1-ports-active');
+    const known = { controller: { arpResponder: true }, compute1: { arpResponder: true }, compute2: { arpResponder: true } };
+    const order = ['compute1', 'compute2', 'controller'];
+    const plans = order.map((h, i) =>
+      predictToggle({
+        model,
+        hosts: [h],
+        change: { arp_responder: false },
+        inPlace: false,
+        known,
+        batch: { earlier: order.slice(0, i), later: order.slice(i + 1) },
+      }),
+    );
+    // no host's plan predicts an error of the end state
+    expect(plans.map((p) => p.predicted.filter((f) => f.severity === 'error' && !f.transient).length)).toEqual([0, 0, 0]);
+    // the first two leave the network mixed until the last host switches; the last one does not
+    const transient = plans.map((p) => p.predicted.filter((f) => f.transient).map((f) => f.kind));
+    expect(transient).toEqual([['mixed_arp_responder'], ['mixed_arp_responder'], []]);
+    expect(plans[0]!.predicted[0]!.detail).toMatch(/^while the batch runs \(until 2 more hosts switch\): .*on: compute2, controller; off: compute1/);
+    expect(plans[1]!.predicted[0]!.detail).toMatch(/^while the batch runs \(until controller switches\): .*on: controller; off: compute1, compute2/);
+    // the same host alone (no batch): the mixed state is its end state, an error
+    const alone = predictToggle({ model, hosts: ['compute1'], change: { arp_responder: false }, inPlace: false, known });
+    expect(alone.predicted.map((f) => [f.kind, f.severity, f.transient ?? false])).toEqual([['mixed_arp_responder', 'error', false]]);
+  });
+
   it('ovs-try: l2pop off on an OVS host predicts mixed_l2pop and a restart; with DVR reported it is not applicable', () => {
     const model = modelAt(loadCapture('ovs-try'));
     const p = predictToggle({ model, hosts: ['ovs1'], change: { l2_population: false }, inPlace: false });

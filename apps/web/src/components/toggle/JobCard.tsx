@@ -86,8 +86,14 @@ export function JobCard({ job }: { job: ToggleJobView }) {
           {plan.predicted.length > 0 ? (
             <ul className="predicted" data-testid="plan-predicted">
               {sortPredicted(plan.predicted).map((p, i) => (
-                <li key={i} className={p.severity} data-kind={p.kind} data-severity={p.severity}>
-                  <strong>{p.kind}</strong> ({p.severity}
+                <li
+                  key={i}
+                  className={p.transient ? 'warning' : p.severity}
+                  data-kind={p.kind}
+                  data-severity={p.severity}
+                  data-transient={p.transient ? 'true' : undefined}
+                >
+                  <strong>{p.kind}</strong> ({p.transient ? `${p.severity} while the batch runs` : p.severity}
                   {p.hosts.length > 0 ? `, ${p.hosts.join(', ')}` : ''}): {p.detail}
                 </li>
               ))}
