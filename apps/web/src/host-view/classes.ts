@@ -63,6 +63,7 @@ export const FLOOD_MODE_LABEL = {
   unicast: 'head-end replication (unicast)',
   multicast: 'multicast group',
   'multicast+unicast': 'multicast AND unicast (half-switched)',
+  'per-device': 'differs per device (see the summary)',
   none: 'no tunnel state',
   unknown: 'unknown',
 } as const;

@@ -16,7 +16,7 @@ export const hostSummarySchema: z.ZodType<HostNodeSummary> = z.object({
   summary: z.string(),
   l2pop: onOff,
   arpResponder: onOff,
-  floodMode: z.enum(['unicast', 'multicast', 'multicast+unicast', 'none', 'unknown']),
+  floodMode: z.enum(['unicast', 'multicast', 'multicast+unicast', 'per-device', 'none', 'unknown']),
   drift: driftCountsSchema,
   driftTotal: z.number().int(),
   /** Learned MACs l2pop never announced, on an l2pop host (not drift). */

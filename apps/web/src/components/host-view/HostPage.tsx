@@ -283,7 +283,12 @@ function ModeRow({ m }: { m: HostAnalysis['mode'] }) {
     >
       <ModeChip k="l2_population" v={onOff(m.l2pop)} tone={m.l2pop === 'on' ? 'ok' : m.l2pop === 'off' ? 'warn' : 'idle'} source={m.l2popSource} />
       <ModeChip k="ARP responder" v={onOff(m.arpResponder)} tone={m.arpResponder === 'on' ? 'ok' : 'idle'} source={m.arpResponderSource} />
-      <ModeChip k="BUM" v={FLOOD_MODE_LABEL[m.floodMode]} tone={m.floodMode === 'multicast+unicast' ? 'bad' : 'idle'} source={null} />
+      <ModeChip
+        k="BUM"
+        v={FLOOD_MODE_LABEL[m.floodMode]}
+        tone={m.floodMode === 'multicast+unicast' ? 'bad' : m.floodMode === 'per-device' ? 'warn' : 'idle'}
+        source={null}
+      />
       {m.vxlanGroups.length > 0 && <ModeChip k="multicast group" v={m.vxlanGroups.join(', ')} tone="idle" source={null} />}
       {m.udpPorts.length > 0 && <ModeChip k="VXLAN UDP" v={m.udpPorts.join(', ')} tone={m.udpPorts.length > 1 ? 'warn' : 'idle'} source={null} />}
       <span className="mode-summary">{m.summary}</span>

@@ -28,6 +28,12 @@ import { type Evidence, render } from './evidence';
 import { type Told, toldNeigh, firstNotOwn, nextStamp } from './told';
 import type { Held, NeighEntry, Row } from './held-state';
 
+/**
+ * The protocol that resolves `ip`: `NDP` for IPv6 (neighbour solicitations, which the vxlan
+ * `proxy` answers as it answers ARP: the kernel's `neigh_reduce`), `ARP` for IPv4.
+ */
+const resolver = (ip: string): 'ARP' | 'NDP' => (ip.includes(':') ? 'NDP' : 'ARP');
+
 /** The drift classes (see the module comment), in the order drift items are sorted within a network. */
 export const DRIFT_CLASSES = ['missing_flood', 'missing_unicast', 'stale_entry', 'wrong_vtep', 'learned_only', 'neigh_missing', 'neigh_stale'] as const;
 /** One of {@link DRIFT_CLASSES}. */
@@ -207,7 +213,9 @@ export function driftFor(
       vtep: toldVtep,
       detail: learned.length
         ? `no l2pop entry for ${mac} dst ${toldVtep}; reached only through a learned row dst ${learned.map((r) => r.vtep ?? '?').join(', ')}`
-        : `no unicast entry for ${mac} dst ${toldVtep}: frames to it are flooded${a.present ? '' : `; ${dev ?? 'the device'} does not exist`}`,
+        : a.present
+          ? `no unicast entry for ${mac} dst ${toldVtep}: frames to it are flooded`
+          : `no unicast entry for ${mac} dst ${toldVtep}: frames to it are dropped, ${dev ?? 'the device'} does not exist`,
       evidence: learned.map((r) => render(r.ev)),
     });
   }
@@ -287,7 +295,7 @@ export function driftFor(
             ip,
             vtep: null,
             expectedMac: mac,
-            detail: `ARP responder answers ${ip} with ${n.mac ?? '?'}, l2pop announced ${mac}`,
+            detail: `${resolver(ip)} responder answers ${ip} with ${n.mac ?? '?'}, l2pop announced ${mac}`,
             evidence: [render(n.ev)],
           });
       } else
@@ -296,7 +304,7 @@ export function driftFor(
           mac,
           ip,
           vtep: null,
-          detail: `no ARP responder entry ${ip} -> ${mac}: ARP for it gets no answer${c.type === 'linuxbridge' ? ' (the vxlan proxy consumes the request)' : ''}`,
+          detail: `no ${resolver(ip)} responder entry ${ip} -> ${mac}: ${resolver(ip)} for it gets no answer${c.type === 'linuxbridge' ? ' (the vxlan proxy consumes the request)' : ''}`,
           evidence: [],
         });
     }
@@ -307,7 +315,7 @@ export function driftFor(
           mac: n.mac,
           ip: n.ip,
           vtep: null,
-          detail: `ARP responder entry for ${n.ip}, which l2pop does not announce`,
+          detail: `${resolver(n.ip)} responder entry for ${n.ip}, which l2pop does not announce`,
           evidence: [render(n.ev)],
         });
     }

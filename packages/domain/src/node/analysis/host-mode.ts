@@ -21,8 +21,12 @@ export interface HostMode {
   /** The agent runs the ARP responder (OVS report_state `arp_responder_enabled`, the ini, the vxlan `proxy` flag, br-tun table 2). */
   arpResponder: 'on' | 'off' | 'unknown';
   arpResponderSource: 'report_state' | 'ini' | 'vxlan_proxy' | 'flows' | null;
-  /** How BUM leaves: head-end replication (`unicast`), a `multicast` group, both (half-switched), `none` (no tunnel state), `unknown`. */
-  floodMode: 'unicast' | 'multicast' | 'multicast+unicast' | 'none' | 'unknown';
+  /**
+   * How BUM leaves: head-end replication (`unicast`), a `multicast` group, both on one device
+   * (`multicast+unicast`: half-switched), `per-device` (the devices differ, each consistent: see
+   * `networks[].floodMode`), `none` (no tunnel state), `unknown`.
+   */
+  floodMode: 'unicast' | 'multicast' | 'multicast+unicast' | 'per-device' | 'none' | 'unknown';
   /** Multicast groups of the VXLAN devices (flood-and-learn), sorted. */
   vxlanGroups: string[];
   /** UDP destination ports in use (VXLAN devices' `dstport`, OVS tunnel ports' `dst_port`), sorted. */
@@ -44,6 +48,8 @@ export interface HostMode {
     dstport: number | null;
     /** OVS local VLAN of the network. */
     lvid: number | null;
+    /** How BUM of this network leaves this device: its multicast group, its flood entries, both (half-switched), neither. */
+    floodMode: DeviceFloodMode;
   }[];
   ini: Pick<
     AgentIni,
@@ -51,6 +57,40 @@ export interface HostMode {
   > | null;
   reported: { l2population: boolean | null; arpResponder: boolean | null; tunnelingIp: string | null; lastReportAt: string | null } | null;
   notes: string[];
+}
+
+/** How BUM of one network leaves one device (a `vxlan-<VNI>` or a br-tun local VLAN). */
+export type DeviceFloodMode = 'unicast' | 'multicast' | 'multicast+unicast' | 'none';
+
+/** One device's {@link DeviceFloodMode}: a multicast `group` and/or unicast flood entries (`00:00:00:00:00:00 dst <vtep>`, br-tun table 22). */
+export function deviceFloodMode(a: Pick<Held, 'floodGroups' | 'floodUnicast'>): DeviceFloodMode {
+  const g = a.floodGroups.size > 0;
+  const u = a.floodUnicast.size > 0;
+  return g && u ? 'multicast+unicast' : g ? 'multicast' : u ? 'unicast' : 'none';
+}
+
+/**
+ * One device's summary: `flood-and-learn (multicast group G)`, `l2pop (head-end replication)`,
+ * `half-switched: multicast group G and N l2pop flood entries`, or, with l2_population off, its
+ * unicast flood entries as leftovers nobody maintains (linuxbridge_neutron_agent.py writes them
+ * only from l2pop casts, `add_fdb_entries`; the agent never removes them once l2pop is off).
+ */
+function deviceSummary(a: Held, mode: DeviceFloodMode, l2pop: HostMode['l2pop']): string {
+  const groups = [...a.floodGroups.keys()].sort().join(', ');
+  const n = a.floodUnicast.size;
+  const entries = `${n} l2pop flood entr${n === 1 ? 'y' : 'ies'}`;
+  switch (mode) {
+    case 'multicast+unicast':
+      return `half-switched: multicast group ${groups} and ${entries}`;
+    case 'multicast':
+      return `flood-and-learn (multicast group ${groups})`;
+    case 'unicast':
+      return l2pop === 'off'
+        ? `${n} flood entr${n === 1 ? 'y' : 'ies'} left from l2pop, not maintained (l2_population off, no multicast group)`
+        : 'l2pop (head-end replication)';
+    case 'none':
+      return 'no flood state: BUM of this network is dropped';
+  }
 }
 
 /** What {@link hostMode} reads of a host: its model record, snapshot, agent type, VTEP and held state. */
@@ -109,22 +149,21 @@ export function hostMode(c: ModeInput): HostMode {
   if (l2pop === 'off' && arp === 'on' && type === 'linuxbridge' && arpSource !== 'vxlan_proxy') arp = 'off';
 
   const acts = [...c.held.values()].sort((a, b) => compareText(a.network, b.network));
-  const anyGroup = acts.some((a) => a.floodGroups.size > 0);
-  const anyUnicast = acts.some((a) => a.floodUnicast.size > 0);
+  const devModes = acts.map((a) => deviceFloodMode(a));
+  const kinds = new Set(devModes.filter((m) => m !== 'none'));
   let floodMode: HostMode['floodMode'] = 'unknown';
   if (c.snap)
-    floodMode =
-      anyGroup && anyUnicast
-        ? 'multicast+unicast'
-        : anyGroup
-          ? 'multicast'
-          : anyUnicast
-            ? 'unicast'
-            : acts.length
-              ? l2pop === 'off'
-                ? 'multicast'
-                : 'unicast'
-              : 'none';
+    floodMode = kinds.has('multicast+unicast')
+      ? 'multicast+unicast'
+      : kinds.size > 1
+        ? 'per-device'
+        : kinds.size === 1
+          ? [...kinds][0]!
+          : acts.length
+            ? l2pop === 'off'
+              ? 'multicast'
+              : 'unicast'
+            : 'none';
   const vxlanGroups = sortStr(acts.flatMap((a) => [...a.floodGroups.keys()]));
   const udpPorts = new Set<number>();
   for (const a of acts) if (a.device?.dstport !== null && a.device?.dstport !== undefined) udpPorts.add(a.device.dstport);
@@ -145,7 +184,13 @@ export function hostMode(c: ModeInput): HostMode {
 
   let summary: string;
   if (!c.snap && l2pop === 'unknown') summary = 'unknown';
-  else if (floodMode === 'multicast+unicast') summary = `half-switched: multicast group ${vxlanGroups.join(', ')} and l2pop flood entries`;
+  else if (floodMode === 'multicast+unicast' || floodMode === 'per-device')
+    // summarised per device: a half-switched device, or devices in different modes (a leftover l2pop device beside a multicast one)
+    summary = acts
+      .map((a, i) => ({ a, m: devModes[i]! }))
+      .filter(({ m }) => m !== 'none' || floodMode === 'per-device')
+      .map(({ a, m }) => `${a.dev ?? `VNI ${a.vni}`}: ${deviceSummary(a, m, l2pop)}`)
+      .join('; ');
   else if (l2pop === 'off' || (floodMode === 'multicast' && l2pop !== 'on'))
     summary =
       type === 'openvswitch'
@@ -167,7 +212,7 @@ export function hostMode(c: ModeInput): HostMode {
     vxlanGroups,
     udpPorts: [...udpPorts].sort((a, b) => a - b),
     summary,
-    networks: acts.map((a) => ({
+    networks: acts.map((a, i) => ({
       network: a.network,
       vni: a.vni,
       dev: a.dev,
@@ -177,6 +222,7 @@ export function hostMode(c: ModeInput): HostMode {
       learning: a.device?.learning ?? null,
       dstport: a.device?.dstport ?? null,
       lvid: a.lvid,
+      floodMode: devModes[i]!,
     })),
     ini: ini
       ? {

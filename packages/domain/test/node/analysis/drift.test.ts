@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { FLOOD_MAC } from '../../../src';
 import { analyzeStep, driftLines, editJson, foreignLines } from '../helpers';
-import type { FdbJson, NeighJson } from './lab';
+import type { FdbJson, LinkJson, NeighJson } from './lab';
 
 describe('faults injected into copies of real snapshots', () => {
   it('missing_flood / stale_entry / wrong_vtep (lab2, controller)', () => {
@@ -68,6 +68,29 @@ describe('faults injected into copies of real snapshots', () => {
       expectedMac: 'fa:16:3e:82:2d:00',
       evidence: [{ file: 'compute2-ip-neigh.json', text: '172.16.1.12 dev vxlan-649 lladdr fa:16:3e:00:00:01 PERMANENT' }],
     });
+  });
+
+  it('IPv6 neighbours are NDP, not ARP (lab3, compute2)', () => {
+    const a = analyzeStep('lab3', '2-after-ping', (files) =>
+      editJson<NeighJson>(files, 'compute2-ip-neigh.json', (rows) => [
+        ...rows,
+        { dst: 'fd00:16::99', dev: 'vxlan-649', lladdr: 'fa:16:3e:00:00:03', state: ['PERMANENT'] },
+      ]),
+    );
+    const d = a.hosts.compute2!.drift.find((x) => x.ip === 'fd00:16::99');
+    expect(d).toMatchObject({ class: 'neigh_stale', detail: 'NDP responder entry for fd00:16::99, which l2pop does not announce' });
+    expect(a.hosts.compute2!.drift.filter((x) => x.ip !== 'fd00:16::99').map((x) => x.detail)).toEqual([]);
+  });
+
+  it('with the vxlan device gone, frames to an announced MAC are dropped, not flooded (lab3, compute2)', () => {
+    const a = analyzeStep('lab3', '2-after-ping', (files) => {
+      editJson<LinkJson>(files, 'compute2-ip-link-vxlan.json', (links) => links.filter((l) => l.ifname !== 'vxlan-649'));
+      editJson<FdbJson>(files, 'compute2-bridge-fdb.json', (rows) => rows.filter((r) => r.ifname !== 'vxlan-649'));
+      editJson<NeighJson>(files, 'compute2-ip-neigh.json', (rows) => rows.filter((r) => r.dev !== 'vxlan-649'));
+    });
+    const unicast = a.hosts.compute2!.drift.filter((x) => x.class === 'missing_unicast');
+    expect(unicast.length).toBeGreaterThan(0);
+    for (const u of unicast) expect(u.detail).toMatch(/: frames to it are dropped, vxlan-649 does not exist$/);
   });
 
   it('no neighbour checks without the ARP responder (lab2: PERMANENT rows are not expected, nor missing)', () => {

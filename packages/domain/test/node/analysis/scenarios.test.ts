@@ -107,6 +107,8 @@ describe('switch-noclean (real): Lab1 -> Lab3 in place, then clean', () => {
     for (const h of HOSTS) {
       const r = a.hosts[h]!;
       expect(r.mode.floodMode).toBe('multicast+unicast');
+      expect(r.mode.summary).toBe('vxlan-649: half-switched: multicast group 224.0.0.1 and 2 l2pop flood entries');
+      expect(r.mode.networks.map((n) => n.floodMode)).toEqual(['multicast+unicast']);
       expect(driftLines(a, h)).toEqual([]);
       const [fl] = Object.values(r.flood);
       expect(fl).toMatchObject({ excess: ['224.0.0.1'], missing: [], copies: 3 });
