@@ -212,7 +212,17 @@ describe('topology overlay', () => {
 
 describe('node view state: overview + live updates', () => {
   const summary = (host: string, drift: Partial<HostNodeSummary['drift']> = {}): HostNodeSummary => {
-    const d = { missing_flood: 0, missing_unicast: 0, stale_entry: 0, wrong_vtep: 0, learned_only: 0, neigh_missing: 0, neigh_stale: 0, ...drift };
+    const d = {
+      missing_flood: 0,
+      missing_unicast: 0,
+      stale_entry: 0,
+      wrong_vtep: 0,
+      learned_only: 0,
+      neigh_missing: 0,
+      neigh_stale: 0,
+      unmaintained: 0,
+      ...drift,
+    };
     return {
       host,
       agentType: 'linuxbridge',

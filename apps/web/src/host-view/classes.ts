@@ -23,6 +23,12 @@ export const DRIFT_META: Record<DriftClass, DriftClassMeta> = {
   neigh_missing: { label: 'neighbour missing', effect: 'the ARP responder cannot answer for that IP', tone: 'warn', rank: 3 },
   neigh_stale: { label: 'neighbour stale', effect: 'the ARP responder answers with a MAC l2pop did not announce', tone: 'bad', rank: 1 },
   stale_entry: { label: 'stale entry', effect: 'a permanent entry l2pop would not hold: port gone or moved, wasted copies', tone: 'warn', rank: 4 },
+  unmaintained: {
+    label: 'unmaintained',
+    effect: 'right now, but the agent no longer applies casts on this network (no port since its restart): stale at the next change',
+    tone: 'warn',
+    rank: 4,
+  },
   learned_only: { label: 'learned only', effect: 'a MAC known from traffic only: flood-and-learn at work (l2_population off)', tone: 'info', rank: 5 },
 };
 

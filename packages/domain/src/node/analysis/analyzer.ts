@@ -18,6 +18,7 @@ import { type Finding, networkFindings } from './findings';
 import { ALL_HOSTS_GROUP, type FloodList, floodFor } from './flood-list';
 import { linuxbridgeHeld, openvswitchHeld } from './held-state';
 import { type HostMode, hostMode } from './host-mode';
+import { splitUnmaintained } from './unmaintained';
 
 /** The analysis of one host. */
 export interface HostAnalysis {
@@ -120,7 +121,14 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
       const told = toldTo(f.told, c.vtep, member);
       const responderWrites =
         c.type === 'openvswitch' ? c.arpEffective : c.mode.arpResponderSource === 'ini' ? c.arpEffective : (a.device?.proxy ?? c.arpEffective);
-      for (const d of driftFor(c, a, told, c.l2pop, responderWrites, foreignMacs)) drift.push(d);
+      let judged = a;
+      if (!member && a.present && c.type === 'linuxbridge') {
+        // rows of a network this host no longer serves: those that match today's announcements are unmaintained
+        const split = splitUnmaintained(c.name, a, f.told, c.vtep);
+        for (const d of split.items) drift.push(d);
+        judged = split.rest;
+      }
+      for (const d of driftFor(c, judged, told, c.l2pop, responderWrites, foreignMacs)) drift.push(d);
       const ideal = f.ports.filter((v) => v !== c.vtep);
       if (a.present && a.floodGroups.size > 0) usesGroups = true;
       const fl = floodFor(

@@ -19,6 +19,9 @@
  * port whose casts l2scope has not seen). An operator wants to see it; it is not l2pop drift.
  * - `neigh_missing` / `neigh_stale`: ARP responder entry absent / pointing at a MAC l2pop did not
  *   announce for that IP (or for an IP l2pop did not announce). Checked only where the responder runs.
+ * - `unmaintained`: a Linux bridge host holds a row of a network it no longer serves (its agent
+ *   restarted with no port there) that matches what l2pop announces today: right now, but no cast
+ *   updates it, so it goes stale at the next change (unmaintained.ts).
  * With l2_population off (or unknown) nothing is told, so no `missing_*` / `neigh_*` is raised;
  * permanent rows that contradict the model are still `stale_entry` / `wrong_vtep` (nobody maintains them).
  */
@@ -35,7 +38,16 @@ import type { Held, NeighEntry, Row } from './held-state';
 const resolver = (ip: string): 'ARP' | 'NDP' => (ip.includes(':') ? 'NDP' : 'ARP');
 
 /** The drift classes (see the module comment), in the order drift items are sorted within a network. */
-export const DRIFT_CLASSES = ['missing_flood', 'missing_unicast', 'stale_entry', 'wrong_vtep', 'learned_only', 'neigh_missing', 'neigh_stale'] as const;
+export const DRIFT_CLASSES = [
+  'missing_flood',
+  'missing_unicast',
+  'stale_entry',
+  'wrong_vtep',
+  'learned_only',
+  'neigh_missing',
+  'neigh_stale',
+  'unmaintained',
+] as const;
 /** One of {@link DRIFT_CLASSES}. */
 export type DriftClass = (typeof DRIFT_CLASSES)[number];
 

@@ -14,7 +14,7 @@ export const VTEP: Record<string, string> = {
 
 export type FdbJson = { mac: string; ifname: string; dst?: string; flags: string[]; state: string; master?: string }[];
 export type NeighJson = { dst: string; dev: string; lladdr: string; state: string[] }[];
-export type LinkJson = { linkinfo: { info_data: Record<string, unknown> } }[];
+export type LinkJson = { ifname?: string; linkinfo: { info_data: Record<string, unknown> } }[];
 
 /** No drift, no foreign MAC, flood lists exactly ideal on every host, no finding. */
 export function expectClean(a: NodeAnalysis, hosts = HOSTS): void {
