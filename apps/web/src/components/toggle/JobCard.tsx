@@ -93,7 +93,7 @@ export function JobCard({ job }: { job: ToggleJobView }) {
                   data-severity={p.severity}
                   data-transient={p.transient ? 'true' : undefined}
                 >
-                  <strong>{p.kind}</strong> ({p.transient ? `${p.severity} while the batch runs` : p.severity}
+                  <strong>{p.kind}</strong> ({p.transient ? `transient ${p.severity}` : p.severity}
                   {p.hosts.length > 0 ? `, ${p.hosts.join(', ')}` : ''}): {p.detail}
                 </li>
               ))}
