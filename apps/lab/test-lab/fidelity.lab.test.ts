@@ -4,8 +4,8 @@
  * the way it happens on a hypervisor, checked in the data plane (pings), in l2scope's live view
  * (the worker's `GET /api/nodes`) and by the lab's own `kernel` check, then repaired.
  *
- * Brings a lab up (3 Linux bridge hosts, l2pop and ARP responder on, one VM per host, l2scope's
- * node agents) after taking any running one down, and takes it down at the end. Needs root on
+ * Brings a lab up (3 Linux bridge hosts, l2pop and ARP responder on, l2scope's worker and node
+ * agents, then one VM per host) after taking any running one down, and takes it down at the end. Needs root on
  * Debian 12; run it under the lab lock: `flock /tmp/l2lab.lock npx vitest run -c
  * apps/lab/vitest.lab.config.ts apps/lab/test-lab/fidelity.lab.test.ts`.
  */
@@ -33,10 +33,12 @@ let tmp: string;
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
   await lab('down');
-  await lab('up', '--hosts', '3', '--l2pop', 'on', '--arp-responder', 'on');
+  await lab('up', '--hosts', '3', '--l2pop', 'on', '--arp-responder', 'on', '--no-vms');
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-fidelity-lab-'));
   worker = await startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`);
   await lab('agents', 'start');
+  // the VMs after the worker: it taps the casts that announce their ports
+  for (const h of HOSTS) await lab('vm', 'add', '--host', h);
 });
 
 afterAll(async () => {
