@@ -2,7 +2,9 @@
  * What a Linux bridge host's kernel holds on `vxlan-<VNI>` (FDB, neighbours, the device's own
  * settings), and what it should hold for the host's mode given the ports neutron-server knows
  * (docs/lab.md#labs; the expectation mirrors mech_driver.py `_create_agent_fdb` and the Linux bridge
- * agent's `add_fdb_entries`). Reading is I/O; {@link vxlanInfo}, {@link expectedKernel} and
+ * agent's `add_fdb_entries`; the device's settings mirror linuxbridge_neutron_agent.py `ensure_vxlan`,
+ * stable/zed: `dev` = the interface holding local_ip, `dstport` = udp_dstport or the kernel default,
+ * `group` only without l2pop, `local` and `proxy` only with it). Reading is I/O; {@link vxlanInfo}, {@link expectedKernel} and
  * {@link compareKernel} are pure.
  */
 import {
@@ -18,7 +20,7 @@ import {
 } from '@l2scope/domain';
 import type { NeutronPort } from './api';
 import { ip, nsRun } from './exec';
-import { VXLAN_GROUP } from './paths';
+import { UNDERLAY_DEV, VXLAN_GROUP, VXLAN_PORT } from './paths';
 import type { HostMode, HostState } from './state';
 
 /** The settings of a VXLAN device that tell the agent's mode apart (`ip -d link show`). */
@@ -31,6 +33,8 @@ export interface VxlanInfo {
   proxy: boolean;
   learning: boolean;
   dstport: number | null;
+  /** Underlay device (`dev`, `link` in the JSON). */
+  link: string | null;
 }
 
 /** Extract {@link VxlanInfo} from one element of `ip -j -d link show dev vxlan-<VNI>`. */
@@ -44,6 +48,7 @@ export function vxlanInfo(link: unknown): VxlanInfo {
     proxy: d.proxy === true,
     learning: d.learning === true,
     dstport: typeof d.port === 'number' ? d.port : null,
+    link: str(d.link),
   };
 }
 
@@ -104,6 +109,12 @@ export interface ExpectedKernel {
   /** `group` expected on the device (multicast flood-and-learn) or null (l2pop: unicast head-end replication). */
   group: string | null;
   proxy: boolean;
+  /** `local` expected on the device: the host's VTEP with l2pop, none without (ensure_vxlan sets it only with l2_population). */
+  local: string | null;
+  /** UDP destination port: the lab sets no udp_dstport, so the kernel default {@link VXLAN_PORT}. */
+  dstport: number;
+  /** Underlay device: the interface holding the VTEP, {@link UNDERLAY_DEV}. */
+  dev: string;
   /** Sorted `mac dst vtep` rows that l2pop writes (permanent, self, unicast dst). */
   fdb: string[];
   /** Sorted `ip lladdr mac` PERMANENT neighbour rows of the ARP responder. */
@@ -119,7 +130,8 @@ export interface ExpectedKernel {
 export function expectedKernel(host: string, mode: HostMode, hosts: Record<string, { underlayIp: string }>, ports: NeutronPort[]): ExpectedKernel | null {
   const active = ports.filter((p) => p.status === 'ACTIVE' && hosts[p['binding:host_id']]);
   if (!active.some((p) => p['binding:host_id'] === host)) return null;
-  if (!mode.l2pop) return { host, group: VXLAN_GROUP, proxy: false, fdb: [], neigh: [] };
+  const device = { dstport: VXLAN_PORT, dev: UNDERLAY_DEV };
+  if (!mode.l2pop) return { host, group: VXLAN_GROUP, proxy: false, local: null, ...device, fdb: [], neigh: [] };
   const fdb = new Set<string>();
   const neigh = new Set<string>();
   for (const p of active) {
@@ -130,7 +142,7 @@ export function expectedKernel(host: string, mode: HostMode, hosts: Record<strin
     fdb.add(`${p.mac_address.toLowerCase()} dst ${vtep}`);
     if (mode.arp) for (const f of p.fixed_ips) neigh.add(`${f.ip_address} lladdr ${p.mac_address.toLowerCase()}`);
   }
-  return { host, group: null, proxy: mode.arp, fdb: [...fdb].sort(), neigh: [...neigh].sort() };
+  return { host, group: null, proxy: mode.arp, local: hosts[host]?.underlayIp ?? null, ...device, fdb: [...fdb].sort(), neigh: [...neigh].sort() };
 }
 
 /** The comparable form of what the kernel holds: l2pop FDB rows and PERMANENT neighbours on the device. */
@@ -147,14 +159,19 @@ export function actualKernel(k: HostKernel): { fdb: string[]; neigh: string[] } 
 
 /**
  * Differences between the expected and the actual state of one host, as readable lines
- * (empty when they match). In flood-and-learn mode it checks the multicast head
- * `00:00:00:00:00:00 dst <group>` instead of l2pop rows.
+ * (empty when they match): the device's `group`, `proxy`, `local`, `dstport` and `dev`, then the
+ * rows. In flood-and-learn mode it checks the multicast head `00:00:00:00:00:00 dst <group>`
+ * instead of l2pop rows. A `local` that is not the VTEP is the device that cannot send while its
+ * FDB is complete (issue 11).
  */
 export function compareKernel(exp: ExpectedKernel, k: HostKernel): string[] {
   const out: string[] = [];
   if (!k.vxlan) return [`${exp.host}: ${k.dev} does not exist`];
   if ((k.vxlan.group ?? null) !== exp.group) out.push(`${exp.host}: ${k.dev} group ${k.vxlan.group ?? '-'} (expected ${exp.group ?? 'none'})`);
   if (k.vxlan.proxy !== exp.proxy) out.push(`${exp.host}: ${k.dev} proxy ${k.vxlan.proxy ? 'on' : 'off'} (expected ${exp.proxy ? 'on' : 'off'})`);
+  if (k.vxlan.local !== exp.local) out.push(`${exp.host}: ${k.dev} local ${k.vxlan.local ?? '-'} (expected ${exp.local ?? 'none'})`);
+  if (k.vxlan.dstport !== exp.dstport) out.push(`${exp.host}: ${k.dev} dstport ${k.vxlan.dstport ?? '-'} (expected ${exp.dstport})`);
+  if (k.vxlan.link !== exp.dev) out.push(`${exp.host}: ${k.dev} dev ${k.vxlan.link ?? '-'} (expected ${exp.dev})`);
   const act = actualKernel(k);
   const heads = k.fdb.filter((r) => r.mac === FLOOD_MAC && r.dst !== null && isMulticastIp(r.dst) && r.state === 'permanent');
   if (exp.group && !heads.some((r) => r.dst === exp.group)) out.push(`${exp.host}: no multicast flood head ${FLOOD_MAC} dst ${exp.group}`);

@@ -57,6 +57,8 @@ export const DEFAULT_VNI = 649;
 export const VXLAN_GROUP = '224.0.0.1';
 /** The Linux VXLAN default UDP port, used by the Linux bridge agent (docs/lab.md#gotcha-7); OVS is told to use it too (docs/lab.md#ovs-host). */
 export const VXLAN_PORT = 8472;
+/** A Linux bridge host's underlay interface holding its VTEP (fabric.ts): the `dev` of its VXLAN devices. */
+export const UNDERLAY_DEV = 'ul0';
 /** Agents' polling / report intervals in seconds (docs/lab.md#agents). */
 export const POLLING_INTERVAL = 2;
 /** `[agent] report_interval` (seconds between `report_state` heartbeats). */

@@ -29,6 +29,12 @@ export async function lab(...args: string[]): Promise<string> {
   return String(r.stdout);
 }
 
+/** Run `npm run lab -- <args>` equivalent without throwing: its exit code and output (stdout and stderr interleaved). */
+export async function labResult(...args: string[]): Promise<{ code: number; out: string }> {
+  const r = await execa('npx', ['tsx', path.join(REPO_ROOT, 'apps/lab/src/main.ts'), ...args], { cwd: REPO_ROOT, reject: false, all: true, timeout: 900_000 });
+  return { code: r.exitCode ?? -1, out: String(r.all) };
+}
+
 /** The lab state (throws when no lab is up). */
 export function state(): LabState {
   const s = loadState();

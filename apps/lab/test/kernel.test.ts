@@ -49,7 +49,7 @@ function kernel(lab: string, step: string, host: string): HostKernel {
 }
 
 describe('vxlanInfo', () => {
-  it('reads id, local, proxy, port from ip -j -d link', () => {
+  it('reads id, local, proxy, port, dev from ip -j -d link', () => {
     expect(vxlanInfo((JSON.parse(read('lab3', '1-ports-active', 'controller-ip-link-vxlan.json')) as unknown[])[0])).toEqual({
       vni: 649,
       group: null,
@@ -57,6 +57,7 @@ describe('vxlanInfo', () => {
       proxy: true,
       learning: true,
       dstport: 8472,
+      link: 'ul0',
     });
     expect(vxlanInfo((JSON.parse(read('lab1', '1-ports-active', 'controller-ip-link-vxlan.json')) as unknown[])[0]).group).toBe('224.0.0.1');
   });
@@ -89,6 +90,16 @@ describe('mismatches are named', () => {
     const diffs = compareKernel(exp, k);
     expect(diffs).toContain('controller: vxlan-649 group 224.0.0.1 (expected none)');
     expect(diffs).toContain('controller: stale multicast flood head 00:00:00:00:00:00 dst 224.0.0.1');
+  });
+  it('a device whose local, dstport or dev is not what ensure_vxlan gives (issue 11): each named, although its FDB and neighbours are complete', () => {
+    const k = kernel('lab3', '1-ports-active', 'compute1');
+    k.vxlan = { ...k.vxlan!, local: '10.0.20.99', dstport: 4789, link: 'eth9' };
+    const exp = expectedKernel('compute1', { l2pop: true, arp: true }, HOSTS, ports('lab3', '1-ports-active'))!;
+    expect(compareKernel(exp, k)).toEqual([
+      'compute1: vxlan-649 local 10.0.20.99 (expected 10.0.20.12)',
+      'compute1: vxlan-649 dstport 4789 (expected 8472)',
+      'compute1: vxlan-649 dev eth9 (expected ul0)',
+    ]);
   });
   it('a host without an ACTIVE port has nothing to check', () => {
     const p = ports('lab2', '1-ports-active').filter((x) => x['binding:host_id'] !== 'compute2');

@@ -3,20 +3,31 @@
  *
  * Cross-host findings (per network): `half_switched_vxlan` (docs/lab.md#gotcha-12), `mixed_arp_responder`
  * (docs/lab.md#mixed, docs/lab.md#gotcha-13), `mixed_l2pop`, `udp_port_mismatch` (sender's UDP destination port is not
- * one the receiver listens on). Each names its hosts and network and carries evidence rows.
+ * one the receiver listens on), `vxlan_device_mismatch` (a Linux bridge device's `local`, `dstport` or `group`
+ * is not what the host's configuration gives it, vxlan-config.ts). Each names its hosts and network and carries evidence rows.
  */
 import { linuxBridgeNames } from '../kernel';
+import type { VxlanDevice } from '../linuxbridge';
 import { type OvsTunnelPort, tunnelDstPort } from '../ovs';
 import { sortStr } from '../util';
 import type { HostCtx } from './context';
 import { type Evidence, ev, render, tunnelText, vxlanText } from './evidence';
+import { type VxlanMismatch, vxlanDeviceMismatches, vxlanHostConfig, vxlanMismatchText } from './vxlan-config';
 
 /**
  * The kinds of cross-host findings (see the module comment); `vtep_conflict` is not per network but
  * per VTEP, found by the model on report_state (`vtep-conflict.ts`); `agent_down` is per host, from
  * report_state heartbeats and the model's clock (`agent-liveness.ts`).
  */
-export const FINDING_KINDS = ['half_switched_vxlan', 'mixed_arp_responder', 'mixed_l2pop', 'udp_port_mismatch', 'vtep_conflict', 'agent_down'] as const;
+export const FINDING_KINDS = [
+  'half_switched_vxlan',
+  'mixed_arp_responder',
+  'mixed_l2pop',
+  'udp_port_mismatch',
+  'vtep_conflict',
+  'agent_down',
+  'vxlan_device_mismatch',
+] as const;
 /** One of {@link FINDING_KINDS}. */
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -136,6 +147,16 @@ function networkFindingsOf(network: string, vniKnown: number | null | undefined,
         evidence: half.flatMap((h) => h.evidence),
       });
     }
+
+    // vxlan_device_mismatch (Linux bridge): a device's settings against the host's configuration (vxlan-config.ts)
+    const off: { c: HostCtx; d: VxlanDevice; ms: VxlanMismatch[] }[] = [];
+    for (const c of participants) {
+      const d = c.held.get(network)?.device;
+      if (!d || c.type !== 'linuxbridge') continue;
+      const ms = vxlanDeviceMismatches(d, vxlanHostConfig(c.host, c.snap?.agent.ini ?? null, c.l2pop));
+      if (ms.length) off.push({ c, d, ms });
+    }
+    if (off.length) findings.push(vxlanMismatchFinding(network, vni, off));
 
     // mixed_arp_responder (docs/lab.md#mixed, docs/lab.md#gotcha-13): what the data plane does on each host
     const arpState = participants
@@ -260,4 +281,60 @@ function networkFindingsOf(network: string, vniKnown: number | null | undefined,
     }
   }
   return findings;
+}
+
+/**
+ * The `vxlan_device_mismatch` finding of one network: per host, what its device holds against what
+ * its configuration gives (vxlan-config.ts), the effect on traffic and the fix (the agent never
+ * changes an existing device: it must be deleted while the agent is stopped). Evidence per host: the
+ * device as `ip -d link` prints it, where each expectation comes from (report_state / the ini), and
+ * one row per mismatch (device, field, held, expected, severity).
+ */
+function vxlanMismatchFinding(network: string, vni: number | null, off: { c: HostCtx; d: VxlanDevice; ms: VxlanMismatch[] }[]): Finding {
+  const evidence: Evidence[] = [];
+  const why: { host: string; why: string[] }[] = [];
+  for (const { c, d, ms } of off) {
+    evidence.push(ev(c.name, 'linuxbridge.vxlan', vxlanText(d)));
+    const ini = c.snap?.agent.ini ?? null;
+    for (const basis of new Set(ms.map((m) => m.basis))) {
+      if (basis === 'report_state tunneling_ip' && c.host)
+        evidence.push({
+          host: c.name,
+          source: 'report_state',
+          file: null,
+          text: `tunneling_ip=${c.host.vtep}`,
+        });
+      else if (basis === 'ini local_ip' && ini) evidence.push(ev(c.name, 'agent.ini', `[vxlan] local_ip = ${ini.localIp}`));
+      else if (basis.startsWith('ini udp_dstport') && ini)
+        evidence.push(
+          ev(
+            c.name,
+            'agent.ini',
+            ini.udpPortConfigured !== null ? `[vxlan] udp_dstport = ${ini.udpPortConfigured}` : `[vxlan] udp_dstport unset (kernel default ${ini.udpPort})`,
+          ),
+        );
+      else if (basis.startsWith('ini vxlan_group') && ini)
+        evidence.push(
+          ev(
+            c.name,
+            'agent.ini',
+            `[vxlan] vxlan_group = ${ini.vxlanGroup ?? ''}${ini.multicastRanges.length ? `, multicast_ranges = ${ini.multicastRanges.join(',')}` : ''}`,
+          ),
+        );
+    }
+    for (const m of ms) evidence.push(ev(c.name, 'linuxbridge.vxlan', vxlanMismatchText(m)));
+    why.push({
+      host: c.name,
+      why: ms.map((m) => `${m.severity}: ${m.device} ${m.field} ${m.held ?? '(unset)'}, expected ${m.expected ?? '(unset)'} (${m.basis}): ${m.effect}`),
+    });
+  }
+  const devs = sortStr([...new Set(off.map((o) => o.d.name))]).join(', ');
+  return {
+    kind: 'vxlan_device_mismatch',
+    network,
+    vni,
+    hosts: sortStr(off.map((o) => o.c.name)),
+    detail: `${groupReasons(why)}. The FDB and neighbours can be complete and still carry nothing. The agent never changes an existing device (ensure_vxlan creates it only when missing): stop the agent, delete ${devs}, start the agent, which recreates it from its configuration.`,
+    evidence,
+  };
 }

@@ -9,6 +9,7 @@
  * - drift.ts: the drift classes and how a host's state is compared with what it was told;
  * - flood-list.ts: where a host replicates BUM versus where it should;
  * - findings.ts: cross-host findings of a network;
+ * - vxlan-config.ts: a Linux bridge VXLAN device's settings against the host's configuration;
  * - evidence.ts: rendering the rows that prove them;
  * - context.ts: the per-host / per-network context the analysis carries;
  * - analyzer.ts: analyzeNodes, the incremental NodeAnalyzer, and the per-host analysis.
@@ -19,4 +20,5 @@ export { type Finding, type FindingKind, FINDING_KINDS } from './findings';
 export { ALL_HOSTS_GROUP, type FloodList } from './flood-list';
 export { type HeldTunnelState, heldTunnelState } from './held-state';
 export { type HostMode } from './host-mode';
+export { type VxlanConfigField, type VxlanHostConfig, type VxlanMismatch, vxlanDeviceMismatches, vxlanHostConfig, vxlanMismatchText } from './vxlan-config';
 export { type AnalyzeNodesInput, type HostAnalysis, type NodeAnalysis, NodeAnalyzer, type NodeAnalyzerStats, analyzeNodes } from './analyzer';
