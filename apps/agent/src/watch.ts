@@ -31,7 +31,7 @@ export function snapshotLine(s: NodeSnapshot): string {
     const what = lb
       ? `fdb ${lb.fdb.length} neigh ${lb.neigh.length} vxlan ${lb.vxlan.map((d) => `${d.name}${d.proxy ? '+proxy' : ''}${d.group ? `@${d.group}` : ''}`).join(',') || '-'}`
       : ovs
-        ? `tunnel ports ${ovs.tunnelPorts.length} unicast ${ovs.brTun?.unicast.length ?? '?'} flood ${ovs.brTun?.flood.length ?? '?'} responder ${ovs.brTun?.responder.length ?? '?'}`
+        ? `tunnel ports ${ovs.tunnelPorts.length} unicast ${ovs.brTun?.unicast.length ?? '?'} flood ${ovs.brTun?.flood.length ?? '?'} responder ${ovs.brTun?.responder.length ?? '?'} cookies ${ovs.brTun?.cookies?.map((c) => `${c.cookie}(${c.flows})`).join('+') ?? '?'}`
         : '';
     return `snapshot ${s.host} full seq ${s.seq} ${s.agent.type} l2pop=${s.agent.ini?.l2population ?? '?'} arp=${s.agent.ini?.arpResponder ?? '?'} ${what}${s.errors.length ? ` errors ${s.errors.map((e) => e.source).join(',')}` : ''}`;
   }

@@ -47,7 +47,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void): Promise
   await withLock(async () => {
     const { state } = await up(
       loadState(),
-      { hosts: o.hosts, hostModes: parseHostModes([]), vni: loadState()?.vni ?? DEFAULT_VNI, ovsHost: false, amqpUrl: o.amqpUrl, vms: true },
+      { hosts: o.hosts, hostModes: parseHostModes([]), vni: loadState()?.vni ?? DEFAULT_VNI, ovsHosts: 0, amqpUrl: o.amqpUrl, vms: true },
       log,
     );
     // l2scope node agents in the host namespaces (snapshots + BUM meter on l2scope.node)

@@ -32,22 +32,27 @@ export interface UpOptions {
   arp?: boolean;
   hostModes: Record<string, HostMode>;
   vni: number;
-  /** Add the userspace OVS host `ovs1`. */
-  ovsHost: boolean;
+  /** Userspace OVS hosts `ovs1` .. `ovs<N>` to add, 0..{@link MAX_OVS_HOSTS} (`--ovs-hosts N`; `--ovs-host` is 1). */
+  ovsHosts: number;
   amqpUrl: string;
   /** Create one VM per host that has none (default true). */
   vms: boolean;
 }
 
+/** Most OVS hosts `up` adds (10.0.20.21-24: each runs ovsdb-server, ovs-vswitchd and the OVS agent). */
+export const MAX_OVS_HOSTS = 4;
+
 /** Step timings of one `up`, in ms, in the order they ran. */
 export type Timings = [step: string, ms: number][];
 
 /** The hosts `up` should have, in address order. */
-export function plannedHosts(opts: Pick<UpOptions, 'hosts' | 'ovsHost'>): { name: string; kind: HostState['kind']; index: number; underlayIp: string }[] {
+export function plannedHosts(opts: Pick<UpOptions, 'hosts' | 'ovsHosts'>): { name: string; kind: HostState['kind']; index: number; underlayIp: string }[] {
   if (opts.hosts < 1 || opts.hosts > 9) throw new Error(`--hosts must be 1..9 (got ${opts.hosts})`);
+  if (!Number.isInteger(opts.ovsHosts) || opts.ovsHosts < 0 || opts.ovsHosts > MAX_OVS_HOSTS)
+    throw new Error(`--ovs-hosts must be 0..${MAX_OVS_HOSTS} (got ${opts.ovsHosts})`);
   const out: { name: string; kind: HostState['kind']; index: number; underlayIp: string }[] = [];
   for (let i = 0; i < opts.hosts; i++) out.push({ name: lbHostName(i), kind: 'linuxbridge', index: i, underlayIp: lbUnderlayIp(i) });
-  if (opts.ovsHost) out.push({ name: ovsHostName(0), kind: 'ovs', index: 10, underlayIp: ovsUnderlayIp(0) });
+  for (let k = 0; k < opts.ovsHosts; k++) out.push({ name: ovsHostName(k), kind: 'ovs', index: 10 + k, underlayIp: ovsUnderlayIp(k) });
   return out;
 }
 
@@ -66,7 +71,7 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     t = now;
   };
 
-  await ensurePackages(opts.ovsHost ? [...LINUXBRIDGE_PACKAGES, ...OVS_PACKAGES] : LINUXBRIDGE_PACKAGES, log);
+  await ensurePackages(opts.ovsHosts > 0 ? [...LINUXBRIDGE_PACKAGES, ...OVS_PACKAGES] : LINUXBRIDGE_PACKAGES, log);
   step('packages');
 
   let s = state;

@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { iniMode } from './agents';
 import { labName, parseHostModes, parseOnOff } from './config';
 import { runDemo } from './demo';
-import { up } from './lab';
+import { MAX_OVS_HOSTS, up } from './lab';
 import { COMMAND_PUBLIC_KEY_ENV, commandPublicKeyFile, nodeAgentStatus, startNodeAgents, stopNodeAgents } from './l2scope-agents';
 import { restartAgent, switchModes } from './modes';
 import { NEUTRON_AGENT_ACTIONS, neutronAgent, setFailNextStart, waitNeutronAgent } from './neutron-agent';
@@ -47,7 +47,8 @@ program
   .option('--arp-responder <on|off>', 'arp_responder for every host not in --host-mode (default off)', parseOnOff)
   .option('--host-mode <H=l2pop,arp...>', 'per-host mode, repeatable: H=l2pop,arp | H=l2pop | H=off', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--vni <vni>', 'VXLAN VNI of the lab network', (v) => Number.parseInt(v, 10), DEFAULT_VNI)
-  .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (docs/lab.md#ovs-host)', false)
+  .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (docs/lab.md#ovs-host); the same as --ovs-hosts 1', false)
+  .option('--ovs-hosts <n>', `add OVS hosts ovs1..ovsN (0..${MAX_OVS_HOSTS}) at 10.0.20.21.. (docs/lab.md#ovs-host)`, (v) => Number.parseInt(v, 10))
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
@@ -63,6 +64,7 @@ program
       hostMode: string[];
       vni: number;
       ovsHost: boolean;
+      ovsHosts?: number;
       vms: boolean;
       amqp: string;
       l2scopeAgents: boolean;
@@ -78,7 +80,7 @@ program
             arp: o.arpResponder,
             hostModes: parseHostModes(o.hostMode),
             vni: o.vni,
-            ovsHost: o.ovsHost,
+            ovsHosts: o.ovsHosts ?? (o.ovsHost ? 1 : 0),
             amqpUrl: o.amqp,
             vms: o.vms,
           },

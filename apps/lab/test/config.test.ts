@@ -114,14 +114,21 @@ describe('layout (docs/lab.md#layout)', () => {
     expect(firstVmIp('10.0.20.13')).toBe('172.16.1.13');
     expect(() => lbUnderlayIp(9)).toThrow();
   });
-  it('plans N Linux bridge hosts plus ovs1', () => {
-    expect(plannedHosts({ hosts: 3, ovsHost: true }).map((h) => `${h.name}@${h.underlayIp}/${h.kind}`)).toEqual([
+  it('plans N Linux bridge hosts plus ovs1 .. ovsN', () => {
+    expect(plannedHosts({ hosts: 3, ovsHosts: 1 }).map((h) => `${h.name}@${h.underlayIp}/${h.kind}`)).toEqual([
       'controller@10.0.20.11/linuxbridge',
       'compute1@10.0.20.12/linuxbridge',
       'compute2@10.0.20.13/linuxbridge',
       'ovs1@10.0.20.21/ovs',
     ]);
-    expect(() => plannedHosts({ hosts: 0, ovsHost: false })).toThrow(/1\.\.9/);
+    expect(plannedHosts({ hosts: 2, ovsHosts: 2 }).map((h) => `${h.name}@${h.underlayIp}/${h.index}`)).toEqual([
+      'controller@10.0.20.11/0',
+      'compute1@10.0.20.12/1',
+      'ovs1@10.0.20.21/10',
+      'ovs2@10.0.20.22/11',
+    ]);
+    expect(() => plannedHosts({ hosts: 0, ovsHosts: 0 })).toThrow(/1\.\.9/);
+    expect(() => plannedHosts({ hosts: 3, ovsHosts: 5 })).toThrow(/--ovs-hosts must be 0\.\.4/);
   });
   it('builds transport URLs: agents reach the broker through their own loopback relay', () => {
     expect(agentTransportUrl('amqp://guest:guest@127.0.0.1:5672/')).toBe('rabbit://guest:guest@127.0.0.1:5672/');

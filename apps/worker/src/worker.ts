@@ -277,6 +277,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       db,
       model,
       analysis: () => nodes.latest(),
+      snapshot: (host) => nodes.snapshotOf(host),
       signer,
       sink: commands,
       deadlineMs: (opts.toggleDeadlineS ?? 120) * 1000,

@@ -58,6 +58,7 @@ export const FINDING_META: Record<FindingKind, { label: string; tone: Tone }> = 
   vtep_conflict: { label: 'VTEP claimed by two hosts', tone: 'bad' },
   agent_down: { label: 'L2 agent down (no report_state)', tone: 'bad' },
   vxlan_device_mismatch: { label: 'VXLAN device not as configured', tone: 'bad' },
+  stale_tunnel_port: { label: 'stale br-tun tunnel port', tone: 'warn' },
 };
 
 /** Label of an agent type as reported in the analysis. */

@@ -4,7 +4,7 @@
  * job (the agent's dry run plus `predictToggle` over the live model), and runs `approved` jobs one
  * at a time (a batch in `batchIndex` order, stopped at the first failure):
  * `applying` (set_mode) -> `restarting` (recreate_vxlan or restart_agent) -> `verifying`
- * (report_state, snapshot, drift) -> `done`; on failure or deadline `failed` -> `rolling_back`
+ * (report_state, snapshot, Open vSwitch br-tun under one new cookie, drift) -> `done`; on failure or deadline `failed` -> `rolling_back`
  * (rollback) -> verify the previous mode -> `rolled_back`, or `failed` with the evidence.
  * A job found mid-way at start (a worker restart) is verified first: in the target mode it goes on
  * to `done`, else it is rolled back; a `failed` job that still owes its rollback (`awaitsRollback`)
@@ -20,6 +20,7 @@ import {
   type ClusterModel,
   type CommandReply,
   type DecodedMessage,
+  type FullNodeSnapshot,
   type JobState,
   type KnownMode,
   type NodeAnalysis,
@@ -32,7 +33,19 @@ import {
 } from '@l2scope/domain';
 import type { CommandSink } from './publisher';
 import type { CommandSigner } from './signer';
-import { type ExpectedMode, type StartReport, checkDrift, checkReport, checkSnapshot, previousOf, targetOf } from './verify';
+import {
+  type ExpectedMode,
+  type StartReport,
+  brTunCookies,
+  checkBrTun,
+  checkDrift,
+  checkReport,
+  checkSnapshot,
+  cookiesBeforeLine,
+  cookiesBeforeOf,
+  previousOf,
+  targetOf,
+} from './verify';
 
 /** Options of {@link ToggleRunner}. */
 export interface ToggleRunnerOptions {
@@ -40,6 +53,8 @@ export interface ToggleRunnerOptions {
   model: ClusterModel;
   /** The host monitor's latest analysis (modes, snapshots, drift). */
   analysis: () => NodeAnalysis | null;
+  /** The host monitor's latest full snapshot of a host (br-tun's cookies for Open vSwitch); without it the br-tun check cannot pass. */
+  snapshot?: (host: string) => FullNodeSnapshot | undefined;
   signer: CommandSigner;
   sink: CommandSink;
   /** Verification deadline after the restart (ms, default 120 000). */
@@ -421,6 +436,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       });
       if (!j) return;
       const vnis = this.cleanVnis(j);
+      const before = this.cookiesLine(j);
       since = Date.now();
       const restart = vnis
         ? await this.command(host, 'recreate_vxlan', { job: j.id, vnis }, timeout)
@@ -434,7 +450,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
           vnis ? `agent restarted, vxlan ${vnis.join(', ')} recreated` : 'agent restarted',
           this.deadlineMs,
         ),
-        evidence: restart.progress,
+        evidence: [...before, ...restart.progress],
       });
       if (!j) return;
     } catch (err) {
@@ -444,6 +460,19 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       return;
     }
     await this.verifyThen(j, since, Date.now() + this.deadlineMs);
+  }
+
+  /** An Open vSwitch host's job: the agent's plan says so, else the host's snapshot. */
+  private isOvs(j: ToggleJobView): boolean {
+    const t = j.plan?.agent?.agentType ?? this.opts.snapshot?.(j.host)?.agent.type;
+    return t === 'openvswitch';
+  }
+
+  /** Open vSwitch: the evidence line with br-tun's cookies now (before a restart); none otherwise. */
+  private cookiesLine(j: ToggleJobView): string[] {
+    if (!this.isOvs(j)) return [];
+    const c = brTunCookies(this.opts.snapshot?.(j.host));
+    return c ? [cookiesBeforeLine(c)] : [];
   }
 
   /** VNIs for a clean Linux bridge switch (`recreate_vxlan`), null for a plain restart. */
@@ -468,9 +497,10 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
   }
 
   /**
-   * Wait until the three checks pass or the deadline. Each check is a step once it passes (or
-   * fails at the deadline) with its evidence lines. A full-FDB gap (`checkDrift`'s `gap`) passes
-   * only at the deadline.
+   * Wait until the checks pass or the deadline: report_state, snapshot, br-tun (Open vSwitch: one
+   * cookie, not one of those recorded before the restart in `j.evidence`, and tables in the mode),
+   * drift. Each check is a step once it passes (or fails at the deadline) with its evidence lines.
+   * A full-FDB gap (`checkDrift`'s `gap`) passes only at the deadline.
    */
   private async verify(
     j: ToggleJobView,
@@ -481,6 +511,8 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
   ): Promise<{ ok: boolean; why: string; gap: boolean }> {
     const states: JobState[] = [j.state];
     const passed = new Set<string>();
+    const ovs = this.isOvs(j);
+    const before = cookiesBeforeOf(j.evidence);
     for (;;) {
       if (this.stopped) throw new Stopped('worker stopping');
       const analysis = this.opts.analysis()?.hosts[j.host];
@@ -492,6 +524,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       const checks = [
         { name: 'report_state', r: checkReport(report, since, want) },
         { name: 'snapshot', r: checkSnapshot(analysis, since, want, this.cleanVnis(j) ?? []) },
+        ...(ovs ? [{ name: 'br_tun', r: checkBrTun(this.opts.snapshot?.(j.host), since, want, before) }] : []),
         { name: 'drift', r: drift },
       ];
       // a check counts only once the ones before it passed (the snapshot after the restart, its drift)
@@ -551,13 +584,15 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
   /** The `rollback` command (restore the job's backup, recreate or restart), then verify the previous mode: `rolled_back`, or `failed`. */
   private async sendRollback(back: ToggleJobView, why: string): Promise<void> {
     const since = Date.now();
+    let after: ToggleJobView | null;
     try {
       const vnis = this.cleanVnis(back) ?? [];
+      const before = this.cookiesLine(back);
       const r = await this.command(back.host, 'rollback', { job: back.id, vnis }, this.timeoutMs);
-      await this.advance(back.id, {
+      after = await this.advance(back.id, {
         from: 'rolling_back',
         step: step('rollback', 'ok', 'ini restored, agent restarted', this.deadlineMs),
-        evidence: r.progress,
+        evidence: [...before, ...r.progress],
       });
     } catch (err) {
       if (err instanceof Stopped) throw err;
@@ -569,7 +604,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       });
       return;
     }
-    await this.verifyRollback(back, since, Date.now() + this.deadlineMs, why);
+    await this.verifyRollback(after ?? back, since, Date.now() + this.deadlineMs, why);
   }
 
   private async verifyRollback(j: ToggleJobView, since: number, deadline: number, why: string): Promise<void> {

@@ -1,9 +1,10 @@
 /**
- * The three checks of a toggle's verification (docs/toggles.md#verification), each a pure function
+ * The checks of a toggle's verification (docs/toggles.md#verification), each a pure function
  * of what the worker holds: (a) the agent's report_state after the restart, (b) the host's node
- * snapshot and its analysed mode, (c) the host's drift.
+ * snapshot and its analysed mode, (b') Open vSwitch: br-tun's flows under the restarted agent's
+ * cookie alone, in the new mode, (c) the host's drift.
  */
-import type { DriftItem, HostAnalysis, IniMode, ModeChange } from '@l2scope/domain';
+import type { BrTunState, DriftItem, FullNodeSnapshot, HostAnalysis, IniMode, ModeChange } from '@l2scope/domain';
 
 /** The mode a host must show; null: not checked. */
 export interface ExpectedMode {
@@ -109,4 +110,95 @@ export function checkDrift(a: HostAnalysis | undefined, l2popTurnedOn: boolean):
     };
   }
   return { ok: false, gap: [], evidence: [summary, ...a.drift.slice(0, 20).map((d) => `${d.class}: ${d.detail}`.slice(0, 400))] };
+}
+
+/** The evidence line that records br-tun's cookies before a restart (read back by {@link cookiesBeforeOf}). */
+export const BR_TUN_BEFORE = 'br-tun cookies before the restart: ';
+
+/** The cookies of a host's br-tun in its latest snapshot (null: not an Open vSwitch host, no flows read, or an older node agent). */
+export function brTunCookies(snap: FullNodeSnapshot | undefined): string[] | null {
+  const c = snap?.openvswitch?.brTun?.cookies;
+  return c ? c.map((x) => x.cookie) : null;
+}
+
+/** The evidence line recording `cookies` before a restart. */
+export const cookiesBeforeLine = (cookies: readonly string[]): string => `${BR_TUN_BEFORE}${cookies.join(', ') || 'none'}`;
+
+/** The cookies recorded by the last {@link cookiesBeforeLine} of a job's evidence (a resumed job), else null. */
+export function cookiesBeforeOf(evidence: readonly string[]): string[] | null {
+  for (let i = evidence.length - 1; i >= 0; i--) {
+    const at = evidence[i]!.indexOf(BR_TUN_BEFORE);
+    if (at < 0) continue;
+    const rest = evidence[i]!.slice(at + BR_TUN_BEFORE.length).trim();
+    return rest === 'none' ? [] : rest.split(/,\s*/).filter((c) => /^0x[0-9a-f]+$/.test(c));
+  }
+  return null;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** What br-tun's tables say of the mode, as evidence lines, and whether they match `want`. */
+function brTunMode(bt: BrTunState, want: ExpectedMode): { ok: boolean; lines: string[] } {
+  const lines: string[] = [];
+  let ok = true;
+  // OVS runs the ARP responder only with l2pop (ovs_neutron_agent.py: arp_responder_enabled = arp_responder and l2_pop)
+  const arp = want.l2pop === false ? false : want.arp;
+  const l2popFlows = bt.unicast.filter((u) => !u.learned).length;
+  lines.push(
+    `table 2 -> 21 (ARP responder): ${bt.arpResponderEnabled ? 'present' : 'absent'}; table 21: ${plural(bt.responder.length, 'entry', 'entries')}; table 20: ${plural(l2popFlows, 'l2pop flow')}, ${bt.unicast.length - l2popFlows} learned`,
+  );
+  if (arp !== null && bt.arpResponderEnabled !== arp) ok = false;
+  if (arp === false && bt.responder.length > 0) ok = false;
+  if (want.l2pop === false && l2popFlows > 0) ok = false;
+  // every flood output is a tunnel port the agent set up (a table 0 flow under its cookie)
+  for (const f of bt.flood) {
+    const orphan = f.ofports.filter((p) => !bt.tunnelOfports.includes(p));
+    lines.push(`table 22 dl_vlan=${f.lvid}: output ${f.ofports.join(',') || 'none'}${orphan.length ? ` (no table 0 flow for ${orphan.join(',')})` : ''}`);
+    if (orphan.length) ok = false;
+  }
+  return { ok, lines };
+}
+
+/**
+ * (b') Open vSwitch: a snapshot taken at or after `since` whose br-tun holds the flows of one cookie
+ * only, not one of `before` (the cookies before the restart), and whose tables match the mode: the
+ * ARP responder (table 2 -> 21, table 21 empty without it; OVS runs it only with l2pop), no l2pop
+ * flow in table 20 with l2pop off, every table 22 output a tunnel port with a table 0 flow.
+ *
+ * Why: the restarted agent installs its flows under a new random cookie while the old agent's
+ * flows stay, and deletes every other cookie's flows only at the end of its first loop
+ * (ovs_neutron_agent.py `rpc_loop` -> `cleanup_stale_flows`, ofswitch.py `_dump_and_clean`). Until
+ * then br-tun holds both modes at once: old table 20/21/22 entries next to the new ones.
+ * @param before the cookies before the restart; null when unknown (a worker that restarted with a
+ *   job recorded before this check existed): then one cookie suffices
+ * @returns not ok without a snapshot since `since` or without br-tun flows; ok with a note when
+ *   the node agent does not report cookies (an older agent)
+ */
+export function checkBrTun(snap: FullNodeSnapshot | undefined, since: number, want: ExpectedMode, before: readonly string[] | null): CheckResult {
+  if (!snap || Date.parse(snap.takenAt) < since) return { ok: false, evidence: ['no node snapshot since the restart'] };
+  const bt = snap.openvswitch?.brTun;
+  if (!bt) return { ok: false, evidence: [`snapshot seq ${snap.seq} taken ${snap.takenAt}: br-tun flows not read`] };
+  const head = `snapshot seq ${snap.seq} taken ${snap.takenAt}`;
+  const mode = brTunMode(bt, want);
+  if (!bt.cookies) {
+    return {
+      ok: mode.ok,
+      evidence: [`${head}: the node agent does not report br-tun cookies (an older node agent): the old flows' cleanup is not checked`, ...mode.lines],
+    };
+  }
+  const cookies = bt.cookies.map((c) => `${c.cookie} (${plural(c.flows, 'flow')})`).join(', ');
+  const lines: string[] = [];
+  let ok = mode.ok;
+  if (bt.cookies.length !== 1) {
+    ok = false;
+    lines.push(
+      bt.cookies.length === 0
+        ? `${head}: br-tun holds no flow`
+        : `${head}: br-tun holds flows of ${bt.cookies.length} cookies: ${cookies}: the restarted agent has not deleted the old flows yet (cleanup_stale_flows)`,
+    );
+  } else if (before?.includes(bt.cookies[0]!.cookie)) {
+    ok = false;
+    lines.push(`${head}: br-tun holds only ${cookies}, the cookie from before the restart: the restarted agent has not installed its flows yet`);
+  } else lines.push(`${head}: br-tun holds one cookie, ${cookies}${before ? `; before the restart ${before.join(', ') || 'none'}` : ''}`);
+  return { ok, evidence: [...lines, ...mode.lines] };
 }

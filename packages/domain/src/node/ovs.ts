@@ -401,6 +401,20 @@ export interface BrTunFlood {
   ofports: number[];
 }
 
+/**
+ * How many of br-tun's flows carry one cookie. The OVS agent stamps every flow it installs with its
+ * own random cookie, new at each start (`OVSAgentBridge.set_agent_uuid_stamp`; learned table 20
+ * flows too: table 10's `learn(cookie=<default cookie>, ...)`), and its first loop deletes the flows
+ * of every other cookie (ovs_neutron_agent.py `cleanup_stale_flows` -> ofswitch.py `cleanup_flows`
+ * / `_dump_and_clean`). Two cookies: a restarted agent has not cleaned up yet.
+ */
+export interface BrTunCookie {
+  /** `0x`-prefixed lower-case hex, as `ovs-ofctl dump-flows` prints it. */
+  cookie: string;
+  /** Flows with this cookie (every table). */
+  flows: number;
+}
+
 /** What l2scope reads from br-tun's flows. */
 export interface BrTunState {
   localVlans: BrTunLocalVlan[];
@@ -411,6 +425,32 @@ export interface BrTunState {
   tunnelOfports: number[];
   /** Table 2 sends broadcast ARP to table 21: the agent's ARP responder is enabled (`setup_default_table`). */
   arpResponderEnabled: boolean;
+  /**
+   * The cookies of br-tun's flows with their flow counts, most flows first ({@link BrTunCookie});
+   * absent in snapshots of node agents that predate it (unknown, not "none").
+   */
+  cookies?: BrTunCookie[];
+}
+
+/** A cookie as `0x` lower-case hex without leading zeros (`0x0` for zero); null when not a number. */
+export function normalizeCookie(c: string): string | null {
+  const t = c.trim().toLowerCase();
+  if (/^0x[0-9a-f]{1,16}$/.test(t)) return `0x${t.slice(2).replace(/^0+(?=.)/, '')}`;
+  if (/^\d{1,20}$/.test(t)) {
+    const n = BigInt(t);
+    return n <= 0xffffffffffffffffn ? `0x${n.toString(16)}` : null;
+  }
+  return null;
+}
+
+/** Count `flows` per cookie, most flows first (ties by cookie); flows without a readable cookie are left out. */
+export function cookieCounts(flows: readonly Pick<OfFlow, 'cookie'>[]): BrTunCookie[] {
+  const counts = new Map<string, number>();
+  for (const f of flows) {
+    const c = f.cookie === null ? null : normalizeCookie(f.cookie);
+    if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  return [...counts].map(([cookie, n]) => ({ cookie, flows: n })).sort((a, b) => b.flows - a.flows || compareText(a.cookie, b.cookie));
 }
 
 /**
@@ -424,7 +464,15 @@ export function parseBrTun(flows: OfFlow[], portNames: Record<string, number> = 
     const v = loaded(f.actions, ['NXM_NX_TUN_ID'], ['tun_id', 'tunnel_id'], ['set_tunnel', 'set_tunnel64']);
     return v === null ? null : parseOfInt(v);
   };
-  const state: BrTunState = { localVlans: [], unicast: [], responder: [], flood: [], tunnelOfports: [], arpResponderEnabled: false };
+  const state: BrTunState = {
+    localVlans: [],
+    unicast: [],
+    responder: [],
+    flood: [],
+    tunnelOfports: [],
+    arpResponderEnabled: false,
+    cookies: cookieCounts(flows),
+  };
   for (const f of flows) {
     if (f.table === T.LOCAL_SWITCHING && f.match.in_port !== undefined) {
       const port = parseOfInt(f.match.in_port.replace(/^"(.*)"$/, '$1')) ?? portNames[f.match.in_port.replace(/^"(.*)"$/, '$1')] ?? null;

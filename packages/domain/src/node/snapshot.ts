@@ -37,6 +37,7 @@ export const NODE_SNAPSHOT_LIMITS = {
   floodPorts: 20_000,
   tunnelOfports: 20_000,
   errors: 50,
+  cookies: 64,
 } as const;
 
 const name = z.string().min(1).max(256);
@@ -117,6 +118,10 @@ const brTunSchema: z.ZodType<BrTunState> = z.object({
   flood: z.array(z.object({ lvid, vni: vni.nullable(), ofports: z.array(z.number().int()).max(L.floodPorts) })).max(L.flood),
   tunnelOfports: z.array(z.number().int()).max(L.tunnelOfports),
   arpResponderEnabled: z.boolean(),
+  cookies: z
+    .array(z.object({ cookie: z.string().regex(/^0x[0-9a-f]{1,16}$/, 'not a 0x hex cookie'), flows: z.number().int().min(0) }))
+    .max(L.cookies)
+    .optional(),
 });
 
 /** The Linux bridge part: the VXLAN devices' own FDB and neighbour rows, the devices, the bridges. */
@@ -380,6 +385,7 @@ export function buildNodeSnapshot(input: BuildNodeSnapshotInput): FullNodeSnapsh
       brTun.responder = cap('openvswitch.brTun.responder', brTun.responder, L.responder);
       brTun.flood = cap('openvswitch.brTun.flood', brTun.flood, L.flood);
       brTun.localVlans = cap('openvswitch.brTun.localVlans', brTun.localVlans, L.localVlans);
+      if (brTun.cookies) brTun.cookies = cap('openvswitch.brTun.cookies', brTun.cookies, L.cookies);
     }
     openvswitch = { tunnelPorts: cap('openvswitch.tunnelPorts', tunnelPorts, L.tunnelPorts), brTun };
   }

@@ -130,6 +130,14 @@ function switchedModel(before: Map<string, PredictedHost>, switched: ReadonlySet
  *   `enable_distributed_routing` (DVR needs l2pop: the l2pop driver's `_get_agent_fdb` and the
  *   DVR router MAC rules depend on it).
  * - `no_l2pop_casts` (warning): l2pop on while the server seems to lack the l2population driver.
+ * - `no_tunnel_to_linuxbridge` (warning): l2pop off on an Open vSwitch host whose networks have
+ *   Linux bridge hosts. In flood-and-learn the OVS agent makes tunnel ports only to the endpoints
+ *   `tunnel_sync` returns (ovs_neutron_agent.py `tunnel_sync` and `tunnel_update`, only when
+ *   `l2_pop` is off), which are the endpoints registered by agents that call `tunnel_sync`
+ *   (ml2/drivers/type_tunnel.py `TunnelRpcCallbackMixin.tunnel_sync`: `add_endpoint`, then
+ *   `get_endpoints`): OVS agents. The Linux bridge agent never calls it, so the OVS host gets no
+ *   tunnel to them, and stops receiving l2pop casts (it consumes the l2population topic only with
+ *   `l2_pop`): its VMs lose the Linux bridge hosts' VMs both ways (the tunnel ports it had keep no flow).
  * - `half_switched_vxlan` (Linux bridge, `inPlace`): `ensure_vxlan` never changes an existing
  *   device, so every `vxlan-<VNI>` keeps the old mode (error when arp_responder changes: the
  *   vxlan `proxy` flag is wrong; else warning).
@@ -207,6 +215,27 @@ export function predictToggle(input: PredictToggleInput): TogglePrediction {
         hosts: [name],
         detail: `${name} reports enable_distributed_routing=true: DVR needs l2_population (the DVR agent's router MAC and ARP entries come from l2pop). Not applicable.`,
       });
+    }
+    if (change.l2_population === false && p.type === 'openvswitch' && p.l2pop !== false) {
+      const peers = new Map<string, string[]>();
+      for (const n of nets) {
+        for (const q of before.values()) {
+          if (q.view.name === name || q.type !== 'linuxbridge' || q.view.networks[n] === undefined) continue;
+          peers.set(q.view.name!, [...(peers.get(q.view.name!) ?? []), n]);
+        }
+      }
+      if (peers.size) {
+        const lb = sortStr([...peers.keys()]);
+        predicted.push({
+          kind: 'no_tunnel_to_linuxbridge',
+          severity: 'warning',
+          networks: sortStr([...peers.values()].flat()),
+          hosts: [name, ...lb],
+          detail:
+            `${name} runs Open vSwitch: with l2_population off it builds tunnels only to the endpoints tunnel_sync returns, which are OVS agents'; Linux bridge agents never register one. ` +
+            `So ${name} gets no tunnel to ${lb.join(', ')}, and receives no l2pop entries: its VMs and theirs cannot reach each other on ${peers.size === 1 ? 'the shared network' : 'the shared networks'} until l2_population is back on.`,
+        });
+      }
     }
     if (change.l2_population === true && input.noL2popCasts) {
       predicted.push({

@@ -113,6 +113,33 @@ describe('predictToggle', () => {
     expect(dvr.predicted.find((f) => f.kind === 'dvr_needs_l2pop')?.severity).toBe('error');
   });
 
+  it('ovs-try: l2pop off on the OVS host predicts no_tunnel_to_linuxbridge naming its Linux bridge peers; l2pop on, or a Linux bridge host, does not', () => {
+    const model = modelAt(loadCapture('ovs-try'));
+    const p = predictToggle({ model, hosts: ['ovs1'], change: { l2_population: false }, inPlace: false });
+    const lb = model
+      .hostIds()
+      .map((id) => model.host(id)!)
+      .filter(
+        (h) => h.name !== 'ovs1' && h.agentType === 'Linux bridge agent' && Object.keys(h.networks).some((n) => model.host('ovs1')!.networks[n] !== undefined),
+      )
+      .map((h) => h.name!)
+      .sort();
+    expect(lb.length).toBeGreaterThan(0);
+    const f = p.predicted.find((x) => x.kind === 'no_tunnel_to_linuxbridge');
+    console.log(`${f?.kind} ${f?.severity} ${f?.hosts.join(',')}: ${f?.detail}`);
+    expect(f?.severity).toBe('warning');
+    expect(f?.hosts).toEqual(['ovs1', ...lb]);
+    expect(f?.networks.length).toBeGreaterThan(0);
+    expect(f?.detail).toMatch(new RegExp(`no tunnel to ${lb.join(', ')}`));
+    // l2pop staying on, and a Linux bridge host turning it off: no such prediction
+    expect(predictToggle({ model, hosts: ['ovs1'], change: { arp_responder: true }, inPlace: false }).predicted.map((x) => x.kind)).not.toContain(
+      'no_tunnel_to_linuxbridge',
+    );
+    expect(predictToggle({ model, hosts: [lb[0]!], change: { l2_population: false }, inPlace: false }).predicted.map((x) => x.kind)).not.toContain(
+      'no_tunnel_to_linuxbridge',
+    );
+  });
+
   it('Linux bridge l2pop off -> on with 3 active ports on the network predicts no full-FDB gap (the restart resets them to BUILD); no casts seen predicts no_l2pop_casts', () => {
     const model = labAt('lab1', '1-ports-active');
     const vtep = model.host('compute1')!.vtep!;

@@ -26,6 +26,10 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
         <span className="finding-net">
           {f.network.startsWith('vtep:') ? (
             <>VTEP {f.network.slice(5)}</>
+          ) : f.network.startsWith('br-tun:') ? (
+            <>br-tun (host-wide)</>
+          ) : f.network.startsWith('agent:') ? (
+            <>L2 agent (host-wide)</>
           ) : f.network.startsWith('vni:') ? (
             <>VNI {f.vni ?? f.network.slice(4)} (network unknown to the model)</>
           ) : (

@@ -18,6 +18,7 @@ import { type Finding, networkFindings } from './findings';
 import { ALL_HOSTS_GROUP, type FloodList, floodFor } from './flood-list';
 import { linuxbridgeHeld, openvswitchHeld } from './held-state';
 import { type HostMode, hostMode } from './host-mode';
+import { staleTunnelFinding } from './stale-tunnels';
 import { splitUnmaintained } from './unmaintained';
 
 /** The analysis of one host. */
@@ -65,10 +66,11 @@ export function analyzeNodes(input: AnalyzeNodesInput): NodeAnalysis {
 /**
  * One host's mode, drift and flood lists (fills `c.held`, `c.mode`, `c.l2pop`, `c.arpEffective`).
  * @param anon the model id of the anonymous record of the host's VTEP (`vtep:<ip>`), whose memberships are the host's too
- * @returns the analysis, what it read from the model (network ids, `#vni:<n>` mappings) and whether
- *   it expanded multicast groups (then it depends on every host's groups)
+ * @returns the analysis, what it read from the model (network ids, `#vni:<n>` mappings), whether
+ *   it expanded multicast groups (then it depends on every host's groups), and its host-wide
+ *   `stale_tunnel_port` finding (Open vSwitch; stale-tunnels.ts) or null
  */
-function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostAnalysis; deps: Set<string>; usesGroups: boolean } {
+function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostAnalysis; deps: Set<string>; usesGroups: boolean; stale: Finding | null } {
   const { model, byVni, vniOf } = env;
   if (c.type === 'linuxbridge') linuxbridgeHeld(c, byVni);
   else if (c.type === 'openvswitch') openvswitchHeld(c, byVni);
@@ -83,6 +85,8 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
   const drift: DriftItem[] = [];
   const foreignMacs: ForeignMac[] = [];
   const flood: Record<string, FloodList> = {};
+  /** VTEPs with ports on the networks where the host has a local VLAN or ports: the tunnels l2pop needs. */
+  const needed = new Set<string>();
   if (c.snap) {
     const members = new Set([...(c.modelId ? model.memberships(c.modelId) : []), ...(anon && anon !== c.modelId ? model.memberships(anon) : [])]);
     const networks = new Set<string>([...c.held.keys()]);
@@ -98,6 +102,7 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
       const f = env.facts(network);
       // OVS reclaims a network's local VLAN with its last port: nothing told without one
       if (c.type === 'openvswitch' && !a && !(c.vtep !== null && f.withPorts.has(c.vtep))) continue;
+      for (const v of f.withPorts) needed.add(v);
       if (!a) {
         if (vni === null) continue;
         const dev = c.type === 'openvswitch' ? 'br-tun (no local VLAN)' : linuxBridgeNames.vxlan(vni);
@@ -164,7 +169,11 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
     flood,
     snapshot: c.snap ? { takenAt: c.snap.takenAt, seq: c.snap.seq, instance: c.snap.instance } : null,
   };
-  return { result, deps, usesGroups };
+  const stale =
+    c.type === 'openvswitch'
+      ? staleTunnelFinding({ host: c.name, vtep: c.vtep, l2pop: c.l2pop, snap: c.snap, needed, complete: [...c.held.keys()].every((n) => vniOf.has(n)) })
+      : null;
+  return { result, deps, usesGroups, stale };
 }
 
 /** Network id of a VNI as the model knows it (VXLAN; the first seen wins among others), else `vni:<n>`. */
@@ -189,6 +198,8 @@ interface HostEntry {
   deps: Set<string>;
   /** Its analysis expanded multicast groups (it depends on every host's groups and VTEPs). */
   usesGroups: boolean;
+  /** Its host-wide `stale_tunnel_port` finding, or null. */
+  stale: Finding | null;
 }
 
 /** What the last {@link NodeAnalyzer.analyze} did. */
@@ -457,7 +468,7 @@ export class NodeAnalyzer {
       const r = analyzeHost(ctx, id.anon, env);
       const probe = probes.get(id.name);
       if (probe) r.result.mode.notes.push(ucastProbeNote(probe));
-      this.hostCache.set(id.name, { snap: id.snap, key: id.key, ctx, result: r.result, deps: r.deps, usesGroups: r.usesGroups });
+      this.hostCache.set(id.name, { snap: id.snap, key: id.key, ctx, result: r.result, deps: r.deps, usesGroups: r.usesGroups, stale: r.stale });
       // the findings read the host's settings and its state per network: when neither changed (e.g. it was
       // analysed again for a network's new entries), only the changed networks' findings are due
       const sameState = prev && (prev.snap === id.snap || (prev.snap && id.snap && sameSections(prev.snap, id.snap))) && !someIn(prev.deps, dirtyVnis);
@@ -499,6 +510,11 @@ export class NodeAnalyzer {
     }
     const findings: Finding[] = [];
     for (const n of networks) findings.push(...this.findingCache.get(n)!);
+    // host-wide findings after the networks', by host name
+    for (const c of ctxs) {
+      const stale = this.hostCache.get(c.name)?.stale;
+      if (stale) findings.push(stale);
+    }
     this.last = { full, hostsAnalyzed: analyzed, hosts: ctxs.length, networksAnalyzed: toDo.length, networks: networks.length };
     return { hosts, findings };
   }

@@ -17,7 +17,8 @@ import { type VxlanMismatch, vxlanDeviceMismatches, vxlanHostConfig, vxlanMismat
 /**
  * The kinds of cross-host findings (see the module comment); `vtep_conflict` is not per network but
  * per VTEP, found by the model on report_state (`vtep-conflict.ts`); `agent_down` is per host, from
- * report_state heartbeats and the model's clock (`agent-liveness.ts`).
+ * report_state heartbeats and the model's clock (`agent-liveness.ts`); `stale_tunnel_port` is per
+ * Open vSwitch host, from its br-tun and the model (`stale-tunnels.ts`).
  */
 export const FINDING_KINDS = [
   'half_switched_vxlan',
@@ -27,6 +28,7 @@ export const FINDING_KINDS = [
   'vtep_conflict',
   'agent_down',
   'vxlan_device_mismatch',
+  'stale_tunnel_port',
 ] as const;
 /** One of {@link FINDING_KINDS}. */
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -34,7 +36,7 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 /** A cross-host problem of one network. */
 export interface Finding {
   kind: FindingKind;
-  /** Neutron network UUID, or `vni:<n>`; `vtep:<ip>` for `vtep_conflict`, `agent:<host>` for `agent_down`. */
+  /** Neutron network UUID, or `vni:<n>`; `vtep:<ip>` for `vtep_conflict`, `agent:<host>` for `agent_down`, `br-tun:<host>` for `stale_tunnel_port`. */
   network: string;
   vni: number | null;
   /** The hosts involved, sorted. */
