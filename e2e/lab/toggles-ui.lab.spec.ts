@@ -81,7 +81,7 @@ test.afterAll(async () => {
 const jobOf = (dialog: Locator, host: string) => dialog.locator(`[data-testid="plan-host"][data-host="${host}"]`);
 
 /** Approve the open plan, answering the password step-up when the dialog asks for it. */
-async function approve(dialog: Locator): Promise<void> {
+async function approve(dialog: Locator, opts: { stepUp?: boolean } = {}): Promise<void> {
   await dialog.getByTestId('plan-apply').click();
   const stepUp = dialog.getByTestId('step-up-password');
   const planned = dialog.locator('[data-testid="plan-host"][data-state="planned"]');
@@ -92,6 +92,14 @@ async function approve(dialog: Locator): Promise<void> {
       timeout: 30_000,
     })
     .not.toBeNull();
+  if (opts.stepUp) {
+    expect(outcome, 'a sign-in older than 5 minutes must be asked for the password').toBe('step-up');
+    // a wrong password is refused and nothing is approved
+    await stepUp.fill(`${dash!.admin.password}-wrong`);
+    await dialog.getByTestId('plan-apply').click();
+    await expect(dialog.getByTestId('step-up-error')).toContainText('wrong password', { timeout: UI_MS });
+    expect(await planned.count()).toBeGreaterThan(0);
+  }
   if (outcome === 'step-up') {
     log('step-up: the dialog asked for the password');
     await stepUp.fill(dash!.admin.password);
@@ -215,7 +223,7 @@ test('Lab3: arp_responder off on one host, then back', async () => {
   const unresolved = page.locator('[data-testid="finding"][data-resolved="false"][data-kind="mixed_arp_responder"]');
 
   /** On the host page, flip arp_responder to `on`, plan, check the plan, approve, wait for done. */
-  const switchArp = async (on: boolean, checkPlan: (dialog: Locator) => Promise<void>) => {
+  const switchArp = async (on: boolean, checkPlan: (dialog: Locator) => Promise<void>, stepUp = false) => {
     await page.goto(`/hosts/${HOST}`);
     const panel = page.getByTestId('mode-panel');
     const sw = panel.getByTestId('switch-arp_responder');
@@ -229,7 +237,7 @@ test('Lab3: arp_responder off on one host, then back', async () => {
     await expect(j.getByTestId('plan-method')).toHaveAttribute('data-method', 'clean', { timeout: UI_MS });
     await expect(j.getByTestId('plan-diff')).toContainText(new RegExp(`\\+\\s*arp_responder\\s*=\\s*${on}`, 'i'));
     await checkPlan(dialog);
-    await approve(dialog);
+    await approve(dialog, { stepUp });
     await untilDone(dialog, [HOST]);
     const [job] = await storedJobs(dialog);
     expect(job!.steps.filter((s) => s.step === 'recreate_vxlan' || s.step === 'restart_agent')).toHaveLength(1);
@@ -258,11 +266,18 @@ test('Lab3: arp_responder off on one host, then back', async () => {
   const expected = broken.filter((p) => (hostOfVm[p.from] === HOST) !== (hostOfVm[p.to] === HOST)).map(pairKey);
   expect(failed.sort()).toEqual(expected.sort());
 
-  // back on: nothing predicted, the finding clears, every pair pings again
-  await switchArp(true, async (dialog) => {
-    await expect(jobOf(dialog, HOST).getByTestId('plan-no-findings')).toBeVisible();
-    await expect(dialog.getByTestId('plan-apply')).toHaveText('Apply');
-  });
+  // back on, with a sign-in older than 5 minutes (the session's creation moved back in the
+  // database): Apply asks for the password again, refuses a wrong one, then approves.
+  // Nothing is predicted, the finding clears, every pair pings again.
+  await db!.session.updateMany({ data: { createdAt: new Date(Date.now() - 6 * 60_000) } });
+  await switchArp(
+    true,
+    async (dialog) => {
+      await expect(jobOf(dialog, HOST).getByTestId('plan-no-findings')).toBeVisible();
+      await expect(dialog.getByTestId('plan-apply')).toHaveText('Apply');
+    },
+    true,
+  );
   await expectHostPage(HOST, { l2pop: 'on', arp: 'on' });
   await page.goto(`/networks/${networkId}`);
   await expect(page.getByTestId('network-page')).toBeVisible();
