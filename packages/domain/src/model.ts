@@ -18,15 +18,21 @@
  *   entries of every other VTEP: the model keeps one entry set per network (memory O(ports),
  *   not O(hosts x ports)) and derives each host's view from it.
  * - A host joins a network's `network_map` when its first port there comes up (its VTEP appears in
- *   a cast) or when it gets a host-directed cast; it does NOT leave when its last port goes (the
- *   Linux bridge agent keeps `network_map` until `network_delete`, and keeps applying that network's
- *   casts: see fixtures lab2/lab3 step 5 on compute2). It leaves on an agent restart
- *   (`start_flag`) if it then has no port on the network.
+ *   a cast) or when it gets a host-directed cast. A Linux bridge host does NOT leave when its last
+ *   port goes (the agent keeps `network_map` until `network_delete`, and keeps applying that
+ *   network's casts: see fixtures lab2/lab3 step 5 on compute2); an OVS host does (`port_unbound`
+ *   -> `reclaim_local_vlan`: network-lifecycle.ts `membershipEndsWithLastPort`). Any host leaves on
+ *   an agent restart (`start_flag`) if it then has no port on the network.
+ * - `network_delete` (rpc.py `AgentNotifierApi.network_delete`) ends the network: it leaves the
+ *   model with its entries and every host's membership (`network_removed`); the stored messages
+ *   and model changes keep its history. Networks are keyed by id, never by VNI: a later network
+ *   reusing the VNI is another record.
  */
 import type { AgentReport } from './agent';
 import type { DecodedMessage } from './decode';
 import { FLOOD_MAC } from './l2pop';
 import { ChangeSet, cloneHost } from './model-change-set';
+import { membershipEndsWithLastPort } from './network-lifecycle';
 import { type VtepConflict, vtepClaimConflict } from './vtep-conflict';
 
 /** A network l2pop has told about. */
@@ -97,6 +103,8 @@ export type ModelChange =
   | { type: 'host'; host: HostView }
   | { type: 'host_removed'; id: string }
   | { type: 'network'; network: NetworkView }
+  /** Neutron deleted the network (`network_delete`) at `at` (epoch ms): it leaves the live view. */
+  | { type: 'network_removed'; id: string; at: number }
   | { type: 'vtep'; entries: VtepEntries }
   | { type: 'vtep_removed'; network: string; vtep: string };
 
@@ -112,6 +120,8 @@ export function modelChangeKey(c: ModelChange): string {
       return `host:${c.id}`;
     case 'network':
       return `network:${c.network.id}`;
+    case 'network_removed':
+      return `network:${c.id}`;
     case 'vtep':
       return `vtep:${c.entries.network}/${c.entries.vtep}`;
     case 'vtep_removed':
@@ -254,6 +264,9 @@ export class ClusterModel {
       case 'report_state':
         this.report(msg.agent, at, changes);
         break;
+      case 'network_delete':
+        this.deleteNetwork(msg.network, at, changes);
+        break;
       case 'other':
         break;
     }
@@ -365,9 +378,41 @@ export class ClusterModel {
         changes.vtep(e.network, e.vtep);
         touched.add(e.vtep);
       }
-      if (!v.flood && v.macs.size === 0 && v.neigh.size === 0) net.vteps.delete(e.vtep);
+      if (!v.flood && v.macs.size === 0 && v.neigh.size === 0) {
+        net.vteps.delete(e.vtep);
+        this.leaveWithLastPort(e.network, e.vtep, changes);
+      }
     }
     for (const vtep of touched) this.dropAnonymousIfUnused(vtep, changes);
+  }
+
+  /** The VTEP's last entries on `network` went: its own host leaves the network if its agent drops it then (OVS). */
+  private leaveWithLastPort(network: string, vtep: string, changes: ChangeSet): void {
+    const id = this.vtepOwner.get(vtep);
+    const h = id ? this.hosts.get(id) : undefined;
+    if (!h || !h.networks[network] || !membershipEndsWithLastPort(h.agentType)) return;
+    delete changes.ownNetworks(h)[network];
+    changes.host(h.id);
+  }
+
+  /**
+   * `network_delete`: the network, its VTEP entries and every host's membership of it leave the
+   * model (each agent drops it from `network_map` / reclaims its local VLAN). O(hosts + entries of
+   * the network). A network the model does not know changes nothing.
+   */
+  private deleteNetwork(id: string, at: number, changes: ChangeSet): void {
+    for (const h of this.hosts.values()) {
+      if (!h.networks[id]) continue;
+      delete changes.ownNetworks(h)[id];
+      changes.host(h.id);
+    }
+    const net = this.networks.get(id);
+    if (!net) return;
+    const vteps = [...net.vteps.keys()];
+    for (const vtep of vteps) changes.vtep(id, vtep);
+    this.networks.delete(id);
+    changes.networkRemoved(id, at);
+    for (const vtep of vteps) this.dropAnonymousIfUnused(vtep, changes);
   }
 
   private chgIp(msg: Extract<DecodedMessage, { kind: 'update_fdb' }>, at: number, changes: ChangeSet): void {
