@@ -163,7 +163,8 @@ export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe
   await insertRows(db, provider, HOST, hosts);
   for (const ids of chunks(networkIds.map(storableString))) await db.network.deleteMany({ where: { id: { in: ids } } });
   await insertRows(db, provider, NETWORK, networks);
-  for (const [at, ids] of deleted) for (const chunk of chunks(ids)) await db.network.updateMany({ where: { id: { in: chunk } }, data: { deletedAt: new Date(at) } });
+  for (const [at, ids] of deleted)
+    for (const chunk of chunks(ids)) await db.network.updateMany({ where: { id: { in: chunk } }, data: { deletedAt: new Date(at) } });
   const storableKeys = vtepKeys.map((k) => ({ networkId: storableString(k.networkId), vtep: storableString(k.vtep) }));
   for (const keys of chunks(storableKeys)) await db.vtepEntries.deleteMany({ where: { OR: keys } });
   await insertRows(db, provider, VTEP_ENTRIES, vteps);
@@ -210,10 +211,21 @@ export async function findNetwork(
   return n ? { id: n.id, vni: n.vni, networkType: n.networkType, deletedAt: n.deletedAt?.getTime() ?? null } : null;
 }
 
-/** Every live network of the projection (deleted ones left out) as the inspector's filter offers it, by VNI. */
+/** Every live network of the projection (deleted ones left out), by VNI. */
 export async function listNetworks(db: Pick<Db, 'network'>): Promise<{ id: string; vni: number | null }[]> {
   const rows = await db.network.findMany({ where: { deletedAt: null }, orderBy: { vni: 'asc' } });
   return rows.map((n) => ({ id: n.id, vni: n.vni }));
+}
+
+/**
+ * Every network the projection ever held, as the inspector's filter offers it (history: a deleted
+ * network's messages stay searchable): live ones by VNI, then deleted ones by VNI, `deletedAt` in
+ * epoch ms (null while it lives).
+ */
+export async function listNetworksWithDeleted(db: Pick<Db, 'network'>): Promise<{ id: string; vni: number | null; deletedAt: number | null }[]> {
+  const rows = await db.network.findMany({ orderBy: [{ vni: 'asc' }, { id: 'asc' }] });
+  const out = rows.map((n) => ({ id: n.id, vni: n.vni, deletedAt: n.deletedAt?.getTime() ?? null }));
+  return [...out.filter((n) => n.deletedAt === null), ...out.filter((n) => n.deletedAt !== null)];
 }
 
 /** Every live host of the projection (id, report_state name, VTEP address; expired ones left out) by id, as the inspector's filter offers it. */
