@@ -60,7 +60,13 @@ function twoHosts(network: string, vni: number): { m: ClusterModel; before: Mode
 describe('network_delete decoding', () => {
   it('decodes network_id from the network-delete fanout, indexed by network', () => {
     const r = networkDelete('8a7b-net');
-    expect(r.ok && r.message).toMatchObject({ kind: 'network_delete', method: 'network_delete', network: '8a7b-net', target: 'fanout', topic: NETWORK_DELETE_TOPIC });
+    expect(r.ok && r.message).toMatchObject({
+      kind: 'network_delete',
+      method: 'network_delete',
+      network: '8a7b-net',
+      target: 'fanout',
+      topic: NETWORK_DELETE_TOPIC,
+    });
     expect(messageRefs(r, () => 650)).toMatchObject({ networks: ['8a7b-net'], vnis: [650] });
   });
 
