@@ -163,11 +163,19 @@ describe('network lifecycle: l2scope follows network_delete', () => {
     expect(after.vteps.filter((v) => v.network === first.id)).toEqual([]);
     expect(after.hosts.filter((h) => h.networks[first.id]).map((h) => h.id)).toEqual([]);
 
-    // history: the cast is stored (the inspector shows it) and the row is marked deleted
-    const stored = await db!.message.findMany({
-      where: { method: 'network_delete', refs: { some: { kind: 'network', value: first.id } } },
-      include: { refs: true },
-    });
+    // history: the cast is stored (the inspector shows it) and the row is marked deleted; the worker's
+    // model answers before its batch is written (~50 ms windows), so wait for the row
+    const stored = await waitFor(
+      'the network_delete stored',
+      async () => {
+        const rows = await db!.message.findMany({
+          where: { method: 'network_delete', refs: { some: { kind: 'network', value: first.id } } },
+          include: { refs: true },
+        });
+        return rows.length > 0 ? rows : undefined;
+      },
+      15_000,
+    );
     expect(stored.map((m) => [m.kind, m.exchange, m.target])).toEqual([['network_delete', 'q-agent-notifier-network-delete_fanout', 'fanout']]);
     expect(stored[0]!.refs.map((r) => `${r.kind}=${r.value}`).sort()).toEqual([`network=${first.id}`, `vni=${vni}`]);
     expect((await db!.network.findUnique({ where: { id: first.id } }))?.deletedAt).toBeInstanceOf(Date);
