@@ -2,7 +2,7 @@
  * What one `ClusterModel.apply` touched (internal to the domain's model.ts): the records, in the
  * order each was last touched, turned into absolute {@link ModelChange}s at the end.
  */
-import type { HostMembership, HostView, ModelChange, NetworkView, VtepEntries } from './model';
+import type { HostMembership, HostView, ModelChange, NetworkView, VtepEntries } from './model-records';
 
 /** A host record with its own arrays and `networks` record (safe to hand out). */
 export function cloneHost(h: HostView): HostView {
