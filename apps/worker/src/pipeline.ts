@@ -219,10 +219,11 @@ export class IngestPipeline extends EventEmitter<PipelineEvents> {
   /** Decode, fold, and build the row of one delivery; throws what any step throws (see {@link failed}). */
   private ingest(id: number, delivery: Delivery, progress: Progress): IngestedMessage {
     const result = decodeMessage(delivery, { maxBytes: this.opts.maxDecodeBytes, maxDepth: this.opts.maxJsonDepth, maxEntries: this.opts.maxJsonEntries });
+    // refs before the fold: a network_delete is indexed by the VNI the network had
+    const refs = messageRefs(result, (n) => this.model.vniOf(n));
     const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
     progress.changes = changes;
     if (result.ok) this.emitSafely('applied', result.message, delivery.receivedAt, id, changes);
-    const refs = messageRefs(result, (n) => this.model.vniOf(n));
     const { raw, rawTruncated } = this.rawOf(delivery);
     return { id, delivery, result, refs, raw, rawTruncated, search: messageSearchText(delivery.exchange, delivery.routingKey, result, refs), changes };
   }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapture, tapBindings } from '@l2scope/domain';
 import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, replayToBroker, startWorker } from '../src';
+import { readModelSnapshot } from '@l2scope/db';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const capture = (name: string) => path.join(root, 'fixtures', `${name}.jsonl`);
@@ -39,6 +40,7 @@ async function declareNeutronExchanges(url: string, file: string): Promise<void>
   const ch = await conn.createChannel();
   const names = new Set(parseCapture(readFileSync(file, 'utf8')).records.map((r) => r.exchange));
   names.add('q-agent-notifier-l2population-update_fanout');
+  names.add('q-agent-notifier-network-delete_fanout');
   names.add('neutron');
   for (const name of names) {
     const spec = exchangeFor(name);
@@ -131,6 +133,26 @@ describe('worker tapping the real broker', () => {
     expect(await worker.db.network.findMany()).toEqual([expect.objectContaining({ vni: 649, networkType: 'vxlan' })]);
     // every derived change was stored with the message that caused it
     expect(await worker.db.modelChange.count({ where: { messageId: { gt: BigInt(before) } } })).toBeGreaterThan(10);
+  });
+
+  it('takes a network out of the live view on network_delete, keeps its row and message as history', async () => {
+    const oslo = (method: string, args: object) => JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method, args }) });
+    const fdb = oslo('add_fdb_entries', {
+      fdb_entries: { 'net-doomed': { segment_id: 777, network_type: 'vxlan', ports: { '10.9.7.7': [['00:00:00:00:00:00', '0.0.0.0']] } } },
+    });
+    await publish(vhost.adminUrl, [{ exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', body: fdb }]);
+    await waitFor('the network stored', async () => (await worker.db.network.findUnique({ where: { id: 'net-doomed' } })) !== null, 15_000);
+    expect((await readModelSnapshot(worker.db)).networks.map((n) => n.id)).toContain('net-doomed');
+    const del = oslo('network_delete', { network_id: 'net-doomed' });
+    await publish(vhost.adminUrl, [{ exchange: 'q-agent-notifier-network-delete_fanout', routingKey: '', body: del }]);
+    await waitFor('the network marked deleted', async () => (await worker.db.network.findUnique({ where: { id: 'net-doomed' } }))?.deletedAt != null, 15_000);
+    const snap = await readModelSnapshot(worker.db);
+    expect(snap.networks.map((n) => n.id)).not.toContain('net-doomed');
+    expect(snap.vteps.filter((v) => v.network === 'net-doomed')).toEqual([]);
+    const stored = await worker.db.message.findFirstOrThrow({ where: { method: 'network_delete' }, include: { refs: true } });
+    expect(stored).toMatchObject({ kind: 'network_delete', ok: true, target: 'fanout' });
+    expect(stored.refs.map((r) => `${r.kind}=${r.value}`).sort()).toEqual(['network=net-doomed', 'vni=777']);
+    expect(await worker.db.modelChange.count({ where: { type: 'network_removed', key: 'net-doomed' } })).toBe(1);
   });
 
   it('stores malformed messages as undecodable with their raw bytes, counts them, and keeps consuming', async () => {

@@ -81,4 +81,20 @@ describe('nodes API', () => {
     await expect(api.nodes.host({ host: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(api.nodes.network({ network: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('a network_delete: the network page says deleted with when, the snapshot leaves it out, the filter marks it', async () => {
+    expect((await api.nodes.network({ network: NET })).network.deletedAt).toBeNull();
+    const body = JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'network_delete', args: { network_id: NET } }) });
+    await seed.ingest([
+      { exchange: 'q-agent-notifier-network-delete_fanout', routingKey: '', body: new TextEncoder().encode(body), receivedAt: 1_800_000_000_000 },
+    ]);
+    expect((await api.nodes.network({ network: NET })).network).toMatchObject({ id: NET, vni: 649, deletedAt: 1_800_000_000_000 });
+    const snap = await api.topology.snapshot();
+    expect(snap.networks.map((n) => n.id)).not.toContain(NET);
+    expect(snap.vteps.filter((v) => v.network === NET)).toEqual([]);
+    expect(snap.hosts.filter((h) => h.networks[NET]).map((h) => h.id)).toEqual([]);
+    expect((await api.messages.facets()).networks).toEqual([{ id: NET, vni: 649, deletedAt: 1_800_000_000_000 }]);
+    const rows = await api.messages.list({ method: 'network_delete' });
+    expect(rows.items.map((m) => [m.kind, m.networks, m.vnis])).toEqual([['network_delete', [NET], [649]]]);
+  });
 });

@@ -116,7 +116,7 @@ describe('facets, topology, stats', () => {
   it('lists methods with counts, networks with VNI, hosts with VTEPs', async () => {
     const f = await api.messages.facets();
     expect(f.methods.find((m) => m.method === 'report_state')?.count).toBe(6);
-    expect(f.networks).toEqual([{ id: NET, vni: 649 }]);
+    expect(f.networks).toEqual([{ id: NET, vni: 649, deletedAt: null }]);
     expect(f.hosts.map((h) => `${h.id}=${h.vtep}`)).toEqual(['compute1=10.0.20.12', 'compute2=10.0.20.13', 'controller=10.0.20.11']);
     expect(f.undecodable).toBeGreaterThanOrEqual(2);
   });

@@ -62,8 +62,9 @@ export class Seeder {
       const result = decodeMessage(delivery);
       this.counters.received++;
       if (!result.ok) this.counters.undecodable++;
-      const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
+      // refs before the fold, as the worker's pipeline: a network_delete keeps the network's VNI
       const refs = messageRefs(result, (n) => this.model.vniOf(n));
+      const changes = result.ok ? this.model.apply(result.message, delivery.receivedAt, id) : [];
       return {
         id,
         delivery,

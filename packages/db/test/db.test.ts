@@ -325,8 +325,8 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await db.network.create({ data: { id: 'net-1', vni: 16_777_215, networkType: 'vxlan', firstSeenAt: new Date(1000) } });
     await db.network.create({ data: { id: 'net-2', vni: null, networkType: 'flat', firstSeenAt: new Date(2000) } });
     expect(await db.network.findMany({ orderBy: { id: 'asc' } })).toEqual([
-      { id: 'net-1', vni: 16_777_215, networkType: 'vxlan', firstSeenAt: new Date(1000) },
-      { id: 'net-2', vni: null, networkType: 'flat', firstSeenAt: new Date(2000) },
+      { id: 'net-1', vni: 16_777_215, networkType: 'vxlan', firstSeenAt: new Date(1000), deletedAt: null },
+      { id: 'net-2', vni: null, networkType: 'flat', firstSeenAt: new Date(2000), deletedAt: null },
     ]);
 
     const entries = {

@@ -36,7 +36,9 @@ import {
   type MessageRecord,
   closeDb,
   dbProvider,
+  findNetwork,
   insertMessages,
+  listNetworks,
   lagFiguresByHost,
   loadNodeSnapshots,
   nodeSnapshotOf,
@@ -219,6 +221,31 @@ describe.each(PROVIDERS)('%s', (provider) => {
       expect((await readHostModel(db, gone!)).hosts).toEqual([]);
       expect((await readModelSnapshot(db)).hosts.map((h) => h.id).sort()).toEqual(rest.sort());
     }
+  });
+
+  it('a network_delete keeps the Network row as history (deletedAt) but out of the snapshot and the lists; a VNI reused is one live row', async () => {
+    await db.$transaction([db.host.deleteMany(), db.network.deleteMany(), db.vtepEntries.deleteMany()]);
+    const m = new ClusterModel();
+    const oslo = (method: string, args: object) => JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method, args }) });
+    const fdb = (network: string) =>
+      oslo('add_fdb_entries', {
+        fdb_entries: { [network]: { segment_id: 650, network_type: 'vxlan', ports: { '10.0.0.1': [['00:00:00:00:00:00', '0.0.0.0']] } } },
+      });
+    const fold = async (exchange: string, body: string, at: number) => {
+      const r = decodeMessage({ exchange, routingKey: '', body });
+      if (!r.ok) throw new Error(r.error.message);
+      const changes = m.apply(r.message, at, at);
+      await db.$transaction((tx) => writeModelChanges(tx, provider, changes));
+    };
+    await fold('q-agent-notifier-l2population-update_fanout', fdb('net-old'), 1000);
+    await fold('q-agent-notifier-network-delete_fanout', oslo('network_delete', { network_id: 'net-old' }), 2000);
+    await fold('q-agent-notifier-l2population-update_fanout', fdb('net-new'), 3000);
+    expect(await findNetwork(db, 'net-old')).toEqual({ id: 'net-old', vni: 650, networkType: 'vxlan', deletedAt: 2000 });
+    expect(await findNetwork(db, 'net-new')).toMatchObject({ deletedAt: null });
+    expect(await listNetworks(db)).toEqual([{ id: 'net-new', vni: 650 }]);
+    const stored = await readModelSnapshot(db);
+    expect(stored.networks.map((n) => n.id)).toEqual(['net-new']);
+    expect(stored.vteps.map((v) => v.network)).toEqual(['net-new']);
   });
 
   it("lag figures of every host in one query equal each host's last 256 samples", async () => {

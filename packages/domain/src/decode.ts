@@ -5,6 +5,7 @@
 import { type AgentReport, reportStateArgsSchema, toAgentReport } from './agent';
 import { type ChgIp, type FdbEntry, fdbArgsSchema, flattenChgIp, flattenFdb, updateArgsSchema, zodProblem } from './l2pop';
 import { DEFAULT_JSON_LIMITS } from './json-limits';
+import { networkDeleteArgsSchema } from './network-lifecycle';
 import { type DecodeError, type OsloMessage, decodeOslo } from './oslo';
 import { L2POP_METHODS, L2POP_TOPIC, resolveTarget, resolveTopic } from './topics';
 
@@ -46,12 +47,20 @@ export interface ReportStateMessage extends Common {
   agent: AgentReport;
 }
 
+/** `network_delete` (fanout `q-agent-notifier-network-delete`): Neutron deleted the network. */
+export interface NetworkDeleteMessage extends Common {
+  kind: 'network_delete';
+  method: 'network_delete';
+  /** The deleted network's id (`network_id`). */
+  network: string;
+}
+
 /** Any other Neutron RPC (port_update, update_device_up, push, ...), kept with its raw args. */
 export interface OtherMessage extends Common {
   kind: 'other';
 }
 
-export type DecodedMessage = FdbMessage | UpdateFdbMessage | ReportStateMessage | OtherMessage;
+export type DecodedMessage = FdbMessage | UpdateFdbMessage | ReportStateMessage | NetworkDeleteMessage | OtherMessage;
 
 /** Decoding outcome. On failure `method` is set when the envelope got far enough to name one. */
 export type DecodeResult = { ok: true; message: DecodedMessage } | { ok: false; error: DecodeError; method: string | null; target: string | null };
@@ -69,7 +78,7 @@ export interface DecodeOptions {
  * Decode one message.
  *
  * On the l2pop topic only the three l2pop casts exist (rpc.py `L2populationAgentNotifyAPI`);
- * any other method there is `unknown_method`. `report_state` args are validated. Never throws.
+ * any other method there is `unknown_method`. `report_state` and `network_delete` args are validated. Never throws.
  */
 export function decodeMessage(raw: RawMessage, opts: DecodeOptions = {}): DecodeResult {
   const target = resolveTarget(raw.exchange, raw.routingKey);
@@ -117,6 +126,11 @@ export function decodeMessage(raw: RawMessage, opts: DecodeOptions = {}): Decode
       if (!parsed.success) return invalid(zodProblem(parsed.error));
       return { ok: true, message: { kind: 'report_state', method: 'report_state', ...common, agent: toAgentReport(parsed.data) } };
     }
+    case 'network_delete': {
+      const parsed = networkDeleteArgsSchema.safeParse(msg.args);
+      if (!parsed.success) return invalid(zodProblem(parsed.error));
+      return { ok: true, message: { kind: 'network_delete', method: 'network_delete', ...common, network: parsed.data.network_id } };
+    }
     default:
       return { ok: true, message: { kind: 'other', method: msg.method, ...common } };
   }
@@ -154,6 +168,8 @@ export function messageRefs(result: DecodeResult, vniOf?: (network: string) => n
         networks.add(c.network);
         vteps.add(c.vtep);
       }
+    } else if (m.kind === 'network_delete') {
+      networks.add(m.network);
     } else if (m.kind === 'report_state') {
       hosts.add(m.agent.host);
       if (m.agent.tunnelingIp) vteps.add(m.agent.tunnelingIp);

@@ -7,6 +7,7 @@ export * from './agent';
 export * from './decode';
 export * from './capture';
 export * from './output';
+export * from './network-lifecycle';
 export * from './model';
 export * from './model-fold';
 export * from './model-query';

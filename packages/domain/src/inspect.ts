@@ -5,7 +5,7 @@
 import type { DecodeResult, MessageRefs } from './decode';
 
 /** Kind of a stored message: the decoded kind, or `undecodable`. */
-export type MessageKind = 'fdb' | 'update_fdb' | 'report_state' | 'other' | 'undecodable';
+export type MessageKind = 'fdb' | 'update_fdb' | 'report_state' | 'network_delete' | 'other' | 'undecodable';
 
 /** One inspector row. `id` is the worker-assigned message id (also the model seq). */
 export interface MessageSummary {
@@ -47,6 +47,7 @@ export function messageSearchText(exchange: string, routingKey: string, result: 
     if (m.kind === 'fdb') for (const e of m.entries) parts.push(e.mac, e.ip);
     else if (m.kind === 'update_fdb') for (const c of m.chgIp) for (const p of [...c.before, ...c.after]) parts.push(p.mac, p.ip);
     else if (m.kind === 'report_state') parts.push(m.agent.host, m.agent.agentType, m.agent.binary);
+    else if (m.kind === 'network_delete') parts.push(m.network);
     else parts.push(JSON.stringify(m.oslo.args).slice(0, 4096));
   } else {
     parts.push(result.method ?? '', result.error.reason, result.error.message);

@@ -2,7 +2,7 @@
  * What one `ClusterModel.apply` touched (internal to the domain's model.ts): the records, in the
  * order each was last touched, turned into absolute {@link ModelChange}s at the end.
  */
-import type { HostMembership, HostView, ModelChange, NetworkView, VtepEntries } from './model';
+import type { HostMembership, HostView, ModelChange, NetworkView, VtepEntries } from './model-records';
 
 /** A host record with its own arrays and `networks` record (safe to hand out). */
 export function cloneHost(h: HostView): HostView {
@@ -55,6 +55,10 @@ export class ChangeSet {
   network(id: string): void {
     this.mark(`n\u0000${id}`, 'n', id);
   }
+  /** The network left the model at `at` (epoch ms): listed as `network_removed` unless it is back by the end. */
+  networkRemoved(id: string, at: number): void {
+    this.mark(`n\u0000${id}`, 'n', id, String(at));
+  }
   vtep(network: string, vtep: string): void {
     this.mark(`v\u0000${network.length}\u0000${network}\u0000${vtep}`, 'v', network, vtep);
   }
@@ -69,6 +73,7 @@ export class ChangeSet {
       } else if (kind === 'n') {
         const n = m.network(a);
         if (n) out.push({ type: 'network', network: { ...n } });
+        else if (b !== '') out.push({ type: 'network_removed', id: a, at: Number(b) });
       } else {
         const v = m.vtepEntries(a, b);
         out.push(v ? { type: 'vtep', entries: v } : { type: 'vtep_removed', network: a, vtep: b });

@@ -7,7 +7,7 @@
  * Shapes (model.ts): a {@link ModelSnapshot} is `{ seq, hosts: HostView[], networks: NetworkView[],
  * vteps: VtepEntries[] }`; a {@link ModelChange} is an absolute upsert or removal of one record:
  * `{ type: 'host', host }` / `{ type: 'host_removed', id }` (key: host id), `{ type: 'network',
- * network }` (key: network id; networks are never removed), `{ type: 'vtep', entries }` /
+ * network }` / `{ type: 'network_removed', id, at }` (key: network id), `{ type: 'vtep', entries }` /
  * `{ type: 'vtep_removed', network, vtep }` (key: (network, VTEP)).
  */
 import type { HostView, ModelChange, ModelSnapshot, NetworkView, VtepEntries } from './model';
@@ -40,7 +40,7 @@ export interface VtepRef {
 export interface ModelEdits {
   /** By host id (`key`: the id). */
   hosts: ReadonlyMap<string, RecordEdit<HostView, string>>;
-  /** By network id (`key`: the id). Networks are never removed. */
+  /** By network id (`key`: the id); a `network_removed` is a removal (`value` null). */
   networks: ReadonlyMap<string, RecordEdit<NetworkView, string>>;
   /** By (network, VTEP). */
   vteps: ReadonlyMap<string, RecordEdit<VtepEntries, VtepRef>>;
@@ -81,6 +81,9 @@ export function modelEdits(changes: readonly ModelChange[]): ModelEdits {
         break;
       case 'network':
         upsert(networks, c.network.id, c.network.id, c.network);
+        break;
+      case 'network_removed':
+        remove(networks, c.id, c.id);
         break;
       case 'vtep':
         upsert(vteps, vtepKey(c.entries.network, c.entries.vtep), { network: c.entries.network, vtep: c.entries.vtep }, c.entries);

@@ -18,135 +18,25 @@
  *   entries of every other VTEP: the model keeps one entry set per network (memory O(ports),
  *   not O(hosts x ports)) and derives each host's view from it.
  * - A host joins a network's `network_map` when its first port there comes up (its VTEP appears in
- *   a cast) or when it gets a host-directed cast; it does NOT leave when its last port goes (the
- *   Linux bridge agent keeps `network_map` until `network_delete`, and keeps applying that network's
- *   casts: see fixtures lab2/lab3 step 5 on compute2). It leaves on an agent restart
- *   (`start_flag`) if it then has no port on the network.
+ *   a cast) or when it gets a host-directed cast. A Linux bridge host does NOT leave when its last
+ *   port goes (the agent keeps `network_map` until `network_delete`, and keeps applying that
+ *   network's casts: see fixtures lab2/lab3 step 5 on compute2); an OVS host does (`port_unbound`
+ *   -> `reclaim_local_vlan`: network-lifecycle.ts `membershipEndsWithLastPort`). Any host leaves on
+ *   an agent restart (`start_flag`) if it then has no port on the network.
+ * - `network_delete` (rpc.py `AgentNotifierApi.network_delete`) ends the network: it leaves the
+ *   model with its entries and every host's membership (`network_removed`); the stored messages
+ *   and model changes keep its history. Networks are keyed by id, never by VNI: a later network
+ *   reusing the VNI is another record.
  */
 import type { AgentReport } from './agent';
 import type { DecodedMessage } from './decode';
 import { FLOOD_MAC } from './l2pop';
 import { ChangeSet, cloneHost } from './model-change-set';
+import type { HostMembership, HostNetworkFdb, HostView, ModelChange, ModelSnapshot, NetworkView, ToldFdbRow, VtepEntries } from './model-records';
+import { membershipEndsWithLastPort } from './network-lifecycle';
 import { type VtepConflict, vtepClaimConflict } from './vtep-conflict';
 
-/** A network l2pop has told about. */
-export interface NetworkView {
-  /** Neutron network UUID. */
-  id: string;
-  /** Segmentation id (VNI for VXLAN); null if never sent. */
-  vni: number | null;
-  networkType: string;
-  /** Epoch ms of the first message naming it. */
-  firstSeenAt: number;
-}
-
-/**
- * One VTEP's entries on one network, as every other l2pop agent on that network holds them.
- * Absolute state: a change replaces the previous value for the same (network, vtep).
- */
-export interface VtepEntries {
-  network: string;
-  vtep: string;
-  /** The flood entry is present: BUM of this network is replicated to this VTEP. */
-  flood: boolean;
-  /** Unicast FDB rows `mac dst <vtep>`, sorted. */
-  macs: string[];
-  /** Neighbour rows (ARP responder data): IP -> MAC, sorted by IP. */
-  neigh: Record<string, string>;
-  /** Epoch ms of the last message that changed it. */
-  updatedAt: number;
-}
-
-/**
- * A hypervisor: named by its agent's `report_state`, or, until then, only known as a VTEP IP
- * seen in fdb entries (`name` null, `id` = `vtep:<ip>`).
- */
-export interface HostView {
-  /** Stable key: the host name, or `vtep:<ip>` for a VTEP not yet named. */
-  id: string;
-  name: string | null;
-  /** VTEP IP (`tunneling_ip`). */
-  vtep: string | null;
-  agentType: string | null;
-  binary: string | null;
-  /** `l2_population` as the agent reports it; null when unknown (no report yet). */
-  l2population: boolean | null;
-  /** OVS `arp_responder_enabled`; null for Linux bridge (not reported) or unknown. */
-  arpResponder: boolean | null;
-  distributedRouting: boolean | null;
-  tunnelTypes: string[];
-  devices: number | null;
-  /** Epoch ms of the last report with `start_flag` (agent (re)start). */
-  startedAt: number | null;
-  /** Epoch ms of the last report_state. */
-  lastReportAt: number | null;
-  /** Networks in the agent's `network_map`: it applies their casts. */
-  networks: Record<string, HostMembership>;
-}
-
-/** A host's membership of one network. */
-export interface HostMembership {
-  /** Epoch ms it joined (first own port announced, or first host-directed cast). */
-  joinedAt: number;
-  /** Epoch ms of the last host-directed full FDB for it, null if none seen. */
-  directedAt: number | null;
-}
-
-/** One change of the model, absolute (idempotent to re-apply). Broadcast to browsers and persisted. */
-export type ModelChange =
-  | { type: 'host'; host: HostView }
-  | { type: 'host_removed'; id: string }
-  | { type: 'network'; network: NetworkView }
-  | { type: 'vtep'; entries: VtepEntries }
-  | { type: 'vtep_removed'; network: string; vtep: string };
-
-/**
- * The record a change is about, e.g. `host:compute1`, `vtep:<network>/<ip>`: a later change with
- * the same key replaces an earlier one (used to coalesce changes and to key projections).
- */
-export function modelChangeKey(c: ModelChange): string {
-  switch (c.type) {
-    case 'host':
-      return `host:${c.host.id}`;
-    case 'host_removed':
-      return `host:${c.id}`;
-    case 'network':
-      return `network:${c.network.id}`;
-    case 'vtep':
-      return `vtep:${c.entries.network}/${c.entries.vtep}`;
-    case 'vtep_removed':
-      return `vtep:${c.network}/${c.vtep}`;
-  }
-}
-
-/** The whole model, as stored and as sent to a browser on load. */
-export interface ModelSnapshot {
-  /** Id of the last message applied (0 when none). */
-  seq: number;
-  hosts: HostView[];
-  networks: NetworkView[];
-  vteps: VtepEntries[];
-}
-
-/** A unicast or flood FDB row a host was told to hold. */
-export interface ToldFdbRow {
-  mac: string;
-  vtep: string;
-  flood: boolean;
-}
-
-/** What the server told one host about one network (its own VTEP excluded, as the agent skips it). */
-export interface HostNetworkFdb {
-  network: string;
-  vni: number | null;
-  /** true: the agent applies l2pop; false: told by the server but not applied (l2_population=false); null: unknown. */
-  applied: boolean | null;
-  fdb: ToldFdbRow[];
-  /** Neighbour rows the ARP responder would hold (only applied with arp_responder). */
-  neigh: { ip: string; mac: string }[];
-  /** Remote VTEPs that receive this host's BUM for the network (its l2pop flood list). */
-  floodList: string[];
-}
+export * from './model-records';
 
 interface VtepState {
   flood: boolean;
@@ -253,6 +143,9 @@ export class ClusterModel {
         break;
       case 'report_state':
         this.report(msg.agent, at, changes);
+        break;
+      case 'network_delete':
+        this.deleteNetwork(msg.network, at, changes);
         break;
       case 'other':
         break;
@@ -365,9 +258,41 @@ export class ClusterModel {
         changes.vtep(e.network, e.vtep);
         touched.add(e.vtep);
       }
-      if (!v.flood && v.macs.size === 0 && v.neigh.size === 0) net.vteps.delete(e.vtep);
+      if (!v.flood && v.macs.size === 0 && v.neigh.size === 0) {
+        net.vteps.delete(e.vtep);
+        this.leaveWithLastPort(e.network, e.vtep, changes);
+      }
     }
     for (const vtep of touched) this.dropAnonymousIfUnused(vtep, changes);
+  }
+
+  /** The VTEP's last entries on `network` went: its own host leaves the network if its agent drops it then (OVS). */
+  private leaveWithLastPort(network: string, vtep: string, changes: ChangeSet): void {
+    const id = this.vtepOwner.get(vtep);
+    const h = id ? this.hosts.get(id) : undefined;
+    if (!h || !h.networks[network] || !membershipEndsWithLastPort(h.agentType)) return;
+    delete changes.ownNetworks(h)[network];
+    changes.host(h.id);
+  }
+
+  /**
+   * `network_delete`: the network, its VTEP entries and every host's membership of it leave the
+   * model (each agent drops it from `network_map` / reclaims its local VLAN). O(hosts + entries of
+   * the network). A network the model does not know changes nothing.
+   */
+  private deleteNetwork(id: string, at: number, changes: ChangeSet): void {
+    for (const h of this.hosts.values()) {
+      if (!h.networks[id]) continue;
+      delete changes.ownNetworks(h)[id];
+      changes.host(h.id);
+    }
+    const net = this.networks.get(id);
+    if (!net) return;
+    const vteps = [...net.vteps.keys()];
+    for (const vtep of vteps) changes.vtep(id, vtep);
+    this.networks.delete(id);
+    changes.networkRemoved(id, at);
+    for (const vtep of vteps) this.dropAnonymousIfUnused(vtep, changes);
   }
 
   private chgIp(msg: Extract<DecodedMessage, { kind: 'update_fdb' }>, at: number, changes: ChangeSet): void {

@@ -16,6 +16,12 @@ export const L2POP_TOPIC = 'q-agent-notifier-l2population-update';
 /** Fanout exchange of l2pop casts (oslo: `<topic>_fanout`, type fanout, durable=false, auto_delete=true). */
 export const L2POP_FANOUT_EXCHANGE = `${L2POP_TOPIC}_fanout`;
 
+/**
+ * `topics.get_topic_name(topics.AGENT, topics.NETWORK, topics.DELETE)`: the server's `network_delete`
+ * cast (neutron/plugins/ml2/rpc.py `AgentNotifierApi.network_delete`, fanout, kwargs `network_id`).
+ */
+export const NETWORK_DELETE_TOPIC = 'q-agent-notifier-network-delete';
+
 /** Routing key of agent state reports (`report_state` calls): `topics.REPORTS`. */
 export const REPORTS_TOPIC = 'q-reports-plugin';
 
@@ -60,7 +66,7 @@ export const OTHER_AGENT_NOTIFIER_TOPICS = [
   'q-agent-notifier-port-update',
   'q-agent-notifier-port-delete',
   'q-agent-notifier-network-update',
-  'q-agent-notifier-network-delete',
+  NETWORK_DELETE_TOPIC,
   'q-agent-notifier-tunnel-update',
   'q-agent-notifier-tunnel-delete',
   'q-agent-notifier-security_group-update',
@@ -88,8 +94,9 @@ export const OVO_PUSH_TOPICS_ZED = [
 ] as const;
 
 /**
- * Bindings of the l2scope tap (docs/wire-format.md#tap-bindings): the l2pop fanout, the host-directed l2pop casts and
- * the agents' `report_state`; with `allRpc`, also the rest of Neutron's agent RPC for the inspector.
+ * Bindings of the l2scope tap (docs/wire-format.md#tap-bindings): the l2pop fanout, the host-directed l2pop casts,
+ * the agents' `report_state` and the `network_delete` fanout (networks leave the model on it); with
+ * `allRpc`, also the rest of Neutron's agent RPC for the inspector (each binding once).
  *
  * @param opts.allRpc also bind `q-plugin` calls, the other agent notifier fanouts and the OVO pushes
  * @param opts.durableExchanges set when the cloud runs `amqp_durable_queues = True`
@@ -100,12 +107,13 @@ export function tapBindings(opts: { allRpc?: boolean; durableExchanges?: boolean
     { exchange: fanoutExchange(L2POP_TOPIC), routingKey: '' },
     { exchange: neutron, routingKey: `${L2POP_TOPIC}.#` },
     { exchange: neutron, routingKey: REPORTS_TOPIC },
+    { exchange: fanoutExchange(NETWORK_DELETE_TOPIC), routingKey: '' },
   ];
   if (opts.allRpc) {
     bindings.push({ exchange: neutron, routingKey: PLUGIN_TOPIC });
     bindings.push({ exchange: neutron, routingKey: `${PLUGIN_TOPIC}.#` });
     for (const topic of OTHER_AGENT_NOTIFIER_TOPICS) {
-      bindings.push({ exchange: fanoutExchange(topic), routingKey: '' });
+      if (topic !== NETWORK_DELETE_TOPIC) bindings.push({ exchange: fanoutExchange(topic), routingKey: '' });
       bindings.push({ exchange: neutron, routingKey: `${topic}.#` });
     }
     for (const topic of OVO_PUSH_TOPICS_ZED) bindings.push({ exchange: fanoutExchange(topic), routingKey: '' });

@@ -210,7 +210,7 @@ describe('toDecodeJson (CLI output)', () => {
 });
 
 describe('tap bindings', () => {
-  it('bind the l2pop fanout, host-directed casts with # and report_state', () => {
+  it('bind the l2pop fanout, host-directed casts with #, report_state and the network_delete fanout', () => {
     const b = tapBindings().map(
       (x) => `${x.exchange.name}(${x.exchange.type},durable=${x.exchange.durable},autoDelete=${x.exchange.autoDelete}) ${x.routingKey}`,
     );
@@ -218,7 +218,10 @@ describe('tap bindings', () => {
       'q-agent-notifier-l2population-update_fanout(fanout,durable=false,autoDelete=true) ',
       'neutron(topic,durable=false,autoDelete=false) q-agent-notifier-l2population-update.#',
       'neutron(topic,durable=false,autoDelete=false) q-reports-plugin',
+      'q-agent-notifier-network-delete_fanout(fanout,durable=false,autoDelete=true) ',
     ]);
-    expect(tapBindings({ allRpc: true }).length).toBeGreaterThan(10);
+    const all = tapBindings({ allRpc: true }).map((x) => `${x.exchange.name} ${x.routingKey}`);
+    expect(all.length).toBeGreaterThan(10);
+    expect(new Set(all).size).toBe(all.length);
   });
 });

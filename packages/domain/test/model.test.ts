@@ -180,6 +180,7 @@ describe('ClusterModel', () => {
         if (c.type === 'host') view.hosts.set(c.host.id, c.host);
         else if (c.type === 'host_removed') view.hosts.delete(c.id);
         else if (c.type === 'network') view.networks.set(c.network.id, c.network);
+        else if (c.type === 'network_removed') view.networks.delete(c.id);
         else if (c.type === 'vtep') view.vteps.set(`${c.entries.network}/${c.entries.vtep}`, c.entries);
         else view.vteps.delete(`${c.network}/${c.vtep}`);
       }

@@ -24,7 +24,7 @@ import { type BulkTable, insertRows, storableString } from '../bulk';
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
 import { parseColumn } from './json';
-import { listHosts, listNetworks } from './model-projection';
+import { listHosts, listNetworksWithDeleted } from './model-projection';
 
 /**
  * A message as the worker ingested it, ready to be stored (the worker's `IngestedMessage` is one).
@@ -377,8 +377,8 @@ export interface MessageFacets {
   methods: { method: string; count: number }[];
   /** Messages that could not be decoded. */
   undecodable: number;
-  /** Networks of the model projection, by VNI. */
-  networks: { id: string; vni: number | null }[];
+  /** Networks of the model projection, live ones by VNI then deleted ones (`deletedAt` epoch ms, null while live). */
+  networks: { id: string; vni: number | null; deletedAt: number | null }[];
   /** Hosts of the model projection with their VTEP, by id. */
   hosts: { id: string; name: string | null; vtep: string | null }[];
 }
@@ -388,7 +388,7 @@ export async function messageFacets(db: Pick<Db, 'message' | 'network' | 'host'>
   const [methods, undecodable, networks, hosts] = await Promise.all([
     db.message.groupBy({ by: ['method'], where: { ok: true }, _count: { _all: true } }),
     db.message.count({ where: { ok: false } }),
-    listNetworks(db),
+    listNetworksWithDeleted(db),
     listHosts(db),
   ]);
   return {

@@ -73,7 +73,7 @@ export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
   const [state, hosts, networks, vteps] = await Promise.all([
     db.modelState.findUnique({ where: { id: 1 } }),
     db.host.findMany({ where: { expiredAt: null }, orderBy: { id: 'asc' } }),
-    db.network.findMany({ orderBy: { id: 'asc' } }),
+    db.network.findMany({ where: { deletedAt: null }, orderBy: { id: 'asc' } }),
     db.vtepEntries.findMany({ orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
   ]);
   return {
@@ -98,7 +98,7 @@ export async function readHostModel(db: Client, hostId: string): Promise<ModelSn
   const view = hostView(host);
   const ids = Object.keys(view.networks);
   const [networks, vteps] = await Promise.all([
-    db.network.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } }),
+    db.network.findMany({ where: { id: { in: ids }, deletedAt: null }, orderBy: { id: 'asc' } }),
     db.vtepEntries.findMany({ where: { networkId: { in: ids } }, orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
   ]);
   return { seq, hosts: [view], networks: networks.map(networkView), vteps: vteps.map(vtepEntries) };
@@ -140,9 +140,18 @@ export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe
   }
   const networkIds: string[] = [];
   const networks: unknown[][] = [];
+  // a removed network's row stays as history, marked with when Neutron deleted it
+  const deleted = new Map<number, string[]>();
+  const deletedAt = new Map<string, number>();
+  for (const c of changes) if (c.type === 'network_removed') deletedAt.set(c.id, c.at);
   for (const { key, value: n } of networkEdits) {
-    networkIds.push(key);
-    if (n) networks.push([n.id, n.vni, n.networkType, new Date(n.firstSeenAt)]);
+    if (n) {
+      networkIds.push(key);
+      networks.push([n.id, n.vni, n.networkType, new Date(n.firstSeenAt)]);
+    } else {
+      const at = deletedAt.get(key) ?? 0;
+      deleted.set(at, [...(deleted.get(at) ?? []), storableString(key)]);
+    }
   }
   const vtepKeys: { networkId: string; vtep: string }[] = [];
   const vteps: unknown[][] = [];
@@ -154,6 +163,8 @@ export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe
   await insertRows(db, provider, HOST, hosts);
   for (const ids of chunks(networkIds.map(storableString))) await db.network.deleteMany({ where: { id: { in: ids } } });
   await insertRows(db, provider, NETWORK, networks);
+  for (const [at, ids] of deleted)
+    for (const chunk of chunks(ids)) await db.network.updateMany({ where: { id: { in: chunk } }, data: { deletedAt: new Date(at) } });
   const storableKeys = vtepKeys.map((k) => ({ networkId: storableString(k.networkId), vtep: storableString(k.vtep) }));
   for (const keys of chunks(storableKeys)) await db.vtepEntries.deleteMany({ where: { OR: keys } });
   await insertRows(db, provider, VTEP_ENTRIES, vteps);
@@ -188,16 +199,33 @@ export async function writeModelSeq(db: Pick<Db, 'modelState'>, seq: number): Pr
   await db.modelState.upsert({ where: { id: 1 }, create: { id: 1, seq: BigInt(seq) }, update: { seq: BigInt(seq) } });
 }
 
-/** A network of the projection (`id` = Neutron network UUID, `vni` = its segmentation id), or null. */
-export async function findNetwork(db: Pick<Db, 'network'>, id: string): Promise<{ id: string; vni: number | null; networkType: string } | null> {
+/**
+ * A network of the projection (`id` = Neutron network UUID, `vni` = its segmentation id,
+ * `deletedAt` = epoch ms of its `network_delete`, null while it lives), or null when never seen.
+ */
+export async function findNetwork(
+  db: Pick<Db, 'network'>,
+  id: string,
+): Promise<{ id: string; vni: number | null; networkType: string; deletedAt: number | null } | null> {
   const n = await db.network.findUnique({ where: { id } });
-  return n ? { id: n.id, vni: n.vni, networkType: n.networkType } : null;
+  return n ? { id: n.id, vni: n.vni, networkType: n.networkType, deletedAt: n.deletedAt?.getTime() ?? null } : null;
 }
 
-/** Every network of the projection as the inspector's filter offers it, by VNI. */
+/** Every live network of the projection (deleted ones left out), by VNI. */
 export async function listNetworks(db: Pick<Db, 'network'>): Promise<{ id: string; vni: number | null }[]> {
-  const rows = await db.network.findMany({ orderBy: { vni: 'asc' } });
+  const rows = await db.network.findMany({ where: { deletedAt: null }, orderBy: { vni: 'asc' } });
   return rows.map((n) => ({ id: n.id, vni: n.vni }));
+}
+
+/**
+ * Every network the projection ever held, as the inspector's filter offers it (history: a deleted
+ * network's messages stay searchable): live ones by VNI, then deleted ones by VNI, `deletedAt` in
+ * epoch ms (null while it lives).
+ */
+export async function listNetworksWithDeleted(db: Pick<Db, 'network'>): Promise<{ id: string; vni: number | null; deletedAt: number | null }[]> {
+  const rows = await db.network.findMany({ orderBy: [{ vni: 'asc' }, { id: 'asc' }] });
+  const out = rows.map((n) => ({ id: n.id, vni: n.vni, deletedAt: n.deletedAt?.getTime() ?? null }));
+  return [...out.filter((n) => n.deletedAt === null), ...out.filter((n) => n.deletedAt !== null)];
 }
 
 /** Every live host of the projection (id, report_state name, VTEP address; expired ones left out) by id, as the inspector's filter offers it. */

@@ -67,7 +67,8 @@ export interface NodeHostView {
 
 /** One network: every analysed host's flood list on it and BUM report, its open findings. */
 export interface NodeNetworkView {
-  network: { id: string; vni: number | null; networkType: string };
+  /** `deletedAt`: epoch ms of the network's `network_delete`, null while it lives. */
+  network: { id: string; vni: number | null; networkType: string; deletedAt: number | null };
   /** Hosts whose analysis has a flood list for the network, by host name. */
   hosts: NodeNetworkMember[];
   findings: ListedFinding[];

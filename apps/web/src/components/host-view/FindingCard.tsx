@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { FINDING_META } from '@/host-view/classes';
 import type { ListedFinding } from '@/state/host-view';
+import { useL2 } from '@/state/store';
 import { ago, clockTime, dateTime, hostHref, networkHref } from '@/lib/format';
 import { EvidenceBlock } from './Evidence';
 
@@ -11,6 +12,14 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
   const meta = FINDING_META[f.kind] ?? { label: f.kind, tone: 'warn' as const };
   const hosts = [...f.hosts].sort();
   const resolved = f.resolvedAt !== null;
+  // a network id the loaded live model no longer holds: Neutron deleted it (network_delete)
+  const deleted = useL2(
+    (s) =>
+      s.model.status === 'ready' &&
+      !f.network.startsWith('vtep:') &&
+      !f.network.startsWith('vni:') &&
+      !s.model.state.snapshot.networks.some((n) => n.id === f.network),
+  );
   return (
     <article
       className={`finding tone-${resolved ? 'resolved' : meta.tone}`}
@@ -36,6 +45,11 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
             <Link href={networkHref(f.network)} title={`network ${f.network}`}>
               {f.vni !== null ? `VNI ${f.vni}` : 'network'} · {f.network.slice(0, 8)}
             </Link>
+          )}
+          {deleted && (
+            <span className="chip" data-testid="finding-network-deleted" title="Neutron deleted this network (network_delete)">
+              deleted
+            </span>
           )}
         </span>
         <span className="finding-hosts" aria-label="Hosts involved">

@@ -14,7 +14,7 @@ import { type CellState, type MatrixCell, floodMatrix } from '@/host-view/flood-
 import { toBumReport } from '@/state/host-view';
 import { useL2 } from '@/state/store';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
-import { hostHref, perSecond, plural } from '@/lib/format';
+import { dateTime, hostHref, perSecond, plural } from '@/lib/format';
 import { useSyncFeatures } from '@/hooks/use-sync';
 import { useNow, useRefetchOnChange } from '@/hooks/use-live-query';
 import { useVtepNames } from '@/hooks/use-vtep-names';
@@ -90,7 +90,23 @@ function NetworkBody({ d }: { d: NetworkData }) {
           <h1 className="page-title">{d.network.vni !== null ? `VNI ${d.network.vni}` : 'VNI ?'}</h1>
           <span className="chip">{d.network.networkType ?? 'type ?'}</span>
           <span className="mono muted">{d.network.id}</span>
+          {d.network.deletedAt !== null && (
+            <span
+              className="badge tone-bad"
+              data-testid="network-deleted"
+              data-deleted-at={d.network.deletedAt}
+              title="Neutron deleted this network (network_delete)"
+            >
+              deleted {dateTime(d.network.deletedAt)}
+            </span>
+          )}
         </div>
+        {d.network.deletedAt !== null && (
+          <p className="muted small">
+            Neutron deleted this network at {dateTime(d.network.deletedAt)}: it left the live view. Its messages stay in the inspector; what follows is the last
+            analysis.
+          </p>
+        )}
         <div className="head-stats">
           <div className="head-stat">
             <span className="head-stat-k">Hosts analysed</span>
@@ -129,7 +145,7 @@ function NetworkBody({ d }: { d: NetworkData }) {
         </div>
       </Card>
 
-      <NetworkToggle network={d.network.id} />
+      {d.network.deletedAt === null && <NetworkToggle network={d.network.id} />}
 
       <Card title="Flood matrix" aside={<MatrixLegend />}>
         <p className="small muted matrix-help">

@@ -81,6 +81,7 @@ export function InspectorFilters() {
           {f?.networks.map((n) => (
             <option key={n.id} value={n.id}>
               {networkLabel(n)} · {n.id.slice(0, 8)}
+              {n.deletedAt !== null ? ' · deleted' : ''}
             </option>
           ))}
           {!hasNetwork && <option value={filter.network}>{filter.network}</option>}

@@ -9,7 +9,8 @@ export const ZMessagesFacetsOutput = z.object({
   /** Messages that could not be decoded. */
   undecodable: z.number().int(),
   /** Networks of the model, by VNI. */
-  networks: z.array(z.object({ id: z.string(), vni: z.number().int().nullable() })),
+  /** Live networks by VNI, then deleted ones (`deletedAt`: epoch ms of their network_delete). */
+  networks: z.array(z.object({ id: z.string(), vni: z.number().int().nullable(), deletedAt: z.number().nullable() })),
   /** Hosts of the model with their VTEP, by id. */
   hosts: z.array(z.object({ id: z.string(), name: z.string().nullable(), vtep: z.string().nullable() })),
 });

@@ -7,7 +7,8 @@ import { listedFindingSchema } from '../../schemas/nodes';
 export const ZNodesNetworkInput = z.object({ network: z.string().min(1) });
 
 export const ZNodesNetworkOutput = z.object({
-  network: z.object({ id: z.string(), vni: z.number().int().nullable(), networkType: z.string() }),
+  /** `deletedAt`: epoch ms Neutron deleted the network (its `network_delete`), null while it lives. */
+  network: z.object({ id: z.string(), vni: z.number().int().nullable(), networkType: z.string(), deletedAt: z.number().nullable() }),
   /** Analysed hosts with a flood list on the network, by host name. */
   hosts: z.array(
     z.object({

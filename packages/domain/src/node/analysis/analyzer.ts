@@ -267,7 +267,7 @@ export class NodeAnalyzer {
   /**
    * Changes folded into the model since the last {@link analyze} (what {@link ClusterModel.apply}
    * returned, in any order; duplicates are harmless). `host` / `host_removed` mark that host,
-   * `vtep` / `vtep_removed` and `network` that network.
+   * `vtep` / `vtep_removed`, `network` and `network_removed` that network.
    */
   modelChanged(changes: readonly ModelChange[]): void {
     for (const c of changes) {
@@ -280,6 +280,9 @@ export class NodeAnalyzer {
           break;
         case 'network':
           this.dirtyNetworks.add(c.network.id);
+          break;
+        case 'network_removed':
+          this.dirtyNetworks.add(c.id);
           break;
         case 'vtep':
           this.dirtyNetworks.add(c.entries.network);
