@@ -156,7 +156,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     store.recentGaps(),
     store.recentIdentities(),
   ]);
-  const model = ClusterModel.fromSnapshot(snapshot);
+  const model = ClusterModel.fromSnapshot(snapshot, { agentDownTimeMs: opts.agentDownTimeMs });
   const hostExpiryMs = opts.hostExpiryMs ?? 24 * 3_600_000;
   const nodes = new HostMonitor({
     model,

@@ -24,6 +24,7 @@
  *   (`start_flag`) if it then has no port on the network.
  */
 import type { AgentReport } from './agent';
+import { AGENT_DOWN_TIME_MS } from './agent-liveness';
 import type { DecodedMessage } from './decode';
 import { FLOOD_MAC } from './l2pop';
 import { ChangeSet, cloneHost } from './model-change-set';
@@ -193,6 +194,19 @@ export class ClusterModel {
   private readonly conflicts = new Map<string, VtepConflict>();
   private seqValue = 0;
   private clockValue = 0;
+  /** neutron-server's `agent_down_time` (ms): how long a VTEP's owner stays alive for {@link vtepClaimConflict}. */
+  private readonly agentDownTimeMs: number;
+
+  /**
+   * An empty model.
+   * @param opts.agentDownTimeMs neutron-server's configured `agent_down_time` (ms, default 75 000):
+   *   a report_state claiming the VTEP of a host that reported within it is a VTEP conflict, an
+   *   older owner is down and the VTEP is taken over (vtep-conflict.ts). Use the same value as the
+   *   liveness options (agent-liveness.ts), so "alive" means one thing.
+   */
+  constructor(opts: { agentDownTimeMs?: number } = {}) {
+    this.agentDownTimeMs = opts.agentDownTimeMs ?? AGENT_DOWN_TIME_MS;
+  }
 
   /** Id of the last message applied. */
   get seq(): number {
@@ -208,9 +222,12 @@ export class ClusterModel {
     return this.clockValue;
   }
 
-  /** Rebuild a model from a snapshot (e.g. the database's projection after a worker restart). */
-  static fromSnapshot(s: ModelSnapshot): ClusterModel {
-    const m = new ClusterModel();
+  /**
+   * Rebuild a model from a snapshot (e.g. the database's projection after a worker restart).
+   * @param opts as for the constructor (`agentDownTimeMs`)
+   */
+  static fromSnapshot(s: ModelSnapshot, opts: { agentDownTimeMs?: number } = {}): ClusterModel {
+    const m = new ClusterModel(opts);
     m.seqValue = s.seq;
     for (const n of s.networks) m.networks.set(n.id, { view: { ...n }, vteps: new Map() });
     for (const v of s.vteps) {
@@ -411,7 +428,8 @@ export class ClusterModel {
         if (this.vtepInUse(old)) this.ensureVtepHost(old, changes);
       }
       const previous = this.vtepOwner.get(a.tunnelingIp);
-      const conflict = previous && previous !== h.id ? vtepClaimConflict({ host: a.host, vtep: a.tunnelingIp, at }, this.hosts.get(previous)) : null;
+      const conflict =
+        previous && previous !== h.id ? vtepClaimConflict({ host: a.host, vtep: a.tunnelingIp, at }, this.hosts.get(previous), this.agentDownTimeMs) : null;
       if (conflict) {
         // another live agent holds this VTEP: no takeover, a finding (the claimant keeps no VTEP)
         this.conflicts.set(h.id, conflict);
