@@ -1,18 +1,24 @@
 'use client';
 /** One cross-host finding: kind, network, the hosts named (linked), what is wrong and the fix, evidence on demand. */
 import Link from 'next/link';
+import { findingKey } from '@l2scope/domain';
 import { FINDING_META } from '@/host-view/classes';
+import { findingAnchor } from '@/host-view/agent';
 import type { ListedFinding } from '@/state/host-view';
 import { ago, clockTime, dateTime, hostHref, networkHref } from '@/lib/format';
 import { EvidenceBlock } from './Evidence';
 
-/** A finding card (`data-testid="finding"`). */
+/**
+ * A finding card (`data-testid="finding"`). An open one has the id {@link findingAnchor} of its key,
+ * the target of drift rows' cause links.
+ */
 export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding; now: number; openEvidence?: boolean }) {
   const meta = FINDING_META[f.kind] ?? { label: f.kind, tone: 'warn' as const };
   const hosts = [...f.hosts].sort();
   const resolved = f.resolvedAt !== null;
   return (
     <article
+      id={resolved ? undefined : findingAnchor(findingKey(f))}
       className={`finding tone-${resolved ? 'resolved' : meta.tone}`}
       data-testid="finding"
       data-kind={f.kind}
@@ -26,6 +32,8 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
         <span className="finding-net">
           {f.network.startsWith('vtep:') ? (
             <>VTEP {f.network.slice(5)}</>
+          ) : f.network.startsWith('agent:') ? (
+            <>L2 agent on {f.network.slice(6)}</>
           ) : f.network.startsWith('vni:') ? (
             <>VNI {f.vni ?? f.network.slice(4)} (network unknown to the model)</>
           ) : (
