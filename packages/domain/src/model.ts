@@ -215,11 +215,25 @@ export class ClusterModel {
 
   /**
    * The model's clock: the latest receive time (epoch ms) of a message applied (any kind, even one
-   * that changed nothing), or of a record restored by {@link fromSnapshot}; 0 when none. Agent
+   * that changed nothing), of a record restored by {@link fromSnapshot}, or a live tap's quiet time
+   * ({@link advanceClock}); 0 when none. Agent
    * liveness is judged at this time (agent-liveness.ts), never at the wall clock.
    */
   get clock(): number {
     return this.clockValue;
+  }
+
+  /**
+   * Move the clock on to `at` (epoch ms) without a message, when later than it. Only for a source
+   * that knows nothing arrived up to `at`: the worker's live tap while it is connected and its queue
+   * is drained (silence on the bus is then a fact, and agent liveness must not wait for the next
+   * message to judge it). Never for a replay or a tap gap.
+   * @returns whether the clock moved
+   */
+  advanceClock(at: number): boolean {
+    if (!(at > this.clockValue)) return false;
+    this.clockValue = at;
+    return true;
   }
 
   /**
