@@ -79,7 +79,7 @@ export function analyzeFiles(opts: AnalyzeOptions): NodeAnalysis & { input: Anal
   const downS = opts.agentDownTime !== undefined ? Number(opts.agentDownTime) : AGENT_DOWN_TIME_MS / 1000;
   if (!(downS > 0)) throw new Error(`--agent-down-time ${opts.agentDownTime}: a positive number of seconds`);
   const { records, errors } = parseCapture(readFileSync(opts.messages, 'utf8'));
-  const model = new ClusterModel();
+  const model = new ClusterModel({ agentDownTimeMs: downS * 1000 });
   let seq = 0;
   let applied = 0;
   let afterUntil = 0;

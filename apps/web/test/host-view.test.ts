@@ -1,4 +1,14 @@
-import { type FindingView, type FloodList, type HostNodeSummary, type NodesLiveUpdate, bumTotal, summarizeHost } from '@l2scope/domain';
+import {
+  type FindingView,
+  type FloodList,
+  type HostNodeSummary,
+  type NodesLiveUpdate,
+  agentDownKey,
+  bumTotal,
+  findingKey,
+  summarizeHost,
+} from '@l2scope/domain';
+import { agentBadgeText, agentDownHref, causeLinks, findingAnchor, modeAsOf } from '../src/host-view/agent';
 import { describe, expect, it } from 'vitest';
 import { linkBumRate, pairRates, ratesOf } from '../src/host-view/bum';
 import { worstClass } from '../src/host-view/classes';
@@ -207,6 +217,47 @@ describe('topology overlay', () => {
     const g = buildTopology(state, { selectedNetwork: null, selectedHost: null });
     expect(g.hosts.every((h) => h.drift === null && h.floodNote === null)).toBe(true);
     expect(g.edges.every((e) => e.bumFps === null && (e.kind === 'flood' || e.kind === 'unicast'))).toBe(true);
+  });
+});
+
+describe('agent liveness in the views', () => {
+  const down = { alive: false, lastReportAt: '2026-11-22T01:48:57.100Z', downSince: '2026-11-22T01:50:12.100Z' };
+
+  it("marks a down agent's host card (from its analysis, or from an open agent_down finding), taller by one warning line", () => {
+    const { overlay, state } = overlayOf('lab3', '1-ports-active');
+    const before = buildTopology(state, { selectedNetwork: null, selectedHost: null, overlay });
+    expect(before.hosts.every((h) => h.agentDown === null)).toBe(true);
+    const hosts = new Map(overlay.hosts);
+    hosts.set('compute2', { ...hosts.get('compute2')!, agent: down });
+    hosts.set('compute1', { ...hosts.get('compute1')!, agent: { alive: true, lastReportAt: down.lastReportAt } });
+    const g = buildTopology(state, { selectedNetwork: null, selectedHost: null, overlay: { ...overlay, hosts } });
+    const c2 = g.hosts.find((h) => h.title === 'compute2')!;
+    expect(c2.agentDown).toEqual({ host: 'compute2', downSince: down.downSince, lastReportAt: down.lastReportAt });
+    expect(c2.height - before.hosts.find((h) => h.title === 'compute2')!.height).toBe(20);
+    expect(g.hosts.filter((h) => h.agentDown).map((h) => h.title)).toEqual(['compute2']);
+    // a host without a node agent: only the finding names it
+    const noSummary = new Map(overlay.hosts);
+    noSummary.delete('controller');
+    const f = buildTopology(state, {
+      selectedNetwork: null,
+      selectedHost: null,
+      overlay: { ...overlay, hosts: noSummary, downAgents: new Set(['controller']) },
+    });
+    expect(f.hosts.find((h) => h.title === 'controller')!.agentDown).toEqual({ host: 'controller', downSince: null, lastReportAt: null });
+  });
+
+  it('links drift causes and the badge to the finding card on the host page; the mode reads as of the last report', () => {
+    const key = agentDownKey('compute2');
+    expect(findingAnchor(key)).toBe('finding-agent_down-agent-compute2');
+    expect(findingAnchor(findingKey({ kind: 'agent_down', network: 'agent:compute2' }))).toBe(findingAnchor(key));
+    expect(causeLinks([key], 'compute2')).toEqual([{ key, label: 'the L2 agent is down', href: '/hosts/compute2#finding-agent_down-agent-compute2' }]);
+    expect(causeLinks(undefined, 'compute2')).toEqual([]);
+    expect(agentDownHref('compute2')).toBe('/hosts/compute2#finding-agent_down-agent-compute2');
+    expect(agentBadgeText(down)).toEqual({ state: 'down', tone: 'bad', label: 'agent down since 01:50:12 UTC' });
+    expect(agentBadgeText({ alive: true, lastReportAt: down.lastReportAt }).state).toBe('alive');
+    expect(agentBadgeText(null).state).toBe('unknown');
+    expect(modeAsOf(down)!.label).toBe('as of last report 01:48:57 UTC');
+    expect(modeAsOf({ alive: true, lastReportAt: down.lastReportAt })).toBeNull();
   });
 });
 

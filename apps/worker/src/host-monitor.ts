@@ -119,10 +119,25 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
       if (changes.length) this.modelChanged(changes);
       if (msg.kind === 'report_state' && this.conflictsSignature() !== this.conflictsSeen) this.schedule(true);
       // agent liveness: an agent crossed agent_down_time (the model's clock passed it), or a down one reported again
-      const clock = this.opts.model.clock;
-      if ((this.nextDownAt !== null && clock >= this.nextDownAt) || (msg.kind === 'report_state' && this.downSeen.has(msg.agent.host))) this.schedule(true);
+      if (this.livenessDue() || (msg.kind === 'report_state' && this.downSeen.has(msg.agent.host))) this.schedule(true);
       else if (msg.kind === 'report_state' && this.nextDownAt === null) this.schedule(true); // a first report: compute when it can go down
     });
+  }
+
+  /**
+   * The model's clock moved without a message (`ClusterModel.advanceClock`, the worker's live tap
+   * while the bus is quiet): analyse again when an alive agent has now crossed agent_down_time.
+   * @returns whether an analysis was scheduled
+   */
+  clockAdvanced(): boolean {
+    if (!this.livenessDue()) return false;
+    this.schedule(true);
+    return true;
+  }
+
+  /** An alive agent has crossed agent_down_time at the model's clock since the last analysis. */
+  private livenessDue(): boolean {
+    return this.nextDownAt !== null && this.opts.model.clock >= this.nextDownAt;
   }
 
   /** Hosts that have a node agent (a full snapshot). */

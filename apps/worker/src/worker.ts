@@ -78,6 +78,13 @@ export interface WorkerOptions {
   reportIntervalMs?: number;
   /** neutron-server's `agent_down_time` (ms, default 75 000): a host without report_state for longer is down at the model's clock (`agent_down`). */
   agentDownTimeMs?: number;
+  /**
+   * Live tap only: every this many ms, while the tap is connected and its queue drained, the model's
+   * clock moves on to the wall clock (`ClusterModel.advanceClock`), so a silent bus still turns an
+   * agent down after `agent_down_time` (default 1 000; 0: only messages move the clock). Receive
+   * times of a live tap are wall-clock times, so both agree; a replay never ticks.
+   */
+  liveClockTickMs?: number;
   /** Period of the background retention run (ms, default 60 000). */
   retentionEveryMs?: number;
   maxDecodeBytes?: number;
@@ -156,7 +163,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     store.recentGaps(),
     store.recentIdentities(),
   ]);
-  const model = ClusterModel.fromSnapshot(snapshot);
+  const model = ClusterModel.fromSnapshot(snapshot, { agentDownTimeMs: opts.agentDownTimeMs });
   const hostExpiryMs = opts.hostExpiryMs ?? 24 * 3_600_000;
   const nodes = new HostMonitor({
     model,
@@ -265,6 +272,16 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     await tap.start();
     health.connected = true;
   }
+  // a quiet bus is news too: while the tap listens (connected, nothing queued), time passes for agent liveness
+  const tickMs = opts.liveClockTickMs ?? 1_000;
+  const clockTimer =
+    tap && tickMs > 0
+      ? setInterval(() => {
+          if (!health.connected || (health.queueDepth ?? 0) > 0) return;
+          if (model.advanceClock(Date.now())) nodes.clockAdvanced();
+        }, tickMs)
+      : null;
+  clockTimer?.unref();
 
   let nodeTap: AmqpTap | null = null;
   let toggles: ToggleRunner | null = null;
@@ -341,6 +358,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     stop() {
       stopping ??= (async () => {
         abort.abort();
+        if (clockTimer) clearInterval(clockTimer);
         await replayDone?.catch(() => 0);
         await toggles?.stop();
         await commands?.close();

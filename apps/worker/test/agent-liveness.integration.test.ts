@@ -6,6 +6,11 @@
  * `--agent-down-time`), the worker opens an `agent_down` finding for compute2 (stored) once the
  * clock passes its last report + 1.5 s, shows `agent.alive: false` in its analysis, and closes the
  * finding when compute2 reports again. No node agent takes part: liveness comes from the model.
+ *
+ * On a quiet bus (nobody reports any more: a small cloud, or every agent dead) the clock must still
+ * move: a second worker, which ticks its model's clock with the wall clock while its tap is connected
+ * and drained (`liveClockTickMs`), opens `agent_down` for every silent host without any further
+ * message; the first worker does not tick (`liveClockTickMs: 0`), so only messages move its clock.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,7 +52,15 @@ beforeAll(async () => {
   const spec = exchangeFor('neutron');
   await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
   const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
-  worker = await startWorker({ amqpUrl: tap.url, databaseUrl: db.url, port: 0, log: () => {}, agentDownTimeMs: DOWN_MS, reportIntervalMs: 500 });
+  worker = await startWorker({
+    amqpUrl: tap.url,
+    databaseUrl: db.url,
+    port: 0,
+    log: () => {},
+    agentDownTimeMs: DOWN_MS,
+    reportIntervalMs: 500,
+    liveClockTickMs: 0,
+  });
 });
 afterAll(async () => {
   await worker?.stop();
@@ -102,5 +115,78 @@ describe('agent_down from real report_state messages', () => {
       'stored resolved',
       async () => (await worker.db.finding.findFirst({ where: { kind: 'agent_down', network: 'agent:compute2', resolvedAt: { not: null } } })) !== null,
     );
+  });
+});
+
+/** Longer than DOWN_MS: after compute2 reports again, it must stay alive while the test looks. */
+const QUIET_DOWN_MS = 3000;
+
+describe('agent_down on a quiet bus', () => {
+  let qVhost: TestVhost;
+  let qDb: TestDatabase;
+  let qWorker: WorkerHandle;
+  let qConn: amqp.ChannelModel;
+  let qCh: amqp.ConfirmChannel;
+  const publish = async (host: string) => {
+    qCh.publish('neutron', REPORTS_TOPIC, Buffer.from(reports.get(host)!), { contentType: 'application/json', contentEncoding: 'utf-8' });
+    await qCh.waitForConfirms();
+  };
+
+  beforeAll(async () => {
+    qVhost = await createTestVhost('l2scope-liveness-quiet');
+    qDb = await createTestDatabase();
+    qConn = await amqp.connect(qVhost.adminUrl);
+    qCh = await qConn.createConfirmChannel();
+    const spec = exchangeFor('neutron');
+    await qCh.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
+    const tap = await qVhost.addUser(TAP_LEAST_PRIVILEGE);
+    qWorker = await startWorker({
+      amqpUrl: tap.url,
+      databaseUrl: qDb.url,
+      port: 0,
+      log: () => {},
+      agentDownTimeMs: QUIET_DOWN_MS,
+      reportIntervalMs: 500,
+      liveClockTickMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await qWorker?.stop();
+    await qConn?.close().catch(() => {});
+    await qVhost?.cleanup();
+    await qDb?.drop();
+  });
+
+  it('the wall clock moves the model while the tap listens: silent hosts go down with no further message, and come back on a report', async () => {
+    for (const h of ['compute1', 'compute2', 'controller']) await publish(h);
+    const model = qWorker.pipeline.model;
+    await waitFor('three reporting hosts', () => ['compute1', 'compute2', 'controller'].every((h) => model.host(h)?.lastReportAt));
+    const received = qWorker.pipeline.counters.received;
+    const lastReport = Math.max(...['compute1', 'compute2', 'controller'].map((h) => model.host(h)!.lastReportAt!));
+
+    // nothing more is published: only the clock tick can open these
+    const down = await waitFor(
+      'agent_down for the three silent hosts',
+      () => {
+        const f = qWorker.nodes.findings().filter((x) => x.kind === 'agent_down');
+        return f.length === 3 ? f : undefined;
+      },
+      30_000,
+    );
+    expect(down.map((f) => f.network).sort()).toEqual(['agent:compute1', 'agent:compute2', 'agent:controller']);
+    expect(qWorker.pipeline.counters.received).toBe(received);
+    expect(model.clock - lastReport).toBeGreaterThan(QUIET_DOWN_MS);
+    expect(qWorker.nodes.latest()!.hosts.compute2!.agent!.alive).toBe(false);
+    await waitFor('stored open', async () => (await qWorker.db.finding.count({ where: { kind: 'agent_down', resolvedAt: null } })) === 3);
+
+    await publish('compute2');
+    await waitFor('compute2 closed', () => !qWorker.nodes.findings().some((x) => x.network === 'agent:compute2'));
+    expect(
+      qWorker.nodes
+        .findings()
+        .filter((x) => x.kind === 'agent_down')
+        .map((f) => f.network)
+        .sort(),
+    ).toEqual(['agent:compute1', 'agent:controller']);
   });
 });

@@ -29,6 +29,7 @@
  *   reusing the VNI is another record.
  */
 import type { AgentReport } from './agent';
+import { AGENT_DOWN_TIME_MS } from './agent-liveness';
 import type { DecodedMessage } from './decode';
 import { FLOOD_MAC } from './l2pop';
 import { ChangeSet, cloneHost } from './model-change-set';
@@ -83,6 +84,19 @@ export class ClusterModel {
   private readonly conflicts = new Map<string, VtepConflict>();
   private seqValue = 0;
   private clockValue = 0;
+  /** neutron-server's `agent_down_time` (ms): how long a VTEP's owner stays alive for {@link vtepClaimConflict}. */
+  private readonly agentDownTimeMs: number;
+
+  /**
+   * An empty model.
+   * @param opts.agentDownTimeMs neutron-server's configured `agent_down_time` (ms, default 75 000):
+   *   a report_state claiming the VTEP of a host that reported within it is a VTEP conflict, an
+   *   older owner is down and the VTEP is taken over (vtep-conflict.ts). Use the same value as the
+   *   liveness options (agent-liveness.ts), so "alive" means one thing.
+   */
+  constructor(opts: { agentDownTimeMs?: number } = {}) {
+    this.agentDownTimeMs = opts.agentDownTimeMs ?? AGENT_DOWN_TIME_MS;
+  }
 
   /** Id of the last message applied. */
   get seq(): number {
@@ -91,16 +105,33 @@ export class ClusterModel {
 
   /**
    * The model's clock: the latest receive time (epoch ms) of a message applied (any kind, even one
-   * that changed nothing), or of a record restored by {@link fromSnapshot}; 0 when none. Agent
+   * that changed nothing), of a record restored by {@link fromSnapshot}, or a live tap's quiet time
+   * ({@link advanceClock}); 0 when none. Agent
    * liveness is judged at this time (agent-liveness.ts), never at the wall clock.
    */
   get clock(): number {
     return this.clockValue;
   }
 
-  /** Rebuild a model from a snapshot (e.g. the database's projection after a worker restart). */
-  static fromSnapshot(s: ModelSnapshot): ClusterModel {
-    const m = new ClusterModel();
+  /**
+   * Move the clock on to `at` (epoch ms) without a message, when later than it. Only for a source
+   * that knows nothing arrived up to `at`: the worker's live tap while it is connected and its queue
+   * is drained (silence on the bus is then a fact, and agent liveness must not wait for the next
+   * message to judge it). Never for a replay or a tap gap.
+   * @returns whether the clock moved
+   */
+  advanceClock(at: number): boolean {
+    if (!(at > this.clockValue)) return false;
+    this.clockValue = at;
+    return true;
+  }
+
+  /**
+   * Rebuild a model from a snapshot (e.g. the database's projection after a worker restart).
+   * @param opts as for the constructor (`agentDownTimeMs`)
+   */
+  static fromSnapshot(s: ModelSnapshot, opts: { agentDownTimeMs?: number } = {}): ClusterModel {
+    const m = new ClusterModel(opts);
     m.seqValue = s.seq;
     for (const n of s.networks) m.networks.set(n.id, { view: { ...n }, vteps: new Map() });
     for (const v of s.vteps) {
@@ -336,7 +367,8 @@ export class ClusterModel {
         if (this.vtepInUse(old)) this.ensureVtepHost(old, changes);
       }
       const previous = this.vtepOwner.get(a.tunnelingIp);
-      const conflict = previous && previous !== h.id ? vtepClaimConflict({ host: a.host, vtep: a.tunnelingIp, at }, this.hosts.get(previous)) : null;
+      const conflict =
+        previous && previous !== h.id ? vtepClaimConflict({ host: a.host, vtep: a.tunnelingIp, at }, this.hosts.get(previous), this.agentDownTimeMs) : null;
       if (conflict) {
         // another live agent holds this VTEP: no takeover, a finding (the claimant keeps no VTEP)
         this.conflicts.set(h.id, conflict);

@@ -5,6 +5,16 @@
  * other; usually a cloned hypervisor image or a copied `local_ip`. The model does not hand the VTEP
  * over silently: the live owner keeps it and the claim becomes a `vtep_conflict` finding, with
  * both hosts and the IP as evidence. Pure: the caller gives the times.
+ *
+ * "Alive" is neutron-server's one notion of it, with its configured `agent_down_time`: neutron
+ * judges every agent by neutron/agent/common/utils.py `is_agent_down` (`timeutils.is_older_than(
+ * heartbeat, cfg.CONF.agent_down_time)`, also behind `AgentDbMixin.is_agent_down` and the
+ * agents API's `alive`). Neutron itself has no VTEP-conflict check: `tunnel_sync`
+ * (neutron/plugins/ml2/drivers/type_tunnel.py `TunnelRpcCallbackMixin`) hands a tunnel IP to the
+ * newest claimant ("Tunnel IP ... was used by host ... and will be assigned to ..."). l2scope
+ * calls that a conflict only while the old owner is alive by that same rule, so the window is the
+ * configured `agent_down_time` (worker `--agent-down-time`, `l2scope analyze --agent-down-time`,
+ * given to `ClusterModel`), never a fixed 75 s.
  */
 import { AGENT_DOWN_TIME_MS } from './agent-liveness';
 import type { Finding } from './node/analysis/findings';
@@ -35,6 +45,8 @@ export interface VtepOwner {
 /**
  * Whether a report_state of `claim.host` with `tunneling_ip` `claim.vtep` conflicts with the VTEP's
  * owner: another named host that holds that VTEP and reported within `downTimeMs` before `claim.at`.
+ * @param claim the claiming report_state: host name, `tunneling_ip`, epoch ms received
+ * @param downTimeMs the configured `agent_down_time` (ms; default {@link AGENT_DOWN_TIME_MS}, 75 s)
  * @returns the conflict, or null (no owner, the same host, a cast-only VTEP, or an owner that is down: a takeover)
  */
 export function vtepClaimConflict(

@@ -131,6 +131,21 @@ describe('agent_down on real report_state heartbeats (ovs-node capture)', () => 
     expect(agentsAt(m.snapshot().hosts, m.clock, { agentDownTimeMs: 20_000 }).get('compute2')!.alive).toBe(false);
   });
 
+  it('moves the clock on without a message (a live tap hearing silence), never back', () => {
+    const m = replay(Date.parse('2026-11-22T01:48:45Z'), T);
+    const clock = m.clock;
+    expect(m.advanceClock(clock - 1)).toBe(false);
+    expect(m.clock).toBe(clock);
+    expect(agentsAt(m.snapshot().hosts, m.clock).get('compute2')!.alive).toBe(true);
+    // 75 s after compute2's last report, with no message in between: down by the clock alone
+    expect(m.advanceClock(T + AGENT_DOWN_TIME_MS + 1)).toBe(true);
+    expect(agentsAt(m.snapshot().hosts, m.clock).get('compute2')).toEqual({
+      alive: false,
+      lastReportAt: new Date(T).toISOString(),
+      downSince: new Date(T + AGENT_DOWN_TIME_MS).toISOString(),
+    });
+  });
+
   it('restores the clock from a snapshot', () => {
     const m = replay(Infinity, Infinity);
     expect(ClusterModel.fromSnapshot(m.snapshot()).clock).toBeLessThanOrEqual(m.clock);

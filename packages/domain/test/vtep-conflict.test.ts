@@ -55,5 +55,32 @@ describe('vtep_conflict', () => {
     expect(m.vtepConflicts()).toEqual([]);
     expect(m.hostOfVtep(c1.ip)).toBe('compute2');
     expect(m.host('compute1')!.vtep).toBeNull();
+
+    // the configured agent_down_time, not a fixed 75 s: with 10 s, a claim 10.001 s after the owner's last report is a takeover
+    const short = new ClusterModel({ agentDownTimeMs: 10_000 });
+    apply(short, c1.body, 1000, 1);
+    apply(short, c2.body, 1000, 2);
+    apply(short, forged, 11_000, 3);
+    expect(short.vtepConflicts()).toHaveLength(1); // exactly agent_down_time old: still alive (neutron's is_older_than is strict)
+    apply(short, c1.body, 1000, 4); // an old duplicate moves nothing
+    apply(short, forged, 11_001, 5);
+    expect(short.vtepConflicts()).toEqual([]);
+    expect(short.hostOfVtep(c1.ip)).toBe('compute2');
+    // the same times with the default 75 s: a conflict, and a model restored from a snapshot keeps the setting
+    const restored = ClusterModel.fromSnapshot(short.snapshot(), { agentDownTimeMs: 10_000 });
+    apply(restored, c1.body, 30_000, 6);
+    apply(restored, c2.body.split(c2.ip).join(c1.ip), 40_001, 7);
+    expect(restored.vtepConflicts()).toEqual([]);
+    const dflt = new ClusterModel();
+    apply(dflt, c1.body, 1000, 1);
+    apply(dflt, c2.body, 1000, 2);
+    apply(dflt, forged, 11_001, 3);
+    expect(dflt.vtepConflicts()).toHaveLength(1);
+  });
+
+  it('takes the configured agent_down_time as the window', () => {
+    const owner = { name: 'compute1', vtep: '10.0.20.12', lastReportAt: 1000 };
+    expect(vtepClaimConflict({ host: 'compute2', vtep: '10.0.20.12', at: 31_000 }, owner, 30_000)).not.toBeNull();
+    expect(vtepClaimConflict({ host: 'compute2', vtep: '10.0.20.12', at: 31_001 }, owner, 30_000)).toBeNull();
   });
 });

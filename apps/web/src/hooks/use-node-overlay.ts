@@ -18,7 +18,7 @@ const REFETCH_DEBOUNCE_MS = 400;
 /** Stable (module-level) so that its result keeps its identity while no query's data changed. */
 const pickData = <T>(results: { data: T | undefined }[]) => results.map((r) => r.data);
 
-/** The overlay, or null while no host has a node agent. */
+/** The overlay, or null while no host has a node agent and no agent is down. */
 export function useNodeOverlay(): NodeOverlay | null {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -26,7 +26,8 @@ export function useNodeOverlay(): NodeOverlay | null {
   const rev = useL2((s) => s.nodes.rev);
   const networks = useL2((s) => s.model.state.snapshot.networks);
   const selected = useL2((s) => s.ui.selectedNetwork);
-  const active = view.hosts.size > 0;
+  const downAgents = useMemo(() => new Set(view.findings.filter((f) => f.kind === 'agent_down').flatMap((f) => f.hosts)), [view.findings]);
+  const active = view.hosts.size > 0 || downAgents.size > 0;
 
   const ids = useMemo(() => {
     if (!active) return [];
@@ -50,6 +51,6 @@ export function useNodeOverlay(): NodeOverlay | null {
     if (!active) return null;
     const byNetwork = new Map<string, Map<string, FloodList>>();
     for (const d of floods) if (d) byNetwork.set(d.network.id, new Map(d.hosts.map((h) => [h.host, h.flood])));
-    return { hosts: view.hosts, bum: view.bum, floods: byNetwork };
-  }, [active, view, floods]);
+    return { hosts: view.hosts, bum: view.bum, floods: byNetwork, downAgents };
+  }, [active, view, floods, downAgents]);
 }

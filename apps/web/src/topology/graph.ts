@@ -22,7 +22,7 @@ import {
 } from '@l2scope/domain';
 import { linkBumRate } from '../host-view/bum';
 import { type ModelState, type PortView, portsOf, sortedHosts, vtepEntriesOf } from '../state/model';
-import { type DriftBadge, type NodeOverlay, driftBadge } from './overlay';
+import { type AgentDownMark, type DriftBadge, type NodeOverlay, agentDownMark, driftBadge } from './overlay';
 
 /** Card geometry, shared by the layout (sizes) and the host node (inline heights): they must agree. */
 export const CARD = {
@@ -88,6 +88,8 @@ export interface HostCard {
   drift: DriftBadge | null;
   /** One-line flood problem shown on the card (excess multicast copies), null when none. */
   floodNote: string | null;
+  /** Its L2 agent is down (the worker's verdict, `agent_down`): a warning line on the card; null when alive or unknown. */
+  agentDown: AgentDownMark | null;
   dimmed: boolean;
   selected: boolean;
   width: number;
@@ -229,7 +231,8 @@ export function buildTopology(model: ModelState, opts: TopologyOptions): Topolog
     const hiddenBridges = nets.length - shown.length;
     const drift = driftBadge(h.name ?? h.id, opts.overlay);
     const floodNote = drift && drift.excessGroups.length ? `BUM also to ${drift.excessGroups.join(', ')}: excess copies` : null;
-    const warnings = Number(h.l2population === false) + Number(floodNote !== null);
+    const agentDown = h.name !== null ? agentDownMark(h.name, opts.overlay) : null;
+    const warnings = Number(h.l2population === false) + Number(floodNote !== null) + Number(agentDown !== null);
     return {
       id: h.id,
       title: h.name ?? h.vtep ?? h.id,
@@ -243,6 +246,7 @@ export function buildTopology(model: ModelState, opts: TopologyOptions): Topolog
       hiddenBridges,
       drift,
       floodNote,
+      agentDown,
       dimmed: sel !== null && !nets.includes(sel),
       selected: opts.selectedHost === h.id,
       width: CARD.width,

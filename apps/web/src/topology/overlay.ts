@@ -15,6 +15,29 @@ export interface NodeOverlay {
   floods: ReadonlyMap<string, ReadonlyMap<string, FloodList>>;
   /** Latest BUM report per host name. */
   bum: ReadonlyMap<string, BumReport>;
+  /**
+   * Hosts named by an open `agent_down` finding (covers hosts without a node agent, which have no
+   * summary); absent: none known.
+   */
+  downAgents?: ReadonlySet<string>;
+}
+
+/** A host card's mark of a down L2 agent (the worker's verdict; times ISO, null when unknown). */
+export interface AgentDownMark {
+  host: string;
+  /** When it crossed agent_down_time (`AgentLiveness.downSince`); null when known only from the finding. */
+  downSince: string | null;
+  lastReportAt: string | null;
+}
+
+/**
+ * The down-agent mark of a host card, or null while its agent is alive or unknown: the analysis'
+ * `agent` when the host has one, else an open `agent_down` finding naming it.
+ */
+export function agentDownMark(host: string, o: NodeOverlay | null | undefined): AgentDownMark | null {
+  const agent = o?.hosts.get(host)?.agent;
+  if (agent) return agent.alive ? null : { host, downSince: agent.downSince ?? null, lastReportAt: agent.lastReportAt };
+  return o?.downAgents?.has(host) ? { host, downSince: null, lastReportAt: null } : null;
 }
 
 /** The badge of a host card. */

@@ -7,6 +7,7 @@
 import type { ReactNode } from 'react';
 import { type DriftItem, FLOOD_MAC, type ForeignMac } from '@l2scope/domain';
 import { DRIFT_META, FOREIGN_MAC_META, type Tone } from '@/host-view/classes';
+import { causeLinks } from '@/host-view/agent';
 import { EvidenceBlock } from './Evidence';
 
 /** The host owning a VTEP, null when unknown. */
@@ -75,9 +76,14 @@ export function ForeignMacView({ x, vtepName }: { x: ForeignMac; vtepName: VtepN
   );
 }
 
-/** A drift item (`data-testid="drift-item"`). */
-export function DriftItemView({ x, vtepName }: { x: DriftItem; vtepName: VtepName }) {
+/**
+ * A drift item (`data-testid="drift-item"`) of `host`. When the row carries `causes` (finding keys,
+ * e.g. the host's `agent_down`), each is a link to that finding's card on the host page
+ * (`data-testid="drift-cause"`).
+ */
+export function DriftItemView({ x, vtepName, host }: { x: DriftItem; vtepName: VtepName; host: string }) {
   const meta = DRIFT_META[x.class];
+  const causes = causeLinks(x.causes, host);
   return (
     <ItemShell
       tone={meta.tone}
@@ -92,6 +98,18 @@ export function DriftItemView({ x, vtepName }: { x: DriftItem; vtepName: VtepNam
           {x.expectedVtep && <span className="mono text-ok">expected → {x.expectedVtep}</span>}
           {x.expectedMac && <span className="mono text-ok">expected {x.expectedMac}</span>}
           {x.dev && <span className="mono muted small">{x.dev}</span>}
+          {causes.map((c) => (
+            <a
+              key={c.key}
+              href={c.href}
+              className="badge tone-bad drift-cause"
+              data-testid="drift-cause"
+              data-cause={c.key}
+              title={`May be caused by the open finding ${c.key}`}
+            >
+              may be caused by: {c.label}
+            </a>
+          ))}
         </>
       }
       detail={x.detail}

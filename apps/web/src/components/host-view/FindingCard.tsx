@@ -1,13 +1,18 @@
 'use client';
 /** One cross-host finding: kind, network, the hosts named (linked), what is wrong and the fix, evidence on demand. */
 import Link from 'next/link';
+import { findingKey } from '@l2scope/domain';
 import { FINDING_META } from '@/host-view/classes';
+import { findingAnchor } from '@/host-view/agent';
 import type { ListedFinding } from '@/state/host-view';
 import { useL2 } from '@/state/store';
 import { ago, clockTime, dateTime, hostHref, networkHref } from '@/lib/format';
 import { EvidenceBlock } from './Evidence';
 
-/** A finding card (`data-testid="finding"`). */
+/**
+ * A finding card (`data-testid="finding"`). An open one has the id {@link findingAnchor} of its key,
+ * the target of drift rows' cause links.
+ */
 export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding; now: number; openEvidence?: boolean }) {
   const meta = FINDING_META[f.kind] ?? { label: f.kind, tone: 'warn' as const };
   const hosts = [...f.hosts].sort();
@@ -22,6 +27,7 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
   );
   return (
     <article
+      id={resolved ? undefined : findingAnchor(findingKey(f))}
       className={`finding tone-${resolved ? 'resolved' : meta.tone}`}
       data-testid="finding"
       data-kind={f.kind}
@@ -38,7 +44,7 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
           ) : f.network.startsWith('br-tun:') ? (
             <>br-tun (host-wide)</>
           ) : f.network.startsWith('agent:') ? (
-            <>L2 agent (host-wide)</>
+            <>L2 agent on {f.network.slice(6)}</>
           ) : f.network.startsWith('vni:') ? (
             <>VNI {f.vni ?? f.network.slice(4)} (network unknown to the model)</>
           ) : (

@@ -26,6 +26,8 @@ import { Card, HostViewFrame } from './HostViewFrame';
 import { DriftItemView, ForeignMacView, type VtepName } from './DriftItems';
 import { FdbTable, NeighTable, StatusSummary } from './HostTables';
 import { ModePanel } from '../toggle/ModePanel';
+import { AgentBadge } from './AgentBadge';
+import { modeAsOf } from '@/host-view/agent';
 
 type HostData = RouterOutputs['nodes']['host'];
 
@@ -97,9 +99,15 @@ function HostBody({ d }: { d: HostData }) {
           </span>
           <span className="muted">{agentLabel(m?.agentType ?? null)}</span>
           {d.view?.agentType && d.view.agentType !== agentLabel(m?.agentType ?? null) && <span className="muted small">({d.view.agentType})</span>}
+          <AgentBadge
+            host={d.host}
+            agent={a?.agent}
+            now={now}
+            lastReportAt={m?.reported?.lastReportAt ?? (d.view?.lastReportAt ? new Date(d.view.lastReportAt).toISOString() : null)}
+          />
         </div>
         {m ? (
-          <ModeRow m={m} />
+          <ModeRow m={m} asOf={modeAsOf(a?.agent)} />
         ) : (
           <p className="muted">
             No node snapshot analysed for this host: its mode, drift and flood lists are unknown (the model knows it from l2pop casts and report_state).
@@ -115,7 +123,6 @@ function HostBody({ d }: { d: HostData }) {
             'no node snapshot'
           )}
           {d.analysedAt && <> · analysed {ago(d.analysedAt, now)}</>}
-          {m?.reported?.lastReportAt && <> · last report_state {ago(m.reported.lastReportAt, now)}</>}
         </div>
         {(m?.notes.length ?? 0) > 0 && (
           <ul className="notes" data-testid="host-notes">
@@ -268,8 +275,11 @@ function HostBody({ d }: { d: HostData }) {
   );
 }
 
-/** The mode line: l2pop, ARP responder, flood mode, UDP ports, each with its source. */
-function ModeRow({ m }: { m: HostAnalysis['mode'] }) {
+/**
+ * The mode line: l2pop, ARP responder, flood mode, UDP ports, each with its source. `asOf` (the
+ * agent is down) marks it as what the agent last reported, not as current truth.
+ */
+function ModeRow({ m, asOf }: { m: HostAnalysis['mode']; asOf: { label: string; title: string } | null }) {
   const onOff = (v: 'on' | 'off' | 'unknown') => (v === 'on' ? 'on' : v === 'off' ? 'off' : 'unknown');
   return (
     <div
@@ -280,7 +290,13 @@ function ModeRow({ m }: { m: HostAnalysis['mode'] }) {
       data-flood-mode={m.floodMode}
       data-groups={m.vxlanGroups.join(',')}
       data-summary={m.summary}
+      data-as-of-last-report={asOf ? 'true' : 'false'}
     >
+      {asOf && (
+        <span className="badge tone-warn mode-as-of" data-testid="host-mode-as-of" title={asOf.title}>
+          {asOf.label}
+        </span>
+      )}
       <ModeChip k="l2_population" v={onOff(m.l2pop)} tone={m.l2pop === 'on' ? 'ok' : m.l2pop === 'off' ? 'warn' : 'idle'} source={m.l2popSource} />
       <ModeChip k="ARP responder" v={onOff(m.arpResponder)} tone={m.arpResponder === 'on' ? 'ok' : 'idle'} source={m.arpResponderSource} />
       <ModeChip
@@ -371,7 +387,7 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
           ) : (
             <ul className="drift-list">
               {s.drift.map((x, i) => (
-                <DriftItemView key={i} x={x} vtepName={vtepName} />
+                <DriftItemView key={i} x={x} vtepName={vtepName} host={d.host} />
               ))}
             </ul>
           )}

@@ -5,11 +5,12 @@
  * (and the recently resolved ones), every host with a node agent (mode, drift, flood, convergence,
  * BUM), and the networks (links to their flood matrix).
  */
-import { type DriftClass, type HostNodeSummary, NODE_REFUSAL_REASONS, type NodeRefusals } from '@l2scope/domain';
+import { type DriftClass, type HostNodeSummary, NODE_REFUSAL_REASONS, type NodeRefusals, agentDownKey } from '@l2scope/domain';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
 import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, agentLabel, worstClass } from '@/host-view/classes';
 import { hostTxBum } from '@/host-view/bum';
+import { findingAnchor } from '@/host-view/agent';
 import { driftTotals } from '@/state/host-view';
 import { networkMemberCounts, sortedNetworks } from '@/state/model';
 import { useL2 } from '@/state/store';
@@ -313,7 +314,22 @@ function HostRow({ h, now }: { h: HostNodeSummary; now: number }) {
         data-alive={h.agent ? String(h.agent.alive) : 'unknown'}
         title={h.agent ? `last report_state ${dateTime(h.agent.lastReportAt)}` : 'no report_state seen'}
       >
-        {h.agent ? `${h.agent.alive ? 'alive' : 'down'} · ${ago(h.agent.lastReportAt, now)}` : '—'}
+        {h.agent ? (
+          h.agent.alive ? (
+            `alive · ${ago(h.agent.lastReportAt, now)}`
+          ) : (
+            <a
+              href={`#${findingAnchor(agentDownKey(h.host))}`}
+              className="text-bad strong"
+              data-testid="host-agent-finding-link"
+              title="Open the agent_down finding"
+            >
+              down · {ago(h.agent.lastReportAt, now)}
+            </a>
+          )
+        ) : (
+          '—'
+        )}
       </td>
       <td className="small muted" title={dateTime(h.snapshotAt)}>
         {ago(h.snapshotAt, now)}

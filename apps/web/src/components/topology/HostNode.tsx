@@ -6,6 +6,7 @@ import { type KeyboardEvent, memo } from 'react';
 import { dispatch } from '@/state/store';
 import { CARD, type BridgeCard } from '@/topology/graph';
 import { type DriftBadge, badgeTitle } from '@/topology/overlay';
+import { agentDownHref } from '@/host-view/agent';
 import { DRIFT_META } from '@/host-view/classes';
 import { hostHref, plural } from '@/lib/format';
 import type { HostNodeType } from '@/hooks/use-topology';
@@ -26,6 +27,7 @@ function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
       data-testid={`host-${c.id}`}
       data-vtep={c.vtep ?? ''}
       data-l2pop={c.l2pop}
+      data-agent-down={c.agentDown ? 'true' : 'false'}
       role="button"
       aria-label={`Host ${c.title}${c.vtep ? `, VTEP ${c.vtep}` : ''}, ${L2POP_TEXT[c.l2pop]}. Open details`}
       tabIndex={0}
@@ -44,7 +46,11 @@ function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
             {c.title}
           </span>
           {c.drift && <HostDriftBadge b={c.drift} />}
-          <span className={`badge l2pop-${c.l2pop}`} title={L2POP_TITLE[c.l2pop]} data-testid={`l2pop-${c.id}`}>
+          <span
+            className={`badge l2pop-${c.l2pop}`}
+            title={c.agentDown ? `${L2POP_TITLE[c.l2pop]} (as of its last report_state: the agent is down)` : L2POP_TITLE[c.l2pop]}
+            data-testid={`l2pop-${c.id}`}
+          >
             {L2POP_TEXT[c.l2pop]}
           </span>
         </div>
@@ -66,6 +72,18 @@ function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
         >
           flood-and-learn: told by the server, not applied
         </div>
+      )}
+      {c.agentDown && (
+        <a
+          href={agentDownHref(c.agentDown.host)}
+          className="host-warning bad nodrag"
+          style={{ height: CARD.warning }}
+          title={`No report_state for longer than agent_down_time${c.agentDown.lastReportAt ? ` (last ${c.agentDown.lastReportAt})` : ''}: neutron-server counts this L2 agent as down; its l2pop state is as of its last report. Open the agent_down finding.`}
+          data-testid={`host-agent-down-${c.id}`}
+          onClick={(e) => e.stopPropagation()}
+        >
+          agent down{c.agentDown.downSince ? ` since ${c.agentDown.downSince.slice(11, 19)} UTC` : ''} · as of last report
+        </a>
       )}
       {c.floodNote && (
         <div
