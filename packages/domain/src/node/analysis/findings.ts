@@ -14,16 +14,26 @@ import { type Evidence, ev, render, tunnelText, vxlanText } from './evidence';
 /**
  * The kinds of cross-host findings (see the module comment); `vtep_conflict` is not per network but
  * per VTEP, found by the model on report_state (`vtep-conflict.ts`); `agent_down` is per host, from
- * report_state heartbeats and the model's clock (`agent-liveness.ts`).
+ * report_state heartbeats and the model's clock (`agent-liveness.ts`); `port_without_l2pop` (per network)
+ * and `agent_silent_on_tap` (per host) compare Neutron's API with the model (`neutron-api/enrich.ts`).
  */
-export const FINDING_KINDS = ['half_switched_vxlan', 'mixed_arp_responder', 'mixed_l2pop', 'udp_port_mismatch', 'vtep_conflict', 'agent_down'] as const;
+export const FINDING_KINDS = [
+  'half_switched_vxlan',
+  'mixed_arp_responder',
+  'mixed_l2pop',
+  'udp_port_mismatch',
+  'vtep_conflict',
+  'agent_down',
+  'port_without_l2pop',
+  'agent_silent_on_tap',
+] as const;
 /** One of {@link FINDING_KINDS}. */
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 /** A cross-host problem of one network. */
 export interface Finding {
   kind: FindingKind;
-  /** Neutron network UUID, or `vni:<n>`; `vtep:<ip>` for `vtep_conflict`, `agent:<host>` for `agent_down`. */
+  /** Neutron network UUID, or `vni:<n>`; `vtep:<ip>` for `vtep_conflict`, `agent:<host>` for `agent_down` and `agent_silent_on_tap`. */
   network: string;
   vni: number | null;
   /** The hosts involved, sorted. */
