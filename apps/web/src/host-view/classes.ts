@@ -57,6 +57,8 @@ export const FINDING_META: Record<FindingKind, { label: string; tone: Tone }> = 
   udp_port_mismatch: { label: 'VXLAN UDP port mismatch', tone: 'bad' },
   vtep_conflict: { label: 'VTEP claimed by two hosts', tone: 'bad' },
   agent_down: { label: 'L2 agent down (no report_state)', tone: 'bad' },
+  port_without_l2pop: { label: 'ACTIVE port never announced by l2pop', tone: 'bad' },
+  agent_silent_on_tap: { label: 'agent alive in Neutron, silent on the tap', tone: 'warn' },
 };
 
 /** Label of an agent type as reported in the analysis. */

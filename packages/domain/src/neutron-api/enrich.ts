@@ -137,11 +137,16 @@ export function enrich(model: ModelSnapshot, api: NeutronApiSnapshot): NeutronNa
       announced: macs.get(p.networkId)?.has(p.mac) ?? false,
     }))
     .sort((a, b) => cmp(a.networkId, b.networkId) || cmp(a.mac, b.mac) || cmp(a.portId, b.portId));
-  const networks: NetworkName[] = api.networks
-    .map((n) => ({ ...n, projectName: project(n.projectId) }))
-    .sort((a, b) => cmp(a.id, b.id));
+  const networks: NetworkName[] = api.networks.map((n) => ({ ...n, projectName: project(n.projectId) })).sort((a, b) => cmp(a.id, b.id));
   const agents: AgentName[] = [...l2AgentsByHost(api.agents).values()]
-    .map((a) => ({ host: a.host, agentType: a.agentType, alive: a.alive, adminStateUp: a.adminStateUp, l2population: a.l2population, tunnelingIp: a.tunnelingIp }))
+    .map((a) => ({
+      host: a.host,
+      agentType: a.agentType,
+      alive: a.alive,
+      adminStateUp: a.adminStateUp,
+      l2population: a.l2population,
+      tunnelingIp: a.tunnelingIp,
+    }))
     .sort((a, b) => cmp(a.host, b.host));
   return { fetchedAt: api.fetchedAt, ports, networks, agents };
 }
@@ -162,7 +167,13 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
  * Mirrors neutron/plugins/ml2/drivers/l2pop/mech_driver.py `update_port_up`: it casts the
  * port's `[mac, ip]` entries in a fanout `add_fdb_entries`, even when no other agent serves the network.
  */
-function expectsAnnouncement(p: NeutronPort, agent: NeutronAgent | undefined, netType: string | null | undefined, api: NeutronApiSnapshot, opts: NeutronCheckOptions): boolean {
+function expectsAnnouncement(
+  p: NeutronPort,
+  agent: NeutronAgent | undefined,
+  netType: string | null | undefined,
+  api: NeutronApiSnapshot,
+  opts: NeutronCheckOptions,
+): boolean {
   if (p.status !== 'ACTIVE' || !p.host || !agent || !agent.alive || agent.l2population !== true) return false;
   if (p.vifType === 'unbound' || p.vifType === 'binding_failed') return false;
   if (NOT_ANNOUNCED_OWNERS.has(p.deviceOwner)) return false;
@@ -270,6 +281,10 @@ export interface NamesIndex {
   port(network: string, mac: string): PortName | undefined;
   /** Ports with this MAC on any network (a MAC may repeat across networks). */
   portsByMac(mac: string): readonly PortName[];
+  /** The ports of a network, by MAC. */
+  portsOf(network: string): readonly PortName[];
+  /** Epoch ms of the read the names come from. */
+  fetchedAt: number;
   network(id: string): NetworkName | undefined;
   agent(host: string): AgentName | undefined;
 }
@@ -282,7 +297,11 @@ export function namesIndex(names: NeutronNames): NamesIndex {
   if (ix) return ix;
   const byKey = new Map<string, PortName>();
   const byMac = new Map<string, PortName[]>();
+  const byNet = new Map<string, PortName[]>();
   for (const p of names.ports) {
+    const n = byNet.get(p.networkId);
+    if (n) n.push(p);
+    else byNet.set(p.networkId, [p]);
     byKey.set(`${p.networkId}/${p.mac}`, p);
     const l = byMac.get(p.mac);
     if (l) l.push(p);
@@ -293,6 +312,8 @@ export function namesIndex(names: NeutronNames): NamesIndex {
   ix = {
     port: (network, mac) => byKey.get(`${network}/${mac.toLowerCase()}`),
     portsByMac: (mac) => byMac.get(mac.toLowerCase()) ?? [],
+    portsOf: (network) => byNet.get(network) ?? [],
+    fetchedAt: names.fetchedAt,
     network: (id) => nets.get(id),
     agent: (host) => agents.get(host),
   };
