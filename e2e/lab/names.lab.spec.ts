@@ -4,7 +4,7 @@
  * http://127.0.0.1:9696`) started; the network page shows the network's name and every port with
  * the port id and device_id (instance) the lab's API lists, announced by l2pop; the topology's port
  * rows carry the port names. Its screenshot is docs/names.png.
- * Run with `npm -w @l2scope/e2e run e2e:lab -- names` (root, Debian 12; under `flock /tmp/l2lab.lock`).
+ * Run with `npm -w @l2scope/e2e run e2e:lab -- names.lab` (root, Debian 12; under `flock /tmp/l2lab.lock`).
  */
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page, expect, test } from '@playwright/test';
