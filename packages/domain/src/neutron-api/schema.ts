@@ -219,6 +219,17 @@ export function parseProjectsPage(body: unknown): ParsedList<[string, string]> {
   return parseEach(listOf(body, 'projects'), ZProjectRaw, (p) => [p.id, p.name] as [string, string]);
 }
 
+/** The `marker` query parameter of a link, URL-decoded; null when absent or malformed. */
+function decodedMarker(href: string): string | null {
+  const m = /[?&]marker=([^&#]{1,192})/.exec(href);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The `marker` of the next page, from Neutron's `<resource>_links` (`rel: next`, `?marker=<id>`),
  * or null on the last page. Only the `marker` query parameter is taken from the link (never its
@@ -231,13 +242,7 @@ export function nextMarker(body: unknown, key: string): string | null {
     if (typeof l !== 'object' || l === null) continue;
     const { rel, href } = l as { rel?: unknown; href?: unknown };
     if (rel !== 'next' || typeof href !== 'string' || href.length > 4096) continue;
-    const m = /[?&]marker=([^&#]{1,192})/.exec(href);
-    let marker: string | null = null;
-    try {
-      marker = m ? decodeURIComponent(m[1]!) : null;
-    } catch {
-      marker = null;
-    }
+    const marker = decodedMarker(href);
     if (marker && marker.length <= 64) return marker;
   }
   return null;
