@@ -74,7 +74,12 @@ const ZNetworkRaw = z.object({
   project_id: optStr(64),
   tenant_id: optStr(64),
   'provider:network_type': optStr(32),
-  'provider:segmentation_id': z.number().int().min(0).max(2 ** 32).nullish(),
+  'provider:segmentation_id': z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32)
+    .nullish(),
 });
 
 /** A Neutron network, as l2scope keeps it. */

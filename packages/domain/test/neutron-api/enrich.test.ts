@@ -26,7 +26,14 @@ function apiSnapshot(fetchedAt: number): NeutronApiSnapshot {
   const ports = parsePortsPage(json('ports.json'));
   const networks = parseNetworksPage(json('networks.json'));
   const agents = parseAgentsPage(json('agents.json'));
-  return { fetchedAt, ports: ports.items, networks: networks.items, agents: agents.items, projects: {}, skipped: ports.skipped + networks.skipped + agents.skipped };
+  return {
+    fetchedAt,
+    ports: ports.items,
+    networks: networks.items,
+    agents: agents.items,
+    projects: {},
+    skipped: ports.skipped + networks.skipped + agents.skipped,
+  };
 }
 
 /** The model a healthy lab gives: each ACTIVE port's MAC announced on its host's VTEP, each agent reporting at `reportAt`. */
@@ -147,7 +154,12 @@ describe('neutronApiFindings', () => {
     const model = { ...healthyModel(api, fetchedAt - 10_000), vteps: [] };
     const f = neutronApiFindings(model, api, { watchingSince });
     expect(f).toHaveLength(1);
-    expect(f[0]).toMatchObject({ kind: 'port_without_l2pop', network: 'e4a56552-cd9e-4811-8d60-567a343a2550', vni: 649, hosts: ['compute1', 'compute2', 'controller', 'ovs1'] });
+    expect(f[0]).toMatchObject({
+      kind: 'port_without_l2pop',
+      network: 'e4a56552-cd9e-4811-8d60-567a343a2550',
+      vni: 649,
+      hosts: ['compute1', 'compute2', 'controller', 'ovs1'],
+    });
     expect(f[0]!.detail).toContain('mechanism_drivers lists l2population');
     expect(f[0]!.evidence).toHaveLength(4);
     expect(f[0]!.evidence[0]!.text).toMatch(/^port \S+ mac fa:16:3e:\S+ 172\.16\.1\.\d+ ACTIVE since 2026-12-05T21:32:4\d\.000Z on /);
