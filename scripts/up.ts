@@ -6,7 +6,7 @@
  * On the first start (no user in the database) it creates the user `admin` with a random password
  * and prints it once beside the URL (docs/auth.md).
  *
- *   npm start [-- --amqp URL] [--no-replay] [--replay FILE] [--speed N] [--port 3000] [--live-port 3001]
+ *   npm start [-- --amqp URL] [--no-replay] [--replay FILE] [--speed N] [--port 3000] [--live-port 3001] [--neutron-api URL]
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -26,12 +26,14 @@ const o = new Command('l2scope up')
   .option('--port <port>', 'dashboard port', process.env.PORT ?? '3000')
   .option('--live-port <port>', "worker's live (socket.io) port, on 127.0.0.1", process.env.L2SCOPE_LIVE_PORT ?? '3001')
   .option('--all-rpc', "also tap the rest of Neutron's agent RPC", false)
+  .option('--neutron-api <url>', 'poll this Neutron endpoint (noauth) for port, instance and network names (docs/neutron-api.md)')
   .parse()
-  .opts<{ amqp?: string; replay: string | boolean; speed: string; port: string; livePort: string; allRpc: boolean }>();
+  .opts<{ amqp?: string; replay: string | boolean; speed: string; port: string; livePort: string; allRpc: boolean; neutronApi?: string }>();
 
 const workerArgs = ['--port', o.livePort];
 if (o.amqp) workerArgs.push('--amqp', o.amqp);
 if (o.allRpc) workerArgs.push('--all-rpc');
+if (o.neutronApi) workerArgs.push('--neutron-api', o.neutronApi);
 if (o.replay !== false) {
   const file = typeof o.replay === 'string' ? path.resolve(o.replay) : path.join(root, 'fixtures/lab3.jsonl');
   if (!o.amqp || typeof o.replay === 'string') workerArgs.push('--replay', file, '--loop', '--speed', o.speed);

@@ -105,12 +105,12 @@ export interface Dashboard {
  * directory (the worker makes its command key there) and read the first admin's sign-in from its output.
  * @throws Error when the output has no first-start sign-in or the worker made no public key
  */
-export async function startLabDashboard(amqpUrl: string): Promise<Dashboard> {
+export async function startLabDashboard(amqpUrl: string, extraArgs: readonly string[] = []): Promise<Dashboard> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'l2scope-lab-ui-'));
   const dbUrl = `file:${path.join(dir, 'l2scope.db')}`;
   const ports = { web: await pickPort(DASHBOARD_PORTS.web), worker: await pickPort(DASHBOARD_PORTS.worker) };
   if (ports.web === ports.worker) ports.worker = await pickPort(0);
-  const d = await startDashboard(amqpUrl, ports, dbUrl);
+  const d = await startDashboard(amqpUrl, ports, dbUrl, extraArgs);
   const stopOnError = async (msg: string): Promise<never> => {
     await stopDaemon(d.proc);
     throw new Error(msg);

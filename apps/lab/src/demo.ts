@@ -13,7 +13,7 @@ import { sleep } from './exec';
 import { parseHostModes } from './config';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_VNI, LAB_ROOT, paths } from './paths';
+import { API_URL, DEFAULT_VNI, LAB_ROOT, paths } from './paths';
 import { stopDaemon } from './procs';
 import { loadState, saveState, withLock, type LabState } from './state';
 import { addVm, deleteVm, vmsOf } from './vms';
@@ -72,7 +72,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void): Promise
       // a fresh database of the demo's own: the live topology starts empty and fills from the lab
       const db = path.join(LAB_ROOT, 'l2scope-demo.db');
       for (const f of [db, `${db}-journal`, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-      const { proc, url, token, firstLogin } = await startDashboard(o.amqpUrl, ports, `file:${db}`);
+      const { proc, url, token, firstLogin } = await startDashboard(o.amqpUrl, ports, `file:${db}`, ['--neutron-api', API_URL]);
       await withLock(async () => {
         const s = loadState()!;
         s.procs[DASHBOARD_KEY] = proc;

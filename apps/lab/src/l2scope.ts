@@ -175,18 +175,20 @@ export async function waitFirstHost(baseUrl: string, token: string, timeoutMs: n
  * Start the whole dashboard (`npm start -- --amqp <url> --no-replay --port P --live-port Q`, with
  * `DATABASE_URL=dbUrl` so it never shares a database with another l2scope on the machine) and wait
  * until it prints its URL.
+ * @param extraArgs more `npm start` flags, e.g. `['--neutron-api', API_URL]` (names from the lab's API)
  * @returns the process record, the URL it printed and the worker's token
  */
 export async function startDashboard(
   amqpUrl: string,
   ports: { web: number; worker: number },
   dbUrl: string,
+  extraArgs: readonly string[] = [],
 ): Promise<{ proc: ProcRecord; url: string; token: string; firstLogin: string | undefined }> {
   const log = paths.log('l2scope-dashboard');
   const token = newWorkerToken();
   rmSync(log, { force: true }); // only this run's output may be searched for the URL
   const proc = await startDaemon(
-    ['npm', 'start', '--', '--amqp', amqpUrl, '--no-replay', '--port', String(ports.web), '--live-port', String(ports.worker)],
+    ['npm', 'start', '--', '--amqp', amqpUrl, '--no-replay', '--port', String(ports.web), '--live-port', String(ports.worker), ...extraArgs],
     log,
     {
       cwd: REPO_ROOT,

@@ -22,6 +22,7 @@ import {
   type FullNodeSnapshot,
   type HostAnalysis,
   type HostConvergence,
+  type Finding,
   type LivenessMemo,
   type ModelChange,
   type NodeAnalysis,
@@ -66,6 +67,8 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   private nextDownAt: number | null = null;
   /** Host analyses decorated with their agent's liveness, by the analyzer's object (identity kept while nothing changed). */
   private readonly livenessMemo: LivenessMemo = new WeakMap();
+  /** The Neutron API's findings (`port_without_l2pop`, `agent_silent_on_tap`), set by its poller. */
+  private apiFindings: Finding[] = [];
   private readonly fulls = new Map<string, FullNodeSnapshot>();
   private readonly bum = new Map<string, BumReport>();
   /** Epoch ms the worker last received each host's snapshot or BUM report (host expiry). */
@@ -342,6 +345,17 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     return gone.sort();
   }
 
+  /**
+   * The findings of the last Neutron API read (domain `neutronApiFindings`): carried through the
+   * same lifecycle as the analysis' (opened, refreshed, resolved when a read no longer has them);
+   * an analysis runs soon even without node agents.
+   */
+  setApiFindings(findings: Finding[]): void {
+    if (JSON.stringify(findings) === JSON.stringify(this.apiFindings)) return;
+    this.apiFindings = findings;
+    this.schedule(true);
+  }
+
   /** Analyse now (also used by tests). */
   run(): NodeAnalysis {
     this.running = true;
@@ -399,7 +413,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     // finding lifecycle: open new ones, refresh open ones, resolve the gone (VTEP conflicts come from the model)
     const conflicts = this.opts.model.vtepConflicts();
     this.conflictsSeen = this.conflictsSignature();
-    const changes = this.openFindings.apply([...a.findings, ...conflicts.map(vtepConflictFinding)], now);
+    const changes = this.openFindings.apply([...a.findings, ...conflicts.map(vtepConflictFinding), ...this.apiFindings], now);
     const conv = this.tracker.stats().filter((s) => this.dirtyConvergence.has(s.host));
     this.dirtyConvergence.clear();
     const update =

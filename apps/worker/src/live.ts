@@ -7,6 +7,8 @@
  * - `GET /api/stats`: the tap's counters and state (domain `TapStats`).
  * - `GET /api/nodes`: the host view in memory ({@link NodesStatus}: latest analysis, open findings,
  *   convergence lags, counters, hosts with a node agent), null when the node monitor is not running.
+ * - `GET /api/neutron`: the Neutron API poller (domain `NeutronApiView`: status and the last names;
+ *   docs/neutron-api.md), null when no API is configured.
  *
  * All answer JSON (`cache-control: no-store`, no CORS headers: browsers read through tRPC); other
  * methods 405, other paths 404. `/healthz` is open (it carries only ok/mode/seq). `/api/*` answers
@@ -33,6 +35,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import {
+  type NeutronApiView,
   type LiveServerEvents,
   type MessageSummary,
   type ModelChange,
@@ -69,6 +72,8 @@ export interface LiveServerOptions {
   getStats: () => TapStats;
   /** The host view for `GET /api/nodes` (latest analysis, convergence, counters). */
   getNodes?: () => NodesStatus;
+  /** The Neutron API poller's status and last names for `GET /api/neutron` (null: no API configured). */
+  getNeutronApi?: () => NeutronApiView | null;
   windowMs?: number;
   /** Message summaries pushed per window at most; the rest are counted as skipped. */
   maxMessagesPerWindow?: number;
@@ -198,6 +203,8 @@ export class LiveServer {
         return json(200, this.opts.getStats() satisfies TapStats);
       case '/api/nodes':
         return json(200, (this.opts.getNodes?.() ?? null) satisfies NodesStatus | null);
+      case '/api/neutron':
+        return json(200, (this.opts.getNeutronApi?.() ?? null) satisfies NeutronApiView | null);
       default:
         return json(404, { error: 'not found' });
     }

@@ -8,6 +8,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseTimeArg } from '@l2scope/domain';
 import { defaultWebOrigins, parseOrigins } from './live-access';
+import { type NeutronApiConfig, resolveNeutronApiConfig } from './neutron-api/config';
 import { startWorker } from './worker';
 
 function positiveNumber(v: string): number {
@@ -136,6 +137,16 @@ const program = new Command('l2scope-worker')
     process.env.L2SCOPE_COMMAND_KEY,
   )
   .option(
+    '--neutron-api <url>',
+    'poll this Neutron endpoint (noauth, e.g. http://127.0.0.1:9696) for names and checks; without it, OS_CLOUD (clouds.yaml) or OS_AUTH_URL (Keystone v3) when set (docs/neutron-api.md)',
+  )
+  .option('--no-neutron-api', "do not poll Neutron's API even when OS_CLOUD / OS_AUTH_URL are set")
+  .addOption(
+    new Option('--neutron-api-interval <s>', "seconds between polls of Neutron's API (failures back off from 5 s, doubling)")
+      .argParser(neutronSeconds)
+      .default(60_000, '60'),
+  )
+  .option(
     '--toggle-deadline <s>',
     'seconds to verify a toggle after the agent restarted before rolling it back',
     positiveNumber,
@@ -150,6 +161,14 @@ try {
   origins ??= process.env.L2SCOPE_WEB_ORIGINS ? parseOrigins(process.env.L2SCOPE_WEB_ORIGINS) : defaultWebOrigins(Number(process.env.PORT ?? 3000));
 } catch (err) {
   console.error(`l2scope-worker: L2SCOPE_WEB_ORIGINS: ${(err as Error).message}`);
+  process.exit(2);
+}
+
+let neutronApi: NeutronApiConfig | null = null;
+try {
+  if (o.neutronApi !== false) neutronApi = resolveNeutronApiConfig({ endpoint: typeof o.neutronApi === 'string' ? o.neutronApi : undefined });
+} catch (err) {
+  console.error(`l2scope-worker: Neutron API: ${(err as Error).message}`);
   process.exit(2);
 }
 
@@ -190,6 +209,8 @@ const worker = await startWorker({
   agentDownTimeMs: o.agentDownTime,
   commandKey: o.commandKey,
   toggleDeadlineS: o.toggleDeadline,
+  neutronApi,
+  neutronApiIntervalMs: o.neutronApiInterval,
 });
 console.log(`worker: live server on ${o.host}:${worker.port}`);
 

@@ -9,6 +9,8 @@ import {
   type FindingView,
   type FullNodeSnapshot,
   type ModelSnapshot,
+  type NeutronApiStatus,
+  type NeutronNames,
   type NodeRefusals,
   type TapGapView,
   findingKey,
@@ -43,6 +45,7 @@ import {
   resolveFindings,
   saveBumReports,
   saveHostAnalyses,
+  saveNeutronApi,
   saveNodeSnapshots,
   touchFindings,
   writeCounters,
@@ -167,6 +170,11 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore, Retention
 
   loadNodeRefusals(): Promise<NodeRefusals> {
     return readNodeRefusals(this.db);
+  }
+
+  /** The Neutron API poller's status, and its names after a successful read (docs/neutron-api.md). */
+  saveNeutronApi(status: NeutronApiStatus, names?: NeutronNames): Promise<void> {
+    return saveNeutronApi(this.db, status, names);
   }
 
   saveNodeRefusals(refusals: NodeRefusals): Promise<void> {

@@ -14,10 +14,25 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { type L2scopeAuth, openAuth } from '@l2scope/auth';
 import { type Db, databaseUrl, dbProvider, openDb, repoRoot, sqliteFilePath } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
-import { COMMAND_WIRE, ClusterModel, NODE_EXCHANGE, type TapStats, nodeBindings, parseNodeSnapshot, redactUrl, snapshotsFromBundle } from '@l2scope/domain';
+import {
+  COMMAND_WIRE,
+  ClusterModel,
+  NODE_EXCHANGE,
+  type NeutronApiView,
+  type NeutronNames,
+  type TapStats,
+  enrich,
+  neutronApiFindings,
+  nodeBindings,
+  parseNodeSnapshot,
+  redactUrl,
+  snapshotsFromBundle,
+} from '@l2scope/domain';
 import { LiveServer } from './live';
 import { type LiveAuthorize, anyOf, bearerAuthorize, defaultWebOrigins } from './live-access';
 import { HostMonitor } from './host-monitor';
+import type { NeutronApiConfig } from './neutron-api/config';
+import { NeutronApiPoller } from './neutron-api/poller';
 import { IngestPipeline } from './pipeline';
 import { replayInProcess, replayToBroker } from './replay';
 import { Retention } from './retention';
@@ -121,6 +136,14 @@ export interface WorkerOptions {
   commandKey?: string;
   /** Seconds to verify a toggle after the agent's restart before rolling back (default 120). */
   toggleDeadlineS?: number;
+  /** Poll Neutron's API for names and its checks (docs/neutron-api.md); null / undefined: no polling. */
+  neutronApi?: NeutronApiConfig | null;
+  /** Period of the Neutron API poll (ms, default 60 000). */
+  neutronApiIntervalMs?: number;
+  /** First retry after a failed poll (ms, default 5 000, doubling). */
+  neutronApiBackoffMs?: number;
+  /** Time a cast may take after a port went ACTIVE before `port_without_l2pop` counts it (ms, default 15 000). */
+  neutronApiCastGraceMs?: number;
   log?: (line: string) => void;
 }
 
@@ -139,6 +162,8 @@ export interface WorkerHandle {
   tap: AmqpTap | null;
   /** The toggle runner (null without a node broker). */
   toggles: ToggleRunner | null;
+  /** The Neutron API poller (null when no API is configured). */
+  neutronApi: NeutronApiPoller | null;
   stats(): TapStats;
   /** Resolves when a non-looping replay has been fed and committed. */
   replayDone: Promise<number> | null;
@@ -226,6 +251,15 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     seq: pipeline.seq,
   });
 
+  // Neutron's API (a second source): its names and checks, judged against the model at each read
+  let neutronApi: NeutronApiPoller | null = null;
+  let names: NeutronNames | null = null;
+  let unsavedNames: NeutronNames | undefined;
+  let savingNeutron: Promise<void> = Promise.resolve();
+  // since when the tap has listened without a break: what was cast before cannot be judged
+  let watchingSince: number | null = null;
+  const neutronView = (): NeutronApiView | null => (neutronApi ? { status: neutronApi.status(), names } : null);
+
   if (!opts.authorize && !opts.token && opts.liveAuth === false)
     log('worker: no L2SCOPE_WORKER_TOKEN and no session check: /api/* and the live sockets refuse every request');
   // a signed-in browser's session (its cookie, forwarded by the web's proxy) or the worker token;
@@ -240,6 +274,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     getModel: () => model.snapshot(),
     getStats: stats,
     getNodes: () => nodes.status(),
+    getNeutronApi: () => neutronView(),
   });
   live.follow({ pipeline, nodes, health, retention });
   const port = await live.start();
@@ -260,17 +295,45 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       onDelivery: (d) => pipeline.submit(d),
       onConnected: () => {
         health.onConnected();
+        watchingSince ??= Date.now();
         log(`worker: tapping ${redactUrl(amqpUrl)}`);
       },
       onDisconnected: (err) => {
         log(`worker: disconnected from the broker: ${err.message}`);
         health.onDisconnected(err);
+        watchingSince = null;
       },
       onDropped: (reason) => health.onDropped(reason),
       onStatus: (s) => health.onStatus(s),
     });
     await tap.start();
     health.connected = true;
+    watchingSince ??= Date.now();
+  }
+
+  if (opts.neutronApi) {
+    neutronApi = new NeutronApiPoller({
+      config: opts.neutronApi,
+      intervalMs: opts.neutronApiIntervalMs,
+      backoffBaseMs: opts.neutronApiBackoffMs,
+      log,
+      onSnapshot: (api) => {
+        const m = model.snapshot();
+        names = unsavedNames = enrich(m, api);
+        nodes.setApiFindings(neutronApiFindings(m, api, { watchingSince, agentDownTimeMs: opts.agentDownTimeMs, castGraceMs: opts.neutronApiCastGraceMs }));
+      },
+      onStatus: (status) => {
+        const n = unsavedNames;
+        unsavedNames = undefined;
+        savingNeutron = savingNeutron
+          .then(() => store.saveNeutronApi(status, n))
+          .catch((err: unknown) => log(`worker: saving the Neutron API's names failed: ${String(err).slice(0, 300)}`));
+      },
+    });
+    log(
+      `worker: polling Neutron's API ${opts.neutronApi.kind === 'endpoint' ? opts.neutronApi.url : `through keystone ${opts.neutronApi.authUrl}`} every ${(opts.neutronApiIntervalMs ?? 60_000) / 1000} s`,
+    );
+    neutronApi.start();
   }
   // a quiet bus is news too: while the tap listens (connected, nothing queued), time passes for agent liveness
   const tickMs = opts.liveClockTickMs ?? 1_000;
@@ -353,6 +416,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     db,
     tap,
     toggles,
+    neutronApi,
     stats,
     replayDone,
     stop() {
@@ -361,6 +425,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         if (clockTimer) clearInterval(clockTimer);
         await replayDone?.catch(() => 0);
         await toggles?.stop();
+        await neutronApi?.stop();
+        await savingNeutron;
         await commands?.close();
         await tap?.close();
         await nodeTap?.close();

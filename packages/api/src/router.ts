@@ -1,6 +1,7 @@
 /**
  * The dashboard's tRPC API (thin): the model projection for the initial topology, message history
- * with the inspector's filters, one message in full, worker counters, the node view; and the
+ * with the inspector's filters, one message in full, worker counters, the node view, the names from
+ * Neutron's API; and the
  * admin toggles (plan, approve, cancel; their jobs and audit log, docs/toggles.md), the only
  * writes. Each procedure lives in `routers/<area>/<verb>.ts` (one repository call) with its input and
  * output schemas in `<verb>.types.ts`. Live updates do not come from here but from the worker's socket.io.
@@ -12,6 +13,7 @@ import { jobsList } from './routers/jobs/list';
 import { messagesFacets } from './routers/messages/facets';
 import { messagesGet } from './routers/messages/get';
 import { messagesList } from './routers/messages/list';
+import { neutronNames } from './routers/neutron/names';
 import { nodesHost } from './routers/nodes/host';
 import { nodesNetwork } from './routers/nodes/network';
 import { nodesOverview } from './routers/nodes/overview';
@@ -38,6 +40,9 @@ export const appRouter = router({
   }),
   stats: router({
     get: statsGet,
+  }),
+  neutron: router({
+    names: neutronNames,
   }),
   toggle: router({
     plan: togglePlan,

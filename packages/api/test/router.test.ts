@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, parseCapture } from '@l2scope/domain';
+import { saveNeutronApi } from '@l2scope/db';
+import { type NeutronApiStatus, decodeMessage, enrich, parseCapture, parseNetworksPage, parsePortsPage } from '@l2scope/domain';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { appRouter, createCallerFactory, exportCaptureLines } from '../src';
 import { Seeder, TEST_VIEWER } from './seed';
@@ -136,6 +137,40 @@ describe('facets, topology, stats', () => {
     const s = await api.stats.get();
     expect(s.received).toBe(records.length + 3);
     expect(s.undecodable).toBe(3);
+  });
+
+  it('neutron.names is null before the worker polled an API, then the stored names and status', async () => {
+    expect(await api.neutron.names()).toBeNull();
+    const api0 = {
+      fetchedAt: Date.parse('2026-12-05T21:35:00Z'),
+      ports: parsePortsPage(JSON.parse(readFileSync(path.join(root, 'fixtures/neutron-api/ports.json'), 'utf8'))).items,
+      networks: parseNetworksPage(JSON.parse(readFileSync(path.join(root, 'fixtures/neutron-api/networks.json'), 'utf8'))).items,
+      agents: [],
+      projects: {},
+      skipped: 0,
+    };
+    const names = enrich(await api.topology.snapshot(), api0);
+    const status: NeutronApiStatus = {
+      endpoint: 'http://127.0.0.1:9696',
+      auth: 'noauth',
+      intervalMs: 60_000,
+      lastSuccessAt: '2026-12-05T21:35:00.000Z',
+      lastErrorAt: null,
+      lastError: null,
+      consecutiveFailures: 0,
+      nextPollAt: null,
+      counts: { ports: 4, networks: 1, agents: 0, projects: 0, skipped: 0 },
+    };
+    await saveNeutronApi(seed.db, status, names);
+    const got = await api.neutron.names();
+    expect(got?.status).toEqual(status);
+    expect(got?.names?.ports.find((p) => p.mac === 'fa:16:3e:0b:8a:d5')).toMatchObject({
+      portId: '3755e6a1-cac5-42b5-a2a6-ed7862f715ca',
+      networkName: 'l2lab-selfservice',
+    });
+    // a failed poll keeps the names
+    await saveNeutronApi(seed.db, { ...status, consecutiveFailures: 1, lastError: 'http://127.0.0.1:9696/v2.0/ports: HTTP 503' });
+    expect((await api.neutron.names())?.names?.ports).toHaveLength(4);
   });
 });
 

@@ -20,3 +20,4 @@ export * from './vtep-conflict';
 export * from './agent-liveness';
 export * from './message-summary';
 export * from './toggle';
+export * from './neutron-api';

@@ -59,6 +59,8 @@ export const FINDING_META: Record<FindingKind, { label: string; tone: Tone }> = 
   agent_down: { label: 'L2 agent down (no report_state)', tone: 'bad' },
   vxlan_device_mismatch: { label: 'VXLAN device not as configured', tone: 'bad' },
   stale_tunnel_port: { label: 'stale br-tun tunnel port', tone: 'warn' },
+  port_without_l2pop: { label: 'ACTIVE port never announced by l2pop', tone: 'bad' },
+  agent_silent_on_tap: { label: 'agent alive in Neutron, silent on the tap', tone: 'warn' },
 };
 
 /** Label of an agent type as reported in the analysis. */

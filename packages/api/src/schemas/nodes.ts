@@ -41,6 +41,7 @@ export const evidenceSchema: z.ZodType<Evidence> = z.object({
     'agent.ini',
     'report_state',
     'model',
+    'neutron_api',
   ]),
   file: z.string().nullable(),
   text: z.string(),

@@ -19,3 +19,4 @@ export { jsonColumn, jsonColumnFromText } from './json';
 export * from './retention';
 export * from './audit';
 export * from './toggle-jobs';
+export * from './neutron-api';

@@ -14,6 +14,7 @@ const COMMAND: Record<Evidence['source'], string> = {
   'agent.ini': 'agent ini',
   report_state: 'report_state (agent report on the bus)',
   model: 'l2pop model',
+  neutron_api: "Neutron's API (GET /v2.0/...)",
 };
 
 /** Evidence rows as a console block; nothing when there are none. */

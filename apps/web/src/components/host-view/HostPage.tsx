@@ -5,7 +5,7 @@
  * evidence, and the told vs held FDB and neighbour rows side by side; its BUM
  * meter report and recent convergence samples. Refetched on live node updates that touch it.
  */
-import { FLOOD_MAC, type HostAnalysis, summarizeHost } from '@l2scope/domain';
+import { FLOOD_MAC, type HostAnalysis, type NamesIndex, summarizeHost } from '@l2scope/domain';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
@@ -18,6 +18,7 @@ import { ago, clockTime, dateTime, duration, networkHref } from '@/lib/format';
 import { useSyncFeatures } from '@/hooks/use-sync';
 import { useNow, useRefetchOnChange, useRefetchWhileStale } from '@/hooks/use-live-query';
 import { useVtepNames } from '@/hooks/use-vtep-names';
+import { useNeutronNames } from '@/hooks/use-neutron-names';
 import { BumTable } from './BumTable';
 import { ConvergenceFigures } from './Convergence';
 import { FindingCard } from './FindingCard';
@@ -77,6 +78,8 @@ export function HostPage({ host }: { host: string }) {
 function HostBody({ d }: { d: HostData }) {
   const now = useNow();
   const vtepName = useVtepNames();
+  const names = useNeutronNames();
+  const neutronAgent = names?.agent(d.host);
   const conv = useL2((s) => s.nodes.view.convergence.get(d.host));
   const sections = useMemo(() => hostSections(d), [d]);
   // the live report (store) when there is one: BUM reports are pushed, the database copy may lag
@@ -105,6 +108,16 @@ function HostBody({ d }: { d: HostData }) {
             now={now}
             lastReportAt={m?.reported?.lastReportAt ?? (d.view?.lastReportAt ? new Date(d.view.lastReportAt).toISOString() : null)}
           />
+          {neutronAgent && (
+            <span
+              className={`chip ${neutronAgent.alive ? '' : 'text-bad'}`}
+              data-testid="neutron-alive"
+              data-alive={String(neutronAgent.alive)}
+              title={`GET /v2.0/agents: ${neutronAgent.agentType} on ${d.host}, alive as neutron-server judges it (its agent_down_time)`}
+            >
+              Neutron: {neutronAgent.alive ? 'alive' : 'down'}
+            </span>
+          )}
         </div>
         {m ? (
           <ModeRow m={m} asOf={modeAsOf(a?.agent)} />
@@ -194,7 +207,7 @@ function HostBody({ d }: { d: HostData }) {
 
       {sections.length === 0 && <Card title="Networks">{<p className="muted">This host is in no network: nothing told, nothing held.</p>}</Card>}
       {sections.map((s) => (
-        <NetworkSection key={s.network} s={s} d={d} vtepName={vtepName} />
+        <NetworkSection key={s.network} s={s} d={d} vtepName={vtepName} names={names} />
       ))}
 
       <Card title="BUM meter" aside={<span className="muted small">frames per second over the last report interval, per VNI and remote VTEP</span>}>
@@ -322,7 +335,7 @@ function ModeChip({ k, v, tone, source }: { k: string; v: string; tone: 'ok' | '
   );
 }
 
-function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData; vtepName: VtepName }) {
+function NetworkSection({ s, d, vtepName, names }: { s: HostNetworkSection; d: HostData; vtepName: VtepName; names: NamesIndex | null }) {
   const mode = d.analysis?.mode ?? null;
   const ovs = mode?.agentType === 'openvswitch' || d.snapshot?.agent.type === 'openvswitch';
   const applied = s.told?.applied ?? (mode ? mode.l2pop === 'on' : null);
@@ -346,8 +359,8 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
           {s.vni !== null ? `VNI ${s.vni}` : 'VNI ?'}
           {(s.held?.dev ?? s.mode?.dev) && <span className="mono chip">{s.held?.dev ?? s.mode?.dev}</span>}
           {known ? (
-            <Link href={networkHref(s.network)} className="small" title="Open the network page (flood matrix)">
-              network {s.network.slice(0, 8)} →
+            <Link href={networkHref(s.network)} className="small" title={`Open the network page (flood matrix) of ${s.network}`}>
+              network {names?.network(s.network)?.name || s.network.slice(0, 8)} →
             </Link>
           ) : (
             <span className="small muted">network unknown to the l2pop model</span>
@@ -426,6 +439,8 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
         heldSource={heldSource}
         flows={flows}
         ovs={ovs}
+        network={s.network}
+        names={names}
       />
 
       {responder || (s.held?.neigh.length ?? 0) > 0 ? (
@@ -441,7 +456,7 @@ function NetworkSection({ s, d, vtepName }: { s: HostNetworkSection; d: HostData
               {ovs ? 'no br-tun table 2 → 21 flow' : `${dev} has no “proxy” flag`}): these entries are never used and ARP still crosses the tunnel.
             </p>
           )}
-          <NeighTable rows={s.neigh} responder={agentResponder} haveHeld={haveHeld} flows={flows} />
+          <NeighTable rows={s.neigh} responder={agentResponder} haveHeld={haveHeld} flows={flows} network={s.network} names={names} />
         </>
       ) : (
         <p className="small muted neigh-off">

@@ -15,6 +15,8 @@ import {
   neighRowTone,
   statusCounts,
 } from '@/host-view/host-diff';
+import type { NamesIndex } from '@l2scope/domain';
+import { PortNameTag } from '../neutron/PortNameTag';
 import type { VtepName } from './DriftItems';
 
 /** The caption of a told-vs-held table: its rows per status. */
@@ -48,6 +50,8 @@ export function FdbTable({
   heldSource,
   flows,
   ovs,
+  network,
+  names,
 }: {
   rows: FdbDiffRow[];
   applied: boolean | null;
@@ -57,6 +61,10 @@ export function FdbTable({
   heldSource: string;
   flows: BrTunFlowTexts | null;
   ovs: boolean;
+  /** The network of the rows, to name their MACs. */
+  network: string;
+  /** Names from Neutron's API (null: none polled). */
+  names: NamesIndex | null;
 }) {
   if (rows.length === 0) return <p className="muted small">No rows on either side.</p>;
   return (
@@ -89,7 +97,10 @@ export function FdbTable({
               <td className="st-col">
                 <StatusIcon tone={tone} />
               </td>
-              <td className="mono">{r.mac}</td>
+              <td className="mono">
+                {r.mac}
+                {!r.flood && <PortNameTag port={names?.port(network, r.mac)} />}
+              </td>
               <td>{r.flood ? (r.group ? 'flood (group)' : 'flood') : 'unicast'}</td>
               <VtepCell v={r.toldVtep} name={vtepName} />
               <VtepCell v={r.heldVtep} name={vtepName} other={r.toldVtep} />
@@ -124,11 +135,15 @@ export function NeighTable({
   responder,
   haveHeld,
   flows,
+  network,
+  names,
 }: {
   rows: NeighDiffRow[];
   responder: boolean;
   haveHeld: boolean;
   flows: BrTunFlowTexts | null;
+  network: string;
+  names: NamesIndex | null;
 }) {
   if (rows.length === 0) return <p className="muted small">No neighbour rows on either side.</p>;
   return (
@@ -161,7 +176,10 @@ export function NeighTable({
                 <StatusIcon tone={tone} />
               </td>
               <td className="mono">{r.ip}</td>
-              <td className="mono">{r.toldMac ?? <span className="muted">—</span>}</td>
+              <td className="mono">
+                {r.toldMac ?? <span className="muted">—</span>}
+                {r.toldMac && <PortNameTag port={names?.port(network, r.toldMac)} />}
+              </td>
               <td className={`mono${r.status === 'wrong-mac' ? ' diff' : ''}`}>{r.heldMac ?? <span className="muted">—</span>}</td>
               {flows && <td className="mono flow-text">{flows.responder.get(r.ip) ?? '—'}</td>}
               <td className={`verdict tone-${tone}`}>{text}</td>

@@ -18,10 +18,12 @@ import { dateTime, hostHref, perSecond, plural } from '@/lib/format';
 import { useSyncFeatures } from '@/hooks/use-sync';
 import { useNow, useRefetchOnChange } from '@/hooks/use-live-query';
 import { useVtepNames } from '@/hooks/use-vtep-names';
+import { useNeutronNames } from '@/hooks/use-neutron-names';
 import { CELL_TEXT } from './FloodListView';
 import { FindingCard } from './FindingCard';
 import { Card, HostViewFrame } from './HostViewFrame';
 import { NetworkToggle } from '../toggle/NetworkToggle';
+import { NetworkPorts } from '../neutron/NetworkPorts';
 
 type NetworkData = RouterOutputs['nodes']['network'];
 
@@ -59,6 +61,8 @@ export function NetworkPage({ network }: { network: string }) {
 function NetworkBody({ d }: { d: NetworkData }) {
   const now = useNow();
   const vtepName = useVtepNames();
+  const names = useNeutronNames();
+  const netName = names?.network(d.network.id)?.name;
   const members = useL2((s) => {
     let n = 0;
     for (const h of s.model.state.snapshot.hosts) if (h.networks[d.network.id]) n++;
@@ -88,6 +92,11 @@ function NetworkBody({ d }: { d: NetworkData }) {
       <Card className="host-head">
         <div className="title-row">
           <h1 className="page-title">{d.network.vni !== null ? `VNI ${d.network.vni}` : 'VNI ?'}</h1>
+          {netName && (
+            <span className="network-name" data-testid="network-name">
+              {netName}
+            </span>
+          )}
           <span className="chip">{d.network.networkType ?? 'type ?'}</span>
           <span className="mono muted">{d.network.id}</span>
           {d.network.deletedAt !== null && (
@@ -146,6 +155,7 @@ function NetworkBody({ d }: { d: NetworkData }) {
       </Card>
 
       {d.network.deletedAt === null && <NetworkToggle network={d.network.id} />}
+      <NetworkPorts network={d.network.id} names={names} />
 
       <Card title="Flood matrix" aside={<MatrixLegend />}>
         <p className="small muted matrix-help">

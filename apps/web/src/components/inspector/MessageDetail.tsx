@@ -6,6 +6,7 @@ import { JsonView, defaultStyles } from 'react-json-view-lite';
 import { bytes, count, dateTime } from '@/lib/format';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 import { dispatch } from '@/state/store';
+import { MessagePorts } from '../neutron/MessagePorts';
 
 /** Raw bodies longer than this are cut in the view (the full body is in the export). */
 const RAW_VIEW_CHARS = 64 * 1024;
@@ -98,6 +99,7 @@ function Body({ data }: { data: Detail }) {
         </dd>
       </dl>
 
+      <MessagePorts decoded={data.decoded} />
       <details open className="section" data-testid="message-decoded">
         <summary>Decoded</summary>
         {data.decoded !== null && data.decoded !== undefined && typeof data.decoded === 'object' ? (

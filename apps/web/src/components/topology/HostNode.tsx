@@ -10,6 +10,9 @@ import { agentDownHref } from '@/host-view/agent';
 import { DRIFT_META } from '@/host-view/classes';
 import { hostHref, plural } from '@/lib/format';
 import type { HostNodeType } from '@/hooks/use-topology';
+import { useNeutronNames } from '@/hooks/use-neutron-names';
+import { portTitle } from '@/neutron/port-label';
+import { PortNameTag } from '../neutron/PortNameTag';
 
 const L2POP_TEXT = { on: 'l2pop on', off: 'l2pop off', unknown: 'l2pop unknown' } as const;
 const L2POP_TITLE = {
@@ -111,6 +114,8 @@ function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
   const ports = b.ports.slice(0, CARD.maxPorts);
   const more = b.ports.length - ports.length;
   const vni = b.vni !== null ? `VNI ${b.vni}` : 'VNI ?';
+  const names = useNeutronNames();
+  const netName = names?.network(b.network)?.name;
   return (
     <div
       className={`bridge${b.highlighted ? ' highlighted' : ''}${b.dimmed ? ' dimmed' : ''}`}
@@ -118,7 +123,7 @@ function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
       data-network={b.network}
       style={{ marginTop: CARD.bridgeGap, paddingBottom: CARD.bridgePad }}
     >
-      <div className="bridge-head" style={{ height: CARD.bridgeHeader }} title={`network ${b.network}`}>
+      <div className="bridge-head" style={{ height: CARD.bridgeHeader }} title={`network ${netName ? `${netName} ` : ''}${b.network}`}>
         {b.bridge ? <span className="mono bridge-name">{b.bridge}</span> : <span className="bridge-name muted">bridge unknown</span>}
         {b.vxlan ? <span className="mono chip">{b.vxlan}</span> : <span className="chip">{vni}</span>}
         {b.vxlan && <span className="muted small">{vni}</span>}
@@ -141,18 +146,23 @@ function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
           no local ports announced
         </div>
       ) : (
-        ports.map((p) => (
-          <div
-            className="port-row"
-            key={p.mac}
-            style={{ height: CARD.row }}
-            data-testid={`port-${p.mac}`}
-            title={`${p.mac}${p.ips.length ? ` ${p.ips.join(', ')}` : ''}`}
-          >
-            <span className="mono port-mac">{p.mac}</span>
-            <span className="mono port-ip">{p.ips.join(', ') || '—'}</span>
-          </div>
-        ))
+        ports.map((p) => {
+          const named = names?.port(b.network, p.mac);
+          return (
+            <div
+              className="port-row"
+              key={p.mac}
+              style={{ height: CARD.row }}
+              data-testid={`port-${p.mac}`}
+              data-port-id={named?.portId ?? ''}
+              title={named ? `${p.mac}\n${portTitle(named)}` : `${p.mac}${p.ips.length ? ` ${p.ips.join(', ')}` : ''}`}
+            >
+              <span className="mono port-mac">{p.mac}</span>
+              <span className="mono port-ip">{p.ips.join(', ') || '—'}</span>
+              <PortNameTag port={named} />
+            </div>
+          );
+        })
       )}
       {!b.collapsed && more > 0 && (
         <div className="port-row muted" style={{ height: CARD.row }}>

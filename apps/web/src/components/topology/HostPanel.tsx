@@ -5,6 +5,8 @@ import Link from 'next/link';
 import { dateTime, hostHref, plural } from '@/lib/format';
 import { type HostNetworkDetails, useHostDetails } from '@/hooks/use-host-details';
 import { dispatch, useL2 } from '@/state/store';
+import { useNeutronNames } from '@/hooks/use-neutron-names';
+import { PortNameTag } from '../neutron/PortNameTag';
 
 const yesNo = (v: boolean | null, unknown = 'unknown') => (v === null ? unknown : v ? 'yes' : 'no');
 
@@ -101,6 +103,7 @@ export function HostPanel() {
 }
 
 function NetworkTold({ n, hostId }: { n: HostNetworkDetails; hostId: string }) {
+  const names = useNeutronNames();
   const unicast = n.fdb.filter((r) => !r.flood);
   const applied =
     n.applied === null
@@ -113,6 +116,7 @@ function NetworkTold({ n, hostId }: { n: HostNetworkDetails; hostId: string }) {
       <summary>
         <span className="told-title">{n.vni !== null ? `VNI ${n.vni}` : 'VNI ?'}</span>
         <span className="mono small muted">{n.bridge ?? n.network.slice(0, 8)}</span>
+        {names?.network(n.network)?.name && <span className="small">{names.network(n.network)!.name}</span>}
         {n.vxlan && <span className="mono small muted">{n.vxlan}</span>}
         <span className={applied.cls} data-testid={`told-applied-${hostId}-${n.network}`}>
           {applied.text}
@@ -136,6 +140,9 @@ function NetworkTold({ n, hostId }: { n: HostNetworkDetails; hostId: string }) {
                 <tr key={p.mac}>
                   <td className="mono">{p.mac}</td>
                   <td className="mono">{p.ips.join(', ') || '—'}</td>
+                  <td>
+                    <PortNameTag port={names?.port(n.network, p.mac)} />
+                  </td>
                 </tr>
               ))}
             </tbody>

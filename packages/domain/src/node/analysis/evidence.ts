@@ -9,9 +9,17 @@ import type { VxlanDevice } from '../linuxbridge';
 import { type BrTunFlood, type BrTunResponder, type BrTunUnicast, type OvsTunnelPort, tunnelDstPort } from '../ovs';
 import { BUNDLE_SUFFIXES } from '../support-bundle';
 
-/** Where a piece of evidence comes from: a snapshot section, the agent's ini, or its report_state. */
+/** Where a piece of evidence comes from: a snapshot section, the agent's ini, its report_state, the model, or Neutron's API. */
 export type EvidenceSource =
-  'linuxbridge.fdb' | 'linuxbridge.neigh' | 'linuxbridge.vxlan' | 'openvswitch.tunnelPorts' | 'openvswitch.brTun' | 'agent.ini' | 'report_state' | 'model';
+  | 'linuxbridge.fdb'
+  | 'linuxbridge.neigh'
+  | 'linuxbridge.vxlan'
+  | 'openvswitch.tunnelPorts'
+  | 'openvswitch.brTun'
+  | 'agent.ini'
+  | 'report_state'
+  | 'model'
+  | 'neutron_api';
 
 /** One row or setting that proves a drift item or finding. */
 export interface Evidence {

@@ -18,7 +18,9 @@ import { type VxlanMismatch, vxlanDeviceMismatches, vxlanHostConfig, vxlanMismat
  * The kinds of cross-host findings (see the module comment); `vtep_conflict` is not per network but
  * per VTEP, found by the model on report_state (`vtep-conflict.ts`); `agent_down` is per host, from
  * report_state heartbeats and the model's clock (`agent-liveness.ts`); `stale_tunnel_port` is per
- * Open vSwitch host, from its br-tun and the model (`stale-tunnels.ts`).
+ * Open vSwitch host, from its br-tun and the model (`stale-tunnels.ts`);
+ * `port_without_l2pop` (per network) and `agent_silent_on_tap` (per host) compare Neutron's API
+ * with the model (`neutron-api/enrich.ts`).
  */
 export const FINDING_KINDS = [
   'half_switched_vxlan',
@@ -29,6 +31,8 @@ export const FINDING_KINDS = [
   'agent_down',
   'vxlan_device_mismatch',
   'stale_tunnel_port',
+  'port_without_l2pop',
+  'agent_silent_on_tap',
 ] as const;
 /** One of {@link FINDING_KINDS}. */
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -36,7 +40,7 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 /** A cross-host problem of one network. */
 export interface Finding {
   kind: FindingKind;
-  /** Neutron network UUID, or `vni:<n>`; `vtep:<ip>` for `vtep_conflict`, `agent:<host>` for `agent_down`, `br-tun:<host>` for `stale_tunnel_port`. */
+  /** Neutron network UUID, or `vni:<n>`; `vtep:<ip>` for `vtep_conflict`, `agent:<host>` for `agent_down` and `agent_silent_on_tap`, `br-tun:<host>` for `stale_tunnel_port`. */
   network: string;
   vni: number | null;
   /** The hosts involved, sorted. */
