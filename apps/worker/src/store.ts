@@ -8,6 +8,7 @@ import {
   type ConvergenceSample,
   type FindingView,
   type FullNodeSnapshot,
+  type HostConvergence,
   type ModelSnapshot,
   type NodeRefusals,
   type TapGapView,
@@ -20,6 +21,7 @@ import {
   type HostAnalysisWrite,
   type InvalidRow,
   addConvergenceSamples,
+  saveConvergenceCounts,
   type PruneReport,
   type RetentionPolicy,
   closeDb,
@@ -163,6 +165,10 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore, Retention
 
   addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void> {
     return addConvergenceSamples(this.db, this.provider, samples, keepAfter);
+  }
+
+  saveConvergenceCounts(rows: readonly HostConvergence[], at: Date): Promise<void> {
+    return saveConvergenceCounts(this.db, rows, at);
   }
 
   loadNodeRefusals(): Promise<NodeRefusals> {

@@ -54,7 +54,7 @@ export interface HostConvergence {
   timedOut: number;
   /**
    * Entries a cast asked for that the host's latest snapshot already showed in that state (not timed);
-   * absent from figures read back from the database, which keeps no such count.
+   * absent when unknown (figures read back from a database without the host's stored counts).
    */
   alreadyHeld?: number;
 }
@@ -198,6 +198,16 @@ export class ConvergenceTracker {
       if (l.length > this.window) l.splice(0, l.length - this.window);
     }
     return out;
+  }
+
+  /** Drop everything known of a host (an expired host): its pending entries, lags, counts and latest held state. */
+  forget(host: string): void {
+    this.total -= this.pending.get(host)?.size ?? 0;
+    this.pending.delete(host);
+    this.lags.delete(host);
+    this.timedOut.delete(host);
+    this.alreadyHeld.delete(host);
+    this.held.delete(host);
   }
 
   /** Count pending entries older than the timeout as timed out. */

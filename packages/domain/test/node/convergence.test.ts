@@ -152,3 +152,14 @@ describe('ConvergenceTracker times only what changed in the kernel after the cas
     for (const step of ['1-ports-active', '5-after-delete-compute2']) for (const s of samples.get(step)!) expect(s.lagMs).toBeLessThan(20_000);
   });
 });
+
+describe('ConvergenceTracker.forget', () => {
+  it('drops a host: no figures, and its pending entries no longer count against the bound', () => {
+    const { tracker } = replay(snapshotTimes('lab3').get('1-ports-active')!, ['controller', 'compute1', 'compute2']);
+    tracker.forget('compute1');
+    expect(tracker.stats().map((s) => [s.host, s.pending])).toEqual([
+      ['compute2', 4],
+      ['controller', 4],
+    ]);
+  });
+});
