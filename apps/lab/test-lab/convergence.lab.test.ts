@@ -48,6 +48,8 @@ beforeAll(async () => {
     await lab('mode', 'all', '--l2pop', 'on', '--arp-responder', 'on');
   }
   db = await openDb(dbUrl);
+  // the worker times a cast only on hosts it has a snapshot of: every node agent reported first
+  await untilNodes(worker, 'a snapshot of every host', (v) => HOSTS.every((h) => v.analysis?.hosts[h]?.snapshot), 120_000);
 });
 
 afterAll(async () => {
@@ -61,14 +63,22 @@ afterAll(async () => {
 const fig = (c: HostConvergence) =>
   `${c.host}: ${c.samples} samples, p50 ${c.p50Ms} ms, p95 ${c.p95Ms} ms, pending ${c.pending}, timed out ${c.timedOut}, already held ${c.alreadyHeld}`;
 
-/** The worker's figures once nothing is pending on any host (and `check` holds). */
+/** The worker's figures once nothing is pending on any host (and `check` holds); throws with the last figures after 90 s. */
 async function settled(label: string, check: (c: HostConvergence[]) => boolean): Promise<HostConvergence[]> {
-  return untilNodes(
-    worker,
-    label,
-    (v) => (v.convergence.length === HOSTS.length && v.convergence.every((c) => c.pending === 0) && check(v.convergence) ? v.convergence : null),
-    120_000,
-  );
+  let last: HostConvergence[] = [];
+  try {
+    return await untilNodes(
+      worker,
+      label,
+      (v) => {
+        last = v.convergence;
+        return v.convergence.length === HOSTS.length && v.convergence.every((c) => c.pending === 0) && check(v.convergence) ? v.convergence : null;
+      },
+      90_000,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n  convergence: ${last.map(fig).join('\n  ') || 'none'}`, { cause: e });
+  }
 }
 
 /** Poll until the worker's database holds the figures the worker shows (what tRPC reads). */
