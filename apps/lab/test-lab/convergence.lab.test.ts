@@ -48,8 +48,10 @@ beforeAll(async () => {
     await lab('mode', 'all', '--l2pop', 'on', '--arp-responder', 'on');
   }
   db = await openDb(dbUrl);
-  // the worker times a cast only on hosts it has a snapshot of: every node agent reported first
+  // the worker times a cast only on hosts it has a snapshot of and whose report_state said
+  // l2_population (every 30 s): every node agent and every Neutron agent reported first
   await untilNodes(worker, 'a snapshot of every host', (v) => HOSTS.every((h) => v.analysis?.hosts[h]?.snapshot), 120_000);
+  await converge(worker, 'every agent reported', 120_000);
 });
 
 afterAll(async () => {
