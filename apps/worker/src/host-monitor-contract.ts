@@ -40,6 +40,8 @@ export interface NodeStore {
   saveBumReports(reports: readonly BumReport[]): Promise<void>;
   /** Append convergence samples, then drop those seen before `keepAfter`. */
   addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void>;
+  /** Upsert hosts' convergence counts (pending, timed out, already held) as of `at`. */
+  saveConvergenceCounts(rows: readonly HostConvergence[], at: Date): Promise<void>;
   /** The refused node messages per reason, as persisted (zeros when never written). */
   loadNodeRefusals(): Promise<NodeRefusals>;
   /** Store the refused node messages per reason (monotonic totals). */

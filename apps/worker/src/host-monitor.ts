@@ -86,6 +86,8 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
   private dirtySnapshots = new Set<string>();
   private dirtyBum = new Set<string>();
   private dirtyConvergence = new Set<string>();
+  /** Per host, the tracker counts last published and stored (`pending/timedOut/alreadyHeld`). */
+  private readonly countsSeen = new Map<string, string>();
   private pendingSamples: ConvergenceSample[] = [];
   private persistTimer: NodeJS.Timeout | null = null;
   /** The write queue: every write runs after the previous one, each update is emitted after its write. */
@@ -338,6 +340,9 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
       this.published.delete(h);
       this.dirtySnapshots.delete(h);
       this.dirtyBum.delete(h);
+      this.tracker.forget(h);
+      this.countsSeen.delete(h);
+      this.dirtyConvergence.delete(h);
     }
     this.analyzer.invalidate();
     await this.opts.store.forgetHosts?.(gone);
@@ -414,13 +419,23 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     const conflicts = this.opts.model.vtepConflicts();
     this.conflictsSeen = this.conflictsSignature();
     const changes = this.openFindings.apply([...a.findings, ...conflicts.map(vtepConflictFinding), ...this.apiFindings], now);
-    const conv = this.tracker.stats().filter((s) => this.dirtyConvergence.has(s.host));
+    const stats = this.tracker.stats();
+    // the counts only the tracker knows (a cast adds pending entries without any sample): stored and published when they change
+    const counts: HostConvergence[] = [];
+    for (const s of stats) {
+      const sig = `${s.pending}/${s.timedOut}/${s.alreadyHeld ?? 0}`;
+      if (this.countsSeen.get(s.host) === sig) continue;
+      this.countsSeen.set(s.host, sig);
+      counts.push(s);
+      this.dirtyConvergence.add(s.host);
+    }
+    const conv = stats.filter((s) => this.dirtyConvergence.has(s.host));
     this.dirtyConvergence.clear();
     const update =
       changedHosts.length || changes.opened.length || changes.refreshed.length || changes.resolved.length || conv.length
         ? { at: now, hosts: changedHosts.map((h) => summarizeHost(h, a.hosts[h]!)), findings: this.openFindings.list(), convergence: conv, bum: [] }
         : null;
-    this.persist(changedHosts, changes, at, update);
+    this.persist(changedHosts, changes, at, update, counts);
   }
 
   /**
@@ -428,7 +443,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
    * still seen, all at `now`, the analysis' time, as the live view has them; and the convergence
    * samples behind `update`'s lag figures), then emit `update`.
    */
-  private persist(changedHosts: string[], changes: FindingChanges, now: Date, update: NodesLiveUpdate | null): void {
+  private persist(changedHosts: string[], changes: FindingChanges, now: Date, update: NodesLiveUpdate | null, counts: readonly HostConvergence[]): void {
     const a = this.analysis!;
     const store = this.opts.store;
     const { opened, refreshed, resolved } = changes;
@@ -443,6 +458,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
         await store.resolveFindings(resolved, now);
         await store.touchFindings(this.openFindings.writtenIds(), now);
         await this.writeSamples(samples);
+        if (counts.length) await store.saveConvergenceCounts(counts, now);
       },
       update,
       'saving the analysis failed',

@@ -8,6 +8,7 @@ import {
   type ConvergenceSample,
   type FindingView,
   type FullNodeSnapshot,
+  type HostConvergence,
   type ModelSnapshot,
   type NeutronApiStatus,
   type NeutronNames,
@@ -22,6 +23,7 @@ import {
   type HostAnalysisWrite,
   type InvalidRow,
   addConvergenceSamples,
+  saveConvergenceCounts,
   type PruneReport,
   type RetentionPolicy,
   closeDb,
@@ -166,6 +168,10 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore, Retention
 
   addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void> {
     return addConvergenceSamples(this.db, this.provider, samples, keepAfter);
+  }
+
+  saveConvergenceCounts(rows: readonly HostConvergence[], at: Date): Promise<void> {
+    return saveConvergenceCounts(this.db, rows, at);
   }
 
   loadNodeRefusals(): Promise<NodeRefusals> {

@@ -21,6 +21,7 @@ import {
   snapshotsFromBundle,
   toCaptureLine,
 } from '@l2scope/domain';
+import { lagFiguresByHost } from '@l2scope/db';
 import { NODE_AGENT_PRIVILEGE, TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, replayToBroker, startWorker } from '../src';
 
@@ -172,5 +173,25 @@ describe('node agents through the broker', () => {
       () => worker.nodes.counters.refused.invalid - before.refused.invalid === 2 && worker.nodes.counters.deltaMismatches - before.deltaMismatches === 1,
     );
     expect(worker.nodes.hosts()).toEqual(HOSTS);
+  });
+
+  it("compute1's agent restart (lab3's casts up to step 3), every entry held already: nothing timed or pending, counted already held, and stored as the worker has it", async () => {
+    const before = worker.nodes.convergence();
+    const restartedAt = worker.pipeline.model.host('compute1')!.startedAt;
+    await replayToBroker({ file: slice(stepAt('1-ports-active'), stepAt('3-after-agent-restart')), url: vhost.adminUrl, speed: 0 });
+    await waitFor('the restart folded', () => worker.pipeline.model.host('compute1')!.startedAt !== restartedAt, 10_000);
+    const after = await waitFor('the casts counted as already held', () => {
+      const c = worker.nodes.convergence();
+      return c.length === 3 && c.every((h) => (h.alreadyHeld ?? 0) >= 4) ? c : null;
+    });
+    console.log(`convergence after compute1's restart: ${JSON.stringify(after)}`);
+    // the host-directed full FDB to compute1 and compute1's re-announced entries: nothing new in any kernel
+    expect(after.map((h) => [h.host, h.samples, h.pending, h.timedOut])).toEqual(before.map((h) => [h.host, h.samples, 0, 0]));
+    expect(after.find((h) => h.host === 'compute1')!.alreadyHeld).toBe(8);
+    // the stored figures carry the tracker's counts (tRPC reads these)
+    await waitFor(
+      'stored figures equal the worker',
+      async () => JSON.stringify(await lagFiguresByHost(worker.db, HOSTS)) === JSON.stringify(worker.nodes.convergence()),
+    );
   });
 });

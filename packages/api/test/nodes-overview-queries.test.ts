@@ -1,7 +1,7 @@
 /**
  * `nodes.overview` costs the same SQL whatever the number of hosts: on a database filled as the
  * worker fills it (lab3's real capture and step-1 kernel snapshots, analysed), then grown to ~300
- * analysed hosts with BUM reports, convergence samples and findings, the procedure runs the same
+ * analysed hosts with BUM reports, convergence samples and counts and findings, the procedure runs the same
  * statements (counted with Prisma's query events, compared by text) as with 3 hosts.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -9,7 +9,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUM_REPORT_SCHEMA, type BumReport, type ConvergenceSample, type FindingView, parseCapture, snapshotsFromBundle } from '@l2scope/domain';
-import { type Db, addConvergenceSamples, closeDb, dbProvider, hostAnalyses, openDb, openFinding, saveBumReports, saveHostAnalyses } from '@l2scope/db';
+import {
+  type Db,
+  addConvergenceSamples,
+  closeDb,
+  dbProvider,
+  hostAnalyses,
+  openDb,
+  openFinding,
+  saveBumReports,
+  saveConvergenceCounts,
+  saveHostAnalyses,
+} from '@l2scope/db';
 import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { appRouter, createCallerFactory } from '../src';
 import { Seeder, TEST_VIEWER } from './seed';
@@ -108,8 +119,8 @@ describe('nodes.overview at scale', () => {
   it('runs the same statements for 300 hosts as for 3', async () => {
     const small = await overviewStatements();
     expect(small).toMatchObject({ hosts: 3, convergence: 3, bum: 3, findings: 1 });
-    // analyses, open findings, resolved findings, BUM reports, lag figures, node message refusals
-    expect(small.sql).toHaveLength(6);
+    // analyses, open findings, resolved findings, BUM reports, lag figures (samples, tracker counts), node message refusals
+    expect(small.sql).toHaveLength(7);
 
     // grow to 300 analysed hosts: the real analyses copied under new names, each with a BUM report,
     // convergence samples and a finding naming it
@@ -131,6 +142,11 @@ describe('nodes.overview at scale', () => {
       provider,
       names.flatMap((h) => samples(h, 3)),
       new Date(0),
+    );
+    await saveConvergenceCounts(
+      seed.db,
+      names.map((host) => ({ host, pending: 1, timedOut: 0, alreadyHeld: 2 })),
+      at,
     );
     for (const [i, h] of names.slice(0, 20).entries()) {
       await openFinding(seed.db, finding(`net-${i + 2}`, 700 + i, [h]), at);

@@ -30,6 +30,8 @@ import {
 import {
   type Db,
   addConvergenceSamples,
+  forgetNodeHosts,
+  saveConvergenceCounts,
   bumReportOf,
   bumReports,
   CUT_TOO_DEEP,
@@ -268,6 +270,28 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(await lagFiguresByHost(db, [])).toEqual([]);
     const recent = await recentConvergenceSamples(db, 'compute1', 2);
     expect(recent.map((s) => s.messageId)).toEqual([300, 299]);
+  });
+
+  it("the tracker's counts are stored with the figures: pending, timed out, already held, also for a host without a sample", async () => {
+    await addConvergenceSamples(db, provider, [sample('counted1', 1)], new Date(0));
+    await saveConvergenceCounts(
+      db,
+      [
+        { host: 'counted1', pending: 3, timedOut: 1, alreadyHeld: 8 },
+        { host: 'counted2', pending: 1, timedOut: 0 },
+      ],
+      new Date(),
+    );
+    expect(await lagFiguresByHost(db, ['counted2', 'counted1'])).toEqual([
+      lagFigures('counted2', [], 1, 0, 0),
+      lagFigures('counted1', [sample('counted1', 1).lagMs], 3, 1, 8),
+    ]);
+    // upserted when they change
+    await saveConvergenceCounts(db, [{ host: 'counted2', pending: 0, timedOut: 1, alreadyHeld: 2 }], new Date());
+    expect(await lagFiguresByHost(db, ['counted2'])).toEqual([lagFigures('counted2', [], 0, 1, 2)]);
+    // gone with the host
+    await forgetNodeHosts(db, ['counted2']);
+    expect(await lagFiguresByHost(db, ['counted2'])).toEqual([]);
   });
 
   it('stores BUM reports storable and reads back valid ones only', async () => {

@@ -74,4 +74,5 @@ export const hostConvergenceSchema: z.ZodType<HostConvergence> = z.object({
   maxMs: ms,
   pending: z.number().int(),
   timedOut: z.number().int(),
+  alreadyHeld: z.number().int().optional(),
 });

@@ -3,6 +3,9 @@
  * behind a VTEP) seen converging on one host, with the lag from the cast (worker receive time) to
  * the node snapshot that showed it (node clock). The worker appends them in bulk and keeps a
  * retention window; the dashboard reads per-host lag figures and a host's recent samples.
+ * HostConvergenceState rows: per host, the counts only the worker's tracker knows (entries pending,
+ * timed out, already held when their cast came), upserted when they change, so the stored figures
+ * carry them too.
  */
 import { type ConvergenceSample, type HostConvergence, lagFigures } from '@l2scope/domain';
 import { Prisma } from '../generated/sqlite/client';
@@ -65,11 +68,32 @@ export async function recentConvergenceSamples(db: Pick<Db, 'convergenceSample'>
   }));
 }
 
+/** One host's counts of the worker's convergence tracker (domain `HostConvergence`). */
+export type ConvergenceCounts = Pick<HostConvergence, 'host' | 'pending' | 'timedOut'> & { alreadyHeld?: number };
+
+/**
+ * Upsert hosts' tracker counts (pending, timed out, already held; a missing `alreadyHeld` is 0) as of
+ * `at`, in one transaction. Throws the driver's error.
+ */
+export async function saveConvergenceCounts(
+  db: Pick<Db, 'hostConvergenceState' | '$transaction'>,
+  rows: readonly ConvergenceCounts[],
+  at: Date,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.$transaction(
+    rows.map((r) => {
+      const data = { at, pending: r.pending, timedOut: r.timedOut, alreadyHeld: r.alreadyHeld ?? 0 };
+      return db.hostConvergenceState.upsert({ where: { host: r.host }, create: { host: r.host, ...data }, update: data });
+    }),
+  );
+}
+
 /**
  * Lag figures (domain `lagFigures`: p50, p95, max, last, in ms) of each host over its last `window`
- * samples, in the order of `hosts`; hosts without a sample are left out. One query for all hosts
- * (a window function, which SQLite and PostgreSQL both have). `pending` and `timedOut` are 0: only
- * the worker's memory knows them.
+ * samples, with the tracker's stored counts (pending, timed out, already held; pending and timed out
+ * 0 and already held absent when none was stored), in the order of `hosts`; hosts with neither a sample nor stored counts are left out.
+ * Two queries for all hosts (a window function, which SQLite and PostgreSQL both have).
  */
 export async function lagFiguresByHost(db: Pick<Db, '$queryRaw'>, hosts: readonly string[], window = 256): Promise<HostConvergence[]> {
   if (hosts.length === 0) return [];
@@ -77,8 +101,8 @@ export async function lagFiguresByHost(db: Pick<Db, '$queryRaw'>, hosts: readonl
 }
 
 /**
- * {@link lagFiguresByHost} of every host with a stored analysis (`HostAnalysisState`) and a sample,
- * in the database's order of host names. The same one query whatever the number of hosts: the host
+ * {@link lagFiguresByHost} of every host with a stored analysis (`HostAnalysisState`) and a sample
+ * or stored counts, in the database's order of host names (hosts with counts only after those with samples). The same one query whatever the number of hosts: the host
  * list is a subquery, not one bound parameter per host.
  */
 export async function lagFiguresOfAnalysedHosts(db: Pick<Db, '$queryRaw'>, window = 256): Promise<HostConvergence[]> {
@@ -94,14 +118,20 @@ async function lagFiguresWhere(db: Pick<Db, '$queryRaw'>, where: Prisma.Sql, hos
     ) AS "ranked"
     WHERE "rn" <= ${window}
     ORDER BY "host", "id"`);
+  const counts = await db.$queryRaw<{ host: string; pending: number | bigint; timedOut: number | bigint; alreadyHeld: number | bigint }[]>(Prisma.sql`
+    SELECT "host", "pending", "timedOut", "alreadyHeld" FROM "HostConvergenceState" WHERE ${where} ORDER BY "host"`);
   const lags = new Map<string, number[]>();
   for (const r of rows) {
     const list = lags.get(r.host) ?? [];
     list.push(Number(r.lagMs));
     lags.set(r.host, list);
   }
-  return (hosts ?? [...lags.keys()]).flatMap((h) => {
+  const countOf = new Map(counts.map((c) => [c.host, c]));
+  const order = hosts ?? [...new Set([...lags.keys(), ...counts.map((c) => c.host)])];
+  return order.flatMap((h) => {
     const l = lags.get(h);
-    return l ? [lagFigures(h, l)] : [];
+    const c = countOf.get(h);
+    if (!l && !c) return [];
+    return [c ? lagFigures(h, l ?? [], Number(c.pending), Number(c.timedOut), Number(c.alreadyHeld)) : lagFigures(h, l!)];
   });
 }

@@ -89,13 +89,17 @@ export async function bumReportOf(db: Pick<Client, 'bumState'>, host: string): P
 }
 
 /**
- * Take expired node hosts out of the live view: delete their latest analysis and BUM report rows
- * (what the overview lists). Their latest snapshot row stays as history until retention by age.
+ * Take expired node hosts out of the live view: delete their latest analysis, BUM report and
+ * convergence counts rows (what the overview lists). Their latest snapshot row stays as history until retention by age.
  */
-export async function forgetNodeHosts(db: Pick<Db, 'hostAnalysisState' | 'bumState' | '$transaction'>, hosts: readonly string[]): Promise<void> {
+export async function forgetNodeHosts(
+  db: Pick<Db, 'hostAnalysisState' | 'bumState' | 'hostConvergenceState' | '$transaction'>,
+  hosts: readonly string[],
+): Promise<void> {
   if (hosts.length === 0) return;
   await db.$transaction([
     db.hostAnalysisState.deleteMany({ where: { host: { in: [...hosts] } } }),
     db.bumState.deleteMany({ where: { host: { in: [...hosts] } } }),
+    db.hostConvergenceState.deleteMany({ where: { host: { in: [...hosts] } } }),
   ]);
 }

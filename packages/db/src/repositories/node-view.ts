@@ -80,9 +80,9 @@ export function driftTotals(hosts: readonly HostNodeSummary[]): Record<DriftClas
 }
 
 /**
- * The overview page's state, in six queries whatever the number of hosts, run in parallel:
- * analyses, open findings, resolved findings, BUM reports, lag figures of the analysed hosts, node
- * message refusals. Each
+ * The overview page's state, in seven queries whatever the number of hosts, run in parallel:
+ * analyses, open findings, resolved findings, BUM reports, lag figures of the analysed hosts (their
+ * samples and their tracker counts), node message refusals. Each
  * is a statement of constant text: no per-host query, no per-host bound parameter.
  */
 export async function readNodesOverview(db: Db): Promise<NodesOverview> {

@@ -9,6 +9,14 @@
  * whose clocks are not synchronised, it is off by their skew. The node agent sends a delta
  * shortly after each kernel change (`bridge monitor fdb`), so the lag measured is the agent's
  * reaction time plus that notification delay.
+ *
+ * Only what changes in the kernel after the cast is timed: an entry the host's latest snapshot
+ * already shows in the asked-for state when the cast arrives (the full FDB a restarted or
+ * migrated-to host is sent, a flood entry re-announced while the host's agent was down, the second
+ * copy of a cast Neutron sends twice) is counted as `alreadyHeld`, never as a sample: timing it
+ * would measure the wait for the next periodic snapshot, or nothing at all. The latest state is
+ * keyed by VNI, so a snapshot read before the model knew the VNI's network still counts. An entry
+ * whose host has no snapshot yet, or whose cast names no VNI (`segment_id`), is timed as before.
  */
 import type { FdbMessage } from '../decode';
 import { FLOOD_MAC } from '../l2pop';
@@ -44,11 +52,18 @@ export interface HostConvergence {
   pending: number;
   /** Entries not seen within the timeout (dropped from pending). */
   timedOut: number;
+  /**
+   * Entries a cast asked for that the host's latest snapshot already showed in that state (not timed);
+   * absent when unknown (figures read back from a database without the host's stored counts).
+   */
+  alreadyHeld?: number;
 }
 
 interface Pending {
   change: 'add' | 'remove';
   network: string;
+  /** The cast's `segment_id`; null when it sent none. */
+  vni: number | null;
   vtep: string;
   mac: string;
   at: number;
@@ -69,8 +84,11 @@ function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Lag figures of a host from its samples' lags (ms, oldest first). */
-export function lagFigures(host: string, lags: number[], pending = 0, timedOut = 0): HostConvergence {
+/**
+ * Lag figures of a host from its samples' lags (ms, oldest first), with the tracker's counts of
+ * entries still pending and timed out (and, when given, already held).
+ */
+export function lagFigures(host: string, lags: number[], pending = 0, timedOut = 0, alreadyHeld?: number): HostConvergence {
   const sorted = [...lags].sort((a, b) => a - b);
   return {
     host,
@@ -81,13 +99,20 @@ export function lagFigures(host: string, lags: number[], pending = 0, timedOut =
     maxMs: sorted.length ? sorted[sorted.length - 1]! : null,
     pending,
     timedOut,
+    ...(alreadyHeld === undefined ? {} : { alreadyHeld }),
   };
 }
+
+/** Key of one l2pop entry in a host's latest held state: VNI, VTEP, MAC. */
+const heldKey = (vni: number, vtep: string, mac: string) => `${vni}\u0000${vtep}\u0000${mac}`;
 
 export class ConvergenceTracker {
   private readonly pending = new Map<string, Map<string, Pending>>();
   private readonly lags = new Map<string, number[]>();
   private readonly timedOut = new Map<string, number>();
+  private readonly alreadyHeld = new Map<string, number>();
+  /** Per host, the l2pop entries (flood entries and non-learned unicast rows) its latest snapshot shows, by {@link heldKey}. */
+  private readonly held = new Map<string, Set<string>>();
   private total = 0;
   private readonly timeoutMs: number;
   private readonly maxPending: number;
@@ -101,7 +126,9 @@ export class ConvergenceTracker {
 
   /**
    * Register what an add/remove cast asks of each host that applies it. A duplicate cast (Neutron
-   * sends each twice) keeps the first one's time.
+   * sends each twice) keeps the first one's time. An entry the host's latest snapshot already
+   * shows in the asked-for state is not pending (it replaces a pending opposite change): counted
+   * as already held.
    * @param applying for each entry's network and VTEP, the hosts that must apply it
    */
   expect(msg: FdbMessage, at: number, messageId: number, applying: (network: string, vtep: string) => string[]): void {
@@ -109,13 +136,23 @@ export class ConvergenceTracker {
     for (const e of msg.entries) {
       const mac = e.flood ? FLOOD_MAC : e.mac;
       const key = `${e.network}\u0000${e.vtep}\u0000${mac}`;
+      const hk = e.vni === null ? null : heldKey(e.vni, e.vtep, mac);
       for (const host of applying(e.network, e.vtep)) {
         let m = this.pending.get(host);
-        if (!m) this.pending.set(host, (m = new Map()));
-        const prev = m.get(key);
+        const prev = m?.get(key);
         if (prev && prev.change === change) continue;
+        const held = this.held.get(host);
+        if (held && hk !== null && held.has(hk) === (change === 'add')) {
+          if (prev) {
+            m!.delete(key);
+            this.total--;
+          }
+          this.alreadyHeld.set(host, (this.alreadyHeld.get(host) ?? 0) + 1);
+          continue;
+        }
+        if (!m) this.pending.set(host, (m = new Map()));
         if (!prev) this.total++;
-        m.set(key, { change, network: e.network, vtep: e.vtep, mac, at, messageId });
+        m.set(key, { change, network: e.network, vni: e.vni, vtep: e.vtep, mac, at, messageId });
       }
     }
     if (this.total > this.maxPending) this.evictOldest(this.total - this.maxPending);
@@ -127,18 +164,29 @@ export class ConvergenceTracker {
    * @param byVni VNI -> network id, from the model
    */
   observe(snap: FullNodeSnapshot, byVni: Map<number, string>): ConvergenceSample[] {
+    const state = heldTunnelState(snap, byVni);
+    const keys = new Set<string>();
+    for (const h of state) {
+      for (const v of h.floodUnicast) keys.add(heldKey(h.vni, v, FLOOD_MAC));
+      for (const u of h.unicast) if (!u.learned && u.vtep !== null) keys.add(heldKey(h.vni, u.vtep, u.mac));
+    }
+    this.held.set(snap.host, keys);
     const m = this.pending.get(snap.host);
     if (!m || m.size === 0) return [];
     const seenAt = Date.parse(snap.takenAt);
-    const held = new Map(heldTunnelState(snap, byVni).map((h) => [h.network, h]));
+    const held = new Map(state.map((h) => [h.network, h])); // only for a cast without a VNI
     const out: ConvergenceSample[] = [];
     for (const [key, p] of m) {
-      const h = held.get(p.network);
-      const present = h
-        ? p.mac === FLOOD_MAC
-          ? h.floodUnicast.includes(p.vtep)
-          : h.unicast.some((u) => !u.learned && u.mac === p.mac && u.vtep === p.vtep)
-        : false;
+      let present: boolean;
+      if (p.vni !== null) present = keys.has(heldKey(p.vni, p.vtep, p.mac));
+      else {
+        const h = held.get(p.network);
+        present = h
+          ? p.mac === FLOOD_MAC
+            ? h.floodUnicast.includes(p.vtep)
+            : h.unicast.some((u) => !u.learned && u.mac === p.mac && u.vtep === p.vtep)
+          : false;
+      }
       if (present !== (p.change === 'add')) continue;
       m.delete(key);
       this.total--;
@@ -150,6 +198,16 @@ export class ConvergenceTracker {
       if (l.length > this.window) l.splice(0, l.length - this.window);
     }
     return out;
+  }
+
+  /** Drop everything known of a host (an expired host): its pending entries, lags, counts and latest held state. */
+  forget(host: string): void {
+    this.total -= this.pending.get(host)?.size ?? 0;
+    this.pending.delete(host);
+    this.lags.delete(host);
+    this.timedOut.delete(host);
+    this.alreadyHeld.delete(host);
+    this.held.delete(host);
   }
 
   /** Count pending entries older than the timeout as timed out. */
@@ -175,9 +233,13 @@ export class ConvergenceTracker {
     }
   }
 
-  /** Lag figures per host that has samples, pending or timed-out entries. */
+  /** Lag figures per host that has samples, pending, timed-out or already held entries. */
   stats(): HostConvergence[] {
-    const hosts = new Set([...this.lags.keys(), ...this.pending.keys(), ...this.timedOut.keys()]);
-    return [...hosts].sort().map((host) => lagFigures(host, this.lags.get(host) ?? [], this.pending.get(host)?.size ?? 0, this.timedOut.get(host) ?? 0));
+    const hosts = new Set([...this.lags.keys(), ...this.pending.keys(), ...this.timedOut.keys(), ...this.alreadyHeld.keys()]);
+    return [...hosts]
+      .sort()
+      .map((host) =>
+        lagFigures(host, this.lags.get(host) ?? [], this.pending.get(host)?.size ?? 0, this.timedOut.get(host) ?? 0, this.alreadyHeld.get(host) ?? 0),
+      );
   }
 }

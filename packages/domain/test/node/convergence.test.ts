@@ -84,3 +84,82 @@ describe('ConvergenceTracker on lab3', () => {
     ]);
   });
 });
+
+/**
+ * lab3 replayed in time order with every step's real kernel snapshots observed at the step's time,
+ * as the worker sees them: the casts fold into the model and the tracker, the snapshots into the tracker.
+ * @returns the samples each step's snapshots yielded, and the tracker
+ */
+function replayWithSnapshots(hostsWithAgents: string[]) {
+  const model = new ClusterModel();
+  const tracker = new ConvergenceTracker();
+  const steps = [...snapshotTimes('lab3')].sort((a, b) => a[1] - b[1]);
+  const samples = new Map<string, ReturnType<ConvergenceTracker['observe']>>();
+  const figures = new Map<string, ReturnType<ConvergenceTracker['stats']>>();
+  let next = 0;
+  const observeUpTo = (t: number) => {
+    for (; next < steps.length && steps[next]![1] <= t; next++) {
+      const [step, at] = steps[next]!;
+      const { snapshots } = snapshotsFromBundle(bundleFilesOf('lab3', step), { takenAt: at });
+      samples.set(
+        step,
+        snapshots.flatMap((s) => tracker.observe(s, byVni(model))),
+      );
+      figures.set(step, tracker.stats());
+    }
+  };
+  let seq = 0;
+  for (const r of loadCapture('lab3')) {
+    observeUpTo(r.ts.getTime() - 1);
+    const d = decodeMessage(r);
+    if (!d.ok) continue;
+    model.apply(d.message, r.ts.getTime(), ++seq);
+    if (d.message.kind !== 'fdb') continue;
+    const msg = d.message;
+    tracker.expect(msg, r.ts.getTime(), seq, (network, vtep) => {
+      const owner = model.hostOfVtep(vtep);
+      const hosts = msg.target && msg.target !== 'fanout' ? [msg.target] : hostsWithAgents.filter((h) => model.memberships(h).includes(network));
+      return hosts.filter((h) => h !== owner && model.host(h)?.l2population === true);
+    });
+  }
+  observeUpTo(Infinity);
+  return { samples, figures, tracker };
+}
+
+describe('ConvergenceTracker times only what changed in the kernel after the cast (issue 11 item 4)', () => {
+  const hosts = ['controller', 'compute1', 'compute2'];
+  const { samples, figures } = replayWithSnapshots(hosts);
+  const lines = (step: string) => (samples.get(step) ?? []).map((s) => `${s.host} ${s.change} ${s.vtep} ${s.mac} ${s.lagMs} ms`);
+
+  it("compute1's agent restart: the full FDB it is sent and its re-announced entries were all held already: no sample, nothing pending", () => {
+    console.log(`samples at 3-after-agent-restart: ${lines('3-after-agent-restart').join('; ') || 'none'}`);
+    console.log(`figures then: ${JSON.stringify(figures.get('3-after-agent-restart'))}`);
+    expect(lines('3-after-agent-restart')).toEqual([]);
+    const f = figures.get('3-after-agent-restart')!;
+    expect(f.reduce((n, x) => n + x.pending, 0)).toBe(0);
+    // the host-directed full FDB to compute1: both other VTEPs' flood entries and MACs, held since step 1
+    expect(f.find((x) => x.host === 'compute1')!.alreadyHeld).toBeGreaterThanOrEqual(4);
+  });
+
+  it('what did change is still timed: the ports coming up (adds) and compute2 leaving (removes)', () => {
+    expect(lines('1-ports-active')).toHaveLength(12);
+    expect((samples.get('5-after-delete-compute2') ?? []).map((s) => `${s.host} ${s.change} ${s.vtep} ${s.mac}`).sort()).toEqual([
+      'compute1 remove 10.0.20.13 00:00:00:00:00:00',
+      'compute1 remove 10.0.20.13 fa:16:3e:aa:b5:55',
+      'controller remove 10.0.20.13 00:00:00:00:00:00',
+      'controller remove 10.0.20.13 fa:16:3e:aa:b5:55',
+    ]);
+    for (const step of ['1-ports-active', '5-after-delete-compute2']) for (const s of samples.get(step)!) expect(s.lagMs).toBeLessThan(20_000);
+  });
+});
+
+describe('ConvergenceTracker.forget', () => {
+  it('drops a host: no figures, and its pending entries no longer count against the bound', () => {
+    const { tracker } = replay(snapshotTimes('lab3').get('1-ports-active')!, ['controller', 'compute1', 'compute2']);
+    tracker.forget('compute1');
+    expect(tracker.stats().map((s) => [s.host, s.pending])).toEqual([
+      ['compute2', 4],
+      ['controller', 4],
+    ]);
+  });
+});

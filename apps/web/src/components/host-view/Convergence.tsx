@@ -1,5 +1,5 @@
 'use client';
-/** A host's convergence figures: lag from a server cast to the entry on the host (p50 / p95 / max), samples, pending. */
+/** A host's convergence figures: lag from a server cast to the entry on the host (p50 / p95 / max), samples, pending, timed out, already held. */
 import type { HostConvergence } from '@l2scope/domain';
 import { count, duration } from '@/lib/format';
 
@@ -38,6 +38,11 @@ export function ConvergenceFigures({ host, c, compact = false }: { host: string;
           </span>
           {c.pending > 0 && <span className="conv-fig muted">{count(c.pending)} pending</span>}
           {c.timedOut > 0 && <span className="conv-fig text-bad">{count(c.timedOut)} timed out</span>}
+          {(c.alreadyHeld ?? 0) > 0 && (
+            <span className="conv-fig muted" title="entries a cast asked for that the host already held: nothing changed, not timed">
+              {count(c.alreadyHeld!)} already held
+            </span>
+          )}
         </>
       )}
     </span>
