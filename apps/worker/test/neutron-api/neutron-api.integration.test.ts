@@ -42,9 +42,11 @@ describe('noauth endpoint, live tap', () => {
   beforeAll(async () => {
     vhost = await createTestVhost('l2scope-neutron-api');
     db = await createTestDatabase();
-    const t0 = Date.now();
-    // the ports went ACTIVE 3 s after the test began (after the tap started listening)
-    api = await startReplayServer({ portsUpdatedAt: () => new Date(Math.ceil((t0 + 3000) / 1000) * 1000) });
+    // the ports go ACTIVE once the worker's tap listens (startWorker resolves after the tap
+    // started): on the next whole second (Neutron's `updated_at` has 1 s resolution); before
+    // that they carry an old time, which the checks do not judge
+    let activeAt: Date | null = null;
+    api = await startReplayServer({ portsUpdatedAt: () => activeAt ?? new Date(0) });
     conn = await amqp.connect(vhost.adminUrl);
     const ch = await conn.createChannel();
     const spec = exchangeFor('neutron');
@@ -61,6 +63,7 @@ describe('noauth endpoint, live tap', () => {
       neutronApiIntervalMs: 300,
       neutronApiCastGraceMs: 0,
     });
+    activeAt = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
   });
   afterAll(async () => {
     await worker?.stop();
