@@ -80,6 +80,22 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
   }
 }
 
+/**
+ * Run `read` in one read transaction that sees a single snapshot of the database: several reads
+ * that must agree with each other (the projection's `seq` and its rows) cannot straddle a writer's
+ * commit. PostgreSQL: `REPEATABLE READ` (its default, READ COMMITTED, takes a new snapshot per
+ * statement); SQLite: a transaction (one snapshot of the WAL). `db` may already be a transaction
+ * client (no `$transaction`): `read` then runs in it as it is.
+ * @throws whatever `read` throws (the transaction is rolled back)
+ */
+export async function readConsistent<C, T>(db: C, read: (tx: C) => Promise<T>): Promise<T> {
+  const tx = db as unknown as { $transaction?: (fn: (tx: C) => Promise<T>, o?: { isolationLevel?: string }) => Promise<T>; _activeProvider?: string };
+  if (typeof tx.$transaction !== 'function') return read(db);
+  // the provider of a client from openDb (Prisma's generated client names it; the public types do not)
+  const postgres = tx._activeProvider === 'postgresql';
+  return tx.$transaction(read, postgres ? { isolationLevel: 'RepeatableRead' } : undefined);
+}
+
 /** Close a client from {@link openDb} (its connections, or the SQLite file). Idempotent. */
 export async function closeDb(db: Db): Promise<void> {
   await db.$disconnect();

@@ -184,6 +184,56 @@ describe.each(PROVIDERS)('%s', (provider) => {
     if (db) await closeDb(db);
   });
 
+  it('a snapshot read while batches commit is the state of one commit: its seq and its rows agree', async () => {
+    await db.$transaction([db.host.deleteMany(), db.network.deleteMany(), db.vtepEntries.deleteMany()]);
+    await writeModelSeq(db, 0);
+    const host = (k: number): ModelChange => ({
+      type: 'host',
+      host: {
+        id: `consistency-${k}`,
+        name: `consistency-${k}`,
+        vtep: `10.9.${k >> 8}.${k & 255}`,
+        agentType: 'Linux bridge agent',
+        binary: 'neutron-linuxbridge-agent',
+        l2population: true,
+        arpResponder: null,
+        distributedRouting: null,
+        tunnelTypes: ['vxlan'],
+        devices: 0,
+        startedAt: null,
+        lastReportAt: k,
+        networks: {},
+      },
+    });
+    // batch k adds host k and sets seq k: in any committed state, hosts == seq
+    const BATCHES = 120;
+    let writing = true;
+    const writer = (async () => {
+      try {
+        for (let k = 1; k <= BATCHES; k++)
+          await db.$transaction(async (tx) => {
+            await writeModelChanges(tx, provider, [host(k)]);
+            await writeModelSeq(tx, k);
+          });
+      } finally {
+        writing = false;
+      }
+    })();
+    let reads = 0;
+    const torn: string[] = [];
+    while (writing || reads === 0) {
+      const [whole, one] = await Promise.all([readModelSnapshot(db), readHostModel(db, 'consistency-1')]);
+      if (whole.hosts.length !== whole.seq) torn.push(`snapshot: seq ${whole.seq}, ${whole.hosts.length} hosts`);
+      if ((one.hosts.length === 1) !== one.seq >= 1) torn.push(`host: seq ${one.seq}, ${one.hosts.length} hosts`);
+      reads++;
+    }
+    await writer;
+    console.log(`${provider}: ${reads} snapshot reads during ${BATCHES} commits, ${torn.length} torn`);
+    expect(torn.slice(0, 5)).toEqual([]);
+    expect((await readModelSnapshot(db)).hosts).toHaveLength(BATCHES);
+    await db.$transaction([db.host.deleteMany(), db.network.deleteMany(), db.vtepEntries.deleteMany()]);
+  });
+
   it("the model projection, written batch by batch from real captures, holds the model's records and tells each host what the model tells it", async () => {
     for (const scenario of ['lab1', 'switch-noclean']) {
       await db.$transaction([db.host.deleteMany(), db.network.deleteMany(), db.vtepEntries.deleteMany()]);

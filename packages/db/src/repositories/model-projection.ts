@@ -7,7 +7,7 @@
  */
 import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelEdits } from '@l2scope/domain';
 import { type BulkTable, insertRows, storableString } from '../bulk';
-import type { Db } from '../client';
+import { type Db, readConsistent } from '../client';
 import type { DbProvider } from '../config';
 
 const HOST: BulkTable = {
@@ -70,12 +70,16 @@ const vtepEntries = (v: VtepEntriesRow): VtepEntries => ({
 
 /** Read the whole projection as a snapshot (`seq` = the last message folded in, 0 when empty). */
 export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
-  const [state, hosts, networks, vteps] = await Promise.all([
-    db.modelState.findUnique({ where: { id: 1 } }),
-    db.host.findMany({ where: { expiredAt: null }, orderBy: { id: 'asc' } }),
-    db.network.findMany({ where: { deletedAt: null }, orderBy: { id: 'asc' } }),
-    db.vtepEntries.findMany({ orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
-  ]);
+  // one snapshot for the four reads: a batch committed between them would give a `seq` whose rows
+  // are partly missing, and a browser that loads it skips the live changes up to that `seq`
+  const [state, hosts, networks, vteps] = await readConsistent(db, (tx) =>
+    Promise.all([
+      tx.modelState.findUnique({ where: { id: 1 } }),
+      tx.host.findMany({ where: { expiredAt: null }, orderBy: { id: 'asc' } }),
+      tx.network.findMany({ where: { deletedAt: null }, orderBy: { id: 'asc' } }),
+      tx.vtepEntries.findMany({ orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
+    ]),
+  );
   return {
     seq: state ? Number(state.seq) : 0,
     hosts: hosts.map(hostView),
@@ -92,16 +96,18 @@ export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
  * @returns hosts `[]` when the projection does not know `hostId`
  */
 export async function readHostModel(db: Client, hostId: string): Promise<ModelSnapshot> {
-  const [state, host] = await Promise.all([db.modelState.findUnique({ where: { id: 1 } }), db.host.findUnique({ where: { id: hostId } })]);
-  const seq = state ? Number(state.seq) : 0;
-  if (!host) return { seq, hosts: [], networks: [], vteps: [] };
-  const view = hostView(host);
-  const ids = Object.keys(view.networks);
-  const [networks, vteps] = await Promise.all([
-    db.network.findMany({ where: { id: { in: ids }, deletedAt: null }, orderBy: { id: 'asc' } }),
-    db.vtepEntries.findMany({ where: { networkId: { in: ids } }, orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
-  ]);
-  return { seq, hosts: [view], networks: networks.map(networkView), vteps: vteps.map(vtepEntries) };
+  return readConsistent(db, async (tx) => {
+    const [state, host] = await Promise.all([tx.modelState.findUnique({ where: { id: 1 } }), tx.host.findUnique({ where: { id: hostId } })]);
+    const seq = state ? Number(state.seq) : 0;
+    if (!host) return { seq, hosts: [], networks: [], vteps: [] };
+    const view = hostView(host);
+    const ids = Object.keys(view.networks);
+    const [networks, vteps] = await Promise.all([
+      tx.network.findMany({ where: { id: { in: ids }, deletedAt: null }, orderBy: { id: 'asc' } }),
+      tx.vtepEntries.findMany({ where: { networkId: { in: ids } }, orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
+    ]);
+    return { seq, hosts: [view], networks: networks.map(networkView), vteps: vteps.map(vtepEntries) };
+  });
 }
 
 /**
