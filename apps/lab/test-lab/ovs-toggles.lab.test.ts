@@ -88,12 +88,18 @@ beforeAll(async () => {
     OVS.every((h) => s.hosts[h]?.kind === 'ovs') &&
     ALL.every((h) => isRunning(s.procs[agentKey(h)]));
   if (!running) {
-    // a running lab of another shape is converged (ovs2 added); none is brought up
-    if (s === null || !isRunning(s.procs.server)) broughtUp = true;
+    // a lab of another shape (e.g. the 3 Linux bridge hosts of the other lab tests, with their VMs
+    // and a network the worker would only half know) is taken down: a fresh one of this shape
+    if (s !== null && isRunning(s.procs.server)) await lab('down');
+    broughtUp = true;
     await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--l2pop', 'on', '--arp-responder', 'off', '--no-vms');
   }
   for (const h of ALL)
     if (JSON.stringify(state().hosts[h]!.mode) !== JSON.stringify({ l2pop: true, arp: false })) await lab('mode', h, '--l2pop', 'on', '--arp-responder', 'off');
+  // every VM is made after the worker starts, so that it sees every port's casts (a VM left by an
+  // earlier run would be a port the worker never heard of)
+  const on = (h: string) => Object.values(state().vms).filter((v) => v.host === h).length;
+  for (const h of Object.keys(state().hosts)) if (on(h) > 0) await lab('vm', 'del', '--host', h, '--all');
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-test-ovs-toggles-'));
   const key = path.join(tmp, 'command-key.pem');
   const dbUrl = `file:${path.join(tmp, 'l2scope.db')}`;
@@ -104,9 +110,7 @@ beforeAll(async () => {
   await lab('agents', 'start', '--command-public-key', pub);
   db = await openDb(dbUrl);
   // the VMs after the worker, so it sees every port's casts: one on each host but ovs2
-  const on = (h: string) => Object.values(state().vms).filter((v) => v.host === h).length;
-  if (on('ovs2') > 0) await lab('vm', 'del', '--host', 'ovs2', '--all');
-  for (const h of WITH_VM) if (on(h) < 1) await lab('vm', 'add', '--host', h);
+  for (const h of WITH_VM) await lab('vm', 'add', '--host', h);
   await zeroDriftEverywhere('VMs up');
 });
 
