@@ -112,7 +112,22 @@ beforeAll(async () => {
   // the VMs after the worker, so it sees every port's casts: one on each host but ovs2
   for (const h of WITH_VM) await lab('vm', 'add', '--host', h);
   await zeroDriftEverywhere('VMs up');
+  // the plan predicts from report_state: wait until every host with a VM has reported (every 30 s)
+  // and the model holds its membership under its name, not under an anonymous `vtep:<ip>` record
+  await waitFor('every host with a VM named in the model with its network', async () => {
+    const m = await worker!.snapshot();
+    return WITH_VM.every((h) => m.hosts.some((x) => x.name === h && x.vtep !== null && Object.keys(x.networks).length > 0));
+  });
 });
+
+/** Poll `check` every second until it holds, or throw after `timeoutMs`. */
+async function waitFor(label: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${label}: not reached after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
 
 afterAll(async () => {
   if (db) await closeDb(db);

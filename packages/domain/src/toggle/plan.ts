@@ -146,7 +146,8 @@ function switchedModel(before: Map<string, PredictedHost>, switched: ReadonlySet
  * vSwitch or unknown). `downtimeS`: the data-plane interruption of the host's VMs, estimated:
  * a clean switch {@link AGENT_RESTART_S} + {@link VXLAN_RECREATE_S} per network; an OVS restart
  * {@link AGENT_RESTART_S} (flows reinstalled); in place 0 (devices untouched).
- * A target the model does not know is left as it is and named in a warning.
+ * A target the model does not know is left as it is and named in a warning, and so is a VTEP of a
+ * target's network that is known only from casts (its agent has not reported yet).
  *
  * With `batch`, the cross-host findings are those of the batch's end state; one that appears only
  * while the batch runs (the targets switched, `batch.later` not yet) is returned `transient`, and
@@ -189,6 +190,16 @@ export function predictToggle(input: PredictToggleInput): TogglePrediction {
       .filter((p) => p.view.networks[network] !== undefined)
       .map(ctxOf)
       .sort((a, b) => compareText(a.name, b.name));
+  // VTEPs known only from casts (no report_state yet): their agents' modes are not predicted
+  for (const id of model.hostIds()) {
+    const v = model.host(id)!;
+    if (v.name !== null) continue;
+    const on = Object.keys(v.networks).filter((n) => networks.has(n));
+    if (on.length)
+      warnings.push(
+        `${v.vtep ?? id} on ${sortStr(on).join(', ')}: no report_state from its agent yet, so its agent type and mode are unknown and not predicted`,
+      );
+  }
   for (const network of sortStr([...networks])) {
     const vni = model.vniOf(network);
     const was = networkFindings(network, vni, byNetwork(before, network));

@@ -77,6 +77,34 @@ describe('predictToggle', () => {
     expect(alone.predicted.map((f) => [f.kind, f.severity, f.transient ?? false])).toEqual([['mixed_arp_responder', 'error', false]]);
   });
 
+  it('a VTEP of the network known only from casts (no report_state yet) is named in a warning, not predicted', () => {
+    const model = labAt('lab3', '1-ports-active');
+    const network = Object.keys(model.host('compute1')!.networks)[0]!;
+    const before = predictToggle({ model, hosts: ['compute1'], change: { l2_population: false }, inPlace: false });
+    expect(before.warnings).toEqual([]);
+    // a fourth VTEP announces a port on the network before its agent ever reported
+    const cast = decoded(L2POP_FANOUT_EXCHANGE, '', {
+      method: 'add_fdb_entries',
+      args: {
+        fdb_entries: {
+          [network]: {
+            segment_id: 649,
+            network_type: 'vxlan',
+            ports: {
+              '10.0.20.99': [
+                ['00:00:00:00:00:00', '0.0.0.0'],
+                ['fa:16:3e:00:00:99', '172.16.1.99'],
+              ],
+            },
+          },
+        },
+      },
+    });
+    model.apply(cast, Date.now(), 1e9);
+    const p = predictToggle({ model, hosts: ['compute1'], change: { l2_population: false }, inPlace: false });
+    expect(p.warnings).toEqual([`10.0.20.99 on ${network}: no report_state from its agent yet, so its agent type and mode are unknown and not predicted`]);
+  });
+
   it('ovs-try: l2pop off on an OVS host predicts mixed_l2pop and a restart; with DVR reported it is not applicable', () => {
     const model = modelAt(loadCapture('ovs-try'));
     const p = predictToggle({ model, hosts: ['ovs1'], change: { l2_population: false }, inPlace: false });
