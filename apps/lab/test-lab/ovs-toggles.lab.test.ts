@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, advanceToggleJob, closeDb, createToggleJobs, getToggleJob, openDb } from '@l2scope/db';
 import { FINAL_JOB_STATES, type ModeChange, type ToggleJobView, cookieCounts, parseBrTun, parseOfctlFlows, parseOvsTunnelPorts } from '@l2scope/domain';
 import { agentKey, agentOf } from '../src/agents';
+import { waitFor } from '../src/exec';
 import { ovsOfctl, ovsVsctl } from '../src/ovs';
 import { pingMatrix } from '../src/ping';
 import { isRunning } from '../src/procs';
@@ -114,20 +115,16 @@ beforeAll(async () => {
   await zeroDriftEverywhere('VMs up');
   // the plan predicts from report_state: wait until every host with a VM has reported (every 30 s)
   // and the model holds its membership under its name, not under an anonymous `vtep:<ip>` record
-  await waitFor('every host with a VM named in the model with its network', async () => {
-    const m = await worker!.snapshot();
-    return WITH_VM.every((h) => m.hosts.some((x) => x.name === h && x.vtep !== null && Object.keys(x.networks).length > 0));
-  });
+  await waitFor(
+    'every host with a VM named in the model with its network',
+    async () => {
+      const m = await worker!.snapshot();
+      return WITH_VM.every((h) => m.hosts.some((x) => x.name === h && x.vtep !== null && Object.keys(x.networks).length > 0)) || undefined;
+    },
+    120_000,
+    1000,
+  );
 });
-
-/** Poll `check` every second until it holds, or throw after `timeoutMs`. */
-async function waitFor(label: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${label}: not reached after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 afterAll(async () => {
   if (db) await closeDb(db);
