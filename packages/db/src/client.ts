@@ -54,6 +54,9 @@ export interface OpenDbOptions {
  * Throws when the SQLite file is missing, for a PostgreSQL URL with `?schema=`, or the
  * driver's error when the database cannot be reached.
  */
+/** The provider of each client {@link openDb} returned (read by {@link readConsistent}). */
+const providerOf = new WeakMap<object, 'postgresql' | 'sqlite'>();
+
 export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = {}): Promise<Db> {
   const adapter = await openAdapter(url);
   const log = opts.onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
@@ -67,12 +70,14 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
       const db = new PrismaClient({ adapter: adapter.factory, log: log ? [...log] : undefined });
       listen(db as never);
       await db.$connect();
+      providerOf.set(db, 'postgresql');
       return db as unknown as Db;
     }
     const { PrismaClient } = await import('./generated/sqlite/client');
     const db = new PrismaClient({ adapter: adapter.factory, log: log ? [...log] : undefined });
     await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     listen(db as never);
+    providerOf.set(db, 'sqlite');
     return db as unknown as Db;
   } catch (err) {
     await adapter.close();
@@ -85,14 +90,14 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
  * that must agree with each other (the projection's `seq` and its rows) cannot straddle a writer's
  * commit. PostgreSQL: `REPEATABLE READ` (its default, READ COMMITTED, takes a new snapshot per
  * statement); SQLite: a transaction (one snapshot of the WAL). `db` may already be a transaction
- * client (no `$transaction`): `read` then runs in it as it is.
+ * client (no `$transaction`): `read` then runs in it as it is. A client not opened by {@link openDb}
+ * gets a plain transaction (its provider is unknown).
  * @throws whatever `read` throws (the transaction is rolled back)
  */
 export async function readConsistent<C, T>(db: C, read: (tx: C) => Promise<T>): Promise<T> {
-  const tx = db as unknown as { $transaction?: (fn: (tx: C) => Promise<T>, o?: { isolationLevel?: string }) => Promise<T>; _activeProvider?: string };
+  const tx = db as unknown as { $transaction?: (fn: (tx: C) => Promise<T>, o?: { isolationLevel?: string }) => Promise<T> };
   if (typeof tx.$transaction !== 'function') return read(db);
-  // the provider of a client from openDb (Prisma's generated client names it; the public types do not)
-  const postgres = tx._activeProvider === 'postgresql';
+  const postgres = providerOf.get(tx) === 'postgresql';
   return tx.$transaction(read, postgres ? { isolationLevel: 'RepeatableRead' } : undefined);
 }
 

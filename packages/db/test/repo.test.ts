@@ -60,6 +60,7 @@ import {
   writeModelSeq,
   writeNodeRefusals,
 } from '../src/index';
+import { readConsistent } from '../src/client';
 import { migrate } from '../src/migrate';
 import { PROVIDERS } from '../src/config';
 
@@ -182,6 +183,19 @@ describe.each(PROVIDERS)('%s', (provider) => {
   });
   afterAll(async () => {
     if (db) await closeDb(db);
+  });
+
+  it('readConsistent reads in one snapshot: REPEATABLE READ on PostgreSQL, a transaction on SQLite', async () => {
+    const level = await readConsistent(db, async (tx) =>
+      provider === 'postgresql'
+        ? (await tx.$queryRawUnsafe<{ transaction_isolation: string }[]>('SHOW transaction_isolation'))[0]!.transaction_isolation
+        : // SQLite: a second BEGIN inside a transaction is refused
+          await tx.$executeRawUnsafe('BEGIN').then(
+            () => 'no transaction',
+            (e: unknown) => (String(e).includes('within a transaction') ? 'transaction' : String(e)),
+          ),
+    );
+    expect(level).toBe(provider === 'postgresql' ? 'repeatable read' : 'transaction');
   });
 
   it('a snapshot read while batches commit is the state of one commit: its seq and its rows agree', async () => {

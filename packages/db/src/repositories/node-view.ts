@@ -20,7 +20,7 @@ import {
   summarizeHost,
   toldFdbOf,
 } from '@l2scope/domain';
-import type { Db } from '../client';
+import { type Db, readConsistent } from '../client';
 import { type StoredConvergenceSample, lagFiguresOfAnalysedHosts, recentConvergenceSamples } from './convergence';
 import { type ListedFinding, openFindings, openFindingsOfHost, openFindingsOfNetwork, resolvedFindings } from './findings';
 import { hostAnalyses, hostAnalysisOf } from './host-analyses';
@@ -86,14 +86,10 @@ export function driftTotals(hosts: readonly HostNodeSummary[]): Record<DriftClas
  * is a statement of constant text: no per-host query, no per-host bound parameter.
  */
 export async function readNodesOverview(db: Db): Promise<NodesOverview> {
-  const [analyses, open, resolved, bum, lags, refused] = await Promise.all([
-    hostAnalyses(db),
-    openFindings(db),
-    resolvedFindings(db, 20),
-    bumReports(db),
-    lagFiguresOfAnalysedHosts(db),
-    readNodeRefusals(db),
-  ]);
+  // one snapshot: a host analysed between two reads would otherwise miss its findings or lag
+  const [analyses, open, resolved, bum, lags, refused] = await readConsistent(db, (tx) =>
+    Promise.all([hostAnalyses(tx), openFindings(tx), resolvedFindings(tx, 20), bumReports(tx), lagFiguresOfAnalysedHosts(tx), readNodeRefusals(tx)]),
+  );
   const hosts = analyses.map((a) => summarizeHost(a.host, a.analysis));
   const lagOf = new Map(lags.map((l) => [l.host, l]));
   return {
@@ -110,14 +106,17 @@ export async function readNodesOverview(db: Db): Promise<NodesOverview> {
 
 /** The host page's state; null when neither the model, an analysis nor a snapshot knows `host`. */
 export async function readNodeHost(db: Db, host: string): Promise<NodeHostView | null> {
-  const [analysis, snapshot, bum, samples, model, findings] = await Promise.all([
-    hostAnalysisOf(db, host),
-    nodeSnapshotOf(db, host),
-    bumReportOf(db, host),
-    recentConvergenceSamples(db, host, 50),
-    readHostModel(db, host),
-    openFindingsOfHost(db, host),
-  ]);
+  // one snapshot: the told rows (model) and the held rows (snapshot, analysis) of the same moment
+  const [analysis, snapshot, bum, samples, model, findings] = await readConsistent(db, (tx) =>
+    Promise.all([
+      hostAnalysisOf(tx, host),
+      nodeSnapshotOf(tx, host),
+      bumReportOf(tx, host),
+      recentConvergenceSamples(tx, host, 50),
+      readHostModel(tx, host),
+      openFindingsOfHost(tx, host),
+    ]),
+  );
   const view = hostIn(model, host) ?? null;
   if (!analysis && !snapshot && !view) return null;
   return {
@@ -135,7 +134,9 @@ export async function readNodeHost(db: Db, host: string): Promise<NodeHostView |
 
 /** The network page's state; null when the model projection has no such network. */
 export async function readNodeNetwork(db: Db, network: string): Promise<NodeNetworkView | null> {
-  const [net, analyses, bum, findings] = await Promise.all([findNetwork(db, network), hostAnalyses(db), bumReports(db), openFindingsOfNetwork(db, network)]);
+  const [net, analyses, bum, findings] = await readConsistent(db, (tx) =>
+    Promise.all([findNetwork(tx, network), hostAnalyses(tx), bumReports(tx), openFindingsOfNetwork(tx, network)]),
+  );
   if (!net) return null;
   const bumOf = new Map(bum.map((b) => [b.host, b.report]));
   const hosts = analyses.flatMap((a): NodeNetworkMember[] => {
