@@ -72,6 +72,8 @@ test('host page: a down badge, the mode as of the last report, and each drift ro
 
   // the header badge links to the same card
   await expect(badge.getByTestId('host-agent-down-link')).toHaveAttribute('href', `/hosts/compute2#${ANCHOR}`);
+  // the mode switches warn that a switch of a down agent waits on a report_state it may never send
+  await expect(page.getByTestId('mode-agent-down')).toContainText('The agent of compute2 is down');
 });
 
 test('host page of a live agent: alive, the mode as current, no cause links', async ({ page }) => {
@@ -81,6 +83,7 @@ test('host page of a live agent: alive, the mode as current, no cause links', as
   await expect(page.getByTestId('host-mode')).toHaveAttribute('data-as-of-last-report', 'false');
   await expect(page.getByTestId('host-mode-as-of')).toHaveCount(0);
   await expect(page.getByTestId('drift-cause')).toHaveCount(0);
+  await expect(page.getByTestId('mode-agent-down')).toHaveCount(0);
 });
 
 test("topology: compute2's card carries the agent-down badge, linked to the finding; the others do not", async ({ page }) => {

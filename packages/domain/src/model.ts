@@ -98,6 +98,11 @@ export class ClusterModel {
     this.agentDownTimeMs = opts.agentDownTimeMs ?? AGENT_DOWN_TIME_MS;
   }
 
+  /** neutron-server's `agent_down_time` (ms) this model judges liveness with (the constructor's option). */
+  get agentDownTime(): number {
+    return this.agentDownTimeMs;
+  }
+
   /** Id of the last message applied. */
   get seq(): number {
     return this.seqValue;

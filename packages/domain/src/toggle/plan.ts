@@ -15,6 +15,7 @@
  * What l2scope cannot see ahead (ports the server still holds ACTIVE on the host that the agent no
  * longer has, HA router ports a standby network node counts) is left to verification.
  */
+import { isAgentAlive } from '../agent-liveness';
 import type { ClusterModel, HostView } from '../model';
 import type { HostCtx } from '../node/analysis/context';
 import { type Finding, networkFindings } from '../node/analysis/findings';
@@ -138,6 +139,10 @@ function switchedModel(before: Map<string, PredictedHost>, switched: ReadonlySet
  *   `get_endpoints`): OVS agents. The Linux bridge agent never calls it, so the OVS host gets no
  *   tunnel to them, and stops receiving l2pop casts (it consumes the l2population topic only with
  *   `l2_pop`): its VMs lose the Linux bridge hosts' VMs both ways (the tunnel ports it had keep no flow).
+ * - `agent_down` (error): a target's agent has not reported for longer than `agent_down_time` at the
+ *   model's clock (agent-liveness.ts). The switch restarts it, but the verification waits for its
+ *   report_state: an agent down for another reason (host, broker, crash loop) fails the job and
+ *   it is rolled back. "Apply anyway" when the restart is the point.
  * - `half_switched_vxlan` (Linux bridge, `inPlace`): `ensure_vxlan` never changes an existing
  *   device, so every `vxlan-<VNI>` keeps the old mode (error when arp_responder changes: the
  *   vxlan `proxy` flag is wrong; else warning).
@@ -217,6 +222,18 @@ export function predictToggle(input: PredictToggleInput): TogglePrediction {
     const p = before.get(name);
     if (!p) continue;
     const nets = sortStr(Object.keys(p.view.networks));
+    const last = p.view.lastReportAt;
+    if (last !== null && !isAgentAlive(last, model.clock, model.agentDownTime)) {
+      predicted.push({
+        kind: 'agent_down',
+        severity: 'error',
+        networks: [],
+        hosts: [name],
+        detail:
+          `${name}'s agent has sent no report_state for ${Math.round((model.clock - last) / 1000)} s (agent_down_time ${Math.round(model.agentDownTime / 1000)} s): it is down. ` +
+          'The switch restarts it, but the verification needs its report_state after the restart: if it is down for another reason (the host, the broker, a crash loop) the job fails and is rolled back.',
+      });
+    }
     if (change.l2_population === false && p.view.distributedRouting === true) {
       applicable = false;
       predicted.push({

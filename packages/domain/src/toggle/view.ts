@@ -9,7 +9,7 @@ import { JOB_STATES } from './job';
 
 /** A finding the plan predicts once the change is applied (same kinds as the analysis's findings). */
 export const predictedFindingSchema = z.object({
-  /** a finding kind (`mixed_arp_responder`, `mixed_l2pop`, `half_switched_vxlan`, ...) or a plan-only one (`dvr_needs_l2pop`, `no_l2pop_casts`, `no_tunnel_to_linuxbridge`) */
+  /** a finding kind (`mixed_arp_responder`, `mixed_l2pop`, `half_switched_vxlan`, ...) or a plan-only one (`agent_down`, `dvr_needs_l2pop`, `no_l2pop_casts`, `no_tunnel_to_linuxbridge`) */
   kind: z.string().max(64),
   /** `error`: connectivity breaks or the agent will not start; `warning`: degraded or to check */
   severity: z.enum(['error', 'warning']),

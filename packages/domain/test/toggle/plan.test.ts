@@ -77,6 +77,17 @@ describe('predictToggle', () => {
     expect(alone.predicted.map((f) => [f.kind, f.severity, f.transient ?? false])).toEqual([['mixed_arp_responder', 'error', false]]);
   });
 
+  it('agent-down capture: switching compute2, whose agent stopped reporting past agent_down_time, predicts agent_down (error); alive compute1 does not', () => {
+    const model = labAt('agent-down', '9-compute3-joined-compute2-frozen');
+    const down = predictToggle({ model, hosts: ['compute2'], change: { l2_population: false }, inPlace: false });
+    const f = down.predicted.find((x) => x.kind === 'agent_down');
+    expect([f?.severity, f?.hosts]).toEqual(['error', ['compute2']]);
+    // compute2's last report_state is 84 s before the snapshot (events.tsv); agent_down_time 75 s
+    expect(f?.detail).toMatch(/compute2's agent has sent no report_state for 8\d s \(agent_down_time 75 s\)/);
+    const alive = predictToggle({ model, hosts: ['compute1'], change: { l2_population: false }, inPlace: false });
+    expect(alive.predicted.map((x) => x.kind)).not.toContain('agent_down');
+  });
+
   it('a VTEP of the network known only from casts (no report_state yet) is named in a warning, not predicted', () => {
     const model = labAt('lab3', '1-ports-active');
     const network = Object.keys(model.host('compute1')!.networks)[0]!;
@@ -178,7 +189,7 @@ describe('predictToggle', () => {
         method: 'add_fdb_entries',
         args: { fdb_entries: { [network]: { segment_id: 649, network_type: 'vxlan', ports: { [vtep]: ports } } } },
       }),
-      Date.now(),
+      model.clock + 1000, // a second into the capture: every agent still alive
       model.seq + 1,
     );
     expect(model.vtepEntries(network, vtep)!.macs.length).toBeGreaterThanOrEqual(3);

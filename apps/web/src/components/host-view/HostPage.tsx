@@ -193,7 +193,12 @@ function HostBody({ d }: { d: HostData }) {
         </div>
       </Card>
 
-      <ModePanel host={d.host} mode={m} reported={d.view ? { l2population: d.view.l2population, arpResponder: d.view.arpResponder } : null} />
+      <ModePanel
+        host={d.host}
+        mode={m}
+        reported={d.view ? { l2population: d.view.l2population, arpResponder: d.view.arpResponder } : null}
+        agentDown={a?.agent?.alive === false}
+      />
 
       {d.findings.length > 0 && (
         <Card title={`Findings involving ${d.host} (${d.findings.length})`}>

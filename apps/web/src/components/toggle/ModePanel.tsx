@@ -3,7 +3,8 @@
  * The host page's mode panel: `l2_population` and `arp_responder` as the running agent reports
  * them (report_state) and as its ini says; for operators and admins two switches, the "in place"
  * choice (Linux bridge) and "Plan", which opens the plan dialog. Viewers see the state only. A
- * job in progress on the host is shown instead of a new plan.
+ * job in progress on the host is shown instead of a new plan. A host whose agent is down gets a
+ * warning above the switches (the plan predicts `agent_down`).
  */
 import type { HostMode } from '@l2scope/domain';
 import { useMemo, useState } from 'react';
@@ -26,9 +27,12 @@ export function ModePanel({
   host,
   mode,
   reported,
+  agentDown = false,
 }: {
   host: string;
   mode: HostMode | null;
+  /** the worker's liveness verdict: no report_state within agent_down_time */
+  agentDown?: boolean;
   /** the model's report_state values, when no analysis has the mode */
   reported: { l2population: boolean | null; arpResponder: boolean | null } | null;
 }) {
@@ -61,6 +65,12 @@ export function ModePanel({
           <ModeLine key={r.key} k={r.key} reported={r.reported} ini={r.ini} pending={r.restartPending} />
         ))}
       </div>
+      {agentDown && !active && (
+        <p className="small text-warn" data-testid="mode-agent-down">
+          The agent of {host} is down (no report_state within agent_down_time). A switch restarts it, but its verification needs a report_state after the
+          restart: unless the restart is the point, bring the agent back first. The plan names this as agent_down.
+        </p>
+      )}
       {active ? (
         <p className="small" data-testid="active-job">
           A toggle is in progress on {host}: {describeChange(active.change)} <JobState job={active} />{' '}
