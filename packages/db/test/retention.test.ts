@@ -193,11 +193,22 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await openTapGap(db, old.getTime(), 'still open');
     await db.nodeState.create({ data: { host: 'gone', takenAt: old, receivedAt: old, agentType: 'linuxbridge', snapshot: {} } });
     await db.nodeState.create({ data: { host: 'here', takenAt: now, receivedAt: now, agentType: 'linuxbridge', snapshot: {} } });
+    // networks: one deleted in Neutron long ago, one deleted today, one live (seen long ago)
+    for (const [id, deletedAt] of [
+      ['net-deleted-old', old],
+      ['net-deleted-now', now],
+      ['net-live', null],
+    ] as const)
+      await db.network.create({ data: { id, vni: 1000, networkType: 'vxlan', firstSeenAt: old, deletedAt } });
 
     await addConvergenceSamples(db, provider, [s(100, now), s(101, now), s(102, now)], new Date(0));
     expect((await pruneRetention(db, { maxConvergenceSamples: 10 }, { batch: 2 })).convergenceSamples).toBe(1);
     const r = await pruneRetention(db, { before: new Date(Date.now() - 86_400_000) }, { batch: 2 });
-    expect(r).toMatchObject({ convergenceSamples: 6, findings: 1, tapGaps: 1, hostRows: 1 });
+    expect(r).toMatchObject({ convergenceSamples: 6, findings: 1, tapGaps: 1, hostRows: 1, networks: 1 });
+    expect((await db.network.findMany({ where: { id: { startsWith: 'net-' } }, orderBy: { id: 'asc' } })).map((x) => x.id)).toEqual([
+      'net-deleted-now',
+      'net-live',
+    ]);
     await pruneRetention(db, { maxConvergenceSamples: 2 });
     expect((await db.convergenceSample.findMany({ orderBy: { id: 'asc' } })).map((x) => Number(x.messageId))).toEqual([101, 102]);
     expect((await db.finding.findMany()).map((x) => x.network)).toEqual(['still-open']);

@@ -11,8 +11,10 @@
  * - convergence samples seen before `before` or beyond the newest `maxConvergenceSamples`;
  *   findings resolved before `before` (open ones stay);
  *   tap gaps ended before `before` (open ones stay);
- * - per-host rows (latest snapshot, analysis, BUM report) of hosts not heard of since `before`.
- * The model projection (Host, Network, VtepEntries) is never pruned: it is the current state.
+ * - per-host rows (latest snapshot, analysis, BUM report) of hosts not heard of since `before`;
+ * - networks deleted (`network_delete`, `Network.deletedAt`) before `before`: their history rows
+ *   go with the same bound (messages, findings), so the row that named them goes too.
+ * The rest of the model projection (Host, live Network, VtepEntries) is never pruned: it is the current state.
  */
 import type { Db } from '../client';
 import { maxMessageId } from './messages';
@@ -36,6 +38,8 @@ export interface PruneReport {
   findings: number;
   tapGaps: number;
   hostRows: number;
+  /** Network rows deleted in Neutron before `before`. */
+  networks: number;
 }
 
 /** Options of a prune: rows per statement, and a hook awaited between batches (the worker yields to its event loop there). */
@@ -48,7 +52,17 @@ export interface PruneOptions {
 
 type Client = Pick<
   Db,
-  '$transaction' | 'message' | 'messageRef' | 'modelChange' | 'convergenceSample' | 'finding' | 'tapGap' | 'nodeState' | 'hostAnalysisState' | 'bumState'
+  | '$transaction'
+  | 'message'
+  | 'messageRef'
+  | 'modelChange'
+  | 'convergenceSample'
+  | 'finding'
+  | 'tapGap'
+  | 'nodeState'
+  | 'hostAnalysisState'
+  | 'bumState'
+  | 'network'
 >;
 
 /**
@@ -58,7 +72,7 @@ type Client = Pick<
 export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: PruneOptions = {}): Promise<PruneReport> {
   const batch = opts.batch ?? 1000;
   const pause = opts.pause ?? (() => Promise.resolve());
-  const report: PruneReport = { messages: 0, convergenceSamples: 0, findings: 0, tapGaps: 0, hostRows: 0 };
+  const report: PruneReport = { messages: 0, convergenceSamples: 0, findings: 0, tapGaps: 0, hostRows: 0, networks: 0 };
   const cutoff = await messageCutoff(db, policy);
   report.messages = await deleteMessagesUpTo(db, cutoff, batch, pause);
   if (policy.maxConvergenceSamples !== undefined) {
@@ -98,6 +112,12 @@ export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: 
       db.bumState.deleteMany({ where: { to: { lt: before } } }),
     ]);
     report.hostRows = a.count + b.count + c.count;
+    report.networks = await deleteByIds(
+      (take) => db.network.findMany({ where: { deletedAt: { lt: before } }, orderBy: { deletedAt: 'asc' }, take, select: { id: true } }),
+      (ids) => db.network.deleteMany({ where: { id: { in: ids }, deletedAt: { lt: before } } }),
+      batch,
+      pause,
+    );
   }
   return report;
 }
@@ -165,9 +185,9 @@ async function deleteMessagesUpTo(db: Client, cutoff: number, batch: number, pau
 }
 
 /** Find the next `batch` ids to delete and delete them, until none is left. */
-async function deleteByIds(
-  find: (take: number) => Promise<{ id: number }[]>,
-  remove: (ids: number[]) => Promise<{ count: number }>,
+async function deleteByIds<Id extends number | string>(
+  find: (take: number) => Promise<{ id: Id }[]>,
+  remove: (ids: Id[]) => Promise<{ count: number }>,
   batch: number,
   pause: () => Promise<void>,
 ): Promise<number> {
