@@ -69,6 +69,10 @@ describe('the unicast probe device of a starting Linux bridge agent', () => {
     expect(a.findings[0]!.detail).toMatch(
       /^Network unknown to l2scope \(VNI 1: no Neutron network with this VNI has been seen; .*\)\. compute1: l2_population is off but vxlan-1 has no multicast group/,
     );
+    // the remedy is not only "the ini was switched": a device no agent manages is deleted by hand
+    expect(a.findings[0]!.detail).toMatch(
+      /If no Neutron network uses this VNI, vxlan-1 is a leftover no agent manages .*: delete it \(ip link delete vxlan-1\)/,
+    );
     expect(a.hosts.compute1!.mode.notes.some((n) => n.includes('unicast probe'))).toBe(false);
   });
 
@@ -76,6 +80,8 @@ describe('the unicast probe device of a starting Linux bridge agent', () => {
     const a = analyzeStep(SCENARIO, '3-inplace-switched');
     expect(a.findings.map((f) => f.kind)).toEqual(['half_switched_vxlan']);
     expect(a.findings[0]!.detail).not.toMatch(/unknown/i);
+    expect(a.findings[0]!.detail).toMatch(/The agent's ini was switched without recreating vxlan-\d+ \(ensure_vxlan never changes an existing device\)/);
+    expect(a.findings[0]!.detail).not.toMatch(/leftover/);
   });
 });
 

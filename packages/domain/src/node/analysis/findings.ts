@@ -59,6 +59,22 @@ export function unknownNetworkText(vni: number | null): string {
   return `Network unknown to l2scope (${vni === null ? 'no VNI' : `VNI ${vni}`}: no Neutron network with this VNI has been seen; a leftover device, one Neutron does not manage, or a network whose casts were not captured). `;
 }
 
+/**
+ * The cause and fix a `half_switched_vxlan` names. On a network the model knows: the agent's ini
+ * was switched without recreating the device (ensure_vxlan never changes an existing one). On a
+ * network it does not know (`vni:<n>`) that story is only one of two: a device no agent manages
+ * (not in any `network_map`: no restart touches it) is a leftover to delete, and a network whose
+ * casts were not captured gets the usual fix.
+ */
+function halfSwitchedCause(unknownNetwork: boolean, dev: string): string {
+  const recreate = `stop the agent, delete ${dev}, start the agent (docs/lab.md#gotcha-12)`;
+  if (!unknownNetwork) return `The agent's ini was switched without recreating ${dev} (ensure_vxlan never changes an existing device): ${recreate}.`;
+  return (
+    `If no Neutron network uses this VNI, ${dev} is a leftover no agent manages (a restart never touches it): delete it (ip link delete ${dev}) once no VM port is on its bridge. ` +
+    `If it belongs to a network whose casts were not captured, its agent's ini was switched without recreating it: ${recreate}.`
+  );
+}
+
 /** `a, b: reason; reason. c: other reason`: hosts with the same reasons listed once. */
 function groupReasons(items: { host: string; why: string[] }[]): string {
   const byText = new Map<string, string[]>();
@@ -149,7 +165,7 @@ function networkFindingsOf(network: string, vniKnown: number | null | undefined,
         network,
         vni,
         hosts: half.map((h) => h.host),
-        detail: `${groupReasons(half)}. The agent's ini was switched without recreating ${vni === null ? 'the VXLAN device' : linuxBridgeNames.vxlan(vni)} (ensure_vxlan never changes an existing device): stop the agent, delete it, start the agent (docs/lab.md#gotcha-12).`,
+        detail: `${groupReasons(half)}. ${halfSwitchedCause(vniKnown === undefined, vni === null ? 'the VXLAN device' : linuxBridgeNames.vxlan(vni))}`,
         evidence: half.flatMap((h) => h.evidence),
       });
     }
