@@ -4,5 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // guards against a hung test only: a busy machine must not fail a CPU-bound test
+    testTimeout: 120_000,
   },
 });
