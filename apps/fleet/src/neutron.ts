@@ -96,6 +96,21 @@ export class NeutronSimulation {
     for (const [network, byHost] of this.active) for (const [host, ports] of byHost) yield { network, host, ports };
   }
 
+  /**
+   * What every agent has been told, per (network, VTEP) with active ports: its unicast MACs
+   * (sorted) and neighbour rows `{ip: mac}`, sorted by network id then VTEP. A VTEP listed here
+   * also has its flood entry on the network.
+   */
+  told(): { network: string; vtep: string; macs: string[]; neigh: Record<string, string> }[] {
+    const out: ReturnType<NeutronSimulation['told']> = [];
+    for (const { network, host, ports } of this.members()) {
+      const neigh: Record<string, string> = {};
+      for (const p of [...ports].sort((a, b) => (a.ip < b.ip ? -1 : 1))) neigh[p.ip] = p.mac;
+      out.push({ network: this.fleet.networks[network]!.id, vtep: this.fleet.hosts[host]!.vtep, macs: ports.map((p) => p.mac).sort(), neigh });
+    }
+    return out.sort((a, b) => (a.network === b.network ? (a.vtep < b.vtep ? -1 : 1) : a.network < b.network ? -1 : 1));
+  }
+
   private ids(): CastIds {
     return { uniqueId: this.rng.uuidHex(), ...this.rpcCtx };
   }
