@@ -45,13 +45,46 @@ export function envelope(inner: string): string {
   return `{"oslo.version": "2.0", "oslo.message": ${pyString(inner)}}`;
 }
 
+const CAST_SLOTS = ['method', 'args', '_unique_id', '_context_request_id', '_context_timestamp'] as const;
+type CastSlot = (typeof CAST_SLOTS)[number];
+/** A template cut into constant text and slots, once per template: a cast is then a join, not a re-serialisation of ~30 context keys. */
+const compiled = new WeakMap<CastTemplate, (string | CastSlot)[]>();
+
+function compile(t: CastTemplate): (string | CastSlot)[] {
+  let parts = compiled.get(t);
+  if (parts) return parts;
+  parts = [];
+  let text = '{';
+  Object.keys(t.inner).forEach((k, i) => {
+    text += `${i > 0 ? ', ' : ''}${pyString(k)}: `;
+    if ((CAST_SLOTS as readonly string[]).includes(k)) {
+      parts!.push(text, k as CastSlot);
+      text = '';
+    } else text += pyJson(t.inner[k]!);
+  });
+  parts.push(`${text}}`);
+  for (const slot of CAST_SLOTS) if (!parts.includes(slot)) throw new Error(`l2pop cast template without "${slot}"`);
+  compiled.set(t, parts);
+  return parts;
+}
+
 /**
  * The body of an l2pop cast (`add_fdb_entries`, `remove_fdb_entries`, `update_fdb_entries`):
- * the template's inner message with `method`, `args` and the ids replaced in place.
+ * the template's inner message with `method`, `args` and the ids replaced in place (key order and
+ * every other context key as the template has them).
+ * @throws Error when the template lacks one of those keys
  */
 export function castBody(t: CastTemplate, method: string, args: PyJsonValue, ids: CastIds): string {
-  const inner = { ...t.inner, method, args, _unique_id: ids.uniqueId, _context_request_id: ids.requestId, _context_timestamp: ids.contextTimestamp };
-  return envelope(pyJson(inner));
+  const values: Record<CastSlot, PyJsonValue> = {
+    method,
+    args,
+    _unique_id: ids.uniqueId,
+    _context_request_id: ids.requestId,
+    _context_timestamp: ids.contextTimestamp,
+  };
+  let inner = '';
+  for (const part of compile(t)) inner += (CAST_SLOTS as readonly string[]).includes(part) ? pyJson(values[part as CastSlot]) : part;
+  return envelope(inner);
 }
 
 /** What one report_state says (mirrors neutron/agent/rpc.py `PluginReportStateAPI.report_state`). */

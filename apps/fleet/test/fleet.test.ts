@@ -17,7 +17,7 @@ const run = (fleet: Fleet, opts: Partial<ScheduleOptions> = {}) => {
 };
 const fdb = (m: FleetMessage) => {
   const r = decodeMessage({ exchange: m.exchange, routingKey: m.routingKey, body: m.body });
-  if (!r.ok) throw new Error(`undecodable: ${r.error.code}`);
+  if (!r.ok) throw new Error(`undecodable: ${JSON.stringify(r.error)}`);
   return r.message as FdbMessage;
 };
 
