@@ -1,13 +1,16 @@
 /**
  * Benchmark workloads built from the real captures: the captured bodies as they are, and a
- * synthetic fleet (N hypervisors, P ports each) made by re-addressing a real add_fdb_entries
- * fanout and a real report_state (only VTEP, MAC, IP and host change; the envelope, context and
- * shapes are neutron-server's own).
+ * synthetic fleet (N hypervisors, P ports each) written by the fleet simulator's wire builders
+ * (apps/fleet `castBody`, `reportBody`): a real lab3 add_fdb_entries fanout and a real report_state
+ * with only values changed (network, VNI, VTEP, MAC, IP, host and the ids; the envelope, context
+ * and shapes are neutron-server's own). For a whole fleet with l2pop's host-directed casts, churn
+ * and storms, see `npm run fleet` (docs/fleet.md).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CaptureRecord, parseCapture } from '@l2scope/domain';
+import { FLOODING_ENTRY, type PyJsonValue, Rng, castBody, loadTemplates, pyIsoTime, pyTimestamp, reportBody } from '@l2scope/fleet';
 import { prng } from '../packages/domain/test/prng';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,13 +26,44 @@ export function realMessages(): CaptureRecord[] {
   return ['lab1', 'lab2', 'lab3', 'ovs-try'].flatMap((s) => parseCapture(readFileSync(path.join(root, 'fixtures', `${s}.jsonl`), 'utf8')).records);
 }
 
-/** The first real message of `method` on `exchange` (in `capture` when given, e.g. `lab3`). */
-function template(method: string, exchange: string, capture?: string): CaptureRecord {
-  const msgs = capture ? parseCapture(readFileSync(path.join(root, 'fixtures', `${capture}.jsonl`), 'utf8')).records : realMessages();
-  const r = msgs.find((m) => m.exchange === exchange && Buffer.from(m.body).toString().includes(`\\"method\\": \\"${method}\\"`));
-  if (!r) throw new Error(`no ${method} in the captures`);
-  return r;
+/** The virtual time of the synthetic messages (their report_state `time`, contexts' timestamps). */
+const T0 = Date.parse('2026-12-01T00:00:00Z');
+
+/**
+ * Builders of the synthetic messages, on lab3's real templates: `add` a fanout add_fdb_entries
+ * (one VTEP, its flood entry first when `flood`), `report` a Linux bridge agent's first report_state.
+ * Ids come from `seed`: the same workload on every run.
+ */
+function wire(seed: number) {
+  const t = loadTemplates();
+  const rng = new Rng(seed);
+  const ctx = { requestId: `req-${rng.uuid()}`, contextTimestamp: pyTimestamp(T0) };
+  const fanout = { exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '' };
+  return {
+    add(network: { id: string; vni: number }, vtep: string, m: string, i: string, flood: boolean): BenchMessage {
+      const entries: PyJsonValue[] = flood ? [FLOODING_ENTRY, [m, i]] : [[m, i]];
+      const args = { fdb_entries: { [network.id]: { segment_id: network.vni, network_type: 'vxlan', ports: { [vtep]: entries } } } };
+      return { ...fanout, body: Buffer.from(castBody(t.cast, 'add_fdb_entries', args, { uniqueId: rng.uuidHex(), ...ctx })) };
+    },
+    report(host: string, vtep: string): BenchMessage {
+      const agent = { agentUuid: rng.uuid(), replyQ: `reply_${rng.uuidHex()}`, requestId: `req-${rng.uuid()}`, contextTimestamp: ctx.contextTimestamp };
+      const body = reportBody(t.report.linuxbridge, {
+        host,
+        vtep,
+        devices: 0,
+        start: true,
+        time: pyIsoTime(T0),
+        msgId: rng.uuidHex(),
+        uniqueId: rng.uuidHex(),
+        ...agent,
+      });
+      return { exchange: 'neutron', routingKey: 'q-reports-plugin', body: Buffer.from(body) };
+    },
+  };
 }
+
+/** lab3's network (VNI 649), the one the single-network fleet lives on. */
+const LAB3_NETWORK = { id: '7592da76-ae90-48b3-b213-51b1b36f8297', vni: 649 };
 
 const ip = (n: number, base: number) => `10.${base}.${(n >> 8) & 255}.${n & 255}`;
 const mac = (n: number) =>
@@ -40,33 +74,13 @@ const mac = (n: number) =>
  * `ports` ports comes up (an add_fdb_entries fanout, flood entry on the first).
  */
 export function fleetMessages(hosts: number, ports: number): BenchMessage[] {
-  const add = template('add_fdb_entries', 'q-agent-notifier-l2population-update_fanout');
-  const report = template('report_state', 'neutron');
-  const addBody = Buffer.from(add.body).toString();
-  const reportBody = Buffer.from(report.body).toString();
-  const vtepInAdd = /\\"ports\\": \{\\"([0-9.]+)\\"/.exec(addBody)![1]!;
-  const macInAdd = /fa:16:3e:[0-9a-f:]{8}/.exec(addBody)![0];
-  const ipInAdd = /172\.16\.1\.\d+/.exec(addBody)![0];
-  const hostInReport = /\\"host\\": \\"([^\\]+)\\"/.exec(reportBody)![1]!;
-  const vtepInReport = /\\"tunneling_ip\\": \\"([0-9.]+)\\"/.exec(reportBody)![1]!;
+  const w = wire(1);
   const out: BenchMessage[] = [];
-  for (let h = 0; h < hosts; h++) {
-    const vtep = ip(h + 1, 20);
-    out.push({
-      exchange: report.exchange,
-      routingKey: report.routingKey,
-      body: Buffer.from(reportBody.replaceAll(hostInReport, `compute-${h}.bench`).replaceAll(vtepInReport, vtep)),
-    });
-  }
+  for (let h = 0; h < hosts; h++) out.push(w.report(`compute-${h}.bench`, ip(h + 1, 20)));
   for (let p = 0; p < ports; p++) {
     for (let h = 0; h < hosts; h++) {
       const n = h * ports + p + 1;
-      let body = addBody
-        .replaceAll(vtepInAdd, ip(h + 1, 20))
-        .replaceAll(macInAdd, mac(n))
-        .replaceAll(ipInAdd, ip(n, 172));
-      if (p > 0) body = body.replace('[\\"00:00:00:00:00:00\\", \\"0.0.0.0\\"], ', '');
-      out.push({ exchange: add.exchange, routingKey: add.routingKey, body: Buffer.from(body) });
+      out.push(w.add(LAB3_NETWORK, ip(h + 1, 20), mac(n), ip(n, 172), p === 0));
     }
   }
   return out;
@@ -106,18 +120,7 @@ export { prng };
  * (network, host): re-addressed real lab3 casts (network id, VNI, VTEP, MAC, IP and host change).
  */
 export function networkFleet(hosts: number, networks: number, minSpan = 20, maxSpan = 50, seed = 649): NetworkFleet {
-  const add = template('add_fdb_entries', 'q-agent-notifier-l2population-update_fanout', 'lab3');
-  const report = template('report_state', 'neutron', 'lab3');
-  const addBody = Buffer.from(add.body).toString();
-  const reportBody = Buffer.from(report.body).toString();
-  const netInAdd = /\\"fdb_entries\\": \{\\"([0-9a-f-]{36})\\"/.exec(addBody)![1]!;
-  const vniInAdd = /\\"segment_id\\": (\d+)/.exec(addBody)![0];
-  const vtepInAdd = /\\"ports\\": \{\\"([0-9.]+)\\"/.exec(addBody)![1]!;
-  const macInAdd = /fa:16:3e:[0-9a-f:]{8}/.exec(addBody)![0];
-  const ipInAdd = /172\.16\.1\.\d+/.exec(addBody)![0];
-  const hostInReport = /\\"host\\": \\"([^\\]+)\\"/.exec(reportBody)![1]!;
-  const vtepInReport = /\\"tunneling_ip\\": \\"([0-9.]+)\\"/.exec(reportBody)![1]!;
-  if (!reportBody.includes('\\"l2_population\\": true')) throw new Error('lab3 report_state template without l2_population');
+  const w = wire(seed);
   const hostName = (h: number) => `compute-${h}.bench`;
   const vtep = (h: number) => ip(h + 1, 20);
   const rnd = prng(seed);
@@ -129,24 +132,9 @@ export function networkFleet(hosts: number, networks: number, minSpan = 20, maxS
     const hex = (n + 1).toString(16).padStart(12, '0');
     nets.push({ id: `b3ec0000-0000-4000-8000-${hex}`, vni: 1000 + n, hosts: [...set].sort((a, b) => a - b) });
   }
-  const cast = (network: { id: string; vni: number }, h: number, m: string, i: string, flood: boolean): BenchMessage => {
-    let body = addBody
-      .replaceAll(netInAdd, network.id)
-      .replace(vniInAdd, `\\"segment_id\\": ${network.vni}`)
-      .replaceAll(vtepInAdd, vtep(h))
-      .replaceAll(macInAdd, m)
-      .replaceAll(ipInAdd, i);
-    if (!flood) body = body.replace('[\\"00:00:00:00:00:00\\", \\"0.0.0.0\\"], ', '');
-    return { exchange: add.exchange, routingKey: add.routingKey, body: Buffer.from(body) };
-  };
+  const cast = (network: { id: string; vni: number }, h: number, m: string, i: string, flood: boolean) => w.add(network, vtep(h), m, i, flood);
   const messages: BenchMessage[] = [];
-  for (let h = 0; h < hosts; h++) {
-    messages.push({
-      exchange: report.exchange,
-      routingKey: report.routingKey,
-      body: Buffer.from(reportBody.replaceAll(hostInReport, hostName(h)).replaceAll(vtepInReport, vtep(h))),
-    });
-  }
+  for (let h = 0; h < hosts; h++) messages.push(w.report(hostName(h), vtep(h)));
   const ports: FleetPort[] = [];
   let p = 0;
   for (const net of nets) {

@@ -1,0 +1,166 @@
+/**
+ * The fleet's timeline: the initial state (every agent's first report_state, then every port up),
+ * then report_state per host every interval with jitter, port churn at a rate, an agent restart
+ * storm, dead agents. A lazy generator on a virtual clock: the same fleet, seed and start give the
+ * same messages; memory stays bounded by the fleet (one timer per host), whatever the duration.
+ */
+import { type Fleet, type FleetPort, MAX_PORTS, macOf, portIpOf } from './fleet';
+import { type FleetMessage, NeutronSimulation } from './neutron';
+import { Rng } from './random';
+import type { WireTemplates } from './wire';
+
+/** What happens after the fleet is up. */
+export interface ScheduleOptions {
+  /** Seed of the timeline's draws and of every id on the wire. */
+  seed: number;
+  /** Virtual epoch ms of the first message. */
+  startMs: number;
+  /** Seconds between two report_state of an agent (Neutron `[agent] report_interval`, default 30). */
+  reportIntervalS?: number;
+  /** Each interval is drawn in `report_interval ± jitter` seconds (default 1); the first report after the initial one at a seeded phase. */
+  reportJitterS?: number;
+  /** Port events per second (a new port, a deleted port or a fixed-IP change, 45/45/10); default 0. */
+  churnPerS?: number;
+  /** Seconds of timeline after the initial state; 0 = the initial state only (then the storm, if any); Infinity = endless. */
+  durationS?: number;
+  /** OVS agents that restart at once (an OVS agent restart storm), the first `storm` OVS hosts; default 0. */
+  storm?: number;
+  /** Seconds after the initial state when the storm happens (default 0: right after it). */
+  stormAtS?: number;
+  /** Agents that die after their first report (stop reporting; their ports stay): seeded hosts; default 0. */
+  dead?: number;
+  /** Port-up casts twice, as ML2 sends them (default true). */
+  duplicates?: boolean;
+}
+
+type Timer = { at: number; seq: number; what: 'report' | 'churn' | 'storm'; host: number };
+
+/** A binary min-heap of timers by (at, seq): deterministic order for equal times. */
+class Timers {
+  private readonly a: Timer[] = [];
+  private seq = 0;
+  private less = (x: Timer, y: Timer) => x.at < y.at || (x.at === y.at && x.seq < y.seq);
+  push(t: Omit<Timer, 'seq'>): void {
+    const a = this.a;
+    a.push({ ...t, seq: this.seq++ });
+    for (let i = a.length - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): Timer | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      a[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** Hosts whose agents restart in a storm of `n`: the first `n` OVS hosts. @throws Error when the fleet has fewer */
+export function stormHosts(fleet: Fleet, n: number): number[] {
+  const ovs = fleet.hosts.filter((h) => h.agent === 'openvswitch').map((h) => h.index);
+  if (n > ovs.length) throw new Error(`a storm of ${n} OVS agents needs ${n} OVS hosts, the fleet has ${ovs.length}`);
+  return ovs.slice(0, n);
+}
+
+/** Agents that die after their first report: `n` hosts drawn from `seed`. */
+export function deadHosts(fleet: Fleet, n: number, seed: number): Set<number> {
+  const rng = new Rng(seed ^ 0x5eed_dead);
+  const out = new Set<number>();
+  while (out.size < Math.min(n, fleet.hosts.length)) out.add(rng.int(fleet.hosts.length));
+  return out;
+}
+
+/**
+ * The fleet's messages in time order. `sim` receives the state (pass one to read the expected
+ * state afterwards).
+ * @throws Error on a storm larger than the fleet's OVS hosts
+ */
+export function* fleetSchedule(
+  fleet: Fleet,
+  templates: WireTemplates,
+  opts: ScheduleOptions,
+  sim = new NeutronSimulation(fleet, templates, opts.seed, opts.startMs, { duplicates: opts.duplicates ?? true }),
+): Generator<FleetMessage, void, undefined> {
+  const interval = (opts.reportIntervalS ?? 30) * 1000;
+  const jitter = (opts.reportJitterS ?? 1) * 1000;
+  const churn = opts.churnPerS ?? 0;
+  const duration = opts.durationS ?? 0;
+  const rng = new Rng(opts.seed ^ 0x7111_e11e);
+  const t0 = opts.startMs;
+  const storm = stormHosts(fleet, opts.storm ?? 0);
+  const dead = deadHosts(fleet, opts.dead ?? 0, opts.seed);
+
+  // the initial state: every agent starts and reports, then every port comes up
+  for (const h of fleet.hosts) yield sim.report(t0, h.index);
+  const live: FleetPort[] = [];
+  for (const p of fleet.ports) {
+    const port = { ...p };
+    live.push(port);
+    yield* sim.portUp(t0, port);
+  }
+
+  const end = t0 + duration * 1000;
+  const timers = new Timers();
+  if (storm.length > 0) timers.push({ at: t0 + (opts.stormAtS ?? 0) * 1000, what: 'storm', host: -1 });
+  for (const h of fleet.hosts) if (!dead.has(h.index)) timers.push({ at: t0 + 1 + Math.round(rng.next() * interval), what: 'report', host: h.index });
+  const nextChurn = (at: number) => at + Math.max(1, Math.round((-Math.log(1 - rng.next()) / churn) * 1000));
+  if (churn > 0) timers.push({ at: nextChurn(t0), what: 'churn', host: -1 });
+  let nextPort = fleet.ports.length;
+  let nextIp = MAX_PORTS;
+  for (;;) {
+    const t = timers.pop();
+    if (!t || t.at > end) return;
+    if (t.what === 'storm') {
+      for (const h of storm) yield* sim.agentRestart(t.at, h);
+    } else if (t.what === 'report') {
+      yield sim.report(t.at, t.host);
+      timers.push({ at: t.at + Math.max(1, interval + Math.round((rng.next() * 2 - 1) * jitter)), what: 'report', host: t.host });
+    } else {
+      const r = rng.next();
+      if ((r < 0.45 || live.length === 0) && nextPort < MAX_PORTS) {
+        nextPort++;
+        const port = {
+          index: nextPort - 1,
+          network: rng.int(fleet.networks.length),
+          host: rng.int(fleet.hosts.length),
+          mac: macOf(nextPort),
+          ip: portIpOf(nextPort),
+        };
+        live.push(port);
+        yield* sim.portUp(t.at, port);
+      } else if (live.length > 0 && r < 0.9) {
+        const i = rng.int(live.length);
+        const port = live[i]!;
+        live[i] = live[live.length - 1]!;
+        live.pop();
+        yield* sim.portDown(t.at, port);
+      } else if (live.length > 0) {
+        // fixed IPs past the ports' own, unique for 11M changes, then reused
+        nextIp = nextIp + 1 >= MAX_PORTS + 11_000_000 ? MAX_PORTS + 1 : nextIp + 1;
+        yield* sim.ipChange(t.at, live[rng.int(live.length)]!, portIpOf(nextIp));
+      }
+      timers.push({ at: nextChurn(t.at), what: 'churn', host: -1 });
+    }
+  }
+}
+
+/** How many queues receive `m`: a fanout cast reaches every l2pop agent of the fleet (all hosts), the rest one. */
+export function deliveries(fleet: Fleet, m: FleetMessage): number {
+  return m.kind === 'fanout' ? fleet.hosts.length : 1;
+}
