@@ -86,6 +86,13 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
 }
 
 /**
+ * Bounds of a {@link readConsistent} transaction (ms). Prisma's defaults (2 s to get a connection,
+ * 5 s to finish) fail a worker's start-up read on a busy machine (P2028), or a 1,000-host
+ * projection's read; these only guard against a stuck database.
+ */
+const READ_TRANSACTION = { maxWait: 30_000, timeout: 300_000 } as const;
+
+/**
  * Run `read` in one read transaction that sees a single snapshot of the database: several reads
  * that must agree with each other (the projection's `seq` and its rows) cannot straddle a writer's
  * commit. PostgreSQL: `REPEATABLE READ` (its default, READ COMMITTED, takes a new snapshot per
@@ -95,10 +102,10 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
  * @throws whatever `read` throws (the transaction is rolled back)
  */
 export async function readConsistent<C, T>(db: C, read: (tx: C) => Promise<T>): Promise<T> {
-  const tx = db as unknown as { $transaction?: (fn: (tx: C) => Promise<T>, o?: { isolationLevel?: string }) => Promise<T> };
+  const tx = db as unknown as { $transaction?: (fn: (tx: C) => Promise<T>, o?: { isolationLevel?: string; maxWait?: number; timeout?: number }) => Promise<T> };
   if (typeof tx.$transaction !== 'function') return read(db);
   const postgres = providerOf.get(tx) === 'postgresql';
-  return tx.$transaction(read, postgres ? { isolationLevel: 'RepeatableRead' } : undefined);
+  return tx.$transaction(read, { ...READ_TRANSACTION, ...(postgres ? { isolationLevel: 'RepeatableRead' } : {}) });
 }
 
 /** Close a client from {@link openDb} (its connections, or the SQLite file). Idempotent. */
