@@ -1,4 +1,5 @@
 export { startWorker, DEFAULT_CAPTURE, type WorkerOptions, type WorkerHandle } from './worker';
+export { startSupervisedWorker, FAILOVER_TAP_QUEUE, type SupervisedOptions, type SupervisedWorker } from './failover';
 export { AmqpTap, type TapOptions } from './tap';
 export { replayToBroker, replayInProcess, readCapture, exchangeFor } from './replay';
 export { IngestPipeline, summarize, type IngestedMessage, type PipelineEvents } from './pipeline';

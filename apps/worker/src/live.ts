@@ -56,6 +56,8 @@ export interface HealthResponse {
   ok: boolean;
   mode: TapStats['mode'];
   seq: number;
+  /** `active` or `standby` (docs/operations.md#failover); a standby answers 200: it serves reads. */
+  role: 'active' | 'standby';
 }
 
 export interface LiveServerOptions {
@@ -187,8 +189,10 @@ export class LiveServer {
     if (req.method !== 'GET') return json(405, { error: 'method not allowed' });
     if (url.pathname === '/healthz') {
       const stats = this.opts.getStats();
-      const health: HealthResponse = { ok: stats.connected, mode: stats.mode, seq: stats.seq };
-      return json(stats.connected ? 200 : 503, health);
+      const role = stats.role ?? 'active';
+      const ok = stats.connected || role === 'standby';
+      const health: HealthResponse = { ok, mode: stats.mode, seq: stats.seq, role };
+      return json(ok ? 200 : 503, health);
     }
     if (!url.pathname.startsWith('/api/')) return json(404, { error: 'not found' });
     if (!originAllowed(req, this.origins)) return json(403, { error: 'origin not allowed' });

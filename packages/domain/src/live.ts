@@ -97,6 +97,11 @@ export interface TapStats {
   gaps: TapGapView[];
   /** Id of the last persisted message. */
   seq: number;
+  /**
+   * On PostgreSQL with several workers (docs/operations.md#failover): `active` taps and writes,
+   * `standby` waits for the lock and serves what the active committed. Absent from older workers.
+   */
+  role?: 'active' | 'standby';
 }
 
 /** A period during which the tap was disconnected (messages then were not seen). */
