@@ -45,6 +45,7 @@ import {
   modelChangeKey,
 } from '@l2scope/domain';
 import type { HostMonitor, NodesStatus } from './host-monitor';
+import { type LiveRedisOptions, attachRedisAdapter } from './live-redis';
 import { type LiveAuthorize, originAllowed } from './live-access';
 import { type IngestPipeline, summarize } from './pipeline';
 import type { Retention } from './retention';
@@ -81,6 +82,8 @@ export interface LiveServerOptions {
   maxMessagesPerWindow?: number;
   /** Model changes (records) pushed per window at most; past it the window's changes are skipped (browsers refetch the model). */
   maxChangesPerWindow?: number;
+  /** Share broadcasts with the other instances on this Redis (live-redis.ts); default: this instance's sockets only. */
+  redis?: LiveRedisOptions;
 }
 
 /** What the live server follows (each optional: a worker without a tap has no tap health). */
@@ -117,6 +120,7 @@ export class LiveServer {
   private readonly maxMessages: number;
   private readonly origins: ReadonlySet<string>;
   private readonly maxChanges: number;
+  private detachRedis: (() => Promise<void>) | null = null;
 
   constructor(private readonly opts: LiveServerOptions) {
     this.windowMs = opts.windowMs ?? 50;
@@ -220,6 +224,7 @@ export class LiveServer {
       this.http.once('error', reject);
       this.http.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => resolve());
     });
+    if (this.opts.redis) this.detachRedis = await attachRedisAdapter(this.io, this.opts.redis);
     return (this.http.address() as AddressInfo).port;
   }
 
@@ -323,6 +328,7 @@ export class LiveServer {
     if (this.timer) clearTimeout(this.timer);
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.detachRedis?.();
   }
 }
 

@@ -68,6 +68,8 @@ const program = new Command('l2scope-worker')
   )
   .option('--message-ttl <ms>', 'x-message-ttl of the tap queue (ms)', positiveNumber, 600_000)
   .option('--prefetch <n>', 'unacknowledged messages in flight', positiveNumber, 2000)
+  .option('--redis <url>', 'share live updates with the other workers through this Redis (socket.io Redis adapter)', process.env.REDIS_URL || undefined)
+  .option('--redis-key <prefix>', 'Redis key prefix of the live channels (one per deployment sharing a Redis)', 'l2scope.live')
   .option('--db <url>', 'database URL (default: DATABASE_URL, else the embedded SQLite file)', process.env.DATABASE_URL)
   .option('--port <port>', 'live server port (socket.io, /api/model, /healthz)', positiveNumber, Number(process.env.L2SCOPE_LIVE_PORT ?? 3001))
   .option(
@@ -189,6 +191,8 @@ const worker = await startSupervisedWorker({
   messageTtlMs: o.messageTtl,
   prefetch: o.prefetch,
   databaseUrl: o.db,
+  redisUrl: o.redis,
+  redisKey: o.redisKey,
   port: o.port,
   host: o.host,
   origins,

@@ -160,6 +160,10 @@ export interface WorkerOptions {
    * a closed tap gap, reason `failover`.
    */
   takeoverSince?: number;
+  /** Share live updates with the other workers on this Redis (`--redis`, `REDIS_URL`; docs/operations.md#redis). */
+  redisUrl?: string;
+  /** Redis key prefix of the live channels (default `l2scope.live`): one per deployment sharing a Redis. */
+  redisKey?: string;
   log?: (line: string) => void;
 }
 
@@ -308,6 +312,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     getStats: stats,
     getNodes: () => nodes.status(),
     getNeutronApi: () => neutronView(),
+    redis: opts.redisUrl ? { url: opts.redisUrl, key: opts.redisKey, log } : undefined,
   });
   live.follow({ pipeline, nodes, health, retention });
   const port = await live.start();
