@@ -6,6 +6,7 @@ export { IngestPipeline, summarize, type IngestedMessage, type PipelineEvents } 
 export { PrismaStore } from './store';
 export { LiveServer, type HealthResponse, type LiveServerOptions } from './live';
 export { attachRedisAdapter, LIVE_REDIS_KEY, type LiveRedisOptions } from './live-redis';
+export { Backpressure, BEHIND_ROOM, buffered, type BackpressureOptions } from './live-backpressure';
 export { type LiveAuthorize, type LivePrincipal, bearerAuthorize, defaultWebOrigins, originAllowed, parseOrigins } from './live-access';
 export { HostMonitor, type HostMonitorEvents, type NodeStore, type NodesStatus, type NodeCounters } from './host-monitor';
 export { TapHealth, type TapHealthEvents } from './tap-health';
