@@ -143,15 +143,17 @@ const webEnvRead = envNamesRead(
 const COMPOSE_EXPECT: ComposeExpectations = {
   composeDir: DOCKER_DIR,
   repoRoot: ROOT,
-  services: ['rabbitmq', 'rabbitmq-init', 'postgres', 'worker', 'web', 'neutron-sim'],
+  services: ['rabbitmq', 'rabbitmq-init', 'postgres', 'redis', 'worker', 'worker-2', 'web', 'neutron-sim'],
   dependsOn: {
     'rabbitmq-init': { rabbitmq: 'service_healthy' },
-    worker: { rabbitmq: 'service_healthy', postgres: 'service_healthy', 'rabbitmq-init': 'service_completed_successfully' },
+    worker: { rabbitmq: 'service_healthy', postgres: 'service_healthy', 'rabbitmq-init': 'service_completed_successfully', redis: 'service_healthy' },
+    'worker-2': { rabbitmq: 'service_healthy', postgres: 'service_healthy', 'rabbitmq-init': 'service_completed_successfully', redis: 'service_healthy' },
     web: { postgres: 'service_healthy', worker: 'service_started' },
     'neutron-sim': { rabbitmq: 'service_healthy' },
   },
   requiredEnv: {
-    worker: ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_HOST', 'L2SCOPE_WORKER_TOKEN', 'L2SCOPE_WEB_ORIGINS'],
+    worker: ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_HOST', 'L2SCOPE_WORKER_TOKEN', 'L2SCOPE_WEB_ORIGINS', 'REDIS_URL'],
+    'worker-2': ['AMQP_URL', 'DATABASE_URL', 'L2SCOPE_LIVE_PORT', 'L2SCOPE_LIVE_HOST', 'L2SCOPE_WORKER_TOKEN', 'L2SCOPE_WEB_ORIGINS', 'REDIS_URL'],
     web: ['DATABASE_URL', 'PORT', 'L2SCOPE_WORKER_URL', 'L2SCOPE_AUTH_SECRET'],
     'rabbitmq-init': ['RABBITMQ_API_URL', 'RABBITMQ_ADMIN_PASSWORD', 'L2SCOPE_TAP_USER', 'L2SCOPE_TAP_PASSWORD'],
     'neutron-sim': ['NEUTRON_AMQP_URL', 'DEMO_CAPTURE'],
@@ -160,6 +162,8 @@ const COMPOSE_EXPECT: ComposeExpectations = {
   },
   allowedEnv: {
     worker: new Set([...workerEnvRead, 'NODE_ENV']),
+    'worker-2': new Set([...workerEnvRead, 'NODE_ENV']),
+    redis: new Set(),
     // PORT and HOSTNAME are read by `next start` itself
     web: new Set([...webEnvRead, 'PORT', 'HOSTNAME', 'NODE_ENV']),
     'rabbitmq-init': envNamesRead([path.join(ROOT, 'docker/rabbitmq/provision.mjs')]),
@@ -519,13 +523,33 @@ describe('compose.yaml', () => {
       expect(portsOf(worker)).toEqual([]);
       expect(Number(envOf(worker).L2SCOPE_LIVE_PORT)).toBe(WORKER_DEFAULT_PORT);
       expect(envOf(worker).L2SCOPE_LIVE_HOST).toBe('0.0.0.0');
-      expect(envOf(web).L2SCOPE_WORKER_URL).toBe(`http://worker:${WORKER_DEFAULT_PORT}`);
+      expect(envOf(web).L2SCOPE_WORKER_URL).toBe(`http://workers:${WORKER_DEFAULT_PORT}`);
       expect(envOf(web).L2SCOPE_WORKER_TOKEN).toBeUndefined();
       expect(envOf(web).L2SCOPE_AUTH_SECRET).toBe(envOf(worker).L2SCOPE_AUTH_SECRET);
       expect(bp?.container).toBe(3000);
       expect(envOf(web).PORT).toBe('3000');
       expect(bp?.host).toBe(publish ?? ENV_EXAMPLE.L2SCOPE_WEB_PUBLISH);
     }
+  });
+
+  it("two workers, one active and one standby (docs/operations.md#failover): the same image, command, database, broker and Redis, both behind the web's `workers` name, neither published", () => {
+    const doc = resolveCompose(COMPOSE, ENV_EXAMPLE);
+    const [a, b] = [doc.services.worker!, doc.services['worker-2']!];
+    expect(b.image).toBe(a.image);
+    expect(b.command).toEqual(a.command);
+    expect(envOf(b)).toEqual(envOf(a));
+    expect(new URL(envOf(a).DATABASE_URL!).protocol).toBe('postgresql:'); // the advisory lock needs PostgreSQL
+    const redis = new URL(envOf(a).REDIS_URL!);
+    expect(redis.hostname).toBe('redis');
+    expect(doc.services.redis).toBeDefined();
+    expect(portsOf(doc.services.redis!)).toEqual([]);
+    const aliases = (s: typeof a) => (s as { networks?: { default?: { aliases?: string[] } } }).networks?.default?.aliases ?? [];
+    const host = new URL(envOf(doc.services.web!).L2SCOPE_WORKER_URL!).hostname;
+    expect(aliases(a)).toContain(host);
+    expect(aliases(b)).toContain(host);
+    expect(portsOf(b)).toEqual([]);
+    expect(a.restart).toBe('unless-stopped');
+    expect(b.restart).toBe('unless-stopped');
   });
 
   it('the worker and the web share one PostgreSQL URL that matches the postgres service', () => {
@@ -650,12 +674,15 @@ describe.skipIf(!hasCompose)(`docker-compose ${hasCompose ? compose.stdout.trim(
     const r = run('--env-file', path.join(DOCKER_DIR, '.env.example'), '--profile', 'demo', 'config');
     expect(r.status).toBe(0);
     const doc = parseCompose(r.stdout);
-    expect(Object.keys(doc.services).sort()).toEqual(['neutron-sim', 'postgres', 'rabbitmq', 'rabbitmq-init', 'web', 'worker']);
-    for (const s of ['worker', 'rabbitmq-init', 'neutron-sim', 'web']) expect((doc.services[s]!.build as { context: string }).context, s).toBe(ROOT);
+    expect(Object.keys(doc.services).sort()).toEqual(['neutron-sim', 'postgres', 'rabbitmq', 'rabbitmq-init', 'redis', 'web', 'worker', 'worker-2']);
+    for (const s of ['worker', 'worker-2', 'rabbitmq-init', 'neutron-sim', 'web'])
+      expect((doc.services[s]!.build as { context: string }).context, s).toBe(ROOT);
     expect(doc.services['neutron-sim']!.profiles).toEqual(['demo']);
     for (const [name, s] of Object.entries(doc.services)) if (name !== 'neutron-sim') expect(s.profiles, name).toBeUndefined();
     expect(envOf(doc.services.worker!).AMQP_URL).toBe(ENV_EXAMPLE.AMQP_URL);
     expect(envOf(doc.services.worker!).DATABASE_URL).toBe(`postgresql://l2scope:${ENV_EXAMPLE.POSTGRES_PASSWORD}@postgres:5432/l2scope`);
+    // the second worker resolves to the same settings (the YAML anchor survives compose's own parser)
+    expect(envOf(doc.services['worker-2']!)).toEqual(envOf(doc.services.worker!));
     expect(envOf(doc.services['rabbitmq-init']!).L2SCOPE_TAP_PASSWORD).toBe(ENV_EXAMPLE.L2SCOPE_TAP_PASSWORD);
   });
 });

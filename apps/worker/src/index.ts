@@ -1,9 +1,12 @@
 export { startWorker, DEFAULT_CAPTURE, type WorkerOptions, type WorkerHandle } from './worker';
+export { startSupervisedWorker, FAILOVER_TAP_QUEUE, type SupervisedOptions, type SupervisedWorker } from './failover';
 export { AmqpTap, type TapOptions } from './tap';
 export { replayToBroker, replayInProcess, readCapture, exchangeFor } from './replay';
 export { IngestPipeline, summarize, type IngestedMessage, type PipelineEvents } from './pipeline';
 export { PrismaStore } from './store';
 export { LiveServer, type HealthResponse, type LiveServerOptions } from './live';
+export { attachRedisAdapter, LIVE_REDIS_KEY, type LiveRedisOptions } from './live-redis';
+export { Backpressure, BEHIND_ROOM, buffered, type BackpressureOptions } from './live-backpressure';
 export { type LiveAuthorize, type LivePrincipal, bearerAuthorize, defaultWebOrigins, originAllowed, parseOrigins } from './live-access';
 export { HostMonitor, type HostMonitorEvents, type NodeStore, type NodesStatus, type NodeCounters } from './host-monitor';
 export { TapHealth, type TapHealthEvents } from './tap-health';

@@ -45,6 +45,8 @@ import {
   modelChangeKey,
 } from '@l2scope/domain';
 import type { HostMonitor, NodesStatus } from './host-monitor';
+import { BEHIND_ROOM, Backpressure, type BackpressureOptions } from './live-backpressure';
+import { type LiveRedisOptions, attachRedisAdapter } from './live-redis';
 import { type LiveAuthorize, originAllowed } from './live-access';
 import { type IngestPipeline, summarize } from './pipeline';
 import type { Retention } from './retention';
@@ -56,6 +58,8 @@ export interface HealthResponse {
   ok: boolean;
   mode: TapStats['mode'];
   seq: number;
+  /** `active` or `standby` (docs/operations.md#failover); a standby answers 200: it serves reads. */
+  role: 'active' | 'standby';
 }
 
 export interface LiveServerOptions {
@@ -79,6 +83,12 @@ export interface LiveServerOptions {
   maxMessagesPerWindow?: number;
   /** Model changes (records) pushed per window at most; past it the window's changes are skipped (browsers refetch the model). */
   maxChangesPerWindow?: number;
+  /** Share broadcasts with the other instances on this Redis (live-redis.ts); default: this instance's sockets only. */
+  redis?: LiveRedisOptions;
+  /** Per-socket back-pressure bounds (live-backpressure.ts). */
+  backpressure?: BackpressureOptions;
+  /** permessage-deflate threshold (bytes): frames at least this long are compressed (default 1024; false: off). */
+  deflateThreshold?: number | false;
 }
 
 /** What the live server follows (each optional: a worker without a tap has no tap health). */
@@ -115,6 +125,8 @@ export class LiveServer {
   private readonly maxMessages: number;
   private readonly origins: ReadonlySet<string>;
   private readonly maxChanges: number;
+  private detachRedis: (() => Promise<void>) | null = null;
+  private readonly backpressure: Backpressure;
 
   constructor(private readonly opts: LiveServerOptions) {
     this.windowMs = opts.windowMs ?? 50;
@@ -127,7 +139,10 @@ export class LiveServer {
       addTrailingSlash: false,
       serveClient: false,
       cors: { origin: [...this.origins] },
+      // windows of model changes are repetitive JSON: compressed on the WebSocket (docs/operations.md#live-push)
+      perMessageDeflate: opts.deflateThreshold === false ? false : { threshold: opts.deflateThreshold ?? 1024 },
     });
+    this.backpressure = new Backpressure(this.io, () => ({ seq: this.seq, stats: this.opts.getStats() }), opts.backpressure);
     // engine.io answers a refused handshake with 403 (polling) or 400 (websocket) whatever the
     // reason; l2scope answers 401 when the session is missing and 403 for a foreign Origin, like
     // /api/*. So every request and upgrade passes through the gate first, then engine.io's public
@@ -187,8 +202,10 @@ export class LiveServer {
     if (req.method !== 'GET') return json(405, { error: 'method not allowed' });
     if (url.pathname === '/healthz') {
       const stats = this.opts.getStats();
-      const health: HealthResponse = { ok: stats.connected, mode: stats.mode, seq: stats.seq };
-      return json(stats.connected ? 200 : 503, health);
+      const role = stats.role ?? 'active';
+      const ok = stats.connected || role === 'standby';
+      const health: HealthResponse = { ok, mode: stats.mode, seq: stats.seq, role };
+      return json(ok ? 200 : 503, health);
     }
     if (!url.pathname.startsWith('/api/')) return json(404, { error: 'not found' });
     if (!originAllowed(req, this.origins)) return json(403, { error: 'origin not allowed' });
@@ -216,6 +233,7 @@ export class LiveServer {
       this.http.once('error', reject);
       this.http.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => resolve());
     });
+    if (this.opts.redis) this.detachRedis = await attachRedisAdapter(this.io, this.opts.redis);
     return (this.http.address() as AddressInfo).port;
   }
 
@@ -281,6 +299,11 @@ export class LiveServer {
     this.arm();
   }
 
+  /** Sockets of this instance held back because their buffers passed the bound (back-pressure). */
+  get behindCount(): number {
+    return this.backpressure.count;
+  }
+
   /** Stats changed outside a batch (connection state, drops, gaps). */
   statsChanged(): void {
     this.statsDirty = true;
@@ -294,22 +317,25 @@ export class LiveServer {
 
   private flush(): void {
     this.timer = null;
+    // a socket whose buffers are past the bound gets no more windows until it drains
+    this.backpressure.check();
+    const io = this.io.except(BEHIND_ROOM);
     if (this.changes.size || this.changesSkipped) {
-      this.io.emit('model', { seq: this.seq, changes: this.changesSkipped ? [] : [...this.changes.values()], skipped: this.changesSkipped });
+      io.emit('model', { seq: this.seq, changes: this.changesSkipped ? [] : [...this.changes.values()], skipped: this.changesSkipped });
       this.changes = new Map();
       this.changesSkipped = 0;
     }
     if (this.messages.length || this.skipped) {
-      this.io.emit('messages', { messages: this.messages, skipped: this.skipped });
+      io.emit('messages', { messages: this.messages, skipped: this.skipped });
       this.messages = [];
       this.skipped = 0;
     }
     if (this.nodes) {
-      this.io.emit('nodes', this.nodes);
+      io.emit('nodes', this.nodes);
       this.nodes = null;
     }
     if (this.statsDirty) {
-      this.io.emit('stats', this.opts.getStats());
+      io.emit('stats', this.opts.getStats());
       this.statsDirty = false;
     }
   }
@@ -317,8 +343,10 @@ export class LiveServer {
   /** Stop pushing and listening. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    this.backpressure.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.detachRedis?.();
   }
 }
 

@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseTimeArg } from '@l2scope/domain';
 import { defaultWebOrigins, parseOrigins } from './live-access';
 import { type NeutronApiConfig, resolveNeutronApiConfig } from './neutron-api/config';
-import { startWorker } from './worker';
+import { startSupervisedWorker } from './failover';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -62,9 +62,14 @@ const program = new Command('l2scope-worker')
   .option('--declare-exchanges', "declare missing Neutron exchanges with oslo's flags (needs configure permission on them)", false)
   .option('--durable-exchanges', 'the cloud runs amqp_durable_queues=True (topic exchange is durable)', false)
   .option('--queue-max-length <n>', 'x-max-length of the tap queue', positiveNumber, 100_000)
-  .option('--tap-queue <name>', 'a stable tap queue (l2scope.tap.<name>): survives a worker restart or crash for 1 h, redeliveries are stored once')
+  .option(
+    '--tap-queue <name>',
+    'a stable tap queue (l2scope.tap.<name>): survives a worker restart or crash for 1 h, redeliveries are stored once; on PostgreSQL default l2scope.tap.worker, shared by the active worker and its standbys',
+  )
   .option('--message-ttl <ms>', 'x-message-ttl of the tap queue (ms)', positiveNumber, 600_000)
   .option('--prefetch <n>', 'unacknowledged messages in flight', positiveNumber, 2000)
+  .option('--redis <url>', 'share live updates with the other workers through this Redis (socket.io Redis adapter)', process.env.REDIS_URL || undefined)
+  .option('--redis-key <prefix>', 'Redis key prefix of the live channels (one per deployment sharing a Redis)', 'l2scope.live')
   .option('--db <url>', 'database URL (default: DATABASE_URL, else the embedded SQLite file)', process.env.DATABASE_URL)
   .option('--port <port>', 'live server port (socket.io, /api/model, /healthz)', positiveNumber, Number(process.env.L2SCOPE_LIVE_PORT ?? 3001))
   .option(
@@ -172,7 +177,7 @@ try {
   process.exit(2);
 }
 
-const worker = await startWorker({
+const worker = await startSupervisedWorker({
   amqpUrl: o.amqp,
   replayFile: o.replay,
   speed: o.speed,
@@ -186,6 +191,8 @@ const worker = await startWorker({
   messageTtlMs: o.messageTtl,
   prefetch: o.prefetch,
   databaseUrl: o.db,
+  redisUrl: o.redis,
+  redisKey: o.redisKey,
   port: o.port,
   host: o.host,
   origins,
@@ -211,8 +218,14 @@ const worker = await startWorker({
   toggleDeadlineS: o.toggleDeadline,
   neutronApi,
   neutronApiIntervalMs: o.neutronApiInterval,
+  // PostgreSQL: the active lock (docs/operations.md#failover); a lost lock or a failed takeover ends the process
+  onLockLost: () => process.exit(3),
+  onFatal: (err) => {
+    console.error(`l2scope-worker: taking over failed: ${err.message}`);
+    process.exit(1);
+  },
 });
-console.log(`worker: live server on ${o.host}:${worker.port}`);
+console.log(`worker: live server on ${o.host}:${worker.port} (${worker.role})`);
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -94,6 +94,21 @@ export class TapHealth extends EventEmitter<TapHealthEvents> {
     this.emit('changed');
   }
 
+  /**
+   * Record a period nobody tapped, already over (a failover: the dead active's last sight to the
+   * new active's connection), as a closed gap; errors are logged.
+   */
+  recordGap(startedAt: number, endedAt: number, reason: string): void {
+    this.opts.store
+      .openGap(startedAt, reason)
+      .then(async (id) => {
+        await this.opts.store.closeGap(id, endedAt);
+        await this.reloadGaps();
+        this.emitGap('gap_closed', id);
+      })
+      .catch((e: unknown) => this.opts.log(`worker: recording a gap failed: ${String(e)}`));
+  }
+
   /** The broker dropped (queue full) or expired (TTL) a message of the tap queue. */
   onDropped(reason: string): void {
     if (reason === 'expired') this.opts.counters.expired++;

@@ -144,6 +144,26 @@ export interface WorkerOptions {
   neutronApiBackoffMs?: number;
   /** Time a cast may take after a port went ACTIVE before `port_without_l2pop` counts it (ms, default 15 000). */
   neutronApiCastGraceMs?: number;
+  /**
+   * Run as the standby of an active worker on the same PostgreSQL database
+   * (docs/operations.md#failover): serve `/healthz`, `/api/*` and the live socket from the
+   * database (the model re-read every `standbyRefreshMs`), with `role: 'standby'`; start no source
+   * (no tap, no node tap, no replay, no Neutron API poll) and write nothing (no retention, no
+   * counters). `failover.ts` stops it and starts an active worker when the lock frees.
+   */
+  standby?: boolean;
+  /** Standby only: period of the model re-read from the database (ms, default 5 000). */
+  standbyRefreshMs?: number;
+  /**
+   * This worker takes over from a dead active one: the epoch ms since which nobody tapped (the
+   * standby's last sight of the lock held). Once the tap is connected the interval is recorded as
+   * a closed tap gap, reason `failover`.
+   */
+  takeoverSince?: number;
+  /** Share live updates with the other workers on this Redis (`--redis`, `REDIS_URL`; docs/operations.md#redis). */
+  redisUrl?: string;
+  /** Redis key prefix of the live channels (default `l2scope.live`): one per deployment sharing a Redis. */
+  redisKey?: string;
   log?: (line: string) => void;
 }
 
@@ -189,6 +209,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     store.recentIdentities(),
   ]);
   const model = ClusterModel.fromSnapshot(snapshot, { agentDownTimeMs: opts.agentDownTimeMs });
+  const standby = opts.standby ?? false;
   const hostExpiryMs = opts.hostExpiryMs ?? 24 * 3_600_000;
   const nodes = new HostMonitor({
     model,
@@ -202,7 +223,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
   const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle';
-  const health = new TapHealth({ store, counters, gaps, connected: !opts.amqpUrl, log });
+  const health = new TapHealth({ store, counters, gaps, connected: !opts.amqpUrl && !standby, log });
   const pipeline = new IngestPipeline({
     sink: store,
     model,
@@ -235,7 +256,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     log,
   });
   retention.follow(pipeline);
-  retention.start();
+  if (!standby) retention.start();
 
   const stats = (): TapStats => ({
     mode,
@@ -248,8 +269,24 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     missingExchanges: health.missingExchanges,
     deniedExchanges: health.deniedExchanges,
     gaps: health.gaps,
-    seq: pipeline.seq,
+    seq: standby ? standbyView.seq : pipeline.seq,
+    role: standby ? 'standby' : 'active',
   });
+  // a standby's view: what the active worker committed, re-read from the database
+  const standbyView = { model: snapshot, seq: firstId - 1 };
+  const standbyTimer = standby
+    ? setInterval(() => {
+        void Promise.all([store.loadModel(), store.maxMessageId(), store.recentGaps()]).then(
+          ([m, seq, recent]) => {
+            standbyView.model = m;
+            standbyView.seq = seq;
+            health.gaps = recent;
+          },
+          (err: unknown) => log(`worker: standby: reading the model failed: ${String(err).slice(0, 300)}`),
+        );
+      }, opts.standbyRefreshMs ?? 5_000)
+    : null;
+  standbyTimer?.unref();
 
   // Neutron's API (a second source): its names and checks, judged against the model at each read
   let neutronApi: NeutronApiPoller | null = null;
@@ -271,16 +308,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     host: opts.host,
     origins: opts.origins ?? defaultWebOrigins(3000),
     authorize: opts.authorize ?? anyOf(bearerAuthorize(opts.token), ...((opts.liveAuth ?? true) ? [session] : [])),
-    getModel: () => model.snapshot(),
+    getModel: () => (standby ? standbyView.model : model.snapshot()),
     getStats: stats,
     getNodes: () => nodes.status(),
     getNeutronApi: () => neutronView(),
+    redis: opts.redisUrl ? { url: opts.redisUrl, key: opts.redisKey, log } : undefined,
   });
   live.follow({ pipeline, nodes, health, retention });
   const port = await live.start();
 
   let tap: AmqpTap | null = null;
-  if (opts.amqpUrl) {
+  if (opts.amqpUrl && !standby) {
     const amqpUrl = opts.amqpUrl;
     tap = new AmqpTap({
       url: amqpUrl,
@@ -309,9 +347,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     await tap.start();
     health.connected = true;
     watchingSince ??= Date.now();
+    if (opts.takeoverSince !== undefined) {
+      const since = opts.takeoverSince;
+      log(`worker: took over as the active worker; nobody tapped from ${new Date(since).toISOString()} (recorded as a gap)`);
+      health.recordGap(since, Date.now(), 'failover: the active worker died, a standby took over');
+    }
   }
 
-  if (opts.neutronApi) {
+  if (opts.neutronApi && !standby) {
     neutronApi = new NeutronApiPoller({
       config: opts.neutronApi,
       intervalMs: opts.neutronApiIntervalMs,
@@ -350,7 +393,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   let toggles: ToggleRunner | null = null;
   let commands: CommandPublisher | null = null;
   const nodeUrl = opts.nodeAmqpUrl === undefined ? opts.amqpUrl : opts.nodeAmqpUrl || undefined;
-  if (nodeUrl) {
+  if (nodeUrl && !standby) {
     const signer = await CommandSigner.open(opts.commandKey ?? defaultCommandKey(url), log);
     commands = new CommandPublisher(nodeUrl, log);
     toggles = new ToggleRunner({
@@ -392,7 +435,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
   const abort = new AbortController();
   let replayDone: Promise<number> | null = null;
-  const replayFile = opts.replayFile ?? (opts.amqpUrl ? undefined : DEFAULT_CAPTURE);
+  const replayFile = standby ? undefined : (opts.replayFile ?? (opts.amqpUrl ? undefined : DEFAULT_CAPTURE));
   if (replayFile) {
     const common = { file: replayFile, speed: opts.speed ?? 1, loop: opts.loop ?? false, until: opts.until, signal: abort.signal, log };
     log(`worker: replaying ${replayFile} ${opts.amqpUrl ? 'onto the broker' : 'in-process'} at speed ${common.speed}${common.loop ? ', looping' : ''}`);
@@ -423,6 +466,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       stopping ??= (async () => {
         abort.abort();
         if (clockTimer) clearInterval(clockTimer);
+        if (standbyTimer) clearInterval(standbyTimer);
         await replayDone?.catch(() => 0);
         await toggles?.stop();
         await neutronApi?.stop();
@@ -433,7 +477,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         await pipeline.drain();
         await retention.stop();
         await nodes.stop();
-        await store.writeCounters(counters).catch(() => {});
+        // a standby's counters are the active's, as loaded: writing them would roll those back
+        if (!standby) await store.writeCounters(counters).catch(() => {});
         await live.close();
         await store.close();
       })();

@@ -58,7 +58,7 @@ describe('live server HTTP', () => {
     const base = await start();
     const r = await fetch(`${base}/healthz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ ok: true, mode: 'replay', seq: 3 });
+    expect(await r.json()).toEqual({ ok: true, mode: 'replay', seq: 3, role: 'active' });
   });
 
   it('/api/* needs the bearer token: 401 without or with a wrong one, 200 with it, no CORS wildcard', async () => {

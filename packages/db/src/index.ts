@@ -13,6 +13,7 @@
  */
 export { databaseUrl, dbProvider, sqliteFilePath, repoRoot, type DbProvider } from './config';
 export { openDb, closeDb, type Db, type OpenDbOptions } from './client';
+export { ActiveLock, ACTIVE_WORKER_LOCK_KEY, type ActiveLockOptions } from './active-lock';
 export type { MigrateResult } from './migrations';
 
 // Generated model types, from the SQLite client (same shapes on PostgreSQL). `Prisma` is the

@@ -73,6 +73,11 @@ export interface MessagesBatch {
   skipped: number;
 }
 
+/** socket.io `live` event: the socket's back-pressure state. */
+export interface LiveSocketState {
+  behind: boolean;
+}
+
 /** Counters and state of the worker, shown in the UI header. */
 export interface TapStats {
   /** "amqp" (live tap), "replay" (in-process replay) or "idle". */
@@ -97,6 +102,11 @@ export interface TapStats {
   gaps: TapGapView[];
   /** Id of the last persisted message. */
   seq: number;
+  /**
+   * On PostgreSQL with several workers (docs/operations.md#failover): `active` taps and writes,
+   * `standby` waits for the lock and serves what the active committed. Absent from older workers.
+   */
+  role?: 'active' | 'standby';
 }
 
 /** A period during which the tap was disconnected (messages then were not seen). */
@@ -144,6 +154,12 @@ export interface LiveServerEvents {
    * batch was committed or the tap's state changed (connection, drops, gaps, queue depth).
    */
   stats: (stats: TapStats) => void;
+  /**
+   * This socket's own state of the live push: `behind` while the worker holds windows back because
+   * the socket's buffers are past the bound (back-pressure, docs/operations.md#live-push); at
+   * `behind: false` it just got `model` and `messages` with `skipped` (refetch) instead.
+   */
+  live: (state: LiveSocketState) => void;
   /** Node agents' view: analyses, findings, convergence, BUM (coalesced per host within the window). */
   nodes: (update: NodesLiveUpdate) => void;
   /** A toggle job as the worker just wrote it (every state change and step; not batched: jobs change rarely). */

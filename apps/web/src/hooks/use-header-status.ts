@@ -25,19 +25,33 @@ export function useHeaderStatus(): HeaderStatus {
   const stats = live.socket === 'connected' ? live.stats : null;
 
   const socket =
-    live.socket === 'connected'
-      ? { label: 'Live', tone: 'ok' as Tone, title: `Live updates from ${live.url ?? 'the worker'}` }
-      : live.socket === 'connecting'
-        ? { label: 'Connecting…', tone: 'idle' as Tone, title: `Connecting to ${live.url ?? 'the worker'}` }
-        : {
-            label: 'Live updates offline',
-            tone: 'bad' as Tone,
-            title: `No connection to the worker at ${live.url ?? '?'}${live.error ? ` (${live.error})` : ''}: showing the last persisted state`,
-          };
+    live.socket === 'connected' && live.behind
+      ? {
+          label: 'Live: behind',
+          tone: 'warn' as Tone,
+          title: 'This browser reads live updates more slowly than they come: the worker holds them back and this page refetches when it catches up',
+        }
+      : live.socket === 'connected'
+        ? { label: 'Live', tone: 'ok' as Tone, title: `Live updates from ${live.url ?? 'the worker'}` }
+        : live.socket === 'connecting'
+          ? { label: 'Connecting…', tone: 'idle' as Tone, title: `Connecting to ${live.url ?? 'the worker'}` }
+          : {
+              label: 'Live updates offline',
+              tone: 'bad' as Tone,
+              title: `No connection to the worker at ${live.url ?? '?'}${live.error ? ` (${live.error})` : ''}: showing the last persisted state`,
+            };
 
   let tap: HeaderStatus['tap'];
   if (!stats) {
     tap = { mode: null, connected: null, label: 'Tap: unknown', tone: 'idle', title: 'The worker has not reported (live socket not connected)' };
+  } else if (stats.role === 'standby') {
+    tap = {
+      mode: stats.mode,
+      connected: stats.connected,
+      label: 'Tap: standby worker',
+      tone: 'idle',
+      title: 'This browser is connected to a standby worker: the active worker taps the broker, and its live updates arrive through Redis',
+    };
   } else if (stats.mode === 'amqp') {
     tap = stats.connected
       ? { mode: 'amqp', connected: true, label: 'Tap: AMQP connected', tone: 'ok', title: 'Tapping the broker live' }

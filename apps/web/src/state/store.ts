@@ -35,6 +35,8 @@ export interface L2State {
     persisted: PersistedStats | null;
     /** Newest model `seq` seen on the socket, also while the model itself is not synced (pages without the topology). */
     modelSeq: number;
+    /** The worker holds live windows back from this browser (back-pressure: it reads too slowly); a refetch follows. */
+    behind: boolean;
   };
   model: {
     state: ModelState;
@@ -99,6 +101,7 @@ export interface L2State {
 export type L2Action =
   | { type: 'live/socket'; socket: SocketState; error?: string | null; url?: string | null }
   | { type: 'live/stats'; stats: TapStats }
+  | { type: 'live/behind'; behind: boolean }
   | { type: 'live/persisted'; stats: PersistedStats }
   | { type: 'model/syncStart'; gen: number }
   | { type: 'model/snapshot'; gen: number; snapshot: ModelSnapshot }
@@ -132,7 +135,7 @@ export const MAX_BUFFERED_NODE_UPDATES = 1_000;
 /** The state before anything is loaded. */
 export function initialState(): L2State {
   return {
-    live: { socket: 'connecting', error: null, url: null, stats: null, persisted: null, modelSeq: 0 },
+    live: { socket: 'connecting', error: null, url: null, stats: null, persisted: null, modelSeq: 0, behind: false },
     model: { state: EMPTY_MODEL, status: 'loading', error: null, syncing: true, gen: 0, buffer: [], overflowed: false },
     inspector: {
       filter: {},
@@ -193,6 +196,8 @@ export function reduce(s: L2State, a: L2Action): L2State {
       };
     case 'live/stats':
       return { ...s, live: { ...s.live, stats: a.stats } };
+    case 'live/behind':
+      return { ...s, live: { ...s.live, behind: a.behind } };
     case 'live/persisted':
       return { ...s, live: { ...s.live, persisted: a.stats } };
     case 'live/modelSeq':

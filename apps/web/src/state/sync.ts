@@ -125,6 +125,7 @@ export class LiveSync {
     });
     socket.on('disconnect', (reason) => {
       dispatch({ type: 'live/socket', socket: 'disconnected', error: reason });
+      dispatch({ type: 'live/behind', behind: false });
       void this.loadPersistedStats();
     });
     socket.on('connect_error', (err) => {
@@ -137,6 +138,8 @@ export class LiveSync {
       else dispatch({ type: 'model/batch', batch });
     });
     socket.on('stats', (stats) => dispatch({ type: 'live/stats', stats }));
+    // back-pressure: the worker held windows back; `behind: false` comes with `skipped` batches (refetch)
+    socket.on('live', (state) => dispatch({ type: 'live/behind', behind: state.behind }));
     socket.on('messages', (batch) => this.onMessages(batch.messages, batch.skipped));
     socket.on('nodes', (update) => {
       if (this.features.has('nodes')) dispatch({ type: 'nodes/update', update });
