@@ -187,8 +187,10 @@ export function openvswitchHeld(c: HeldInput, byVni: Map<number, string>, bySegm
       l2popRows: [],
       notes: [],
     };
+    const tableIn = `table ${lv.tunnelType === 'gre' ? 3 : lv.tunnelType === 'geneve' ? 6 : 4}`;
     for (const f of floodByLvid.get(lv.lvid) ?? []) {
       const e: EvRef = { h, flood: f };
+      a.notes.push(...lvidChecks(lv, tableIn, 'table 22 flood', f.vni, f.ofports, byOfport));
       const unresolved = f.ofports.filter((p) => resolve(p) === null);
       // `ovs-vsctl show` gives no ofports: when the flood outputs are exactly the tunnel ports in use
       // (table 0) and there are as many tunnel ports of the network's type, they are those ports as a set
@@ -210,6 +212,7 @@ export function openvswitchHeld(c: HeldInput, byVni: Map<number, string>, bySegm
     }
     for (const u of unicastByLvid.get(lv.lvid) ?? []) {
       const e: EvRef = { h, unicast: u };
+      if (!u.learned) a.notes.push(...lvidChecks(lv, tableIn, `table 20 ${u.mac}`, u.vni, u.ofport === null ? [] : [u.ofport], byOfport));
       a.rows.push({ mac: u.mac, vtep: resolve(u.ofport), learned: u.learned, ev: e });
       if (!u.learned) a.l2popRows.push(e);
     }
@@ -218,6 +221,32 @@ export function openvswitchHeld(c: HeldInput, byVni: Map<number, string>, bySegm
     }
     if (!c.held.has(network)) c.held.set(network, a);
   }
+}
+
+/**
+ * The lvid <-> segment check of one br-tun flow of local VLAN `lv` (pure): the tunnel id it sets on
+ * the way out (table 20 / 22 `set tun_id`) must be the one table 3/4/6 maps to that local VLAN on the
+ * way in, and its output ports must be tunnel ports of the network's type (br_tun.py
+ * `install_flood_to_tun` / `install_unicast_to_tun` take both from the same `LocalVLANMapping`).
+ * @param tableIn `table 3` / `table 4` / `table 6`
+ * @param what the flow, for the note (`table 22 flood`, `table 20 <mac>`)
+ * @returns one note per disagreement (none when the flow agrees, or its ports are unknown)
+ */
+export function lvidChecks(
+  lv: { tunnelType: string; vni: number; lvid: number },
+  tableIn: string,
+  what: string,
+  tunId: number | null,
+  ofports: number[],
+  byOfport: Map<number, OvsTunnelPort>,
+): string[] {
+  const out: string[] = [];
+  if (tunId !== null && tunId !== lv.vni) out.push(`${what} of lvid ${lv.lvid} sets tun_id ${tunId}, ${tableIn} maps ${lv.tunnelType} ${lv.vni} to lvid ${lv.lvid}`);
+  for (const p of ofports) {
+    const port = byOfport.get(p);
+    if (port && port.type !== lv.tunnelType) out.push(`${what} of lvid ${lv.lvid} (${lv.tunnelType}) outputs to ${port.name}, a ${port.type} port`);
+  }
+  return out;
 }
 
 /** What a host's data plane holds for one network, in agent-neutral terms. */
