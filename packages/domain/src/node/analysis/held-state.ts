@@ -241,7 +241,8 @@ export function lvidChecks(
   byOfport: Map<number, OvsTunnelPort>,
 ): string[] {
   const out: string[] = [];
-  if (tunId !== null && tunId !== lv.vni) out.push(`${what} of lvid ${lv.lvid} sets tun_id ${tunId}, ${tableIn} maps ${lv.tunnelType} ${lv.vni} to lvid ${lv.lvid}`);
+  if (tunId !== null && tunId !== lv.vni)
+    out.push(`${what} of lvid ${lv.lvid} sets tun_id ${tunId}, ${tableIn} maps ${lv.tunnelType} ${lv.vni} to lvid ${lv.lvid}`);
   for (const p of ofports) {
     const port = byOfport.get(p);
     if (port && port.type !== lv.tunnelType) out.push(`${what} of lvid ${lv.lvid} (${lv.tunnelType}) outputs to ${port.name}, a ${port.type} port`);
