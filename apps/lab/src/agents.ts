@@ -28,7 +28,7 @@ export function writeAgentConfig(s: LabState, h: HostState): void {
   writeFileSync(path.join(paths.hostEtc(h.name), 'neutron.conf'), renderAgentNeutronConf(h.name, agentTransportUrl(s.amqpUrl)));
   const ini = agentIniPath(h);
   if (!existsSync(ini)) {
-    writeFileSync(ini, h.kind === 'ovs' ? renderOvsIni(h.underlayIp, h.mode) : renderLinuxbridgeIni(h.underlayIp, h.mode));
+    writeFileSync(ini, h.kind === 'ovs' ? renderOvsIni(h.underlayIp, h.mode, s.gre !== undefined) : renderLinuxbridgeIni(h.underlayIp, h.mode));
   }
 }
 

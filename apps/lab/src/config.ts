@@ -5,7 +5,7 @@
  */
 import ini from 'ini';
 import { DB, POLLING_INTERVAL, REPORT_INTERVAL, VXLAN_GROUP, VXLAN_PORT, paths } from './paths';
-import type { HostMode } from './state';
+import type { HostMode, LabNetwork } from './state';
 
 type Sections = Record<string, Record<string, string | number | boolean>>;
 
@@ -36,10 +36,11 @@ export function ovsUnderlayIp(k: number): string {
 
 /**
  * Fixed IP of the first VM of the host with underlay 10.0.20.X: 172.16.1.X (docs/lab.md#layout: VM IP
- * 172.16.1.(11+i)). Further VMs on a host get an address allocated by Neutron.
+ * 172.16.1.(11+i)); on the GRE network 172.16.2.X (docs/lab.md#gre). Further VMs on a host get an
+ * address allocated by Neutron.
  */
-export function firstVmIp(underlayIp: string): string {
-  return `172.16.1.${underlayIp.split('.')[3]}`;
+export function firstVmIp(underlayIp: string, network: LabNetwork = 'vxlan'): string {
+  return `${network === 'gre' ? '172.16.2' : '172.16.1'}.${underlayIp.split('.')[3]}`;
 }
 
 /** Inputs of the server's config. */
@@ -84,13 +85,15 @@ export function renderServerConf(c: ServerConfigInput): string {
 export function renderMl2Conf(): string {
   return renderIni({
     ml2: {
-      type_drivers: 'flat,vxlan',
+      // gre: `lab up --gre` makes a GRE network for the OVS hosts (docs/lab.md#gre); idle otherwise
+      type_drivers: 'flat,vxlan,gre',
       tenant_network_types: 'vxlan',
       mechanism_drivers: 'linuxbridge,openvswitch,l2population',
       extension_drivers: 'port_security',
     },
     ml2_type_flat: { flat_networks: '*' },
     ml2_type_vxlan: { vni_ranges: '1:16000' },
+    ml2_type_gre: { tunnel_id_ranges: '1:16000' },
     l2pop: { agent_boot_time: 180 },
   });
 }
@@ -123,8 +126,10 @@ export function renderLinuxbridgeIni(localIp: string, mode: HostMode): string {
 /**
  * `openvswitch_agent.ini` for the userspace OVS host (docs/lab.md#ovs-host): netdev datapath, ovsdb on the
  * namespace's own loopback, native OpenFlow on 127.0.0.1:6633, VXLAN on 8472 like the kernel.
+ * @param gre also `tunnel_types = gre` (`lab up --gre`, docs/lab.md#gre): the agent then makes
+ *   `gre-<hex of remote ip>` ports and table 3 flows for GRE networks (GRE needs no UDP port)
  */
-export function renderOvsIni(localIp: string, mode: HostMode): string {
+export function renderOvsIni(localIp: string, mode: HostMode, gre = false): string {
   return renderIni({
     ovs: {
       local_ip: localIp,
@@ -137,7 +142,7 @@ export function renderOvsIni(localIp: string, mode: HostMode): string {
       bridge_mappings: '',
     },
     agent: {
-      tunnel_types: 'vxlan',
+      tunnel_types: gre ? 'vxlan,gre' : 'vxlan',
       l2_population: mode.l2pop,
       arp_responder: mode.arp,
       vxlan_udp_port: VXLAN_PORT,

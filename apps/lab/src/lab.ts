@@ -21,7 +21,7 @@ import { isRunning } from './procs';
 import { ensureServer, writeServerConfig } from './server';
 import { emptyState, saveState, type HostMode, type HostState, type LabState } from './state';
 import { teardown } from './teardown';
-import { addVm, ensureNetwork, vmsOf, waitPortActive } from './vms';
+import { addVm, ensureGreNetwork, ensureNetwork, vmsOf, waitPortActive } from './vms';
 
 /** Options of {@link up}. */
 export interface UpOptions {
@@ -35,8 +35,22 @@ export interface UpOptions {
   /** Userspace OVS hosts `ovs1` .. `ovs<N>` to add, 0..{@link MAX_OVS_HOSTS} (`--ovs-hosts N`; `--ovs-host` is 1). */
   ovsHosts: number;
   amqpUrl: string;
-  /** Create one VM per host that has none (default true). */
+  /** Create one VM per host that has none (default true); with `gre`, also one GRE VM per OVS host that has none. */
   vms: boolean;
+  /** `--gre`: OVS hosts also run `tunnel_types = gre` and a GRE network is made for them (docs/lab.md#gre). */
+  gre?: boolean;
+}
+
+/**
+ * The mode a host new to the lab starts with when none is asked for: the mode every host of the
+ * lab already runs (`up --ovs-host` on a Lab3 lab adds an OVS host with the ARP responder on, not a
+ * broken mix), else Lab2 (l2pop on, ARP responder off). Pure.
+ * @param hosts the lab's hosts before the new one
+ */
+export function defaultHostMode(hosts: readonly Pick<HostState, 'mode'>[]): HostMode {
+  const first = hosts[0]?.mode;
+  if (first && hosts.every((h) => h.mode.l2pop === first.l2pop && h.mode.arp === first.arp)) return { l2pop: first.l2pop, arp: first.arp };
+  return { l2pop: true, arp: false };
 }
 
 /** Most OVS hosts `up` adds (10.0.20.21-24: each runs ovsdb-server, ovs-vswitchd and the OVS agent). */
@@ -78,6 +92,8 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
   const warm = s !== null && isRunning(s.procs.server) && (await apiUp());
   if (warm && s!.vni !== opts.vni) throw new Error(`the running lab uses VNI ${s!.vni}; run "lab down" before changing --vni`);
   if (warm && s!.amqpUrl !== opts.amqpUrl) throw new Error(`the running lab uses ${s!.amqpUrl}; run "lab down" before changing --amqp`);
+  if (warm && (s!.gre !== undefined) !== (opts.gre === true))
+    throw new Error(`the running lab ${s!.gre ? 'has' : 'has no'} GRE (OVS tunnel_types); run "lab down" before ${opts.gre ? 'adding' : 'dropping'} --gre`);
   if (s && !warm) {
     log('found a lab whose neutron-server is not running: tearing its leftovers down first');
     await teardown(s, log);
@@ -87,6 +103,7 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     // a cold start begins from nothing: no stale configs (ini modes) from an earlier run
     for (const dir of ['etc', 'agents', 'ovs']) rmSync(path.join(LAB_ROOT, dir), { recursive: true, force: true });
     s = emptyState(opts.amqpUrl, opts.vni);
+    if (opts.gre) s.gre = { networkId: null, subnetId: null };
   }
   const lab = s;
   try {
@@ -124,12 +141,13 @@ async function converge(
   saveState(lab);
   await ensureFabric(lab);
   const toSwitch: { host: HostState; mode: HostMode }[] = [];
+  const labMode = defaultHostMode(Object.values(lab.hosts));
   for (const p of plannedHosts(opts)) {
     const explicit =
       opts.hostModes[p.name] ?? (opts.l2pop !== undefined || opts.arp !== undefined ? { l2pop: opts.l2pop ?? true, arp: opts.arp ?? false } : undefined);
     let h = lab.hosts[p.name];
     if (!h) {
-      h = { name: p.name, kind: p.kind, index: p.index, underlayIp: p.underlayIp, ns: hostNs(p.name), mode: explicit ?? { l2pop: true, arp: false } };
+      h = { name: p.name, kind: p.kind, index: p.index, underlayIp: p.underlayIp, ns: hostNs(p.name), mode: explicit ?? labMode };
       lab.hosts[p.name] = h;
     } else if (explicit && (explicit.l2pop !== h.mode.l2pop || explicit.arp !== h.mode.arp)) {
       toSwitch.push({ host: h, mode: explicit });
@@ -159,9 +177,12 @@ async function converge(
   }
 
   await ensureNetwork(lab);
+  if (lab.gre) await ensureGreNetwork(lab);
   if (opts.vms) {
     const created = [];
-    for (const h of Object.values(lab.hosts)) if (vmsOf(lab, h.name).length === 0) created.push(await addVm(lab, h, false));
+    const onNet = (h: HostState, n: 'vxlan' | 'gre') => vmsOf(lab, h.name).filter((v) => (v.network ?? 'vxlan') === n).length;
+    for (const h of Object.values(lab.hosts)) if (onNet(h, 'vxlan') === 0) created.push(await addVm(lab, h, false));
+    if (lab.gre) for (const h of Object.values(lab.hosts)) if (h.kind === 'ovs' && onNet(h, 'gre') === 0) created.push(await addVm(lab, h, false, 'gre'));
     await Promise.all(created.map((v) => waitPortActive(v.portId)));
     step(`network + ${created.length} VMs ACTIVE`);
   } else {

@@ -49,6 +49,7 @@ program
   .option('--vni <vni>', 'VXLAN VNI of the lab network', (v) => Number.parseInt(v, 10), DEFAULT_VNI)
   .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (docs/lab.md#ovs-host); the same as --ovs-hosts 1', false)
   .option('--ovs-hosts <n>', `add OVS hosts ovs1..ovsN (0..${MAX_OVS_HOSTS}) at 10.0.20.21.. (docs/lab.md#ovs-host)`, (v) => Number.parseInt(v, 10))
+  .option('--gre', 'OVS hosts also run tunnel_types gre; a GRE network (key = --vni) gets one VM per OVS host (docs/lab.md#gre)', false)
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
@@ -65,6 +66,7 @@ program
       vni: number;
       ovsHost: boolean;
       ovsHosts?: number;
+      gre: boolean;
       vms: boolean;
       amqp: string;
       l2scopeAgents: boolean;
@@ -83,6 +85,7 @@ program
             ovsHosts: o.ovsHosts ?? (o.ovsHost ? 1 : 0),
             amqpUrl: o.amqp,
             vms: o.vms,
+            gre: o.gre,
           },
           log,
         );
@@ -100,12 +103,13 @@ const vm = program.command('vm').description('add, delete, readdress VMs (namesp
 vm.command('add')
   .requiredOption('--host <H>', 'host to bind the port to')
   .option('--count <n>', 'how many', (v) => Number.parseInt(v, 10), 1)
-  .action(async (o: { host: string; count: number }) => {
+  .addOption(new Option('--network <net>', 'the VXLAN lab network, or the GRE one (lab up --gre; OVS hosts)').choices(['vxlan', 'gre']).default('vxlan'))
+  .action(async (o: { host: string; count: number; network: 'vxlan' | 'gre' }) => {
     await withState(async (s) => {
       const h = hostOf(s, o.host);
       for (let i = 0; i < o.count; i++) {
         const t0 = Date.now();
-        const v = await addVm(s, h, true);
+        const v = await addVm(s, h, true, o.network);
         log(`${v.name} on ${h.name}: ${v.ip} ${v.mac} port ${v.portId} ACTIVE after ${secs(Date.now() - t0)}`);
       }
     });
@@ -139,7 +143,7 @@ vm.command('ip')
   });
 vm.command('list').action(async () => {
   await withState(async (s) => {
-    for (const v of Object.values(s.vms)) log(`${v.name} ${v.host} ${v.ip} ${v.mac} ${v.portId}`);
+    for (const v of Object.values(s.vms)) log(`${v.name} ${v.host} ${v.network ?? 'vxlan'} ${v.ip} ${v.mac} ${v.portId}`);
   });
 });
 

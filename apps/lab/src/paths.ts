@@ -51,6 +51,12 @@ export const DB = { host: '127.0.0.1', port: 3306, name: 'l2scope_lab_neutron', 
 
 /** The lab's tenant network (docs/lab.md#network-and-vms). */
 export const NETWORK = { name: 'l2lab-selfservice', subnetName: 'l2lab-selfservice-v4', cidr: '172.16.1.0/24', prefix: 24, mtu: 1450 };
+/**
+ * The GRE network of `lab up --gre` (docs/lab.md#gre): OVS hosts only (the Linux bridge agent has no
+ * GRE), segmentation id = the lab's VNI on purpose (a GRE key and a VXLAN VNI are separate ranges).
+ * VM MTU 1450 as on the VXLAN network (Neutron gives a GRE network 1458: 1500 - 42 of IPv4 + GRE with key + Ethernet).
+ */
+export const GRE_NETWORK = { name: 'l2lab-gre', subnetName: 'l2lab-gre-v4', cidr: '172.16.2.0/24', prefix: 24, mtu: 1450 };
 /** Default VXLAN VNI and multicast group (docs/lab.md#layout). */
 export const DEFAULT_VNI = 649;
 /** The Linux bridge agent's `vxlan_group` (Lab1 floods BUM to it). */

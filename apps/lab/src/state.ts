@@ -27,9 +27,14 @@ export interface HostState {
   mode: HostMode;
 }
 
+/** The lab's tenant networks: the VXLAN one (every host) and, with `lab up --gre`, the GRE one (OVS hosts). */
+export type LabNetwork = 'vxlan' | 'gre';
+
 /** A "VM": a namespace on a veth whose host end is the port's tap. */
 export interface VmState {
   name: string;
+  /** Its network; absent: the VXLAN lab network (state files from before GRE). */
+  network?: LabNetwork;
   host: string;
   ns: string;
   portId: string;
@@ -54,6 +59,8 @@ export interface LabState {
   /** Next VM sequence number per host (names `vm-<host>-<n>`; n = 1 gets the host's fixed IP). */
   vmSeq: Record<string, number>;
   dbCreated: boolean;
+  /** `lab up --gre`: OVS hosts run `tunnel_types = vxlan,gre`, and the GRE network exists (docs/lab.md#gre). */
+  gre?: { networkId: string | null; subnetId: string | null };
   /** Hosts whose next `neutron-agent start` starts an agent that cannot come back (a test hook, consumed once). */
   failNextStart?: string[];
 }

@@ -10,9 +10,9 @@ import { findNetworks, getPort, listPorts, neutron, type NeutronNetwork, type Ne
 import { firstVmIp } from './config';
 import { ip, linkExists, listNamespaces, nsRun, run, waitFor } from './exec';
 import { ensureNamespace } from './fabric';
-import { NETWORK, vmNs } from './paths';
+import { GRE_NETWORK, NETWORK, vmNs } from './paths';
 import { ovsVsctl } from './ovs';
-import type { HostState, LabState, VmState } from './state';
+import type { HostState, LabNetwork, LabState, VmState } from './state';
 
 /**
  * Find or create the lab network (VXLAN, segmentation id = the lab's VNI, no port security)
@@ -41,6 +41,37 @@ export async function ensureNetwork(s: LabState): Promise<NeutronNetwork> {
   return net;
 }
 
+/**
+ * Find or create the GRE network of `lab up --gre` ({@link GRE_NETWORK}: `provider:network_type gre`,
+ * segmentation id = the lab's VNI, no port security) and its IPv4 subnet without DHCP; records it in `s.gre`.
+ * @throws Error when a network of that name exists with another key
+ */
+export async function ensureGreNetwork(s: LabState): Promise<NeutronNetwork> {
+  let net = (await findNetworks(GRE_NETWORK.name))[0];
+  if (!net) {
+    net = (
+      await neutron<{ network: NeutronNetwork }>('POST', '/v2.0/networks', {
+        network: { name: GRE_NETWORK.name, 'provider:network_type': 'gre', 'provider:segmentation_id': s.vni, port_security_enabled: false },
+      })
+    ).network;
+  } else if (net['provider:segmentation_id'] !== s.vni) {
+    throw new Error(`network ${GRE_NETWORK.name} exists with GRE key ${net['provider:segmentation_id']}, not ${s.vni}: run "lab down" first`);
+  }
+  if (net.subnets.length === 0) {
+    const sub = await neutron<{ subnet: { id: string } }>('POST', '/v2.0/subnets', {
+      subnet: { name: GRE_NETWORK.subnetName, network_id: net.id, ip_version: 4, cidr: GRE_NETWORK.cidr, enable_dhcp: false },
+    });
+    net.subnets = [sub.subnet.id];
+  }
+  s.gre = { networkId: net.id, subnetId: net.subnets[0] ?? null };
+  return net;
+}
+
+/** The network and subnet ids of one of the lab's networks (null when not made yet). */
+export function labNetworkIds(s: LabState, network: LabNetwork): { networkId: string | null; subnetId: string | null } {
+  return network === 'gre' ? (s.gre ?? { networkId: null, subnetId: null }) : { networkId: s.networkId, subnetId: s.subnetId };
+}
+
 /** VMs of a host, oldest first. */
 export function vmsOf(s: LabState, host: string): VmState[] {
   return Object.values(s.vms)
@@ -48,38 +79,43 @@ export function vmsOf(s: LabState, host: string): VmState[] {
     .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
 }
 
-/** Pick the fixed IP for a new VM on `h`: the host's own 172.16.1.X when no port holds it, else null (Neutron allocates). */
-export function pickVmIp(h: HostState, usedIps: Set<string>): string | null {
-  const want = firstVmIp(h.underlayIp);
+/** Pick the fixed IP for a new VM on `h`: the host's own 172.16.1.X (GRE: 172.16.2.X) when no port holds it, else null (Neutron allocates). */
+export function pickVmIp(h: HostState, usedIps: Set<string>, network: LabNetwork = 'vxlan'): string | null {
+  const want = firstVmIp(h.underlayIp, network);
   return usedIps.has(want) ? null : want;
 }
 
 /**
  * Create a port bound to `h` (device_owner compute:nova) and the VM namespace plugged to it.
  * @param waitActive wait until the API shows the port ACTIVE (1.7-3.3 s with polling_interval 2)
+ * @param network the VXLAN lab network, or the GRE one (`lab up --gre`; OVS hosts only)
+ * @throws Error when the network does not exist, or a GRE VM is asked of a Linux bridge host
  */
-export async function addVm(s: LabState, h: HostState, waitActive = true): Promise<VmState> {
-  if (!s.networkId || !s.subnetId) throw new Error('the lab network does not exist: run "lab up" first');
+export async function addVm(s: LabState, h: HostState, waitActive = true, network: LabNetwork = 'vxlan'): Promise<VmState> {
+  const { networkId, subnetId } = labNetworkIds(s, network);
+  if (!networkId || !subnetId) throw new Error(`the lab's ${network} network does not exist: run "lab up${network === 'gre' ? ' --gre' : ''}" first`);
+  if (network === 'gre' && h.kind !== 'ovs') throw new Error(`${h.name} runs the Linux bridge agent, which has no GRE: GRE VMs go on OVS hosts`);
   const seq = s.vmSeq[h.name] ?? 1;
   s.vmSeq[h.name] = seq + 1;
   const name = `vm-${h.name}-${seq}`;
-  const used = new Set((await listPorts(s.networkId)).flatMap((p) => p.fixed_ips.map((f) => f.ip_address)));
-  const fixed = pickVmIp(h, used);
+  const used = new Set((await listPorts(networkId)).flatMap((p) => p.fixed_ips.map((f) => f.ip_address)));
+  const fixed = pickVmIp(h, used, network);
   const deviceId = randomUUID();
   const port = (
     await neutron<{ port: NeutronPort }>('POST', '/v2.0/ports', {
       port: {
         name,
-        network_id: s.networkId,
+        network_id: networkId,
         'binding:host_id': h.name,
         device_owner: 'compute:nova',
         device_id: deviceId,
-        fixed_ips: fixed ? [{ subnet_id: s.subnetId, ip_address: fixed }] : [{ subnet_id: s.subnetId }],
+        fixed_ips: fixed ? [{ subnet_id: subnetId, ip_address: fixed }] : [{ subnet_id: subnetId }],
       },
     })
   ).port;
   const vm: VmState = {
     name,
+    ...(network === 'gre' ? { network } : {}),
     host: h.name,
     ns: vmNs(name),
     portId: port.id,
@@ -134,7 +170,7 @@ export async function plugVm(s: LabState, h: HostState, vm: VmState): Promise<vo
 /** Replace eth0's IPv4 address of a VM. */
 export async function setVmAddress(vm: VmState, addr: string): Promise<void> {
   await ip(vm.ns, ['addr', 'flush', 'dev', 'eth0']);
-  await ip(vm.ns, ['addr', 'add', `${addr}/${NETWORK.prefix}`, 'dev', 'eth0']);
+  await ip(vm.ns, ['addr', 'add', `${addr}/${(vm.network === 'gre' ? GRE_NETWORK : NETWORK).prefix}`, 'dev', 'eth0']);
 }
 
 /** Wait until a port is ACTIVE in the API. @throws Error after `timeoutMs` */
@@ -166,7 +202,8 @@ export async function deleteVm(s: LabState, vm: VmState, hosts: Record<string, H
  * readdress eth0 inside the VM.
  */
 export async function changeVmIp(s: LabState, vm: VmState, newIp: string): Promise<void> {
-  await neutron('PUT', `/v2.0/ports/${vm.portId}`, { port: { fixed_ips: [{ subnet_id: s.subnetId, ip_address: newIp }] } });
+  const { subnetId } = labNetworkIds(s, vm.network ?? 'vxlan');
+  await neutron('PUT', `/v2.0/ports/${vm.portId}`, { port: { fixed_ips: [{ subnet_id: subnetId, ip_address: newIp }] } });
   await setVmAddress(vm, newIp);
   vm.ip = newIp;
 }

@@ -18,7 +18,7 @@ import {
   serverTransportUrl,
   setIniMode,
 } from '../src/config';
-import { plannedHosts } from '../src/lab';
+import { defaultHostMode, plannedHosts } from '../src/lab';
 
 describe('server config (docs/lab.md#server)', () => {
   const conf = ini.parse(renderServerConf({ transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/', apiPort: 9696 }));
@@ -38,6 +38,11 @@ describe('server config (docs/lab.md#server)', () => {
     expect(ml2.ml2.mechanism_drivers).toBe('linuxbridge,openvswitch,l2population');
     expect(ml2.ml2.tenant_network_types).toBe('vxlan');
     expect(ml2.l2pop.agent_boot_time).toBe('180');
+  });
+  it('ml2 loads the GRE type driver with its own key range (docs/lab.md#gre)', () => {
+    const ml2 = ini.parse(renderMl2Conf());
+    expect(ml2.ml2.type_drivers.split(',')).toEqual(['flat', 'vxlan', 'gre']);
+    expect(ml2.ml2_type_gre.tunnel_id_ranges).toBe('1:16000');
   });
 });
 
@@ -62,6 +67,18 @@ describe('agent config (docs/lab.md#agents, docs/lab.md#ovs-host)', () => {
     expect(c.ovs.ovsdb_connection).toBe('tcp:127.0.0.1:6640');
     expect(c.agent.vxlan_udp_port).toBe('8472');
     expect(readIniMode(renderOvsIni('10.0.20.21', { l2pop: true, arp: true }), 'ovs')).toEqual({ l2pop: true, arp: true });
+    expect(c.agent.tunnel_types).toBe('vxlan');
+  });
+  it('openvswitch_agent.ini with --gre: tunnel_types vxlan,gre (docs/lab.md#gre)', () => {
+    expect(ini.parse(renderOvsIni('10.0.20.21', { l2pop: true, arp: false }, true)).agent.tunnel_types).toBe('vxlan,gre');
+  });
+  it("a host new to the lab follows the lab's mode: up --ovs-host on a Lab3 lab adds a Lab3 host", () => {
+    const lab3 = { l2pop: true, arp: true };
+    expect(defaultHostMode([{ mode: lab3 }, { mode: { ...lab3 } }])).toEqual(lab3);
+    expect(defaultHostMode([{ mode: { l2pop: false, arp: false } }])).toEqual({ l2pop: false, arp: false });
+    // a mixed lab, or none yet: Lab2
+    expect(defaultHostMode([{ mode: lab3 }, { mode: { l2pop: true, arp: false } }])).toEqual({ l2pop: true, arp: false });
+    expect(defaultHostMode([])).toEqual({ l2pop: true, arp: false });
   });
 });
 
@@ -112,6 +129,7 @@ describe('layout (docs/lab.md#layout)', () => {
     expect([0, 1, 2].map(lbUnderlayIp)).toEqual(['10.0.20.11', '10.0.20.12', '10.0.20.13']);
     expect(ovsUnderlayIp(0)).toBe('10.0.20.21');
     expect(firstVmIp('10.0.20.13')).toBe('172.16.1.13');
+    expect(firstVmIp('10.0.20.21', 'gre')).toBe('172.16.2.21');
     expect(() => lbUnderlayIp(9)).toThrow();
   });
   it('plans N Linux bridge hosts plus ovs1 .. ovsN', () => {

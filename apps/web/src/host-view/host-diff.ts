@@ -15,6 +15,7 @@ import {
   FLOOD_MAC,
   heldTunnelState,
   isMulticastIp,
+  segmentId,
 } from '@l2scope/domain';
 import { compareIp } from '../lib/format';
 
@@ -55,7 +56,10 @@ export interface NeighDiffRow {
 /** What the page shows for one network of the host. */
 export interface HostNetworkSection {
   network: string;
+  /** Segmentation id: VXLAN VNI or GRE key. */
   vni: number | null;
+  /** `vxlan`, `gre` (from the snapshot's br-tun table 3/4 or the analysis); null when neither says. */
+  tunnelType: string | null;
   told: HostNetworkFdb | null;
   held: HeldTunnelState | null;
   mode: HostAnalysis['mode']['networks'][number] | null;
@@ -184,10 +188,18 @@ export function diffNeigh(told: HostNetworkFdb | null, held: HeldTunnelState | n
  * those the analysis evaluated; ordered by VNI.
  */
 export function hostSections(d: HostSides): HostNetworkSection[] {
+  // a GRE key and a VXLAN VNI of the same number are two networks: GRE ones are keyed `gre:<key>`
   const byVni = new Map<number, string>();
-  for (const t of d.told) if (t.vni !== null) byVni.set(t.vni, t.network);
-  for (const n of d.analysis?.mode.networks ?? []) if (n.vni !== null && !n.network.startsWith('vni:')) byVni.set(n.vni, n.network);
-  const held = new Map((d.snapshot ? heldTunnelState(d.snapshot, byVni) : []).map((h) => [h.network, h]));
+  const bySegment = new Map<string, string>();
+  const nonVxlan = new Set<string>();
+  for (const n of d.analysis?.mode.networks ?? []) if (n.tunnelType && n.tunnelType !== 'vxlan') nonVxlan.add(n.network);
+  for (const t of d.told) if (t.vni !== null && !nonVxlan.has(t.network)) byVni.set(t.vni, t.network);
+  for (const n of d.analysis?.mode.networks ?? []) {
+    if (n.vni === null || n.network === segmentId(n.tunnelType ?? 'vxlan', n.vni)) continue;
+    if (nonVxlan.has(n.network)) bySegment.set(segmentId(n.tunnelType!, n.vni), n.network);
+    else byVni.set(n.vni, n.network);
+  }
+  const held = new Map((d.snapshot ? heldTunnelState(d.snapshot, byVni, bySegment) : []).map((h) => [h.network, h]));
   const told = new Map(d.told.map((t) => [t.network, t]));
   const modes = new Map((d.analysis?.mode.networks ?? []).map((m) => [m.network, m]));
   const flood = d.analysis?.flood ?? {};
@@ -202,6 +214,7 @@ export function hostSections(d: HostSides): HostNetworkSection[] {
     return {
       network,
       vni: t?.vni ?? h?.vni ?? f?.vni ?? m?.vni ?? null,
+      tunnelType: h?.tunnelType ?? m?.tunnelType ?? null,
       told: t,
       held: h,
       mode: m,

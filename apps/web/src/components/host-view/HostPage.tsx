@@ -351,7 +351,9 @@ function NetworkSection({ s, d, vtepName, names }: { s: HostNetworkSection; d: H
   const responder = agentResponder || planeResponder === true;
   const dev = s.held?.dev ?? s.mode?.dev ?? 'vxlan-<VNI>';
   const flows = ovs ? brTunFlowTexts(d.snapshot, s.mode?.lvid ?? null) : null;
-  const known = !s.network.startsWith('vni:');
+  const known = !s.network.startsWith('vni:') && !(s.tunnelType !== null && s.vni !== null && s.network === `${s.tunnelType}:${s.vni}`);
+  // GRE networks carry a key, VXLAN ones a VNI (br-tun table 3 vs 4)
+  const segment = s.tunnelType === 'gre' ? 'GRE key' : s.tunnelType && s.tunnelType !== 'vxlan' ? `${s.tunnelType.toUpperCase()} id` : 'VNI';
   const heldSource = ovs
     ? `br-tun flows${s.held?.dev ? ` (${s.held.dev}): table 22 flood, table 20 unicast` : ''}`
     : `bridge fdb on ${s.held?.dev ?? s.mode?.dev ?? 'vxlan-<VNI>'}`;
@@ -361,7 +363,12 @@ function NetworkSection({ s, d, vtepName, names }: { s: HostNetworkSection; d: H
       testid={`host-network-${s.network}`}
       title={
         <>
-          {s.vni !== null ? `VNI ${s.vni}` : 'VNI ?'}
+          {s.vni !== null ? `${segment} ${s.vni}` : `${segment} ?`}
+          {s.tunnelType && (
+            <span className="chip small" data-testid="tunnel-type">
+              {s.tunnelType}
+            </span>
+          )}
           {(s.held?.dev ?? s.mode?.dev) && <span className="mono chip">{s.held?.dev ?? s.mode?.dev}</span>}
           {known ? (
             <Link href={networkHref(s.network)} className="small" title={`Open the network page (flood matrix) of ${s.network}`}>

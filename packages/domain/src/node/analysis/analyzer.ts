@@ -16,7 +16,7 @@ import { DRIFT_CLASSES, type DriftItem, type ForeignMac, driftFor } from './drif
 import { toldTo, networkTold } from './told';
 import { type Finding, networkFindings } from './findings';
 import { ALL_HOSTS_GROUP, type FloodList, floodFor } from './flood-list';
-import { linuxbridgeHeld, openvswitchHeld } from './held-state';
+import { linuxbridgeHeld, openvswitchHeld, segmentId } from './held-state';
 import { type HostMode, hostMode } from './host-mode';
 import { staleTunnelFinding } from './stale-tunnels';
 import { splitUnmaintained } from './unmaintained';
@@ -71,15 +71,15 @@ export function analyzeNodes(input: AnalyzeNodesInput): NodeAnalysis {
  *   `stale_tunnel_port` finding (Open vSwitch; stale-tunnels.ts) or null
  */
 function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostAnalysis; deps: Set<string>; usesGroups: boolean; stale: Finding | null } {
-  const { model, byVni, vniOf } = env;
+  const { model, byVni, bySegment, vniOf } = env;
   if (c.type === 'linuxbridge') linuxbridgeHeld(c, byVni);
-  else if (c.type === 'openvswitch') openvswitchHeld(c, byVni);
+  else if (c.type === 'openvswitch') openvswitchHeld(c, byVni, bySegment);
   c.mode = hostMode(c);
   c.l2pop = c.mode.l2pop === 'on' ? true : c.mode.l2pop === 'off' ? false : null;
   c.arpEffective = c.mode.arpResponder === 'on' ? true : c.mode.arpResponder === 'off' ? false : null;
   const deps = new Set<string>();
-  for (const d of c.snap?.linuxbridge?.vxlan ?? []) if (d.vni !== null) deps.add(`#vni:${d.vni}`);
-  for (const lv of c.snap?.openvswitch?.brTun?.localVlans ?? []) deps.add(`#vni:${lv.vni}`);
+  for (const d of c.snap?.linuxbridge?.vxlan ?? []) if (d.vni !== null) deps.add(`#${segmentId('vxlan', d.vni)}`);
+  for (const lv of c.snap?.openvswitch?.brTun?.localVlans ?? []) deps.add(`#${segmentId(lv.tunnelType, lv.vni)}`);
   let usesGroups = false;
 
   const drift: DriftItem[] = [];
@@ -109,6 +109,7 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
         a = {
           network,
           vni,
+          tunnelType: env.typeOf.get(network) ?? 'vxlan',
           present: false,
           dev,
           floodUnicast: new Map(),
@@ -176,15 +177,35 @@ function analyzeHost(c: HostCtx, anon: string | null, env: Env): { result: HostA
   return { result, deps, usesGroups, stale };
 }
 
-/** Network id of a VNI as the model knows it (VXLAN; the first seen wins among others), else `vni:<n>`. */
-function networkIndex(networks: NetworkView[]): { byVni: Map<number, string>; vniOf: Map<string, number | null> } {
+/** Tunnel types with their own segmentation id range that br-tun maps in its own table (3 GRE, 6 Geneve). */
+const OTHER_TUNNEL_TYPES = new Set(['gre', 'geneve']);
+
+/**
+ * Network id of a segment as the model knows it: `byVni` for VXLAN VNIs (the first seen wins among
+ * networks of a type other than GRE / Geneve), `bySegment` keyed {@link segmentId} for every
+ * segment (`vni:<n>`, `gre:<n>`), else the analysis names the network by that key.
+ */
+function networkIndex(networks: NetworkView[]): {
+  byVni: Map<number, string>;
+  bySegment: Map<string, string>;
+  vniOf: Map<string, number | null>;
+  typeOf: Map<string, string>;
+} {
   const byVni = new Map<number, string>();
+  const bySegment = new Map<string, string>();
   const vniOf = new Map<string, number | null>();
+  const typeOf = new Map<string, string>();
   for (const n of [...networks].sort((a, b) => a.firstSeenAt - b.firstSeenAt)) {
     vniOf.set(n.id, n.vni);
-    if (n.vni !== null && (n.networkType === 'vxlan' || !byVni.has(n.vni))) byVni.set(n.vni, n.id);
+    typeOf.set(n.id, n.networkType);
+    if (n.vni === null) continue;
+    if (OTHER_TUNNEL_TYPES.has(n.networkType)) {
+      const k = segmentId(n.networkType, n.vni);
+      if (!bySegment.has(k)) bySegment.set(k, n.id);
+    } else if (n.networkType === 'vxlan' || !byVni.has(n.vni)) byVni.set(n.vni, n.id);
   }
-  return { byVni, vniOf };
+  for (const [vni, id] of byVni) bySegment.set(segmentId('vxlan', vni), id);
+  return { byVni, bySegment, vniOf, typeOf };
 }
 
 /** A host's cached analysis. */
@@ -194,7 +215,7 @@ interface HostEntry {
   key: string;
   ctx: HostCtx;
   result: HostAnalysis;
-  /** Networks the result read from the model, and `#vni:<n>` for each VNI of its snapshot (their network id mapping). */
+  /** Networks the result read from the model, and `#<segmentId>` (`#vni:<n>`, `#gre:<n>`) for each segment of its snapshot (their network id mapping). */
   deps: Set<string>;
   /** Its analysis expanded multicast groups (it depends on every host's groups and VTEPs). */
   usesGroups: boolean;
@@ -240,7 +261,7 @@ export class NodeAnalyzer {
   private readonly hostCache = new Map<string, HostEntry>();
   private readonly netFacts = new Map<string, NetFacts>();
   private readonly findingCache = new Map<string, Finding[]>();
-  private byVni = new Map<number, string>();
+  private bySegment = new Map<string, string>();
   private vniOf = new Map<string, number | null>();
   private groupSig = '';
   private dirtyNetworks = new Set<string>();
@@ -318,26 +339,26 @@ export class NodeAnalyzer {
       this.findingCache.clear();
     }
 
-    // networks: a changed VNI -> network mapping changes every host holding that VNI
-    const { byVni, vniOf } = networkIndex(model.networkViews());
+    // networks: a changed segment -> network mapping changes every host holding that segment
+    const { byVni, bySegment, vniOf, typeOf } = networkIndex(model.networkViews());
     const dirtyVnis = new Set<string>();
     if (!full) {
-      for (const [vni, id] of byVni) if (this.byVni.get(vni) !== id) dirtyVnis.add(`#vni:${vni}`);
-      for (const [vni, id] of this.byVni) {
-        if (byVni.get(vni) !== id) {
-          dirtyVnis.add(`#vni:${vni}`);
+      for (const [seg, id] of bySegment) if (this.bySegment.get(seg) !== id) dirtyVnis.add(`#${seg}`);
+      for (const [seg, id] of this.bySegment) {
+        if (bySegment.get(seg) !== id) {
+          dirtyVnis.add(`#${seg}`);
           dirtyNets.add(id);
         }
       }
       for (const [id, vni] of vniOf) if (this.vniOf.get(id) !== vni) dirtyNets.add(id);
       for (const id of this.vniOf.keys()) if (!vniOf.has(id)) dirtyNets.add(id);
       for (const v of dirtyVnis) {
-        const id = byVni.get(Number(v.slice(5)));
-        dirtyNets.add(id ?? `vni:${v.slice(5)}`);
-        dirtyNets.add(`vni:${v.slice(5)}`);
+        const seg = v.slice(1);
+        dirtyNets.add(bySegment.get(seg) ?? seg);
+        dirtyNets.add(seg);
       }
     }
-    this.byVni = byVni;
+    this.bySegment = bySegment;
     this.vniOf = vniOf;
     for (const n of dirtyNets) this.netFacts.delete(n);
     const facts = (network: string): NetFacts => {
@@ -419,7 +440,7 @@ export class NodeAnalyzer {
     const groupSig = sig.join('\n');
     const groupsChanged = groupSig !== this.groupSig;
     this.groupSig = groupSig;
-    const env: Env = { model, byVni, vniOf, facts, groupMembers, snapVteps };
+    const env: Env = { model, byVni, bySegment, vniOf, typeOf, facts, groupMembers, snapVteps };
 
     // hosts: reuse, restamp or recompute
     const changedCtxs: HostCtx[] = [];

@@ -46,8 +46,13 @@ export interface NetFacts {
 /** What a host's analysis read from everything but its own snapshot and host record. */
 export interface Env {
   model: ClusterModel;
+  /** VXLAN VNI -> network id. */
   byVni: Map<number, string>;
+  /** `segmentId` (`vni:<n>`, `gre:<n>`) -> network id, every tunnel type. */
+  bySegment: Map<string, string>;
   vniOf: Map<string, number | null>;
+  /** Network id -> its `network_type` (`vxlan`, `gre`) as the model knows it. */
+  typeOf: Map<string, string>;
   facts: (network: string) => NetFacts;
   /** Group -> VTEPs receiving it (joined by a VXLAN device; 224.0.0.1: every Linux bridge host). */
   groupMembers: Map<string, Set<string>>;

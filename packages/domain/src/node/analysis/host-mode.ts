@@ -37,6 +37,8 @@ export interface HostMode {
   networks: {
     network: string;
     vni: number | null;
+    /** `vxlan` (Linux bridge; br-tun table 4) or `gre` (br-tun table 3); absent in analyses stored before GRE was read. */
+    tunnelType?: string;
     /** `vxlan-<VNI>` or `br-tun lvid <n>`. */
     dev: string | null;
     group: string | null;
@@ -215,6 +217,7 @@ export function hostMode(c: ModeInput): HostMode {
     networks: acts.map((a, i) => ({
       network: a.network,
       vni: a.vni,
+      tunnelType: a.tunnelType,
       dev: a.dev,
       group: a.device?.group ?? null,
       proxy: a.device ? a.device.proxy : null,

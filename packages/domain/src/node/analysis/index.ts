@@ -18,7 +18,7 @@ export { type DriftClass, type DriftItem, DRIFT_CLASSES, FOREIGN_MAC, type Forei
 export { type Evidence, type EvidenceSource } from './evidence';
 export { type Finding, type FindingKind, FINDING_KINDS } from './findings';
 export { ALL_HOSTS_GROUP, type FloodList } from './flood-list';
-export { type HeldTunnelState, heldTunnelState } from './held-state';
+export { type HeldTunnelState, heldTunnelState, lvidChecks, segmentId } from './held-state';
 export { type HostMode } from './host-mode';
 export { type VxlanConfigField, type VxlanHostConfig, type VxlanMismatch, vxlanDeviceMismatches, vxlanHostConfig, vxlanMismatchText } from './vxlan-config';
 export { type AnalyzeNodesInput, type HostAnalysis, type NodeAnalysis, NodeAnalyzer, type NodeAnalyzerStats, analyzeNodes } from './analyzer';
