@@ -73,6 +73,78 @@ async function workerRate(url: string, msgs: BenchMessage[], databaseBase: strin
   }
 }
 
+/** What a storm did to the worker: every delivery either persisted or counted as dropped by the bounded tap queue. */
+export interface StormResult {
+  /** Deliveries published (confirmed by the broker). */
+  published: number;
+  /** x-max-length of the tap queue. */
+  queueMaxLength: number;
+  /** Persisted by the worker. */
+  received: number;
+  /** Dropped by the broker (queue full, drop-head) and counted by the worker. */
+  dropped: number;
+  /** Neither persisted nor counted when the worker settled (0 unless the dead-letter queue overflowed too). */
+  unaccounted: number;
+  /** msg/s from the first publish until every delivery was persisted or counted. */
+  rate: number;
+  /** Peak RSS of the bench process (worker and publisher) during the storm, bytes. */
+  peakRss: number;
+}
+
+/**
+ * A storm: `msgs` published as fast as the broker confirms them onto a worker whose tap queue is
+ * bounded at `queueMaxLength`; waits (up to 15 min) until the worker persisted or counted every one.
+ */
+export async function runStorm(msgs: BenchMessage[], queueMaxLength: number, databaseBase?: string): Promise<StormResult> {
+  const vhost = await createTestVhost('l2scope-storm');
+  const db = await createTestDatabase(databaseBase ?? 'file:');
+  try {
+    await declare(vhost.adminUrl);
+    const worker = await startWorker({ amqpUrl: vhost.adminUrl, databaseUrl: db.url, port: 0, queueMaxLength, log: () => {} });
+    let peakRss = process.memoryUsage.rss();
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 200);
+    try {
+      const t0 = performance.now();
+      await publishAll(vhost.adminUrl, msgs);
+      const settled = () => {
+        const s = worker.stats();
+        return s.received + s.dropped >= msgs.length && worker.pipeline.pending === 0;
+      };
+      // counted drops arrive through the dead-letter queue: settle on them, or on an idle queue
+      let last = -1;
+      let still = 0;
+      await waitFor(
+        'every delivery persisted or counted',
+        () => {
+          const s = worker.stats();
+          const n = s.received + s.dropped;
+          still = n === last && worker.pipeline.pending === 0 && s.queueDepth === 0 ? still + 1 : 0;
+          last = n;
+          return settled() || still >= 50;
+        },
+        900_000,
+        100,
+      );
+      const s = worker.stats();
+      return {
+        published: msgs.length,
+        queueMaxLength,
+        received: s.received,
+        dropped: s.dropped,
+        unaccounted: msgs.length - s.received - s.dropped,
+        rate: msgs.length / ((performance.now() - t0) / 1000),
+        peakRss,
+      };
+    } finally {
+      clearInterval(sampler);
+      await worker.stop();
+    }
+  } finally {
+    await db.drop();
+    await vhost.cleanup();
+  }
+}
+
 export interface IngestBenchResult {
   messages: number;
   rawRate: number;

@@ -3,14 +3,19 @@
  *  - decode + model throughput vs a bare double JSON.parse of the same oslo bodies;
  *  - worker ingest (decode, model, batched persistence, ack) vs a raw amqplib consumer that only
  *    acks, on the same local RabbitMQ, on SQLite and PostgreSQL;
- *  - model memory per FDB entry for a 1000-hypervisor fleet;
+ *  - model memory per FDB entry for a 1000-hypervisor fleet, and the worker's model heap and RSS
+ *    at 1,000 hosts x 2,000 networks x ~100,000 ports (a child process);
+ *  - a storm: deliveries published as fast as the broker takes them onto a worker at the default
+ *    tap queue bound (none may be lost), and at a small bound (every drop must be counted);
  *  - node analysis (told vs held) of a 1000-hypervisor fleet vs listing what every host was
  *    told (`ClusterModel.toldFdb`), and the incremental re-analysis after one change vs the full one.
  * Needs the local RabbitMQ (rabbitmqctl, root) and PostgreSQL; set L2SCOPE_BENCH_PG= to skip PostgreSQL.
+ * L2SCOPE_BENCH_STORM=<n> sets the storm's size (default 50,000 deliveries; 1000000 for issue 12's storm).
  */
 import { runAnalysisBench } from '../bench/analysis.bench';
 import { modelMemory, runDecodeBench } from '../bench/decode.bench';
-import { runIngestBench } from '../bench/ingest.bench';
+import { runIngestBench, runStorm } from '../bench/ingest.bench';
+import { fleetMemory } from '../bench/memory.bench';
 import { fleetMessages } from '../bench/workload';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -39,6 +44,7 @@ console.log(`     baseline raw consumer (ack only)    ${fmt(ing.rawRate)} msg/s`
 console.log(`     worker, persisted to SQLite         ${fmt(ing.sqliteRate)} msg/s  ratio ${ratio(ing.sqliteRate, ing.rawRate)}`);
 if (ing.postgresRate !== null)
   console.log(`     worker, persisted to PostgreSQL     ${fmt(ing.postgresRate)} msg/s  ratio ${ratio(ing.postgresRate, ing.rawRate)}`);
+
 const an = runAnalysisBench(1000, 300);
 console.log(`\n4. node analysis, ${fmt(an.hosts)} Linux bridge hosts (l2pop + ARP responder), ${fmt(an.networks)} networks, ${fmt(an.ports)} ports`);
 console.log(
@@ -52,4 +58,24 @@ console.log(
 console.log(
   `     incremental, one host's snapshot        ${an.snapshotChangeMs.toFixed(1)} ms  ratio ${(an.snapshotChangeMs / an.fullMs).toFixed(3)}x of full (${fmt(an.snapshotChangeHosts)} host re-analysed)`,
 );
+const fleet = fleetMemory(1000, 2000, 40, 60);
+console.log(
+  `\n5. worker model at ${fmt(fleet.hosts)} hosts x ${fmt(fleet.networks)} networks x ${fmt(fleet.ports)} ports (${fmt(fleet.messages)} casts folded):`,
+);
+console.log(
+  `     model heap ${fmt(fleet.modelHeap / 2 ** 20)} MiB; RSS ${fmt(fleet.rss / 2 ** 20)} MiB (peak ${fmt(fleet.peakRss / 2 ** 20)} MiB with the casts held)`,
+);
+
+const stormSize = Number(process.env.L2SCOPE_BENCH_STORM ?? 50_000);
+const DEFAULT_QUEUE_BOUND = 100_000; // the worker's --queue-max-length default
+for (const [n, bound] of [
+  [stormSize, DEFAULT_QUEUE_BOUND],
+  [Math.min(stormSize, 20_000), 1_000],
+] as const) {
+  const storm = await runStorm(fleetMessages(1000, Math.max(1, Math.ceil(n / 1000) - 1)), bound);
+  console.log(`\n6. storm: ${fmt(storm.published)} deliveries published at once, tap queue bound ${fmt(storm.queueMaxLength)} (SQLite)`);
+  console.log(
+    `     persisted ${fmt(storm.received)}, dropped and counted ${fmt(storm.dropped)}, unaccounted ${fmt(storm.unaccounted)}; ${fmt(storm.rate)} msg/s, peak RSS ${fmt(storm.peakRss / 2 ** 20)} MiB`,
+  );
+}
 process.exit(0);

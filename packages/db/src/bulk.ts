@@ -1,9 +1,13 @@
 /**
- * Multi-row INSERT for the append-only tables the worker writes in batches (Message, MessageRef,
- * ModelChange). Prisma's `createMany` issues one statement per row through the driver adapters
- * and costs ~0.6 ms a row here; one parameterised statement per chunk through
- * `$executeRawUnsafe` stores exactly the same values (the adapter converts Date, bigint,
- * Uint8Array and booleans as it does for the ORM) several times faster. `npm run bench` measures it.
+ * Bulk INSERT for the tables the worker writes in batches (Message, MessageRef, ModelChange and
+ * the model projection). Prisma's `createMany` issues one statement per row through the driver
+ * adapters and costs ~0.6 ms a row here. On SQLite, one parameterised multi-row statement per
+ * chunk through `$executeRawUnsafe` stores exactly the same values (the adapter converts Date,
+ * bigint, Uint8Array and booleans as it does for the ORM). On PostgreSQL, a table that declares
+ * its column types ({@link BulkTable.pgTypes}) is written with ONE statement whatever the number
+ * of rows: `INSERT ... SELECT * FROM unnest($1::type[], ...)`, one array parameter per column,
+ * so the server parses and binds a handful of parameters instead of one per value.
+ * `npm run bench` measures both.
  */
 import type { DbProvider } from './config';
 import type { Db } from './client';
@@ -58,11 +62,62 @@ export function storableJson<T>(value: T, maxDepth = STORABLE_MAX_DEPTH): T {
   return holder[0] as T;
 }
 
+/**
+ * {@link storableJson}'s value as JSON text, i.e. `JSON.stringify(storableJson(value, maxDepth))`,
+ * without copying the value when it needs no change (the common case): the value is serialised
+ * once and its text checked in one pass for an escaped NUL (`\u0000`), an escaped lone surrogate
+ * (`\ud800`-`\udfff`: `JSON.stringify` escapes exactly those) and nesting deeper than `maxDepth`;
+ * only when one is found (or serialising throws, e.g. on a value too deep for the stack) is the
+ * copy made. Throws what `JSON.stringify` throws on the copy (a bigint).
+ * @returns JSON text both databases store as it is
+ */
+export function storableJsonText(value: unknown, maxDepth = STORABLE_MAX_DEPTH): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined && jsonTextStorable(text, maxDepth)) return text;
+  return JSON.stringify(storableJson(value, maxDepth));
+}
+
+/** JSON text (as `JSON.stringify` writes it) without an escaped NUL or lone surrogate and nested at most `maxDepth` deep. */
+function jsonTextStorable(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x22) inString = false;
+      else if (c === 0x5c) {
+        if (text.charCodeAt(i + 1) === 0x75) {
+          const code = parseInt(text.slice(i + 2, i + 6), 16);
+          if (code === 0 || (code >= 0xd800 && code <= 0xdfff)) return false;
+          i += 5;
+        } else i++;
+      }
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return false;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return true;
+}
+
+/** PostgreSQL type of a bulk-inserted column, as {@link insertRows} casts its array parameter. */
+export type PgColumnType = 'bigint' | 'integer' | 'text' | 'boolean' | 'timestamp(3)' | 'jsonb' | 'bytea';
+
 /** A table as bulk-inserted: its columns, and which of them are Json (stored as jsonb on PostgreSQL, text on SQLite). */
 export interface BulkTable {
   name: string;
   columns: readonly string[];
   json?: readonly string[];
+  /**
+   * PostgreSQL type of each column (in `columns` order, as the migrations declare them): with it,
+   * PostgreSQL gets one `unnest` statement per call instead of chunks of multi-row VALUES.
+   */
+  pgTypes?: readonly PgColumnType[];
   /** Insert-or-ignore: rows conflicting on this unique index's columns are skipped (`ON CONFLICT (...) DO NOTHING`, both databases). */
   onConflictDoNothing?: readonly string[];
 }
@@ -81,6 +136,7 @@ export async function insertRows(
   maxParams = 2000,
 ): Promise<void> {
   if (rows.length === 0) return;
+  if (provider === 'postgresql' && table.pgTypes) return insertUnnest(db, table, table.pgTypes, rows);
   const width = table.columns.length;
   const isJson = table.columns.map((c) => table.json?.includes(c) ?? false);
   const head = `INSERT INTO "${table.name}" (${table.columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
@@ -95,7 +151,7 @@ export async function insertRows(
       row.forEach((value, i) => {
         const json = isJson[i];
         if (value === null || value === undefined) params.push(null);
-        else if (json) params.push(JSON.stringify(storableJson(value)));
+        else if (json) params.push(storableJsonText(value));
         else params.push(typeof value === 'string' ? storableString(value) : value);
         const p = provider === 'postgresql' ? `$${params.length}` : '?';
         slots.push(json && provider === 'postgresql' ? `CAST(${p} AS jsonb)` : p);
@@ -105,4 +161,51 @@ export async function insertRows(
     const tail = table.onConflictDoNothing ? ` ON CONFLICT (${table.onConflictDoNothing.map((c) => `"${c}"`).join(', ')}) DO NOTHING` : '';
     await db.$executeRawUnsafe(head + tuples.join(', ') + tail, ...params);
   }
+}
+
+/** A UTC timestamp as PostgreSQL reads a `timestamp(3)` (what adapter-pg sends for a Date). */
+function pgTimestamp(d: Date): string {
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ, or ±YYYYYY-... outside years 0-9999
+  if (iso.length !== 24) throw new RangeError(`insertRows: date out of range: ${iso}`);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/** One value as an element of a PostgreSQL array literal of `type` (pg quotes and escapes it). */
+function pgElement(value: unknown, type: PgColumnType, json: boolean): string | null {
+  if (value === null || value === undefined) return null;
+  if (json) return storableJsonText(value);
+  if (type === 'bytea') {
+    if (!(value instanceof Uint8Array)) throw new TypeError('insertRows: a bytea value must be a Uint8Array');
+    return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  }
+  if (value instanceof Date) return pgTimestamp(value);
+  if (typeof value === 'string') return storableString(value);
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  throw new TypeError(`insertRows: cannot store a ${typeof value} in a ${type} column`);
+}
+
+/**
+ * PostgreSQL: every row in ONE statement, `INSERT INTO t (...) SELECT * FROM unnest($1::type[], ...)`
+ * (one array parameter per column; unnest of several arrays zips them into rows). Same values as
+ * the multi-row path: strings made storable, Json as {@link storableJsonText}, timestamps in UTC.
+ */
+async function insertUnnest(
+  db: Pick<Db, '$executeRawUnsafe'>,
+  table: BulkTable,
+  types: readonly PgColumnType[],
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
+  const width = table.columns.length;
+  if (types.length !== width) throw new Error(`insertRows(${table.name}): ${types.length} pgTypes for ${width} columns`);
+  const isJson = table.columns.map((c) => table.json?.includes(c) ?? false);
+  const columns: (string | null)[][] = table.columns.map(() => new Array<string | null>(rows.length));
+  rows.forEach((row, r) => {
+    if (row.length !== width) throw new Error(`insertRows(${table.name}): a row has ${row.length} values for ${width} columns`);
+    for (let i = 0; i < width; i++) columns[i]![r] = pgElement(row[i], types[i]!, isJson[i]!);
+  });
+  const names = table.columns.map((c) => `"${c}"`).join(', ');
+  const arrays = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+  const tail = table.onConflictDoNothing ? ` ON CONFLICT (${table.onConflictDoNothing.map((c) => `"${c}"`).join(', ')}) DO NOTHING` : '';
+  await db.$executeRawUnsafe(`INSERT INTO "${table.name}" (${names}) SELECT * FROM unnest(${arrays})${tail}`, ...columns);
 }

@@ -56,6 +56,9 @@ import {
   resolveFindings,
   saveBumReports,
   storableJson,
+  storableJsonText,
+  insertRows,
+  type BulkTable,
   writeModelChanges,
   writeModelSeq,
   writeNodeRefusals,
@@ -171,6 +174,75 @@ describe('storableJson (poison input: docs/wire-format.md#poison-input)', () => 
     expect(storableJson([[['a']]], 2)).toEqual([[CUT_TOO_DEEP]]);
   });
 });
+
+describe('storableJsonText (the batch path: text of storableJson without the copy)', () => {
+  it('is JSON.stringify(storableJson(v)) for honest and hostile values', () => {
+    const values: unknown[] = [
+      { b: ['x\u0000', { c: undefined, d: 1, 'k\ud800': null }], a: true, d: new Date(5), n: [[[]]] },
+      { text: 'a literal backslash-u: \\u0000 and \\ud800, a pair: \u{1F600}, quotes "\\"' },
+      ['\udfff', '\ud83d', 'ok'],
+      nestedArrays(200, 'leaf'),
+      nestedArrays(127, { k: 'v' }),
+      { headers: nestedArrays(100_000, 1) },
+      'plain',
+      null,
+      42,
+      { tab: '\t', nl: '\n', ctl: '\u0001', del: '\u007f' },
+    ];
+    for (const v of values) expect(storableJsonText(v)).toBe(JSON.stringify(storableJson(v)));
+    expect(storableJsonText([[['a']]], 2)).toBe(JSON.stringify([[CUT_TOO_DEEP]]));
+    expect(storableJsonText([['a']], 2)).toBe('[["a"]]');
+  });
+});
+
+/** Message as the old multi-row VALUES path and the PostgreSQL unnest path write it (test's own copy of the columns). */
+const MESSAGE_TABLE = {
+  name: 'Message',
+  columns: [
+    'id',
+    'receivedAt',
+    'exchange',
+    'routingKey',
+    'method',
+    'kind',
+    'target',
+    'ok',
+    'errorReason',
+    'error',
+    'decoded',
+    'properties',
+    'raw',
+    'rawTruncated',
+    'size',
+    'source',
+    'search',
+    'uniqueId',
+  ],
+  json: ['decoded', 'properties'],
+} as const satisfies BulkTable;
+const MESSAGE_UNNEST: BulkTable = {
+  ...MESSAGE_TABLE,
+  pgTypes: [
+    'bigint',
+    'timestamp(3)',
+    'text',
+    'text',
+    'text',
+    'text',
+    'text',
+    'boolean',
+    'text',
+    'text',
+    'jsonb',
+    'jsonb',
+    'bytea',
+    'boolean',
+    'integer',
+    'text',
+    'text',
+    'text',
+  ],
+};
 
 describe.each(PROVIDERS)('%s', (provider) => {
   let db: Db;
@@ -402,6 +474,60 @@ describe.each(PROVIDERS)('%s', (provider) => {
       depth++;
     }
     expect([v, depth]).toEqual([CUT_TOO_DEEP, 129]);
+  });
+
+  it('the batch insert (unnest on PostgreSQL) stores exactly what the multi-row VALUES path stores', async () => {
+    const { records } = parseCapture(readFileSync(path.join(FIXTURES, 'lab1.jsonl'), 'utf8'));
+    const all = new Uint8Array(256).map((_, i) => i);
+    const rows = records.map((r, i) => {
+      const d = decodeMessage({ exchange: r.exchange, routingKey: r.routingKey, body: r.body });
+      const odd = i % 7 === 0;
+      return [
+        0n,
+        new Date(r.ts.getTime() + (i % 3 === 0 ? 0 : i)),
+        r.exchange,
+        odd ? `key\u0000\ud800 "q" \\ {x,y}` : r.routingKey,
+        d.ok ? d.message.method : null,
+        d.ok ? d.message.kind : 'undecodable',
+        odd ? 'NULL' : d.ok ? d.message.target : null,
+        d.ok,
+        d.ok ? null : d.error.reason,
+        d.ok ? null : d.error.message,
+        d.ok ? d.message : null,
+        odd ? { headers: { 'x\u0000': ['\udfff', 1, true, null, { deep: nestedArrays(5, 'é') }] } } : {},
+        odd ? all : r.body,
+        odd,
+        r.body.byteLength,
+        'amqp',
+        `search ${i} ÄÖ \u{1F600}`,
+        null,
+      ];
+    });
+    const base = 7_000_000_000;
+    await db.$transaction(async (tx) => {
+      await insertRows(
+        tx,
+        provider,
+        MESSAGE_TABLE,
+        rows.map((r, i) => [BigInt(base + i), ...r.slice(1)]),
+      );
+      await insertRows(
+        tx,
+        provider,
+        MESSAGE_UNNEST,
+        rows.map((r, i) => [BigInt(base + 100_000 + i), ...r.slice(1)]),
+      );
+    });
+    const read = async (from: number) =>
+      (await db.message.findMany({ where: { id: { gte: BigInt(from), lt: BigInt(from + rows.length) } }, orderBy: { id: 'asc' } })).map(
+        ({ id: _id, ...rest }) => rest,
+      );
+    const [values, unnest] = await Promise.all([read(base), read(base + 100_000)]);
+    expect(values).toHaveLength(rows.length);
+    expect(unnest).toEqual(values);
+    expect(values[0]!.routingKey).toBe('key\uFFFD\uFFFD "q" \\ {x,y}');
+    expect([...values[0]!.raw]).toEqual([...all]);
+    await db.message.deleteMany({ where: { id: { gte: BigInt(base) } } });
   });
 
   it('projects host ids that are one row once storable (NUL, lone surrogate) without a unique violation', async () => {

@@ -20,7 +20,7 @@ import {
   modelChangeKey,
   summarizeMessage,
 } from '@l2scope/domain';
-import { type BulkTable, insertRows, storableString } from '../bulk';
+import { type BulkTable, type PgColumnType, insertRows, storableString } from '../bulk';
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
 import { parseColumn } from './json';
@@ -96,9 +96,41 @@ export const SUMMARY_COLUMNS = [
   'source',
 ] as const satisfies readonly MessageColumn[];
 
-const MESSAGE: BulkTable = { name: 'Message', columns: MESSAGE_COLUMNS, json: ['decoded', 'properties'], onConflictDoNothing: ['uniqueId'] };
-const MESSAGE_REF: BulkTable = { name: 'MessageRef', columns: ['messageId', 'kind', 'value'] };
-const MODEL_CHANGE: BulkTable = { name: 'ModelChange', columns: ['messageId', 'idx', 'at', 'type', 'key', 'payload'], json: ['payload'] };
+/** PostgreSQL types of {@link MESSAGE_COLUMNS} (as the migrations declare them). */
+const MESSAGE_PG_TYPES: Record<MessageColumn, PgColumnType> = {
+  id: 'bigint',
+  receivedAt: 'timestamp(3)',
+  exchange: 'text',
+  routingKey: 'text',
+  method: 'text',
+  kind: 'text',
+  target: 'text',
+  ok: 'boolean',
+  errorReason: 'text',
+  error: 'text',
+  decoded: 'jsonb',
+  properties: 'jsonb',
+  raw: 'bytea',
+  rawTruncated: 'boolean',
+  size: 'integer',
+  source: 'text',
+  search: 'text',
+  uniqueId: 'text',
+};
+const MESSAGE: BulkTable = {
+  name: 'Message',
+  columns: MESSAGE_COLUMNS,
+  json: ['decoded', 'properties'],
+  pgTypes: MESSAGE_COLUMNS.map((c) => MESSAGE_PG_TYPES[c]),
+  onConflictDoNothing: ['uniqueId'],
+};
+const MESSAGE_REF: BulkTable = { name: 'MessageRef', columns: ['messageId', 'kind', 'value'], pgTypes: ['bigint', 'text', 'text'] };
+const MODEL_CHANGE: BulkTable = {
+  name: 'ModelChange',
+  columns: ['messageId', 'idx', 'at', 'type', 'key', 'payload'],
+  json: ['payload'],
+  pgTypes: ['bigint', 'integer', 'timestamp(3)', 'text', 'text', 'jsonb'],
+};
 
 /** A Prisma `select` of these columns. */
 function selectOf<const C extends readonly string[]>(columns: C): { [K in C[number]]: true } {

@@ -28,9 +28,15 @@ const HOST: BulkTable = {
     'networks',
   ],
   json: ['tunnelTypes', 'networks'],
+  pgTypes: ['text', 'text', 'text', 'text', 'text', 'boolean', 'boolean', 'boolean', 'jsonb', 'integer', 'timestamp(3)', 'timestamp(3)', 'jsonb'],
 };
-const NETWORK: BulkTable = { name: 'Network', columns: ['id', 'vni', 'networkType', 'firstSeenAt'] };
-const VTEP_ENTRIES: BulkTable = { name: 'VtepEntries', columns: ['networkId', 'vtep', 'flood', 'macs', 'neigh', 'updatedAt'], json: ['macs', 'neigh'] };
+const NETWORK: BulkTable = { name: 'Network', columns: ['id', 'vni', 'networkType', 'firstSeenAt'], pgTypes: ['text', 'integer', 'text', 'timestamp(3)'] };
+const VTEP_ENTRIES: BulkTable = {
+  name: 'VtepEntries',
+  columns: ['networkId', 'vtep', 'flood', 'macs', 'neigh', 'updatedAt'],
+  json: ['macs', 'neigh'],
+  pgTypes: ['text', 'text', 'boolean', 'jsonb', 'jsonb', 'timestamp(3)'],
+};
 
 /** A client or an interactive-transaction client. */
 type Client = Pick<Db, 'host' | 'network' | 'vtepEntries' | 'modelState'>;
