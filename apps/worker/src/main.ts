@@ -54,6 +54,7 @@ const program = new Command('l2scope-worker')
   .option('--loop', 'replay the capture forever (the default of the demo)')
   .option('--once', 'replay the capture once (the default of --replay FILE); the demo: one pass of its looping part')
   .option('--demo', 'play the built-in demo (the default with neither --amqp nor --replay)')
+  .option('--no-demo', 'with neither --amqp nor --replay: feed nothing')
   .option('--until <time>', 'replay only messages captured up to TIME (ISO-8601 or epoch seconds)', (v: string) => {
     try {
       return parseTimeArg(v);

@@ -58,7 +58,8 @@ export interface WorkerOptions {
   /**
    * Play the built-in demo in-process (./demo: the lab3 capture once, then the faults capture in a
    * loop, each beside the node snapshots and BUM reports of the same lab run), instead of a plain
-   * replay. The default when neither `amqpUrl` nor `replayFile` is given.
+   * replay. The default when neither `amqpUrl` nor `replayFile` is given; `false` then feeds nothing.
+   * `loop: false` plays the demo's looping part once.
    */
   demo?: boolean;
   speed?: number;
@@ -208,7 +209,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   await nodes.load(hostExpiryMs ? new Date(Date.now() - hostExpiryMs) : undefined);
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
-  const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle';
+  const demo = !opts.amqpUrl && (opts.demo ?? !opts.replayFile);
+  const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || demo ? 'replay' : 'idle';
   const health = new TapHealth({ store, counters, gaps, connected: !opts.amqpUrl, log });
   const pipeline = new IngestPipeline({
     sink: store,
@@ -399,9 +401,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
   const abort = new AbortController();
   let replayDone: Promise<number> | null = null;
-  const demo = opts.demo ?? (!opts.amqpUrl && !opts.replayFile);
-  const replayFile = opts.replayFile ?? (opts.amqpUrl || demo ? undefined : DEFAULT_CAPTURE);
-  if (demo && !opts.amqpUrl) {
+  const replayFile = opts.replayFile;
+  if (demo) {
     log(
       `worker: playing the demo in-process at speed ${opts.speed ?? 1}: ${DEMO_SEGMENTS.map((s) => `fixtures/${s.scenario}.jsonl${s.loop ? ' (looping)' : ''}`).join(', then ')}, each with its node snapshots`,
     );
