@@ -9,19 +9,23 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
+import type { ModelSnapshot } from '@l2scope/domain';
+import { type TestDatabase, createTestDatabase, createWorkerToken, workerAuthHeaders } from '@l2scope/testkit';
 import { DEMO_SEGMENTS, type WorkerHandle, playDemo, segmentEvents, startWorker } from '../src';
 
 let db: TestDatabase;
 let worker: WorkerHandle;
 /** `<scenario>/<step>` -> `host: class,class` of every host with drift. */
 const judged = new Map<string, string[]>();
+/** `<scenario>/<step>` -> the VTEPs holding a VM port (a MAC) at that step, as the topology draws them. */
+const withPorts = new Map<string, string[]>();
+const token = createWorkerToken();
 
 beforeAll(async () => {
   db = await createTestDatabase();
   const empty = path.join(tmpdir(), `l2scope-demo-empty-${process.pid}.jsonl`);
   writeFileSync(empty, '');
-  worker = await startWorker({ replayFile: empty, speed: 0, databaseUrl: db.url, port: 0, nodeAmqpUrl: false, log: () => {} });
+  worker = await startWorker({ replayFile: empty, speed: 0, databaseUrl: db.url, port: 0, nodeAmqpUrl: false, token, log: () => {} });
   await worker.replayDone;
   await playDemo({
     speed: 0,
@@ -39,6 +43,8 @@ beforeAll(async () => {
       // the second pass must judge every step as the first did
       if (judged.has(key)) expect(drift, `${key} on the second pass`).toEqual(judged.get(key));
       judged.set(key, drift);
+      const m = (await (await fetch(`http://127.0.0.1:${worker.port}/api/model`, { headers: workerAuthHeaders(token) })).json()) as ModelSnapshot;
+      withPorts.set(key, [...new Set(m.vteps.filter((v) => v.macs.length > 0).map((v) => v.vtep))].sort());
     },
   });
 }, 120_000);
@@ -76,6 +82,15 @@ describe('the demo scenario', () => {
       'lab3/6-all-deleted',
     ]);
     for (const [k, drift] of lab3) expect(drift, k).toEqual([]);
+  });
+
+  it('the looping part never shows empty host cards: every host holds its VM port at every step', () => {
+    // the old demo looped lab3, whose last third has every port deleted: empty cards a third of the time
+    const all = ['10.0.20.11', '10.0.20.12', '10.0.20.13'];
+    const faults = [...withPorts].filter(([k]) => k.startsWith('faults/'));
+    expect(faults.length).toBe(13);
+    for (const [k, vteps] of faults) expect(vteps, k).toEqual(all);
+    expect(withPorts.get('lab3/6-all-deleted')).toEqual([]);
   });
 
   it('faults: each fault on its host, each repair back to no drift', () => {
