@@ -152,7 +152,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /**
  * Play the demo: each segment's events in order, timed by the capture (`speed`, gaps capped at
  * `maxGapMs`, a node step held at least `holdMs`), the once-segments first, then the looping ones
- * until aborted (or `passes`). Snapshots carry `instance` `demo-<host>`, a `seq` rising across
+ * until aborted (or `passes`). Snapshots carry `instance` `demo-<host>-<run>` (one per call, as a
+ * restarted node agent's), a `seq` rising across
  * passes and `takenAt` now, as a running node agent's would.
  * @returns number of events fed
  */
@@ -163,6 +164,9 @@ export async function playDemo(opts: DemoOptions): Promise<number> {
   const hold = opts.holdMs ?? 8_000;
   const loaded = await Promise.all(segments.map(async (s) => ({ seg: s, events: await segmentEvents(s, opts.fixtures) })));
   const seq = new Map<string, number>();
+  // a fresh agent instance per run, as a restarted node agent: a restarted worker holds the last
+  // run's snapshots (seq N of the old instance) and takes the new ones by their later takenAt
+  const run = Date.now().toString(36);
   let n = 0;
   let last: Promise<void> = Promise.resolve();
   const play = async (scenario: string, events: DemoEvent[]) => {
@@ -193,7 +197,7 @@ export async function playDemo(opts: DemoOptions): Promise<number> {
       for (const m of e.messages) {
         const s = (seq.get(m.host) ?? 0) + 1;
         seq.set(m.host, s);
-        const body = m.kind === 'bum' ? m.body : { ...m.body, instance: `demo-${m.host}`, seq: s, takenAt: new Date().toISOString() };
+        const body = m.kind === 'bum' ? m.body : { ...m.body, instance: `demo-${m.host}-${run}`, seq: s, takenAt: new Date().toISOString() };
         await opts.node({
           receivedAt: Date.now(),
           exchange: NODE_EXCHANGE.name,
