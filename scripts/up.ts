@@ -1,12 +1,15 @@
 /**
- * `npm start`: bring l2scope up on this machine — the worker (embedded defaults: SQLite, replay
- * of the bundled real lab3 capture in a loop; or `--amqp URL` to tap a broker live) and the web
- * dashboard — then print the URL. Ctrl-C stops both. `npm start` runs the build (turbo: Prisma clients, Next) first.
+ * `npm start`: bring l2scope up on this machine — the worker (embedded defaults: SQLite, the
+ * built-in demo: the real lab3 capture once, then the real faults capture in a loop, each beside the
+ * node snapshots and BUM reports of the same lab run; or `--amqp URL` to tap a broker live; or
+ * `--replay FILE`, once unless `--loop`) and the web dashboard — then print the URL. Ctrl-C, or
+ * SIGINT / SIGTERM / SIGHUP to this process alone, stops both and everything they started.
+ * `npm start` runs the build (turbo: Prisma clients, Next; cached when nothing changed) first.
  * The worker listens on 127.0.0.1 only; browsers reach its socket.io through the dashboard's origin.
  * On the first start (no user in the database) it creates the user `admin` with a random password
  * and prints it once beside the URL (docs/auth.md).
  *
- *   npm start [-- --amqp URL] [--no-replay] [--replay FILE] [--speed N] [--port 3000] [--live-port 3001] [--neutron-api URL]
+ *   npm start [-- --amqp URL] [--no-replay] [--replay FILE [--loop]] [--once] [--speed N] [--port 3000] [--live-port 3001] [--neutron-api URL]
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -19,24 +22,48 @@ import { connectAuth, ensureFirstAdmin } from '@l2scope/auth';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const o = new Command('l2scope up')
-  .option('--amqp <url>', 'tap this RabbitMQ live instead of replaying the bundled capture', process.env.AMQP_URL)
-  .option('--replay <file>', 'capture to replay (default: fixtures/lab3.jsonl when no --amqp)')
-  .option('--no-replay', 'do not replay anything (live tap only)')
+  .option('--amqp <url>', 'tap this RabbitMQ live instead of playing the built-in demo', process.env.AMQP_URL)
+  .option('--replay <file>', 'replay this capture (.jsonl) instead of the built-in demo: once, unless --loop')
+  .option('--no-replay', 'replay nothing (live tap only)')
+  .option('--loop', 'replay --replay FILE in a loop', false)
+  .option('--once', "play the demo's looping part (the faults and their repair) once, then stop feeding", false)
   .option('--speed <n>', 'replay speed', '1')
   .option('--port <port>', 'dashboard port', process.env.PORT ?? '3000')
   .option('--live-port <port>', "worker's live (socket.io) port, on 127.0.0.1", process.env.L2SCOPE_LIVE_PORT ?? '3001')
   .option('--all-rpc', "also tap the rest of Neutron's agent RPC", false)
   .option('--neutron-api <url>', 'poll this Neutron endpoint (noauth) for port, instance and network names (docs/neutron-api.md)')
   .parse()
-  .opts<{ amqp?: string; replay: string | boolean; speed: string; port: string; livePort: string; allRpc: boolean; neutronApi?: string }>();
+  .opts<{
+    amqp?: string;
+    replay: string | boolean;
+    loop: boolean;
+    once: boolean;
+    speed: string;
+    port: string;
+    livePort: string;
+    allRpc: boolean;
+    neutronApi?: string;
+  }>();
 
-const workerArgs = ['--port', o.livePort];
+const workerArgs = ['--port', o.livePort, '--speed', o.speed];
 if (o.amqp) workerArgs.push('--amqp', o.amqp);
 if (o.allRpc) workerArgs.push('--all-rpc');
 if (o.neutronApi) workerArgs.push('--neutron-api', o.neutronApi);
-if (o.replay !== false) {
-  const file = typeof o.replay === 'string' ? path.resolve(o.replay) : path.join(root, 'fixtures/lab3.jsonl');
-  if (!o.amqp || typeof o.replay === 'string') workerArgs.push('--replay', file, '--loop', '--speed', o.speed);
+/** What the start line says the worker is fed with. */
+let source: string;
+if (typeof o.replay === 'string') {
+  const file = path.resolve(o.replay);
+  workerArgs.push('--replay', file, o.loop ? '--loop' : '--once');
+  source = `replaying ${path.relative(process.cwd(), file) || file}${o.loop ? ' in a loop' : ' once'}${o.amqp ? ' onto the broker' : ''}`;
+  if (o.amqp) source = `tapping the broker live, ${source}`;
+} else if (o.amqp) {
+  source = 'tapping the broker live';
+} else if (o.replay === false) {
+  workerArgs.push('--no-demo');
+  source = 'no source: nothing replayed, no broker';
+} else {
+  workerArgs.push('--demo', ...(o.once ? ['--once'] : []));
+  source = `playing the demo: fixtures/lab3.jsonl once, then fixtures/faults.jsonl${o.once ? ' once' : ' in a loop'}, beside the node snapshots and BUM reports of the same lab runs`;
 }
 
 /** Resolve when nothing listens on `port` (IPv4 and IPv6 wildcard), else reject naming it. */
@@ -167,7 +194,6 @@ try {
   console.error(`l2scope: the dashboard did not come up: ${(err as Error).message}`);
   stopAll(1);
 }
-const source = o.amqp ? 'tapping the broker live' : 'replaying fixtures/lab3.jsonl, a real Neutron capture';
 console.log(
   firstAdminPassword
     ? `\nl2scope is up: http://localhost:${o.port}  (first start: user admin, password ${firstAdminPassword} — change it with npm run -s l2scope -- user passwd admin)\n` +

@@ -16,3 +16,4 @@ export { CommandSigner, COMMAND_LIFETIME_S, publicKeyPath, readPublicKey } from 
 export { CommandPublisher, type CommandSink } from './toggle/publisher';
 export { admitReply, REPLY_MAX_BYTES } from './toggle/reply-admission';
 export { Retention, type RetentionEvents, type RetentionLimits, type RetentionStore } from './retention';
+export { playDemo, segmentEvents, bumReports, snapshotSteps, DEMO_SEGMENTS, FIXTURES_DIR, type DemoEvent, type DemoOptions, type DemoSegment } from './demo';

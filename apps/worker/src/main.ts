@@ -1,9 +1,10 @@
 /**
  * `l2scope-worker`: tap a Neutron RabbitMQ live and/or replay a capture, persist, push live.
  *
- *   tsx apps/worker/src/main.ts [--amqp URL] [--replay FILE.jsonl [--speed N] [--loop]] [options]
+ *   tsx apps/worker/src/main.ts [--amqp URL] [--replay FILE.jsonl [--speed N] [--loop|--once]] [--demo] [options]
  *
- * With neither --amqp nor --replay it replays the bundled real lab3 capture in-process.
+ * With neither --amqp nor --replay it plays the built-in demo in-process (./demo.ts: the real lab3
+ * and faults captures beside the node snapshots and BUM reports of the same lab runs).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseTimeArg } from '@l2scope/domain';
@@ -50,7 +51,10 @@ const program = new Command('l2scope-worker')
   .option('--amqp <url>', 'tap this broker live (e.g. amqp://l2scope:secret@rabbit:5672/)', process.env.AMQP_URL)
   .option('--replay <file>', 'replay a capture (.jsonl): onto the broker with --amqp, else in-process')
   .option('--speed <n>', 'replay speed multiplier (0 = as fast as possible)', positiveNumber, 1)
-  .option('--loop', 'replay the capture forever', false)
+  .option('--loop', 'replay the capture forever (the default of the demo)')
+  .option('--once', 'replay the capture once (the default of --replay FILE); the demo: one pass of its looping part')
+  .option('--demo', 'play the built-in demo (the default with neither --amqp nor --replay)')
+  .option('--no-demo', 'with neither --amqp nor --replay: feed nothing')
   .option('--until <time>', 'replay only messages captured up to TIME (ISO-8601 or epoch seconds)', (v: string) => {
     try {
       return parseTimeArg(v);
@@ -181,7 +185,8 @@ const worker = await startSupervisedWorker({
   amqpUrl: o.amqp,
   replayFile: o.replay,
   speed: o.speed,
-  loop: o.loop,
+  loop: o.once ? false : o.loop ? true : undefined,
+  demo: o.demo,
   until: o.until,
   allRpc: o.allRpc,
   declareExchanges: o.declareExchanges,

@@ -34,6 +34,7 @@ import { HostMonitor } from './host-monitor';
 import type { NeutronApiConfig } from './neutron-api/config';
 import { NeutronApiPoller } from './neutron-api/poller';
 import { IngestPipeline } from './pipeline';
+import { DEMO_SEGMENTS, playDemo } from './demo';
 import { replayInProcess, replayToBroker } from './replay';
 import { Retention } from './retention';
 import { PrismaStore } from './store';
@@ -54,6 +55,13 @@ export interface WorkerOptions {
   amqpUrl?: string;
   /** Replay a capture: onto the broker when `amqpUrl` is set, else in-process. */
   replayFile?: string;
+  /**
+   * Play the built-in demo in-process (./demo: the lab3 capture once, then the faults capture in a
+   * loop, each beside the node snapshots and BUM reports of the same lab run), instead of a plain
+   * replay. The default when neither `amqpUrl` nor `replayFile` is given; `false` then feeds nothing.
+   * `loop: false` plays the demo's looping part once.
+   */
+  demo?: boolean;
   speed?: number;
   loop?: boolean;
   /** Replay only messages captured up to this epoch ms. */
@@ -222,7 +230,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   await nodes.load(hostExpiryMs ? new Date(Date.now() - hostExpiryMs) : undefined);
   if (opts.snapshotsDir) loadBundle(nodes, opts.snapshotsDir, log);
 
-  const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || !opts.amqpUrl ? 'replay' : 'idle';
+  const demo = !standby && !opts.amqpUrl && (opts.demo ?? !opts.replayFile);
+  const mode: TapStats['mode'] = opts.amqpUrl ? 'amqp' : opts.replayFile || demo ? 'replay' : 'idle';
   const health = new TapHealth({ store, counters, gaps, connected: !opts.amqpUrl && !standby, log });
   const pipeline = new IngestPipeline({
     sink: store,
@@ -435,8 +444,25 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
   const abort = new AbortController();
   let replayDone: Promise<number> | null = null;
-  const replayFile = standby ? undefined : (opts.replayFile ?? (opts.amqpUrl ? undefined : DEFAULT_CAPTURE));
-  if (replayFile) {
+  const replayFile = standby ? undefined : opts.replayFile;
+  if (demo) {
+    log(
+      `worker: playing the demo in-process at speed ${opts.speed ?? 1}: ${DEMO_SEGMENTS.map((s) => `fixtures/${s.scenario}.jsonl${s.loop ? ' (looping)' : ''}`).join(', then ')}, each with its node snapshots`,
+    );
+    replayDone = playDemo({
+      speed: opts.speed ?? 1,
+      signal: abort.signal,
+      passes: opts.loop === false ? 1 : undefined,
+      submit: (d) => pipeline.submit(d),
+      node: (d) => nodes.handle(d),
+      onPass: (pass) => log(`worker: demo pass ${pass} done`),
+      log,
+    }).then(async (n) => {
+      await pipeline.drain();
+      return n;
+    });
+    replayDone.catch((err: unknown) => log(`worker: demo failed: ${String(err)}`));
+  } else if (replayFile) {
     const common = { file: replayFile, speed: opts.speed ?? 1, loop: opts.loop ?? false, until: opts.until, signal: abort.signal, log };
     log(`worker: replaying ${replayFile} ${opts.amqpUrl ? 'onto the broker' : 'in-process'} at speed ${common.speed}${common.loop ? ', looping' : ''}`);
     replayDone = opts.amqpUrl

@@ -9,7 +9,8 @@ import { FLOOD_MAC, type HostAnalysis, type NamesIndex, summarizeHost } from '@l
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
-import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, SOURCE_LABEL, agentLabel } from '@/host-view/classes';
+import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, SOURCE_LABEL } from '@/host-view/classes';
+import { agentTypeText, responderState } from '@/host-view/evidence';
 import { type HostNetworkSection, brTunFlowTexts, hostSections } from '@/host-view/host-diff';
 import { toBumReport } from '@/state/host-view';
 import { useL2 } from '@/state/store';
@@ -100,8 +101,9 @@ function HostBody({ d }: { d: HostData }) {
           <span className="mono title-vtep" title="VTEP (tunneling_ip / local_ip)">
             {vtep ?? 'no VTEP known'}
           </span>
-          <span className="muted">{agentLabel(m?.agentType ?? null)}</span>
-          {d.view?.agentType && d.view.agentType !== agentLabel(m?.agentType ?? null) && <span className="muted small">({d.view.agentType})</span>}
+          <span className="muted" data-testid="host-agent-type">
+            {agentTypeText(m?.agentType ?? null, d.view?.agentType)}
+          </span>
           <AgentBadge
             host={d.host}
             agent={a?.agent}
@@ -349,6 +351,7 @@ function NetworkSection({ s, d, vtepName, names }: { s: HostNetworkSection; d: H
   const agentResponder = mode?.arpResponder === 'on';
   const planeResponder = s.mode?.arpResponder ?? null;
   const responder = agentResponder || planeResponder === true;
+  const responderSeen = responderState(mode?.arpResponder, planeResponder);
   const dev = s.held?.dev ?? s.mode?.dev ?? 'vxlan-<VNI>';
   const flows = ovs ? brTunFlowTexts(d.snapshot, s.mode?.lvid ?? null) : null;
   const known = !s.network.startsWith('vni:') && !(s.tunnelType !== null && s.vni !== null && s.network === `${s.tunnelType}:${s.vni}`);
@@ -455,7 +458,12 @@ function NetworkSection({ s, d, vtepName, names }: { s: HostNetworkSection; d: H
         names={names}
       />
 
-      {responder || (s.held?.neigh.length ?? 0) > 0 ? (
+      {responderSeen === 'not_analysed' && (s.held?.neigh.length ?? 0) === 0 ? (
+        <p className="small muted neigh-off" data-testid="neigh-not-analysed">
+          ARP responder: not analysed (no node snapshot of this host): {s.told?.neigh.length ?? 0} neighbour{' '}
+          {(s.told?.neigh.length ?? 0) === 1 ? 'row' : 'rows'} announced by the server, whether the host answers ARP locally is unknown.
+        </p>
+      ) : responder || (s.held?.neigh.length ?? 0) > 0 ? (
         <>
           <h3 className="sub-title">
             Neighbours — ARP responder ({ovs ? 'br-tun table 21' : `PERMANENT ip neigh on ${dev}`})

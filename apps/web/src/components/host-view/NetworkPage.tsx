@@ -10,6 +10,7 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
 import { DRIFT_META, DRIFT_ORDER, worstClass } from '@/host-view/classes';
+import { networkDriftClaim } from '@/host-view/evidence';
 import { type CellState, type MatrixCell, floodMatrix } from '@/host-view/flood-matrix';
 import { toBumReport } from '@/state/host-view';
 import { useL2 } from '@/state/store';
@@ -79,6 +80,7 @@ function NetworkBody({ d }: { d: NetworkData }) {
     [d, liveBum],
   );
   const driftCount = d.hosts.reduce((n, h) => n + h.drift.length, 0);
+  const driftClaim = networkDriftClaim(d.hosts.length, Math.max(members, d.hosts.length), driftCount);
   const worstTone = useMemo(() => {
     const counts = Object.fromEntries(DRIFT_ORDER.map((c) => [c, 0])) as Record<DriftClass, number>;
     for (const h of d.hosts) for (const x of h.drift) counts[x.class]++;
@@ -140,10 +142,12 @@ function NetworkBody({ d }: { d: NetworkData }) {
           <div className="head-stat">
             <span className="head-stat-k">Drift</span>
             <span>
-              {driftCount === 0 ? (
-                <span className="text-ok strong">✓ none</span>
-              ) : (
+              {driftCount > 0 ? (
                 <span className={`badge tone-${worstTone}`}>{plural(driftCount, 'item')}</span>
+              ) : (
+                <span className={driftClaim.tone === 'ok' ? 'text-ok strong' : 'muted'} data-testid="network-drift" data-tone={driftClaim.tone}>
+                  {driftClaim.text}
+                </span>
               )}
             </span>
           </div>
@@ -215,7 +219,9 @@ function NetworkBody({ d }: { d: NetworkData }) {
 
       <Card title={`Drift on this network (${driftCount})`}>
         {driftCount === 0 ? (
-          <p className="text-ok small">✓ Every analysed host holds what l2pop told it on this network.</p>
+          <p className={`small ${driftClaim.tone === 'ok' ? 'text-ok' : 'muted'}`}>
+            {driftClaim.tone === 'ok' ? '✓ Every analysed host holds what l2pop told it on this network.' : `${driftClaim.text}.`}
+          </p>
         ) : (
           <table className="grid">
             <thead>

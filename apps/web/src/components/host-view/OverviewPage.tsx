@@ -8,7 +8,8 @@
 import { type DriftClass, type HostNodeSummary, NODE_REFUSAL_REASONS, type NodeRefusals, agentDownKey } from '@l2scope/domain';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
-import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, agentLabel, worstClass } from '@/host-view/classes';
+import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, worstClass } from '@/host-view/classes';
+import { agentTypeText, overviewSyncClaim } from '@/host-view/evidence';
 import { hostTxBum } from '@/host-view/bum';
 import { findingAnchor } from '@/host-view/agent';
 import { driftTotals } from '@/state/host-view';
@@ -70,6 +71,9 @@ export function OverviewPage() {
   const named = useMemo(() => new Set(view.findings.flatMap((f) => f.hosts)), [view.findings]);
   const withProblems = hosts.filter((h) => matches(h, 'problems', named)).length;
   const shown = hosts.filter((h) => matches(h, filter, named));
+  const sync = overviewSyncClaim(hosts.length, model.snapshot.hosts.length, withProblems);
+  const none = hosts.length === 0;
+  const reportedTypes = useMemo(() => new Map(model.snapshot.hosts.map((x) => [x.name, x.agentType] as const)), [model]);
   const networks = useMemo(() => sortedNetworks(model), [model]);
   const members = useMemo(() => networkMemberCounts(model), [model]);
   const toggle = (f: HostFilter) => setFilter((cur) => (cur === f ? null : f));
@@ -94,7 +98,10 @@ export function OverviewPage() {
         title="Drift by class"
         aside={
           <span className="muted small">
-            {plural(hosts.length, 'host')} with a node agent · {withProblems === 0 ? 'all in sync' : `${withProblems} with drift, flood problems or findings`}
+            {plural(hosts.length, 'host')} with a node agent ·{' '}
+            <span className={sync.tone === 'ok' ? 'text-ok' : sync.tone === 'bad' ? 'text-bad' : undefined} data-testid="overview-sync" data-tone={sync.tone}>
+              {sync.text}
+            </span>
             {view.updatedAt && <> · updated {ago(view.updatedAt, now)}</>}
             <RefusalLine refused={view.refused} />
           </span>
@@ -107,14 +114,16 @@ export function OverviewPage() {
               <button
                 key={c}
                 type="button"
-                className={`tile${n > 0 ? ` tone-${DRIFT_META[c].tone}` : ' zero'}${filter === c ? ' active' : ''}`}
+                className={`tile${n > 0 ? ` tone-${DRIFT_META[c].tone}` : none ? ' idle' : ' zero'}${filter === c ? ' active' : ''}`}
                 data-testid={`drift-count-${c}`}
                 data-count={n}
                 aria-pressed={filter === c}
                 title={`${DRIFT_META[c].effect}. Click to list the hosts with ${c}.`}
                 onClick={() => toggle(c)}
               >
-                <span className="tile-n">{n}</span>
+                <span className="tile-n" title={none ? 'not analysed: no node agent has reported' : undefined}>
+                  {none ? '—' : n}
+                </span>
                 <span className="tile-label">{DRIFT_META[c].label}</span>
                 <code className="tile-code">{c}</code>
               </button>
@@ -216,7 +225,7 @@ export function OverviewPage() {
           </thead>
           <tbody>
             {shown.map((h) => (
-              <HostRow key={h.host} h={h} now={now} />
+              <HostRow key={h.host} h={h} now={now} reportedType={reportedTypes.get(h.host) ?? null} />
             ))}
             {shown.length === 0 && hosts.length > 0 && (
               <tr>
@@ -247,7 +256,7 @@ export function OverviewPage() {
   );
 }
 
-function HostRow({ h, now }: { h: HostNodeSummary; now: number }) {
+function HostRow({ h, now, reportedType }: { h: HostNodeSummary; now: number; reportedType: string | null }) {
   const conv = useL2((s) => s.nodes.view.convergence.get(h.host));
   const bum = useL2((s) => s.nodes.view.bum.get(h.host));
   const worst = worstClass(h.drift);
@@ -263,7 +272,7 @@ function HostRow({ h, now }: { h: HostNodeSummary; now: number }) {
         <Link href={hostHref(h.host)} className="strong" data-testid={`host-link-${h.host}`}>
           {h.host}
         </Link>
-        <div className="small muted">{agentLabel(h.agentType)}</div>
+        <div className="small muted">{agentTypeText(h.agentType, reportedType)}</div>
       </td>
       <td className="mono">{h.vtep ?? '—'}</td>
       <td>
