@@ -8,6 +8,7 @@
 import { type Edge, type Node, type NodeChange, MarkerType, applyNodeChanges, useStore } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type HostCard, type TopologyGraph, type TunnelEdge, buildTopology } from '@/topology/graph';
+import { scopeSnapshot } from '@/topology/fleet-scope';
 import { type Point, layoutHosts } from '@/topology/layout';
 import { useL2 } from '@/state/store';
 import { useDebounced } from './use-debounced';
@@ -53,9 +54,16 @@ export interface TopologyView {
   onNodesChange: (changes: NodeChange<HostNodeType>[]) => void;
 }
 
-/** Nodes and edges for the topology canvas. */
-export function useTopology(): TopologyView {
-  const model = useL2((s) => s.model.state);
+/**
+ * Nodes and edges for the topology canvas.
+ * @param scope host ids to draw (a fleet drill-down, at most DRILL_MAX_HOSTS); null: every host
+ */
+export function useTopology(scope: readonly string[] | null = null): TopologyView {
+  const fullModel = useL2((s) => s.model.state);
+  const model = useMemo(
+    () => (scope ? { seq: fullModel.seq, snapshot: scopeSnapshot(fullModel.snapshot, scope) } : fullModel),
+    [fullModel, scope],
+  );
   const selectedNetwork = useL2((s) => s.ui.selectedNetwork);
   const selectedHost = useL2((s) => s.ui.selectedHost);
   const debouncedModel = useDebounced(model, MODEL_DEBOUNCE_MS);
