@@ -16,6 +16,7 @@ import { type RefObject, useEffect, useRef, useState } from 'react';
 import type { ModelSnapshot } from '@l2scope/domain';
 import { type Fleet, type FleetColourBy, type FleetOverlay, buildFleet, groupCounts, hostColour, hostSize } from '@/topology/fleet';
 import { type FleetLayout, type FleetLayoutInput, fleetLayout, pointInBox } from '@/topology/fleet-layout';
+import { preloadLayout } from '@/topology/layout';
 import { type L2State, l2store } from '@/state/store';
 
 /** Live changes are folded into the graph at most this often. */
@@ -104,6 +105,7 @@ export function useFleetGraph(container: RefObject<HTMLDivElement | null>, colou
       allowInvalidContainer: true,
       renderEdgeLabels: false,
       labelRenderedSizeThreshold: 9,
+      hideLabelsOnMove: true,
       labelDensity: 0.5,
       labelFont: 'system-ui, sans-serif',
       labelSize: 11,
@@ -151,7 +153,7 @@ export function useFleetGraph(container: RefObject<HTMLDivElement | null>, colou
         const gid = GROUP_NODE + g.key;
         keep.add(gid);
         const c = groupCounts(f, g.key);
-        const label = `${g.key} · ${c.hosts}${c.drift ? ` · ${c.drift} drift` : ''}${c.down ? ` · ${c.down} down` : ''}`;
+        const label = `${g.key}${c.drift ? ` · ${c.drift} drift` : ''}${c.down ? ` · ${c.down} down` : ''}`;
         graph.mergeNode(gid, { x: box.x - 0.5, y: -(box.y - 1.6), size: 3, color: '#475569', label, forceLabel: true, zIndex: 2 });
         g.hosts.forEach((id, i) => {
           const p = pointInBox(box, i);
@@ -198,6 +200,8 @@ export function useFleetGraph(container: RefObject<HTMLDivElement | null>, colou
             drawnMarked = true;
             renderer.once('afterRender', () => performance.mark('l2scope:fleet-drawn'));
             renderer.refresh();
+            // the drill-down's layout engine, loaded while the operator looks at the fleet
+            setTimeout(preloadLayout, 0);
           }
         },
         (err: unknown) => console.error('fleet layout failed', err),

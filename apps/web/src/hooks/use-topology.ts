@@ -60,10 +60,7 @@ export interface TopologyView {
  */
 export function useTopology(scope: readonly string[] | null = null): TopologyView {
   const fullModel = useL2((s) => s.model.state);
-  const model = useMemo(
-    () => (scope ? { seq: fullModel.seq, snapshot: scopeSnapshot(fullModel.snapshot, scope) } : fullModel),
-    [fullModel, scope],
-  );
+  const model = useMemo(() => (scope ? { seq: fullModel.seq, snapshot: scopeSnapshot(fullModel.snapshot, scope) } : fullModel), [fullModel, scope]);
   const selectedNetwork = useL2((s) => s.ui.selectedNetwork);
   const selectedHost = useL2((s) => s.ui.selectedHost);
   const debouncedModel = useDebounced(model, MODEL_DEBOUNCE_MS);
@@ -80,7 +77,8 @@ export function useTopology(scope: readonly string[] | null = null): TopologyVie
   const aspect = useStore((s) => (s.width > 0 && s.height > 0 ? Math.round((s.width / s.height) * 4) / 4 : 1.75));
   const [layoutInput, setLayoutInput] = useState<{ key: string; cards: HostCard[]; aspect: number }>({ key: '', cards: [], aspect: 1.75 });
   if (layoutInput.key !== graph.layoutKey) setLayoutInput({ key: graph.layoutKey, cards, aspect });
-  const input = useDebounced(layoutInput, LAYOUT_DEBOUNCE_MS);
+  // a drill-down is drawn at once (its hosts are fixed while it is open)
+  const input = useDebounced(layoutInput, scope ? 0 : LAYOUT_DEBOUNCE_MS);
   const [positions, setPositions] = useState<{ map: Map<string, Point>; gen: number }>({ map: new Map(), gen: 0 });
   useEffect(() => {
     let cancelled = false;

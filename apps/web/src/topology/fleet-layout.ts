@@ -30,7 +30,7 @@ export interface FleetLayout {
 }
 
 /** Space between group boxes, and the band above each for its label (layout units). */
-export const GROUP_GAP = 4;
+export const GROUP_GAP = 6;
 
 /** Position of the `i`-th host of a group (row-major in its grid), y down. */
 export function pointInBox(box: GroupBox, i: number): { x: number; y: number } {
@@ -49,7 +49,10 @@ export function fleetLayout(input: FleetLayoutInput): FleetLayout {
     return { key: g.key, cols, width: cols, height: rows };
   });
   const area = sized.reduce((a, g) => a + (g.width + GROUP_GAP) * (g.height + GROUP_GAP), 0);
-  const rowWidth = Math.max(sized.reduce((m, g) => Math.max(m, g.width), 0), Math.sqrt(area * aspect));
+  const rowWidth = Math.max(
+    sized.reduce((m, g) => Math.max(m, g.width), 0),
+    Math.sqrt(area * aspect),
+  );
   const boxes: GroupBox[] = [];
   let x = 0;
   let y = 0;

@@ -67,7 +67,14 @@ export function FleetMatrix({ group }: { group: string }) {
         VNI x host · {group}: {rows} networks x {cols} hosts
       </div>
       <div className="fleet-matrix-scroll">
-        <canvas ref={canvas} width={cols * CELL} height={rows * CELL} onMouseMove={onMove} onMouseLeave={() => setHover('')} aria-label={`VNI by host matrix of ${group}`} />
+        <canvas
+          ref={canvas}
+          width={cols * CELL}
+          height={rows * CELL}
+          onMouseMove={onMove}
+          onMouseLeave={() => setHover('')}
+          aria-label={`VNI by host matrix of ${group}`}
+        />
       </div>
       <div className="muted small" data-testid="fleet-matrix-cell">
         {hover || 'blue: flood entry present · red: ports but no flood entry · grey: member only'}
