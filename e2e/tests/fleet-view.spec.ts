@@ -28,7 +28,7 @@ test('80 hosts open on the fleet view: two rack groups drawn in WebGL, no host c
   await expect(page.getByTestId('fleet-group-compute-r01-*')).toBeVisible();
   // sigma's WebGL canvases, and no React Flow host card
   const webgl = await page.evaluate(() =>
-    [...document.querySelectorAll('[data-testid="fleet-canvas"] canvas')].some(
+    Array.from(document.querySelectorAll('[data-testid="fleet-canvas"] canvas')).some(
       (c) => (c as HTMLCanvasElement).getContext('webgl2') !== null || (c as HTMLCanvasElement).getContext('webgl') !== null,
     ),
   );
