@@ -8,6 +8,7 @@
 import { type Edge, type Node, type NodeChange, MarkerType, applyNodeChanges, useStore } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type HostCard, type TopologyGraph, type TunnelEdge, buildTopology } from '@/topology/graph';
+import { scopeSnapshot } from '@/topology/fleet-scope';
 import { type Point, layoutHosts } from '@/topology/layout';
 import { useL2 } from '@/state/store';
 import { useDebounced } from './use-debounced';
@@ -53,9 +54,13 @@ export interface TopologyView {
   onNodesChange: (changes: NodeChange<HostNodeType>[]) => void;
 }
 
-/** Nodes and edges for the topology canvas. */
-export function useTopology(): TopologyView {
-  const model = useL2((s) => s.model.state);
+/**
+ * Nodes and edges for the topology canvas.
+ * @param scope host ids to draw (a fleet drill-down, at most DRILL_MAX_HOSTS); null: every host
+ */
+export function useTopology(scope: readonly string[] | null = null): TopologyView {
+  const fullModel = useL2((s) => s.model.state);
+  const model = useMemo(() => (scope ? { seq: fullModel.seq, snapshot: scopeSnapshot(fullModel.snapshot, scope) } : fullModel), [fullModel, scope]);
   const selectedNetwork = useL2((s) => s.ui.selectedNetwork);
   const selectedHost = useL2((s) => s.ui.selectedHost);
   const debouncedModel = useDebounced(model, MODEL_DEBOUNCE_MS);
@@ -72,7 +77,8 @@ export function useTopology(): TopologyView {
   const aspect = useStore((s) => (s.width > 0 && s.height > 0 ? Math.round((s.width / s.height) * 4) / 4 : 1.75));
   const [layoutInput, setLayoutInput] = useState<{ key: string; cards: HostCard[]; aspect: number }>({ key: '', cards: [], aspect: 1.75 });
   if (layoutInput.key !== graph.layoutKey) setLayoutInput({ key: graph.layoutKey, cards, aspect });
-  const input = useDebounced(layoutInput, LAYOUT_DEBOUNCE_MS);
+  // a drill-down is drawn at once (its hosts are fixed while it is open)
+  const input = useDebounced(layoutInput, scope ? 0 : LAYOUT_DEBOUNCE_MS);
   const [positions, setPositions] = useState<{ map: Map<string, Point>; gen: number }>({ map: new Map(), gen: 0 });
   useEffect(() => {
     let cancelled = false;

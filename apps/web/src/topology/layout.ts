@@ -27,6 +27,11 @@ let elk: Promise<ElkEngine> | null = null;
 /** ELK (~1.5 MB) is loaded on the first layout, not with the page. */
 const engine = () => (elk ??= import('elkjs/lib/elk.bundled.js').then(({ default: ELK }) => new ELK()));
 
+/** Load the layout engine ahead of its first use (the fleet view does, so a drill-down does not wait for it). */
+export function preloadLayout(): void {
+  void engine();
+}
+
 /**
  * Top-left positions for the cards (React Flow's node positions).
  * @param aspect width / height of the canvas: the target shape of a packed (large) layout

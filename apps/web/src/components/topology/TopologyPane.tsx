@@ -1,7 +1,7 @@
 'use client';
 /** The topology pane: toolbar (network picker, legend), the React Flow canvas, the host side panel. */
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import Link from 'next/link';
 import { networkIn } from '@l2scope/domain';
 import { networkHref, networkLabel, plural } from '@/lib/format';
@@ -9,6 +9,11 @@ import { type HostNodeType, type TunnelEdgeType, EDGE_COLORS, useTopology } from
 import { useAutoFit } from '@/hooks/use-auto-fit';
 import { networkMemberCounts, sortedNetworks } from '@/state/model';
 import { dispatch, useL2 } from '@/state/store';
+import type { FleetPick } from '@/hooks/use-fleet-graph';
+import { FLEET_THRESHOLD, buildFleet } from '@/topology/fleet';
+import { type DrillTarget, DRILL_MAX_HOSTS, neighbourhood } from '@/topology/fleet-scope';
+import { l2store } from '@/state/store';
+import { FleetView } from './FleetView';
 import { HostNode } from './HostNode';
 import { HostPanel } from './HostPanel';
 import { TunnelEdgeView } from './TunnelEdge';
@@ -16,13 +21,73 @@ import { TunnelEdgeView } from './TunnelEdge';
 const nodeTypes = { host: HostNode };
 const edgeTypes = { tunnel: TunnelEdgeView };
 
+/** `?fleet=<n>` on the page URL, else FLEET_THRESHOLD (the server renders with the default). */
+function thresholdFromUrl(): number {
+  const n = Number(new URLSearchParams(window.location.search).get('fleet'));
+  return Number.isInteger(n) && n > 0 ? n : FLEET_THRESHOLD;
+}
+const noSubscription = () => () => {};
+
+/** The fleet threshold: FLEET_THRESHOLD, or `?fleet=<n>` on the page URL. */
+function useFleetThreshold(): number {
+  return useSyncExternalStore(noSubscription, thresholdFromUrl, () => FLEET_THRESHOLD);
+}
+
+/** Host ids a drill-down draws (read once, when it opens; live changes update their cards). */
+function drillScope(target: DrillTarget, network: string | null): string[] {
+  if (target.kind === 'group') return target.hosts.slice(0, DRILL_MAX_HOSTS);
+  return neighbourhood(l2store.getState().model.state.snapshot, target.host, network);
+}
+
 export function TopologyPane() {
+  const hostCount = useL2((s) => s.model.state.snapshot.hosts.length);
+  const network = useL2((s) => s.ui.selectedNetwork);
+  const threshold = useFleetThreshold();
+  const [drill, setDrill] = useState<{ target: DrillTarget; scope: string[]; of: number } | null>(null);
+  const fleet = hostCount > threshold;
+
+  const onPick = useCallback(
+    (p: FleetPick) => {
+      const started = performance.now();
+      let target: DrillTarget;
+      if (p.kind === 'host') {
+        target = p;
+        dispatch({ type: 'ui/selectHost', id: p.host });
+      } else {
+        const g = buildFleet(l2store.getState().model.state.snapshot.hosts, { summaries: new Map(), downAgents: new Set() }).groups.find(
+          (x) => x.key === p.group,
+        );
+        target = { kind: 'group', group: p.group, hosts: g?.hosts ?? [] };
+      }
+      const scope = drillScope(target, network);
+      setDrill({ target, scope, of: target.kind === 'group' ? target.hosts.length : scope.length });
+      performance.mark('l2scope:drill-start', { startTime: started });
+    },
+    [network],
+  );
+
   return (
     <section className="pane topo-pane" aria-label="Topology">
       <ReactFlowProvider>
         <TopologyToolbar />
+        {fleet && drill && (
+          <div className="fleet-crumbs" data-testid="fleet-drill">
+            <button type="button" className="btn small" data-testid="fleet-back" onClick={() => setDrill(null)}>
+              ← Fleet
+            </button>
+            <span className="small">
+              {drill.target.kind === 'host' ? `${drill.target.host}'s neighbourhood` : `group ${drill.target.group}`}: {plural(drill.scope.length, 'host')}
+              {drill.of > drill.scope.length && (
+                <span className="muted">
+                  {' '}
+                  (first {drill.scope.length} of {drill.of})
+                </span>
+              )}
+            </span>
+          </div>
+        )}
         <div className="topo-body">
-          <TopologyCanvas />
+          {fleet && !drill ? <FleetView onPick={onPick} /> : <TopologyCanvas scope={fleet && drill ? drill.scope : null} />}
           <HostPanel />
         </div>
       </ReactFlowProvider>
@@ -144,8 +209,16 @@ function Legend() {
   );
 }
 
-function TopologyCanvas() {
-  const { nodes, edges, graph, layoutGen, onNodesChange } = useTopology();
+function TopologyCanvas({ scope }: { scope: readonly string[] | null }) {
+  const { nodes, edges, graph, layoutGen, onNodesChange } = useTopology(scope);
+  // the drill-down's cards are on screen: the end of a fleet click (the perf script reads it)
+  // and the first picture of the whole topology (first useful paint of a small cloud)
+  const cardCount = nodes.length;
+  useEffect(() => {
+    if (layoutGen === 0 || cardCount === 0) return;
+    const name = scope ? 'l2scope:drill-drawn' : 'l2scope:topology-drawn';
+    if (scope || performance.getEntriesByName(name).length === 0) requestAnimationFrame(() => performance.mark(name));
+  }, [scope, layoutGen, cardCount]);
   const status = useL2((s) => s.model.status);
   const error = useL2((s) => s.model.error);
 

@@ -1,0 +1,192 @@
+/**
+ * The web at 1,000 hosts against the 3-host case, in one run (issue 12 item 3): first useful
+ * paint, pan/zoom frame rate, click-to-drill-down time, DOM node count and long tasks, printed as
+ * a table with the ratio; screenshots of the fleet view and a drill-down into docs/.
+ *
+ *   npm run perf                    # builds the web, then this script
+ *
+ * - 3 hosts: fixtures/lab3.jsonl replayed at speed 0 (the React Flow topology);
+ * - 1,000 hosts: bench/fleet-capture.ts, 1,000 hosts, 300 networks, 20..50 hosts each (the fleet view).
+ * First useful paint: navigation start to the page's `l2scope:topology-drawn` / `l2scope:fleet-drawn`
+ * mark (the cards laid out / every point drawn), the worker having replayed the whole capture first.
+ * Pan/zoom: requestAnimationFrame callbacks per second while the mouse drags and the wheel zooms
+ * the canvas. Drill-down: a click on a host (card / point) to its host panel / neighbourhood drawn.
+ * Targets (issue 12): paint <= 2.5 s, >= 30 fps, drill-down <= 200 ms.
+ */
+import path from 'node:path';
+import { type Page, expect, test } from '@playwright/test';
+import { fleetCapture, fleetPoint } from '../fleet';
+import { root, startStack } from '../stack';
+
+interface Measure {
+  paintMs: number;
+  /** The model snapshot's request (tRPC `topology.snapshot`), part of the paint. */
+  snapshotMs: number;
+  fps: number;
+  drillMs: number;
+  domNodes: number;
+  longTasks: number;
+  longTaskMs: number;
+}
+
+const results = new Map<string, Measure>();
+
+/** Collect long tasks from the start of the page. */
+async function observeLongTasks(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+/** Wait for a performance mark; its start time (ms since navigation start). */
+async function markTime(page: Page, name: string): Promise<number> {
+  const h = await page.waitForFunction((n) => performance.getEntriesByName(n)[0]?.startTime ?? null, name, { timeout: 180_000 });
+  return (await h.jsonValue()) as number;
+}
+
+/** Frames per second while dragging and wheel-zooming inside `box`. */
+async function panZoomFps(page: Page, box: { x: number; y: number; width: number; height: number }): Promise<number> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __frames: number; __counting: boolean };
+    w.__frames = 0;
+    w.__counting = true;
+    const tick = () => {
+      w.__frames++;
+      if (w.__counting) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const t0 = await page.evaluate(() => performance.now());
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  for (let round = 0; round < 3; round++) {
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    for (let i = 0; i < 30; i++) await page.mouse.move(cx + Math.sin(i / 5) * 150, cy + Math.cos(i / 5) * 100);
+    await page.mouse.up();
+    for (let i = 0; i < 10; i++) await page.mouse.wheel(0, i < 5 ? -120 : 120);
+  }
+  const { frames, t1 } = await page.evaluate(() => {
+    const w = window as unknown as { __frames: number; __counting: boolean };
+    w.__counting = false;
+    return { frames: w.__frames, t1: performance.now() };
+  });
+  return (frames * 1000) / (t1 - t0);
+}
+
+async function common(page: Page): Promise<Pick<Measure, 'domNodes' | 'longTasks' | 'longTaskMs' | 'snapshotMs'>> {
+  return page.evaluate(() => {
+    const lt = (window as unknown as { __longTasks: number[] }).__longTasks;
+    const snap = performance.getEntriesByType('resource').find((e) => e.name.includes('topology.snapshot'));
+    return {
+      domNodes: document.getElementsByTagName('*').length,
+      longTasks: lt.length,
+      longTaskMs: Math.round(lt.reduce((a, b) => a + b, 0)),
+      snapshotMs: snap ? snap.duration : NaN,
+    };
+  });
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('3 hosts: React Flow topology', async ({ page }) => {
+  const stack = await startStack({ workerArgs: ['--replay', path.join(root, 'fixtures/lab3.jsonl'), '--speed', '0'] });
+  try {
+    await expect.poll(async () => (await stack.workerApi<{ hosts: unknown[] }>('/api/model')).hosts.length).toBe(3);
+    await observeLongTasks(page);
+    await page.goto(stack.webUrl);
+    const paintMs = await markTime(page, 'l2scope:topology-drawn');
+    await expect(page.getByTestId('host-compute1')).toBeVisible();
+    const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+    const fps = await panZoomFps(page, pane);
+    await page.getByRole('button', { name: 'Fit View' }).click();
+    const card = page.getByTestId('host-compute1');
+    const t0 = await page.evaluate(() => performance.now());
+    await card.click({ position: { x: 40, y: 12 } });
+    const done = await page.waitForFunction(() => (document.querySelector('[data-testid="host-panel"][data-host="compute1"]') ? performance.now() : null));
+    const drillMs = ((await done.jsonValue()) as number) - t0;
+    results.set('3 hosts', { paintMs, fps, drillMs, ...(await common(page)) });
+  } finally {
+    await stack.stop();
+  }
+});
+
+test('1,000 hosts: fleet view', async ({ page }) => {
+  const capture = fleetCapture({ hosts: 1000, networks: 300 });
+  const stack = await startStack({ workerArgs: ['--replay', capture.file, '--speed', '0'] });
+  try {
+    // the whole capture replayed (and committed) before the page opens
+    // (a worker busy replaying may reset a request: counted as not yet)
+    const received = () =>
+      stack.workerApi<{ received: number }>('/api/stats').then(
+        (r) => r.received,
+        () => 0,
+      );
+    await expect.poll(received, { timeout: 300_000 }).toBeGreaterThanOrEqual(capture.messages);
+    const hosts = () =>
+      stack.workerApi<{ hosts: unknown[] }>('/api/model').then(
+        (m) => m.hosts.length,
+        () => 0,
+      );
+    await expect.poll(hosts, { timeout: 120_000 }).toBe(1000);
+    await observeLongTasks(page);
+    await page.goto(stack.webUrl);
+    const paintMs = await markTime(page, 'l2scope:fleet-drawn');
+    await expect(page.getByTestId('fleet-view')).toHaveAttribute('data-hosts', '1000');
+    await page.screenshot({ path: path.join(root, 'docs/fleet-view.png') });
+    const box = (await page.getByTestId('fleet-canvas').boundingBox())!;
+    const fps = await panZoomFps(page, box);
+    // a point on screen after the pans and zooms (else the whole picture again)
+    const host = 'compute-r12-0490';
+    let p = await fleetPoint(page, host);
+    const inside = (q: { x: number; y: number } | null) => !!q && q.x > box.x && q.x < box.x + box.width && q.y > box.y && q.y < box.y + box.height;
+    if (!inside(p)) {
+      await page.reload();
+      await markTime(page, 'l2scope:fleet-drawn');
+      p = await fleetPoint(page, host);
+    }
+    expect(inside(p)).toBe(true);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.mouse.click(p!.x, p!.y);
+    const drillDrawn = await markTime(page, 'l2scope:drill-drawn');
+    const drillMs = drillDrawn - t0;
+    await expect(page.getByTestId(`host-${host}`)).toBeVisible();
+    const m = { paintMs, fps, drillMs, ...(await common(page)) };
+    await page.screenshot({ path: path.join(root, 'docs/fleet-drilldown.png') });
+    await page.getByTestId('fleet-back').click();
+    await expect(page.getByTestId('fleet-view')).toHaveAttribute('data-drawn', 'true');
+    // DOM nodes of the default view (not the drill-down)
+    m.domNodes = await page.evaluate(() => document.getElementsByTagName('*').length);
+    results.set('1,000 hosts', m);
+  } finally {
+    await stack.stop();
+    capture.remove();
+  }
+});
+
+test.afterAll(() => {
+  const small = results.get('3 hosts');
+  const big = results.get('1,000 hosts');
+  const rows: [string, keyof Measure, string, string][] = [
+    ['first useful paint', 'paintMs', 'ms', '<= 2500'],
+    ['  of it: snapshot req', 'snapshotMs', 'ms', ''],
+    ['pan/zoom', 'fps', 'fps', '>= 30'],
+    ['click to drill-down', 'drillMs', 'ms', '<= 200'],
+    ['DOM nodes', 'domNodes', '', ''],
+    ['long tasks', 'longTasks', '', ''],
+    ['long task time', 'longTaskMs', 'ms', ''],
+  ];
+  const f = (v: number | undefined) => (v === undefined ? '-' : v >= 100 ? String(Math.round(v)) : v.toFixed(1));
+  const lines = [`${'measure'.padEnd(22)}${'3 hosts'.padStart(10)}${'1,000 hosts'.padStart(13)}${'ratio'.padStart(8)}  target (1,000)`];
+  for (const [label, k, unit, target] of rows) {
+    const a = small?.[k];
+    const b = big?.[k];
+    const ratio = a && b !== undefined ? (b / a).toFixed(2) : '-';
+    lines.push(`${`${label}${unit ? ` (${unit})` : ''}`.padEnd(22)}${f(a).padStart(10)}${f(b).padStart(13)}${ratio.padStart(8)}  ${target}`);
+  }
+  console.log(`\n${lines.join('\n')}\n`);
+});
