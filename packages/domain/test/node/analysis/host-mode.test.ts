@@ -19,6 +19,7 @@ function held(network: string, vni: number, group: string | null, flood: string[
   return {
     network,
     vni,
+    tunnelType: 'vxlan',
     present: true,
     dev: `vxlan-${vni}`,
     floodUnicast: new Map(flood.map((v) => [v, { h: 'compute1', fdb: { mac: FLOOD_MAC, dst: v } } as never])),
