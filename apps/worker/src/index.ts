@@ -4,6 +4,7 @@ export { replayToBroker, replayInProcess, readCapture, exchangeFor } from './rep
 export { IngestPipeline, summarize, type IngestedMessage, type PipelineEvents } from './pipeline';
 export { PrismaStore } from './store';
 export { LiveServer, type HealthResponse, type LiveServerOptions } from './live';
+export { WorkerMetrics, type MetricsSources, MAX_METHODS, LAG_BUCKETS_S } from './metrics';
 export { type LiveAuthorize, type LivePrincipal, bearerAuthorize, defaultWebOrigins, originAllowed, parseOrigins } from './live-access';
 export { HostMonitor, type HostMonitorEvents, type NodeStore, type NodesStatus, type NodeCounters } from './host-monitor';
 export { TapHealth, type TapHealthEvents } from './tap-health';
