@@ -44,7 +44,7 @@ test('typing a MAC lands on the host page of its port', async ({ page }) => {
   await expect(hit).toContainText(host);
   await box.press('Enter');
   await expect(page).toHaveURL(new RegExp(`/hosts/${host}\\?mac=`));
-  await expect(page.getByTestId('host-mode')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: host })).toBeVisible();
 });
 
 test('the arrow keys choose among hosts found by prefix', async ({ page }) => {
