@@ -81,6 +81,8 @@ export interface HostMonitorEvents {
    * at least this state, so its resync (read, then fold buffered live updates) loses nothing.
    */
   update: [update: NodesLiveUpdate];
+  /** Cast entries a host's new snapshot showed applied (their lags), as observed (the `/metrics` histogram). */
+  samples: [samples: readonly ConvergenceSample[]];
 }
 
 /** Counters of the node data stream. */

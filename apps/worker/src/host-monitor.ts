@@ -260,6 +260,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     if (samples.length) {
       for (const sample of samples) this.pendingSamples.push(sample); // no spread: a snapshot can yield any number
       this.dirtyConvergence.add(full.host);
+      this.emit('samples', samples);
     }
     this.schedule();
   }

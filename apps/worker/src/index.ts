@@ -7,6 +7,7 @@ export { PrismaStore } from './store';
 export { LiveServer, type HealthResponse, type LiveServerOptions } from './live';
 export { attachRedisAdapter, LIVE_REDIS_KEY, type LiveRedisOptions } from './live-redis';
 export { Backpressure, BEHIND_ROOM, buffered, type BackpressureOptions } from './live-backpressure';
+export { WorkerMetrics, type MetricsSources, MAX_METHODS, LAG_BUCKETS_S } from './metrics';
 export { type LiveAuthorize, type LivePrincipal, bearerAuthorize, defaultWebOrigins, originAllowed, parseOrigins } from './live-access';
 export { HostMonitor, type HostMonitorEvents, type NodeStore, type NodesStatus, type NodeCounters } from './host-monitor';
 export { TapHealth, type TapHealthEvents } from './tap-health';

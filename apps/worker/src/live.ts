@@ -7,6 +7,7 @@
  * - `GET /api/stats`: the tap's counters and state (domain `TapStats`).
  * - `GET /api/nodes`: the host view in memory ({@link NodesStatus}: latest analysis, open findings,
  *   convergence lags, counters, hosts with a node agent), null when the node monitor is not running.
+ * - `GET /metrics`: Prometheus text (metrics.ts), when {@link LiveServerOptions.metrics} is set.
  * - `GET /api/neutron`: the Neutron API poller (domain `NeutronApiView`: status and the last names;
  *   docs/neutron-api.md), null when no API is configured.
  *
@@ -89,6 +90,8 @@ export interface LiveServerOptions {
   backpressure?: BackpressureOptions;
   /** permessage-deflate threshold (bytes): frames at least this long are compressed (default 1024; false: off). */
   deflateThreshold?: number | false;
+  /** `GET /metrics` (Prometheus text; metrics.ts does its own access check). */
+  metrics?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 }
 
 /** What the live server follows (each optional: a worker without a tap has no tap health). */
@@ -207,6 +210,7 @@ export class LiveServer {
       const health: HealthResponse = { ok, mode: stats.mode, seq: stats.seq, role };
       return json(ok ? 200 : 503, health);
     }
+    if (url.pathname === '/metrics' && this.opts.metrics) return this.opts.metrics(req, res);
     if (!url.pathname.startsWith('/api/')) return json(404, { error: 'not found' });
     if (!originAllowed(req, this.origins)) return json(403, { error: 'origin not allowed' });
     if (!(await this.authorized(req))) {

@@ -203,6 +203,7 @@ const worker = await startSupervisedWorker({
   origins,
   // the shared secret stays in the environment (never a flag: flags show in `ps`)
   token: process.env.L2SCOPE_WORKER_TOKEN || undefined,
+  metricsToken: process.env.L2SCOPE_METRICS_TOKEN || undefined,
   retainMessages: o.retainMessages,
   retainDays: o.retainDays,
   retainSamples: o.retainSamples,

@@ -28,6 +28,7 @@ import {
   redactUrl,
   snapshotsFromBundle,
 } from '@l2scope/domain';
+import { WorkerMetrics } from './metrics';
 import { LiveServer } from './live';
 import { type LiveAuthorize, anyOf, bearerAuthorize, defaultWebOrigins } from './live-access';
 import { HostMonitor } from './host-monitor';
@@ -87,6 +88,11 @@ export interface WorkerOptions {
   token?: string;
   /** Decides socket.io handshakes and `/api/*` requests (a web session resolver); overrides `token`. */
   authorize?: LiveAuthorize;
+  /**
+   * A read-only secret (`L2SCOPE_METRICS_TOKEN`) for Prometheus scrapers: `Authorization: Bearer`
+   * on `GET /metrics` and nothing else. `/metrics` also accepts what `/api/*` accepts.
+   */
+  metricsToken?: string;
   /** Keep this many newest messages in the database (older are pruned). */
   retainMessages?: number;
   /** Delete messages, samples, resolved findings, closed gaps and per-host rows older than this (days, default 7; 0 keeps them). */
@@ -312,11 +318,15 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   // the auth secret is read on the first request: a worker nobody connects to needs none
   let auth: L2scopeAuth | undefined;
   const session: LiveAuthorize = async (req) => (await (auth ??= openAuth(db, url)).sessionFromHeaders(req.headers)) !== null;
+  const origins = opts.origins ?? defaultWebOrigins(3000);
+  const authorize = opts.authorize ?? anyOf(bearerAuthorize(opts.token), ...((opts.liveAuth ?? true) ? [session] : []));
+  const metrics = new WorkerMetrics({ getStats: stats, getNodes: () => nodes.status(), pipeline, nodes, health });
   const live = new LiveServer({
     port: opts.port ?? 3001,
     host: opts.host,
-    origins: opts.origins ?? defaultWebOrigins(3000),
-    authorize: opts.authorize ?? anyOf(bearerAuthorize(opts.token), ...((opts.liveAuth ?? true) ? [session] : [])),
+    origins,
+    authorize,
+    metrics: metrics.handler(anyOf(bearerAuthorize(opts.metricsToken), authorize), new Set(origins)),
     getModel: () => (standby ? standbyView.model : model.snapshot()),
     getStats: stats,
     getNodes: () => nodes.status(),

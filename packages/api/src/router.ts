@@ -17,6 +17,7 @@ import { neutronNames } from './routers/neutron/names';
 import { nodesHost } from './routers/nodes/host';
 import { nodesNetwork } from './routers/nodes/network';
 import { nodesOverview } from './routers/nodes/overview';
+import { searchFind } from './routers/search/find';
 import { statsGet } from './routers/stats/get';
 import { toggleApprove } from './routers/toggle/approve';
 import { toggleCancel } from './routers/toggle/cancel';
@@ -40,6 +41,9 @@ export const appRouter = router({
   }),
   stats: router({
     get: statsGet,
+  }),
+  search: router({
+    find: searchFind,
   }),
   neutron: router({
     names: neutronNames,

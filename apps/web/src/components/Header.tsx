@@ -7,6 +7,7 @@ import { clockTime, count, dateTime } from '@/lib/format';
 import { useL2 } from '@/state/store';
 import { useHeaderStatus } from '@/hooks/use-header-status';
 import { DRIFT_META, type Tone, worstClass } from '@/host-view/classes';
+import { HeaderSearch } from './HeaderSearch';
 import { UserChip, usePageUser } from './SessionUser';
 
 const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, info: 2 };
@@ -45,6 +46,7 @@ export function Header() {
           </Link>
         ))}
       </nav>
+      <HeaderSearch />
       <NodesChip />
 
       <div className={`status-chip ${s.socket.tone}`} data-testid="live-status" data-state={s.socket.state} title={s.socket.title}>
