@@ -21,3 +21,4 @@ export * from './agent-liveness';
 export * from './message-summary';
 export * from './toggle';
 export * from './neutron-api';
+export * from './dvr';
