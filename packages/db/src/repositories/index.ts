@@ -20,3 +20,4 @@ export * from './retention';
 export * from './audit';
 export * from './toggle-jobs';
 export * from './neutron-api';
+export * from './dvr-view';
