@@ -43,7 +43,7 @@ export function commandEnv(cfg: Pick<CollectConfig, 'ovsRundir'>): NodeJS.Proces
 }
 
 /** The argv actually run for one raw output (NODE_COMMANDS plus the OVS connection options). */
-export function commandFor(name: Exclude<RawOutputName, 'agentIni'>, cfg: Pick<CollectConfig, 'ovsDb'>): string[] {
+export function commandFor(name: Exclude<RawOutputName, 'agentIni' | 'qrouterNeigh'>, cfg: Pick<CollectConfig, 'ovsDb'>): string[] {
   const argv: string[] = [...NODE_COMMANDS[name]];
   if (argv[0] === 'ovs-vsctl') argv.splice(1, 0, ...(cfg.ovsDb ? [`--db=${cfg.ovsDb}`] : []), '--timeout=5');
   if (argv[0] === 'ovs-ofctl') argv.splice(1, 0, '--timeout=5');
@@ -90,19 +90,59 @@ export async function readIni(paths: string[]): Promise<{ text?: string; error?:
   return parts.length ? { text: parts.join('\n') } : {};
 }
 
+/** Most `qrouter-*` namespaces read per collection (docs/dvr.md#node-side). */
+export const MAX_QROUTER_NAMESPACES = 1_000;
+
+/**
+ * The static ARP entries of the host's DVR routers: `ip netns list`, then for each `qrouter-*`
+ * namespace `ip -n <ns> -j neigh show nud permanent` (one at a time: a node may hold hundreds),
+ * as the `qrouterNeigh` document of dvr/neigh.ts. No namespace at all (no L3 agent) gives no text.
+ */
+export async function collectQrouterNeigh(env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<{ text?: string; error?: string }> {
+  const list = await runCommand(['ip', 'netns', 'list'], { env, timeoutMs });
+  if (!list.ok) return { error: list.error ?? 'ip netns list failed' };
+  const names = list.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter((n) => n.startsWith('qrouter-'))
+    .slice(0, MAX_QROUTER_NAMESPACES);
+  if (names.length === 0) return {};
+  const doc: { namespace: string; neigh: unknown }[] = [];
+  const failed: string[] = [];
+  for (const ns of names) {
+    const r = await runCommand(['ip', '-n', ns, '-j', 'neigh', 'show', 'nud', 'permanent'], { env, timeoutMs });
+    if (!r.ok) {
+      failed.push(ns);
+      continue;
+    }
+    try {
+      doc.push({ namespace: ns, neigh: JSON.parse(r.stdout || '[]') as unknown });
+    } catch {
+      failed.push(ns);
+    }
+  }
+  return { text: JSON.stringify(doc), ...(failed.length ? { error: `unreadable: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}` } : {}) };
+}
+
 /** Run the type's commands (concurrently) and read the ini. Never throws. */
 export async function collect(cfg: CollectConfig): Promise<Collected> {
   const takenAt = Date.now();
   const env = commandEnv(cfg);
   const raw: RawNodeOutputs = {};
   const errors: { source: string; message: string }[] = [];
-  const names = NODE_COMMANDS_BY_AGENT[cfg.type] as readonly Exclude<RawOutputName, 'agentIni'>[];
+  const names = NODE_COMMANDS_BY_AGENT[cfg.type] as readonly Exclude<RawOutputName, 'agentIni' | 'qrouterNeigh'>[];
   await Promise.all([
     ...names.map(async (name) => {
       const r = await runCommand(commandFor(name, cfg), { env, timeoutMs: cfg.timeoutMs });
       if (r.ok) raw[name] = r.stdout;
       else errors.push({ source: name, message: r.error ?? 'failed' });
     }),
+    (async () => {
+      if (cfg.type !== 'openvswitch') return;
+      const r = await collectQrouterNeigh(env, cfg.timeoutMs);
+      if (r.text !== undefined) raw.qrouterNeigh = r.text;
+      if (r.error) errors.push({ source: 'qrouterNeigh', message: r.error });
+    })(),
     (async () => {
       const ini = await readIni(cfg.iniPaths);
       if (ini.text !== undefined) raw.agentIni = ini.text;

@@ -8,6 +8,7 @@
  */
 import { auditList } from './routers/audit/list';
 import { auditVerify } from './routers/audit/verify';
+import { dvrView } from './routers/dvr/view';
 import { jobsGet } from './routers/jobs/get';
 import { jobsList } from './routers/jobs/list';
 import { messagesFacets } from './routers/messages/facets';
@@ -33,6 +34,9 @@ export const appRouter = router({
   }),
   topology: router({
     snapshot: topologySnapshot,
+  }),
+  dvr: router({
+    view: dvrView,
   }),
   messages: router({
     list: messagesList,

@@ -5,6 +5,7 @@
 import { type AgentReport, reportStateArgsSchema, toAgentReport } from './agent';
 import { type ChgIp, type FdbEntry, fdbArgsSchema, flattenChgIp, flattenFdb, updateArgsSchema, zodProblem } from './l2pop';
 import { DEFAULT_JSON_LIMITS } from './json-limits';
+import { type DvrPayload, decodeDvrArgs, isDvrMethod } from './dvr/messages';
 import { networkDeleteArgsSchema } from './network-lifecycle';
 import { type DecodeError, type OsloMessage, decodeOslo } from './oslo';
 import { L2POP_METHODS, L2POP_TOPIC, resolveTarget, resolveTopic } from './topics';
@@ -55,12 +56,18 @@ export interface NetworkDeleteMessage extends Common {
   network: string;
 }
 
+/** A DVR message (dvr/messages.ts): `dvr_mac_address_update`, `add_arp_entry` / `del_arp_entry`, the DVR calls on `q-plugin`. */
+export interface DvrMessage extends Common {
+  kind: 'dvr';
+  dvr: DvrPayload;
+}
+
 /** Any other Neutron RPC (port_update, update_device_up, push, ...), kept with its raw args. */
 export interface OtherMessage extends Common {
   kind: 'other';
 }
 
-export type DecodedMessage = FdbMessage | UpdateFdbMessage | ReportStateMessage | NetworkDeleteMessage | OtherMessage;
+export type DecodedMessage = FdbMessage | UpdateFdbMessage | ReportStateMessage | NetworkDeleteMessage | DvrMessage | OtherMessage;
 
 /** Decoding outcome. On failure `method` is set when the envelope got far enough to name one. */
 export type DecodeResult = { ok: true; message: DecodedMessage } | { ok: false; error: DecodeError; method: string | null; target: string | null };
@@ -131,8 +138,14 @@ export function decodeMessage(raw: RawMessage, opts: DecodeOptions = {}): Decode
       if (!parsed.success) return invalid(zodProblem(parsed.error));
       return { ok: true, message: { kind: 'network_delete', method: 'network_delete', ...common, network: parsed.data.network_id } };
     }
-    default:
+    default: {
+      if (isDvrMethod(msg.method)) {
+        const parsed = decodeDvrArgs(msg.method, msg.args);
+        if (!parsed.ok) return invalid(parsed.error);
+        return { ok: true, message: { kind: 'dvr', method: msg.method, ...common, dvr: parsed.payload } };
+      }
       return { ok: true, message: { kind: 'other', method: msg.method, ...common } };
+    }
   }
 }
 
@@ -170,6 +183,9 @@ export function messageRefs(result: DecodeResult, vniOf?: (network: string) => n
       }
     } else if (m.kind === 'network_delete') {
       networks.add(m.network);
+    } else if (m.kind === 'dvr') {
+      if (m.dvr.method === 'dvr_mac_address_update') for (const x of m.dvr.macs) hosts.add(x.host);
+      if ('host' in m.dvr) hosts.add(m.dvr.host);
     } else if (m.kind === 'report_state') {
       hosts.add(m.agent.host);
       if (m.agent.tunnelingIp) vteps.add(m.agent.tunnelingIp);

@@ -21,4 +21,5 @@ export * from './agent-liveness';
 export * from './message-summary';
 export * from './toggle';
 export * from './neutron-api';
+export * from './dvr';
 export * from './search-query';

@@ -5,7 +5,7 @@
 import type { DecodeResult, MessageRefs } from './decode';
 
 /** Kind of a stored message: the decoded kind, or `undecodable`. */
-export type MessageKind = 'fdb' | 'update_fdb' | 'report_state' | 'network_delete' | 'other' | 'undecodable';
+export type MessageKind = 'fdb' | 'update_fdb' | 'report_state' | 'network_delete' | 'dvr' | 'other' | 'undecodable';
 
 /** One inspector row. `id` is the worker-assigned message id (also the model seq). */
 export interface MessageSummary {

@@ -24,7 +24,7 @@ export interface VhostPermissions {
 export const WORKER_PERMISSIONS: VhostPermissions = {
   configure: '^(l2scope\\.tap\\..*|l2scope\\.node|l2scope\\.command)$',
   write: '^(l2scope\\.tap\\..*|l2scope\\.command)$',
-  read: '^(l2scope\\.tap\\..*|l2scope\\.node|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout)$',
+  read: '^(l2scope\\.tap\\..*|l2scope\\.node|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout|l3_agent_fanout)$',
 };
 
 /**

@@ -7,6 +7,8 @@
  * `control_exchange`, which neutron sets to `neutron`).
  */
 
+import { DVR_UPDATE_TOPIC, L3_AGENT_TOPIC } from './dvr/messages';
+
 /** oslo `control_exchange` of Neutron: the topic exchange carrying calls and host-directed casts. */
 export const NEUTRON_EXCHANGE = 'neutron';
 
@@ -95,7 +97,8 @@ export const OVO_PUSH_TOPICS_ZED = [
 
 /**
  * Bindings of the l2scope tap (docs/wire-format.md#tap-bindings): the l2pop fanout, the host-directed l2pop casts,
- * the agents' `report_state` and the `network_delete` fanout (networks leave the model on it); with
+ * the agents' `report_state`, the `network_delete` fanout (networks leave the model on it), the DVR
+ * fanouts `q-agent-notifier-dvr-update_fanout` and `l3_agent_fanout` (docs/dvr.md); with
  * `allRpc`, also the rest of Neutron's agent RPC for the inspector (each binding once).
  *
  * @param opts.allRpc also bind `q-plugin` calls, the other agent notifier fanouts and the OVO pushes
@@ -108,6 +111,9 @@ export function tapBindings(opts: { allRpc?: boolean; durableExchanges?: boolean
     { exchange: neutron, routingKey: `${L2POP_TOPIC}.#` },
     { exchange: neutron, routingKey: REPORTS_TOPIC },
     { exchange: fanoutExchange(NETWORK_DELETE_TOPIC), routingKey: '' },
+    // DVR (docs/dvr.md): the full DVR MAC list and the static ARP casts to the L3 agents
+    { exchange: fanoutExchange(DVR_UPDATE_TOPIC), routingKey: '' },
+    { exchange: fanoutExchange(L3_AGENT_TOPIC), routingKey: '' },
   ];
   if (opts.allRpc) {
     bindings.push({ exchange: neutron, routingKey: PLUGIN_TOPIC });

@@ -210,7 +210,7 @@ describe('toDecodeJson (CLI output)', () => {
 });
 
 describe('tap bindings', () => {
-  it('bind the l2pop fanout, host-directed casts with #, report_state and the network_delete fanout', () => {
+  it('bind the l2pop fanout, host-directed casts with #, report_state, the network_delete fanout and the DVR fanouts', () => {
     const b = tapBindings().map(
       (x) => `${x.exchange.name}(${x.exchange.type},durable=${x.exchange.durable},autoDelete=${x.exchange.autoDelete}) ${x.routingKey}`,
     );
@@ -219,6 +219,8 @@ describe('tap bindings', () => {
       'neutron(topic,durable=false,autoDelete=false) q-agent-notifier-l2population-update.#',
       'neutron(topic,durable=false,autoDelete=false) q-reports-plugin',
       'q-agent-notifier-network-delete_fanout(fanout,durable=false,autoDelete=true) ',
+      'q-agent-notifier-dvr-update_fanout(fanout,durable=false,autoDelete=true) ',
+      'l3_agent_fanout(fanout,durable=false,autoDelete=true) ',
     ]);
     const all = tapBindings({ allRpc: true }).map((x) => `${x.exchange.name} ${x.routingKey}`);
     expect(all.length).toBeGreaterThan(10);

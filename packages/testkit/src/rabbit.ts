@@ -35,7 +35,7 @@ export const ALL: Permissions = { configure: '.*', write: '.*', read: '.*' };
 export const TAP_LEAST_PRIVILEGE: Permissions = {
   configure: '^(l2scope\\.tap\\..*|l2scope\\.node|l2scope\\.command)$',
   write: '^(l2scope\\.tap\\..*|l2scope\\.command)$',
-  read: '^(l2scope\\.tap\\..*|l2scope\\.node|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout)$',
+  read: '^(l2scope\\.tap\\..*|l2scope\\.node|neutron|q-agent-notifier-.*_fanout|q-server-resource-versions_fanout|l3_agent_fanout)$',
 };
 
 /** What a node agent's user needs (docs/rabbitmq.md): publish on `l2scope.node` only, no configure, no read. */

@@ -15,6 +15,7 @@ const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, info: 2 };
 const PAGES = [
   { href: '/', label: 'Topology', testid: 'nav-topology' },
   { href: '/overview', label: 'Overview', testid: 'nav-overview' },
+  { href: '/dvr', label: 'DVR', testid: 'nav-dvr' },
 ] as const;
 
 /** The top bar of every page. */

@@ -12,7 +12,7 @@ export const messageSummarySchema: z.ZodType<MessageSummary> = z.object({
   routingKey: z.string(),
   /** oslo method, null when undecodable before the method. */
   method: z.string().nullable(),
-  kind: z.enum(['fdb', 'update_fdb', 'report_state', 'network_delete', 'other', 'undecodable']),
+  kind: z.enum(['fdb', 'update_fdb', 'report_state', 'network_delete', 'dvr', 'other', 'undecodable']),
   /** `fanout`, the host of a host-directed cast, or null. */
   target: z.string().nullable(),
   ok: z.boolean(),

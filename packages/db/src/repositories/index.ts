@@ -20,4 +20,5 @@ export * from './retention';
 export * from './audit';
 export * from './toggle-jobs';
 export * from './neutron-api';
+export * from './dvr-view';
 export * from './search';

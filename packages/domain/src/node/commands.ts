@@ -31,13 +31,15 @@ export const NODE_COMMANDS = {
   bridgeLink: ['bridge', '-j', 'link', 'show'],
   ovsVsctl: ['ovs-vsctl', '--format=json', '--columns=name,ofport,type,options', 'list', 'Interface'],
   flowsBrTun: ['ovs-ofctl', '--no-names', 'dump-flows', 'br-tun'],
+  /** br-int's flows: the DVR tables 0, 1 and 3 (docs/dvr.md). */
+  flowsBrInt: ['ovs-ofctl', '--no-names', 'dump-flows', 'br-int'],
   ovsVsctlShow: ['ovs-vsctl', 'show'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Which commands a node agent runs for each agent type. */
 export const NODE_COMMANDS_BY_AGENT = {
   linuxbridge: ['bridgeFdb', 'ipNeigh', 'ipLinkVxlan', 'ipLinkBridge', 'bridgeLink'],
-  openvswitch: ['ovsVsctl', 'flowsBrTun'],
+  openvswitch: ['ovsVsctl', 'flowsBrTun', 'flowsBrInt'],
 } as const satisfies Record<string, readonly (keyof typeof NODE_COMMANDS)[]>;
 
 /** Default ini locations (Debian/Ubuntu packages). */
@@ -55,7 +57,14 @@ export interface RawNodeOutputs {
   bridgeLink?: string;
   ovsVsctl?: string;
   flowsBrTun?: string;
+  flowsBrInt?: string;
   ovsVsctlShow?: string;
+  /**
+   * DVR router namespaces' static ARP entries: `[{"namespace": "qrouter-<id>", "neigh": <ip -j neigh
+   * show nud permanent in it>}]`, composed by the node agent from `ip netns list` and one `ip -n`
+   * per `qrouter-*` namespace (dvr/neigh.ts); absent on hosts without an L3 agent.
+   */
+  qrouterNeigh?: string;
   /** The agent's ini text (or several concatenated in oslo's `--config-file` order). */
   agentIni?: string;
 }

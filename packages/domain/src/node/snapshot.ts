@@ -17,7 +17,9 @@ import { type BridgeFdbRow, type NeighRow, parseBridgeFdb, parseIpNeigh } from '
 import type { RawNodeOutputs } from './commands';
 import { type AgentIni, detectAgentType, parseAgentIni, parseIni } from './ini';
 import { type LinuxBridge, type VxlanDevice, parseBridges, parseVxlanLinks } from './linuxbridge';
-import { type BrTunState, type OvsTunnelPort, parseBrTun, parseOfctlFlows, parseOvsTunnelPorts, parseOvsVsctlShow } from './ovs';
+import { type BrTunState, type OfFlow, type OvsTunnelPort, parseBrTun, parseOfctlFlows, parseOvsTunnelPorts, parseOvsVsctlShow } from './ovs';
+import { MAX_DVR_FLOW_ROWS, parseDvrFlows } from '../dvr/flows';
+import { QROUTER_LIMITS, parseQrouterNeigh } from '../dvr/neigh';
 
 /** The schema tag of every node snapshot of this version. */
 export const NODE_SNAPSHOT_SCHEMA = 'l2scope.node-snapshot/1';
@@ -134,11 +136,37 @@ export const linuxbridgeSectionSchema = z.object({
   bridges: z.array(bridgeSchema).max(L.bridges),
 });
 
+const macStr = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'not a lower-case MAC');
+const vlanNum = z.number().int().min(0).max(4095).nullable();
+const DF = MAX_DVR_FLOW_ROWS;
+/** DVR flows and router namespaces (dvr/flows.ts `DvrFlows`, dvr/neigh.ts), bounded. */
+export const dvrSectionSchema = z.object({
+  flows: z.object({
+    process: z.array(z.object({ vlan: vlanNum, qrMac: macStr, dvrMac: macStr })).max(DF),
+    qrDrops: z.array(z.object({ vlan: vlanNum, qrMac: macStr })).max(DF),
+    notLearn: z.array(macStr).max(DF),
+    brIntDvrMacs: z.array(macStr).max(DF),
+    toSrcMac: z.array(z.object({ vlan: vlanNum, vmMac: macStr, gatewayMac: macStr })).max(DF),
+    arpToGateway: z.array(z.object({ vlan: vlanNum, dvrMac: macStr, gatewayMac: macStr })).max(DF),
+  }),
+  /** `qrouter-*` namespaces (router ids) and their static ARP entries; null when not read. */
+  routers: z
+    .object({
+      namespaces: z.array(z.string().max(255)).max(QROUTER_LIMITS.namespaces),
+      entries: z
+        .array(z.object({ router: z.string().max(255), device: z.string().max(32), ip: z.string().max(64), mac: z.string().max(64) }))
+        .max(QROUTER_LIMITS.entries),
+    })
+    .nullable(),
+});
+
 /** The Open vSwitch part: br-tun's tunnel ports and what its flows say. */
 export const openvswitchSectionSchema = z.object({
   tunnelPorts: z.array(tunnelPortSchema).max(L.tunnelPorts),
   /** Parsed `ovs-ofctl dump-flows br-tun`; null when it could not be read. */
   brTun: brTunSchema.nullable(),
+  /** DVR flows (br-tun t1/t9, br-int t0/t1/t3) and router namespaces; absent or null on a host without DVR (docs/dvr.md). */
+  dvr: dvrSectionSchema.nullable().optional(),
 });
 
 export const agentSectionSchema = z.object({
@@ -189,6 +217,7 @@ export const nodeSnapshotSchema = z.discriminatedUnion('kind', [fullNodeSnapshot
 
 export type LinuxbridgeSection = z.infer<typeof linuxbridgeSectionSchema>;
 export type OpenvswitchSection = z.infer<typeof openvswitchSectionSchema>;
+export type DvrSection = z.infer<typeof dvrSectionSchema>;
 export type AgentSection = z.infer<typeof agentSectionSchema>;
 export type FullNodeSnapshot = z.infer<typeof fullNodeSnapshotSchema>;
 export type DeltaNodeSnapshot = z.infer<typeof deltaNodeSnapshotSchema>;
@@ -284,7 +313,7 @@ export function diffNodeSnapshots(prev: FullNodeSnapshot, next: FullNodeSnapshot
     if (prev.openvswitch !== null) delta.openvswitch = null;
   } else {
     const changed: Partial<OpenvswitchSection> = {};
-    for (const k of ['tunnelPorts', 'brTun'] as const) {
+    for (const k of ['tunnelPorts', 'brTun', 'dvr'] as const) {
       if (!prev.openvswitch || !same(prev.openvswitch[k], next.openvswitch[k])) (changed as Record<string, unknown>)[k] = next.openvswitch[k];
     }
     if (Object.keys(changed).length) delta.openvswitch = changed;
@@ -369,6 +398,7 @@ export function buildNodeSnapshot(input: BuildNodeSnapshotInput): FullNodeSnapsh
     }
     const names: Record<string, number> = {};
     for (const p of tunnelPorts) if (p.ofport !== null) names[p.name] = p.ofport;
+    let brTunFlows: OfFlow[] = [];
     const brTun = attempt<BrTunState | null>(
       'flowsBrTun',
       raw.flowsBrTun,
@@ -376,10 +406,15 @@ export function buildNodeSnapshot(input: BuildNodeSnapshotInput): FullNodeSnapsh
         const { flows, errors: bad } = parseOfctlFlows(t);
         if (bad.length)
           errors.push({ source: 'flowsBrTun', message: `${bad.length} unreadable line(s), first: line ${bad[0]!.line}: ${bad[0]!.error}`.slice(0, 2048) });
+        brTunFlows = flows;
         return parseBrTun(flows, names);
       },
       null,
     );
+    const brIntFlows = attempt('flowsBrInt', raw.flowsBrInt, (t) => parseOfctlFlows(t).flows, [] as OfFlow[]);
+    const routers = attempt('qrouterNeigh', raw.qrouterNeigh, parseQrouterNeigh, null);
+    const dvrFlows = parseDvrFlows(brTunFlows, brIntFlows);
+    const hasDvr = routers !== null || Object.values(dvrFlows).some((rows) => rows.length > 0);
     if (brTun) {
       brTun.unicast = cap('openvswitch.brTun.unicast', brTun.unicast, L.unicast);
       brTun.responder = cap('openvswitch.brTun.responder', brTun.responder, L.responder);
@@ -387,7 +422,7 @@ export function buildNodeSnapshot(input: BuildNodeSnapshotInput): FullNodeSnapsh
       brTun.localVlans = cap('openvswitch.brTun.localVlans', brTun.localVlans, L.localVlans);
       if (brTun.cookies) brTun.cookies = cap('openvswitch.brTun.cookies', brTun.cookies, L.cookies);
     }
-    openvswitch = { tunnelPorts: cap('openvswitch.tunnelPorts', tunnelPorts, L.tunnelPorts), brTun };
+    openvswitch = { tunnelPorts: cap('openvswitch.tunnelPorts', tunnelPorts, L.tunnelPorts), brTun, ...(hasDvr ? { dvr: { flows: dvrFlows, routers } } : {}) };
   }
   return {
     schema: NODE_SNAPSHOT_SCHEMA,

@@ -13,7 +13,9 @@
  * | `<host>-bridge-link.json` | bridgeLink | `bridge -j link show` |
  * | `<host>-ovs-vsctl.json` | ovsVsctl | `ovs-vsctl --format=json --columns=name,ofport,type,options list Interface` |
  * | `<host>-flows-br-tun.txt` | flowsBrTun | `ovs-ofctl --no-names dump-flows br-tun` |
+ * | `<host>-flows-br-int.txt` | flowsBrInt | `ovs-ofctl --no-names dump-flows br-int` |
  * | `<host>-ovs-vsctl-show.txt` | ovsVsctlShow | `ovs-vsctl show` |
+ * | `<host>-qrouter-neigh.json` | qrouterNeigh | `ip -n qrouter-<id> -j neigh show nud permanent` per router namespace (dvr/neigh.ts) |
  * | `<host>-agent.ini` | agentIni | the agent's ini file |
  * | `<host>-meta.json` | — | `{"schema": "l2scope.bundle-meta/1", "host", "takenAt": ISO-8601, "agentType"}` |
  *
@@ -35,8 +37,10 @@ export const BUNDLE_SUFFIXES: Record<RawOutputName, string> = {
   bridgeLink: '-bridge-link.json',
   ovsVsctl: '-ovs-vsctl.json',
   flowsBrTun: '-flows-br-tun.txt',
+  flowsBrInt: '-flows-br-int.txt',
   ovsVsctlShow: '-ovs-vsctl-show.txt',
   agentIni: '-agent.ini',
+  qrouterNeigh: '-qrouter-neigh.json',
 };
 /** Suffix of the optional per-host metadata file. */
 export const BUNDLE_META_SUFFIX = '-meta.json';
