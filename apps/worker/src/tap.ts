@@ -147,6 +147,12 @@ export class AmqpTap {
    * permission). Missing exchanges are declared with oslo's flags when `declareExchanges` is set.
    * @returns the exchanges that do not exist (retried later) and those the user may not read (reported, not retried)
    */
+  /** The missing exchanges to report: not the optional ones (TapBinding.optional), which are still bound once they appear. */
+  private reportedMissing(): string[] {
+    const optional = new Set(this.bindings.filter((b) => b.optional).map((b) => b.exchange.name));
+    return this.missing.filter((name) => !optional.has(name));
+  }
+
   private async bindAll(model: ChannelModel, only?: string[]): Promise<{ missing: string[]; denied: string[] }> {
     const byExchange = new Map<string, { spec: ExchangeSpec; keys: string[] }>();
     for (const b of this.bindings) {
@@ -272,7 +278,7 @@ export class AmqpTap {
     });
     this.connectCount++;
     this.startPoll(model, ch);
-    this.opts.onStatus?.({ missingExchanges: this.missing, deniedExchanges: this.denied, queueDepth: 0 });
+    this.opts.onStatus?.({ missingExchanges: this.reportedMissing(), deniedExchanges: this.denied, queueDepth: 0 });
   }
 
   private startPoll(model: ChannelModel, ch: Channel): void {
@@ -291,7 +297,7 @@ export class AmqpTap {
             this.denied = [...new Set([...this.denied, ...late.denied])];
             if (this.missing.length < before) this.log(`tap: bound late exchanges; still missing: ${this.missing.join(', ') || 'none'}`);
           }
-          this.opts.onStatus?.({ missingExchanges: this.missing, deniedExchanges: this.denied, queueDepth: this.queueDepth });
+          this.opts.onStatus?.({ missingExchanges: this.reportedMissing(), deniedExchanges: this.denied, queueDepth: this.queueDepth });
         } catch (err) {
           this.log(`tap: poll failed: ${(err as Error).message}`);
         }

@@ -51,6 +51,11 @@ export interface TapBinding {
   exchange: ExchangeSpec;
   /** Binding key: `#` wildcards for host names (which may contain dots); '' for fanouts. */
   routingKey: string;
+  /**
+   * The exchange exists only in some clouds (the DVR fanouts: declared by OVS agents with DVR and by
+   * L3 agents): the tap binds it once it appears, and does not report it missing meanwhile.
+   */
+  optional?: boolean;
 }
 
 /** oslo's declaration of the control exchange. */
@@ -112,8 +117,9 @@ export function tapBindings(opts: { allRpc?: boolean; durableExchanges?: boolean
     { exchange: neutron, routingKey: REPORTS_TOPIC },
     { exchange: fanoutExchange(NETWORK_DELETE_TOPIC), routingKey: '' },
     // DVR (docs/dvr.md): the full DVR MAC list and the static ARP casts to the L3 agents
-    { exchange: fanoutExchange(DVR_UPDATE_TOPIC), routingKey: '' },
-    { exchange: fanoutExchange(L3_AGENT_TOPIC), routingKey: '' },
+    // (optional: a cloud without DVR or L3 agents never declares them)
+    { exchange: fanoutExchange(DVR_UPDATE_TOPIC), routingKey: '', optional: true },
+    { exchange: fanoutExchange(L3_AGENT_TOPIC), routingKey: '', optional: true },
   ];
   if (opts.allRpc) {
     bindings.push({ exchange: neutron, routingKey: PLUGIN_TOPIC });
