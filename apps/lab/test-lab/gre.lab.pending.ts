@@ -1,0 +1,161 @@
+/**
+ * PENDING (issue 13, not run by `npm run test:lab`): this lab test has not passed once yet. Its only
+ * complete run failed on a test-design mistake since fixed (compute1 without a VM kept rows nobody
+ * maintains); the fixed version timed out bringing the lab up on a machine at load 47. Rename it to
+ * `gre.lab.test.ts` and run it alone on a quiet machine (from apps/lab: `flock /tmp/l2lab.lock npx
+ * vitest run --config vitest.lab.config.ts test-lab/gre.lab.test.ts`); keep the name once it passes.
+ *
+ * GRE end to end on the real lab (docs/lab.md#gre): l2scope's worker taps the lab's broker, the node
+ * agents read br-tun, and the analysis must hold for a GRE network as it does for VXLAN.
+ *
+ * Lab: controller and compute1 (Linux bridge), ovs1 and ovs2 (Open vSwitch, `tunnel_types =
+ * vxlan,gre`), l2pop on, ARP responder off, made with `lab up --gre`. VMs, all made after the
+ * worker starts: on the VXLAN network one on controller, compute1 and ovs1 (a Linux bridge host
+ * without a VM would keep rows nobody maintains any more); on the GRE network (key =
+ * the lab's VNI, the same number on purpose) one on ovs1 and one on ovs2.
+ * 1. The model holds both networks with their `network_type` (a mixed cloud: LB VXLAN + OVS GRE);
+ *    every host has a snapshot and zero drift; ovs1's br-tun maps the GRE key in table 3 and floods
+ *    the GRE network's local VLAN to ovs2's `gre-<hex>` port only; every VM pair of a network pings.
+ * 2. A hand-made fault: ovs1's table 22 flood flow of the GRE local VLAN deleted
+ *    (`ovs-ofctl del-flows br-tun table=22,dl_vlan=<lvid>`): the analysis shows `missing_flood`
+ *    of ovs2's VTEP on the GRE network, none on the VXLAN one.
+ * 3. ovs1's agent restarted (it re-installs every l2pop flow): zero drift again, pings again.
+ * Uses a running lab of that shape (and leaves it up), or brings one up (and takes it down at the
+ * end). Needs root on Debian 12.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBrTun, parseOfctlFlows, parseOvsTunnelPorts } from '@l2scope/domain';
+import { agentKey } from '../src/agents';
+import { ovsOfctl, ovsVsctl } from '../src/ovs';
+import { pingMatrix } from '../src/ping';
+import { isRunning } from '../src/procs';
+import { loadState } from '../src/state';
+import { lab, startModelSource, state, untilNodes, type ModelSource } from './helpers';
+
+const LB = ['controller', 'compute1'];
+const OVS = ['ovs1', 'ovs2'];
+const ALL = [...LB, ...OVS];
+const OVS2_VTEP = '10.0.20.22';
+
+let broughtUp = false;
+let tmp: string;
+let worker: ModelSource | undefined;
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
+  const s = loadState();
+  const running =
+    s !== null &&
+    isRunning(s.procs.server) &&
+    s.gre !== undefined &&
+    Object.keys(s.hosts).length === ALL.length &&
+    LB.every((h) => s.hosts[h]?.kind === 'linuxbridge') &&
+    OVS.every((h) => s.hosts[h]?.kind === 'ovs') &&
+    ALL.every((h) => isRunning(s.procs[agentKey(h)]));
+  if (!running) {
+    // a lab of another shape is taken down: a fresh one of this shape
+    if (s !== null && isRunning(s.procs.server)) await lab('down');
+    broughtUp = true;
+    await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--gre', '--l2pop', 'on', '--arp-responder', 'off', '--no-vms');
+  }
+  for (const h of ALL)
+    if (JSON.stringify(state().hosts[h]!.mode) !== JSON.stringify({ l2pop: true, arp: false })) await lab('mode', h, '--l2pop', 'on', '--arp-responder', 'off');
+  // every VM is made after the worker starts, so that it sees every port's casts
+  for (const h of ALL) if (Object.values(state().vms).some((v) => v.host === h)) await lab('vm', 'del', '--host', h, '--all');
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-test-gre-'));
+  worker = await startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`);
+  await lab('agents', 'stop');
+  await lab('agents', 'start');
+  await lab('vm', 'add', '--host', 'controller');
+  await lab('vm', 'add', '--host', 'compute1');
+  await lab('vm', 'add', '--host', 'ovs1');
+  await lab('vm', 'add', '--host', 'ovs1', '--network', 'gre');
+  await lab('vm', 'add', '--host', 'ovs2', '--network', 'gre');
+});
+
+afterAll(async () => {
+  await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
+  if (worker) await worker.stop();
+  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** ovs1's br-tun as OVS holds it, parsed as the node agent does. */
+async function ovs1BrTun(): Promise<{ brTun: ReturnType<typeof parseBrTun>; ports: ReturnType<typeof parseOvsTunnelPorts> }> {
+  const h = state().hosts.ovs1!;
+  const [flows, ports] = await Promise.all([
+    ovsOfctl(h, ['--no-names', 'dump-flows', 'br-tun']),
+    ovsVsctl(h, ['--format=json', '--columns=name,ofport,type,options', 'list', 'Interface']),
+  ]);
+  return { brTun: parseBrTun(parseOfctlFlows(String(flows.stdout)).flows), ports: parseOvsTunnelPorts(String(ports.stdout)) };
+}
+
+/** Every host analysed from a snapshot with zero drift, and ovs1 holding the GRE network. */
+async function zeroDrift(label: string, greNet: string): Promise<void> {
+  await untilNodes(
+    worker!,
+    `${label}: zero drift on every host, ovs1 holding the GRE network`,
+    (v) =>
+      ALL.every((h) => v.analysis?.hosts[h]?.snapshot && v.analysis.hosts[h].drift.length === 0) &&
+      (v.analysis?.hosts.ovs1?.flood[greNet]?.actual ?? []).includes(OVS2_VTEP),
+    180_000,
+  );
+}
+
+async function expectPings(label: string): Promise<void> {
+  const vms = Object.values(state().vms);
+  const r = await pingMatrix(vms);
+  const failed = r.filter((p) => !p.ok).map((p) => `${p.from}->${p.to}`);
+  console.log(`${label}: ${r.length - failed.length} of ${r.length} pings answered`);
+  expect(failed, label).toEqual([]);
+  // three VXLAN VMs (6 ordered pairs) and two GRE VMs (2), none across
+  expect(r.length).toBe(8);
+}
+
+describe('GRE network on Open vSwitch hosts, next to a VXLAN network (docs/lab.md#gre)', () => {
+  it('models both network types, reads table 3 and gre- ports with zero drift, and pings', async () => {
+    const s = state();
+    const greNet = s.gre!.networkId!;
+    await zeroDrift('VMs up', greNet);
+    const m = await worker!.snapshot();
+    const types = Object.fromEntries(m.networks.map((n) => [n.id, `${n.networkType}:${n.vni}`]));
+    expect(types[greNet]).toBe(`gre:${s.vni}`);
+    expect(types[s.networkId!]).toBe(`vxlan:${s.vni}`);
+    const { brTun, ports } = await ovs1BrTun();
+    const greLv = brTun.localVlans.find((l) => l.tunnelType === 'gre');
+    const vxLv = brTun.localVlans.find((l) => l.tunnelType === 'vxlan');
+    expect(greLv?.vni).toBe(s.vni);
+    expect(vxLv?.vni).toBe(s.vni);
+    expect(greLv!.lvid).not.toBe(vxLv!.lvid);
+    const grePort = ports.find((p) => p.type === 'gre');
+    expect(grePort).toMatchObject({ name: 'gre-0a001416', remoteIp: OVS2_VTEP });
+    expect(brTun.flood.find((f) => f.lvid === greLv!.lvid)?.ofports).toEqual([grePort!.ofport]);
+    await expectPings('GRE + VXLAN');
+  });
+
+  it('catches a deleted table 22 flood flow of the GRE network as missing_flood, and clears after an agent restart', async () => {
+    const s = state();
+    const greNet = s.gre!.networkId!;
+    const { brTun } = await ovs1BrTun();
+    const lvid = brTun.localVlans.find((l) => l.tunnelType === 'gre')!.lvid;
+    await ovsOfctl(s.hosts.ovs1!, ['del-flows', 'br-tun', `table=22,dl_vlan=${lvid}`]);
+    const items = await untilNodes(
+      worker!,
+      'missing_flood of ovs2 on the GRE network',
+      (v) => {
+        const d = v.analysis?.hosts.ovs1?.drift ?? [];
+        return d.some((x) => x.class === 'missing_flood' && x.network === greNet && x.vtep === OVS2_VTEP) ? d : null;
+      },
+      120_000,
+    );
+    console.log(`fault: ${items.map((d) => `${d.class} ${d.network} ${d.vtep} (${d.dev})`).join('; ')}`);
+    // only the GRE network is broken
+    expect(items.filter((d) => d.network !== greNet)).toEqual([]);
+    await lab('agent', 'restart', 'ovs1');
+    await zeroDrift('after ovs1 restart', greNet);
+    await expectPings('after ovs1 restart');
+  });
+});
