@@ -29,6 +29,7 @@ const SAMPLE_INPUTS: Record<string, unknown> = {
   'messages.get': { id: 1 },
   'nodes.host': { host: 'compute1' },
   'nodes.network': { network: NET },
+  'search.find': { q: 'compute1' },
   'jobs.get': { id: 'set-in-beforeAll' },
   'toggle.plan': { hosts: ['compute1'], change: { l2_population: false }, inPlace: false },
   'toggle.approve': { jobIds: ['set-in-beforeAll'] },
