@@ -195,6 +195,8 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
     nodeAgents,
     async stop() {
       await Promise.all([stopGroup(worker), stopGroup(web)]);
+      // L2SCOPE_E2E_LOGS=1: the worker's and the web server's output, to diagnose a failed spec
+      if (process.env.L2SCOPE_E2E_LOGS) process.stdout.write(`--- stack logs ---\n${logs.join('')}\n`);
       await vhost?.cleanup();
       await db.drop();
     },

@@ -55,6 +55,16 @@ test('a page response carries the security headers; HSTS only behind TLS', async
   expect(tls.headers()['strict-transport-security']).toMatch(/^max-age=\d+/);
 });
 
+test('every page renders on the server: 200, never the error shell a browser would hide by rendering on the client', async ({ request }) => {
+  // a server render that throws (e.g. a browser-only module evaluated in SSR) answers 500 with
+  // `<html id="__next_error__">`; Chromium then renders on the client and a page test still passes
+  for (const p of ['/', '/overview', '/hosts/controller', `/networks/${network}`, '/dvr', '/audit']) {
+    const res = await request.get(`${stack.webUrl}${p}`);
+    expect(res.status(), p).toBe(200);
+    expect(await res.text(), p).not.toContain('__next_error__');
+  }
+});
+
 test('every page renders live with no CSP violation; the socket is on the page origin', async ({ page }) => {
   const violations = watchCsp(page);
   const sockets: string[] = [];

@@ -2,6 +2,7 @@
 /** The topology pane: toolbar (network picker, legend), the React Flow canvas, the host side panel. */
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { networkIn } from '@l2scope/domain';
 import { networkHref, networkLabel, plural } from '@/lib/format';
@@ -13,10 +14,12 @@ import type { FleetPick } from '@/hooks/use-fleet-graph';
 import { FLEET_THRESHOLD, buildFleet } from '@/topology/fleet';
 import { type DrillTarget, DRILL_MAX_HOSTS, neighbourhood } from '@/topology/fleet-scope';
 import { l2store } from '@/state/store';
-import { FleetView } from './FleetView';
 import { HostNode } from './HostNode';
 import { HostPanel } from './HostPanel';
 import { TunnelEdgeView } from './TunnelEdge';
+
+// sigma.js touches WebGL2RenderingContext when its module is evaluated: never on the server
+const FleetView = dynamic(() => import('./FleetView').then((m) => m.FleetView), { ssr: false });
 
 const nodeTypes = { host: HostNode };
 const edgeTypes = { tunnel: TunnelEdgeView };
