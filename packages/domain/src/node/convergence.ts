@@ -15,12 +15,13 @@
  * migrated-to host is sent, a flood entry re-announced while the host's agent was down, the second
  * copy of a cast Neutron sends twice) is counted as `alreadyHeld`, never as a sample: timing it
  * would measure the wait for the next periodic snapshot, or nothing at all. The latest state is
- * keyed by VNI, so a snapshot read before the model knew the VNI's network still counts. An entry
- * whose host has no snapshot yet, or whose cast names no VNI (`segment_id`), is timed as before.
+ * keyed by segment (tunnel type and segmentation id: VXLAN VNI 5 and GRE key 5 are two networks), so a
+ * snapshot read before the model knew the segment's network still counts. An entry whose host has
+ * no snapshot yet, or whose cast names no `segment_id`, is timed as before.
  */
 import type { FdbMessage } from '../decode';
 import { FLOOD_MAC } from '../l2pop';
-import { heldTunnelState } from './analysis/held-state';
+import { heldTunnelState, segmentId } from './analysis/held-state';
 import type { FullNodeSnapshot } from './snapshot';
 
 /** One entry seen to converge on one host. */
@@ -62,8 +63,8 @@ export interface HostConvergence {
 interface Pending {
   change: 'add' | 'remove';
   network: string;
-  /** The cast's `segment_id`; null when it sent none. */
-  vni: number | null;
+  /** The cast's segment ({@link segmentId} of its `network_type` and `segment_id`); null when it sent no `segment_id`. */
+  segment: string | null;
   vtep: string;
   mac: string;
   at: number;
@@ -103,8 +104,8 @@ export function lagFigures(host: string, lags: number[], pending = 0, timedOut =
   };
 }
 
-/** Key of one l2pop entry in a host's latest held state: VNI, VTEP, MAC. */
-const heldKey = (vni: number, vtep: string, mac: string) => `${vni}\u0000${vtep}\u0000${mac}`;
+/** Key of one l2pop entry in a host's latest held state: segment ({@link segmentId}), VTEP, MAC. */
+const heldKey = (segment: string, vtep: string, mac: string) => `${segment}\u0000${vtep}\u0000${mac}`;
 
 export class ConvergenceTracker {
   private readonly pending = new Map<string, Map<string, Pending>>();
@@ -136,7 +137,8 @@ export class ConvergenceTracker {
     for (const e of msg.entries) {
       const mac = e.flood ? FLOOD_MAC : e.mac;
       const key = `${e.network}\u0000${e.vtep}\u0000${mac}`;
-      const hk = e.vni === null ? null : heldKey(e.vni, e.vtep, mac);
+      const segment = e.vni === null ? null : segmentId(e.networkType, e.vni);
+      const hk = segment === null ? null : heldKey(segment, e.vtep, mac);
       for (const host of applying(e.network, e.vtep)) {
         let m = this.pending.get(host);
         const prev = m?.get(key);
@@ -152,7 +154,7 @@ export class ConvergenceTracker {
         }
         if (!m) this.pending.set(host, (m = new Map()));
         if (!prev) this.total++;
-        m.set(key, { change, network: e.network, vni: e.vni, vtep: e.vtep, mac, at, messageId });
+        m.set(key, { change, network: e.network, segment, vtep: e.vtep, mac, at, messageId });
       }
     }
     if (this.total > this.maxPending) this.evictOldest(this.total - this.maxPending);
@@ -167,8 +169,9 @@ export class ConvergenceTracker {
     const state = heldTunnelState(snap, byVni);
     const keys = new Set<string>();
     for (const h of state) {
-      for (const v of h.floodUnicast) keys.add(heldKey(h.vni, v, FLOOD_MAC));
-      for (const u of h.unicast) if (!u.learned && u.vtep !== null) keys.add(heldKey(h.vni, u.vtep, u.mac));
+      const segment = segmentId(h.tunnelType, h.vni);
+      for (const v of h.floodUnicast) keys.add(heldKey(segment, v, FLOOD_MAC));
+      for (const u of h.unicast) if (!u.learned && u.vtep !== null) keys.add(heldKey(segment, u.vtep, u.mac));
     }
     this.held.set(snap.host, keys);
     const m = this.pending.get(snap.host);
@@ -178,7 +181,7 @@ export class ConvergenceTracker {
     const out: ConvergenceSample[] = [];
     for (const [key, p] of m) {
       let present: boolean;
-      if (p.vni !== null) present = keys.has(heldKey(p.vni, p.vtep, p.mac));
+      if (p.segment !== null) present = keys.has(heldKey(p.segment, p.vtep, p.mac));
       else {
         const h = held.get(p.network);
         present = h

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ClusterModel,
+  ConvergenceTracker,
   type DecodedMessage,
   L2POP_FANOUT_EXCHANGE,
   analyzeNodes,
@@ -180,5 +181,31 @@ describe('GRE on Open vSwitch (real br-tun of fixtures/gre-ovs)', () => {
       `table 22 flood of lvid ${lv.lvid} sets tun_id ${lv.vni + 1}, table 3 maps gre ${lv.vni} to lvid ${lv.lvid}`,
       `table 22 flood of lvid ${lv.lvid} (gre) outputs to ${vx.name}, a vxlan port`,
     ]);
+  });
+
+  it('convergence keys an entry by segment: a GRE cast is never taken as held by the VXLAN network of the same number', () => {
+    const snap = snapshotsFromBundle(bundleFilesOf('gre-ovs', STEP), { takenAt: 2000 }).snapshots.find((x) => x.host === 'ovs1')!;
+    const m = model([vxlan, gre]);
+    const tracker = new ConvergenceTracker();
+    tracker.observe(snap, new Map([[vxlan['provider:segmentation_id'], vxlan.id]]));
+    const floodTo = (net: ApiNetwork, vtep: string) => {
+      const d = decode('', L2POP_FANOUT_EXCHANGE, {
+        method: 'add_fdb_entries',
+        args: {
+          fdb_entries: { [net.id]: { segment_id: net['provider:segmentation_id'], network_type: net['provider:network_type'], ports: { [vtep]: [FLOOD] } } },
+        },
+      });
+      if (d.kind !== 'fdb') throw new Error(d.kind);
+      return d;
+    };
+    const ovs1 = () => tracker.stats().find((x) => x.host === 'ovs1')!;
+    // ovs1 floods VXLAN 649 to the Linux bridge VTEPs, GRE 649 only to ovs2
+    expect(m.memberships('ovs1').sort()).toEqual([vxlan.id, gre.id].sort());
+    tracker.expect(floodTo(gre, VTEP.controller!), 3000, 1, () => ['ovs1']);
+    expect([ovs1().pending, ovs1().alreadyHeld ?? 0]).toEqual([1, 0]);
+    tracker.expect(floodTo(gre, VTEP.ovs2!), 3000, 2, () => ['ovs1']);
+    expect([ovs1().pending, ovs1().alreadyHeld]).toEqual([1, 1]);
+    tracker.expect(floodTo(vxlan, VTEP.controller!), 3000, 3, () => ['ovs1']);
+    expect([ovs1().pending, ovs1().alreadyHeld]).toEqual([1, 2]);
   });
 });
