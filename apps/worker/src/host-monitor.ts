@@ -34,6 +34,7 @@ import {
   type NodeSnapshot,
   type NodesLiveUpdate,
   applyNodeDelta,
+  isL2AgentReport,
   isNewerSnapshot,
   noRefusals,
   summarizeHost,
@@ -122,10 +123,11 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     pipeline.on('applied', (msg, at, id, changes) => {
       if (msg.kind === 'fdb') this.onCast(msg, at, id);
       if (changes.length) this.modelChanged(changes);
-      if (msg.kind === 'report_state' && this.conflictsSignature() !== this.conflictsSeen) this.schedule(true);
+      const l2Report = msg.kind === 'report_state' && isL2AgentReport(msg.agent);
+      if (l2Report && this.conflictsSignature() !== this.conflictsSeen) this.schedule(true);
       // agent liveness: an agent crossed agent_down_time (the model's clock passed it), or a down one reported again
-      if (this.livenessDue() || (msg.kind === 'report_state' && this.downSeen.has(msg.agent.host))) this.schedule(true);
-      else if (msg.kind === 'report_state' && this.nextDownAt === null) this.schedule(true); // a first report: compute when it can go down
+      if (this.livenessDue() || (l2Report && this.downSeen.has(msg.agent.host))) this.schedule(true);
+      else if (l2Report && this.nextDownAt === null) this.schedule(true); // a first report: compute when it can go down
     });
   }
 

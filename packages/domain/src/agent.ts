@@ -60,6 +60,22 @@ export interface AgentReport {
   reportedAt: string | null;
 }
 
+/** The agent types whose report_state describes a host's tunnel endpoint: Neutron's L2 agents that l2pop drives. */
+export const L2POP_AGENT_TYPES: readonly string[] = ['Linux bridge agent', 'Open vSwitch agent'];
+
+/**
+ * Is this report_state the host's L2 agent's? Every Neutron agent reports on the same topic: on a
+ * network node the DHCP, L3, metadata and metering agents report beside the L2 agent, every
+ * `report_interval`, with their own `agent_type`, `start_flag` and `configurations` (no
+ * `tunneling_ip`). Mirrors neutron/plugins/ml2/drivers/l2pop/db.py `get_agent_by_host` ("Return a
+ * L2 agent on the host": the host's agent whose configurations carry `tunneling_ip`), and also
+ * takes a Linux bridge or Open vSwitch agent that reports none (tunnelling off): it is still the
+ * host's L2 agent. Every other report says nothing about the host's l2pop mode, VTEP or liveness.
+ */
+export function isL2AgentReport(a: AgentReport): boolean {
+  return a.tunnelingIp !== null || L2POP_AGENT_TYPES.includes(a.agentType);
+}
+
 /** Build an {@link AgentReport} from validated `report_state` args. */
 export function toAgentReport(args: z.infer<typeof reportStateArgsSchema>): AgentReport {
   const s = args.agent_state.agent_state;

@@ -28,7 +28,7 @@
  *   and model changes keep its history. Networks are keyed by id, never by VNI: a later network
  *   reusing the VNI is another record.
  */
-import type { AgentReport } from './agent';
+import { type AgentReport, isL2AgentReport } from './agent';
 import { AGENT_DOWN_TIME_MS } from './agent-liveness';
 import type { DecodedMessage } from './decode';
 import { FLOOD_MAC } from './l2pop';
@@ -178,7 +178,8 @@ export class ClusterModel {
         this.chgIp(msg, at, changes);
         break;
       case 'report_state':
-        this.report(msg.agent, at, changes);
+        // a DHCP / L3 / metadata agent on the same host says nothing of its L2 agent
+        if (isL2AgentReport(msg.agent)) this.report(msg.agent, at, changes);
         break;
       case 'network_delete':
         this.deleteNetwork(msg.network, at, changes);

@@ -29,6 +29,7 @@ import {
   type ToggleStep,
   agentPlanSchema,
   awaitsRollback,
+  isL2AgentReport,
   predictToggle,
 } from '@l2scope/domain';
 import type { CommandSink } from './publisher';
@@ -140,7 +141,8 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
   follow(pipeline: { on(event: 'applied', cb: (msg: DecodedMessage, at: number) => void): unknown }): void {
     pipeline.on('applied', (msg, at) => {
       if (msg.kind === 'fdb' && msg.method === 'add_fdb_entries') this.addFdbAt = at;
-      if (msg.kind !== 'report_state') return;
+      // the L2 agent's reports only: a DHCP or L3 agent restarting on the host proves nothing
+      if (msg.kind !== 'report_state' || !isL2AgentReport(msg.agent)) return;
       const a = msg.agent;
       const prev = this.devices.get(a.host);
       if (prev !== undefined && prev !== a.devices) this.portsChangedAt = at;
