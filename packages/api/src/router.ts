@@ -18,6 +18,8 @@ import { neutronNames } from './routers/neutron/names';
 import { nodesHost } from './routers/nodes/host';
 import { nodesNetwork } from './routers/nodes/network';
 import { nodesOverview } from './routers/nodes/overview';
+import { historyAt } from './routers/history/at';
+import { historyDiff } from './routers/history/diff';
 import { searchFind } from './routers/search/find';
 import { statsGet } from './routers/stats/get';
 import { toggleApprove } from './routers/toggle/approve';
@@ -48,6 +50,10 @@ export const appRouter = router({
   }),
   search: router({
     find: searchFind,
+  }),
+  history: router({
+    at: historyAt,
+    diff: historyDiff,
   }),
   neutron: router({
     names: neutronNames,

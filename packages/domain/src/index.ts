@@ -10,6 +10,7 @@ export * from './output';
 export * from './network-lifecycle';
 export * from './model';
 export * from './model-fold';
+export * from './model-diff';
 export * from './model-query';
 export * from './inspect';
 export * from './live';

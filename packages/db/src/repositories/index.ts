@@ -16,6 +16,7 @@ export * from './node-view';
 export * from './node-refusals';
 export * from './auth';
 export { jsonColumn, jsonColumnFromText } from './json';
+export * from './history';
 export * from './retention';
 export * from './audit';
 export * from './toggle-jobs';

@@ -6,7 +6,8 @@
  * so a prune never holds a long lock and the worker's batch commits interleave with it.
  *
  * What is pruned, by what:
- * - messages (with their refs and model changes): beyond the newest `maxMessages`, received before
+ * - messages (with their refs and model changes, but the last change of each model record, which
+ *   history needs: `compactModelChanges`): beyond the newest `maxMessages`, received before
  *   `before`, and the oldest while the stored bodies (`Message.size`, bytes as received) exceed `maxBodyBytes`;
  * - convergence samples seen before `before` or beyond the newest `maxConvergenceSamples`;
  *   findings resolved before `before` (open ones stay);
@@ -17,6 +18,7 @@
  * The rest of the model projection (Host, live Network, VtepEntries) is never pruned: it is the current state.
  */
 import type { Db } from '../client';
+import { compactModelChanges } from './history';
 import { maxMessageId } from './messages';
 
 /** What to keep. Each bound is optional; every one given is applied. */
@@ -53,6 +55,7 @@ export interface PruneOptions {
 type Client = Pick<
   Db,
   | '$transaction'
+  | '$executeRaw'
   | 'message'
   | 'messageRef'
   | 'modelChange'
@@ -165,7 +168,7 @@ export async function messageCutoff(db: Pick<Db, 'message'>, policy: RetentionPo
   return cutoff;
 }
 
-/** Delete the messages with id <= `cutoff` (refs and model changes first), the oldest `batch` at a time. */
+/** Delete the messages with id <= `cutoff` (refs and superseded model changes first), the oldest `batch` at a time. */
 async function deleteMessagesUpTo(db: Client, cutoff: number, batch: number, pause: () => Promise<void>): Promise<number> {
   let deleted = 0;
   if (cutoff <= 0) return 0;
@@ -175,7 +178,7 @@ async function deleteMessagesUpTo(db: Client, cutoff: number, batch: number, pau
     const upTo = ids[ids.length - 1]!.id;
     const [, , m] = await db.$transaction([
       db.messageRef.deleteMany({ where: { messageId: { lte: upTo } } }),
-      db.modelChange.deleteMany({ where: { messageId: { lte: upTo } } }),
+      compactModelChanges(db, upTo),
       db.message.deleteMany({ where: { id: { lte: upTo } } }),
     ]);
     deleted += m.count;
