@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ComposeFile, checkCompose, envOf, parseCompose, portsOf, requiredVariables, resolveCompose } from './checks';
-import { DOCKER_DIR, ROOT, COMPOSE, ENV_EXAMPLE, WORKER_DEFAULT_PORT, workerEnvRead, webEnvRead, COMPOSE_EXPECT, clone } from './repo';
+import { DOCKER_DIR, ROOT, COMPOSE, ENV_EXAMPLE, WORKER_DEFAULT_PORT, workerEnvRead, webEnvRead, COMPOSE_EXPECT, clone } from './expectations';
 
 describe('compose.yaml', () => {
   it('passes every check with docker/.env.example', () => {

@@ -20,7 +20,19 @@ import {
   sourceFiles,
   stageEnv,
 } from './checks';
-import { ROOT, read, DOCKERFILE, repo, DEFAULT_CAPTURE_REL, AGENT_ENTRY, AGENT_CLOSURE, AGENT_EXECS, DEBIAN_EXECS, DF_EXPECT, AGENT_STATUS_ENV } from './repo';
+import {
+  ROOT,
+  read,
+  DOCKERFILE,
+  repo,
+  DEFAULT_CAPTURE_REL,
+  AGENT_ENTRY,
+  AGENT_CLOSURE,
+  AGENT_EXECS,
+  DEBIAN_EXECS,
+  DF_EXPECT,
+  AGENT_STATUS_ENV,
+} from './expectations';
 
 describe('Dockerfile', () => {
   it('passes every check against the repository', () => {

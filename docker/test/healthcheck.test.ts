@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execForm, parseDockerfile, stageEnv } from './checks';
-import { DOCKERFILE, runNode } from './repo';
+import { DOCKERFILE, runNode } from './expectations';
 
 describe('docker/healthcheck.mjs', () => {
   let server: http.Server;

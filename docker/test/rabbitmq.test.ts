@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_AGENT_WIRE, NODE_EXCHANGE, WORKER_PERMISSIONS, nodeAgentTopicPattern, tapBindings } from '@l2scope/domain';
-import { TAP_LEAST_PRIVILEGE, type TestVhost, createTestVhost } from '@l2scope/testkit';
+import { TAP_LEAST_PRIVILEGE, type TestVhost, createTestVhost, waitFor } from '@l2scope/testkit';
 import { AmqpTap, DEFAULT_CAPTURE, exchangeFor, readCapture } from '@l2scope/worker';
-import { read, DEFAULT_CAPTURE_REL, runNode } from './repo';
+import { read, DEFAULT_CAPTURE_REL, runNode } from './expectations';
 
 describe('RabbitMQ least-privilege tap user', () => {
   const perms = JSON.parse(read('docker/rabbitmq/tap-permissions.json')) as Record<string, string>;
@@ -247,9 +247,8 @@ describe.skipIf(!hasRabbit)('demo profile on the real RabbitMQ: docker/demo/repl
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`published ${total} messages`);
-      const deadline = Date.now() + 15_000;
-      while (received.length < expected && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
-      await new Promise((res) => setTimeout(res, 500));
+      await waitFor(`the tap to receive ${expected} messages`, () => received.length >= expected, 60_000);
+      await new Promise((res) => setTimeout(res, 500)); // an observation window: a duplicate would arrive now
       expect(received.length).toBe(expected);
 
       // least privilege: the tap user cannot write to Neutron's exchange
