@@ -17,36 +17,12 @@ import { type Db, closeDb, openDb } from '@l2scope/db';
 import { createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import type { TapStats } from '@l2scope/domain';
 import { FAILOVER_TAP_QUEUE } from '../src';
-import { type SpawnedWorker, type WorkerEnv, createWorkerEnv, spawnWorker as spawn } from './helpers/worker';
+import { type SpawnedWorker, type WorkerEnv, createWorkerEnv, reportState, spawnWorker as spawn, storedOf } from './helpers/worker';
 
 const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
 if (!onPostgres) console.info('failover.integration: skipped: the active lock needs PostgreSQL (DATABASE_URL=postgresql://...); SQLite runs one worker');
 
 const token = createWorkerToken();
-
-/** A report_state from `host` with oslo's `_unique_id` (its delivery identity). */
-function reportState(host: string, uniqueId: string): Buffer {
-  const n = Number(host.split('-').pop());
-  return Buffer.from(
-    JSON.stringify({
-      'oslo.version': '2.0',
-      'oslo.message': JSON.stringify({
-        method: 'report_state',
-        _unique_id: uniqueId,
-        args: {
-          agent_state: {
-            agent_state: {
-              binary: 'neutron-openvswitch-agent',
-              host,
-              agent_type: 'Open vSwitch agent',
-              configurations: { tunneling_ip: `10.2.0.${n + 1}`, l2_population: true, tunnel_types: ['vxlan'] },
-            },
-          },
-        },
-      }),
-    }),
-  );
-}
 
 interface Health {
   ok: boolean;
@@ -70,11 +46,6 @@ const spawnWorker = (args: string[], role: Health['role']): Promise<SpawnedWorke
     const h = await health(port);
     return h?.role === role && h.ok;
   });
-
-async function storedOf(db: Db, tag: string): Promise<{ rows: number; distinct: number }> {
-  const rows = await db.message.findMany({ where: { uniqueId: { startsWith: `${tag}-` } }, select: { uniqueId: true } });
-  return { rows: rows.length, distinct: new Set(rows.map((r) => r.uniqueId)).size };
-}
 
 describe.skipIf(!onPostgres)('two workers on one PostgreSQL database: SIGKILL of the active one', () => {
   let env: WorkerEnv;
@@ -109,7 +80,10 @@ describe.skipIf(!onPostgres)('two workers on one PostgreSQL database: SIGKILL of
     const ch = await conn.createConfirmChannel();
     for (let i = 0; i < N; i += 100) {
       for (let j = i; j < i + 100; j++)
-        ch.publish('neutron', 'q-reports-plugin', reportState(`fo-host-${j % 50}`, `fo-${j}`), { contentType: 'application/json', deliveryMode: 2 });
+        ch.publish('neutron', 'q-reports-plugin', reportState(`fo-host-${j % 50}`, `fo-${j}`, 'openvswitch', `10.2.0.${(j % 50) + 1}`), {
+          contentType: 'application/json',
+          deliveryMode: 2,
+        });
       await ch.waitForConfirms();
       if (!killedAt && i + 100 >= N / 3) {
         await waitFor('part of the burst stored', async () => (await storedOf(db, 'fo')).rows > 0, 30_000, 5);

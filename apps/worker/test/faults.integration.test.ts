@@ -33,38 +33,12 @@ import {
   workerAuthHeaders,
 } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, startWorker } from '../src';
-import { type SpawnedWorker, declareExchanges, spawnWorker as spawn } from './helpers/worker';
+import { type SpawnedWorker, declareExchanges, reportState, spawnWorker as spawn, storedOf } from './helpers/worker';
 
 /** The spawned workers' token: their /api/stats needs it. */
 const token = createWorkerToken();
 
 const quiet = () => {};
-
-/** A report_state from `host` with oslo's `_unique_id` (its delivery identity). */
-function reportState(host: string, uniqueId: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      'oslo.version': '2.0',
-      'oslo.message': JSON.stringify({
-        method: 'report_state',
-        _unique_id: uniqueId,
-        args: {
-          agent_state: {
-            agent_state: {
-              binary: 'neutron-linuxbridge-agent',
-              host,
-              agent_type: 'Linux bridge agent',
-              configurations: {
-                tunneling_ip: `10.1.${Math.floor(Number(host.split('-').pop()) / 250)}.${(Number(host.split('-').pop()) % 250) + 1}`,
-                l2_population: true,
-              },
-            },
-          },
-        },
-      }),
-    }),
-  );
-}
 
 /**
  * Publish `n` report_states (unique ids `<tag>-<i>`) onto `neutron` / `q-reports-plugin` as
@@ -78,17 +52,16 @@ async function publishBurst(url: string, tag: string, n: number, onChunk: (sent:
   await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
   for (let i = 0; i < n; i += 100) {
     for (let j = i; j < Math.min(n, i + 100); j++)
-      ch.publish('neutron', 'q-reports-plugin', reportState(`${tag}-host-${j % 50}`, `${tag}-${j}`), { contentType: 'application/json', deliveryMode: 2 });
+      ch.publish(
+        'neutron',
+        'q-reports-plugin',
+        reportState(`${tag}-host-${j % 50}`, `${tag}-${j}`, 'linuxbridge', `10.1.${Math.floor((j % 50) / 250)}.${((j % 50) % 250) + 1}`),
+        { contentType: 'application/json', deliveryMode: 2 },
+      );
     await ch.waitForConfirms();
     await onChunk(Math.min(n, i + 100));
   }
   await conn.close();
-}
-
-/** Stored rows of a burst: how many, and how many distinct delivery identities. */
-async function storedOf(db: Db, tag: string): Promise<{ rows: number; distinct: number }> {
-  const rows = await db.message.findMany({ where: { uniqueId: { startsWith: `${tag}-` } }, select: { uniqueId: true } });
-  return { rows: rows.length, distinct: new Set(rows.map((r) => r.uniqueId)).size };
 }
 
 /** The worker as a real child process; resolves once its live server answers /healthz with 200 (tap connected). */

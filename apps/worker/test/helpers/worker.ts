@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
+import type { Db } from '@l2scope/db';
 import type { ExchangeSpec } from '@l2scope/domain';
 import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { exchangeFor } from '../../src';
@@ -18,13 +19,14 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /**
  * Declare `exchanges` on the broker at `url`, on a connection closed before returning: a name as
  * neutron-server declares it (`exchangeFor`: type, durable, auto-delete), a spec (e.g.
- * `NODE_EXCHANGE`) as it says. A name given twice is declared once.
+ * `NODE_EXCHANGE`) as it says. A name given twice is declared once; none, no connection.
  */
 export async function declareExchanges(url: string, exchanges: Iterable<string | ExchangeSpec>): Promise<void> {
+  const specs = new Map([...exchanges].map((e) => (typeof e === 'string' ? exchangeFor(e) : e)).map((e) => [e.name, e]));
+  if (specs.size === 0) return;
   const conn = await amqp.connect(url);
   try {
     const ch = await conn.createChannel();
-    const specs = new Map([...exchanges].map((e) => (typeof e === 'string' ? exchangeFor(e) : e)).map((e) => [e.name, e]));
     for (const spec of specs.values()) await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
   } finally {
     await conn.close();
@@ -98,4 +100,33 @@ export async function spawnWorker(
   if (port < 0) throw new Error(`the worker exited: ${out}`);
   await waitFor(readyWhat, () => ready(port), 30_000);
   return { child, port, output: () => out };
+}
+
+/**
+ * A report_state from `host` as neutron's agents cast it on `neutron` / `q-reports-plugin`, with
+ * oslo's `_unique_id` `uniqueId` (its delivery identity): a Linux bridge agent, or an Open
+ * vSwitch one (with `tunnel_types: ['vxlan']`), whose VTEP (`tunneling_ip`) is `vtep`, l2pop on.
+ */
+export function reportState(host: string, uniqueId: string, agent: 'linuxbridge' | 'openvswitch', vtep: string): Buffer {
+  const state =
+    agent === 'linuxbridge'
+      ? { binary: 'neutron-linuxbridge-agent', host, agent_type: 'Linux bridge agent', configurations: { tunneling_ip: vtep, l2_population: true } }
+      : {
+          binary: 'neutron-openvswitch-agent',
+          host,
+          agent_type: 'Open vSwitch agent',
+          configurations: { tunneling_ip: vtep, l2_population: true, tunnel_types: ['vxlan'] },
+        };
+  return Buffer.from(
+    JSON.stringify({
+      'oslo.version': '2.0',
+      'oslo.message': JSON.stringify({ method: 'report_state', _unique_id: uniqueId, args: { agent_state: { agent_state: state } } }),
+    }),
+  );
+}
+
+/** Stored rows of a burst whose unique ids start `<tag>-`: how many, and how many distinct delivery identities. */
+export async function storedOf(db: Db, tag: string): Promise<{ rows: number; distinct: number }> {
+  const rows = await db.message.findMany({ where: { uniqueId: { startsWith: `${tag}-` } }, select: { uniqueId: true } });
+  return { rows: rows.length, distinct: new Set(rows.map((r) => r.uniqueId)).size };
 }
