@@ -10,17 +10,9 @@ import { type Socket, io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveServerEvents, type ModelBatch, L2POP_FANOUT_EXCHANGE } from '@l2scope/domain';
 import { listHosts, readModelSnapshot } from '@l2scope/db';
-import {
-  TAP_LEAST_PRIVILEGE,
-  type TestDatabase,
-  type TestVhost,
-  createTestDatabase,
-  createTestVhost,
-  createWorkerToken,
-  waitFor,
-  workerAuthHeaders,
-} from '@l2scope/testkit';
+import { type TestVhost, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import { LiveServer, type WorkerHandle, exchangeFor, startWorker } from '../src';
+import { type WorkerEnv, createWorkerEnv } from './helpers/worker';
 
 const quiet = () => {};
 const token = createWorkerToken();
@@ -56,25 +48,17 @@ async function publish(url: string, msgs: { exchange: string; routingKey: string
   await conn.close();
 }
 
+let env: WorkerEnv;
 let vhost: TestVhost;
-let testDb: TestDatabase;
 let worker: WorkerHandle;
 
 beforeAll(async () => {
-  vhost = await createTestVhost('l2scope-bounds');
-  testDb = await createTestDatabase();
-  const conn = await amqp.connect(vhost.adminUrl);
-  const ch = await conn.createChannel();
-  for (const name of ['neutron', L2POP_FANOUT_EXCHANGE]) {
-    const spec = exchangeFor(name);
-    await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
-  }
-  await conn.close();
-  const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+  env = await createWorkerEnv('l2scope-bounds', ['neutron', L2POP_FANOUT_EXCHANGE]);
+  vhost = env.vhost;
   worker = await startWorker({
     token,
-    amqpUrl: u.url,
-    databaseUrl: testDb.url,
+    amqpUrl: env.tapUrl,
+    databaseUrl: env.db.url,
     port: 0,
     host: '127.0.0.1',
     nodeAmqpUrl: false,
@@ -87,8 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
-  await vhost?.cleanup();
-  await testDb?.drop();
+  await env?.cleanup();
 });
 
 describe('retention and host expiry', () => {

@@ -10,54 +10,19 @@
  *
  * On SQLite there is no lock (a single worker): the suite is skipped, and says so.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, closeDb, openDb } from '@l2scope/db';
-import {
-  TAP_LEAST_PRIVILEGE,
-  type TestDatabase,
-  type TestVhost,
-  createTestDatabase,
-  createTestVhost,
-  createWorkerToken,
-  waitFor,
-  workerAuthHeaders,
-} from '@l2scope/testkit';
+import { createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import type { TapStats } from '@l2scope/domain';
-import { FAILOVER_TAP_QUEUE, exchangeFor } from '../src';
+import { FAILOVER_TAP_QUEUE } from '../src';
+import { type SpawnedWorker, type WorkerEnv, createWorkerEnv, reportState, spawnWorker as spawn, storedOf } from './helpers/worker';
 
 const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
 if (!onPostgres) console.info('failover.integration: skipped: the active lock needs PostgreSQL (DATABASE_URL=postgresql://...); SQLite runs one worker');
 
 const token = createWorkerToken();
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** A report_state from `host` with oslo's `_unique_id` (its delivery identity). */
-function reportState(host: string, uniqueId: string): Buffer {
-  const n = Number(host.split('-').pop());
-  return Buffer.from(
-    JSON.stringify({
-      'oslo.version': '2.0',
-      'oslo.message': JSON.stringify({
-        method: 'report_state',
-        _unique_id: uniqueId,
-        args: {
-          agent_state: {
-            agent_state: {
-              binary: 'neutron-openvswitch-agent',
-              host,
-              agent_type: 'Open vSwitch agent',
-              configurations: { tunneling_ip: `10.2.0.${n + 1}`, l2_population: true, tunnel_types: ['vxlan'] },
-            },
-          },
-        },
-      }),
-    }),
-  );
-}
 
 interface Health {
   ok: boolean;
@@ -75,55 +40,29 @@ async function health(port: number): Promise<Health | null> {
   }
 }
 
-/** A worker as a real child process; resolves with its port once /healthz reports `role`. */
-async function spawnWorker(args: string[], role: Health['role']): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts'), ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, L2SCOPE_WORKER_TOKEN: token },
+/** A worker as a real child process; resolves once /healthz reports `role`. */
+const spawnWorker = (args: string[], role: Health['role']): Promise<SpawnedWorker> =>
+  spawn(args, token, `the worker to report ${role}`, async (port) => {
+    const h = await health(port);
+    return h?.role === role && h.ok;
   });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const port = await waitFor(
-    'the worker to print its port',
-    () => Number(/live server on \S+:(\d+)/.exec(out)?.[1] ?? 0) || (child.exitCode !== null ? -1 : 0),
-    60_000,
-  );
-  if (port < 0) throw new Error(`the worker exited: ${out}`);
-  await waitFor(`the worker to report ${role}`, async () => (await health(port))?.role === role && (await health(port))?.ok, 30_000);
-  return { child, port, output: () => out };
-}
-
-async function storedOf(db: Db, tag: string): Promise<{ rows: number; distinct: number }> {
-  const rows = await db.message.findMany({ where: { uniqueId: { startsWith: `${tag}-` } }, select: { uniqueId: true } });
-  return { rows: rows.length, distinct: new Set(rows.map((r) => r.uniqueId)).size };
-}
 
 describe.skipIf(!onPostgres)('two workers on one PostgreSQL database: SIGKILL of the active one', () => {
-  let vhost: TestVhost;
-  let testDb: TestDatabase;
+  let env: WorkerEnv;
   let db: Db;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    vhost = await createTestVhost('l2scope-failover');
-    testDb = await createTestDatabase();
-    const conn = await amqp.connect(vhost.adminUrl);
-    const ch = await conn.createChannel();
-    const spec = exchangeFor('neutron');
-    await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
-    await conn.close();
+    env = await createWorkerEnv('l2scope-failover', ['neutron']);
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     if (db) await closeDb(db);
-    await testDb?.drop();
-    await vhost?.cleanup();
+    await env?.cleanup();
   });
 
   it('the standby takes over within 10 s, stores every confirmed message once, and records the gap', async () => {
-    const { url: tapUrl } = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+    const { tapUrl, vhost, db: testDb } = env;
     // no --tap-queue: on PostgreSQL both share the default stable queue
     const args = ['--amqp', tapUrl, '--db', testDb.url, '--port', '0', '--host', '127.0.0.1', '--no-nodes'];
     const active = await spawnWorker(args, 'active');
@@ -141,7 +80,10 @@ describe.skipIf(!onPostgres)('two workers on one PostgreSQL database: SIGKILL of
     const ch = await conn.createConfirmChannel();
     for (let i = 0; i < N; i += 100) {
       for (let j = i; j < i + 100; j++)
-        ch.publish('neutron', 'q-reports-plugin', reportState(`fo-host-${j % 50}`, `fo-${j}`), { contentType: 'application/json', deliveryMode: 2 });
+        ch.publish('neutron', 'q-reports-plugin', reportState(`fo-host-${j % 50}`, `fo-${j}`, 'openvswitch', `10.2.0.${(j % 50) + 1}`), {
+          contentType: 'application/json',
+          deliveryMode: 2,
+        });
       await ch.waitForConfirms();
       if (!killedAt && i + 100 >= N / 3) {
         await waitFor('part of the burst stored', async () => (await storedOf(db, 'fo')).rows > 0, 30_000, 5);

@@ -13,10 +13,8 @@
  *   connections and refuses new ones), never by touching the shared server. The worker retries the
  *   commit with backoff and acks nothing meanwhile; after `restore()` every message is stored once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,38 +33,12 @@ import {
   workerAuthHeaders,
 } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, startWorker } from '../src';
+import { type SpawnedWorker, declareExchanges, reportState, spawnWorker as spawn, storedOf } from './helpers/worker';
 
 /** The spawned workers' token: their /api/stats needs it. */
 const token = createWorkerToken();
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const quiet = () => {};
-
-/** A report_state from `host` with oslo's `_unique_id` (its delivery identity). */
-function reportState(host: string, uniqueId: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      'oslo.version': '2.0',
-      'oslo.message': JSON.stringify({
-        method: 'report_state',
-        _unique_id: uniqueId,
-        args: {
-          agent_state: {
-            agent_state: {
-              binary: 'neutron-linuxbridge-agent',
-              host,
-              agent_type: 'Linux bridge agent',
-              configurations: {
-                tunneling_ip: `10.1.${Math.floor(Number(host.split('-').pop()) / 250)}.${(Number(host.split('-').pop()) % 250) + 1}`,
-                l2_population: true,
-              },
-            },
-          },
-        },
-      }),
-    }),
-  );
-}
 
 /**
  * Publish `n` report_states (unique ids `<tag>-<i>`) onto `neutron` / `q-reports-plugin` as
@@ -80,48 +52,27 @@ async function publishBurst(url: string, tag: string, n: number, onChunk: (sent:
   await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
   for (let i = 0; i < n; i += 100) {
     for (let j = i; j < Math.min(n, i + 100); j++)
-      ch.publish('neutron', 'q-reports-plugin', reportState(`${tag}-host-${j % 50}`, `${tag}-${j}`), { contentType: 'application/json', deliveryMode: 2 });
+      ch.publish(
+        'neutron',
+        'q-reports-plugin',
+        reportState(`${tag}-host-${j % 50}`, `${tag}-${j}`, 'linuxbridge', `10.1.${Math.floor((j % 50) / 250)}.${((j % 50) % 250) + 1}`),
+        { contentType: 'application/json', deliveryMode: 2 },
+      );
     await ch.waitForConfirms();
     await onChunk(Math.min(n, i + 100));
   }
   await conn.close();
 }
 
-/** Stored rows of a burst: how many, and how many distinct delivery identities. */
-async function storedOf(db: Db, tag: string): Promise<{ rows: number; distinct: number }> {
-  const rows = await db.message.findMany({ where: { uniqueId: { startsWith: `${tag}-` } }, select: { uniqueId: true } });
-  return { rows: rows.length, distinct: new Set(rows.map((r) => r.uniqueId)).size };
-}
-
 /** The worker as a real child process; resolves once its live server answers /healthz with 200 (tap connected). */
-async function spawnWorker(args: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts'), ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, L2SCOPE_WORKER_TOKEN: token },
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const port = await waitFor(
-    'the worker to print its port',
-    () => Number(/live server on \S+:(\d+)/.exec(out)?.[1] ?? 0) || (child.exitCode !== null ? -1 : 0),
-    60_000,
-  );
-  if (port < 0) throw new Error(`the worker exited: ${out}`);
-  await waitFor('the worker to be connected', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 30_000);
-  return { child, port, output: () => out };
-}
+const spawnWorker = (args: string[]): Promise<SpawnedWorker> =>
+  spawn(args, token, 'the worker to be connected', async (port) => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200);
 
 let vhost: TestVhost;
 
 beforeAll(async () => {
   vhost = await createTestVhost('l2scope-faults');
-  const conn = await amqp.connect(vhost.adminUrl);
-  const ch = await conn.createChannel();
-  const spec = exchangeFor('neutron');
-  await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
-  await conn.close();
+  await declareExchanges(vhost.adminUrl, ['neutron']);
 });
 
 afterAll(async () => {

@@ -30,18 +30,9 @@ import {
   snapshotsFromBundle,
   toCaptureLine,
 } from '@l2scope/domain';
-import {
-  NODE_AGENT_PRIVILEGE,
-  TAP_LEAST_PRIVILEGE,
-  type TestDatabase,
-  type TestVhost,
-  createTestDatabase,
-  createTestVhost,
-  createWorkerToken,
-  waitFor,
-  workerAuthHeaders,
-} from '@l2scope/testkit';
-import { type NodesStatus, type WorkerHandle, exchangeFor, replayToBroker, startWorker } from '../src';
+import { NODE_AGENT_PRIVILEGE, type TestVhost, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
+import { type NodesStatus, type WorkerHandle, replayToBroker, startWorker } from '../src';
+import { type WorkerEnv, createWorkerEnv } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const fx = (...p: string[]) => path.join(root, 'fixtures', 'switch-noclean', ...p);
@@ -77,10 +68,9 @@ function slice(from: number, to: number): string {
   return file;
 }
 
+let env: WorkerEnv;
 let vhost: TestVhost;
-let db: TestDatabase;
 let worker: WorkerHandle;
-let conn: amqp.ChannelModel;
 const token = createWorkerToken();
 const agents = new Map<string, { user: string; conn: amqp.ChannelModel; ch: amqp.ConfirmChannel }>();
 
@@ -142,16 +132,8 @@ async function agreeOn(hosts: string[], detail: RegExp): Promise<FindingView> {
 }
 
 beforeAll(async () => {
-  vhost = await createTestVhost('l2scope-findings');
-  db = await createTestDatabase();
-  conn = await amqp.connect(vhost.adminUrl);
-  const ch = await conn.createConfirmChannel();
-  await ch.assertExchange(NODE_EXCHANGE.name, NODE_EXCHANGE.type, { durable: NODE_EXCHANGE.durable, autoDelete: NODE_EXCHANGE.autoDelete });
-  for (const name of new Set(records.map((r) => r.exchange))) {
-    const spec = exchangeFor(name);
-    await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
-  }
-  const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+  env = await createWorkerEnv('l2scope-findings', [NODE_EXCHANGE, ...records.map((r) => r.exchange)]);
+  vhost = env.vhost;
   const users: Record<string, string> = {};
   for (const host of HOSTS) {
     const u = await vhost.addUser(NODE_AGENT_PRIVILEGE, { topics: [{ exchange: NODE_EXCHANGE.name, write: nodeAgentTopicPattern(host), read: '^$' }] });
@@ -159,14 +141,12 @@ beforeAll(async () => {
     const c = await amqp.connect(u.url);
     agents.set(host, { user: u.user, conn: c, ch: await c.createConfirmChannel() });
   }
-  worker = await startWorker({ amqpUrl: tap.url, databaseUrl: db.url, port: 0, token, log: () => {}, nodeAgentUsers: users });
+  worker = await startWorker({ amqpUrl: env.tapUrl, databaseUrl: env.db.url, port: 0, token, log: () => {}, nodeAgentUsers: users });
 });
 afterAll(async () => {
   await worker?.stop();
   for (const a of agents.values()) await a.conn.close().catch(() => {});
-  await conn?.close().catch(() => {});
-  await vhost?.cleanup();
-  await db?.drop();
+  await env?.cleanup();
 });
 
 describe('an open finding follows the latest analysis, live and stored', () => {

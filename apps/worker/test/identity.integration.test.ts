@@ -23,18 +23,9 @@ import {
   nodeRoutingKey,
   snapshotsFromBundle,
 } from '@l2scope/domain';
-import {
-  NODE_AGENT_PRIVILEGE,
-  TAP_LEAST_PRIVILEGE,
-  type TestDatabase,
-  type TestVhost,
-  createTestDatabase,
-  createTestVhost,
-  createWorkerToken,
-  waitFor,
-  workerAuthHeaders,
-} from '@l2scope/testkit';
+import { NODE_AGENT_PRIVILEGE, type TestVhost, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import { type NodesStatus, type WorkerHandle, startWorker } from '../src';
+import { type WorkerEnv, createWorkerEnv } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const id = randomBytes(3).toString('hex');
@@ -58,8 +49,8 @@ interface Agent {
   ch: amqp.ConfirmChannel;
 }
 
+let env: WorkerEnv;
 let vhost: TestVhost;
-let db: TestDatabase;
 let worker: WorkerHandle;
 const token = createWorkerToken();
 let admin: amqp.ChannelModel;
@@ -89,11 +80,10 @@ async function publish(host: string, keyHost: string, body: Buffer | object): Pr
 const refused = (): NodeRefusals => ({ ...worker.nodes.counters.refused });
 
 beforeAll(async () => {
-  vhost = await createTestVhost('l2scope-identity');
-  db = await createTestDatabase();
-  const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+  env = await createWorkerEnv('l2scope-identity');
+  vhost = env.vhost;
   // the worker (least privilege) declares l2scope.node itself; Neutron's exchanges stay missing here
-  worker = await startWorker({ amqpUrl: tap.url, databaseUrl: db.url, port: 0, token, nodePollSeconds: 1, log: (l) => logs.push(l) });
+  worker = await startWorker({ amqpUrl: env.tapUrl, databaseUrl: env.db.url, port: 0, token, nodePollSeconds: 1, log: (l) => logs.push(l) });
   admin = await amqp.connect(vhost.adminUrl);
   await agentOf(A, true);
   await agentOf(B, true);
@@ -103,8 +93,7 @@ afterAll(async () => {
   await worker?.stop();
   for (const a of agents.values()) await a.conn.close().catch(() => {});
   await admin?.close().catch(() => {});
-  await vhost?.cleanup(); // deletes the users too
-  await db?.drop();
+  await env?.cleanup(); // deletes the users too
 });
 
 describe('node agent identity on the real broker', () => {

@@ -28,11 +28,19 @@ import { PrismaStore } from '../src/store';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** A gate: `wait()` resolves once `open()` was called. */
+/** A gate: `wait()` resolves once `open()` was called; `waiting()` counts the calls to `wait()` so far. */
 function gate() {
   let open!: () => void;
+  let waiting = 0;
   const opened = new Promise<void>((r) => (open = r));
-  return { open, wait: () => opened };
+  return {
+    open,
+    waiting: () => waiting,
+    wait: () => {
+      waiting++;
+      return opened;
+    },
+  };
 }
 
 /** The real store, with BUM report and analysis writes held at a gate; what happened, in order, in `log`. */
@@ -120,8 +128,6 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-const settle = () => new Promise((r) => setTimeout(r, 300));
-
 describe('node monitor: live updates after their write', () => {
   it('emits a BUM report only once the write holding it has committed', async () => {
     const report = bumReport('compute1');
@@ -133,7 +139,7 @@ describe('node monitor: live updates after their write', () => {
       body: Buffer.from(JSON.stringify(report)),
       source: 'amqp',
     });
-    await settle(); // the flush ran and its write waits at the gate
+    await waitFor('the flush to run and its write to wait at the gate', () => store.bumGate.waiting() > 0);
     expect(updates.filter((u) => u.bum.length)).toEqual([]);
     expect(await bumReportOf(db, 'compute1')).toBeNull();
 
@@ -147,7 +153,7 @@ describe('node monitor: live updates after their write', () => {
   it('emits an analysis only once the analyses are stored', async () => {
     for (const s of lab3Step1().snapshots) nodes.acceptSnapshot(s);
     await waitFor('the analysis of the three hosts', () => nodes.latest() && Object.values(nodes.latest()!.hosts).filter((h) => h.snapshot).length === 3);
-    await settle();
+    await waitFor('the analyses write to wait at the gate', () => store.analysisGate.waiting() > 0);
     expect(updates.filter((u) => u.hosts.length)).toEqual([]);
     expect(await hostAnalysisOf(db, 'compute1')).toBeNull();
 

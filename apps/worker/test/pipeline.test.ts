@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClusterModel } from '@l2scope/domain';
+import { waitFor } from '@l2scope/testkit';
 import { type BatchSink, type Counters, type IngestedMessage, IngestPipeline } from '../src/pipeline';
 
 class RefusingSink implements BatchSink {
@@ -66,8 +67,11 @@ describe('IngestPipeline write policy', () => {
       counters: { received: 0, undecodable: 0, dropped: 0, expired: 0 },
       windowMs: 5,
     });
+    let attempts = 0;
+    p.on('write_failed', (_err, attempt) => (attempts = attempt));
     const done = p.submit(delivery(0));
-    await new Promise((r) => setTimeout(r, 2000));
+    // retrying: after three failed writes the probe found the database down, and a fourth write was tried
+    await waitFor('a write after a failed probe', () => sink.probes >= 1 && attempts >= 4, 20_000);
     expect(sink.stored).toEqual([]);
     sink.down = false;
     await done;

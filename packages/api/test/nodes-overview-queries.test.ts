@@ -4,11 +4,8 @@
  * analysed hosts with BUM reports, convergence samples and counts and findings, the procedure runs the same
  * statements (counted with Prisma's query events, compared by text) as with 3 hosts.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUM_REPORT_SCHEMA, type BumReport, type ConvergenceSample, type FindingView, parseCapture, snapshotsFromBundle } from '@l2scope/domain';
+import { BUM_REPORT_SCHEMA, type BumReport, type ConvergenceSample, type FindingView } from '@l2scope/domain';
 import {
   type Db,
   addConvergenceSamples,
@@ -21,21 +18,13 @@ import {
   saveConvergenceCounts,
   saveHostAnalyses,
 } from '@l2scope/db';
-import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
 import { appRouter, createCallerFactory } from '../src';
-import { Seeder, TEST_VIEWER } from './seed';
+import { type SeededApi, type Seeder, TEST_VIEWER, seedLab3Step1, seededApi } from './seed';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const step1 = Number.parseFloat(
-  readFileSync(path.join(root, 'fixtures/lab3/events.tsv'), 'utf8')
-    .split('\n')
-    .find((l) => l.endsWith('snapshot 1-ports-active'))!
-    .split('\t')[0]!,
-);
 const EXTRA_HOSTS = 297;
 
 const createCaller = createCallerFactory(appRouter);
-let tdb: TestDatabase;
+let suite: SeededApi;
 let seed: Seeder;
 /** A second client on the same database whose every SQL statement is recorded. */
 let counted: Db;
@@ -92,29 +81,19 @@ async function overviewStatements(): Promise<{ hosts: number; convergence: numbe
 }
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  seed = await Seeder.open(tdb.url);
-  const records = parseCapture(readFileSync(path.join(root, 'fixtures/lab3.jsonl'), 'utf8')).records;
-  await seed.ingest(records.filter((r) => r.ts.getTime() <= step1 * 1000));
-  const dir = path.join(root, 'fixtures/lab3/1-ports-active');
-  const files = Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => statSync(path.join(dir, f)).isFile())
-      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
-  );
-  await seed.nodes(snapshotsFromBundle(files, { takenAt: Date.now() }).snapshots);
-  const provider = dbProvider(tdb.url);
+  suite = await seededApi(seedLab3Step1);
+  seed = suite.seed;
+  const provider = dbProvider(suite.db.url);
   for (const h of ['compute1', 'compute2', 'controller']) {
     await saveBumReports(seed.db, [bum(h)]);
     await addConvergenceSamples(seed.db, provider, samples(h, 5), new Date(0));
   }
   await openFinding(seed.db, finding('net-1', 649, ['compute1', 'controller']), new Date());
-  counted = await openDb(tdb.url, { onQuery: (e) => statements.push(e.query) });
+  counted = await openDb(suite.db.url, { onQuery: (e) => statements.push(e.query) });
 });
 afterAll(async () => {
   if (counted) await closeDb(counted);
-  await seed?.close();
-  await tdb?.drop();
+  await suite?.close();
 });
 
 describe('nodes.overview at scale', () => {
@@ -128,7 +107,7 @@ describe('nodes.overview at scale', () => {
     // convergence samples and a finding naming it
     const real = await hostAnalyses(seed.db);
     const at = new Date();
-    const provider = dbProvider(tdb.url);
+    const provider = dbProvider(suite.db.url);
     const names = Array.from({ length: EXTRA_HOSTS }, (_, i) => `hv-${String(i).padStart(3, '0')}.dc1`);
     await saveHostAnalyses(
       seed.db,

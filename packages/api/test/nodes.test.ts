@@ -3,46 +3,21 @@
  * folded into the model, and the same step's real kernel snapshots (its support bundle) analysed
  * against it, stored through packages/db's repositories.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCapture, snapshotsFromBundle } from '@l2scope/domain';
-import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
-import { appRouter, createCallerFactory } from '../src';
-import { Seeder, TEST_VIEWER } from './seed';
+import { type Caller, type SeededApi, type Seeder, seedLab3Step1, seededApi } from './seed';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const NET = '7592da76-ae90-48b3-b213-51b1b36f8297';
-const step1 = Number.parseFloat(
-  readFileSync(path.join(root, 'fixtures/lab3/events.tsv'), 'utf8')
-    .split('\n')
-    .find((l) => l.endsWith('snapshot 1-ports-active'))!
-    .split('\t')[0]!,
-);
 
-const createCaller = createCallerFactory(appRouter);
-let db: TestDatabase;
+let suite: SeededApi;
 let seed: Seeder;
-let api: ReturnType<typeof createCaller>;
+let api: Caller;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  seed = await Seeder.open(db.url);
-  const records = parseCapture(readFileSync(path.join(root, 'fixtures/lab3.jsonl'), 'utf8')).records;
-  await seed.ingest(records.filter((r) => r.ts.getTime() <= step1 * 1000));
-  const dir = path.join(root, 'fixtures/lab3/1-ports-active');
-  const files = Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => statSync(path.join(dir, f)).isFile())
-      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
-  );
-  await seed.nodes(snapshotsFromBundle(files, { takenAt: Date.now() }).snapshots);
-  api = createCaller({ db: seed.db, user: TEST_VIEWER, originTrusted: false });
+  suite = await seededApi(seedLab3Step1);
+  ({ seed, api } = suite);
 });
 afterAll(async () => {
-  await seed?.close();
-  await db?.drop();
+  await suite?.close();
 });
 
 describe('nodes API', () => {

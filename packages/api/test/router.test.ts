@@ -5,39 +5,39 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveNeutronApi } from '@l2scope/db';
 import { type NeutronApiStatus, decodeMessage, enrich, parseCapture, parseNetworksPage, parsePortsPage } from '@l2scope/domain';
-import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
-import { appRouter, createCallerFactory, exportCaptureLines } from '../src';
-import { Seeder, TEST_VIEWER } from './seed';
+import { exportCaptureLines } from '../src';
+import { type Caller, type SeededApi, type Seeder, fixtureRecords, repoRoot as root, seededApi } from './seed';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const file = path.join(root, 'fixtures/lab2.jsonl');
-const records = parseCapture(readFileSync(file, 'utf8')).records;
+const records = fixtureRecords('lab2.jsonl');
 const NET = '7592da76-ae90-48b3-b213-51b1b36f8297';
 
-let db: TestDatabase;
+let suite: SeededApi;
 let seed: Seeder;
-const createCaller = createCallerFactory(appRouter);
-let api: ReturnType<typeof createCaller>;
+let api: Caller;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  seed = await Seeder.open(db.url);
-  await seed.ingest(records);
-  // two undecodable messages after the capture
-  for (const body of ['{"oslo.version": "2.0", "oslo.message": "{bad', '\u0000\u0001 not json']) {
-    await seed.ingest([
-      { receivedAt: Date.now(), exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', properties: {}, body: new TextEncoder().encode(body) },
-    ]);
-  }
-  api = createCaller({ db: seed.db, user: TEST_VIEWER, originTrusted: false });
+  suite = await seededApi(async (s) => {
+    await s.ingest(records);
+    // two undecodable messages after the capture
+    for (const body of ['{"oslo.version": "2.0", "oslo.message": "{bad', '\u0000\u0001 not json']) {
+      await s.ingest([
+        {
+          receivedAt: Date.now(),
+          exchange: 'q-agent-notifier-l2population-update_fanout',
+          routingKey: '',
+          properties: {},
+          body: new TextEncoder().encode(body),
+        },
+      ]);
+    }
+  });
+  ({ seed, api } = suite);
 });
 afterAll(async () => {
-  await seed?.close();
-  await db?.drop();
+  await suite?.close();
 });
 
 describe('messages.list', () => {

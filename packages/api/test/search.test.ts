@@ -4,35 +4,22 @@
  * UUID prefix, ports by MAC (any spelling, or a prefix) and by IP, each resolved to the host behind
  * its VTEP as the model projection says.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelSnapshot } from '@l2scope/db';
-import { type ModelSnapshot, parseCapture } from '@l2scope/domain';
-import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
-import { appRouter, createCallerFactory } from '../src';
-import { Seeder, TEST_VIEWER } from './seed';
+import type { ModelSnapshot } from '@l2scope/domain';
+import { type Caller, type SeededApi, fixtureRecords, seededApi } from './seed';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const records = parseCapture(readFileSync(path.join(root, 'fixtures/faults.jsonl'), 'utf8')).records;
-
-let db: TestDatabase;
-let seed: Seeder;
+let suite: SeededApi;
 let model: ModelSnapshot;
-const createCaller = createCallerFactory(appRouter);
-let api: ReturnType<typeof createCaller>;
+let api: Caller;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  seed = await Seeder.open(db.url);
-  await seed.ingest(records);
-  model = await readModelSnapshot(seed.db);
-  api = createCaller({ db: seed.db, user: TEST_VIEWER, originTrusted: false });
+  suite = await seededApi((seed) => seed.ingest(fixtureRecords('faults.jsonl')).then(() => {}));
+  model = await readModelSnapshot(suite.seed.db);
+  api = suite.api;
 });
 afterAll(async () => {
-  await seed?.close();
-  await db?.drop();
+  await suite?.close();
 });
 
 describe('search.find', () => {

@@ -2,8 +2,12 @@
  * A test database filled the way the worker fills it, without the worker: messages decoded and
  * folded into a domain `ClusterModel`, then committed through packages/db's repositories (one
  * batch per call, like the pipeline's), node snapshots analysed by the domain's `analyzeNodes`
- * and stored through the node-state and host-analysis repositories.
+ * and stored through the node-state and host-analysis repositories. `seededApi` wraps the whole
+ * set-up of a suite: a fresh database, filled, and a signed-in viewer's tRPC caller on it.
  */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Counters, type Db, type MessageRecord, closeDb, commitBatch, dbProvider, openDb, saveHostAnalyses, saveNodeSnapshots } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
 import {
@@ -14,8 +18,20 @@ import {
   decodeMessage,
   messageRefs,
   messageSearchText,
+  parseCapture,
   redactSecrets,
+  snapshotsFromBundle,
 } from '@l2scope/domain';
+import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
+import { appRouter, createCallerFactory } from '../src';
+
+/** The repository's root directory. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The records of a capture under fixtures/ (e.g. `lab2.jsonl`), parsed. */
+export function fixtureRecords(name: string): ReturnType<typeof parseCapture>['records'] {
+  return parseCapture(readFileSync(path.join(repoRoot, 'fixtures', name), 'utf8')).records;
+}
 
 /** One AMQP message as the worker's tap or replay delivers it. */
 export interface SeedDelivery {
@@ -101,3 +117,55 @@ export class Seeder {
 
 /** A signed-in viewer, for callers made with `createCallerFactory` (no HTTP, no cookie). */
 export const TEST_VIEWER = { id: 'test-viewer', name: 'test viewer', username: 'viewer', email: null, role: 'viewer', anonymous: false } as const;
+
+const createCaller = createCallerFactory(appRouter);
+
+/** A tRPC caller of `appRouter` (no HTTP, no cookie). */
+export type Caller = ReturnType<typeof createCaller>;
+
+/** A suite's seeded database and a viewer's caller on it (see {@link seededApi}). */
+export interface SeededApi {
+  db: TestDatabase;
+  seed: Seeder;
+  /** `appRouter` called as TEST_VIEWER on `seed.db`, from an untrusted origin. */
+  api: Caller;
+  /** Close the database client and drop the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database (SQLite, or PostgreSQL with DATABASE_URL), migrated, filled by `fill`, and a viewer's caller on it. */
+export async function seededApi(fill: (seed: Seeder) => Promise<void>): Promise<SeededApi> {
+  const db = await createTestDatabase();
+  const seed = await Seeder.open(db.url);
+  await fill(seed);
+  return {
+    db,
+    seed,
+    api: createCaller({ db: seed.db, user: TEST_VIEWER, originTrusted: false }),
+    close: async () => {
+      await seed.close();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * lab3's real capture up to its step `1-ports-active` folded into the model, and the same step's
+ * real kernel snapshots (its support bundle) analysed against it.
+ */
+export async function seedLab3Step1(seed: Seeder): Promise<void> {
+  const step1 = Number.parseFloat(
+    readFileSync(path.join(repoRoot, 'fixtures/lab3/events.tsv'), 'utf8')
+      .split('\n')
+      .find((l) => l.endsWith('snapshot 1-ports-active'))!
+      .split('\t')[0]!,
+  );
+  await seed.ingest(fixtureRecords('lab3.jsonl').filter((r) => r.ts.getTime() <= step1 * 1000));
+  const dir = path.join(repoRoot, 'fixtures/lab3/1-ports-active');
+  const files = Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => statSync(path.join(dir, f)).isFile())
+      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
+  );
+  await seed.nodes(snapshotsFromBundle(files, { takenAt: Date.now() }).snapshots);
+}

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma, type Db, dbProvider, openDb } from '../src/index';
@@ -49,6 +50,42 @@ async function pgCatalog(connectionString: string): Promise<string[]> {
   } finally {
     await c.end();
   }
+}
+
+/** Linux syscall numbers of nanosleep and clock_nanosleep (SQLite's busy handler sleeps with usleep). */
+const SLEEP_SYSCALLS: Record<string, string[]> = { x64: ['35', '230'], arm64: ['101', '115'] };
+
+/**
+ * A worker thread that watches this process's main thread (/proc/<pid>/syscall: the syscall it
+ * is blocked in) and sends SIGUSR2 to `pid` once the main thread sleeps in SQLite's busy
+ * handler (nanosleep / clock_nanosleep; an idle event loop waits in epoll instead).
+ * `watching` resolves once it polls; `signalled` resolves true once the signal was sent. Linux only.
+ */
+function busyWaitWatcher(pid: number): { watching: Promise<void>; signalled: Promise<boolean>; stop: () => Promise<number> } {
+  const sleeps = SLEEP_SYSCALLS[process.arch];
+  if (!sleeps) throw new Error(`no sleep syscall numbers for ${process.arch}`);
+  const w = new Worker(
+    `const { readFileSync } = require('node:fs');
+     const { workerData, parentPort } = require('node:worker_threads');
+     const nap = new Int32Array(new SharedArrayBuffer(4));
+     parentPort.postMessage('watching');
+     for (;;) {
+       const nr = readFileSync('/proc/' + workerData.self + '/syscall', 'utf8').split(' ')[0];
+       if (workerData.sleeps.includes(nr)) break;
+       Atomics.wait(nap, 0, 0, 1); // poll interval; the main thread sleeps 1 ms to 100 ms per retry
+     }
+     process.kill(workerData.pid, 'SIGUSR2');
+     parentPort.postMessage('signalled');`,
+    { eval: true, workerData: { self: process.pid, pid, sleeps } },
+  );
+  const said = (what: string) =>
+    new Promise<boolean>((resolve, reject) => {
+      w.on('message', (m) => m === what && resolve(true));
+      w.once('error', reject);
+      w.once('exit', () => resolve(false));
+    });
+  const watching = said('watching');
+  return { watching: watching.then(() => {}), signalled: said('signalled'), stop: () => w.terminate() };
 }
 
 const urls: Record<DbProvider, () => string> = {
@@ -187,7 +224,8 @@ describe.each(PROVIDERS)('%s', (provider) => {
     });
 
     it('SQLite: another process holding the write lock neither blocks reads nor fails writes', async () => {
-      // The "worker": a separate process that takes the write lock, writes, holds it 800 ms, commits.
+      // The "worker": a separate process that takes the write lock, writes, and holds the lock
+      // until it is told to commit (SIGUSR2): nothing here depends on how fast either side runs.
       const child = spawn(
         process.execPath,
         [
@@ -197,24 +235,35 @@ describe.each(PROVIDERS)('%s', (provider) => {
            const c = createClient({ url: ${JSON.stringify(libsqlUrl(url))} });
            const tx = await c.transaction('write');
            await tx.execute("INSERT INTO Counter (name, value) VALUES ('from-child', 7)");
-           process.stdout.write('locked\\n');
-           setTimeout(async () => { await tx.commit(); c.close(); }, 800);`,
+           const alive = setInterval(() => {}, 1 << 30); // a signal handler alone keeps no process alive
+           process.once('SIGUSR2', async () => { await tx.commit(); c.close(); clearInterval(alive); process.stdout.write('committed\\n'); });
+           process.stdout.write('locked\\n');`,
         ],
         { cwd: path.dirname(fileURLToPath(import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
       );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
+        child.stdout.on('data', () => out.includes('locked') && resolve());
         child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
       });
-      // The "web server": reads at once (WAL), without the uncommitted row...
-      const t0 = Date.now();
+      // The "web server": reads while the lock is held (the child commits only when told), without
+      // the uncommitted row (a read waiting for the lock would fail after the busy timeout).
       expect(await db.counter.findUnique({ where: { name: 'from-child' } })).toBeNull();
-      expect(Date.now() - t0).toBeLessThan(500);
-      // ...and a write waits for the lock (busy timeout) instead of failing with SQLITE_BUSY.
-      await db.counter.create({ data: { name: 'from-parent', value: 1n } });
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+      // A write waits for the lock (busy timeout) instead of failing with SQLITE_BUSY: libsql
+      // waits inside the call, on this thread, so a watcher thread tells the child to commit once
+      // it sees this thread asleep in SQLite's busy handler, i.e. the write is waiting.
+      const watcher = busyWaitWatcher(child.pid!);
+      try {
+        await watcher.watching;
+        await db.counter.create({ data: { name: 'from-parent', value: 1n } });
+        expect(await watcher.signalled).toBe(true);
+      } finally {
+        await watcher.stop();
+      }
       expect(await exited).toBe(0);
+      expect(out).toContain('committed');
       expect((await db.counter.findUniqueOrThrow({ where: { name: 'from-child' } })).value).toBe(7n);
       await db.counter.deleteMany({ where: { name: { in: ['from-child', 'from-parent'] } } });
     });

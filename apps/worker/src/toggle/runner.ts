@@ -9,14 +9,12 @@
  * A job found mid-way at start (a worker restart) is verified first: in the target mode it goes on
  * to `done`, else it is rolled back; a `failed` job that still owes its rollback (`awaitsRollback`)
  * is rolled back, and a `rolling_back` one whose rollback command did not complete gets it again.
- * An agent's `busy` refusal is retried with a newly signed command (new id) within the command's
+ * An agent's `busy` refusal is retried with a newly signed command (new id, commands.ts) within the command's
  * timeout. The steps that start a bounded phase carry its end (`until`: the job's own deadline).
  */
 import { EventEmitter } from 'node:events';
 import { advanceToggleJob, type Db, listToggleJobs } from '@l2scope/db';
 import {
-  type AgentCommand,
-  type AgentCommandAction,
   type ClusterModel,
   type CommandReply,
   type DecodedMessage,
@@ -32,6 +30,7 @@ import {
   isL2AgentReport,
   predictToggle,
 } from '@l2scope/domain';
+import { AgentCommands, Stopped } from './commands';
 import type { CommandSink } from './publisher';
 import type { CommandSigner } from './signer';
 import {
@@ -76,29 +75,6 @@ export interface ToggleRunnerEvents {
 const ACTIVE: JobState[] = ['applying', 'restarting', 'verifying', 'rolling_back'];
 const RESTARTS = new Set(['restart_agent', 'recreate_vxlan', 'rollback']);
 
-class Stopped extends Error {}
-
-/** An agent's `refused` reply. */
-class Refused extends Error {
-  constructor(
-    message: string,
-    readonly reason: string | undefined,
-  ) {
-    super(message);
-  }
-}
-
-/** Longest pause before re-sending a command the agent refused `busy` (ms). */
-const BUSY_PAUSE_MAX_MS = 8_000;
-
-interface Waiter {
-  host: string;
-  action: AgentCommandAction;
-  resolve: (r: CommandReply) => void;
-  reject: (e: Error) => void;
-  progress: string[];
-}
-
 /** A step; `untilMs`: the phase it starts ends within that many ms (the step's `until`). */
 const step = (name: string, outcome: ToggleStep['outcome'], detail: string, untilMs?: number): ToggleStep => {
   const now = Date.now();
@@ -113,7 +89,7 @@ const step = (name: string, outcome: ToggleStep['outcome'], detail: string, unti
 
 /** Runs toggle jobs; see the module comment. */
 export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
-  private readonly waiters = new Map<string, Waiter>();
+  private readonly commands: AgentCommands;
   private readonly reports = new Map<string, StartReport>();
   private readonly planning = new Set<string>();
   /** report_state `devices` per host, to notice ports changing (`no_l2pop_casts`). */
@@ -131,6 +107,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
   constructor(private readonly opts: ToggleRunnerOptions) {
     super();
     this.log = opts.log ?? (() => {});
+    this.commands = new AgentCommands(opts.signer, opts.sink);
   }
 
   /**
@@ -161,18 +138,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
 
   /** A validated, identity-checked reply from `reply.<host>`: routed to the command waiting for it (others are ignored). */
   onReply(reply: CommandReply): void {
-    const w = this.waiters.get(reply.commandId);
-    if (!w || w.host !== reply.host) return;
-    if (reply.status === 'accepted' || reply.status === 'progress') {
-      if (w.progress.length < 100)
-        w.progress.push(`${reply.status}${reply.step ? ` ${reply.step}` : ''}${reply.detail ? `: ${reply.detail}` : ''}`.slice(0, 1024));
-      return;
-    }
-    this.waiters.delete(reply.commandId);
-    if (reply.status === 'done') w.resolve(reply);
-    else if (reply.status === 'refused')
-      w.reject(new Refused(`${w.action} refused by the agent: ${reply.reason ?? 'no reason'}${reply.detail ? ` (${reply.detail})` : ''}`, reply.reason));
-    else w.reject(new Error(`${w.action} failed on the agent: ${reply.detail ?? 'no detail'}`));
+    this.commands.onReply(reply);
   }
 
   start(): void {
@@ -184,10 +150,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    for (const [id, w] of this.waiters) {
-      this.waiters.delete(id);
-      w.reject(new Stopped('worker stopping'));
-    }
+    this.commands.stop();
     await this.ticking?.catch(() => {});
     await this.running?.catch(() => {});
   }
@@ -284,65 +247,6 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     return job;
   }
 
-  /**
-   * Sign, publish and wait for the agent's final reply (`done`), else throw why; all within
-   * `timeoutMs`. A `busy` refusal (the agent runs another command) is retried after a pause
-   * (1 s, doubling, at most {@link BUSY_PAUSE_MAX_MS}) with a newly signed command: the agent
-   * keeps a refused id in its replay cache, so the refused command can never run later (a copy
-   * replayed after the worker moved on), and the worker never re-sends an id.
-   * @returns the final reply and the progress lines (with one line per busy retry)
-   */
-  private async command<A extends AgentCommandAction>(
-    host: string,
-    action: A,
-    params: Extract<AgentCommand, { action: A }>['params'],
-    timeoutMs: number,
-  ): Promise<{ reply: CommandReply; progress: string[] }> {
-    const end = Date.now() + timeoutMs;
-    const progress: string[] = [];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const reply = await this.sendOnce(host, action, params as never, Math.max(0, end - Date.now()), progress);
-        return { reply, progress };
-      } catch (err) {
-        if (!(err instanceof Refused) || err.reason !== 'busy' || this.stopped) throw err;
-        const pause = Math.min(1000 * 2 ** attempt, BUSY_PAUSE_MAX_MS);
-        if (Date.now() + pause >= end) throw err;
-        progress.push(`refused busy: ${err.message.slice(0, 300)}; a new command in ${pause / 1000} s`);
-        await new Promise((r) => setTimeout(r, pause));
-      }
-    }
-  }
-
-  /** One signed command: publish, wait for its final reply within `timeoutMs`. */
-  private async sendOnce<A extends AgentCommandAction>(
-    host: string,
-    action: A,
-    params: Extract<AgentCommand, { action: A }>['params'],
-    timeoutMs: number,
-    progress: string[],
-  ): Promise<CommandReply> {
-    if (this.stopped) throw new Stopped('worker stopping');
-    const { command, jws } = await this.opts.signer.sign(host, action, params as never);
-    const done = new Promise<CommandReply>((resolve, reject) => {
-      this.waiters.set(command.id, { host, action, resolve, reject, progress });
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await this.opts.sink.publish(host, command.id, jws);
-      return await Promise.race([
-        done,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no reply from ${host} to ${action} within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      this.waiters.delete(command.id);
-      done.catch(() => {});
-    }
-  }
-
   /** Modes the other hosts run, from the node analysis (report_state does not carry Linux bridge's ARP responder). */
   private known(): Record<string, KnownMode> {
     const out: Record<string, KnownMode> = {};
@@ -368,7 +272,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     let agent: TogglePlan['agent'] = null;
     let refusal: string | null = null;
     try {
-      const { reply } = await this.command(job.host, 'plan', { change: job.change, inPlace: job.inPlace }, this.opts.planTimeoutMs ?? 15_000);
+      const { reply } = await this.commands.send(job.host, 'plan', { change: job.change, inPlace: job.inPlace }, this.opts.planTimeoutMs ?? 15_000);
       const parsed = agentPlanSchema.safeParse(reply.result);
       if (parsed.success) agent = parsed.data;
       else refusal = `the agent's plan does not fit the contract: ${parsed.error.message.slice(0, 300)}`;
@@ -428,7 +332,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     if (!j) return;
     let since: number;
     try {
-      const set = await this.command(host, 'set_mode', { job: j.id, change: j.change }, timeout);
+      const set = await this.commands.send(host, 'set_mode', { job: j.id, change: j.change }, timeout);
       const r = set.reply.result as { iniPath?: string; backupPath?: string; diff?: string } | undefined;
       j = await this.advance(j.id, {
         from: 'applying',
@@ -441,8 +345,8 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
       const before = this.cookiesLine(j);
       since = Date.now();
       const restart = vnis
-        ? await this.command(host, 'recreate_vxlan', { job: j.id, vnis }, timeout)
-        : await this.command(host, 'restart_agent', { job: j.id }, timeout);
+        ? await this.commands.send(host, 'recreate_vxlan', { job: j.id, vnis }, timeout)
+        : await this.commands.send(host, 'restart_agent', { job: j.id }, timeout);
       j = await this.advance(j.id, {
         from: 'restarting',
         to: 'verifying',
@@ -590,7 +494,7 @@ export class ToggleRunner extends EventEmitter<ToggleRunnerEvents> {
     try {
       const vnis = this.cleanVnis(back) ?? [];
       const before = this.cookiesLine(back);
-      const r = await this.command(back.host, 'rollback', { job: back.id, vnis }, this.timeoutMs);
+      const r = await this.commands.send(back.host, 'rollback', { job: back.id, vnis }, this.timeoutMs);
       after = await this.advance(back.id, {
         from: 'rolling_back',
         step: step('rollback', 'ok', 'ini restored, agent restarted', this.deadlineMs),

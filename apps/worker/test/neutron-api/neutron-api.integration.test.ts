@@ -14,17 +14,9 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNeutronApi } from '@l2scope/db';
 import { type NeutronApiView, REPORTS_TOPIC, decodeMessage, parseCapture } from '@l2scope/domain';
-import {
-  TAP_LEAST_PRIVILEGE,
-  type TestDatabase,
-  type TestVhost,
-  createTestDatabase,
-  createTestVhost,
-  createWorkerToken,
-  waitFor,
-  workerAuthHeaders,
-} from '@l2scope/testkit';
-import { type WorkerHandle, exchangeFor, startWorker } from '../../src';
+import { type TestDatabase, createTestDatabase, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
+import { type WorkerHandle, startWorker } from '../../src';
+import { type WorkerEnv, createWorkerEnv } from '../helpers/worker';
 import { type ReplayServer, startReplayServer } from './replay-server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -32,29 +24,23 @@ const VM_PORT = { id: '3755e6a1-cac5-42b5-a2a6-ed7862f715ca', mac: 'fa:16:3e:0b:
 const NET = 'e4a56552-cd9e-4811-8d60-567a343a2550';
 
 describe('noauth endpoint, live tap', () => {
-  let vhost: TestVhost;
-  let db: TestDatabase;
+  let env: WorkerEnv;
   let api: ReplayServer;
   let worker: WorkerHandle;
   let conn: amqp.ChannelModel;
   const token = createWorkerToken();
 
   beforeAll(async () => {
-    vhost = await createTestVhost('l2scope-neutron-api');
-    db = await createTestDatabase();
+    env = await createWorkerEnv('l2scope-neutron-api', ['neutron']);
     // the ports go ACTIVE once the worker's tap listens (startWorker resolves after the tap
     // started): on the next whole second (Neutron's `updated_at` has 1 s resolution); before
     // that they carry an old time, which the checks do not judge
     let activeAt: Date | null = null;
     api = await startReplayServer({ portsUpdatedAt: () => activeAt ?? new Date(0) });
-    conn = await amqp.connect(vhost.adminUrl);
-    const ch = await conn.createChannel();
-    const spec = exchangeFor('neutron');
-    await ch.assertExchange(spec.name, spec.type, { durable: spec.durable, autoDelete: spec.autoDelete });
-    const tap = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+    conn = await amqp.connect(env.vhost.adminUrl);
     worker = await startWorker({
-      amqpUrl: tap.url,
-      databaseUrl: db.url,
+      amqpUrl: env.tapUrl,
+      databaseUrl: env.db.url,
       port: 0,
       token,
       log: () => {},
@@ -69,8 +55,7 @@ describe('noauth endpoint, live tap', () => {
     await worker?.stop();
     await conn?.close().catch(() => {});
     await api?.close();
-    await vhost?.cleanup();
-    await db?.drop();
+    await env?.cleanup();
   });
 
   it('stores the names of every port and network, read page by page with GET only', async () => {

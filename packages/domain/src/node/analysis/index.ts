@@ -12,7 +12,8 @@
  * - vxlan-config.ts: a Linux bridge VXLAN device's settings against the host's configuration;
  * - evidence.ts: rendering the rows that prove them;
  * - context.ts: the per-host / per-network context the analysis carries;
- * - analyzer.ts: analyzeNodes, the incremental NodeAnalyzer, and the per-host analysis.
+ * - host-analysis.ts: the analysis of one host (held state, mode, drift, flood lists);
+ * - analyzer.ts: analyzeNodes and the incremental NodeAnalyzer.
  */
 export { type DriftClass, type DriftItem, DRIFT_CLASSES, FOREIGN_MAC, type ForeignMac } from './drift';
 export { type Evidence, type EvidenceSource } from './evidence';
