@@ -108,6 +108,16 @@ export async function readConsistent<C, T>(db: C, read: (tx: C) => Promise<T>): 
   return tx.$transaction(read, { ...READ_TRANSACTION, ...(postgres ? { isolationLevel: 'RepeatableRead' } : {}) });
 }
 
+/**
+ * The provider of a client {@link openDb} returned (raw SQL differs: placeholders, booleans).
+ * @throws for a client not opened by {@link openDb} (a transaction client)
+ */
+export function clientProvider(db: object): 'postgresql' | 'sqlite' {
+  const p = providerOf.get(db);
+  if (!p) throw new Error('clientProvider: not a client from openDb');
+  return p;
+}
+
 /** Close a client from {@link openDb} (its connections, or the SQLite file). Idempotent. */
 export async function closeDb(db: Db): Promise<void> {
   await db.$disconnect();
