@@ -310,6 +310,9 @@ export interface MessagePage {
   nextCursor: number | null;
 }
 
+/** Rows read by primary key per statement (bounded by the driver's parameter limit). */
+const ROWS_PER_READ = 400;
+
 /**
  * A page of messages matching `filter`: newest first, or, with `after`, the oldest `limit` newer
  * than it (returned newest first too, a live catch-up). The ids come from one keyset query on the
@@ -320,8 +323,13 @@ export async function listMessages(db: Pick<Db, 'message' | '$queryRawUnsafe'>, 
   const ids = await messagePageIds(db, clientProvider(db), filter, filter.after !== undefined ? 'asc' : 'desc', limit + 1);
   const more = ids.length > limit;
   const wanted = ids.slice(0, limit);
-  const rows = await db.message.findMany({ where: { id: { in: wanted } }, orderBy: { id: 'desc' }, select: SUMMARY_SELECT });
-  const page = rows.map(summaryOf);
+  const page: MessageSummary[] = [];
+  // by primary key, in chunks: the driver's bound parameters are limited (libsql: 999)
+  for (let i = 0; i < wanted.length; i += ROWS_PER_READ) {
+    const rows = await db.message.findMany({ where: { id: { in: wanted.slice(i, i + ROWS_PER_READ) } }, orderBy: { id: 'desc' }, select: SUMMARY_SELECT });
+    page.push(...rows.map(summaryOf));
+  }
+  page.sort((a, b) => b.id - a.id);
   return { items: page, nextCursor: more && filter.after === undefined ? page[page.length - 1]!.id : null };
 }
 
