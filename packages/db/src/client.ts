@@ -110,11 +110,12 @@ export async function readConsistent<C, T>(db: C, read: (tx: C) => Promise<T>): 
 
 /**
  * The provider of a client {@link openDb} returned (raw SQL differs: placeholders, booleans).
- * @throws for a client not opened by {@link openDb} (a transaction client)
+ * @throws for a client whose provider is unknown (not a Prisma client)
  */
 export function clientProvider(db: object): 'postgresql' | 'sqlite' {
-  const p = providerOf.get(db);
-  if (!p) throw new Error('clientProvider: not a client from openDb');
+  // a bundler may load this module twice (Next.js server chunks): the client's own provider then
+  const p = providerOf.get(db) ?? (db as { _activeProvider?: unknown })._activeProvider;
+  if (p !== 'postgresql' && p !== 'sqlite') throw new Error('clientProvider: not a client from openDb');
   return p;
 }
 
