@@ -36,7 +36,9 @@ test.afterAll(async () => {
 test('lists every tapped message, the undecodable one marked with its error', async ({ page }) => {
   await page.goto(stack.webUrl);
   await expect(page.getByTestId('inspector-row').first()).toBeVisible();
-  await expect(page.getByTestId('inspector-count')).toContainText(String(tapped.length + 1));
+  // "N of M": unfiltered, every stored message matches
+  const all = tapped.length + 1;
+  await expect(page.getByTestId('inspector-count')).toHaveText(`${all} of ${all} messages`);
   const rows = await collectInspectorRows(page);
   expect(rows.map((r) => r.method)).toEqual([...tapped.map(methodOf), 'undecodable']);
   const bad = page.locator('[data-testid="inspector-row"][data-method="undecodable"]');
@@ -47,14 +49,24 @@ test('lists every tapped message, the undecodable one marked with its error', as
 
 test('filters by method, host and free text', async ({ page }) => {
   await page.goto(stack.webUrl);
+  const all = tapped.length + 1;
   await page.getByTestId('inspector-filter-method').selectOption('update_fdb_entries');
   await expect.poll(async () => (await collectInspectorRows(page)).map((r) => r.method)).toEqual(['update_fdb_entries']);
+  await expect(page.getByTestId('inspector-count')).toHaveText(`1 of ${all} messages`);
   await page.getByTestId('inspector-filter-method').selectOption('');
 
-  await page.getByTestId('inspector-filter-host').selectOption('compute2');
+  // the host field suggests hosts from the server as one types, and filters on a suggested one
+  const host = page.getByTestId('inspector-filter-host');
+  await host.fill('comp');
+  const suggested = page.getByTestId('inspector-host-suggestions').locator('option');
+  await expect.poll(async () => suggested.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['compute1', 'compute2']);
+  await host.fill('compute2');
   await expect.poll(async () => (await collectInspectorRows(page)).length).toBeGreaterThan(0);
   for (const row of await page.getByTestId('inspector-row').all()) await expect(row).toContainText(/compute2|10\.0\.20\.13/);
-  await page.getByTestId('inspector-filter-host').selectOption('');
+  const toCompute2 = (await collectInspectorRows(page)).length;
+  await expect(page.getByTestId('inspector-count')).toHaveText(`${toCompute2} of ${all} messages`);
+  await host.fill('');
+  await expect(page.getByTestId('inspector-count')).toHaveText(`${all} of ${all} messages`);
 
   await page.getByTestId('inspector-filter-text').fill('fa:16:3e:98:b9:f6');
   const withMac = tapped.filter((r) => Buffer.from(r.body).toString().includes('fa:16:3e:98:b9:f6'));

@@ -1,6 +1,6 @@
 /**
  * The inspector's filters as a tRPC input schema. Shared by `messages.list` and the JSONL export
- * (`apps/web` `/api/export`); packages/db turns them into a query (`messageWhere`).
+ * (`apps/web` `/api/export`); packages/db turns them into one keyset query (`messagePageSql`).
  */
 import type { MessageFilter as StoredMessageFilter } from '@l2scope/db';
 import { z } from 'zod';
@@ -10,12 +10,18 @@ export const messageFilterSchema = z.object({
   method: z.string().min(1).optional(),
   /** Network UUID. */
   network: z.string().min(1).optional(),
+  /** Message kind: fdb | update_fdb | report_state | network_delete | other | undecodable. */
+  kind: z.enum(['fdb', 'update_fdb', 'report_state', 'network_delete', 'other', 'undecodable']).optional(),
   vni: z.number().int().nonnegative().optional(),
   /** Host name (target of a host-directed cast, or the reporting agent). */
   host: z.string().min(1).optional(),
   vtep: z.string().min(1).optional(),
   /** Free text, matched case-insensitively against method, keys, MACs, IPs, hosts and errors. */
   text: z.string().trim().max(200).optional(),
+  /** Received at or after (epoch ms). */
+  since: z.number().int().nonnegative().optional(),
+  /** Received before (epoch ms). */
+  until: z.number().int().nonnegative().optional(),
   /** Only messages with id < before (paging, newest first). */
   before: z.number().int().positive().optional(),
   /** Only messages with id > after (catching up after a live burst). */

@@ -11,8 +11,10 @@ import { auditVerify } from './routers/audit/verify';
 import { dvrView } from './routers/dvr/view';
 import { jobsGet } from './routers/jobs/get';
 import { jobsList } from './routers/jobs/list';
+import { messagesCount } from './routers/messages/count';
 import { messagesFacets } from './routers/messages/facets';
 import { messagesGet } from './routers/messages/get';
+import { messagesHosts } from './routers/messages/hosts';
 import { messagesList } from './routers/messages/list';
 import { neutronNames } from './routers/neutron/names';
 import { nodesHost } from './routers/nodes/host';
@@ -44,6 +46,8 @@ export const appRouter = router({
     list: messagesList,
     get: messagesGet,
     facets: messagesFacets,
+    count: messagesCount,
+    hosts: messagesHosts,
   }),
   stats: router({
     get: statsGet,

@@ -27,6 +27,7 @@ const NET = '7592da76-ae90-48b3-b213-51b1b36f8297';
  */
 const SAMPLE_INPUTS: Record<string, unknown> = {
   'messages.get': { id: 1 },
+  'messages.hosts': { prefix: 'compute' },
   'nodes.host': { host: 'compute1' },
   'nodes.network': { network: NET },
   'search.find': { q: 'compute1' },

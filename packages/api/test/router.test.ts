@@ -1,7 +1,7 @@
 /**
  * The tRPC API on a real database filled as the worker fills it (lab2's real capture plus a few
  * malformed messages, decoded and folded by the domain, stored through packages/db's
- * repositories): filters, paging, detail, facets, export.
+ * repositories): filters, paging, detail, facets, host suggestions, counts, export.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -114,12 +114,38 @@ describe('messages.get', () => {
 });
 
 describe('facets, topology, stats', () => {
-  it('lists methods with counts, networks with VNI, hosts with VTEPs', async () => {
+  it('lists methods with counts and networks with VNI', async () => {
     const f = await api.messages.facets();
     expect(f.methods.find((m) => m.method === 'report_state')?.count).toBe(6);
     expect(f.networks).toEqual([{ id: NET, vni: 649, deletedAt: null }]);
-    expect(f.hosts.map((h) => `${h.id}=${h.vtep}`)).toEqual(['compute1=10.0.20.12', 'compute2=10.0.20.13', 'controller=10.0.20.11']);
     expect(f.undecodable).toBeGreaterThanOrEqual(2);
+  });
+
+  it('messages.hosts suggests hosts by id or VTEP prefix, bounded', async () => {
+    const ids = async (prefix: string, limit?: number) => (await api.messages.hosts({ prefix, limit })).map((h) => `${h.id}=${h.vtep}`);
+    expect(await ids('comp')).toEqual(['compute1=10.0.20.12', 'compute2=10.0.20.13']);
+    expect(await ids('10.0.20.11')).toEqual(['controller=10.0.20.11']);
+    expect(await ids('')).toEqual(['compute1=10.0.20.12', 'compute2=10.0.20.13', 'controller=10.0.20.11']);
+    expect(await ids('', 1)).toEqual(['compute1=10.0.20.12']);
+    expect(await ids('nova')).toEqual([]);
+    await expect(api.messages.hosts({ prefix: '', limit: 21 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('messages.count says how many match out of how many are stored, capped', async () => {
+    // every stored message on one page (the detail tests add one)
+    const stored = (await api.messages.list({ limit: 1000 })).items.length;
+    expect(stored).toBeGreaterThanOrEqual(records.length + 2);
+    expect(await api.messages.count({})).toEqual({ matching: stored, capped: false, stored });
+    expect(await api.messages.count({ method: 'add_fdb_entries' })).toEqual({ matching: 18, capped: false, stored });
+    expect(await api.messages.count({ vni: 649 })).toEqual({ matching: 22, capped: false, stored });
+    const undecodable = (await api.messages.list({ method: 'undecodable' })).items.length;
+    expect(undecodable).toBeGreaterThanOrEqual(2);
+    expect(await api.messages.count({ method: 'undecodable' })).toEqual({ matching: undecodable, capped: false, stored });
+    expect(await api.messages.count({ kind: 'report_state', host: 'compute2' })).toEqual({
+      matching: (await api.messages.list({ kind: 'report_state', host: 'compute2' })).items.length,
+      capped: false,
+      stored,
+    });
   });
 
   it('topology.snapshot is the persisted model', async () => {

@@ -108,6 +108,17 @@ export async function readConsistent<C, T>(db: C, read: (tx: C) => Promise<T>): 
   return tx.$transaction(read, { ...READ_TRANSACTION, ...(postgres ? { isolationLevel: 'RepeatableRead' } : {}) });
 }
 
+/**
+ * The provider of a client {@link openDb} returned (raw SQL differs: placeholders, booleans).
+ * @throws for a client whose provider is unknown (not a Prisma client)
+ */
+export function clientProvider(db: object): 'postgresql' | 'sqlite' {
+  // a bundler may load this module twice (Next.js server chunks): the client's own provider then
+  const p = providerOf.get(db) ?? (db as { _activeProvider?: unknown })._activeProvider;
+  if (p !== 'postgresql' && p !== 'sqlite') throw new Error('clientProvider: not a client from openDb');
+  return p;
+}
+
 /** Close a client from {@link openDb} (its connections, or the SQLite file). Idempotent. */
 export async function closeDb(db: Db): Promise<void> {
   await db.$disconnect();

@@ -12,7 +12,7 @@
  * @prisma/internals, @prisma/schema-engine-wasm; and @l2scope/db in `transpilePackages`.
  */
 export { databaseUrl, dbProvider, sqliteFilePath, repoRoot, type DbProvider } from './config';
-export { openDb, closeDb, type Db, type OpenDbOptions } from './client';
+export { openDb, closeDb, clientProvider, type Db, type OpenDbOptions } from './client';
 export { ActiveLock, ACTIVE_WORKER_LOCK_KEY, type ActiveLockOptions } from './active-lock';
 export type { MigrateResult } from './migrations';
 

@@ -88,6 +88,9 @@ function busyWaitWatcher(pid: number): { watching: Promise<void>; signalled: Pro
   return { watching: watching.then(() => {}), signalled: said('signalled'), stop: () => w.terminate() };
 }
 
+/** Catalog lines the PostgreSQL migrations add by hand: the models cannot say them (migration inspector_filters). */
+const PG_HAND_WRITTEN = ['Message | CREATE INDEX "Message_search_trgm_idx" ON public."Message" USING gin (search gin_trgm_ops)'];
+
 const urls: Record<DbProvider, () => string> = {
   sqlite: () => `file:${path.join(tmpDir, 'l2scope.db')}`,
   postgresql: () => {
@@ -207,7 +210,8 @@ describe.each(PROVIDERS)('%s', (provider) => {
     const migrated = await pgCatalog(url);
     expect(migrated.some((l) => l.startsWith('Message | raw | bytea'))).toBe(true);
     expect(migrated.some((l) => l.includes('FOREIGN KEY ("messageId") REFERENCES "Message"(id) ON UPDATE CASCADE ON DELETE CASCADE'))).toBe(true);
-    expect(migrated).toEqual(await pgCatalog(ref.toString()));
+    for (const line of PG_HAND_WRITTEN) expect(migrated).toContain(line);
+    expect(migrated.filter((l) => !PG_HAND_WRITTEN.includes(l))).toEqual(await pgCatalog(ref.toString()));
   });
 
   if (provider === 'sqlite') {

@@ -167,6 +167,11 @@ export class LiveSync {
     this.socket = null;
   }
 
+  /** Change the host filter, keeping the others as they are in the store. */
+  setHost(host: string | undefined): void {
+    this.setFilter({ ...this.store.getState().inspector.filter, host });
+  }
+
   /** Change the free-text filter, keeping the others as they are in the store. */
   setText(text: string): void {
     this.setFilter({ ...this.store.getState().inspector.filter, text });

@@ -4,6 +4,7 @@
  * model type or query leaves this folder.
  */
 export * from './messages';
+export * from './message-query';
 export * from './ingest';
 export * from './model-projection';
 export * from './counters';

@@ -21,10 +21,11 @@ import {
   summarizeMessage,
 } from '@l2scope/domain';
 import { type BulkTable, type PgColumnType, insertRows, storableString } from '../bulk';
-import type { Db } from '../client';
+import { type Db, clientProvider } from '../client';
 import type { DbProvider } from '../config';
 import { parseColumn } from './json';
-import { listHosts, listNetworksWithDeleted } from './model-projection';
+import { MESSAGE_PAGE_MAX, type MessageFilter, messagePageIds } from './message-query';
+import { listNetworksWithDeleted } from './model-projection';
 
 /**
  * A message as the worker ingested it, ready to be stored (the worker's `IngestedMessage` is one).
@@ -117,7 +118,8 @@ const MESSAGE_PG_TYPES: Record<MessageColumn, PgColumnType> = {
   search: 'text',
   uniqueId: 'text',
 };
-const MESSAGE: BulkTable = {
+/** The Message table as the batch insert writes it (columns, JSON columns, PostgreSQL types, insert-or-ignore key). */
+export const MESSAGE_TABLE: BulkTable = {
   name: 'Message',
   columns: MESSAGE_COLUMNS,
   json: ['decoded', 'properties'],
@@ -222,7 +224,7 @@ export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe' | 'message
     ];
   });
   const changes = fresh.flatMap((m) => m.changes.map((c, idx) => [BigInt(m.id), idx, new Date(m.delivery.receivedAt), c.type, recordKey(c), c]));
-  await insertRows(tx, provider, MESSAGE, rows);
+  await insertRows(tx, provider, MESSAGE_TABLE, rows);
   await insertRows(tx, provider, MESSAGE_REF, refs);
   await insertRows(tx, provider, MODEL_CHANGE, changes);
   return duplicates;
@@ -253,44 +255,6 @@ export async function pruneMessages(db: Pick<Db, 'message' | 'messageRef' | 'mod
     db.message.deleteMany({ where: { id: { lte: cutoff } } }),
   ]);
   return deleted.count;
-}
-
-/** The inspector's filters (all optional, combined with AND). */
-export interface MessageFilter {
-  /** Exact oslo method; `undecodable` selects messages that failed to decode. */
-  method?: string;
-  /** Neutron network UUID. */
-  network?: string;
-  vni?: number;
-  /** Host name (target of a host-directed cast, or the reporting agent). */
-  host?: string;
-  /** VTEP address. */
-  vtep?: string;
-  /** Free text, matched case-insensitively against method, keys, MACs, IPs, hosts and errors. */
-  text?: string;
-  /** Only messages with id < before (paging, newest first). */
-  before?: number;
-  /** Only messages with id > after (catching up after a live burst). */
-  after?: number;
-}
-
-/** The Prisma `where` on Message of a filter (shared by the list and the export). */
-export function messageWhere(f: MessageFilter) {
-  const and: object[] = [];
-  if (f.method === 'undecodable') and.push({ ok: false });
-  else if (f.method) and.push({ method: f.method });
-  const refs: [string, string | undefined][] = [
-    ['network', f.network],
-    ['vni', f.vni === undefined ? undefined : String(f.vni)],
-    ['host', f.host],
-    ['vtep', f.vtep],
-  ];
-  for (const [kind, value] of refs) if (value !== undefined) and.push({ refs: { some: { kind, value } } });
-  if (f.text) and.push({ search: { contains: f.text.toLowerCase() } });
-  if (f.before !== undefined || f.after !== undefined) {
-    and.push({ id: { ...(f.before !== undefined ? { lt: BigInt(f.before) } : {}), ...(f.after !== undefined ? { gt: BigInt(f.after) } : {}) } });
-  }
-  return and.length ? { AND: and } : {};
 }
 
 interface SummaryRow {
@@ -346,20 +310,26 @@ export interface MessagePage {
   nextCursor: number | null;
 }
 
+/** Rows read by primary key per statement (bounded by the driver's parameter limit). */
+const ROWS_PER_READ = 400;
+
 /**
  * A page of messages matching `filter`: newest first, or, with `after`, the oldest `limit` newer
- * than it (returned newest first too, a live catch-up).
+ * than it (returned newest first too, a live catch-up). The ids come from one keyset query on the
+ * filter's index ({@link messagePageSql}); the rows by primary key. `limit` 1..{@link MESSAGE_PAGE_MAX}.
  */
-export async function listMessages(db: Pick<Db, 'message'>, filter: MessageFilter & { limit: number }): Promise<MessagePage> {
-  const rows = await db.message.findMany({
-    where: messageWhere(filter),
-    orderBy: { id: filter.after !== undefined ? 'asc' : 'desc' },
-    take: filter.limit + 1,
-    select: SUMMARY_SELECT,
-  });
-  const more = rows.length > filter.limit;
-  const page = rows.slice(0, filter.limit).map(summaryOf);
-  if (filter.after !== undefined) page.reverse();
+export async function listMessages(db: Pick<Db, 'message' | '$queryRawUnsafe'>, filter: MessageFilter & { limit: number }): Promise<MessagePage> {
+  const limit = Math.max(1, Math.min(MESSAGE_PAGE_MAX, Math.floor(filter.limit)));
+  const ids = await messagePageIds(db, clientProvider(db), filter, filter.after !== undefined ? 'asc' : 'desc', limit + 1);
+  const more = ids.length > limit;
+  const wanted = ids.slice(0, limit);
+  const page: MessageSummary[] = [];
+  // by primary key, in chunks: the driver's bound parameters are limited (libsql: 999)
+  for (let i = 0; i < wanted.length; i += ROWS_PER_READ) {
+    const rows = await db.message.findMany({ where: { id: { in: wanted.slice(i, i + ROWS_PER_READ) } }, orderBy: { id: 'desc' }, select: SUMMARY_SELECT });
+    page.push(...rows.map(summaryOf));
+  }
+  page.sort((a, b) => b.id - a.id);
   return { items: page, nextCursor: more && filter.after === undefined ? page[page.length - 1]!.id : null };
 }
 
@@ -411,17 +381,17 @@ export interface MessageFacets {
   undecodable: number;
   /** Networks of the model projection, live ones by VNI then deleted ones (`deletedAt` epoch ms, null while live). */
   networks: { id: string; vni: number | null; deletedAt: number | null }[];
-  /** Hosts of the model projection with their VTEP, by id. */
-  hosts: { id: string; name: string | null; vtep: string | null }[];
 }
 
-/** Methods seen (with counts), the undecodable count, networks (with VNI) and hosts (with VTEP). */
-export async function messageFacets(db: Pick<Db, 'message' | 'network' | 'host'>): Promise<MessageFacets> {
-  const [methods, undecodable, networks, hosts] = await Promise.all([
+/**
+ * Methods seen (with counts), the undecodable count and networks (with VNI). Hosts are not listed
+ * (a fleet has thousands): the host filter asks {@link suggestMessageHosts} as the operator types.
+ */
+export async function messageFacets(db: Pick<Db, 'message' | 'network'>): Promise<MessageFacets> {
+  const [methods, undecodable, networks] = await Promise.all([
     db.message.groupBy({ by: ['method'], where: { ok: true }, _count: { _all: true } }),
     db.message.count({ where: { ok: false } }),
     listNetworksWithDeleted(db),
-    listHosts(db),
   ]);
   return {
     methods: methods
@@ -430,8 +400,37 @@ export async function messageFacets(db: Pick<Db, 'message' | 'network' | 'host'>
       .sort((a, b) => a.method.localeCompare(b.method)),
     undecodable,
     networks,
-    hosts,
   };
+}
+
+/** Most hosts one {@link suggestMessageHosts} answer holds. */
+export const HOST_SUGGESTIONS_MAX = 20;
+
+/** A host the inspector's host filter suggests: its id (the filter's value), name and VTEP. */
+export interface HostSuggestion {
+  id: string;
+  name: string | null;
+  vtep: string | null;
+  /** The worker expired it (no report_state for --host-expiry); its messages are still stored. */
+  expired: boolean;
+}
+
+/**
+ * Hosts whose id, name or VTEP starts with `prefix` (case as typed: Neutron host names are
+ * compared as they are), by id, at most `limit` (1..{@link HOST_SUGGESTIONS_MAX}); expired hosts
+ * too, since their messages stay. An empty prefix lists the first hosts by id. Reads the Host
+ * projection (one row per hypervisor), not the messages.
+ */
+export async function suggestMessageHosts(db: Pick<Db, 'host'>, prefix: string, limit = 10): Promise<HostSuggestion[]> {
+  const take = Math.max(1, Math.min(HOST_SUGGESTIONS_MAX, Math.floor(limit)));
+  const q = prefix.trim();
+  const rows = await db.host.findMany({
+    where: q ? { OR: [{ id: { startsWith: q } }, { name: { startsWith: q } }, { vtep: { startsWith: q } }] } : {},
+    select: { id: true, name: true, vtep: true, expiredAt: true },
+    orderBy: { id: 'asc' },
+    take,
+  });
+  return rows.map((h) => ({ id: h.id, name: h.name, vtep: h.vtep, expired: h.expiredAt !== null }));
 }
 
 /**
@@ -439,16 +438,19 @@ export async function messageFacets(db: Pick<Db, 'message' | 'network' | 'host'>
  * properties, stored body), oldest first, read in pages of 500.
  * @param max stop after this many messages
  */
-export async function* exportMessages(db: Pick<Db, 'message'>, filter: MessageFilter, max = 1_000_000): AsyncGenerator<CaptureRecord> {
+export async function* exportMessages(db: Pick<Db, 'message' | '$queryRawUnsafe'>, filter: MessageFilter, max = 1_000_000): AsyncGenerator<CaptureRecord> {
+  const provider = clientProvider(db);
   let after = filter.after ?? 0;
   let n = 0;
   for (;;) {
-    const rows = await db.message.findMany({
-      where: messageWhere({ ...filter, after }),
-      orderBy: { id: 'asc' },
-      take: Math.min(500, max - n),
-      select: { id: true, receivedAt: true, exchange: true, routingKey: true, properties: true, raw: true },
-    });
+    const ids = await messagePageIds(db, provider, { ...filter, after }, 'asc', Math.min(500, max - n));
+    const rows = ids.length
+      ? await db.message.findMany({
+          where: { id: { in: ids } },
+          orderBy: { id: 'asc' },
+          select: { id: true, receivedAt: true, exchange: true, routingKey: true, properties: true, raw: true },
+        })
+      : [];
     for (const r of rows) yield { ts: r.receivedAt, exchange: r.exchange, routingKey: r.routingKey, properties: rowProperties(r.properties), body: r.raw };
     n += rows.length;
     if (rows.length === 0 || n >= max) return;

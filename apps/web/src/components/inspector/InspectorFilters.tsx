@@ -1,8 +1,8 @@
 'use client';
-/** Inspector toolbar: method / network / host / free-text filters, pause-resume, export. */
+/** Inspector toolbar: method / network / host / free-text filters, "N of M", pause-resume, export. */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { count, hostHref, networkLabel } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 import { useSync } from '@/hooks/use-sync';
@@ -10,8 +10,14 @@ import { useDebounced } from '@/hooks/use-debounced';
 import { type InspectorFilter, exportQuery } from '@/state/inspector';
 import { useL2 } from '@/state/store';
 import { usePageUser } from '@/components/SessionUser';
+import { HostFilterField } from './HostFilterField';
 
 const TEXT_DEBOUNCE_MS = 300;
+
+/** "1,234 of 1,000,000 messages", "10,000+ of 1,000,000 messages" when the count stopped at its cap. */
+function ofStored(c: { matching: number; capped: boolean; stored: number }): string {
+  return `${count(c.matching)}${c.capped ? '+' : ''} of ${count(c.stored)} messages`;
+}
 
 export function InspectorFilters() {
   const trpc = useTRPC();
@@ -37,6 +43,14 @@ export function InspectorFilters() {
   const [text, setText] = useState(filter.text ?? '');
   const debouncedText = useDebounced(text, TEXT_DEBOUNCE_MS, TEXT_DEBOUNCE_MS);
   const set = (patch: Partial<InspectorFilter>) => sync?.setFilter({ ...filter, ...patch });
+  const setHost = useCallback((host: string | undefined) => sync?.setHost(host), [sync]);
+  // "N of M": matching messages (bounded count) out of those stored, refreshed as messages arrive
+  const counted = useQuery({ ...trpc.messages.count.queryOptions(filter), refetchInterval: 5_000 });
+  const refetchCount = counted.refetch;
+  const seqTick = Math.floor(seq / 10);
+  useEffect(() => {
+    void refetchCount();
+  }, [seqTick, refetchCount]);
   useEffect(() => {
     sync?.setText(debouncedText); // a no-op when the text filter already says so
   }, [debouncedText, sync]);
@@ -46,7 +60,6 @@ export function InspectorFilters() {
   // keep a selected value listed even before the facets know it
   const hasMethod = !filter.method || filter.method === 'undecodable' || methodOptions.some((m) => m.method === filter.method);
   const hasNetwork = !filter.network || f?.networks.some((n) => n.id === filter.network);
-  const hasHost = !filter.host || f?.hosts.some((h) => h.id === filter.host);
 
   return (
     <div className="toolbar insp-toolbar">
@@ -87,27 +100,10 @@ export function InspectorFilters() {
           {!hasNetwork && <option value={filter.network}>{filter.network}</option>}
         </select>
       </label>
-      <label className="field">
-        <span>Host</span>
-        <select
-          data-testid="inspector-filter-host"
-          aria-label="Filter by host"
-          value={filter.host ?? ''}
-          onChange={(e) => set({ host: e.target.value || undefined })}
-        >
-          <option value="">All hosts</option>
-          {f?.hosts.map((h) => (
-            <option key={h.id} value={h.id}>
-              {h.name ?? h.id}
-              {h.vtep ? ` (${h.vtep})` : ''}
-            </option>
-          ))}
-          {!hasHost && <option value={filter.host}>{filter.host}</option>}
-        </select>
-      </label>
+      <HostFilterField value={filter.host} onChange={setHost} />
       {filter.host && !filter.host.startsWith('vtep:') && (
         <Link
-          href={hostHref(f?.hosts.find((h) => h.id === filter.host)?.name ?? filter.host)}
+          href={hostHref(filter.host)}
           className="btn small"
           data-testid="inspector-host-page"
           title="Told vs held for this host: FDB, neighbours, drift, flood lists"
@@ -128,7 +124,10 @@ export function InspectorFilters() {
         />
       </label>
       <span className="muted small" data-testid="inspector-count" aria-live="polite">
-        {status === 'loading' ? 'loading…' : `${count(rows)} rows`}
+        {status === 'loading' || !counted.data ? 'loading…' : ofStored(counted.data)}
+      </span>
+      <span className="muted small" data-testid="inspector-loaded" title="Rows held in the table; older ones load as you scroll">
+        {count(rows)} loaded
       </span>
       <button
         type="button"

@@ -1,0 +1,13 @@
+/** `messages.count`: the inspector's filters; how many messages match, out of how many stored. */
+import { z } from 'zod';
+import { messageFilterSchema } from '../../filters';
+
+export const ZMessagesCountInput = messageFilterSchema.omit({ before: true, after: true }).default({});
+
+export const ZMessagesCountOutput = z.object({
+  /** Messages matching the filters, counted up to the cap (`capped`: more than that match). */
+  matching: z.number().int().nonnegative(),
+  capped: z.boolean(),
+  /** Messages stored (exact). */
+  stored: z.number().int().nonnegative(),
+});

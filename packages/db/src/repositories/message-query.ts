@@ -1,0 +1,151 @@
+/**
+ * The inspector's filters as one SQL statement per page, written for the indexes that serve them
+ * (prisma/models.prisma, the PostgreSQL trigram migration), on a million stored messages:
+ *
+ * - a reference (host, network, VNI, VTEP) drives from `MessageRef`'s primary key
+ *   (kind, value, messageId): the newest ids of that value come straight off the index; more
+ *   references are EXISTS probes on the same key;
+ * - method, undecodable (`ok`) and kind use `(method, id)`, `(ok, id)`, `(kind, id)`: equality
+ *   then the id order, so a page is read off the index without a sort;
+ * - the time range uses `receivedAt`'s index, or a newest-first scan that stops at the page;
+ * - free text: `LIKE '%…%'` on PostgreSQL (a GIN `gin_trgm_ops` index for three characters or
+ *   more); `instr` on SQLite, a scan newest first that stops when the page is full (no index: a
+ *   rare text over a million rows reads them all, docs/operations.md).
+ *
+ * Pages are keyset (`before` / `after` an id, never OFFSET) and bounded ({@link MESSAGE_PAGE_MAX});
+ * the match count is bounded too ({@link MESSAGE_COUNT_CAP}).
+ */
+import type { Db } from '../client';
+import type { DbProvider } from '../config';
+
+/** Most rows one page may ask for. */
+export const MESSAGE_PAGE_MAX = 1000;
+/** A match count stops here: past it the inspector says "10,000+". */
+export const MESSAGE_COUNT_CAP = 10_000;
+
+/** The inspector's filters (all optional, combined with AND). */
+export interface MessageFilter {
+  /** Exact oslo method; `undecodable` selects messages that failed to decode. */
+  method?: string;
+  /** Message kind: fdb | update_fdb | report_state | network_delete | other | undecodable. */
+  kind?: string;
+  /** Neutron network UUID. */
+  network?: string;
+  vni?: number;
+  /** Host name (target of a host-directed cast, or the reporting agent). */
+  host?: string;
+  /** VTEP address. */
+  vtep?: string;
+  /** Free text, matched case-insensitively against method, keys, MACs, IPs, hosts and errors. */
+  text?: string;
+  /** Received at or after (epoch ms). */
+  since?: number;
+  /** Received before (epoch ms). */
+  until?: number;
+  /** Only messages with id < before (paging, newest first). */
+  before?: number;
+  /** Only messages with id > after (catching up after a live burst, or exporting oldest first). */
+  after?: number;
+}
+
+/** A statement and its parameters, in the provider's placeholder style (`?` or `$n`). */
+export interface MessageSql {
+  text: string;
+  params: unknown[];
+}
+
+/** Escape `%`, `_` and `\` for a LIKE pattern (PostgreSQL's default escape is `\`). */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** FROM and WHERE of a filter, and the column that names the message id in them. */
+function filterSql(f: MessageFilter, provider: DbProvider, params: unknown[]): { from: string; where: string[]; id: string } {
+  const p = (v: unknown) => {
+    params.push(v);
+    return provider === 'postgresql' ? `$${params.length}` : '?';
+  };
+  const refs: [string, string][] = [];
+  if (f.host !== undefined) refs.push(['host', f.host]);
+  if (f.network !== undefined) refs.push(['network', f.network]);
+  if (f.vni !== undefined) refs.push(['vni', String(f.vni)]);
+  if (f.vtep !== undefined) refs.push(['vtep', f.vtep]);
+  const where: string[] = [];
+  let from = '"Message" m';
+  let id = 'm."id"';
+  const [first, ...more] = refs;
+  if (first) {
+    from = '"MessageRef" r JOIN "Message" m ON m."id" = r."messageId"';
+    id = 'r."messageId"';
+    where.push(`r."kind" = ${p(first[0])}`, `r."value" = ${p(first[1])}`);
+  }
+  more.forEach(([kind, value], i) =>
+    where.push(`EXISTS (SELECT 1 FROM "MessageRef" x${i} WHERE x${i}."kind" = ${p(kind)} AND x${i}."value" = ${p(value)} AND x${i}."messageId" = ${id})`),
+  );
+  if (f.method === 'undecodable') where.push(`m."ok" = ${provider === 'postgresql' ? 'false' : '0'}`);
+  else if (f.method) where.push(`m."method" = ${p(f.method)}`);
+  if (f.kind) where.push(`m."kind" = ${p(f.kind)}`);
+  if (f.since !== undefined) where.push(`m."receivedAt" >= ${p(new Date(f.since))}`);
+  if (f.until !== undefined) where.push(`m."receivedAt" < ${p(new Date(f.until))}`);
+  const text = f.text?.trim().toLowerCase();
+  if (text) where.push(provider === 'postgresql' ? `m."search" LIKE ${p(`%${likeEscape(text)}%`)}` : `instr(m."search", ${p(text)}) > 0`);
+  if (f.before !== undefined) where.push(`${id} < ${p(BigInt(f.before))}`);
+  if (f.after !== undefined) where.push(`${id} > ${p(BigInt(f.after))}`);
+  return { from, where, id };
+}
+
+const whereClause = (where: string[]) => (where.length ? ` WHERE ${where.join(' AND ')}` : '');
+
+/**
+ * The ids of one page of messages matching `f`: newest first, or oldest first (`order: 'asc'`,
+ * with `after`: a catch-up or an export). `limit` is clamped to 1..{@link MESSAGE_PAGE_MAX}.
+ * Columns: `id`.
+ */
+export function messagePageSql(f: MessageFilter, provider: DbProvider, order: 'asc' | 'desc', limit: number): MessageSql {
+  const params: unknown[] = [];
+  const { from, where, id } = filterSql(f, provider, params);
+  const take = Math.max(1, Math.min(MESSAGE_PAGE_MAX + 1, Math.floor(limit)));
+  return { text: `SELECT ${id} AS "id" FROM ${from}${whereClause(where)} ORDER BY ${id} ${order.toUpperCase()} LIMIT ${take}`, params };
+}
+
+/** How many messages match `f`, counted up to `cap + 1` (more than `cap` reads as "cap+"). Columns: `n`. */
+export function messageCountSql(f: MessageFilter, provider: DbProvider, cap = MESSAGE_COUNT_CAP): MessageSql {
+  const params: unknown[] = [];
+  const { from, where } = filterSql(f, provider, params);
+  return { text: `SELECT count(*) AS "n" FROM (SELECT 1 FROM ${from}${whereClause(where)} LIMIT ${Math.floor(cap) + 1}) t`, params };
+}
+
+/** Run a {@link MessageSql}. */
+export function runMessageSql<T>(db: Pick<Db, '$queryRawUnsafe'>, sql: MessageSql): Promise<T[]> {
+  return db.$queryRawUnsafe<T[]>(sql.text, ...sql.params);
+}
+
+/** The ids of a page (see {@link messagePageSql}). */
+export async function messagePageIds(
+  db: Pick<Db, '$queryRawUnsafe'>,
+  provider: DbProvider,
+  f: MessageFilter,
+  order: 'asc' | 'desc',
+  limit: number,
+): Promise<bigint[]> {
+  const rows = await runMessageSql<{ id: bigint | number }>(db, messagePageSql(f, provider, order, limit));
+  return rows.map((r) => BigInt(r.id));
+}
+
+/** "N of M": how many messages match (`matching`, at most `cap` when filtered, `capped` past it) out of `stored`. */
+export interface MessageCount {
+  matching: number;
+  /** More than `matching` match: the count stopped at the cap. */
+  capped: boolean;
+  /** Messages stored (all of them, exact). */
+  stored: number;
+}
+
+/** Count the messages matching `f` (bounded by `cap`) and the messages stored. */
+export async function countMessages(db: Pick<Db, '$queryRawUnsafe'>, provider: DbProvider, f: MessageFilter, cap = MESSAGE_COUNT_CAP): Promise<MessageCount> {
+  const filtered = Object.values({ ...f, before: undefined, after: undefined }).some((v) => v !== undefined && v !== '');
+  const [total] = await runMessageSql<{ n: bigint | number }>(db, { text: 'SELECT count(*) AS "n" FROM "Message"', params: [] });
+  const stored = Number(total?.n ?? 0);
+  if (!filtered) return { matching: stored, capped: false, stored };
+  const [row] = await runMessageSql<{ n: bigint | number }>(db, messageCountSql({ ...f, before: undefined, after: undefined }, provider, cap));
+  const n = Number(row?.n ?? 0);
+  return { matching: Math.min(n, cap), capped: n > cap, stored };
+}

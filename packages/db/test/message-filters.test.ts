@@ -1,0 +1,181 @@
+/**
+ * The inspector's filters on both databases over 30,000 stored messages made from lab2's real
+ * bodies (test/message-rows.ts): every filter pages (keyset, newest first) through exactly the
+ * rows it should, counts them (bounded), and its page query is served by the index meant for it
+ * (SQLite `EXPLAIN QUERY PLAN`, PostgreSQL `EXPLAIN` after ANALYZE), without sorting the matches.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCapture } from '@l2scope/domain';
+import {
+  type Db,
+  type MessageFilter,
+  type MessageRecord,
+  MESSAGE_PAGE_MAX,
+  closeDb,
+  countMessages,
+  insertMessages,
+  listMessages,
+  messagePageSql,
+  openDb,
+} from '../src/index';
+import { migrate } from '../src/migrate';
+import { PROVIDERS } from '../src/config';
+import { hostOf, messageRows } from './message-rows';
+
+const PG_ADMIN = process.env.L2SCOPE_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const pgDbName = `l2scope_filters_${process.pid}_${randomBytes(3).toString('hex')}`;
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
+const templates = parseCapture(readFileSync(path.join(FIXTURES, 'lab2.jsonl'), 'utf8')).records;
+
+const N = 30_000;
+const HOSTS = 300;
+const START = Date.parse('2026-12-01T00:00:00Z');
+const NET = '7592da76-ae90-48b3-b213-51b1b36f8297';
+const MAC = 'fa:16:3e:98:b9:f6';
+const rows: MessageRecord[] = [...messageRows(templates, N, { hosts: HOSTS, start: START, undecodableEvery: 97 })].flat();
+
+/** The rows a filter selects, by the filter's meaning (not by the SQL under test). */
+function expected(f: MessageFilter): number[] {
+  return rows
+    .filter((m) => {
+      const r = m.result;
+      if (f.method === 'undecodable' ? r.ok : f.method !== undefined && (!r.ok || r.message.method !== f.method)) return false;
+      if (f.kind !== undefined && (r.ok ? r.message.kind : 'undecodable') !== f.kind) return false;
+      if (f.host !== undefined && !m.refs.hosts.includes(f.host)) return false;
+      if (f.network !== undefined && !m.refs.networks.includes(f.network)) return false;
+      if (f.vni !== undefined && !m.refs.vnis.includes(f.vni)) return false;
+      if (f.vtep !== undefined && !m.refs.vteps.includes(f.vtep)) return false;
+      if (f.since !== undefined && m.delivery.receivedAt < f.since) return false;
+      if (f.until !== undefined && m.delivery.receivedAt >= f.until) return false;
+      if (f.text !== undefined && !m.search.includes(f.text.toLowerCase())) return false;
+      return true;
+    })
+    .map((m) => m.id)
+    .reverse();
+}
+
+/** Each filter, and the index its page query must use (SQLite, PostgreSQL). */
+const CASES: { name: string; f: MessageFilter; sqlite: RegExp; postgresql: RegExp }[] = [
+  { name: 'method', f: { method: 'update_fdb_entries' }, sqlite: /USING (COVERING )?INDEX Message_method_id_idx/, postgresql: /Message_method_id_idx/ },
+  { name: 'undecodable', f: { method: 'undecodable' }, sqlite: /USING (COVERING )?INDEX Message_ok_id_idx/, postgresql: /Message_ok_id_idx/ },
+  { name: 'kind', f: { kind: 'update_fdb' }, sqlite: /USING (COVERING )?INDEX Message_kind_id_idx/, postgresql: /Message_kind_id_idx/ },
+  { name: 'host', f: { host: hostOf(42, HOSTS) }, sqlite: /SEARCH r USING (COVERING )?INDEX sqlite_autoindex_MessageRef_1/, postgresql: /MessageRef_pkey/ },
+  { name: 'network', f: { network: NET }, sqlite: /SEARCH r USING (COVERING )?INDEX sqlite_autoindex_MessageRef_1/, postgresql: /MessageRef_pkey/ },
+  { name: 'VNI', f: { vni: 649 }, sqlite: /SEARCH r USING (COVERING )?INDEX sqlite_autoindex_MessageRef_1/, postgresql: /MessageRef_pkey/ },
+  { name: 'VTEP', f: { vtep: '10.0.20.12' }, sqlite: /SEARCH r USING (COVERING )?INDEX sqlite_autoindex_MessageRef_1/, postgresql: /MessageRef_pkey/ },
+  {
+    name: 'time range',
+    f: { since: START + 100_000, until: START + 103_000 },
+    sqlite: /USING INDEX Message_receivedAt_idx/,
+    postgresql: /Message_receivedAt_idx/,
+  },
+  // a wide range: more than the count's cap match
+  {
+    name: 'time range, wide',
+    f: { since: START + 10_000 },
+    sqlite: /USING INDEX sqlite_autoindex_Message_1|Message_receivedAt_idx/,
+    postgresql: /Message_pkey|Message_receivedAt_idx/,
+  },
+  // SQLite has no index for a substring: the plan walks the primary key newest first and stops at the page
+  {
+    name: 'free text',
+    f: { text: hostOf(42, HOSTS).toUpperCase() },
+    sqlite: /^SEARCH m USING INDEX sqlite_autoindex_Message_1 \(id<\?\)$/m,
+    postgresql: /Message_search_trgm_idx/,
+  },
+  // a text in one message of seven: walking the primary key newest first fills a page sooner than the trigram index
+  {
+    name: 'free text, common',
+    f: { text: MAC.toUpperCase() },
+    sqlite: /^SEARCH m USING INDEX sqlite_autoindex_Message_1 \(id<\?\)$/m,
+    postgresql: /Message_search_trgm_idx|Index Scan Backward using "Message_pkey"/,
+  },
+  {
+    name: 'host and method',
+    f: { host: hostOf(7, HOSTS), method: 'report_state' },
+    sqlite: /USING (COVERING )?INDEX (sqlite_autoindex_MessageRef_1|Message_method_id_idx)/,
+    postgresql: /MessageRef_pkey|Message_method_id_idx/,
+  },
+];
+
+async function pgAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_ADMIN });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+let tmpDir = '';
+beforeAll(async () => {
+  tmpDir = mkdtempSync(path.join(tmpdir(), 'l2scope-filters-'));
+  await pgAdmin(`CREATE DATABASE "${pgDbName}"`);
+});
+afterAll(async () => {
+  rmSync(tmpDir, { recursive: true, force: true });
+  await pgAdmin(`DROP DATABASE IF EXISTS "${pgDbName}" WITH (FORCE)`);
+});
+
+describe.each(PROVIDERS)('%s', (provider) => {
+  let db: Db;
+
+  beforeAll(async () => {
+    const url = provider === 'sqlite' ? `file:${path.join(tmpDir, 'filters.db')}` : Object.assign(new URL(PG_ADMIN), { pathname: `/${pgDbName}` }).toString();
+    await migrate(url);
+    db = await openDb(url);
+    for (const batch of messageRows(templates, N, { hosts: HOSTS, start: START, undecodableEvery: 97 }))
+      await db.$transaction((tx) => insertMessages(tx, provider, batch), { timeout: 120_000 });
+    await db.$executeRawUnsafe('ANALYZE');
+  }, 300_000);
+  afterAll(async () => {
+    if (db) await closeDb(db);
+  });
+
+  it('the fixture holds every filter at several selectivities', () => {
+    const sizes = CASES.map((c) => expected(c.f).length);
+    expect(sizes.every((n) => n > 0)).toBe(true);
+    expect(Math.max(...sizes)).toBeGreaterThan(10_000);
+    expect(Math.min(...sizes)).toBeLessThan(200);
+  });
+
+  it.each(CASES)('$name: pages newest first through exactly its rows, counts them', async ({ f }) => {
+    const want = expected(f);
+    const got: number[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await listMessages(db, { ...f, before, limit: MESSAGE_PAGE_MAX });
+      got.push(...page.items.map((m) => m.id));
+      if (page.nextCursor === null) break;
+      before = page.nextCursor;
+    }
+    expect(got).toEqual(want);
+    const c = await countMessages(db, provider, f);
+    expect(c).toEqual({ matching: Math.min(want.length, 10_000), capped: want.length > 10_000, stored: N });
+    // a catch-up after an id, oldest first, returned newest first
+    const after = want[Math.min(want.length - 1, 5)]!;
+    expect((await listMessages(db, { ...f, after, limit: 3 })).items.map((m) => m.id)).toEqual(want.filter((id) => id > after).slice(-3));
+  });
+
+  it.each(CASES)('$name: the page query uses its index and does not sort the matches', async ({ f, ...c }) => {
+    const sql = messagePageSql({ ...f, before: N - 100 }, provider, 'desc', 201);
+    let plan: string;
+    if (provider === 'sqlite') {
+      const rows = await db.$queryRawUnsafe<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql.text}`, ...sql.params);
+      plan = rows.map((r) => r.detail).join('\n');
+    } else {
+      const rows = await db.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${sql.text}`, ...sql.params);
+      plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    }
+    expect(plan).toMatch(c[provider]);
+    if (provider === 'sqlite' && !f.since) expect(plan).not.toContain('TEMP B-TREE');
+    if (provider === 'postgresql') expect(plan).not.toMatch(/Seq Scan on "Message"/);
+  });
+});
