@@ -36,7 +36,8 @@ const breakdowns = new Map<string, Record<string, number>>();
 /**
  * The first paint's timeline: the document, the live socket's connection, the snapshot request
  * (sent, first byte, last byte, bytes on the wire and decoded), the snapshot folded into the store,
- * and the fleet view's steps (built, laid out). Marks the page did not reach are left out.
+ * the VTEP entries' request (`topology.vteps`, read apart) and fold, and the fleet view's steps
+ * (built, laid out). Marks the page did not reach are left out.
  */
 async function breakdown(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
@@ -48,6 +49,7 @@ async function breakdown(page: Page): Promise<Record<string, number>> {
     }
     const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime;
     const snap = performance.getEntriesByType('resource').find((e) => e.name.includes('topology.snapshot')) as PerformanceResourceTiming | undefined;
+    const vt = performance.getEntriesByType('resource').find((e) => e.name.includes('topology.vteps')) as PerformanceResourceTiming | undefined;
     const points: [string, number | undefined][] = [
       ['live socket connected', at('l2scope:live-connected')],
       ['snapshot request sent', snap?.requestStart],
@@ -55,6 +57,8 @@ async function breakdown(page: Page): Promise<Record<string, number>> {
       ['snapshot last byte', snap?.responseEnd],
       ['snapshot parsed', at('l2scope:snapshot-received')],
       ['snapshot folded', at('l2scope:snapshot-folded')],
+      ['vteps last byte', vt?.responseEnd],
+      ['vteps folded', at('l2scope:vteps-folded')],
       ['fleet built', at('l2scope:fleet-built')],
       ['fleet laid out', at('l2scope:fleet-laid-out')],
     ];
@@ -63,6 +67,7 @@ async function breakdown(page: Page): Promise<Record<string, number>> {
       out['snapshot bytes (wire)'] = snap.transferSize;
       out['snapshot bytes (JSON)'] = snap.decodedBodySize;
     }
+    if (vt) out['vteps bytes (JSON)'] = vt.decodedBodySize;
     return out;
   });
 }
