@@ -30,6 +30,47 @@ interface Measure {
 }
 
 const results = new Map<string, Measure>();
+/** Where the first paint goes: named points in time (ms since navigation start) and sizes, per case. */
+const breakdowns = new Map<string, Record<string, number>>();
+
+/**
+ * The first paint's timeline: the document, the live socket's connection, the snapshot request
+ * (sent, first byte, last byte, bytes on the wire and decoded), the snapshot folded into the store,
+ * the VTEP entries' request (`topology.vteps`, read apart) and fold, and the fleet view's steps
+ * (built, laid out). Marks the page did not reach are left out.
+ */
+async function breakdown(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const out: Record<string, number> = {};
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    if (nav) {
+      out['document loaded'] = nav.responseEnd;
+      out['DOMContentLoaded'] = nav.domContentLoadedEventEnd;
+    }
+    const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime;
+    const snap = performance.getEntriesByType('resource').find((e) => e.name.includes('topology.snapshot')) as PerformanceResourceTiming | undefined;
+    const vt = performance.getEntriesByType('resource').find((e) => e.name.includes('topology.vteps')) as PerformanceResourceTiming | undefined;
+    const points: [string, number | undefined][] = [
+      ['live socket connected', at('l2scope:live-connected')],
+      ['snapshot request sent', snap?.requestStart],
+      ['snapshot first byte', snap?.responseStart],
+      ['snapshot last byte', snap?.responseEnd],
+      ['snapshot parsed', at('l2scope:snapshot-received')],
+      ['snapshot folded', at('l2scope:snapshot-folded')],
+      ['vteps last byte', vt?.responseEnd],
+      ['vteps folded', at('l2scope:vteps-folded')],
+      ['fleet built', at('l2scope:fleet-built')],
+      ['fleet laid out', at('l2scope:fleet-laid-out')],
+    ];
+    for (const [k, v] of points) if (v !== undefined) out[k] = v;
+    if (snap) {
+      out['snapshot bytes (wire)'] = snap.transferSize;
+      out['snapshot bytes (JSON)'] = snap.decodedBodySize;
+    }
+    if (vt) out['vteps bytes (JSON)'] = vt.decodedBodySize;
+    return out;
+  });
+}
 
 /** Collect long tasks from the start of the page. */
 async function observeLongTasks(page: Page) {
@@ -100,6 +141,7 @@ test('3 hosts: React Flow topology', async ({ page }) => {
     await observeLongTasks(page);
     await page.goto(stack.webUrl);
     const paintMs = await markTime(page, 'l2scope:topology-drawn');
+    breakdowns.set('3 hosts', { ...(await breakdown(page)), 'first useful paint': paintMs });
     await expect(page.getByTestId('host-compute1')).toBeVisible();
     const pane = (await page.locator('.react-flow__pane').boundingBox())!;
     const fps = await panZoomFps(page, pane);
@@ -136,6 +178,7 @@ test('1,000 hosts: fleet view', async ({ page }) => {
     await observeLongTasks(page);
     await page.goto(stack.webUrl);
     const paintMs = await markTime(page, 'l2scope:fleet-drawn');
+    breakdowns.set('1,000 hosts', { ...(await breakdown(page)), 'first useful paint': paintMs });
     await expect(page.getByTestId('fleet-view')).toHaveAttribute('data-hosts', '1000');
     await page.screenshot({ path: path.join(root, 'docs/fleet-view.png') });
     const box = (await page.getByTestId('fleet-canvas').boundingBox())!;
@@ -189,4 +232,10 @@ test.afterAll(() => {
     lines.push(`${`${label}${unit ? ` (${unit})` : ''}`.padEnd(22)}${f(a).padStart(10)}${f(b).padStart(13)}${ratio.padStart(8)}  ${target}`);
   }
   console.log(`\n${lines.join('\n')}\n`);
+  // where the first paint goes (ms since navigation start, bytes)
+  const steps = [...new Set([...breakdowns.values()].flatMap((b) => Object.keys(b)))];
+  const when = (b: Record<string, number> | undefined, k: string) => (b?.[k] === undefined ? '-' : String(Math.round(b[k])));
+  const table = [`${'first paint, step'.padEnd(26)}${'3 hosts'.padStart(10)}${'1,000 hosts'.padStart(13)}`];
+  for (const k of steps) table.push(`${k.padEnd(26)}${when(breakdowns.get('3 hosts'), k).padStart(10)}${when(breakdowns.get('1,000 hosts'), k).padStart(13)}`);
+  console.log(`${table.join('\n')}\n`);
 });

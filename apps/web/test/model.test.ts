@@ -1,6 +1,6 @@
 import { ClusterModel } from '@l2scope/domain';
 import { describe, expect, it } from 'vitest';
-import { applyModelBatch, modelFromSnapshot, modelToSnapshot, portsOf, vtepEntriesOf } from '../src/state/model';
+import { applyModelBatch, joinSnapshot, modelFromSnapshot, modelToSnapshot, portsOf, vtepEntriesOf } from '../src/state/model';
 import { createL2Store } from '../src/state/store';
 import { replay } from './fixtures';
 
@@ -41,6 +41,49 @@ describe('browser model (lab3 capture)', () => {
       for (const b of full.batches.slice(cut + 4)) store.dispatch({ type: 'model/batch', batch: b });
       expect(norm(modelToSnapshot(store.getState().model.state))).toEqual(norm(full.model.snapshot()));
     }
+  });
+
+  it('the two parts read at different seqs, joined, plus the buffered batches, converge', () => {
+    const asOf = (i: number) => {
+      let s = modelFromSnapshot({ seq: 0, hosts: [], networks: [], vteps: [] });
+      for (const b of full.batches.slice(0, i + 1)) s = applyModelBatch(s, b);
+      return { ...modelToSnapshot(s), seq: full.batches[i]!.seq };
+    };
+    const n = full.batches.length;
+    const cuts = [0, 3, Math.floor(n / 3), Math.floor(n / 2), n - 2].filter((c) => c >= 0 && c < n);
+    let partialsShown = 0;
+    for (const i of cuts) {
+      for (const j of cuts) {
+        const hosts = { ...asOf(i), vteps: [] };
+        const vteps = { seq: full.batches[j]!.seq, vteps: asOf(j).vteps };
+        const store = createL2Store();
+        store.dispatch({ type: 'model/syncStart', gen: 1 });
+        // the sync started before both reads: every batch after the lower cut arrives buffered
+        for (const b of full.batches.slice(Math.min(i, j) + 1, Math.max(i, j) + 3)) store.dispatch({ type: 'model/batch', batch: b });
+        store.dispatch({ type: 'model/partial', gen: 1, snapshot: hosts });
+        const partial = store.getState().model;
+        expect(partial.status).toBe('ready');
+        expect(partial.state.snapshot.vteps).toEqual([]);
+        partialsShown++;
+        store.dispatch({ type: 'model/snapshot', gen: 1, snapshot: joinSnapshot(hosts, vteps) });
+        for (const b of full.batches.slice(Math.max(i, j) + 3)) store.dispatch({ type: 'model/batch', batch: b });
+        expect(norm(modelToSnapshot(store.getState().model.state)), `hosts at ${i}, vteps at ${j}`).toEqual(norm(full.model.snapshot()));
+      }
+    }
+    expect(partialsShown).toBe(cuts.length ** 2);
+  });
+
+  it('a partial model is shown on the first load only, not over a whole one on a resync', () => {
+    let s = modelFromSnapshot({ seq: 0, hosts: [], networks: [], vteps: [] });
+    for (const b of full.batches.slice(0, Math.floor(full.batches.length / 2))) s = applyModelBatch(s, b);
+    const whole = modelToSnapshot(s);
+    expect(whole.vteps.length).toBeGreaterThan(0);
+    const store = createL2Store();
+    store.dispatch({ type: 'model/syncStart', gen: 1 });
+    store.dispatch({ type: 'model/snapshot', gen: 1, snapshot: whole });
+    store.dispatch({ type: 'model/syncStart', gen: 2 });
+    store.dispatch({ type: 'model/partial', gen: 2, snapshot: { ...whole, vteps: [] } });
+    expect(store.getState().model.state.snapshot.vteps).toEqual(whole.vteps);
   });
 
   it('drops a stale snapshot answer (older generation)', () => {

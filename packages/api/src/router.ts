@@ -28,6 +28,7 @@ import { toggleApprove } from './routers/toggle/approve';
 import { toggleCancel } from './routers/toggle/cancel';
 import { togglePlan } from './routers/toggle/plan';
 import { topologySnapshot } from './routers/topology/snapshot';
+import { topologyVteps } from './routers/topology/vteps';
 import { router } from './trpc';
 
 export const appRouter = router({
@@ -38,6 +39,7 @@ export const appRouter = router({
   }),
   topology: router({
     snapshot: topologySnapshot,
+    vteps: topologyVteps,
   }),
   dvr: router({
     view: dvrView,

@@ -214,3 +214,31 @@ describe('exportCaptureLines', () => {
     expect(back.map((r) => r.routingKey)).toEqual(originals.map((r) => r.routingKey));
   });
 });
+
+// last: it ingests a cast the counts above do not expect
+describe('topology in two parts', () => {
+  it('topology.snapshot without vteps, and topology.vteps, make up the whole snapshot', async () => {
+    const fdb = {
+      [NET]: {
+        segment_id: 649,
+        network_type: 'vxlan',
+        ports: {
+          '10.0.20.13': [
+            ['00:00:00:00:00:00', '0.0.0.0'],
+            ['fa:16:3e:aa:bb:cc', '10.9.0.7'],
+          ],
+        },
+      },
+    };
+    const body = JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'add_fdb_entries', args: { fdb_entries: fdb } }) });
+    await seed.ingest([
+      { exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', body: new TextEncoder().encode(body), receivedAt: Date.now() },
+    ]);
+    const whole = await api.topology.snapshot();
+    expect(whole.vteps.find((v) => v.vtep === '10.0.20.13')?.macs).toEqual(['fa:16:3e:aa:bb:cc']);
+    const first = await api.topology.snapshot({ vteps: false });
+    expect(first).toEqual({ ...whole, vteps: [] });
+    const rest = await api.topology.vteps();
+    expect(rest).toEqual({ seq: whole.seq, vteps: whole.vteps });
+  });
+});

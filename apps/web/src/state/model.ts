@@ -48,6 +48,17 @@ export function modelFromSnapshot(s: ModelSnapshot): ModelState {
 }
 
 /**
+ * Join the two parts of a snapshot read apart (`topology.snapshot({ vteps: false })` and
+ * `topology.vteps`), possibly at different `seq`s: at the lower one, so that folding the live
+ * batches buffered since the sync started (every one after it) brings both parts to the newest
+ * state. Changes are absolute, so a change the newer part already holds, applied again before
+ * the changes after it, ends on the same value.
+ */
+export function joinSnapshot(hosts: ModelSnapshot, vteps: { seq: number; vteps: VtepEntries[] }): ModelSnapshot {
+  return { seq: Math.min(hosts.seq, vteps.seq), hosts: hosts.hosts, networks: hosts.networks, vteps: vteps.vteps };
+}
+
+/**
  * Fold a batch into the state. Returns the same state object when the batch is not newer than
  * it (`batch.seq <= state.seq`), so callers can skip re-rendering.
  */

@@ -105,6 +105,8 @@ export type L2Action =
   | { type: 'live/persisted'; stats: PersistedStats }
   | { type: 'model/syncStart'; gen: number }
   | { type: 'model/snapshot'; gen: number; snapshot: ModelSnapshot }
+  /** The hosts and networks of a large cloud, shown while its VTEP entries are on their way (live batches stay buffered). */
+  | { type: 'model/partial'; gen: number; snapshot: ModelSnapshot }
   | { type: 'model/error'; gen: number; error: string }
   | { type: 'model/batch'; batch: ModelBatch }
   | { type: 'live/modelSeq'; seq: number }
@@ -231,6 +233,10 @@ export function reduce(s: L2State, a: L2Action): L2State {
       const state = applyBuffered(modelFromSnapshot(a.snapshot), s.model.buffer);
       return { ...s, model: { ...s.model, state, status: 'ready', error: null, syncing: false, buffer: [] } };
     }
+    case 'model/partial':
+      // first load only: a resync keeps showing the whole model it had until the new one is whole
+      if (a.gen !== s.model.gen || !s.model.syncing || s.model.status === 'ready') return s;
+      return { ...s, model: { ...s.model, state: modelFromSnapshot(a.snapshot), status: 'ready', error: null } };
     case 'model/error':
       if (a.gen !== s.model.gen) return s;
       // keep showing the last model and keep buffering: the sync retries with a new generation

@@ -1,8 +1,8 @@
 /**
  * The fleet view's layout: a deterministic grid of points per group, the groups packed in rows
- * (largest first) towards a target aspect ratio. Pure and synchronous; the page runs it in a Web
- * Worker (fleet-layout.worker.ts) so a 1,000-host layout never blocks the main thread, and the
- * same input always gives the same picture (no force simulation to settle).
+ * (largest first) towards a target aspect ratio. Pure and synchronous, O(groups): the page runs it
+ * inline (a Web Worker's start cost more than the layout), and the same input always gives the
+ * same picture (no force simulation to settle).
  */
 
 /** Layout input: per group its key and host count, in drawing order. */

@@ -74,8 +74,18 @@ const vtepEntries = (v: VtepEntriesRow): VtepEntries => ({
   updatedAt: v.updatedAt.getTime(),
 });
 
-/** Read the whole projection as a snapshot (`seq` = the last message folded in, 0 when empty). */
-export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
+/** What {@link readModelSnapshot} reads. */
+export interface ModelSnapshotParts {
+  /** Read the VTEP entries (default true). Without them `vteps` is `[]`: about 90% of a fleet's rows (1,000 hosts x 300 networks: 10,500 of 11,800). */
+  vteps?: boolean;
+}
+
+/**
+ * Read the whole projection as a snapshot (`seq` = the last message folded in, 0 when empty).
+ * With `{ vteps: false }` only the hosts and networks (and `vteps: []`): a large cloud's first
+ * picture, its entries read apart by {@link readVtepEntries}.
+ */
+export async function readModelSnapshot(db: Client, parts: ModelSnapshotParts = {}): Promise<ModelSnapshot> {
   // one snapshot for the four reads: a batch committed between them would give a `seq` whose rows
   // are partly missing, and a browser that loads it skips the live changes up to that `seq`
   const [state, hosts, networks, vteps] = await readConsistent(db, (tx) =>
@@ -83,7 +93,7 @@ export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
       tx.modelState.findUnique({ where: { id: 1 } }),
       tx.host.findMany({ where: { expiredAt: null }, orderBy: { id: 'asc' } }),
       tx.network.findMany({ where: { deletedAt: null }, orderBy: { id: 'asc' } }),
-      tx.vtepEntries.findMany({ orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
+      parts.vteps === false ? Promise.resolve([]) : tx.vtepEntries.findMany({ orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] }),
     ]),
   );
   return {
@@ -92,6 +102,19 @@ export async function readModelSnapshot(db: Client): Promise<ModelSnapshot> {
     networks: networks.map(networkView),
     vteps: vteps.map(vtepEntries),
   };
+}
+
+/**
+ * Every VTEP's entries of the projection with the `seq` they are current at (one read
+ * transaction): the rest of a snapshot read with `{ vteps: false }`. The two reads may be at
+ * different `seq`s; a reader joins them at the lower one and re-applies the live changes after it
+ * (changes are absolute: re-applying an older one before the newer ones ends on the newest value).
+ */
+export async function readVtepEntries(db: Client): Promise<{ seq: number; vteps: VtepEntries[] }> {
+  const [state, vteps] = await readConsistent(db, (tx) =>
+    Promise.all([tx.modelState.findUnique({ where: { id: 1 } }), tx.vtepEntries.findMany({ orderBy: [{ networkId: 'asc' }, { vtep: 'asc' }] })]),
+  );
+  return { seq: state ? Number(state.seq) : 0, vteps: vteps.map(vtepEntries) };
 }
 
 /**

@@ -19,7 +19,8 @@ import { HostPanel } from './HostPanel';
 import { TunnelEdgeView } from './TunnelEdge';
 
 // sigma.js touches WebGL2RenderingContext when its module is evaluated: never on the server
-const FleetView = dynamic(() => import('./FleetView').then((m) => m.FleetView), { ssr: false });
+const loadFleetView = () => import('./FleetView').then((m) => m.FleetView);
+const FleetView = dynamic(loadFleetView, { ssr: false });
 
 const nodeTypes = { host: HostNode };
 const edgeTypes = { tunnel: TunnelEdgeView };
@@ -48,6 +49,11 @@ export function TopologyPane() {
   const threshold = useFleetThreshold();
   const [drill, setDrill] = useState<{ target: DrillTarget; scope: string[]; of: number } | null>(null);
   const fleet = hostCount > threshold;
+  // the fleet view's code (sigma.js, graphology) loads while the snapshot is on its way: fetched
+  // only once a large model has arrived, it added seconds to the first paint (measured)
+  useEffect(() => {
+    void loadFleetView();
+  }, []);
 
   const onPick = useCallback(
     (p: FleetPick) => {
