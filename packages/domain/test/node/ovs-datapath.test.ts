@@ -4,7 +4,15 @@
  * noop`) and fixtures/hybrid-chain (a qbr / qvb / qvo chain's `ip -j -d link show`).
  */
 import { describe, expect, it } from 'vitest';
-import { type FullNodeSnapshot, parseHybridLinks, parseNodeSnapshot, parseOvsVsctlBridges, snapshotDatapath, snapshotsFromBundle } from '../../src';
+import {
+  type FullNodeSnapshot,
+  OVS_HOST_LIMITS,
+  parseHybridLinks,
+  parseNodeSnapshot,
+  parseOvsVsctlBridges,
+  snapshotDatapath,
+  snapshotsFromBundle,
+} from '../../src';
 import { readFixture } from '../fixtures';
 import { bundleFilesOf } from './helpers';
 
@@ -139,6 +147,34 @@ describe('the hybrid chain (fixtures/hybrid-chain)', () => {
   });
 });
 
-it('parseOvsVsctlBridges bounds nothing it should not: a bridge without ports', () => {
-  expect(parseOvsVsctlBridges('x\n    Bridge br-empty\n        fail_mode: secure\n')).toEqual([{ name: 'br-empty', ports: [] }]);
+describe('bounds', () => {
+  it('a bridge without ports is kept', () => {
+    expect(parseOvsVsctlBridges('x\n    Bridge br-empty\n        fail_mode: secure\n')).toEqual([{ name: 'br-empty', ports: [] }]);
+  });
+
+  it('more bridges or links than the limits are cut, and the snapshot says so', () => {
+    const show = Array.from(
+      { length: OVS_HOST_LIMITS.bridges + 5 },
+      (_, i) => `    Bridge br-${i}\n        Port p${i}\n            tag: 1\n            Interface p${i}`,
+    ).join('\n');
+    const links = JSON.stringify(
+      Array.from({ length: OVS_HOST_LIMITS.links + 5 }, (_, i) => ({ ifname: `qvo${i}`, flags: ['UP'], linkinfo: { info_kind: 'veth' } })),
+    );
+    const snap = ovsSnapshot('ovs1', (f) => {
+      f['ovs1-ovs-vsctl-show.txt'] = show;
+      f['ovs1-ip-link.json'] = links;
+    });
+    expect(snap.openvswitch!.host!.bridges).toHaveLength(OVS_HOST_LIMITS.bridges);
+    expect(snap.openvswitch!.host!.links).toHaveLength(OVS_HOST_LIMITS.links);
+    expect(snap.truncated).toEqual(expect.arrayContaining(['openvswitch.host.bridges', 'openvswitch.host.links']));
+    expect(() => parseNodeSnapshot(JSON.parse(JSON.stringify(snap)))).not.toThrow();
+  });
+
+  it('hostile ip-link JSON is an error of its source, not a crash', () => {
+    const snap = ovsSnapshot('ovs1', (f) => {
+      f['ovs1-ip-link.json'] = '[{"ifname": 5}]';
+    });
+    expect(snap.openvswitch!.host!.links).toBeNull();
+    expect(snap.errors.map((e) => e.source)).toContain('ipLinkDetails');
+  });
 });
