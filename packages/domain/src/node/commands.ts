@@ -19,7 +19,8 @@
  * - `flowsBrTun`: br-tun's flows as text (there is no JSON output); `--no-names` keeps ofport numbers
  *   on OVS >= 2.8, where names are printed by default on a terminal. `ovs-ofctl` finds the bridge's
  *   management socket under `OVS_RUNDIR` (default /var/run/openvswitch).
- * - `ovsVsctlShow`: optional, for humans and as a fallback (no ofports).
+ * - `ovsVsctlShow`: every bridge's ports with their `tag` (br-int: the lvid) and patch peers
+ *   (ovs-host.ts); also the tunnel ports' fallback when the Interface table is unread (no ofports).
  * - `agentIni`: the agent's ini, read as a file (`/etc/neutron/plugins/ml2/linuxbridge_agent.ini` or
  *   `.../openvswitch_agent.ini` on Debian/Ubuntu); never written.
  */
@@ -34,12 +35,14 @@ export const NODE_COMMANDS = {
   /** br-int's flows: the DVR tables 0, 1 and 3 (docs/dvr.md). */
   flowsBrInt: ['ovs-ofctl', '--no-names', 'dump-flows', 'br-int'],
   ovsVsctlShow: ['ovs-vsctl', 'show'],
+  /** Every kernel link with details: the hybrid firewall chain (tap / qbr / qvb / qvo, ovs-host.ts) on OVS hosts. */
+  ipLinkDetails: ['ip', '-j', '-d', 'link', 'show'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Which commands a node agent runs for each agent type. */
 export const NODE_COMMANDS_BY_AGENT = {
   linuxbridge: ['bridgeFdb', 'ipNeigh', 'ipLinkVxlan', 'ipLinkBridge', 'bridgeLink'],
-  openvswitch: ['ovsVsctl', 'flowsBrTun', 'flowsBrInt'],
+  openvswitch: ['ovsVsctl', 'flowsBrTun', 'flowsBrInt', 'ovsVsctlShow', 'ipLinkDetails'],
 } as const satisfies Record<string, readonly (keyof typeof NODE_COMMANDS)[]>;
 
 /** Default ini locations (Debian/Ubuntu packages). */
@@ -59,6 +62,8 @@ export interface RawNodeOutputs {
   flowsBrTun?: string;
   flowsBrInt?: string;
   ovsVsctlShow?: string;
+  /** `ip -j -d link show` (OVS hosts: the hybrid firewall chain). */
+  ipLinkDetails?: string;
   /**
    * DVR router namespaces' static ARP entries: `[{"namespace": "qrouter-<id>", "neigh": <ip -j neigh
    * show nud permanent in it>}]`, composed by the node agent from `ip netns list` and one `ip -n`

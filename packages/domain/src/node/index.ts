@@ -4,6 +4,8 @@ export * from './ini';
 export * from './kernel';
 export * from './linuxbridge';
 export * from './ovs';
+export * from './ovs-host';
+export * from './ovs-datapath';
 export * from './snapshot';
 export * from './support-bundle';
 export * from './analysis';

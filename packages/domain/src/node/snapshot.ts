@@ -17,7 +17,9 @@ import { type BridgeFdbRow, type NeighRow, parseBridgeFdb, parseIpNeigh } from '
 import type { RawNodeOutputs } from './commands';
 import { type AgentIni, detectAgentType, parseAgentIni, parseIni } from './ini';
 import { type LinuxBridge, type VxlanDevice, parseBridges, parseVxlanLinks } from './linuxbridge';
-import { type BrTunState, type OfFlow, type OvsTunnelPort, parseBrTun, parseOfctlFlows, parseOvsTunnelPorts, parseOvsVsctlShow } from './ovs';
+import { type BrTunState, type OfFlow, type OvsTunnelPort, parseBrTun, parseOfctlFlows, parseOvsTunnelPorts, parseOvsVsctlShow, parseOvsdbTable } from './ovs';
+import { type HostLink, type OvsBridge, OVS_HOST_LIMITS, parseHybridLinks, parseOvsVsctlBridges } from './ovs-host';
+import { brTunPatchFlows } from './ovs-datapath';
 import { MAX_DVR_FLOW_ROWS, parseDvrFlows } from '../dvr/flows';
 import { QROUTER_LIMITS, parseQrouterNeigh } from '../dvr/neigh';
 
@@ -160,6 +162,24 @@ export const dvrSectionSchema = z.object({
     .nullable(),
 });
 
+const ofportNum = z.number().int().min(-1).nullable();
+const ovsBridgeSchema: z.ZodType<OvsBridge> = z.object({
+  name,
+  ports: z.array(z.object({ name, tag: lvid.nullable(), type: short, ofport: ofportNum, peer: name.nullable() })).max(OVS_HOST_LIMITS.portsPerBridge),
+});
+const hostLinkSchema: z.ZodType<HostLink> = z.object({ name, kind: short.nullable(), master: name.nullable(), peer: name.nullable(), up: z.boolean() });
+
+/** An OVS host's datapath beyond br-tun's l2pop tables (ovs-host.ts, ovs-datapath.ts), bounded. */
+export const ovsHostSectionSchema = z.object({
+  /** Every OVS bridge with its ports (tag = lvid on br-int, patch peers, ofports); empty when `ovs-vsctl show` was unread. */
+  bridges: z.array(ovsBridgeSchema).max(OVS_HOST_LIMITS.bridges),
+  /** The hybrid firewall chain's kernel links (tap / qbr / qvb / qvo); null when `ip -d link` was unread. */
+  links: z.array(hostLinkSchema).max(OVS_HOST_LIMITS.links).nullable(),
+  /** br-tun table 0 (patch port -> table 2) and table 10 (output to the patch port); null when br-tun was unread. */
+  patch: z.object({ patchIn: z.array(z.number().int()).max(64), learnOutputs: z.array(z.number().int()).max(64) }).nullable(),
+});
+export type OvsHostSection = z.infer<typeof ovsHostSectionSchema>;
+
 /** The Open vSwitch part: br-tun's tunnel ports and what its flows say. */
 export const openvswitchSectionSchema = z.object({
   tunnelPorts: z.array(tunnelPortSchema).max(L.tunnelPorts),
@@ -167,6 +187,8 @@ export const openvswitchSectionSchema = z.object({
   brTun: brTunSchema.nullable(),
   /** DVR flows (br-tun t1/t9, br-int t0/t1/t3) and router namespaces; absent or null on a host without DVR (docs/dvr.md). */
   dvr: dvrSectionSchema.nullable().optional(),
+  /** Bridges, ports, lvids and the hybrid chain (the host page's datapath); absent from node agents that predate it. */
+  host: ovsHostSectionSchema.optional(),
 });
 
 export const agentSectionSchema = z.object({
@@ -313,7 +335,7 @@ export function diffNodeSnapshots(prev: FullNodeSnapshot, next: FullNodeSnapshot
     if (prev.openvswitch !== null) delta.openvswitch = null;
   } else {
     const changed: Partial<OpenvswitchSection> = {};
-    for (const k of ['tunnelPorts', 'brTun', 'dvr'] as const) {
+    for (const k of ['tunnelPorts', 'brTun', 'dvr', 'host'] as const) {
       if (!prev.openvswitch || !same(prev.openvswitch[k], next.openvswitch[k])) (changed as Record<string, unknown>)[k] = next.openvswitch[k];
     }
     if (Object.keys(changed).length) delta.openvswitch = changed;
@@ -422,7 +444,33 @@ export function buildNodeSnapshot(input: BuildNodeSnapshotInput): FullNodeSnapsh
       brTun.localVlans = cap('openvswitch.brTun.localVlans', brTun.localVlans, L.localVlans);
       if (brTun.cookies) brTun.cookies = cap('openvswitch.brTun.cookies', brTun.cookies, L.cookies);
     }
-    openvswitch = { tunnelPorts: cap('openvswitch.tunnelPorts', tunnelPorts, L.tunnelPorts), brTun, ...(hasDvr ? { dvr: { flows: dvrFlows, routers } } : {}) };
+    const ofports: Record<string, number> = {};
+    attempt(
+      'ovsVsctl',
+      raw.ovsVsctl,
+      (t) => {
+        for (const r of parseOvsdbTable(t)) if (typeof r.name === 'string' && typeof r.ofport === 'number') ofports[r.name] = r.ofport;
+      },
+      undefined,
+    );
+    const bridges = attempt('ovsVsctlShow', raw.ovsVsctlShow, (t) => parseOvsVsctlBridges(t, ofports), [] as OvsBridge[]);
+    const links = attempt<HostLink[] | null>('ipLinkDetails', raw.ipLinkDetails, parseHybridLinks, null);
+    const patch = brTun ? brTunPatchFlows(brTunFlows) : null;
+    if (patch) {
+      patch.patchIn = patch.patchIn.slice(0, 64);
+      patch.learnOutputs = patch.learnOutputs.slice(0, 64);
+    }
+    // the parsers stop at OVS_HOST_LIMITS; reaching a limit means rows were left out
+    if (bridges.length >= OVS_HOST_LIMITS.bridges || bridges.some((b) => b.ports.length >= OVS_HOST_LIMITS.portsPerBridge))
+      truncated.push('openvswitch.host.bridges');
+    if (links !== null && links.length >= OVS_HOST_LIMITS.links) truncated.push('openvswitch.host.links');
+    const host = bridges.length || links !== null ? { bridges, links, patch } : undefined;
+    openvswitch = {
+      tunnelPorts: cap('openvswitch.tunnelPorts', tunnelPorts, L.tunnelPorts),
+      brTun,
+      ...(hasDvr ? { dvr: { flows: dvrFlows, routers } } : {}),
+      ...(host ? { host } : {}),
+    };
   }
   return {
     schema: NODE_SNAPSHOT_SCHEMA,

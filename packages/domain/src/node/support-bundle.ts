@@ -15,6 +15,7 @@
  * | `<host>-flows-br-tun.txt` | flowsBrTun | `ovs-ofctl --no-names dump-flows br-tun` |
  * | `<host>-flows-br-int.txt` | flowsBrInt | `ovs-ofctl --no-names dump-flows br-int` |
  * | `<host>-ovs-vsctl-show.txt` | ovsVsctlShow | `ovs-vsctl show` |
+ * | `<host>-ip-link.json` | ipLinkDetails | `ip -j -d link show` |
  * | `<host>-qrouter-neigh.json` | qrouterNeigh | `ip -n qrouter-<id> -j neigh show nud permanent` per router namespace (dvr/neigh.ts) |
  * | `<host>-agent.ini` | agentIni | the agent's ini file |
  * | `<host>-meta.json` | — | `{"schema": "l2scope.bundle-meta/1", "host", "takenAt": ISO-8601, "agentType"}` |
@@ -39,6 +40,7 @@ export const BUNDLE_SUFFIXES: Record<RawOutputName, string> = {
   flowsBrTun: '-flows-br-tun.txt',
   flowsBrInt: '-flows-br-int.txt',
   ovsVsctlShow: '-ovs-vsctl-show.txt',
+  ipLinkDetails: '-ip-link.json',
   agentIni: '-agent.ini',
   qrouterNeigh: '-qrouter-neigh.json',
 };

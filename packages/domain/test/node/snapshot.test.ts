@@ -165,7 +165,7 @@ describe('support bundles', () => {
   it('a fixtures snapshot directory: three hosts; vm-* and text files ignored', () => {
     const b = readBundle(bundleFilesOf('lab1', '2-after-ping'));
     expect(Object.keys(b.hosts)).toEqual(['compute1', 'compute2', 'controller']);
-    expect(Object.keys(b.hosts.controller!.raw).sort()).toEqual(['bridgeFdb', 'bridgeLink', 'ipLinkBridge', 'ipLinkVxlan', 'ipNeigh']);
+    expect(Object.keys(b.hosts.controller!.raw).sort()).toEqual(['bridgeFdb', 'bridgeLink', 'ipLinkBridge', 'ipLinkDetails', 'ipLinkVxlan', 'ipNeigh']);
     expect(b.ignored).toContain('vm-controller-ip-neigh.json');
     expect(b.ignored).toContain('controller-bridge-fdb.txt');
     expect(b.errors).toEqual([]);
@@ -182,6 +182,7 @@ describe('support bundles', () => {
       'compute-1.example-bridge-link.json',
       'compute-1.example-ip-link-bridge.json',
       'compute-1.example-ip-link-vxlan.json',
+      'compute-1.example-ip-link.json',
       'compute-1.example-ip-neigh.json',
       'compute-1.example-meta.json',
       'ovs1-agent.ini',

@@ -29,6 +29,7 @@ import { DriftItemView, ForeignMacView, type VtepName } from './DriftItems';
 import { FdbTable, NeighTable, StatusSummary } from './HostTables';
 import { ModePanel } from '../toggle/ModePanel';
 import { AgentBadge } from './AgentBadge';
+import { DatapathCard } from './Datapath';
 import { modeAsOf } from '@/host-view/agent';
 
 type HostData = RouterOutputs['nodes']['host'];
@@ -257,6 +258,8 @@ function HostBody({ d }: { d: HostData }) {
           </table>
         )}
       </Card>
+
+      <DatapathCard snapshot={d.snapshot} />
 
       {d.snapshot?.openvswitch && (
         <Card
