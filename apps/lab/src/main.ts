@@ -50,6 +50,11 @@ program
   .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (docs/lab.md#ovs-host); the same as --ovs-hosts 1', false)
   .option('--ovs-hosts <n>', `add OVS hosts ovs1..ovsN (0..${MAX_OVS_HOSTS}) at 10.0.20.21.. (docs/lab.md#ovs-host)`, (v) => Number.parseInt(v, 10))
   .option('--gre', 'OVS hosts also run tunnel_types gre; a GRE network (key = --vni) gets one VM per OVS host (docs/lab.md#gre)', false)
+  .option(
+    '--dvr',
+    'distributed routing: an L3 agent per OVS host in its own mount namespace and a router on the two subnets; needs --gre, --ovs-hosts 2+ (docs/lab.md#dvr)',
+    false,
+  )
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
@@ -67,6 +72,7 @@ program
       ovsHost: boolean;
       ovsHosts?: number;
       gre: boolean;
+      dvr: boolean;
       vms: boolean;
       amqp: string;
       l2scopeAgents: boolean;
@@ -86,6 +92,7 @@ program
             amqpUrl: o.amqp,
             vms: o.vms,
             gre: o.gre,
+            dvr: o.dvr,
           },
           log,
         );
