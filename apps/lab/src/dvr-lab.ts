@@ -7,7 +7,7 @@ import path from 'node:path';
 import { listAgents, neutron, startedAtMs } from './api';
 import { dvrMountPaths, DVR_ROUTER_NAME, hostExecArgv, l3AgentMode, renderL3AgentIni } from './dvr';
 import { ip, run, waitFor } from './exec';
-import { ovsEnv } from './ovs';
+import { ovsEnv, ovsOfctl } from './ovs';
 import { paths } from './paths';
 import { isRunning, startDaemon, stopDaemon, tail } from './procs';
 import type { HostState, LabState } from './state';
@@ -175,11 +175,43 @@ export async function waitQrouter(h: HostState, routerId: string, timeoutMs = 12
   await waitFor(
     `${ns} with two qr- devices on ${h.name}`,
     async () => {
-      const [cmd, ...args] = hostExecArgv(h, true, ['ip', '-n', ns, '-o', 'link', 'show']);
-      const r = await run(cmd!, args, { allowFail: true });
+      const r = await inHost(h, ['ip', '-n', ns, '-o', 'link', 'show']);
       return r.ok && (r.stdout.match(/: qr-/g) ?? []).length >= 2 ? true : undefined;
     },
     timeoutMs,
     1000,
   );
+}
+
+/**
+ * `lab dvr`: per DVR host, how many flows br-tun tables 1 (DVR_PROCESS) and 9 (DVR_NOT_LEARN) and
+ * br-int tables 1 (DVR_TO_SRC_MAC) and 3 (ARP_DVR_MAC_TO_DST_MAC) hold, and the permanent
+ * neighbours of each `qrouter-*` in the host's own `/run/netns` (one line each).
+ */
+export async function dvrReport(s: LabState): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of Object.values(s.hosts).filter((x) => x.kind === 'ovs')) {
+    const count = async (br: string, table: number) => {
+      const r = await ovsOfctl(h, ['--no-names', 'dump-flows', br, `table=${table}`]);
+      return r.stdout.split('\n').filter((l) => l.includes('actions=')).length;
+    };
+    out.push(
+      `${h.name}: br-tun table 1: ${await count('br-tun', 1)}, table 9: ${await count('br-tun', 9)}; br-int table 1: ${await count('br-int', 1)}, table 3: ${await count('br-int', 3)}`,
+    );
+    const list = await inHost(h, ['ip', 'netns', 'list']);
+    for (const ns of list.stdout
+      .split('\n')
+      .map((l) => l.split(' ')[0]!)
+      .filter((n) => n.startsWith('qrouter-'))) {
+      const neigh = await inHost(h, ['ip', '-n', ns, 'neigh', 'show', 'nud', 'permanent']);
+      out.push(`  ${ns}: ${neigh.stdout.trim().split('\n').filter(Boolean).length} permanent neighbours`);
+      for (const l of neigh.stdout.trim().split('\n').filter(Boolean)) out.push(`    ${l.trim()}`);
+    }
+  }
+  return out;
+}
+
+function inHost(h: HostState, argv: string[]) {
+  const [cmd, ...args] = hostExecArgv(h, true, argv);
+  return run(cmd!, args, { allowFail: true });
 }

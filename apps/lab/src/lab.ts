@@ -198,6 +198,11 @@ async function converge(
 
   await ensureNetwork(lab);
   if (lab.gre) await ensureGreNetwork(lab);
+  // the router before the VMs: the server then casts add_arp_entry for each VM port (l3_dvr_db.py
+  // update_arp_entry_for_dvr_service_port), which the tap sees; entries of ports older than the
+  // router reach the L3 agents only in RPC replies (docs/dvr.md#limits)
+  const routerId = lab.dvr ? await ensureDvrRouter(lab) : null;
+  saveState(lab);
   if (opts.vms) {
     const created = [];
     const onNet = (h: HostState, n: 'vxlan' | 'gre') => vmsOf(lab, h.name).filter((v) => (v.network ?? 'vxlan') === n).length;
@@ -208,10 +213,8 @@ async function converge(
   } else {
     step('network');
   }
-  if (lab.dvr && opts.vms) {
-    const routerId = await ensureDvrRouter(lab);
+  if (routerId && opts.vms) {
     await routeVms(lab);
-    saveState(lab);
     await Promise.all(
       Object.values(lab.hosts)
         .filter((h) => isDvrHost(lab, h))

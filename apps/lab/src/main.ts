@@ -15,7 +15,8 @@ import { NEUTRON_AGENT_ACTIONS, neutronAgent, setFailNextStart, waitNeutronAgent
 import { DEFAULT_AMQP, DEFAULT_VNI } from './paths';
 import { pingMatrix } from './ping';
 import { formatKernel, formatOvs, formatPing, kernelReports, statusLines, waitKernelConverged } from './report';
-import { loadState, saveState, withLock, withState, hostOf, type HostMode } from './state';
+import { loadState, saveState, withLock, withState, hostOf, type HostMode, type VmState } from './state';
+import { dvrReport, routeVms } from './dvr-lab';
 import { teardown } from './teardown';
 import { addVm, changeVmIp, deleteVm, vmsOf } from './vms';
 
@@ -119,6 +120,8 @@ vm.command('add')
         const v = await addVm(s, h, true, o.network);
         log(`${v.name} on ${h.name}: ${v.ip} ${v.mac} port ${v.portId} ACTIVE after ${secs(Date.now() - t0)}`);
       }
+      // a DVR lab's VMs route through the distributed router (docs/lab.md#dvr)
+      if (s.dvr) await routeVms(s);
     });
   });
 vm.command('del')
@@ -253,9 +256,25 @@ program
   .description('full VM ping matrix, one line per ordered pair (ARP caches flushed first)')
   .action(async () => {
     await withState(async (s) => {
-      const res = await pingMatrix(Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name)));
+      const onOvs = (v: VmState) => s.hosts[v.host]?.kind === 'ovs';
+      const res = await pingMatrix(
+        Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name)),
+        (a, b) => s.dvr !== undefined && onOvs(a) && onOvs(b),
+      );
       for (const l of formatPing(res)) log(l);
       if (res.some((r) => !r.ok)) process.exitCode = 1;
+    });
+  });
+
+program
+  .command('dvr')
+  .description(
+    "DVR hosts: br-tun tables 1/9 and br-int tables 1/3 flow counts, and each qrouter-*'s permanent neighbours, read in the host's own mount namespace (docs/lab.md#dvr)",
+  )
+  .action(async () => {
+    await withState(async (s) => {
+      if (!s.dvr) throw new Error('not a DVR lab (lab up --dvr)');
+      for (const l of await dvrReport(s)) log(l);
     });
   });
 
