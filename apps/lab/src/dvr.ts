@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { renderIni } from './config';
 import { LAB_ROOT, LAB_RUN, POLLING_INTERVAL } from './paths';
-import type { HostState } from './state';
+import type { HostMode, HostState } from './state';
 
 /** `agent_mode` of a DVR lab host's L3 agent (neutron/conf/agent/l3/config.py). */
 export type L3AgentMode = 'dvr' | 'dvr_snat';
@@ -66,6 +66,18 @@ export function dvrMountPaths(host: string): { mntDir: string; mntFile: string; 
 export function hostExecArgv(h: Pick<HostState, 'name' | 'ns'>, dvr: boolean, argv: string[], cwd?: string): string[] {
   if (!dvr) return ['ip', 'netns', 'exec', h.ns, ...argv];
   return ['nsenter', `--mount=${dvrMountPaths(h.name).mntFile}`, `--net=/run/netns/${h.ns}`, ...(cwd ? [`--wd=${cwd}`] : []), '--', ...argv];
+}
+
+/**
+ * The mode of an OVS host on a DVR lab: l2pop and the ARP responder on, whatever was asked.
+ * The OVS agent turns `arp_responder` on itself when DVR runs over tunnels, and reports it
+ * (`ovs_dvr_neutron_agent.py`; docs/dvr.md#findings `dvr_arp_responder_forced`), and it exits
+ * with l2pop off (`dvr_l2pop_off`).
+ * @throws Error when l2pop off is asked for
+ */
+export function dvrHostMode(asked: HostMode): HostMode {
+  if (!asked.l2pop) throw new Error('a DVR host needs l2_population on (the OVS agent refuses DVR over tunnels without it)');
+  return { l2pop: true, arp: true };
 }
 
 /** True when the lab state says the host runs DVR (an OVS host of a `lab up --dvr` lab). */

@@ -12,7 +12,7 @@ import { apiUp } from './api';
 import { ensureBroker, ensureHostRelay, ensureRootRelay } from './broker';
 import { lbHostName, lbUnderlayIp, ovsHostName, ovsUnderlayIp } from './config';
 import { createDatabase, ensureMariadb, migrateDatabase } from './db';
-import { isDvrHost } from './dvr';
+import { dvrHostMode, isDvrHost } from './dvr';
 import { ensureDvrMountNs, ensureDvrRouter, ensureL3Agent, routeVms, waitL3AgentAlive, waitQrouter } from './dvr-lab';
 import { ensureFabric, ensureHost } from './fabric';
 import { switchModes } from './modes';
@@ -160,6 +160,9 @@ async function converge(
     let h = lab.hosts[p.name];
     if (!h) {
       h = { name: p.name, kind: p.kind, index: p.index, underlayIp: p.underlayIp, ns: hostNs(p.name), mode: explicit ?? labMode };
+      // DVR with tunnels forces the ARP responder on (the agent reports arp_responder_enabled true)
+      // and refuses to start without l2pop: a DVR host's mode is Lab3 (docs/lab.md#dvr)
+      if (lab.dvr && p.kind === 'ovs') h.mode = dvrHostMode(h.mode);
       lab.hosts[p.name] = h;
     } else if (explicit && (explicit.l2pop !== h.mode.l2pop || explicit.arp !== h.mode.arp)) {
       toSwitch.push({ host: h, mode: explicit });

@@ -1,7 +1,7 @@
 import ini from 'ini';
 import { describe, expect, it } from 'vitest';
 import { DVR_BASE_MAC, renderOvsIni, renderServerConf } from '../src/config';
-import { dvrMountPaths, hostExecArgv, isDvrHost, l3AgentMode, renderL3AgentIni } from '../src/dvr';
+import { dvrHostMode, dvrMountPaths, hostExecArgv, isDvrHost, l3AgentMode, renderL3AgentIni } from '../src/dvr';
 import { nodeAgentArgv, NODE_AGENT_MAIN } from '../src/l2scope-agents';
 import { REPO_ROOT } from '../src/l2scope';
 import { plannedHosts } from '../src/lab';
@@ -37,6 +37,11 @@ describe('DVR lab config (docs/lab.md#dvr)', () => {
     const c = ini.parse(renderL3AgentIni('dvr'));
     expect(c.DEFAULT).toMatchObject({ interface_driver: 'openvswitch', ovs_use_veth: true, agent_mode: 'dvr', enable_metadata_proxy: false });
     expect(c.ovs.ovsdb_connection).toBe('tcp:127.0.0.1:6640');
+  });
+
+  it('a DVR host runs l2pop and the ARP responder (the agent forces it and reports it), and refuses l2pop off', () => {
+    expect(dvrHostMode({ l2pop: true, arp: false })).toEqual({ l2pop: true, arp: true });
+    expect(() => dvrHostMode({ l2pop: false, arp: true })).toThrow(/l2_population/);
   });
 
   it('only OVS hosts of a DVR lab are DVR hosts', () => {
