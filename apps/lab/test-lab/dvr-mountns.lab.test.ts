@@ -46,6 +46,9 @@ describe('a DVR host sees its own qrouter-* only', () => {
     await removeAllDvrMountNs();
     for (const h of hosts) await run('ip', ['netns', 'del', h.ns], { allowFail: true });
     rmSync(scratch, { recursive: true, force: true });
+    // the lab's own paths for whatever runs next in this process
+    delete process.env.L2SCOPE_LAB_RUN;
+    delete process.env.L2SCOPE_LAB_ROOT;
   });
 
   it('the same qrouter name on two hosts, each with its own neighbour', async () => {
