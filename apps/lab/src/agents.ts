@@ -28,7 +28,10 @@ export function writeAgentConfig(s: LabState, h: HostState): void {
   writeFileSync(path.join(paths.hostEtc(h.name), 'neutron.conf'), renderAgentNeutronConf(h.name, agentTransportUrl(s.amqpUrl)));
   const ini = agentIniPath(h);
   if (!existsSync(ini)) {
-    writeFileSync(ini, h.kind === 'ovs' ? renderOvsIni(h.underlayIp, h.mode, s.gre !== undefined) : renderLinuxbridgeIni(h.underlayIp, h.mode));
+    writeFileSync(
+      ini,
+      h.kind === 'ovs' ? renderOvsIni(h.underlayIp, h.mode, s.gre !== undefined, s.dvr !== undefined) : renderLinuxbridgeIni(h.underlayIp, h.mode),
+    );
   }
 }
 
@@ -79,9 +82,9 @@ export async function stopAgent(s: LabState, host: string): Promise<void> {
   delete s.procs[agentKey(host)];
 }
 
-/** The host's agent row in the API, if any. */
+/** The host's L2 agent row in the API, if any (a DVR host also has an `L3 agent` row, docs/lab.md#dvr). */
 export async function agentOf(host: string): Promise<NeutronAgent | undefined> {
-  return (await listAgents(host))[0];
+  return (await listAgents(host)).find((a) => a.agent_type !== 'L3 agent');
 }
 
 /**

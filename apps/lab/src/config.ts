@@ -48,7 +48,19 @@ export interface ServerConfigInput {
   /** `transport_url` for the server (root namespace), e.g. `rabbit://guest:guest@127.0.0.1:5672/`. */
   transportUrl: string;
   apiPort: number;
+  /**
+   * `lab up --dvr` (docs/lab.md#dvr): load the router service plugin, make routers distributed by
+   * default and give the DVR MACs their own base ({@link DVR_BASE_MAC}).
+   */
+  dvr?: boolean;
 }
+
+/**
+ * `[DEFAULT] dvr_base_mac` of the DVR lab: neutron-server derives each host's DVR MAC from it
+ * (`neutron/db/dvr_mac_db.py`); it must differ from `base_mac` (fa:16:3e:00:00:00). This is
+ * Neutron's own default, written out so the lab's captures say which base they used.
+ */
+export const DVR_BASE_MAC = 'fa:16:3f:00:00:00';
 
 /** `neutron.conf` of neutron-server (docs/lab.md#server; docs/lab.md#gotcha-1: `[experimental] linuxbridge`). */
 export function renderServerConf(c: ServerConfigInput): string {
@@ -56,7 +68,8 @@ export function renderServerConf(c: ServerConfigInput): string {
     DEFAULT: {
       debug: true,
       core_plugin: 'ml2',
-      service_plugins: '',
+      service_plugins: c.dvr ? 'router' : '',
+      ...(c.dvr ? { router_distributed: true, dvr_base_mac: DVR_BASE_MAC } : {}),
       auth_strategy: 'noauth',
       bind_host: '127.0.0.1',
       bind_port: c.apiPort,
@@ -128,8 +141,10 @@ export function renderLinuxbridgeIni(localIp: string, mode: HostMode): string {
  * namespace's own loopback, native OpenFlow on 127.0.0.1:6633, VXLAN on 8472 like the kernel.
  * @param gre also `tunnel_types = gre` (`lab up --gre`, docs/lab.md#gre): the agent then makes
  *   `gre-<hex of remote ip>` ports and table 3 flows for GRE networks (GRE needs no UDP port)
+ * @param dvr also `enable_distributed_routing = True` (`lab up --dvr`, docs/lab.md#dvr): the agent
+ *   asks the server for its DVR MAC at start and builds br-tun tables 1/9 and br-int tables 1/3
  */
-export function renderOvsIni(localIp: string, mode: HostMode, gre = false): string {
+export function renderOvsIni(localIp: string, mode: HostMode, gre = false, dvr = false): string {
   return renderIni({
     ovs: {
       local_ip: localIp,
@@ -147,6 +162,7 @@ export function renderOvsIni(localIp: string, mode: HostMode, gre = false): stri
       arp_responder: mode.arp,
       vxlan_udp_port: VXLAN_PORT,
       polling_interval: POLLING_INTERVAL,
+      ...(dvr ? { enable_distributed_routing: true } : {}),
     },
     securitygroup: { enable_security_group: false, firewall_driver: 'noop' },
   });

@@ -25,6 +25,7 @@ import amqp from 'amqplib';
 import { COMMAND_WIRE, NODE_EXCHANGE, nodeAgentPermissions, nodeAgentUser } from '@l2scope/domain';
 import { agentIniPath } from './agents';
 import { amqpEndpoint } from './broker';
+import { hostExecArgv, isDvrHost } from './dvr';
 import { run } from './exec';
 import { REPO_ROOT } from './l2scope';
 import { commandLine, neutronAgentArgv } from './neutron-agent';
@@ -134,28 +135,19 @@ async function declareLabExchanges(amqpUrl: string): Promise<void> {
 
 /** The argv of a host's node agent (pure). */
 export function nodeAgentArgv(
-  s: Pick<LabState, 'amqpUrl'>,
+  s: Pick<LabState, 'amqpUrl' | 'dvr'>,
   h: HostState,
   o: NodeAgentOptions = {},
   node = process.execPath,
   cred?: { user: string; password: string },
 ): string[] {
-  const argv = [
-    'ip',
-    'netns',
-    'exec',
-    h.ns,
-    node,
-    '--import',
-    'tsx',
-    NODE_AGENT_MAIN,
-    '--host',
-    h.name,
-    '--amqp',
-    nodeAgentAmqpUrl(s.amqpUrl, cred),
-    '--ini',
-    agentIniPath(h),
-  ];
+  // a DVR host's node agent runs in the host's own mount namespace, to read its own qrouter-* (docs/lab.md#dvr)
+  const argv = hostExecArgv(
+    h,
+    isDvrHost(s, h),
+    [node, '--import', 'tsx', NODE_AGENT_MAIN, '--host', h.name, '--amqp', nodeAgentAmqpUrl(s.amqpUrl, cred), '--ini', agentIniPath(h)],
+    REPO_ROOT,
+  );
   argv.push('--type', h.kind === 'ovs' ? 'openvswitch' : 'linuxbridge');
   if (h.kind === 'ovs') {
     // the VTEP sits on br-phy (userspace datapath): VXLAN leaves through ul0, its uplink

@@ -12,10 +12,12 @@ import { apiUp } from './api';
 import { ensureBroker, ensureHostRelay, ensureRootRelay } from './broker';
 import { lbHostName, lbUnderlayIp, ovsHostName, ovsUnderlayIp } from './config';
 import { createDatabase, ensureMariadb, migrateDatabase } from './db';
+import { dvrHostMode, isDvrHost } from './dvr';
+import { ensureDvrMountNs, ensureDvrRouter, ensureL3Agent, routeVms, waitL3AgentAlive, waitQrouter } from './dvr-lab';
 import { ensureFabric, ensureHost } from './fabric';
 import { switchModes } from './modes';
 import { ensureOvsDaemons, waitOvsBridges } from './ovs';
-import { ensurePackages, LINUXBRIDGE_PACKAGES, OVS_PACKAGES } from './packages';
+import { DVR_PACKAGES, ensurePackages, LINUXBRIDGE_PACKAGES, OVS_PACKAGES } from './packages';
 import { hostNs, LAB_ROOT } from './paths';
 import { isRunning } from './procs';
 import { ensureServer, writeServerConfig } from './server';
@@ -39,6 +41,11 @@ export interface UpOptions {
   vms: boolean;
   /** `--gre`: OVS hosts also run `tunnel_types = gre` and a GRE network is made for them (docs/lab.md#gre). */
   gre?: boolean;
+  /**
+   * `--dvr` (needs `--gre` and at least 2 OVS hosts): distributed routing, an L3 agent per OVS host in
+   * its own mount namespace, and the router `l2lab-dvr` on the VXLAN and GRE subnets (docs/lab.md#dvr).
+   */
+  dvr?: boolean;
 }
 
 /**
@@ -85,7 +92,7 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     t = now;
   };
 
-  await ensurePackages(opts.ovsHosts > 0 ? [...LINUXBRIDGE_PACKAGES, ...OVS_PACKAGES] : LINUXBRIDGE_PACKAGES, log);
+  await ensurePackages([...LINUXBRIDGE_PACKAGES, ...(opts.ovsHosts > 0 ? OVS_PACKAGES : []), ...(opts.dvr ? DVR_PACKAGES : [])], log);
   step('packages');
 
   let s = state;
@@ -94,6 +101,10 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
   if (warm && s!.amqpUrl !== opts.amqpUrl) throw new Error(`the running lab uses ${s!.amqpUrl}; run "lab down" before changing --amqp`);
   if (warm && (s!.gre !== undefined) !== (opts.gre === true))
     throw new Error(`the running lab ${s!.gre ? 'has' : 'has no'} GRE (OVS tunnel_types); run "lab down" before ${opts.gre ? 'adding' : 'dropping'} --gre`);
+  if (opts.dvr && (!opts.gre || opts.ovsHosts < 2))
+    throw new Error('--dvr needs --gre and --ovs-hosts 2 or more (the router joins the VXLAN and the GRE subnet)');
+  if (warm && (s!.dvr !== undefined) !== (opts.dvr === true))
+    throw new Error(`the running lab ${s!.dvr ? 'has' : 'has no'} DVR; run "lab down" before ${opts.dvr ? 'adding' : 'dropping'} --dvr`);
   if (s && !warm) {
     log('found a lab whose neutron-server is not running: tearing its leftovers down first');
     await teardown(s, log);
@@ -104,6 +115,7 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     for (const dir of ['etc', 'agents', 'ovs']) rmSync(path.join(LAB_ROOT, dir), { recursive: true, force: true });
     s = emptyState(opts.amqpUrl, opts.vni);
     if (opts.gre) s.gre = { networkId: null, subnetId: null };
+    if (opts.dvr) s.dvr = { routerId: null };
   }
   const lab = s;
   try {
@@ -126,7 +138,7 @@ async function converge(
   await ensureMariadb(log);
   step('broker + mariadb');
 
-  writeServerConfig(lab.amqpUrl);
+  writeServerConfig(lab.amqpUrl, lab.dvr !== undefined);
   if (!warm) {
     await createDatabase(true);
     lab.dbCreated = true;
@@ -148,6 +160,9 @@ async function converge(
     let h = lab.hosts[p.name];
     if (!h) {
       h = { name: p.name, kind: p.kind, index: p.index, underlayIp: p.underlayIp, ns: hostNs(p.name), mode: explicit ?? labMode };
+      // DVR with tunnels forces the ARP responder on (the agent reports arp_responder_enabled true)
+      // and refuses to start without l2pop: a DVR host's mode is Lab3 (docs/lab.md#dvr)
+      if (lab.dvr && p.kind === 'ovs') h.mode = dvrHostMode(h.mode);
       lab.hosts[p.name] = h;
     } else if (explicit && (explicit.l2pop !== h.mode.l2pop || explicit.arp !== h.mode.arp)) {
       toSwitch.push({ host: h, mode: explicit });
@@ -155,6 +170,7 @@ async function converge(
     await ensureHost(lab, h, h.kind !== 'ovs');
     lab.procs[`relay:${h.name}`] = await ensureHostRelay(h.ns, h.name, lab.procs[`relay:${h.name}`]);
     if (h.kind === 'ovs') await ensureOvsDaemons(lab, h);
+    if (isDvrHost(lab, h)) await ensureDvrMountNs(h);
     writeAgentConfig(lab, h);
     saveState(lab);
   }
@@ -171,6 +187,13 @@ async function converge(
   await Promise.all(started.map((h) => waitAgentStarted(h, startAt, h.mode)));
   for (const h of started) if (h.kind === 'ovs') await waitOvsBridges(h);
   if (started.length) step(`agents alive (${started.map((h) => h.name).join(', ')})`);
+  const l3 = [];
+  for (const h of Object.values(lab.hosts)) if (isDvrHost(lab, h) && (await ensureL3Agent(lab, h))) l3.push(h);
+  saveState(lab);
+  if (l3.length) {
+    await Promise.all(l3.map((h) => waitL3AgentAlive(h.name, startAt)));
+    step(`L3 agents alive (${l3.map((h) => h.name).join(', ')})`);
+  }
   if (toSwitch.length) {
     await switchModes(lab, toSwitch, false);
     step(`mode switch (${toSwitch.map((x) => x.host.name).join(', ')})`);
@@ -178,6 +201,11 @@ async function converge(
 
   await ensureNetwork(lab);
   if (lab.gre) await ensureGreNetwork(lab);
+  // the router before the VMs: the server then casts add_arp_entry for each VM port (l3_dvr_db.py
+  // update_arp_entry_for_dvr_service_port), which the tap sees; entries of ports older than the
+  // router reach the L3 agents only in RPC replies (docs/dvr.md#limits)
+  const routerId = lab.dvr ? await ensureDvrRouter(lab) : null;
+  saveState(lab);
   if (opts.vms) {
     const created = [];
     const onNet = (h: HostState, n: 'vxlan' | 'gre') => vmsOf(lab, h.name).filter((v) => (v.network ?? 'vxlan') === n).length;
@@ -187,6 +215,15 @@ async function converge(
     step(`network + ${created.length} VMs ACTIVE`);
   } else {
     step('network');
+  }
+  if (routerId && opts.vms) {
+    await routeVms(lab);
+    await Promise.all(
+      Object.values(lab.hosts)
+        .filter((h) => isDvrHost(lab, h))
+        .map((h) => waitQrouter(h, routerId)),
+    );
+    step(`DVR router ${routerId} on every OVS host`);
   }
   for (const key of Object.keys(lab.procs)) if (key.startsWith('agent:') && !lab.hosts[key.slice(agentKey('').length)]) delete lab.procs[key];
   return { state: lab, timings };

@@ -15,7 +15,8 @@ import { NEUTRON_AGENT_ACTIONS, neutronAgent, setFailNextStart, waitNeutronAgent
 import { DEFAULT_AMQP, DEFAULT_VNI } from './paths';
 import { pingMatrix } from './ping';
 import { formatKernel, formatOvs, formatPing, kernelReports, statusLines, waitKernelConverged } from './report';
-import { loadState, saveState, withLock, withState, hostOf, type HostMode } from './state';
+import { loadState, saveState, withLock, withState, hostOf, type HostMode, type VmState } from './state';
+import { dvrReport, routeVms } from './dvr-lab';
 import { teardown } from './teardown';
 import { addVm, changeVmIp, deleteVm, vmsOf } from './vms';
 
@@ -50,6 +51,11 @@ program
   .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (docs/lab.md#ovs-host); the same as --ovs-hosts 1', false)
   .option('--ovs-hosts <n>', `add OVS hosts ovs1..ovsN (0..${MAX_OVS_HOSTS}) at 10.0.20.21.. (docs/lab.md#ovs-host)`, (v) => Number.parseInt(v, 10))
   .option('--gre', 'OVS hosts also run tunnel_types gre; a GRE network (key = --vni) gets one VM per OVS host (docs/lab.md#gre)', false)
+  .option(
+    '--dvr',
+    'distributed routing: an L3 agent per OVS host in its own mount namespace and a router on the two subnets; needs --gre, --ovs-hosts 2+ (docs/lab.md#dvr)',
+    false,
+  )
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
@@ -67,6 +73,7 @@ program
       ovsHost: boolean;
       ovsHosts?: number;
       gre: boolean;
+      dvr: boolean;
       vms: boolean;
       amqp: string;
       l2scopeAgents: boolean;
@@ -86,6 +93,7 @@ program
             amqpUrl: o.amqp,
             vms: o.vms,
             gre: o.gre,
+            dvr: o.dvr,
           },
           log,
         );
@@ -112,6 +120,8 @@ vm.command('add')
         const v = await addVm(s, h, true, o.network);
         log(`${v.name} on ${h.name}: ${v.ip} ${v.mac} port ${v.portId} ACTIVE after ${secs(Date.now() - t0)}`);
       }
+      // a DVR lab's VMs route through the distributed router (docs/lab.md#dvr)
+      if (s.dvr) await routeVms(s);
     });
   });
 vm.command('del')
@@ -246,9 +256,25 @@ program
   .description('full VM ping matrix, one line per ordered pair (ARP caches flushed first)')
   .action(async () => {
     await withState(async (s) => {
-      const res = await pingMatrix(Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name)));
+      const onOvs = (v: VmState) => s.hosts[v.host]?.kind === 'ovs';
+      const res = await pingMatrix(
+        Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name)),
+        (a, b) => s.dvr !== undefined && onOvs(a) && onOvs(b),
+      );
       for (const l of formatPing(res)) log(l);
       if (res.some((r) => !r.ok)) process.exitCode = 1;
+    });
+  });
+
+program
+  .command('dvr')
+  .description(
+    "DVR hosts: br-tun tables 1/9 and br-int tables 1/3 flow counts, and each qrouter-*'s permanent neighbours, read in the host's own mount namespace (docs/lab.md#dvr)",
+  )
+  .action(async () => {
+    await withState(async (s) => {
+      if (!s.dvr) throw new Error('not a DVR lab (lab up --dvr)');
+      for (const l of await dvrReport(s)) log(l);
     });
   });
 

@@ -26,6 +26,9 @@ export const LINUXBRIDGE_PACKAGES = [
 /** Extra packages for the userspace Open vSwitch host (docs/lab.md#ovs-host). */
 export const OVS_PACKAGES = ['openvswitch-switch', 'neutron-openvswitch-agent'];
 
+/** Extra packages for `lab up --dvr` (docs/lab.md#dvr): the L3 agent (it pulls keepalived, haproxy, radvd; none is started). */
+export const DVR_PACKAGES = ['neutron-l3-agent'];
+
 /** debconf preseed lines (docs/lab.md#packages). */
 export const PRESEED = [
   'neutron-common neutron/configure_db boolean false',

@@ -29,14 +29,15 @@ export function parsePingSummary(text: string): { sent: number; received: number
 
 /**
  * Ping every other VM of the same network from every VM (sequentially, so ARP and FDB effects stay
- * readable). VMs of the VXLAN and the GRE network (docs/lab.md#gre) are never paired: no router joins them.
+ * readable). VMs of the VXLAN and the GRE network (docs/lab.md#gre) are paired only where `routed`
+ * says a router joins them: on a DVR lab, VMs of OVS hosts (docs/lab.md#dvr); otherwise never.
  */
-export async function pingMatrix(vms: VmState[]): Promise<PingResult[]> {
+export async function pingMatrix(vms: VmState[], routed: (a: VmState, b: VmState) => boolean = () => false): Promise<PingResult[]> {
   await Promise.all(vms.map(flushVmArp));
   const out: PingResult[] = [];
   for (const a of vms) {
     for (const b of vms) {
-      if (a === b || (a.network ?? 'vxlan') !== (b.network ?? 'vxlan')) continue;
+      if (a === b || ((a.network ?? 'vxlan') !== (b.network ?? 'vxlan') && !routed(a, b))) continue;
       const r = await nsRun(a.ns, 'ping', ['-n', '-c', '3', '-i', '0.2', '-W', '1', '-w', '4', b.ip], { allowFail: true });
       const s = parsePingSummary(r.stdout);
       out.push({ from: a.name, to: b.name, toIp: b.ip, ok: s.received > 0, ...s });

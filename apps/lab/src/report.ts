@@ -105,7 +105,7 @@ export async function statusLines(s: LabState): Promise<string[]> {
   }
   out.push('hosts:');
   for (const h of Object.values(s.hosts)) {
-    const a = agents.find((x) => x.host === h.name);
+    const a = agents.find((x) => x.host === h.name && x.agent_type !== 'L3 agent');
     const api = a
       ? `${a.alive ? 'alive' : 'DOWN'} started_at ${a.started_at} l2_population=${a.configurations.l2_population} tunneling_ip=${a.configurations.tunneling_ip}`
       : 'no agent row';

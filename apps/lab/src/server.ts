@@ -9,11 +9,11 @@ import { waitFor } from './exec';
 import { API_PORT, paths } from './paths';
 import { isRunning, startDaemon, tail, type ProcRecord } from './procs';
 
-/** Write `neutron.conf` and `ml2_conf.ini` for the server. */
-export function writeServerConfig(amqpUrl: string): void {
+/** Write `neutron.conf` and `ml2_conf.ini` for the server (`dvr`: the router plugin and distributed routers, docs/lab.md#dvr). */
+export function writeServerConfig(amqpUrl: string, dvr = false): void {
   mkdirSync(paths.etc, { recursive: true });
   mkdirSync(`${paths.neutronState}/lock`, { recursive: true });
-  writeFileSync(paths.serverConf, renderServerConf({ transportUrl: serverTransportUrl(amqpUrl), apiPort: API_PORT }));
+  writeFileSync(paths.serverConf, renderServerConf({ transportUrl: serverTransportUrl(amqpUrl), apiPort: API_PORT, dvr }));
   writeFileSync(paths.ml2Conf, renderMl2Conf());
 }
 

@@ -61,6 +61,12 @@ export interface LabState {
   dbCreated: boolean;
   /** `lab up --gre`: OVS hosts run `tunnel_types = vxlan,gre`, and the GRE network exists (docs/lab.md#gre). */
   gre?: { networkId: string | null; subnetId: string | null };
+  /**
+   * `lab up --dvr` (docs/lab.md#dvr): the server has the router plugin and distributed routers, every
+   * OVS host runs `enable_distributed_routing` and a neutron-l3-agent in its own mount namespace,
+   * and the router `l2lab-dvr` joins the VXLAN and GRE subnets.
+   */
+  dvr?: { routerId: string | null };
   /** Hosts whose next `neutron-agent start` starts an agent that cannot come back (a test hook, consumed once). */
   failNextStart?: string[];
 }

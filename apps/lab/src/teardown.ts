@@ -9,6 +9,7 @@ import amqp from 'amqplib';
 import path from 'node:path';
 import { amqpEndpoint } from './broker';
 import { dropDatabase } from './db';
+import { removeAllDvrMountNs } from './dvr-lab';
 import { listNamespaces, run } from './exec';
 import { LAB_ROOT, LAB_RUN, NS_PREFIX, paths } from './paths';
 import { stopDaemon } from './procs';
@@ -22,7 +23,7 @@ export function stopOrder(keys: string[]): string[] {
 /** Stop rank of a process key: l2scope, agents, vswitchd, ovsdb, host relays, server, root relay, anything else. */
 export function rankOf(k: string): number {
   if (k.startsWith('l2scope:')) return 0;
-  if (k.startsWith('agent:')) return 1;
+  if (k.startsWith('agent:') || k.startsWith('l3agent:')) return 1;
   if (k.startsWith('vswitchd:')) return 2;
   if (k.startsWith('ovsdb:')) return 3;
   if (k.startsWith('relay:')) return 4;
@@ -63,6 +64,8 @@ export async function stopAll(s: LabState, log: (s: string) => void): Promise<vo
 /** Tear the whole lab down. */
 export async function teardown(s: LabState | null, log: (s: string) => void, opts: { keepDb?: boolean } = {}): Promise<void> {
   if (s) await stopAll(s, log);
+  // DVR hosts' mount namespaces (docs/lab.md#dvr): their qrouter-* namespaces go with them
+  await removeAllDvrMountNs();
   const existing = await listNamespaces();
   const ours = new Set([...(s?.namespaces ?? []), ...existing.filter((n) => n.startsWith(NS_PREFIX))]);
   // VMs first, then hosts, the fabric last
@@ -74,7 +77,7 @@ export async function teardown(s: LabState | null, log: (s: string) => void, opt
   }
   if (s) await purgeQueues(s.amqpUrl, log);
   rmSync(LAB_RUN, { recursive: true, force: true });
-  for (const dir of ['etc', 'agents', 'ovs', 'neutron']) rmSync(path.join(LAB_ROOT, dir), { recursive: true, force: true });
+  for (const dir of ['etc', 'agents', 'ovs', 'neutron', 'netns']) rmSync(path.join(LAB_ROOT, dir), { recursive: true, force: true });
   // the node agents' state dirs (replay caches, ini backup indexes) name files of this lab only
   for (const dir of existsSync(LAB_ROOT) ? readdirSync(LAB_ROOT) : [])
     if (dir.startsWith('l2scope-agent-')) rmSync(path.join(LAB_ROOT, dir), { recursive: true, force: true });

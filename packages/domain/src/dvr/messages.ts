@@ -44,10 +44,16 @@ export function isDvrMethod(method: string): method is DvrMethod {
 /** Most `dvr_macs` rows accepted in one update (one per host: 1,000 hypervisors with room to spare). */
 export const MAX_DVR_MACS = 10_000;
 
+/**
+ * A MAC as Neutron sends it, normalised to lower-case with colons. `dvr_mac_address_update` carries
+ * netaddr's default EUI-48 form, upper-case with dashes (`FA-16-3F-1B-9F-1D`, seen on the DVR lab,
+ * fixtures/dvr-lab.jsonl: `dvr_host_macs` rows straight from the database); ports' MACs come with
+ * colons (`fa:16:3e:66:1f:8a`). A mix of both separators is refused.
+ */
 const mac = z
   .string()
-  .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'not a MAC address')
-  .transform((s) => s.toLowerCase());
+  .regex(/^[0-9a-fA-F]{2}(?:(:[0-9a-fA-F]{2}){5}|(-[0-9a-fA-F]{2}){5})$/, 'not a MAC address')
+  .transform((s) => s.toLowerCase().replaceAll('-', ':'));
 const ip = z.union([z.ipv4(), z.ipv6()], { error: 'not an IP address' });
 const id = z.string().min(1).max(255);
 
