@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     // integration suites talk to the real RabbitMQ and database; keep them sequential and patient
     fileParallelism: false,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 300_000,
+    hookTimeout: 600_000,
   },
 });

@@ -167,5 +167,5 @@ describe('back-pressure', () => {
     expect(statsSeqs(slow).at(-1)).toBe(n); // the coalesced stats are the current ones
     expect(missed).toBeGreaterThanOrEqual(30);
     expect(server.behindCount).toBe(0);
-  }, 120_000);
+  }, 600_000); // a bound, not a pace: every window is waited for, and a busy machine deflates slowly
 });

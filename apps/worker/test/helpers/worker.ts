@@ -95,10 +95,10 @@ export async function spawnWorker(
   const port = await waitFor(
     'the worker to print its port',
     () => Number(/live server on \S+:(\d+)/.exec(out)?.[1] ?? 0) || (child.exitCode !== null ? -1 : 0),
-    60_000,
+    300_000, // a bound: tsx compiles the worker first, minutes on a busy machine
   );
   if (port < 0) throw new Error(`the worker exited: ${out}`);
-  await waitFor(readyWhat, () => ready(port), 30_000);
+  await waitFor(readyWhat, () => ready(port), 120_000);
   return { child, port, output: () => out };
 }
 
