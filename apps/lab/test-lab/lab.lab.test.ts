@@ -1,8 +1,8 @@
 /**
  * `npm run test:lab`: a real Neutron lab (3 Linux bridge hosts) tapped live by l2scope's worker.
- * In Lab2 and Lab3 it creates and deletes VMs, changes a VM's IP and restarts an agent; after each
- * step l2scope's model must equal what neutron-server's API says (hosts, ports) and what the
- * kernels hold (permanent FDB rows on vxlan-<VNI>, PERMANENT neighbours in Lab3). Replaces any
+ * In Lab2 and Lab3 it creates and deletes VMs (in Lab3 it also adds a second VM, changes a VM's IP
+ * and restarts an agent); after each step l2scope's model must equal what neutron-server's API says
+ * (hosts, ports) and what the kernels hold (permanent FDB rows on vxlan-<VNI>, PERMANENT neighbours in Lab3). Replaces any
  * running lab, and tears the lab down at the end. Needs root on Debian 12.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,20 +88,24 @@ describe.each([
     else expect(total).toBeGreaterThan(0);
   });
 
-  it('a second VM on a host', async () => {
+  // A second VM, an IP change and an agent restart are l2pop steps whose outcome does not depend on
+  // the ARP responder beyond the neighbour rows Lab3 checks: they run once, in Lab3 (CI time).
+  const inLab3 = arp === 'on' ? it : it.skip;
+
+  inLab3('a second VM on a host', async () => {
     await timed(`${name}: vm add controller (2nd)`, () => lab('vm', 'add', '--host', 'controller'));
     const c = await converge(worker, `${name} second VM`);
     expect(c.kernelFdb.compute1).toHaveLength(5);
   });
 
-  it('a VM changes its IP (update_fdb_entries chg_ip)', async () => {
+  inLab3('a VM changes its IP (update_fdb_entries chg_ip)', async () => {
     await timed(`${name}: vm ip`, () => lab('vm', 'ip', '--host', 'compute1', '172.16.1.22'));
     const c = await converge(worker, `${name} ip change`);
     if (arp === 'on') expect(c.kernelNeigh.controller!.some((r) => r.startsWith('172.16.1.22 '))).toBe(true);
     expect(c.ports.some((p) => p.fixed_ips.some((f) => f.ip_address === '172.16.1.22'))).toBe(true);
   });
 
-  it('an agent restarts', async () => {
+  inLab3('an agent restarts', async () => {
     await timed(`${name}: agent restart compute1`, () => lab('agent', 'restart', 'compute1'));
     const c = await converge(worker, `${name} agent restart`);
     expect(c.kernelFdb.compute1!.length).toBeGreaterThan(0);
