@@ -10,11 +10,15 @@ import { type BumReport, type FullNodeSnapshot, BumFdb, BumMeter, NODE_EXCHANGE,
 import type { NodesStatus } from '@l2scope/worker';
 import { type NodeAgentLogin, type Stack, root } from './stack';
 
-/** Epoch seconds of a step's snapshot in `fixtures/<scenario>/events.tsv` (the worker's `--until`). */
+/**
+ * Epoch seconds of a step's snapshot in `fixtures/<scenario>/events.tsv` (the worker's `--until`):
+ * a line `<epoch>\tsnapshot <step>`, or in the three-column files (`dvr-lab`, `gre-ovs`)
+ * `<epoch>\tsnapshot\t<step>`.
+ */
 export function stepUntil(scenario: string, step: string): string {
   for (const line of readFileSync(path.join(root, 'fixtures', scenario, 'events.tsv'), 'utf8').split('\n')) {
-    const [epoch, text] = line.split('\t');
-    if (text === `snapshot ${step}` && epoch) return epoch;
+    const [epoch, ...text] = line.split('\t');
+    if (text.join(' ') === `snapshot ${step}` && epoch) return epoch;
   }
   throw new Error(`no step ${step} in ${scenario}`);
 }

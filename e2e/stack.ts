@@ -102,7 +102,7 @@ export interface Stack {
   vhost: TestVhost | null;
   /** The tap's least-privilege RabbitMQ user (set with `amqp` / `nodeAmqp`): `vhost.closeConnections(tapUser)` cuts it off. */
   tapUser: string | null;
-  /** With `nodeAmqp`: per host of {@link FIXTURE_NODE_HOSTS}, its node agent's login (topic permission for its own keys). */
+  /** With `nodeAmqp`: per host of {@link FIXTURE_NODE_HOSTS} (or `nodeHosts`), its node agent's login (topic permission for its own keys). */
   nodeAgents: ReadonlyMap<string, NodeAgentLogin>;
   stop(): Promise<void>;
 }
@@ -114,9 +114,10 @@ export interface Stack {
  * gets its node agent's user (tests publish node snapshots and BUM reports as them, `nodeAgents`,
  * see `nodePublisher`); without `amqp` only that exchange is tapped
  * (`--node-amqp`), so a capture can still be replayed in-process.
+ * `nodeHosts` replaces {@link FIXTURE_NODE_HOSTS} as the hosts given a node agent user (e.g. the DVR lab's `ovs1`..`ovs3`).
  * `workerArgs` are passed on (e.g. `--replay fixtures/lab3.jsonl --speed 0`).
  */
-export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; workerArgs?: string[] } = {}): Promise<Stack> {
+export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; workerArgs?: string[]; nodeHosts?: readonly string[] } = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const vhost = opts.amqp || opts.nodeAmqp ? await createTestVhost('l2scope-e2e') : null;
   const livePort = await freePort();
@@ -151,7 +152,7 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   // one publish-only user per host, generated names (users are broker-wide) mapped for the worker
   const nodeAgents = new Map<string, NodeAgentLogin>();
   if (vhost && opts.nodeAmqp) {
-    for (const host of FIXTURE_NODE_HOSTS) {
+    for (const host of opts.nodeHosts ?? FIXTURE_NODE_HOSTS) {
       const topics = [{ exchange: NODE_EXCHANGE.name, write: nodeAgentTopicPattern(host), read: '^$' }];
       const login = await vhost.addUser(NODE_AGENT_PRIVILEGE, { topics });
       nodeAgents.set(host, login);

@@ -6,9 +6,10 @@
  * neutron/plugins/ml2/drivers/agent/_common_agent.py (Linux bridge: `configurations` carries
  * `tunneling_ip`, `tunnel_types`, `l2_population`, `devices`; no `arp_responder`) and
  * neutron/plugins/ml2/drivers/openvswitch/agent/ovs_neutron_agent.py (adds
- * `arp_responder_enabled`, `enable_distributed_routing`).
+ * `arp_responder_enabled`, `enable_distributed_routing`); the L3 agent's `agent_mode` (l3-agent.ts).
  */
 import { z } from 'zod';
+import { L3_AGENT_MODES, type L3AgentMode } from './l3-agent';
 import { arrayUntilInvalid } from './zod-bounded';
 
 export const agentStateSchema = z
@@ -27,6 +28,8 @@ export const agentStateSchema = z
         arp_responder_enabled: z.boolean().optional(),
         enable_distributed_routing: z.boolean().optional(),
         devices: z.number().int().optional(),
+        /** L3 agent only (l3-agent.ts); a mode Neutron does not define fails the report (stored raw as undecodable). */
+        agent_mode: z.enum(L3_AGENT_MODES).optional(),
       })
       .catchall(z.unknown())
       .default({}),
@@ -56,6 +59,8 @@ export interface AgentReport {
   distributedRouting: boolean | null;
   /** `configurations.devices`: number of ports the agent handles. */
   devices: number | null;
+  /** L3 agent only: `configurations.agent_mode` (legacy, dvr, dvr_snat, dvr_no_external); null otherwise. */
+  agentMode: L3AgentMode | null;
   /** The agent's own timestamp of the report (`time`, ISO without zone, UTC). */
   reportedAt: string | null;
 }
@@ -91,6 +96,7 @@ export function toAgentReport(args: z.infer<typeof reportStateArgsSchema>): Agen
     arpResponder: c.arp_responder_enabled ?? null,
     distributedRouting: c.enable_distributed_routing ?? null,
     devices: c.devices ?? null,
+    agentMode: c.agent_mode ?? null,
     reportedAt: args.time ?? null,
   };
 }

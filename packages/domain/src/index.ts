@@ -4,6 +4,7 @@ export * from './oslo';
 export * from './json-limits';
 export * from './l2pop';
 export * from './agent';
+export * from './l3-agent';
 export * from './decode';
 export * from './capture';
 export * from './output';

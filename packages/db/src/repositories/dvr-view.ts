@@ -1,10 +1,12 @@
 /**
  * The DVR page's data (docs/dvr.md): the stored DVR messages folded in arrival order, the L2
- * agents' last report_state (the `Host` projection) and the node agents' latest snapshots, analysed
+ * agents' last report_state (the `Host` projection), the L3 agents' (`L3Agent`, their `agent_mode`)
+ * and the node agents' latest snapshots, analysed
  * by @l2scope/domain `analyzeDvr`. Read-only.
  */
 import { DVR_METHODS, type DvrView, analyzeDvr, decodeDvrArgs, dvrHostInputs, emptyDvrAnnounced, foldDvr, isDvrMethod } from '@l2scope/domain';
 import type { Db } from '../client';
+import { readL3Agents } from './l3-agents';
 import { loadNodeSnapshots } from './node-state';
 
 /** Most DVR messages folded per read (the newest ones; DVR casts are rare: one per port change on a routed subnet). */
@@ -22,7 +24,7 @@ export interface DvrPage extends DvrView {
  * Read and analyse. Each stored message's `oslo.args` is validated again with the domain's DVR
  * schema (a row that no longer validates is skipped), so nothing unchecked reaches the page.
  */
-export async function readDvrPage(db: Pick<Db, 'message' | 'host' | 'nodeState'>): Promise<DvrPage> {
+export async function readDvrPage(db: Pick<Db, 'message' | 'host' | 'nodeState' | 'l3Agent'>): Promise<DvrPage> {
   const rows = await db.message.findMany({
     where: { method: { in: [...DVR_METHODS] }, ok: true },
     orderBy: { id: 'desc' },
@@ -44,6 +46,7 @@ export async function readDvrPage(db: Pick<Db, 'message' | 'host' | 'nodeState'>
     select: { id: true, distributedRouting: true, l2population: true, arpResponder: true },
   });
   const { snapshots } = await loadNodeSnapshots(db);
+  const l3Agents = await readL3Agents(db);
   const reports = hosts.map((h) => ({ host: h.id, distributedRouting: h.distributedRouting, l2population: h.l2population, arpResponder: h.arpResponder }));
-  return { ...analyzeDvr(state, dvrHostInputs(reports, snapshots)), messages: folded, macsAt: state.macsAt };
+  return { ...analyzeDvr(state, dvrHostInputs(reports, snapshots, l3Agents)), messages: folded, macsAt: state.macsAt };
 }

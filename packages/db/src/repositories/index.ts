@@ -23,4 +23,5 @@ export * from './audit';
 export * from './toggle-jobs';
 export * from './neutron-api';
 export * from './dvr-view';
+export * from './l3-agents';
 export * from './search';

@@ -1,17 +1,18 @@
 /**
  * The worker's unit of write: one batch of ingested messages committed in ONE transaction with
- * everything derived from it (refs, model changes, the model projection, the counters, the model's
- * seq), so the database never holds a message without its effect on the model or the reverse.
+ * everything derived from it (refs, model changes, the model projection, the L3 agents, the
+ * counters, the model's seq), so the database never holds a message without its effect on the model or the reverse.
  */
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
 import { type Counters, replaceCounters } from './counters';
+import { writeL3Agents } from './l3-agents';
 import { type MessageRecord, insertMessages } from './messages';
 import { writeModelChanges, writeModelSeq } from './model-projection';
 
 /**
  * Commit a batch: its messages (with refs and model changes), the projection updated by those
- * changes, the counters as they are after it, and `seq` (the id of its last message).
+ * changes, the L3 agents that reported in it, the counters as they are after it, and `seq` (the id of its last message).
  * Messages already stored under the same delivery identity (a redelivery) are skipped
  * (`insertMessages`); their model changes are not folded into the projection a second time.
  * Throws the driver's error; nothing of the batch is stored then.
@@ -21,11 +22,13 @@ export async function commitBatch(db: Db, provider: DbProvider, batch: readonly 
   return db.$transaction(async (tx) => {
     const duplicates = await insertMessages(tx, provider, batch);
     const skipped = new Set(duplicates);
+    const fresh = batch.filter((m) => !skipped.has(m.id));
     await writeModelChanges(
       tx,
       provider,
-      batch.filter((m) => !skipped.has(m.id)).flatMap((m) => m.changes),
+      fresh.flatMap((m) => m.changes),
     );
+    await writeL3Agents(tx, fresh);
     await replaceCounters(tx, counters);
     await writeModelSeq(tx, seq);
     return duplicates;

@@ -24,6 +24,7 @@ import { type Db, readConsistent } from '../client';
 import { type StoredConvergenceSample, lagFiguresOfAnalysedHosts, recentConvergenceSamples } from './convergence';
 import { type ListedFinding, openFindings, openFindingsOfHost, openFindingsOfNetwork, resolvedFindings } from './findings';
 import { hostAnalyses, hostAnalysisOf } from './host-analyses';
+import { type L3AgentView, readL3AgentOf } from './l3-agents';
 import { findNetwork, readHostModel } from './model-projection';
 import { type HostBumReport, bumReportOf, bumReports, nodeSnapshotOf } from './node-state';
 import { readNodeRefusals } from './node-refusals';
@@ -51,6 +52,8 @@ export interface NodeHostView {
   host: string;
   /** The model's view of the host (report_state, VTEP, networks); null when the model does not know it. */
   view: HostView | null;
+  /** The host's L3 agent (its own report_state: `agent_mode`), apart from the L2 agent's `view`; null when none reported. */
+  l3Agent: L3AgentView | null;
   analysis: HostAnalysis | null;
   /** When `analysis` was made (ISO-8601), null without one. */
   analysedAt: string | null;
@@ -107,7 +110,7 @@ export async function readNodesOverview(db: Db): Promise<NodesOverview> {
 /** The host page's state; null when neither the model, an analysis nor a snapshot knows `host`. */
 export async function readNodeHost(db: Db, host: string): Promise<NodeHostView | null> {
   // one snapshot: the told rows (model) and the held rows (snapshot, analysis) of the same moment
-  const [analysis, snapshot, bum, samples, model, findings] = await readConsistent(db, (tx) =>
+  const [analysis, snapshot, bum, samples, model, findings, l3Agent] = await readConsistent(db, (tx) =>
     Promise.all([
       hostAnalysisOf(tx, host),
       nodeSnapshotOf(tx, host),
@@ -115,6 +118,7 @@ export async function readNodeHost(db: Db, host: string): Promise<NodeHostView |
       recentConvergenceSamples(tx, host, 50),
       readHostModel(tx, host),
       openFindingsOfHost(tx, host),
+      readL3AgentOf(tx, host),
     ]),
   );
   const view = hostIn(model, host) ?? null;
@@ -122,6 +126,7 @@ export async function readNodeHost(db: Db, host: string): Promise<NodeHostView |
   return {
     host,
     view,
+    l3Agent,
     analysis: analysis?.analysis ?? null,
     analysedAt: analysis?.at.toISOString() ?? null,
     snapshot,

@@ -18,6 +18,7 @@
  * - `dvr_arp_responder_forced`: DVR with tunnelling turns `arp_responder` on although the ini says
  *   false (ovs_neutron_agent.py `__init__`: "ARP responder was not enabled but is required").
  */
+import type { L3AgentMode } from '../l3-agent';
 import type { AgentIni } from '../node/ini';
 import type { DvrAnnounced } from './fold';
 import { type DvrFlows, installedDvrMac } from './flows';
@@ -30,6 +31,8 @@ export interface DvrHostInput {
   report: { distributedRouting: boolean | null; l2population: boolean | null; arpResponder: boolean | null } | null;
   /** The agent's ini as the node agent read it; null when not read. */
   ini: AgentIni | null;
+  /** The host's L3 agent's `agent_mode` from that agent's own report_state (l3-agent.ts); null without an L3 agent report or mode. */
+  l3AgentMode: L3AgentMode | null;
   /** DVR flows from the node's br-tun / br-int; null without a node snapshot. */
   flows: DvrFlows | null;
   /** The node's `qrouter-*` namespaces and their static ARP entries; null when not read. */
@@ -59,6 +62,8 @@ export interface DvrHostRow {
   distributedRouting: boolean | null;
   l2population: boolean | null;
   arpResponder: boolean | null;
+  /** The host's L3 agent's `agent_mode` (dvr, dvr_snat, legacy, dvr_no_external); null: no L3 agent report. */
+  l3AgentMode: L3AgentMode | null;
   announcedMac: string | null;
   installedMac: string | null;
   /** Peers' announced DVR MACs found in br-tun t9, of `peers` expected. */
@@ -163,6 +168,7 @@ export function analyzeDvr(announced: DvrAnnounced, hosts: readonly DvrHostInput
       distributedRouting: h.report?.distributedRouting ?? h.ini?.distributedRouting ?? null,
       l2population: h.report?.l2population ?? h.ini?.l2population ?? null,
       arpResponder: h.report?.arpResponder ?? h.ini?.arpResponderEffective ?? null,
+      l3AgentMode: h.l3AgentMode,
       announcedMac,
       installedMac,
       peersInstalled: peers - missingPeers.length,

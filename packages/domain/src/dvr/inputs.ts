@@ -1,8 +1,9 @@
 /**
  * The analysis inputs of every host from what l2scope stores: the L2 agents' last report_state
  * (the model's hosts) and the node agents' full snapshots (their `openvswitch.dvr` section and the
- * agent ini). Pure.
+ * agent ini), and the L3 agents' last report_state (their `agent_mode`, kept apart from the host's). Pure.
  */
+import type { L3AgentState } from '../l3-agent';
 import type { FullNodeSnapshot } from '../node/snapshot';
 import type { DvrHostInput } from './analysis';
 
@@ -18,13 +19,18 @@ export interface DvrReportInput {
  * One {@link DvrHostInput} per host named by a report or a snapshot (sorted by host).
  * @param reports hosts with a report_state (anonymous `vtep:<ip>` hosts are left out)
  * @param snapshots the latest full snapshot of each node agent
+ * @param l3Agents the L3 agents' latest state per host (`latestL3Agents`); a host known only by its L3 agent gets a row too
  */
-export function dvrHostInputs(reports: readonly DvrReportInput[], snapshots: readonly FullNodeSnapshot[]): DvrHostInput[] {
+export function dvrHostInputs(
+  reports: readonly DvrReportInput[],
+  snapshots: readonly FullNodeSnapshot[],
+  l3Agents: readonly Pick<L3AgentState, 'host' | 'agentMode'>[] = [],
+): DvrHostInput[] {
   const out = new Map<string, DvrHostInput>();
   const get = (host: string) => {
     let h = out.get(host);
     if (!h) {
-      h = { host, report: null, ini: null, flows: null, routers: null };
+      h = { host, report: null, ini: null, l3AgentMode: null, flows: null, routers: null };
       out.set(host, h);
     }
     return h;
@@ -42,5 +48,6 @@ export function dvrHostInputs(reports: readonly DvrReportInput[], snapshots: rea
       h.routers = dvr.routers;
     }
   }
+  for (const a of l3Agents) if (!a.host.startsWith('vtep:')) get(a.host).l3AgentMode = a.agentMode;
   return [...out.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }

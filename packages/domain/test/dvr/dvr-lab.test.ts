@@ -11,8 +11,18 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeDvr, decodeMessage, dvrHostInputs, emptyDvrAnnounced, foldDvr, isL2AgentReport, snapshotsFromBundle } from '../../src';
-import { FIXTURES, loadCapture } from '../fixtures';
+import {
+  analyzeDvr,
+  decodeMessage,
+  dvrHostInputs,
+  emptyDvrAnnounced,
+  foldDvr,
+  isL2AgentReport,
+  l3AgentStateOf,
+  latestL3Agents,
+  snapshotsFromBundle,
+} from '../../src';
+import { FIXTURES, loadCapture, modelAt } from '../fixtures';
 
 const OVS2_DVR_MAC = 'fa:16:3f:a0:a0:fc';
 
@@ -43,6 +53,13 @@ function announced() {
   return { state, reports: [...reports.values()] };
 }
 
+/** The L3 agents' latest state per host, from their own report_state. */
+function l3Agents() {
+  return latestL3Agents(
+    decoded.flatMap(({ r, d }) => (d.ok && d.message.kind === 'report_state' ? (l3AgentStateOf(d.message.agent, r.ts.getTime()) ?? []) : [])),
+  );
+}
+
 describe('DVR on the real lab capture', () => {
   it('decodes the DVR casts: one full DVR MAC list of the three hosts, one static ARP entry per VM port', () => {
     const methods = new Map<string, number>();
@@ -65,8 +82,14 @@ describe('DVR on the real lab capture', () => {
       ['ovs2', true, true, true],
       ['ovs3', true, true, true],
     ]);
-    const view = analyzeDvr(state, dvrHostInputs(reports, bundle('1-dvr')));
+    const view = analyzeDvr(state, dvrHostInputs(reports, bundle('1-dvr'), l3Agents()));
     expect(view.findings).toEqual([]);
+    expect(view.hosts.map((h) => [h.host, h.l3AgentMode])).toEqual([
+      ['controller', null],
+      ['ovs1', 'dvr_snat'],
+      ['ovs2', 'dvr'],
+      ['ovs3', 'dvr'],
+    ]);
     expect(view.hosts.map((h) => `${h.host} ${h.peersInstalled}/${h.peers} ${h.routers} ${h.announcedMac === h.installedMac}`)).toEqual([
       // the Linux bridge host: no DVR, no snapshot here
       'controller 0/0 null true',
@@ -84,5 +107,28 @@ describe('DVR on the real lab capture', () => {
       ['arp_entry_missing', 'ovs2', '172.16.1.21', 'fa:16:3e:66:1f:8a'],
     ]);
     expect(view.findings[0]!.detail).toBe(`ovs1 has no flow for ovs2's DVR MAC ${OVS2_DVR_MAC} in br-tun t9`);
+  });
+
+  it("reads each L3 agent's agent_mode from its own report_state, and the L3 reports leave the L2 agent's host as it is", () => {
+    const states = decoded.flatMap(({ r, d }) => (d.ok && d.message.kind === 'report_state' ? (l3AgentStateOf(d.message.agent, r.ts.getTime()) ?? []) : []));
+    // the L3 agents heartbeat too: several reports per host, all with the mode of their l3_agent.ini
+    expect(states.length).toBeGreaterThan(3);
+    expect(l3Agents().map((s) => [s.host, s.binary, s.agentMode])).toEqual([
+      ['ovs1', 'neutron-l3-agent', 'dvr_snat'],
+      ['ovs2', 'neutron-l3-agent', 'dvr'],
+      ['ovs3', 'neutron-l3-agent', 'dvr'],
+    ]);
+    // no L2 agent report is taken for an L3 one, and no L2 agent reports a mode
+    for (const { d } of decoded)
+      if (d.ok && d.message.kind === 'report_state' && isL2AgentReport(d.message.agent)) expect(d.message.agent.agentMode).toBeNull();
+    const hosts = modelAt(records)
+      .snapshot()
+      .hosts.filter((h) => h.name?.startsWith('ovs'))
+      .sort((a, b) => a.id.localeCompare(b.id));
+    expect(hosts.map((h) => [h.id, h.agentType, h.binary, h.distributedRouting, h.l2population])).toEqual([
+      ['ovs1', 'Open vSwitch agent', 'neutron-openvswitch-agent', true, true],
+      ['ovs2', 'Open vSwitch agent', 'neutron-openvswitch-agent', true, true],
+      ['ovs3', 'Open vSwitch agent', 'neutron-openvswitch-agent', true, true],
+    ]);
   });
 });

@@ -255,7 +255,7 @@ describe('DVR analysis on fixtures/dvr', () => {
     dvr.routers!.entries.push({ router: dvr.routers!.namespaces[0]!, device: 'qr-5a1b2c3d-4e', ip: '192.168.10.14', mac: 'fa:16:3e:dd:00:14' });
     dvr.flows.process = dvr.flows.process.map((p) => ({ ...p, dvrMac: 'fa:16:3f:3c:9e:77' }));
     const ini = { ...snap!.agent.ini!, l2population: false };
-    const view = analyzeDvr(state, [{ host: 'dvr1', report: null, ini, flows: dvr.flows, routers: dvr.routers }]);
+    const view = analyzeDvr(state, [{ host: 'dvr1', report: null, ini, l3AgentMode: null, flows: dvr.flows, routers: dvr.routers }]);
     expect(view.findings.map((f) => f.kind)).toEqual(['dvr_mac_mismatch', 'arp_entry_stale', 'dvr_l2pop_off']);
     expect(view.findings[1]!.detail).toContain('192.168.10.14 lladdr fa:16:3e:dd:00:14 on qr-5a1b2c3d-4e, never announced');
   });

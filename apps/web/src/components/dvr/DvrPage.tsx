@@ -3,7 +3,7 @@
  * `/dvr` (docs/dvr.md): per host its DVR MAC as announced (`dvr_mac_address_update`) vs as
  * installed in br-tun t1, and the peers' DVR MACs its flows hold; per router, subnet and IP the
  * static ARP entry announced (`add_arp_entry`) vs held in each `qrouter-<id>`; the DVR findings.
- * Read through `dvr.view`, again whenever the model or the node view changes.
+ * Each host's L3 agent `agent_mode` comes from that agent's own report_state. Read through `dvr.view`, again whenever the model or the node view changes.
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -62,6 +62,7 @@ function DvrBody({ v }: { v: View }) {
               <th>DVR</th>
               <th>l2pop</th>
               <th>ARP responder</th>
+              <th title="agent_mode of the host's L3 agent, from its own report_state">L3 agent</th>
               <th>DVR MAC announced</th>
               <th>DVR MAC installed</th>
               <th>peers held</th>
@@ -71,13 +72,22 @@ function DvrBody({ v }: { v: View }) {
           </thead>
           <tbody>
             {v.hosts.map((h) => (
-              <tr key={h.host} data-testid="dvr-host" data-host={h.host} data-missing={h.missingPeers.length}>
+              <tr
+                key={h.host}
+                data-testid="dvr-host"
+                data-host={h.host}
+                data-missing={h.missingPeers.length}
+                data-peers={`${h.peersInstalled}/${h.peers}`}
+                data-routers={h.routers ?? ''}
+                data-l3-mode={h.l3AgentMode ?? ''}
+              >
                 <td>
                   <Link href={hostHref(h.host)}>{h.host}</Link>
                 </td>
                 <td>{flag(h.distributedRouting)}</td>
                 <td>{flag(h.l2population)}</td>
                 <td>{flag(h.arpResponder)}</td>
+                <td data-testid="dvr-l3-mode">{h.l3AgentMode ?? '—'}</td>
                 <td className="mono">{h.announcedMac ?? '—'}</td>
                 <td className={`mono ${h.announcedMac && h.installedMac && h.announcedMac !== h.installedMac ? 'text-bad' : ''}`}>{h.installedMac ?? '—'}</td>
                 <td>

@@ -111,6 +111,16 @@ function HostBody({ d }: { d: HostData }) {
             now={now}
             lastReportAt={m?.reported?.lastReportAt ?? (d.view?.lastReportAt ? new Date(d.view.lastReportAt).toISOString() : null)}
           />
+          {d.l3Agent && (
+            <span
+              className="chip"
+              data-testid="host-l3-agent"
+              data-mode={d.l3Agent.agentMode ?? ''}
+              title={`${d.l3Agent.binary} on ${d.host}: agent_mode from its own report_state (last ${dateTime(new Date(d.l3Agent.lastReportAt).toISOString())}); it never describes the L2 agent`}
+            >
+              L3 agent: {d.l3Agent.agentMode ?? 'mode not reported'}
+            </span>
+          )}
           {neutronAgent && (
             <span
               className={`chip ${neutronAgent.alive ? '' : 'text-bad'}`}
