@@ -123,8 +123,19 @@ export interface BulkTable {
 }
 
 /**
+ * Bound parameters per statement on SQLite: libsql's SQLite allows 32,766
+ * (SQLITE_MAX_VARIABLE_NUMBER); a worker batch of 1,000 messages (18 columns) is then one
+ * statement instead of nine. Every statement costs a Prisma round trip and a fresh `prepare` (the
+ * SQL text differs with the row count), which is most of the write time of small chunks.
+ */
+export const SQLITE_MAX_PARAMS = 30_000;
+
+/** Bound parameters per multi-row VALUES statement on PostgreSQL (a table without {@link BulkTable.pgTypes}). */
+export const PG_MAX_PARAMS = 2000;
+
+/**
  * Insert `rows` (each a value per column, in `table.columns` order) in chunks of at most
- * `maxParams` bound parameters. Json columns take any JSON-serialisable value (null stays SQL NULL).
+ * `maxParams` bound parameters ({@link SQLITE_MAX_PARAMS} on SQLite, {@link PG_MAX_PARAMS} on PostgreSQL by default). Json columns take any JSON-serialisable value (null stays SQL NULL).
  * Strings are made storable on both databases first ({@link storableString}).
  * Runs on a client or an interactive transaction; throws the driver's error (constraint violations included).
  */
@@ -133,7 +144,7 @@ export async function insertRows(
   provider: DbProvider,
   table: BulkTable,
   rows: readonly (readonly unknown[])[],
-  maxParams = 2000,
+  maxParams = provider === 'sqlite' ? SQLITE_MAX_PARAMS : PG_MAX_PARAMS,
 ): Promise<void> {
   if (rows.length === 0) return;
   if (provider === 'postgresql' && table.pgTypes) return insertUnnest(db, table, table.pgTypes, rows);
