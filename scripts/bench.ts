@@ -105,7 +105,6 @@ if (want('storm')) {
       `     persisted ${fmt(storm.received)}, dropped and counted ${fmt(storm.dropped)}, unaccounted ${fmt(storm.unaccounted)}; ${fmt(storm.rate)} msg/s, peak RSS ${fmt(storm.peakRss / 2 ** 20)} MiB`,
     );
   }
-  process.exit(0);
 }
 
 if (want('messages')) {
@@ -122,3 +121,6 @@ if (want('messages')) {
     for (const t of r.counts) console.log(row('count', t));
   }
 }
+
+// the storm's and the inspector's consumers and pools hold handles open: end the run here
+process.exit(0);

@@ -242,21 +242,6 @@ export async function maxMessageId(db: Pick<Db, 'message'>): Promise<number> {
   return row ? Number(row.id) : 0;
 }
 
-/**
- * Keep the newest `keep` messages (and their refs and changes); the model projection is untouched.
- * @returns how many messages were deleted
- */
-export async function pruneMessages(db: Pick<Db, 'message' | 'messageRef' | 'modelChange' | '$transaction'>, keep: number): Promise<number> {
-  const cutoff = BigInt((await maxMessageId(db)) - keep);
-  if (cutoff <= 0n) return 0;
-  const [, , deleted] = await db.$transaction([
-    db.messageRef.deleteMany({ where: { messageId: { lte: cutoff } } }),
-    db.modelChange.deleteMany({ where: { messageId: { lte: cutoff } } }),
-    db.message.deleteMany({ where: { id: { lte: cutoff } } }),
-  ]);
-  return deleted.count;
-}
-
 interface SummaryRow {
   id: bigint;
   receivedAt: Date;
