@@ -29,6 +29,8 @@ let stack: Stack;
 let nodes: Awaited<ReturnType<typeof nodePublisher>>;
 let seq = 0;
 let network = '';
+/** Times (ISO-8601) the history test reads back: before step 1, while its fault was held, after step 2 undid it. */
+const times = { before: '', fault: '', undone: '' };
 
 async function publishStep(step: Step): Promise<void> {
   seq++;
@@ -73,6 +75,7 @@ test('step 1: a deleted flood entry is missing_flood on controller, toward compu
   await topo.goto(stack.webUrl);
   await expect(topo.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
   await openHost(page, 'controller');
+  times.before = new Date().toISOString();
 
   await publishStep('1-fault-flood-deleted');
   const item = page.getByTestId('drift-item');
@@ -84,6 +87,7 @@ test('step 1: a deleted flood entry is missing_flood on controller, toward compu
   await expect(row).toHaveAttribute('data-status', 'expected-only');
   await expect(row).toHaveAttribute('data-tone', 'bad');
   await expect(page.getByTestId('flood-list')).toHaveAttribute('data-missing', '10.0.20.12');
+  times.fault = new Date().toISOString();
   // the overview counts it, the topology draws the missing recipient
   await expect(overview.getByTestId('drift-count-missing_flood')).toHaveAttribute('data-count', '1', LIVE);
   await expect(overview.getByTestId('flood-count-missing')).toHaveAttribute('data-count', '1');
@@ -98,6 +102,7 @@ test('step 1: a deleted flood entry is missing_flood on controller, toward compu
   await publishStep('2-undone-flood');
   await expectClean(page);
   await expect(page.getByTestId('flood-list')).toHaveAttribute('data-missing', '');
+  times.undone = new Date().toISOString();
   await expect(overview.getByTestId('drift-count-missing_flood')).toHaveAttribute('data-count', '0', LIVE);
   await expect(topo.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
   await expect(topo.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
@@ -173,5 +178,43 @@ test('step 11: a MAC unknown to Neutron learned on controller (l2pop on) is a fo
   await expect(page.getByTestId('host-drift-total')).toHaveAttribute('data-count', '0');
   await expect(page.locator('[data-testid="fdb-row"][data-mac="fa:16:3e:00:00:77"]')).toHaveAttribute('data-status', 'actual-only');
   await publishStep('12-undone-learned');
+  await expectClean(page);
+});
+
+/** Move a range input as a hand does (React sees the input event): `value` in epoch ms. */
+async function slide(page: Page, testid: string, iso: string): Promise<void> {
+  await page.getByTestId(testid).evaluate((el, v) => {
+    const input = el as HTMLInputElement;
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, String(v));
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, Date.parse(iso));
+}
+
+test('history: the time slider shows controller as it held step 1’s fault, then before and after it; Live returns', async ({ page }) => {
+  test.skip(!times.fault || !times.undone, 'needs step 1 to have run');
+  await page.goto(`${stack.webUrl}/hosts/controller?at=${encodeURIComponent(times.fault)}`);
+  await expect(page.getByTestId('host-page')).toHaveAttribute('data-at', times.fault, LIVE);
+  await expect(page.getByTestId('host-as-of')).toHaveAttribute('data-at', times.fault);
+  await expect(page.getByTestId('as-of-badge')).toBeVisible();
+  // as the fixtures say: controller's flood entry toward compute1 (10.0.20.12) was missing then
+  const item = page.getByTestId('drift-item');
+  await expect(item).toHaveCount(1);
+  await expect(item).toHaveAttribute('data-class', 'missing_flood');
+  await expect(item).toHaveAttribute('data-vtep', '10.0.20.12');
+  await expect(page.locator('[data-testid="fdb-row"][data-mac="00:00:00:00:00:00"][data-vtep="10.0.20.12"]')).toHaveAttribute('data-status', 'expected-only');
+
+  await slide(page, 'time-slider', times.undone);
+  await expect(page).toHaveURL(new RegExp(`at=${encodeURIComponent(times.undone)}`), LIVE);
+  await expect(page.getByTestId('host-page')).toHaveAttribute('data-at', times.undone, LIVE);
+  await expectClean(page);
+
+  await slide(page, 'time-slider', times.before);
+  await expect(page.getByTestId('host-page')).toHaveAttribute('data-at', times.before, LIVE);
+  await expectClean(page);
+
+  await page.getByTestId('history-live').click();
+  await expect(page).not.toHaveURL(/at=/, LIVE);
+  await expect(page.getByTestId('host-as-of')).toHaveCount(0);
+  await expect(page.getByTestId('history-open')).toBeVisible();
   await expectClean(page);
 });

@@ -22,6 +22,7 @@ import { nodesNetwork } from './routers/nodes/network';
 import { nodesOverview } from './routers/nodes/overview';
 import { historyAt } from './routers/history/at';
 import { historyDiff } from './routers/history/diff';
+import { historyHost } from './routers/history/host';
 import { searchFind } from './routers/search/find';
 import { statsGet } from './routers/stats/get';
 import { toggleApprove } from './routers/toggle/approve';
@@ -60,6 +61,7 @@ export const appRouter = router({
   history: router({
     at: historyAt,
     diff: historyDiff,
+    host: historyHost,
   }),
   neutron: router({
     names: neutronNames,

@@ -1,5 +1,5 @@
 'use client';
-/** Top bar: product, pages, live socket state, tap state and counters, host view status, gaps and missing exchanges, the signed-in user. */
+/** Top bar: product, pages, the time slider (as of T), live socket state, tap state and counters, host view status, gaps and missing exchanges, the signed-in user. */
 import { NODE_REFUSAL_REASONS } from '@l2scope/domain';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
@@ -8,6 +8,7 @@ import { useL2 } from '@/state/store';
 import { useHeaderStatus } from '@/hooks/use-header-status';
 import { DRIFT_META, type Tone, worstClass } from '@/host-view/classes';
 import { HeaderSearch } from './HeaderSearch';
+import { TimeControl } from './TimeControl';
 import { UserChip, usePageUser } from './SessionUser';
 
 const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, info: 2 };
@@ -48,6 +49,7 @@ export function Header() {
         ))}
       </nav>
       <HeaderSearch />
+      <TimeControl />
       <NodesChip />
 
       <div className={`status-chip ${s.socket.tone}`} data-testid="live-status" data-state={s.socket.state} title={s.socket.title}>

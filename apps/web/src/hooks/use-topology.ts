@@ -1,6 +1,6 @@
 'use client';
 /**
- * The topology's React Flow state: the store's model -> (debounced) graph -> (debounced) ELK
+ * The topology's React Flow state: the store's model (or, as of T, `history.at`'s) -> (debounced) graph -> (debounced) ELK
  * layout -> nodes and edges. Card objects keep their identity while unchanged so memoised nodes
  * do not re-render on unrelated updates; positions only change when the layout key changes
  * (hosts, memberships, card sizes) — the viewport is never moved by updates.
@@ -11,6 +11,7 @@ import { type HostCard, type TopologyGraph, type TunnelEdge, buildTopology } fro
 import { scopeSnapshot } from '@/topology/fleet-scope';
 import { type Point, layoutHosts } from '@/topology/layout';
 import { useL2 } from '@/state/store';
+import { useAsOfModel } from './use-as-of';
 import { useDebounced } from './use-debounced';
 import { useNodeOverlay } from './use-node-overlay';
 
@@ -59,12 +60,16 @@ export interface TopologyView {
  * @param scope host ids to draw (a fleet drill-down, at most DRILL_MAX_HOSTS); null: every host
  */
 export function useTopology(scope: readonly string[] | null = null): TopologyView {
-  const fullModel = useL2((s) => s.model.state);
+  const liveModel = useL2((s) => s.model.state);
+  // as of T (the time slider): the stored model of T, without the live host view's overlay
+  const asOf = useAsOfModel();
+  const fullModel = asOf ?? liveModel;
   const model = useMemo(() => (scope ? { seq: fullModel.seq, snapshot: scopeSnapshot(fullModel.snapshot, scope) } : fullModel), [fullModel, scope]);
   const selectedNetwork = useL2((s) => s.ui.selectedNetwork);
   const selectedHost = useL2((s) => s.ui.selectedHost);
   const debouncedModel = useDebounced(model, MODEL_DEBOUNCE_MS);
-  const overlay = useNodeOverlay();
+  const liveOverlay = useNodeOverlay();
+  const overlay = asOf ? null : liveOverlay;
 
   const graph = useMemo(
     () => buildTopology(debouncedModel, { selectedNetwork, selectedHost, overlay }),

@@ -8,6 +8,7 @@
  */
 import type { HostAnalysis } from '@l2scope/domain';
 import type { Db } from '../client';
+import { appendAnalysisHistory } from './held-history';
 import { jsonColumnFromText } from './json';
 
 type Client = Pick<Db, 'hostAnalysisState'>;
@@ -33,12 +34,13 @@ const rowAnalysis = (r: { host: string; at: Date; analysis: unknown }): StoredHo
   analysis: r.analysis as HostAnalysis,
 });
 
-/** Store (upsert) these hosts' analyses, all made at `at`. */
-export async function saveHostAnalyses(db: Client, rows: readonly HostAnalysisWrite[], at: Date): Promise<void> {
+/** Store (upsert) these hosts' analyses, all made at `at`, and append the changed ones to their history (`appendAnalysisHistory`). */
+export async function saveHostAnalyses(db: Pick<Db, 'hostAnalysisState' | 'hostAnalysisHistory'>, rows: readonly HostAnalysisWrite[], at: Date): Promise<void> {
   for (const { host, driftCount, json } of rows) {
     const data = { at, driftCount, analysis: jsonColumnFromText(json) };
     await db.hostAnalysisState.upsert({ where: { host }, create: { host, ...data }, update: data });
   }
+  await appendAnalysisHistory(db, rows, at);
 }
 
 /** Every stored analysis, by host name. */

@@ -18,6 +18,7 @@ export * from './node-refusals';
 export * from './auth';
 export { jsonColumn, jsonColumnFromText } from './json';
 export * from './history';
+export * from './held-history';
 export * from './retention';
 export * from './audit';
 export * from './toggle-jobs';

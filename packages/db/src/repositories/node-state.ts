@@ -9,9 +9,10 @@
  */
 import { type BumReport, type FullNodeSnapshot, bumReportSchema, parseNodeSnapshot } from '@l2scope/domain';
 import type { Db } from '../client';
+import { appendSnapshotHistory } from './held-history';
 import { jsonColumn, parseColumn } from './json';
 
-type Client = Pick<Db, 'nodeState' | 'bumState'>;
+type Client = Pick<Db, 'nodeState' | 'bumState' | 'nodeSnapshotHistory'>;
 
 /** A BUM report of one host (the latest). */
 export interface HostBumReport {
@@ -31,12 +32,20 @@ function parseFull(json: unknown): FullNodeSnapshot {
   return s;
 }
 
-/** Store the latest full snapshot of each of these hosts (one upsert per host), received at `receivedAt`. */
-export async function saveNodeSnapshots(db: Pick<Client, 'nodeState'>, snapshots: readonly FullNodeSnapshot[], receivedAt: Date): Promise<void> {
+/**
+ * Store the latest full snapshot of each of these hosts (one upsert per host), received at
+ * `receivedAt`, and append it to the host's held history when its content changed (`appendSnapshotHistory`).
+ */
+export async function saveNodeSnapshots(
+  db: Pick<Client, 'nodeState' | 'nodeSnapshotHistory'>,
+  snapshots: readonly FullNodeSnapshot[],
+  receivedAt: Date,
+): Promise<void> {
   for (const s of snapshots) {
     const data = { takenAt: new Date(s.takenAt), receivedAt, agentType: s.agent.type, snapshot: jsonColumn(s) };
     await db.nodeState.upsert({ where: { host: s.host }, create: { host: s.host, ...data }, update: data });
   }
+  await appendSnapshotHistory(db, snapshots, receivedAt);
 }
 
 /**

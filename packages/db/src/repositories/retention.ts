@@ -13,11 +13,14 @@
  *   findings resolved before `before` (open ones stay);
  *   tap gaps ended before `before` (open ones stay);
  * - per-host rows (latest snapshot, analysis, BUM report) of hosts not heard of since `before`;
+ * - the held history (NodeSnapshotHistory, HostAnalysisHistory) before the oldest retained message
+ *   (or `before`, the later), but each host's last row before it: `pruneHeldHistory`;
  * - networks deleted (`network_delete`, `Network.deletedAt`) before `before`: their history rows
  *   go with the same bound (messages, findings), so the row that named them goes too.
  * The rest of the model projection (Host, live Network, VtepEntries) is never pruned: it is the current state.
  */
 import type { Db } from '../client';
+import { pruneHeldHistory } from './held-history';
 import { compactModelChanges } from './history';
 import { maxMessageId } from './messages';
 
@@ -42,6 +45,8 @@ export interface PruneReport {
   hostRows: number;
   /** Network rows deleted in Neutron before `before`. */
   networks: number;
+  /** Held history rows (node snapshots and analyses over time) before the oldest retained message. */
+  heldHistory: number;
 }
 
 /** Options of a prune: rows per statement, and a hook awaited between batches (the worker yields to its event loop there). */
@@ -66,6 +71,8 @@ type Client = Pick<
   | 'hostAnalysisState'
   | 'bumState'
   | 'network'
+  | 'nodeSnapshotHistory'
+  | 'hostAnalysisHistory'
 >;
 
 /**
@@ -75,7 +82,7 @@ type Client = Pick<
 export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: PruneOptions = {}): Promise<PruneReport> {
   const batch = opts.batch ?? 1000;
   const pause = opts.pause ?? (() => Promise.resolve());
-  const report: PruneReport = { messages: 0, convergenceSamples: 0, findings: 0, tapGaps: 0, hostRows: 0, networks: 0 };
+  const report: PruneReport = { messages: 0, convergenceSamples: 0, findings: 0, tapGaps: 0, hostRows: 0, networks: 0, heldHistory: 0 };
   const cutoff = await messageCutoff(db, policy);
   report.messages = await deleteMessagesUpTo(db, cutoff, batch, pause);
   if (policy.maxConvergenceSamples !== undefined) {
@@ -122,6 +129,10 @@ export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: 
       pause,
     );
   }
+  // the held side covers what the model's history covers: from the oldest retained message (and `before`)
+  const oldest = await db.message.findFirst({ orderBy: { id: 'asc' }, select: { receivedAt: true } });
+  const heldBefore = oldest && before ? new Date(Math.max(oldest.receivedAt.getTime(), before.getTime())) : (oldest?.receivedAt ?? before);
+  if (heldBefore) report.heldHistory = await pruneHeldHistory(db, heldBefore, batch, pause);
   return report;
 }
 

@@ -31,6 +31,7 @@ import { ModePanel } from '../toggle/ModePanel';
 import { AgentBadge } from './AgentBadge';
 import { DatapathCard } from './Datapath';
 import { modeAsOf } from '@/host-view/agent';
+import { useAsOf } from '@/hooks/use-as-of';
 
 type HostData = RouterOutputs['nodes']['host'];
 
@@ -49,8 +50,48 @@ function errorCode(err: unknown): string | undefined {
   return (err as { data?: { code?: string } } | null)?.data?.code;
 }
 
-/** The host page of `host`. */
+/** The host page of `host`: live, or as of the page's T (`?at=`, the time slider). */
 export function HostPage({ host }: { host: string }) {
+  const { at } = useAsOf();
+  return at ? <HostPageAt host={host} at={at} /> : <HostPageLive host={host} />;
+}
+
+/**
+ * The host as of T (`history.host`): the model's view and the told rows of T, the last held
+ * snapshot and analysis stored at or before T, the findings open at T. Not refetched on live updates.
+ */
+function HostPageAt({ host, at }: { host: string; at: string }) {
+  const trpc = useTRPC();
+  const q = useQuery({
+    ...trpc.history.host.queryOptions({ host, at }),
+    retry: (n, err) => errorCode(err) !== 'NOT_FOUND' && n < 2,
+    placeholderData: (prev) => prev,
+  });
+  const shown = q.isPlaceholderData ? undefined : q.data;
+  return (
+    <HostViewFrame
+      crumbs={[{ href: `/overview?at=${encodeURIComponent(at)}`, label: 'Overview' }, { label: `host ${host}` }]}
+      testid="host-page"
+      attrs={{ 'data-host': host, 'data-at': shown?.at ?? (q.isError ? at : '') }}
+    >
+      {q.isPending && (
+        <p className="muted pad">
+          Loading {host} as of {dateTime(at)}…
+        </p>
+      )}
+      {q.isError && (
+        <p className={`pad ${errorCode(q.error) === 'NOT_FOUND' ? 'muted' : 'text-bad'}`} data-testid="host-error">
+          {errorCode(q.error) === 'NOT_FOUND'
+            ? `No host named “${host}” as of ${dateTime(at)}: no node agent had reported it and the l2pop model did not know it.`
+            : `Cannot load ${host} as of ${dateTime(at)}: ${q.error.message}`}
+        </p>
+      )}
+      {q.data && !q.isError && <HostBody d={q.data} asOf={{ at: q.data.at, snapshotReceivedAt: q.data.snapshotReceivedAt }} />}
+    </HostViewFrame>
+  );
+}
+
+function HostPageLive({ host }: { host: string }) {
   useSyncFeatures('nodes', 'model');
   const trpc = useTRPC();
   const q = useQuery({ ...trpc.nodes.host.queryOptions({ host }), retry: (n, err) => errorCode(err) !== 'NOT_FOUND' && n < 2 });
@@ -77,15 +118,25 @@ export function HostPage({ host }: { host: string }) {
   );
 }
 
-function HostBody({ d }: { d: HostData }) {
-  const now = useNow();
+/** What the page shows as of T: T and when the shown snapshot was received (history.host). */
+interface AsOf {
+  at: string;
+  snapshotReceivedAt: string | null;
+}
+
+function HostBody({ d, asOf = null }: { d: HostData; asOf?: AsOf | null }) {
+  const liveNow = useNow();
+  const now = asOf ? Date.parse(asOf.at) : liveNow;
   const vtepName = useVtepNames();
   const names = useNeutronNames();
-  const neutronAgent = names?.agent(d.host);
-  const conv = useL2((s) => s.nodes.view.convergence.get(d.host));
+  // Neutron's API, the convergence figures and the BUM meter are the present's: not shown as of T
+  const neutronAgent = asOf ? undefined : names?.agent(d.host);
+  const liveConv = useL2((s) => s.nodes.view.convergence.get(d.host));
+  const conv = asOf ? undefined : liveConv;
   const sections = useMemo(() => hostSections(d), [d]);
   // the live report (store) when there is one: BUM reports are pushed, the database copy may lag
-  const liveBum = useL2((s) => s.nodes.view.bum.get(d.host));
+  const pushedBum = useL2((s) => s.nodes.view.bum.get(d.host));
+  const liveBum = asOf ? undefined : pushedBum;
   const storedBum = useMemo(() => toBumReport(d.bum), [d.bum]);
   const bum = liveBum ?? storedBum;
   const a = d.analysis;
@@ -99,6 +150,16 @@ function HostBody({ d }: { d: HostData }) {
       <Card className="host-head">
         <div className="title-row">
           <h1 className="page-title">{d.host}</h1>
+          {asOf && (
+            <span
+              className="badge tone-info"
+              data-testid="host-as-of"
+              data-at={asOf.at}
+              title={`Stored history: the l2pop model as of this time, and the last node snapshot received at or before it${asOf.snapshotReceivedAt ? ` (${dateTime(asOf.snapshotReceivedAt)})` : ''}. Live updates are paused.`}
+            >
+              as of {dateTime(asOf.at)}
+            </span>
+          )}
           <span className="mono title-vtep" title="VTEP (tunneling_ip / local_ip)">
             {vtep ?? 'no VTEP known'}
           </span>
@@ -206,12 +267,14 @@ function HostBody({ d }: { d: HostData }) {
         </div>
       </Card>
 
-      <ModePanel
-        host={d.host}
-        mode={m}
-        reported={d.view ? { l2population: d.view.l2population, arpResponder: d.view.arpResponder } : null}
-        agentDown={a?.agent?.alive === false}
-      />
+      {!asOf && (
+        <ModePanel
+          host={d.host}
+          mode={m}
+          reported={d.view ? { l2population: d.view.l2population, arpResponder: d.view.arpResponder } : null}
+          agentDown={a?.agent?.alive === false}
+        />
+      )}
 
       {d.findings.length > 0 && (
         <Card title={`Findings involving ${d.host} (${d.findings.length})`}>

@@ -18,6 +18,8 @@ import { useL2 } from '@/state/store';
 import { ago, dateTime, hostHref, networkHref, networkLabel, perSecond, plural } from '@/lib/format';
 import { useSyncFeatures } from '@/hooks/use-sync';
 import { useNow } from '@/hooks/use-live-query';
+import { useAsOf } from '@/hooks/use-as-of';
+import { HistoryOverview } from '../history/HistoryOverview';
 import { ConvergenceFigures } from './Convergence';
 import { FindingCard } from './FindingCard';
 import { Card, HostViewFrame } from './HostViewFrame';
@@ -54,8 +56,13 @@ function RefusalLine({ refused }: { refused: NodeRefusals }) {
   );
 }
 
-/** The overview page. */
+/** The overview page: live, or as of the page's T (`?at=`, the time slider). */
 export function OverviewPage() {
+  const { at } = useAsOf();
+  return at ? <HistoryOverview at={at} /> : <OverviewLive />;
+}
+
+function OverviewLive() {
   useSyncFeatures('nodes', 'model');
   const now = useNow();
   const status = useL2((s) => s.nodes.status);

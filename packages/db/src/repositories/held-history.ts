@@ -1,0 +1,156 @@
+/**
+ * The held side of history (docs/operations.md#history): what a host held and how it compared
+ * with what l2pop told it, as of a past time T. NodeState / HostAnalysisState keep the latest per
+ * host; this module keeps their past in NodeSnapshotHistory (full node snapshots, by receive time)
+ * and HostAnalysisHistory (told-vs-held analyses, by analysis time), a row only when the content
+ * changed: a host whose FDB does not move costs one row, however often its agent reports.
+ * Retention prunes both with the messages ({@link pruneHeldHistory}).
+ */
+import { createHash } from 'node:crypto';
+import { type FullNodeSnapshot, type HostAnalysis, hostIn, parseNodeSnapshot, toldFdbOf } from '@l2scope/domain';
+import { type Db, readConsistent } from '../client';
+import { type ListedFinding } from './findings';
+import { readFindingsAt, readModelAt } from './history';
+import { jsonColumn, jsonColumnFromText, parseColumn } from './json';
+import type { NodeHostView } from './node-view';
+
+type SnapshotClient = Pick<Db, 'nodeSnapshotHistory'>;
+type AnalysisClient = Pick<Db, 'hostAnalysisHistory'>;
+
+/**
+ * Fields that move on every report without the held state moving: snapshot identity and times,
+ * heartbeat times, the snapshot an analysis read. Left out of the digest, not out of the row.
+ */
+const VOLATILE = new Set(['takenAt', 'seq', 'instance', 'lastReportAt', 'snapshot']);
+
+/** sha256 (hex) of a JSON value without its {@link VOLATILE} keys (at any depth). */
+export function heldDigest(value: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(value, (k, v: unknown) => (VOLATILE.has(k) ? undefined : v)))
+    .digest('hex');
+}
+
+async function lastDigest(find: () => Promise<{ digest: string } | null>): Promise<string | null> {
+  return (await find())?.digest ?? null;
+}
+
+/**
+ * Append these full snapshots to the hosts' held history, each only when its digest differs from
+ * the host's last row (one read and at most one insert per host).
+ */
+export async function appendSnapshotHistory(db: SnapshotClient, snapshots: readonly FullNodeSnapshot[], receivedAt: Date): Promise<void> {
+  for (const s of snapshots) {
+    const digest = heldDigest(s);
+    const last = await lastDigest(() => db.nodeSnapshotHistory.findFirst({ where: { host: s.host }, orderBy: { id: 'desc' }, select: { digest: true } }));
+    if (last === digest) continue;
+    await db.nodeSnapshotHistory.create({ data: { host: s.host, receivedAt, digest, snapshot: jsonColumn(s) } });
+  }
+}
+
+/**
+ * Append these analyses (`json`: `JSON.stringify(HostAnalysis)`) to the hosts' history, each only
+ * when it differs from the host's last row other than by the snapshot it read or heartbeat times.
+ */
+export async function appendAnalysisHistory(db: AnalysisClient, rows: readonly { host: string; driftCount: number; json: string }[], at: Date): Promise<void> {
+  for (const { host, driftCount, json } of rows) {
+    const digest = heldDigest(JSON.parse(json));
+    const last = await lastDigest(() => db.hostAnalysisHistory.findFirst({ where: { host }, orderBy: { id: 'desc' }, select: { digest: true } }));
+    if (last === digest) continue;
+    await db.hostAnalysisHistory.create({ data: { host, at, digest, driftCount, analysis: jsonColumnFromText(json) } });
+  }
+}
+
+function parseFull(json: unknown): FullNodeSnapshot {
+  const s = parseNodeSnapshot(json);
+  if (s.kind !== 'full') throw new Error(`a ${s.kind} snapshot where a full one is stored`);
+  return s;
+}
+
+/** A host page as of T: the live page's shape ({@link NodeHostView}), with when its held parts were stored. */
+export interface NodeHostViewAt extends NodeHostView {
+  /** T (ISO-8601). */
+  at: string;
+  /** When the snapshot shown was received (ISO-8601): the host's last held change at or before T; null without one. */
+  snapshotReceivedAt: string | null;
+}
+
+/**
+ * One host as of `at`: the model's view and what l2pop had told it (the model as of T,
+ * `readModelAt`), its last stored snapshot and analysis at or before T (the held state and the
+ * drift between the two), and the findings naming it open at T. Convergence samples and the BUM
+ * report are not kept as history: empty / null. Null when none of the three knows the host at T.
+ */
+export async function readNodeHostAt(db: Db, host: string, at: Date): Promise<NodeHostViewAt | null> {
+  const [model, snap, analysis, findings] = await Promise.all([
+    readModelAt(db, at),
+    db.nodeSnapshotHistory.findFirst({ where: { host, receivedAt: { lte: at } }, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }] }),
+    db.hostAnalysisHistory.findFirst({ where: { host, at: { lte: at } }, orderBy: [{ at: 'desc' }, { id: 'desc' }] }),
+    readFindingsAt(db, at, 2000),
+  ]);
+  const parsed = snap ? parseColumn(snap.snapshot, parseFull) : null;
+  const snapshot = parsed?.ok ? parsed.value : null;
+  const view = hostIn(model, host) ?? null;
+  if (!view && !snapshot && !analysis) return null;
+  const named: ListedFinding[] = findings.filter((f) => f.hosts.includes(host));
+  return {
+    host,
+    at: at.toISOString(),
+    view,
+    analysis: analysis ? (analysis.analysis as unknown as HostAnalysis) : null,
+    analysedAt: analysis?.at.toISOString() ?? null,
+    snapshot,
+    snapshotReceivedAt: snapshot ? snap!.receivedAt.toISOString() : null,
+    told: toldFdbOf(model, host),
+    convergence: [],
+    bum: null,
+    findings: named,
+  };
+}
+
+/**
+ * Retention's part of the held history: delete the rows older than `before`, except each host's
+ * last row before it (the host's held state from then until its next change), `batch` rows a
+ * statement. What stays is bounded by the hosts.
+ * @param pause awaited between two batches
+ * @returns rows deleted
+ */
+export async function pruneHeldHistory(
+  db: Pick<Db, 'nodeSnapshotHistory' | 'hostAnalysisHistory'>,
+  before: Date,
+  batch: number,
+  pause: () => Promise<void>,
+): Promise<number> {
+  let deleted = 0;
+  const [snapKeep, analysisKeep] = await readConsistent(db, (tx) =>
+    Promise.all([
+      tx.nodeSnapshotHistory.groupBy({ by: ['host'], where: { receivedAt: { lt: before } }, _max: { id: true } }),
+      tx.hostAnalysisHistory.groupBy({ by: ['host'], where: { at: { lt: before } }, _max: { id: true } }),
+    ]),
+  );
+  const keep = (rows: { _max: { id: number | null } }[]) => rows.flatMap((r) => (r._max.id === null ? [] : [r._max.id]));
+  const keptSnaps = keep(snapKeep);
+  const keptAnalyses = keep(analysisKeep);
+  for (;;) {
+    const ids = await db.nodeSnapshotHistory.findMany({
+      where: { receivedAt: { lt: before }, id: { notIn: keptSnaps } },
+      orderBy: { id: 'asc' },
+      take: batch,
+      select: { id: true },
+    });
+    if (ids.length > 0) deleted += (await db.nodeSnapshotHistory.deleteMany({ where: { id: { in: ids.map((r) => r.id) } } })).count;
+    if (ids.length < batch) break;
+    await pause();
+  }
+  for (;;) {
+    const ids = await db.hostAnalysisHistory.findMany({
+      where: { at: { lt: before }, id: { notIn: keptAnalyses } },
+      orderBy: { id: 'asc' },
+      take: batch,
+      select: { id: true },
+    });
+    if (ids.length > 0) deleted += (await db.hostAnalysisHistory.deleteMany({ where: { id: { in: ids.map((r) => r.id) } } })).count;
+    if (ids.length < batch) break;
+    await pause();
+  }
+  return deleted;
+}

@@ -1,0 +1,116 @@
+/**
+ * The held side of history on both databases: the real faults capture (Lab3) stored as the worker
+ * stores it, then node snapshots of three steps (baseline, a deleted flood entry on controller,
+ * undone) with their analyses, written through the live path (`saveNodeSnapshots`,
+ * `saveHostAnalyses`). A host page as of T shows the held state and drift of T; an unchanged
+ * report adds no row; retention keeps each host's last row before its cutoff.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, it } from 'vitest';
+import {
+  ClusterModel,
+  type FullNodeSnapshot,
+  analyzeNodes,
+  decodeMessage,
+  messageRefs,
+  messageSearchText,
+  parseCapture,
+  snapshotsFromBundle,
+} from '@l2scope/domain';
+import { type Db, type MessageRecord, commitBatch, pruneHeldHistory, readNodeHostAt, saveHostAnalyses, saveNodeSnapshots } from '../src/index';
+import { eachProvider } from './provider-db';
+
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
+
+/** The faults capture as the worker's pipeline makes it, and the model at its end. */
+function faults(): { records: MessageRecord[]; model: ClusterModel } {
+  const { records: capture } = parseCapture(readFileSync(path.join(FIXTURES, 'faults.jsonl'), 'utf8'));
+  const model = new ClusterModel();
+  const records = capture.map((r, i): MessageRecord => {
+    const delivery = { receivedAt: r.ts.getTime(), exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, body: r.body, source: 'replay' };
+    const result = decodeMessage(delivery);
+    const changes = result.ok ? model.apply(result.message, r.ts.getTime(), i + 1) : [];
+    const refs = messageRefs(result, (n) => model.vniOf(n));
+    return { id: i + 1, delivery, result, refs, raw: r.body, rawTruncated: false, search: messageSearchText(r.exchange, r.routingKey, result, refs), changes };
+  });
+  return { records, model };
+}
+
+/** A step's real kernel snapshots (fixtures/faults/<step>), as one agent instance's report `seq` at `takenAt`. */
+function step(name: string, seq: number, takenAt: Date): FullNodeSnapshot[] {
+  const dir = path.join(FIXTURES, 'faults', name);
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (statSync(path.join(dir, f)).isFile()) files[f] = readFileSync(path.join(dir, f), 'utf8');
+  return snapshotsFromBundle(files).snapshots.map((s) => ({ ...s, instance: 'test', seq, takenAt: takenAt.toISOString() }));
+}
+
+eachProvider('held_history', (provider, opened) => {
+  let db: Db;
+  const { records, model } = faults();
+  const end = records[records.length - 1]!.delivery.receivedAt;
+  const t = (s: number) => new Date(end + s * 1000);
+
+  /** Store one report of every host at `at` as the worker does: the snapshots, then their analyses. */
+  async function report(name: string, seq: number, at: Date): Promise<void> {
+    const snapshots = step(name, seq, at);
+    await saveNodeSnapshots(db, snapshots, at);
+    const a = analyzeNodes({ model: model.snapshot(), snapshots });
+    await saveHostAnalyses(
+      db,
+      Object.entries(a.hosts).map(([host, h]) => ({ host, driftCount: h.drift.length, json: JSON.stringify(h) })),
+      at,
+    );
+  }
+
+  beforeAll(async () => {
+    db = opened();
+    for (let i = 0; i < records.length; i += 50) {
+      const b = records.slice(i, i + 50);
+      await commitBatch(db, provider, b, { received: 0, undecodable: 0, dropped: 0, expired: 0 }, b[b.length - 1]!.id);
+    }
+    await report('0-baseline', 1, t(10));
+    await report('0-baseline', 2, t(15)); // the same held state, reported again
+    await report('1-fault-flood-deleted', 3, t(20));
+    await report('2-undone-flood', 4, t(30));
+  });
+
+  it('a host as of T: the held rows and the drift of T, next to what l2pop had told it', async () => {
+    const before = await readNodeHostAt(db, 'controller', t(17));
+    expect(before?.analysis?.drift).toEqual([]);
+    expect(before?.snapshotReceivedAt).toBe(t(10).toISOString());
+    expect(before?.told.length).toBeGreaterThan(0);
+    expect(before?.view?.vtep).toBe('10.0.20.11');
+
+    const fault = await readNodeHostAt(db, 'controller', t(25));
+    expect(fault?.analysis?.drift.map((d) => `${d.class} ${d.vtep}`)).toEqual(['missing_flood 10.0.20.12']);
+    expect(fault?.snapshotReceivedAt).toBe(t(20).toISOString());
+    const flood = (s: FullNodeSnapshot | null | undefined) => s?.linuxbridge?.fdb.filter((r) => r.mac === '00:00:00:00:00:00' && r.dst === '10.0.20.12').length;
+    expect(flood(fault?.snapshot)).toBe(0);
+    expect(flood(before?.snapshot)).toBe(1);
+    // the other hosts held no change at step 1: their baseline rows are their state at T
+    expect((await readNodeHostAt(db, 'compute1', t(25)))?.analysis?.drift).toEqual([]);
+
+    const undone = await readNodeHostAt(db, 'controller', t(31));
+    expect(undone?.analysis?.drift).toEqual([]);
+    expect(flood(undone?.snapshot)).toBe(1);
+    // before any report, only the model knows it
+    const early = await readNodeHostAt(db, 'controller', t(5));
+    expect(early?.snapshot).toBeNull();
+    expect(early?.analysis).toBeNull();
+    expect(await readNodeHostAt(db, 'nobody', t(31))).toBeNull();
+  });
+
+  it('an unchanged report adds no row; retention keeps each host its last row before the cutoff', async () => {
+    const hosts = step('0-baseline', 1, t(0)).length;
+    expect(await db.nodeSnapshotHistory.count({ where: { host: 'controller' } })).toBe(3);
+    expect(await db.nodeSnapshotHistory.count()).toBe(hosts + 2);
+    const deleted = await pruneHeldHistory(db, t(25), 1, () => Promise.resolve());
+    expect(deleted).toBe(2); // controller's baseline snapshot and analysis
+    expect(await db.nodeSnapshotHistory.count({ where: { host: 'controller' } })).toBe(2);
+    // T after the cutoff is still exact
+    expect((await readNodeHostAt(db, 'controller', t(26)))?.analysis?.drift.map((d) => d.class)).toEqual(['missing_flood']);
+    expect((await readNodeHostAt(db, 'compute2', t(26)))?.analysis?.drift).toEqual([]);
+  });
+});
