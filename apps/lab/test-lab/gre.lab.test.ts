@@ -1,11 +1,4 @@
 /**
- * PENDING (issue 13, not run by `npm run test:lab`): this lab test has not passed once yet. Its only
- * complete run failed on a test-design mistake since fixed (compute1 without a VM kept rows nobody
- * maintains); the fixed version timed out bringing the lab up on a machine at load 47. Run it alone
- * on a quiet machine (from apps/lab: `L2SCOPE_LAB_PENDING=1 flock /tmp/l2lab.lock npx vitest run
- * --config vitest.lab.config.ts test-lab/gre.lab.pending.ts`; without the variable vitest finds no
- * test file) and rename it to `gre.lab.test.ts` once it passes.
- *
  * GRE end to end on the real lab (docs/lab.md#gre): l2scope's worker taps the lab's broker, the node
  * agents read br-tun, and the analysis must hold for a GRE network as it does for VXLAN.
  *
@@ -23,7 +16,8 @@
  * 3. ovs1's agent restarted (it re-installs every l2pop flow): zero drift again, pings again.
  * Uses a running lab of that shape (and leaves it up without this test's VMs), adding GRE to one
  * that has none with `up --gre` (and dropping it again at the end, docs/lab.md#gre-reconfigure), or
- * brings one up (and takes it down at the end). Needs root on Debian 12.
+ * brings one up (and takes it down at the end): 197 s from a cold lab, the lab's up and down
+ * included (2026-12-06, the machine shared). Needs root on Debian 12.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
