@@ -157,7 +157,7 @@ export function renderOvsIni(localIp: string, mode: HostMode, gre = false, dvr =
       bridge_mappings: '',
     },
     agent: {
-      tunnel_types: gre ? 'vxlan,gre' : 'vxlan',
+      tunnel_types: ovsTunnelTypes(gre),
       l2_population: mode.l2pop,
       arp_responder: mode.arp,
       vxlan_udp_port: VXLAN_PORT,
@@ -177,6 +177,27 @@ export function setIniMode(text: string, kind: 'linuxbridge' | 'ovs', mode: Host
   const section = kind === 'ovs' ? 'agent' : 'vxlan';
   doc[section] = { ...(doc[section] ?? {}), l2_population: mode.l2pop, arp_responder: mode.arp };
   return renderIni(doc);
+}
+
+/** `[agent] tunnel_types` of an OVS host: `vxlan,gre` with the lab's GRE network (`lab up --gre`, docs/lab.md#gre), else `vxlan`. */
+export const ovsTunnelTypes = (gre: boolean): string => (gre ? 'vxlan,gre' : 'vxlan');
+
+/**
+ * Set `[agent] tunnel_types` of an OVS agent ini to {@link ovsTunnelTypes}, leaving every other key
+ * as it is (`lab up` adding or dropping `--gre` on a running lab).
+ */
+export function setIniGre(text: string, gre: boolean): string {
+  const doc = ini.parse(text) as Sections;
+  doc.agent = { ...(doc.agent ?? {}), tunnel_types: ovsTunnelTypes(gre) };
+  return renderIni(doc);
+}
+
+/** Whether an OVS agent ini's `[agent] tunnel_types` lists `gre` (a comma-separated list, spaces allowed). */
+export function readIniGre(text: string): boolean {
+  const doc = ini.parse(text) as Sections;
+  return String(doc.agent?.tunnel_types ?? '')
+    .split(',')
+    .some((t) => t.trim().toLowerCase() === 'gre');
 }
 
 /** Read l2_population / arp_responder back from an agent ini (missing keys are Neutron's default, false). */

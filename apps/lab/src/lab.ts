@@ -3,7 +3,8 @@
  * (docs/lab.md#up): packages, broker and MariaDB, Neutron's database, neutron-server, the AMQP relay,
  * the fabric and host namespaces, the agents (all at once), the network and one VM per host.
  * Re-running it on a running lab only adds what is missing (and switches a host's mode when a
- * different one is asked for explicitly).
+ * different one is asked for explicitly, and adds or drops the GRE network and the OVS agents'
+ * `tunnel_types = gre` when `--gre` differs).
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { createDatabase, ensureMariadb, migrateDatabase } from './db';
 import { dvrHostMode, isDvrHost } from './dvr';
 import { ensureDvrMountNs, ensureDvrRouter, ensureL3Agent, routeVms, waitL3AgentAlive, waitQrouter } from './dvr-lab';
 import { ensureFabric, ensureHost } from './fabric';
+import { deleteGrePorts, dropGreNetwork, restartAgents, retypeOvsInis } from './gre';
 import { switchModes } from './modes';
 import { ensureOvsDaemons, waitOvsBridges } from './ovs';
 import { DVR_PACKAGES, ensurePackages, LINUXBRIDGE_PACKAGES, OVS_PACKAGES } from './packages';
@@ -39,7 +41,11 @@ export interface UpOptions {
   amqpUrl: string;
   /** Create one VM per host that has none (default true); with `gre`, also one GRE VM per OVS host that has none. */
   vms: boolean;
-  /** `--gre`: OVS hosts also run `tunnel_types = gre` and a GRE network is made for them (docs/lab.md#gre). */
+  /**
+   * `--gre`: OVS hosts also run `tunnel_types = gre` and a GRE network is made for them (docs/lab.md#gre).
+   * On a running lab that differs, the OVS agents are reconfigured and restarted (`gre.ts`), and
+   * dropping it deletes the GRE VMs and network.
+   */
   gre?: boolean;
   /**
    * `--dvr` (needs `--gre` and at least 2 OVS hosts): distributed routing, an L3 agent per OVS host in
@@ -99,8 +105,6 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
   const warm = s !== null && isRunning(s.procs.server) && (await apiUp());
   if (warm && s!.vni !== opts.vni) throw new Error(`the running lab uses VNI ${s!.vni}; run "lab down" before changing --vni`);
   if (warm && s!.amqpUrl !== opts.amqpUrl) throw new Error(`the running lab uses ${s!.amqpUrl}; run "lab down" before changing --amqp`);
-  if (warm && (s!.gre !== undefined) !== (opts.gre === true))
-    throw new Error(`the running lab ${s!.gre ? 'has' : 'has no'} GRE (OVS tunnel_types); run "lab down" before ${opts.gre ? 'adding' : 'dropping'} --gre`);
   if (opts.dvr && (!opts.gre || opts.ovsHosts < 2))
     throw new Error('--dvr needs --gre and --ovs-hosts 2 or more (the router joins the VXLAN and the GRE subnet)');
   if (warm && (s!.dvr !== undefined) !== (opts.dvr === true))
@@ -117,6 +121,8 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     if (opts.gre) s.gre = { networkId: null, subnetId: null };
     if (opts.dvr) s.dvr = { routerId: null };
   }
+  // adding --gre to a running lab: converge edits the OVS inis, restarts their agents and makes the network
+  if (opts.gre && !s.gre) s.gre = { networkId: null, subnetId: null };
   const lab = s;
   try {
     return await converge(lab, opts, warm, step, timings, log);
@@ -149,6 +155,13 @@ async function converge(
   saveState(lab);
   step('neutron-server');
 
+  // dropping --gre from a running lab: its VMs and network go first, while the agents still run GRE
+  if (warm && lab.gre && !opts.gre) {
+    await dropGreNetwork(lab, log);
+    saveState(lab);
+    step('GRE network and VMs deleted');
+  }
+
   lab.procs.relay = await ensureRootRelay(lab.amqpUrl, lab.procs.relay);
   saveState(lab);
   await ensureFabric(lab);
@@ -178,6 +191,8 @@ async function converge(
     if (!plannedHosts(opts).some((p) => p.name === name))
       log(`note: host ${name} exists but is beyond --hosts ${opts.hosts}; it is kept (lab down removes it)`);
   }
+  // the OVS inis follow --gre (a new host's ini is written with it already)
+  const retyped = retypeOvsInis(lab);
   step('fabric + hosts + relays');
 
   const startAt = Date.now();
@@ -187,6 +202,14 @@ async function converge(
   await Promise.all(started.map((h) => waitAgentStarted(h, startAt, h.mode)));
   for (const h of started) if (h.kind === 'ovs') await waitOvsBridges(h);
   if (started.length) step(`agents alive (${started.map((h) => h.name).join(', ')})`);
+  // a running agent reads tunnel_types only at start
+  const restart = retyped.filter((h) => !started.includes(h));
+  if (restart.length) {
+    await restartAgents(lab, restart);
+    saveState(lab);
+    if (!lab.gre) for (const p of await deleteGrePorts(lab)) log(`  deleted ${p} (no GRE any more)`);
+    step(`tunnel_types ${lab.gre ? 'vxlan,gre' : 'vxlan'}: agents restarted (${restart.map((h) => h.name).join(', ')})`);
+  }
   const l3 = [];
   for (const h of Object.values(lab.hosts)) if (isDvrHost(lab, h) && (await ensureL3Agent(lab, h))) l3.push(h);
   saveState(lab);

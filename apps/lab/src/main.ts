@@ -50,7 +50,11 @@ program
   .option('--vni <vni>', 'VXLAN VNI of the lab network', (v) => Number.parseInt(v, 10), DEFAULT_VNI)
   .option('--ovs-host', 'add host ovs1 running neutron-openvswitch-agent on userspace OVS (docs/lab.md#ovs-host); the same as --ovs-hosts 1', false)
   .option('--ovs-hosts <n>', `add OVS hosts ovs1..ovsN (0..${MAX_OVS_HOSTS}) at 10.0.20.21.. (docs/lab.md#ovs-host)`, (v) => Number.parseInt(v, 10))
-  .option('--gre', 'OVS hosts also run tunnel_types gre; a GRE network (key = --vni) gets one VM per OVS host (docs/lab.md#gre)', false)
+  .option(
+    '--gre',
+    'OVS hosts also run tunnel_types gre; a GRE network (key = --vni) gets one VM per OVS host. On a running lab, adding or leaving it out reconfigures the OVS agents (docs/lab.md#gre)',
+    false,
+  )
   .option(
     '--dvr',
     'distributed routing: an L3 agent per OVS host in its own mount namespace and a router on the two subnets; needs --gre, --ovs-hosts 2+ (docs/lab.md#dvr)',
@@ -335,7 +339,7 @@ nodeAgents
 
 program
   .command('status')
-  .description('processes, agents as the API sees them, VMs')
+  .description("processes, agents as the API sees them, OVS hosts' tunnel ports (VXLAN and GRE), VMs")
   .action(async () => {
     await withLock(async () => {
       const s = loadState();

@@ -6,6 +6,7 @@ import { listAgents, listPorts, type NeutronAgent, type NeutronPort } from './ap
 import { labName } from './config';
 import { sleep } from './exec';
 import { compareKernel, expectedKernel, readHostKernel, type HostKernel } from './kernel';
+import { parseOvsTunnelPorts, tunnelDstPort } from '@l2scope/domain';
 import { ovsOfctl, ovsVsctl } from './ovs';
 import type { PingResult } from './ping';
 import { isRunning } from './procs';
@@ -77,29 +78,57 @@ export function formatKernel(reports: KernelReport[]): string[] {
   return out;
 }
 
-/** Printable OVS view of an OVS host: tunnel ports and l2pop's br-tun tables 20/21/22. */
+/**
+ * One line per tunnel port of an OVS host, of every tunnel type (`vxlan-<hex>`, `gre-<hex>`,
+ * `geneve-<hex>`), sorted by name: `gre-0a001416 gre -> 10.0.20.22 ofport 7`, a VXLAN or Geneve
+ * port with its UDP port (`vxlan-0a00140b vxlan -> 10.0.20.11:8472 ofport 6`; OVS's default when
+ * the port has no `dst_port`). Pure.
+ * @param interfacesJson `ovs-vsctl --format=json --columns=name,ofport,type,options list Interface`
+ * @returns the lines, or one line saying the text could not be read
+ */
+export function formatTunnelPorts(interfacesJson: string): string[] {
+  let ports;
+  try {
+    ports = parseOvsTunnelPorts(interfacesJson);
+  } catch (e) {
+    return [`tunnel ports unreadable: ${(e as Error).message.split('\n')[0]}`];
+  }
+  if (ports.length === 0) return ['no tunnel port'];
+  return ports.map((p) => {
+    const udp = tunnelDstPort(p);
+    return `${p.name} ${p.type} -> ${p.remoteIp}${udp !== null ? `:${udp}` : ''} ofport ${p.ofport ?? '?'}`;
+  });
+}
+
+/** An OVS host's tunnel ports as {@link formatTunnelPorts} prints them (read with `ovs-vsctl list Interface`). */
+async function tunnelPortLines(h: HostState): Promise<string[]> {
+  const r = await ovsVsctl(h, ['--format=json', '--columns=name,ofport,type,options', 'list', 'Interface']).catch((e: Error) => e);
+  return r instanceof Error ? [`tunnel ports: ovs-vsctl failed: ${r.message.split('\n')[0]}`] : formatTunnelPorts(String(r.stdout));
+}
+
+/** Printable OVS view of an OVS host: tunnel ports and br-tun's tables 3/4 (GRE/VXLAN key -> local VLAN) and l2pop's 20/21/22. */
 export async function formatOvs(h: HostState): Promise<string[]> {
   const out = [`## ${h.name} (${h.underlayIp}, userspace OVS) ini: l2_population=${h.mode.l2pop} arp_responder=${h.mode.arp}`];
-  const ports = await ovsVsctl(h, ['list-ports', 'br-tun']).catch(() => null);
-  out.push(`   br-tun ports: ${ports ? ports.stdout.trim().split('\n').join(' ') : '?'}`);
-  for (const table of [20, 21, 22]) {
+  for (const l of await tunnelPortLines(h)) out.push(`   tunnel: ${l}`);
+  for (const table of [3, 4, 20, 21, 22]) {
     const r = await ovsOfctl(h, ['dump-flows', 'br-tun', `table=${table}`, '--no-stats']);
     for (const l of r.stdout.split('\n').filter((x) => x.includes('actions'))) out.push(`   t${table}: ${l.trim()}`);
   }
   return out;
 }
 
-/** `status` lines: processes, agents as the API sees them, VMs with their port status. */
+/** `status` lines: processes, agents as the API sees them, each OVS host's tunnel ports (VXLAN and GRE), VMs with their port status. */
 export async function statusLines(s: LabState): Promise<string[]> {
   const out: string[] = [];
-  out.push(`broker ${s.amqpUrl}  VNI ${s.vni}  network ${s.networkId ?? '-'}`);
+  out.push(`broker ${s.amqpUrl}  VNI ${s.vni}  network ${s.networkId ?? '-'}${s.gre ? `  GRE network ${s.gre.networkId ?? '-'} (key ${s.vni})` : ''}`);
   for (const [key, rec] of Object.entries(s.procs).sort())
     out.push(`  ${isRunning(rec) ? 'running' : 'STOPPED'} ${key.padEnd(22)} pid ${rec.pid}  log ${rec.log}`);
   let agents: NeutronAgent[] = [];
   let ports: NeutronPort[] = [];
   try {
     agents = await listAgents();
-    ports = s.networkId ? await listPorts(s.networkId) : [];
+    const nets = [s.networkId, s.gre?.networkId].filter((n): n is string => typeof n === 'string');
+    ports = (await Promise.all(nets.map((n) => listPorts(n)))).flat();
   } catch (e) {
     out.push(`  Neutron API not answering: ${(e as Error).message}`);
   }
@@ -113,11 +142,15 @@ export async function statusLines(s: LabState): Promise<string[]> {
       `  ${h.name.padEnd(10)} ${h.kind.padEnd(11)} ${h.underlayIp.padEnd(11)} ini l2pop=${onOff(h.mode.l2pop)} arp=${onOff(h.mode.arp)} (${labName(h.mode)})  api: ${api}`,
     );
   }
+  for (const h of Object.values(s.hosts).filter((x) => x.kind === 'ovs' && isRunning(s.procs[`vswitchd:${x.name}`])))
+    for (const l of await tunnelPortLines(h)) out.push(`  ${h.name.padEnd(10)} tunnel ${l}`);
   if (s.failNextStart?.length) out.push(`  fail-next-start armed: ${s.failNextStart.join(', ')} (neutron-agent start will begin an agent that exits)`);
   out.push('VMs:');
   for (const v of Object.values(s.vms).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = ports.find((x) => x.id === v.portId);
-    out.push(`  ${v.name.padEnd(18)} on ${v.host.padEnd(10)} ${v.ip.padEnd(13)} ${v.mac} port ${v.portId.slice(0, 8)} ${p?.status ?? 'GONE'}`);
+    out.push(
+      `  ${v.name.padEnd(18)} on ${v.host.padEnd(10)} ${(v.network ?? 'vxlan').padEnd(5)} ${v.ip.padEnd(13)} ${v.mac} port ${v.portId.slice(0, 8)} ${p?.status ?? 'GONE'}`,
+    );
   }
   return out;
 }

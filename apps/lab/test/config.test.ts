@@ -9,6 +9,7 @@ import {
   ovsUnderlayIp,
   parseHostModes,
   parseOnOff,
+  readIniGre,
   readIniMode,
   renderAgentNeutronConf,
   renderLinuxbridgeIni,
@@ -16,6 +17,7 @@ import {
   renderOvsIni,
   renderServerConf,
   serverTransportUrl,
+  setIniGre,
   setIniMode,
 } from '../src/config';
 import { defaultHostMode, plannedHosts } from '../src/lab';
@@ -79,6 +81,26 @@ describe('agent config (docs/lab.md#agents, docs/lab.md#ovs-host)', () => {
     // a mixed lab, or none yet: Lab2
     expect(defaultHostMode([{ mode: lab3 }, { mode: { l2pop: true, arp: false } }])).toEqual({ l2pop: true, arp: false });
     expect(defaultHostMode([])).toEqual({ l2pop: true, arp: false });
+  });
+});
+
+describe('GRE on a running lab (docs/lab.md#gre)', () => {
+  it('setIniGre adds and drops gre in [agent] tunnel_types and leaves every other key, the mode included', () => {
+    const before = renderOvsIni('10.0.20.21', { l2pop: true, arp: true });
+    expect(readIniGre(before)).toBe(false);
+    const added = setIniGre(before, true);
+    expect(readIniGre(added)).toBe(true);
+    expect(ini.parse(added).agent.tunnel_types).toBe('vxlan,gre');
+    expect(added).toBe(renderOvsIni('10.0.20.21', { l2pop: true, arp: true }, true));
+    expect({ ...ini.parse(added).agent, tunnel_types: 'vxlan' }).toEqual(ini.parse(before).agent);
+    expect(ini.parse(added).ovs).toEqual(ini.parse(before).ovs);
+    expect(readIniMode(added, 'ovs')).toEqual({ l2pop: true, arp: true });
+    expect(setIniGre(added, false)).toBe(before);
+  });
+  it('readIniGre reads a hand-written list with spaces and any case, and no key as no GRE', () => {
+    expect(readIniGre('[agent]\ntunnel_types = vxlan, GRE\n')).toBe(true);
+    expect(readIniGre('[agent]\ntunnel_types = vxlan\n')).toBe(false);
+    expect(readIniGre('[ovs]\nlocal_ip = 10.0.20.21\n')).toBe(false);
   });
 });
 
