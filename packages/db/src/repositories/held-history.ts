@@ -77,8 +77,8 @@ export interface NodeHostViewAt extends NodeHostView {
 /**
  * One host as of `at`: the model's view and what l2pop had told it (the model as of T,
  * `readModelAt`), its last stored snapshot and analysis at or before T (the held state and the
- * drift between the two), and the findings naming it open at T. Convergence samples and the BUM
- * report are not kept as history: empty / null. Null when none of the three knows the host at T.
+ * drift between the two), and the findings naming it open at T. Convergence samples, the BUM
+ * report and the L3 agent's mode are not kept as history: empty / null. Null when none of the three knows the host at T.
  */
 export async function readNodeHostAt(db: Db, host: string, at: Date): Promise<NodeHostViewAt | null> {
   const [model, snap, analysis, findings] = await Promise.all([
@@ -96,6 +96,7 @@ export async function readNodeHostAt(db: Db, host: string, at: Date): Promise<No
     host,
     at: at.toISOString(),
     view,
+    l3Agent: null,
     analysis: analysis ? (analysis.analysis as unknown as HostAnalysis) : null,
     analysedAt: analysis?.at.toISOString() ?? null,
     snapshot,
