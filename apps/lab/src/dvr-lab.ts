@@ -6,9 +6,11 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { listAgents, neutron, startedAtMs } from './api';
 import { dvrMountPaths, DVR_ROUTER_NAME, hostExecArgv, l3AgentMode, renderL3AgentIni } from './dvr';
+import { mariadb } from './db';
 import { ip, run, waitFor } from './exec';
 import { ovsEnv, ovsOfctl } from './ovs';
-import { paths } from './paths';
+import { DB, paths } from './paths';
+import { restartAgent } from './modes';
 import { isRunning, startDaemon, stopDaemon, tail } from './procs';
 import type { HostState, LabState } from './state';
 
@@ -181,6 +183,76 @@ export async function waitQrouter(h: HostState, routerId: string, timeoutMs = 12
     timeoutMs,
     1000,
   );
+}
+
+async function brTunFlows(h: HostState, table: number): Promise<string> {
+  const r = await ovsOfctl(h, ['--no-names', 'dump-flows', 'br-tun', `table=${table}`]);
+  return r.stdout;
+}
+
+/**
+ * Every host's DVR MAC as neutron-server registered it (table `dvr_host_macs`, written by
+ * neutron/db/dvr_mac_db.py `get_dvr_mac_address_by_host` when an agent first asks), lowercase with
+ * colons (the table holds netaddr's `FA-16-3F-..` form).
+ */
+async function registeredDvrMacs(): Promise<Map<string, string>> {
+  const out = await mariadb(`SELECT host, mac_address FROM ${DB.name}.dvr_host_macs`);
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [host, mac] = l.split('\t');
+        return [host!, mac!.toLowerCase().replaceAll('-', ':')];
+      }),
+  );
+}
+
+/**
+ * Make sure every DVR OVS agent holds every other DVR host's MAC in br-tun table 9 (DVR_NOT_LEARN),
+ * restarting the agents that missed one.
+ *
+ * Why: an OVS agent reads the DVR MAC list once (`get_dvr_mac_address_list`, in
+ * ovs_dvr_neutron_agent.py `setup_dvr_mac_flows_on_all_brs`) before it starts consuming RPC
+ * (ovs_neutron_agent.py `consume_in_threads` at the end of `__init__`). A peer that registers its
+ * DVR MAC between the two is announced only by a `dvr_mac_address_update` fanout the agent is not
+ * yet listening to, so the agent never learns that MAC until it restarts. Agents started together,
+ * as `lab up` starts them, can hit this window; a restarted agent reads the full list.
+ *
+ * Waits (up to `timeoutMs` each) for every host's DVR MAC in Neutron's database, then for each
+ * host's br-tun table 9 to hold its peers' (`dl_src=<mac>`); a host still missing one is restarted
+ * and checked again.
+ * @returns the hosts whose agent was restarted
+ * @throws Error when a host never registers a DVR MAC, or still misses a peer's after its restart
+ */
+export async function ensureDvrMacsLearned(s: LabState, hosts: HostState[], log: (line: string) => void, timeoutMs = 30_000): Promise<HostState[]> {
+  const macs = await waitFor(
+    "every DVR host's MAC in dvr_host_macs",
+    async () => {
+      const m = await registeredDvrMacs();
+      return hosts.every((h) => m.has(h.name)) ? m : undefined;
+    },
+    120_000,
+    500,
+  );
+  const missing = async (h: HostState) => {
+    const t9 = await brTunFlows(h, 9);
+    return hosts.filter((p) => p !== h && !t9.includes(`dl_src=${macs.get(p.name)}`)).map((p) => p.name);
+  };
+  const learned = (h: HostState) =>
+    waitFor(`${h.name}'s br-tun table 9 to hold its peers' DVR MACs`, async () => ((await missing(h)).length === 0 ? true : undefined), timeoutMs, 500).then(
+      () => true,
+      () => false,
+    );
+  const restarted: HostState[] = [];
+  for (const h of hosts) {
+    if (await learned(h)) continue;
+    log(`  ${h.name} missed the DVR MAC of ${(await missing(h)).join(', ')} (announced before its agent listened): restarting its agent`);
+    await restartAgent(s, h);
+    restarted.push(h);
+    if (!(await learned(h))) throw new Error(`${h.name} still misses the DVR MAC of ${(await missing(h)).join(', ')} after its agent restarted`);
+  }
+  return restarted;
 }
 
 /**

@@ -41,19 +41,29 @@ describe('the DVR lab', () => {
   });
 
   it("builds the DVR flows: own DVR MAC in br-tun table 1, the peer's in table 9, br-int tables 1 and 3", async () => {
+    // The agents install these as they learn them: a host's own DVR MAC when it registers, the
+    // peer's when the server's `dvr_mac_address_update` fanout reaches it. `lab up` returns once
+    // the agents report, which can be before either: wait for the flows, then assert them.
     const own = new Map<string, string>();
     for (const h of OVS) {
+      const mac = await waitFor(
+        `${h}'s own DVR MAC in br-tun table 1`,
+        async () => /mod_dl_src:([0-9a-f:]{17})/.exec((await flows(h, 'br-tun', 1)).join('\n'))?.[1],
+        120_000,
+        1000,
+      ).catch(() => undefined);
       const t1 = (await flows(h, 'br-tun', 1)).join('\n');
-      const m = /mod_dl_src:([0-9a-f:]{17})/.exec(t1);
-      expect(m, `${h} br-tun table 1:\n${t1}`).not.toBeNull();
-      own.set(h, m![1]!);
+      expect(mac, `${h} br-tun table 1:\n${t1}`).toBeDefined();
+      own.set(h, mac!);
       expect((await flows(h, 'br-int', 1)).length).toBeGreaterThan(0);
       expect((await flows(h, 'br-int', 3)).length).toBeGreaterThan(0);
     }
     expect(own.get('ovs1')).not.toBe(own.get('ovs2'));
     for (const h of OVS) {
-      const peer = OVS.find((x) => x !== h)!;
-      expect((await flows(h, 'br-tun', 9)).join('\n')).toContain(`dl_src=${own.get(peer)}`);
+      const peer = `dl_src=${own.get(OVS.find((x) => x !== h)!)}`;
+      const t9 = async () => (await flows(h, 'br-tun', 9)).join('\n');
+      await waitFor(`${h}'s br-tun table 9 to hold ${peer}`, async () => ((await t9()).includes(peer) ? true : undefined), 120_000, 1000).catch(() => false);
+      expect(await t9()).toContain(peer);
     }
   });
 
