@@ -25,7 +25,7 @@ export function agentIniPath(h: HostState): string {
 export function writeAgentConfig(s: LabState, h: HostState): void {
   mkdirSync(paths.hostEtc(h.name), { recursive: true });
   mkdirSync(path.join(paths.hostState(h.name), 'lock'), { recursive: true });
-  writeFileSync(path.join(paths.hostEtc(h.name), 'neutron.conf'), renderAgentNeutronConf(h.name, agentTransportUrl(s.amqpUrl)));
+  writeFileSync(path.join(paths.hostEtc(h.name), 'neutron.conf'), renderAgentNeutronConf(h.name, agentTransportUrl(s.amqpUrl), s.heartbeats?.reportInterval));
   const ini = agentIniPath(h);
   if (!existsSync(ini)) {
     writeFileSync(

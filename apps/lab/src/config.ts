@@ -53,6 +53,8 @@ export interface ServerConfigInput {
    * default and give the DVR MACs their own base ({@link DVR_BASE_MAC}).
    */
   dvr?: boolean;
+  /** `[DEFAULT] agent_down_time` in seconds; absent: Neutron's default (75), not written. */
+  agentDownTime?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export function renderServerConf(c: ServerConfigInput): string {
       core_plugin: 'ml2',
       service_plugins: c.dvr ? 'router' : '',
       ...(c.dvr ? { router_distributed: true, dvr_base_mac: DVR_BASE_MAC } : {}),
+      ...(c.agentDownTime !== undefined ? { agent_down_time: c.agentDownTime } : {}),
       auth_strategy: 'noauth',
       bind_host: '127.0.0.1',
       bind_port: c.apiPort,
@@ -111,11 +114,14 @@ export function renderMl2Conf(): string {
   });
 }
 
-/** The agent's own `neutron.conf` (docs/lab.md#agents; docs/lab.md#gotcha-5: `root_helper = env` as root). */
-export function renderAgentNeutronConf(host: string, transportUrl: string): string {
+/**
+ * The agent's own `neutron.conf` (docs/lab.md#agents; docs/lab.md#gotcha-5: `root_helper = env` as root).
+ * @param reportInterval `[agent] report_interval` in seconds (docs/lab.md#heartbeats)
+ */
+export function renderAgentNeutronConf(host: string, transportUrl: string, reportInterval = REPORT_INTERVAL): string {
   return renderIni({
     DEFAULT: { host, debug: true, transport_url: transportUrl, state_path: paths.hostState(host) },
-    agent: { root_helper: 'env', report_interval: REPORT_INTERVAL },
+    agent: { root_helper: 'env', report_interval: reportInterval },
     oslo_concurrency: { lock_path: `${paths.hostState(host)}/lock` },
   });
 }

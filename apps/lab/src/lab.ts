@@ -14,7 +14,7 @@ import { ensureBroker, ensureHostRelay, ensureRootRelay } from './broker';
 import { lbHostName, lbUnderlayIp, ovsHostName, ovsUnderlayIp } from './config';
 import { createDatabase, ensureMariadb, migrateDatabase } from './db';
 import { dvrHostMode, isDvrHost } from './dvr';
-import { ensureDvrMountNs, ensureDvrRouter, ensureL3Agent, routeVms, waitL3AgentAlive, waitQrouter } from './dvr-lab';
+import { ensureDvrMacsLearned, ensureDvrMountNs, ensureDvrRouter, ensureL3Agent, routeVms, waitL3AgentAlive, waitQrouter } from './dvr-lab';
 import { ensureFabric, ensureHost } from './fabric';
 import { deleteGrePorts, dropGreNetwork, restartAgents, retypeOvsInis } from './gre';
 import { switchModes } from './modes';
@@ -23,7 +23,7 @@ import { DVR_PACKAGES, ensurePackages, LINUXBRIDGE_PACKAGES, OVS_PACKAGES } from
 import { hostNs, LAB_ROOT } from './paths';
 import { isRunning } from './procs';
 import { ensureServer, writeServerConfig } from './server';
-import { emptyState, saveState, type HostMode, type HostState, type LabState } from './state';
+import { emptyState, saveState, type Heartbeats, type HostMode, type HostState, type LabState } from './state';
 import { teardown } from './teardown';
 import { addVm, ensureGreNetwork, ensureNetwork, vmsOf, waitPortActive } from './vms';
 
@@ -52,6 +52,26 @@ export interface UpOptions {
    * its own mount namespace, and the router `l2lab-dvr` on the VXLAN and GRE subnets (docs/lab.md#dvr).
    */
   dvr?: boolean;
+  /**
+   * `--report-interval` / `--agent-down-time` (docs/lab.md#heartbeats): set on a cold start only; a
+   * running lab with other values must be taken down first (the server and agents read them at start).
+   */
+  heartbeats?: Heartbeats;
+}
+
+/**
+ * Check a lab's heartbeat settings against Neutron's own advice: `report_interval` should be "half
+ * or less than agent_down_time" (neutron/conf/agent/common.py, the option's help), else one late
+ * report marks a healthy agent down. Pure.
+ * @throws Error when a value is not a positive whole number of seconds or the interval is over half the down time
+ */
+export function checkHeartbeats(h: Heartbeats): Heartbeats {
+  for (const [k, v] of Object.entries(h))
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`--${k === 'reportInterval' ? 'report-interval' : 'agent-down-time'} must be a whole number of seconds >= 1 (got ${v})`);
+  if (h.reportInterval * 2 > h.agentDownTime)
+    throw new Error(`--agent-down-time ${h.agentDownTime} must be at least twice --report-interval ${h.reportInterval} (neutron-server's own rule)`);
+  return h;
 }
 
 /**
@@ -109,6 +129,8 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     throw new Error('--dvr needs --gre and --ovs-hosts 2 or more (the router joins the VXLAN and the GRE subnet)');
   if (warm && (s!.dvr !== undefined) !== (opts.dvr === true))
     throw new Error(`the running lab ${s!.dvr ? 'has' : 'has no'} DVR; run "lab down" before ${opts.dvr ? 'adding' : 'dropping'} --dvr`);
+  if (warm && JSON.stringify(s!.heartbeats ?? null) !== JSON.stringify(opts.heartbeats ?? null))
+    throw new Error('the running lab has other --report-interval / --agent-down-time; run "lab down" before changing them');
   if (s && !warm) {
     log('found a lab whose neutron-server is not running: tearing its leftovers down first');
     await teardown(s, log);
@@ -120,6 +142,7 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     s = emptyState(opts.amqpUrl, opts.vni);
     if (opts.gre) s.gre = { networkId: null, subnetId: null };
     if (opts.dvr) s.dvr = { routerId: null };
+    if (opts.heartbeats) s.heartbeats = checkHeartbeats(opts.heartbeats);
   }
   // adding --gre to a running lab: converge edits the OVS inis, restarts their agents and makes the network
   if (opts.gre && !s.gre) s.gre = { networkId: null, subnetId: null };
@@ -144,7 +167,7 @@ async function converge(
   await ensureMariadb(log);
   step('broker + mariadb');
 
-  writeServerConfig(lab.amqpUrl, lab.dvr !== undefined);
+  writeServerConfig(lab.amqpUrl, lab.dvr !== undefined, lab.heartbeats?.agentDownTime);
   if (!warm) {
     await createDatabase(true);
     lab.dbCreated = true;
@@ -202,6 +225,15 @@ async function converge(
   await Promise.all(started.map((h) => waitAgentStarted(h, startAt, h.mode)));
   for (const h of started) if (h.kind === 'ovs') await waitOvsBridges(h);
   if (started.length) step(`agents alive (${started.map((h) => h.name).join(', ')})`);
+  if (lab.dvr && started.some((h) => isDvrHost(lab, h))) {
+    const restarted = await ensureDvrMacsLearned(
+      lab,
+      Object.values(lab.hosts).filter((h) => isDvrHost(lab, h)),
+      log,
+    );
+    saveState(lab);
+    step(`DVR MACs learned by every OVS host${restarted.length ? ` (restarted ${restarted.map((h) => h.name).join(', ')})` : ''}`);
+  }
   // a running agent reads tunnel_types only at start
   const restart = retyped.filter((h) => !started.includes(h));
   if (restart.length) {

@@ -12,7 +12,7 @@ import { MAX_OVS_HOSTS, up } from './lab';
 import { COMMAND_PUBLIC_KEY_ENV, commandPublicKeyFile, nodeAgentStatus, startNodeAgents, stopNodeAgents } from './l2scope-agents';
 import { restartAgent, switchModes } from './modes';
 import { NEUTRON_AGENT_ACTIONS, neutronAgent, setFailNextStart, waitNeutronAgent } from './neutron-agent';
-import { DEFAULT_AMQP, DEFAULT_VNI } from './paths';
+import { AGENT_DOWN_TIME, DEFAULT_AMQP, DEFAULT_VNI, REPORT_INTERVAL } from './paths';
 import { pingMatrix } from './ping';
 import { formatKernel, formatOvs, formatPing, kernelReports, statusLines, waitKernelConverged } from './report';
 import { loadState, saveState, withLock, withState, hostOf, type HostMode, type VmState } from './state';
@@ -61,6 +61,16 @@ program
     false,
   )
   .option('--no-vms', 'do not create one VM per host')
+  .option(
+    '--report-interval <s>',
+    `the agents' [agent] report_interval in seconds (default ${REPORT_INTERVAL}); a cold start only (docs/lab.md#heartbeats)`,
+    (v) => Number(v),
+  )
+  .option(
+    '--agent-down-time <s>',
+    `neutron-server's agent_down_time in seconds (default ${AGENT_DOWN_TIME}); a cold start only (docs/lab.md#heartbeats)`,
+    (v) => Number(v),
+  )
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
   .option(
@@ -79,6 +89,8 @@ program
       gre: boolean;
       dvr: boolean;
       vms: boolean;
+      reportInterval?: number;
+      agentDownTime?: number;
       amqp: string;
       l2scopeAgents: boolean;
       commandPublicKey?: string;
@@ -98,6 +110,10 @@ program
             vms: o.vms,
             gre: o.gre,
             dvr: o.dvr,
+            heartbeats:
+              o.reportInterval !== undefined || o.agentDownTime !== undefined
+                ? { reportInterval: o.reportInterval ?? REPORT_INTERVAL, agentDownTime: o.agentDownTime ?? AGENT_DOWN_TIME }
+                : undefined,
           },
           log,
         );

@@ -69,6 +69,8 @@ export const UNDERLAY_DEV = 'ul0';
 export const POLLING_INTERVAL = 2;
 /** `[agent] report_interval` (seconds between `report_state` heartbeats). */
 export const REPORT_INTERVAL = 30;
+/** neutron-server's `agent_down_time` (seconds): Neutron's default, which the lab keeps unless `lab up --agent-down-time` says otherwise. */
+export const AGENT_DOWN_TIME = 75;
 
 /** PATH for every daemon: Debian's python3, never pyenv's shims (docs/lab.md#gotcha-8). */
 export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

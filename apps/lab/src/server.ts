@@ -9,11 +9,14 @@ import { waitFor } from './exec';
 import { API_PORT, paths } from './paths';
 import { isRunning, startDaemon, tail, type ProcRecord } from './procs';
 
-/** Write `neutron.conf` and `ml2_conf.ini` for the server (`dvr`: the router plugin and distributed routers, docs/lab.md#dvr). */
-export function writeServerConfig(amqpUrl: string, dvr = false): void {
+/**
+ * Write `neutron.conf` and `ml2_conf.ini` for the server (`dvr`: the router plugin and distributed
+ * routers, docs/lab.md#dvr; `agentDownTime`: `agent_down_time` in seconds, docs/lab.md#heartbeats).
+ */
+export function writeServerConfig(amqpUrl: string, dvr = false, agentDownTime?: number): void {
   mkdirSync(paths.etc, { recursive: true });
   mkdirSync(`${paths.neutronState}/lock`, { recursive: true });
-  writeFileSync(paths.serverConf, renderServerConf({ transportUrl: serverTransportUrl(amqpUrl), apiPort: API_PORT, dvr }));
+  writeFileSync(paths.serverConf, renderServerConf({ transportUrl: serverTransportUrl(amqpUrl), apiPort: API_PORT, dvr, agentDownTime }));
   writeFileSync(paths.ml2Conf, renderMl2Conf());
 }
 

@@ -45,6 +45,14 @@ export interface VmState {
   createdAt: number;
 }
 
+/** The agents' heartbeat and the server's verdict on it, in seconds. */
+export interface Heartbeats {
+  /** `[agent] report_interval` of every agent. */
+  reportInterval: number;
+  /** `[DEFAULT] agent_down_time` of neutron-server: an agent whose last heartbeat is older is `alive: false`. */
+  agentDownTime: number;
+}
+
 /** The whole state file. */
 export interface LabState {
   version: 1;
@@ -67,6 +75,12 @@ export interface LabState {
    * and the router `l2lab-dvr` joins the VXLAN and GRE subnets.
    */
   dvr?: { routerId: string | null };
+  /**
+   * `lab up --report-interval S --agent-down-time S` (docs/lab.md#heartbeats): the agents'
+   * `[agent] report_interval` and the server's `agent_down_time` in seconds; absent: the lab's
+   * defaults (30, Neutron's 75). Fixed for the lab's life: both are read only at process start.
+   */
+  heartbeats?: Heartbeats;
   /** Hosts whose next `neutron-agent start` starts an agent that cannot come back (a test hook, consumed once). */
   failNextStart?: string[];
 }

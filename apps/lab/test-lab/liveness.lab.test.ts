@@ -2,8 +2,7 @@
  * Agent liveness on the real lab (issue 11): a host's neutron-linuxbridge-agent is SIGKILLed (a
  * crash: no clean shutdown, its RabbitMQ connection just goes). neutron-server marks it
  * `alive: false` once its last heartbeat is older than `agent_down_time`; l2scope's worker (tapping
- * the lab live, with the same settings: Neutron's defaults, report_interval 30 s as the lab sets it,
- * agent_down_time 75 s) must say the same: the host's `agent.alive` false in its analysis
+ * the lab live, told the same settings) must say the same: the host's `agent.alive` false in its analysis
  * (`GET /api/nodes`) and an open `agent_down` finding, judged at the time Neutron judges it. Then
  * the agent is restarted the lab's way (`neutron-agent restart`): alive again, finding closed.
  *
@@ -12,8 +11,13 @@
  * both hosts go down without a single further message. Before the worker ticked its model's clock
  * with the wall clock, this waited forever.
  *
+ * The lab runs short heartbeats (`lab up --report-interval 5 --agent-down-time 20`,
+ * docs/lab.md#heartbeats) so that each verdict takes about 20 s instead of Neutron's default 75 s;
+ * the logic judged is the same, and the worker is told the same two values
+ * (`--report-interval 5 --agent-down-time 20`), as an operator tells it a cloud's settings.
+ *
  * Brings a 2-host lab up without VMs (replacing a running one) and takes it down at the end. Needs
- * root on Debian 12. Waits on state only (deadlines cover 75 s + a report interval + slack).
+ * root on Debian 12. Waits on state only (deadlines cover agent_down_time + a report interval + slack).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,10 +30,12 @@ import { isRunning, type ProcRecord } from '../src/procs';
 import { lab, startModelSource, state, untilNodes, type ModelSource, type NodesView } from './helpers';
 
 const HOSTS = ['controller', 'compute1'];
-/** neutron-server's agent_down_time: the lab leaves Neutron's default, and so does the worker. */
-const AGENT_DOWN_TIME_MS = 75_000;
+/** The lab's agents' report_interval and neutron-server's agent_down_time (seconds), told to the worker too. */
+const REPORT_INTERVAL_S = 5;
+const AGENT_DOWN_TIME_S = 20;
+const AGENT_DOWN_TIME_MS = AGENT_DOWN_TIME_S * 1000;
 /** How long a wait for a down verdict may take: agent_down_time, a report interval, slack for a busy machine. */
-const DOWN_DEADLINE_MS = AGENT_DOWN_TIME_MS + 30_000 + 45_000;
+const DOWN_DEADLINE_MS = AGENT_DOWN_TIME_MS + REPORT_INTERVAL_S * 1000 + 90_000;
 
 let worker: ModelSource;
 let tmp: string;
@@ -37,9 +43,10 @@ let tmp: string;
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
   await lab('down');
-  await lab('up', '--hosts', String(HOSTS.length), '--no-vms');
+  const heartbeats = ['--report-interval', String(REPORT_INTERVAL_S), '--agent-down-time', String(AGENT_DOWN_TIME_S)];
+  await lab('up', '--hosts', String(HOSTS.length), '--no-vms', ...heartbeats);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-liveness-lab-'));
-  worker = await startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`);
+  worker = await startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`, heartbeats);
 });
 
 afterAll(async () => {

@@ -20,7 +20,7 @@ import {
   setIniGre,
   setIniMode,
 } from '../src/config';
-import { defaultHostMode, plannedHosts } from '../src/lab';
+import { checkHeartbeats, defaultHostMode, plannedHosts } from '../src/lab';
 
 describe('server config (docs/lab.md#server)', () => {
   const conf = ini.parse(renderServerConf({ transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/', apiPort: 9696 }));
@@ -54,6 +54,16 @@ describe('agent config (docs/lab.md#agents, docs/lab.md#ovs-host)', () => {
     expect(c.DEFAULT.host).toBe('compute1');
     expect(c.agent.root_helper).toBe('env');
     expect(c.agent.report_interval).toBe('30');
+  });
+  it('heartbeats (docs/lab.md#heartbeats): report_interval in the agent, agent_down_time in the server, checked as Neutron advises', () => {
+    expect(ini.parse(renderAgentNeutronConf('compute1', 'rabbit://x/', 5)).agent.report_interval).toBe('5');
+    const server = (agentDownTime?: number) => ini.parse(renderServerConf({ transportUrl: 'rabbit://x/', apiPort: 9696, agentDownTime })).DEFAULT;
+    expect(server(20).agent_down_time).toBe('20');
+    expect(server()).not.toHaveProperty('agent_down_time');
+    expect(checkHeartbeats({ reportInterval: 5, agentDownTime: 10 })).toEqual({ reportInterval: 5, agentDownTime: 10 });
+    expect(() => checkHeartbeats({ reportInterval: 6, agentDownTime: 10 })).toThrow(/at least twice/);
+    expect(() => checkHeartbeats({ reportInterval: 0, agentDownTime: 10 })).toThrow(/--report-interval/);
+    expect(() => checkHeartbeats({ reportInterval: 5, agentDownTime: Number.NaN })).toThrow(/--agent-down-time/);
   });
   it('linuxbridge_agent.ini holds the mode in [vxlan]', () => {
     const text = renderLinuxbridgeIni('10.0.20.12', { l2pop: true, arp: false });
