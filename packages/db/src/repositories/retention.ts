@@ -21,6 +21,7 @@
  * The rest of the model projection (Host, live Network, VtepEntries) is never pruned: it is the current state.
  */
 import type { Db } from '../client';
+import { deleteByIds } from './batched-delete';
 import { pruneHeldHistory } from './held-history';
 import { compactModelChanges } from './history';
 import { maxMessageId } from './messages';
@@ -198,23 +199,6 @@ async function deleteMessagesUpTo(db: Client, cutoff: number, batch: number, pau
     ]);
     deleted += m.count;
     if (ids.length < batch) return deleted;
-    await pause();
-  }
-}
-
-/** Find the next `batch` ids to delete and delete them, until none is left. */
-async function deleteByIds<Id extends number | string>(
-  find: (take: number) => Promise<{ id: Id }[]>,
-  remove: (ids: Id[]) => Promise<{ count: number }>,
-  batch: number,
-  pause: () => Promise<void>,
-): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const rows = await find(batch);
-    if (rows.length === 0) return deleted;
-    deleted += (await remove(rows.map((r) => r.id))).count;
-    if (rows.length < batch) return deleted;
     await pause();
   }
 }
