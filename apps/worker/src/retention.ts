@@ -6,11 +6,12 @@
  *   (a burst prunes sooner), packages/db's `pruneRetention` deletes messages (with refs and model
  *   changes) beyond `--retain-messages`, older than `--retain-days` or past `--retain-bytes` of
  *   bodies, convergence samples beyond the newest `--retain-samples`, and convergence samples, resolved
- *   findings, closed tap gaps and per-host rows older than `--retain-days`: in batches of 1000 rows, yielding to the event loop between two, one run
+ *   findings, closed tap gaps and per-host rows (L3 agents included) older than `--retain-days`: in batches of 1000 rows, yielding to the event loop between two, one run
  *   at a time.
  * - Host expiry: hosts without a report_state for `--host-expiry` (and whose VTEP no network holds
- *   entries for) leave the in-memory model and are marked expired in the projection; node agents'
- *   hosts without a snapshot or BUM report for as long leave the node view. Rows stay (history).
+ *   entries for) leave the in-memory model and are marked expired in the projection (rows stay:
+ *   history), their L3 agents' rows are deleted; node agents' hosts without a snapshot or BUM
+ *   report for as long leave the node view.
  *   Emits `hosts_expired` after the write, so browsers refetch the model then.
  */
 import { EventEmitter } from 'node:events';
@@ -21,7 +22,7 @@ import type { IngestPipeline } from './pipeline';
 /** Where retention deletes and marks (the worker's `PrismaStore`). Each method throws the driver's error. */
 export interface RetentionStore {
   prune(policy: RetentionPolicy, pause: () => Promise<void>): Promise<PruneReport>;
-  /** Mark these hosts of the projection expired (out of the live view, rows kept). */
+  /** Mark these hosts of the projection expired (out of the live view, rows kept) and delete their L3 agents' rows. */
   expireHosts(ids: readonly string[], at: Date): Promise<number>;
 }
 

@@ -2,8 +2,9 @@
  * Bounds on both databases (a temporary SQLite file, a uniquely named PostgreSQL database on
  * 127.0.0.1:5432): a redelivered message (same oslo `_unique_id`) is stored once, within a batch
  * and across batches; retention deletes by count, age and body bytes in small batches, with refs
- * and model changes (but the last change of each record); resolved findings, closed gaps, old samples and per-host rows go by age while
- * open ones stay; an expired host leaves the snapshot and the hosts list but keeps its row.
+ * and model changes (but the last change of each record); resolved findings, closed gaps, old samples and per-host rows
+ * (L3 agents included) go by age while open ones stay; an expired host leaves the snapshot and the hosts list but keeps its
+ * row, and its L3 agent's row goes (another host's stays).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,27 +55,29 @@ afterAll(async () => {
   await pgAdmin(`DROP DATABASE IF EXISTS "${pgDbName}" WITH (FORCE)`);
 });
 
-/** A report_state of `host` as neutron's agents send it, with oslo's `_unique_id`. */
-function reportBody(host: string, uniqueId: string, vtep = '10.0.20.1'): Uint8Array {
+/** A report_state carrying `agentState`, as neutron's agents send it, with oslo's `_unique_id`. */
+function stateBody(uniqueId: string, agentState: Record<string, unknown>): Uint8Array {
   return Buffer.from(
     JSON.stringify({
       'oslo.version': '2.0',
-      'oslo.message': JSON.stringify({
-        method: 'report_state',
-        _unique_id: uniqueId,
-        args: {
-          agent_state: {
-            agent_state: {
-              binary: 'neutron-linuxbridge-agent',
-              host,
-              agent_type: 'Linux bridge agent',
-              configurations: { tunneling_ip: vtep, l2_population: true },
-            },
-          },
-        },
-      }),
+      'oslo.message': JSON.stringify({ method: 'report_state', _unique_id: uniqueId, args: { agent_state: { agent_state: agentState } } }),
     }),
   );
+}
+
+/** A report_state of `host`'s L2 agent. */
+function reportBody(host: string, uniqueId: string, vtep = '10.0.20.1'): Uint8Array {
+  return stateBody(uniqueId, {
+    binary: 'neutron-linuxbridge-agent',
+    host,
+    agent_type: 'Linux bridge agent',
+    configurations: { tunneling_ip: vtep, l2_population: true },
+  });
+}
+
+/** A report_state of `host`'s L3 agent (neutron-l3-agent, `agent_mode` dvr), with `start_flag`. */
+function l3ReportBody(host: string, uniqueId: string): Uint8Array {
+  return stateBody(uniqueId, { binary: 'neutron-l3-agent', host, agent_type: 'L3 agent', configurations: { agent_mode: 'dvr' }, start_flag: true });
 }
 
 /** A message record as the worker's pipeline makes it (decoded, folded into `model`). */
@@ -197,6 +200,8 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await openTapGap(db, old.getTime(), 'still open');
     await db.nodeState.create({ data: { host: 'gone', takenAt: old, receivedAt: old, agentType: 'linuxbridge', snapshot: {} } });
     await db.nodeState.create({ data: { host: 'here', takenAt: now, receivedAt: now, agentType: 'linuxbridge', snapshot: {} } });
+    await db.l3Agent.create({ data: { host: 'gone', binary: 'neutron-l3-agent', agentMode: 'dvr', lastReportAt: old } });
+    await db.l3Agent.create({ data: { host: 'here', binary: 'neutron-l3-agent', agentMode: 'dvr', lastReportAt: now } });
     // networks: one deleted in Neutron long ago, one deleted today, one live (seen long ago)
     for (const [id, deletedAt] of [
       ['net-deleted-old', old],
@@ -208,7 +213,7 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await addConvergenceSamples(db, provider, [s(100, now), s(101, now), s(102, now)], new Date(0));
     expect((await pruneRetention(db, { maxConvergenceSamples: 10 }, { batch: 2 })).convergenceSamples).toBe(1);
     const r = await pruneRetention(db, { before: new Date(Date.now() - 86_400_000) }, { batch: 2 });
-    expect(r).toMatchObject({ convergenceSamples: 6, findings: 1, tapGaps: 1, hostRows: 1, networks: 1 });
+    expect(r).toMatchObject({ convergenceSamples: 6, findings: 1, tapGaps: 1, hostRows: 2, networks: 1 });
     expect((await db.network.findMany({ where: { id: { startsWith: 'net-' } }, orderBy: { id: 'asc' } })).map((x) => x.id)).toEqual([
       'net-deleted-now',
       'net-live',
@@ -218,17 +223,44 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect((await db.finding.findMany()).map((x) => x.network)).toEqual(['still-open']);
     expect((await db.tapGap.findMany()).map((x) => x.reason)).toEqual(['still open']);
     expect((await db.nodeState.findMany()).map((x) => x.host)).toEqual(['here']);
+    expect((await db.l3Agent.findMany()).map((x) => x.host)).toEqual(['here']);
+    await db.l3Agent.deleteMany({});
   });
 
-  it('an expired host leaves the snapshot and the hosts list, keeps its row, and comes back when it reports', async () => {
+  it('an expired host leaves the snapshot and the hosts list, keeps its row, loses its L3 agent, and comes back when it reports', async () => {
     const model = new ClusterModel();
-    await commitBatch(db, provider, [record(model, 1001, reportBody('vanished', 'e-1', '10.9.9.9'))], counters, 1001);
-    expect(await expireHosts(db, ['vanished'], new Date())).toBe(1);
+    const hostile = 'nul\u0000host'; // stored as 'nul\uFFFDhost'
+    await commitBatch(
+      db,
+      provider,
+      [
+        record(model, 1001, reportBody('vanished', 'e-1', '10.9.9.9')),
+        record(model, 1003, l3ReportBody('vanished', 'e-3')),
+        record(model, 1004, reportBody('staying', 'e-4', '10.9.9.8')),
+        record(model, 1005, l3ReportBody('staying', 'e-5')),
+        record(model, 1006, reportBody(hostile, 'e-6', '10.9.9.7')),
+        record(model, 1007, l3ReportBody(hostile, 'e-7')),
+      ],
+      counters,
+      1007,
+    );
+    const l3Hosts = async () => (await db.l3Agent.findMany({ orderBy: { host: 'asc' } })).map((a) => a.host);
+    expect(await l3Hosts()).toEqual(['nul\uFFFDhost', 'staying', 'vanished']);
+    expect(await expireHosts(db, ['vanished', hostile], new Date())).toBe(2);
+    expect(await l3Hosts()).toEqual(['staying']);
+    expect(await db.l3Agent.findUnique({ where: { host: 'staying' } })).toMatchObject({ agentMode: 'dvr', startedAt: expect.any(Date) });
     expect((await readModelSnapshot(db)).hosts.map((h) => h.id)).not.toContain('vanished');
     expect((await listHosts(db)).map((h) => h.id)).not.toContain('vanished');
     expect(await db.host.findUnique({ where: { id: 'vanished' } })).toMatchObject({ vtep: '10.9.9.9', expiredAt: expect.any(Date) });
-    await commitBatch(db, provider, [record(model, 1002, reportBody('vanished', 'e-2', '10.9.9.9'))], counters, 1002);
+    await commitBatch(
+      db,
+      provider,
+      [record(model, 1008, reportBody('vanished', 'e-8', '10.9.9.9')), record(model, 1009, l3ReportBody('vanished', 'e-9'))],
+      counters,
+      1009,
+    );
     expect((await listHosts(db)).map((h) => h.id)).toContain('vanished');
     expect(await db.host.findUnique({ where: { id: 'vanished' } })).toMatchObject({ expiredAt: null });
+    expect(await l3Hosts()).toEqual(['staying', 'vanished']);
   });
 });

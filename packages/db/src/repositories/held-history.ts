@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { type FullNodeSnapshot, type HostAnalysis, hostIn, parseNodeSnapshot, toldFdbOf } from '@l2scope/domain';
 import { type Db, readConsistent } from '../client';
+import { deleteByIds } from './batched-delete';
 import { type ListedFinding } from './findings';
 import { readFindingsAt, readModelAt } from './history';
 import { jsonColumn, jsonColumnFromText, parseColumn } from './json';
@@ -121,7 +122,6 @@ export async function pruneHeldHistory(
   batch: number,
   pause: () => Promise<void>,
 ): Promise<number> {
-  let deleted = 0;
   const [snapKeep, analysisKeep] = await readConsistent(db, (tx) =>
     Promise.all([
       tx.nodeSnapshotHistory.groupBy({ by: ['host'], where: { receivedAt: { lt: before } }, _max: { id: true } }),
@@ -131,27 +131,19 @@ export async function pruneHeldHistory(
   const keep = (rows: { _max: { id: number | null } }[]) => rows.flatMap((r) => (r._max.id === null ? [] : [r._max.id]));
   const keptSnaps = keep(snapKeep);
   const keptAnalyses = keep(analysisKeep);
-  for (;;) {
-    const ids = await db.nodeSnapshotHistory.findMany({
-      where: { receivedAt: { lt: before }, id: { notIn: keptSnaps } },
-      orderBy: { id: 'asc' },
-      take: batch,
-      select: { id: true },
-    });
-    if (ids.length > 0) deleted += (await db.nodeSnapshotHistory.deleteMany({ where: { id: { in: ids.map((r) => r.id) } } })).count;
-    if (ids.length < batch) break;
-    await pause();
-  }
-  for (;;) {
-    const ids = await db.hostAnalysisHistory.findMany({
-      where: { at: { lt: before }, id: { notIn: keptAnalyses } },
-      orderBy: { id: 'asc' },
-      take: batch,
-      select: { id: true },
-    });
-    if (ids.length > 0) deleted += (await db.hostAnalysisHistory.deleteMany({ where: { id: { in: ids.map((r) => r.id) } } })).count;
-    if (ids.length < batch) break;
-    await pause();
-  }
-  return deleted;
+  const snapshots = await deleteByIds(
+    (take) =>
+      db.nodeSnapshotHistory.findMany({ where: { receivedAt: { lt: before }, id: { notIn: keptSnaps } }, orderBy: { id: 'asc' }, take, select: { id: true } }),
+    (ids) => db.nodeSnapshotHistory.deleteMany({ where: { id: { in: ids } } }),
+    batch,
+    pause,
+  );
+  const analyses = await deleteByIds(
+    (take) =>
+      db.hostAnalysisHistory.findMany({ where: { at: { lt: before }, id: { notIn: keptAnalyses } }, orderBy: { id: 'asc' }, take, select: { id: true } }),
+    (ids) => db.hostAnalysisHistory.deleteMany({ where: { id: { in: ids } } }),
+    batch,
+    pause,
+  );
+  return snapshots + analyses;
 }

@@ -2,7 +2,8 @@
  * The L3 agents' projection (`L3Agent`, one row per host): each host's L3 agent as its last
  * `report_state` described it, written in the ingest batch's transaction (`commitBatch`). Never
  * touches `Host`: a companion agent's report says nothing about the L2 agent's host
- * (docs/wire-format.md#report-state). Mirrors @l2scope/domain `l3AgentStateOf`.
+ * (docs/wire-format.md#report-state). Mirrors @l2scope/domain `l3AgentStateOf`. A row goes with
+ * its host's expiry (`expireHosts`) and by retention (`pruneRetention`, age of `lastReportAt`).
  */
 import { L3_AGENT_MODES, type L3AgentMode, l3AgentStateOf, latestL3Agents } from '@l2scope/domain';
 import type { Db } from '../client';

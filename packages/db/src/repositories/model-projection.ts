@@ -273,10 +273,20 @@ export async function listHosts(db: Pick<Db, 'host'>): Promise<{ id: string; nam
  * Mark hosts of the projection expired at `at` (the worker's `--host-expiry`: no report_state for
  * that long): they leave the snapshot ({@link readModelSnapshot}) and the hosts lists, and their
  * rows stay as history. A later `host` change of the same id (it reports again) clears the mark.
- * @returns how many rows were marked
+ * Their L3 agents' rows (`L3Agent`, same host name) are deleted in the same transaction (per 400
+ * ids): the L3 agent is shown beside its host, so it leaves the live view with it; its next
+ * report_state writes the row again.
+ * @returns how many `Host` rows were marked
  */
-export async function expireHosts(db: Pick<Db, 'host'>, ids: readonly string[], at: Date): Promise<number> {
+export async function expireHosts(db: Pick<Db, 'host' | 'l3Agent' | '$transaction'>, ids: readonly string[], at: Date): Promise<number> {
   let n = 0;
-  for (const chunk of chunks([...ids])) n += (await db.host.updateMany({ where: { id: { in: chunk }, expiredAt: null }, data: { expiredAt: at } })).count;
+  // keyed as stored (a hostile host name with NUL would otherwise match nothing, or be refused by PostgreSQL)
+  for (const chunk of chunks(ids.map(storableString))) {
+    const [marked] = await db.$transaction([
+      db.host.updateMany({ where: { id: { in: chunk }, expiredAt: null }, data: { expiredAt: at } }),
+      db.l3Agent.deleteMany({ where: { host: { in: chunk } } }),
+    ]);
+    n += marked.count;
+  }
   return n;
 }

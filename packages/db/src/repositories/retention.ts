@@ -2,7 +2,8 @@
  * Retention: what the worker deletes so the database stays bounded (docs/operations.md#retention).
  * Every delete runs in bounded batches (at most `batch` rows a statement, each its own short
  * transaction), oldest first, on indexed columns (Message.id / receivedAt, ConvergenceSample.seenAt,
- * Finding.resolvedAt, TapGap.endedAt, NodeState.receivedAt, HostAnalysisState.at, BumState.to),
+ * Finding.resolvedAt, TapGap.endedAt, NodeState.receivedAt, HostAnalysisState.at, BumState.to,
+ * L3Agent.lastReportAt),
  * so a prune never holds a long lock and the worker's batch commits interleave with it.
  *
  * What is pruned, by what:
@@ -12,7 +13,7 @@
  * - convergence samples seen before `before` or beyond the newest `maxConvergenceSamples`;
  *   findings resolved before `before` (open ones stay);
  *   tap gaps ended before `before` (open ones stay);
- * - per-host rows (latest snapshot, analysis, BUM report) of hosts not heard of since `before`;
+ * - per-host rows (latest snapshot, analysis, BUM report, L3 agent) of hosts not heard of since `before`;
  * - the held history (NodeSnapshotHistory, HostAnalysisHistory) before the oldest retained message
  *   (or `before`, the later), but each host's last row before it: `pruneHeldHistory`;
  * - networks deleted (`network_delete`, `Network.deletedAt`) before `before`: their history rows
@@ -20,6 +21,7 @@
  * The rest of the model projection (Host, live Network, VtepEntries) is never pruned: it is the current state.
  */
 import type { Db } from '../client';
+import { deleteByIds } from './batched-delete';
 import { pruneHeldHistory } from './held-history';
 import { compactModelChanges } from './history';
 import { maxMessageId } from './messages';
@@ -28,7 +30,7 @@ import { maxMessageId } from './messages';
 export interface RetentionPolicy {
   /** Keep at most this many newest messages. */
   maxMessages?: number;
-  /** Delete what is older than this (messages by receive time, samples by seen time, resolved findings, closed gaps, per-host rows). */
+  /** Delete what is older than this (messages by receive time, samples by seen time, resolved findings, closed gaps, per-host rows, L3 agents by last report). */
   before?: Date;
   /** Keep the newest messages whose bodies (bytes as received) total at most this. */
   maxBodyBytes?: number;
@@ -42,6 +44,7 @@ export interface PruneReport {
   convergenceSamples: number;
   findings: number;
   tapGaps: number;
+  /** Per-host rows: latest snapshots, analyses, BUM reports and L3 agents. */
   hostRows: number;
   /** Network rows deleted in Neutron before `before`. */
   networks: number;
@@ -70,6 +73,7 @@ type Client = Pick<
   | 'nodeState'
   | 'hostAnalysisState'
   | 'bumState'
+  | 'l3Agent'
   | 'network'
   | 'nodeSnapshotHistory'
   | 'hostAnalysisHistory'
@@ -116,12 +120,13 @@ export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: 
       batch,
       pause,
     );
-    const [a, b, c] = await db.$transaction([
+    const [a, b, c, d] = await db.$transaction([
       db.nodeState.deleteMany({ where: { receivedAt: { lt: before } } }),
       db.hostAnalysisState.deleteMany({ where: { at: { lt: before } } }),
       db.bumState.deleteMany({ where: { to: { lt: before } } }),
+      db.l3Agent.deleteMany({ where: { lastReportAt: { lt: before } } }),
     ]);
-    report.hostRows = a.count + b.count + c.count;
+    report.hostRows = a.count + b.count + c.count + d.count;
     report.networks = await deleteByIds(
       (take) => db.network.findMany({ where: { deletedAt: { lt: before } }, orderBy: { deletedAt: 'asc' }, take, select: { id: true } }),
       (ids) => db.network.deleteMany({ where: { id: { in: ids }, deletedAt: { lt: before } } }),
@@ -194,23 +199,6 @@ async function deleteMessagesUpTo(db: Client, cutoff: number, batch: number, pau
     ]);
     deleted += m.count;
     if (ids.length < batch) return deleted;
-    await pause();
-  }
-}
-
-/** Find the next `batch` ids to delete and delete them, until none is left. */
-async function deleteByIds<Id extends number | string>(
-  find: (take: number) => Promise<{ id: Id }[]>,
-  remove: (ids: Id[]) => Promise<{ count: number }>,
-  batch: number,
-  pause: () => Promise<void>,
-): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const rows = await find(batch);
-    if (rows.length === 0) return deleted;
-    deleted += (await remove(rows.map((r) => r.id))).count;
-    if (rows.length < batch) return deleted;
     await pause();
   }
 }

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "L3Agent_lastReportAt_idx" ON "L3Agent"("lastReportAt");
