@@ -4,8 +4,10 @@
  * while it watches must come out named: its MAC with its port id and device_id (the "instance"),
  * its network's name; and on this healthy lab the API's checks must stay quiet after they could
  * judge (the port ACTIVE for longer than the cast grace, the tap listening for longer than
- * agent_down_time): no `port_without_l2pop`, no `agent_silent_on_tap`. Brings a lab of 2 Linux
- * bridge hosts up and takes it down at the end. Needs root on Debian 12; run under
+ * agent_down_time): no `port_without_l2pop`, no `agent_silent_on_tap`. The lab runs short
+ * heartbeats (`--report-interval 5 --agent-down-time 20`, docs/lab.md#heartbeats), told to the
+ * worker too, so that the tap can judge after 20 s rather than Neutron's default 75 s. Brings a lab
+ * of 2 Linux bridge hosts up and takes it down at the end. Needs root on Debian 12; run under
  * `flock /tmp/l2lab.lock`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,8 +22,10 @@ import { waitFor } from '../src/exec';
 import { stopDaemon } from '../src/procs';
 import { freePort, lab, state } from './helpers';
 
-/** neutron-server's default agent_down_time, which the worker also uses (ms). */
-const AGENT_DOWN_MS = 75_000;
+/** The lab's agents' report_interval and neutron-server's agent_down_time (seconds), told to the worker too. */
+const HEARTBEATS = ['--report-interval', '5', '--agent-down-time', '20'];
+/** agent_down_time (ms). */
+const AGENT_DOWN_MS = 20_000;
 /** The worker's default cast grace of `port_without_l2pop` (ms). */
 const CAST_GRACE_MS = 15_000;
 
@@ -44,13 +48,14 @@ async function findings(): Promise<FindingView[]> {
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
   await lab('down');
-  await lab('up', '--hosts', '2', '--no-vms');
+  await lab('up', '--hosts', '2', '--no-vms', ...HEARTBEATS);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-names-lab-'));
   worker = await startWorker(state().amqpUrl, await freePort(), `file:${path.join(tmp, 'l2scope.db')}`, [
     '--neutron-api',
     API_URL,
     '--neutron-api-interval',
     '3',
+    ...HEARTBEATS,
   ]);
   // healthy: the tap listens since before now
   watchingFrom = Date.now();
