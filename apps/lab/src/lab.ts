@@ -20,7 +20,7 @@ import { deleteGrePorts, dropGreNetwork, restartAgents, retypeOvsInis } from './
 import { switchModes } from './modes';
 import { ensureOvsDaemons, waitOvsBridges } from './ovs';
 import { DVR_PACKAGES, ensurePackages, LINUXBRIDGE_PACKAGES, OVS_PACKAGES } from './packages';
-import { hostNs, LAB_ROOT } from './paths';
+import { AGENT_DOWN_TIME, hostNs, LAB_ROOT, REPORT_INTERVAL } from './paths';
 import { isRunning } from './procs';
 import { ensureServer, writeServerConfig } from './server';
 import { emptyState, saveState, type Heartbeats, type HostMode, type HostState, type LabState } from './state';
@@ -55,6 +55,7 @@ export interface UpOptions {
   /**
    * `--report-interval` / `--agent-down-time` (docs/lab.md#heartbeats): set on a cold start only; a
    * running lab with other values must be taken down first (the server and agents read them at start).
+   * Absent on a running lab: it keeps what it has.
    */
   heartbeats?: Heartbeats;
 }
@@ -129,7 +130,12 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     throw new Error('--dvr needs --gre and --ovs-hosts 2 or more (the router joins the VXLAN and the GRE subnet)');
   if (warm && (s!.dvr !== undefined) !== (opts.dvr === true))
     throw new Error(`the running lab ${s!.dvr ? 'has' : 'has no'} DVR; run "lab down" before ${opts.dvr ? 'adding' : 'dropping'} --dvr`);
-  if (warm && JSON.stringify(s!.heartbeats ?? null) !== JSON.stringify(opts.heartbeats ?? null))
+  // without the flags, a running lab keeps its heartbeats (a host added later gets them too)
+  if (
+    warm &&
+    opts.heartbeats &&
+    JSON.stringify(s!.heartbeats ?? { reportInterval: REPORT_INTERVAL, agentDownTime: AGENT_DOWN_TIME }) !== JSON.stringify(opts.heartbeats)
+  )
     throw new Error('the running lab has other --report-interval / --agent-down-time; run "lab down" before changing them');
   if (s && !warm) {
     log('found a lab whose neutron-server is not running: tearing its leftovers down first');
