@@ -236,6 +236,8 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await page.goto(`${stack.webUrl}/overview`);
   const live = page.getByTestId('overview-host-row');
   await expect(live).toHaveCount(3, LIVE);
+  // the header's model seq is the stored model's, though the overview does not sync the model itself
+  await expect(page.getByTestId('model-seq').locator('dd')).toHaveText(/^[1-9][\d,]*$/, LIVE);
   const hosts = (await live.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host') ?? ''))).sort();
   // History opens the same page as of now
   await page.getByTestId('history-open').click();

@@ -22,7 +22,9 @@ const PAGES = [
 /** The top bar of every page. */
 export function Header() {
   const s = useHeaderStatus();
-  const seq = useL2((st) => Math.max(st.model.state.seq, st.live.modelSeq));
+  // a page that does not sync the model (overview, host pages) still knows the stored model's seq
+  // from the persisted stats (`stats.get`: the last message folded into the model projection)
+  const seq = useL2((st) => Math.max(st.model.state.seq, st.live.modelSeq, st.live.persisted?.seq ?? 0));
   const path = usePathname();
   const user = usePageUser();
   // the audit log is for operators and admins (docs/auth.md#roles)
