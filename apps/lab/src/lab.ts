@@ -52,6 +52,11 @@ export interface UpOptions {
    * its own mount namespace, and the router `l2lab-dvr` on the VXLAN and GRE subnets (docs/lab.md#dvr).
    */
   dvr?: boolean;
+  /**
+   * `--hybrid` (needs OVS hosts; a cold start only): OVS hosts run the `iptables_hybrid` firewall and
+   * their VMs are plugged tap -> qbr -> qvb/qvo -> br-int (docs/lab.md#hybrid).
+   */
+  hybrid?: boolean;
 }
 
 /**
@@ -109,6 +114,11 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     throw new Error('--dvr needs --gre and --ovs-hosts 2 or more (the router joins the VXLAN and the GRE subnet)');
   if (warm && (s!.dvr !== undefined) !== (opts.dvr === true))
     throw new Error(`the running lab ${s!.dvr ? 'has' : 'has no'} DVR; run "lab down" before ${opts.dvr ? 'adding' : 'dropping'} --dvr`);
+  if (opts.hybrid && opts.ovsHosts < 1) throw new Error("--hybrid needs OVS hosts (--ovs-hosts 1 or more): it is the OVS agent's firewall");
+  if (warm && (s!.hybrid === true) !== (opts.hybrid === true))
+    throw new Error(
+      `the running lab ${s!.hybrid ? 'has' : 'has no'} the hybrid firewall; run "lab down" before ${opts.hybrid ? 'adding' : 'dropping'} --hybrid`,
+    );
   if (s && !warm) {
     log('found a lab whose neutron-server is not running: tearing its leftovers down first');
     await teardown(s, log);
@@ -120,6 +130,7 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     s = emptyState(opts.amqpUrl, opts.vni);
     if (opts.gre) s.gre = { networkId: null, subnetId: null };
     if (opts.dvr) s.dvr = { routerId: null };
+    if (opts.hybrid) s.hybrid = true;
   }
   // adding --gre to a running lab: converge edits the OVS inis, restarts their agents and makes the network
   if (opts.gre && !s.gre) s.gre = { networkId: null, subnetId: null };

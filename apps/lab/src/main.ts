@@ -60,6 +60,11 @@ program
     'distributed routing: an L3 agent per OVS host in its own mount namespace and a router on the two subnets; needs --gre, --ovs-hosts 2+ (docs/lab.md#dvr)',
     false,
   )
+  .option(
+    '--hybrid',
+    'OVS hosts run firewall_driver iptables_hybrid and plug VMs tap -> qbr -> qvb/qvo -> br-int; needs --ovs-hosts 1+, a cold start only (docs/lab.md#hybrid)',
+    false,
+  )
   .option('--no-vms', 'do not create one VM per host')
   .option('--amqp <url>', 'broker URL', DEFAULT_AMQP)
   .option('--l2scope-agents', 'also start an l2scope node agent in every host namespace (see "agents")', false)
@@ -78,6 +83,7 @@ program
       ovsHosts?: number;
       gre: boolean;
       dvr: boolean;
+      hybrid: boolean;
       vms: boolean;
       amqp: string;
       l2scopeAgents: boolean;
@@ -98,6 +104,7 @@ program
             vms: o.vms,
             gre: o.gre,
             dvr: o.dvr,
+            hybrid: o.hybrid,
           },
           log,
         );

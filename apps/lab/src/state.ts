@@ -67,6 +67,11 @@ export interface LabState {
    * and the router `l2lab-dvr` joins the VXLAN and GRE subnets.
    */
   dvr?: { routerId: string | null };
+  /**
+   * `lab up --hybrid` (docs/lab.md#hybrid): OVS hosts run `firewall_driver = iptables_hybrid`, and
+   * their VMs are plugged as os-vif's hybrid plug does: tap -> `qbr<port[:11]>` -> `qvb`/`qvo` veth -> br-int.
+   */
+  hybrid?: boolean;
   /** Hosts whose next `neutron-agent start` starts an agent that cannot come back (a test hook, consumed once). */
   failNextStart?: string[];
 }
