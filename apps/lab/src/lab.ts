@@ -117,7 +117,7 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
   if (opts.hybrid && opts.ovsHosts < 1) throw new Error("--hybrid needs OVS hosts (--ovs-hosts 1 or more): it is the OVS agent's firewall");
   if (warm && (s!.hybrid === true) !== (opts.hybrid === true))
     throw new Error(
-      `the running lab ${s!.hybrid ? 'has' : 'has no'} the hybrid firewall; run "lab down" before ${opts.hybrid ? 'adding' : 'dropping'} --hybrid`,
+      `the running lab ${s!.hybrid ? 'runs' : 'does not run'} the hybrid firewall; run "lab down" before ${opts.hybrid ? 'adding' : 'dropping'} --hybrid`,
     );
   if (s && !warm) {
     log('found a lab whose neutron-server is not running: tearing its leftovers down first');
