@@ -224,10 +224,9 @@ export async function deleteVm(s: LabState, vm: VmState, hosts: Record<string, H
   if (h?.kind === 'ovs')
     await ovsVsctl(h, ['--if-exists', 'del-port', 'br-int', vm.tap, '--', '--if-exists', 'del-port', 'br-int', qvo]).catch(() => undefined);
   if ((await listNamespaces()).includes(vm.ns)) await run('ip', ['netns', 'del', vm.ns]);
-  // deleting qvb deletes its peer qvo
-  if (h)
-    for (const dev of [vm.tap, hybridNames.bridge(vm.portId), hybridNames.qvb(vm.portId)])
-      if (await linkExists(h.ns, dev)) await ip(h.ns, ['link', 'del', dev], { allowFail: true });
+  // an OVS host's hybrid plug: deleting qvb deletes its peer qvo
+  const devs = h?.kind === 'ovs' ? [vm.tap, hybridNames.bridge(vm.portId), hybridNames.qvb(vm.portId)] : [vm.tap];
+  if (h) for (const dev of devs) if (await linkExists(h.ns, dev)) await ip(h.ns, ['link', 'del', dev], { allowFail: true });
   s.namespaces = s.namespaces.filter((n) => n !== vm.ns);
   if ((await getPort(vm.portId)) !== null) await neutron('DELETE', `/v2.0/ports/${vm.portId}`);
   delete s.vms[vm.name];
