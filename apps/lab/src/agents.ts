@@ -30,7 +30,9 @@ export function writeAgentConfig(s: LabState, h: HostState): void {
   if (!existsSync(ini)) {
     writeFileSync(
       ini,
-      h.kind === 'ovs' ? renderOvsIni(h.underlayIp, h.mode, s.gre !== undefined, s.dvr !== undefined) : renderLinuxbridgeIni(h.underlayIp, h.mode),
+      h.kind === 'ovs'
+        ? renderOvsIni(h.underlayIp, h.mode, s.gre !== undefined, s.dvr !== undefined, s.hybrid === true)
+        : renderLinuxbridgeIni(h.underlayIp, h.mode),
     );
   }
 }

@@ -149,8 +149,10 @@ export function renderLinuxbridgeIni(localIp: string, mode: HostMode): string {
  *   `gre-<hex of remote ip>` ports and table 3 flows for GRE networks (GRE needs no UDP port)
  * @param dvr also `enable_distributed_routing = True` (`lab up --dvr`, docs/lab.md#dvr): the agent
  *   asks the server for its DVR MAC at start and builds br-tun tables 1/9 and br-int tables 1/3
+ * @param hybrid the hybrid firewall (`lab up --hybrid`, docs/lab.md#hybrid): `[securitygroup]`
+ *   {@link ovsSecurityGroup}; else security groups off with the `noop` driver
  */
-export function renderOvsIni(localIp: string, mode: HostMode, gre = false, dvr = false): string {
+export function renderOvsIni(localIp: string, mode: HostMode, gre = false, dvr = false, hybrid = false): string {
   return renderIni({
     ovs: {
       local_ip: localIp,
@@ -170,8 +172,18 @@ export function renderOvsIni(localIp: string, mode: HostMode, gre = false, dvr =
       polling_interval: POLLING_INTERVAL,
       ...(dvr ? { enable_distributed_routing: true } : {}),
     },
-    securitygroup: { enable_security_group: false, firewall_driver: 'noop' },
+    securitygroup: ovsSecurityGroup(hybrid),
   });
+}
+
+/**
+ * `[securitygroup]` of an OVS host. With `hybrid` (`lab up --hybrid`, docs/lab.md#hybrid): security
+ * groups on with `firewall_driver = iptables_hybrid` (neutron `OVSHybridIptablesFirewallDriver`:
+ * iptables rules matching `physdev` tap / qvb on the per-port Linux bridge `qbr<port[:11]>`, so the
+ * VM is plugged through qbr and a qvb/qvo veth pair, vms.ts); else off with the `noop` driver.
+ */
+export function ovsSecurityGroup(hybrid: boolean): { enable_security_group: boolean; firewall_driver: string } {
+  return hybrid ? { enable_security_group: true, firewall_driver: 'iptables_hybrid' } : { enable_security_group: false, firewall_driver: 'noop' };
 }
 
 /**

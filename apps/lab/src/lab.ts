@@ -58,6 +58,11 @@ export interface UpOptions {
    * Absent on a running lab: it keeps what it has.
    */
   heartbeats?: Heartbeats;
+  /**
+   * `--hybrid` (needs OVS hosts; a cold start only): OVS hosts run the `iptables_hybrid` firewall and
+   * their VMs are plugged tap -> qbr -> qvb/qvo -> br-int (docs/lab.md#hybrid).
+   */
+  hybrid?: boolean;
 }
 
 /**
@@ -137,6 +142,11 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     JSON.stringify(s!.heartbeats ?? { reportInterval: REPORT_INTERVAL, agentDownTime: AGENT_DOWN_TIME }) !== JSON.stringify(opts.heartbeats)
   )
     throw new Error('the running lab has other --report-interval / --agent-down-time; run "lab down" before changing them');
+  if (opts.hybrid && opts.ovsHosts < 1) throw new Error("--hybrid needs OVS hosts (--ovs-hosts 1 or more): it is the OVS agent's firewall");
+  if (warm && (s!.hybrid === true) !== (opts.hybrid === true))
+    throw new Error(
+      `the running lab ${s!.hybrid ? 'runs' : 'does not run'} the hybrid firewall; run "lab down" before ${opts.hybrid ? 'adding' : 'dropping'} --hybrid`,
+    );
   if (s && !warm) {
     log('found a lab whose neutron-server is not running: tearing its leftovers down first');
     await teardown(s, log);
@@ -149,6 +159,7 @@ export async function up(state: LabState | null, opts: UpOptions, log: (s: strin
     if (opts.gre) s.gre = { networkId: null, subnetId: null };
     if (opts.dvr) s.dvr = { routerId: null };
     if (opts.heartbeats) s.heartbeats = checkHeartbeats(opts.heartbeats);
+    if (opts.hybrid) s.hybrid = true;
   }
   // adding --gre to a running lab: converge edits the OVS inis, restarts their agents and makes the network
   if (opts.gre && !s.gre) s.gre = { networkId: null, subnetId: null };

@@ -60,6 +60,11 @@ program
     'distributed routing: an L3 agent per OVS host in its own mount namespace and a router on the two subnets; needs --gre, --ovs-hosts 2+ (docs/lab.md#dvr)',
     false,
   )
+  .option(
+    '--hybrid',
+    'OVS hosts run firewall_driver iptables_hybrid and plug VMs tap -> qbr -> qvb/qvo -> br-int; needs --ovs-hosts 1+, a cold start only (docs/lab.md#hybrid)',
+    false,
+  )
   .option('--no-vms', 'do not create one VM per host')
   .option(
     '--report-interval <s>',
@@ -88,6 +93,7 @@ program
       ovsHosts?: number;
       gre: boolean;
       dvr: boolean;
+      hybrid: boolean;
       vms: boolean;
       reportInterval?: number;
       agentDownTime?: number;
@@ -114,6 +120,7 @@ program
               o.reportInterval !== undefined || o.agentDownTime !== undefined
                 ? { reportInterval: o.reportInterval ?? REPORT_INTERVAL, agentDownTime: o.agentDownTime ?? AGENT_DOWN_TIME }
                 : undefined,
+            hybrid: o.hybrid,
           },
           log,
         );

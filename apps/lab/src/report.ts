@@ -120,7 +120,9 @@ export async function formatOvs(h: HostState): Promise<string[]> {
 /** `status` lines: processes, agents as the API sees them, each OVS host's tunnel ports (VXLAN and GRE), VMs with their port status. */
 export async function statusLines(s: LabState): Promise<string[]> {
   const out: string[] = [];
-  out.push(`broker ${s.amqpUrl}  VNI ${s.vni}  network ${s.networkId ?? '-'}${s.gre ? `  GRE network ${s.gre.networkId ?? '-'} (key ${s.vni})` : ''}`);
+  out.push(
+    `broker ${s.amqpUrl}  VNI ${s.vni}  network ${s.networkId ?? '-'}${s.gre ? `  GRE network ${s.gre.networkId ?? '-'} (key ${s.vni})` : ''}${s.hybrid ? '  OVS firewall iptables_hybrid' : ''}`,
+  );
   for (const [key, rec] of Object.entries(s.procs).sort())
     out.push(`  ${isRunning(rec) ? 'running' : 'STOPPED'} ${key.padEnd(22)} pid ${rec.pid}  log ${rec.log}`);
   let agents: NeutronAgent[] = [];

@@ -81,6 +81,11 @@ export interface LabState {
    * defaults (30, Neutron's 75). Fixed for the lab's life: both are read only at process start.
    */
   heartbeats?: Heartbeats;
+  /**
+   * `lab up --hybrid` (docs/lab.md#hybrid): OVS hosts run `firewall_driver = iptables_hybrid`, and
+   * their VMs are plugged as os-vif's hybrid plug does: tap -> `qbr<port[:11]>` -> `qvb`/`qvo` veth -> br-int.
+   */
+  hybrid?: boolean;
   /** Hosts whose next `neutron-agent start` starts an agent that cannot come back (a test hook, consumed once). */
   failNextStart?: string[];
 }

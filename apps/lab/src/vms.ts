@@ -2,10 +2,11 @@
  * The lab's tenant network, its ports and the "VMs" (docs/lab.md#network-and-vms). A VM is a namespace whose
  * `eth0` is a veth; the host end is the port's tap, plugged the way nova/os-vif would:
  * Linux bridge: into `brq<net[:11]>` (created if missing, docs/lab.md#gotcha-3); OVS: into `br-int`
- * with `external_ids:iface-id=<port>`.
+ * with `external_ids:iface-id=<port>`, or with `lab up --hybrid` through os-vif's hybrid plug:
+ * tap -> `qbr<port[:11]>` -> veth `qvb<port[:11]>` / `qvo<port[:11]>` -> br-int (docs/lab.md#hybrid).
  */
 import { randomUUID } from 'node:crypto';
-import { linuxBridgeNames } from '@l2scope/domain';
+import { hybridNames, linuxBridgeNames } from '@l2scope/domain';
 import { findNetworks, getPort, listPorts, neutron, type NeutronNetwork, type NeutronPort } from './api';
 import { firstVmIp } from './config';
 import { ip, linkExists, listNamespaces, nsRun, run, waitFor } from './exec';
@@ -141,21 +142,23 @@ export async function plugVm(s: LabState, h: HostState, vm: VmState): Promise<vo
   await setVmAddress(vm, vm.ip);
   await ip(vm.ns, ['link', 'set', 'eth0', 'up']);
   if (h.kind === 'ovs') {
+    // hybrid: br-int's port is the qvo end of the veth whose qvb end is on the VM's qbr
+    const brIntPort = s.hybrid ? await plugHybrid(h, vm) : vm.tap;
     await ovsVsctl(h, [
       '--may-exist',
       'add-port',
       'br-int',
-      vm.tap,
+      brIntPort,
       '--',
       'set',
       'Interface',
-      vm.tap,
+      brIntPort,
       `external_ids:iface-id=${vm.portId}`,
       'external_ids:iface-status=active',
       `external_ids:attached-mac=${vm.mac}`,
       `external_ids:vm-uuid=${vm.deviceId}`,
     ]);
-    await ip(h.ns, ['link', 'set', vm.tap, 'up']);
+    if (!s.hybrid) await ip(h.ns, ['link', 'set', vm.tap, 'up']);
   } else {
     const br = linuxBridgeNames.bridge(s.networkId!);
     // multicast snooping off from creation: the bridge never joins 224.0.0.106 / ff02::6a, so it has
@@ -165,6 +168,30 @@ export async function plugVm(s: LabState, h: HostState, vm: VmState): Promise<vo
     await ip(h.ns, ['link', 'set', br, 'up']);
     await ip(h.ns, ['link', 'set', vm.tap, 'master', br, 'up']);
   }
+}
+
+/**
+ * The host side of os-vif's hybrid plug (vif_plug_ovs `_plug_bridge`, linux_net `ensure_bridge`,
+ * `create_veth_pair`), idempotent: the Linux bridge `qbr<port[:11]>` (MAC ageing 0 as os-vif makes
+ * it; STP off, forward delay 0, and multicast snooping off from creation like the lab's brq, so the
+ * bridge sends no IGMP report of its own into the tunnels, docs/lab.md#fabric), the veth pair
+ * `qvb<port[:11]>` / `qvo<port[:11]>` (up, promiscuous, the VM's MTU), qvb and the VM's tap enslaved
+ * to qbr. IPv6 is off namespace-wide already (docs/lab.md#gotcha-6).
+ * @returns the qvo name, the port to add to br-int
+ */
+async function plugHybrid(h: HostState, vm: VmState): Promise<string> {
+  const qbr = hybridNames.bridge(vm.portId);
+  const qvb = hybridNames.qvb(vm.portId);
+  const qvo = hybridNames.qvo(vm.portId);
+  const mtu = String((vm.network === 'gre' ? GRE_NETWORK : NETWORK).mtu);
+  if (!(await linkExists(h.ns, qbr)))
+    await ip(h.ns, ['link', 'add', qbr, 'type', 'bridge', 'ageing_time', '0', 'forward_delay', '0', 'stp_state', '0', 'mcast_snooping', '0']);
+  await ip(h.ns, ['link', 'set', qbr, 'up']);
+  if (!(await linkExists(h.ns, qvo))) await ip(h.ns, ['link', 'add', qvb, 'mtu', mtu, 'type', 'veth', 'peer', 'name', qvo, 'mtu', mtu]);
+  for (const dev of [qvb, qvo]) await ip(h.ns, ['link', 'set', dev, 'promisc', 'on', 'up']);
+  await ip(h.ns, ['link', 'set', qvb, 'master', qbr]);
+  await ip(h.ns, ['link', 'set', vm.tap, 'master', qbr, 'up']);
+  return qvo;
 }
 
 /** Replace eth0's IPv4 address of a VM. */
@@ -186,12 +213,20 @@ export async function waitPortActive(portId: string, timeoutMs = 60_000): Promis
   );
 }
 
-/** Unplug and delete a VM: namespace (its veth pair goes with it), OVS port, then the Neutron port. */
+/**
+ * Unplug and delete a VM: OVS port (the tap, or with the hybrid plug the qvo), namespace (its veth
+ * pair goes with it), the hybrid plug's qbr and qvb / qvo veth when present (os-vif `_unplug_bridge`),
+ * then the Neutron port.
+ */
 export async function deleteVm(s: LabState, vm: VmState, hosts: Record<string, HostState>): Promise<void> {
   const h = hosts[vm.host];
-  if (h?.kind === 'ovs') await ovsVsctl(h, ['--if-exists', 'del-port', 'br-int', vm.tap]).catch(() => undefined);
+  const qvo = hybridNames.qvo(vm.portId);
+  if (h?.kind === 'ovs')
+    await ovsVsctl(h, ['--if-exists', 'del-port', 'br-int', vm.tap, '--', '--if-exists', 'del-port', 'br-int', qvo]).catch(() => undefined);
   if ((await listNamespaces()).includes(vm.ns)) await run('ip', ['netns', 'del', vm.ns]);
-  if (h && (await linkExists(h.ns, vm.tap))) await ip(h.ns, ['link', 'del', vm.tap], { allowFail: true });
+  // an OVS host's hybrid plug: deleting qvb deletes its peer qvo
+  const devs = h?.kind === 'ovs' ? [vm.tap, hybridNames.bridge(vm.portId), hybridNames.qvb(vm.portId)] : [vm.tap];
+  if (h) for (const dev of devs) if (await linkExists(h.ns, dev)) await ip(h.ns, ['link', 'del', dev], { allowFail: true });
   s.namespaces = s.namespaces.filter((n) => n !== vm.ns);
   if ((await getPort(vm.portId)) !== null) await neutron('DELETE', `/v2.0/ports/${vm.portId}`);
   delete s.vms[vm.name];

@@ -3,19 +3,25 @@
  * agents read br-tun, and the analysis must hold for a GRE network as it does for VXLAN.
  *
  * Lab: controller and compute1 (Linux bridge), ovs1 and ovs2 (Open vSwitch, `tunnel_types =
- * vxlan,gre`), l2pop on, ARP responder off, made with `lab up --gre`. VMs, all made after the
+ * vxlan,gre`, `firewall_driver = iptables_hybrid`), l2pop on, ARP responder off, made with
+ * `lab up --gre --hybrid`: seed 001's OVS compute node, its VMs plugged tap -> qbr -> qvb/qvo -> br-int
+ * (docs/lab.md#hybrid). VMs, all made after the
  * worker starts: on the VXLAN network one on controller, compute1 and ovs1 (a Linux bridge host
  * without a VM would keep rows nobody maintains any more); on the GRE network (key =
  * the lab's VNI, the same number on purpose) one on ovs1 and one on ovs2.
  * 1. The model holds both networks with their `network_type` (a mixed cloud: LB VXLAN + OVS GRE);
  *    every host has a snapshot and zero drift; ovs1's br-tun maps the GRE key in table 3 and floods
- *    the GRE network's local VLAN to ovs2's `gre-<hex>` port only; every VM pair of a network pings.
+ *    the GRE network's local VLAN to ovs2's `gre-<hex>` port only; every VM pair of a network pings;
+ *    ovs1's node snapshot, as the worker stored it (what tRPC `nodes.host` serves), holds each VM's
+ *    hybrid chain, and domain `snapshotDatapath` builds it whole: tap on qbr, qvb = qvo, qvo on br-int
+ *    with the network's lvid, no finding.
  * 2. A hand-made fault: ovs1's table 22 flood flow of the GRE local VLAN deleted
  *    (`ovs-ofctl del-flows br-tun table=22,dl_vlan=<lvid>`): the analysis shows `missing_flood`
  *    of ovs2's VTEP on the GRE network, none on the VXLAN one.
  * 3. ovs1's agent restarted (it re-installs every l2pop flow): zero drift again, pings again.
- * Uses a running lab of that shape (and leaves it up without this test's VMs), adding GRE to one
- * that has none with `up --gre` (and dropping it again at the end, docs/lab.md#gre-reconfigure), or
+ * Uses a running lab of that shape, the hybrid firewall included (and leaves it up without this
+ * test's VMs), adding GRE to one that has none with `up --gre` (and dropping it again at the end,
+ * docs/lab.md#gre-reconfigure), or
  * brings one up (and takes it down at the end): 197 s from a cold lab, the lab's up and down
  * included (2026-12-06, the machine shared). Needs root on Debian 12.
  */
@@ -23,8 +29,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseBrTun, parseOfctlFlows, parseOvsTunnelPorts } from '@l2scope/domain';
+import { type Db, closeDb, openDb, readNodeHost } from '@l2scope/db';
+import { hybridNames, parseBrTun, parseOfctlFlows, parseOvsTunnelPorts, snapshotDatapath, type OvsPortPath } from '@l2scope/domain';
 import { agentKey } from '../src/agents';
+import { waitFor } from '../src/exec';
 import { ovsOfctl, ovsVsctl } from '../src/ovs';
 import { pingMatrix } from '../src/ping';
 import { isRunning } from '../src/procs';
@@ -41,6 +49,8 @@ let broughtUp = false;
 let addedGre = false;
 let tmp: string;
 let worker: ModelSource | undefined;
+/** The worker's database (what the web's tRPC `nodes.host` reads). */
+let db: Db | undefined;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
@@ -49,6 +59,7 @@ beforeAll(async () => {
     s !== null &&
     isRunning(s.procs.server) &&
     s.dvr === undefined &&
+    s.hybrid === true &&
     Object.keys(s.hosts).length === ALL.length &&
     LB.every((h) => s.hosts[h]?.kind === 'linuxbridge') &&
     OVS.every((h) => s.hosts[h]?.kind === 'ovs') &&
@@ -57,18 +68,20 @@ beforeAll(async () => {
     // a lab of another shape is taken down: a fresh one of this shape
     if (s !== null && isRunning(s.procs.server)) await lab('down');
     broughtUp = true;
-    await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--gre', '--l2pop', 'on', '--arp-responder', 'off', '--no-vms');
+    await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--gre', '--hybrid', '--l2pop', 'on', '--arp-responder', 'off', '--no-vms');
   } else if (s.gre === undefined) {
     // the same shape without GRE (ovs-toggles' lab): `up --gre` reconfigures it (docs/lab.md#gre)
     addedGre = true;
-    await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--gre', '--no-vms');
+    await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--gre', '--hybrid', '--no-vms');
   }
   for (const h of ALL)
     if (JSON.stringify(state().hosts[h]!.mode) !== JSON.stringify({ l2pop: true, arp: false })) await lab('mode', h, '--l2pop', 'on', '--arp-responder', 'off');
   // every VM is made after the worker starts, so that it sees every port's casts
   for (const h of ALL) if (Object.values(state().vms).some((v) => v.host === h)) await lab('vm', 'del', '--host', h, '--all');
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-test-gre-'));
-  worker = await startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`);
+  const dbUrl = `file:${path.join(tmp, 'l2scope.db')}`;
+  worker = await startModelSource(state().amqpUrl, dbUrl);
+  db = await openDb(dbUrl);
   // node agents started after the worker: their first snapshots reach it
   if (Object.keys(state().procs).some((k) => k.startsWith('l2scope:agent:'))) await lab('agents', 'stop');
   await lab('agents', 'start');
@@ -86,13 +99,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
+  if (db) await closeDb(db);
   if (worker) await worker.stop();
   if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
   else {
     // leave a lab found running as it was: no VM of this test, and GRE only if it had it
     for (const h of ALL)
       if (Object.values(state().vms).some((v) => v.host === h)) await lab('vm', 'del', '--host', h, '--all').catch((e: Error) => console.error(e.message));
-    if (addedGre) await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--no-vms').catch((e: Error) => console.error(e.message));
+    if (addedGre) await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--hybrid', '--no-vms').catch((e: Error) => console.error(e.message));
   }
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
@@ -116,6 +130,31 @@ async function zeroDrift(label: string, greNet: string): Promise<void> {
       ALL.every((h) => v.analysis?.hosts[h]?.snapshot && v.analysis.hosts[h].drift.length === 0) &&
       (v.analysis?.hosts.ovs1?.flood[greNet]?.actual ?? []).includes(OVS2_VTEP),
     180_000,
+  );
+}
+
+/**
+ * ovs1's VM ports as domain `snapshotDatapath` builds them from ovs1's latest node snapshot stored
+ * by the worker, once that snapshot holds a qvo port of every VM of ovs1 with its hybrid chain.
+ */
+async function ovs1HybridPaths(): Promise<OvsPortPath[]> {
+  const vms = Object.values(state().vms).filter((v) => v.host === 'ovs1');
+  return waitFor(
+    `ovs1's node snapshot holding the hybrid chain of ${vms.map((v) => v.name).join(', ')}`,
+    async () => {
+      const snap = (await readNodeHost(db!, 'ovs1'))?.snapshot;
+      const ports = snap ? (snapshotDatapath(snap)?.ports ?? []) : [];
+      const mine = vms.map((v) => ports.find((p) => p.port === hybridNames.qvo(v.portId)));
+      if (mine.every((p) => p?.hybrid?.qbr && p.lvid !== null)) return mine as OvsPortPath[];
+      // waitFor reports the last probe error on timeout: what the datapath held
+      throw new Error(
+        snap
+          ? `its VM ports: ${ports.map((p) => `${p.port} ${p.hybrid ? `${p.hybrid.qbr}/${p.hybrid.qvb}` : 'no chain'} tag ${p.lvid}`).join(', ') || 'none'}`
+          : 'no snapshot',
+      );
+    },
+    120_000,
+    500,
   );
 }
 
@@ -148,6 +187,26 @@ describe('GRE network on Open vSwitch hosts, next to a VXLAN network (docs/lab.m
     expect(grePort).toMatchObject({ name: 'gre-0a001416', remoteIp: OVS2_VTEP });
     expect(brTun.flood.find((f) => f.lvid === greLv!.lvid)?.ofports).toEqual([grePort!.ofport]);
     await expectPings('GRE + VXLAN');
+
+    // seed 001's chain, read by ovs1's node agent (`ip -j -d link`, ovs-vsctl) and stored by the worker
+    const ovs1Vms = Object.values(s.vms).filter((v) => v.host === 'ovs1');
+    const paths = await ovs1HybridPaths();
+    expect(paths).toHaveLength(2);
+    for (const vm of ovs1Vms) {
+      const p = paths.find((x) => x.port === hybridNames.qvo(vm.portId))!;
+      expect(p.tap).toBe(vm.tap);
+      expect(p.hybrid).toEqual({ qbr: hybridNames.bridge(vm.portId), qvb: hybridNames.qvb(vm.portId), qvo: hybridNames.qvo(vm.portId) });
+      expect(p.findings).toEqual([]);
+      // tap (on qbr), qbr, qvb = qvo, then the br-int port with its lvid: every hop whole
+      expect(p.outbound.slice(0, 4).map((h) => [h.at, h.name, h.ok])).toEqual([
+        ['kernel', vm.tap, true],
+        ['kernel', hybridNames.bridge(vm.portId), true],
+        ['kernel', `${hybridNames.qvb(vm.portId)} = ${hybridNames.qvo(vm.portId)}`, true],
+        ['br-int', hybridNames.qvo(vm.portId), true],
+      ]);
+      expect(p.segment).toEqual({ tunnelType: vm.network === 'gre' ? 'gre' : 'vxlan', vni: s.vni });
+    }
+    console.log(`ovs1 hybrid chains: ${paths.map((p) => `${p.tap} -> ${p.hybrid!.qbr} -> ${p.hybrid!.qvb} = ${p.port} (tag ${p.lvid})`).join('; ')}`);
   });
 
   it('catches a deleted table 22 flood flow of the GRE network as missing_flood, and clears after an agent restart', async () => {

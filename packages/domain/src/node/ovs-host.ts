@@ -108,6 +108,18 @@ export interface HostLink {
 /** Name prefixes of the hybrid chain's devices (os-vif `linux_net` / nova `get_veth_pair_names`, `get_br_name`). */
 export const HYBRID_PREFIXES = ['tap', 'qbr', 'qvb', 'qvo'] as const;
 
+/**
+ * The hybrid plug's device names of one Neutron port (os-vif `OvsPlugin.gen_port_name`: prefix +
+ * port id, cut to 14 characters, i.e. the id's first 11): the Linux bridge `qbr<port[:11]>` and the
+ * veth pair `qvb<port[:11]>` (on qbr) / `qvo<port[:11]>` (on br-int). The VM's tap is
+ * `linuxBridgeNames.tap`. Pure.
+ */
+export const hybridNames = {
+  bridge: (portId: string) => `qbr${portId.slice(0, 11)}`,
+  qvb: (portId: string) => `qvb${portId.slice(0, 11)}`,
+  qvo: (portId: string) => `qvo${portId.slice(0, 11)}`,
+};
+
 const ipLinkSchema = z.array(
   z
     .object({

@@ -1,7 +1,8 @@
 /**
  * An OVS host's datapath (ovs-host.ts, ovs-datapath.ts) on real lab output: fixtures/gre-ovs
  * (ovs1: a VXLAN and a GRE network, both segmentation id 649, taps on br-int, `firewall_driver =
- * noop`) and fixtures/hybrid-chain (a qbr / qvb / qvo chain's `ip -j -d link show`).
+ * noop`) and fixtures/gre-hybrid (the same lab with `firewall_driver = iptables_hybrid`: ovs1's VMs
+ * plugged tap -> qbr -> qvb / qvo -> br-int, its `ip -j -d link show` beside br-int and br-tun).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +14,6 @@ import {
   snapshotDatapath,
   snapshotsFromBundle,
 } from '../../src';
-import { readFixture } from '../fixtures';
 import { bundleFilesOf } from './helpers';
 
 function ovsSnapshot(host: string, edit?: (files: Record<string, string>) => void): FullNodeSnapshot {
@@ -104,45 +104,62 @@ describe('ovsDatapath on fixtures/gre-ovs ovs1 (noop firewall: taps on br-int)',
   });
 });
 
-describe('the hybrid chain (fixtures/hybrid-chain)', () => {
-  const text = readFixture('hybrid-chain', 'ip-link.json');
-  it('keeps tap / qbr / qvb / qvo links with masters and veth peers', () => {
-    expect(parseHybridLinks(text)).toEqual([
-      { name: 'qbr1d015803-95', kind: 'bridge', master: null, peer: null, up: true },
-      { name: 'qvb1d015803-95', kind: 'veth', master: 'qbr1d015803-95', peer: 'qvo1d015803-95', up: true },
-      { name: 'qvo1d015803-95', kind: 'veth', master: null, peer: 'qvb1d015803-95', up: true },
-      { name: 'tap1d015803-95', kind: 'tun', master: 'qbr1d015803-95', peer: null, up: true },
+describe('the hybrid chain on fixtures/gre-hybrid ovs1 (iptables_hybrid: tap -> qbr -> qvb = qvo -> br-int)', () => {
+  const hybridSnapshot = (edit?: (files: Record<string, string>) => void): FullNodeSnapshot => {
+    const files = bundleFilesOf('gre-hybrid', '1-hybrid');
+    edit?.(files);
+    return snapshotsFromBundle(files, { takenAt: 0 }).snapshots.find((s) => s.host === 'ovs1')!;
+  };
+  const text = bundleFilesOf('gre-hybrid', '1-hybrid')['ovs1-ip-link.json']!;
+
+  it("keeps tap / qbr / qvb / qvo links with masters and veth peers (the lab's tap is a veth to the VM namespace)", () => {
+    const links = parseHybridLinks(text);
+    expect(links.filter((l) => l.name.endsWith('79f93f88-7a'))).toEqual([
+      { name: 'qbr79f93f88-7a', kind: 'bridge', master: null, peer: null, up: true },
+      { name: 'qvb79f93f88-7a', kind: 'veth', master: 'qbr79f93f88-7a', peer: 'qvo79f93f88-7a', up: true },
+      { name: 'qvo79f93f88-7a', kind: 'veth', master: null, peer: 'qvb79f93f88-7a', up: true },
+      { name: 'tap79f93f88-7a', kind: 'veth', master: 'qbr79f93f88-7a', peer: null, up: true },
     ]);
+    // lo, ul0, br-phy, br-int, br-tun, ovs-netdev are not the chain's
+    expect(links.map((l) => l.name.slice(0, 3)).sort()).toEqual(['qbr', 'qbr', 'qvb', 'qvb', 'qvo', 'qvo', 'tap', 'tap']);
   });
 
-  it('draws tap -> qbr -> qvb = qvo -> br-int when br-int holds the qvo end', () => {
-    const dp = snapshotDatapath(
-      ovsSnapshot('ovs1', (f) => {
-        f['ovs1-ovs-vsctl-show.txt'] = f['ovs1-ovs-vsctl-show.txt']!.replaceAll('tap1d015803-95', 'qvo1d015803-95');
-        f['ovs1-ip-link.json'] = text;
-      }),
-    )!;
-    const p = dp.ports.find((x) => x.port === 'qvo1d015803-95')!;
-    expect(p.hybrid).toEqual({ qbr: 'qbr1d015803-95', qvb: 'qvb1d015803-95', qvo: 'qvo1d015803-95' });
-    expect(p.findings).toEqual([]);
-    expect(hops(p.outbound).slice(0, 4)).toEqual([
-      "ok  tap1d015803-95: the VM's NIC, port of qbr1d015803-95",
-      'ok  qbr1d015803-95: Linux bridge (iptables_hybrid firewall: security groups filter here)',
-      'ok  qvb1d015803-95 = qvo1d015803-95: veth pair',
-      'ok  qvo1d015803-95: ofport ?, tag 4',
+  it("draws the GRE VM's path: tap -> qbr -> qvb = qvo (tag 2) -> br-tun table 22 -> gre-0a001416, and back", () => {
+    const dp = snapshotDatapath(hybridSnapshot())!;
+    expect(dp.ports.map((p) => [p.port, p.lvid, p.segment])).toEqual([
+      ['qvo4ef489f4-3f', 1, { tunnelType: 'vxlan', vni: 649 }],
+      ['qvo79f93f88-7a', 2, { tunnelType: 'gre', vni: 649 }],
     ]);
+    const gre = dp.ports[1]!;
+    expect(gre.tap).toBe('tap79f93f88-7a');
+    expect(gre.hybrid).toEqual({ qbr: 'qbr79f93f88-7a', qvb: 'qvb79f93f88-7a', qvo: 'qvo79f93f88-7a' });
+    expect(gre.findings).toEqual([]);
+    expect(hops(gre.outbound)).toEqual([
+      "ok  tap79f93f88-7a: the VM's NIC, port of qbr79f93f88-7a",
+      'ok  qbr79f93f88-7a: Linux bridge (iptables_hybrid firewall: security groups filter here)',
+      'ok  qvb79f93f88-7a = qvo79f93f88-7a: veth pair',
+      'ok  qvo79f93f88-7a: ofport 3, tag 2',
+      'ok  patch-tun = patch-int: patch ports to br-tun (the frame keeps its lvid tag)',
+      'ok  table 0: in_port=1 -> table 2',
+      'ok  table 2: unicast dl_dst -> table 20, multicast / broadcast -> table 22',
+      'ok  table 20: fa:16:3e:8f:76:9b -> tun_id 0x289, gre-0a001416; fa:16:3e:8f:76:9b -> tun_id 0x289, gre-0a001416 (learned)',
+      'ok  table 22: dl_vlan=2 -> strip_vlan, tun_id 0x289, output gre-0a001416',
+      'ok  gre-0a001416: gre to 10.0.20.22',
+    ]);
+    expect(hops(gre.inbound).at(-1)).toBe('ok  qvo79f93f88-7a: tag 2 stripped towards qvb79f93f88-7a -> qbr79f93f88-7a -> tap79f93f88-7a');
+    expect(dp.ports[0]!.findings).toEqual([]);
   });
 
   it('finds a qvb that left its qbr', () => {
-    const links = (JSON.parse(text) as { ifname: string; master?: string }[]).map((l) => (l.ifname.startsWith('qvb') ? { ...l, master: undefined } : l));
+    const links = (JSON.parse(text) as { ifname: string; master?: string }[]).map((l) => (l.ifname === 'qvb79f93f88-7a' ? { ...l, master: undefined } : l));
     const dp = snapshotDatapath(
-      ovsSnapshot('ovs1', (f) => {
-        f['ovs1-ovs-vsctl-show.txt'] = f['ovs1-ovs-vsctl-show.txt']!.replaceAll('tap1d015803-95', 'qvo1d015803-95');
+      hybridSnapshot((f) => {
         f['ovs1-ip-link.json'] = JSON.stringify(links);
       }),
     )!;
-    expect(dp.ports.find((x) => x.port === 'qvo1d015803-95')!.findings).toEqual([
-      { kind: 'hybrid_chain_broken', message: 'qvb1d015803-95, veth peer of qvo1d015803-95, is on no Linux bridge (expected qbr1d015803-95)' },
+    expect(dp.ports.map((p) => p.findings)).toEqual([
+      [],
+      [{ kind: 'hybrid_chain_broken', message: 'qvb79f93f88-7a, veth peer of qvo79f93f88-7a, is on no Linux bridge (expected qbr79f93f88-7a)' }],
     ]);
   });
 });
