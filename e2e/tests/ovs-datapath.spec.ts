@@ -4,9 +4,10 @@
  * - fixtures/gre-ovs `1-gre-and-vxlan` as captured: ovs1's GRE port, its tap on br-int
  *   (`firewall_driver = noop`), lvid 4, patch-tun/patch-int, br-tun tables 0, 2, 20, 22 out to
  *   `gre-0a001416` and back through tables 3 and 10, lvid 4 <-> GRE key 649 agreeing;
- * - the seed 001 path: the same bundle with the hybrid chain of fixtures/hybrid-chain (tap on
- *   qbr, qvb <-> qvo, qvo on br-int in place of the tap), and a copy whose table 22 sets another
- *   tun_id for lvid 4 (the lvid_segment_mismatch finding).
+ * - the seed 001 path as the lab captured it (fixtures/gre-hybrid `1-hybrid`, `lab up --gre
+ *   --hybrid`): ovs1's GRE port behind the hybrid firewall's chain (tap on qbr, qvb <-> qvo, qvo on
+ *   br-int), lvid 2 <-> GRE key 649 out to `gre-0a001416`; and a copy whose table 22 sets another
+ *   tun_id for lvid 2 (the lvid_segment_mismatch finding).
  * `OVS_HOST_SCREENSHOT=<path>` also writes the seed 001 page's screenshot (docs/ovs-host.png).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,15 +19,17 @@ import { type Stack, root, startStack } from '../stack';
 const STEP = path.join(root, 'fixtures', 'gre-ovs', '1-gre-and-vxlan');
 const ID = '1d015803-95';
 
-/** A copy of the gre-ovs step with ovs1's GRE port behind the hybrid chain; `edit` may change more. */
-function seedBundle(edit?: (files: Record<string, string>) => void): string {
+/** seed 001 on the lab: GRE and VXLAN on OVS hosts with `firewall_driver = iptables_hybrid`. */
+const HYBRID_STEP = path.join(root, 'fixtures', 'gre-hybrid', '1-hybrid');
+/** ovs1's GRE VM port in HYBRID_STEP (br-int tag 2; its VXLAN one is 4ef489f4-3f, tag 1). */
+const GRE_ID = '79f93f88-7a';
+
+/** A copy of the gre-hybrid step with `edit` applied to its files. */
+function hybridBundle(edit: (files: Record<string, string>) => void): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'l2scope-seed001-'));
   const files: Record<string, string> = {};
-  for (const f of readdirSync(STEP)) files[f] = readFileSync(path.join(STEP, f), 'utf8');
-  files['ovs1-ovs-vsctl-show.txt'] = files['ovs1-ovs-vsctl-show.txt']!.replaceAll(`tap${ID}`, `qvo${ID}`);
-  files['ovs1-ovs-vsctl.json'] = files['ovs1-ovs-vsctl.json']!.replaceAll(`tap${ID}`, `qvo${ID}`);
-  files['ovs1-ip-link.json'] = readFileSync(path.join(root, 'fixtures', 'hybrid-chain', 'ip-link.json'), 'utf8');
-  edit?.(files);
+  for (const f of readdirSync(HYBRID_STEP)) files[f] = readFileSync(path.join(HYBRID_STEP, f), 'utf8');
+  edit(files);
   for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
   return dir;
 }
@@ -75,37 +78,36 @@ test.describe('gre-ovs as captured (taps on br-int)', () => {
   });
 });
 
-test.describe('seed 001: the hybrid chain on a GRE network', () => {
+test.describe('seed 001: the hybrid chain on a GRE network, as the lab captured it', () => {
   let stack: Stack;
-  let dir: string;
   test.beforeAll(async () => {
-    dir = seedBundle();
-    stack = await startStack({ workerArgs: ['--no-demo', '--snapshots', dir] });
+    stack = await startStack({ workerArgs: ['--no-demo', '--snapshots', HYBRID_STEP] });
   });
   test.afterAll(async () => {
     await stack?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  test('tap -> qbr -> qvb = qvo -> br-int (lvid 4) -> patch -> br-tun -> gre-0a001416', async ({ page }) => {
-    const card = await openDatapath(page, stack, `qvo${ID}`);
+  test('tap -> qbr -> qvb = qvo -> br-int (lvid 2) -> patch -> br-tun -> gre-0a001416', async ({ page }) => {
+    const card = await openDatapath(page, stack, `qvo${GRE_ID}`);
     await expect(card).toContainText('hybrid firewall (qbr / qvb / qvo)');
-    expect((await hopNames(page, 'datapath-out')).slice(0, 4)).toEqual([`tap${ID}`, `qbr${ID}`, `qvb${ID} = qvo${ID}`, `qvo${ID}`]);
+    await expect(card).toContainText('local VLAN 2 ↔ gre 649 (0x289)');
+    expect((await hopNames(page, 'datapath-out')).slice(0, 4)).toEqual([`tap${GRE_ID}`, `qbr${GRE_ID}`, `qvb${GRE_ID} = qvo${GRE_ID}`, `qvo${GRE_ID}`]);
     expect((await hopNames(page, 'datapath-out')).at(-1)).toBe('gre-0a001416');
     await expect(card.locator('[data-ok="false"]')).toHaveCount(0);
+    await expect(page.getByTestId('datapath-findings')).toHaveCount(0);
     if (process.env.OVS_HOST_SCREENSHOT) await card.screenshot({ path: process.env.OVS_HOST_SCREENSHOT });
   });
 });
 
-test.describe('seed 001 with table 22 setting another tun_id for lvid 4', () => {
+test.describe('seed 001 with table 22 setting another tun_id for lvid 2', () => {
   let stack: Stack;
   let dir: string;
   test.beforeAll(async () => {
-    dir = seedBundle((f) => {
-      f['ovs1-flows-br-tun.txt'] = f['ovs1-flows-br-tun.txt']!.replace(
-        'priority=1,dl_vlan=4 actions=strip_vlan,load:0x289->',
-        'priority=1,dl_vlan=4 actions=strip_vlan,load:0x28a->',
-      );
+    dir = hybridBundle((f) => {
+      const flows = f['ovs1-flows-br-tun.txt']!;
+      const edited = flows.replace('priority=1,dl_vlan=2 actions=strip_vlan,load:0x289->', 'priority=1,dl_vlan=2 actions=strip_vlan,load:0x28a->');
+      if (edited === flows) throw new Error("ovs1's table 22 flow of lvid 2 is not in the fixture");
+      f['ovs1-flows-br-tun.txt'] = edited;
     });
     stack = await startStack({ workerArgs: ['--no-demo', '--snapshots', dir] });
   });
@@ -115,9 +117,9 @@ test.describe('seed 001 with table 22 setting another tun_id for lvid 4', () => 
   });
 
   test('the lvid_segment_mismatch finding, and table 22 marked', async ({ page }) => {
-    const card = await openDatapath(page, stack, `qvo${ID}`);
+    const card = await openDatapath(page, stack, `qvo${GRE_ID}`);
     await expect(page.getByTestId('datapath-findings')).toContainText(
-      'lvid_segment_mismatch table 22 of lvid 4 sets tun_id 650, table 3 maps gre 649 to lvid 4',
+      'lvid_segment_mismatch table 22 of lvid 2 sets tun_id 650, table 3 maps gre 649 to lvid 2',
     );
     await expect(card.locator('[data-ok="false"]')).toHaveCount(1);
     await expect(card.locator('[data-ok="false"] .dp-name')).toHaveText('table 22');
