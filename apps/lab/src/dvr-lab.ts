@@ -8,7 +8,7 @@ import { listAgents, neutron, startedAtMs } from './api';
 import { dvrMountPaths, DVR_ROUTER_NAME, hostExecArgv, l3AgentMode, renderL3AgentIni } from './dvr';
 import { mariadb } from './db';
 import { ip, run, waitFor } from './exec';
-import { ovsEnv, ovsOfctl } from './ovs';
+import { ovsEnv, tableFlows } from './ovs';
 import { DB, paths } from './paths';
 import { restartAgent } from './modes';
 import { isRunning, startDaemon, stopDaemon, tail } from './procs';
@@ -185,11 +185,6 @@ export async function waitQrouter(h: HostState, routerId: string, timeoutMs = 12
   );
 }
 
-async function brTunFlows(h: HostState, table: number): Promise<string> {
-  const r = await ovsOfctl(h, ['--no-names', 'dump-flows', 'br-tun', `table=${table}`]);
-  return r.stdout;
-}
-
 /**
  * Every host's DVR MAC as neutron-server registered it (table `dvr_host_macs`, written by
  * neutron/db/dvr_mac_db.py `get_dvr_mac_address_by_host` when an agent first asks), lowercase with
@@ -236,7 +231,7 @@ export async function ensureDvrMacsLearned(s: LabState, hosts: HostState[], log:
     500,
   );
   const missing = async (h: HostState) => {
-    const t9 = await brTunFlows(h, 9);
+    const t9 = (await tableFlows(h, 'br-tun', 9)).join('\n');
     return hosts.filter((p) => p !== h && !t9.includes(`dl_src=${macs.get(p.name)}`)).map((p) => p.name);
   };
   const learned = (h: HostState) =>
@@ -263,10 +258,7 @@ export async function ensureDvrMacsLearned(s: LabState, hosts: HostState[], log:
 export async function dvrReport(s: LabState): Promise<string[]> {
   const out: string[] = [];
   for (const h of Object.values(s.hosts).filter((x) => x.kind === 'ovs')) {
-    const count = async (br: string, table: number) => {
-      const r = await ovsOfctl(h, ['--no-names', 'dump-flows', br, `table=${table}`]);
-      return r.stdout.split('\n').filter((l) => l.includes('actions=')).length;
-    };
+    const count = async (br: string, table: number) => (await tableFlows(h, br, table)).length;
     out.push(
       `${h.name}: br-tun table 1: ${await count('br-tun', 1)}, table 9: ${await count('br-tun', 9)}; br-int table 1: ${await count('br-int', 1)}, table 3: ${await count('br-int', 3)}`,
     );

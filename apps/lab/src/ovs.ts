@@ -34,6 +34,12 @@ export function ovsOfctl(h: HostState, args: string[]): Promise<RunResult> {
   return nsRun(h.ns, 'ovs-ofctl', args, { env: ovsEnv(h.name), allowFail: true });
 }
 
+/** The flows of one table of one of the host's bridges (`ovs-ofctl --no-names dump-flows`), one line each; none when the bridge is missing. */
+export async function tableFlows(h: HostState, br: string, table: number): Promise<string[]> {
+  const r = await ovsOfctl(h, ['--no-names', 'dump-flows', br, `table=${table}`]);
+  return r.stdout.split('\n').filter((l) => l.includes('actions='));
+}
+
 /** Start (if not running) ovsdb-server and ovs-vswitchd in the host namespace, and build `br-phy` with the VTEP address. */
 export async function ensureOvsDaemons(s: LabState, h: HostState): Promise<void> {
   const d = ovsDirs(h.name);

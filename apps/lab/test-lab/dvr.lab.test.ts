@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostExecArgv } from '../src/dvr';
 import { waitFor } from '../src/exec';
-import { ovsOfctl } from '../src/ovs';
+import { tableFlows } from '../src/ovs';
 import { lab, labResult, state } from './helpers';
 
 const OVS = ['ovs1', 'ovs2'];
@@ -26,10 +26,7 @@ async function inHost(host: string, argv: string[]): Promise<string> {
   return (await execa(cmd!, args)).stdout;
 }
 
-async function flows(host: string, br: string, table: number): Promise<string[]> {
-  const r = await ovsOfctl(state().hosts[host]!, ['--no-names', 'dump-flows', br, `table=${table}`]);
-  return r.stdout.split('\n').filter((l) => l.includes('actions='));
-}
+const flows = (host: string, br: string, table: number): Promise<string[]> => tableFlows(state().hosts[host]!, br, table);
 
 describe('the DVR lab', () => {
   beforeAll(async () => {
