@@ -135,7 +135,8 @@ const program = new Command('fleet')
     if (o.out) {
       const nodesOut = o.nodes ? (o.nodesOut ?? o.out.replace(/(\.jsonl)?$/, '.nodes.jsonl')) : undefined;
       n = await writeCapture(counted(), o.out, nodesOut);
-      console.log(`fleet: wrote ${n} messages to ${o.out}${nodesOut ? ` and ${nodesOut}` : ''}: ${what}`);
+      const node = counts.snapshot + counts.bum;
+      console.log(`fleet: wrote ${n - node} messages to ${o.out}${nodesOut ? ` and ${node} node messages to ${nodesOut}` : ''}: ${what}`);
     } else {
       if (o.nodes && !password)
         throw new InvalidArgumentError('--nodes needs --node-password or $L2SCOPE_FLEET_NODE_PASSWORD (the l2scope-agent-<host> users)');

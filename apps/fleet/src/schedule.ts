@@ -36,7 +36,8 @@ export interface ScheduleOptions {
    * The node agents' side (node.ts): every host's node agent sends a full snapshot every
    * `intervalS` (default 30, the agent's `--interval`) and a BUM report every `bumIntervalS`
    * (default 5, `--bum-interval`; 0: none), each at a seeded phase, the first ones after the
-   * initial state; `drift` and `halfSwitched` faulty hosts are drawn then. Dead agents (`dead`)
+   * initial state (at its end when the timeline is shorter than the phase, so `durationS` 0 gives
+   * every host's first snapshot and report); `drift` and `halfSwitched` faulty hosts are drawn then. Dead agents (`dead`)
    * send one snapshot and one BUM report, then nothing. Absent: no node messages.
    */
   nodes?: { intervalS?: number; bumIntervalS?: number; drift?: number; halfSwitched?: number };
@@ -135,9 +136,11 @@ export function* fleetSchedule(
     // the node side draws from its own generator: the server's bytes do not change with it
     const nrng = new Rng(opts.seed ^ 0x40de_71e5);
     node.setFaults(nodeFaults(sim, { seed: opts.seed, drift: nodes.drift ?? 0, halfSwitched: nodes.halfSwitched ?? 0, dead }));
+    // the first ones at a seeded phase, within the timeline: with durationS 0 (--once) right after the initial state
+    const first = (period: number) => Math.min(t0 + 1 + Math.round(nrng.next() * period), end);
     for (const h of fleet.hosts) {
-      timers.push({ at: t0 + 1 + Math.round(nrng.next() * nodeInterval), what: 'snapshot', host: h.index });
-      if (bumInterval > 0) timers.push({ at: t0 + 1 + Math.round(nrng.next() * bumInterval), what: 'bum', host: h.index });
+      timers.push({ at: first(nodeInterval), what: 'snapshot', host: h.index });
+      if (bumInterval > 0) timers.push({ at: first(bumInterval), what: 'bum', host: h.index });
     }
   }
   if (storm.length > 0) timers.push({ at: t0 + (opts.stormAtS ?? 0) * 1000, what: 'storm', host: -1 });

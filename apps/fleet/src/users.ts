@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -68,14 +68,17 @@ const rabbitmqctl = (...args: string[]) => promisify(execFile)('rabbitmqctl', ['
 
 /**
  * Create (or update) the node agent users of `hosts` on the local broker with one
- * `rabbitmqctl import_definitions` (root, or the broker's user, on the broker's machine).
+ * `rabbitmqctl import_definitions` (root, or the broker's user, on the broker's machine). The
+ * file holds salted hashes, never the password; it must be readable by the `rabbitmq` user that
+ * Debian's rabbitmqctl wrapper switches to, and is deleted right after the import.
  * @throws the command's error (rabbitmqctl missing, not allowed, broker down)
  */
 export async function createNodeAgentUsers(hosts: readonly string[], vhost: string, password: string): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'l2scope-fleet-users-'));
   try {
+    chmodSync(dir, 0o755);
     const file = path.join(dir, 'definitions.json');
-    writeFileSync(file, JSON.stringify(nodeAgentDefinitions(hosts, vhost, password)), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify(nodeAgentDefinitions(hosts, vhost, password)), { mode: 0o644 });
     await rabbitmqctl('import_definitions', file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -87,11 +90,11 @@ const erlBinary = (s: string) => `<<${[...Buffer.from(s, 'utf8')].join(',')}>>`;
 
 /**
  * Delete the node agent users of `hosts` from the local broker with one `rabbitmqctl eval`
- * (users that are not there are skipped).
+ * (users that are not there are skipped: `catch`).
  * @throws the command's error
  */
 export async function deleteNodeAgentUsers(hosts: readonly string[]): Promise<void> {
   if (hosts.length === 0) return;
   const users = hosts.map((h) => erlBinary(nodeAgentUser(h))).join(',');
-  await rabbitmqctl('eval', `[rabbit_auth_backend_internal:delete_user(U, <<"l2scope-fleet">>) || U <- [${users}]], ok.`);
+  await rabbitmqctl('eval', `[catch rabbit_auth_backend_internal:delete_user(U, <<"l2scope-fleet">>) || U <- [${users}]], ok.`);
 }
