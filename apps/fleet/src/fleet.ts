@@ -22,6 +22,8 @@ export interface FleetOptions {
   hostPrefix?: string;
   /** VNI of network 0 (default 1000); network n has `vniBase + n`. */
   vniBase?: number;
+  /** Host i's VTEP is `vtepOf(vtepBase + i + 1)` (default 0): two fleets on one worker need apart VTEPs. */
+  vtepBase?: number;
 }
 
 /** One hypervisor. */
@@ -29,7 +31,7 @@ export interface FleetHost {
   index: number;
   /** Neutron host name (`report_state`'s `host`, the routing key suffix of host-directed casts). */
   name: string;
-  /** VTEP IP (`configurations.tunneling_ip`): `10.(20+i/65536).x.y` from index + 1. */
+  /** VTEP IP (`configurations.tunneling_ip`): `10.(20+n/65536).x.y` for n = vtepBase + index + 1. */
   vtep: string;
   agent: AgentKind;
 }
@@ -83,16 +85,17 @@ function check(name: string, v: number, min: number, max: number): void {
  * @throws Error when a count is out of its range
  */
 export function generateFleet(opts: FleetOptions): Fleet {
-  const o: Required<FleetOptions> = { ovsShare: 0.5, hostPrefix: 'compute-', vniBase: 1000, ...opts };
+  const o: Required<FleetOptions> = { ovsShare: 0.5, hostPrefix: 'compute-', vniBase: 1000, vtepBase: 0, ...opts };
   check('hosts', o.hosts, 1, 65_535);
   check('networks', o.networks, 1, 1_000_000);
   check('ports', o.ports, 0, MAX_PORTS);
   check('vniBase + networks', o.vniBase + o.networks - 1, 1, 16_777_215);
+  check('vtepBase + hosts', o.vtepBase + o.hosts, 1, 16 * 65_536 - 1);
   if (!(o.ovsShare >= 0 && o.ovsShare <= 1)) throw new Error(`ovsShare must be in 0..1, got ${o.ovsShare}`);
   const rng = new Rng(o.seed);
   const hosts: FleetHost[] = [];
   for (let h = 0; h < o.hosts; h++)
-    hosts.push({ index: h, name: `${o.hostPrefix}${h}`, vtep: vtepOf(h + 1), agent: rng.next() < o.ovsShare ? 'openvswitch' : 'linuxbridge' });
+    hosts.push({ index: h, name: `${o.hostPrefix}${h}`, vtep: vtepOf(o.vtepBase + h + 1), agent: rng.next() < o.ovsShare ? 'openvswitch' : 'linuxbridge' });
   const networks: FleetNetwork[] = [];
   for (let n = 0; n < o.networks; n++) networks.push({ index: n, id: rng.uuid(), vni: o.vniBase + n });
   const ports: FleetPort[] = [];

@@ -11,7 +11,9 @@ import { generateFleet } from './fleet';
 import { deliveries, fleetSchedule } from './schedule';
 import { loadTemplates } from './templates';
 import { publishFleet, writeCapture } from './publish';
-import type { FleetMessage } from './neutron';
+import { NeutronSimulation, type FleetMessage } from './neutron';
+import { NodeSimulation } from './node';
+import { createNodeAgentUsers, nodeAgentUrl, vhostOf } from './users';
 
 const int = (min: number) => (v: string) => {
   const n = Number(v);
@@ -45,6 +47,16 @@ interface Opts {
   durableExchanges: boolean;
   out?: string;
   start?: string;
+  nodes: boolean;
+  nodeInterval: number;
+  bumInterval: number;
+  drift: number;
+  halfSwitched: number;
+  hostPrefix: string;
+  nodePassword?: string;
+  createNodeUsers: boolean;
+  nodeConnections: number;
+  nodesOut?: string;
 }
 
 const program = new Command('fleet')
@@ -67,25 +79,46 @@ const program = new Command('fleet')
   .option('--amqp <url>', 'broker to publish to', process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672')
   .option('--durable-exchanges', 'the cloud runs amqp_durable_queues=True (durable neutron exchange)', false)
   .option('--out <file>', 'write a capture file (.jsonl) instead of publishing')
+  .option('--host-prefix <p>', 'host names are <prefix><index>', 'compute-')
+  .option('--nodes', "also send every host's node agent snapshots and BUM reports (l2scope.node), each over the host's own RabbitMQ user", false)
+  .option('--node-interval <s>', "seconds between a node agent's full snapshots (the agent's --interval)", num(1), 30)
+  .option('--bum-interval <s>', "seconds per BUM report (the agent's --bum-interval; 0: no BUM reports)", num(0), 5)
+  .option('--drift <n>', 'hosts whose snapshots drift from what they were told (a missing flood entry, a stale MAC; alternately)', int(0), 0)
+  .option('--half-switched <n>', 'Linux bridge hosts whose VXLAN devices keep their multicast group beside the l2pop entries', int(0), 0)
+  .option('--node-password <pw>', 'password of every l2scope-agent-<host> user (default: $L2SCOPE_FLEET_NODE_PASSWORD)')
+  .option('--create-node-users', 'create the l2scope-agent-<host> users first (rabbitmqctl import_definitions, on the broker machine)', false)
+  .option('--node-connections <n>', 'node agent connections open at a time (least recently used closed past it)', int(1), 1000)
+  .option('--nodes-out <file>', 'with --out: the node messages capture (default: <out>.nodes.jsonl)')
   .option('--start <time>', 'virtual time of the first message, ISO-8601 or epoch s (default: now; with --out: 2026-12-01T00:00:00Z)')
   .action(async (o: Opts) => {
-    const fleet = generateFleet({ seed: o.seed, hosts: o.hosts, networks: o.networks, ports: o.ports, ovsShare: o.ovsShare });
+    const fleet = generateFleet({ seed: o.seed, hosts: o.hosts, networks: o.networks, ports: o.ports, ovsShare: o.ovsShare, hostPrefix: o.hostPrefix });
     const startMs = o.start ? parseTimeArg(o.start) : o.out ? Date.parse('2026-12-01T00:00:00Z') : Date.now();
     const durationS = o.once ? 0 : (o.duration ?? (o.out ? 0 : Infinity));
     if (o.out && !Number.isFinite(durationS)) throw new InvalidArgumentError('--out needs a finite --duration');
-    const schedule = fleetSchedule(fleet, loadTemplates(), {
-      seed: o.seed,
-      startMs,
-      reportIntervalS: o.reportInterval,
-      reportJitterS: o.reportJitter,
-      churnPerS: o.churn,
-      durationS,
-      storm: o.storm,
-      stormAtS: o.stormAt,
-      dead: o.dead,
-      duplicates: o.duplicates,
-    });
-    const counts = { fanout: 0, directed: 0, report: 0, deliveries: 0 };
+    if (!o.nodes && (o.drift || o.halfSwitched)) throw new InvalidArgumentError('--drift and --half-switched need --nodes');
+    const templates = loadTemplates();
+    const sim = new NeutronSimulation(fleet, templates, o.seed, startMs, { duplicates: o.duplicates });
+    const node = new NodeSimulation(sim, o.seed);
+    const schedule = fleetSchedule(
+      fleet,
+      templates,
+      {
+        seed: o.seed,
+        startMs,
+        reportIntervalS: o.reportInterval,
+        reportJitterS: o.reportJitter,
+        churnPerS: o.churn,
+        durationS,
+        storm: o.storm,
+        stormAtS: o.stormAt,
+        dead: o.dead,
+        duplicates: o.duplicates,
+        ...(o.nodes ? { nodes: { intervalS: o.nodeInterval, bumIntervalS: o.bumInterval, drift: o.drift, halfSwitched: o.halfSwitched } } : {}),
+      },
+      sim,
+      node,
+    );
+    const counts = { fanout: 0, directed: 0, report: 0, snapshot: 0, bum: 0, deliveries: 0 };
     function* counted(): Generator<FleetMessage> {
       for (const m of schedule) {
         counts[m.kind]++;
@@ -98,21 +131,43 @@ const program = new Command('fleet')
     process.once('SIGTERM', () => ac.abort());
     const what = `${fleet.hosts.length} hosts, ${fleet.networks.length} networks, ${fleet.ports.length} ports (seed ${o.seed})`;
     let n: number;
+    const password = o.nodePassword ?? process.env.L2SCOPE_FLEET_NODE_PASSWORD;
     if (o.out) {
-      n = await writeCapture(counted(), o.out);
-      console.log(`fleet: wrote ${n} messages to ${o.out}: ${what}`);
+      const nodesOut = o.nodes ? (o.nodesOut ?? o.out.replace(/(\.jsonl)?$/, '.nodes.jsonl')) : undefined;
+      n = await writeCapture(counted(), o.out, nodesOut);
+      const node = counts.snapshot + counts.bum;
+      console.log(`fleet: wrote ${n - node} messages to ${o.out}${nodesOut ? ` and ${node} node messages to ${nodesOut}` : ''}: ${what}`);
     } else {
+      if (o.nodes && !password)
+        throw new InvalidArgumentError('--nodes needs --node-password or $L2SCOPE_FLEET_NODE_PASSWORD (the l2scope-agent-<host> users)');
+      if (o.nodes && o.createNodeUsers) {
+        await createNodeAgentUsers(
+          fleet.hosts.map((h) => h.name),
+          vhostOf(o.amqp),
+          password!,
+        );
+        console.log(`fleet: created ${fleet.hosts.length} node agent users l2scope-agent-<host> on vhost ${vhostOf(o.amqp)}`);
+      }
       console.log(`fleet: publishing ${what} to ${o.amqp.replace(/\/\/[^@]*@/, '//***@')}${Number.isFinite(durationS) ? '' : ' (Ctrl-C stops)'}`);
       n = await publishFleet(counted(), {
         url: o.amqp,
         realTime: true,
         durableExchanges: o.durableExchanges,
         signal: ac.signal,
+        ...(o.nodes ? { nodeUrl: (host: string) => nodeAgentUrl(o.amqp, host, password!), nodeConnections: o.nodeConnections } : {}),
         onProgress: (k) => process.stderr.write(`\rfleet: ${k} published`),
       });
       console.log(`\nfleet: published ${n} messages`);
     }
     console.log(`fleet: ${counts.report} report_state, ${counts.fanout} fanout casts, ${counts.directed} host-directed casts, ${counts.deliveries} deliveries`);
+    if (o.nodes) {
+      const f = node.faults;
+      const names = (hs: Iterable<number>) => [...hs].map((h) => fleet.hosts[h]!.name).join(', ') || 'none';
+      console.log(`fleet: ${counts.snapshot} node snapshots, ${counts.bum} BUM reports`);
+      console.log(
+        `fleet: faults: drift ${f.drift.map((d) => `${fleet.hosts[d.host]!.name} (${d.kind})`).join(', ') || 'none'}; half-switched ${names(f.halfSwitched)}; dead ${names(f.dead)}`,
+      );
+    }
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -13,8 +13,11 @@ import { type CastIds, type WireTemplates, castBody, reportBody } from './wire';
 /** neutron_lib `FLOODING_ENTRY`: the flood entry of a VTEP (BUM replicated to it). */
 export const FLOODING_ENTRY: readonly [string, string] = ['00:00:00:00:00:00', '0.0.0.0'];
 
-/** How a message travels: fanout l2pop cast (every l2pop agent), host-directed cast, or report_state call (the server). */
-export type FleetMessageKind = 'fanout' | 'directed' | 'report';
+/**
+ * How a message travels: fanout l2pop cast (every l2pop agent), host-directed cast, report_state
+ * call (the server), or a node agent's snapshot / BUM report (exchange `l2scope.node`, node.ts).
+ */
+export type FleetMessageKind = 'fanout' | 'directed' | 'report' | 'snapshot' | 'bum';
 
 /** One AMQP message of the fleet, at its virtual time. */
 export interface FleetMessage {
@@ -26,8 +29,8 @@ export interface FleetMessage {
   /** The oslo envelope, as neutron writes it (UTF-8 JSON text). */
   body: string;
   kind: FleetMessageKind;
-  method: 'add_fdb_entries' | 'remove_fdb_entries' | 'update_fdb_entries' | 'report_state';
-  /** Host of a host-directed cast or of a report_state. */
+  method: 'add_fdb_entries' | 'remove_fdb_entries' | 'update_fdb_entries' | 'report_state' | 'node_snapshot' | 'bum_report';
+  /** Host of a host-directed cast, of a report_state, or of a node message (published as that host's own RabbitMQ user). */
   host?: string;
 }
 
@@ -56,6 +59,12 @@ export class NeutronSimulation {
   /** network index -> host index -> active ports, in the order they came up. */
   private readonly active = new Map<number, Map<number, FleetPort[]>>();
   private readonly agents = new Map<number, AgentProcess>();
+  /**
+   * host index -> networks its agent applies l2pop casts of (the model's memberships): a Linux
+   * bridge agent keeps a network in `network_map` after its last port left, an OVS agent reclaims
+   * the local VLAN with it (network-lifecycle.ts `membershipEndsWithLastPort`).
+   */
+  private readonly joined = new Map<number, Set<number>>();
   private readonly rpcCtx: { requestId: string; contextTimestamp: string };
 
   constructor(
@@ -75,6 +84,16 @@ export class NeutronSimulation {
   /** The active ports of `host` on `network`, in the order they came up. */
   portsOn(network: number, host: number): readonly FleetPort[] {
     return this.active.get(network)?.get(host) ?? [];
+  }
+
+  /** The hosts with active ports on `network` and their ports (in the order the hosts joined). */
+  hostsOn(network: number): ReadonlyMap<number, readonly FleetPort[]> {
+    return this.active.get(network) ?? new Map();
+  }
+
+  /** The networks whose l2pop casts `host`'s agent applies (see `joined`), ascending. */
+  networksOf(host: number): number[] {
+    return [...(this.joined.get(host) ?? [])].sort((a, b) => a - b);
   }
 
   /** Every active port of `host`, network by network. */
@@ -149,6 +168,9 @@ export class NeutronSimulation {
     let mine = byHost.get(port.host);
     if (!mine) byHost.set(port.host, (mine = []));
     if (!restarted) mine.push(port);
+    let nets = this.joined.get(port.host);
+    if (!nets) this.joined.set(port.host, (nets = new Set()));
+    nets.add(port.network);
     const host = this.fleet.hosts[port.host]!;
     const first = restarted || mine.length === 1;
     const once = (): FleetMessage[] => {
@@ -179,7 +201,10 @@ export class NeutronSimulation {
     const i = mine?.indexOf(port) ?? -1;
     if (!mine || i < 0) throw new Error(`port ${port.mac} is not active`);
     mine.splice(i, 1);
-    if (mine.length === 0) this.active.get(port.network)!.delete(port.host);
+    if (mine.length === 0) {
+      this.active.get(port.network)!.delete(port.host);
+      if (this.fleet.hosts[port.host]!.agent === 'openvswitch') this.joined.get(port.host)?.delete(port.network);
+    }
     const entries: PyJsonValue[] = mine.length === 0 ? [FLOODING_ENTRY] : [];
     entries.push([port.mac, port.ip]);
     return [this.cast(at, 'remove_fdb_entries', this.fdbEntries(port.network, { [this.fleet.hosts[port.host]!.vtep]: entries }))];

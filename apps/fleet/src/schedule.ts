@@ -6,6 +6,7 @@
  */
 import { type Fleet, type FleetPort, MAX_PORTS, macOf, portIpOf } from './fleet';
 import { type FleetMessage, NeutronSimulation } from './neutron';
+import { NodeSimulation, nodeFaults } from './node';
 import { Rng } from './random';
 import type { WireTemplates } from './wire';
 
@@ -31,9 +32,18 @@ export interface ScheduleOptions {
   dead?: number;
   /** Port-up casts twice, as ML2 sends them (default true). */
   duplicates?: boolean;
+  /**
+   * The node agents' side (node.ts): every host's node agent sends a full snapshot every
+   * `intervalS` (default 30, the agent's `--interval`) and a BUM report every `bumIntervalS`
+   * (default 5, `--bum-interval`; 0: none), each at a seeded phase, the first ones after the
+   * initial state (at its end when the timeline is shorter than the phase, so `durationS` 0 gives
+   * every host's first snapshot and report); `drift` and `halfSwitched` faulty hosts are drawn then. Dead agents (`dead`)
+   * send one snapshot and one BUM report, then nothing. Absent: no node messages.
+   */
+  nodes?: { intervalS?: number; bumIntervalS?: number; drift?: number; halfSwitched?: number };
 }
 
-type Timer = { at: number; seq: number; what: 'report' | 'churn' | 'storm'; host: number };
+type Timer = { at: number; seq: number; what: 'report' | 'churn' | 'storm' | 'snapshot' | 'bum'; host: number };
 
 /** A binary min-heap of timers by (at, seq): deterministic order for equal times. */
 class Timers {
@@ -88,14 +98,16 @@ export function deadHosts(fleet: Fleet, n: number, seed: number): Set<number> {
 
 /**
  * The fleet's messages in time order. `sim` receives the state (pass one to read the expected
- * state afterwards).
- * @throws Error on a storm larger than the fleet's OVS hosts
+ * state afterwards), `node` the node agents' (pass one to read the injected faults; with
+ * `opts.nodes` only). The server's messages are the same bytes with or without `opts.nodes`.
+ * @throws Error on a storm larger than the fleet's OVS hosts, or more faulty hosts than fit
  */
 export function* fleetSchedule(
   fleet: Fleet,
   templates: WireTemplates,
   opts: ScheduleOptions,
   sim = new NeutronSimulation(fleet, templates, opts.seed, opts.startMs, { duplicates: opts.duplicates ?? true }),
+  node = new NodeSimulation(sim, opts.seed),
 ): Generator<FleetMessage, void, undefined> {
   const interval = (opts.reportIntervalS ?? 30) * 1000;
   const jitter = (opts.reportJitterS ?? 1) * 1000;
@@ -117,6 +129,20 @@ export function* fleetSchedule(
 
   const end = t0 + duration * 1000;
   const timers = new Timers();
+  const nodes = opts.nodes;
+  const nodeInterval = (nodes?.intervalS ?? 30) * 1000;
+  const bumInterval = (nodes?.bumIntervalS ?? 5) * 1000;
+  if (nodes) {
+    // the node side draws from its own generator: the server's bytes do not change with it
+    const nrng = new Rng(opts.seed ^ 0x40de_71e5);
+    node.setFaults(nodeFaults(sim, { seed: opts.seed, drift: nodes.drift ?? 0, halfSwitched: nodes.halfSwitched ?? 0, dead }));
+    // the first ones at a seeded phase, within the timeline: with durationS 0 (--once) right after the initial state
+    const first = (period: number) => Math.min(t0 + 1 + Math.round(nrng.next() * period), end);
+    for (const h of fleet.hosts) {
+      timers.push({ at: first(nodeInterval), what: 'snapshot', host: h.index });
+      if (bumInterval > 0) timers.push({ at: first(bumInterval), what: 'bum', host: h.index });
+    }
+  }
   if (storm.length > 0) timers.push({ at: t0 + (opts.stormAtS ?? 0) * 1000, what: 'storm', host: -1 });
   for (const h of fleet.hosts) if (!dead.has(h.index)) timers.push({ at: t0 + 1 + Math.round(rng.next() * interval), what: 'report', host: h.index });
   const nextChurn = (at: number) => at + Math.max(1, Math.round((-Math.log(1 - rng.next()) / churn) * 1000));
@@ -128,6 +154,12 @@ export function* fleetSchedule(
     if (!t || t.at > end) return;
     if (t.what === 'storm') {
       for (const h of storm) yield* sim.agentRestart(t.at, h);
+    } else if (t.what === 'snapshot') {
+      yield node.snapshot(t.at, t.host);
+      if (!dead.has(t.host)) timers.push({ at: t.at + nodeInterval, what: 'snapshot', host: t.host });
+    } else if (t.what === 'bum') {
+      yield node.bum(t.at, t.host);
+      if (!dead.has(t.host)) timers.push({ at: t.at + bumInterval, what: 'bum', host: t.host });
     } else if (t.what === 'report') {
       yield sim.report(t.at, t.host);
       timers.push({ at: t.at + Math.max(1, interval + Math.round((rng.next() * 2 - 1) * jitter)), what: 'report', host: t.host });
@@ -160,7 +192,7 @@ export function* fleetSchedule(
   }
 }
 
-/** How many queues receive `m`: a fanout cast reaches every l2pop agent of the fleet (all hosts), the rest one. */
+/** How many queues receive `m`: a fanout cast reaches every l2pop agent of the fleet (all hosts), the rest one (node messages: the worker's). */
 export function deliveries(fleet: Fleet, m: FleetMessage): number {
   return m.kind === 'fanout' ? fleet.hosts.length : 1;
 }

@@ -4,8 +4,31 @@
  * of a network brings it one full FDB; flood entries first; a restart storm is P x (1 + H)).
  */
 import { describe, expect, it } from 'vitest';
-import { type FdbMessage, decodeMessage } from '@l2scope/domain';
-import { FLOODING_ENTRY, type FleetMessage, NeutronSimulation, deliveries, fleetSchedule, generateFleet, loadTemplates, stormHosts } from '../src';
+import {
+  type BumReport,
+  ClusterModel,
+  type FdbMessage,
+  type FullNodeSnapshot,
+  NODE_EXCHANGE,
+  analyzeNodes,
+  decodeMessage,
+  nodeAgentUser,
+  parseBumReport,
+  parseNodeRoutingKey,
+  parseNodeSnapshot,
+} from '@l2scope/domain';
+import {
+  FLOODING_ENTRY,
+  type FleetMessage,
+  NeutronSimulation,
+  NodeSimulation,
+  deliveries,
+  fleetSchedule,
+  generateFleet,
+  loadTemplates,
+  staleMacOf,
+  stormHosts,
+} from '../src';
 import type { Fleet, ScheduleOptions } from '../src';
 
 const templates = loadTemplates();
@@ -186,5 +209,123 @@ describe('l2pop semantics', () => {
     expect(casts.filter((m) => m.kind === 'fanout')).toHaveLength(2 * P);
     expect(casts.reduce((n, m) => n + deliveries(fleet, m), 0)).toBe(2 * P * (1 + H));
     for (const m of casts.filter((c) => c.kind === 'fanout')) expect(fdb(m).entries[0]!.mac).toBe(FLOODING_ENTRY[0]);
+  });
+});
+
+describe('node agents (--nodes)', () => {
+  const nodeRun = (fleet: Fleet, opts: Partial<ScheduleOptions> = {}) => {
+    const sim = new NeutronSimulation(fleet, templates, opts.seed ?? 7, T0, { duplicates: opts.duplicates ?? true });
+    const node = new NodeSimulation(sim, opts.seed ?? 7);
+    const messages = [...fleetSchedule(fleet, templates, { seed: 7, startMs: T0, ...opts }, sim, node)];
+    return { sim, node, messages };
+  };
+  /** The model as the worker folds the server's messages, and the latest full snapshot per host. */
+  const fold = (messages: FleetMessage[]) => {
+    const model = new ClusterModel();
+    const latest = new Map<string, FullNodeSnapshot>();
+    let seq = 0;
+    for (const m of messages) {
+      if (m.kind === 'snapshot') {
+        const s = parseNodeSnapshot(JSON.parse(m.body));
+        if (s.kind === 'full') latest.set(s.host, s);
+        continue;
+      }
+      if (m.kind === 'bum') continue;
+      const r = decodeMessage({ exchange: m.exchange, routingKey: m.routingKey, body: m.body });
+      if (r.ok) model.apply(r.message, m.at, ++seq);
+    }
+    return { model, snapshots: [...latest.values()] };
+  };
+  const nodeOpts = { durationS: 90, churnPerS: 1, nodes: { intervalS: 30, bumIntervalS: 10, drift: 4, halfSwitched: 2 }, dead: 2 };
+
+  it('leaves the server bytes as they are, and gives the same node bytes for the same seed', () => {
+    const fleet = () => generateFleet({ seed: 7, hosts: 24, networks: 6, ports: 120 });
+    const bytes = (ms: FleetMessage[]) => ms.map((m) => `${m.at} ${m.exchange} ${m.routingKey} ${JSON.stringify(m.properties)} ${m.body}`).join('\n');
+    const a = nodeRun(fleet(), nodeOpts).messages;
+    const b = nodeRun(fleet(), nodeOpts).messages;
+    expect(bytes(b)).toBe(bytes(a));
+    const server = (ms: FleetMessage[]) => bytes(ms.filter((m) => m.kind !== 'snapshot' && m.kind !== 'bum'));
+    expect(server(a)).toBe(server(run(fleet(), { durationS: 90, churnPerS: 1, dead: 2 }).messages));
+  });
+
+  it('sends snapshots and BUM reports the domain decodes, each keyed and user-stamped for its own host', () => {
+    const fleet = generateFleet({ seed: 7, hosts: 24, networks: 6, ports: 120 });
+    const { messages, node } = nodeRun(fleet, nodeOpts);
+    const snaps = messages.filter((m) => m.kind === 'snapshot');
+    const bums = messages.filter((m) => m.kind === 'bum');
+    for (const m of [...snaps, ...bums]) {
+      const body = JSON.parse(m.body) as { host: string };
+      expect(m.exchange).toBe(NODE_EXCHANGE.name);
+      expect(m.routingKey).toBe(`${m.kind}.${body.host}`);
+      expect(m.properties.userId).toBe(nodeAgentUser(body.host));
+      expect(parseNodeRoutingKey(m.routingKey)?.host).toBe(m.host);
+      if (m.kind === 'snapshot') expect(parseNodeSnapshot(body).host).toBe(m.host);
+      else expect(parseBumReport(body).host).toBe(m.host);
+    }
+    // every host at every interval (4 in 90 s at a phase), the dead ones once
+    const per = new Map<string, number>();
+    for (const m of snaps) per.set(m.host!, (per.get(m.host!) ?? 0) + 1);
+    expect(per.size).toBe(24);
+    const dead = [...node.faults.dead].map((h) => fleet.hosts[h]!.name);
+    expect(dead).toHaveLength(2);
+    for (const [host, n] of per) {
+      if (dead.includes(host)) expect(n).toBe(1);
+      else expect(n).toBe(3);
+    }
+    expect(bums.filter((m) => dead.includes(m.host!))).toHaveLength(2);
+    // head-end replication: BUM goes out to the VTEPs of the flood entries held
+    expect(bums.some((m) => (JSON.parse(m.body) as BumReport).flows.length > 0)).toBe(true);
+  });
+
+  it('holds exactly what l2pop told each host, after churn: no drift and no finding without faults', () => {
+    const fleet = generateFleet({ seed: 12, hosts: 20, networks: 5, ports: 100 });
+    const { messages, node } = nodeRun(fleet, { durationS: 120, churnPerS: 2, nodes: { intervalS: 30, bumIntervalS: 0 } });
+    expect(messages.filter((m) => m.method === 'remove_fdb_entries').length).toBeGreaterThan(20);
+    // every host's snapshot taken now, against the model of everything the server sent
+    const { model } = fold(messages);
+    const a = analyzeNodes({ model, snapshots: fleet.hosts.map((h) => node.snapshotOf(T0 + 121_000, h.index)) });
+    expect(Object.keys(a.hosts)).toHaveLength(20);
+    expect(Object.values(a.hosts).flatMap((h) => h.drift)).toEqual([]);
+    expect(a.findings).toEqual([]);
+    expect(Object.values(a.hosts).every((h) => h.mode.l2pop === 'on' && h.mode.floodMode === 'unicast')).toBe(true);
+  });
+
+  it('the injected drift and half-switched hosts are exactly the drift classes and findings of the analysis', () => {
+    const fleet = generateFleet({ seed: 12, hosts: 20, networks: 5, ports: 100 });
+    const { messages, node } = nodeRun(fleet, { durationS: 30, nodes: { intervalS: 30, bumIntervalS: 0, drift: 4, halfSwitched: 2 } });
+    const a = analyzeNodes(fold(messages));
+    const name = (h: number) => fleet.hosts[h]!.name;
+    const drift = Object.entries(a.hosts)
+      .flatMap(([host, h]) => h.drift.map((d) => `${host} ${d.class} ${d.class === 'missing_flood' ? d.vtep : d.mac}`))
+      .sort();
+    expect(drift).toEqual(
+      node.faults.drift
+        .map((d) => {
+          const held = node.held(d.host).find((n) => n.missingFlood || n.stale)!;
+          return `${name(d.host)} ${d.kind} ${d.kind === 'missing_flood' ? held.missingFlood : staleMacOf(d.host)}`;
+        })
+        .sort(),
+    );
+    const half = [...node.faults.halfSwitched];
+    expect(half).toHaveLength(2);
+    // a half_switched_vxlan finding on every network of a half-switched host, naming exactly those hosts
+    // and mixed_arp_responder where it meets hosts whose responder runs (its device has no "proxy": docs/lab.md#gotcha-12)
+    const members = (n: number) => fleet.hosts.filter((h) => node.sim.networksOf(h.index).includes(n)).map((h) => h.name);
+    const byName = (x: string, y: string) => x.localeCompare(y, 'en', { numeric: true });
+    const expected: string[] = [];
+    for (const n of new Set(half.flatMap((h) => node.sim.networksOf(h)))) {
+      const id = fleet.networks[n]!.id;
+      const all = members(n);
+      expected.push(
+        `half_switched_vxlan ${id} ${half
+          .map(name)
+          .filter((h) => all.includes(h))
+          .sort()
+          .join(',')}`,
+      );
+      if (all.some((h) => !half.map(name).includes(h))) expected.push(`mixed_arp_responder ${id} ${all.sort(byName).join(',')}`);
+    }
+    expect(a.findings.map((f) => `${f.kind} ${f.network} ${f.hosts.join(',')}`).sort()).toEqual(expected.sort());
+    for (const h of half) expect(a.hosts[name(h)]!.mode.floodMode).toBe('multicast+unicast');
   });
 });
