@@ -19,7 +19,16 @@ import {
   parseCapture,
   snapshotsFromBundle,
 } from '@l2scope/domain';
-import { type Db, type MessageRecord, commitBatch, pruneHeldHistory, readNodeHostAt, saveHostAnalyses, saveNodeSnapshots } from '../src/index';
+import {
+  type Db,
+  type MessageRecord,
+  commitBatch,
+  pruneHeldHistory,
+  readNodeHostAt,
+  readNodesOverviewAt,
+  saveHostAnalyses,
+  saveNodeSnapshots,
+} from '../src/index';
 import { eachProvider } from './provider-db';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
@@ -100,6 +109,27 @@ eachProvider('held_history', (provider, opened) => {
     expect(early?.snapshot).toBeNull();
     expect(early?.analysis).toBeNull();
     expect(await readNodeHostAt(db, 'nobody', t(31))).toBeNull();
+  });
+
+  it('the overview as of T: per host its last analysis at or before T, drift totals by class', async () => {
+    const drift = (o: Awaited<ReturnType<typeof readNodesOverviewAt>>) => o.hosts.map((h) => [h.host, h.driftTotal, h.drift.missing_flood]);
+    const hosts = step('0-baseline', 1, t(0))
+      .map((s) => s.host)
+      .sort();
+    const before = await readNodesOverviewAt(db, t(17));
+    expect(before.at).toBe(t(17).toISOString());
+    expect(drift(before)).toEqual(hosts.map((h) => [h, 0, 0]));
+    expect(Object.values(before.driftTotals).every((n) => n === 0)).toBe(true);
+
+    const fault = await readNodesOverviewAt(db, t(25));
+    expect(drift(fault)).toEqual(hosts.map((h) => [h, h === 'controller' ? 1 : 0, h === 'controller' ? 1 : 0]));
+    expect(fault.driftTotals.missing_flood).toBe(1);
+    expect(Object.values(fault.driftTotals).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(fault.hosts.find((h) => h.host === 'controller')?.floodMissing).toBe(1);
+
+    expect((await readNodesOverviewAt(db, t(31))).driftTotals.missing_flood).toBe(0);
+    // before any analysis: no host line
+    expect(await readNodesOverviewAt(db, t(5))).toMatchObject({ hosts: [], driftTotals: { missing_flood: 0 } });
   });
 
   it('an unchanged report adds no row; retention keeps each host its last row before the cutoff', async () => {

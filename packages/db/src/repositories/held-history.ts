@@ -7,13 +7,22 @@
  * Retention prunes both with the messages ({@link pruneHeldHistory}).
  */
 import { createHash } from 'node:crypto';
-import { type FullNodeSnapshot, type HostAnalysis, hostIn, parseNodeSnapshot, toldFdbOf } from '@l2scope/domain';
+import {
+  type DriftClass,
+  type FullNodeSnapshot,
+  type HostAnalysis,
+  type HostNodeSummary,
+  hostIn,
+  parseNodeSnapshot,
+  summarizeHost,
+  toldFdbOf,
+} from '@l2scope/domain';
 import { type Db, readConsistent } from '../client';
 import { deleteByIds } from './batched-delete';
 import { type ListedFinding } from './findings';
 import { readFindingsAt, readModelAt } from './history';
 import { jsonColumn, jsonColumnFromText, parseColumn } from './json';
-import type { NodeHostView } from './node-view';
+import { type NodeHostView, driftTotals } from './node-view';
 
 type SnapshotClient = Pick<Db, 'nodeSnapshotHistory'>;
 type AnalysisClient = Pick<Db, 'hostAnalysisHistory'>;
@@ -107,6 +116,36 @@ export async function readNodeHostAt(db: Db, host: string, at: Date): Promise<No
     bum: null,
     findings: named,
   };
+}
+
+/** The overview's host lines as of T (`nodes.overview`'s `hosts` and `driftTotals`, from the held history). */
+export interface NodesOverviewAt {
+  /** T (ISO-8601). */
+  at: string;
+  /** Per host with an analysis at or before T, its last one summarised (domain `summarizeHost`), by host name. */
+  hosts: HostNodeSummary[];
+  /** Drift items of those hosts per class (every class present, 0 when none). */
+  driftTotals: Record<DriftClass, number>;
+}
+
+/**
+ * The overview's hosts and drift totals as of `at`: per host, the last analysis appended to its
+ * history at or before T (the largest id: a host's analyses are appended in time order, the
+ * row {@link pruneHeldHistory} keeps), summarised as the live overview summarises
+ * `HostAnalysisState`. Two statements whatever the number of hosts, in one consistent snapshot:
+ * a `GROUP BY host` over the index `(at)` / `(host, at)`, then the rows by primary key (one id per
+ * host, so the list is bounded by the hosts). A host forgotten by the worker's host expiry keeps
+ * its last analysis here: the history does not record the forgetting.
+ */
+export async function readNodesOverviewAt(db: Pick<Db, 'hostAnalysisHistory' | '$transaction'>, at: Date): Promise<NodesOverviewAt> {
+  const rows = await readConsistent(db, async (tx) => {
+    const last = await tx.hostAnalysisHistory.groupBy({ by: ['host'], where: { at: { lte: at } }, _max: { id: true } });
+    const ids = last.flatMap((r) => (r._max.id === null ? [] : [r._max.id]));
+    if (ids.length === 0) return [];
+    return tx.hostAnalysisHistory.findMany({ where: { id: { in: ids } }, orderBy: { host: 'asc' }, select: { host: true, analysis: true } });
+  });
+  const hosts = rows.map((r) => summarizeHost(r.host, r.analysis as unknown as HostAnalysis));
+  return { at: at.toISOString(), hosts, driftTotals: driftTotals(hosts) };
 }
 
 /**
