@@ -51,6 +51,8 @@ describe('history.overview', () => {
       ['controller', 1, 1],
     ]);
     expect(fault.driftTotals.missing_flood).toBe(1);
+    // the seeder stores no convergence sample
+    expect(fault.convergence).toEqual([]);
     expect(Object.values(fault.driftTotals).reduce((a, b) => a + b, 0)).toBe(1);
 
     for (const at of [t(15), t(35)]) {

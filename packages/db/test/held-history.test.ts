@@ -22,6 +22,7 @@ import {
 import {
   type Db,
   type MessageRecord,
+  addConvergenceSamples,
   commitBatch,
   pruneHeldHistory,
   readNodeHostAt,
@@ -129,7 +130,29 @@ eachProvider('held_history', (provider, opened) => {
 
     expect((await readNodesOverviewAt(db, t(31))).driftTotals.missing_flood).toBe(0);
     // before any analysis: no host line
-    expect(await readNodesOverviewAt(db, t(5))).toMatchObject({ hosts: [], driftTotals: { missing_flood: 0 } });
+    expect(await readNodesOverviewAt(db, t(5))).toMatchObject({ hosts: [], driftTotals: { missing_flood: 0 }, convergence: [] });
+  });
+
+  it('the overview as of T: lag figures over the samples seen by T, without the tracker counts', async () => {
+    const sample = (lagMs: number, seenAt: Date) => ({
+      host: 'controller',
+      network: 'n',
+      vtep: '10.0.20.12',
+      mac: '00:00:00:00:00:00',
+      change: 'add' as const,
+      messageId: 1,
+      castAt: seenAt.getTime() - lagMs,
+      seenAt: seenAt.getTime(),
+      lagMs,
+    });
+    await addConvergenceSamples(db, provider, [sample(100, t(12)), sample(300, t(22))], new Date(0));
+    const figures = async (s: number) => (await readNodesOverviewAt(db, t(s))).convergence.map((c) => [c.host, c.samples, c.maxMs, c.pending]);
+    expect(await figures(11)).toEqual([]);
+    expect(await figures(15)).toEqual([['controller', 1, 100, 0]]);
+    expect(await figures(25)).toEqual([['controller', 2, 300, 0]]);
+    // the host page as of T lists the samples seen by T
+    expect((await readNodeHostAt(db, 'controller', t(15)))?.convergence.map((c) => c.lagMs)).toEqual([100]);
+    await db.convergenceSample.deleteMany();
   });
 
   it('an unchanged report adds no row; retention keeps each host its last row before the cutoff', async () => {

@@ -1,8 +1,8 @@
 'use client';
 /**
  * `/overview?at=T`: the cloud as of T from the stored history: the drift per class and the hosts
- * with a node agent as their last analyses at or before T had them (`history.overview`, the live
- * overview's tiles and table), the hosts the l2pop model knew and the findings open then
+ * with a node agent as their last analyses at or before T had them, with their lag figures over
+ * the samples seen by T (`history.overview`, the live overview's tiles and table), the hosts the l2pop model knew and the findings open then
  * (`history.at`), and what changed between T and a second time (`?to=`, live
  * by default). Thin: the answer's shaping is in `history/time-range.ts` and the domain's `diffModels`.
  */
@@ -27,6 +27,7 @@ export function HistoryOverview({ at }: { at: string }) {
   const [filter, setFilter] = useState<HostFilter>(null);
   const named = useMemo(() => new Set(d?.findings.flatMap((f) => f.hosts) ?? []), [d]);
   const reportedTypes = useMemo(() => new Map((d?.model.hosts ?? []).map((x) => [x.name, x.agentType] as const)), [d]);
+  const convergence = useMemo(() => new Map((nodes?.convergence ?? []).map((c) => [c.host, c])), [nodes]);
   return (
     <HostViewFrame crumbs={[{ label: `Cloud overview as of ${dateTime(at)}` }]} testid="overview-at" attrs={{ 'data-at': d?.at ?? '' }}>
       {q.isPending && <p className="muted pad">Loading the history as of {dateTime(at)}…</p>}
@@ -72,6 +73,7 @@ export function HistoryOverview({ at }: { at: string }) {
               now={now}
               at={at}
               reportedTypes={reportedTypes}
+              convergence={convergence}
             />
           )}
           <Card title={`Hosts the l2pop model knew (${hosts.length})`} aside={<span className="muted small">model seq {d.model.seq}</span>}>

@@ -3,11 +3,11 @@
  * The overview's drift tiles and host table, shared by the live overview (the store's host view)
  * and the overview as of T (`history.overview`): the drift items per class over every host with a
  * node agent (a tile filters the table), and per host its mode, drift, flood problems, L2 agent
- * liveness and snapshot age. Live, each row also shows its convergence lag and BUM rate (read from
- * the store per row); as of T those columns are left out (not kept as history) and host links
- * keep `?at=`.
+ * liveness and snapshot age, and its convergence lag. Live, the lag figures and the BUM rate are
+ * read from the store per row; as of T the lag figures are given (samples seen by T), the BUM
+ * column is left out (not kept as history) and host links keep `?at=`.
  */
-import { type DriftClass, type HostNodeSummary, agentDownKey } from '@l2scope/domain';
+import { type DriftClass, type HostConvergence, type HostNodeSummary, agentDownKey } from '@l2scope/domain';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, worstClass } from '@/host-view/classes';
@@ -112,6 +112,7 @@ export function DriftTiles({
  *   measured from T, host links to the host page as of T
  * @param now epoch ms ages are measured from (T as of T)
  * @param reportedTypes the agent type each host reported in report_state, by host name
+ * @param convergence as of T: the lag figures of T by host name (live: the store's)
  */
 export function HostsCard({
   hosts,
@@ -121,6 +122,7 @@ export function HostsCard({
   now,
   at,
   reportedTypes,
+  convergence,
   title = 'Hosts',
 }: {
   hosts: readonly HostNodeSummary[];
@@ -130,12 +132,13 @@ export function HostsCard({
   now: number;
   at: string | null;
   reportedTypes: ReadonlyMap<string | null, string | null>;
+  convergence?: ReadonlyMap<string, HostConvergence>;
   title?: ReactNode;
 }) {
   const withProblems = hosts.filter((h) => matchesFilter(h, 'problems', named)).length;
   const shown = hosts.filter((h) => matchesFilter(h, filter, named));
   const live = at === null;
-  const columns = live ? 9 : 7;
+  const columns = live ? 9 : 8;
   return (
     <Card
       title={title}
@@ -169,7 +172,7 @@ export function HostsCard({
             <th>mode</th>
             <th>drift</th>
             <th title="Flood list problems over all networks">flood</th>
-            {live && <th title="Cast → entry on the host">convergence</th>}
+            <th title={live ? 'Cast → entry on the host' : 'Cast → entry on the host, over the samples seen by T'}>convergence</th>
             {live && (
               <th className="num" title="BUM frames/s sent (latest BUM report)">
                 BUM tx
@@ -184,7 +187,18 @@ export function HostsCard({
             live ? (
               <LiveHostRow key={h.host} h={h} now={now} reportedType={reportedTypes.get(h.host) ?? null} />
             ) : (
-              <HostRow key={h.host} h={h} now={now} at={at} reportedType={reportedTypes.get(h.host) ?? null} />
+              <HostRow
+                key={h.host}
+                h={h}
+                now={now}
+                at={at}
+                reportedType={reportedTypes.get(h.host) ?? null}
+                extra={
+                  <td>
+                    <ConvergenceFigures host={h.host} c={convergence?.get(h.host)} compact />
+                  </td>
+                }
+              />
             ),
           )}
           {shown.length === 0 && hosts.length > 0 && (
@@ -211,7 +225,7 @@ function LiveHostRow({ h, now, reportedType }: { h: HostNodeSummary; now: number
       now={now}
       at={null}
       reportedType={reportedType}
-      live={
+      extra={
         <>
           <td>
             <ConvergenceFigures host={h.host} c={conv} compact />
@@ -223,7 +237,8 @@ function LiveHostRow({ h, now, reportedType }: { h: HostNodeSummary; now: number
   );
 }
 
-function HostRow({ h, now, at, reportedType, live }: { h: HostNodeSummary; now: number; at: string | null; reportedType: string | null; live?: ReactNode }) {
+/** A host's line; `extra`: the cells after the flood column (convergence, and live the BUM rate). */
+function HostRow({ h, now, at, reportedType, extra }: { h: HostNodeSummary; now: number; at: string | null; reportedType: string | null; extra: ReactNode }) {
   const worst = worstClass(h.drift);
   const href = at ? `${hostHref(h.host)}?at=${encodeURIComponent(at)}` : hostHref(h.host);
   return (
@@ -278,7 +293,7 @@ function HostRow({ h, now, at, reportedType, live }: { h: HostNodeSummary; now: 
           </>
         )}
       </td>
-      {live}
+      {extra}
       <td
         className={`small ${h.agent?.alive === false ? 'text-bad' : 'muted'}`}
         data-testid="host-agent"
