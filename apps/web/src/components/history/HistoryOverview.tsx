@@ -121,8 +121,8 @@ export function HistoryOverview({ at }: { at: string }) {
           </Card>
           <ChangesView from={at} to={to} bounds={d.bounds} findingsFrom={d.findings} />
           <p className="muted small pad">
-            {plural(d.findings.length, 'finding')} · the model, the drift and the findings are read from the stored history; convergence and BUM rates are not
-            kept as history; live updates are paused.
+            {plural(d.findings.length, 'finding')} · the model, the drift, the convergence samples and the findings are read from the stored history; BUM rates
+            and the convergence tracker's pending counts are not kept as history; live updates are paused.
           </p>
         </>
       )}
