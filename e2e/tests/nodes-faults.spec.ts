@@ -258,6 +258,12 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   expect(vteps).toMatchObject({ controller: '10.0.20.11', compute1: '10.0.20.12' });
   await expect(page.getByTestId('history-no-findings')).toBeVisible();
   await expect(page.getByTestId('history-no-changes')).toBeVisible(LIVE);
+  // the drift of T is the hosts' analyses of T: step 1's missing flood entry on controller, counted as the live overview counted it
+  await expect(page.getByTestId('drift-count-missing_flood')).toHaveAttribute('data-count', '1', LIVE);
+  await expect(page.getByTestId('flood-count-missing')).toHaveAttribute('data-count', '1');
+  await expect(page.getByTestId('overview-host-row')).toHaveCount(hosts.length);
+  await expect(page.locator('[data-testid="overview-host-row"][data-host="controller"]')).toHaveAttribute('data-drift', '1');
+  await expect(page.getByTestId('host-link-controller')).toHaveAttribute('href', `/hosts/controller?at=${encodeURIComponent(times.fault)}`);
   // Home: the oldest retained message (the capture's first: controller's report_state), exact; the
   // changes from it to the repair are the rest of the replay (how much of it shares that millisecond varies)
   const home = await press(page, 'time-slider', 'Home');
@@ -274,12 +280,17 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await expect(view).toHaveAttribute('data-at', times.before, LIVE);
   await expect(page.getByTestId('history-host-row')).toHaveCount(hosts.length);
   await expect(page.getByTestId('history-no-changes')).toBeVisible(LIVE);
+  await expect(page.getByTestId('overview-host-row')).toHaveCount(hosts.length, LIVE);
+  await expect(page.getByTestId('drift-count-missing_flood')).toHaveAttribute('data-count', '0');
+  await expect(page.locator('[data-testid="overview-host-row"][data-host="controller"]')).toHaveAttribute('data-drift', '0');
 
   // from before the stack started (nothing stored: inexact) to the fault: the replay's model, as the fixtures say
   await page.goto(`${stack.webUrl}/overview?at=${encodeURIComponent(times.start)}&to=${encodeURIComponent(times.fault)}`);
   await expect(view).toHaveAttribute('data-at', times.start, LIVE);
   await expect(page.getByTestId('history-inexact')).toBeVisible();
   await expect(page.getByTestId('history-host-row')).toHaveCount(0);
+  await expect(page.getByTestId('history-drift')).toContainText('0 hosts with a node agent', LIVE);
+  await expect(page.getByTestId('overview-host-row')).toHaveCount(0);
   const list = page.getByTestId('history-change-list');
   await expect(list).toBeVisible(LIVE);
   await expect(page.getByTestId('change-host')).toHaveCount(hosts.length);
@@ -291,4 +302,14 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await expect(list.locator('[data-testid="change-vtep"][data-vtep="10.0.20.11"]')).toContainText('FDB +fa:16:3e:8e:a8:0d');
   await expect(list.locator('[data-testid="change-vtep"][data-vtep="10.0.20.11"]')).toContainText('ARP +172.16.1.11 fa:16:3e:8e:a8:0d');
   await expect(page.getByTestId('change-finding')).toHaveCount(0);
+
+  // the topology as of T colours the hosts by their drift of T (a badge links to the host page as of T)
+  await page.goto(`${stack.webUrl}/?at=${encodeURIComponent(times.fault)}`);
+  const badge = page.getByTestId('host-drift-badge-controller');
+  await expect(badge).toHaveAttribute('data-count', '1', LIVE);
+  await expect(badge).toHaveAttribute('data-worst', 'missing_flood');
+  await expect(badge).toHaveAttribute('href', `/hosts/controller?at=${encodeURIComponent(times.fault)}`);
+  await expect(page.getByTestId('host-drift-badge-compute1')).toHaveAttribute('data-count', '0');
+  await page.goto(`${stack.webUrl}/?at=${encodeURIComponent(times.undone)}`);
+  await expect(page.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
 });

@@ -96,10 +96,9 @@ export class Seeder {
     return this.seq;
   }
 
-  /** Analyse these hosts' snapshots against the model and store snapshots and analyses, as the worker does after an analysis. */
-  async nodes(snapshots: readonly FullNodeSnapshot[]): Promise<void> {
+  /** Analyse these hosts' snapshots against the model and store snapshots and analyses received at `at`, as the worker does after an analysis. */
+  async nodes(snapshots: readonly FullNodeSnapshot[], at = new Date()): Promise<void> {
     const analysis = analyzeNodes({ model: this.model, snapshots: [...snapshots] });
-    const at = new Date();
     await saveNodeSnapshots(this.db, snapshots, at);
     await saveHostAnalyses(
       this.db,

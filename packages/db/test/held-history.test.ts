@@ -19,7 +19,17 @@ import {
   parseCapture,
   snapshotsFromBundle,
 } from '@l2scope/domain';
-import { type Db, type MessageRecord, commitBatch, pruneHeldHistory, readNodeHostAt, saveHostAnalyses, saveNodeSnapshots } from '../src/index';
+import {
+  type Db,
+  type MessageRecord,
+  addConvergenceSamples,
+  commitBatch,
+  pruneHeldHistory,
+  readNodeHostAt,
+  readNodesOverviewAt,
+  saveHostAnalyses,
+  saveNodeSnapshots,
+} from '../src/index';
 import { eachProvider } from './provider-db';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
@@ -100,6 +110,49 @@ eachProvider('held_history', (provider, opened) => {
     expect(early?.snapshot).toBeNull();
     expect(early?.analysis).toBeNull();
     expect(await readNodeHostAt(db, 'nobody', t(31))).toBeNull();
+  });
+
+  it('the overview as of T: per host its last analysis at or before T, drift totals by class', async () => {
+    const drift = (o: Awaited<ReturnType<typeof readNodesOverviewAt>>) => o.hosts.map((h) => [h.host, h.driftTotal, h.drift.missing_flood]);
+    const hosts = step('0-baseline', 1, t(0))
+      .map((s) => s.host)
+      .sort();
+    const before = await readNodesOverviewAt(db, t(17));
+    expect(before.at).toBe(t(17).toISOString());
+    expect(drift(before)).toEqual(hosts.map((h) => [h, 0, 0]));
+    expect(Object.values(before.driftTotals).every((n) => n === 0)).toBe(true);
+
+    const fault = await readNodesOverviewAt(db, t(25));
+    expect(drift(fault)).toEqual(hosts.map((h) => [h, h === 'controller' ? 1 : 0, h === 'controller' ? 1 : 0]));
+    expect(fault.driftTotals.missing_flood).toBe(1);
+    expect(Object.values(fault.driftTotals).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(fault.hosts.find((h) => h.host === 'controller')?.floodMissing).toBe(1);
+
+    expect((await readNodesOverviewAt(db, t(31))).driftTotals.missing_flood).toBe(0);
+    // before any analysis: no host line
+    expect(await readNodesOverviewAt(db, t(5))).toMatchObject({ hosts: [], driftTotals: { missing_flood: 0 }, convergence: [] });
+  });
+
+  it('the overview as of T: lag figures over the samples seen by T, without the tracker counts', async () => {
+    const sample = (lagMs: number, seenAt: Date) => ({
+      host: 'controller',
+      network: 'n',
+      vtep: '10.0.20.12',
+      mac: '00:00:00:00:00:00',
+      change: 'add' as const,
+      messageId: 1,
+      castAt: seenAt.getTime() - lagMs,
+      seenAt: seenAt.getTime(),
+      lagMs,
+    });
+    await addConvergenceSamples(db, provider, [sample(100, t(12)), sample(300, t(22))], new Date(0));
+    const figures = async (s: number) => (await readNodesOverviewAt(db, t(s))).convergence.map((c) => [c.host, c.samples, c.maxMs, c.pending]);
+    expect(await figures(11)).toEqual([]);
+    expect(await figures(15)).toEqual([['controller', 1, 100, 0]]);
+    expect(await figures(25)).toEqual([['controller', 2, 300, 0]]);
+    // the host page as of T lists the samples seen by T
+    expect((await readNodeHostAt(db, 'controller', t(15)))?.convergence.map((c) => c.lagMs)).toEqual([100]);
+    await db.convergenceSample.deleteMany();
   });
 
   it('an unchanged report adds no row; retention keeps each host its last row before the cutoff', async () => {

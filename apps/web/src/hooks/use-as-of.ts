@@ -2,8 +2,8 @@
 /**
  * "As of T" mode (docs/operations.md#history): T lives in the page URL (`?at=<ISO-8601>`), so a view
  * as of T can be shared; `?to=` is the second time of the "changes between T1 and T2" view.
- * The pages read the model and the findings of T from `history.at` (and a host from
- * `history.host`) instead of the live store: live updates do not move them.
+ * The pages read the model and the findings of T from `history.at`, the hosts' drift from
+ * `history.overview` (and a host from `history.host`) instead of the live store: live updates do not move them.
  */
 import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
@@ -30,6 +30,12 @@ export function useAsOf(): { at: string | null; to: string | null; setAt: (at: s
 export function useHistoryAt(at: string | null) {
   const trpc = useTRPC();
   return useQuery({ ...trpc.history.at.queryOptions({ at: at ?? new Date(0).toISOString() }), enabled: at !== null, placeholderData: (prev) => prev });
+}
+
+/** `history.overview` of T (the hosts' drift as of T; not fetched when live); kept while the next T loads. */
+export function useHistoryOverview(at: string | null) {
+  const trpc = useTRPC();
+  return useQuery({ ...trpc.history.overview.queryOptions({ at: at ?? new Date(0).toISOString() }), enabled: at !== null, placeholderData: (prev) => prev });
 }
 
 /** The model as of the page's T for the topology, or null when live (or not loaded yet). */

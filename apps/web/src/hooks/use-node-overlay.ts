@@ -2,12 +2,15 @@
 /**
  * The host view for the topology: host summaries and BUM reports from the store (live), flood
  * lists per network from `nodes.network` (the networks drawn: the picked one, or every network
- * of a small cloud), refetched shortly after a live node update.
+ * of a small cloud), refetched shortly after a live node update. As of T ({@link useAsOfOverlay}):
+ * the host summaries of T (`history.overview`) and the agents an `agent_down` finding open at T
+ * names (`history.at`); no flood lists nor BUM rates.
  */
 import type { FloodList } from '@l2scope/domain';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo } from 'react';
 import { useTRPC } from '@/lib/trpc';
+import { useHistoryAt, useHistoryOverview } from './use-as-of';
 import { useL2 } from '@/state/store';
 import type { NodeOverlay } from '@/topology/overlay';
 import { useDebounced } from './use-debounced';
@@ -53,4 +56,26 @@ export function useNodeOverlay(): NodeOverlay | null {
     for (const d of floods) if (d) byNetwork.set(d.network.id, new Map(d.hosts.map((h) => [h.host, h.flood])));
     return { hosts: view.hosts, bum: view.bum, floods: byNetwork, downAgents };
   }, [active, view, floods, downAgents]);
+}
+
+const NO_FLOODS: ReadonlyMap<string, ReadonlyMap<string, FloodList>> = new Map();
+const NO_BUM: NodeOverlay['bum'] = new Map();
+
+/**
+ * The overlay as of `at` (the time slider): each host's drift badge from its last analysis at or
+ * before T, down agents from the findings open at T; no flood-list edges nor BUM rates (flood lists
+ * as of T are on the host page; BUM reports are not kept as history). Null when live, while
+ * loading, or when no host had an analysis nor a down agent at T.
+ */
+export function useAsOfOverlay(at: string | null): NodeOverlay | null {
+  const o = useHistoryOverview(at);
+  const h = useHistoryAt(at);
+  const hosts = at && !o.isPlaceholderData ? o.data?.hosts : undefined;
+  const findings = at && !h.isPlaceholderData ? h.data?.findings : undefined;
+  return useMemo(() => {
+    if (!hosts) return null;
+    const downAgents = new Set((findings ?? []).filter((f) => f.kind === 'agent_down').flatMap((f) => f.hosts));
+    if (hosts.length === 0 && downAgents.size === 0) return null;
+    return { hosts: new Map(hosts.map((x) => [x.host, x])), floods: NO_FLOODS, bum: NO_BUM, downAgents };
+  }, [hosts, findings]);
 }

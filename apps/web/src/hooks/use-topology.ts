@@ -1,6 +1,7 @@
 'use client';
 /**
- * The topology's React Flow state: the store's model (or, as of T, `history.at`'s) -> (debounced) graph -> (debounced) ELK
+ * The topology's React Flow state: the store's model and host view (or, as of T, `history.at`'s model
+ * and `history.overview`'s drift) -> (debounced) graph -> (debounced) ELK
  * layout -> nodes and edges. Card objects keep their identity while unchanged so memoised nodes
  * do not re-render on unrelated updates; positions only change when the layout key changes
  * (hosts, memberships, card sizes) — the viewport is never moved by updates.
@@ -11,9 +12,9 @@ import { type HostCard, type TopologyGraph, type TunnelEdge, buildTopology } fro
 import { scopeSnapshot } from '@/topology/fleet-scope';
 import { type Point, layoutHosts } from '@/topology/layout';
 import { useL2 } from '@/state/store';
-import { useAsOfModel } from './use-as-of';
+import { useAsOf, useAsOfModel } from './use-as-of';
 import { useDebounced } from './use-debounced';
-import { useNodeOverlay } from './use-node-overlay';
+import { useAsOfOverlay, useNodeOverlay } from './use-node-overlay';
 
 export type HostNodeData = { card: HostCard };
 export type HostNodeType = Node<HostNodeData, 'host'>;
@@ -61,7 +62,8 @@ export interface TopologyView {
  */
 export function useTopology(scope: readonly string[] | null = null): TopologyView {
   const liveModel = useL2((s) => s.model.state);
-  // as of T (the time slider): the stored model of T, without the live host view's overlay
+  // as of T (the time slider): the stored model of T, with the host view's overlay of T (drift badges, down agents)
+  const { at } = useAsOf();
   const asOf = useAsOfModel();
   const fullModel = asOf ?? liveModel;
   const model = useMemo(() => (scope ? { seq: fullModel.seq, snapshot: scopeSnapshot(fullModel.snapshot, scope) } : fullModel), [fullModel, scope]);
@@ -69,7 +71,8 @@ export function useTopology(scope: readonly string[] | null = null): TopologyVie
   const selectedHost = useL2((s) => s.ui.selectedHost);
   const debouncedModel = useDebounced(model, MODEL_DEBOUNCE_MS);
   const liveOverlay = useNodeOverlay();
-  const overlay = asOf ? null : liveOverlay;
+  const asOfOverlay = useAsOfOverlay(at);
+  const overlay = at ? asOfOverlay : liveOverlay;
 
   const graph = useMemo(
     () => buildTopology(debouncedModel, { selectedNetwork, selectedHost, overlay }),

@@ -53,9 +53,9 @@ export async function addConvergenceSamples(
   await db.convergenceSample.deleteMany({ where: { seenAt: { lt: keepAfter } } });
 }
 
-/** A host's `limit` newest samples, newest first. */
-export async function recentConvergenceSamples(db: Pick<Db, 'convergenceSample'>, host: string, limit = 50): Promise<StoredConvergenceSample[]> {
-  const rows = await db.convergenceSample.findMany({ where: { host }, orderBy: { id: 'desc' }, take: limit });
+/** A host's `limit` newest samples (seen at or before `upTo` when given: the host page as of T), newest first. */
+export async function recentConvergenceSamples(db: Pick<Db, 'convergenceSample'>, host: string, limit = 50, upTo?: Date): Promise<StoredConvergenceSample[]> {
+  const rows = await db.convergenceSample.findMany({ where: { host, ...(upTo ? { seenAt: { lte: upTo } } : {}) }, orderBy: { id: 'desc' }, take: limit });
   return rows.map((s) => ({
     messageId: Number(s.messageId),
     network: s.network,
@@ -109,8 +109,40 @@ export async function lagFiguresOfAnalysedHosts(db: Pick<Db, '$queryRaw'>, windo
   return lagFiguresWhere(db, Prisma.sql`"host" IN (SELECT "host" FROM "HostAnalysisState")`, null, window);
 }
 
-/** Lag figures of the samples matching `where`, in the order of `hosts`, or of the rows (by host) when null. */
-async function lagFiguresWhere(db: Pick<Db, '$queryRaw'>, where: Prisma.Sql, hosts: readonly string[] | null, window: number): Promise<HostConvergence[]> {
+/**
+ * Lag figures as of `at` of these hosts (in their order): each over its last `window` samples up to
+ * the last sample seen at or before T (samples are appended as they are seen). The tracker's counts
+ * (pending, timed out, already held) are the present's, not kept as history: pending and timed out
+ * 0, already held absent. Samples are kept the worker's convergence retention (24 h by default):
+ * as of an older T a host has no figures. Two queries whatever the number of hosts; hosts without
+ * a sample are left out.
+ */
+export async function lagFiguresAt(
+  db: Pick<Db, 'convergenceSample' | '$queryRaw'>,
+  hosts: readonly string[],
+  at: Date,
+  window = 256,
+): Promise<HostConvergence[]> {
+  if (hosts.length === 0) return [];
+  const last = await db.convergenceSample.findFirst({ where: { seenAt: { lte: at } }, orderBy: { id: 'desc' }, select: { id: true } });
+  if (!last) return [];
+  const wanted = new Set(hosts);
+  const figures = await lagFiguresWhere(db, Prisma.sql`"id" <= ${last.id}`, null, window, false);
+  const byHost = new Map(figures.filter((f) => wanted.has(f.host)).map((f) => [f.host, f]));
+  return hosts.flatMap((h) => byHost.get(h) ?? []);
+}
+
+/**
+ * Lag figures of the samples matching `where`, in the order of `hosts`, or of the rows (by host) when null.
+ * @param counts join the tracker's stored counts (`HostConvergenceState`, filtered by the same `where`)
+ */
+async function lagFiguresWhere(
+  db: Pick<Db, '$queryRaw'>,
+  where: Prisma.Sql,
+  hosts: readonly string[] | null,
+  window: number,
+  withCounts = true,
+): Promise<HostConvergence[]> {
   const rows = await db.$queryRaw<{ host: string; lagMs: number | bigint }[]>(Prisma.sql`
     SELECT "host", "lagMs" FROM (
       SELECT "host", "lagMs", "id", ROW_NUMBER() OVER (PARTITION BY "host" ORDER BY "id" DESC) AS "rn"
@@ -118,8 +150,10 @@ async function lagFiguresWhere(db: Pick<Db, '$queryRaw'>, where: Prisma.Sql, hos
     ) AS "ranked"
     WHERE "rn" <= ${window}
     ORDER BY "host", "id"`);
-  const counts = await db.$queryRaw<{ host: string; pending: number | bigint; timedOut: number | bigint; alreadyHeld: number | bigint }[]>(Prisma.sql`
-    SELECT "host", "pending", "timedOut", "alreadyHeld" FROM "HostConvergenceState" WHERE ${where} ORDER BY "host"`);
+  const counts = withCounts
+    ? await db.$queryRaw<{ host: string; pending: number | bigint; timedOut: number | bigint; alreadyHeld: number | bigint }[]>(Prisma.sql`
+    SELECT "host", "pending", "timedOut", "alreadyHeld" FROM "HostConvergenceState" WHERE ${where} ORDER BY "host"`)
+    : [];
   const lags = new Map<string, number[]>();
   for (const r of rows) {
     const list = lags.get(r.host) ?? [];

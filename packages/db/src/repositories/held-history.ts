@@ -7,13 +7,24 @@
  * Retention prunes both with the messages ({@link pruneHeldHistory}).
  */
 import { createHash } from 'node:crypto';
-import { type FullNodeSnapshot, type HostAnalysis, hostIn, parseNodeSnapshot, toldFdbOf } from '@l2scope/domain';
+import {
+  type DriftClass,
+  type FullNodeSnapshot,
+  type HostConvergence,
+  type HostAnalysis,
+  type HostNodeSummary,
+  hostIn,
+  parseNodeSnapshot,
+  summarizeHost,
+  toldFdbOf,
+} from '@l2scope/domain';
 import { type Db, readConsistent } from '../client';
 import { deleteByIds } from './batched-delete';
+import { lagFiguresAt, recentConvergenceSamples } from './convergence';
 import { type ListedFinding } from './findings';
 import { readFindingsAt, readModelAt } from './history';
 import { jsonColumn, jsonColumnFromText, parseColumn } from './json';
-import type { NodeHostView } from './node-view';
+import { type NodeHostView, driftTotals } from './node-view';
 
 type SnapshotClient = Pick<Db, 'nodeSnapshotHistory'>;
 type AnalysisClient = Pick<Db, 'hostAnalysisHistory'>;
@@ -78,15 +89,17 @@ export interface NodeHostViewAt extends NodeHostView {
 /**
  * One host as of `at`: the model's view and what l2pop had told it (the model as of T,
  * `readModelAt`), its last stored snapshot and analysis at or before T (the held state and the
- * drift between the two), and the findings naming it open at T. Convergence samples, the BUM
- * report and the L3 agent's mode are not kept as history: empty / null. Null when none of the three knows the host at T.
+ * drift between the two), the findings naming it open at T, and its 50 newest convergence samples
+ * seen by T (kept the worker's convergence retention). The BUM report and the L3 agent's mode are
+ * not kept as history: null. Null when none of the three knows the host at T.
  */
 export async function readNodeHostAt(db: Db, host: string, at: Date): Promise<NodeHostViewAt | null> {
-  const [model, snap, analysis, findings] = await Promise.all([
+  const [model, snap, analysis, findings, convergence] = await Promise.all([
     readModelAt(db, at),
     db.nodeSnapshotHistory.findFirst({ where: { host, receivedAt: { lte: at } }, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }] }),
     db.hostAnalysisHistory.findFirst({ where: { host, at: { lte: at } }, orderBy: [{ at: 'desc' }, { id: 'desc' }] }),
     readFindingsAt(db, at, 2000),
+    recentConvergenceSamples(db, host, 50, at),
   ]);
   const parsed = snap ? parseColumn(snap.snapshot, parseFull) : null;
   const snapshot = parsed?.ok ? parsed.value : null;
@@ -103,10 +116,53 @@ export async function readNodeHostAt(db: Db, host: string, at: Date): Promise<No
     snapshot,
     snapshotReceivedAt: snapshot ? snap!.receivedAt.toISOString() : null,
     told: toldFdbOf(model, host),
-    convergence: [],
+    convergence,
     bum: null,
     findings: named,
   };
+}
+
+/** The overview's host lines as of T (`nodes.overview`'s `hosts`, `driftTotals` and `convergence`, from the held history and the stored samples). */
+export interface NodesOverviewAt {
+  /** T (ISO-8601). */
+  at: string;
+  /** Per host with an analysis at or before T, its last one summarised (domain `summarizeHost`), by host name. */
+  hosts: HostNodeSummary[];
+  /** Drift items of those hosts per class (every class present, 0 when none). */
+  driftTotals: Record<DriftClass, number>;
+  /** Lag figures of those hosts as of T ({@link lagFiguresAt}: samples up to T, no tracker counts), in their order; hosts without a sample left out. */
+  convergence: HostConvergence[];
+}
+
+/**
+ * The overview's hosts and drift totals as of `at`: per host, the last analysis appended to its
+ * history at or before T (the largest id: a host's analyses are appended in time order, the
+ * row {@link pruneHeldHistory} keeps), summarised as the live overview summarises
+ * `HostAnalysisState`. Two statements whatever the number of hosts, in one consistent snapshot:
+ * a `GROUP BY host` over the index `(at)` / `(host, at)`, then the rows by primary key (one id per
+ * host, so the list is bounded by the hosts); then the hosts' lag figures as of T ({@link lagFiguresAt}, two more). A host forgotten by the worker's host expiry keeps
+ * its last analysis here: the history does not record the forgetting.
+ */
+export async function readNodesOverviewAt(
+  db: Pick<Db, 'hostAnalysisHistory' | 'convergenceSample' | '$queryRaw' | '$transaction'>,
+  at: Date,
+): Promise<NodesOverviewAt> {
+  const [rows, convergence] = await readConsistent(db, async (tx) => {
+    const last = await tx.hostAnalysisHistory.groupBy({ by: ['host'], where: { at: { lte: at } }, _max: { id: true } });
+    const ids = last.flatMap((r) => (r._max.id === null ? [] : [r._max.id]));
+    if (ids.length === 0) return [[], []] as const;
+    const analyses = await tx.hostAnalysisHistory.findMany({ where: { id: { in: ids } }, orderBy: { host: 'asc' }, select: { host: true, analysis: true } });
+    return [
+      analyses,
+      await lagFiguresAt(
+        tx,
+        analyses.map((a) => a.host),
+        at,
+      ),
+    ] as const;
+  });
+  const hosts = rows.map((r) => summarizeHost(r.host, r.analysis as unknown as HostAnalysis));
+  return { at: at.toISOString(), hosts, driftTotals: driftTotals(hosts), convergence: [...convergence] };
 }
 
 /**

@@ -1,14 +1,18 @@
 'use client';
 /**
- * `/overview?at=T`: the cloud as of T from the stored history (`history.at`): the hosts the l2pop
- * model knew, the findings open then, and what changed between T and a second time (`?to=`, live
+ * `/overview?at=T`: the cloud as of T from the stored history: the drift per class and the hosts
+ * with a node agent as their last analyses at or before T had them, with their lag figures over
+ * the samples seen by T (`history.overview`, the live overview's tiles and table), the hosts the l2pop model knew and the findings open then
+ * (`history.at`), and what changed between T and a second time (`?to=`, live
  * by default). Thin: the answer's shaping is in `history/time-range.ts` and the domain's `diffModels`.
  */
 import Link from 'next/link';
-import { useAsOf, useHistoryAt } from '@/hooks/use-as-of';
+import { useMemo, useState } from 'react';
+import { useAsOf, useHistoryAt, useHistoryOverview } from '@/hooks/use-as-of';
 import { dateTime, hostHref, plural } from '@/lib/format';
 import { Card, HostViewFrame } from '../host-view/HostViewFrame';
 import { FindingCard } from '../host-view/FindingCard';
+import { DriftTiles, type HostFilter, HostsCard, nodeAgentCount } from '../host-view/HostsTable';
 import { ChangesView } from './ChangesView';
 
 /** The overview as of `at`. */
@@ -18,6 +22,12 @@ export function HistoryOverview({ at }: { at: string }) {
   const d = q.isPlaceholderData ? undefined : q.data;
   const now = Date.parse(at);
   const hosts = d ? [...d.model.hosts].sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id)) : [];
+  const o = useHistoryOverview(at);
+  const nodes = o.isPlaceholderData ? undefined : o.data;
+  const [filter, setFilter] = useState<HostFilter>(null);
+  const named = useMemo(() => new Set(d?.findings.flatMap((f) => f.hosts) ?? []), [d]);
+  const reportedTypes = useMemo(() => new Map((d?.model.hosts ?? []).map((x) => [x.name, x.agentType] as const)), [d]);
+  const convergence = useMemo(() => new Map((nodes?.convergence ?? []).map((c) => [c.host, c])), [nodes]);
   return (
     <HostViewFrame crumbs={[{ label: `Cloud overview as of ${dateTime(at)}` }]} testid="overview-at" attrs={{ 'data-at': d?.at ?? '' }}>
       {q.isPending && <p className="muted pad">Loading the history as of {dateTime(at)}…</p>}
@@ -28,6 +38,43 @@ export function HistoryOverview({ at }: { at: string }) {
             <p className="pad text-warn" data-testid="history-inexact">
               {dateTime(at)} is older than the retained history (from {dateTime(d.bounds.from)}): records changed only before it may be missing.
             </p>
+          )}
+          <Card
+            title="Drift by class"
+            testid="history-drift"
+            aside={
+              <span className="muted small">
+                {nodes ? `${nodeAgentCount(nodes.hosts.length)} · their last analysis at or before ${dateTime(at)}` : 'loading…'}
+              </span>
+            }
+          >
+            {o.isError && (
+              <p className="text-bad">
+                Cannot load the drift as of {dateTime(at)}: {o.error.message}
+              </p>
+            )}
+            {nodes && (
+              <DriftTiles
+                hosts={nodes.hosts}
+                totals={nodes.driftTotals}
+                filter={filter}
+                onToggle={(f) => setFilter((cur) => (cur === f ? null : f))}
+                none={nodes.hosts.length === 0}
+              />
+            )}
+          </Card>
+          {nodes && (
+            <HostsCard
+              title={`Hosts with a node agent (${nodes.hosts.length})`}
+              hosts={nodes.hosts}
+              named={named}
+              filter={filter}
+              setFilter={setFilter}
+              now={now}
+              at={at}
+              reportedTypes={reportedTypes}
+              convergence={convergence}
+            />
           )}
           <Card title={`Hosts the l2pop model knew (${hosts.length})`} aside={<span className="muted small">model seq {d.model.seq}</span>}>
             {hosts.length === 0 ? (
@@ -74,7 +121,8 @@ export function HistoryOverview({ at }: { at: string }) {
           </Card>
           <ChangesView from={at} to={to} bounds={d.bounds} findingsFrom={d.findings} />
           <p className="muted small pad">
-            {plural(d.findings.length, 'finding')} · the model and the findings are read from the stored history; live updates are paused.
+            {plural(d.findings.length, 'finding')} · the model, the drift, the convergence samples and the findings are read from the stored history; BUM rates
+            and the convergence tracker's pending counts are not kept as history; live updates are paused.
           </p>
         </>
       )}

@@ -5,35 +5,21 @@
  * (and the recently resolved ones), every host with a node agent (mode, drift, flood, convergence,
  * BUM), and the networks (links to their flood matrix).
  */
-import { type DriftClass, type HostNodeSummary, NODE_REFUSAL_REASONS, type NodeRefusals, agentDownKey } from '@l2scope/domain';
+import { NODE_REFUSAL_REASONS, type NodeRefusals } from '@l2scope/domain';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
-import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, worstClass } from '@/host-view/classes';
-import { agentTypeText, overviewSyncClaim } from '@/host-view/evidence';
-import { hostTxBum } from '@/host-view/bum';
-import { findingAnchor } from '@/host-view/agent';
+import { overviewSyncClaim } from '@/host-view/evidence';
 import { driftTotals } from '@/state/host-view';
 import { networkMemberCounts, sortedNetworks } from '@/state/model';
 import { useL2 } from '@/state/store';
-import { ago, dateTime, hostHref, networkHref, networkLabel, perSecond, plural } from '@/lib/format';
+import { ago, networkHref, networkLabel, plural } from '@/lib/format';
 import { useSyncFeatures } from '@/hooks/use-sync';
 import { useNow } from '@/hooks/use-live-query';
 import { useAsOf } from '@/hooks/use-as-of';
 import { HistoryOverview } from '../history/HistoryOverview';
-import { ConvergenceFigures } from './Convergence';
 import { FindingCard } from './FindingCard';
+import { DriftTiles, type HostFilter, HostsCard, matchesFilter, nodeAgentCount } from './HostsTable';
 import { Card, HostViewFrame } from './HostViewFrame';
-
-type HostFilter = DriftClass | 'flood-missing' | 'flood-excess' | 'problems' | null;
-
-/** Whether a host is listed under a filter; `named`: hosts an open finding names. */
-function matches(h: HostNodeSummary, f: HostFilter, named: ReadonlySet<string>): boolean {
-  if (f === null) return true;
-  if (f === 'flood-missing') return h.floodMissing > 0;
-  if (f === 'flood-excess') return h.floodExcess > 0;
-  if (f === 'problems') return h.driftTotal > 0 || h.floodMissing > 0 || h.floodExcess > 0 || named.has(h.host);
-  return h.drift[f] > 0;
-}
 
 /**
  * The node messages the worker refused (docs/rabbitmq.md#refusals), one thin line beside the node
@@ -73,11 +59,8 @@ function OverviewLive() {
 
   const hosts = useMemo(() => [...view.hosts.values()].sort((a, b) => a.host.localeCompare(b.host)), [view.hosts]);
   const totals = useMemo(() => driftTotals(hosts), [hosts]);
-  const floodMissing = hosts.reduce((n, h) => n + h.floodMissing, 0);
-  const floodExcess = hosts.reduce((n, h) => n + h.floodExcess, 0);
   const named = useMemo(() => new Set(view.findings.flatMap((f) => f.hosts)), [view.findings]);
-  const withProblems = hosts.filter((h) => matches(h, 'problems', named)).length;
-  const shown = hosts.filter((h) => matches(h, filter, named));
+  const withProblems = hosts.filter((h) => matchesFilter(h, 'problems', named)).length;
   const sync = overviewSyncClaim(hosts.length, model.snapshot.hosts.length, withProblems);
   const none = hosts.length === 0;
   const reportedTypes = useMemo(() => new Map(model.snapshot.hosts.map((x) => [x.name, x.agentType] as const)), [model]);
@@ -105,7 +88,7 @@ function OverviewLive() {
         title="Drift by class"
         aside={
           <span className="muted small">
-            {plural(hosts.length, 'host')} with a node agent ·{' '}
+            {nodeAgentCount(hosts.length)} ·{' '}
             <span className={sync.tone === 'ok' ? 'text-ok' : sync.tone === 'bad' ? 'text-bad' : undefined} data-testid="overview-sync" data-tone={sync.tone}>
               {sync.text}
             </span>
@@ -114,56 +97,7 @@ function OverviewLive() {
           </span>
         }
       >
-        <div className="tiles">
-          {DRIFT_ORDER.map((c) => {
-            const n = totals[c];
-            return (
-              <button
-                key={c}
-                type="button"
-                className={`tile${n > 0 ? ` tone-${DRIFT_META[c].tone}` : none ? ' idle' : ' zero'}${filter === c ? ' active' : ''}`}
-                data-testid={`drift-count-${c}`}
-                data-count={n}
-                aria-pressed={filter === c}
-                title={`${DRIFT_META[c].effect}. Click to list the hosts with ${c}.`}
-                onClick={() => toggle(c)}
-              >
-                <span className="tile-n" title={none ? 'not analysed: no node agent has reported' : undefined}>
-                  {none ? '—' : n}
-                </span>
-                <span className="tile-label">{DRIFT_META[c].label}</span>
-                <code className="tile-code">{c}</code>
-              </button>
-            );
-          })}
-          <span className="tile-sep" aria-hidden />
-          <button
-            type="button"
-            className={`tile${floodMissing > 0 ? ' tone-bad' : ' zero'}${filter === 'flood-missing' ? ' active' : ''}`}
-            data-testid="flood-count-missing"
-            data-count={floodMissing}
-            aria-pressed={filter === 'flood-missing'}
-            onClick={() => toggle('flood-missing')}
-            title="Ideal flood recipients no BUM copy reaches, over all hosts and networks"
-          >
-            <span className="tile-n">{floodMissing}</span>
-            <span className="tile-label">missing flood recipients</span>
-            <code className="tile-code">flood.missing</code>
-          </button>
-          <button
-            type="button"
-            className={`tile${floodExcess > 0 ? ' tone-excess' : ' zero'}${filter === 'flood-excess' ? ' active' : ''}`}
-            data-testid="flood-count-excess"
-            data-count={floodExcess}
-            aria-pressed={filter === 'flood-excess'}
-            onClick={() => toggle('flood-excess')}
-            title="Wasted BUM copies (recipients outside the ideal list), over all hosts and networks"
-          >
-            <span className="tile-n">{floodExcess}</span>
-            <span className="tile-label">excess flood recipients</span>
-            <code className="tile-code">flood.excess</code>
-          </button>
-        </div>
+        <DriftTiles hosts={hosts} totals={totals} filter={filter} onToggle={toggle} none={none} />
       </Card>
 
       <Card title={`Findings (${view.findings.length} open)`} testid="findings">
@@ -190,60 +124,7 @@ function OverviewLive() {
         )}
       </Card>
 
-      <Card
-        title="Hosts"
-        aside={
-          <span className="host-filter small">
-            <button
-              type="button"
-              className={`btn small${filter === 'problems' ? ' btn-active' : ''}`}
-              onClick={() => toggle('problems')}
-              data-testid="filter-problems"
-              aria-pressed={filter === 'problems'}
-            >
-              only hosts with problems ({withProblems})
-            </button>
-            {filter !== null && (
-              <span className="filter-note" data-testid="host-filter" data-filter={filter}>
-                showing {shown.length} of {hosts.length} · filter <code>{filter}</code>{' '}
-                <button type="button" className="icon-btn" onClick={() => setFilter(null)} aria-label="Clear the filter" data-testid="host-filter-clear">
-                  ✕
-                </button>
-              </span>
-            )}
-          </span>
-        }
-      >
-        <table className="grid hosts-table" data-testid="overview-hosts">
-          <thead>
-            <tr>
-              <th>host</th>
-              <th>VTEP</th>
-              <th>mode</th>
-              <th>drift</th>
-              <th title="Flood list problems over all networks">flood</th>
-              <th title="Cast → entry on the host">convergence</th>
-              <th className="num" title="BUM frames/s sent (latest BUM report)">
-                BUM tx
-              </th>
-              <th title="L2 agent liveness from report_state (down: no report for longer than agent_down_time)">agent</th>
-              <th>snapshot</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((h) => (
-              <HostRow key={h.host} h={h} now={now} reportedType={reportedTypes.get(h.host) ?? null} />
-            ))}
-            {shown.length === 0 && hosts.length > 0 && (
-              <tr>
-                <td colSpan={9} className="muted">
-                  No host matches the filter.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </Card>
+      <HostsCard hosts={hosts} named={named} filter={filter} setFilter={setFilter} now={now} at={null} reportedTypes={reportedTypes} />
 
       {networks.length > 0 && (
         <Card title={`Networks (${networks.length})`}>
@@ -260,96 +141,5 @@ function OverviewLive() {
         </Card>
       )}
     </HostViewFrame>
-  );
-}
-
-function HostRow({ h, now, reportedType }: { h: HostNodeSummary; now: number; reportedType: string | null }) {
-  const conv = useL2((s) => s.nodes.view.convergence.get(h.host));
-  const bum = useL2((s) => s.nodes.view.bum.get(h.host));
-  const worst = worstClass(h.drift);
-  const tx = hostTxBum(bum);
-  return (
-    <tr
-      data-testid="overview-host-row"
-      data-host={h.host}
-      data-drift={h.driftTotal}
-      className={worst ? `row-${DRIFT_META[worst].tone}` : h.floodMissing ? 'row-bad' : h.floodExcess ? 'row-excess' : undefined}
-    >
-      <td>
-        <Link href={hostHref(h.host)} className="strong" data-testid={`host-link-${h.host}`}>
-          {h.host}
-        </Link>
-        <div className="small muted">{agentTypeText(h.agentType, reportedType)}</div>
-      </td>
-      <td className="mono">{h.vtep ?? '—'}</td>
-      <td>
-        <div className="mode-mini">
-          <span className={`badge ${h.l2pop === 'on' ? 'l2pop-on' : h.l2pop === 'off' ? 'l2pop-off' : 'l2pop-unknown'}`}>l2pop {h.l2pop}</span>
-          <span className={`badge ${h.arpResponder === 'on' ? 'l2pop-on' : 'l2pop-unknown'}`}>ARP resp. {h.arpResponder}</span>
-          <span className={`badge ${h.floodMode === 'multicast+unicast' ? 'tone-bad' : 'l2pop-unknown'}`} title={FLOOD_MODE_LABEL[h.floodMode]}>
-            BUM {h.floodMode}
-          </span>
-        </div>
-        <div className="small muted">{h.summary}</div>
-      </td>
-      <td>
-        {h.driftTotal === 0 ? (
-          <span className="text-ok">✓ 0</span>
-        ) : (
-          <span className="drift-counts">
-            {DRIFT_ORDER.filter((c) => h.drift[c] > 0).map((c) => (
-              <span key={c} className={`badge tone-${DRIFT_META[c].tone}`} title={DRIFT_META[c].effect}>
-                {h.drift[c]} {c}
-              </span>
-            ))}
-          </span>
-        )}
-        {(h.foreignMacs ?? 0) > 0 && (
-          <span className={`badge tone-${FOREIGN_MAC_META.tone}`} title={FOREIGN_MAC_META.effect} data-testid="foreign-mac-count" data-count={h.foreignMacs}>
-            {h.foreignMacs} foreign MAC{h.foreignMacs === 1 ? '' : 's'}
-          </span>
-        )}
-      </td>
-      <td>
-        {h.floodMissing + h.floodExcess === 0 ? (
-          <span className="text-ok">✓</span>
-        ) : (
-          <>
-            {h.floodMissing > 0 && <span className="badge tone-bad">{h.floodMissing} missing</span>}{' '}
-            {h.floodExcess > 0 && <span className="badge tone-excess">{h.floodExcess} excess</span>}
-          </>
-        )}
-      </td>
-      <td>
-        <ConvergenceFigures host={h.host} c={conv} compact />
-      </td>
-      <td className="num mono">{perSecond(tx)}</td>
-      <td
-        className={`small ${h.agent?.alive === false ? 'text-bad' : 'muted'}`}
-        data-testid="host-agent"
-        data-alive={h.agent ? String(h.agent.alive) : 'unknown'}
-        title={h.agent ? `last report_state ${dateTime(h.agent.lastReportAt)}` : 'no report_state seen'}
-      >
-        {h.agent ? (
-          h.agent.alive ? (
-            `alive · ${ago(h.agent.lastReportAt, now)}`
-          ) : (
-            <a
-              href={`#${findingAnchor(agentDownKey(h.host))}`}
-              className="text-bad strong"
-              data-testid="host-agent-finding-link"
-              title="Open the agent_down finding"
-            >
-              down · {ago(h.agent.lastReportAt, now)}
-            </a>
-          )
-        ) : (
-          '—'
-        )}
-      </td>
-      <td className="small muted" title={dateTime(h.snapshotAt)}>
-        {ago(h.snapshotAt, now)}
-      </td>
-    </tr>
   );
 }

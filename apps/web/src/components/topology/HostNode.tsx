@@ -11,6 +11,7 @@ import { DRIFT_META } from '@/host-view/classes';
 import { hostHref, plural } from '@/lib/format';
 import type { HostNodeType } from '@/hooks/use-topology';
 import { useNeutronNames } from '@/hooks/use-neutron-names';
+import { useAsOf } from '@/hooks/use-as-of';
 import { portTitle } from '@/neutron/port-label';
 import { PortNameTag } from '../neutron/PortNameTag';
 
@@ -173,13 +174,14 @@ function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
   );
 }
 
-/** The host view of a host on its card: drift count coloured by the worst class; a link to its page. */
+/** The host view of a host on its card: drift count coloured by the worst class; a link to its page (as of the page's T, if any). */
 function HostDriftBadge({ b }: { b: DriftBadge }) {
+  const { at } = useAsOf();
   const tone = b.worst ? DRIFT_META[b.worst].tone : b.floodMissing ? 'bad' : b.floodExcess ? 'excess' : 'ok';
   const flood = [b.floodMissing ? `${b.floodMissing} missing` : '', b.floodExcess ? `${b.floodExcess} excess` : ''].filter(Boolean).join(', ');
   return (
     <Link
-      href={hostHref(b.host)}
+      href={at ? `${hostHref(b.host)}?at=${encodeURIComponent(at)}` : hostHref(b.host)}
       className={`badge drift-badge nodrag tone-${tone}`}
       title={badgeTitle(b)}
       data-testid={`host-drift-badge-${b.host}`}

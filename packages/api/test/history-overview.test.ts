@@ -1,0 +1,73 @@
+/**
+ * `history.overview` on a real database filled as the worker fills it: the real faults capture,
+ * then three reports of its real kernel snapshots (baseline, controller's flood entry to compute1
+ * deleted, undone), each analysed and stored at its own time. The drift per host and per class as
+ * of T is that of the report made by T.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FullNodeSnapshot, snapshotsFromBundle } from '@l2scope/domain';
+import { type Caller, type SeededApi, fixtureRecords, repoRoot, seededApi } from './seed';
+
+const records = fixtureRecords('faults.jsonl');
+const end = records[records.length - 1]!.ts.getTime();
+const t = (s: number) => new Date(end + s * 1000);
+
+/** A step's real kernel snapshots (fixtures/faults/<step>), taken at `at`. */
+function step(name: string, at: Date): FullNodeSnapshot[] {
+  const dir = path.join(repoRoot, 'fixtures/faults', name);
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (statSync(path.join(dir, f)).isFile()) files[f] = readFileSync(path.join(dir, f), 'utf8');
+  return snapshotsFromBundle(files, { takenAt: at.getTime() }).snapshots;
+}
+
+let suite: SeededApi;
+let api: Caller;
+
+beforeAll(async () => {
+  suite = await seededApi(async (seed) => {
+    await seed.ingest(records.map((r) => ({ ...r, receivedAt: r.ts.getTime() })));
+    await seed.nodes(step('0-baseline', t(10)), t(10));
+    await seed.nodes(step('1-fault-flood-deleted', t(20)), t(20));
+    await seed.nodes(step('2-undone-flood', t(30)), t(30));
+  });
+  ({ api } = suite);
+});
+afterAll(async () => {
+  await suite?.close();
+});
+
+describe('history.overview', () => {
+  const lines = (o: { hosts: { host: string; driftTotal: number; drift: { missing_flood: number } }[] }) =>
+    o.hosts.map((h) => [h.host, h.driftTotal, h.drift.missing_flood]);
+
+  it('as of the fault: controller misses one flood entry, the totals say so; before and after it, no drift', async () => {
+    const fault = await api.history.overview({ at: t(25).toISOString() });
+    expect(fault.at).toBe(t(25).toISOString());
+    expect(lines(fault)).toEqual([
+      ['compute1', 0, 0],
+      ['compute2', 0, 0],
+      ['controller', 1, 1],
+    ]);
+    expect(fault.driftTotals.missing_flood).toBe(1);
+    // the seeder stores no convergence sample
+    expect(fault.convergence).toEqual([]);
+    expect(Object.values(fault.driftTotals).reduce((a, b) => a + b, 0)).toBe(1);
+
+    for (const at of [t(15), t(35)]) {
+      const clean = await api.history.overview({ at: at.toISOString() });
+      expect(lines(clean)).toEqual([
+        ['compute1', 0, 0],
+        ['compute2', 0, 0],
+        ['controller', 0, 0],
+      ]);
+      expect(Object.values(clean.driftTotals).every((n) => n === 0)).toBe(true);
+    }
+  });
+
+  it('before the first report no host has a line; a malformed time is refused', async () => {
+    expect((await api.history.overview({ at: t(5).toISOString() })).hosts).toEqual([]);
+    await expect(api.history.overview({ at: 'yesterday' })).rejects.toThrow();
+  });
+});
