@@ -5,8 +5,8 @@
  * all of it. Those entries must be counted as already held, not timed (before the fix they
  * "converged" at the next snapshot), nothing may stay pending, and the figures stored in the
  * worker's database (what tRPC reads) must equal the worker's.
- * Uses a running lab of 3 Linux bridge hosts (deletes its VMs and resets every agent with a clean
- * Lab3 switch, and leaves it up), or brings one up (and takes it down at the end). Needs root on
+ * Lab: 3 Linux bridge hosts in Lab3 (`ensureLab`, ensure-lab.ts: a running one is reused, its VMs
+ * deleted and every agent switched cleanly; left up for the next file). Needs root on
  * Debian 12; run it under the lab lock (`flock /tmp/l2lab.lock`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,38 +15,25 @@ import path from 'node:path';
 import { type Db, closeDb, lagFiguresByHost, openDb } from '@l2scope/db';
 import type { HostConvergence } from '@l2scope/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentKey } from '../src/agents';
-import { isRunning } from '../src/procs';
-import { loadState } from '../src/state';
 import { converge, lab, startModelSource, state, untilNodes, type ModelSource } from './helpers';
+import { ensureLab } from './ensure-lab';
 
 const HOSTS = ['compute1', 'compute2', 'controller'];
 const HOST = 'compute1';
 
-let broughtUp = false;
 let tmp: string;
 let worker: ModelSource;
 let db: Db | undefined;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  const s = loadState();
-  const running = s !== null && isRunning(s.procs.server) && HOSTS.every((h) => s.hosts[h]?.kind === 'linuxbridge' && isRunning(s.procs[agentKey(h)]));
-  if (!running) {
-    await lab('down');
-    await lab('up', '--hosts', '3', '--l2pop', 'on', '--arp-responder', 'on', '--no-vms');
-    broughtUp = true;
-  }
+  // Lab3 on every host, no VM: every port's casts come after the worker starts
+  await ensureLab({ hosts: 3, mode: { l2pop: true, arp: true } });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-test-convergence-'));
   const dbUrl = `file:${path.join(tmp, 'l2scope.db')}`;
   worker = await startModelSource(state().amqpUrl, dbUrl);
   await lab('agents', 'stop');
   await lab('agents', 'start');
-  if (!broughtUp) {
-    // a reused lab: no VM, then a clean Lab3 switch, so every port's casts come after the worker started
-    for (const h of HOSTS) if (Object.values(state().vms).some((v) => v.host === h)) await lab('vm', 'del', '--host', h, '--all');
-    await lab('mode', 'all', '--l2pop', 'on', '--arp-responder', 'on');
-  }
   db = await openDb(dbUrl);
   // the worker times a cast only on hosts it has a snapshot of and whose report_state said
   // l2_population (every 30 s): every node agent and every Neutron agent reported first
@@ -57,8 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (db) await closeDb(db);
   if (worker) await worker.stop();
-  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
-  else await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
+  await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

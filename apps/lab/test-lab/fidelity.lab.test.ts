@@ -4,8 +4,8 @@
  * the way it happens on a hypervisor, checked in the data plane (pings), in l2scope's live view
  * (the worker's `GET /api/nodes`) and by the lab's own `kernel` check, then repaired.
  *
- * Brings a lab up (3 Linux bridge hosts, l2pop and ARP responder on, l2scope's worker and node
- * agents, then one VM per host) after taking any running one down, and takes it down at the end. Needs root on
+ * Lab: 3 Linux bridge hosts, l2pop and ARP responder on (`ensureLab`, ensure-lab.ts), then l2scope's
+ * worker and node agents, then one VM per host; left up for the next file. Needs root on
  * Debian 12; run it under the lab lock: `flock /tmp/l2lab.lock npx vitest run -c
  * apps/lab/vitest.lab.config.ts apps/lab/test-lab/fidelity.lab.test.ts`.
  */
@@ -18,6 +18,7 @@ import { ip } from '../src/exec';
 import { hostNs } from '../src/paths';
 import { pingMatrix } from '../src/ping';
 import { compareAll, converge, lab, labResult, startModelSource, state, untilNodes, type ModelSource, type NodesView } from './helpers';
+import { ensureLab } from './ensure-lab';
 
 const HOSTS = ['compute1', 'compute2', 'controller'];
 /** The host whose device is broken. */
@@ -32,8 +33,7 @@ let tmp: string;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  await lab('down');
-  await lab('up', '--hosts', '3', '--l2pop', 'on', '--arp-responder', 'on', '--no-vms');
+  await ensureLab({ hosts: 3, mode: { l2pop: true, arp: true } });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-fidelity-lab-'));
   worker = await startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`);
   await lab('agents', 'start');
@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (worker) await worker.stop();
-  await lab('down').catch((e: Error) => console.error(e.message));
+  await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

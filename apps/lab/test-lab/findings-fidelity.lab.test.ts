@@ -18,8 +18,8 @@
  * the same findings, the stored `half_switched_vxlan` naming every switched host with the latest
  * detail. A clean switch then resolves both, live and stored, one row each for their whole life.
  *
- * Uses a running lab of exactly 3 Linux bridge hosts (and leaves it up, in Lab2), or brings one up
- * (and takes it down at the end). Restarts the node agents with `--interval 1 --no-bum`. Needs root
+ * Lab: exactly 3 Linux bridge hosts in Lab1 (`ensureLab`, ensure-lab.ts; left up for the next file,
+ * in Lab2). Restarts the node agents with `--interval 1 --no-bum`. Needs root
  * on Debian 12. Run under the lab lock: `cd apps/lab && flock /tmp/l2lab.lock npx vitest run
  * --config vitest.lab.config.ts test-lab/findings-fidelity.lab.test.ts`.
  */
@@ -32,9 +32,8 @@ import { type FindingView, findingKey } from '@l2scope/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentKey } from '../src/agents';
 import { ip, nsRun, waitFor } from '../src/exec';
-import { isRunning } from '../src/procs';
-import { loadState } from '../src/state';
 import { type ModelSource, type NodesView, lab, startModelSource, state, untilNodes } from './helpers';
+import { ensureLab } from './ensure-lab';
 import { type NodeTap, startNodeTap } from './node-tap';
 
 /** In name order: the order the in-place switch takes them, and the order findings list hosts in. */
@@ -44,7 +43,6 @@ const LAB1 = { l2pop: false, arp: false };
 /** The start of the host note the analyzer writes for a probe it left out (domain `ucastProbeNote`). */
 const PROBE_NOTE = `${PROBE}: the Linux bridge agent's unicast probe`;
 
-let broughtUp = false;
 let tmp = '';
 let worker: ModelSource | undefined;
 let db: Db | undefined;
@@ -52,21 +50,8 @@ let tap: NodeTap | undefined;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  const s = loadState();
-  const running =
-    s !== null &&
-    isRunning(s.procs.server) &&
-    Object.keys(s.hosts).sort().join() === HOSTS.join() &&
-    HOSTS.every((h) => s.hosts[h]!.kind === 'linuxbridge' && isRunning(s.procs[agentKey(h)]));
-  if (!running) {
-    await lab('down');
-    await lab('up', '--hosts', '3', '--l2pop', 'off', '--arp-responder', 'off', '--no-vms');
-    broughtUp = true;
-  }
-  // Lab1 everywhere, each host switched cleanly (a host left in place would start half-switched)
-  const notLab1 = HOSTS.filter((h) => !isDeepStrictEqual(state().hosts[h]!.mode, LAB1));
-  if (notLab1.length === HOSTS.length) await lab('mode', 'all', '--l2pop', 'off', '--arp-responder', 'off');
-  else for (const h of notLab1) await lab('mode', h, '--l2pop', 'off', '--arp-responder', 'off');
+  // Lab1 everywhere, each host switched cleanly (a host left in place would start half-switched), no VM
+  await ensureLab({ hosts: 3, mode: LAB1 });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-findings-fidelity-'));
   const dbUrl = `file:${path.join(tmp, 'l2scope.db')}`;
   worker = await startModelSource(state().amqpUrl, dbUrl);
@@ -86,7 +71,6 @@ afterAll(async () => {
   await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
   if (db) await closeDb(db);
   if (worker) await worker.stop();
-  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

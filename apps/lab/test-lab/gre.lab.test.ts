@@ -19,11 +19,8 @@
  *    (`ovs-ofctl del-flows br-tun table=22,dl_vlan=<lvid>`): the analysis shows `missing_flood`
  *    of ovs2's VTEP on the GRE network, none on the VXLAN one.
  * 3. ovs1's agent restarted (it re-installs every l2pop flow): zero drift again, pings again.
- * Uses a running lab of that shape, the hybrid firewall included (and leaves it up without this
- * test's VMs), adding GRE to one that has none with `up --gre` (and dropping it again at the end,
- * docs/lab.md#gre-reconfigure), or
- * brings one up (and takes it down at the end): 197 s from a cold lab, the lab's up and down
- * included (2026-12-06, the machine shared). Needs root on Debian 12.
+ * Lab: that shape, the hybrid firewall and GRE included (`ensureLab`, ensure-lab.ts; left up for the
+ * next file): 197 s from a cold lab, the lab's up and down included (2026-12-06, the machine shared). Needs root on Debian 12.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -31,22 +28,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, closeDb, openDb, readNodeHost } from '@l2scope/db';
 import { hybridNames, parseBrTun, parseOfctlFlows, parseOvsTunnelPorts, snapshotDatapath, type OvsPortPath } from '@l2scope/domain';
-import { agentKey } from '../src/agents';
 import { waitFor } from '../src/exec';
 import { ovsOfctl, ovsVsctl } from '../src/ovs';
 import { pingMatrix } from '../src/ping';
-import { isRunning } from '../src/procs';
-import { loadState } from '../src/state';
 import { lab, startModelSource, state, untilNodes, type ModelSource } from './helpers';
+import { ensureLab } from './ensure-lab';
 
 const LB = ['controller', 'compute1'];
 const OVS = ['ovs1', 'ovs2'];
 const ALL = [...LB, ...OVS];
 const OVS2_VTEP = '10.0.20.22';
 
-let broughtUp = false;
-/** A running 2 + 2 lab without GRE was found: `up --gre` added it, and afterAll drops it again. */
-let addedGre = false;
 let tmp: string;
 let worker: ModelSource | undefined;
 /** The worker's database (what the web's tRPC `nodes.host` reads). */
@@ -54,30 +46,9 @@ let db: Db | undefined;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  const s = loadState();
-  const running =
-    s !== null &&
-    isRunning(s.procs.server) &&
-    s.dvr === undefined &&
-    s.hybrid === true &&
-    Object.keys(s.hosts).length === ALL.length &&
-    LB.every((h) => s.hosts[h]?.kind === 'linuxbridge') &&
-    OVS.every((h) => s.hosts[h]?.kind === 'ovs') &&
-    ALL.every((h) => isRunning(s.procs[agentKey(h)]));
-  if (!running) {
-    // a lab of another shape is taken down: a fresh one of this shape
-    if (s !== null && isRunning(s.procs.server)) await lab('down');
-    broughtUp = true;
-    await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--gre', '--hybrid', '--l2pop', 'on', '--arp-responder', 'off', '--no-vms');
-  } else if (s.gre === undefined) {
-    // the same shape without GRE (ovs-toggles' lab): `up --gre` reconfigures it (docs/lab.md#gre)
-    addedGre = true;
-    await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--gre', '--hybrid', '--no-vms');
-  }
-  for (const h of ALL)
-    if (JSON.stringify(state().hosts[h]!.mode) !== JSON.stringify({ l2pop: true, arp: false })) await lab('mode', h, '--l2pop', 'on', '--arp-responder', 'off');
-  // every VM is made after the worker starts, so that it sees every port's casts
-  for (const h of ALL) if (Object.values(state().vms).some((v) => v.host === h)) await lab('vm', 'del', '--host', h, '--all');
+  // 2 Linux bridge + 2 OVS hosts (hybrid firewall, the GRE network), l2pop without the ARP
+  // responder, and no VM: every VM is made after the worker starts, so that it sees every port's casts
+  await ensureLab({ hosts: 2, ovsHosts: 2, gre: true, hybrid: true, mode: { l2pop: true, arp: false } });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-test-gre-'));
   const dbUrl = `file:${path.join(tmp, 'l2scope.db')}`;
   worker = await startModelSource(state().amqpUrl, dbUrl);
@@ -101,13 +72,6 @@ afterAll(async () => {
   await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
   if (db) await closeDb(db);
   if (worker) await worker.stop();
-  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
-  else {
-    // leave a lab found running as it was: no VM of this test, and GRE only if it had it
-    for (const h of ALL)
-      if (Object.values(state().vms).some((v) => v.host === h)) await lab('vm', 'del', '--host', h, '--all').catch((e: Error) => console.error(e.message));
-    if (addedGre) await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--hybrid', '--no-vms').catch((e: Error) => console.error(e.message));
-  }
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@
  * In Lab2 and Lab3 it creates and deletes VMs (in Lab3 it also adds a second VM, changes a VM's IP
  * and restarts an agent); after each step l2scope's model must equal what neutron-server's API says
  * (hosts, ports) and what the kernels hold (permanent FDB rows on vxlan-<VNI>, PERMANENT neighbours in Lab3). Replaces any
- * running lab, and tears the lab down at the end. Needs root on Debian 12.
+ * running lab (it times a cold `up`), and leaves it up for the next file (ensure-lab.ts). Needs root on Debian 12.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -45,7 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (leaks) await leaks.stop();
   if (worker) await worker.stop();
-  await timed('down', () => lab('down')).catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   console.log(
     ['test:lab timings:', ...timings.map(([l, ms]) => `  ${l}: ${(ms / 1000).toFixed(1)} s`), `  total: ${((Date.now() - t0) / 1000).toFixed(1)} s`].join('\n'),

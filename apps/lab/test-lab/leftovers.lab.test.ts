@@ -10,8 +10,8 @@
  *   by hand beside the multicast `vxlan-649`: the host summary is per device, never half-switched,
  *   and returns to flood-and-learn when the device goes. The VNI no Neutron network has gets a
  *   finding of its own (`vni:650`, "Network unknown to l2scope ..."), none on the lab's network.
- * Uses a running lab of 3 Linux bridge hosts (deletes its VMs and resets every agent with a clean
- * Lab3 switch, and leaves it up), or brings one up (and takes it down at the end). The worker is
+ * Lab: 3 Linux bridge hosts in Lab3 (`ensureLab`, ensure-lab.ts: a running one is reused, its VMs
+ * deleted and every agent switched cleanly; left up for the next file). The worker is
  * l2scope's, on a throwaway SQLite database; the node agents snapshot every 5 s. Needs root on
  * Debian 12; run it under the lab lock (`flock /tmp/l2lab.lock`).
  */
@@ -20,13 +20,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { l2popFdbRows, permanentNeighRows, type DriftItem, type HostAnalysis } from '@l2scope/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentKey } from '../src/agents';
 import { ip, linkExists, nsRun } from '../src/exec';
 import { readHostKernel } from '../src/kernel';
 import { hostNs } from '../src/paths';
-import { isRunning } from '../src/procs';
 import { loadState } from '../src/state';
 import { compareAll, converge, lab, startModelSource, state, untilNodes, type ModelSource, type NodesView } from './helpers';
+import { ensureLab } from './ensure-lab';
 
 const HOSTS = ['controller', 'compute1', 'compute2'];
 const VTEP: Record<string, string> = { controller: '10.0.20.11', compute1: '10.0.20.12', compute2: '10.0.20.13' };
@@ -35,29 +34,18 @@ const SNAPSHOT_INTERVAL_S = '5';
 /** Texts of the rows judged as if nobody had ever told the host anything (before the item-5 fix). */
 const NOT_ANNOUNCED = /no ports on this network|does not announce/;
 
-let broughtUp = false;
 let tmp: string;
 let worker: ModelSource;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  const s = loadState();
-  const running = s !== null && isRunning(s.procs.server) && HOSTS.every((h) => s.hosts[h]?.kind === 'linuxbridge' && isRunning(s.procs[agentKey(h)]));
-  if (!running) {
-    await lab('down');
-    await lab('up', '--hosts', '3', '--l2pop', 'on', '--arp-responder', 'on', '--no-vms');
-    broughtUp = true;
-  }
+  // Lab3 on every host, no VM, every agent started with an empty network_map: no host holds
+  // leftovers of earlier runs, and every port's casts come after the worker starts
+  await ensureLab({ hosts: 3, mode: { l2pop: true, arp: true } });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-test-leftovers-'));
   worker = await startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`);
   await lab('agents', 'stop');
   await lab('agents', 'start', '--interval', SNAPSHOT_INTERVAL_S);
-  if (!broughtUp) {
-    // a reused lab: no VM, then a clean Lab3 switch of every host, so no host holds leftovers of
-    // earlier runs and every agent starts with an empty network_map (casts the worker sees from here)
-    for (const h of HOSTS) if (Object.values(state().vms).some((v) => v.host === h)) await lab('vm', 'del', '--host', h, '--all');
-    await lab('mode', 'all', '--l2pop', 'on', '--arp-responder', 'on');
-  }
   // one VM per host, after the worker: it sees every port's casts
   for (const h of HOSTS) await lab('vm', 'add', '--host', h);
   await converge(worker, 'Lab3, one VM per host', 120_000);
@@ -69,8 +57,7 @@ afterAll(async () => {
   if (loadState()?.hosts.controller && (await linkExists(hostNs('controller'), 'vxlan-650').catch(() => false)))
     await ip(hostNs('controller'), ['link', 'del', 'vxlan-650'], { allowFail: true });
   if (worker) await worker.stop();
-  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
-  else await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
+  await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

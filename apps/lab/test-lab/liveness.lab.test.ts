@@ -16,7 +16,7 @@
  * the logic judged is the same, and the worker is told the same two values
  * (`--report-interval 5 --agent-down-time 20`), as an operator tells it a cloud's settings.
  *
- * Brings a 2-host lab up without VMs (replacing a running one) and takes it down at the end. Needs
+ * Lab: 2 Linux bridge hosts with those heartbeats, no VM (`ensureLab`, ensure-lab.ts; left up). Needs
  * root on Debian 12. Waits on state only (deadlines cover agent_down_time + a report interval + slack).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +28,7 @@ import { agentKey } from '../src/agents';
 import { listAgents, type NeutronAgent } from '../src/api';
 import { isRunning, type ProcRecord } from '../src/procs';
 import { lab, startModelSource, state, untilNodes, type ModelSource, type NodesView } from './helpers';
+import { ensureLab } from './ensure-lab';
 
 const HOSTS = ['controller', 'compute1'];
 /** The lab's agents' report_interval and neutron-server's agent_down_time (seconds), told to the worker too. */
@@ -42,16 +43,18 @@ let tmp: string;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  await lab('down');
+  await ensureLab({
+    hosts: HOSTS.length,
+    heartbeats: { reportInterval: REPORT_INTERVAL_S, agentDownTime: AGENT_DOWN_TIME_S },
+    mode: { l2pop: true, arp: false },
+  });
   const heartbeats = ['--report-interval', String(REPORT_INTERVAL_S), '--agent-down-time', String(AGENT_DOWN_TIME_S)];
-  await lab('up', '--hosts', String(HOSTS.length), '--no-vms', ...heartbeats);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-liveness-lab-'));
   worker = await startModelSource(state().amqpUrl, `file:${path.join(tmp, 'l2scope.db')}`, heartbeats);
 });
 
 afterAll(async () => {
   if (worker) await worker.stop();
-  await lab('down').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

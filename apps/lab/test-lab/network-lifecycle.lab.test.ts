@@ -6,7 +6,7 @@
  * once. Before the fix the deleted network stayed listed and the VNI showed twice.
  *
  * Uses a running lab with compute1 (and leaves it up), or brings one up with two Linux bridge hosts
- * and no VMs (and takes it down at the end). Needs root on Debian 12. Run it under the lab lock:
+ * and no VMs (left up; the suite's global setup takes it down at the end). Needs root on Debian 12. Run it under the lab lock:
  * `flock /tmp/l2lab.lock npx vitest run -c apps/lab/vitest.lab.config.ts apps/lab/test-lab/network-lifecycle.lab.test.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,6 @@ const HOST = 'compute1';
 const NAME = 'l2lab-lifecycle';
 const CIDR = { net: '172.16.9.0/24', vmIp: '172.16.9.12' };
 
-let broughtUp = false;
 let worker: ModelSource | undefined;
 let db: Db | undefined;
 let tmp = '';
@@ -125,7 +124,6 @@ beforeAll(async () => {
   if (!running) {
     await lab('down');
     await lab('up', '--hosts', '2', '--l2pop', 'on', '--no-vms');
-    broughtUp = true;
   }
   await deleteLeftovers();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-lifecycle-'));
@@ -139,7 +137,6 @@ afterAll(async () => {
   await deleteLeftovers().catch((e: Error) => console.error(e.message));
   if (db) await closeDb(db);
   if (worker) await worker.stop();
-  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -6,8 +6,8 @@
  * judge (the port ACTIVE for longer than the cast grace, the tap listening for longer than
  * agent_down_time): no `port_without_l2pop`, no `agent_silent_on_tap`. The lab runs short
  * heartbeats (`--report-interval 5 --agent-down-time 20`, docs/lab.md#heartbeats), told to the
- * worker too, so that the tap can judge after 20 s rather than Neutron's default 75 s. Brings a lab
- * of 2 Linux bridge hosts up and takes it down at the end. Needs root on Debian 12; run under
+ * worker too, so that the tap can judge after 20 s rather than Neutron's default 75 s. Lab: 2 Linux
+ * bridge hosts with those heartbeats (`ensureLab`, ensure-lab.ts: liveness.lab's is reused; left up). Needs root on Debian 12; run under
  * `flock /tmp/l2lab.lock`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { API_URL } from '../src/paths';
 import { waitFor } from '../src/exec';
 import { stopDaemon } from '../src/procs';
 import { freePort, lab, state } from './helpers';
+import { ensureLab } from './ensure-lab';
 
 /** The lab's agents' report_interval and neutron-server's agent_down_time (seconds), told to the worker too. */
 const HEARTBEATS = ['--report-interval', '5', '--agent-down-time', '20'];
@@ -47,8 +48,7 @@ async function findings(): Promise<FindingView[]> {
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  await lab('down');
-  await lab('up', '--hosts', '2', '--no-vms', ...HEARTBEATS);
+  await ensureLab({ hosts: 2, heartbeats: { reportInterval: 5, agentDownTime: 20 }, mode: { l2pop: true, arp: false } });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-names-lab-'));
   worker = await startWorker(state().amqpUrl, await freePort(), `file:${path.join(tmp, 'l2scope.db')}`, [
     '--neutron-api',
@@ -63,7 +63,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (worker) await stopDaemon(worker.proc);
-  await lab('down').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -14,8 +14,7 @@
  * 2. ovs1 l2_population back on: `done` under one new cookie again; the tunnel port to ovs2 that
  *    flood-and-learn made is reported as `stale_tunnel_port` with its evidence when OVS still
  *    holds it, or shown absent; every VM pair pings.
- * Uses a running lab of that shape (and leaves it up), or brings one up (and takes it down at the
- * end). Needs root on Debian 12.
+ * Lab: that shape, no VM (`ensureLab`, ensure-lab.ts; left up for the next file). Needs root on Debian 12.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -23,13 +22,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, advanceToggleJob, closeDb, createToggleJobs, getToggleJob, openDb } from '@l2scope/db';
 import { FINAL_JOB_STATES, type ModeChange, type ToggleJobView, cookieCounts, parseBrTun, parseOfctlFlows, parseOvsTunnelPorts } from '@l2scope/domain';
-import { agentKey, agentOf } from '../src/agents';
+import { agentOf } from '../src/agents';
 import { waitFor } from '../src/exec';
 import { ovsOfctl, ovsVsctl } from '../src/ovs';
 import { pingMatrix } from '../src/ping';
-import { isRunning } from '../src/procs';
-import { loadState } from '../src/state';
 import { lab, startModelSource, state, untilNodes, type ModelSource } from './helpers';
+import { ensureLab } from './ensure-lab';
 
 const HOST = 'ovs1';
 const LB = ['controller', 'compute1'];
@@ -43,7 +41,6 @@ const TOGGLE_DEADLINE_S = 120;
 /** From approval to the job's final state (ms). */
 const JOB_DEADLINE_MS = 240_000;
 
-let broughtUp = false;
 let tmp: string;
 let worker: ModelSource | undefined;
 let db: Db | undefined;
@@ -81,26 +78,9 @@ async function readBrTun(): Promise<{
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  const s = loadState();
-  const running =
-    s !== null &&
-    isRunning(s.procs.server) &&
-    LB.every((h) => s.hosts[h]?.kind === 'linuxbridge') &&
-    OVS.every((h) => s.hosts[h]?.kind === 'ovs') &&
-    ALL.every((h) => isRunning(s.procs[agentKey(h)]));
-  if (!running) {
-    // a lab of another shape (e.g. the 3 Linux bridge hosts of the other lab tests, with their VMs
-    // and a network the worker would only half know) is taken down: a fresh one of this shape
-    if (s !== null && isRunning(s.procs.server)) await lab('down');
-    broughtUp = true;
-    await lab('up', '--hosts', '2', '--ovs-hosts', '2', '--l2pop', 'on', '--arp-responder', 'off', '--no-vms');
-  }
-  for (const h of ALL)
-    if (JSON.stringify(state().hosts[h]!.mode) !== JSON.stringify({ l2pop: true, arp: false })) await lab('mode', h, '--l2pop', 'on', '--arp-responder', 'off');
-  // every VM is made after the worker starts, so that it sees every port's casts (a VM left by an
-  // earlier run would be a port the worker never heard of)
-  const on = (h: string) => Object.values(state().vms).filter((v) => v.host === h).length;
-  for (const h of Object.keys(state().hosts)) if (on(h) > 0) await lab('vm', 'del', '--host', h, '--all');
+  // 2 Linux bridge + 2 OVS hosts in l2pop mode without the ARP responder, and no VM: every VM is
+  // made after the worker starts, so that it sees every port's casts
+  await ensureLab({ hosts: 2, ovsHosts: 2, mode: { l2pop: true, arp: false } });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-test-ovs-toggles-'));
   const key = path.join(tmp, 'command-key.pem');
   const dbUrl = `file:${path.join(tmp, 'l2scope.db')}`;
@@ -130,7 +110,6 @@ afterAll(async () => {
   if (db) await closeDb(db);
   await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
   if (worker) await worker.stop();
-  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

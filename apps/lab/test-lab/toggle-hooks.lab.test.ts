@@ -3,10 +3,10 @@
  * stopped, started and restarted by `neutron-agent`, run from INSIDE the host's namespace with the
  * argv l2scope's node agent gets (no npm, no shell), and the `fail-next-start` hook that makes the
  * agent not come back. Uses a running lab (and leaves it up), or brings one up with two hosts and
- * no VMs (and takes it down at the end). Needs root on Debian 12.
+ * no VMs (left up; the suite's global setup takes it down at the end). Needs root on Debian 12.
  */
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { agentKey, agentOf, editAgentMode, iniMode } from '../src/agents';
 import { startedAtMs, type NeutronAgent } from '../src/api';
 import { neutronAgentArgv, type NeutronAgentAction } from '../src/neutron-agent';
@@ -16,7 +16,6 @@ import { loadState } from '../src/state';
 import { lab, state } from './helpers';
 
 const HOST = 'compute1';
-let broughtUp = false;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
@@ -25,12 +24,7 @@ beforeAll(async () => {
   if (!running) {
     await lab('down');
     await lab('up', '--hosts', '2', '--no-vms');
-    broughtUp = true;
   }
-});
-
-afterAll(async () => {
-  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
 });
 
 /** `ip netns exec l2lab-<host> <the node agent's --<action>-command argv>`: exit code and output. */

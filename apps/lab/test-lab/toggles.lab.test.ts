@@ -7,8 +7,8 @@
  *    server sent after the l2pop-on restart and what verification showed are printed;
  * 2. fail-next-start armed on compute1, then a toggle: rolled back to the previous mode;
  * 3. the audit chain verifies and lists every job's steps.
- * Uses a running lab of 3 Linux bridge hosts (and leaves it up), or brings one up (and takes it
- * down at the end). Needs root on Debian 12.
+ * Lab: 3 Linux bridge hosts, l2pop on, ARP responder off, no VM (`ensureLab`, ensure-lab.ts; left up
+ * for the next file). Needs root on Debian 12.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -27,11 +27,10 @@ import {
   verifyAuditChain,
 } from '@l2scope/db';
 import { FINAL_JOB_STATES, type ModeChange, type ToggleJobView } from '@l2scope/domain';
-import { agentKey, agentOf, iniMode } from '../src/agents';
+import { agentOf, iniMode } from '../src/agents';
 import { pingMatrix } from '../src/ping';
-import { isRunning } from '../src/procs';
-import { loadState } from '../src/state';
 import { lab, startModelSource, state, untilNodes, type ModelSource } from './helpers';
+import { ensureLab } from './ensure-lab';
 
 const HOST = 'compute1';
 const HOSTS = ['controller', 'compute1', 'compute2'];
@@ -40,7 +39,6 @@ const TOGGLE_DEADLINE_S = 300;
 /** How long a job may take from approval to its final state (ms). */
 const JOB_DEADLINE_MS = 900_000;
 
-let broughtUp = false;
 let tmp: string;
 let worker: ModelSource | undefined;
 let db: Db | undefined;
@@ -48,16 +46,8 @@ const jobs: ToggleJobView[] = [];
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('test:lab needs root (network namespaces, apt)');
-  const s = loadState();
-  const running = s !== null && isRunning(s.procs.server) && HOSTS.every((h) => s.hosts[h]?.kind === 'linuxbridge' && isRunning(s.procs[agentKey(h)]));
-  if (!running) {
-    await lab('down');
-    await lab('up', '--hosts', '3', '--l2pop', 'on', '--arp-responder', 'off', '--no-vms');
-    broughtUp = true;
-  }
-  // every host in l2pop mode without the ARP responder, the starting point of scenario 1
-  for (const h of HOSTS)
-    if (JSON.stringify(state().hosts[h]!.mode) !== JSON.stringify({ l2pop: true, arp: false })) await lab('mode', h, '--l2pop', 'on', '--arp-responder', 'off');
+  // every host in l2pop mode without the ARP responder, the starting point of scenario 1; no VM
+  await ensureLab({ hosts: 3, mode: { l2pop: true, arp: false } });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'l2scope-test-toggles-'));
   const key = path.join(tmp, 'command-key.pem');
   const dbUrl = `file:${path.join(tmp, 'l2scope.db')}`;
@@ -82,7 +72,6 @@ afterAll(async () => {
   if (db) await closeDb(db);
   await lab('agents', 'stop').catch((e: Error) => console.error(e.message));
   if (worker) await worker.stop();
-  if (broughtUp) await lab('down').catch((e: Error) => console.error(e.message));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
