@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { migrate } from '@l2scope/db/migrate';
 import { NODE_EXCHANGE, nodeAgentTopicPattern } from '@l2scope/domain';
 import {
   type TestDatabase,
@@ -118,7 +119,10 @@ export interface Stack {
  * `workerArgs` are passed on (e.g. `--replay fixtures/lab3.jsonl --speed 0`).
  */
 export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; workerArgs?: string[]; nodeHosts?: readonly string[] } = {}): Promise<Stack> {
-  const db = await createTestDatabase();
+  // migrated up front (SQLite: a copy of testkit's migrated template): the worker finds every
+  // migration recorded and starts without the schema engine, and the login can be seeded at once
+  const db = await createTestDatabase(undefined, { migrated: migrate });
+  await seedLogin(db.url);
   const vhost = opts.amqp || opts.nodeAmqp ? await createTestVhost('l2scope-e2e') : null;
   const livePort = await freePort();
   const webPort = await freePort();
@@ -174,8 +178,6 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   web.all?.on('data', (d: Buffer) => logs.push(d.toString()));
   try {
     await waitHttp(`http://127.0.0.1:${livePort}/api/stats`, worker, 90_000, workerAuthHeaders(workerToken));
-    // the worker has migrated the database: the signed-in browser's user and session (auth.ts)
-    await seedLogin(db.url);
     await waitHttp(`http://127.0.0.1:${webPort}/`, web);
   } catch (err) {
     await Promise.all([stopGroup(worker), stopGroup(web)]);
