@@ -54,7 +54,10 @@ async function waitHttp(url: string, child: ResultPromise, timeoutMs = 90_000, h
   throw new Error(`${url} not ready in ${timeoutMs} ms`);
 }
 
-/** SIGTERM a child's whole process group, SIGKILL it if it has not exited after `graceMs`. */
+/**
+ * SIGTERM a child's whole process group, SIGKILL it if it has not exited after `graceMs`; with
+ * `graceMs` 0, SIGKILL at once.
+ */
 async function stopGroup(child: ResultPromise, graceMs = 10_000): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
@@ -65,7 +68,7 @@ async function stopGroup(child: ResultPromise, graceMs = 10_000): Promise<void> 
       // already gone
     }
   };
-  signal('SIGTERM');
+  if (graceMs > 0) signal('SIGTERM');
   const exited = await Promise.race([
     child.then(
       () => true,
@@ -197,7 +200,9 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
     tapUser,
     nodeAgents,
     async stop() {
-      await Promise.all([stopGroup(worker), stopGroup(web)]);
+      // the web server holds nothing to save (the worker writes the data, the database is dropped
+      // below) and `next start`'s graceful exit took 3 s per stack: it is killed, the worker drained
+      await Promise.all([stopGroup(worker), stopGroup(web, 0)]);
       // L2SCOPE_E2E_LOGS=1: the worker's and the web server's output, to diagnose a failed spec
       if (process.env.L2SCOPE_E2E_LOGS) process.stdout.write(`--- stack logs ---\n${logs.join('')}\n`);
       await vhost?.cleanup();
