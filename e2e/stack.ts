@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { migrate } from '@l2scope/db/migrate';
 import { NODE_EXCHANGE, nodeAgentTopicPattern } from '@l2scope/domain';
 import {
   type TestDatabase,
@@ -53,7 +54,10 @@ async function waitHttp(url: string, child: ResultPromise, timeoutMs = 90_000, h
   throw new Error(`${url} not ready in ${timeoutMs} ms`);
 }
 
-/** SIGTERM a child's whole process group, SIGKILL it if it has not exited after `graceMs`. */
+/**
+ * SIGTERM a child's whole process group, SIGKILL it if it has not exited after `graceMs`; with
+ * `graceMs` 0, SIGKILL at once.
+ */
 async function stopGroup(child: ResultPromise, graceMs = 10_000): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
@@ -64,7 +68,7 @@ async function stopGroup(child: ResultPromise, graceMs = 10_000): Promise<void> 
       // already gone
     }
   };
-  signal('SIGTERM');
+  if (graceMs > 0) signal('SIGTERM');
   const exited = await Promise.race([
     child.then(
       () => true,
@@ -118,7 +122,10 @@ export interface Stack {
  * `workerArgs` are passed on (e.g. `--replay fixtures/lab3.jsonl --speed 0`).
  */
 export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; workerArgs?: string[]; nodeHosts?: readonly string[] } = {}): Promise<Stack> {
-  const db = await createTestDatabase();
+  // migrated up front (SQLite: a copy of testkit's migrated template): the worker finds every
+  // migration recorded and starts without the schema engine, and the login can be seeded at once
+  const db = await createTestDatabase(undefined, { migrated: migrate });
+  await seedLogin(db.url);
   const vhost = opts.amqp || opts.nodeAmqp ? await createTestVhost('l2scope-e2e') : null;
   const livePort = await freePort();
   const webPort = await freePort();
@@ -174,8 +181,6 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
   web.all?.on('data', (d: Buffer) => logs.push(d.toString()));
   try {
     await waitHttp(`http://127.0.0.1:${livePort}/api/stats`, worker, 90_000, workerAuthHeaders(workerToken));
-    // the worker has migrated the database: the signed-in browser's user and session (auth.ts)
-    await seedLogin(db.url);
     await waitHttp(`http://127.0.0.1:${webPort}/`, web);
   } catch (err) {
     await Promise.all([stopGroup(worker), stopGroup(web)]);
@@ -195,7 +200,9 @@ export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; wor
     tapUser,
     nodeAgents,
     async stop() {
-      await Promise.all([stopGroup(worker), stopGroup(web)]);
+      // the web server holds nothing to save (the worker writes the data, the database is dropped
+      // below) and `next start`'s graceful exit took 3 s per stack: it is killed, the worker drained
+      await Promise.all([stopGroup(worker), stopGroup(web, 0)]);
       // L2SCOPE_E2E_LOGS=1: the worker's and the web server's output, to diagnose a failed spec
       if (process.env.L2SCOPE_E2E_LOGS) process.stdout.write(`--- stack logs ---\n${logs.join('')}\n`);
       await vhost?.cleanup();

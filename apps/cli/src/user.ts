@@ -4,10 +4,14 @@
  * password hashing). docs/auth.md#cli
  */
 import { Command } from 'commander';
-import { ROLES, UserError, addUser, connectAuth, createToken, deleteUser, listUsers, setPassword, setRole, type L2scopeAuth } from '@l2scope/auth';
+import type { L2scopeAuth } from '@l2scope/auth';
+import { ROLES } from '@l2scope/auth/roles';
+
+/** @l2scope/auth (Better Auth, the database client): loaded when a `user` command runs, so the other commands start without it (seconds). */
+type AuthLib = typeof import('@l2scope/auth');
 
 /** Read the password from stdin: its first line, without the line ending. Throws on an empty one. */
-async function passwordFromStdin(): Promise<string> {
+async function passwordFromStdin(UserError: AuthLib['UserError']): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const pw = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
@@ -16,10 +20,12 @@ async function passwordFromStdin(): Promise<string> {
 }
 
 /** Run `fn` on the database, migrated first (so a fresh install can add users); a UserError prints and exits 1. */
-async function withAuth(fn: (auth: L2scopeAuth) => Promise<void>): Promise<void> {
-  const { auth, close } = await connectAuth({ migrate: true });
+async function withAuth(fn: (auth: L2scopeAuth, lib: AuthLib) => Promise<void>): Promise<void> {
+  const lib = await import('@l2scope/auth');
+  const { UserError } = lib;
+  const { auth, close } = await lib.connectAuth({ migrate: true });
   try {
-    await fn(auth);
+    await fn(auth, lib);
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     console.error(`l2scope user: ${err.message}`);
@@ -42,9 +48,9 @@ export function userCommand(): Command {
     .requiredOption('--role <role>', roleHelp)
     .option('--password-stdin', 'read the password from the first line of stdin', false)
     .action(async (name: string, opts: { role: string; passwordStdin: boolean }) => {
-      await withAuth(async (auth) => {
-        const given = opts.passwordStdin ? await passwordFromStdin() : undefined;
-        const { user: row, password } = await addUser(auth, name, opts.role, given);
+      await withAuth(async (auth, lib) => {
+        const given = opts.passwordStdin ? await passwordFromStdin(lib.UserError) : undefined;
+        const { user: row, password } = await lib.addUser(auth, name, opts.role, given);
         console.log(`added user ${row.username ?? row.email} (${row.role})`);
         if (!given) console.log(`password: ${password}`);
       });
@@ -55,8 +61,8 @@ export function userCommand(): Command {
     .description('list the users: name, role, e-mail, whether they have a password, created')
     .option('--json', 'one JSON array', false)
     .action(async (opts: { json: boolean }) => {
-      await withAuth(async (auth) => {
-        const rows = await listUsers(auth);
+      await withAuth(async (auth, lib) => {
+        const rows = await lib.listUsers(auth);
         if (opts.json) {
           console.log(JSON.stringify(rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }))));
           return;
@@ -82,9 +88,9 @@ export function userCommand(): Command {
     .argument('<name>', 'user name or e-mail')
     .option('--password-stdin', 'read the password from the first line of stdin', false)
     .action(async (name: string, opts: { passwordStdin: boolean }) => {
-      await withAuth(async (auth) => {
-        const given = opts.passwordStdin ? await passwordFromStdin() : undefined;
-        const password = await setPassword(auth, name, given);
+      await withAuth(async (auth, lib) => {
+        const given = opts.passwordStdin ? await passwordFromStdin(lib.UserError) : undefined;
+        const password = await lib.setPassword(auth, name, given);
         console.log(`password of ${name} changed; their sessions ended`);
         if (!given) console.log(`password: ${password}`);
       });
@@ -96,8 +102,8 @@ export function userCommand(): Command {
     .argument('<name>', 'user name or e-mail')
     .argument('<role>', roleHelp)
     .action(async (name: string, role: string) => {
-      await withAuth(async (auth) => {
-        const row = await setRole(auth, name, role);
+      await withAuth(async (auth, lib) => {
+        const row = await lib.setRole(auth, name, role);
         console.log(`${name} is now ${row.role}`);
       });
     });
@@ -107,8 +113,8 @@ export function userCommand(): Command {
     .description('delete a user with their sessions')
     .argument('<name>', 'user name or e-mail')
     .action(async (name: string) => {
-      await withAuth(async (auth) => {
-        await deleteUser(auth, name);
+      await withAuth(async (auth, lib) => {
+        await lib.deleteUser(auth, name);
         console.log(`deleted user ${name}`);
       });
     });
@@ -119,8 +125,8 @@ export function userCommand(): Command {
     .argument('<name>', 'user name or e-mail')
     .option('--days <n>', 'how long it lasts (1 to 365)', '30')
     .action(async (name: string, opts: { days: string }) => {
-      await withAuth(async (auth) => {
-        const { token, expiresAt } = await createToken(auth, name, Number(opts.days));
+      await withAuth(async (auth, lib) => {
+        const { token, expiresAt } = await lib.createToken(auth, name, Number(opts.days));
         console.error(`token of ${name}, valid until ${expiresAt.toISOString()} (ends with l2scope user passwd or del):`);
         console.log(token);
       });

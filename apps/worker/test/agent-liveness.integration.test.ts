@@ -18,8 +18,9 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORTS_TOPIC, decodeMessage, parseCapture } from '@l2scope/domain';
-import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // long enough that a busy machine's gaps between two reports of a live host never reach it
@@ -47,7 +48,7 @@ async function report(host: string): Promise<void> {
 
 beforeAll(async () => {
   vhost = await createTestVhost('l2scope-liveness');
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   conn = await amqp.connect(vhost.adminUrl);
   ch = await conn.createConfirmChannel();
   const spec = exchangeFor('neutron');
@@ -135,7 +136,7 @@ describe('agent_down on a quiet bus', () => {
 
   beforeAll(async () => {
     qVhost = await createTestVhost('l2scope-liveness-quiet');
-    qDb = await createTestDatabase();
+    qDb = await migratedTestDatabase();
     qConn = await amqp.connect(qVhost.adminUrl);
     qCh = await qConn.createConfirmChannel();
     const spec = exchangeFor('neutron');

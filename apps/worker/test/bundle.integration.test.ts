@@ -9,8 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostAnalyses, loadNodeSnapshots, readNodesOverview } from '@l2scope/db';
-import { type TestDatabase, createTestDatabase, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
+import { type TestDatabase, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import { type NodesStatus, type WorkerHandle, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const step1 = Number.parseFloat(
@@ -25,7 +26,7 @@ let worker: WorkerHandle;
 const token = createWorkerToken();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   worker = await startWorker({
     replayFile: path.join(root, 'fixtures/lab3.jsonl'),
     speed: 0,

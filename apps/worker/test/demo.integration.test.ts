@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSnapshot } from '@l2scope/domain';
-import { type TestDatabase, createTestDatabase, createWorkerToken, workerAuthHeaders } from '@l2scope/testkit';
+import { type TestDatabase, createWorkerToken, workerAuthHeaders } from '@l2scope/testkit';
 import { DEMO_SEGMENTS, type WorkerHandle, playDemo, segmentEvents, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 let db: TestDatabase;
 let worker: WorkerHandle;
@@ -22,7 +23,7 @@ const withPorts = new Map<string, string[]>();
 const token = createWorkerToken();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   const empty = path.join(tmpdir(), `l2scope-demo-empty-${process.pid}.jsonl`);
   writeFileSync(empty, '');
   worker = await startWorker({ replayFile: empty, speed: 0, databaseUrl: db.url, port: 0, nodeAmqpUrl: false, token, log: () => {} });

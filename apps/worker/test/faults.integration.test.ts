@@ -25,7 +25,6 @@ import {
   type TestVhost,
   closeConnection,
   connectionsOf,
-  createTestDatabase,
   createTestVhost,
   createWorkerToken,
   startTcpProxy,
@@ -33,7 +32,7 @@ import {
   workerAuthHeaders,
 } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, startWorker } from '../src';
-import { type SpawnedWorker, declareExchanges, reportState, spawnWorker as spawn, storedOf } from './helpers/worker';
+import { type SpawnedWorker, declareExchanges, reportState, spawnWorker as spawn, storedOf, migratedTestDatabase } from './helpers/worker';
 
 /** The spawned workers' token: their /api/stats needs it. */
 const token = createWorkerToken();
@@ -85,7 +84,7 @@ describe('kill -9 of the worker during a burst', () => {
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await migratedTestDatabase();
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -149,7 +148,7 @@ describe('the broker closes the tap connection', () => {
   let tapUser: string;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await migratedTestDatabase();
     const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);
     tapUser = u.user;
     worker = await startWorker({ amqpUrl: u.url, databaseUrl: testDb.url, port: 0, host: '127.0.0.1', nodeAmqpUrl: false, log: quiet });
@@ -196,7 +195,7 @@ describe.skipIf(!onPostgres)('PostgreSQL unreachable under load', () => {
   const proxy = startTcpProxy({ host: '127.0.0.1', port: 5432 });
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await migratedTestDatabase();
     const proxied = new URL(testDb.url);
     proxied.port = String((await proxy).port);
     const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);

@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, openAuth } from '@l2scope/auth';
-import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
+import { type TestDatabase } from '@l2scope/testkit';
 import { type WorkerHandle, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const ORIGIN = 'http://l2scope.test';
 let db: TestDatabase;
@@ -19,7 +20,7 @@ let cookie: string;
 beforeAll(async () => {
   // the worker reads the secret from the environment, as in production
   process.env.L2SCOPE_AUTH_SECRET = 'worker-test-secret-worker-test-secret-01';
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   worker = await startWorker({ databaseUrl: db.url, port: 0, host: '127.0.0.1', log: () => {} });
   const auth = openAuth(worker.db, db.url, { ...process.env, L2SCOPE_BASE_URL: ORIGIN });
   await addUser(auth, 'vera', 'viewer', 'vera-password');

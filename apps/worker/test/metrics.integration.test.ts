@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestDatabase, createTestDatabase, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
+import { type TestDatabase, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import { type WorkerHandle, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const step7 = Number.parseFloat(
@@ -27,7 +28,7 @@ const token = createWorkerToken();
 const metricsToken = createWorkerToken();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   worker = await startWorker({
     replayFile: path.join(root, 'fixtures/faults.jsonl'),
     speed: 0,

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, type HostAnalysisWrite, bumReportOf, closeDb, dbProvider, hostAnalysisOf, openDb } from '@l2scope/db';
-import { migrate } from '@l2scope/db/migrate';
 import {
   BUM_REPORT_SCHEMA,
   type BumReport,
@@ -22,9 +21,10 @@ import {
   parseCapture,
   snapshotsFromBundle,
 } from '@l2scope/domain';
-import { type TestDatabase, createTestDatabase, waitFor } from '@l2scope/testkit';
+import { type TestDatabase, waitFor } from '@l2scope/testkit';
 import { HostMonitor } from '../src/host-monitor';
 import { PrismaStore } from '../src/store';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -111,8 +111,7 @@ let nodes: HostMonitor;
 const updates: NodesLiveUpdate[] = [];
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  await migrate(tdb.url);
+  tdb = await migratedTestDatabase();
   db = await openDb(tdb.url);
   store = new HeldStore(db, dbProvider(tdb.url));
   const { model } = lab3Step1();

@@ -22,8 +22,9 @@ import {
   toCaptureLine,
 } from '@l2scope/domain';
 import { lagFiguresByHost } from '@l2scope/db';
-import { NODE_AGENT_PRIVILEGE, TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import { NODE_AGENT_PRIVILEGE, TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, replayToBroker, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const fx = (...p: string[]) => path.join(root, 'fixtures', ...p);
@@ -77,7 +78,7 @@ async function publishNode(s: FullNodeSnapshot | object, host: string, body?: Bu
 
 beforeAll(async () => {
   vhost = await createTestVhost();
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   conn = await amqp.connect(vhost.adminUrl);
   ch = await conn.createConfirmChannel();
   // the worker declares l2scope's exchange (an admin may too, as here: the agents' users cannot); neutron-server its own

@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureRecord, parseCapture, toCaptureLine } from '@l2scope/domain';
-import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestVhost, waitFor } from '@l2scope/testkit';
 import { exchangeFor, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const FANOUT = 'q-agent-notifier-l2population-update_fanout';
@@ -63,7 +64,7 @@ describe('the known poison messages through the real tap', () => {
 
   beforeAll(async () => {
     vhost = await createTestVhost();
-    db = await createTestDatabase();
+    db = await migratedTestDatabase();
   });
   afterAll(async () => {
     await vhost?.cleanup();
@@ -131,7 +132,7 @@ describe('the known poison messages in an in-process replay', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'l2scope-poison-'));
     const file = path.join(dir, 'poisoned.jsonl');
     writeFileSync(file, records.map(toCaptureLine).join('\n') + '\n');
-    const db = await createTestDatabase();
+    const db = await migratedTestDatabase();
     const worker = await startWorker({ replayFile: file, speed: 0, databaseUrl: db.url, port: 0, log: () => {} });
     try {
       expect(await worker.replayDone).toBe(records.length);

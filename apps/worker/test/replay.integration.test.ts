@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelSnapshot } from '@l2scope/db';
 import { ClusterModel, decodeMessage, parseCapture } from '@l2scope/domain';
-import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
+import { type TestDatabase } from '@l2scope/testkit';
 import { type WorkerHandle, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const file = path.join(root, 'fixtures/lab3.jsonl');
@@ -19,7 +20,7 @@ let db: TestDatabase;
 let worker: WorkerHandle;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   worker = await startWorker({ replayFile: file, speed: 0, databaseUrl: db.url, port: 0, log: () => {} });
   expect(await worker.replayDone).toBe(records.length);
 });

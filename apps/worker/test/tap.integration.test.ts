@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapture, tapBindings } from '@l2scope/domain';
-import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, replayToBroker, startWorker } from '../src';
 import { readModelSnapshot } from '@l2scope/db';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const capture = (name: string) => path.join(root, 'fixtures', `${name}.jsonl`);
@@ -73,7 +74,7 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   vhost = await createTestVhost();
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   await declareNeutronExchanges(vhost.adminUrl, capture('lab3'));
 });
 
@@ -254,7 +255,7 @@ describe('--all-rpc', () => {
   it("also stores the rest of Neutron's agent RPC: every message of the real capture", async () => {
     await declareNeutronExchanges(vhost.adminUrl, capture('lab3'));
     const u = await vhost.addUser({ ...TAP_LEAST_PRIVILEGE, read: '^(l2scope\\.tap\\..*|neutron|q-.*_fanout|neutron-vo-.*_fanout)$' });
-    const all = await createTestDatabase();
+    const all = await migratedTestDatabase();
     const worker = await startWorker({ amqpUrl: u.url, databaseUrl: all.url, port: 0, allRpc: true, log: quiet });
     try {
       expect(worker.stats().missingExchanges).not.toContain('neutron-vo-Port-1.7_fanout');
@@ -280,7 +281,7 @@ describe('--all-rpc with the default least-privilege user', () => {
   it('taps what the user may read and reports the exchanges it may not, instead of retrying forever', async () => {
     await declareNeutronExchanges(vhost.adminUrl, capture('lab3'));
     const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);
-    const d = await createTestDatabase();
+    const d = await migratedTestDatabase();
     const worker = await startWorker({ amqpUrl: u.url, databaseUrl: d.url, port: 0, allRpc: true, log: quiet });
     try {
       expect(worker.stats()).toMatchObject({ connected: true, deniedExchanges: ['neutron-vo-Port-1.7_fanout'] });
@@ -302,7 +303,7 @@ describe('--all-rpc with the default least-privilege user', () => {
 describe('a tap that cannot keep up', () => {
   it('has the broker drop the oldest messages (bounded queue) and counts every drop', async () => {
     const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);
-    const small = await createTestDatabase();
+    const small = await migratedTestDatabase();
     // the fanout exchange is auto-delete: it went away with the previous tap's binding
     await declareNeutronExchanges(vhost.adminUrl, capture('lab3'));
     const worker = await startWorker({ amqpUrl: u.url, databaseUrl: small.url, port: 0, queueMaxLength: 5, prefetch: 1, log: quiet });

@@ -28,17 +28,9 @@ import {
   nodeRoutingKey,
   snapshotsFromBundle,
 } from '@l2scope/domain';
-import {
-  ALL,
-  NODE_AGENT_PRIVILEGE,
-  type TestDatabase,
-  type TestVhost,
-  createTestDatabase,
-  createTestVhost,
-  createWorkerToken,
-  waitFor,
-} from '@l2scope/testkit';
+import { ALL, NODE_AGENT_PRIVILEGE, type TestDatabase, type TestVhost, createTestVhost, createWorkerToken, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const id = randomBytes(3).toString('hex');
@@ -141,7 +133,7 @@ async function onCommand(jws: string): Promise<void> {
 
 beforeAll(async () => {
   vhost = await createTestVhost('l2scope-toggle-ovs');
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   keyDir = mkdtempSync(path.join(tmpdir(), 'l2scope-cmdkey-'));
   admin = await amqp.connect(vhost.adminUrl);
   neutron = await admin.createConfirmChannel();

@@ -41,18 +41,9 @@ import {
   nodeRoutingKey,
   snapshotsFromBundle,
 } from '@l2scope/domain';
-import {
-  ALL,
-  NODE_AGENT_PRIVILEGE,
-  type TestDatabase,
-  type TestVhost,
-  createTestDatabase,
-  createTestVhost,
-  createWorkerToken,
-  waitFor,
-  workerAuthHeaders,
-} from '@l2scope/testkit';
+import { ALL, NODE_AGENT_PRIVILEGE, type TestDatabase, type TestVhost, createTestVhost, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, readPublicKey, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const id = randomBytes(3).toString('hex');
@@ -243,7 +234,7 @@ async function approve(jobId: string): Promise<void> {
 
 beforeAll(async () => {
   vhost = await createTestVhost('l2scope-toggle');
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   keyDir = mkdtempSync(path.join(tmpdir(), 'l2scope-cmdkey-'));
   admin = await amqp.connect(vhost.adminUrl);
   neutron = await admin.createConfirmChannel();

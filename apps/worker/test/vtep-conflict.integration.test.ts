@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORTS_TOPIC, decodeMessage, parseCapture } from '@l2scope/domain';
-import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestVhost, waitFor } from '@l2scope/testkit';
 import { type WorkerHandle, exchangeFor, startWorker } from '../src';
+import { migratedTestDatabase } from './helpers/worker';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -40,7 +41,7 @@ async function report(body: string): Promise<void> {
 
 beforeAll(async () => {
   vhost = await createTestVhost('l2scope-vtep');
-  db = await createTestDatabase();
+  db = await migratedTestDatabase();
   conn = await amqp.connect(vhost.adminUrl);
   ch = await conn.createConfirmChannel();
   const spec = exchangeFor('neutron');

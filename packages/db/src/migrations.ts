@@ -4,11 +4,12 @@
  * Migrations without the native schema engine: apply (`migrate`) and create
  * (`createMigration`), both through Prisma's Wasm schema engine (see ./engine.ts).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DiffTarget } from '@prisma/schema-engine-wasm';
-import { openAdapter } from './adapters';
-import { type DbProvider, PROVIDERS, databaseUrl, dbProvider, libsqlUrl, migrationsDir, modelsFile } from './config';
+import { openAdapter, pgConnectionString } from './adapters';
+import { type DbProvider, PROVIDERS, databaseUrl, dbProvider, libsqlUrl, migrationsDir, modelsFile, sqliteFilePath } from './config';
 import { NO_FILTER, datamodelTarget, offlineAdapter, startEngine } from './engine';
 import { SNAPSHOT_FILE, migrationNames, readSnapshot, schemaFiles } from './schema';
 
@@ -23,7 +24,9 @@ export interface MigrateResult {
  * (default {@link databaseUrl}), like `prisma migrate deploy`: the Wasm schema engine takes
  * the lock, runs each pending migration.sql and writes its `_prisma_migrations` row
  * (checksum, started/finished_at, applied_steps_count). Idempotent: a second call returns
- * `{ applied: [] }`.
+ * `{ applied: [] }`. When `_prisma_migrations` already records every migration as applied (same
+ * checksums, nothing failed or unknown) that answer comes from one query, without starting the
+ * engine (seconds: every worker restart).
  *
  * SQLite: creates the file and its directory if needed and switches the file to WAL.
  * PostgreSQL: the database must exist (its `public` schema is used; `?schema=` is refused).
@@ -37,6 +40,11 @@ export interface MigrateResult {
 export async function migrate(url: string = databaseUrl()): Promise<MigrateResult> {
   const provider = dbProvider(url);
   const dir = migrationsDir(provider);
+  // the common case (a restart, a pre-migrated copy): nothing to do, and no Wasm engine to start (seconds)
+  if (await recordsEveryMigration(url, provider)) {
+    if (provider === 'sqlite') await enableWal(url);
+    return { applied: [] };
+  }
   const { listMigrations } = await import('@prisma/migrate/dist/utils/listMigrations.js');
   const migrationsList = await listMigrations(dir, '');
   if (migrationsList.migrationDirectories.length === 0) throw new Error(`no migrations in ${dir}`);
@@ -55,6 +63,52 @@ export async function migrate(url: string = databaseUrl()): Promise<MigrateResul
   }
   if (provider === 'sqlite') await enableWal(url);
   return { applied };
+}
+
+/**
+ * Whether `_prisma_migrations` of the database at `url` records exactly the migrations of
+ * `prisma/<provider>/migrations` as applied: one row each, finished, not rolled back, its checksum
+ * the SHA-256 of that migration.sql (as Prisma writes it), and no other row. Any other state (no
+ * file, no table, a failed, running, rolled-back, edited or unknown migration, an unreachable
+ * server) is false: {@link migrate} then leaves the decision to the schema engine, as before.
+ */
+async function recordsEveryMigration(url: string, provider: DbProvider): Promise<boolean> {
+  type Row = { migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown };
+  const sql = 'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations';
+  let rows: Row[];
+  try {
+    if (provider === 'sqlite') {
+      const file = sqliteFilePath(url);
+      if (file === null || !existsSync(file)) return false;
+      const { createClient } = await import('@libsql/client');
+      const client = createClient({ url: libsqlUrl(url) });
+      try {
+        rows = (await client.execute(sql)).rows as unknown as Row[];
+      } finally {
+        client.close();
+      }
+    } else {
+      const pg = await import('pg');
+      const client = new pg.default.Client({ connectionString: pgConnectionString(url) });
+      await client.connect();
+      try {
+        rows = (await client.query<Row>(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    }
+  } catch {
+    return false;
+  }
+  const names = migrationNames(provider);
+  if (rows.length !== names.length) return false;
+  const byName = new Map(rows.map((r) => [r.migration_name, r]));
+  return names.every((name) => {
+    const r = byName.get(name);
+    if (!r || r.finished_at === null || r.rolled_back_at !== null) return false;
+    const script = readFileSync(path.join(migrationsDir(provider), name, 'migration.sql'));
+    return r.checksum === createHash('sha256').update(script).digest('hex');
+  });
 }
 
 /** Switches a SQLite file to WAL journal mode (persistent in the file). No-op for `:memory:`. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import type { Db } from '@l2scope/db';
+import { migrate } from '@l2scope/db/migrate';
 import type { ExchangeSpec } from '@l2scope/domain';
 import { TAP_LEAST_PRIVILEGE, type TestDatabase, type TestVhost, createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { exchangeFor } from '../../src';
@@ -33,6 +34,14 @@ export async function declareExchanges(url: string, exchanges: Iterable<string |
   }
 }
 
+/**
+ * A fresh database of the suite's engine (DATABASE_URL), already migrated: on SQLite a copy of
+ * testkit's migrated template, so the worker started on it skips the schema engine.
+ */
+export function migratedTestDatabase(): Promise<TestDatabase> {
+  return createTestDatabase(undefined, { migrated: migrate });
+}
+
 /** A suite's own corner of the broker and database (see {@link createWorkerEnv}). */
 export interface WorkerEnv {
   vhost: TestVhost;
@@ -49,7 +58,7 @@ export interface WorkerEnv {
  */
 export async function createWorkerEnv(prefix: string, exchanges: Iterable<string | ExchangeSpec> = []): Promise<WorkerEnv> {
   const vhost = await createTestVhost(prefix);
-  const db = await createTestDatabase();
+  const db = await migratedTestDatabase();
   await declareExchanges(vhost.adminUrl, exchanges);
   const { url: tapUrl } = await vhost.addUser(TAP_LEAST_PRIVILEGE);
   return {

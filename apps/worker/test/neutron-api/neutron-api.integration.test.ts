@@ -14,9 +14,9 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNeutronApi } from '@l2scope/db';
 import { type NeutronApiView, REPORTS_TOPIC, decodeMessage, parseCapture } from '@l2scope/domain';
-import { type TestDatabase, createTestDatabase, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
+import { type TestDatabase, createWorkerToken, waitFor, workerAuthHeaders } from '@l2scope/testkit';
 import { type WorkerHandle, startWorker } from '../../src';
-import { type WorkerEnv, createWorkerEnv } from '../helpers/worker';
+import { type WorkerEnv, createWorkerEnv, migratedTestDatabase } from '../helpers/worker';
 import { type ReplayServer, startReplayServer } from './replay-server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -141,7 +141,7 @@ describe('Keystone v3, backoff', () => {
   const ks = { username: 'l2scope-reader', password: 's3cret-pw', token: 'gAAAA-token', projects: [{ id: 'fake_project_id', name: 'lab-project' }] };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await migratedTestDatabase();
     api = await startReplayServer({ keystone: ks });
     worker = await startWorker({
       replayFile: path.join(root, 'fixtures/lab3.jsonl'),
