@@ -290,6 +290,10 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await expect(page.getByTestId('history-inexact')).toBeVisible();
   await expect(page.getByTestId('history-host-row')).toHaveCount(0);
   await expect(page.getByTestId('history-drift')).toContainText('0 hosts with a node agent', LIVE);
+  // nothing analysed: every count reads "not analysed", none a green 0
+  await expect(page.getByTestId('drift-count-missing_flood').locator('.tile-n')).toHaveText('—');
+  await expect(page.getByTestId('flood-count-missing').locator('.tile-n')).toHaveText('—');
+  await expect(page.getByTestId('flood-count-excess').locator('.tile-n')).toHaveText('—');
   await expect(page.getByTestId('overview-host-row')).toHaveCount(0);
   const list = page.getByTestId('history-change-list');
   await expect(list).toBeVisible(LIVE);

@@ -34,7 +34,7 @@ export function matchesFilter(h: HostNodeSummary, f: HostFilter, named: Readonly
 /**
  * One tile per drift class (`data-testid="drift-count-<class>"`, `data-count`) and the flood
  * recipients missing / in excess over every host; a click toggles that filter.
- * @param none no host is analysed: the class counts read "—"
+ * @param none no host is analysed: the class and flood counts read "—" (not a green 0)
  */
 export function DriftTiles({
   hosts,
@@ -77,27 +77,31 @@ export function DriftTiles({
       <span className="tile-sep" aria-hidden />
       <button
         type="button"
-        className={`tile${floodMissing > 0 ? ' tone-bad' : ' zero'}${filter === 'flood-missing' ? ' active' : ''}`}
+        className={`tile${floodMissing > 0 ? ' tone-bad' : none ? ' idle' : ' zero'}${filter === 'flood-missing' ? ' active' : ''}`}
         data-testid="flood-count-missing"
         data-count={floodMissing}
         aria-pressed={filter === 'flood-missing'}
         onClick={() => onToggle('flood-missing')}
         title="Ideal flood recipients no BUM copy reaches, over all hosts and networks"
       >
-        <span className="tile-n">{floodMissing}</span>
+        <span className="tile-n" title={none ? 'not analysed: no node agent has reported' : undefined}>
+          {none ? '—' : floodMissing}
+        </span>
         <span className="tile-label">missing flood recipients</span>
         <code className="tile-code">flood.missing</code>
       </button>
       <button
         type="button"
-        className={`tile${floodExcess > 0 ? ' tone-excess' : ' zero'}${filter === 'flood-excess' ? ' active' : ''}`}
+        className={`tile${floodExcess > 0 ? ' tone-excess' : none ? ' idle' : ' zero'}${filter === 'flood-excess' ? ' active' : ''}`}
         data-testid="flood-count-excess"
         data-count={floodExcess}
         aria-pressed={filter === 'flood-excess'}
         onClick={() => onToggle('flood-excess')}
         title="Wasted BUM copies (recipients outside the ideal list), over all hosts and networks"
       >
-        <span className="tile-n">{floodExcess}</span>
+        <span className="tile-n" title={none ? 'not analysed: no node agent has reported' : undefined}>
+          {none ? '—' : floodExcess}
+        </span>
         <span className="tile-label">excess flood recipients</span>
         <code className="tile-code">flood.excess</code>
       </button>
