@@ -51,61 +51,90 @@ export function DriftTiles({
 }) {
   const floodMissing = hosts.reduce((n, h) => n + h.floodMissing, 0);
   const floodExcess = hosts.reduce((n, h) => n + h.floodExcess, 0);
+  const tile = { filter, onToggle, none };
   return (
     <div className="tiles">
-      {DRIFT_ORDER.map((c) => {
-        const n = totals[c];
-        return (
-          <button
-            key={c}
-            type="button"
-            className={`tile${n > 0 ? ` tone-${DRIFT_META[c].tone}` : none ? ' idle' : ' zero'}${filter === c ? ' active' : ''}`}
-            data-testid={`drift-count-${c}`}
-            data-count={n}
-            aria-pressed={filter === c}
-            title={`${DRIFT_META[c].effect}. Click to list the hosts with ${c}.`}
-            onClick={() => onToggle(c)}
-          >
-            <span className="tile-n" title={none ? 'not analysed: no node agent has reported' : undefined}>
-              {none ? '—' : n}
-            </span>
-            <span className="tile-label">{DRIFT_META[c].label}</span>
-            <code className="tile-code">{c}</code>
-          </button>
-        );
-      })}
+      {DRIFT_ORDER.map((c) => (
+        <CountTile
+          key={c}
+          {...tile}
+          id={c}
+          n={totals[c]}
+          tone={DRIFT_META[c].tone}
+          testId={`drift-count-${c}`}
+          title={`${DRIFT_META[c].effect}. Click to list the hosts with ${c}.`}
+          label={DRIFT_META[c].label}
+          code={c}
+        />
+      ))}
       <span className="tile-sep" aria-hidden />
-      <button
-        type="button"
-        className={`tile${floodMissing > 0 ? ' tone-bad' : none ? ' idle' : ' zero'}${filter === 'flood-missing' ? ' active' : ''}`}
-        data-testid="flood-count-missing"
-        data-count={floodMissing}
-        aria-pressed={filter === 'flood-missing'}
-        onClick={() => onToggle('flood-missing')}
+      <CountTile
+        {...tile}
+        id="flood-missing"
+        n={floodMissing}
+        tone="bad"
+        testId="flood-count-missing"
         title="Ideal flood recipients no BUM copy reaches, over all hosts and networks"
-      >
-        <span className="tile-n" title={none ? 'not analysed: no node agent has reported' : undefined}>
-          {none ? '—' : floodMissing}
-        </span>
-        <span className="tile-label">missing flood recipients</span>
-        <code className="tile-code">flood.missing</code>
-      </button>
-      <button
-        type="button"
-        className={`tile${floodExcess > 0 ? ' tone-excess' : none ? ' idle' : ' zero'}${filter === 'flood-excess' ? ' active' : ''}`}
-        data-testid="flood-count-excess"
-        data-count={floodExcess}
-        aria-pressed={filter === 'flood-excess'}
-        onClick={() => onToggle('flood-excess')}
+        label="missing flood recipients"
+        code="flood.missing"
+      />
+      <CountTile
+        {...tile}
+        id="flood-excess"
+        n={floodExcess}
+        tone="excess"
+        testId="flood-count-excess"
         title="Wasted BUM copies (recipients outside the ideal list), over all hosts and networks"
-      >
-        <span className="tile-n" title={none ? 'not analysed: no node agent has reported' : undefined}>
-          {none ? '—' : floodExcess}
-        </span>
-        <span className="tile-label">excess flood recipients</span>
-        <code className="tile-code">flood.excess</code>
-      </button>
+        label="excess flood recipients"
+        code="flood.excess"
+      />
     </div>
+  );
+}
+
+/**
+ * One count tile (`data-testid`, `data-count`): toned when the count is above 0, else "zero", or
+ * "idle" reading "—" when nothing is analysed; a click toggles its filter.
+ */
+function CountTile({
+  id,
+  n,
+  tone,
+  testId,
+  title,
+  label,
+  code,
+  filter,
+  onToggle,
+  none,
+}: {
+  id: Exclude<HostFilter, 'problems' | null>;
+  n: number;
+  tone: string;
+  testId: string;
+  title: string;
+  label: string;
+  code: string;
+  filter: HostFilter;
+  onToggle: (f: HostFilter) => void;
+  none: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      className={`tile${n > 0 ? ` tone-${tone}` : none ? ' idle' : ' zero'}${filter === id ? ' active' : ''}`}
+      data-testid={testId}
+      data-count={n}
+      aria-pressed={filter === id}
+      title={title}
+      onClick={() => onToggle(id)}
+    >
+      <span className="tile-n" title={none ? 'not analysed: no node agent has reported' : undefined}>
+        {none ? '—' : n}
+      </span>
+      <span className="tile-label">{label}</span>
+      <code className="tile-code">{code}</code>
+    </button>
   );
 }
 
