@@ -26,6 +26,7 @@ import {
 } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine as WasmEngine, SchemaContainer, DiffTarget, SchemaFilter } from '@prisma/schema-engine-wasm';
 import type { SchemaEngineWasm } from '@prisma/migrate';
+import { cjsExports } from './cjs';
 
 type WasmEngineClass = typeof WasmEngine;
 
@@ -41,7 +42,7 @@ let engineClass: Promise<WasmEngineClass> | undefined;
 /** Loads and starts the Wasm module once per process; returns its `SchemaEngine` class. */
 function loadEngineClass(): Promise<WasmEngineClass> {
   engineClass ??= (async () => {
-    const glue = await import('@prisma/schema-engine-wasm/schema_engine_bg');
+    const glue = cjsExports(await import('@prisma/schema-engine-wasm/schema_engine_bg'));
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(path.join(path.dirname(gluePath), 'schema_engine_bg.wasm'));
@@ -73,7 +74,7 @@ export interface Engine {
  * Throws what Prisma throws (EngineError / RustPanic / the adapter's error).
  */
 export async function startEngine(adapter: SqlMigrationAwareDriverAdapterFactory, files: SchemaContainer[]): Promise<Engine> {
-  const [EngineClass, { SchemaEngineWasm: Wrapper }] = await Promise.all([loadEngineClass(), import('@prisma/migrate')]);
+  const [EngineClass, { SchemaEngineWasm: Wrapper }] = await Promise.all([loadEngineClass(), import('@prisma/migrate').then(cjsExports)]);
   const bound = bindMigrationAwareSqlAdapterFactory(adapter);
   const debug = process.env.L2SCOPE_DB_DEBUG ? (s: string) => process.stderr.write(`[schema-engine] ${s}\n`) : () => {};
   const raw = await EngineClass.new({ datamodels: files.map((f) => [f.path, f.content] as [string, string]) }, debug, bound);

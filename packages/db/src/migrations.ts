@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { DiffTarget } from '@prisma/schema-engine-wasm';
 import { openAdapter, pgConnectionString } from './adapters';
 import { type DbProvider, PROVIDERS, databaseUrl, dbProvider, libsqlUrl, migrationsDir, modelsFile, sqliteFilePath } from './config';
+import { cjsExports } from './cjs';
 import { NO_FILTER, datamodelTarget, offlineAdapter, startEngine } from './engine';
 import { SNAPSHOT_FILE, migrationNames, readSnapshot, schemaFiles } from './schema';
 
@@ -45,7 +46,7 @@ export async function migrate(url: string = databaseUrl()): Promise<MigrateResul
     if (provider === 'sqlite') await enableWal(url);
     return { applied: [] };
   }
-  const { listMigrations } = await import('@prisma/migrate/dist/utils/listMigrations.js');
+  const { listMigrations } = cjsExports(await import('@prisma/migrate/dist/utils/listMigrations.js'));
   const migrationsList = await listMigrations(dir, '');
   if (migrationsList.migrationDirectories.length === 0) throw new Error(`no migrations in ${dir}`);
 
@@ -223,7 +224,11 @@ export async function createMigration(name: string, opts: { allowEmpty?: boolean
   const slug = migrationSlug(name);
   const { models, plans } = await planMigration();
   if (!opts.allowEmpty && plans.every((p) => p.script === '')) return { name: null, files: [] };
-  const { createMigration: mkdirMigration, writeMigrationScript, writeMigrationLockfile } = await import('@prisma/migrate/dist/utils/createMigration.js');
+  const {
+    createMigration: mkdirMigration,
+    writeMigrationScript,
+    writeMigrationLockfile,
+  } = cjsExports(await import('@prisma/migrate/dist/utils/createMigration.js'));
   const dirName = migrationDirName(slug, opts.now ?? new Date(), plans[0]?.after ?? null);
   const files: string[] = [];
   for (const plan of plans) {
