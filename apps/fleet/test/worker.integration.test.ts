@@ -4,7 +4,12 @@
  * type) and, per network and VTEP, exactly the ports the simulated server announced. Then a fleet
  * with node agents (each host's own user, made by one import_definitions): the worker admits every
  * snapshot and BUM report, and its analysis shows exactly the injected drift and half-switched hosts.
+ * Last, the same kind of fleet written as a capture (`--out`: casts and `<out>.nodes.jsonl`) and
+ * replayed in-process by a worker of its own: the node side is admitted and analysed the same way.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
@@ -25,6 +30,7 @@ import {
   publishFleet,
   staleMacOf,
   vhostOf,
+  writeCapture,
 } from '../src';
 
 let vhost: TestVhost;
@@ -148,6 +154,69 @@ describe('fleet with node agents -> real broker -> real worker', () => {
       expect(['half_switched_vxlan', 'mixed_arp_responder']).toContain(f.kind);
       expect(halfNets.has(f.network)).toBe(true);
       if (f.kind === 'half_switched_vxlan') expect(f.hosts).toEqual(half);
+    }
+  });
+});
+
+describe('fleet capture with node agents -> in-process replay -> real worker', () => {
+  it('replays the node capture beside the casts: the analysis shows exactly the injected faults', async () => {
+    const fleet = generateFleet({ seed: 22, hosts: 8, networks: 3, ports: 30 });
+    const templates = loadTemplates();
+    const startMs = Date.now();
+    const sim = new NeutronSimulation(fleet, templates, 22, startMs);
+    const node = new NodeSimulation(sim, 22);
+    const schedule = fleetSchedule(
+      fleet,
+      templates,
+      { seed: 22, startMs, durationS: 30, nodes: { intervalS: 30, bumIntervalS: 10, drift: 2, halfSwitched: 1 } },
+      sim,
+      node,
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), 'l2scope-fleet-replay-'));
+    const file = path.join(dir, 'fleet.jsonl');
+    const replayDb = await createTestDatabase();
+    let replayWorker: WorkerHandle | undefined;
+    try {
+      // the node side goes to fleet.nodes.jsonl, which the worker finds beside fleet.jsonl
+      const messages = [...schedule];
+      expect(await writeCapture(messages, file, path.join(dir, 'fleet.nodes.jsonl'))).toBe(messages.length);
+      const logs: string[] = [];
+      replayWorker = await startWorker({ replayFile: file, speed: 0, databaseUrl: replayDb.url, port: 0, log: (l) => logs.push(l) });
+      expect(await replayWorker.replayDone).toBe(messages.length);
+      expect(logs.find((l) => l.startsWith('worker: replaying'))).toContain("with the node agents' " + path.join(dir, 'fleet.nodes.jsonl'));
+      expect(replayWorker.nodes.counters).toMatchObject({
+        snapshots: messages.filter((m) => m.kind === 'snapshot').length,
+        bumReports: messages.filter((m) => m.kind === 'bum').length,
+      });
+      expect(Object.values(replayWorker.nodes.counters.refused).reduce((a, b) => a + b, 0)).toBe(0);
+
+      const name = (h: number) => fleet.hosts[h]!.name;
+      const drift = node.faults.drift
+        .map((d) => {
+          const held = node.held(d.host).find((n) => n.missingFlood || n.stale)!;
+          return `${name(d.host)} ${d.kind} ${d.kind === 'missing_flood' ? held.missingFlood : staleMacOf(d.host)}`;
+        })
+        .sort();
+      expect(drift).toHaveLength(2);
+      const w = replayWorker;
+      const a = await waitFor(
+        'the analysis of every host',
+        () => {
+          const l = w.nodes.latest();
+          return l && fleet.hosts.every((h) => l.hosts[h.name]?.snapshot) ? l : null;
+        },
+        30_000,
+      );
+      const got = Object.entries(a.hosts)
+        .flatMap(([h, x]) => x.drift.map((d) => `${h} ${d.class} ${d.class === 'missing_flood' ? d.vtep : d.mac}`))
+        .sort();
+      expect(got).toEqual(drift);
+      const half = [...node.faults.halfSwitched].map(name);
+      expect(new Set(a.findings.filter((f) => f.kind === 'half_switched_vxlan').flatMap((f) => f.hosts))).toEqual(new Set(half));
+    } finally {
+      await replayWorker?.stop();
+      await replayDb.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -50,6 +50,8 @@ const program = new Command('l2scope-worker')
   .description('Tap l2pop traffic (live AMQP or a replayed capture) into the l2scope model and database')
   .option('--amqp <url>', 'tap this broker live (e.g. amqp://l2scope:secret@rabbit:5672/)', process.env.AMQP_URL)
   .option('--replay <file>', 'replay a capture (.jsonl): onto the broker with --amqp, else in-process')
+  .option('--replay-nodes <file>', "node agents' capture replayed in-process beside --replay (default: FILE.nodes.jsonl when it exists)")
+  .option('--no-replay-nodes', "replay no node agents' capture beside --replay")
   .option('--speed <n>', 'replay speed multiplier (0 = as fast as possible)', positiveNumber, 1)
   .option('--loop', 'replay the capture forever (the default of the demo)')
   .option('--once', 'replay the capture once (the default of --replay FILE); the demo: one pass of its looping part')
@@ -184,6 +186,7 @@ try {
 const worker = await startSupervisedWorker({
   amqpUrl: o.amqp,
   replayFile: o.replay,
+  replayNodeFile: o.replayNodes === false ? false : o.replayNodes,
   speed: o.speed,
   loop: o.once ? false : o.loop ? true : undefined,
   demo: o.demo,

@@ -23,6 +23,12 @@ export interface WorkerOptions {
   /** Replay a capture: onto the broker when `amqpUrl` is set, else in-process. */
   replayFile?: string;
   /**
+   * The node agents' capture replayed in-process beside `replayFile` (snapshots and BUM reports,
+   * merged by capture time); default the `<replayFile>.nodes.jsonl` the fleet simulator writes,
+   * when it exists; `false`: none. Not replayed onto a broker (each host's messages need its own user).
+   */
+  replayNodeFile?: string | false;
+  /**
    * Play the built-in demo in-process (./demo: the lab3 capture once, then the faults capture in a
    * loop, each beside the node snapshots and BUM reports of the same lab run), instead of a plain
    * replay. The default when neither `amqpUrl` nor `replayFile` is given; `false` then feeds nothing.

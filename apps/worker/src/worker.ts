@@ -35,7 +35,7 @@ import { HostMonitor } from './host-monitor';
 import { NeutronApiPoller } from './neutron-api/poller';
 import { IngestPipeline } from './pipeline';
 import { DEMO_SEGMENTS, playDemo } from './demo';
-import { replayInProcess, replayToBroker } from './replay';
+import { replayInProcess, replayToBroker, siblingNodeCapture } from './replay';
 import { Retention } from './retention';
 import { PrismaStore } from './store';
 import { AmqpTap } from './tap';
@@ -320,13 +320,19 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     replayDone.catch((err: unknown) => log(`worker: demo failed: ${String(err)}`));
   } else if (replayFile) {
     const common = { file: replayFile, speed: opts.speed ?? 1, loop: opts.loop ?? false, until: opts.until, signal: abort.signal, log };
-    log(`worker: replaying ${replayFile} ${opts.amqpUrl ? 'onto the broker' : 'in-process'} at speed ${common.speed}${common.loop ? ', looping' : ''}`);
+    const nodeFile = opts.replayNodeFile === false ? undefined : (opts.replayNodeFile ?? siblingNodeCapture(replayFile));
+    const beside = nodeFile ? (opts.amqpUrl ? ` (not ${nodeFile}: node agents' messages replay in-process only)` : ` with the node agents' ${nodeFile}`) : '';
+    log(
+      `worker: replaying ${replayFile}${beside} ${opts.amqpUrl ? 'onto the broker' : 'in-process'} at speed ${common.speed}${common.loop ? ', looping' : ''}`,
+    );
     replayDone = opts.amqpUrl
       ? replayToBroker({ ...common, url: opts.amqpUrl })
-      : replayInProcess({ ...common, submit: (d) => pipeline.submit(d), pending: () => pipeline.pending }).then(async (n) => {
-          await pipeline.drain();
-          return n;
-        });
+      : replayInProcess({ ...common, nodeFile, submit: (d) => pipeline.submit(d), node: (d) => nodes.handle(d), pending: () => pipeline.pending }).then(
+          async (n) => {
+            await pipeline.drain();
+            return n;
+          },
+        );
     replayDone.catch((err: unknown) => log(`worker: replay failed: ${String(err)}`));
   }
 
