@@ -4,7 +4,8 @@
  * publishes each step's real kernel snapshots on `l2scope.node`. The open pages follow live (no
  * reload): each fault is flagged with its class, the host, the MAC / VTEP and the row highlighted,
  * and cleared when undone. Then history: the host page and the overview as of T (`?at=`, the
- * slider moved with the keyboard) and "Changes between T1 and T2" (`?to=`).
+ * slider moved with the keyboard), the topology as of T (drift badges, flood edges) and "Changes
+ * between T1 and T2" (`?to=`).
  * `HISTORY_SCREENSHOT=<path>` also writes the overview as of the oldest message (docs/history.png).
  */
 import { type Page, expect, test } from '@playwright/test';
@@ -314,6 +315,12 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await expect(badge).toHaveAttribute('data-worst', 'missing_flood');
   await expect(badge).toHaveAttribute('href', `/hosts/controller?at=${encodeURIComponent(times.fault)}`);
   await expect(page.getByTestId('host-drift-badge-compute1')).toHaveAttribute('data-count', '0');
+  // and the flood lists of T: controller's entry toward compute1 missing (drawn red), none drawn as present
+  await expect(page.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toBeAttached(LIVE);
+  await expect(page.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
+  await expect(page.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.13`)).toBeAttached();
   await page.goto(`${stack.webUrl}/?at=${encodeURIComponent(times.undone)}`);
   await expect(page.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
+  await expect(page.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toBeAttached(LIVE);
+  await expect(page.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
 });

@@ -23,6 +23,7 @@ import { nodesOverview } from './routers/nodes/overview';
 import { historyAt } from './routers/history/at';
 import { historyDiff } from './routers/history/diff';
 import { historyHost } from './routers/history/host';
+import { historyNetwork } from './routers/history/network';
 import { historyOverview } from './routers/history/overview';
 import { searchFind } from './routers/search/find';
 import { statsGet } from './routers/stats/get';
@@ -63,6 +64,7 @@ export const appRouter = router({
     at: historyAt,
     diff: historyDiff,
     host: historyHost,
+    network: historyNetwork,
     overview: historyOverview,
   }),
   neutron: router({

@@ -34,6 +34,7 @@ const SAMPLE_INPUTS: Record<string, unknown> = {
   'history.at': { at: '2026-01-01T00:00:00Z' },
   'history.diff': { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
   'history.host': { host: 'compute1', at: '2100-01-01T00:00:00Z' },
+  'history.network': { network: NET, at: '2100-01-01T00:00:00Z' },
   'history.overview': { at: '2026-01-01T00:00:00Z' },
   'jobs.get': { id: 'set-in-beforeAll' },
   'toggle.plan': { hosts: ['compute1'], change: { l2_population: false }, inPlace: false },

@@ -2,7 +2,7 @@
  * `history.overview` on a real database filled as the worker fills it: the real faults capture,
  * then three reports of its real kernel snapshots (baseline, controller's flood entry to compute1
  * deleted, undone), each analysed and stored at its own time. The drift per host and per class as
- * of T is that of the report made by T.
+ * of T is that of the report made by T; so are a network's flood lists as of T (`history.network`).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -69,5 +69,41 @@ describe('history.overview', () => {
   it('before the first report no host has a line; a malformed time is refused', async () => {
     expect((await api.history.overview({ at: t(5).toISOString() })).hosts).toEqual([]);
     await expect(api.history.overview({ at: 'yesterday' })).rejects.toThrow();
+  });
+});
+
+describe('history.network', () => {
+  let NET = '';
+  beforeAll(async () => {
+    // the faults capture's one network (VNI 649), as the model of T holds it
+    const nets = (await api.history.at({ at: t(25).toISOString() })).model.networks;
+    expect(nets.map((n) => n.vni)).toEqual([649]);
+    NET = nets[0]!.id;
+  });
+  const floods = (n: { hosts: { host: string; flood: { actual: string[]; missing: string[] } }[] }) =>
+    n.hosts.map((h) => [h.host, h.flood.actual, h.flood.missing]);
+
+  it("as of the fault, controller's flood list misses compute1's VTEP; before and after it, every host floods to the other two", async () => {
+    const fault = await api.history.network({ network: NET, at: t(25).toISOString() });
+    expect(fault.network).toMatchObject({ id: NET, vni: 649, deletedAt: null });
+    expect(floods(fault)).toEqual([
+      ['compute1', ['10.0.20.11', '10.0.20.13'], []],
+      ['compute2', ['10.0.20.11', '10.0.20.12'], []],
+      ['controller', ['10.0.20.13'], ['10.0.20.12']],
+    ]);
+    expect(fault.hosts.find((h) => h.host === 'controller')!.drift.map((d) => d.class)).toEqual(['missing_flood']);
+    expect(fault.hosts.every((h) => h.bum === null)).toBe(true);
+    for (const at of [t(15), t(35)]) {
+      expect(floods(await api.history.network({ network: NET, at: at.toISOString() }))).toEqual([
+        ['compute1', ['10.0.20.11', '10.0.20.13'], []],
+        ['compute2', ['10.0.20.11', '10.0.20.12'], []],
+        ['controller', ['10.0.20.12', '10.0.20.13'], []],
+      ]);
+    }
+  });
+
+  it('before the first report no host floods; an unknown network is NOT_FOUND', async () => {
+    expect((await api.history.network({ network: NET, at: t(5).toISOString() })).hosts).toEqual([]);
+    await expect(api.history.network({ network: 'nope', at: t(25).toISOString() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

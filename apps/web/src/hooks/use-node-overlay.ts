@@ -4,7 +4,7 @@
  * lists per network from `nodes.network` (the networks drawn: the picked one, or every network
  * of a small cloud), refetched shortly after a live node update. As of T ({@link useAsOfOverlay}):
  * the host summaries of T (`history.overview`) and the agents an `agent_down` finding open at T
- * names (`history.at`); no flood lists nor BUM rates.
+ * names (`history.at`), and the flood lists of T (`history.network`); no BUM rates.
  */
 import type { FloodList } from '@l2scope/domain';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
@@ -21,6 +21,21 @@ const REFETCH_DEBOUNCE_MS = 400;
 /** Stable (module-level) so that its result keeps its identity while no query's data changed. */
 const pickData = <T>(results: { data: T | undefined }[]) => results.map((r) => r.data);
 
+/** The networks whose flood lists the overlay loads: the picked one, or every network of a small cloud; none while inactive. */
+function overlayNetworks(active: boolean, selected: string | null, networks: readonly { id: string }[]): string[] {
+  if (!active) return [];
+  if (selected) return [selected];
+  if (networks.length > OVERLAY_ALL_NETWORKS_MAX) return [];
+  return networks.map((n) => n.id).sort();
+}
+
+/** Flood lists by network, then host, from `nodes.network` / `history.network` answers. */
+function floodsByNetwork(answers: readonly ({ network: { id: string }; hosts: { host: string; flood: FloodList }[] } | undefined)[]) {
+  const byNetwork = new Map<string, Map<string, FloodList>>();
+  for (const d of answers) if (d) byNetwork.set(d.network.id, new Map(d.hosts.map((h) => [h.host, h.flood])));
+  return byNetwork;
+}
+
 /** The overlay, or null while no host has a node agent and no agent is down. */
 export function useNodeOverlay(): NodeOverlay | null {
   const trpc = useTRPC();
@@ -32,12 +47,7 @@ export function useNodeOverlay(): NodeOverlay | null {
   const downAgents = useMemo(() => new Set(view.findings.filter((f) => f.kind === 'agent_down').flatMap((f) => f.hosts)), [view.findings]);
   const active = view.hosts.size > 0 || downAgents.size > 0;
 
-  const ids = useMemo(() => {
-    if (!active) return [];
-    if (selected) return [selected];
-    if (networks.length > OVERLAY_ALL_NETWORKS_MAX) return [];
-    return networks.map((n) => n.id).sort();
-  }, [active, selected, networks]);
+  const ids = useMemo(() => overlayNetworks(active, selected, networks), [active, selected, networks]);
 
   const floods = useQueries({
     queries: ids.map((network) => ({ ...trpc.nodes.network.queryOptions({ network }), retry: false, staleTime: 30_000 })),
@@ -52,30 +62,40 @@ export function useNodeOverlay(): NodeOverlay | null {
 
   return useMemo(() => {
     if (!active) return null;
-    const byNetwork = new Map<string, Map<string, FloodList>>();
-    for (const d of floods) if (d) byNetwork.set(d.network.id, new Map(d.hosts.map((h) => [h.host, h.flood])));
-    return { hosts: view.hosts, bum: view.bum, floods: byNetwork, downAgents };
+    return { hosts: view.hosts, bum: view.bum, floods: floodsByNetwork(floods), downAgents };
   }, [active, view, floods, downAgents]);
 }
 
-const NO_FLOODS: ReadonlyMap<string, ReadonlyMap<string, FloodList>> = new Map();
 const NO_BUM: NodeOverlay['bum'] = new Map();
 
 /**
  * The overlay as of `at` (the time slider): each host's drift badge from its last analysis at or
- * before T, down agents from the findings open at T; no flood-list edges nor BUM rates (flood lists
- * as of T are on the host page; BUM reports are not kept as history). Null when live, while
- * loading, or when no host had an analysis nor a down agent at T.
+ * before T, down agents from the findings open at T, and the flood lists of T (`history.network`,
+ * for the same networks as live: the picked one, or every network of a small cloud as of T); no
+ * BUM rates (BUM reports are not kept as history). Null when live, while loading, or when no host
+ * had an analysis nor a down agent at T.
  */
 export function useAsOfOverlay(at: string | null): NodeOverlay | null {
+  const trpc = useTRPC();
   const o = useHistoryOverview(at);
   const h = useHistoryAt(at);
+  const selected = useL2((s) => s.ui.selectedNetwork);
   const hosts = at && !o.isPlaceholderData ? o.data?.hosts : undefined;
   const findings = at && !h.isPlaceholderData ? h.data?.findings : undefined;
+  const networks = at && !h.isPlaceholderData ? h.data?.model.networks : undefined;
+  const downAgents = useMemo(() => new Set((findings ?? []).filter((f) => f.kind === 'agent_down').flatMap((f) => f.hosts)), [findings]);
+  const active = !!hosts && (hosts.length > 0 || downAgents.size > 0);
+  const ids = useMemo(() => overlayNetworks(active, selected, networks ?? []), [active, selected, networks]);
+  const floods = useQueries({
+    queries: ids.map((network) => ({
+      ...trpc.history.network.queryOptions({ network, at: at ?? new Date(0).toISOString() }),
+      retry: false,
+      staleTime: Infinity,
+    })),
+    combine: pickData,
+  });
   return useMemo(() => {
-    if (!hosts) return null;
-    const downAgents = new Set((findings ?? []).filter((f) => f.kind === 'agent_down').flatMap((f) => f.hosts));
-    if (hosts.length === 0 && downAgents.size === 0) return null;
-    return { hosts: new Map(hosts.map((x) => [x.host, x])), floods: NO_FLOODS, bum: NO_BUM, downAgents };
-  }, [hosts, findings]);
+    if (!hosts || !active) return null;
+    return { hosts: new Map(hosts.map((x) => [x.host, x])), floods: floodsByNetwork(floods), bum: NO_BUM, downAgents };
+  }, [hosts, active, floods, downAgents]);
 }

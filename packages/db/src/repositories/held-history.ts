@@ -13,6 +13,7 @@ import {
   type HostConvergence,
   type HostAnalysis,
   type HostNodeSummary,
+  type NodeNetworkMember,
   hostIn,
   parseNodeSnapshot,
   summarizeHost,
@@ -24,7 +25,8 @@ import { lagFiguresAt, recentConvergenceSamples } from './convergence';
 import { type ListedFinding } from './findings';
 import { readFindingsAt, readModelAt } from './history';
 import { jsonColumn, jsonColumnFromText, parseColumn } from './json';
-import { type NodeHostView, driftTotals } from './node-view';
+import { type NodeHostView, type NodeNetworkView, driftTotals } from './node-view';
+import { findNetwork } from './model-projection';
 
 type SnapshotClient = Pick<Db, 'nodeSnapshotHistory'>;
 type AnalysisClient = Pick<Db, 'hostAnalysisHistory'>;
@@ -148,10 +150,8 @@ export async function readNodesOverviewAt(
   at: Date,
 ): Promise<NodesOverviewAt> {
   const [rows, convergence] = await readConsistent(db, async (tx) => {
-    const last = await tx.hostAnalysisHistory.groupBy({ by: ['host'], where: { at: { lte: at } }, _max: { id: true } });
-    const ids = last.flatMap((r) => (r._max.id === null ? [] : [r._max.id]));
-    if (ids.length === 0) return [[], []] as const;
-    const analyses = await tx.hostAnalysisHistory.findMany({ where: { id: { in: ids } }, orderBy: { host: 'asc' }, select: { host: true, analysis: true } });
+    const analyses = await lastAnalysesAt(tx, at);
+    if (analyses.length === 0) return [[], []] as const;
     return [
       analyses,
       await lagFiguresAt(
@@ -161,8 +161,43 @@ export async function readNodesOverviewAt(
       ),
     ] as const;
   });
-  const hosts = rows.map((r) => summarizeHost(r.host, r.analysis as unknown as HostAnalysis));
+  const hosts = rows.map((r) => summarizeHost(r.host, r.analysis));
   return { at: at.toISOString(), hosts, driftTotals: driftTotals(hosts), convergence: [...convergence] };
+}
+
+/**
+ * Per host, its last analysis appended to the history at or before `at` (the largest id), by host
+ * name: a `GROUP BY host` over the index `(at)`, then the rows by primary key (one per host).
+ */
+async function lastAnalysesAt(tx: AnalysisClient, at: Date): Promise<{ host: string; analysis: HostAnalysis }[]> {
+  const last = await tx.hostAnalysisHistory.groupBy({ by: ['host'], where: { at: { lte: at } }, _max: { id: true } });
+  const ids = last.flatMap((r) => (r._max.id === null ? [] : [r._max.id]));
+  if (ids.length === 0) return [];
+  const rows = await tx.hostAnalysisHistory.findMany({ where: { id: { in: ids } }, orderBy: { host: 'asc' }, select: { host: true, analysis: true } });
+  return rows.map((r) => ({ host: r.host, analysis: r.analysis as unknown as HostAnalysis }));
+}
+
+/**
+ * `nodes.network` as of `at` (the topology's flood edges under the time slider): per host, the
+ * network's flood list and drift items from its last analysis at or before T ({@link readNodesOverviewAt}'s
+ * rule), and the network's findings open at T (`readFindingsAt`). No BUM reports: only the latest
+ * per host is kept. `deletedAt` is null when the network still lived at T. Null for a network the
+ * model never saw.
+ */
+export async function readNodeNetworkAt(
+  db: Pick<Db, 'network' | 'hostAnalysisHistory' | 'finding' | '$queryRaw' | '$transaction'>,
+  network: string,
+  at: Date,
+): Promise<NodeNetworkView | null> {
+  const [net, analyses, findings] = await readConsistent(db, (tx) =>
+    Promise.all([findNetwork(tx, network), lastAnalysesAt(tx, at), readFindingsAt(tx, at, 500, network)]),
+  );
+  if (!net) return null;
+  const hosts = analyses.flatMap(({ host, analysis: a }): NodeNetworkMember[] => {
+    const flood = a.flood[network];
+    return flood ? [{ host, vtep: a.mode.vtep, mode: a.mode.summary, flood, drift: a.drift.filter((d) => d.network === network), bum: null }] : [];
+  });
+  return { network: { ...net, deletedAt: net.deletedAt !== null && net.deletedAt <= at.getTime() ? net.deletedAt : null }, hosts, findings };
 }
 
 /**

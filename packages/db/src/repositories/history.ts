@@ -66,11 +66,17 @@ export async function readModelAt(db: Client, at: Date): Promise<ModelSnapshot> 
 
 /**
  * The findings open at `at`: first seen at or before it and not resolved by then (the row as it
- * is now: an open finding's hosts and detail follow the latest analysis), newest first, at most `take`.
+ * is now: an open finding's hosts and detail follow the latest analysis), newest first, at most
+ * `take`; only the findings of `network` when given.
  */
-export async function readFindingsAt(db: Pick<Db, 'finding'>, at: Date, take = 500): Promise<(FindingView & { resolvedAt: string | null })[]> {
+export async function readFindingsAt(
+  db: Pick<Db, 'finding'>,
+  at: Date,
+  take = 500,
+  network?: string,
+): Promise<(FindingView & { resolvedAt: string | null })[]> {
   const rows = await db.finding.findMany({
-    where: { firstSeenAt: { lte: at }, OR: [{ resolvedAt: null }, { resolvedAt: { gt: at } }] },
+    where: { firstSeenAt: { lte: at }, OR: [{ resolvedAt: null }, { resolvedAt: { gt: at } }], ...(network === undefined ? {} : { network }) },
     orderBy: { firstSeenAt: 'desc' },
     take,
   });
