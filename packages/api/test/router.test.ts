@@ -135,16 +135,17 @@ describe('facets, topology, stats', () => {
     // every stored message on one page (the detail tests add one)
     const stored = (await api.messages.list({ limit: 1000 })).items.length;
     expect(stored).toBeGreaterThanOrEqual(records.length + 2);
-    expect(await api.messages.count({})).toEqual({ matching: stored, capped: false, stored });
-    expect(await api.messages.count({ method: 'add_fdb_entries' })).toEqual({ matching: 18, capped: false, stored });
-    expect(await api.messages.count({ vni: 649 })).toEqual({ matching: 22, capped: false, stored });
+    expect(await api.messages.count({})).toEqual({ matching: stored, capped: false, stored, estimated: false });
+    expect(await api.messages.count({ method: 'add_fdb_entries' })).toEqual({ matching: 18, capped: false, stored, estimated: false });
+    expect(await api.messages.count({ vni: 649 })).toEqual({ matching: 22, capped: false, stored, estimated: false });
     const undecodable = (await api.messages.list({ method: 'undecodable' })).items.length;
     expect(undecodable).toBeGreaterThanOrEqual(2);
-    expect(await api.messages.count({ method: 'undecodable' })).toEqual({ matching: undecodable, capped: false, stored });
+    expect(await api.messages.count({ method: 'undecodable' })).toEqual({ matching: undecodable, capped: false, stored, estimated: false });
     expect(await api.messages.count({ kind: 'report_state', host: 'compute2' })).toEqual({
       matching: (await api.messages.list({ kind: 'report_state', host: 'compute2' })).items.length,
       capped: false,
       stored,
+      estimated: false,
     });
   });
 

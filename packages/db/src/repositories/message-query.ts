@@ -135,17 +135,57 @@ export interface MessageCount {
   matching: number;
   /** More than `matching` match: the count stopped at the cap. */
   capped: boolean;
-  /** Messages stored (all of them, exact). */
+  /** Messages stored: exact, or the planner's estimate when `estimated`. */
   stored: number;
+  /**
+   * `stored` (and, without a filter, `matching`) is PostgreSQL's estimate, not a count: above
+   * {@link STORED_ESTIMATE_MIN} rows a `count(*)` of the table reads all of it (0.3 to 0.4 s at 1 M).
+   */
+  estimated: boolean;
 }
 
-/** Count the messages matching `f` (bounded by `cap`) and the messages stored. */
-export async function countMessages(db: Pick<Db, '$queryRawUnsafe'>, provider: DbProvider, f: MessageFilter, cap = MESSAGE_COUNT_CAP): Promise<MessageCount> {
+/**
+ * Past this many rows (by the estimate) PostgreSQL's stored total is the estimate; below it, and
+ * always on SQLite (whose `count(*)` reads the smallest index: about 20 ms at 1 M), it is exact.
+ */
+export const STORED_ESTIMATE_MIN = 100_000;
+
+/**
+ * PostgreSQL's estimate of the rows of "Message", as its planner makes it: the tuple density of
+ * the last ANALYZE / VACUUM (`pg_class.reltuples / relpages`) times the table's pages now, so rows
+ * inserted since then count. Null when the table was never analysed.
+ */
+async function estimatedMessageRows(db: Pick<Db, '$queryRawUnsafe'>): Promise<number | null> {
+  const [row] = await runMessageSql<{ n: bigint | number | null }>(db, {
+    text: `SELECT CASE WHEN c.reltuples < 0 OR c.relpages = 0 THEN NULL
+      ELSE (c.reltuples / c.relpages * (pg_relation_size(c.oid) / current_setting('block_size')::int))::bigint END AS "n"
+      FROM pg_class c WHERE c.oid = '"Message"'::regclass`,
+    params: [],
+  });
+  return row?.n === null || row?.n === undefined ? null : Number(row.n);
+}
+
+/**
+ * Count the messages matching `f` (bounded by `cap`) and the messages stored ({@link MessageCount.estimated}).
+ * @param estimateMin PostgreSQL: from this many rows (estimated) on, the total is the estimate
+ */
+export async function countMessages(
+  db: Pick<Db, '$queryRawUnsafe'>,
+  provider: DbProvider,
+  f: MessageFilter,
+  cap = MESSAGE_COUNT_CAP,
+  estimateMin = STORED_ESTIMATE_MIN,
+): Promise<MessageCount> {
   const filtered = Object.values({ ...f, before: undefined, after: undefined }).some((v) => v !== undefined && v !== '');
-  const [total] = await runMessageSql<{ n: bigint | number }>(db, { text: 'SELECT count(*) AS "n" FROM "Message"', params: [] });
-  const stored = Number(total?.n ?? 0);
-  if (!filtered) return { matching: stored, capped: false, stored };
+  const estimate = provider === 'postgresql' ? await estimatedMessageRows(db) : null;
+  const estimated = estimate !== null && estimate >= estimateMin;
+  let stored = estimated ? estimate : 0;
+  if (!estimated) {
+    const [total] = await runMessageSql<{ n: bigint | number }>(db, { text: 'SELECT count(*) AS "n" FROM "Message"', params: [] });
+    stored = Number(total?.n ?? 0);
+  }
+  if (!filtered) return { matching: stored, capped: false, stored, estimated };
   const [row] = await runMessageSql<{ n: bigint | number }>(db, messageCountSql({ ...f, before: undefined, after: undefined }, provider, cap));
   const n = Number(row?.n ?? 0);
-  return { matching: Math.min(n, cap), capped: n > cap, stored };
+  return { matching: Math.min(n, cap), capped: n > cap, stored, estimated };
 }

@@ -14,9 +14,14 @@ import { HostFilterField } from './HostFilterField';
 
 const TEXT_DEBOUNCE_MS = 300;
 
-/** "1,234 of 1,000,000 messages", "10,000+ of 1,000,000 messages" when the count stopped at its cap. */
-function ofStored(c: { matching: number; capped: boolean; stored: number }): string {
-  return `${count(c.matching)}${c.capped ? '+' : ''} of ${count(c.stored)} messages`;
+/**
+ * "1,234 of 1,000,000 messages", "10,000+ of 1,000,000 messages" when the count stopped at its cap,
+ * "about" before an estimated total ("about 1,000,000 of about 1,000,000 messages" unfiltered).
+ */
+function ofStored(c: { matching: number; capped: boolean; stored: number; estimated: boolean }): string {
+  const about = c.estimated ? 'about ' : '';
+  const matching = c.matching === c.stored && !c.capped ? `${about}${count(c.matching)}` : `${count(c.matching)}${c.capped ? '+' : ''}`;
+  return `${matching} of ${about}${count(c.stored)} messages`;
 }
 
 export function InspectorFilters() {

@@ -8,6 +8,8 @@ export const ZMessagesCountOutput = z.object({
   /** Messages matching the filters, counted up to the cap (`capped`: more than that match). */
   matching: z.number().int().nonnegative(),
   capped: z.boolean(),
-  /** Messages stored (exact). */
+  /** Messages stored: exact, or PostgreSQL's estimate when `estimated` (past 100,000 rows). */
   stored: z.number().int().nonnegative(),
+  /** `stored` (and, without a filter, `matching`) is an estimate: the UI says "about". */
+  estimated: z.boolean(),
 });
