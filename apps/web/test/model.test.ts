@@ -84,7 +84,7 @@ describe('browser model (lab3 capture)', () => {
     for (const read of cuts) {
       for (const join of cuts) {
         // the socket joined after batch `join`: it gets every batch after it
-        const sub = { modelSeq: full.batches[join]!.seq, modelSkippedAt: 0 };
+        const sub = { modelSeq: full.batches[join]!.seq, modelSkippedAt: null };
         const snapshot = asOf(read);
         const whole = earlySnapshotWhole(snapshot.seq, sub);
         expect(whole, `read at ${read}, joined at ${join}`).toBe(read >= join);
@@ -102,7 +102,7 @@ describe('browser model (lab3 capture)', () => {
       }
     }
     const last = full.batches[n - 1]!.seq;
-    expect(earlySnapshotWhole(last, { modelSeq: null, modelSkippedAt: 0 })).toBe(false); // the worker cannot tell (Redis)
+    expect(earlySnapshotWhole(last, { modelSeq: null, modelSkippedAt: null })).toBe(false); // the worker cannot tell (Redis)
     expect(earlySnapshotWhole(last, { modelSeq: last, modelSkippedAt: last })).toBe(false); // hosts expired at the same seq
     expect(earlySnapshotWhole(last, { modelSeq: last, modelSkippedAt: last - 1 })).toBe(true);
   });

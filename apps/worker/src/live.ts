@@ -124,8 +124,8 @@ export class LiveServer {
   private changes = new Map<string, ModelChange>();
   private changesSkipped = 0;
   private seq = 0;
-  /** `seq` when model changes were last skipped (a burst past the cap, hosts expired); 0: never. */
-  private skippedAt = 0;
+  /** The last committed message id when model changes were last skipped (a burst past the cap, hosts expired); null: never. */
+  private skippedAt: number | null = null;
   private statsDirty = false;
   private nodes: NodesLiveUpdate | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -266,7 +266,8 @@ export class LiveServer {
 
   /** Tell browsers to refetch the model at the next window (`n` records changed outside the live batches). */
   modelSkipped(n: number): void {
-    this.skippedAt = this.seq;
+    // the pipeline's seq, not only this server's: after a restart it has published nothing yet
+    this.skippedAt = Math.max(this.seq, this.opts.getStats().seq);
     this.changesSkipped += Math.max(1, n);
     this.changes = new Map();
     this.arm();

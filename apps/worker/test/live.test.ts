@@ -166,18 +166,25 @@ describe('live server subscribed', () => {
   it('tells each socket where its model batches start: changes after modelSeq reach it, a skip moves modelSkippedAt', async () => {
     const base = await start();
     const first = await subscribe(base);
-    expect(first.sub).toEqual({ modelSeq: 0, modelSkippedAt: 0 });
+    expect(first.sub).toEqual({ modelSeq: 0, modelSkippedAt: null });
     server!.publish([], [removal('a')], 7);
     const batch = new Promise<ModelBatch>((resolve) => first.socket.once('model', resolve));
     expect((await batch).seq).toBe(7);
     const second = await subscribe(base);
-    expect(second.sub).toEqual({ modelSeq: 7, modelSkippedAt: 0 });
+    expect(second.sub).toEqual({ modelSeq: 7, modelSkippedAt: null });
     // a change published after the connection reaches the socket with a seq above modelSeq
     const next = new Promise<ModelBatch>((resolve) => second.socket.once('model', resolve));
     server!.publish([], [removal('b')], 9);
     expect(await next).toEqual({ seq: 9, changes: [removal('b')], skipped: 0 });
     server!.modelSkipped(2); // hosts expired: no message id orders it
     expect((await subscribe(base)).sub).toEqual({ modelSeq: 9, modelSkippedAt: 9 });
+  });
+
+  it('a skip before anything was published (a restarted worker) is at the pipeline seq, not 0', async () => {
+    const base = await start();
+    server!.modelSkipped(1);
+    // the stats' seq (3): the database's last message, which a snapshot read before the expiry also has
+    expect((await subscribe(base)).sub).toEqual({ modelSeq: 0, modelSkippedAt: 3 });
   });
 });
 

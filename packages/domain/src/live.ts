@@ -80,7 +80,7 @@ export interface MessagesBatch {
  * broadcasts (before any `model` batch can reach it). It lets a browser use a model snapshot it
  * requested before its socket was connected: that snapshot (read at `seq` S) plus the batches
  * the socket gets is the whole model when `modelSeq` is not null, S >= `modelSeq` and
- * S > `modelSkippedAt`; otherwise the browser fetches the snapshot again.
+ * S > `modelSkippedAt` (when not null); otherwise the browser fetches the snapshot again.
  */
 export interface LiveSubscribed {
   /**
@@ -90,11 +90,11 @@ export interface LiveSubscribed {
    */
   modelSeq: number | null;
   /**
-   * The model `seq` when the worker last skipped model changes (a `model` batch with `skipped`: a
-   * burst past the per-window cap, or hosts expired, which no message id orders); 0 when never.
-   * A snapshot read at a `seq` not above it may predate the skip.
+   * The last committed message id when the worker last skipped model changes (a `model` batch
+   * with `skipped`: a burst past the per-window cap, or hosts expired, which no message id
+   * orders); null when it never did. A snapshot read at a `seq` not above it may predate the skip.
    */
-  modelSkippedAt: number;
+  modelSkippedAt: number | null;
 }
 
 /** socket.io `live` event: the socket's back-pressure state. */

@@ -63,11 +63,11 @@ export function joinSnapshot(hosts: ModelSnapshot, vteps: { seq: number; vteps: 
  * Whether a snapshot read at `seq` (the joined seq of both parts) before the socket was connected
  * is whole once folded with the batches the socket got: every change after `seq` reaches the
  * socket (`seq >= modelSeq`), and no change skipped by the worker (an expired host: no message id
- * orders it) may postdate the read (`seq > modelSkippedAt`). False when the worker cannot tell
+ * orders it) may postdate the read (`seq > modelSkippedAt`, unless it never skipped). False when the worker cannot tell
  * (`modelSeq` null): the snapshot must be fetched again, connected.
  */
 export function earlySnapshotWhole(seq: number, sub: LiveSubscribed): boolean {
-  return sub.modelSeq !== null && seq >= sub.modelSeq && seq > sub.modelSkippedAt;
+  return sub.modelSeq !== null && seq >= sub.modelSeq && (sub.modelSkippedAt === null || seq > sub.modelSkippedAt);
 }
 
 /**
