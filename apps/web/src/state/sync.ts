@@ -154,10 +154,10 @@ export class LiveSync {
       // sync requested before the connection waits for its `subscribed` instead
       for (const f of this.features) if (f !== 'model' || !this.early) this.load(f, true);
       // a worker that sends no `subscribed` (an older one): fetch the model again, connected
-      const early = this.early;
-      if (early)
+      const early = this.early?.gen;
+      if (early !== undefined)
         this.later(OFFLINE_FALLBACK_MS, () => {
-          if (this.early === early && !this.subscribed && this.socket?.connected) void this.resyncModel();
+          if (this.early?.gen === early && !this.subscribed && this.socket?.connected) void this.resyncModel();
         });
     });
     socket.on('subscribed', (sub) => {
