@@ -51,6 +51,7 @@ async function breakdown(page: Page): Promise<Record<string, number>> {
     const snap = performance.getEntriesByType('resource').find((e) => e.name.includes('topology.snapshot')) as PerformanceResourceTiming | undefined;
     const vt = performance.getEntriesByType('resource').find((e) => e.name.includes('topology.vteps')) as PerformanceResourceTiming | undefined;
     const points: [string, number | undefined][] = [
+      ['live socket started', at('l2scope:live-start')],
       ['live socket connected', at('l2scope:live-connected')],
       ['snapshot request sent', snap?.requestStart],
       ['snapshot first byte', snap?.responseStart],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { modelFromSnapshot } from '../src/state/model';
 import { CARD, LARGE_HOSTS, buildTopology, cardHeight } from '../src/topology/graph';
-import { layoutHosts } from '../src/topology/layout';
+import { layoutHosts, packInOrder } from '../src/topology/layout';
 import { tunnelGeometry } from '../src/topology/geometry';
 import { replay, stepTime } from './fixtures';
 
@@ -125,6 +125,24 @@ describe('scale', () => {
     const lowestMember = Math.max(...sel.hosts.filter((h) => !h.dimmed).map((h) => picked.get(h.id)!.y));
     const highestOther = Math.min(...sel.hosts.filter((h) => h.dimmed).map((h) => picked.get(h.id)!.y));
     expect(lowestMember).toBeLessThan(highestOther);
+    // a drill-down: 40 cards packed in rows in the given order, the first top left, none overlapping
+    const drill = g.hosts.slice(0, 40);
+    const order = drill.map((h) => h.id).reverse();
+    const packed = packInOrder(drill, order, 1.7);
+    expect(packed.size).toBe(40);
+    expectNoOverlap(drill.map((h) => ({ ...packed.get(h.id)!, width: h.width, height: h.height })));
+    expect(packed.get(order[0]!)).toEqual({ x: 0, y: 0 });
+    const rowMajor = order.map((id) => packed.get(id)!);
+    for (let i = 1; i < rowMajor.length; i++) {
+      const [a, b] = [rowMajor[i - 1]!, rowMajor[i]!];
+      expect(b.y > a.y || (b.y === a.y && b.x > a.x), `card ${i} after card ${i - 1}`).toBe(true);
+    }
+    const xs = [...packed.values()].map((p) => p.x);
+    const ys = [...packed.values()].map((p) => p.y);
+    const wide = Math.max(...xs) + drill[0]!.width - Math.min(...xs);
+    const tall = Math.max(...ys) + drill[0]!.height - Math.min(...ys);
+    expect(wide / tall).toBeGreaterThan(0.8); // rows, not one column
+    expect(wide / tall).toBeLessThan(3.5); // nor one row
   });
 });
 

@@ -1,6 +1,6 @@
 import { ClusterModel } from '@l2scope/domain';
 import { describe, expect, it } from 'vitest';
-import { applyModelBatch, joinSnapshot, modelFromSnapshot, modelToSnapshot, portsOf, vtepEntriesOf } from '../src/state/model';
+import { applyModelBatch, earlySnapshotWhole, joinSnapshot, modelFromSnapshot, modelToSnapshot, portsOf, vtepEntriesOf } from '../src/state/model';
 import { createL2Store } from '../src/state/store';
 import { replay } from './fixtures';
 
@@ -71,6 +71,40 @@ describe('browser model (lab3 capture)', () => {
       }
     }
     expect(partialsShown).toBe(cuts.length ** 2);
+  });
+
+  it('a snapshot read before the socket joined: whole (folded with what the socket got) only when read at or after the join', () => {
+    const asOf = (i: number) => {
+      let s = modelFromSnapshot({ seq: 0, hosts: [], networks: [], vteps: [] });
+      for (const b of full.batches.slice(0, i + 1)) s = applyModelBatch(s, b);
+      return modelToSnapshot(s);
+    };
+    const n = full.batches.length;
+    const cuts = [0, 3, Math.floor(n / 3), Math.floor(n / 2), n - 2].filter((c) => c >= 0 && c < n);
+    for (const read of cuts) {
+      for (const join of cuts) {
+        // the socket joined after batch `join`: it gets every batch after it
+        const sub = { modelSeq: full.batches[join]!.seq, modelSkippedAt: null };
+        const snapshot = asOf(read);
+        const whole = earlySnapshotWhole(snapshot.seq, sub);
+        expect(whole, `read at ${read}, joined at ${join}`).toBe(read >= join);
+        const store = createL2Store();
+        store.dispatch({ type: 'model/syncStart', gen: 1 });
+        store.dispatch({ type: 'model/partial', gen: 1, snapshot: { ...snapshot, vteps: [] } });
+        for (const b of full.batches.slice(join + 1, join + 4)) store.dispatch({ type: 'model/batch', batch: b });
+        // the whole early snapshot replaces the hosts' part; the live batches stay buffered
+        store.dispatch({ type: 'model/partial', gen: 1, snapshot });
+        expect(store.getState().model.state.snapshot).toBe(snapshot);
+        if (!whole) continue; // LiveSync fetches again: the batches between the read and the join are not there
+        store.dispatch({ type: 'model/snapshot', gen: 1, snapshot });
+        for (const b of full.batches.slice(join + 4)) store.dispatch({ type: 'model/batch', batch: b });
+        expect(norm(modelToSnapshot(store.getState().model.state)), `read at ${read}, joined at ${join}`).toEqual(norm(full.model.snapshot()));
+      }
+    }
+    const last = full.batches[n - 1]!.seq;
+    expect(earlySnapshotWhole(last, { modelSeq: null, modelSkippedAt: null })).toBe(false); // the worker cannot tell (Redis)
+    expect(earlySnapshotWhole(last, { modelSeq: last, modelSkippedAt: last })).toBe(false); // hosts expired at the same seq
+    expect(earlySnapshotWhole(last, { modelSeq: last, modelSkippedAt: last - 1 })).toBe(true);
   });
 
   it('a partial model is shown on the first load only, not over a whole one on a resync', () => {

@@ -16,6 +16,9 @@
  * 403 to a browser `Origin` not in {@link LiveServerOptions.origins} and 401 unless
  * {@link LiveServerOptions.authorize} accepts the request.
  *
+ * Each socket gets `stats` and `subscribed` (domain `LiveSubscribed`: where its model batches start)
+ * as it connects.
+ *
  * socket.io is served at `/socket.io` (with or without the trailing slash, so the web server's
  * proxy can forward its own origin's path as is). Its handshake (polling or a direct websocket
  * upgrade) is refused like `/api/*`: 403 when the `Origin` is not allowed, 401 when `authorize`
@@ -121,6 +124,8 @@ export class LiveServer {
   private changes = new Map<string, ModelChange>();
   private changesSkipped = 0;
   private seq = 0;
+  /** The last committed message id when model changes were last skipped (a burst past the cap, hosts expired); null: never. */
+  private skippedAt: number | null = null;
   private statsDirty = false;
   private nodes: NodesLiveUpdate | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -156,6 +161,9 @@ export class LiveServer {
     this.http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.routeUpgrade(req, socket, head));
     this.io.on('connection', (socket) => {
       socket.emit('stats', this.opts.getStats());
+      // the socket joined the broadcasts: changes published from now on reach it, the earlier ones
+      // are <= seq; with Redis, other workers' batches reach it too, so this worker cannot tell
+      socket.emit('subscribed', { modelSeq: this.opts.redis ? null : this.seq, modelSkippedAt: this.skippedAt });
     });
   }
 
@@ -258,6 +266,8 @@ export class LiveServer {
 
   /** Tell browsers to refetch the model at the next window (`n` records changed outside the live batches). */
   modelSkipped(n: number): void {
+    // the pipeline's seq, not only this server's: after a restart it has published nothing yet
+    this.skippedAt = Math.max(this.seq, this.opts.getStats().seq);
     this.changesSkipped += Math.max(1, n);
     this.changes = new Map();
     this.arm();

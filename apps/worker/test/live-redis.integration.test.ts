@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import type { ModelSnapshot, TapStats } from '@l2scope/domain';
+import type { LiveSubscribed, ModelSnapshot, TapStats } from '@l2scope/domain';
 import { waitFor } from '@l2scope/testkit';
 import { LiveServer, bearerAuthorize } from '../src';
 
@@ -46,13 +46,14 @@ async function server(key: string, seq: number): Promise<{ live: LiveServer; url
   return { live, url: `http://127.0.0.1:${await live.start()}` };
 }
 
-/** A browser-like client; records every `stats` seq it receives. */
-async function client(url: string): Promise<number[]> {
+/** A browser-like client; records every `stats` seq it receives (and its `subscribed` in `subscribed`). */
+async function client(url: string, subscribed: LiveSubscribed[] = []): Promise<number[]> {
   const seen: number[] = [];
   const socket = io(url, { transports: ['websocket'], extraHeaders: { origin: WEB, authorization: `Bearer ${TOKEN}` }, reconnection: false });
   sockets.push(socket);
   socket.on('stats', (s: TapStats) => seen.push(s.seq));
-  await waitFor('the client connected and greeted', () => seen.length > 0);
+  socket.on('subscribed', (s: LiveSubscribed) => subscribed.push(s));
+  await waitFor('the client connected and greeted', () => seen.length > 0 && subscribed.length > 0);
   return seen;
 }
 
@@ -67,9 +68,12 @@ describe('socket.io Redis adapter', () => {
     const a = await server(key, 42);
     const b = await server(key, 7);
     const other = await server(`${key}.other`, 9);
-    const onB = await client(b.url);
+    const subscribed: LiveSubscribed[] = [];
+    const onB = await client(b.url, subscribed);
     const onOther = await client(other.url);
     expect(onB).toEqual([7]); // B's own greeting
+    // A's model batches reach B's sockets too: B cannot say where they start (browsers fetch the model connected)
+    expect(subscribed).toEqual([{ modelSeq: null, modelSkippedAt: null }]);
 
     a.live.statsChanged(); // only A emits seq 42
     await waitFor("A's update on B's client", () => onB.includes(42));

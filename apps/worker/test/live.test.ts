@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { type ModelSnapshot, type TapStats } from '@l2scope/domain';
+import { type LiveSubscribed, type ModelBatch, type ModelChange, type ModelSnapshot, type TapStats } from '@l2scope/domain';
 import { LiveServer, type LiveAuthorize, bearerAuthorize, parseOrigins } from '../src';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -143,6 +143,48 @@ describe('live server socket.io', () => {
     expect((await fetch(`${base}/api/stats`, { headers: { cookie: 'session=boom' } })).status).toBe(401);
     expect((await fetch(`${base}/api/stats`, { headers: { cookie: 'session=good' } })).status).toBe(200);
     expect(seen.some((u) => u.startsWith('/socket.io'))).toBe(true);
+  });
+});
+
+describe('live server subscribed', () => {
+  /** Connect with the token; resolves with the `subscribed` event and the socket. */
+  function subscribe(base: string): Promise<{ sub: LiveSubscribed; socket: Socket }> {
+    const socket = io(base, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      extraHeaders: { origin: WEB, authorization: `Bearer ${TOKEN}` },
+      reconnection: false,
+    });
+    sockets.push(socket);
+    return new Promise((resolve, reject) => {
+      socket.once('subscribed', (sub: LiveSubscribed) => resolve({ sub, socket }));
+      socket.once('connect_error', reject);
+    });
+  }
+  const removal = (id: string): ModelChange => ({ type: 'host_removed', id });
+
+  it('tells each socket where its model batches start: changes after modelSeq reach it, a skip moves modelSkippedAt', async () => {
+    const base = await start();
+    const first = await subscribe(base);
+    expect(first.sub).toEqual({ modelSeq: 0, modelSkippedAt: null });
+    server!.publish([], [removal('a')], 7);
+    const batch = new Promise<ModelBatch>((resolve) => first.socket.once('model', resolve));
+    expect((await batch).seq).toBe(7);
+    const second = await subscribe(base);
+    expect(second.sub).toEqual({ modelSeq: 7, modelSkippedAt: null });
+    // a change published after the connection reaches the socket with a seq above modelSeq
+    const next = new Promise<ModelBatch>((resolve) => second.socket.once('model', resolve));
+    server!.publish([], [removal('b')], 9);
+    expect(await next).toEqual({ seq: 9, changes: [removal('b')], skipped: 0 });
+    server!.modelSkipped(2); // hosts expired: no message id orders it
+    expect((await subscribe(base)).sub).toEqual({ modelSeq: 9, modelSkippedAt: 9 });
+  });
+
+  it('a skip before anything was published (a restarted worker) is at the pipeline seq, not 0', async () => {
+    const base = await start();
+    server!.modelSkipped(1);
+    // the stats' seq (3): the database's last message, which a snapshot read before the expiry also has
+    expect((await subscribe(base)).sub).toEqual({ modelSeq: 0, modelSkippedAt: 3 });
   });
 });
 

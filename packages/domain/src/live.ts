@@ -16,7 +16,7 @@
  *   messages (and the model changes they made) to the live server after its database transaction
  *   committed, so anything pushed is already in what `topology.snapshot` / `messages.list` read.
  * - Nothing is replayed: a browser that connects (or reconnects) gets the events from then on,
- *   plus one `stats` at once; what it missed comes from the database. `LiveSync` subscribes first,
+ *   plus one `stats` and one `subscribed` at once; what it missed comes from the database. `LiveSync` subscribes first,
  *   then on every (re)connect buffers `model` batches while it fetches `topology.snapshot`, folds
  *   the buffered batches whose `seq` is newer than the snapshot's in arrival order, then applies
  *   later batches directly (same for `nodes` updates around `nodes.overview`, all of them in arrival
@@ -27,6 +27,8 @@
  * - `messages` ({@link MessagesBatch}): inspector rows of the window, thinned under bursts.
  * - `nodes` ({@link NodesLiveUpdate}): the node view (analyses, findings, convergence, BUM).
  * - `stats` ({@link TapStats}): the worker's counters and tap state, absolute.
+ * - `subscribed` ({@link LiveSubscribed}): once per connection, where its `model` batches start, so a
+ *   snapshot requested while the socket was still connecting can be joined with them (or refetched).
  */
 import type { MessageSummary } from './inspect';
 import type { ModelChange } from './model';
@@ -71,6 +73,28 @@ export interface MessagesBatch {
   messages: MessageSummary[];
   /** Summaries of this window not sent (burst thinned); 0 normally. */
   skipped: number;
+}
+
+/**
+ * socket.io `subscribed` event: sent to a socket once, as it connects, right after it joined the
+ * broadcasts (before any `model` batch can reach it). It lets a browser use a model snapshot it
+ * requested before its socket was connected: that snapshot (read at `seq` S) plus the batches
+ * the socket gets is the whole model when `modelSeq` is not null, S >= `modelSeq` and
+ * S > `modelSkippedAt` (when not null); otherwise the browser fetches the snapshot again.
+ */
+export interface LiveSubscribed {
+  /**
+   * Every model change committed with an id above this reaches this socket in a `model` batch (the
+   * worker's last committed message id when the socket joined). Null when this worker cannot tell:
+   * it shares broadcasts with other workers over Redis, so batches it did not publish reach the socket.
+   */
+  modelSeq: number | null;
+  /**
+   * The last committed message id when the worker last skipped model changes (a `model` batch
+   * with `skipped`: a burst past the per-window cap, or hosts expired, which no message id
+   * orders); null when it never did. A snapshot read at a `seq` not above it may predate the skip.
+   */
+  modelSkippedAt: number | null;
 }
 
 /** socket.io `live` event: the socket's back-pressure state. */
@@ -162,6 +186,8 @@ export interface LiveServerEvents {
   live: (state: LiveSocketState) => void;
   /** Node agents' view: analyses, findings, convergence, BUM (coalesced per host within the window). */
   nodes: (update: NodesLiveUpdate) => void;
+  /** Once per connection, before any batch: where this socket's model batches start ({@link LiveSubscribed}). */
+  subscribed: (s: LiveSubscribed) => void;
   /** A toggle job as the worker just wrote it (every state change and step; not batched: jobs change rarely). */
   toggle: (job: ToggleJobView) => void;
 }

@@ -16,7 +16,6 @@ import { type RefObject, useEffect, useRef, useState } from 'react';
 import type { ModelSnapshot } from '@l2scope/domain';
 import { type Fleet, type FleetColourBy, type FleetOverlay, buildFleet, groupCounts, hostColour, hostSize } from '@/topology/fleet';
 import { type FleetLayout, fleetLayout, pointInBox } from '@/topology/fleet-layout';
-import { preloadLayout } from '@/topology/layout';
 import { type L2State, l2store } from '@/state/store';
 
 /** Live changes are folded into the graph at most this often. */
@@ -185,8 +184,6 @@ export function useFleetGraph(container: RefObject<HTMLDivElement | null>, colou
         drawnMarked = true;
         renderer.once('afterRender', () => performance.mark('l2scope:fleet-drawn'));
         renderer.refresh();
-        // the drill-down's layout engine, loaded while the operator looks at the fleet
-        setTimeout(preloadLayout, 0);
       }
     };
     const schedule = () => {

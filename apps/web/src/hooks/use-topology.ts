@@ -10,7 +10,7 @@ import { type Edge, type Node, type NodeChange, MarkerType, applyNodeChanges, us
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type HostCard, type TopologyGraph, type TunnelEdge, buildTopology } from '@/topology/graph';
 import { scopeSnapshot } from '@/topology/fleet-scope';
-import { type Point, layoutHosts } from '@/topology/layout';
+import { type Point, layoutHosts, packInOrder } from '@/topology/layout';
 import { useL2 } from '@/state/store';
 import { useAsOf, useAsOfModel } from './use-as-of';
 import { useDebounced } from './use-debounced';
@@ -58,7 +58,8 @@ export interface TopologyView {
 
 /**
  * Nodes and edges for the topology canvas.
- * @param scope host ids to draw (a fleet drill-down, at most DRILL_MAX_HOSTS); null: every host
+ * @param scope host ids to draw (a fleet drill-down, at most DRILL_MAX_HOSTS), packed in rows in
+ *   this order (`packInOrder`); null: every host, laid out by ELK (`layoutHosts`)
  */
 export function useTopology(scope: readonly string[] | null = null): TopologyView {
   const liveModel = useL2((s) => s.model.state);
@@ -85,12 +86,12 @@ export function useTopology(scope: readonly string[] | null = null): TopologyVie
   const aspect = useStore((s) => (s.width > 0 && s.height > 0 ? Math.round((s.width / s.height) * 4) / 4 : 1.75));
   const [layoutInput, setLayoutInput] = useState<{ key: string; cards: HostCard[]; aspect: number }>({ key: '', cards: [], aspect: 1.75 });
   if (layoutInput.key !== graph.layoutKey) setLayoutInput({ key: graph.layoutKey, cards, aspect });
-  // a drill-down is drawn at once (its hosts are fixed while it is open)
+  // a drill-down is drawn at once (its hosts are fixed while it is open), packed in its order
   const input = useDebounced(layoutInput, scope ? 0 : LAYOUT_DEBOUNCE_MS);
   const [positions, setPositions] = useState<{ map: Map<string, Point>; gen: number }>({ map: new Map(), gen: 0 });
   useEffect(() => {
     let cancelled = false;
-    layoutHosts(input.cards, input.aspect).then(
+    (scope ? Promise.resolve(packInOrder(input.cards, scope, input.aspect)) : layoutHosts(input.cards, input.aspect)).then(
       (map) => {
         if (!cancelled) setPositions((p) => ({ map, gen: p.gen + 1 }));
       },
@@ -99,7 +100,7 @@ export function useTopology(scope: readonly string[] | null = null): TopologyVie
     return () => {
       cancelled = true;
     };
-  }, [input]);
+  }, [input, scope]);
 
   // React Flow nodes: controlled, with user drags kept until the next layout
   const [nodes, setNodes] = useState<HostNodeType[]>([]);

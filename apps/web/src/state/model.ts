@@ -15,6 +15,7 @@
  */
 import {
   type HostView,
+  type LiveSubscribed,
   type ModelBatch,
   type ModelSnapshot,
   type NetworkView,
@@ -56,6 +57,17 @@ export function modelFromSnapshot(s: ModelSnapshot): ModelState {
  */
 export function joinSnapshot(hosts: ModelSnapshot, vteps: { seq: number; vteps: VtepEntries[] }): ModelSnapshot {
   return { seq: Math.min(hosts.seq, vteps.seq), hosts: hosts.hosts, networks: hosts.networks, vteps: vteps.vteps };
+}
+
+/**
+ * Whether a snapshot read at `seq` (the joined seq of both parts) before the socket was connected
+ * is whole once folded with the batches the socket got: every change after `seq` reaches the
+ * socket (`seq >= modelSeq`), and no change skipped by the worker (an expired host: no message id
+ * orders it) may postdate the read (`seq > modelSkippedAt`, unless it never skipped). False when the worker cannot tell
+ * (`modelSeq` null): the snapshot must be fetched again, connected.
+ */
+export function earlySnapshotWhole(seq: number, sub: LiveSubscribed): boolean {
+  return sub.modelSeq !== null && seq >= sub.modelSeq && (sub.modelSkippedAt === null || seq > sub.modelSkippedAt);
 }
 
 /**

@@ -49,6 +49,8 @@ export interface L2State {
     buffer: ModelBatch[];
     /** Batches were dropped at the buffer bound during this sync: the sync must start over. */
     overflowed: boolean;
+    /** `state` is a part of a sync's answer shown on the first load (`model/partial`), not yet a whole synced model. */
+    partial: boolean;
   };
   inspector: {
     filter: InspectorFilter;
@@ -105,7 +107,11 @@ export type L2Action =
   | { type: 'live/persisted'; stats: PersistedStats }
   | { type: 'model/syncStart'; gen: number }
   | { type: 'model/snapshot'; gen: number; snapshot: ModelSnapshot }
-  /** The hosts and networks of a large cloud, shown while its VTEP entries are on their way (live batches stay buffered). */
+  /**
+   * A model shown before its sync is done, live batches still buffered: the hosts and networks of a
+   * large cloud while its VTEP entries are on their way, or a snapshot requested before the socket
+   * was connected while its `subscribed` is awaited. On the first load only (or over another partial).
+   */
   | { type: 'model/partial'; gen: number; snapshot: ModelSnapshot }
   | { type: 'model/error'; gen: number; error: string }
   | { type: 'model/batch'; batch: ModelBatch }
@@ -138,7 +144,7 @@ export const MAX_BUFFERED_NODE_UPDATES = 1_000;
 export function initialState(): L2State {
   return {
     live: { socket: 'connecting', error: null, url: null, stats: null, persisted: null, modelSeq: 0, behind: false },
-    model: { state: EMPTY_MODEL, status: 'loading', error: null, syncing: true, gen: 0, buffer: [], overflowed: false },
+    model: { state: EMPTY_MODEL, status: 'loading', error: null, syncing: true, gen: 0, buffer: [], overflowed: false, partial: false },
     inspector: {
       filter: {},
       gen: 0,
@@ -231,12 +237,12 @@ export function reduce(s: L2State, a: L2Action): L2State {
     case 'model/snapshot': {
       if (a.gen !== s.model.gen) return s;
       const state = applyBuffered(modelFromSnapshot(a.snapshot), s.model.buffer);
-      return { ...s, model: { ...s.model, state, status: 'ready', error: null, syncing: false, buffer: [] } };
+      return { ...s, model: { ...s.model, state, status: 'ready', error: null, syncing: false, buffer: [], partial: false } };
     }
     case 'model/partial':
       // first load only: a resync keeps showing the whole model it had until the new one is whole
-      if (a.gen !== s.model.gen || !s.model.syncing || s.model.status === 'ready') return s;
-      return { ...s, model: { ...s.model, state: modelFromSnapshot(a.snapshot), status: 'ready', error: null } };
+      if (a.gen !== s.model.gen || !s.model.syncing || (s.model.status === 'ready' && !s.model.partial)) return s;
+      return { ...s, model: { ...s.model, state: modelFromSnapshot(a.snapshot), status: 'ready', error: null, partial: true } };
     case 'model/error':
       if (a.gen !== s.model.gen) return s;
       // keep showing the last model and keep buffering: the sync retries with a new generation

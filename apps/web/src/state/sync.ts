@@ -2,17 +2,21 @@
  * Keeps the store in step with the worker: the only module that does I/O for client state.
  *
  * Model protocol (no update lost, none applied twice out of order):
- * 1. subscribe to socket.io first; on every (re)connect start a resync: from then on live
- *    `model` batches are buffered;
+ * 1. subscribe to socket.io; on every (re)connect start a resync: from then on live `model`
+ *    batches are buffered;
  * 2. fetch `topology.snapshot({ vteps: false })` (the database projection's hosts and networks,
  *    with its `seq`) and `topology.vteps` (its VTEP entries, with theirs) at once; a large cloud
  *    (past the fleet threshold) shows its hosts as soon as they are in, live batches still buffered;
  * 3. join the parts at the lower `seq` (`joinSnapshot`), fold the buffered batches newer than it,
  *    then apply later batches directly (changes are absolute upserts/removals).
+ * The first load does not wait for the socket: step 2 starts with the connection. Such an early
+ * snapshot is shown at once (live batches buffered), but it may predate changes broadcast before
+ * the socket joined, so it is kept only when the connection's `subscribed` event (domain
+ * `LiveSubscribed`) says every change after its `seq` reaches the socket; else the sync runs
+ * again, connected (`confirmModel`).
  * A `model` batch with `skipped` > 0 (a burst past the worker's per-window cap, or hosts expired)
  * carries no changes: it starts a resync (step 2) instead.
- * If the worker cannot be reached, the snapshot is fetched anyway after a short wait so the
- * last persisted state shows.
+ * If the worker cannot be reached, the early snapshot shows the last persisted state.
  *
  * Inspector: first page via `messages.list` with the filters; live `messages` rows are
  * prepended when they match (structured filters client-side with the server's rules; with a
@@ -30,10 +34,10 @@
  * pages); a part once enabled stays in sync, so going back to a page shows current state at once.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { LiveServerEvents, MessageSummary, ToggleJobView } from '@l2scope/domain';
+import type { LiveServerEvents, LiveSubscribed, MessageSummary, ModelSnapshot, ToggleJobView } from '@l2scope/domain';
 import type { TrpcClient } from '../lib/trpc';
 import { type InspectorFilter, PAGE_SIZE, matchesStructured, needsServerMatch, normalizeFilter, sameFilter } from './inspector';
-import { joinSnapshot } from './model';
+import { earlySnapshotWhole, joinSnapshot } from './model';
 import type { L2Store } from './store';
 import { FLEET_THRESHOLD } from '../topology/fleet';
 
@@ -79,6 +83,14 @@ export class LiveSync {
   private everConnected = false;
   /** The offline fallback ran (the worker was not reachable at start): parts enabled later load at once. */
   private fallbackDone = false;
+  /** The current connection's `subscribed` event (null while connecting or disconnected). */
+  private subscribed: LiveSubscribed | null = null;
+  /**
+   * A model sync whose requests went out before the socket was connected (its generation, and its
+   * joined snapshot once in): it waits for the connection's `subscribed` to be confirmed or fetched
+   * again ({@link LiveSync.confirmModel}).
+   */
+  private early: { gen: number; snapshot: ModelSnapshot | null } | null = null;
   private readonly features = new Set<SyncFeature>();
 
   /**
@@ -99,7 +111,7 @@ export class LiveSync {
     const added = features.filter((f) => !this.features.has(f));
     for (const f of added) this.features.add(f);
     if (!this.socket || added.length === 0) return;
-    if (this.socket.connected || this.fallbackDone) for (const f of added) this.load(f, this.socket.connected);
+    for (const f of added) if (this.socket.connected || this.fallbackDone || f === 'model') this.load(f, this.socket.connected);
   }
 
   /** Whether a part is kept in sync. */
@@ -123,6 +135,7 @@ export class LiveSync {
     this.fallbackDone = false;
     const origin = this.origin();
     const { dispatch } = this.store;
+    mark('l2scope:live-start');
     dispatch({ type: 'live/socket', socket: 'connecting', url: `${origin}${LIVE_PATH}` });
     const socket: Socket<LiveServerEvents> = io(origin, {
       path: LIVE_PATH,
@@ -135,11 +148,24 @@ export class LiveSync {
     socket.on('connect', () => {
       mark('l2scope:live-connected');
       this.everConnected = true;
+      this.subscribed = null;
       dispatch({ type: 'live/socket', socket: 'connected', error: null });
-      // what was missed while away (or before the subscription) comes from the database
-      for (const f of this.features) this.load(f, true);
+      // what was missed while away (or before the subscription) comes from the database; a model
+      // sync requested before the connection waits for its `subscribed` instead
+      for (const f of this.features) if (f !== 'model' || !this.early) this.load(f, true);
+      // a worker that sends no `subscribed` (an older one): fetch the model again, connected
+      const early = this.early?.gen;
+      if (early !== undefined)
+        this.later(OFFLINE_FALLBACK_MS, () => {
+          if (this.early?.gen === early && !this.subscribed && this.socket?.connected) void this.resyncModel();
+        });
+    });
+    socket.on('subscribed', (sub) => {
+      this.subscribed = sub;
+      this.confirmModel();
     });
     socket.on('disconnect', (reason) => {
+      this.subscribed = null;
       dispatch({ type: 'live/socket', socket: 'disconnected', error: reason });
       dispatch({ type: 'live/behind', behind: false });
       void this.loadPersistedStats();
@@ -166,16 +192,20 @@ export class LiveSync {
     });
 
     void this.loadPersistedStats();
+    // the model's requests go out with the socket's connection, not after it (the first paint)
+    if (this.features.has('model')) void this.resyncModel();
     this.later(OFFLINE_FALLBACK_MS, () => {
       if (this.everConnected) return;
       this.fallbackDone = true;
-      for (const f of this.features) this.load(f, false);
+      for (const f of this.features) if (f !== 'model' || !this.early) this.load(f, false);
     });
   }
 
   /** Disconnect and drop pending timers. */
   stop(): void {
     this.stopped = true;
+    this.early = null;
+    this.subscribed = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.socket?.removeAllListeners();
@@ -244,6 +274,10 @@ export class LiveSync {
   private async resyncModel(): Promise<void> {
     const gen = this.store.getState().model.gen + 1;
     this.store.dispatch({ type: 'model/syncStart', gen });
+    // sent before the socket is connected, the answer may miss changes broadcast before the socket
+    // joined: it is shown, and confirmed (or fetched again) once the connection's `subscribed` is in
+    const early = !this.socket?.connected;
+    this.early = early ? { gen, snapshot: null } : null;
     try {
       // two requests at once: the hosts and networks (a large cloud's first picture: the fleet view
       // needs nothing else), and the VTEP entries (90% of a fleet's rows and bytes)
@@ -255,16 +289,53 @@ export class LiveSync {
       mark('l2scope:snapshot-folded');
       const rest = await vtepsReq;
       mark('l2scope:vteps-received');
-      this.store.dispatch({ type: 'model/snapshot', gen, snapshot: joinSnapshot(first, rest) });
+      const snapshot = joinSnapshot(first, rest);
+      if (early) {
+        if (this.early?.gen !== gen) return; // a newer sync took over
+        this.store.dispatch({ type: 'model/partial', gen, snapshot });
+        mark('l2scope:vteps-folded');
+        this.early = { gen, snapshot };
+        this.confirmModel();
+        return;
+      }
+      this.store.dispatch({ type: 'model/snapshot', gen, snapshot });
       mark('l2scope:vteps-folded');
-      const m = this.store.getState().model;
-      if (m.gen === gen && m.overflowed) void this.resyncModel();
+      this.afterSnapshot(gen);
     } catch (err) {
+      if (this.early?.gen === gen) this.early = null;
       this.store.dispatch({ type: 'model/error', gen, error: message(err) });
       this.later(RETRY_MS, () => {
         if (this.store.getState().model.gen === gen) void this.resyncModel();
       });
     }
+  }
+
+  /** After a snapshot was folded: start over if the buffer overflowed meanwhile. */
+  private afterSnapshot(gen: number): void {
+    const m = this.store.getState().model;
+    if (m.gen === gen && m.overflowed) void this.resyncModel();
+  }
+
+  /**
+   * An early model sync (requested before the socket was connected) meets the connection's
+   * `subscribed`: its snapshot, read at `seq` S, plus the batches buffered since the connection is
+   * the whole model when S >= `modelSeq` (every change after S reached the socket) and S >
+   * `modelSkippedAt` (no skipped change, such as an expired host, may postdate the read). Then the
+   * buffered batches are folded in; otherwise the model is fetched again, the socket connected.
+   * No-op until both the snapshot and `subscribed` are in.
+   */
+  private confirmModel(): void {
+    const early = this.early;
+    const sub = this.subscribed;
+    if (!early?.snapshot || !sub || !this.socket?.connected) return;
+    this.early = null;
+    if (this.store.getState().model.gen !== early.gen) return;
+    if (!earlySnapshotWhole(early.snapshot.seq, sub)) {
+      void this.resyncModel();
+      return;
+    }
+    this.store.dispatch({ type: 'model/snapshot', gen: early.gen, snapshot: early.snapshot });
+    this.afterSnapshot(early.gen);
   }
 
   private async resyncNodes(): Promise<void> {

@@ -27,11 +27,6 @@ let elk: Promise<ElkEngine> | null = null;
 /** ELK (~1.5 MB) is loaded on the first layout, not with the page. */
 const engine = () => (elk ??= import('elkjs/lib/elk.bundled.js').then(({ default: ELK }) => new ELK()));
 
-/** Load the layout engine ahead of its first use (the fleet view does, so a drill-down does not wait for it). */
-export function preloadLayout(): void {
-  void engine();
-}
-
 /**
  * Top-left positions for the cards (React Flow's node positions).
  * @param aspect width / height of the canvas: the target shape of a packed (large) layout
@@ -61,6 +56,33 @@ export async function layoutHosts(input: readonly HostCard[], aspect = 1.7): Pro
   const out = new Map<string, Point>();
   for (const [id, p] of top) out.set(id, { x: p.x - box.minX, y: p.y - box.minY });
   for (const [id, p] of rest) out.set(id, { x: p.x - restBox.minX, y: p.y - restBox.minY + box.maxY - box.minY + 240 });
+  return out;
+}
+
+/**
+ * Cards packed in rows, in the order of `order` (ids; cards not in it follow, by id), the rows
+ * as long as makes the picture about `aspect` (width / height) wide: the first card top left.
+ * Pure and O(cards), no ELK: a fleet drill-down's picture (the clicked host, then its neighbours
+ * by networks shared). A stress layout of 40 hosts and their networks (a few hundred nodes) took
+ * seconds of the page's main thread (measured by the perf script).
+ * @returns top-left positions (React Flow's node positions)
+ */
+export function packInOrder(input: readonly HostCard[], order: readonly string[], aspect = 1.7): Map<string, Point> {
+  const rank = new Map(order.map((id, i) => [id, i]));
+  const cards = input
+    .map((c) => ({ id: c.id, width: c.width, height: layoutSlot(c.height) }))
+    .sort((a, b) => (rank.get(a.id) ?? Infinity) - (rank.get(b.id) ?? Infinity) || a.id.localeCompare(b.id));
+  const out = new Map<string, Point>();
+  if (cards.length === 0) return out;
+  const cellW = Math.max(...cards.map((c) => c.width)) + GAP_X;
+  const meanH = cards.reduce((sum, c) => sum + c.height, 0) / cards.length + GAP_Y;
+  const cols = Math.max(1, Math.min(cards.length, Math.round(Math.sqrt((cards.length * aspect * meanH) / cellW))));
+  let y = 0;
+  for (let row = 0; row * cols < cards.length; row++) {
+    const line = cards.slice(row * cols, (row + 1) * cols);
+    line.forEach((c, i) => out.set(c.id, { x: i * cellW, y }));
+    y += Math.max(...line.map((c) => c.height)) + GAP_Y;
+  }
   return out;
 }
 

@@ -221,13 +221,14 @@ function Legend() {
 function TopologyCanvas({ scope }: { scope: readonly string[] | null }) {
   const { nodes, edges, graph, layoutGen, onNodesChange } = useTopology(scope);
   // the drill-down's cards are on screen: the end of a fleet click (the perf script reads it)
-  // and the first picture of the whole topology (first useful paint of a small cloud)
-  const cardCount = nodes.length;
+  // and the first picture of the whole topology (first useful paint of a small cloud); a card
+  // waiting for its first position is hidden, so every card shown means every card laid out
+  const drawn = layoutGen > 0 && nodes.length > 0 && !nodes.some((n) => n.hidden);
   useEffect(() => {
-    if (layoutGen === 0 || cardCount === 0) return;
+    if (!drawn) return;
     const name = scope ? 'l2scope:drill-drawn' : 'l2scope:topology-drawn';
     if (scope || performance.getEntriesByName(name).length === 0) requestAnimationFrame(() => performance.mark(name));
-  }, [scope, layoutGen, cardCount]);
+  }, [scope, layoutGen, drawn]);
   const status = useL2((s) => s.model.status);
   const error = useL2((s) => s.model.error);
 
