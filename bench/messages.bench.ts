@@ -84,8 +84,13 @@ async function time(name: string, runs: number, fn: () => Promise<number>): Prom
   return { name, p50: pct(ms, 50), p95: pct(ms, 95), rows };
 }
 
-/** Store `total` messages: SEED through insertMessages, the rest as shifted SQL copies. */
-async function load(db: Db, provider: DbProvider, total: number): Promise<void> {
+/**
+ * Store `total` messages in `db` (migrated, empty): {@link SEED} of a 1000-host fleet through the
+ * worker's insert (`insertMessages`), the rest as SQL copies shifted in id and time (one every
+ * 10 ms), then ANALYZE. Hosts are `compute-0000`..`compute-0999` (`hostOf`). Also the input of the
+ * inspector's performance script (e2e/perf/inspector.perf.ts).
+ */
+export async function storeFleetMessages(db: Db, provider: DbProvider, total: number): Promise<void> {
   const templates = fleetMessages(1000, 19);
   for (const batch of messageRows(templates, SEED, { hosts: HOSTS, start: START, undecodableEvery: 997 }, 1000))
     await db.$transaction((tx) => insertMessages(tx, provider, batch), { maxWait: 120_000, timeout: 300_000 });
@@ -141,7 +146,7 @@ export async function runMessagesBench(provider: DbProvider, total = 1_000_000, 
   const db = await openDb(url);
   try {
     const t0 = performance.now();
-    await load(db, provider, total);
+    await storeFleetMessages(db, provider, total);
     const loadSeconds = (performance.now() - t0) / 1000;
     const probe = total >> 1;
     const baseline = await time('primary-key lookup (messages.get)', runs, async () => ((await messageDetail(db, probe)) ? 1 : 0));

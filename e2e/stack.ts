@@ -120,12 +120,17 @@ export interface Stack {
  * (`--node-amqp`), so a capture can still be replayed in-process.
  * `nodeHosts` replaces {@link FIXTURE_NODE_HOSTS} as the hosts given a node agent user (e.g. the DVR lab's `ovs1`..`ovs3`).
  * `workerArgs` are passed on (e.g. `--replay fixtures/lab3.jsonl --speed 0`).
+ * `prepare` fills the migrated database before the worker and the web server start (e.g. a million
+ * stored messages for the inspector's performance script).
  */
-export async function startStack(opts: { amqp?: boolean; nodeAmqp?: boolean; workerArgs?: string[]; nodeHosts?: readonly string[] } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { amqp?: boolean; nodeAmqp?: boolean; workerArgs?: string[]; nodeHosts?: readonly string[]; prepare?: (databaseUrl: string) => Promise<void> } = {},
+): Promise<Stack> {
   // migrated up front (SQLite: a copy of testkit's migrated template): the worker finds every
   // migration recorded and starts without the schema engine, and the login can be seeded at once
   const db = await createTestDatabase(undefined, { migrated: migrate });
   await seedLogin(db.url);
+  await opts.prepare?.(db.url);
   const vhost = opts.amqp || opts.nodeAmqp ? await createTestVhost('l2scope-e2e') : null;
   const livePort = await freePort();
   const webPort = await freePort();
