@@ -3,7 +3,7 @@
  * Every delete runs in bounded batches (at most `batch` rows a statement, each its own short
  * transaction), oldest first, on indexed columns (Message.id / receivedAt, ConvergenceSample.seenAt,
  * Finding.resolvedAt, TapGap.endedAt, NodeState.receivedAt, HostAnalysisState.at, BumState.to,
- * L3Agent.lastReportAt),
+ * L3Agent.lastReportAt, BumHistory.id / receivedAt),
  * so a prune never holds a long lock and the worker's batch commits interleave with it.
  *
  * What is pruned, by what:
