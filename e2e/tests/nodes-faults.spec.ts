@@ -132,6 +132,7 @@ test('step 1: a deleted flood entry is missing_flood on controller, toward compu
   await expect(topo.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toBeAttached();
   // a later BUM report (Lab3: no BUM at all) replaces the live one; history keeps the earlier
   await nodes.bum(BUM.late);
+  await overview.getByTestId('host-filter-clear').click();
   await expect(overview.locator('[data-testid="overview-host-row"][data-host="compute1"] [data-testid="host-bum-tx"]')).toHaveAttribute(
     'data-bum-fps',
     txFps(BUM.late),
