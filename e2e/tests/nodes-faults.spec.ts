@@ -5,11 +5,14 @@
  * reload): each fault is flagged with its class, the host, the MAC / VTEP and the row highlighted,
  * and cleared when undone. Then history: the host page and the overview as of T (`?at=`, the
  * slider moved with the keyboard), the topology as of T (drift badges, flood edges) and "Changes
- * between T1 and T2" (`?to=`).
+ * between T1 and T2" (`?to=`). compute1's node agent also sends BUM reports, metered from real
+ * underlay captures: Lab2's (ARP crossing the tunnel) before step 1, Lab3's (none) after step 2;
+ * as of step 1 the overview and the topology show Lab2's rates.
  * `HISTORY_SCREENSHOT=<path>` also writes the overview as of the oldest message (docs/history.png).
  */
 import { type Page, expect, test } from '@playwright/test';
-import { bundleSnapshots, nodePublisher, stepUntil, analysedNetwork } from '../nodes';
+import { type BumReport, bumTotal } from '@l2scope/domain';
+import { bumReportOf, bundleSnapshots, nodePublisher, stepUntil, analysedNetwork } from '../nodes';
 import { type Stack, root, startStack } from '../stack';
 
 type Step =
@@ -27,6 +30,15 @@ type Step =
   | '11-fault-learned-unknown-mac'
   | '12-undone-learned';
 const LIVE = { timeout: 15_000 };
+/** compute1's BUM reports: Lab2's (no ARP responder: ARP broadcasts cross the tunnel) before step 1, Lab3's after step 2. */
+const BUM = { early: bumReportOf('fixtures/bum/lab2', 'compute1', '10.0.20.12'), late: bumReportOf('fixtures/bum/lab3', 'compute1', '10.0.20.12') };
+/** BUM frames/s a report says its host sent (to `remote` on VNI 649, or in all), as the page prints `data-bum-fps`. */
+function txFps(r: BumReport, remote?: string): string {
+  const n = r.flows
+    .filter((f) => f.direction === 'tx' && (remote === undefined || (f.vni === 649 && f.remoteVtep === remote)))
+    .reduce((a, f) => a + bumTotal(f), 0);
+  return (n / r.seconds).toFixed(3);
+}
 
 let stack: Stack;
 let nodes: Awaited<ReturnType<typeof nodePublisher>>;
@@ -79,6 +91,13 @@ test('step 1: a deleted flood entry is missing_flood on controller, toward compu
   await topo.goto(stack.webUrl);
   await expect(topo.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
   await openHost(page, 'controller');
+  // compute1's BUM report of before the fault, stored once the live overview shows it
+  await nodes.bum(BUM.early);
+  await expect(overview.locator('[data-testid="overview-host-row"][data-host="compute1"] [data-testid="host-bum-tx"]')).toHaveAttribute(
+    'data-bum-fps',
+    txFps(BUM.early),
+    LIVE,
+  );
   times.before = new Date().toISOString();
 
   await publishStep('1-fault-flood-deleted');
@@ -111,6 +130,14 @@ test('step 1: a deleted flood entry is missing_flood on controller, toward compu
   await expect(topo.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
   await expect(topo.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
   await expect(topo.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toBeAttached();
+  // a later BUM report (Lab3: no BUM at all) replaces the live one; history keeps the earlier
+  await nodes.bum(BUM.late);
+  await overview.getByTestId('host-filter-clear').click();
+  await expect(overview.locator('[data-testid="overview-host-row"][data-host="compute1"] [data-testid="host-bum-tx"]')).toHaveAttribute(
+    'data-bum-fps',
+    txFps(BUM.late),
+    LIVE,
+  );
 });
 
 test('step 3: a MAC nobody announced is a stale_entry on compute1 (row held only); step 4 clears it', async ({ page }) => {
@@ -264,6 +291,12 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await expect(page.getByTestId('flood-count-missing')).toHaveAttribute('data-count', '1');
   await expect(page.getByTestId('overview-host-row')).toHaveCount(hosts.length);
   await expect(page.locator('[data-testid="overview-host-row"][data-host="controller"]')).toHaveAttribute('data-drift', '1');
+  // compute1's BUM rate of T: its report of before step 1, not the later one the live overview shows
+  expect(txFps(BUM.early)).not.toBe(txFps(BUM.late));
+  await expect(page.locator('[data-testid="overview-host-row"][data-host="compute1"] [data-testid="host-bum-tx"]')).toHaveAttribute(
+    'data-bum-fps',
+    txFps(BUM.early),
+  );
   await expect(page.getByTestId('host-link-controller')).toHaveAttribute('href', `/hosts/controller?at=${encodeURIComponent(times.fault)}`);
   // Home: the oldest retained message (the capture's first: controller's report_state), exact; the
   // changes from it to the repair are the rest of the replay (how much of it shares that millisecond varies)
@@ -319,6 +352,8 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await expect(page.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toBeAttached(LIVE);
   await expect(page.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
   await expect(page.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.13`)).toBeAttached();
+  // compute1's flood edge to controller carries the BUM rate of T
+  await expect(page.getByTestId(`edge-flood-${network}-10.0.20.12-10.0.20.11`)).toHaveAttribute('data-bum-fps', txFps(BUM.early, '10.0.20.11'), LIVE);
   await page.goto(`${stack.webUrl}/?at=${encodeURIComponent(times.undone)}`);
   await expect(page.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
   await expect(page.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toBeAttached(LIVE);

@@ -36,8 +36,8 @@ export interface NodeStore {
   touchFindings(ids: readonly number[], at: Date): Promise<void>;
   /** Upsert hosts' latest full snapshots. */
   saveSnapshots(snapshots: readonly FullNodeSnapshot[], receivedAt: Date): Promise<void>;
-  /** Upsert hosts' latest BUM reports. */
-  saveBumReports(reports: readonly BumReport[]): Promise<void>;
+  /** Upsert hosts' latest BUM reports, received at `receivedAt`, and append them to the BUM history. */
+  saveBumReports(reports: readonly BumReport[], receivedAt: Date): Promise<void>;
   /** Append convergence samples, then drop those seen before `keepAfter`. */
   addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void>;
   /** Upsert hosts' convergence counts (pending, timed out, already held) as of `at`. */

@@ -504,7 +504,7 @@ export class HostMonitor extends EventEmitter<HostMonitorEvents> {
     this.enqueue(
       async () => {
         await this.opts.store.saveSnapshots(snaps, new Date());
-        await this.opts.store.saveBumReports(reports);
+        await this.opts.store.saveBumReports(reports, new Date());
         if (refused) await this.opts.store.saveNodeRefusals(refused);
         await this.writeSamples(samples);
       },

@@ -162,8 +162,8 @@ export class PrismaStore implements BatchSink, TapGapStore, NodeStore, Retention
     return saveNodeSnapshots(this.db, snapshots, receivedAt);
   }
 
-  saveBumReports(reports: readonly BumReport[]): Promise<void> {
-    return saveBumReports(this.db, reports);
+  saveBumReports(reports: readonly BumReport[], receivedAt: Date): Promise<void> {
+    return saveBumReports(this.db, reports, receivedAt);
   }
 
   addConvergenceSamples(samples: readonly ConvergenceSample[], keepAfter: Date): Promise<void> {

@@ -49,10 +49,10 @@ class HeldStore extends PrismaStore {
   bumGate = gate();
   analysisGate = gate();
 
-  override async saveBumReports(reports: readonly BumReport[]): Promise<void> {
-    if (reports.length === 0) return super.saveBumReports(reports);
+  override async saveBumReports(reports: readonly BumReport[], receivedAt: Date): Promise<void> {
+    if (reports.length === 0) return super.saveBumReports(reports, receivedAt);
     await this.bumGate.wait();
-    await super.saveBumReports(reports);
+    await super.saveBumReports(reports, receivedAt);
     this.log.push(`bum committed ${reports.map((r) => r.host).join(',')}`);
   }
 

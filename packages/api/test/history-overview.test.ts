@@ -3,12 +3,14 @@
  * then three reports of its real kernel snapshots (baseline, controller's flood entry to compute1
  * deleted, undone), each analysed and stored at its own time. The drift per host and per class as
  * of T is that of the report made by T; so are a network's flood lists as of T (`history.network`).
+ * BUM reports metered from the labs' real underlay captures (Lab2 at t(12), then Lab3's compute1 at
+ * t(22)): as of T each host's last one, in the live procedures' shape (`history.host` too).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FullNodeSnapshot, snapshotsFromBundle } from '@l2scope/domain';
-import { type Caller, type SeededApi, fixtureRecords, repoRoot, seededApi } from './seed';
+import { type Caller, type SeededApi, fixtureBumReport, fixtureRecords, repoRoot, seededApi } from './seed';
 
 const records = fixtureRecords('faults.jsonl');
 const end = records[records.length - 1]!.ts.getTime();
@@ -22,6 +24,9 @@ function step(name: string, at: Date): FullNodeSnapshot[] {
   return snapshotsFromBundle(files, { takenAt: at.getTime() }).snapshots;
 }
 
+const lab2 = { controller: fixtureBumReport('lab2', 'controller', '10.0.20.11'), compute1: fixtureBumReport('lab2', 'compute1', '10.0.20.12') };
+const lab3 = { compute1: fixtureBumReport('lab3', 'compute1', '10.0.20.12') };
+
 let suite: SeededApi;
 let api: Caller;
 
@@ -31,6 +36,8 @@ beforeAll(async () => {
     await seed.nodes(step('0-baseline', t(10)), t(10));
     await seed.nodes(step('1-fault-flood-deleted', t(20)), t(20));
     await seed.nodes(step('2-undone-flood', t(30)), t(30));
+    await seed.bum([lab2.controller, lab2.compute1], t(12));
+    await seed.bum([lab3.compute1], t(22));
   });
   ({ api } = suite);
 });
@@ -66,6 +73,20 @@ describe('history.overview', () => {
     }
   });
 
+  it("per host its last BUM report received by T, in nodes.overview's shape; as of now, nodes.overview's reports", async () => {
+    const bum = async (at: Date) => (await api.history.overview({ at: at.toISOString() })).bum;
+    expect(await bum(t(11))).toEqual([]);
+    expect(await bum(t(15))).toEqual([
+      { host: 'compute1', report: lab2.compute1 },
+      { host: 'controller', report: lab2.controller },
+    ]);
+    expect(await bum(t(25))).toEqual([
+      { host: 'compute1', report: lab3.compute1 },
+      { host: 'controller', report: lab2.controller },
+    ]);
+    expect(await bum(new Date())).toEqual((await api.nodes.overview()).bum);
+  });
+
   it('before the first report no host has a line; a malformed time is refused', async () => {
     expect((await api.history.overview({ at: t(5).toISOString() })).hosts).toEqual([]);
     await expect(api.history.overview({ at: 'yesterday' })).rejects.toThrow();
@@ -92,7 +113,15 @@ describe('history.network', () => {
       ['controller', ['10.0.20.13'], ['10.0.20.12']],
     ]);
     expect(fault.hosts.find((h) => h.host === 'controller')!.drift.map((d) => d.class)).toEqual(['missing_flood']);
-    expect(fault.hosts.every((h) => h.bum === null)).toBe(true);
+    // each member's last BUM report by T (compute2 sent none), as nodes.network gives the latest
+    expect(fault.hosts.map((h) => [h.host, h.bum])).toEqual([
+      ['compute1', lab3.compute1],
+      ['compute2', null],
+      ['controller', lab2.controller],
+    ]);
+    expect((await api.history.network({ network: NET, at: t(15).toISOString() })).hosts[0]!.bum).toEqual(lab2.compute1);
+    const live = await api.nodes.network({ network: NET });
+    expect((await api.history.network({ network: NET, at: new Date().toISOString() })).hosts.map((h) => h.bum)).toEqual(live.hosts.map((h) => h.bum));
     for (const at of [t(15), t(35)]) {
       expect(floods(await api.history.network({ network: NET, at: at.toISOString() }))).toEqual([
         ['compute1', ['10.0.20.11', '10.0.20.13'], []],
@@ -105,5 +134,16 @@ describe('history.network', () => {
   it('before the first report no host floods; an unknown network is NOT_FOUND', async () => {
     expect((await api.history.network({ network: NET, at: t(5).toISOString() })).hosts).toEqual([]);
     await expect(api.history.network({ network: 'nope', at: t(25).toISOString() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('history.host', () => {
+  it("the host's last BUM report received by T, as nodes.host gives the latest; none before its first", async () => {
+    const bum = async (at: Date) => (await api.history.host({ host: 'compute1', at: at.toISOString() })).bum;
+    expect(await bum(t(11))).toBeNull();
+    expect(await bum(t(21))).toEqual(lab2.compute1);
+    expect(await bum(t(25))).toEqual(lab3.compute1);
+    expect(await bum(new Date())).toEqual((await api.nodes.host({ host: 'compute1' })).bum);
+    expect((await api.history.host({ host: 'compute2', at: t(25).toISOString() })).bum).toBeNull();
   });
 });

@@ -85,7 +85,7 @@ beforeAll(async () => {
   seed = suite.seed;
   const provider = dbProvider(suite.db.url);
   for (const h of ['compute1', 'compute2', 'controller']) {
-    await saveBumReports(seed.db, [bum(h)]);
+    await saveBumReports(seed.db, [bum(h)], new Date());
     await addConvergenceSamples(seed.db, provider, samples(h, 5), new Date(0));
   }
   await openFinding(seed.db, finding('net-1', 649, ['compute1', 'controller']), new Date());
@@ -117,7 +117,7 @@ describe('nodes.overview at scale', () => {
       }),
       at,
     );
-    await saveBumReports(seed.db, names.map(bum));
+    await saveBumReports(seed.db, names.map(bum), new Date());
     await addConvergenceSamples(
       seed.db,
       provider,

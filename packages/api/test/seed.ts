@@ -2,16 +2,31 @@
  * A test database filled the way the worker fills it, without the worker: messages decoded and
  * folded into a domain `ClusterModel`, then committed through packages/db's repositories (one
  * batch per call, like the pipeline's), node snapshots analysed by the domain's `analyzeNodes`
- * and stored through the node-state and host-analysis repositories. `seededApi` wraps the whole
+ * and stored through the node-state and host-analysis repositories, BUM reports metered from the
+ * labs' real underlay captures stored as the worker stores them. `seededApi` wraps the whole
  * set-up of a suite: a fresh database, filled, and a signed-in viewer's tRPC caller on it.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Counters, type Db, type MessageRecord, closeDb, commitBatch, dbProvider, openDb, saveHostAnalyses, saveNodeSnapshots } from '@l2scope/db';
+import {
+  type Counters,
+  type Db,
+  type MessageRecord,
+  closeDb,
+  commitBatch,
+  dbProvider,
+  openDb,
+  saveBumReports,
+  saveHostAnalyses,
+  saveNodeSnapshots,
+} from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
 import {
   type AmqpProperties,
+  BumFdb,
+  BumMeter,
+  type BumReport,
   ClusterModel,
   type FullNodeSnapshot,
   analyzeNodes,
@@ -19,6 +34,7 @@ import {
   messageRefs,
   messageSearchText,
   parseCapture,
+  readPcap,
   redactSecrets,
   snapshotsFromBundle,
 } from '@l2scope/domain';
@@ -31,6 +47,30 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The records of a capture under fixtures/ (e.g. `lab2.jsonl`), parsed. */
 export function fixtureRecords(name: string): ReturnType<typeof parseCapture>['records'] {
   return parseCapture(readFileSync(path.join(repoRoot, 'fixtures', name), 'utf8')).records;
+}
+
+/**
+ * `host`'s BUM report as its node agent makes it (domain `BumMeter`), metered from a lab's real
+ * underlay capture (fixtures/bum/<lab>/<host>-ul0.pcap) with the host's FDB of the same bundle.
+ */
+export function fixtureBumReport(lab: string, host: string, vtep: string): BumReport {
+  const dir = path.join(repoRoot, 'fixtures/bum', lab);
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(dir, f), 'utf8');
+  const snap = snapshotsFromBundle(files).snapshots.find((x) => x.host === host)!;
+  const { header, records } = readPcap(readFileSync(path.join(dir, `${host}-ul0.pcap`)));
+  const meter = new BumMeter({
+    host,
+    instance: 'test',
+    vtep,
+    iface: 'ul0',
+    udpPort: 8472,
+    linktype: header.linktype,
+    fdb: BumFdb.fromSnapshot(snap),
+    startMs: records[0]!.tsMs,
+  });
+  for (const r of records) meter.offer(r);
+  return meter.report(records[records.length - 1]!.tsMs + 1);
 }
 
 /** One AMQP message as the worker's tap or replay delivers it. */
@@ -107,6 +147,11 @@ export class Seeder {
         .map(([host, ha]) => ({ host, driftCount: ha.drift.length, json: JSON.stringify(ha) })),
       at,
     );
+  }
+
+  /** Store BUM reports received at `at`, as the worker does (the latest per host and the history). */
+  bum(reports: readonly BumReport[], at = new Date()): Promise<void> {
+    return saveBumReports(this.db, reports, at);
   }
 
   close(): Promise<void> {

@@ -3,16 +3,22 @@
  * stores it, then node snapshots of three steps (baseline, a deleted flood entry on controller,
  * undone) with their analyses, written through the live path (`saveNodeSnapshots`,
  * `saveHostAnalyses`). A host page as of T shows the held state and drift of T; an unchanged
- * report adds no row; retention keeps each host's last row before its cutoff.
+ * report adds no row; retention keeps each host's last row before its cutoff. BUM reports metered
+ * from the labs' real underlay captures (fixtures/bum: Lab2, ARP crossing the tunnel, then Lab3,
+ * none) are stored as the worker stores them (`saveBumReports`) and read back as of T.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import {
+  BumFdb,
+  BumMeter,
+  type BumReport,
   ClusterModel,
   type FullNodeSnapshot,
   analyzeNodes,
+  readPcap,
   decodeMessage,
   messageRefs,
   messageSearchText,
@@ -23,10 +29,15 @@ import {
   type Db,
   type MessageRecord,
   addConvergenceSamples,
+  bumReportOf,
   commitBatch,
+  pruneBumHistory,
   pruneHeldHistory,
+  pruneRetention,
   readNodeHostAt,
+  readNodeNetworkAt,
   readNodesOverviewAt,
+  saveBumReports,
   saveHostAnalyses,
   saveNodeSnapshots,
 } from '../src/index';
@@ -54,6 +65,27 @@ function step(name: string, seq: number, takenAt: Date): FullNodeSnapshot[] {
   const files: Record<string, string> = {};
   for (const f of readdirSync(dir)) if (statSync(path.join(dir, f)).isFile()) files[f] = readFileSync(path.join(dir, f), 'utf8');
   return snapshotsFromBundle(files).snapshots.map((s) => ({ ...s, instance: 'test', seq, takenAt: takenAt.toISOString() }));
+}
+
+/** `host`'s BUM report metered (domain `BumMeter`) from a lab's real underlay capture, fixtures/bum/<lab>/<host>-ul0.pcap, as its node agent makes it. */
+function bumReport(lab: string, host: string, vtep: string): BumReport {
+  const dir = path.join(FIXTURES, 'bum', lab);
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(dir, f), 'utf8');
+  const snap = snapshotsFromBundle(files).snapshots.find((x) => x.host === host)!;
+  const { header, records } = readPcap(readFileSync(path.join(dir, `${host}-ul0.pcap`)));
+  const meter = new BumMeter({
+    host,
+    instance: 'test',
+    vtep,
+    iface: 'ul0',
+    udpPort: 8472,
+    linktype: header.linktype,
+    fdb: BumFdb.fromSnapshot(snap),
+    startMs: records[0]!.tsMs,
+  });
+  for (const r of records) meter.offer(r);
+  return meter.report(records[records.length - 1]!.tsMs + 1);
 }
 
 eachProvider('held_history', (provider, opened) => {
@@ -85,6 +117,9 @@ eachProvider('held_history', (provider, opened) => {
     await report('1-fault-flood-deleted', 3, t(20));
     await report('2-undone-flood', 4, t(30));
   });
+
+  const lab2 = { controller: bumReport('lab2', 'controller', '10.0.20.11'), compute1: bumReport('lab2', 'compute1', '10.0.20.12') };
+  const lab3 = { compute1: bumReport('lab3', 'compute1', '10.0.20.12') };
 
   it('a host as of T: the held rows and the drift of T, next to what l2pop had told it', async () => {
     const before = await readNodeHostAt(db, 'controller', t(17));
@@ -165,5 +200,70 @@ eachProvider('held_history', (provider, opened) => {
     // T after the cutoff is still exact
     expect((await readNodeHostAt(db, 'controller', t(26)))?.analysis?.drift.map((d) => d.class)).toEqual(['missing_flood']);
     expect((await readNodeHostAt(db, 'compute2', t(26)))?.analysis?.drift).toEqual([]);
+  });
+
+  it('BUM reports as of T: a history row per report, per host its last one received at or before T, on the host page, the overview and the network', async () => {
+    // Lab2 (no ARP responder: ARP requests cross the tunnel) at t(12), then Lab3's compute1 (none) at t(22)
+    expect(lab2.compute1.flows.some((f) => f.direction === 'tx' && f.broadcast > 0)).toBe(true);
+    expect(lab3.compute1.flows.every((f) => f.broadcast + f.multicast + f.unknownUnicast === 0)).toBe(true);
+    await saveBumReports(db, [lab2.controller, lab2.compute1], t(12));
+    await saveBumReports(db, [lab3.compute1], t(22));
+    expect(await db.bumHistory.count()).toBe(3);
+    expect(await db.bumHistory.count({ where: { host: 'compute1' } })).toBe(2);
+    // the latest-only row is the last one, as before
+    expect(await bumReportOf(db, 'compute1')).toEqual(lab3.compute1);
+
+    expect((await readNodeHostAt(db, 'compute1', t(11)))?.bum).toBeNull();
+    expect((await readNodeHostAt(db, 'compute1', t(12)))?.bum).toEqual(lab2.compute1);
+    expect((await readNodeHostAt(db, 'compute1', t(21)))?.bum).toEqual(lab2.compute1);
+    expect((await readNodeHostAt(db, 'compute1', t(22)))?.bum).toEqual(lab3.compute1);
+    // controller sent no report after t(12): that one is its last as of t(25)
+    expect((await readNodeHostAt(db, 'controller', t(25)))?.bum).toEqual(lab2.controller);
+
+    const hosts = (o: { bum: { host: string; report: BumReport }[] }) => o.bum.map((b) => [b.host, b.report]);
+    expect(hosts(await readNodesOverviewAt(db, t(5)))).toEqual([]);
+    expect(hosts(await readNodesOverviewAt(db, t(17)))).toEqual([
+      ['compute1', lab2.compute1],
+      ['controller', lab2.controller],
+    ]);
+    expect(hosts(await readNodesOverviewAt(db, t(25)))).toEqual([
+      ['compute1', lab3.compute1],
+      ['controller', lab2.controller],
+    ]);
+
+    const net = (await db.network.findFirstOrThrow({ where: { vni: 649 } })).id;
+    const members = async (at: Date) => (await readNodeNetworkAt(db, net, at))!.hosts.map((h) => [h.host, h.bum]);
+    // t(21): controller's baseline analysis went with the held history's prune above; its t(20) one is its last
+    expect(await members(t(21))).toEqual([
+      ['compute1', lab2.compute1],
+      ['compute2', null],
+      ['controller', lab2.controller],
+    ]);
+    expect((await members(t(25)))[0]).toEqual(['compute1', lab3.compute1]);
+  });
+
+  it('retention prunes the BUM history by time and to the newest rows, keeping each host its last report', async () => {
+    const noPause = () => Promise.resolve();
+    // before t(25): compute1's t(12) report goes, its t(22) one and controller's t(12) one stay (their last)
+    expect(await pruneBumHistory(db, { before: t(25), maxRows: 100 }, 1, noPause)).toBe(1);
+    expect((await readNodeHostAt(db, 'compute1', t(26)))?.bum).toEqual(lab3.compute1);
+    expect((await readNodeHostAt(db, 'controller', t(26)))?.bum).toEqual(lab2.controller);
+    // the newest 2 rows (retention's row bound) from t(41): what came before it goes, but each host's last
+    // row before it (controller's t(12), compute1's t(40)): compute1's t(22) report
+    await saveBumReports(db, [lab2.compute1], t(40));
+    await saveBumReports(db, [lab3.compute1], t(41));
+    await saveBumReports(db, [lab2.compute1], t(42));
+    const r = await pruneRetention(db, { maxBumReports: 2 }, { batch: 1 });
+    expect(r.bumHistory).toBe(1);
+    const left = await db.bumHistory.findMany({ orderBy: { id: 'asc' }, select: { host: true, receivedAt: true } });
+    expect(left.map((x) => [x.host, x.receivedAt.toISOString()])).toEqual([
+      ['controller', t(12).toISOString()],
+      ['compute1', t(40).toISOString()],
+      ['compute1', t(41).toISOString()],
+      ['compute1', t(42).toISOString()],
+    ]);
+    expect((await readNodeHostAt(db, 'compute1', new Date(t(40).getTime() + 500)))?.bum).toEqual(lab2.compute1);
+    expect((await readNodeHostAt(db, 'compute1', t(41)))?.bum).toEqual(lab3.compute1);
+    expect(await pruneRetention(db, { maxBumReports: 2 })).toMatchObject({ bumHistory: 0 });
   });
 });

@@ -114,7 +114,7 @@ eachProvider('repo_node', (provider, opened) => {
   });
 
   it('stores BUM reports storable and reads back valid ones only', async () => {
-    await saveBumReports(db, [bum('compute1')]);
+    await saveBumReports(db, [bum('compute1')], new Date());
     expect((await bumReportOf(db, 'compute1'))?.unavailable).toBe('tcpdump missing \uFFFD');
     await db.bumState.create({ data: { host: 'broken', from: new Date(), to: new Date(), report: { schema: 'l2scope.bum/0' } } });
     expect(await bumReportOf(db, 'broken')).toBeNull();

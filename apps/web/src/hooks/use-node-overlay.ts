@@ -4,7 +4,8 @@
  * lists per network from `nodes.network` (the networks drawn: the picked one, or every network
  * of a small cloud), refetched shortly after a live node update. As of T ({@link useAsOfOverlay}):
  * the host summaries of T (`history.overview`) and the agents an `agent_down` finding open at T
- * names (`history.at`), and the flood lists of T (`history.network`); no BUM rates.
+ * names (`history.at`), the flood lists of T (`history.network`) and each host's last BUM report
+ * received by T (`history.overview`): the flood edges' rates of T.
  */
 import type { FloodList } from '@l2scope/domain';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
@@ -12,6 +13,7 @@ import { useEffect, useMemo } from 'react';
 import { useTRPC } from '@/lib/trpc';
 import { useHistoryAt, useHistoryOverview } from './use-as-of';
 import { useL2 } from '@/state/store';
+import { bumByHost } from '@/state/host-view';
 import type { NodeOverlay } from '@/topology/overlay';
 import { useDebounced } from './use-debounced';
 
@@ -66,14 +68,12 @@ export function useNodeOverlay(): NodeOverlay | null {
   }, [active, view, floods, downAgents]);
 }
 
-const NO_BUM: NodeOverlay['bum'] = new Map();
-
 /**
  * The overlay as of `at` (the time slider): each host's drift badge from its last analysis at or
  * before T, down agents from the findings open at T, and the flood lists of T (`history.network`,
- * for the same networks as live: the picked one, or every network of a small cloud as of T); no
- * BUM rates (BUM reports are not kept as history). Null when live, while loading, or when no host
- * had an analysis nor a down agent at T.
+ * for the same networks as live: the picked one, or every network of a small cloud as of T), and
+ * the BUM rates of each host's last report received at or before T. Null when live, while loading,
+ * or when no host had an analysis nor a down agent at T.
  */
 export function useAsOfOverlay(at: string | null): NodeOverlay | null {
   const trpc = useTRPC();
@@ -81,6 +81,8 @@ export function useAsOfOverlay(at: string | null): NodeOverlay | null {
   const h = useHistoryAt(at);
   const selected = useL2((s) => s.ui.selectedNetwork);
   const hosts = at && !o.isPlaceholderData ? o.data?.hosts : undefined;
+  const reports = at && !o.isPlaceholderData ? o.data?.bum : undefined;
+  const bum = useMemo(() => bumByHost(reports ?? []), [reports]);
   const findings = at && !h.isPlaceholderData ? h.data?.findings : undefined;
   const networks = at && !h.isPlaceholderData ? h.data?.model.networks : undefined;
   const downAgents = useMemo(() => new Set((findings ?? []).filter((f) => f.kind === 'agent_down').flatMap((f) => f.hosts)), [findings]);
@@ -96,6 +98,6 @@ export function useAsOfOverlay(at: string | null): NodeOverlay | null {
   });
   return useMemo(() => {
     if (!hosts || !active) return null;
-    return { hosts: new Map(hosts.map((x) => [x.host, x])), floods: floodsByNetwork(floods), bum: NO_BUM, downAgents };
-  }, [hosts, active, floods, downAgents]);
+    return { hosts: new Map(hosts.map((x) => [x.host, x])), floods: floodsByNetwork(floods), bum, downAgents };
+  }, [hosts, active, floods, bum, downAgents]);
 }

@@ -73,13 +73,19 @@ export function toBumReport(json: unknown): BumReport | null {
 
 const byFirstSeen = (a: ListedFinding, b: ListedFinding) => a.firstSeenAt.localeCompare(b.firstSeenAt) || findingKey(a).localeCompare(findingKey(b));
 
-/** Build the view from the overview answer. */
-export function hostViewFromOverview(o: HostViewOverview): HostViewState {
+/** The valid BUM reports of an answer's `bum` list (`nodes.overview`, `history.overview`), by host name. */
+export function bumByHost(list: readonly { host: string; report?: unknown }[]): Map<string, BumReport> {
   const bum = new Map<string, BumReport>();
-  for (const b of o.bum) {
+  for (const b of list) {
     const r = toBumReport(b.report);
     if (r) bum.set(b.host, r);
   }
+  return bum;
+}
+
+/** Build the view from the overview answer. */
+export function hostViewFromOverview(o: HostViewOverview): HostViewState {
+  const bum = bumByHost(o.bum);
   return {
     hosts: new Map(o.hosts.map((h) => [h.host, h])),
     findings: [...o.findings].sort(byFirstSeen),

@@ -4,7 +4,8 @@
  * host; this module keeps their past in NodeSnapshotHistory (full node snapshots, by receive time)
  * and HostAnalysisHistory (told-vs-held analyses, by analysis time), a row only when the content
  * changed: a host whose FDB does not move costs one row, however often its agent reports.
- * Retention prunes both with the messages ({@link pruneHeldHistory}).
+ * Retention prunes both with the messages ({@link pruneHeldHistory}). BUM reports as of T are read
+ * from BumHistory (`bum-history.ts`).
  */
 import { createHash } from 'node:crypto';
 import {
@@ -21,11 +22,13 @@ import {
 } from '@l2scope/domain';
 import { type Db, readConsistent } from '../client';
 import { deleteByIds } from './batched-delete';
+import { bumReportAt, bumReportsAt } from './bum-history';
 import { lagFiguresAt, recentConvergenceSamples } from './convergence';
 import { type ListedFinding } from './findings';
 import { readFindingsAt, readModelAt } from './history';
 import { jsonColumn, jsonColumnFromText, parseColumn } from './json';
 import { type NodeHostView, type NodeNetworkView, driftTotals } from './node-view';
+import type { HostBumReport } from './node-state';
 import { findNetwork } from './model-projection';
 
 type SnapshotClient = Pick<Db, 'nodeSnapshotHistory'>;
@@ -92,16 +95,18 @@ export interface NodeHostViewAt extends NodeHostView {
  * One host as of `at`: the model's view and what l2pop had told it (the model as of T,
  * `readModelAt`), its last stored snapshot and analysis at or before T (the held state and the
  * drift between the two), the findings naming it open at T, and its 50 newest convergence samples
- * seen by T (kept the worker's convergence retention). The BUM report and the L3 agent's mode are
- * not kept as history: null. Null when none of the three knows the host at T.
+ * seen by T (kept the worker's convergence retention), and its last BUM report received at or
+ * before T (BumHistory). The L3 agent's mode is not kept as history: null. Null when none of the
+ * model, a snapshot and an analysis knows the host at T.
  */
 export async function readNodeHostAt(db: Db, host: string, at: Date): Promise<NodeHostViewAt | null> {
-  const [model, snap, analysis, findings, convergence] = await Promise.all([
+  const [model, snap, analysis, findings, convergence, bum] = await Promise.all([
     readModelAt(db, at),
     db.nodeSnapshotHistory.findFirst({ where: { host, receivedAt: { lte: at } }, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }] }),
     db.hostAnalysisHistory.findFirst({ where: { host, at: { lte: at } }, orderBy: [{ at: 'desc' }, { id: 'desc' }] }),
     readFindingsAt(db, at, 2000),
     recentConvergenceSamples(db, host, 50, at),
+    bumReportAt(db, host, at),
   ]);
   const parsed = snap ? parseColumn(snap.snapshot, parseFull) : null;
   const snapshot = parsed?.ok ? parsed.value : null;
@@ -119,7 +124,7 @@ export async function readNodeHostAt(db: Db, host: string, at: Date): Promise<No
     snapshotReceivedAt: snapshot ? snap!.receivedAt.toISOString() : null,
     told: toldFdbOf(model, host),
     convergence,
-    bum: null,
+    bum: bum?.report ?? null,
     findings: named,
   };
 }
@@ -134,6 +139,8 @@ export interface NodesOverviewAt {
   driftTotals: Record<DriftClass, number>;
   /** Lag figures of those hosts as of T ({@link lagFiguresAt}: samples up to T, no tracker counts), in their order; hosts without a sample left out. */
   convergence: HostConvergence[];
+  /** Per host, its last valid BUM report received at or before T (`bumReportsAt`), by host name. */
+  bum: HostBumReport[];
 }
 
 /**
@@ -142,16 +149,17 @@ export interface NodesOverviewAt {
  * row {@link pruneHeldHistory} keeps), summarised as the live overview summarises
  * `HostAnalysisState`. Two statements whatever the number of hosts, in one consistent snapshot:
  * a `GROUP BY host` over the index `(at)` / `(host, at)`, then the rows by primary key (one id per
- * host, so the list is bounded by the hosts); then the hosts' lag figures as of T ({@link lagFiguresAt}, two more). A host forgotten by the worker's host expiry keeps
- * its last analysis here: the history does not record the forgetting.
+ * host, so the list is bounded by the hosts); then the hosts' lag figures as of T ({@link lagFiguresAt}, two more), and
+ * every host's last BUM report at or before T (`bumReportsAt`, the same two-step rule over BumHistory). A host forgotten by the worker's host expiry keeps
+ * its last analysis and BUM report here: the history does not record the forgetting.
  */
 export async function readNodesOverviewAt(
-  db: Pick<Db, 'hostAnalysisHistory' | 'convergenceSample' | '$queryRaw' | '$transaction'>,
+  db: Pick<Db, 'hostAnalysisHistory' | 'bumHistory' | 'convergenceSample' | '$queryRaw' | '$transaction'>,
   at: Date,
 ): Promise<NodesOverviewAt> {
-  const [rows, convergence] = await readConsistent(db, async (tx) => {
-    const analyses = await lastAnalysesAt(tx, at);
-    if (analyses.length === 0) return [[], []] as const;
+  const [rows, convergence, bum] = await readConsistent(db, async (tx) => {
+    const [analyses, bum] = await Promise.all([lastAnalysesAt(tx, at), bumReportsAt(tx, at)]);
+    if (analyses.length === 0) return [[], [], bum] as const;
     return [
       analyses,
       await lagFiguresAt(
@@ -159,10 +167,11 @@ export async function readNodesOverviewAt(
         analyses.map((a) => a.host),
         at,
       ),
+      bum,
     ] as const;
   });
   const hosts = rows.map((r) => summarizeHost(r.host, r.analysis));
-  return { at: at.toISOString(), hosts, driftTotals: driftTotals(hosts), convergence: [...convergence] };
+  return { at: at.toISOString(), hosts, driftTotals: driftTotals(hosts), convergence: [...convergence], bum: [...bum] };
 }
 
 /**
@@ -180,22 +189,25 @@ async function lastAnalysesAt(tx: AnalysisClient, at: Date): Promise<{ host: str
 /**
  * `nodes.network` as of `at` (the topology's flood edges under the time slider): per host, the
  * network's flood list and drift items from its last analysis at or before T ({@link readNodesOverviewAt}'s
- * rule), and the network's findings open at T (`readFindingsAt`). No BUM reports: only the latest
- * per host is kept. `deletedAt` is null when the network still lived at T. Null for a network the
- * model never saw.
+ * rule) with its last BUM report received at or before T (as live: the host's whole report), and
+ * the network's findings open at T (`readFindingsAt`). `deletedAt` is null when the network still
+ * lived at T. Null for a network the model never saw.
  */
 export async function readNodeNetworkAt(
-  db: Pick<Db, 'network' | 'hostAnalysisHistory' | 'finding' | '$queryRaw' | '$transaction'>,
+  db: Pick<Db, 'network' | 'hostAnalysisHistory' | 'bumHistory' | 'finding' | '$queryRaw' | '$transaction'>,
   network: string,
   at: Date,
 ): Promise<NodeNetworkView | null> {
-  const [net, analyses, findings] = await readConsistent(db, (tx) =>
-    Promise.all([findNetwork(tx, network), lastAnalysesAt(tx, at), readFindingsAt(tx, at, 500, network)]),
+  const [net, analyses, bum, findings] = await readConsistent(db, (tx) =>
+    Promise.all([findNetwork(tx, network), lastAnalysesAt(tx, at), bumReportsAt(tx, at), readFindingsAt(tx, at, 500, network)]),
   );
   if (!net) return null;
+  const bumOf = new Map(bum.map((b) => [b.host, b.report]));
   const hosts = analyses.flatMap(({ host, analysis: a }): NodeNetworkMember[] => {
     const flood = a.flood[network];
-    return flood ? [{ host, vtep: a.mode.vtep, mode: a.mode.summary, flood, drift: a.drift.filter((d) => d.network === network), bum: null }] : [];
+    return flood
+      ? [{ host, vtep: a.mode.vtep, mode: a.mode.summary, flood, drift: a.drift.filter((d) => d.network === network), bum: bumOf.get(host) ?? null }]
+      : [];
   });
   return { network: { ...net, deletedAt: net.deletedAt !== null && net.deletedAt <= at.getTime() ? net.deletedAt : null }, hosts, findings };
 }

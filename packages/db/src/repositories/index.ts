@@ -19,6 +19,7 @@ export * from './auth';
 export { jsonColumn, jsonColumnFromText } from './json';
 export * from './history';
 export * from './held-history';
+export * from './bum-history';
 export * from './retention';
 export * from './audit';
 export * from './toggle-jobs';

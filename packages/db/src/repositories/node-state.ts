@@ -3,16 +3,17 @@
  * (NodeState: the host's FDB, neighbour and VXLAN device rows, or br-tun's flows; schema
  * `l2scope.node-snapshot/1`) and the latest BUM meter report (BumState: broadcast, unknown-unicast
  * and multicast frames per VNI and remote VTEP; schema `l2scope.bum/1`). State, not a log: one row
- * per host, replaced on each write. Json columns are validated on the way out with the domain's
+ * per host, replaced on each write (their past: NodeSnapshotHistory, BumHistory). Json columns are validated on the way out with the domain's
  * schemas (`parseNodeSnapshot`, `bumReportSchema`); a row that does not fit is left out (and named
  * where the caller can log it).
  */
 import { type BumReport, type FullNodeSnapshot, bumReportSchema, parseNodeSnapshot } from '@l2scope/domain';
 import type { Db } from '../client';
+import { appendBumHistory } from './bum-history';
 import { appendSnapshotHistory } from './held-history';
 import { jsonColumn, parseColumn } from './json';
 
-type Client = Pick<Db, 'nodeState' | 'bumState' | 'nodeSnapshotHistory'>;
+type Client = Pick<Db, 'nodeState' | 'bumState' | 'bumHistory' | 'nodeSnapshotHistory'>;
 
 /** A BUM report of one host (the latest). */
 export interface HostBumReport {
@@ -72,12 +73,17 @@ export async function nodeSnapshotOf(db: Pick<Client, 'nodeState'>, host: string
   return p.ok ? p.value : null;
 }
 
-/** Store the latest BUM report of each of these hosts (one upsert per host). */
-export async function saveBumReports(db: Pick<Client, 'bumState'>, reports: readonly BumReport[]): Promise<void> {
+/**
+ * Store the latest BUM report of each of these hosts (one upsert per host), received at
+ * `receivedAt`, and append every one to the BUM history (`appendBumHistory`: one row per report,
+ * read as of a past time T).
+ */
+export async function saveBumReports(db: Pick<Client, 'bumState' | 'bumHistory'>, reports: readonly BumReport[], receivedAt: Date): Promise<void> {
   for (const r of reports) {
     const data = { from: new Date(r.from), to: new Date(r.to), report: jsonColumn(r) };
     await db.bumState.upsert({ where: { host: r.host }, create: { host: r.host, ...data }, update: data });
   }
+  await appendBumHistory(db, reports, receivedAt);
 }
 
 /** Every host's latest valid BUM report, by host name. */

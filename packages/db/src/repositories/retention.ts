@@ -3,7 +3,7 @@
  * Every delete runs in bounded batches (at most `batch` rows a statement, each its own short
  * transaction), oldest first, on indexed columns (Message.id / receivedAt, ConvergenceSample.seenAt,
  * Finding.resolvedAt, TapGap.endedAt, NodeState.receivedAt, HostAnalysisState.at, BumState.to,
- * L3Agent.lastReportAt),
+ * L3Agent.lastReportAt, BumHistory.id / receivedAt),
  * so a prune never holds a long lock and the worker's batch commits interleave with it.
  *
  * What is pruned, by what:
@@ -16,17 +16,20 @@
  * - per-host rows (latest snapshot, analysis, BUM report, L3 agent) of hosts not heard of since `before`;
  * - the held history (NodeSnapshotHistory, HostAnalysisHistory) before the oldest retained message
  *   (or `before`, the later), but each host's last row before it: `pruneHeldHistory`;
+ * - the BUM history (BumHistory) by the same time bound and beyond the newest `maxBumReports`
+ *   rows, but each host's last row: `pruneBumHistory`;
  * - networks deleted (`network_delete`, `Network.deletedAt`) before `before`: their history rows
  *   go with the same bound (messages, findings), so the row that named them goes too.
  * The rest of the model projection (Host, live Network, VtepEntries) is never pruned: it is the current state.
  */
 import type { Db } from '../client';
 import { deleteByIds } from './batched-delete';
+import { DEFAULT_BUM_HISTORY_ROWS, pruneBumHistory } from './bum-history';
 import { pruneHeldHistory } from './held-history';
 import { compactModelChanges } from './history';
 import { maxMessageId } from './messages';
 
-/** What to keep. Each bound is optional; every one given is applied. */
+/** What to keep. Each bound is optional; every one given is applied (the BUM history's row bound has a default). */
 export interface RetentionPolicy {
   /** Keep at most this many newest messages. */
   maxMessages?: number;
@@ -36,6 +39,8 @@ export interface RetentionPolicy {
   maxBodyBytes?: number;
   /** Keep at most this many newest convergence samples (all hosts). */
   maxConvergenceSamples?: number;
+  /** Keep at most this many newest BUM history rows (all hosts; each host's last row stays); default {@link DEFAULT_BUM_HISTORY_ROWS}. */
+  maxBumReports?: number;
 }
 
 /** Rows deleted by one {@link pruneRetention}, per table. */
@@ -50,6 +55,8 @@ export interface PruneReport {
   networks: number;
   /** Held history rows (node snapshots and analyses over time) before the oldest retained message. */
   heldHistory: number;
+  /** BUM history rows (every BUM report over time): before the oldest retained message, or past the row bound. */
+  bumHistory: number;
 }
 
 /** Options of a prune: rows per statement, and a hook awaited between batches (the worker yields to its event loop there). */
@@ -77,6 +84,7 @@ type Client = Pick<
   | 'network'
   | 'nodeSnapshotHistory'
   | 'hostAnalysisHistory'
+  | 'bumHistory'
 >;
 
 /**
@@ -86,7 +94,7 @@ type Client = Pick<
 export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: PruneOptions = {}): Promise<PruneReport> {
   const batch = opts.batch ?? 1000;
   const pause = opts.pause ?? (() => Promise.resolve());
-  const report: PruneReport = { messages: 0, convergenceSamples: 0, findings: 0, tapGaps: 0, hostRows: 0, networks: 0, heldHistory: 0 };
+  const report: PruneReport = { messages: 0, convergenceSamples: 0, findings: 0, tapGaps: 0, hostRows: 0, networks: 0, heldHistory: 0, bumHistory: 0 };
   const cutoff = await messageCutoff(db, policy);
   report.messages = await deleteMessagesUpTo(db, cutoff, batch, pause);
   if (policy.maxConvergenceSamples !== undefined) {
@@ -138,6 +146,7 @@ export async function pruneRetention(db: Client, policy: RetentionPolicy, opts: 
   const oldest = await db.message.findFirst({ orderBy: { id: 'asc' }, select: { receivedAt: true } });
   const heldBefore = oldest && before ? new Date(Math.max(oldest.receivedAt.getTime(), before.getTime())) : (oldest?.receivedAt ?? before);
   if (heldBefore) report.heldHistory = await pruneHeldHistory(db, heldBefore, batch, pause);
+  report.bumHistory = await pruneBumHistory(db, { before: heldBefore, maxRows: policy.maxBumReports ?? DEFAULT_BUM_HISTORY_ROWS }, batch, pause);
   return report;
 }
 

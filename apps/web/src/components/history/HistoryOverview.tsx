@@ -2,7 +2,8 @@
 /**
  * `/overview?at=T`: the cloud as of T from the stored history: the drift per class and the hosts
  * with a node agent as their last analyses at or before T had them, with their lag figures over
- * the samples seen by T (`history.overview`, the live overview's tiles and table), the hosts the l2pop model knew and the findings open then
+ * the samples seen by T and their BUM rates from their last reports received by T (`history.overview`,
+ * the live overview's tiles and table), the hosts the l2pop model knew and the findings open then
  * (`history.at`), and what changed between T and a second time (`?to=`, live
  * by default). Thin: the answer's shaping is in `history/time-range.ts` and the domain's `diffModels`.
  */
@@ -10,6 +11,7 @@ import Link from 'next/link';
 import { useMemo, useState } from 'react';
 import { useAsOf, useHistoryAt, useHistoryOverview } from '@/hooks/use-as-of';
 import { dateTime, hostHref, plural } from '@/lib/format';
+import { bumByHost } from '@/state/host-view';
 import { Card, HostViewFrame } from '../host-view/HostViewFrame';
 import { FindingCard } from '../host-view/FindingCard';
 import { DriftTiles, type HostFilter, HostsCard, nodeAgentCount } from '../host-view/HostsTable';
@@ -28,6 +30,7 @@ export function HistoryOverview({ at }: { at: string }) {
   const named = useMemo(() => new Set(d?.findings.flatMap((f) => f.hosts) ?? []), [d]);
   const reportedTypes = useMemo(() => new Map((d?.model.hosts ?? []).map((x) => [x.name, x.agentType] as const)), [d]);
   const convergence = useMemo(() => new Map((nodes?.convergence ?? []).map((c) => [c.host, c])), [nodes]);
+  const bum = useMemo(() => bumByHost(nodes?.bum ?? []), [nodes]);
   return (
     <HostViewFrame crumbs={[{ label: `Cloud overview as of ${dateTime(at)}` }]} testid="overview-at" attrs={{ 'data-at': d?.at ?? '' }}>
       {q.isPending && <p className="muted pad">Loading the history as of {dateTime(at)}…</p>}
@@ -74,6 +77,7 @@ export function HistoryOverview({ at }: { at: string }) {
               at={at}
               reportedTypes={reportedTypes}
               convergence={convergence}
+              bum={bum}
             />
           )}
           <Card title={`Hosts the l2pop model knew (${hosts.length})`} aside={<span className="muted small">model seq {d.model.seq}</span>}>
@@ -121,8 +125,8 @@ export function HistoryOverview({ at }: { at: string }) {
           </Card>
           <ChangesView from={at} to={to} bounds={d.bounds} findingsFrom={d.findings} />
           <p className="muted small pad">
-            {plural(d.findings.length, 'finding')} · the model, the drift, the convergence samples and the findings are read from the stored history; BUM rates
-            and the convergence tracker's pending counts are not kept as history; live updates are paused.
+            {plural(d.findings.length, 'finding')} · the model, the drift, the convergence samples, the BUM reports and the findings are read from the stored
+            history; the convergence tracker's pending counts are not kept as history; live updates are paused.
           </p>
         </>
       )}

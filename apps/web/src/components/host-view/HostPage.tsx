@@ -129,7 +129,7 @@ function HostBody({ d, asOf = null }: { d: HostData; asOf?: AsOf | null }) {
   const now = asOf ? Date.parse(asOf.at) : liveNow;
   const vtepName = useVtepNames();
   const names = useNeutronNames();
-  // Neutron's API, the convergence figures and the BUM meter are the present's: not shown as of T
+  // Neutron's API and the convergence figures are the present's: not shown as of T (the BUM report is history.host's of T)
   const neutronAgent = asOf ? undefined : names?.agent(d.host);
   const liveConv = useL2((s) => s.nodes.view.convergence.get(d.host));
   const conv = asOf ? undefined : liveConv;
@@ -291,7 +291,17 @@ function HostBody({ d, asOf = null }: { d: HostData; asOf?: AsOf | null }) {
         <NetworkSection key={s.network} s={s} d={d} vtepName={vtepName} names={names} />
       ))}
 
-      <Card title="BUM meter" aside={<span className="muted small">frames per second over the last report interval, per VNI and remote VTEP</span>}>
+      <Card
+        title="BUM meter"
+        testid="bum-meter"
+        aside={
+          <span className="muted small" data-testid={asOf ? 'bum-as-of' : undefined} data-at={asOf?.at}>
+            {asOf
+              ? `as of ${dateTime(asOf.at)}: its last report received at or before it, per VNI and remote VTEP`
+              : 'frames per second over the last report interval, per VNI and remote VTEP'}
+          </span>
+        }
+      >
         <BumTable report={bum} vtepHost={vtepName} />
       </Card>
 

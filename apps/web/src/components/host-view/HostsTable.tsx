@@ -3,11 +3,11 @@
  * The overview's drift tiles and host table, shared by the live overview (the store's host view)
  * and the overview as of T (`history.overview`): the drift items per class over every host with a
  * node agent (a tile filters the table), and per host its mode, drift, flood problems, L2 agent
- * liveness and snapshot age, and its convergence lag. Live, the lag figures and the BUM rate are
- * read from the store per row; as of T the lag figures are given (samples seen by T), the BUM
- * column is left out (not kept as history) and host links keep `?at=`.
+ * liveness and snapshot age, and its convergence lag and BUM rate sent. Live, the lag figures and
+ * the BUM rate are read from the store per row; as of T both are given (the samples seen by T, each
+ * host's last BUM report received at or before T) and host links keep `?at=`.
  */
-import { type DriftClass, type HostConvergence, type HostNodeSummary, agentDownKey } from '@l2scope/domain';
+import { type BumReport, type DriftClass, type HostConvergence, type HostNodeSummary, agentDownKey } from '@l2scope/domain';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { DRIFT_META, DRIFT_ORDER, FLOOD_MODE_LABEL, FOREIGN_MAC_META, worstClass } from '@/host-view/classes';
@@ -146,6 +146,7 @@ function CountTile({
  * @param now epoch ms ages are measured from (T as of T)
  * @param reportedTypes the agent type each host reported in report_state, by host name
  * @param convergence as of T: the lag figures of T by host name (live: the store's)
+ * @param bum as of T: each host's last BUM report at or before T, by host name (live: the store's)
  */
 export function HostsCard({
   hosts,
@@ -156,6 +157,7 @@ export function HostsCard({
   at,
   reportedTypes,
   convergence,
+  bum,
   title = 'Hosts',
 }: {
   hosts: readonly HostNodeSummary[];
@@ -166,12 +168,13 @@ export function HostsCard({
   at: string | null;
   reportedTypes: ReadonlyMap<string | null, string | null>;
   convergence?: ReadonlyMap<string, HostConvergence>;
+  bum?: ReadonlyMap<string, BumReport>;
   title?: ReactNode;
 }) {
   const withProblems = hosts.filter((h) => matchesFilter(h, 'problems', named)).length;
   const shown = hosts.filter((h) => matchesFilter(h, filter, named));
   const live = at === null;
-  const columns = live ? 9 : 8;
+  const columns = 9;
   return (
     <Card
       title={title}
@@ -206,11 +209,9 @@ export function HostsCard({
             <th>drift</th>
             <th title="Flood list problems over all networks">flood</th>
             <th title={live ? 'Cast → entry on the host' : 'Cast → entry on the host, over the samples seen by T'}>convergence</th>
-            {live && (
-              <th className="num" title="BUM frames/s sent (latest BUM report)">
-                BUM tx
-              </th>
-            )}
+            <th className="num" title={live ? 'BUM frames/s sent (latest BUM report)' : 'BUM frames/s sent (last BUM report received at or before T)'}>
+              BUM tx
+            </th>
             <th title="L2 agent liveness from report_state (down: no report for longer than agent_down_time)">agent</th>
             <th>snapshot</th>
           </tr>
@@ -227,9 +228,12 @@ export function HostsCard({
                 at={at}
                 reportedType={reportedTypes.get(h.host) ?? null}
                 extra={
-                  <td>
-                    <ConvergenceFigures host={h.host} c={convergence?.get(h.host)} compact />
-                  </td>
+                  <>
+                    <td>
+                      <ConvergenceFigures host={h.host} c={convergence?.get(h.host)} compact />
+                    </td>
+                    <BumTxCell report={bum?.get(h.host)} />
+                  </>
                 }
               />
             ),
@@ -263,14 +267,24 @@ function LiveHostRow({ h, now, reportedType }: { h: HostNodeSummary; now: number
           <td>
             <ConvergenceFigures host={h.host} c={conv} compact />
           </td>
-          <td className="num mono">{perSecond(hostTxBum(bum))}</td>
+          <BumTxCell report={bum} />
         </>
       }
     />
   );
 }
 
-/** A host's line; `extra`: the cells after the flood column (convergence, and live the BUM rate). */
+/** A host's BUM frames/s sent over its report's interval (`host-bum-tx`, `data-bum-fps` with 3 decimals; empty without a usable report). */
+function BumTxCell({ report }: { report: BumReport | undefined }) {
+  const fps = hostTxBum(report);
+  return (
+    <td className="num mono" data-testid="host-bum-tx" data-bum-fps={fps === null ? '' : fps.toFixed(3)}>
+      {perSecond(fps)}
+    </td>
+  );
+}
+
+/** A host's line; `extra`: the cells after the flood column (convergence and the BUM rate). */
 function HostRow({ h, now, at, reportedType, extra }: { h: HostNodeSummary; now: number; at: string | null; reportedType: string | null; extra: ReactNode }) {
   const worst = worstClass(h.drift);
   const href = at ? `${hostHref(h.host)}?at=${encodeURIComponent(at)}` : hostHref(h.host);

@@ -11,7 +11,7 @@ export const ZHistoryHostInput = z.object({
 /**
  * The host page's shape (`nodes.host`) as of T: the model's view and told rows of T, the last
  * stored snapshot and analysis at or before T, the findings naming it open at T, its 50 newest
- * convergence samples seen by T; no BUM report (not kept as history).
+ * convergence samples seen by T, its last BUM report received at or before T (`BumHistory`).
  */
 export const ZHistoryHostOutput = ZNodesHostOutput.extend({
   /** T (ISO-8601). */

@@ -10,7 +10,7 @@ export const ZHistoryNetworkInput = z.object({
 
 /**
  * `nodes.network`'s shape as of T: per host, the network's flood list and drift items from its last
- * analysis at or before T (`HostAnalysisHistory`); `bum` always null (BUM reports are not kept as
- * history); the network's findings open at T; `deletedAt` null when the network still lived at T.
+ * analysis at or before T (`HostAnalysisHistory`) and `bum` its last BUM report received at or
+ * before T (`BumHistory`); the network's findings open at T; `deletedAt` null when the network still lived at T.
  */
 export const ZHistoryNetworkOutput = ZNodesNetworkOutput;
