@@ -96,6 +96,7 @@ const program = new Command('l2scope-worker')
   )
   .option('--retain-messages <n>', 'keep this many newest messages', positiveNumber, 200_000)
   .option('--retain-samples <n>', 'keep this many newest convergence samples (all hosts)', positiveNumber, 100_000)
+  .option('--retain-bum-reports <n>', 'keep this many newest BUM reports as history (all hosts; each host keeps its last)', positiveNumber, 100_000)
   .option(
     '--retain-days <days>',
     'delete messages, convergence samples, resolved findings, closed gaps and per-host rows older than this (0: no age bound)',
@@ -210,6 +211,7 @@ const worker = await startSupervisedWorker({
   retainMessages: o.retainMessages,
   retainDays: o.retainDays,
   retainSamples: o.retainSamples,
+  retainBumReports: o.retainBumReports,
   retainBytes: o.retainBytes,
   hostExpiryMs: o.hostExpiry,
   maxDecodeBytes: o.maxDecodeBytes,

@@ -36,6 +36,8 @@ export interface RetentionLimits {
   maxBodyBytes?: number;
   /** Keep at most this many newest convergence samples (`--retain-samples`, default 100 000). */
   maxConvergenceSamples?: number;
+  /** Keep at most this many newest BUM history rows, all hosts (`--retain-bum-reports`; packages/db's default, 100 000, when unset). */
+  maxBumReports?: number;
   /** Hosts silent for this long (ms) leave the live view (`--host-expiry`); 0 disables it. */
   hostExpiryMs?: number;
 }
@@ -108,6 +110,7 @@ export class Retention extends EventEmitter<RetentionEvents> {
           before: limits.maxAgeMs ? new Date(now - limits.maxAgeMs) : undefined,
           maxBodyBytes: limits.maxBodyBytes,
           maxConvergenceSamples: limits.maxConvergenceSamples ?? 100_000,
+          maxBumReports: limits.maxBumReports,
         },
         pause,
       );

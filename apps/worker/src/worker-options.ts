@@ -73,6 +73,8 @@ export interface WorkerOptions {
   retainBytes?: number;
   /** Keep this many newest convergence samples (default 100 000). */
   retainSamples?: number;
+  /** Keep this many newest BUM history rows, all hosts (default 100 000: about 8 minutes of 1,000 hosts reporting every 5 s). */
+  retainBumReports?: number;
   /** Hosts silent this long (ms) leave the live view (default 24 h; 0 never). */
   hostExpiryMs?: number;
   /** The agents' `report_interval` (ms, default 30 000), quoted in `agent_down` findings. */

@@ -111,6 +111,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       maxAgeMs: retainDays ? retainDays * 86_400_000 : undefined,
       maxBodyBytes: retainBytes || undefined,
       maxConvergenceSamples: opts.retainSamples ?? 100_000,
+      maxBumReports: opts.retainBumReports,
       hostExpiryMs,
     },
     everyMs: opts.retentionEveryMs,
