@@ -113,6 +113,8 @@ if (want('messages')) {
   for (const provider of (['sqlite', 'postgresql'] as const).filter((p) => dbs.includes(p) && (p === 'sqlite' || pg))) {
     const r = await runMessagesBench(provider, total, 40, pg || undefined);
     console.log(`\n7. inspector over ${fmt(r.stored)} stored messages (${provider}, loaded in ${fmt(r.loadSeconds)} s), 200-row pages`);
+    if (r.size)
+      console.log(`     database ${fmt(r.size.file / 2 ** 20)} MiB, of which the free text's FTS5 trigram table ${fmt(r.size.searchIndex / 2 ** 20)} MiB`);
     const b = r.baseline;
     console.log(`     baseline ${b.name}: p50 ${b.p50.toFixed(1)} ms, p95 ${b.p95.toFixed(1)} ms`);
     const row = (kind: string, t: typeof b) =>
