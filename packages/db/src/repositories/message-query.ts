@@ -8,13 +8,14 @@
  * - method, undecodable (`ok`) and kind use `(method, id)`, `(ok, id)`, `(kind, id)`: equality
  *   then the id order, so a page is read off the index without a sort;
  * - the time range uses `receivedAt`'s index, or a newest-first scan that stops at the page;
- * - free text, a case-sensitive substring of the lower-case `search` column on both databases:
- *   `LIKE '%…%'` on PostgreSQL (a GIN `gin_trgm_ops` index for three characters or more); on
- *   SQLite, from three characters, `MATCH` on the FTS5 trigram table {@link MESSAGE_SEARCH_FTS}
- *   (the text as one FTS5 string: a phrase of its trigrams, i.e. the substring), which yields
- *   the matching ids newest first; one or two characters have no trigram: `instr`, a scan newest
- *   first that stops when the page is full (a rare pair over a million rows reads them all,
- *   docs/operations.md).
+ * - free text, the same rows on both databases: the text, trimmed and lower-cased, as a plain
+ *   substring of the lower-case `search` column. `LIKE '%…%'` on PostgreSQL (a GIN
+ *   `gin_trgm_ops` index for three characters or more). On SQLite, from three characters,
+ *   `MATCH` on the FTS5 trigram table {@link MESSAGE_SEARCH_FTS} (the text as one FTS5 string:
+ *   a phrase of its trigrams, i.e. the substring): it yields the matching ids newest first and
+ *   drives the page, unless a reference does (then each of the reference's messages is probed in
+ *   it by id). One or two characters have no trigram: `instr`, a scan newest first that stops
+ *   when the page is full (a rare pair over a million rows reads them all, docs/operations.md).
  *
  * Pages are keyset (`before` / `after` an id, never OFFSET) and bounded ({@link MESSAGE_PAGE_MAX});
  * the match count is bounded too ({@link MESSAGE_COUNT_CAP}).
