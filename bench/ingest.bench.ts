@@ -7,6 +7,9 @@ import amqp from 'amqplib';
 import { L2POP_TOPIC, fanoutExchange, topicExchange } from '@l2scope/domain';
 import { createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { startWorker } from '@l2scope/worker';
+import { MESSAGE_SEARCH_FTS, SQLITE_HAND_WRITTEN_TRIGGERS, closeDb, insertMessages, openDb } from '@l2scope/db';
+import { migrate } from '@l2scope/db/migrate';
+import { messageRows } from '../packages/db/test/message-rows';
 import type { BenchMessage } from './workload';
 
 async function declare(url: string): Promise<void> {
@@ -162,5 +165,43 @@ export async function runIngestBench(msgs: BenchMessage[], pgUrl?: string): Prom
     return { messages: msgs.length, rawRate, sqliteRate, postgresRate };
   } finally {
     await vhost.cleanup();
+  }
+}
+
+/** What the free text's FTS5 trigger costs the SQLite batch insert (see {@link runSearchIndexCost}). */
+export interface SearchIndexCost {
+  messages: number;
+  /** msg/s of `insertMessages` on the migrated database, FTS5 trigram table and triggers in place. */
+  withIndexRate: number;
+  /** msg/s on the same database with the trigram table and its triggers dropped. */
+  withoutIndexRate: number;
+}
+
+/**
+ * The worker's SQLite write path alone (`insertMessages`, 1,000-message batches, one transaction
+ * each, as the pipeline commits them) on two fresh files, one migrated as shipped and one with the
+ * free text's FTS5 table and triggers dropped. The batches alternate between the two, in turn
+ * first, so both see the same machine load. `templates` as for the worker bench.
+ */
+export async function runSearchIndexCost(templates: readonly BenchMessage[], count = 40_000): Promise<SearchIndexCost> {
+  const dbs = { with: await createTestDatabase('file:'), without: await createTestDatabase('file:') };
+  for (const d of Object.values(dbs)) await migrate(d.url);
+  const open = { with: await openDb(dbs.with.url), without: await openDb(dbs.without.url) };
+  try {
+    for (const t of SQLITE_HAND_WRITTEN_TRIGGERS) await open.without.$executeRawUnsafe(`DROP TRIGGER "${t}"`);
+    await open.without.$executeRawUnsafe(`DROP TABLE "${MESSAGE_SEARCH_FTS}"`);
+    const ms = { with: 0, without: 0 };
+    let i = 0;
+    for (const batch of messageRows(templates, count, { hosts: 1000, start: Date.parse('2026-12-01T00:00:00Z'), undecodableEvery: 997 }, 1000)) {
+      for (const k of i++ % 2 === 0 ? (['with', 'without'] as const) : (['without', 'with'] as const)) {
+        const t0 = performance.now();
+        await open[k].$transaction((tx) => insertMessages(tx, 'sqlite', batch), { timeout: 300_000 });
+        ms[k] += performance.now() - t0;
+      }
+    }
+    return { messages: count, withIndexRate: count / (ms.with / 1000), withoutIndexRate: count / (ms.without / 1000) };
+  } finally {
+    for (const d of Object.values(open)) await closeDb(d);
+    for (const d of Object.values(dbs)) await d.drop();
   }
 }

@@ -5,7 +5,9 @@
  * (`fleetMessages`: report_state and add_fdb_entries on lab3's templates) stored through the
  * worker's batch insert (`insertMessages`, refs and search text as the worker writes them, host
  * references spread over 1,000 hosts, one in 997 undecodable), then copied in SQL with ids and
- * receive times shifted until `total` (a bulk load: the copy is the same rows, later). ANALYZE after.
+ * receive times shifted until `total` (a bulk load: the copy is the same rows, later; on SQLite the
+ * triggers index each copy's search text in the FTS5 trigram table). ANALYZE after. On SQLite it
+ * also reports the database's size and the trigram table's part of it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import {
   insertMessages,
   listMessages,
   messageDetail,
+  SQLITE_HAND_WRITTEN_TABLES,
   openDb,
 } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
@@ -47,6 +50,8 @@ export interface MessagesBenchResult {
   provider: DbProvider;
   stored: number;
   loadSeconds: number;
+  /** SQLite: the database's size and the part of it the free text's FTS5 trigram table takes, bytes (null on PostgreSQL). */
+  size: { file: number; searchIndex: number } | null;
   baseline: Timing;
   pages: Timing[];
   counts: Timing[];
@@ -118,6 +123,14 @@ export async function storeFleetMessages(db: Db, provider: DbProvider, total: nu
   await db.$executeRawUnsafe('ANALYZE');
 }
 
+/** SQLite: pages in use times the page size, and the pages of the FTS5 table's shadow tables (dbstat). */
+async function sqliteSize(db: Db): Promise<{ file: number; searchIndex: number }> {
+  const n = async (sql: string) => Number((await db.$queryRawUnsafe<{ n: bigint | number | null }[]>(sql))[0]?.n ?? 0);
+  const file = (await n('SELECT page_count AS n FROM pragma_page_count()')) * (await n('SELECT page_size AS n FROM pragma_page_size()'));
+  const tables = SQLITE_HAND_WRITTEN_TABLES.map((t) => `'${t}'`).join(', ');
+  return { file, searchIndex: await n(`SELECT sum(pgsize) AS n FROM dbstat WHERE name IN (${tables})`) };
+}
+
 /** Run the section on one provider (`databaseBase`: a PostgreSQL server URL for postgresql). */
 export async function runMessagesBench(provider: DbProvider, total = 1_000_000, runs = 40, databaseBase?: string): Promise<MessagesBenchResult> {
   let url: string;
@@ -148,6 +161,7 @@ export async function runMessagesBench(provider: DbProvider, total = 1_000_000, 
     const t0 = performance.now();
     await storeFleetMessages(db, provider, total);
     const loadSeconds = (performance.now() - t0) / 1000;
+    const size = provider === 'sqlite' ? await sqliteSize(db) : null;
     const probe = total >> 1;
     const baseline = await time('primary-key lookup (messages.get)', runs, async () => ((await messageDetail(db, probe)) ? 1 : 0));
     const pages: Timing[] = [];
@@ -156,7 +170,7 @@ export async function runMessagesBench(provider: DbProvider, total = 1_000_000, 
       pages.push(await time(name, runs, async () => (await listMessages(db, { ...f, limit: 200 })).items.length));
       counts.push(await time(name, Math.max(5, runs >> 2), async () => (await countMessages(db, provider, f)).matching));
     }
-    return { provider, stored: total, loadSeconds, baseline, pages, counts };
+    return { provider, stored: total, loadSeconds, size, baseline, pages, counts };
   } finally {
     await closeDb(db);
     await drop();

@@ -2,7 +2,8 @@
  * `npm run bench`: l2scope's speed and memory, as ratios against baselines measured in the same run.
  *  - decode + model throughput vs a bare double JSON.parse of the same oslo bodies;
  *  - worker ingest (decode, model, batched persistence, ack) vs a raw amqplib consumer that only
- *    acks, on the same local RabbitMQ, on SQLite and PostgreSQL;
+ *    acks, on the same local RabbitMQ, on SQLite and PostgreSQL; and SQLite's batch insert with
+ *    the free text's FTS5 trigram table (its insert trigger) vs without it, batches alternating;
  *  - model memory per FDB entry for a 1000-hypervisor fleet, and the worker's model heap and RSS
  *    at 1,000 hosts x 2,000 networks x ~100,000 ports (a child process);
  *  - a storm: deliveries published as fast as the broker takes them onto a worker at the default
@@ -19,7 +20,7 @@
  */
 import { runAnalysisBench } from '../bench/analysis.bench';
 import { modelMemory, runDecodeBench } from '../bench/decode.bench';
-import { runIngestBench, runStorm } from '../bench/ingest.bench';
+import { runIngestBench, runSearchIndexCost, runStorm } from '../bench/ingest.bench';
 import { fleetMemory } from '../bench/memory.bench';
 import { runMessagesBench } from '../bench/messages.bench';
 import { fleetMessages } from '../bench/workload';
@@ -64,6 +65,10 @@ if (want('ingest')) {
   console.log(`     worker, persisted to SQLite         ${fmt(ing.sqliteRate)} msg/s  ratio ${ratio(ing.sqliteRate, ing.rawRate)}`);
   if (ing.postgresRate !== null)
     console.log(`     worker, persisted to PostgreSQL     ${fmt(ing.postgresRate)} msg/s  ratio ${ratio(ing.postgresRate, ing.rawRate)}`);
+  const idx = await runSearchIndexCost(msgs);
+  console.log(`   SQLite batch insert alone (insertMessages), ${fmt(idx.messages)} messages, batches alternating between two files:`);
+  console.log(`     baseline without the free text's FTS5 table ${fmt(idx.withoutIndexRate)} msg/s`);
+  console.log(`     with it (as migrated, trigger on insert)    ${fmt(idx.withIndexRate)} msg/s  ratio ${ratio(idx.withIndexRate, idx.withoutIndexRate)}`);
 }
 
 if (want('analysis')) {
@@ -113,6 +118,8 @@ if (want('messages')) {
   for (const provider of (['sqlite', 'postgresql'] as const).filter((p) => dbs.includes(p) && (p === 'sqlite' || pg))) {
     const r = await runMessagesBench(provider, total, 40, pg || undefined);
     console.log(`\n7. inspector over ${fmt(r.stored)} stored messages (${provider}, loaded in ${fmt(r.loadSeconds)} s), 200-row pages`);
+    if (r.size)
+      console.log(`     database ${fmt(r.size.file / 2 ** 20)} MiB, of which the free text's FTS5 trigram table ${fmt(r.size.searchIndex / 2 ** 20)} MiB`);
     const b = r.baseline;
     console.log(`     baseline ${b.name}: p50 ${b.p50.toFixed(1)} ms, p95 ${b.p95.toFixed(1)} ms`);
     const row = (kind: string, t: typeof b) =>

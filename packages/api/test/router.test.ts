@@ -86,6 +86,35 @@ describe('messages.list', () => {
     expect(bad.items.map((m) => m.error?.split(':')[0])).toEqual(['invalid_json', 'invalid_json']);
   });
 
+  // the same rows on SQLite (FTS5 trigram table from 3 characters, instr below) and PostgreSQL (LIKE):
+  // FTS5 query syntax, LIKE wildcards, quotes and backslashes are literal text, case does not matter
+  it.each([
+    ['FA:16:3E:98:B9:F6', true],
+    ['"status":"down"', true],
+    ['\\"l2\\"', true],
+    [' vm-Compute2 ', true],
+    ['"', true],
+    [':', true],
+    ['2C', true],
+    ['%', false],
+    ['_fanout add', true],
+    ['no such text', false],
+  ] as const)('free text %j: lists and counts the messages whose search text holds it', async (text, some) => {
+    const stored = await seed.db.message.findMany({ select: { id: true, search: true }, orderBy: { id: 'desc' } });
+    const want = stored.filter((m) => m.search.includes(text.trim().toLowerCase())).map((m) => Number(m.id));
+    expect(want.length > 0).toBe(some);
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await api.messages.list({ text, limit: 10, before });
+      seen.push(...page.items.map((m) => m.id));
+      if (!page.nextCursor) break;
+      before = page.nextCursor;
+    }
+    expect(seen).toEqual(want);
+    expect(await api.messages.count({ text })).toMatchObject({ matching: want.length, capped: false });
+  });
+
   it('catches up after an id (live bursts) oldest first', async () => {
     const page = await api.messages.list({ after: records.length - 3, limit: 10 });
     expect(page.items.map((m) => m.id)).toEqual([records.length + 2, records.length + 1, records.length, records.length - 1, records.length - 2]);

@@ -64,8 +64,11 @@ export const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] }
 /** A started schema engine bound to one adapter; `stop()` frees it (not the adapter's pool). */
 export interface Engine {
   readonly wasm: SchemaEngineWasm;
-  /** `prisma migrate diff --script` between two targets; '' when there is nothing to do. */
-  diffScript(from: DiffTarget, to: DiffTarget): Promise<string>;
+  /**
+   * `prisma migrate diff --script` between two targets; '' when there is nothing to do.
+   * `filters.externalTables`: tables of a described database to leave out (simple names).
+   */
+  diffScript(from: DiffTarget, to: DiffTarget, filters?: SchemaFilter): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -81,8 +84,8 @@ export async function startEngine(adapter: SqlMigrationAwareDriverAdapterFactory
   const wasm = new Wrapper({ engine: raw, errorRegistry: bound.errorRegistry });
   return {
     wasm,
-    async diffScript(from, to) {
-      const { stdout } = await wasm.runCommand('diff', { from, to, script: true, exitCode: null, filters: NO_FILTER });
+    async diffScript(from, to, filters = NO_FILTER) {
+      const { stdout } = await wasm.runCommand('diff', { from, to, script: true, exitCode: null, filters });
       const script = stdout ?? '';
       return isEmptyScript(script) ? '' : script;
     },

@@ -15,6 +15,7 @@ export { databaseUrl, dbProvider, sqliteFilePath, repoRoot, type DbProvider } fr
 export { openDb, closeDb, clientProvider, type Db, type OpenDbOptions } from './client';
 export { ActiveLock, ACTIVE_WORKER_LOCK_KEY, type ActiveLockOptions } from './active-lock';
 export type { MigrateResult } from './migrations';
+export { MESSAGE_SEARCH_FTS, SQLITE_HAND_WRITTEN_TABLES, SQLITE_HAND_WRITTEN_TRIGGERS } from './hand-written';
 
 // Generated model types, from the SQLite client (same shapes on PostgreSQL). `Prisma` is the
 // namespace (input types, `Prisma.DbNull` / `JsonNull`, error classes such as

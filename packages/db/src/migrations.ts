@@ -12,6 +12,7 @@ import { openAdapter, pgConnectionString } from './adapters';
 import { type DbProvider, PROVIDERS, databaseUrl, dbProvider, libsqlUrl, migrationsDir, modelsFile, sqliteFilePath } from './config';
 import { cjsExports } from './cjs';
 import { NO_FILTER, datamodelTarget, offlineAdapter, startEngine } from './engine';
+import { SQLITE_HAND_WRITTEN_TABLES } from './hand-written';
 import { SNAPSHOT_FILE, migrationNames, readSnapshot, schemaFiles } from './schema';
 
 /** What {@link migrate} did. */
@@ -261,7 +262,9 @@ export async function modelsScript(provider: DbProvider, models?: string): Promi
 
 /**
  * SQLite only: the SQL that would bring the live database at `url` to prisma/models.prisma;
- * '' when it matches (the tests use it to prove the migrations produce the models).
+ * '' when it matches (the tests use it to prove the migrations produce the models). The
+ * hand-written FTS5 table of the free-text filter and its shadow tables
+ * ({@link SQLITE_HAND_WRITTEN_TABLES}) are external to the models: not drift.
  * Not available on PostgreSQL with Prisma 7.10.0: describing a live PostgreSQL schema through
  * @prisma/adapter-pg fails ("Column type 'char' could not be deserialized": `fieldToColumnType`
  * in packages/adapter-pg/src/conversion.ts has no mapping for the catalog type "char", OID 18),
@@ -278,7 +281,7 @@ export async function databaseDrift(url: string = databaseUrl()): Promise<string
     const engine = await startEngine(adapter.factory, files);
     try {
       const live: DiffTarget = { tag: 'schemaDatasource', files, configDir: path.dirname(files[0]!.path) };
-      return await engine.diffScript(live, datamodelTarget(files));
+      return await engine.diffScript(live, datamodelTarget(files), { externalTables: [...SQLITE_HAND_WRITTEN_TABLES], externalEnums: [] });
     } finally {
       await engine.stop();
     }

@@ -53,7 +53,7 @@ function expected(f: MessageFilter): number[] {
       if (f.vtep !== undefined && !m.refs.vteps.includes(f.vtep)) return false;
       if (f.since !== undefined && m.delivery.receivedAt < f.since) return false;
       if (f.until !== undefined && m.delivery.receivedAt >= f.until) return false;
-      if (f.text !== undefined && !m.search.includes(f.text.toLowerCase())) return false;
+      if (f.text !== undefined && !m.search.includes(f.text.trim().toLowerCase())) return false;
       return true;
     })
     .map((m) => m.id)
@@ -82,19 +82,48 @@ const CASES: { name: string; f: MessageFilter; sqlite: RegExp; postgresql: RegEx
     sqlite: /USING INDEX sqlite_autoindex_Message_1|Message_receivedAt_idx/,
     postgresql: /Message_pkey|Message_receivedAt_idx/,
   },
-  // SQLite has no index for a substring: the plan walks the primary key newest first and stops at the page
+  // SQLite: the FTS5 trigram table yields the matching ids newest first (ORDER BY rowid DESC, rowid < before)
   {
     name: 'free text',
     f: { text: hostOf(42, HOSTS).toUpperCase() },
-    sqlite: /^SEARCH m USING INDEX sqlite_autoindex_Message_1 \(id<\?\)$/m,
+    sqlite: /^SCAN s VIRTUAL TABLE INDEX \d+:M\d*<$/m,
     postgresql: /Message_search_trgm_idx/,
   },
   // a text in one message of seven: walking the primary key newest first fills a page sooner than the trigram index
   {
     name: 'free text, common',
     f: { text: MAC.toUpperCase() },
-    sqlite: /^SEARCH m USING INDEX sqlite_autoindex_Message_1 \(id<\?\)$/m,
+    sqlite: /^SCAN s VIRTUAL TABLE INDEX \d+:M\d*<$/m,
     postgresql: /Message_search_trgm_idx|Index Scan Backward using "Message_pkey"/,
+  },
+  // FTS5 query syntax and quotes are literal text (a JSON key and value of port_update casts)
+  {
+    name: 'free text, quotes and a colon',
+    f: { text: '"status":"down"' },
+    sqlite: /^SCAN s VIRTUAL TABLE INDEX \d+:M\d*<$/m,
+    postgresql: /Message_search_trgm_idx|Index Scan Backward using "Message_pkey"/,
+  },
+  // two characters have no trigram: a scan of the primary key newest first that stops at the page
+  {
+    name: 'free text, two characters',
+    f: { text: '2C' },
+    sqlite: /^SEARCH m USING INDEX sqlite_autoindex_Message_1 \(id<\?\)$/m,
+    postgresql: /Index Scan Backward using "Message_pkey"|Message_search_trgm_idx/,
+  },
+  // the trigram table drives, each match's row is checked for the method
+  {
+    name: 'free text and method',
+    f: { text: 'vm-compute2', method: 'push' },
+    sqlite:
+      /^SCAN s VIRTUAL TABLE INDEX \d+:M\d*<\nSEARCH m USING (COVERING )?INDEX (sqlite_autoindex_Message_1|Message_method_id_idx) \((method=\? AND )?id=\?\)$/m,
+    postgresql: /Message_search_trgm_idx|Message_method_id_idx|Message_pkey/,
+  },
+  // the reference drives, the trigram table is probed for each of its messages
+  {
+    name: 'free text and host',
+    f: { text: '"status":"down"', host: hostOf(7, HOSTS) },
+    sqlite: /SEARCH r USING (COVERING )?INDEX sqlite_autoindex_MessageRef_1[\s\S]*SCAN t VIRTUAL TABLE INDEX \d+:=M\d*$/m,
+    postgresql: /MessageRef_pkey|Message_search_trgm_idx/,
   },
   {
     name: 'host and method',

@@ -19,7 +19,9 @@ import {
   addConvergenceSamples,
   closeDb,
   commitBatch,
+  countMessages,
   expireHosts,
+  listMessages,
   listHosts,
   openDb,
   openFinding,
@@ -31,6 +33,7 @@ import {
 } from '../src/index';
 import { migrate } from '../src/migrate';
 import { PROVIDERS } from '../src/config';
+import { MESSAGE_SEARCH_FTS } from '../src/hand-written';
 
 const PG_ADMIN = process.env.L2SCOPE_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const pgDbName = `l2scope_bounds_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -156,6 +159,17 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect((await pruneRetention(db, { maxBodyBytes: size * 7 + 1 }, { batch: 5 })).messages).toBe(18);
     expect(await ids()).toEqual([134, 135, 136, 137, 138, 139, 140]);
     expect(await db.messageRef.count({ where: { messageId: { lt: 134n } } })).toBe(0);
+    // the free text finds only what is left: on SQLite the pruned messages' FTS5 rows went with them
+    // (the count reads the trigram table alone), and the index still matches the Message rows
+    expect((await listMessages(db, { text: 'prune-', limit: 100 })).items.map((m) => m.id)).toEqual([140, 139, 138, 137, 136, 135, 134]);
+    expect(await countMessages(db, provider, { text: 'prune-' })).toMatchObject({ matching: 7, capped: false });
+    if (provider === 'sqlite') {
+      const [fts] = await db.$queryRawUnsafe<{ n: bigint | number }[]>(
+        `SELECT count(*) AS n FROM "${MESSAGE_SEARCH_FTS}" WHERE "${MESSAGE_SEARCH_FTS}" MATCH '"prune-"'`,
+      );
+      expect(Number(fts?.n)).toBe(7);
+      await db.$executeRawUnsafe(`INSERT INTO "${MESSAGE_SEARCH_FTS}"("${MESSAGE_SEARCH_FTS}", rank) VALUES ('integrity-check', 1)`);
+    }
     // of the pruned messages' model changes only the last of each record stays (history: its value since)
     const left = await db.modelChange.findMany({ where: { messageId: { lt: 134n } }, select: { type: true, key: true } });
     expect(left.length).toBeGreaterThan(0);

@@ -8,15 +8,21 @@
  * - method, undecodable (`ok`) and kind use `(method, id)`, `(ok, id)`, `(kind, id)`: equality
  *   then the id order, so a page is read off the index without a sort;
  * - the time range uses `receivedAt`'s index, or a newest-first scan that stops at the page;
- * - free text: `LIKE '%…%'` on PostgreSQL (a GIN `gin_trgm_ops` index for three characters or
- *   more); `instr` on SQLite, a scan newest first that stops when the page is full (no index: a
- *   rare text over a million rows reads them all, docs/operations.md).
+ * - free text, the same rows on both databases: the text, trimmed and lower-cased, as a plain
+ *   substring of the lower-case `search` column. `LIKE '%…%'` on PostgreSQL (a GIN
+ *   `gin_trgm_ops` index for three characters or more). On SQLite, from three characters,
+ *   `MATCH` on the FTS5 trigram table {@link MESSAGE_SEARCH_FTS} (the text as one FTS5 string:
+ *   a phrase of its trigrams, i.e. the substring): it yields the matching ids newest first and
+ *   drives the page, unless a reference does (then each of the reference's messages is probed in
+ *   it by id). One or two characters have no trigram: `instr`, a scan newest first that stops
+ *   when the page is full (a rare pair over a million rows reads them all, docs/operations.md).
  *
  * Pages are keyset (`before` / `after` an id, never OFFSET) and bounded ({@link MESSAGE_PAGE_MAX});
  * the match count is bounded too ({@link MESSAGE_COUNT_CAP}).
  */
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
+import { MESSAGE_SEARCH_FTS } from '../hand-written';
 
 /** Most rows one page may ask for. */
 export const MESSAGE_PAGE_MAX = 1000;
@@ -57,6 +63,15 @@ export interface MessageSql {
 /** Escape `%`, `_` and `\` for a LIKE pattern (PostgreSQL's default escape is `\`). */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * Free text needs this many characters (code points) for SQLite's trigram index: a shorter
+ * text has no trigram to look up (FTS5 matches nothing), so it is an `instr` scan instead.
+ */
+export const FTS_MIN_CHARS = 3;
+
+/** `s` as an FTS5 string (`"…"`, inner `"` doubled): every character literal, no query syntax. */
+export const ftsString = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
 /** FROM and WHERE of a filter, and the column that names the message id in them. */
 function filterSql(f: MessageFilter, provider: DbProvider, params: unknown[]): { from: string; where: string[]; id: string } {
   const p = (v: unknown) => {
@@ -68,6 +83,9 @@ function filterSql(f: MessageFilter, provider: DbProvider, params: unknown[]): {
   if (f.network !== undefined) refs.push(['network', f.network]);
   if (f.vni !== undefined) refs.push(['vni', String(f.vni)]);
   if (f.vtep !== undefined) refs.push(['vtep', f.vtep]);
+  const text = f.text?.trim().toLowerCase() || undefined;
+  // SQLite, 3+ characters: the trigram table drives, unless a reference does (then it is probed by id)
+  const fts = provider === 'sqlite' && text !== undefined && [...text].length >= FTS_MIN_CHARS;
   const where: string[] = [];
   let from = '"Message" m';
   let id = 'm."id"';
@@ -76,6 +94,11 @@ function filterSql(f: MessageFilter, provider: DbProvider, params: unknown[]): {
     from = '"MessageRef" r JOIN "Message" m ON m."id" = r."messageId"';
     id = 'r."messageId"';
     where.push(`r."kind" = ${p(first[0])}`, `r."value" = ${p(first[1])}`);
+  } else if (fts) {
+    const message = Boolean(f.method || f.kind) || f.since !== undefined || f.until !== undefined;
+    from = message ? `"${MESSAGE_SEARCH_FTS}" s JOIN "Message" m ON m."id" = s."rowid"` : `"${MESSAGE_SEARCH_FTS}" s`;
+    id = 's."rowid"';
+    where.push(`s."${MESSAGE_SEARCH_FTS}" MATCH ${p(ftsString(text))}`);
   }
   more.forEach(([kind, value], i) =>
     where.push(`EXISTS (SELECT 1 FROM "MessageRef" x${i} WHERE x${i}."kind" = ${p(kind)} AND x${i}."value" = ${p(value)} AND x${i}."messageId" = ${id})`),
@@ -85,8 +108,12 @@ function filterSql(f: MessageFilter, provider: DbProvider, params: unknown[]): {
   if (f.kind) where.push(`m."kind" = ${p(f.kind)}`);
   if (f.since !== undefined) where.push(`m."receivedAt" >= ${p(new Date(f.since))}`);
   if (f.until !== undefined) where.push(`m."receivedAt" < ${p(new Date(f.until))}`);
-  const text = f.text?.trim().toLowerCase();
-  if (text) where.push(provider === 'postgresql' ? `m."search" LIKE ${p(`%${likeEscape(text)}%`)}` : `instr(m."search", ${p(text)}) > 0`);
+  if (text !== undefined) {
+    if (provider === 'postgresql') where.push(`m."search" LIKE ${p(`%${likeEscape(text)}%`)}`);
+    else if (!fts) where.push(`instr(m."search", ${p(text)}) > 0`);
+    else if (first)
+      where.push(`EXISTS (SELECT 1 FROM "${MESSAGE_SEARCH_FTS}" t WHERE t."${MESSAGE_SEARCH_FTS}" MATCH ${p(ftsString(text))} AND t."rowid" = ${id})`);
+  }
   if (f.before !== undefined) where.push(`${id} < ${p(BigInt(f.before))}`);
   if (f.after !== undefined) where.push(`${id} > ${p(BigInt(f.after))}`);
   return { from, where, id };

@@ -1,0 +1,3 @@
+-- Nothing on PostgreSQL: its free-text filter already has the GIN gin_trgm_ops index on
+-- Message.search (20261206051309_inspector_filters). This migration gives SQLite the same
+-- (an FTS5 trigram table, prisma/sqlite/migrations/20261207120054_message_search_fts).
