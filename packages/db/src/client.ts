@@ -4,6 +4,7 @@
  */
 import { openAdapter } from './adapters';
 import { databaseUrl, dbProvider } from './config';
+import { closeDirect, registerDirect } from './sql-tx';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client';
 
 /**
@@ -71,6 +72,7 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
       listen(db as never);
       await db.$connect();
       providerOf.set(db, 'postgresql');
+      if (adapter.direct) registerDirect(db, adapter.direct);
       return db as unknown as Db;
     }
     const { PrismaClient } = await import('./generated/sqlite/client');
@@ -78,6 +80,7 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
     await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     listen(db as never);
     providerOf.set(db, 'sqlite');
+    if (adapter.direct) registerDirect(db, adapter.direct);
     return db as unknown as Db;
   } catch (err) {
     await adapter.close();
@@ -119,7 +122,8 @@ export function clientProvider(db: object): 'postgresql' | 'sqlite' {
   return p;
 }
 
-/** Close a client from {@link openDb} (its connections, or the SQLite file). Idempotent. */
+/** Close a client from {@link openDb} (its connections, or the SQLite file, and the batch writer's: `writeTransaction`). Idempotent. */
 export async function closeDb(db: Db): Promise<void> {
+  closeDirect(db);
   await db.$disconnect();
 }
