@@ -33,7 +33,8 @@ export interface OpenDbOptions {
   /**
    * Called after every SQL statement the client runs (Prisma's `query` log event): its text (with
    * `?`/`$n` placeholders, no values) and duration in ms. For tests and diagnostics that count
-   * queries; not set in production paths.
+   * queries; not set in production paths. The statements of `writeTransaction` (the worker's batch
+   * commits, past Prisma's client) are not among them.
    */
   onQuery?: (e: { query: string; durationMs: number }) => void;
 }
