@@ -21,6 +21,7 @@ import {
   closeDb,
   countMessages,
   insertMessages,
+  writeTransaction,
   listMessages,
   messageDetail,
   SQLITE_HAND_WRITTEN_TABLES,
@@ -98,7 +99,7 @@ async function time(name: string, runs: number, fn: () => Promise<number>): Prom
 export async function storeFleetMessages(db: Db, provider: DbProvider, total: number): Promise<void> {
   const templates = fleetMessages(1000, 19);
   for (const batch of messageRows(templates, SEED, { hosts: HOSTS, start: START, undecodableEvery: 997 }, 1000))
-    await db.$transaction((tx) => insertMessages(tx, provider, batch), { maxWait: 120_000, timeout: 300_000 });
+    await writeTransaction(db, provider, (tx) => insertMessages(tx, batch));
   const cols = MESSAGE_COLUMNS.map((c) => `"${c}"`).join(', ');
   const suffix = provider === 'sqlite' ? (await db.$queryRawUnsafe<{ s: string }[]>('SELECT substr("receivedAt", 24) AS s FROM "Message" LIMIT 1'))[0]!.s : '';
   for (let k = 1; k * SEED < total; k++) {

@@ -8,6 +8,7 @@ import type { Config as LibSqlConfig } from '@libsql/client';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { redactUrl } from '@l2scope/domain';
 import { dbProvider, libsqlUrl, sqliteFilePath } from './config';
+import type { AdapterLock, DirectHandle } from './sql-tx';
 
 /** SQLite busy timeout (ms): how long a connection waits for another process's write lock. */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -17,6 +18,21 @@ export interface OpenedAdapter {
   factory: SqlMigrationAwareDriverAdapterFactory;
   /** Closes the connections (libsql clients / pg pool) this adapter opened. Idempotent. */
   close(): Promise<void>;
+  /** The driver as `writeTransaction` uses it past Prisma (null for an in-memory SQLite database). */
+  direct: DirectHandle | null;
+}
+
+/**
+ * The lock of a connected `@prisma/adapter-libsql` adapter: a `Mutex` (async-mutex) every query and
+ * transaction of the adapter acquires, kept under a private symbol (7.10.0, pinned in package.json:
+ * `[LOCK_TAG] = new Mutex()` on `LibSqlQueryable`). Undefined when it is not there (another version).
+ */
+function libsqlAdapterLock(adapter: object): AdapterLock | undefined {
+  for (const sym of Object.getOwnPropertySymbols(adapter)) {
+    const v = (adapter as Record<symbol, unknown>)[sym];
+    if (v && typeof (v as AdapterLock).acquire === 'function' && typeof (v as { runExclusive?: unknown }).runExclusive === 'function') return v as AdapterLock;
+  }
+  return undefined;
 }
 
 /**
@@ -53,6 +69,7 @@ export async function openAdapter(url: string, opts: { createDir?: boolean } = {
       async close() {
         if (!pool.ended) await pool.end();
       },
+      direct: { provider: 'postgresql', pool },
     };
   }
 
@@ -65,11 +82,18 @@ export async function openAdapter(url: string, opts: { createDir?: boolean } = {
   }
   const { PrismaLibSql } = await import('@prisma/adapter-libsql');
   const clients: { close(): void }[] = [];
+  let lock: AdapterLock | undefined;
   class TrackedLibSql extends PrismaLibSql {
     override createClient(config: LibSqlConfig) {
       const client = super.createClient(config);
       clients.push(client);
       return client;
+    }
+    override async connect() {
+      const adapter = await super.connect();
+      lock = libsqlAdapterLock(adapter);
+      if (!lock) throw new Error('@prisma/adapter-libsql: no adapter lock found (version changed?): packages/db/src/adapters.ts');
+      return adapter;
     }
   }
   return {
@@ -79,5 +103,6 @@ export async function openAdapter(url: string, opts: { createDir?: boolean } = {
     async close() {
       for (const c of clients.splice(0)) c.close();
     },
+    direct: file === null ? null : { provider: 'sqlite', file, timeoutMs: SQLITE_BUSY_TIMEOUT_MS, lock: () => lock },
   };
 }

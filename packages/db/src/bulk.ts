@@ -11,6 +11,7 @@
  */
 import type { DbProvider } from './config';
 import type { Db } from './client';
+import type { SqlTx } from './sql-tx';
 
 /**
  * A string both databases accept: PostgreSQL text and jsonb reject NUL (`\u0000`) and jsonb
@@ -174,6 +175,40 @@ export async function insertRows(
   }
 }
 
+/**
+ * {@link insertRows} inside a {@link SqlTx} (the batch commit's transaction past Prisma): the same
+ * values stored. SQLite: one single-row INSERT, prepared once, run per row (no SQL text that varies
+ * with the row count, so nothing to re-prepare). PostgreSQL: a table with `pgTypes` is one `unnest`
+ * statement as in {@link insertRows} (prepared once per connection); one without, a single-row
+ * INSERT per row.
+ */
+export async function insertRowsTx(tx: SqlTx, table: BulkTable, rows: readonly (readonly unknown[])[]): Promise<void> {
+  if (rows.length === 0) return;
+  const width = table.columns.length;
+  const tail = table.onConflictDoNothing ? ` ON CONFLICT (${table.onConflictDoNothing.map((c) => `"${c}"`).join(', ')}) DO NOTHING` : '';
+  const names = table.columns.map((c) => `"${c}"`).join(', ');
+  if (tx.provider === 'postgresql' && table.pgTypes) {
+    const columns = unnestColumns(table, table.pgTypes, rows);
+    const arrays = table.pgTypes.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+    await tx.run(`INSERT INTO "${table.name}" (${names}) SELECT * FROM unnest(${arrays})${tail}`, columns);
+    return;
+  }
+  const isJson = table.columns.map((c) => table.json?.includes(c) ?? false);
+  const slots = table.columns.map((_, i) => {
+    const p = tx.provider === 'postgresql' ? `$${i + 1}` : '?';
+    return isJson[i] && tx.provider === 'postgresql' ? `CAST(${p} AS jsonb)` : p;
+  });
+  const values = rows.map((row) => {
+    if (row.length !== width) throw new Error(`insertRows(${table.name}): a row has ${row.length} values for ${width} columns`);
+    return row.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      if (isJson[i]) return storableJsonText(value);
+      return typeof value === 'string' ? storableString(value) : value;
+    });
+  });
+  await tx.runEach(`INSERT INTO "${table.name}" (${names}) VALUES (${slots.join(', ')})${tail}`, values);
+}
+
 /** A UTC timestamp as PostgreSQL reads a `timestamp(3)` (what adapter-pg sends for a Date). */
 function pgTimestamp(d: Date): string {
   const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ, or ±YYYYYY-... outside years 0-9999
@@ -207,6 +242,15 @@ async function insertUnnest(
   types: readonly PgColumnType[],
   rows: readonly (readonly unknown[])[],
 ): Promise<void> {
+  const columns = unnestColumns(table, types, rows);
+  const names = table.columns.map((c) => `"${c}"`).join(', ');
+  const arrays = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+  const tail = table.onConflictDoNothing ? ` ON CONFLICT (${table.onConflictDoNothing.map((c) => `"${c}"`).join(', ')}) DO NOTHING` : '';
+  await db.$executeRawUnsafe(`INSERT INTO "${table.name}" (${names}) SELECT * FROM unnest(${arrays})${tail}`, ...columns);
+}
+
+/** The rows as one array of PostgreSQL element literals per column (the parameters of an `unnest` insert). */
+function unnestColumns(table: BulkTable, types: readonly PgColumnType[], rows: readonly (readonly unknown[])[]): (string | null)[][] {
   const width = table.columns.length;
   if (types.length !== width) throw new Error(`insertRows(${table.name}): ${types.length} pgTypes for ${width} columns`);
   const isJson = table.columns.map((c) => table.json?.includes(c) ?? false);
@@ -215,8 +259,5 @@ async function insertUnnest(
     if (row.length !== width) throw new Error(`insertRows(${table.name}): a row has ${row.length} values for ${width} columns`);
     for (let i = 0; i < width; i++) columns[i]![r] = pgElement(row[i], types[i]!, isJson[i]!);
   });
-  const names = table.columns.map((c) => `"${c}"`).join(', ');
-  const arrays = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-  const tail = table.onConflictDoNothing ? ` ON CONFLICT (${table.onConflictDoNothing.map((c) => `"${c}"`).join(', ')}) DO NOTHING` : '';
-  await db.$executeRawUnsafe(`INSERT INTO "${table.name}" (${names}) SELECT * FROM unnest(${arrays})${tail}`, ...columns);
+  return columns;
 }

@@ -4,6 +4,7 @@
  */
 import { openAdapter } from './adapters';
 import { databaseUrl, dbProvider } from './config';
+import { closeDirect, registerDirect } from './sql-tx';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client';
 
 /**
@@ -32,7 +33,8 @@ export interface OpenDbOptions {
   /**
    * Called after every SQL statement the client runs (Prisma's `query` log event): its text (with
    * `?`/`$n` placeholders, no values) and duration in ms. For tests and diagnostics that count
-   * queries; not set in production paths.
+   * queries; not set in production paths. The statements of `writeTransaction` (the worker's batch
+   * commits, past Prisma's client) are not among them.
    */
   onQuery?: (e: { query: string; durationMs: number }) => void;
 }
@@ -71,6 +73,7 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
       listen(db as never);
       await db.$connect();
       providerOf.set(db, 'postgresql');
+      if (adapter.direct) registerDirect(db, adapter.direct);
       return db as unknown as Db;
     }
     const { PrismaClient } = await import('./generated/sqlite/client');
@@ -78,6 +81,7 @@ export async function openDb(url: string = databaseUrl(), opts: OpenDbOptions = 
     await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     listen(db as never);
     providerOf.set(db, 'sqlite');
+    if (adapter.direct) registerDirect(db, adapter.direct);
     return db as unknown as Db;
   } catch (err) {
     await adapter.close();
@@ -119,7 +123,8 @@ export function clientProvider(db: object): 'postgresql' | 'sqlite' {
   return p;
 }
 
-/** Close a client from {@link openDb} (its connections, or the SQLite file). Idempotent. */
+/** Close a client from {@link openDb} (its connections, or the SQLite file, and the batch writer's: `writeTransaction`). Idempotent. */
 export async function closeDb(db: Db): Promise<void> {
+  closeDirect(db);
   await db.$disconnect();
 }

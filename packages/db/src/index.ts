@@ -25,4 +25,15 @@ export { Prisma } from './generated/sqlite/client';
 export type { Counter, Host, Message, MessageRef, ModelChange, ModelState, Network, TapGap, VtepEntries } from './generated/sqlite/client';
 
 export * from './repositories';
-export { CUT_TOO_DEEP, STORABLE_MAX_DEPTH, insertRows, storableJson, storableJsonText, storableString, type BulkTable, type PgColumnType } from './bulk';
+export { writeTransaction, type SqlTx } from './sql-tx';
+export {
+  CUT_TOO_DEEP,
+  STORABLE_MAX_DEPTH,
+  insertRows,
+  insertRowsTx,
+  storableJson,
+  storableJsonText,
+  storableString,
+  type BulkTable,
+  type PgColumnType,
+} from './bulk';

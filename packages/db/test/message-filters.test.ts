@@ -20,6 +20,7 @@ import {
   closeDb,
   countMessages,
   insertMessages,
+  writeTransaction,
   listMessages,
   messagePageSql,
   openDb,
@@ -161,7 +162,7 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await migrate(url);
     db = await openDb(url);
     for (const batch of messageRows(templates, N, { hosts: HOSTS, start: START, undecodableEvery: 97 }))
-      await db.$transaction((tx) => insertMessages(tx, provider, batch), { timeout: 120_000 });
+      await writeTransaction(db, provider, (tx) => insertMessages(tx, batch));
     await db.$executeRawUnsafe('ANALYZE');
   }, 300_000);
   afterAll(async () => {

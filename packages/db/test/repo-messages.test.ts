@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { decodeMessage, parseCapture } from '@l2scope/domain';
-import { type BulkTable, type Db, CUT_TOO_DEEP, MESSAGE_TABLE, type MessageRecord, insertMessages, insertRows } from '../src/index';
+import { type BulkTable, type Db, CUT_TOO_DEEP, MESSAGE_TABLE, type MessageRecord, insertMessages, insertRows, writeTransaction } from '../src/index';
 import { eachProvider } from './provider-db';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
@@ -48,7 +48,7 @@ eachProvider('repo_messages', (provider, opened) => {
       search: '',
       changes: [],
     };
-    await db.$transaction((tx) => insertMessages(tx, provider, [record]));
+    await writeTransaction(db, provider, (tx) => insertMessages(tx, [record]));
     const row = await db.message.findUniqueOrThrow({ where: { id: 9_000_001n } });
     let v: unknown = (row.properties as { headers: { x: unknown } }).headers.x;
     let depth = 3; // properties, headers, x: levels 1, 2, 3

@@ -9,7 +9,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { ClusterModel, type ModelChange, decodeMessage, hostIn, networkIn, parseCapture, toldFdbOf, vtepEntriesIn } from '@l2scope/domain';
-import { type Db, findNetwork, listNetworks, readHostModel, readModelSnapshot, writeModelChanges, writeModelSeq } from '../src/index';
+import {
+  type Db,
+  findNetwork,
+  listNetworks,
+  readHostModel,
+  readModelSnapshot,
+  writeModelChanges,
+  writeModelSeq,
+  writeModelSeqTx,
+  writeTransaction,
+} from '../src/index';
 import { readConsistent } from '../src/client';
 import { eachProvider } from './provider-db';
 
@@ -72,9 +82,9 @@ eachProvider('repo_projection', (provider, opened) => {
     const writer = (async () => {
       try {
         for (let k = 1; k <= BATCHES; k++)
-          await db.$transaction(async (tx) => {
-            await writeModelChanges(tx, provider, [host(k)]);
-            await writeModelSeq(tx, k);
+          await writeTransaction(db, provider, async (tx) => {
+            await writeModelChanges(tx, [host(k)]);
+            await writeModelSeqTx(tx, k);
           });
       } finally {
         writing = false;
@@ -103,9 +113,9 @@ eachProvider('repo_projection', (provider, opened) => {
       for (let i = 0, size = 1; i < perMessage.length; i += size, size = (size % 7) + 1) {
         const changes = perMessage.slice(i, i + size).flat();
         const seq = Math.min(i + size, perMessage.length);
-        await db.$transaction(async (tx) => {
-          await writeModelChanges(tx, provider, changes);
-          await writeModelSeq(tx, seq);
+        await writeTransaction(db, provider, async (tx) => {
+          await writeModelChanges(tx, changes);
+          await writeModelSeqTx(tx, seq);
         });
       }
       // the same records (the projection reads them by key, the model lists them as they came)
@@ -130,7 +140,7 @@ eachProvider('repo_projection', (provider, opened) => {
       expect(await readHostModel(db, 'nobody')).toEqual({ seq: model.seq, hosts: [], networks: [], vteps: [] });
       // a removal (no capture has one): the host's row goes, the rest stays
       const [gone, ...rest] = model.hostIds();
-      await db.$transaction((tx) => writeModelChanges(tx, provider, [{ type: 'host_removed', id: gone! }]));
+      await writeTransaction(db, provider, (tx) => writeModelChanges(tx, [{ type: 'host_removed', id: gone! }]));
       expect((await readHostModel(db, gone!)).hosts).toEqual([]);
       expect((await readModelSnapshot(db)).hosts.map((h) => h.id).sort()).toEqual(rest.sort());
     }
@@ -148,7 +158,7 @@ eachProvider('repo_projection', (provider, opened) => {
       const r = decodeMessage({ exchange, routingKey: '', body });
       if (!r.ok) throw new Error(r.error.message);
       const changes = m.apply(r.message, at, at);
-      await db.$transaction((tx) => writeModelChanges(tx, provider, changes));
+      await writeTransaction(db, provider, (tx) => writeModelChanges(tx, changes));
     };
     await fold('q-agent-notifier-l2population-update_fanout', fdb('net-old'), 1000);
     await fold('q-agent-notifier-network-delete_fanout', oslo('network_delete', { network_id: 'net-old' }), 2000);
@@ -180,8 +190,8 @@ eachProvider('repo_projection', (provider, opened) => {
         networks: {},
       },
     });
-    await db.$transaction((tx) => writeModelChanges(tx, provider, [host('h\u0000'), host('h\ud800'), host('h\uFFFD')]));
-    await db.$transaction((tx) => writeModelChanges(tx, provider, [host('h\u0000')]));
+    await writeTransaction(db, provider, (tx) => writeModelChanges(tx, [host('h\u0000'), host('h\ud800'), host('h\uFFFD')]));
+    await writeTransaction(db, provider, (tx) => writeModelChanges(tx, [host('h\u0000')]));
     expect(await db.host.count({ where: { id: 'h\uFFFD' } })).toBe(1);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { TapGapView } from '@l2scope/domain';
 import type { Db } from '../client';
+import type { SqlTx } from '../sql-tx';
 import { readModelSeq } from './model-projection';
 import { recentTapGaps } from './tap-gaps';
 
@@ -30,12 +31,18 @@ export async function readCounters(db: Client): Promise<Counters> {
 }
 
 /**
- * Replace the counters inside a transaction (`tx` of `$transaction`): what a batch commit does,
- * two statements whatever the number of counters.
+ * Replace the counters inside the batch's write transaction (`writeTransaction`): one upsert per
+ * counter, prepared once.
  */
-export async function replaceCounters(tx: Client, counters: Counters): Promise<void> {
-  await tx.counter.deleteMany({ where: { name: { in: [...COUNTER_NAMES] } } });
-  await tx.counter.createMany({ data: COUNTER_NAMES.map((name) => ({ name, value: BigInt(counters[name]) })) });
+export async function replaceCounters(tx: SqlTx, counters: Counters): Promise<void> {
+  const sql =
+    tx.provider === 'postgresql'
+      ? 'INSERT INTO "Counter" ("name", "value") VALUES ($1, $2) ON CONFLICT ("name") DO UPDATE SET "value" = excluded."value"'
+      : 'INSERT INTO "Counter" ("name", "value") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "value" = excluded."value"';
+  await tx.runEach(
+    sql,
+    COUNTER_NAMES.map((name) => [name, BigInt(counters[name])]),
+  );
 }
 
 /** Store the counters alone, in one transaction (drop and expiry counts arrive outside message batches). */

@@ -5,10 +5,11 @@
  */
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
+import { writeTransaction } from '../sql-tx';
 import { type Counters, replaceCounters } from './counters';
 import { writeL3Agents } from './l3-agents';
 import { type MessageRecord, insertMessages } from './messages';
-import { writeModelChanges, writeModelSeq } from './model-projection';
+import { writeModelChanges, writeModelSeqTx } from './model-projection';
 
 /**
  * Commit a batch: its messages (with refs and model changes), the projection updated by those
@@ -19,29 +20,20 @@ import { writeModelChanges, writeModelSeq } from './model-projection';
  * @returns the ids of the messages skipped as duplicates
  */
 export async function commitBatch(db: Db, provider: DbProvider, batch: readonly MessageRecord[], counters: Counters, seq: number): Promise<number[]> {
-  return db.$transaction(async (tx) => {
-    const duplicates = await insertMessages(tx, provider, batch);
+  return writeTransaction(db, provider, async (tx) => {
+    const duplicates = await insertMessages(tx, batch);
     const skipped = new Set(duplicates);
     const fresh = batch.filter((m) => !skipped.has(m.id));
     await writeModelChanges(
       tx,
-      provider,
       fresh.flatMap((m) => m.changes),
     );
     await writeL3Agents(tx, fresh);
     await replaceCounters(tx, counters);
-    await writeModelSeq(tx, seq);
+    await writeModelSeqTx(tx, seq);
     return duplicates;
-  }, COMMIT_TRANSACTION);
+  });
 }
-
-/**
- * Prisma's interactive transaction bounds for one batch: a single honest cast can carry 40,000
- * VTEPs (80,000 projection rows), which PostgreSQL writes in well over Prisma's default 5 s; past
- * the timeout Prisma aborts the transaction and the batch would be retried, split and finally
- * stored as unstorable. 5 minutes still bounds a stuck transaction.
- */
-const COMMIT_TRANSACTION = { maxWait: 30_000, timeout: 300_000 } as const;
 
 /** A minimal round trip (`SELECT 1`): resolves when the database is reachable, else throws the driver's error. */
 export async function probeDb(db: Pick<Db, '$queryRawUnsafe'>): Promise<void> {

@@ -8,6 +8,7 @@
 import { L3_AGENT_MODES, type L3AgentMode, l3AgentStateOf, latestL3Agents } from '@l2scope/domain';
 import type { Db } from '../client';
 import { storableString } from '../bulk';
+import type { SqlTx } from '../sql-tx';
 import type { MessageRecord } from './messages';
 
 /** Most L3 agents read at once (one per hypervisor: well above 1,000 hosts). */
@@ -28,16 +29,20 @@ export interface L3AgentView {
  * Upsert the L3 agents reporting in a batch (the latest report per host wins). A report with
  * `start_flag` also sets `startedAt`. Throws the driver's error (the caller's transaction is rolled back).
  */
-export async function writeL3Agents(db: Pick<Db, 'l3Agent'>, batch: readonly MessageRecord[]): Promise<void> {
+export async function writeL3Agents(tx: SqlTx, batch: readonly MessageRecord[]): Promise<void> {
   const states = latestL3Agents(
     batch.flatMap((m) =>
       m.result.ok && m.result.message.kind === 'report_state' ? (l3AgentStateOf(m.result.message.agent, m.delivery.receivedAt) ?? []) : [],
     ),
   );
+  const p = tx.provider === 'postgresql' ? (n: number) => `$${n}` : () => '?';
+  const upsert = (started: boolean) =>
+    `INSERT INTO "L3Agent" ("host", "binary", "agentMode", "lastReportAt", "startedAt") VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}) ` +
+    `ON CONFLICT ("host") DO UPDATE SET "binary" = excluded."binary", "agentMode" = excluded."agentMode", "lastReportAt" = excluded."lastReportAt"` +
+    (started ? ', "startedAt" = excluded."startedAt"' : '');
   for (const s of states) {
     const at = new Date(s.reportedAt);
-    const row = { binary: storableString(s.binary), agentMode: s.agentMode, lastReportAt: at, ...(s.started ? { startedAt: at } : {}) };
-    await db.l3Agent.upsert({ where: { host: storableString(s.host) }, create: { host: storableString(s.host), ...row }, update: row });
+    await tx.run(upsert(s.started), [storableString(s.host), storableString(s.binary), s.agentMode, at, s.started ? at : null]);
   }
 }
 

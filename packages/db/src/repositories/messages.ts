@@ -20,9 +20,9 @@ import {
   modelChangeKey,
   summarizeMessage,
 } from '@l2scope/domain';
-import { type BulkTable, type PgColumnType, insertRows, storableString } from '../bulk';
+import { type BulkTable, type PgColumnType, insertRowsTx, storableString } from '../bulk';
 import { type Db, clientProvider } from '../client';
-import type { DbProvider } from '../config';
+import type { SqlTx } from '../sql-tx';
 import { parseColumn } from './json';
 import { MESSAGE_PAGE_MAX, type MessageFilter, messagePageIds } from './message-query';
 import { listNetworksWithDeleted } from './model-projection';
@@ -184,24 +184,40 @@ function messageValues(m: MessageRecord): unknown[] {
   return MESSAGE_COLUMNS.map((c) => row[c]);
 }
 
+/** Identities looked up per SQLite statement (padded with NULLs: one SQL text, prepared once). */
+const IDENTITY_LOOKUP = 500;
+
+/** Which of `identities` are stored (on `Message.uniqueId`). */
+async function storedIdentities(tx: SqlTx, identities: readonly string[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  if (identities.length === 0) return stored;
+  if (tx.provider === 'postgresql') {
+    const rows = await tx.all<{ uniqueId: string }>('SELECT "uniqueId" FROM "Message" WHERE "uniqueId" = ANY($1::text[])', [identities]);
+    for (const r of rows) stored.add(r.uniqueId);
+    return stored;
+  }
+  const sql = `SELECT "uniqueId" FROM "Message" WHERE "uniqueId" IN (${new Array(IDENTITY_LOOKUP).fill('?').join(', ')})`;
+  for (let i = 0; i < identities.length; i += IDENTITY_LOOKUP) {
+    const chunk: (string | null)[] = identities.slice(i, i + IDENTITY_LOOKUP);
+    while (chunk.length < IDENTITY_LOOKUP) chunk.push(null);
+    for (const r of await tx.all<{ uniqueId: string }>(sql, chunk)) stored.add(r.uniqueId);
+  }
+  return stored;
+}
+
 /**
- * Insert messages with their refs and model changes (multi-row INSERTs). A message whose delivery
- * identity ({@link deliveryIdentity}) is already stored or repeated in the batch is skipped when the
- * broker flagged it `redelivered` (a duplicate: its refs and changes are not stored either), and
- * stored without an identity otherwise (the same message published again, e.g. a capture replayed
- * in a loop onto the broker). The Message insert is insert-or-ignore on the unique identity.
- * Call inside the batch's transaction; throws the driver's error (a duplicate id, a value the
- * database refuses).
+ * Insert messages with their refs and model changes, in the batch's write transaction
+ * (`writeTransaction`). A message whose delivery identity ({@link deliveryIdentity}) is
+ * already stored or repeated in the batch is skipped when the broker flagged it `redelivered` (a
+ * duplicate: its refs and changes are not stored either), and stored without an identity otherwise
+ * (the same message published again, e.g. a capture replayed in a loop onto the broker). The
+ * Message insert is insert-or-ignore on the unique identity. Throws the driver's error (a duplicate
+ * id, a value the database refuses).
  * @returns the ids of the messages skipped as duplicates
  */
-export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe' | 'message'>, provider: DbProvider, batch: readonly MessageRecord[]): Promise<number[]> {
+export async function insertMessages(tx: SqlTx, batch: readonly MessageRecord[]): Promise<number[]> {
   const identities = batch.map(deliveryIdentity);
-  const stored = new Set<string>();
-  const wanted = [...new Set(identities.filter((u): u is string => u !== null))];
-  for (let i = 0; i < wanted.length; i += 500) {
-    const rows = await tx.message.findMany({ where: { uniqueId: { in: wanted.slice(i, i + 500) } }, select: { uniqueId: true } });
-    for (const r of rows) if (r.uniqueId) stored.add(r.uniqueId);
-  }
+  const stored = await storedIdentities(tx, [...new Set(identities.filter((u): u is string => u !== null))]);
   const fresh: MessageRecord[] = [];
   const duplicates: number[] = [];
   const rows: unknown[][] = [];
@@ -214,19 +230,20 @@ export async function insertMessages(tx: Pick<Db, '$executeRawUnsafe' | 'message
     fresh.push(m);
     rows.push(values);
   });
-  const refs = fresh.flatMap((m) => {
+  const refs: unknown[][] = [];
+  const changes: unknown[][] = [];
+  for (const m of fresh) {
     const id = BigInt(m.id);
-    return [
-      ...m.refs.networks.map((value) => [id, 'network', value]),
-      ...m.refs.vnis.map((v) => [id, 'vni', String(v)]),
-      ...m.refs.vteps.map((value) => [id, 'vtep', value]),
-      ...m.refs.hosts.map((value) => [id, 'host', value]),
-    ];
-  });
-  const changes = fresh.flatMap((m) => m.changes.map((c, idx) => [BigInt(m.id), idx, new Date(m.delivery.receivedAt), c.type, recordKey(c), c]));
-  await insertRows(tx, provider, MESSAGE_TABLE, rows);
-  await insertRows(tx, provider, MESSAGE_REF, refs);
-  await insertRows(tx, provider, MODEL_CHANGE, changes);
+    for (const value of m.refs.networks) refs.push([id, 'network', value]);
+    for (const v of m.refs.vnis) refs.push([id, 'vni', String(v)]);
+    for (const value of m.refs.vteps) refs.push([id, 'vtep', value]);
+    for (const value of m.refs.hosts) refs.push([id, 'host', value]);
+    const at = new Date(m.delivery.receivedAt);
+    m.changes.forEach((c, idx) => changes.push([id, idx, at, c.type, recordKey(c), c]));
+  }
+  await insertRowsTx(tx, MESSAGE_TABLE, rows);
+  await insertRowsTx(tx, MESSAGE_REF, refs);
+  await insertRowsTx(tx, MODEL_CHANGE, changes);
   return duplicates;
 }
 

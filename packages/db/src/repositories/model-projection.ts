@@ -6,9 +6,9 @@
  * `readModelSnapshot`, a host page through `readHostModel`.
  */
 import { type HostView, type ModelChange, type ModelSnapshot, type NetworkView, type VtepEntries, modelEdits } from '@l2scope/domain';
-import { type BulkTable, insertRows, storableString } from '../bulk';
+import { type BulkTable, insertRowsTx, storableString } from '../bulk';
 import { type Db, readConsistent } from '../client';
-import type { DbProvider } from '../config';
+import type { SqlTx } from '../sql-tx';
 
 const HOST: BulkTable = {
   name: 'Host',
@@ -140,12 +140,13 @@ export async function readHostModel(db: Client, hostId: string): Promise<ModelSn
 }
 
 /**
- * Write a batch of model changes onto the projection: the domain's `modelEdits` gives one net edit
- * per record (the last change wins); for each table, one `deleteMany` of every record the batch
- * touched and a multi-row insert of the final values, so a batch costs a handful of statements
- * whatever its size. Call inside a transaction.
+ * Write a batch of model changes onto the projection, in the batch's write transaction
+ * (`writeTransaction`): the domain's `modelEdits` gives one net edit per record (the last change
+ * wins); for each table, the rows of every record the batch touched are deleted and the final
+ * values inserted (a re-inserted host has no `expiredAt`: it reported again). SQLite: one prepared
+ * DELETE per record; PostgreSQL: one DELETE per table (array parameters), whatever the batch's size.
  */
-export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe'>, provider: DbProvider, changes: readonly ModelChange[]): Promise<void> {
+export async function writeModelChanges(tx: SqlTx, changes: readonly ModelChange[]): Promise<void> {
   const edits = modelEdits(changes);
   // keyed as stored: ids that differ only by NUL or lone surrogates are one row once made storable
   // (a hostile publisher's 'h\u0000' and 'h\uFFFD'), so they must not be inserted twice: the last wins
@@ -155,7 +156,7 @@ export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe
   const hostIds: string[] = [];
   const hosts: unknown[][] = [];
   for (const { key, value: h } of hostEdits) {
-    hostIds.push(key);
+    hostIds.push(storableString(key));
     if (h)
       hosts.push([
         h.id,
@@ -176,33 +177,51 @@ export async function writeModelChanges(db: Client & Pick<Db, '$executeRawUnsafe
   const networkIds: string[] = [];
   const networks: unknown[][] = [];
   // a removed network's row stays as history, marked with when Neutron deleted it
-  const deleted = new Map<number, string[]>();
+  const deleted: [id: string, at: Date][] = [];
   const deletedAt = new Map<string, number>();
   for (const c of changes) if (c.type === 'network_removed') deletedAt.set(c.id, c.at);
   for (const { key, value: n } of networkEdits) {
     if (n) {
-      networkIds.push(key);
+      networkIds.push(storableString(key));
       networks.push([n.id, n.vni, n.networkType, new Date(n.firstSeenAt)]);
-    } else {
-      const at = deletedAt.get(key) ?? 0;
-      deleted.set(at, [...(deleted.get(at) ?? []), storableString(key)]);
-    }
+    } else deleted.push([storableString(key), new Date(deletedAt.get(key) ?? 0)]);
   }
-  const vtepKeys: { networkId: string; vtep: string }[] = [];
+  const vtepKeys: [networkId: string, vtep: string][] = [];
   const vteps: unknown[][] = [];
   for (const { key, value: v } of vtepEdits) {
-    vtepKeys.push({ networkId: key.network, vtep: key.vtep });
+    vtepKeys.push([storableString(key.network), storableString(key.vtep)]);
     if (v) vteps.push([v.network, v.vtep, v.flood, v.macs, v.neigh, new Date(v.updatedAt)]);
   }
-  for (const ids of chunks(hostIds.map(storableString))) await db.host.deleteMany({ where: { id: { in: ids } } });
-  await insertRows(db, provider, HOST, hosts);
-  for (const ids of chunks(networkIds.map(storableString))) await db.network.deleteMany({ where: { id: { in: ids } } });
-  await insertRows(db, provider, NETWORK, networks);
-  for (const [at, ids] of deleted)
-    for (const chunk of chunks(ids)) await db.network.updateMany({ where: { id: { in: chunk } }, data: { deletedAt: new Date(at) } });
-  const storableKeys = vtepKeys.map((k) => ({ networkId: storableString(k.networkId), vtep: storableString(k.vtep) }));
-  for (const keys of chunks(storableKeys)) await db.vtepEntries.deleteMany({ where: { OR: keys } });
-  await insertRows(db, provider, VTEP_ENTRIES, vteps);
+  if (tx.provider === 'postgresql') {
+    if (hostIds.length) await tx.run('DELETE FROM "Host" WHERE "id" = ANY($1::text[])', [hostIds]);
+    await insertRowsTx(tx, HOST, hosts);
+    if (networkIds.length) await tx.run('DELETE FROM "Network" WHERE "id" = ANY($1::text[])', [networkIds]);
+    await insertRowsTx(tx, NETWORK, networks);
+    await tx.runEach('UPDATE "Network" SET "deletedAt" = $2 WHERE "id" = $1', deleted);
+    if (vtepKeys.length)
+      await tx.run('DELETE FROM "VtepEntries" AS v USING unnest($1::text[], $2::text[]) AS k(n, t) WHERE v."networkId" = k.n AND v."vtep" = k.t', [
+        vtepKeys.map((k) => k[0]),
+        vtepKeys.map((k) => k[1]),
+      ]);
+    await insertRowsTx(tx, VTEP_ENTRIES, vteps);
+    return;
+  }
+  await tx.runEach(
+    'DELETE FROM "Host" WHERE "id" = ?',
+    hostIds.map((id) => [id]),
+  );
+  await insertRowsTx(tx, HOST, hosts);
+  await tx.runEach(
+    'DELETE FROM "Network" WHERE "id" = ?',
+    networkIds.map((id) => [id]),
+  );
+  await insertRowsTx(tx, NETWORK, networks);
+  await tx.runEach(
+    'UPDATE "Network" SET "deletedAt" = ? WHERE "id" = ?',
+    deleted.map(([id, at]) => [at, id]),
+  );
+  await tx.runEach('DELETE FROM "VtepEntries" WHERE "networkId" = ? AND "vtep" = ?', vtepKeys);
+  await insertRowsTx(tx, VTEP_ENTRIES, vteps);
 }
 
 /** The edits with one per stored key (the last of twins wins), in edit order. */
@@ -227,6 +246,12 @@ function chunks<T>(items: T[], size = 400): T[][] {
 export async function readModelSeq(db: Pick<Db, 'modelState'>): Promise<number> {
   const state = await db.modelState.findUnique({ where: { id: 1 } });
   return state ? Number(state.seq) : 0;
+}
+
+/** Record the model's `seq` in the batch's write transaction (`writeTransaction`): what {@link writeModelSeq} does. */
+export async function writeModelSeqTx(tx: SqlTx, seq: number): Promise<void> {
+  const p = tx.provider === 'postgresql' ? '$1' : '?';
+  await tx.run(`INSERT INTO "ModelState" ("id", "seq") VALUES (1, ${p}) ON CONFLICT ("id") DO UPDATE SET "seq" = excluded."seq"`, [BigInt(seq)]);
 }
 
 /** Record the model's `seq` (the singleton ModelState row). Call in the transaction that applied the batch's changes. */
