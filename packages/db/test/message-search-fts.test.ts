@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapture } from '@l2scope/domain';
-import { type Db, type MessageRecord, closeDb, countMessages, insertMessages, listMessages, openDb } from '../src/index';
+import { type Db, type MessageRecord, closeDb, countMessages, insertMessages, listMessages, openDb, writeTransaction } from '../src/index';
 import { libsqlUrl, migrationsDir, repoRoot } from '../src/config';
 import { MESSAGE_SEARCH_FTS, SQLITE_HAND_WRITTEN_TABLES, SQLITE_HAND_WRITTEN_TRIGGERS } from '../src/hand-written';
 import { databaseDrift, migrate } from '../src/migrations';
@@ -72,7 +72,7 @@ describe('SQLite FTS5 trigram table of Message.search', () => {
     await migrate(url);
     expect(await sql(`SELECT name FROM sqlite_master WHERE name LIKE 'Message_search%'`)).toEqual([]);
     db = await openDb(url);
-    for (let i = 0; i < rows.length; i += 1000) await db.$transaction((tx) => insertMessages(tx, 'sqlite', rows.slice(i, i + 1000)));
+    for (let i = 0; i < rows.length; i += 1000) await writeTransaction(db, 'sqlite', (tx) => insertMessages(tx, rows.slice(i, i + 1000)));
     await closeDb(db);
     db = undefined;
 
@@ -106,13 +106,13 @@ describe('SQLite FTS5 trigram table of Message.search', () => {
       { ...first!, id: base + 1, search: 'a new message on compute-0017 and "more"' },
       { ...first!, id: base + 2, search: 'another new one' },
     ];
-    await d.$transaction((tx) => insertMessages(tx, 'sqlite', extra));
+    await writeTransaction(d, 'sqlite', (tx) => insertMessages(tx, extra));
     expect(await ftsIds(TEXT)).toEqual([...holding(TEXT), base + 1]);
     // a redelivery of a stored identity is skipped by the insert-or-ignore: nothing indexed twice
     const identity = { ...first!.delivery.properties, messageId: 'fts-redelivered' };
     const once = { ...first!, id: base + 3, search: 'redelivered once', delivery: { ...first!.delivery, properties: identity } };
-    await d.$transaction((tx) => insertMessages(tx, 'sqlite', [once]));
-    await d.$transaction((tx) => insertMessages(tx, 'sqlite', [{ ...once, id: base + 4, delivery: { ...once.delivery, redelivered: true } }]));
+    await writeTransaction(d, 'sqlite', (tx) => insertMessages(tx, [once]));
+    await writeTransaction(d, 'sqlite', (tx) => insertMessages(tx, [{ ...once, id: base + 4, delivery: { ...once.delivery, redelivered: true } }]));
     expect(await ftsIds('redelivered once')).toEqual([base + 3]);
 
     await d.$executeRawUnsafe(`UPDATE "Message" SET "search" = 'rewritten text' WHERE "id" = ?`, BigInt(base + 2));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { parseCapture } from '@l2scope/domain';
-import { type Db, type MessageFilter, type MessageRecord, countMessages, insertMessages, listMessages } from '../src/index';
+import { type Db, type MessageFilter, type MessageRecord, countMessages, insertMessages, listMessages, writeTransaction } from '../src/index';
 import { hostOf, messageRows } from './message-rows';
 import { eachProvider } from './provider-db';
 
@@ -99,7 +99,7 @@ eachProvider('message_text', (provider, opened) => {
   let db: Db;
   beforeAll(async () => {
     db = opened();
-    await db.$transaction((tx) => insertMessages(tx, provider, rows));
+    await writeTransaction(db, provider, (tx) => insertMessages(tx, rows));
   });
 
   it('the stored texts hold every query at several selectivities', () => {
