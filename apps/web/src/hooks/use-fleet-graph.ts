@@ -37,6 +37,8 @@ export type FleetPick = { kind: 'host'; host: string } | { kind: 'group'; group:
 export interface FleetProbe {
   viewportOf(node: string): { x: number; y: number } | null;
   hosts(): string[];
+  /** Whether the camera is still moving (a wheel zoom's animation): points are not where they will stay. */
+  moving(): boolean;
 }
 
 declare global {
@@ -201,6 +203,7 @@ export function useFleetGraph(container: RefObject<HTMLDivElement | null>, colou
         return { x: r.left + p.x, y: r.top + p.y };
       },
       hosts: () => graph.filterNodes((n) => !n.startsWith(GROUP_NODE)),
+      moving: () => renderer.getCamera().isAnimated(),
     };
 
     return () => {
