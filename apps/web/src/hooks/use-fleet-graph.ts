@@ -64,6 +64,24 @@ function summaryOf(f: Fleet, drawn: number): FleetSummary {
 }
 
 /**
+ * Sigma finds the node under the mouse by reading a pixel back from the GPU (`readPixels` on its
+ * picking layer), on every mouse move, wheel step and button event. A read-back waits for every
+ * frame queued before it: in the perf script's pan/zoom (Chromium's software WebGL) those waits
+ * were 12.1 of the main thread's 14.4 s (a Chrome trace at load 25). While the mouse is down
+ * (a drag) or the camera moves (a wheel zoom, the inertia after a drag) nothing is hovered or
+ * clicked, so no pixel is read: the node under the mouse is null then. Hover and click, the mouse
+ * up and the camera still, read as before. (`getNodeAtPosition` is sigma 3's private picking
+ * method, wrapped on this instance.)
+ */
+function skipPickingWhileMoving(renderer: Sigma): void {
+  const picker = renderer as unknown as { getNodeAtPosition(p: { x: number; y: number }): string | null };
+  const pick = picker.getNodeAtPosition.bind(renderer);
+  const captor = renderer.getMouseCaptor();
+  const camera = renderer.getCamera();
+  picker.getNodeAtPosition = (p) => (captor.isMouseDown || camera.isAnimated() ? null : pick(p));
+}
+
+/**
  * Mount sigma on `container` and keep its graph in step with the store.
  * @param colourBy point colours (drift / liveness / mode)
  * @param onPick a click on a host point or a group label
@@ -99,6 +117,7 @@ export function useFleetGraph(container: RefObject<HTMLDivElement | null>, colou
       maxCameraRatio: 4,
       zoomToSizeRatioFunction: (ratio) => Math.max(0.35, Math.sqrt(ratio)),
     });
+    skipPickingWhileMoving(renderer);
     renderer.on('clickNode', ({ node }) => {
       if (node.startsWith(GROUP_NODE)) pickRef.current({ kind: 'group', group: node.slice(GROUP_NODE.length) });
       else pickRef.current({ kind: 'host', host: node });
