@@ -9,8 +9,8 @@ const vteps = { seq: 7, vteps: [] };
 const answer = (data: unknown) => new Response(JSON.stringify([{ result: { data } }]), { headers: { 'content-type': 'application/json' } });
 
 /** A browser's `window` as far as early-model.ts reads it. */
-function fakeWindow(early?: Record<string, Promise<Response> | undefined>) {
-  vi.stubGlobal('window', { location: { origin: ORIGIN, pathname: '/', search: '' }, __l2scopeEarly: early });
+function fakeWindow(responses: Record<string, Promise<Response> | undefined>, start: () => void = () => {}) {
+  vi.stubGlobal('window', { location: { origin: ORIGIN, pathname: '/', search: '' }, __l2scopeEarly: { start, responses } });
 }
 
 afterEach(() => {
@@ -65,9 +65,13 @@ describe('the first model requested by the page HTML', () => {
     expect(takeEarly(EARLY_MODEL_URLS[0])).toBeUndefined();
   });
 
-  it('the inline script requests the hosts, then the entries, with the page cookies, and leaves the promises on window', async () => {
+  it('the inline script requests the hosts on load (or when first asked), then the entries, with the page cookies', async () => {
     const calls: [string, RequestInit | undefined][] = [];
-    const win: { __l2scopeEarly?: Record<string, Promise<Response>> } = {};
+    const listeners: Record<string, () => void> = {};
+    const win = {
+      location: { origin: ORIGIN },
+      addEventListener: (type: string, fn: () => void) => (listeners[type] = fn),
+    } as unknown as Window;
     vi.stubGlobal('window', win);
     let answerHosts: (r: Response) => void = () => {};
     vi.stubGlobal(
@@ -78,13 +82,34 @@ describe('the first model requested by the page HTML', () => {
       }),
     );
     new Function(earlyModelScript())();
-    expect(Object.keys(win.__l2scopeEarly ?? {})).toEqual([...EARLY_MODEL_URLS]);
+    expect(calls).toEqual([]);
+    listeners.load!();
+    listeners.load!(); // once
     await Promise.resolve();
     expect(calls.map((c) => c[0])).toEqual([EARLY_MODEL_URLS[0]]);
     answerHosts(answer(snapshot));
-    const entries = await win.__l2scopeEarly![EARLY_MODEL_URLS[1]]!;
+    const entries = await takeEarly(EARLY_MODEL_URLS[1])!;
     expect(((await entries.json()) as [{ result: { data: typeof vteps } }])[0].result.data).toEqual(vteps);
     expect(calls.map((c) => c[0])).toEqual([...EARLY_MODEL_URLS]);
     expect(calls.every((c) => c[1]?.credentials === 'same-origin')).toBe(true);
+  });
+
+  it('asked before the window has loaded, the script sends the requests then, and not again on load', async () => {
+    const calls: string[] = [];
+    const listeners: Record<string, () => void> = {};
+    vi.stubGlobal('window', { location: { origin: ORIGIN }, addEventListener: (type: string, fn: () => void) => (listeners[type] = fn) });
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (u: string) => {
+        calls.push(u);
+        return answer(u === EARLY_MODEL_URLS[0] ? snapshot : vteps);
+      }),
+    );
+    new Function(earlyModelScript())();
+    const res = takeEarly(EARLY_MODEL_URLS[0]);
+    expect(res).toBeDefined();
+    await takeEarly(EARLY_MODEL_URLS[1]);
+    listeners.load!();
+    expect(calls).toEqual([...EARLY_MODEL_URLS]);
   });
 });

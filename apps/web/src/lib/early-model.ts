@@ -1,9 +1,9 @@
 /**
- * The first model's two requests, sent by the topology page's HTML before any of its JavaScript
- * runs. Without this they went out once React had hydrated the page and the live sync had started
+ * The first model's two requests, sent by the topology page's HTML as soon as its scripts are in,
+ * not once React has hydrated the page. Without this they went out once the live sync had started
  * (2 to 3 s after the document at load 10 on 2 cores, measured by the perf script), and the server
- * only then began reading the model. The page's inline script ({@link earlyModelScript}) starts
- * them as the HTML is parsed; the tRPC client's `fetch` hands those responses to the first
+ * only then began reading the model. The page's inline script ({@link earlyModelScript}) sends
+ * them on the window's `load`; the tRPC client's `fetch` hands those responses to the first
  * `topology.snapshot({ vteps: false })` and `topology.vteps` queries it makes ({@link takeEarly}),
  * which the live sync treats as any model read before its socket connected (kept only when the
  * connection's `subscribed` confirms it, docs/fleet-view.md).
@@ -21,31 +21,36 @@ export const EARLY_MODEL_URLS = [
 
 declare global {
   interface Window {
-    /** Where the inline script leaves its responses: URL -> the `fetch` promise (taken once). */
-    __l2scopeEarly?: Record<string, Promise<Response> | undefined>;
+    /** Left by the inline script: `start()` sends the requests (once), `responses` maps URL -> the `fetch` promise (taken once). */
+    __l2scopeEarly?: { start(): void; responses: Record<string, Promise<Response> | undefined> };
   }
 }
 
 /**
- * The inline script (a string for `<script dangerouslySetInnerHTML>`): `fetch`es the hosts' part of
- * {@link EARLY_MODEL_URLS} with the page's cookies, then the VTEP entries once the hosts' part has
- * answered, and keeps both promises on `window`. One after the other: the web server is one thread
- * that also serves the page's JavaScript, and a large cloud's first picture needs only the hosts
- * (the entries were 1.9 of its 3.2 MB); a small cloud's entries are a few KB. It does nothing in a
- * browser without `fetch`.
+ * The inline script (a string for `<script dangerouslySetInnerHTML>`). It sends the requests on the
+ * window's `load` (the page's scripts are in), or when the client first asks for one
+ * ({@link takeEarly}), whichever comes first: sent as the HTML is parsed, the hosts' part held the
+ * web server's one thread for 2.4 s (at load 25, 1,000 hosts) while half of the page's scripts
+ * waited behind it. Then the hosts' part of {@link EARLY_MODEL_URLS} with the page's cookies, the
+ * VTEP entries once it has answered (a large cloud's first picture needs only the hosts, and its
+ * entries were 1.9 of its 3.2 MB; a small cloud's are a few KB). Both promises stay on `window`.
+ * It does nothing in a browser without `fetch`.
  */
 export function earlyModelScript(): string {
   const [hosts, vteps] = EARLY_MODEL_URLS.map((u) => JSON.stringify(u));
   return (
-    `(function(){if(typeof fetch!=='function')return;var m=window.__l2scopeEarly={},o={credentials:'same-origin'};` +
-    `var h=m[${hosts}]=fetch(${hosts},o);h.catch(function(){});` +
-    `var v=m[${vteps}]=h.then(function(){return fetch(${vteps},o);},function(){return fetch(${vteps},o);});v.catch(function(){});})();`
+    `(function(){if(typeof fetch!=='function')return;var r={},o={credentials:'same-origin'},s=false;` +
+    `function start(){if(s)return;s=true;` +
+    `var h=r[${hosts}]=fetch(${hosts},o);h.catch(function(){});` +
+    `var v=r[${vteps}]=h.then(function(){return fetch(${vteps},o);},function(){return fetch(${vteps},o);});v.catch(function(){});}` +
+    `window.__l2scopeEarly={start:start,responses:r};window.addEventListener('load',start);})();`
   );
 }
 
 /**
- * The response the page's inline script requested for this URL, once (the next call gets
- * `undefined`); `undefined` as well for another URL, a request with a body, or outside a browser.
+ * The response the page's inline script requested for this URL (started now if the window has
+ * not loaded yet), once: the next call gets `undefined`; `undefined` as well for another URL, a
+ * request with a body, or outside a browser.
  * @param input the `fetch` input of a tRPC request (a path relative to the origin, or a URL)
  */
 export function takeEarly(input: RequestInfo | URL, init?: RequestInit): Promise<Response> | undefined {
@@ -55,7 +60,9 @@ export function takeEarly(input: RequestInfo | URL, init?: RequestInit): Promise
   const url = new URL(raw, window.location.origin);
   if (url.origin !== window.location.origin) return undefined;
   const key = url.pathname + url.search;
-  const res = early[key];
-  if (res) early[key] = undefined;
+  if (!(key in early.responses) && !EARLY_MODEL_URLS.some((u) => u === key)) return undefined;
+  early.start();
+  const res = early.responses[key];
+  if (res) early.responses[key] = undefined;
   return res;
 }
