@@ -17,13 +17,17 @@ export function fleetCapture(o: FleetCaptureOptions): { file: string; messages: 
   return { file, messages, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Where the fleet view draws `node` (a host id, or `group:<key>`), in page coordinates; null when not drawn. */
+/**
+ * Where the fleet view draws `node` (a host id, or `group:<key>`), in page coordinates, once the
+ * camera has stopped (a wheel zoom animates); null when not drawn.
+ */
 export async function fleetPoint(page: Page, node: string): Promise<{ x: number; y: number } | null> {
+  await page.waitForFunction(() => !window.l2scopeFleet?.moving());
   return page.evaluate((n) => window.l2scopeFleet?.viewportOf(n) ?? null, node);
 }
 
 declare global {
   interface Window {
-    l2scopeFleet?: { viewportOf(node: string): { x: number; y: number } | null; hosts(): string[] };
+    l2scopeFleet?: { viewportOf(node: string): { x: number; y: number } | null; hosts(): string[]; moving(): boolean };
   }
 }

@@ -42,6 +42,8 @@ export function Header() {
           <Link
             key={p.href}
             href={p.href}
+            // no prefetch as the page loads: each is a server render competing with the first model's requests
+            prefetch={false}
             className={`nav-link${path === p.href ? ' active' : ''}`}
             aria-current={path === p.href ? 'page' : undefined}
             data-testid={p.testid}
@@ -137,6 +139,7 @@ function NodesChip() {
   return (
     <Link
       href="/overview"
+      prefetch={false}
       className={`status-chip link ${tone}`}
       data-testid="nodes-status"
       data-drift={drift}

@@ -37,6 +37,8 @@ export type FleetPick = { kind: 'host'; host: string } | { kind: 'group'; group:
 export interface FleetProbe {
   viewportOf(node: string): { x: number; y: number } | null;
   hosts(): string[];
+  /** Whether the camera is still moving (a wheel zoom's animation): points are not where they will stay. */
+  moving(): boolean;
 }
 
 declare global {
@@ -59,6 +61,24 @@ function structureKey(f: Fleet): string {
 
 function summaryOf(f: Fleet, drawn: number): FleetSummary {
   return { rule: f.rule, hosts: f.hosts.length, drawn, groups: f.groups.map((g) => ({ key: g.key, ...groupCounts(f, g.key) })) };
+}
+
+/**
+ * Sigma finds the node under the mouse by reading a pixel back from the GPU (`readPixels` on its
+ * picking layer), on every mouse move, wheel step and button event. A read-back waits for every
+ * frame queued before it: in the perf script's pan/zoom (Chromium's software WebGL) those waits
+ * were 12.1 of the main thread's 14.4 s (a Chrome trace at load 25). While the mouse is down
+ * (a drag) or the camera moves (a wheel zoom, the inertia after a drag) nothing is hovered or
+ * clicked, so no pixel is read: the node under the mouse is null then. Hover and click, the mouse
+ * up and the camera still, read as before. (`getNodeAtPosition` is sigma 3's private picking
+ * method, wrapped on this instance.)
+ */
+function skipPickingWhileMoving(renderer: Sigma): void {
+  const picker = renderer as unknown as { getNodeAtPosition(p: { x: number; y: number }): string | null };
+  const pick = picker.getNodeAtPosition.bind(renderer);
+  const captor = renderer.getMouseCaptor();
+  const camera = renderer.getCamera();
+  picker.getNodeAtPosition = (p) => (captor.isMouseDown || camera.isAnimated() ? null : pick(p));
 }
 
 /**
@@ -97,6 +117,7 @@ export function useFleetGraph(container: RefObject<HTMLDivElement | null>, colou
       maxCameraRatio: 4,
       zoomToSizeRatioFunction: (ratio) => Math.max(0.35, Math.sqrt(ratio)),
     });
+    skipPickingWhileMoving(renderer);
     renderer.on('clickNode', ({ node }) => {
       if (node.startsWith(GROUP_NODE)) pickRef.current({ kind: 'group', group: node.slice(GROUP_NODE.length) });
       else pickRef.current({ kind: 'host', host: node });
@@ -201,6 +222,7 @@ export function useFleetGraph(container: RefObject<HTMLDivElement | null>, colou
         return { x: r.left + p.x, y: r.top + p.y };
       },
       hosts: () => graph.filterNodes((n) => !n.startsWith(GROUP_NODE)),
+      moving: () => renderer.getCamera().isAnimated(),
     };
 
     return () => {

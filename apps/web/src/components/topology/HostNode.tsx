@@ -182,6 +182,8 @@ function HostDriftBadge({ b }: { b: DriftBadge }) {
   return (
     <Link
       href={at ? `${hostHref(b.host)}?at=${encodeURIComponent(at)}` : hostHref(b.host)}
+      // no prefetch: a drill-down shows up to 40 cards, each prefetch a server render
+      prefetch={false}
       className={`badge drift-badge nodrag tone-${tone}`}
       title={badgeTitle(b)}
       data-testid={`host-drift-badge-${b.host}`}

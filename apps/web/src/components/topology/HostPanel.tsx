@@ -47,6 +47,7 @@ export function HostPanel() {
         {h.name && (
           <Link
             href={hostHref(h.name)}
+            prefetch={false}
             className="btn small"
             data-testid="host-page-link"
             title="Told vs held: the host's FDB and neighbour tables, drift, flood lists, BUM, convergence"
