@@ -1,0 +1,137 @@
+/**
+ * The tap's dead letters (docs/wire-format.md#tap-rules): what the broker drops from the full tap
+ * queue (`x-overflow: drop-head`, reason `maxlen`) or expires there (`x-message-ttl`, reason
+ * `expired`) is dead-lettered through the fanout `<queue>.dlx` into `<queue>.dropped`, and
+ * counted here, so that every delivery is either persisted or dropped and counted.
+ *
+ * Bounded on both sides:
+ * - the worker: dead letters are consumed on a channel of their own with a bounded prefetch and
+ *   acked one by one, so the broker never pushes more than `prefetch` of them at a time, however
+ *   many are dropped (a noAck consumer would take them as fast as the broker sends them);
+ * - the broker: `<queue>.dropped` is bounded (`x-max-length`, at least as long as the tap queue)
+ *   and swept every `sweepMs`: when more than `purgeAt` wait (a storm), they are purged in one
+ *   call and the purged count is counted as dropped (reason `purged`: read in bulk, not one by
+ *   one). A dead letter is counted once: a purge removes only messages not yet delivered, and
+ *   those delivered to the consumer are counted when they arrive.
+ *
+ * What is not counted: dead letters past `<queue>.dropped`'s own bound between two sweeps (more
+ * than the bound in `sweepMs`), and those held when the connection drops (the exclusive queue
+ * goes with it; the disconnection is recorded as a tap gap anyway).
+ */
+import type { Channel, ChannelModel } from 'amqplib';
+
+/** How dead letters are counted; every field has a default. */
+export interface DeadLetterOptions {
+  /** Dead letters delivered unacked at a time (default 200). */
+  prefetch?: number;
+  /** x-max-length of `<queue>.dropped` (default: the tap queue's, at least 10,000). */
+  maxLength: number;
+  /** Milliseconds between two sweeps of `<queue>.dropped` (default 1,000). */
+  sweepMs?: number;
+  /** A sweep purges `<queue>.dropped` when at least this many wait (default 1,000). */
+  purgeAt?: number;
+  /** Called per dead letter consumed (`count` 1, reason `maxlen`, `expired`...) and per purge (`count` purged, reason `purged`). */
+  onDropped: (reason: string, count: number) => void;
+  log: (line: string) => void;
+}
+
+/** The smallest bound of `<queue>.dropped`: a tap queue of 5 may still drop thousands a second. */
+export const MIN_DEAD_LETTER_BOUND = 10_000;
+
+/** The dead-letter exchange and queue of one tap queue, and their consumer and sweeper. */
+export class DeadLetters {
+  /** Name of the dead-letter exchange (fanout): `<queue>.dlx`. */
+  readonly exchange: string;
+  /** Name of the dead-letter queue: `<queue>.dropped`. */
+  readonly queue: string;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping = false;
+  private stopped = false;
+  private consumedCount = 0;
+  private purgedCount = 0;
+
+  constructor(
+    tapQueue: string,
+    private readonly opts: DeadLetterOptions,
+  ) {
+    this.exchange = `${tapQueue}.dlx`;
+    this.queue = `${tapQueue}.dropped`;
+  }
+
+  /** Dead letters consumed and counted one by one since the tap started. */
+  get consumed(): number {
+    return this.consumedCount;
+  }
+
+  /** Dead letters purged (and counted) in bulk since the tap started. */
+  get purged(): number {
+    return this.purgedCount;
+  }
+
+  /**
+   * Declare the exchange and the bounded queue on `model` (before the tap queue that names the
+   * exchange as its `x-dead-letter-exchange`), consume on a channel of their own and start sweeping.
+   * @throws the broker's error (e.g. 403 without configure permission on `^l2scope\.tap\.`)
+   */
+  async setup(model: ChannelModel): Promise<void> {
+    this.stopSweeping();
+    const ch = await model.createChannel();
+    ch.on('error', (err: Error) => this.opts.log(`tap: dead-letter channel error: ${err.message}`));
+    ch.on('close', () => {
+      this.stopSweeping();
+      // closed under the tap (queue deleted, a failed purge...): rebuild everything, as the tap's own channel does
+      if (!this.stopped) model.close().catch(() => {});
+    });
+    await ch.assertExchange(this.exchange, 'fanout', { durable: false, autoDelete: true });
+    await ch.assertQueue(this.queue, {
+      exclusive: true,
+      autoDelete: true,
+      durable: false,
+      arguments: { 'x-max-length': Math.max(this.opts.maxLength, MIN_DEAD_LETTER_BOUND), 'x-overflow': 'drop-head' },
+    });
+    await ch.bindQueue(this.queue, this.exchange, '');
+    await ch.prefetch(this.opts.prefetch ?? 200);
+    await ch.consume(this.queue, (msg) => {
+      if (!msg) return; // cancelled: the tap's own consumer going too rebuilds everything
+      this.consumedCount++;
+      this.opts.onDropped(String(msg.properties.headers?.['x-first-death-reason'] ?? 'unknown'), 1);
+      try {
+        ch.ack(msg);
+      } catch {
+        // channel already gone
+      }
+    });
+    this.sweeper = setInterval(() => void this.sweep(ch), this.opts.sweepMs ?? 1_000);
+    this.sweeper.unref();
+  }
+
+  /** Purge `<queue>.dropped` if at least `purgeAt` dead letters wait; counts what was purged. */
+  private async sweep(ch: Channel): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const { messageCount } = await ch.checkQueue(this.queue);
+      if (messageCount < (this.opts.purgeAt ?? 1_000)) return;
+      const { messageCount: purged } = await ch.purgeQueue(this.queue);
+      if (purged === 0) return;
+      this.purgedCount += purged;
+      this.opts.onDropped('purged', purged);
+      this.opts.log(`tap: ${purged} dead letters piled up (a storm): purged and counted as dropped`);
+    } catch (err) {
+      this.opts.log(`tap: sweeping the dead letters failed: ${(err as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Stop for good: no more sweeps, and a channel closing now is the tap closing (the channel goes with the connection). */
+  stop(): void {
+    this.stopped = true;
+    this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+}
