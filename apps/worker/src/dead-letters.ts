@@ -4,8 +4,12 @@
  * `expired`) is dead-lettered through the fanout `<queue>.dlx` into `<queue>.dropped`, and
  * counted here, so that every delivery is either persisted or dropped and counted.
  *
+ * On a connection of their own: in a storm the tap's connection carries a full prefetch of
+ * deliveries ahead of any reply, and the sweep's queue checks queued behind them took seconds
+ * (7 s measured), long enough for `<queue>.dropped` to overflow uncounted.
+ *
  * Bounded on both sides:
- * - the worker: dead letters are consumed on a channel of their own with a bounded prefetch and
+ * - the worker: dead letters are consumed with a bounded prefetch and
  *   acked one by one, so the broker never pushes more than `prefetch` of them at a time, however
  *   many are dropped (a noAck consumer would take them as fast as the broker sends them);
  * - the broker: `<queue>.dropped` is bounded (`x-max-length`, at least as long as the tap queue)
@@ -18,10 +22,14 @@
  * than the bound in `sweepMs`), and those held when the connection drops (the exclusive queue
  * goes with it; the disconnection is recorded as a tap gap anyway).
  */
-import type { Channel, ChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
 
 /** How dead letters are counted; every field has a default. */
 export interface DeadLetterOptions {
+  /** amqp URL of the tap (the same user: configure, write and read on `^l2scope\.tap\.`). */
+  url: string;
+  /** The dead-letter connection or channel closed under the tap: have the tap set everything up again. */
+  onLost: () => void;
   /** Dead letters delivered unacked at a time (default 200). */
   prefetch?: number;
   /** x-max-length of `<queue>.dropped` (default: the tap queue's, at least 10,000). */
@@ -47,6 +55,7 @@ export class DeadLetters {
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping = false;
   private stopped = false;
+  private conn: ChannelModel | null = null;
   private consumedCount = 0;
   private purgedCount = 0;
 
@@ -69,40 +78,54 @@ export class DeadLetters {
   }
 
   /**
-   * Declare the exchange and the bounded queue on `model` (before the tap queue that names the
-   * exchange as its `x-dead-letter-exchange`), consume on a channel of their own and start sweeping.
-   * @throws the broker's error (e.g. 403 without configure permission on `^l2scope\.tap\.`)
+   * Make sure the dead-letter connection is up, with the exchange and the bounded queue declared
+   * (before the tap queue that names the exchange as its `x-dead-letter-exchange`), the consumer
+   * and the sweeper running. Called on every (re)connection of the tap; a no-op while its own
+   * connection still stands.
+   * @throws the broker's error (e.g. connection refused, 403 without configure permission on `^l2scope\.tap\.`)
    */
-  async setup(model: ChannelModel): Promise<void> {
-    this.stopSweeping();
-    const ch = await model.createChannel();
-    ch.on('error', (err: Error) => this.opts.log(`tap: dead-letter channel error: ${err.message}`));
-    ch.on('close', () => {
-      this.stopSweeping();
-      // closed under the tap (queue deleted, a failed purge...): rebuild everything, as the tap's own channel does
-      if (!this.stopped) model.close().catch(() => {});
-    });
-    await ch.assertExchange(this.exchange, 'fanout', { durable: false, autoDelete: true });
-    await ch.assertQueue(this.queue, {
-      exclusive: true,
-      autoDelete: true,
-      durable: false,
-      arguments: { 'x-max-length': Math.max(this.opts.maxLength, MIN_DEAD_LETTER_BOUND), 'x-overflow': 'drop-head' },
-    });
-    await ch.bindQueue(this.queue, this.exchange, '');
-    await ch.prefetch(this.opts.prefetch ?? 200);
-    await ch.consume(this.queue, (msg) => {
-      if (!msg) return; // cancelled: the tap's own consumer going too rebuilds everything
-      this.consumedCount++;
-      this.opts.onDropped(String(msg.properties.headers?.['x-first-death-reason'] ?? 'unknown'), 1);
-      try {
-        ch.ack(msg);
-      } catch {
-        // channel already gone
-      }
-    });
-    this.sweeper = setInterval(() => void this.sweep(ch), this.opts.sweepMs ?? 1_000);
-    this.sweeper.unref();
+  async setup(): Promise<void> {
+    if (this.conn) return;
+    const conn = await amqp.connect(this.opts.url);
+    try {
+      conn.on('error', (err: Error) => this.opts.log(`tap: dead-letter connection error: ${err.message}`));
+      const ch = await conn.createChannel();
+      ch.on('error', (err: Error) => this.opts.log(`tap: dead-letter channel error: ${err.message}`));
+      await ch.assertExchange(this.exchange, 'fanout', { durable: false, autoDelete: true });
+      await ch.assertQueue(this.queue, {
+        exclusive: true,
+        autoDelete: true,
+        durable: false,
+        arguments: { 'x-max-length': Math.max(this.opts.maxLength, MIN_DEAD_LETTER_BOUND), 'x-overflow': 'drop-head' },
+      });
+      await ch.bindQueue(this.queue, this.exchange, '');
+      await ch.prefetch(this.opts.prefetch ?? 200);
+      await ch.consume(this.queue, (msg) => {
+        if (!msg) return; // cancelled: the channel closes next
+        this.consumedCount++;
+        this.opts.onDropped(String(msg.properties.headers?.['x-first-death-reason'] ?? 'unknown'), 1);
+        try {
+          ch.ack(msg);
+        } catch {
+          // channel already gone
+        }
+      });
+      ch.on('close', () => {
+        this.stopSweeping();
+        this.conn = null;
+        conn.close().catch(() => {});
+        if (this.stopped) return;
+        // the queue went with the channel: the tap rebuilds everything, this connection included
+        this.opts.log('tap: the dead-letter channel closed: drops are not counted until it is set up again');
+        this.opts.onLost();
+      });
+      this.conn = conn;
+      this.sweeper = setInterval(() => void this.sweep(ch), this.opts.sweepMs ?? 1_000);
+      this.sweeper.unref();
+    } catch (err) {
+      await conn.close().catch(() => {});
+      throw err;
+    }
   }
 
   /** Purge `<queue>.dropped` if at least `purgeAt` dead letters wait; counts what was purged. */
@@ -124,10 +147,12 @@ export class DeadLetters {
     }
   }
 
-  /** Stop for good: no more sweeps, and a channel closing now is the tap closing (the channel goes with the connection). */
-  stop(): void {
+  /** Stop for good: no more sweeps, the dead-letter connection closed (its exclusive queue goes with it). */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.stopSweeping();
+    await this.conn?.close().catch(() => {});
+    this.conn = null;
   }
 
   private stopSweeping(): void {

@@ -104,6 +104,8 @@ function amqpCode(err: unknown): number | undefined {
 export class AmqpTap {
   readonly queue: string;
   private conn: RecoveringChannelModel | null = null;
+  /** The connection under `conn` as last set up. */
+  private current: ChannelModel | null = null;
   private poll: NodeJS.Timeout | null = null;
   private missing: string[] = [];
   private denied: string[] = [];
@@ -122,6 +124,9 @@ export class AmqpTap {
     this.dead =
       (opts.countDrops ?? true)
         ? new DeadLetters(this.queue, {
+            url: opts.url,
+            // close the current connection (not the recovering model: that would stop for good): recovery sets everything up again
+            onLost: () => void this.current?.close().catch(() => {}),
             maxLength: opts.maxLength ?? 100_000,
             prefetch: opts.deadLetterPrefetch,
             sweepMs: opts.deadLetterSweepMs,
@@ -230,6 +235,7 @@ export class AmqpTap {
   }
 
   private async setup(model: ChannelModel): Promise<void> {
+    this.current = model;
     const ch = await model.createChannel();
     ch.on('error', (err: Error) => this.log(`tap: channel error: ${err.message}`));
     ch.on('close', () => {
@@ -237,7 +243,7 @@ export class AmqpTap {
       if (!this.stopped) model.close().catch(() => {});
     });
     // the dead-letter exchange first: the tap queue names it
-    await this.dead?.setup(model);
+    await this.dead?.setup();
     const stable = this.opts.queueName !== undefined;
     await ch.assertQueue(this.queue, {
       exclusive: !stable,
@@ -352,7 +358,7 @@ export class AmqpTap {
   async close(): Promise<void> {
     this.stopped = true;
     this.clearPoll();
-    this.dead?.stop();
+    await this.dead?.stop();
     await this.conn?.close().catch(() => {});
   }
 }
