@@ -28,8 +28,6 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 export interface DeadLetterOptions {
   /** amqp URL of the tap (the same user: configure, write and read on `^l2scope\.tap\.`). */
   url: string;
-  /** The dead-letter connection or channel closed under the tap: have the tap set everything up again. */
-  onLost: () => void;
   /** Dead letters delivered unacked at a time (default 200). */
   prefetch?: number;
   /** x-max-length of `<queue>.dropped` (default: the tap queue's, at least 10,000). */
@@ -56,6 +54,8 @@ export class DeadLetters {
   private sweeping = false;
   private stopped = false;
   private conn: ChannelModel | null = null;
+  private connecting: Promise<void> | null = null;
+  private retry: NodeJS.Timeout | null = null;
   private consumedCount = 0;
   private purgedCount = 0;
 
@@ -81,12 +81,19 @@ export class DeadLetters {
    * Make sure the dead-letter connection is up, with the exchange and the bounded queue declared
    * (before the tap queue that names the exchange as its `x-dead-letter-exchange`), the consumer
    * and the sweeper running. Called on every (re)connection of the tap; a no-op while its own
-   * connection still stands.
+   * connection stands. Lost on its own, that connection is opened again by itself (backoff 1 s
+   * doubling to 30 s), without touching the tap: closing the tap's connection would delete its
+   * exclusive queue, and every message in it, for the sake of counting drops.
    * @throws the broker's error (e.g. connection refused, 403 without configure permission on `^l2scope\.tap\.`)
    */
-  async setup(): Promise<void> {
-    if (this.conn) return;
-    const conn = await amqp.connect(this.opts.url);
+  setup(): Promise<void> {
+    if (this.conn) return Promise.resolve();
+    this.connecting ??= this.open().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const conn = await amqp.connect(this.opts.url, { clientProperties: { connection_name: `${this.queue} (l2scope tap dead letters)` } });
     try {
       conn.on('error', (err: Error) => this.opts.log(`tap: dead-letter connection error: ${err.message}`));
       const ch = await conn.createChannel();
@@ -115,9 +122,9 @@ export class DeadLetters {
         this.conn = null;
         conn.close().catch(() => {});
         if (this.stopped) return;
-        // the queue went with the channel: the tap rebuilds everything, this connection included
-        this.opts.log('tap: the dead-letter channel closed: drops are not counted until it is set up again');
-        this.opts.onLost();
+        // the queue and the auto-delete exchange went with it: drops are lost uncounted until it is back
+        this.opts.log('tap: the dead-letter connection closed: drops are not counted until it is open again');
+        this.reopen(1_000);
       });
       this.conn = conn;
       this.sweeper = setInterval(() => void this.sweep(ch), this.opts.sweepMs ?? 1_000);
@@ -126,6 +133,22 @@ export class DeadLetters {
       await conn.close().catch(() => {});
       throw err;
     }
+  }
+
+  /** Open the dead-letter connection again in `delayMs`, doubling the delay (to 30 s) while it fails. */
+  private reopen(delayMs: number): void {
+    if (this.stopped || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.setup().then(
+        () => this.opts.log('tap: the dead-letter connection is open again: drops are counted'),
+        (err: unknown) => {
+          this.opts.log(`tap: opening the dead-letter connection failed: ${(err as Error).message}`);
+          this.reopen(Math.min(delayMs * 2, 30_000));
+        },
+      );
+    }, delayMs);
+    this.retry.unref();
   }
 
   /** Purge `<queue>.dropped` if at least `purgeAt` dead letters wait; counts what was purged. */
@@ -151,6 +174,8 @@ export class DeadLetters {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopSweeping();
+    if (this.retry) clearTimeout(this.retry);
+    await this.connecting?.catch(() => {});
     await this.conn?.close().catch(() => {});
     this.conn = null;
   }

@@ -104,8 +104,6 @@ function amqpCode(err: unknown): number | undefined {
 export class AmqpTap {
   readonly queue: string;
   private conn: RecoveringChannelModel | null = null;
-  /** The connection under `conn` as last set up. */
-  private current: ChannelModel | null = null;
   private poll: NodeJS.Timeout | null = null;
   private missing: string[] = [];
   private denied: string[] = [];
@@ -125,8 +123,6 @@ export class AmqpTap {
       (opts.countDrops ?? true)
         ? new DeadLetters(this.queue, {
             url: opts.url,
-            // close the current connection (not the recovering model: that would stop for good): recovery sets everything up again
-            onLost: () => void this.current?.close().catch(() => {}),
             maxLength: opts.maxLength ?? 100_000,
             prefetch: opts.deadLetterPrefetch,
             sweepMs: opts.deadLetterSweepMs,
@@ -235,7 +231,6 @@ export class AmqpTap {
   }
 
   private async setup(model: ChannelModel): Promise<void> {
-    this.current = model;
     const ch = await model.createChannel();
     ch.on('error', (err: Error) => this.log(`tap: channel error: ${err.message}`));
     ch.on('close', () => {
