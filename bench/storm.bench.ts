@@ -39,6 +39,8 @@ export interface StormResult {
   publishSeconds: number;
   /** Seconds from the first publish until every delivery was persisted or counted. */
   seconds: number;
+  /** Most V8 heap the worker used (live and not yet collected) at a scrape of its `/metrics` (every 0.5 s), bytes. */
+  workerPeakHeap: number;
   /** Peak RSS of the worker process (VmHWM), bytes. */
   workerPeakRss: number;
   /** RSS of the worker process once settled (VmRSS), bytes. */
@@ -83,7 +85,7 @@ function procBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 }
 
 /** The worker's tap counters, as its `/metrics` serves them. */
-async function scrape(port: number, token: string): Promise<{ received: number; dropped: number; expired: number; seq: number }> {
+async function scrape(port: number, token: string): Promise<{ received: number; dropped: number; expired: number; seq: number; heapUsed: number }> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`/metrics: ${res.status}`);
   const text = await res.text();
@@ -93,6 +95,7 @@ async function scrape(port: number, token: string): Promise<{ received: number; 
     dropped: value('l2scope_tap_dropped_total'),
     expired: value('l2scope_tap_expired_total'),
     seq: value('l2scope_message_seq'),
+    heapUsed: value('nodejs_heap_size_used_bytes'),
   };
 }
 
@@ -143,8 +146,17 @@ export async function runStorm(msgs: Iterable<FleetMessage>, queueMaxLength: num
     await declare(vhost.adminUrl);
     const worker = await spawnWorker(vhost.adminUrl, db.url, queueMaxLength, token);
     try {
+      let workerPeakHeap = 0;
+      const heapSampler = setInterval(
+        () =>
+          void scrape(worker.port, token).then(
+            (s) => (workerPeakHeap = Math.max(workerPeakHeap, s.heapUsed)),
+            () => undefined,
+          ),
+        500,
+      );
       const t0 = performance.now();
-      const published = await publish(vhost.adminUrl, msgs);
+      const published = await publish(vhost.adminUrl, msgs).finally(() => clearInterval(heapSampler));
       const publishSeconds = (performance.now() - t0) / 1000;
       let last = -1;
       let still = 0;
@@ -153,6 +165,7 @@ export async function runStorm(msgs: Iterable<FleetMessage>, queueMaxLength: num
         async () => {
           if (worker.child.exitCode !== null) throw new Error(`the worker exited: ${worker.output()}`);
           const s = await scrape(worker.port, token);
+          workerPeakHeap = Math.max(workerPeakHeap, s.heapUsed);
           const counted = s.seq + s.dropped + s.expired;
           still = counted === last ? still + 1 : 0;
           last = counted;
@@ -176,6 +189,7 @@ export async function runStorm(msgs: Iterable<FleetMessage>, queueMaxLength: num
         unaccounted: published - settled.seq - settled.dropped - settled.expired,
         publishSeconds,
         seconds,
+        workerPeakHeap,
         workerPeakRss,
         workerRss,
         publisherPeakRss,

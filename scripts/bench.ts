@@ -111,7 +111,7 @@ if (want('storm')) {
       `     persisted ${fmt(storm.persisted)}, dropped and counted ${fmt(storm.dropped)}, expired ${fmt(storm.expired)}, unaccounted ${fmt(storm.unaccounted)}`,
     );
     console.log(
-      `     published in ${storm.publishSeconds.toFixed(0)} s (${fmt(storm.published / storm.publishSeconds)} msg/s), settled in ${storm.seconds.toFixed(0)} s; worker peak RSS ${mib(storm.workerPeakRss)} MiB (${mib(storm.workerRss)} MiB settled), publisher peak RSS ${mib(storm.publisherPeakRss)} MiB`,
+      `     published in ${storm.publishSeconds.toFixed(0)} s (${fmt(storm.published / storm.publishSeconds)} msg/s), settled in ${storm.seconds.toFixed(0)} s; worker peak RSS ${mib(storm.workerPeakRss)} MiB (${mib(storm.workerRss)} MiB settled, V8 heap used at most ${mib(storm.workerPeakHeap)} MiB), publisher peak RSS ${mib(storm.publisherPeakRss)} MiB`,
     );
   }
 }
