@@ -85,7 +85,10 @@ function procBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 }
 
 /** The worker's tap counters, as its `/metrics` serves them. */
-async function scrape(port: number, token: string): Promise<{ received: number; dropped: number; expired: number; seq: number; heapUsed: number }> {
+async function scrape(
+  port: number,
+  token: string,
+): Promise<{ received: number; dropped: number; expired: number; seq: number; heapUsed: number; queueDepth: number }> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`/metrics: ${res.status}`);
   const text = await res.text();
@@ -96,6 +99,8 @@ async function scrape(port: number, token: string): Promise<{ received: number; 
     expired: value('l2scope_tap_expired_total'),
     seq: value('l2scope_message_seq'),
     heapUsed: value('nodejs_heap_size_used_bytes'),
+    // absent (NaN) when unknown
+    queueDepth: value('l2scope_tap_queue_depth'),
   };
 }
 
@@ -134,7 +139,7 @@ async function spawnWorker(
 /**
  * A storm: `total` deliveries of `msgs` published as fast as the broker confirms them onto a
  * worker process whose tap queue is bounded at `queueMaxLength`; waits (up to 60 min) until the
- * worker persisted or counted every one (or its counts stood still for 30 s with nothing queued).
+ * worker persisted or counted every one (or its counts stood still for 30 s with its tap queue empty).
  */
 export async function runStorm(msgs: Iterable<FleetMessage>, queueMaxLength: number, databaseBase = 'file:'): Promise<StormResult> {
   const vhost = await createTestVhost('l2scope-storm');
@@ -167,7 +172,9 @@ export async function runStorm(msgs: Iterable<FleetMessage>, queueMaxLength: num
           const s = await scrape(worker.port, token);
           workerPeakHeap = Math.max(workerPeakHeap, s.heapUsed);
           const counted = s.seq + s.dropped + s.expired;
-          still = counted === last ? still + 1 : 0;
+          // standing still counts only with the tap queue empty (checked every 10 s): a starved worker
+          // can stand still for long with the queue full, and expiries in a full queue come in bursts
+          still = counted === last && s.queueDepth === 0 ? still + 1 : 0;
           last = counted;
           return counted >= published || still >= 60 ? s : null;
         },
