@@ -10,7 +10,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CaptureRecord, parseCapture } from '@l2scope/domain';
-import { FLOODING_ENTRY, type PyJsonValue, Rng, castBody, loadTemplates, pyIsoTime, pyTimestamp, reportBody } from '@l2scope/fleet';
+import {
+  FLOODING_ENTRY,
+  type FleetMessage,
+  NeutronSimulation,
+  type PyJsonValue,
+  Rng,
+  castBody,
+  fleetSchedule,
+  generateFleet,
+  loadTemplates,
+  pyIsoTime,
+  pyTimestamp,
+  reportBody,
+} from '@l2scope/fleet';
 import { prng } from '../packages/domain/test/prng';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -148,4 +161,30 @@ export function networkFleet(hosts: number, networks: number, minSpan = 20, maxS
   const byId = new Map(nets.map((n) => [n.id, n]));
   const addPort = (network: string, h: number, n: number) => cast(byId.get(network)!, h, mac(0x800000 + n), ip(0x8000 + n, 172), false);
   return { hosts, networks: nets, ports, messages, hostName, vtep, addPort };
+}
+
+/**
+ * Issue 12's restart storm, lazily (1 M deliveries of ~3 KB are never held at once): the fleet of
+ * 1,000 hosts x 2,000 networks x 100,000 ports (apps/fleet `generateFleet`, seed 1, half Open
+ * vSwitch) comes up (every agent's first report_state, then every port: its host-directed full FDB
+ * and fanout add, twice as ML2 sends them), then every agent restarts, host after host and round
+ * after round (`agentRestart`: a report_state with start_flag, then per port a full FDB and a
+ * fanout add with the flood entry, twice), until `total` deliveries were yielded. Every delivery
+ * is one the tap's bindings take; the told state stays the fleet's, whatever `total`.
+ */
+export function* restartStorm(total: number, hosts = 1000, networks = 2000, ports = 100_000): Generator<FleetMessage, void, undefined> {
+  const fleet = generateFleet({ seed: 1, hosts, networks, ports });
+  const templates = loadTemplates();
+  const sim = new NeutronSimulation(fleet, templates, 1, T0);
+  let n = 0;
+  for (const m of fleetSchedule(fleet, templates, { seed: 1, startMs: T0, durationS: 0 }, sim)) {
+    if (n++ >= total) return;
+    yield m;
+  }
+  for (let round = 1; ; round++)
+    for (const h of fleet.hosts)
+      for (const m of sim.agentRestart(T0 + round * 60_000 + h.index, h.index)) {
+        if (n++ >= total) return;
+        yield m;
+      }
 }

@@ -6,8 +6,10 @@
  *    the free text's FTS5 trigram table (its insert trigger) vs without it, batches alternating;
  *  - model memory per FDB entry for a 1000-hypervisor fleet, and the worker's model heap and RSS
  *    at 1,000 hosts x 2,000 networks x ~100,000 ports (a child process);
- *  - a storm: deliveries published as fast as the broker takes them onto a worker at the default
- *    tap queue bound (none may be lost), and at a small bound (every drop must be counted);
+ *  - a storm: the 1,000 x 2,000 x 100,000 fleet's start and agent restarts (`restartStorm`),
+ *    published as fast as the broker takes them onto the worker in a process of its own, at the
+ *    default tap queue bound and at a small one: every delivery persisted or dropped and counted
+ *    (unaccounted must be 0), and the worker's own peak RSS;
  *  - node analysis (told vs held) of a 1000-hypervisor fleet vs listing what every host was
  *    told (`ClusterModel.toldFdb`), and the incremental re-analysis after one change vs the full one.
  *  - the inspector over 1,000,000 stored messages: each filter's first page and bounded count,
@@ -20,10 +22,11 @@
  */
 import { runAnalysisBench } from '../bench/analysis.bench';
 import { modelMemory, runDecodeBench } from '../bench/decode.bench';
-import { runIngestBench, runSearchIndexCost, runStorm } from '../bench/ingest.bench';
+import { runIngestBench, runSearchIndexCost } from '../bench/ingest.bench';
 import { fleetMemory } from '../bench/memory.bench';
 import { runMessagesBench } from '../bench/messages.bench';
-import { fleetMessages } from '../bench/workload';
+import { runStorm } from '../bench/storm.bench';
+import { fleetMessages, restartStorm } from '../bench/workload';
 
 const pg = process.env.L2SCOPE_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -104,10 +107,16 @@ if (want('storm')) {
     [stormSize, DEFAULT_QUEUE_BOUND],
     [Math.min(stormSize, 20_000), 1_000],
   ] as const) {
-    const storm = await runStorm(fleetMessages(1000, Math.max(1, Math.ceil(n / 1000) - 1)), bound);
-    console.log(`\n6. storm: ${fmt(storm.published)} deliveries published at once, tap queue bound ${fmt(storm.queueMaxLength)} (SQLite)`);
+    const storm = await runStorm(restartStorm(n), bound);
+    const mib = (b: number) => fmt(b / 2 ** 20);
     console.log(
-      `     persisted ${fmt(storm.received)}, dropped and counted ${fmt(storm.dropped)}, unaccounted ${fmt(storm.unaccounted)}; ${fmt(storm.rate)} msg/s, peak RSS ${fmt(storm.peakRss / 2 ** 20)} MiB`,
+      `\n6. storm: ${fmt(storm.published)} deliveries of the 1,000 x 2,000 x 100,000 fleet's start and agent restarts, published at once, tap queue bound ${fmt(storm.queueMaxLength)} (worker process, ${storm.database})`,
+    );
+    console.log(
+      `     persisted ${fmt(storm.persisted)}, dropped and counted ${fmt(storm.dropped)}, expired ${fmt(storm.expired)}, unaccounted ${fmt(storm.unaccounted)}`,
+    );
+    console.log(
+      `     published in ${storm.publishSeconds.toFixed(0)} s (${fmt(storm.published / storm.publishSeconds)} msg/s), settled in ${storm.seconds.toFixed(0)} s; worker peak RSS ${mib(storm.workerPeakRss)} MiB (${mib(storm.workerRss)} MiB settled, V8 heap used at most ${mib(storm.workerPeakHeap)} MiB), publisher peak RSS ${mib(storm.publisherPeakRss)} MiB`,
     );
   }
 }

@@ -109,10 +109,13 @@ export class TapHealth extends EventEmitter<TapHealthEvents> {
       .catch((e: unknown) => this.opts.log(`worker: recording a gap failed: ${String(e)}`));
   }
 
-  /** The broker dropped (queue full) or expired (TTL) a message of the tap queue. */
-  onDropped(reason: string): void {
-    if (reason === 'expired') this.opts.counters.expired++;
-    else this.opts.counters.dropped++;
+  /**
+   * The broker dropped (queue full, `maxlen`) or expired (TTL, `expired`) `count` messages of the
+   * tap queue; dead letters purged in bulk (`purged`, their reasons unread) count as dropped.
+   */
+  onDropped(reason: string, count = 1): void {
+    if (reason === 'expired') this.opts.counters.expired += count;
+    else this.opts.counters.dropped += count;
     this.emit('changed');
   }
 

@@ -6,7 +6,8 @@
  * other flags: they are checked passively, and only declared (with oslo's exact flags) when
  * `declareExchanges` is set; missing ones are retried until Neutron creates them.
  * Messages the broker drops (queue full) or expires are dead-lettered to a second bounded
- * queue of the tap's own and counted. Reconnects with exponential backoff (amqplib recovery);
+ * queue of the tap's own and counted ({@link DeadLetters}: consumed with a bounded prefetch,
+ * purged and counted in bulk when they pile up in a storm). Reconnects with exponential backoff (amqplib recovery);
  * each disconnection is reported as a gap. Acks only after the pipeline persisted the message.
  *
  * Its consume callback never throws (docs/wire-format.md#poison-input): a synchronous throw there
@@ -21,6 +22,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import { type AmqpProperties, type ExchangeSpec, type TapBinding, tapBindings } from '@l2scope/domain';
+import { DeadLetters } from './dead-letters';
 import type { Delivery } from './delivery';
 
 export interface TapOptions {
@@ -53,12 +55,19 @@ export interface TapOptions {
   prefetch?: number;
   /** Count broker-side drops and expiries through a dead-letter queue (default true). */
   countDrops?: boolean;
+  /** Dead letters in flight to the worker at a time (default 200, see {@link DeadLetters}). */
+  deadLetterPrefetch?: number;
+  /** Milliseconds between two checks of the dead-letter queue's depth (default 1,000). */
+  deadLetterSweepMs?: number;
+  /** Dead letters waiting that make a check purge (and count) them all at once (default 1,000). */
+  deadLetterPurgeAt?: number;
   /** Seconds between checks for missing exchanges and of the queue depth. */
   pollSeconds?: number;
   onDelivery: (d: Delivery) => Promise<void>;
   onConnected?: () => void;
   onDisconnected?: (err: Error) => void;
-  onDropped?: (reason: string) => void;
+  /** Messages the broker dropped (`maxlen`) or expired (`expired`), one by one, or `count` purged at once (`purged`). */
+  onDropped?: (reason: string, count: number) => void;
   onStatus?: (s: { missingExchanges: string[]; deniedExchanges: string[]; queueDepth: number | null }) => void;
   log?: (line: string) => void;
 }
@@ -104,11 +113,29 @@ export class AmqpTap {
   private failures = 0;
   private readonly bindings: TapBinding[];
   private readonly log: (line: string) => void;
+  private readonly dead: DeadLetters | null;
 
   constructor(private readonly opts: TapOptions) {
     this.queue = opts.queueName ?? `${opts.queuePrefix ?? 'l2scope.tap'}.${os.hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
     this.bindings = opts.bindings ?? tapBindings({ allRpc: opts.allRpc ?? false, durableExchanges: opts.durableExchanges ?? false });
     this.log = opts.log ?? (() => {});
+    this.dead =
+      (opts.countDrops ?? true)
+        ? new DeadLetters(this.queue, {
+            url: opts.url,
+            maxLength: opts.maxLength ?? 100_000,
+            prefetch: opts.deadLetterPrefetch,
+            sweepMs: opts.deadLetterSweepMs,
+            purgeAt: opts.deadLetterPurgeAt,
+            onDropped: (reason, count) => this.opts.onDropped?.(reason, count),
+            log: this.log,
+          })
+        : null;
+  }
+
+  /** Dead letters counted since the tap started: one by one (`consumed`) and purged in bulk (`purged`); null without `countDrops`. */
+  get deadLetters(): { consumed: number; purged: number } | null {
+    return this.dead && { consumed: this.dead.consumed, purged: this.dead.purged };
   }
 
   /** How many times the tap has set up its queue and consumer: 1 after `start`, one more per reconnect. */
@@ -210,22 +237,8 @@ export class AmqpTap {
       // an unexpected channel close (queue deleted, permission change...): rebuild everything
       if (!this.stopped) model.close().catch(() => {});
     });
-    const dlx = `${this.queue}.dlx`;
-    if (this.opts.countDrops ?? true) {
-      await ch.assertExchange(dlx, 'fanout', { durable: false, autoDelete: true });
-      const dropped = `${this.queue}.dropped`;
-      await ch.assertQueue(dropped, { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': 10_000, 'x-overflow': 'drop-head' } });
-      await ch.bindQueue(dropped, dlx, '');
-      await ch.consume(
-        dropped,
-        (msg) => {
-          if (!msg) return;
-          const reason = String(msg.properties.headers?.['x-first-death-reason'] ?? 'unknown');
-          this.opts.onDropped?.(reason);
-        },
-        { noAck: true },
-      );
-    }
+    // the dead-letter exchange first: the tap queue names it
+    await this.dead?.setup();
     const stable = this.opts.queueName !== undefined;
     await ch.assertQueue(this.queue, {
       exclusive: !stable,
@@ -236,7 +249,7 @@ export class AmqpTap {
         'x-max-length': this.opts.maxLength ?? 100_000,
         'x-overflow': 'drop-head',
         'x-message-ttl': this.opts.messageTtlMs ?? 600_000,
-        ...((this.opts.countDrops ?? true) ? { 'x-dead-letter-exchange': dlx } : {}),
+        ...(this.dead ? { 'x-dead-letter-exchange': this.dead.exchange } : {}),
       },
     });
     ({ missing: this.missing, denied: this.denied } = await this.bindAll(model));
@@ -340,6 +353,7 @@ export class AmqpTap {
   async close(): Promise<void> {
     this.stopped = true;
     this.clearPoll();
+    await this.dead?.stop();
     await this.conn?.close().catch(() => {});
   }
 }

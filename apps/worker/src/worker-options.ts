@@ -47,6 +47,8 @@ export interface WorkerOptions {
   tapQueue?: string;
   messageTtlMs?: number;
   prefetch?: number;
+  /** How the tap's dead letters (broker drops and expiries) are counted: see `DeadLetters` (dead-letters.ts) for the defaults. */
+  deadLetters?: { prefetch?: number; sweepMs?: number; purgeAt?: number };
   /** Port of the live server (socket.io + /api/model); 0 picks a free one. */
   port?: number;
   /** Bind address of the live server (default 127.0.0.1; the web server proxies browsers to it). */

@@ -195,6 +195,9 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       queueName: opts.tapQueue && (opts.tapQueue.startsWith('l2scope.tap.') ? opts.tapQueue : `l2scope.tap.${opts.tapQueue}`),
       messageTtlMs: opts.messageTtlMs,
       prefetch: opts.prefetch,
+      deadLetterPrefetch: opts.deadLetters?.prefetch,
+      deadLetterSweepMs: opts.deadLetters?.sweepMs,
+      deadLetterPurgeAt: opts.deadLetters?.purgeAt,
       log,
       onDelivery: (d) => pipeline.submit(d),
       onConnected: () => {
@@ -207,7 +210,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         health.onDisconnected(err);
         watchingSince = null;
       },
-      onDropped: (reason) => health.onDropped(reason),
+      onDropped: (reason, count) => health.onDropped(reason, count),
       onStatus: (s) => health.onStatus(s),
     });
     await tap.start();

@@ -166,11 +166,12 @@ describe('the broker closes the tap connection', () => {
       if (!worker.health.connected && !downAt) downAt = performance.now();
       if (worker.health.connected && downAt && !upAt) upAt = performance.now();
     });
-    const [pid] = await waitFor('the tap connection', async () => {
-      const pids = await connectionsOf(tapUser);
-      return pids.length === 1 ? pids : null;
+    // the tap's connection and its dead letters' own (dead-letters.ts)
+    const pids = await waitFor('the tap connections', async () => {
+      const open = await connectionsOf(tapUser);
+      return open.length === 2 ? open : null;
     });
-    await closeConnection(pid!, 'l2scope test: broker-side close');
+    for (const pid of pids) await closeConnection(pid, 'l2scope test: broker-side close');
     await waitFor('the tap to notice the disconnect', () => downAt > 0, 10_000);
     await waitFor('the tap to reconnect', () => upAt > 0, 10_000);
     console.info(`broker close_connection: reconnected ${Math.round(upAt - downAt)} ms after the disconnection`);
@@ -183,6 +184,8 @@ describe('the broker closes the tap connection', () => {
     // resync: the new queue is bound and messages flow again
     await publishBurst(vhost.adminUrl, 'after-close', 10);
     await waitFor('messages after the reconnect', async () => (await storedOf(worker.db, 'after-close')).rows === 10, 15_000);
+    // the dead letters' connection opened again by itself, beside the tap's new one
+    await waitFor('both connections open again', async () => (await connectionsOf(tapUser)).filter((p) => !pids.includes(p)).length === 2, 30_000);
   });
 });
 

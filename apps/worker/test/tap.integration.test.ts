@@ -331,4 +331,52 @@ describe('a tap that cannot keep up', () => {
       await small.drop();
     }
   });
+
+  it('ends a storm far past the bound with persisted + dropped == published, dead letters counted once whether consumed or purged', async () => {
+    const u = await vhost.addUser(TAP_LEAST_PRIVILEGE);
+    const small = await migratedTestDatabase();
+    await declareNeutronExchanges(vhost.adminUrl, capture('lab3'));
+    // a tap queue of 50 and dead letters consumed one at a time, swept often: a storm piles them up and purges them in bulk
+    const worker = await startWorker({
+      amqpUrl: u.url,
+      databaseUrl: small.url,
+      port: 0,
+      queueMaxLength: 50,
+      prefetch: 10,
+      deadLetters: { prefetch: 1, sweepMs: 20, purgeAt: 1 },
+      log: quiet,
+    });
+    try {
+      const n = 5_000;
+      const msgs = Array.from({ length: n }, (_, i) => ({
+        exchange: 'q-agent-notifier-l2population-update_fanout',
+        routingKey: '',
+        body: JSON.stringify({
+          'oslo.version': '2.0',
+          'oslo.message': JSON.stringify({ method: 'remove_fdb_entries', _unique_id: `storm-${i}`, args: { fdb_entries: {} } }),
+        }),
+      }));
+      await publish(vhost.adminUrl, msgs);
+      await waitFor(
+        'every delivery persisted or counted',
+        () => {
+          const s = worker.stats();
+          return s.received + s.dropped + s.expired === n && worker.pipeline.pending === 0;
+        },
+        120_000,
+        100,
+      );
+      const s = worker.stats();
+      const dead = worker.tap!.deadLetters!;
+      expect(s.dropped).toBeGreaterThan(0);
+      expect(s.expired).toBe(0);
+      // persisted: every received one is in the database, once
+      expect(await worker.db.message.count()).toBe(s.received);
+      // every drop counted exactly once, by one path or the other
+      expect(dead.consumed + dead.purged).toBe(s.dropped);
+    } finally {
+      await worker.stop();
+      await small.drop();
+    }
+  });
 });
