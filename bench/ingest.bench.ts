@@ -7,7 +7,7 @@ import amqp from 'amqplib';
 import { L2POP_TOPIC, fanoutExchange, topicExchange } from '@l2scope/domain';
 import { createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
 import { startWorker } from '@l2scope/worker';
-import { MESSAGE_SEARCH_FTS, SQLITE_HAND_WRITTEN_TRIGGERS, closeDb, insertMessages, openDb } from '@l2scope/db';
+import { MESSAGE_SEARCH_FTS, SQLITE_HAND_WRITTEN_TRIGGERS, closeDb, insertMessages, openDb, writeTransaction } from '@l2scope/db';
 import { migrate } from '@l2scope/db/migrate';
 import { messageRows } from '../packages/db/test/message-rows';
 import type { BenchMessage } from './workload';
@@ -106,7 +106,7 @@ export interface SearchIndexCost {
 }
 
 /**
- * The worker's SQLite write path alone (`insertMessages`, 1,000-message batches, one transaction
+ * The worker's SQLite write path alone (`insertMessages` in `writeTransaction`, 1,000-message batches, one transaction
  * each, as the pipeline commits them) on two fresh files, one migrated as shipped and one with the
  * free text's FTS5 table and triggers dropped. The batches alternate between the two, in turn
  * first, so both see the same machine load. `templates` as for the worker bench.
@@ -123,7 +123,7 @@ export async function runSearchIndexCost(templates: readonly BenchMessage[], cou
     for (const batch of messageRows(templates, count, { hosts: 1000, start: Date.parse('2026-12-01T00:00:00Z'), undecodableEvery: 997 }, 1000)) {
       for (const k of i++ % 2 === 0 ? (['with', 'without'] as const) : (['without', 'with'] as const)) {
         const t0 = performance.now();
-        await open[k].$transaction((tx) => insertMessages(tx, 'sqlite', batch), { timeout: 300_000 });
+        await writeTransaction(open[k], 'sqlite', (tx) => insertMessages(tx, batch));
         ms[k] += performance.now() - t0;
       }
     }
