@@ -221,6 +221,11 @@ function pgWriter(pool: Pool): DirectWriter {
   return {
     async transaction(fn) {
       const client: PoolClient = await pool.connect();
+      // while checked out the pool's idle listener is off: a reset between two statements would be
+      // an uncaught 'error' event; it marks the connection broken instead (the next query rejects)
+      let broken: Error | undefined;
+      const onError = (e: Error) => (broken ??= e);
+      client.on('error', onError);
       const query = (sql: string, params: readonly unknown[]) => client.query({ name: nameOf(sql), text: sql, values: params.map(pgValue) });
       const tx: SqlTx = {
         provider: 'postgresql',
@@ -230,7 +235,6 @@ function pgWriter(pool: Pool): DirectWriter {
         },
         all: async <R>(sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rows as R[],
       };
-      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         try {
@@ -246,6 +250,7 @@ function pgWriter(pool: Pool): DirectWriter {
         throw err;
       } finally {
         // a connection that failed outside SQL (reset, terminated) is destroyed, not reused
+        client.off('error', onError);
         client.release(broken);
       }
     },
