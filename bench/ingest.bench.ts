@@ -12,7 +12,8 @@ import { migrate } from '@l2scope/db/migrate';
 import { messageRows } from '../packages/db/test/message-rows';
 import type { BenchMessage } from './workload';
 
-async function declare(url: string): Promise<void> {
+/** The exchanges neutron-server's casts go to, declared with oslo's flags (kombu declares them first). */
+export async function declare(url: string): Promise<void> {
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
   for (const s of [topicExchange(false), fanoutExchange(L2POP_TOPIC)])

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import type { FleetMessage } from '@l2scope/fleet';
-import { L2POP_TOPIC, fanoutExchange, topicExchange } from '@l2scope/domain';
 import { createTestDatabase, createTestVhost, waitFor } from '@l2scope/testkit';
+import { declare } from './ingest.bench';
 import { root } from './workload';
 
 /** What a storm did to the worker: every delivery either persisted or counted as dropped by the bounded tap queue. */
@@ -49,15 +49,6 @@ export interface StormResult {
   publisherPeakRss: number;
   /** The last 64 KiB of the worker's log. */
   log: string;
-}
-
-/** The exchanges the storm's deliveries go to, declared with oslo's flags (kombu declares them first). */
-async function declare(url: string): Promise<void> {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createChannel();
-  for (const s of [topicExchange(false), fanoutExchange(L2POP_TOPIC)])
-    await ch.assertExchange(s.name, s.type, { durable: s.durable, autoDelete: s.autoDelete });
-  await conn.close();
 }
 
 /** Publish every message on a confirm channel, at most 2,000 unconfirmed. @returns how many were confirmed */
