@@ -6,7 +6,8 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
-import { type BumReport, type FullNodeSnapshot, BumFdb, BumMeter, NODE_EXCHANGE, nodeRoutingKey, readPcap, snapshotsFromBundle } from '@l2scope/domain';
+import { type BumReport, type FullNodeSnapshot, NODE_EXCHANGE, nodeRoutingKey, snapshotsFromBundle } from '@l2scope/domain';
+import { fixtureBumReport } from '@l2scope/testkit';
 import type { NodesStatus } from '@l2scope/worker';
 import { type NodeAgentLogin, type Stack, root } from './stack';
 
@@ -52,26 +53,7 @@ export function bundleSnapshots(scenario: string, step: string, seq: number): Fu
  * The BUM report a node agent sends for a lab host: its underlay capture (`<host>-ul0.pcap`)
  * metered with the host's FDB (its bundle files in the same directory).
  */
-export function bumReportOf(dir: string, host: string, vtep: string): BumReport {
-  const abs = path.join(root, dir);
-  const files: Record<string, string> = {};
-  for (const f of readdirSync(abs)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(abs, f), 'utf8');
-  const snap = snapshotsFromBundle(files).snapshots.find((s) => s.host === host);
-  if (!snap) throw new Error(`no bundle for ${host} in ${dir}`);
-  const { header, records } = readPcap(readFileSync(path.join(abs, `${host}-ul0.pcap`)));
-  const meter = new BumMeter({
-    host,
-    instance: `e2e-${host}`,
-    vtep,
-    iface: 'ul0',
-    udpPort: 8472,
-    linktype: header.linktype,
-    fdb: BumFdb.fromSnapshot(snap),
-    startMs: records[0]!.tsMs,
-  });
-  for (const r of records) meter.offer(r);
-  return meter.report(records[records.length - 1]!.tsMs + 1);
-}
+export const bumReportOf = (dir: string, host: string, vtep: string): BumReport => fixtureBumReport(path.join(root, dir), host, vtep, `e2e-${host}`);
 
 /** Declare l2scope's node exchange on a vhost (as the worker does; an admin here, so it exists before any test publishes). */
 export async function declareNodeExchange(url: string): Promise<void> {

@@ -2,10 +2,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fixtureBumReport } from '@l2scope/testkit';
 import {
   type BumReport,
-  BumFdb,
-  BumMeter,
   ClusterModel,
   type FullNodeSnapshot,
   type ModelChange,
@@ -13,7 +12,6 @@ import {
   analyzeNodes,
   decodeMessage,
   parseCapture,
-  readPcap,
   snapshotsFromBundle,
 } from '@l2scope/domain';
 
@@ -63,22 +61,4 @@ export function analyseStep(scenario: string, step: string): { model: ClusterMod
 }
 
 /** A BUM report metered from a lab host's real underlay capture (`fixtures/bum/<lab>`). */
-export function bumReport(lab: string, host: string, vtep: string): BumReport {
-  const dir = path.join(FIXTURES, 'bum', lab);
-  const files: Record<string, string> = {};
-  for (const f of readdirSync(dir)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(dir, f), 'utf8');
-  const snap = snapshotsFromBundle(files).snapshots[0]!;
-  const { header, records } = readPcap(readFileSync(path.join(dir, `${host}-ul0.pcap`)));
-  const meter = new BumMeter({
-    host,
-    instance: 'test',
-    vtep,
-    iface: 'ul0',
-    udpPort: 8472,
-    linktype: header.linktype,
-    fdb: BumFdb.fromSnapshot(snap),
-    startMs: records[0]!.tsMs,
-  });
-  for (const r of records) meter.offer(r);
-  return meter.report(records[records.length - 1]!.tsMs + 1);
-}
+export const bumReport = (lab: string, host: string, vtep: string): BumReport => fixtureBumReport(path.join(FIXTURES, 'bum', lab), host, vtep);

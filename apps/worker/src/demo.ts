@@ -16,7 +16,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BumReport, type CaptureRecord, BumFdb, BumMeter, NODE_EXCHANGE, nodeRoutingKey, readPcap, snapshotsFromBundle } from '@l2scope/domain';
+import { type BumReport, type CaptureRecord, BumFdb, NODE_EXCHANGE, meterCapture, nodeRoutingKey, snapshotsFromBundle } from '@l2scope/domain';
 import type { Delivery } from './delivery';
 import { readCapture } from './replay';
 
@@ -65,7 +65,7 @@ function bundleFiles(dir: string, only?: (f: string) => boolean): Record<string,
 
 /**
  * The BUM reports of every host with an underlay pcap in `dir` (`<host>-ul0.pcap`), metered as the
- * node agent meters them (domain `BumMeter`, the host's FDB from its bundle files beside the pcap).
+ * node agent meters them (domain `meterCapture`, the host's FDB from its bundle files beside the pcap).
  */
 export function bumReports(dir: string): BumReport[] {
   const out: BumReport[] = [];
@@ -73,21 +73,17 @@ export function bumReports(dir: string): BumReport[] {
     const host = pcap.slice(0, -'-ul0.pcap'.length);
     const snap = snapshotsFromBundle(bundleFiles(dir, (f) => f.startsWith(`${host}-`))).snapshots.find((s) => s.host === host);
     if (!snap) continue;
-    const { header, records } = readPcap(readFileSync(path.join(dir, pcap)));
     const vx = snap.linuxbridge?.vxlan[0];
-    if (!records.length || !vx?.local) continue;
-    const meter = new BumMeter({
+    if (!vx?.local) continue;
+    const report = meterCapture(readFileSync(path.join(dir, pcap)), {
       host,
       instance: `demo-${host}`,
       vtep: vx.local,
       iface: 'ul0',
       udpPort: vx.dstport ?? 8472,
-      linktype: header.linktype,
       fdb: BumFdb.fromSnapshot(snap),
-      startMs: records[0]!.tsMs,
     });
-    for (const r of records) meter.offer(r);
-    out.push(meter.report(records[records.length - 1]!.tsMs + 1));
+    if (report) out.push(report);
   }
   return out;
 }

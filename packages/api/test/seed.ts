@@ -24,8 +24,6 @@ import {
 import { migrate } from '@l2scope/db/migrate';
 import {
   type AmqpProperties,
-  BumFdb,
-  BumMeter,
   type BumReport,
   ClusterModel,
   type FullNodeSnapshot,
@@ -34,11 +32,10 @@ import {
   messageRefs,
   messageSearchText,
   parseCapture,
-  readPcap,
   redactSecrets,
   snapshotsFromBundle,
 } from '@l2scope/domain';
-import { type TestDatabase, createTestDatabase } from '@l2scope/testkit';
+import { type TestDatabase, createTestDatabase, fixtureBumReport as labBumReport } from '@l2scope/testkit';
 import { appRouter, createCallerFactory } from '../src';
 
 /** The repository's root directory. */
@@ -53,25 +50,7 @@ export function fixtureRecords(name: string): ReturnType<typeof parseCapture>['r
  * `host`'s BUM report as its node agent makes it (domain `BumMeter`), metered from a lab's real
  * underlay capture (fixtures/bum/<lab>/<host>-ul0.pcap) with the host's FDB of the same bundle.
  */
-export function fixtureBumReport(lab: string, host: string, vtep: string): BumReport {
-  const dir = path.join(repoRoot, 'fixtures/bum', lab);
-  const files: Record<string, string> = {};
-  for (const f of readdirSync(dir)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(dir, f), 'utf8');
-  const snap = snapshotsFromBundle(files).snapshots.find((x) => x.host === host)!;
-  const { header, records } = readPcap(readFileSync(path.join(dir, `${host}-ul0.pcap`)));
-  const meter = new BumMeter({
-    host,
-    instance: 'test',
-    vtep,
-    iface: 'ul0',
-    udpPort: 8472,
-    linktype: header.linktype,
-    fdb: BumFdb.fromSnapshot(snap),
-    startMs: records[0]!.tsMs,
-  });
-  for (const r of records) meter.offer(r);
-  return meter.report(records[records.length - 1]!.tsMs + 1);
-}
+export const fixtureBumReport = (lab: string, host: string, vtep: string): BumReport => labBumReport(path.join(repoRoot, 'fixtures/bum', lab), host, vtep);
 
 /** One AMQP message as the worker's tap or replay delivers it. */
 export interface SeedDelivery {

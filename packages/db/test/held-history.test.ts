@@ -11,14 +11,12 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
+import { fixtureBumReport } from '@l2scope/testkit';
 import {
-  BumFdb,
-  BumMeter,
   type BumReport,
   ClusterModel,
   type FullNodeSnapshot,
   analyzeNodes,
-  readPcap,
   decodeMessage,
   messageRefs,
   messageSearchText,
@@ -67,26 +65,7 @@ function step(name: string, seq: number, takenAt: Date): FullNodeSnapshot[] {
   return snapshotsFromBundle(files).snapshots.map((s) => ({ ...s, instance: 'test', seq, takenAt: takenAt.toISOString() }));
 }
 
-/** `host`'s BUM report metered (domain `BumMeter`) from a lab's real underlay capture, fixtures/bum/<lab>/<host>-ul0.pcap, as its node agent makes it. */
-function bumReport(lab: string, host: string, vtep: string): BumReport {
-  const dir = path.join(FIXTURES, 'bum', lab);
-  const files: Record<string, string> = {};
-  for (const f of readdirSync(dir)) if (f.startsWith(`${host}-`) && !f.endsWith('.pcap')) files[f] = readFileSync(path.join(dir, f), 'utf8');
-  const snap = snapshotsFromBundle(files).snapshots.find((x) => x.host === host)!;
-  const { header, records } = readPcap(readFileSync(path.join(dir, `${host}-ul0.pcap`)));
-  const meter = new BumMeter({
-    host,
-    instance: 'test',
-    vtep,
-    iface: 'ul0',
-    udpPort: 8472,
-    linktype: header.linktype,
-    fdb: BumFdb.fromSnapshot(snap),
-    startMs: records[0]!.tsMs,
-  });
-  for (const r of records) meter.offer(r);
-  return meter.report(records[records.length - 1]!.tsMs + 1);
-}
+const bumReport = (lab: string, host: string, vtep: string): BumReport => fixtureBumReport(path.join(FIXTURES, 'bum', lab), host, vtep);
 
 eachProvider('held_history', (provider, opened) => {
   let db: Db;

@@ -4,3 +4,4 @@ export * from './wait';
 export * from './worker-token';
 export * from './fuzz';
 export * from './tcp-proxy';
+export * from './bum-fixture';

@@ -38,4 +38,4 @@ export {
   macKeyAt,
   macText,
 } from './vxlan-frame';
-export { BumFdb, BumMeter, type BumMeterOptions } from './meter';
+export { BumFdb, BumMeter, type BumMeterOptions, meterCapture } from './meter';

@@ -32,7 +32,7 @@
  */
 import { isMulticastIp } from '../kernel';
 import type { FullNodeSnapshot } from '../snapshot';
-import { LINKTYPE, type PcapRecord } from './pcap';
+import { LINKTYPE, type PcapRecord, readPcap } from './pcap';
 import { BUM_LIMITS, BUM_REPORT_SCHEMA, type BumCounters, type BumReport, compareFlows, emptyBumCounters } from './report';
 import { BROADCAST_KEY, type UndecodableReason, VXLAN_PORTS, decodeVxlanPacket, isGroupMac, macKey } from './vxlan-frame';
 
@@ -353,4 +353,21 @@ export class BumMeter {
     this.from = Math.max(toMs, this.from);
     return r;
   }
+}
+
+/**
+ * A whole pcap capture metered as one interval, as a node agent's meter reports it when the capture
+ * ends: from the first packet's time to 1 ms after the last one. Used for the lab's recorded
+ * underlay captures (fixtures/bum/<lab>/<host>-ul0.pcap) by the demo and the tests.
+ * @param pcap the capture's bytes (classic pcap, see pcap.ts `readPcap`)
+ * @param opts the meter's options without `startMs` and `linktype`, which the capture gives
+ * @returns the report, or null when the capture holds no packet
+ * @throws PcapFormatError when the bytes are not a classic pcap file
+ */
+export function meterCapture(pcap: Uint8Array, opts: Omit<BumMeterOptions, 'startMs' | 'linktype'>): BumReport | null {
+  const { header, records } = readPcap(pcap);
+  if (records.length === 0) return null;
+  const meter = new BumMeter({ ...opts, linktype: header.linktype, startMs: records[0]!.tsMs });
+  for (const r of records) meter.offer(r);
+  return meter.report(records[records.length - 1]!.tsMs + 1);
 }

@@ -18,9 +18,11 @@ import {
   emptyBumCounters,
   macKey,
   mergeBumFlows,
+  meterCapture,
   parseBumReport,
   readPcap,
   snapshotsFromBundle,
+  writePcap,
 } from '../../../src';
 import { FIXTURES } from '../../fixtures';
 import { BUM, bundleOf, vxlanFrame } from './frames';
@@ -132,6 +134,11 @@ describe('BUM meter on real lab captures (fixtures/bum)', () => {
         expect(r.sampled).toBe(1);
         expect(r.flows.map(({ bytes: _b, ...f }) => f)).toEqual(EXPECTED[lab]![host]!.map(flow));
         for (const f of r.flows) expect(f.bytes).toBeGreaterThanOrEqual(f.packets * 92);
+        // the whole capture as one interval, as the demo and the tests' fixtures meter it
+        const opts = { host, instance: 'fixture', vtep: VTEP[host]!, iface: 'ul0', udpPort: 8472 };
+        const fdb = BumFdb.fromSnapshot(snapshotsFromBundle(bundleOf(lab, host)).snapshots[0]!);
+        expect(meterCapture(readFileSync(path.join(BUM, lab, `${host}-ul0.pcap`)), { ...opts, fdb })).toEqual(r);
+        expect(meterCapture(writePcap([]), { ...opts, fdb })).toBeNull();
       });
     }
   }
