@@ -358,4 +358,9 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await expect(page.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
   await expect(page.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toBeAttached(LIVE);
   await expect(page.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
+  // the time slider: the thumb moves at once; once it rests, the URL's T and the page follow (T's drift again)
+  await page.getByTestId('time-slider').fill(String(Date.parse(times.fault)));
+  await expect(page.getByTestId('as-of-badge')).toHaveAttribute('data-at', new Date(Date.parse(times.fault)).toISOString(), LIVE);
+  await expect(page).toHaveURL(new RegExp(`at=${encodeURIComponent(new Date(Date.parse(times.fault)).toISOString())}`));
+  await expect(page.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '1', LIVE);
 });

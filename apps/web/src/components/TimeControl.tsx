@@ -4,11 +4,10 @@
  * in the URL); a range input over what history covers moves T, the badge says which T is shown,
  * "Live" returns to the live view. Data shaping is in `history/time-range.ts` and `use-as-of.ts`.
  */
-import { useEffect, useState } from 'react';
 import { sliderSpan } from '@/history/time-range';
 import { useAsOf, useHistoryAt } from '@/hooks/use-as-of';
-import { useDebounced } from '@/hooks/use-debounced';
 import { useNow } from '@/hooks/use-live-query';
+import { useSliderTime } from '@/hooks/use-slider-time';
 import { dateTime } from '@/lib/format';
 
 /** The header's time control. */
@@ -35,16 +34,7 @@ function AsOfSlider({ at, setAt }: { at: string; setAt: (at: string | null) => v
   const atMs = Date.parse(at);
   const span = sliderSpan(q.data?.bounds, now, atMs);
   // the thumb follows the hand at once; the URL (and the queries) once it rests
-  const [value, setValue] = useState(atMs);
-  const [shownAt, setShownAt] = useState(atMs);
-  if (shownAt !== atMs) {
-    setShownAt(atMs);
-    setValue(atMs);
-  }
-  const rested = useDebounced(value, 350);
-  useEffect(() => {
-    if (rested !== atMs) setAt(new Date(rested).toISOString());
-  }, [rested, atMs, setAt]);
+  const [value, setValue] = useSliderTime(atMs, setAt);
   const exact = q.data?.exact ?? true;
 
   return (

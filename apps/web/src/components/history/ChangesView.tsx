@@ -6,10 +6,10 @@
  * page's `?to=` (a second slider), the present when absent.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { type FindingAt, findingsChanged, sliderSpan } from '@/history/time-range';
 import { useAsOf, useHistoryAt } from '@/hooks/use-as-of';
-import { useDebounced } from '@/hooks/use-debounced';
+import { useSliderTime } from '@/hooks/use-slider-time';
 import { useTRPC } from '@/lib/trpc';
 import { dateTime } from '@/lib/format';
 import { Card } from '../host-view/HostViewFrame';
@@ -34,16 +34,7 @@ export function ChangesView({
   const at2 = useHistoryAt(t2);
   const span = sliderSpan(bounds, Date.parse(opened), Date.parse(t2));
   const t2Ms = Date.parse(t2);
-  const [value, setValue] = useState(t2Ms);
-  const [shown, setShown] = useState(t2Ms);
-  if (shown !== t2Ms) {
-    setShown(t2Ms);
-    setValue(t2Ms);
-  }
-  const rested = useDebounced(value, 350);
-  useEffect(() => {
-    if (rested !== t2Ms) setTo(new Date(rested).toISOString());
-  }, [rested, t2Ms, setTo]);
+  const [value, setValue] = useSliderTime(t2Ms, setTo);
 
   const d = diff.data?.diff;
   const f = at2.data ? findingsChanged(findingsFrom, at2.data.findings) : null;
