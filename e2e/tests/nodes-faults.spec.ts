@@ -358,9 +358,24 @@ test('history: the overview as of step 1 lists the model’s hosts and no l2pop 
   await expect(page.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '0', LIVE);
   await expect(page.getByTestId(`edge-flood-${network}-10.0.20.11-10.0.20.12`)).toBeAttached(LIVE);
   await expect(page.getByTestId(`edge-missing-${network}-10.0.20.11-10.0.20.12`)).toHaveCount(0);
-  // the time slider: the thumb moves at once; once it rests, the URL's T and the page follow (T's drift again)
+  // the network page as of T: the flood matrix of T (controller's entry toward compute1 missing), host links
+  // kept at T, no toggle (it acts now); at the repair's T the matrix is whole again
+  const cell = page.locator('[data-testid="flood-cell"][data-host="controller"][data-vtep="10.0.20.12"]');
+  await page.goto(`${stack.webUrl}/networks/${network}?at=${encodeURIComponent(times.fault)}`);
+  await expect(page.getByTestId('network-as-of')).toHaveAttribute('data-at', times.fault, LIVE);
+  await expect(cell).toHaveAttribute('data-state', 'missing', LIVE);
+  await expect(page.getByTestId('matrix-totals')).toHaveAttribute('data-missing', '1');
+  await expect(page.getByRole('link', { name: 'controller', exact: true }).first()).toHaveAttribute(
+    'href',
+    `/hosts/controller?at=${encodeURIComponent(times.fault)}`,
+  );
+  await expect(page.getByTestId('network-toggle')).toHaveCount(0);
+  await page.goto(`${stack.webUrl}/networks/${network}?at=${encodeURIComponent(times.undone)}`);
+  await expect(cell).toHaveAttribute('data-state', 'both', LIVE);
+  await expect(page.getByTestId('matrix-totals')).toHaveAttribute('data-missing', '0');
+  // the time slider: the thumb moves at once; once it rests, the URL's T and the page follow (T's matrix again)
   await page.getByTestId('time-slider').fill(String(Date.parse(times.fault)));
   await expect(page.getByTestId('as-of-badge')).toHaveAttribute('data-at', new Date(Date.parse(times.fault)).toISOString(), LIVE);
   await expect(page).toHaveURL(new RegExp(`at=${encodeURIComponent(new Date(Date.parse(times.fault)).toISOString())}`));
-  await expect(page.getByTestId('host-drift-badge-controller')).toHaveAttribute('data-count', '1', LIVE);
+  await expect(cell).toHaveAttribute('data-state', 'missing', LIVE);
 });

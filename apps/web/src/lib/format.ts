@@ -84,10 +84,12 @@ export function ago(t: string | number | null | undefined, now: number): string 
   return `${Math.round(d / 86_400_000)} d ago`;
 }
 
-/** The path of a host's page. */
-export const hostHref = (host: string) => `/hosts/${encodeURIComponent(host)}`;
-/** The path of a network's page. */
-export const networkHref = (network: string) => `/networks/${encodeURIComponent(network)}`;
+/** `?at=T` for a page as of T (docs/operations.md#history), or nothing when live. */
+const atQuery = (at?: string | null) => (at ? `?at=${encodeURIComponent(at)}` : '');
+/** The path of a host's page; as of T (ISO-8601) when `at` is given. */
+export const hostHref = (host: string, at?: string | null) => `/hosts/${encodeURIComponent(host)}${atQuery(at)}`;
+/** The path of a network's page; as of T (ISO-8601) when `at` is given. */
+export const networkHref = (network: string, at?: string | null) => `/networks/${encodeURIComponent(network)}${atQuery(at)}`;
 
 /** A route parameter as the app wrote it (Next may hand it over still percent-encoded). */
 export function routeParam(p: string): string {

@@ -98,7 +98,7 @@ export function HistoryOverview({ at }: { at: string }) {
                 <tbody>
                   {hosts.map((h) => (
                     <tr key={h.id} data-testid="history-host-row" data-host={h.name ?? h.id}>
-                      <td>{h.name ? <Link href={`${hostHref(h.name)}?at=${encodeURIComponent(at)}`}>{h.name}</Link> : <span className="mono">{h.id}</span>}</td>
+                      <td>{h.name ? <Link href={hostHref(h.name, at)}>{h.name}</Link> : <span className="mono">{h.id}</span>}</td>
                       <td className="mono">{h.vtep ?? '—'}</td>
                       <td>{h.agentType ?? '—'}</td>
                       <td>{h.l2population === null ? '?' : h.l2population ? 'on' : 'off'}</td>

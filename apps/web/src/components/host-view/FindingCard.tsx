@@ -7,6 +7,7 @@ import { findingAnchor } from '@/host-view/agent';
 import type { ListedFinding } from '@/state/host-view';
 import { useL2 } from '@/state/store';
 import { ago, clockTime, dateTime, hostHref, networkHref } from '@/lib/format';
+import { useAsOf } from '@/hooks/use-as-of';
 import { EvidenceBlock } from './Evidence';
 
 /**
@@ -14,6 +15,7 @@ import { EvidenceBlock } from './Evidence';
  * the target of drift rows' cause links.
  */
 export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding; now: number; openEvidence?: boolean }) {
+  const { at } = useAsOf();
   const meta = FINDING_META[f.kind] ?? { label: f.kind, tone: 'warn' as const };
   const hosts = [...f.hosts].sort();
   const resolved = f.resolvedAt !== null;
@@ -48,7 +50,7 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
           ) : f.network.startsWith('vni:') ? (
             <>VNI {f.vni ?? f.network.slice(4)} (network unknown to the model)</>
           ) : (
-            <Link href={networkHref(f.network)} title={`network ${f.network}`}>
+            <Link href={networkHref(f.network, at)} title={`network ${f.network}`}>
               {f.vni !== null ? `VNI ${f.vni}` : 'network'} · {f.network.slice(0, 8)}
             </Link>
           )}
@@ -60,7 +62,7 @@ export function FindingCard({ f, now, openEvidence = false }: { f: ListedFinding
         </span>
         <span className="finding-hosts" aria-label="Hosts involved">
           {hosts.map((h) => (
-            <Link key={h} href={hostHref(h)} className="host-chip">
+            <Link key={h} href={hostHref(h, at)} className="host-chip">
               {h}
             </Link>
           ))}

@@ -429,6 +429,7 @@ function ModeChip({ k, v, tone, source }: { k: string; v: string; tone: 'ok' | '
 }
 
 function NetworkSection({ s, d, vtepName, names }: { s: HostNetworkSection; d: HostData; vtepName: VtepName; names: NamesIndex | null }) {
+  const { at } = useAsOf();
   const mode = d.analysis?.mode ?? null;
   const ovs = mode?.agentType === 'openvswitch' || d.snapshot?.agent.type === 'openvswitch';
   const applied = s.told?.applied ?? (mode ? mode.l2pop === 'on' : null);
@@ -460,7 +461,7 @@ function NetworkSection({ s, d, vtepName, names }: { s: HostNetworkSection; d: H
           )}
           {(s.held?.dev ?? s.mode?.dev) && <span className="mono chip">{s.held?.dev ?? s.mode?.dev}</span>}
           {known ? (
-            <Link href={networkHref(s.network)} className="small" title={`Open the network page (flood matrix) of ${s.network}`}>
+            <Link href={networkHref(s.network, at)} className="small" title={`Open the network page (flood matrix) of ${s.network}`}>
               network {names?.network(s.network)?.name || s.network.slice(0, 8)} →
             </Link>
           ) : (

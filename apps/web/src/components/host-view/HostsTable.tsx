@@ -287,7 +287,7 @@ function BumTxCell({ report }: { report: BumReport | undefined }) {
 /** A host's line; `extra`: the cells after the flood column (convergence and the BUM rate). */
 function HostRow({ h, now, at, reportedType, extra }: { h: HostNodeSummary; now: number; at: string | null; reportedType: string | null; extra: ReactNode }) {
   const worst = worstClass(h.drift);
-  const href = at ? `${hostHref(h.host)}?at=${encodeURIComponent(at)}` : hostHref(h.host);
+  const href = hostHref(h.host, at);
   return (
     <tr
       data-testid="overview-host-row"

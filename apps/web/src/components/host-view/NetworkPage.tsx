@@ -3,7 +3,8 @@
  * `/networks/<network>`: the flood matrix of a network (rows: member hosts with a node agent, the
  * senders; columns: the VTEPs and multicast groups they flood to or should flood to), each cell
  * coloured by the recipient's class in the sender's flood list and carrying the measured BUM rate;
- * the drift of the network per host and its findings. Refetched on live node updates.
+ * the drift of the network per host and its findings. Refetched on live node updates; as of a past
+ * T (`?at=`, docs/operations.md#history) it shows the stored history instead.
  */
 import { type DriftClass, type DriftItem, FLOOD_MAC } from '@l2scope/domain';
 import { useQuery } from '@tanstack/react-query';
@@ -17,6 +18,7 @@ import { useL2 } from '@/state/store';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 import { dateTime, hostHref, perSecond, plural } from '@/lib/format';
 import { useSyncFeatures } from '@/hooks/use-sync';
+import { useAsOf, useHistoryAt } from '@/hooks/use-as-of';
 import { useNow, useRefetchOnChange } from '@/hooks/use-live-query';
 import { useVtepNames } from '@/hooks/use-vtep-names';
 import { useNeutronNames } from '@/hooks/use-neutron-names';
@@ -35,8 +37,14 @@ function errorCode(err: unknown): string | undefined {
   return (err as { data?: { code?: string } } | null)?.data?.code;
 }
 
-/** The network page of `network`. */
+/** The network page of `network`: live, or as of the page's T (`?at=`, the time slider). */
 export function NetworkPage({ network }: { network: string }) {
+  const { at } = useAsOf();
+  return at ? <NetworkPageAt network={network} at={at} /> : <NetworkPageLive network={network} />;
+}
+
+/** Live: `nodes.network`, refetched on live node and model updates. */
+function NetworkPageLive({ network }: { network: string }) {
   useSyncFeatures('nodes', 'model');
   const trpc = useTRPC();
   const q = useQuery({ ...trpc.nodes.network.queryOptions({ network }), retry: (n, err) => errorCode(err) !== 'NOT_FOUND' && n < 2 });
@@ -44,40 +52,88 @@ export function NetworkPage({ network }: { network: string }) {
   const modelSeq = useL2((s) => Math.max(s.model.state.seq, s.live.modelSeq));
   useRefetchOnChange(rev, q.refetch, 300);
   useRefetchOnChange(modelSeq, q.refetch, 1_000);
-  const label = q.data?.network.vni !== null && q.data?.network.vni !== undefined ? `VNI ${q.data.network.vni}` : `network ${network.slice(0, 8)}`;
+  return <NetworkFrame network={network} at={null} q={q} />;
+}
 
+/**
+ * As of T: `history.network` (each host's analysis and BUM report stored at or before T, the
+ * findings open at T). Not refetched on live updates; the previous T's answer stays while the next loads.
+ */
+function NetworkPageAt({ network, at }: { network: string; at: string }) {
+  const trpc = useTRPC();
+  const q = useQuery({
+    ...trpc.history.network.queryOptions({ network, at }),
+    retry: (n, err) => errorCode(err) !== 'NOT_FOUND' && n < 2,
+    placeholderData: (prev) => prev,
+  });
+  return <NetworkFrame network={network} at={at} q={q} />;
+}
+
+/** What the frame reads of either query: `nodes.network` (live) or `history.network` (as of T). */
+interface NetworkQuery {
+  data: NetworkData | undefined;
+  isPending: boolean;
+  isError: boolean;
+  error: { message: string } | null;
+}
+
+function NetworkFrame({ network, at, q }: { network: string; at: string | null; q: NetworkQuery }) {
+  const label = q.data?.network.vni !== null && q.data?.network.vni !== undefined ? `VNI ${q.data.network.vni}` : `network ${network.slice(0, 8)}`;
+  const when = at ? ` as of ${dateTime(at)}` : '';
   return (
-    <HostViewFrame crumbs={[{ href: '/overview', label: 'Overview' }, { label: label }]} testid="network-page" attrs={{ 'data-network': network }}>
-      {q.isPending && <p className="muted pad">Loading network {network}…</p>}
-      {q.isError && (
-        <p className={`pad ${errorCode(q.error) === 'NOT_FOUND' ? 'muted' : 'text-bad'}`} data-testid="network-error">
-          {errorCode(q.error) === 'NOT_FOUND' ? `No network ${network} in the l2pop model.` : `Cannot load network ${network}: ${q.error.message}`}
+    <HostViewFrame
+      crumbs={[{ href: at ? `/overview?at=${encodeURIComponent(at)}` : '/overview', label: 'Overview' }, { label: label }]}
+      testid="network-page"
+      attrs={{ 'data-network': network, ...(at ? { 'data-at': at } : {}) }}
+    >
+      {q.isPending && (
+        <p className="muted pad">
+          Loading network {network}
+          {when}…
         </p>
       )}
-      {q.data && <NetworkBody d={q.data} />}
+      {q.isError && (
+        <p className={`pad ${errorCode(q.error) === 'NOT_FOUND' ? 'muted' : 'text-bad'}`} data-testid="network-error">
+          {errorCode(q.error) === 'NOT_FOUND'
+            ? `No network ${network} in the l2pop model${when}.`
+            : `Cannot load network ${network}${when}: ${q.error?.message}`}
+        </p>
+      )}
+      {q.data && !q.isError && <NetworkBody d={q.data} at={at} />}
     </HostViewFrame>
   );
 }
 
-function NetworkBody({ d }: { d: NetworkData }) {
-  const now = useNow();
+/** The hosts with a port on `network` in the l2pop model: live, or as of T (`history.at`). */
+function useMemberCount(network: string, at: string | null): number {
+  const live = useL2((s) => {
+    let n = 0;
+    for (const h of s.model.state.snapshot.hosts) if (h.networks[network]) n++;
+    return n;
+  });
+  const past = useHistoryAt(at).data?.model.hosts;
+  if (!at) return live;
+  let n = 0;
+  for (const h of past ?? []) if (h.networks[network]) n++;
+  return n;
+}
+
+function NetworkBody({ d, at }: { d: NetworkData; at: string | null }) {
+  const liveNow = useNow();
+  const now = at ? Date.parse(at) : liveNow;
   const vtepName = useVtepNames();
   const names = useNeutronNames();
   const netName = names?.network(d.network.id)?.name;
-  const members = useL2((s) => {
-    let n = 0;
-    for (const h of s.model.state.snapshot.hosts) if (h.networks[d.network.id]) n++;
-    return n;
-  });
-  // BUM reports: the live ones (store) first, the database copy may lag
+  const members = useMemberCount(d.network.id, at);
+  // BUM reports: live, the store's first (the database copy may lag); as of T, the last stored at or before T
   const liveBum = useL2((s) => s.nodes.view.bum);
   const matrix = useMemo(
     () =>
       floodMatrix(
-        d.hosts.map((h) => ({ ...h, bum: liveBum.get(h.host) ?? toBumReport(h.bum) })),
+        d.hosts.map((h) => ({ ...h, bum: (at ? undefined : liveBum.get(h.host)) ?? toBumReport(h.bum) })),
         d.network.vni,
       ),
-    [d, liveBum],
+    [d, liveBum, at],
   );
   const driftCount = d.hosts.reduce((n, h) => n + h.drift.length, 0);
   const driftClaim = networkDriftClaim(d.hosts.length, Math.max(members, d.hosts.length), driftCount);
@@ -101,6 +157,16 @@ function NetworkBody({ d }: { d: NetworkData }) {
           )}
           <span className="chip">{d.network.networkType ?? 'type ?'}</span>
           <span className="mono muted">{d.network.id}</span>
+          {at && (
+            <span
+              className="badge tone-info"
+              data-testid="network-as-of"
+              data-at={at}
+              title="Stored history: each host's analysis and BUM report stored at or before this time, the findings open then. Live updates are paused."
+            >
+              as of {dateTime(at)}
+            </span>
+          )}
           {d.network.deletedAt !== null && (
             <span
               className="badge tone-bad"
@@ -158,8 +224,9 @@ function NetworkBody({ d }: { d: NetworkData }) {
         </div>
       </Card>
 
-      {d.network.deletedAt === null && <NetworkToggle network={d.network.id} />}
-      <NetworkPorts network={d.network.id} names={names} />
+      {/* the toggles act and Neutron's ports are read now: neither belongs to a past T */}
+      {!at && d.network.deletedAt === null && <NetworkToggle network={d.network.id} />}
+      {!at && <NetworkPorts network={d.network.id} names={names} />}
 
       <Card title="Flood matrix" aside={<MatrixLegend />}>
         <p className="small muted matrix-help">
@@ -179,7 +246,7 @@ function NetworkBody({ d }: { d: NetworkData }) {
                   {matrix.columns.map((c) => (
                     <th key={c.vtep} className={`col-head${c.group ? ' group' : ''}`} data-vtep={c.vtep}>
                       {c.host ? (
-                        <Link href={hostHref(c.host)}>{c.host}</Link>
+                        <Link href={hostHref(c.host, at)}>{c.host}</Link>
                       ) : c.group ? (
                         <span>multicast group</span>
                       ) : (
@@ -195,7 +262,7 @@ function NetworkBody({ d }: { d: NetworkData }) {
                 {matrix.rows.map((r) => (
                   <tr key={r.host}>
                     <th className="row-head" scope="row">
-                      <Link href={hostHref(r.host)} className="strong">
+                      <Link href={hostHref(r.host, at)} className="strong">
                         {r.host}
                       </Link>
                       <div className="mono small muted">{r.vtep ?? 'no VTEP'}</div>
@@ -238,7 +305,7 @@ function NetworkBody({ d }: { d: NetworkData }) {
                 h.drift.map((x: DriftItem, i: number) => (
                   <tr key={`${h.host}-${i}`} className={`row-${DRIFT_META[x.class].tone === 'info' ? 'info' : DRIFT_META[x.class].tone}`}>
                     <td>
-                      <Link href={hostHref(h.host)}>{h.host}</Link>
+                      <Link href={hostHref(h.host, at)}>{h.host}</Link>
                     </td>
                     <td>
                       <span className={`badge tone-${DRIFT_META[x.class].tone}`}>{DRIFT_META[x.class].label}</span>

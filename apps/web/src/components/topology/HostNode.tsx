@@ -181,7 +181,7 @@ function HostDriftBadge({ b }: { b: DriftBadge }) {
   const flood = [b.floodMissing ? `${b.floodMissing} missing` : '', b.floodExcess ? `${b.floodExcess} excess` : ''].filter(Boolean).join(', ');
   return (
     <Link
-      href={at ? `${hostHref(b.host)}?at=${encodeURIComponent(at)}` : hostHref(b.host)}
+      href={hostHref(b.host, at)}
       // no prefetch: a drill-down shows up to 40 cards, each prefetch a server render
       prefetch={false}
       className={`badge drift-badge nodrag tone-${tone}`}

@@ -8,6 +8,7 @@ import { networkIn } from '@l2scope/domain';
 import { networkHref, networkLabel, plural } from '@/lib/format';
 import { type HostNodeType, type TunnelEdgeType, EDGE_COLORS, useTopology } from '@/hooks/use-topology';
 import { useAutoFit } from '@/hooks/use-auto-fit';
+import { useAsOf } from '@/hooks/use-as-of';
 import { networkMemberCounts, sortedNetworks } from '@/state/model';
 import { dispatch, useL2 } from '@/state/store';
 import type { FleetPick } from '@/hooks/use-fleet-graph';
@@ -105,6 +106,7 @@ export function TopologyPane() {
 }
 
 function TopologyToolbar() {
+  const { at } = useAsOf();
   const model = useL2((s) => s.model.state);
   const selected = useL2((s) => s.ui.selectedNetwork);
   const networks = useMemo(() => sortedNetworks(model), [model]);
@@ -139,7 +141,7 @@ function TopologyToolbar() {
       </label>
       {selected && (
         <Link
-          href={networkHref(selected)}
+          href={networkHref(selected, at)}
           className="btn small"
           data-testid="network-page-link"
           title="Flood matrix of this network: expected / actual / excess / missing recipients per host, BUM rates"
