@@ -142,7 +142,14 @@ export class PreparedModel {
       const range = { messageId: { gt: BigInt(held.version.seq), lte: BigInt(version.seq) } };
       if ((await tx.modelChange.count({ where: range })) > this.maxFold) return null;
       const rows = await tx.modelChange.findMany({ where: range, orderBy: [{ messageId: 'asc' }, { idx: 'asc' }], select: { payload: true } });
-      return { version, snapshot: applyModelChanges(held.snapshot, rows.map((r) => payloadOf(r.payload)), version.seq) };
+      return {
+        version,
+        snapshot: applyModelChanges(
+          held.snapshot,
+          rows.map((r) => payloadOf(r.payload)),
+          version.seq,
+        ),
+      };
     });
   }
 }
