@@ -95,6 +95,7 @@ export function useTopology(scope: readonly string[] | null = null): TopologyVie
   const { setViewport } = useReactFlow();
   const drillFitted = useRef(false);
   useEffect(() => {
+    let cancelled = false;
     if (scope) {
       // a drill-down: packed at once, and the view fitted to its first picture before its cards
       // show (drawn once, at the zoom they are seen at; the auto-fit then finds the view in place)
@@ -106,16 +107,17 @@ export function useTopology(scope: readonly string[] | null = null): TopologyVie
         if (view) void setViewport(view);
         drillFitted.current = view !== null;
       }
-      setPositions((p) => ({ map, gen: p.gen + 1 }));
-      return;
-    }
-    let cancelled = false;
-    layoutHosts(input.cards, input.aspect).then(
-      (map) => {
+      void Promise.resolve().then(() => {
         if (!cancelled) setPositions((p) => ({ map, gen: p.gen + 1 }));
-      },
-      (err: unknown) => console.error('layout failed', err),
-    );
+      });
+    } else {
+      void layoutHosts(input.cards, input.aspect).then(
+        (map) => {
+          if (!cancelled) setPositions((p) => ({ map, gen: p.gen + 1 }));
+        },
+        (err: unknown) => console.error('layout failed', err),
+      );
+    }
     return () => {
       cancelled = true;
     };
