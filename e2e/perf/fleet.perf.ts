@@ -18,6 +18,7 @@ import path from 'node:path';
 import { type CDPSession, type Page, expect, test } from '@playwright/test';
 import { fleetCapture, fleetPoint } from '../fleet';
 import { type Stack, root, startStack } from '../stack';
+import { observeLongTasks } from './long-tasks';
 
 interface Measure {
   paintMs: number;
@@ -116,17 +117,6 @@ async function persisted(stack: Stack): Promise<void> {
     }
   };
   await expect.poll(caughtUp, { timeout: 120_000 }).toBe(true);
-}
-
-/** Collect long tasks from the start of the page. */
-async function observeLongTasks(page: Page) {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
 }
 
 /** Wait for a performance mark; its start time (ms since navigation start). */

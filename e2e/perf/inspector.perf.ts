@@ -18,6 +18,7 @@ import { type Page, expect, test } from '@playwright/test';
 import { closeDb, dbProvider, openDb } from '@l2scope/db';
 import { storeFleetMessages } from '../../bench/messages.bench';
 import { type Stack, startStack } from '../stack';
+import { observeLongTasks } from './long-tasks';
 
 const TOTAL = Number(process.env.L2SCOPE_PERF_MESSAGES ?? 1_000_000);
 const RUNS = 12;
@@ -139,13 +140,7 @@ test.afterAll(async () => {
 
 test('filters and scroll', async ({ page }) => {
   test.setTimeout(900_000);
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await observeLongTasks(page);
   await page.goto(stack.webUrl);
   await expect(page.getByTestId('inspector-row').first()).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('inspector-count')).toContainText('messages');

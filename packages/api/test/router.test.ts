@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveNeutronApi } from '@l2scope/db';
-import { type NeutronApiStatus, decodeMessage, enrich, parseCapture, parseNetworksPage, parsePortsPage } from '@l2scope/domain';
+import { expireHosts, preparedModelOf, readModelSnapshot, saveNeutronApi } from '@l2scope/db';
+import { type ModelSnapshot, type NeutronApiStatus, decodeMessage, enrich, parseCapture, parseNetworksPage, parsePortsPage } from '@l2scope/domain';
 import { exportCaptureLines } from '../src';
 import { type Caller, type SeededApi, type Seeder, fixtureRecords, repoRoot as root, seededApi } from './seed';
 
@@ -261,14 +261,33 @@ describe('topology in two parts', () => {
       },
     };
     const body = JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'add_fdb_entries', args: { fdb_entries: fdb } }) });
+    // the procedures answer from the prepared model: read once, then the stored changes folded
+    const byId = <T extends { id: string }>(xs: readonly T[]) => [...xs].sort((a, b) => a.id.localeCompare(b.id));
+    const byKey = (xs: ModelSnapshot['vteps']) => [...xs].sort((a, b) => a.network.localeCompare(b.network) || a.vtep.localeCompare(b.vtep));
+    const sameAsStored = async (snap: ModelSnapshot) => {
+      const stored = await readModelSnapshot(seed.db);
+      expect({ ...snap, hosts: byId(snap.hosts), networks: byId(snap.networks), vteps: byKey(snap.vteps) }).toEqual(stored);
+    };
+    await api.topology.snapshot();
+    expect(preparedModelOf(seed.db).lastHow).toMatch(/read|kept/);
     await seed.ingest([
       { exchange: 'q-agent-notifier-l2population-update_fanout', routingKey: '', body: new TextEncoder().encode(body), receivedAt: Date.now() },
     ]);
     const whole = await api.topology.snapshot();
+    expect(preparedModelOf(seed.db).lastHow).toBe('folded');
+    await sameAsStored(whole);
     expect(whole.vteps.find((v) => v.vtep === '10.0.20.13')?.macs).toEqual(['fa:16:3e:aa:bb:cc']);
     const first = await api.topology.snapshot({ vteps: false });
     expect(first).toEqual({ ...whole, vteps: [] });
     const rest = await api.topology.vteps();
     expect(rest).toEqual({ seq: whole.seq, vteps: whole.vteps });
+    expect(preparedModelOf(seed.db).lastHow).toBe('kept');
+    // an expiry changes the snapshot without a message: read whole again
+    const gone = whole.hosts[0]!.id;
+    await expireHosts(seed.db, [gone], new Date());
+    const after = await api.topology.snapshot();
+    expect(preparedModelOf(seed.db).lastHow).toBe('read');
+    expect(after.hosts.map((h) => h.id)).not.toContain(gone);
+    await sameAsStored(after);
   });
 });

@@ -7,13 +7,42 @@
  * operator pans or zooms. From then on the viewport is theirs: live updates never move it (the
  * controls' Fit button brings the whole picture back).
  */
-import { useReactFlow, useStore } from '@xyflow/react';
+import { type Viewport, getViewportForBounds, useReactFlow, useStore } from '@xyflow/react';
 import { useCallback, useEffect, useRef } from 'react';
 import type { TopologyGraph } from '@/topology/graph';
 import { useL2 } from '@/state/store';
 
 const PADDING = 0.12;
 const MAX_ZOOM = 1.1;
+
+/**
+ * The viewport the auto-fit will choose for these cards (React Flow's `getViewportForBounds`, the
+ * same padding and zoom bounds), in a canvas of `width` x `height` px; null when there is nothing
+ * to fit. A drill-down sets it before its cards first show, so they are drawn once, at the zoom
+ * they will be seen at (a card's detail depends on it, HostNode's `DETAIL_ZOOM`).
+ */
+export function fitViewportOf(
+  positions: ReadonlyMap<string, { x: number; y: number }>,
+  cards: readonly { id: string; width: number; height: number }[],
+  width: number,
+  height: number,
+  minZoom: number,
+): Viewport | null {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const c of cards) {
+    const p = positions.get(c.id);
+    if (!p) continue;
+    minX = Math.min(minX, p.x);
+    minY = Math.min(minY, p.y);
+    maxX = Math.max(maxX, p.x + c.width);
+    maxY = Math.max(maxY, p.y + c.height);
+  }
+  if (!(width > 0 && height > 0 && maxX > minX && maxY > minY)) return null;
+  return getViewportForBounds({ x: minX, y: minY, width: maxX - minX, height: maxY - minY }, width, height, minZoom, MAX_ZOOM, PADDING);
+}
 
 /** Returns the `onMoveStart` handler that detects the operator's own pans and zooms. */
 export function useAutoFit(graph: TopologyGraph, layoutGen: number): (event: MouseEvent | TouchEvent | null) => void {

@@ -6,13 +6,14 @@
  * do not re-render on unrelated updates; positions only change when the layout key changes
  * (hosts, memberships, card sizes) — the viewport is never moved by updates.
  */
-import { type Edge, type Node, type NodeChange, MarkerType, applyNodeChanges, useStore } from '@xyflow/react';
+import { type Edge, type Node, type NodeChange, MarkerType, applyNodeChanges, useReactFlow, useStore, useStoreApi } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type HostCard, type TopologyGraph, type TunnelEdge, buildTopology } from '@/topology/graph';
 import { scopeSnapshot } from '@/topology/fleet-scope';
 import { type Point, layoutHosts, packInOrder } from '@/topology/layout';
 import { useL2 } from '@/state/store';
 import { useAsOf, useAsOfModel } from './use-as-of';
+import { fitViewportOf } from './use-auto-fit';
 import { useDebounced } from './use-debounced';
 import { useAsOfOverlay, useNodeOverlay } from './use-node-overlay';
 
@@ -87,20 +88,40 @@ export function useTopology(scope: readonly string[] | null = null): TopologyVie
   const [layoutInput, setLayoutInput] = useState<{ key: string; cards: HostCard[]; aspect: number }>({ key: '', cards: [], aspect: 1.75 });
   if (layoutInput.key !== graph.layoutKey) setLayoutInput({ key: graph.layoutKey, cards, aspect });
   // a drill-down is drawn at once (its hosts are fixed while it is open), packed in its order
-  const input = useDebounced(layoutInput, scope ? 0 : LAYOUT_DEBOUNCE_MS);
+  const debouncedInput = useDebounced(layoutInput, LAYOUT_DEBOUNCE_MS);
+  const input = scope ? layoutInput : debouncedInput;
   const [positions, setPositions] = useState<{ map: Map<string, Point>; gen: number }>({ map: new Map(), gen: 0 });
+  const flow = useStoreApi();
+  const { setViewport } = useReactFlow();
+  const drillFitted = useRef(false);
   useEffect(() => {
     let cancelled = false;
-    (scope ? Promise.resolve(packInOrder(input.cards, scope, input.aspect)) : layoutHosts(input.cards, input.aspect)).then(
-      (map) => {
+    if (scope) {
+      // a drill-down: packed at once, and the view fitted to its first picture before its cards
+      // show (drawn once, at the zoom they are seen at; the auto-fit then finds the view in place)
+      if (input.cards.length === 0) return;
+      const map = packInOrder(input.cards, scope, input.aspect);
+      if (!drillFitted.current) {
+        const { width, height, minZoom } = flow.getState();
+        const view = fitViewportOf(map, input.cards, width, height, minZoom);
+        if (view) void setViewport(view);
+        drillFitted.current = view !== null;
+      }
+      void Promise.resolve().then(() => {
         if (!cancelled) setPositions((p) => ({ map, gen: p.gen + 1 }));
-      },
-      (err: unknown) => console.error('layout failed', err),
-    );
+      });
+    } else {
+      void layoutHosts(input.cards, input.aspect).then(
+        (map) => {
+          if (!cancelled) setPositions((p) => ({ map, gen: p.gen + 1 }));
+        },
+        (err: unknown) => console.error('layout failed', err),
+      );
+    }
     return () => {
       cancelled = true;
     };
-  }, [input, scope]);
+  }, [input, scope, flow, setViewport]);
 
   // React Flow nodes: controlled, with user drags kept until the next layout
   const [nodes, setNodes] = useState<HostNodeType[]>([]);

@@ -1,9 +1,9 @@
 /**
- * The first model's two requests, sent by the topology page's HTML as soon as its scripts are in,
- * not once React has hydrated the page. Without this they went out once the live sync had started
+ * The first model's two requests, sent by the topology page's HTML as it is parsed, not once
+ * React has hydrated the page. Without this they went out once the live sync had started
  * (2 to 3 s after the document at load 10 on 2 cores, measured by the perf script), and the server
  * only then began reading the model. The page's inline script ({@link earlyModelScript}) sends
- * them on the window's `load`; the tRPC client's `fetch` hands those responses to the first
+ * them at once; the tRPC client's `fetch` hands those responses to the first
  * `topology.snapshot({ vteps: false })` and `topology.vteps` queries it makes ({@link takeEarly}),
  * which the live sync treats as any model read before its socket connected (kept only when the
  * connection's `subscribed` confirms it, docs/fleet-view.md).
@@ -27,29 +27,30 @@ declare global {
 }
 
 /**
- * The inline script (a string for `<script dangerouslySetInnerHTML>`). It sends the requests on the
- * window's `load` (the page's scripts are in), or when the client first asks for one
- * ({@link takeEarly}), whichever comes first: sent as the HTML is parsed, the hosts' part held the
- * web server's one thread for 2.4 s (at load 25, 1,000 hosts) while half of the page's scripts
- * waited behind it. Then the hosts' part of {@link EARLY_MODEL_URLS} with the page's cookies, the
- * VTEP entries once it has answered (a large cloud's first picture needs only the hosts, and its
- * entries were 1.9 of its 3.2 MB; a small cloud's are a few KB). Both promises stay on `window`.
- * It does nothing in a browser without `fetch`.
+ * The inline script (a string for `<script dangerouslySetInnerHTML>`). It sends the hosts' part of
+ * {@link EARLY_MODEL_URLS} as it runs (the HTML is being parsed), with the page's cookies, and
+ * the VTEP entries once the hosts' part has been read whole (a large cloud's first picture needs
+ * only the hosts, and its entries were 1.9 of its 3.2 MB; a small cloud's are a few KB). Both
+ * promises stay on `window`. It used to wait for the window's `load`: sent as the HTML was parsed,
+ * the hosts' part of a 1,000-host model held the web server's one thread for 2.4 s (load 25) while
+ * the page's scripts waited behind it. The server now answers from its prepared model
+ * (packages/db `PreparedModel`), and waiting for `load` cost the first paint 0.8 to 1.2 s (perf
+ * script, load 10). It does nothing in a browser without `fetch`.
  */
 export function earlyModelScript(): string {
   const [hosts, vteps] = EARLY_MODEL_URLS.map((u) => JSON.stringify(u));
   return (
     `(function(){if(typeof fetch!=='function')return;var r={},o={credentials:'same-origin'},s=false;` +
+    `function entries(){return fetch(${vteps},o);}` +
     `function start(){if(s)return;s=true;` +
     `var h=r[${hosts}]=fetch(${hosts},o);h.catch(function(){});` +
-    `var v=r[${vteps}]=h.then(function(){return fetch(${vteps},o);},function(){return fetch(${vteps},o);});v.catch(function(){});}` +
-    `window.__l2scopeEarly={start:start,responses:r};window.addEventListener('load',start);})();`
+    `var v=r[${vteps}]=h.then(function(x){return x.clone().arrayBuffer().then(entries,entries);},entries);v.catch(function(){});}` +
+    `window.__l2scopeEarly={start:start,responses:r};start();})();`
   );
 }
 
 /**
- * The response the page's inline script requested for this URL (started now if the window has
- * not loaded yet), once: the next call gets `undefined`; `undefined` as well for another URL, a
+ * The response the page's inline script requested for this URL (started now if it has not been), once: the next call gets `undefined`; `undefined` as well for another URL, a
  * request with a body, or outside a browser.
  * @param input the `fetch` input of a tRPC request (a path relative to the origin, or a URL)
  */

@@ -14,6 +14,13 @@ import { type HostCard, layoutSlot } from './graph';
 
 /** Above this many hosts, pack cards in a grid instead of a stress layout. */
 export const STRESS_MAX = 40;
+/**
+ * Up to this many hosts, no ELK: the picture a stress layout ends in once normalised (two hosts side
+ * by side, three in a triangle with the first on top) is drawn directly ({@link ringLayout}). ELK's
+ * first load and stress run (1.5 MB of code) were 1.6 s of a 3-host lab's 4.4 s first paint (perf
+ * script, load 8).
+ */
+export const RING_MAX = 3;
 /** Free space kept between cards: wide enough for the tunnel curves and their labels. */
 const GAP_X = 150;
 const GAP_Y = 70;
@@ -36,6 +43,7 @@ export async function layoutHosts(input: readonly HostCard[], aspect = 1.7): Pro
   const cards = input.map((c) => ({ ...c, height: layoutSlot(c.height) }));
   if (cards.length === 0) return new Map();
   if (cards.length === 1) return new Map([[cards[0]!.id, { x: 0, y: 0 }]]);
+  if (cards.length <= RING_MAX) return ringLayout(cards);
   if (cards.length <= STRESS_MAX) return stressLayout(cards);
   // a large cloud with a network picked (the others dimmed): its members on top, as a mesh
   // (stress) when small enough, the rest packed below
@@ -162,6 +170,33 @@ async function stressLayout(cards: readonly HostCard[]): Promise<Map<string, Poi
 }
 
 type Centre = { id: string; x: number; y: number };
+
+/**
+ * Two or three cards (at most {@link RING_MAX}) around a circle, as {@link stressLayout} normalises
+ * them: two side by side (the first on the left), three in a triangle (the first on top, the second
+ * below it on the left); then spread until no two overlap and widened like a stress layout. Pure,
+ * no ELK.
+ */
+/** The ring's radius before {@link spread} (px): about a stress layout's host-to-host distance (two edges of 260 via a network). */
+const RING_RADIUS = 300;
+
+function ringLayout(cards: readonly HostCard[]): Map<string, Point> {
+  const size = new Map(cards.map((c) => [c.id, c] as const));
+  const start = cards.length === 2 ? Math.PI : -Math.PI / 2;
+  let pts: Centre[] = cards.map((c, i) => {
+    // clockwise on screen from the first: y grows downwards, so the second lands on the left
+    const a = start - (i * 2 * Math.PI) / cards.length;
+    return { id: c.id, x: Math.round(Math.cos(a) * RING_RADIUS), y: Math.round(Math.sin(a) * RING_RADIUS) };
+  });
+  pts = spread(pts, size);
+  pts = widen(pts, size);
+  const out = new Map<string, Point>();
+  for (const p of pts) {
+    const c = size.get(p.id)!;
+    out.set(p.id, { x: Math.round(p.x - c.width / 2), y: Math.round(p.y - c.height / 2) });
+  }
+  return out;
+}
 
 /** Canvases are wider than tall: stretch horizontally (never creates overlaps) up to this aspect ratio. */
 const TARGET_ASPECT = 1.7;

@@ -7,6 +7,7 @@ export * from './messages';
 export * from './message-query';
 export * from './ingest';
 export * from './model-projection';
+export * from './prepared-model';
 export * from './counters';
 export * from './tap-gaps';
 export * from './node-state';

@@ -1,8 +1,8 @@
 'use client';
 /** A host card on the canvas: header (name, VTEP, agent, l2pop), one bridge per network with its ports. */
-import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { Handle, type NodeProps, Position, useStore } from '@xyflow/react';
 import Link from 'next/link';
-import { type KeyboardEvent, memo } from 'react';
+import { type KeyboardEvent, createContext, memo, useContext } from 'react';
 import { dispatch } from '@/state/store';
 import { CARD, type BridgeCard } from '@/topology/graph';
 import { type DriftBadge, badgeTitle } from '@/topology/overlay';
@@ -22,8 +22,25 @@ const L2POP_TITLE = {
   unknown: 'No agent report seen yet for this VTEP',
 } as const;
 
+/**
+ * Below this zoom a fleet drill-down's cards leave out their ports (each bridge is an empty box of
+ * its full height, so the card keeps its shape): at the zoom that fits 40 cards (about 0.25) their
+ * 11 px text is 3 px high, and the ports were most of the drill-down's DOM (React's render and the
+ * browser's first layout of 40 cards took about 1.5 s of its 1.6 s at load 8). Zooming in past it
+ * draws them.
+ */
+export const DETAIL_ZOOM = 0.5;
+
+/** True inside a fleet drill-down (TopologyCanvas with a scope): its cards may be drawn without ports ({@link DETAIL_ZOOM}). */
+export const DrillContext = createContext(false);
+
+const zoomedIn = (s: { transform: [number, number, number] }) => s.transform[2] >= DETAIL_ZOOM;
+const always = () => true;
+
 function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
   const c = data.card;
+  const drill = useContext(DrillContext);
+  const detail = useStore(drill ? zoomedIn : always);
   return (
     <div
       className={`host-card${c.dimmed ? ' dimmed' : ''}${c.selected ? ' selected' : ''}${c.named ? '' : ' anonymous'}`}
@@ -99,9 +116,7 @@ function HostNodeImpl({ data }: NodeProps<HostNodeType>) {
           {c.floodNote}
         </div>
       )}
-      {c.bridges.map((b) => (
-        <Bridge key={b.network} hostId={c.id} b={b} />
-      ))}
+      {c.bridges.map((b) => (detail ? <Bridge key={b.network} hostId={c.id} b={b} /> : <BridgeOutline key={b.network} b={b} />))}
       {c.hiddenBridges > 0 && (
         <div className="bridge-more" style={{ height: CARD.row, marginTop: CARD.bridgeGap }}>
           +{plural(c.hiddenBridges, 'network')} (see details)
@@ -171,6 +186,18 @@ function Bridge({ hostId, b }: { hostId: string; b: BridgeCard }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** A bridge without its rows (a drill-down's card below {@link DETAIL_ZOOM}): one box of the bridge's full height, its highlight kept. */
+function BridgeOutline({ b }: { b: BridgeCard }) {
+  const shown = b.collapsed ? 1 : Math.min(b.ports.length, CARD.maxPorts) + (b.ports.length > CARD.maxPorts ? 1 : 0);
+  return (
+    <div
+      className={`bridge outline${b.highlighted ? ' highlighted' : ''}${b.dimmed ? ' dimmed' : ''}`}
+      data-network={b.network}
+      style={{ marginTop: CARD.bridgeGap, height: CARD.bridgeHeader + Math.max(1, shown) * CARD.row + CARD.bridgePad }}
+    />
   );
 }
 

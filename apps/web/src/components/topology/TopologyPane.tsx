@@ -15,7 +15,7 @@ import type { FleetPick } from '@/hooks/use-fleet-graph';
 import { FLEET_THRESHOLD, buildFleet } from '@/topology/fleet';
 import { type DrillTarget, DRILL_MAX_HOSTS, neighbourhood } from '@/topology/fleet-scope';
 import { l2store } from '@/state/store';
-import { HostNode } from './HostNode';
+import { DrillContext, HostNode } from './HostNode';
 import { HostPanel } from './HostPanel';
 import { TunnelEdgeView } from './TunnelEdge';
 
@@ -239,27 +239,29 @@ function TopologyCanvas({ scope }: { scope: readonly string[] | null }) {
 
   return (
     <div className={`canvas${edges.length > 150 ? ' calm' : ''}`} data-testid="topology-canvas">
-      <ReactFlow<HostNodeType, TunnelEdgeType>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={onNodesChange}
-        onMoveStart={onMoveStart}
-        onNodeClick={(_, node) => dispatch({ type: 'ui/selectHost', id: node.id })}
-        nodesConnectable={false}
-        nodesFocusable={false}
-        edgesFocusable={false}
-        onlyRenderVisibleElements={graph.large}
-        minZoom={0.05}
-        maxZoom={2.5}
-        proOptions={{ hideAttribution: false }}
-        aria-label="Hosts, bridges, ports and VXLAN tunnel entries"
-      >
-        <Background gap={24} size={1} color="#d6dbe3" />
-        <Controls showInteractive={false} aria-label="Zoom controls" />
-        {hostCount > 12 && <MiniMap pannable zoomable nodeColor="#c9d3e0" maskColor="rgba(240,243,247,0.7)" />}
-      </ReactFlow>
+      <DrillContext.Provider value={scope !== null}>
+        <ReactFlow<HostNodeType, TunnelEdgeType>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onMoveStart={onMoveStart}
+          onNodeClick={(_, node) => dispatch({ type: 'ui/selectHost', id: node.id })}
+          nodesConnectable={false}
+          nodesFocusable={false}
+          edgesFocusable={false}
+          onlyRenderVisibleElements={graph.large}
+          minZoom={0.05}
+          maxZoom={2.5}
+          proOptions={{ hideAttribution: false }}
+          aria-label="Hosts, bridges, ports and VXLAN tunnel entries"
+        >
+          <Background gap={24} size={1} color="#d6dbe3" />
+          <Controls showInteractive={false} aria-label="Zoom controls" />
+          {hostCount > 12 && <MiniMap pannable zoomable nodeColor="#c9d3e0" maskColor="rgba(240,243,247,0.7)" />}
+        </ReactFlow>
+      </DrillContext.Provider>
       {hostCount === 0 && (
         <div className="canvas-empty" data-testid="topology-empty">
           {status === 'loading' && 'Loading the model…'}
