@@ -9,7 +9,7 @@ import { type ModelChange, type ModelSnapshot, applyModelChanges } from '@l2scop
 import { type Db, readConsistent } from '../client';
 import { readModelSnapshot } from './model-projection';
 
-type Client = Pick<Db, 'host' | 'network' | 'vtepEntries' | 'modelState' | 'modelChange'>;
+type Client = Pick<Db, 'host' | 'network' | 'vtepEntries' | 'modelState' | 'modelChange' | 'message'>;
 
 /**
  * What tells a prepared model from the projection without reading it: the projection's `seq` and its
@@ -134,11 +134,19 @@ export class PreparedModel {
     return snapshot;
   }
 
-  /** The stored changes after the held `seq`, folded; null when the marks moved meanwhile or there are more than `maxFold`. */
+  /**
+   * The stored changes after the held `seq`, folded; null when the marks moved meanwhile, there are
+   * more than `maxFold`, or retention may have removed some of them: it deletes the messages up to its
+   * cut and compacts their changes (`compactModelChanges` drops removals and superseded values), so a
+   * fold is only whole when no message after the held `seq` is gone (the oldest stored message is at
+   * most `seq + 1`; ids with gaps only make this answer "read whole" more often).
+   */
   private async fold(held: { version: ModelVersion; snapshot: ModelSnapshot }) {
     return readConsistent(this.db, async (tx) => {
       const version = await readModelVersion(tx);
       if (!sameMarks(held.version, version)) return null;
+      const oldest = (await tx.message.aggregate({ _min: { id: true } }))._min.id;
+      if (oldest === null || oldest > BigInt(held.version.seq) + 1n) return null;
       const range = { messageId: { gt: BigInt(held.version.seq), lte: BigInt(version.seq) } };
       if ((await tx.modelChange.count({ where: range })) > this.maxFold) return null;
       const rows = await tx.modelChange.findMany({ where: range, orderBy: [{ messageId: 'asc' }, { idx: 'asc' }], select: { payload: true } });
