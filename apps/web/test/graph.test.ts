@@ -70,6 +70,14 @@ describe('topology from the lab3 capture', () => {
     const first = pos.get(g.hosts[0]!.id)!;
     for (const h of g.hosts.slice(1)) expect(pos.get(h.id)!.y).toBeGreaterThan(first.y);
   });
+
+  it('lays four cards or more out with ELK (stress), without overlaps', async () => {
+    // the lab's three cards and a copy of one: past the ring layout (RING_MAX), through ELK
+    const four = [...g.hosts, { ...g.hosts[0]!, id: `${g.hosts[0]!.id}-copy` }];
+    const pos = await layoutHosts(four);
+    expect(pos.size).toBe(4);
+    expectNoOverlap(four.map((h) => ({ ...pos.get(h.id)!, width: h.width, height: h.height })));
+  });
 });
 
 describe('scale', () => {
