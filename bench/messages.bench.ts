@@ -82,6 +82,9 @@ function filters(newest: number): { name: string; f: MessageFilter }[] {
     { name: 'host + method', f: { host: hostOf(7, HOSTS), method: 'report_state' } },
     { name: 'free text, a MAC', f: { text: 'fa:16:3e:00:01:a5' } },
     { name: 'free text, a host', f: { text: hostOf(421, HOSTS) } },
+    { name: 'free text, common + undecodable', f: { text: 'fanout', method: 'undecodable' } },
+    { name: 'free text, a MAC + VNI 649', f: { text: 'fa:16:3e:00:01:a5', vni: 649 } },
+    { name: 'free text, a host + 1 min, old', f: { text: hostOf(421, HOSTS), since: START + 60_000, until: START + 120_000 } },
     { name: 'page 2 of VNI (keyset)', f: { vni: 649, before: newest - 5_000 } },
   ];
 }
