@@ -15,8 +15,8 @@
  *   to it, backfill included, as it would to a deployed database) and not loaded again; it must
  *   then hold exactly `total` messages, or the run stops (delete the file to load it afresh).
  *   Loaded, it is left in place for the next run. Use one path per engineer or branch.
- * - `L2SCOPE_BENCH_ONLY=<text>`: time only the filters whose name contains `<text>` (e.g.
- *   `free text`); the baseline is always timed.
+ * - `L2SCOPE_BENCH_ONLY=<regex>`: time only the filters whose name matches (e.g. `free text`);
+ *   the baseline is always timed.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -188,7 +188,7 @@ export async function runMessagesBench(provider: DbProvider, total = 1_000_000, 
     const pages: Timing[] = [];
     const counts: Timing[] = [];
     const only = process.env.L2SCOPE_BENCH_ONLY;
-    for (const { name, f } of filters(total).filter((x) => !only || x.name.includes(only))) {
+    for (const { name, f } of filters(total).filter((x) => !only || new RegExp(only).test(x.name))) {
       pages.push(await time(name, runs, async () => (await listMessages(db, { ...f, limit: 200 })).items.length));
       counts.push(await time(name, Math.max(5, runs >> 2), async () => (await countMessages(db, provider, f)).matching));
     }

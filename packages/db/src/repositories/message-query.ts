@@ -181,13 +181,12 @@ export function planMessageFilter(
   const text = filterText(f.text);
   if (!usesTrigrams(provider, text)) return Promise.resolve(undefined);
   const rest = { ...f, text: undefined };
-  const others =
-    referencesOf(f).length === 0 && Boolean(f.method || f.kind || f.since !== undefined || f.until !== undefined)
-      ? async () => {
-          const [row] = await runMessageSql<{ n: bigint | number }>(db, messageCountSql(rest, provider, cap));
-          return Number(row?.n ?? 0);
-        }
-      : undefined;
+  const count = async () => {
+    const [row] = await runMessageSql<{ n: bigint | number }>(db, messageCountSql(rest, provider, cap));
+    return Number(row?.n ?? 0);
+  };
+  // a reference drives with a common text whatever it holds (instr on its rows is cheaper than the phrase)
+  const others = referencesOf(f).length > 0 ? async () => 0 : f.method || f.kind || f.since !== undefined || f.until !== undefined ? count : undefined;
   return planFreeText(db, provider, text, others, cap);
 }
 
