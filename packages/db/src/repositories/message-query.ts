@@ -10,12 +10,14 @@
  * - the time range uses `receivedAt`'s index, or a newest-first scan that stops at the page;
  * - free text, the same rows on both databases: the text, trimmed and lower-cased, as a plain
  *   substring of the lower-case `search` column. `LIKE '%…%'` on PostgreSQL (a GIN
- *   `gin_trgm_ops` index for three characters or more). On SQLite, from three characters,
- *   `MATCH` on the FTS5 trigram table {@link MESSAGE_SEARCH_FTS} (the text as one FTS5 string:
- *   a phrase of its trigrams, i.e. the substring): it yields the matching ids newest first and
- *   drives the page, unless a reference does (then each of the reference's messages is probed in
- *   it by id). One or two characters have no trigram: `instr`, a scan newest first that stops
- *   when the page is full (a rare pair over a million rows reads them all, docs/operations.md).
+ *   `gin_trgm_ops` index for three characters or more). On SQLite, from three characters, the
+ *   FTS5 trigram table {@link MESSAGE_SEARCH_FTS}, planned per query ({@link planMessageFilter},
+ *   message-text-plan.ts): the AND of the text's rarest trigrams drives and `instr` checks each
+ *   candidate; or, when every trigram is common, a reference, or a method, kind or time range
+ *   holding few messages, drives and `instr` checks each row; else the text's phrase (`MATCH` on
+ *   the text as one FTS5 string: a phrase of its trigrams, i.e. the substring) drives. One or two
+ *   characters have no trigram: `instr`, a scan newest first that stops when the page is full (a
+ *   rare pair over a million rows reads them all, docs/operations.md).
  *
  * Pages are keyset (`before` / `after` an id, never OFFSET) and bounded ({@link MESSAGE_PAGE_MAX});
  * the match count is bounded too ({@link MESSAGE_COUNT_CAP}).
