@@ -128,7 +128,9 @@ if (want('messages')) {
   const dbs = (process.env.L2SCOPE_BENCH_DB ?? 'sqlite,postgresql').split(',');
   for (const provider of (['sqlite', 'postgresql'] as const).filter((p) => dbs.includes(p) && (p === 'sqlite' || pg))) {
     const r = await runMessagesBench(provider, total, Number(process.env.L2SCOPE_BENCH_RUNS ?? 40), pg || undefined);
-    console.log(`\n7. inspector over ${fmt(r.stored)} stored messages (${provider}, ${r.loadSeconds ? `loaded in ${fmt(r.loadSeconds)} s` : `reused ${process.env.L2SCOPE_BENCH_KEEP}`}), 200-row pages`);
+    console.log(
+      `\n7. inspector over ${fmt(r.stored)} stored messages (${provider}, ${r.loadSeconds ? `loaded in ${fmt(r.loadSeconds)} s` : `reused ${process.env.L2SCOPE_BENCH_KEEP}`}), 200-row pages`,
+    );
     if (r.size)
       console.log(`     database ${fmt(r.size.file / 2 ** 20)} MiB, of which the free text's FTS5 trigram table ${fmt(r.size.searchIndex / 2 ** 20)} MiB`);
     const b = r.baseline;

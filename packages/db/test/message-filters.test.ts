@@ -150,7 +150,8 @@ const CASES: { name: string; f: MessageFilter; cap?: number; drive?: FreeTextPla
     f: { text: '"status":"down"', host: hostOf(7, HOSTS) },
     cap: 1000,
     drive: 'rows',
-    sqlite: /^SEARCH r USING (COVERING )?INDEX sqlite_autoindex_MessageRef_1 \(kind=\? AND value=\? AND messageId<\?\)\nSEARCH m USING INDEX sqlite_autoindex_Message_1 \(id=\?\)$/m,
+    sqlite:
+      /^SEARCH r USING (COVERING )?INDEX sqlite_autoindex_MessageRef_1 \(kind=\? AND value=\? AND messageId<\?\)\nSEARCH m USING INDEX sqlite_autoindex_Message_1 \(id=\?\)$/m,
     postgresql: /MessageRef_pkey|Message_search_trgm_idx/,
   },
   // a rare text and a common reference (every message of the VNI): the trigrams drive, the reference is probed
@@ -231,7 +232,7 @@ describe.each(PROVIDERS)('%s', (provider) => {
     if (cap === undefined) return;
     const how = await planMessageFilter(db, provider, f, cap);
     const forced: number[] = [];
-    for (let b: number | undefined; ; ) {
+    for (let b: number | undefined; ;) {
       const ids = (await messagePageIds(db, provider, { ...f, before: b }, 'desc', MESSAGE_PAGE_MAX, how)).map(Number);
       forced.push(...ids);
       if (ids.length < MESSAGE_PAGE_MAX) break;
