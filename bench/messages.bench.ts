@@ -8,8 +8,17 @@
  * receive times shifted until `total` (a bulk load: the copy is the same rows, later; on SQLite the
  * triggers index each copy's search text in the FTS5 trigram table). ANALYZE after. On SQLite it
  * also reports the database's size and the trigram table's part of it.
+ *
+ * Loading 1,000,000 rows takes about 10 minutes on a busy machine (SQLite), so two options:
+ * - `L2SCOPE_BENCH_KEEP=<path>` (SQLite only): the database file is kept at `<path>` instead of a
+ *   temporary directory. When the file exists it is reused: migrated (a newer migration applies
+ *   to it, backfill included, as it would to a deployed database) and not loaded again; it must
+ *   then hold exactly `total` messages, or the run stops (delete the file to load it afresh).
+ *   Loaded, it is left in place for the next run. Use one path per engineer or branch.
+ * - `L2SCOPE_BENCH_ONLY=<regex>`: time only the filters whose name matches (e.g. `free text`);
+ *   the baseline is always timed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -73,6 +82,9 @@ function filters(newest: number): { name: string; f: MessageFilter }[] {
     { name: 'host + method', f: { host: hostOf(7, HOSTS), method: 'report_state' } },
     { name: 'free text, a MAC', f: { text: 'fa:16:3e:00:01:a5' } },
     { name: 'free text, a host', f: { text: hostOf(421, HOSTS) } },
+    { name: 'free text, common + undecodable', f: { text: 'fanout', method: 'undecodable' } },
+    { name: 'free text, a MAC + VNI 649', f: { text: 'fa:16:3e:00:01:a5', vni: 649 } },
+    { name: 'free text, a host + 1 min, old', f: { text: hostOf(421, HOSTS), since: START + 60_000, until: START + 120_000 } },
     { name: 'page 2 of VNI (keyset)', f: { vni: 649, before: newest - 5_000 } },
   ];
 }
@@ -136,7 +148,12 @@ async function sqliteSize(db: Db): Promise<{ file: number; searchIndex: number }
 export async function runMessagesBench(provider: DbProvider, total = 1_000_000, runs = 40, databaseBase?: string): Promise<MessagesBenchResult> {
   let url: string;
   let drop: () => Promise<void>;
-  if (provider === 'sqlite') {
+  const keep = provider === 'sqlite' ? process.env.L2SCOPE_BENCH_KEEP || undefined : undefined;
+  const reuse = keep !== undefined && existsSync(keep);
+  if (keep !== undefined) {
+    url = `file:${path.resolve(keep)}`;
+    drop = async () => {};
+  } else if (provider === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'l2scope-bench-messages-'));
     url = `file:${path.join(dir, 'bench.db')}`;
     drop = async () => rmSync(dir, { recursive: true, force: true });
@@ -160,14 +177,18 @@ export async function runMessagesBench(provider: DbProvider, total = 1_000_000, 
   const db = await openDb(url);
   try {
     const t0 = performance.now();
-    await storeFleetMessages(db, provider, total);
-    const loadSeconds = (performance.now() - t0) / 1000;
+    if (reuse) {
+      const [row] = await db.$queryRawUnsafe<{ n: bigint | number }[]>('SELECT count(*) AS "n" FROM "Message"');
+      if (Number(row?.n) !== total) throw new Error(`L2SCOPE_BENCH_KEEP=${keep} holds ${row?.n} messages, not ${total}: delete it to load afresh`);
+    } else await storeFleetMessages(db, provider, total);
+    const loadSeconds = reuse ? 0 : (performance.now() - t0) / 1000;
     const size = provider === 'sqlite' ? await sqliteSize(db) : null;
     const probe = total >> 1;
     const baseline = await time('primary-key lookup (messages.get)', runs, async () => ((await messageDetail(db, probe)) ? 1 : 0));
     const pages: Timing[] = [];
     const counts: Timing[] = [];
-    for (const { name, f } of filters(total)) {
+    const only = process.env.L2SCOPE_BENCH_ONLY;
+    for (const { name, f } of filters(total).filter((x) => !only || new RegExp(only).test(x.name))) {
       pages.push(await time(name, runs, async () => (await listMessages(db, { ...f, limit: 200 })).items.length));
       counts.push(await time(name, Math.max(5, runs >> 2), async () => (await countMessages(db, provider, f)).matching));
     }

@@ -14,7 +14,9 @@
  *    told (`ClusterModel.toldFdb`), and the incremental re-analysis after one change vs the full one.
  *  - the inspector over 1,000,000 stored messages: each filter's first page and bounded count,
  *    p50 / p95, against a primary-key lookup, on SQLite and PostgreSQL (L2SCOPE_BENCH_MESSAGES=<n>;
- *    L2SCOPE_BENCH_DB=sqlite or postgresql for one of them).
+ *    L2SCOPE_BENCH_DB=sqlite or postgresql for one of them; L2SCOPE_BENCH_RUNS=<n> timed runs of a
+ *    page, a quarter of them of a count, default 40; L2SCOPE_BENCH_KEEP, L2SCOPE_BENCH_ONLY: see
+ *    bench/messages.bench.ts).
  * `npm run bench -- <section>...` runs only those sections: decode, memory, ingest, analysis,
  * fleet, storm, messages.
  * Needs the local RabbitMQ (rabbitmqctl, root) and PostgreSQL; set L2SCOPE_BENCH_PG= to skip PostgreSQL.
@@ -125,8 +127,10 @@ if (want('messages')) {
   const total = Number(process.env.L2SCOPE_BENCH_MESSAGES ?? 1_000_000);
   const dbs = (process.env.L2SCOPE_BENCH_DB ?? 'sqlite,postgresql').split(',');
   for (const provider of (['sqlite', 'postgresql'] as const).filter((p) => dbs.includes(p) && (p === 'sqlite' || pg))) {
-    const r = await runMessagesBench(provider, total, 40, pg || undefined);
-    console.log(`\n7. inspector over ${fmt(r.stored)} stored messages (${provider}, loaded in ${fmt(r.loadSeconds)} s), 200-row pages`);
+    const r = await runMessagesBench(provider, total, Number(process.env.L2SCOPE_BENCH_RUNS ?? 40), pg || undefined);
+    console.log(
+      `\n7. inspector over ${fmt(r.stored)} stored messages (${provider}, ${r.loadSeconds ? `loaded in ${fmt(r.loadSeconds)} s` : `reused ${process.env.L2SCOPE_BENCH_KEEP}`}), 200-row pages`,
+    );
     if (r.size)
       console.log(`     database ${fmt(r.size.file / 2 ** 20)} MiB, of which the free text's FTS5 trigram table ${fmt(r.size.searchIndex / 2 ** 20)} MiB`);
     const b = r.baseline;

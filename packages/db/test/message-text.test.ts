@@ -3,14 +3,29 @@
  * SQLite (FTS5 trigram table from three characters, `instr` below) and PostgreSQL (`LIKE` on the
  * trigram index): a case-insensitive substring of the stored lower-case `search` text, whatever
  * the text holds (FTS5 query syntax, LIKE wildcards, quotes, backslashes, non-ASCII), alone or
- * with a reference, a method, a kind or a time range, paged and counted.
+ * with a reference, a method, a kind or a time range, paged and counted; on SQLite also with each
+ * driving table forced (the text's rarest trigrams, the other filters, the whole phrase).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { parseCapture } from '@l2scope/domain';
-import { type Db, type MessageFilter, type MessageRecord, countMessages, insertMessages, listMessages, writeTransaction } from '../src/index';
+import {
+  type Db,
+  type DbProvider,
+  type FreeTextPlan,
+  type MessageFilter,
+  type MessageRecord,
+  countMessages,
+  insertMessages,
+  listMessages,
+  messageCountSql,
+  messagePageIds,
+  runMessageSql,
+  trigramsOf,
+  writeTransaction,
+} from '../src/index';
 import { hostOf, messageRows } from './message-rows';
 import { eachProvider } from './provider-db';
 
@@ -95,6 +110,20 @@ async function pageAll(db: Db, f: MessageFilter): Promise<number[]> {
   }
 }
 
+/**
+ * SQLite: every way a text of 3+ characters can be driven (message-text-plan.ts), forced, pages
+ * and counts exactly `want` (the planner picks one of them by the counts of a large database).
+ */
+async function eachPlan(db: Db, provider: DbProvider, f: MessageFilter, want: number[]): Promise<void> {
+  if (provider !== 'sqlite') return;
+  const plans: FreeTextPlan[] = [{ drive: 'phrase' }, { drive: 'rows' }, { drive: 'trigrams', trigrams: trigramsOf(f.text!.trim().toLowerCase()).slice(-3) }];
+  for (const plan of plans) {
+    const ids = (await messagePageIds(db, provider, f, 'desc', 1000, plan)).map(Number);
+    const [n] = await runMessageSql<{ n: bigint | number }>(db, messageCountSql(f, provider, 10_000, plan));
+    expect({ f, plan, ids, n: Number(n?.n) }).toEqual({ f, plan, ids: want, n: want.length });
+  }
+}
+
 eachProvider('message_text', (provider, opened) => {
   let db: Db;
   beforeAll(async () => {
@@ -113,6 +142,7 @@ eachProvider('message_text', (provider, opened) => {
     const want = expected({ text });
     expect(await pageAll(db, { text })).toEqual(want);
     expect(await countMessages(db, provider, { text })).toMatchObject({ matching: want.length, capped: false });
+    await eachPlan(db, provider, { text }, want);
   });
 
   it.each(['"quoted"', 'compute-1', '%_o', 'äö', '"'])('text %j with a host, undecodable, a kind, a time range', async (text) => {
@@ -127,6 +157,7 @@ eachProvider('message_text', (provider, opened) => {
       const want = expected(f);
       expect({ f, ids: await pageAll(db, f) }).toEqual({ f, ids: want });
       expect({ f, n: (await countMessages(db, provider, f)).matching }).toEqual({ f, n: want.length });
+      await eachPlan(db, provider, f, want);
     }
   });
 });

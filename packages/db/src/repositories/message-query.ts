@@ -10,12 +10,14 @@
  * - the time range uses `receivedAt`'s index, or a newest-first scan that stops at the page;
  * - free text, the same rows on both databases: the text, trimmed and lower-cased, as a plain
  *   substring of the lower-case `search` column. `LIKE '%…%'` on PostgreSQL (a GIN
- *   `gin_trgm_ops` index for three characters or more). On SQLite, from three characters,
- *   `MATCH` on the FTS5 trigram table {@link MESSAGE_SEARCH_FTS} (the text as one FTS5 string:
- *   a phrase of its trigrams, i.e. the substring): it yields the matching ids newest first and
- *   drives the page, unless a reference does (then each of the reference's messages is probed in
- *   it by id). One or two characters have no trigram: `instr`, a scan newest first that stops
- *   when the page is full (a rare pair over a million rows reads them all, docs/operations.md).
+ *   `gin_trgm_ops` index for three characters or more). On SQLite, from three characters, the
+ *   FTS5 trigram table {@link MESSAGE_SEARCH_FTS}, planned per query ({@link planMessageFilter},
+ *   message-text-plan.ts): the AND of the text's rarest trigrams drives and `instr` checks each
+ *   candidate; or, when every trigram is common, a reference, or a method, kind or time range
+ *   holding few messages, drives and `instr` checks each row; else the text's phrase (`MATCH` on
+ *   the text as one FTS5 string: a phrase of its trigrams, i.e. the substring) drives. One or two
+ *   characters have no trigram: `instr`, a scan newest first that stops when the page is full (a
+ *   rare pair over a million rows reads them all, docs/operations.md).
  *
  * Pages are keyset (`before` / `after` an id, never OFFSET) and bounded ({@link MESSAGE_PAGE_MAX});
  * the match count is bounded too ({@link MESSAGE_COUNT_CAP}).
@@ -23,6 +25,9 @@
 import type { Db } from '../client';
 import type { DbProvider } from '../config';
 import { MESSAGE_SEARCH_FTS } from '../hand-written';
+import { FTS_RARE_MAX, type FreeTextPlan, filterText, ftsString, planFreeText, usesTrigrams } from './message-text-plan';
+
+export { FTS_MIN_CHARS, FTS_RARE_MAX, type FreeTextPlan, ftsString, trigramsOf } from './message-text-plan';
 
 /** Most rows one page may ask for. */
 export const MESSAGE_PAGE_MAX = 1000;
@@ -63,44 +68,58 @@ export interface MessageSql {
 /** Escape `%`, `_` and `\` for a LIKE pattern (PostgreSQL's default escape is `\`). */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/**
- * Free text needs this many characters (code points) for SQLite's trigram index: a shorter
- * text has no trigram to look up (FTS5 matches nothing), so it is an `instr` scan instead.
- */
-export const FTS_MIN_CHARS = 3;
-
-/** `s` as an FTS5 string (`"…"`, inner `"` doubled): every character literal, no query syntax. */
-export const ftsString = (s: string) => `"${s.replaceAll('"', '""')}"`;
-
-/** FROM and WHERE of a filter, and the column that names the message id in them. */
-function filterSql(f: MessageFilter, provider: DbProvider, params: unknown[]): { from: string; where: string[]; id: string } {
-  const p = (v: unknown) => {
-    params.push(v);
-    return provider === 'postgresql' ? `$${params.length}` : '?';
-  };
+/** The filter's references (host, network, VNI, VTEP) as `MessageRef` kinds and values. */
+function referencesOf(f: MessageFilter): [string, string][] {
   const refs: [string, string][] = [];
   if (f.host !== undefined) refs.push(['host', f.host]);
   if (f.network !== undefined) refs.push(['network', f.network]);
   if (f.vni !== undefined) refs.push(['vni', String(f.vni)]);
   if (f.vtep !== undefined) refs.push(['vtep', f.vtep]);
-  const text = f.text?.trim().toLowerCase() || undefined;
-  // SQLite, 3+ characters: the trigram table drives, unless a reference does (then it is probed by id)
-  const fts = provider === 'sqlite' && text !== undefined && [...text].length >= FTS_MIN_CHARS;
+  return refs;
+}
+
+/**
+ * FROM and WHERE of a filter, and the column that names the message id in them. `plan`: how a
+ * SQLite free text of 3+ characters is driven ({@link planMessageFilter}; `phrase` when not given).
+ */
+function filterSql(
+  f: MessageFilter,
+  provider: DbProvider,
+  params: unknown[],
+  plan: FreeTextPlan = { drive: 'phrase' },
+): { from: string; where: string[]; id: string } {
+  const p = (v: unknown) => {
+    params.push(v);
+    return provider === 'postgresql' ? `$${params.length}` : '?';
+  };
+  const refs = referencesOf(f);
+  const text = filterText(f.text);
+  // SQLite, 3+ characters: the trigram table drives, or the other filters do (message-text-plan.ts)
+  const fts = usesTrigrams(provider, text) ? plan : undefined;
   const where: string[] = [];
   let from = '"Message" m';
   let id = 'm."id"';
-  const [first, ...more] = refs;
-  if (first) {
+  let probes = refs;
+  let phrase = false;
+  if (fts?.drive === 'trigrams') {
+    // the rarest trigrams drive; every reference is a probe by id
+    from = `"${MESSAGE_SEARCH_FTS}" s JOIN "Message" m ON m."id" = s."rowid"`;
+    id = 's."rowid"';
+    where.push(`s."${MESSAGE_SEARCH_FTS}" MATCH ${p(fts.trigrams.map(ftsString).join(' AND '))}`);
+  } else if (refs.length > 0) {
+    const [[kind, value], ...more] = refs as [[string, string], ...[string, string][]];
     from = '"MessageRef" r JOIN "Message" m ON m."id" = r."messageId"';
     id = 'r."messageId"';
-    where.push(`r."kind" = ${p(first[0])}`, `r."value" = ${p(first[1])}`);
-  } else if (fts) {
+    where.push(`r."kind" = ${p(kind)}`, `r."value" = ${p(value)}`);
+    probes = more;
+  } else if (fts?.drive === 'phrase') {
     const message = Boolean(f.method || f.kind) || f.since !== undefined || f.until !== undefined;
     from = message ? `"${MESSAGE_SEARCH_FTS}" s JOIN "Message" m ON m."id" = s."rowid"` : `"${MESSAGE_SEARCH_FTS}" s`;
     id = 's."rowid"';
-    where.push(`s."${MESSAGE_SEARCH_FTS}" MATCH ${p(ftsString(text))}`);
+    where.push(`s."${MESSAGE_SEARCH_FTS}" MATCH ${p(ftsString(text!))}`);
+    phrase = true;
   }
-  more.forEach(([kind, value], i) =>
+  probes.forEach(([kind, value], i) =>
     where.push(`EXISTS (SELECT 1 FROM "MessageRef" x${i} WHERE x${i}."kind" = ${p(kind)} AND x${i}."value" = ${p(value)} AND x${i}."messageId" = ${id})`),
   );
   if (f.method === 'undecodable') where.push(`m."ok" = ${provider === 'postgresql' ? 'false' : '0'}`);
@@ -110,9 +129,8 @@ function filterSql(f: MessageFilter, provider: DbProvider, params: unknown[]): {
   if (f.until !== undefined) where.push(`m."receivedAt" < ${p(new Date(f.until))}`);
   if (text !== undefined) {
     if (provider === 'postgresql') where.push(`m."search" LIKE ${p(`%${likeEscape(text)}%`)}`);
-    else if (!fts) where.push(`instr(m."search", ${p(text)}) > 0`);
-    else if (first)
-      where.push(`EXISTS (SELECT 1 FROM "${MESSAGE_SEARCH_FTS}" t WHERE t."${MESSAGE_SEARCH_FTS}" MATCH ${p(ftsString(text))} AND t."rowid" = ${id})`);
+    // the exact meaning, a substring, on every row but those the phrase itself found
+    else if (!phrase) where.push(`instr(m."search", ${p(text)}) > 0`);
   }
   if (f.before !== undefined) where.push(`${id} < ${p(BigInt(f.before))}`);
   if (f.after !== undefined) where.push(`${id} > ${p(BigInt(f.after))}`);
@@ -126,17 +144,20 @@ const whereClause = (where: string[]) => (where.length ? ` WHERE ${where.join(' 
  * with `after`: a catch-up or an export). `limit` is clamped to 1..{@link MESSAGE_PAGE_MAX}.
  * Columns: `id`.
  */
-export function messagePageSql(f: MessageFilter, provider: DbProvider, order: 'asc' | 'desc', limit: number): MessageSql {
+export function messagePageSql(f: MessageFilter, provider: DbProvider, order: 'asc' | 'desc', limit: number, plan?: FreeTextPlan): MessageSql {
   const params: unknown[] = [];
-  const { from, where, id } = filterSql(f, provider, params);
+  const { from, where, id } = filterSql(f, provider, params, plan);
   const take = Math.max(1, Math.min(MESSAGE_PAGE_MAX + 1, Math.floor(limit)));
   return { text: `SELECT ${id} AS "id" FROM ${from}${whereClause(where)} ORDER BY ${id} ${order.toUpperCase()} LIMIT ${take}`, params };
 }
 
-/** How many messages match `f`, counted up to `cap + 1` (more than `cap` reads as "cap+"). Columns: `n`. */
-export function messageCountSql(f: MessageFilter, provider: DbProvider, cap = MESSAGE_COUNT_CAP): MessageSql {
+/**
+ * How many messages match `f`, counted up to `cap + 1` (more than `cap` reads as "cap+"). Columns: `n`.
+ * `plan` as for {@link messagePageSql}.
+ */
+export function messageCountSql(f: MessageFilter, provider: DbProvider, cap = MESSAGE_COUNT_CAP, plan?: FreeTextPlan): MessageSql {
   const params: unknown[] = [];
-  const { from, where } = filterSql(f, provider, params);
+  const { from, where } = filterSql(f, provider, params, plan);
   return { text: `SELECT count(*) AS "n" FROM (SELECT 1 FROM ${from}${whereClause(where)} LIMIT ${Math.floor(cap) + 1}) t`, params };
 }
 
@@ -145,15 +166,43 @@ export function runMessageSql<T>(db: Pick<Db, '$queryRawUnsafe'>, sql: MessageSq
   return db.$queryRawUnsafe<T[]>(sql.text, ...sql.params);
 }
 
-/** The ids of a page (see {@link messagePageSql}). */
+/**
+ * SQLite, a free text of 3+ characters: what drives the filter's page and count (message-text-plan.ts),
+ * from the text's trigrams' bounded counts and, when every one is common and there is no
+ * reference, the bounded count of the filter's other conditions. Undefined otherwise (PostgreSQL,
+ * shorter or no text). One or two statements, each reading at most `cap` + 1 entries of an
+ * index per trigram or filter.
+ * @param cap the most candidates a rare trigram or the other conditions may hold ({@link FTS_RARE_MAX})
+ */
+export function planMessageFilter(
+  db: Pick<Db, '$queryRawUnsafe'>,
+  provider: DbProvider,
+  f: MessageFilter,
+  cap = FTS_RARE_MAX,
+): Promise<FreeTextPlan | undefined> {
+  const text = filterText(f.text);
+  if (!usesTrigrams(provider, text)) return Promise.resolve(undefined);
+  const rest = { ...f, text: undefined };
+  const count = async () => {
+    const [row] = await runMessageSql<{ n: bigint | number }>(db, messageCountSql(rest, provider, cap));
+    return Number(row?.n ?? 0);
+  };
+  // a reference drives with a common text whatever it holds (instr on its rows is cheaper than the phrase)
+  const others = referencesOf(f).length > 0 ? async () => 0 : f.method || f.kind || f.since !== undefined || f.until !== undefined ? count : undefined;
+  return planFreeText(db, provider, text, others, cap);
+}
+
+/** The ids of a page (see {@link messagePageSql}); `plan` chosen by {@link planMessageFilter} when not given. */
 export async function messagePageIds(
   db: Pick<Db, '$queryRawUnsafe'>,
   provider: DbProvider,
   f: MessageFilter,
   order: 'asc' | 'desc',
   limit: number,
+  plan?: FreeTextPlan,
 ): Promise<bigint[]> {
-  const rows = await runMessageSql<{ id: bigint | number }>(db, messagePageSql(f, provider, order, limit));
+  const how = plan ?? (await planMessageFilter(db, provider, f));
+  const rows = await runMessageSql<{ id: bigint | number }>(db, messagePageSql(f, provider, order, limit, how));
   return rows.map((r) => BigInt(r.id));
 }
 
@@ -212,7 +261,9 @@ export async function countMessages(
     stored = Number(total?.n ?? 0);
   }
   if (!filtered) return { matching: stored, capped: false, stored, estimated };
-  const [row] = await runMessageSql<{ n: bigint | number }>(db, messageCountSql({ ...f, before: undefined, after: undefined }, provider, cap));
+  const all = { ...f, before: undefined, after: undefined };
+  const plan = await planMessageFilter(db, provider, all);
+  const [row] = await runMessageSql<{ n: bigint | number }>(db, messageCountSql(all, provider, cap, plan));
   const n = Number(row?.n ?? 0);
   return { matching: Math.min(n, cap), capped: n > cap, stored, estimated };
 }
