@@ -22,7 +22,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
 import type { DbProvider } from './config';
 
@@ -138,7 +139,10 @@ function sqliteWriter(h: Extract<DirectHandle, { provider: 'sqlite' }>): DirectW
   };
   const start = (): Worker => {
     if (thread) return thread;
-    const t = new Worker(threadScript(), { workerData: { file: h.file, timeoutMs: h.timeoutMs } });
+    // required when first used, not imported: the web app's bundler would take `new Worker` for a
+    // browser worker to bundle (the web app never writes batches, so never gets here)
+    const { Worker: Thread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+    const t = new Thread(threadScript(), { workerData: { file: h.file, timeoutMs: h.timeoutMs } });
     t.on('message', (r: ThreadReply) => {
       const p = pending.get(r.id);
       if (!p) return;
