@@ -139,10 +139,10 @@ function sqliteWriter(h: Extract<DirectHandle, { provider: 'sqlite' }>): DirectW
   };
   const start = (): Worker => {
     if (thread) return thread;
-    // required when first used, not imported: the web app's bundler would take `new Worker` for a
-    // browser worker to bundle (the web app never writes batches, so never gets here)
+    // constructed through Reflect: the web app's bundler (Turbopack) takes any `new Worker(...)` for a
+    // script to bundle and fails on a path known only at run time (the web app never writes batches)
     const { Worker: Thread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
-    const t = new Thread(threadScript(), { workerData: { file: h.file, timeoutMs: h.timeoutMs } });
+    const t: Worker = Reflect.construct(Thread, [threadScript(), { workerData: { file: h.file, timeoutMs: h.timeoutMs } }]);
     t.on('message', (r: ThreadReply) => {
       const p = pending.get(r.id);
       if (!p) return;
