@@ -34,6 +34,8 @@ for (const m of msgs) {
 await pipeline.drain();
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-console.log(`${kind}: ${msgs.length} messages in ${ms.toFixed(0)} ms wall (${((msgs.length / ms) * 1000).toFixed(0)} msg/s), CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms = ${((cpu.user + cpu.system) / 1000 / msgs.length).toFixed(3)} ms/msg`);
+console.log(
+  `${kind}: ${msgs.length} messages in ${ms.toFixed(0)} ms wall (${((msgs.length / ms) * 1000).toFixed(0)} msg/s), CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms = ${((cpu.user + cpu.system) / 1000 / msgs.length).toFixed(3)} ms/msg`,
+);
 await closeDb(client);
 await db.drop();

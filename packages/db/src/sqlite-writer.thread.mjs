@@ -81,6 +81,9 @@ parentPort.on('message', (req) => {
     parentPort.postMessage({ id: req.id, value: handle(req) });
   } catch (err) {
     const e = err ?? {};
-    parentPort.postMessage({ id: req.id, error: { name: String(e.name ?? 'Error'), message: String(e.message ?? e), code: e.code === undefined ? undefined : String(e.code) } });
+    parentPort.postMessage({
+      id: req.id,
+      error: { name: String(e.name ?? 'Error'), message: String(e.message ?? e), code: e.code === undefined ? undefined : String(e.code) },
+    });
   }
 });

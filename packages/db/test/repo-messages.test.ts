@@ -72,7 +72,8 @@ eachProvider('repo_messages', (provider, opened) => {
 
   it('a decoded message is stored only when its raw body cannot give it back, and read back the same either way', async () => {
     const { records } = parseCapture(readFileSync(path.join(FIXTURES, 'lab3.jsonl'), 'utf8'));
-    const withToken = (b: Uint8Array) => new TextEncoder().encode(new TextDecoder().decode(b).replace('_context_auth_token\\": null', '_context_auth_token\\": \\"s3cret\\"'));
+    const withToken = (b: Uint8Array) =>
+      new TextEncoder().encode(new TextDecoder().decode(b).replace('_context_auth_token\\": null', '_context_auth_token\\": \\"s3cret\\"'));
     const cases = records.slice(0, 6).map((r, i) => {
       const body = i === 4 ? withToken(r.body) : r.body;
       const delivery = { receivedAt: r.ts.getTime(), exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, body, source: 'replay' };
@@ -80,7 +81,16 @@ eachProvider('repo_messages', (provider, opened) => {
       const redacted = redactSecrets(body).body;
       // 4: a secret redacted from the raw body; 5: the raw body cut (--max-raw-bytes)
       const raw = i === 5 ? redacted.subarray(0, 100) : redacted;
-      return { id: 9_100_000 + i, delivery, result, refs: { networks: [], vnis: [], vteps: [], hosts: [] }, raw, rawTruncated: i === 5, search: '', changes: [] } satisfies MessageRecord;
+      return {
+        id: 9_100_000 + i,
+        delivery,
+        result,
+        refs: { networks: [], vnis: [], vteps: [], hosts: [] },
+        raw,
+        rawTruncated: i === 5,
+        search: '',
+        changes: [],
+      } satisfies MessageRecord;
     });
     expect(cases.every((c) => c.result.ok)).toBe(true);
     expect(cases[4]!.raw).not.toEqual(cases[4]!.delivery.body);

@@ -174,7 +174,10 @@ export function decodedDerivable(m: Pick<MessageRecord, 'result' | 'raw' | 'rawT
   if (!m.result.ok || m.rawTruncated || isDvrMethod(m.result.message.method)) return false;
   const body = m.delivery.body;
   if (m.raw === body) return true;
-  return m.raw.byteLength === body.byteLength && Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength).equals(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  return (
+    m.raw.byteLength === body.byteLength &&
+    Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength).equals(Buffer.from(body.buffer, body.byteOffset, body.byteLength))
+  );
 }
 
 /** The Message columns {@link storedDecoded} reads. */
