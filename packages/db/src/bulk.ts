@@ -206,8 +206,21 @@ export async function insertRowsTx(tx: SqlTx, table: BulkTable, rows: readonly (
       return typeof value === 'string' ? storableString(value) : value;
     });
   });
-  await tx.runEach(`INSERT INTO "${table.name}" (${names}) VALUES (${slots.join(', ')})${tail}`, values);
+  const tuple = `(${slots.join(', ')})`;
+  const head = `INSERT INTO "${table.name}" (${names}) VALUES `;
+  // SQLite: full chunks of rows per statement (one SQL text, prepared once), the rest one row each
+  const per = tx.provider === 'sqlite' ? Math.max(1, Math.floor(SQLITE_ROWS_PARAMS / width)) : 1;
+  const full = per > 1 ? values.length - (values.length % per) : 0;
+  if (full > 0) {
+    const chunks: unknown[][] = [];
+    for (let i = 0; i < full; i += per) chunks.push(values.slice(i, i + per).flat());
+    await tx.runEach(`${head}${new Array<string>(per).fill(tuple).join(', ')}${tail}`, chunks);
+  }
+  await tx.runEach(`${head}${tuple}${tail}`, full > 0 ? values.slice(full) : values);
 }
+
+/** Bound parameters per multi-row statement of {@link insertRowsTx} on SQLite (one native call binds a chunk of rows). */
+const SQLITE_ROWS_PARAMS = 1000;
 
 /** A UTC timestamp as PostgreSQL reads a `timestamp(3)` (what adapter-pg sends for a Date). */
 function pgTimestamp(d: Date): string {

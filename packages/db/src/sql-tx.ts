@@ -5,6 +5,8 @@
  * prepares every statement afresh: on a 1,000-message batch that was about half of the worker's CPU
  * on SQLite (docs/fleet.md, "Bench figures"). Here:
  * - SQLite: a `libsql` connection of our own on the same file (the driver `@libsql/client` wraps),
+ *   on a thread of its own (`sqlite-writer.thread.mjs`: libsql is synchronous, so its inserts and
+ *   the commit's fsync would otherwise block the event loop),
  *   each statement prepared once and cached, the transaction `BEGIN IMMEDIATE` ... `COMMIT`. While
  *   it runs it holds the lock of the Prisma client's libsql adapter (the adapter's `Mutex`, which
  *   every Prisma query and transaction of this process takes), so no Prisma transaction of this
@@ -18,7 +20,10 @@
  * cannot see) gets the same interface over a Prisma interactive transaction.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
 import type { DbProvider } from './config';
 
@@ -100,91 +105,116 @@ function prismaTx(tx: PrismaLike, provider: DbProvider): SqlTx {
   };
 }
 
-/** A Date as Prisma's libsql adapter stores it (ISO 8601, `+00:00`). */
-function sqliteDate(d: Date): string {
-  return d.toISOString().replace('Z', '+00:00');
+/** A request to the SQLite writer's thread (`sqlite-writer.thread.mjs`). */
+type ThreadRequest =
+  | { op: 'begin' | 'commit' | 'rollback' }
+  | { op: 'run' | 'all'; sql: string; params: readonly unknown[] }
+  | { op: 'runEach'; sql: string; rows: readonly (readonly unknown[])[] };
+
+/** A reply of the writer's thread: a value, or the driver's error as plain fields. */
+type ThreadReply = { id: number; value: unknown; error?: undefined } | { id: number; error: { name: string; message: string; code?: string } };
+
+/** The writer thread's script, beside this module (plain JavaScript: no loader needed in the thread). */
+function threadScript(): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'sqlite-writer.thread.mjs');
 }
 
-/** A value as libsql binds it, as Prisma's adapter would have passed it. */
-function sqliteValue(v: unknown): unknown {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v instanceof Date) return sqliteDate(v);
-  if (v instanceof Uint8Array && !Buffer.isBuffer(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return v;
-}
-
-/** The libsql `Database` and `Statement` surface used here (better-sqlite3's API). */
-interface LibsqlStatement {
-  run(params: unknown[]): { changes: number };
-  all(params: unknown[]): Record<string, unknown>[];
-}
-interface LibsqlDatabase {
-  prepare(sql: string): LibsqlStatement;
-  exec(sql: string): void;
-  close(): void;
-  readonly inTransaction: boolean;
-}
-
-/** Statements prepared per connection (bounded: the batch writes use a few dozen texts). */
-const MAX_CACHED_STATEMENTS = 256;
-
+/**
+ * SQLite: the statements run on a `node:worker_threads` thread of their own
+ * (`sqlite-writer.thread.mjs`, one libsql connection, each statement prepared once), so libsql's
+ * synchronous inserts and the commit's fsync do not block the event loop: while a batch commits,
+ * the worker decodes and folds the next deliveries. Transactions run one at a time, in call order.
+ * The thread starts with the first transaction, is referenced only while a request is pending (an
+ * idle writer never keeps the process alive), and is started again after it died (its pending
+ * requests reject with the error). Errors keep the driver's `name`, `message` and `code`.
+ */
 function sqliteWriter(h: Extract<DirectHandle, { provider: 'sqlite' }>): DirectWriter {
-  let conn: LibsqlDatabase | null = null;
-  const cache = new Map<string, LibsqlStatement>();
-  const open = (): LibsqlDatabase => {
-    if (conn) return conn;
-    // required when first used (a process that never writes batches never loads it), synchronously:
-    // libsql is CommonJS, and a dynamic import waits on the module loader behind busy I/O
-    const Database = createRequire(import.meta.url)('libsql') as new (file: string, o: object) => LibsqlDatabase;
-    conn = new Database(h.file, { timeout: h.timeoutMs });
-    return conn;
+  let thread: Worker | null = null;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
   };
-  const stmt = (db: LibsqlDatabase, sql: string): LibsqlStatement => {
-    let s = cache.get(sql);
-    if (!s) {
-      if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
-      s = db.prepare(sql);
-      cache.set(sql, s);
-    }
-    return s;
+  const start = (): Worker => {
+    if (thread) return thread;
+    // constructed through Reflect: the web app's bundler (Turbopack) takes any `new Worker(...)` for a
+    // script to bundle and fails on a path known only at run time (the web app never writes batches)
+    const { Worker: Thread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+    const t: Worker = Reflect.construct(Thread, [threadScript(), { workerData: { file: h.file, timeoutMs: h.timeoutMs } }]);
+    t.on('message', (r: ThreadReply) => {
+      const p = pending.get(r.id);
+      if (!p) return;
+      pending.delete(r.id);
+      if (pending.size === 0) t.unref();
+      if (r.error) p.reject(Object.assign(new Error(r.error.message), { name: r.error.name, code: r.error.code }));
+      else p.resolve(r.value);
+    });
+    const gone = (err: Error) => {
+      if (thread === t) thread = null;
+      failAll(err);
+    };
+    t.on('error', gone);
+    t.on('exit', (code) => gone(new Error(`the SQLite writer thread exited (code ${code})`)));
+    t.unref();
+    thread = t;
+    return t;
+  };
+  const request = (req: ThreadRequest): Promise<unknown> => {
+    const t = start();
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      t.ref();
+      t.postMessage({ id, ...req });
+    });
+  };
+  const tx: SqlTx = {
+    provider: 'sqlite',
+    run: async (sql, params = []) => (await request({ op: 'run', sql, params })) as number,
+    runEach: async (sql, rows) => {
+      if (rows.length) await request({ op: 'runEach', sql, rows });
+    },
+    all: async <R>(sql: string, params: readonly unknown[] = []) => (await request({ op: 'all', sql, params })) as R[],
   };
   return {
-    async transaction(fn) {
-      const db = open();
-      const mutex = h.lock();
-      const release = mutex ? await mutex.acquire() : () => {};
-      try {
-        const tx: SqlTx = {
-          provider: 'sqlite',
-          run: (sql, params = []) => Promise.resolve(stmt(db, sql).run(params.map(sqliteValue)).changes),
-          runEach(sql, rows) {
-            const s = stmt(db, sql);
-            for (const r of rows) s.run(r.map(sqliteValue));
-            return Promise.resolve();
-          },
-          all: <R>(sql: string, params: readonly unknown[] = []) => Promise.resolve(stmt(db, sql).all(params.map(sqliteValue)) as R[]),
-        };
-        db.exec('BEGIN IMMEDIATE');
+    transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+      const run = async (): Promise<T> => {
+        const mutex = h.lock();
+        const release = mutex ? await mutex.acquire() : () => {};
         try {
-          const result = await fn(tx);
-          db.exec('COMMIT');
-          return result;
-        } catch (err) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw err;
+          await request({ op: 'begin' });
+          try {
+            const result = await fn(tx);
+            await request({ op: 'commit' });
+            return result;
+          } catch (err) {
+            await request({ op: 'rollback' }).catch(() => {});
+            throw err;
+          }
+        } finally {
+          release();
         }
-      } finally {
-        release();
-      }
+      };
+      const result = queue.then(run, run);
+      queue = result.catch(() => {});
+      return result;
     },
     close() {
-      cache.clear();
-      conn?.close();
-      conn = null;
+      const t = thread;
+      thread = null;
+      if (!t) return;
+      t.removeAllListeners('exit');
+      t.on('exit', () => failAll(new Error('the SQLite writer was closed')));
+      t.postMessage({ id: 0, op: 'close' });
+      t.unref();
     },
   };
 }
+
+/** Statements prepared per PostgreSQL connection (bounded: the batch writes use a few dozen texts). */
+const MAX_CACHED_STATEMENTS = 256;
 
 /** A UTC timestamp as adapter-pg sends a Date for `timestamp(3)`. */
 function pgDate(d: Date): string {

@@ -7,8 +7,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
-import { decodeMessage, parseCapture } from '@l2scope/domain';
-import { type BulkTable, type Db, CUT_TOO_DEEP, MESSAGE_TABLE, type MessageRecord, insertMessages, insertRows, writeTransaction } from '../src/index';
+import { decodeMessage, parseCapture, redactSecrets } from '@l2scope/domain';
+import {
+  type BulkTable,
+  type Db,
+  CUT_TOO_DEEP,
+  MESSAGE_TABLE,
+  type MessageRecord,
+  insertMessages,
+  insertRows,
+  messageDetail,
+  storableJson,
+  writeTransaction,
+} from '../src/index';
 import { eachProvider } from './provider-db';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
@@ -57,6 +68,39 @@ eachProvider('repo_messages', (provider, opened) => {
       depth++;
     }
     expect([v, depth]).toEqual([CUT_TOO_DEEP, 129]);
+  });
+
+  it('a decoded message is stored only when its raw body cannot give it back, and read back the same either way', async () => {
+    const { records } = parseCapture(readFileSync(path.join(FIXTURES, 'lab3.jsonl'), 'utf8'));
+    const withToken = (b: Uint8Array) =>
+      new TextEncoder().encode(new TextDecoder().decode(b).replace('_context_auth_token\\": null', '_context_auth_token\\": \\"s3cret\\"'));
+    const cases = records.slice(0, 6).map((r, i) => {
+      const body = i === 4 ? withToken(r.body) : r.body;
+      const delivery = { receivedAt: r.ts.getTime(), exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, body, source: 'replay' };
+      const result = decodeMessage(delivery);
+      const redacted = redactSecrets(body).body;
+      // 4: a secret redacted from the raw body; 5: the raw body cut (--max-raw-bytes)
+      const raw = i === 5 ? redacted.subarray(0, 100) : redacted;
+      return {
+        id: 9_100_000 + i,
+        delivery,
+        result,
+        refs: { networks: [], vnis: [], vteps: [], hosts: [] },
+        raw,
+        rawTruncated: i === 5,
+        search: '',
+        changes: [],
+      } satisfies MessageRecord;
+    });
+    expect(cases.every((c) => c.result.ok)).toBe(true);
+    expect(cases[4]!.raw).not.toEqual(cases[4]!.delivery.body);
+    await writeTransaction(db, provider, (tx) => insertMessages(tx, cases));
+    const rows = await db.message.findMany({ where: { id: { gte: 9_100_000n, lt: 9_100_006n } }, orderBy: { id: 'asc' }, select: { decoded: true } });
+    expect(rows.map((r) => r.decoded !== null)).toEqual([false, false, false, false, true, true]);
+    for (const c of cases) {
+      const r = c.result as Extract<typeof c.result, { ok: true }>;
+      expect((await messageDetail(db, c.id))?.decoded).toEqual(JSON.parse(JSON.stringify(storableJson(r.message))));
+    }
   });
 
   it('the batch insert (unnest on PostgreSQL) stores exactly what the multi-row VALUES path stores', async () => {

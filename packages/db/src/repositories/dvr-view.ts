@@ -7,6 +7,7 @@
 import { DVR_METHODS, type DvrView, analyzeDvr, decodeDvrArgs, dvrHostInputs, emptyDvrAnnounced, foldDvr, isDvrMethod } from '@l2scope/domain';
 import type { Db } from '../client';
 import { readL3Agents } from './l3-agents';
+import { storedDecoded } from './messages';
 import { loadNodeSnapshots } from './node-state';
 
 /** Most DVR messages folded per read (the newest ones; DVR casts are rare: one per port change on a routed subnet). */
@@ -21,21 +22,24 @@ export interface DvrPage extends DvrView {
 }
 
 /**
- * Read and analyse. Each stored message's `oslo.args` is validated again with the domain's DVR
- * schema (a row that no longer validates is skipped), so nothing unchecked reaches the page.
+ * Read and analyse. Each stored message's `oslo.args` (its decoded form: `storedDecoded`, decoded
+ * again from the raw body for rows stored without it, one decode per DVR message) is validated
+ * again with the domain's DVR schema (a row that no longer validates is skipped), so nothing
+ * unchecked reaches the page.
  */
 export async function readDvrPage(db: Pick<Db, 'message' | 'host' | 'nodeState' | 'l3Agent'>): Promise<DvrPage> {
   const rows = await db.message.findMany({
     where: { method: { in: [...DVR_METHODS] }, ok: true },
     orderBy: { id: 'desc' },
     take: MAX_DVR_MESSAGES,
-    select: { method: true, decoded: true, receivedAt: true },
+    select: { method: true, ok: true, exchange: true, routingKey: true, decoded: true, raw: true, rawTruncated: true, receivedAt: true },
   });
   const state = emptyDvrAnnounced();
   let folded = 0;
   for (const r of rows.reverse()) {
-    const args = (r.decoded as { oslo?: { args?: unknown } } | null)?.oslo?.args;
-    if (!r.method || !isDvrMethod(r.method) || typeof args !== 'object' || args === null) continue;
+    if (!r.method || !isDvrMethod(r.method)) continue;
+    const args = (storedDecoded(r) as { oslo?: { args?: unknown } } | null)?.oslo?.args;
+    if (typeof args !== 'object' || args === null) continue;
     const p = decodeDvrArgs(r.method, args as Record<string, unknown>);
     if (!p.ok) continue;
     foldDvr(state, p.payload, r.receivedAt.getTime());
