@@ -108,6 +108,8 @@ test.beforeAll(async () => {
   // an idle tap (a vhost nothing publishes on): no demo, nothing but the stored messages
   stack = await startStack({
     amqp: true,
+    // the worker's retention (200,000 newest messages by default) would prune the prepared million
+    workerArgs: ['--retain-messages', String(Math.max(TOTAL, 200_000))],
     prepare: async (url) => {
       const db = await openDb(url);
       try {
