@@ -108,8 +108,9 @@ test.beforeAll(async () => {
   // an idle tap (a vhost nothing publishes on): no demo, nothing but the stored messages
   stack = await startStack({
     amqp: true,
-    // the worker's retention (200,000 newest messages by default) would prune the prepared million
-    workerArgs: ['--retain-messages', String(Math.max(TOTAL, 200_000))],
+    // the worker's retention (200,000 newest messages, and a bound on their bodies' bytes, by
+    // default) would prune the prepared million while it is measured
+    workerArgs: ['--retain-messages', String(Math.max(TOTAL, 200_000)), '--retain-bytes', '0'],
     prepare: async (url) => {
       const db = await openDb(url);
       try {
