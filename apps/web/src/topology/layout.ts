@@ -155,12 +155,17 @@ async function stressLayout(cards: readonly HostCard[]): Promise<Map<string, Poi
   const res = await (await engine()).layout(graph);
   const size = new Map(cards.map((c) => [c.id, c] as const));
   // centres of the host cards only
-  let pts = (res.children ?? [])
+  const pts = (res.children ?? [])
     .filter((c) => size.has(c.id))
     .map((c) => ({ id: c.id, x: (c.x ?? 0) + (c.width ?? 0) / 2, y: (c.y ?? 0) + (c.height ?? 0) / 2 }));
-  pts = normaliseRotation(pts, cards[0]!.id);
-  pts = spread(pts, size);
-  pts = widen(pts, size);
+  return placeCentres(normaliseRotation(pts, cards[0]!.id), size);
+}
+
+type Centre = { id: string; x: number; y: number };
+
+/** Card centres spread until no two overlap, widened, and turned into top-left positions (what both small layouts end with). */
+function placeCentres(centres: Centre[], size: ReadonlyMap<string, HostCard>): Map<string, Point> {
+  const pts = widen(spread(centres, size), size);
   const out = new Map<string, Point>();
   for (const p of pts) {
     const c = size.get(p.id)!;
@@ -169,7 +174,8 @@ async function stressLayout(cards: readonly HostCard[]): Promise<Map<string, Poi
   return out;
 }
 
-type Centre = { id: string; x: number; y: number };
+/** The ring's radius before {@link spread} (px): about a stress layout's host-to-host distance (two edges of 260 via a network). */
+const RING_RADIUS = 300;
 
 /**
  * Two or three cards (at most {@link RING_MAX}) around a circle, as {@link stressLayout} normalises
@@ -177,25 +183,15 @@ type Centre = { id: string; x: number; y: number };
  * below it on the left); then spread until no two overlap and widened like a stress layout. Pure,
  * no ELK.
  */
-/** The ring's radius before {@link spread} (px): about a stress layout's host-to-host distance (two edges of 260 via a network). */
-const RING_RADIUS = 300;
-
 function ringLayout(cards: readonly HostCard[]): Map<string, Point> {
   const size = new Map(cards.map((c) => [c.id, c] as const));
   const start = cards.length === 2 ? Math.PI : -Math.PI / 2;
-  let pts: Centre[] = cards.map((c, i) => {
+  const pts: Centre[] = cards.map((c, i) => {
     // clockwise on screen from the first: y grows downwards, so the second lands on the left
     const a = start - (i * 2 * Math.PI) / cards.length;
     return { id: c.id, x: Math.round(Math.cos(a) * RING_RADIUS), y: Math.round(Math.sin(a) * RING_RADIUS) };
   });
-  pts = spread(pts, size);
-  pts = widen(pts, size);
-  const out = new Map<string, Point>();
-  for (const p of pts) {
-    const c = size.get(p.id)!;
-    out.set(p.id, { x: Math.round(p.x - c.width / 2), y: Math.round(p.y - c.height / 2) });
-  }
-  return out;
+  return placeCentres(pts, size);
 }
 
 /** Canvases are wider than tall: stretch horizontally (never creates overlaps) up to this aspect ratio. */
